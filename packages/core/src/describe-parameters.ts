@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+export interface ParameterDescription {
+  name: string;
+  type: string;
+  description: string;
+  required: boolean;
+  default?: unknown;
+  enum?: unknown[];
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+};
+
+const cache = new WeakMap<object, { json: JsonSchema; params: ParameterDescription[] }>();
+
+function typeOf(s: JsonSchema): string {
+  if (typeof s.type === 'string') return s.type === 'integer' ? 'number' : s.type;
+  if (Array.isArray(s.type)) return s.type.filter((t) => t !== 'null').map((t) => (t === 'integer' ? 'number' : t)).join('|') || 'null';
+  const alts = s.anyOf ?? s.oneOf;
+  if (alts) {
+    const types = [...new Set(alts.map(typeOf).filter((t) => t !== 'null'))];
+    return types.length ? types.join('|') : 'any';
+  }
+  if (s.enum) return typeof s.enum[0] === 'number' ? 'number' : 'string';
+  if (s.const !== undefined) return typeof s.const;
+  return 'any';
+}
+
+/** The JSON Schema of a tool's zod parameters (input side: defaults are optional). */
+export function parametersJsonSchema(schema: z.ZodType): JsonSchema {
+  const hit = cache.get(schema);
+  if (hit) return hit.json;
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  cache.set(schema, { json, params: describeFromJson(json) });
+  return json;
+}
+
+function describeFromJson(json: JsonSchema): ParameterDescription[] {
+  const required = new Set(json.required ?? []);
+  return Object.entries(json.properties ?? {}).map(([name, s]) => {
+    const d: ParameterDescription = {
+      name,
+      type: typeOf(s),
+      description: s.description ?? '',
+      required: required.has(name) && s.default === undefined,
+    };
+    if (s.default !== undefined) d.default = s.default;
+    const e = s.enum ?? (s.anyOf ?? []).flatMap((a) => a.enum ?? []);
+    if (e.length) d.enum = e;
+    return d;
+  });
+}
+
+/** The reference's parameter list: `[{name, type, description, required, default?}]`. */
+export function describeParameters(schema: z.ZodType): ParameterDescription[] {
+  parametersJsonSchema(schema);
+  return cache.get(schema)!.params;
+}

@@ -1,0 +1,97 @@
+/**
+ * Stable error codes. Scripts and users match on these, so a code is never renamed;
+ * new failure kinds get new codes.
+ */
+export const ErrorCodes = [
+  'SCRIPT_ERROR',
+  'SCRIPT_SYNTAX_ERROR',
+  'SCRIPT_TIMEOUT',
+  'SCRIPT_MEMORY_LIMIT',
+  'SCRIPT_STACK_OVERFLOW',
+  'ENGINE_NOT_AVAILABLE',
+  'INVALID_ARGUMENT',
+  'PATH_NOT_ALLOWED',
+  'NETWORK_NOT_ALLOWED',
+  'PROCESS_NOT_ALLOWED',
+  'SECURITY_LEVEL_NOT_ALLOWED',
+  'SIZE_LIMIT_EXCEEDED',
+  'TOOL_NOT_FOUND',
+  'TOOL_EXECUTION_FAILED',
+  'AGENT_NOT_FOUND',
+  'AGENT_ERROR',
+  'WORKFLOW_NOT_FOUND',
+  'WORKFLOW_ERROR',
+  'PROVIDER_NOT_CONFIGURED',
+  'PROVIDER_ERROR',
+  'MISSING_API_KEY',
+  'RATE_LIMITED',
+  'BUDGET_EXCEEDED',
+  'TIMEOUT',
+  'CANCELLED',
+  'HOOK_CANCELLED',
+  'HOOK_ERROR',
+  'STATE_ERROR',
+  'STATE_INVALID_KEY',
+  'STATE_CIRCULAR_VALUE',
+  'STATE_SECRET_REFUSED',
+  'STATE_READ_ONLY',
+  'MIGRATION_FAILED',
+  'BACKUP_NOT_FOUND',
+  'BACKUP_INVALID',
+  'CONFIG_NOT_FOUND',
+  'CONFIG_INVALID',
+  'PACKAGE_NOT_INSTALLED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'UNSUPPORTED',
+  'IO_ERROR',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export interface LlmspellErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The one error type llmspell throws. `message` always starts with the code
+ * (`PATH_NOT_ALLOWED: /etc/passwd is outside the allowed roots`) so that a script
+ * which only sees a string can still tell failures apart.
+ */
+export class LlmspellError extends Error {
+  readonly code: ErrorCode;
+  /** The message without the code prefix. */
+  readonly detail: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, detail: string, options: LlmspellErrorOptions = {}) {
+    super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LlmspellError';
+    this.code = code;
+    this.detail = detail;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isLlmspellError(value: unknown): value is LlmspellError {
+  return value instanceof LlmspellError || (
+    typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'LlmspellError' &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/** Wraps anything thrown into an LlmspellError, keeping an existing code. */
+export function toLlmspellError(error: unknown, fallback: ErrorCode = 'INTERNAL', context?: string): LlmspellError {
+  if (isLlmspellError(error)) return error;
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new LlmspellError('CANCELLED', context ? `${context}: operation cancelled` : 'operation cancelled', { cause: error });
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return new LlmspellError(fallback, context ? `${context}: ${text}` : text, { cause: error });
+}

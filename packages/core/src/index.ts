@@ -1,0 +1,37 @@
+export { ErrorCodes, LlmspellError, isLlmspellError, toLlmspellError } from './errors.js';
+export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
+export {
+  HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
+  isScriptCallback, withIndexFallback,
+} from './script-values.js';
+export type { HostFunction, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
+export { createLogger, shouldLog, silentLogger } from './logger.js';
+export type { LogLevel, Logger } from './logger.js';
+export { SecurityLevels, securityLevelRank } from './security/security-levels.js';
+export type { SecurityLevel } from './security/security-levels.js';
+export { classifyPrivateAddress, isLocalHostname, isPrivateAddress } from './security/network.js';
+export { REDACTED, SecretRedactor, looksLikeSecretName, looksLikeSecretValue } from './security/secrets.js';
+export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
+export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
+export { CONTINUE, HookPoints } from './hooks-contract.js';
+export type {
+  BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
+} from './hooks-contract.js';
+export type { Component } from './component.js';
+export { ToolCategories, defineTool, isTool, toToolResult } from './tool.js';
+export type {
+  MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
+} from './tool.js';
+export { describeParameters, parametersJsonSchema } from './describe-parameters.js';
+export type { ParameterDescription } from './describe-parameters.js';
+export { createExecutionContext, deriveContext } from './execution-context.js';
+export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
+export { ComponentRegistry } from './registry.js';
+export { executeComponent, newCorrelationId } from './execution/execute-component.js';
+export type { ExecuteOptions } from './execution/execute-component.js';
+export type { StateBatchOperation, StateStore } from './state-store.js';
+export { DEFAULT_SCRIPT_LIMITS } from './script-engine.js';
+export type {
+  ScriptContext, ScriptContextOptions, ScriptEngine, ScriptLimits, ScriptOutput, ScriptRunOptions, ScriptSyntaxProblem,
+} from './script-engine.js';
+export { z } from 'zod';

@@ -1,0 +1,87 @@
+/**
+ * Values that cross between a script engine and the host. The runtime defines the
+ * script API over these plain values only; each bridge converts them to and from its
+ * engine (Lua tables, QuickJS handles).
+ */
+export type ScriptValue =
+  | null
+  | undefined
+  | boolean
+  | number
+  | string
+  | ScriptValue[]
+  | ScriptObject
+  | HostFunction
+  | ScriptCallback;
+
+export interface ScriptObject {
+  [key: string]: ScriptValue;
+}
+
+/** A host function exposed to scripts. May return a promise: Lua awaits it, JS gets the promise. */
+export type HostFunction = ((...args: ScriptValue[]) => ScriptValue | Promise<ScriptValue>) & {
+  [HOST_METHOD]?: true;
+};
+
+export const HOST_METHOD: unique symbol = Symbol.for('llmspell.hostMethod');
+export const SCRIPT_CALLBACK: unique symbol = Symbol.for('llmspell.scriptCallback');
+
+/**
+ * A script function handed to the host (a hook, a custom workflow step, a stream
+ * callback). Calling it runs the script function inside its engine.
+ */
+export interface ScriptCallback {
+  readonly [SCRIPT_CALLBACK]: true;
+  /** Which engine the function lives in ("lua", "javascript"). */
+  readonly language: string;
+  call(...args: ScriptValue[]): Promise<ScriptValue>;
+  /** Frees the engine-side reference; calling afterwards fails. */
+  release(): void;
+}
+
+/**
+ * Marks a function stored on an object as a method, so Lua scripts may call it as
+ * `obj:method(x)` (the bridge drops the `self` argument) as well as `obj.method(x)`.
+ * Functions on global tables (`Tool.invoke`) are plain functions.
+ */
+export function hostMethod<F extends (...args: any[]) => any>(fn: F): F & HostFunction {
+  (fn as unknown as HostFunction)[HOST_METHOD] = true;
+  return fn as F & HostFunction;
+}
+
+export function isHostMethod(value: unknown): boolean {
+  return typeof value === 'function' && (value as HostFunction)[HOST_METHOD] === true;
+}
+
+export function isScriptCallback(value: unknown): value is ScriptCallback {
+  return typeof value === 'object' && value !== null && (value as ScriptCallback)[SCRIPT_CALLBACK] === true;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Key under which the runtime tags an object that stands for a live host entity
+ * (an agent, a workflow, a hook handle). When the script hands the object back
+ * (`agent = myAgent` in a workflow step), the runtime finds the entity by this key.
+ */
+export const HANDLE_KEY = '__handle';
+
+export const INDEX_FALLBACK: unique symbol = Symbol.for('llmspell.indexFallback');
+
+/**
+ * Gives an object a lookup for keys it does not have (Lua `__index`, a JS Proxy `get`):
+ * `Tool.web_scraper` finds a tool registered after the globals were built.
+ */
+export function withIndexFallback<T extends ScriptObject>(object: T, fallback: (key: string) => ScriptValue): T {
+  Object.defineProperty(object, INDEX_FALLBACK, { value: fallback, enumerable: false });
+  return object;
+}
+
+export function getIndexFallback(value: unknown): ((key: string) => ScriptValue) | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  return (value as { [INDEX_FALLBACK]?: (key: string) => ScriptValue })[INDEX_FALLBACK];
+}

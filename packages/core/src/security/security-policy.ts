@@ -1,0 +1,282 @@
+import { promises as dns } from 'node:dns';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isIP } from 'node:net';
+import { LlmspellError } from '../errors.js';
+import { classifyPrivateAddress, isLocalHostname } from './network.js';
+import { SecretRedactor } from './secrets.js';
+import { type SecurityLevel, securityLevelRank } from './security-levels.js';
+
+export interface SecurityPolicyOptions {
+  /** Roots that file tools may touch. Default: the working directory and the system temp directory. */
+  allowedPaths?: string[];
+  /** Allow loopback/private/link-local targets for network tools. Default false. */
+  allowPrivateNetwork?: boolean;
+  /** Allow network tools at all. Default true. */
+  allowNetwork?: boolean;
+  /** Allow process_executor. Default false. */
+  allowProcessSpawn?: boolean;
+  /** Executables process_executor may run (base names or absolute paths). */
+  allowedExecutables?: string[];
+  /** Highest tool security level scripts may use. Default "privileged" (every built-in tool). */
+  maxSecurityLevel?: SecurityLevel;
+  /** Largest file a tool reads or writes, in bytes. Default 50 MiB. */
+  maxFileBytes?: number;
+  /** Largest HTTP response body a tool downloads, in bytes. Default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Largest total size an archive may extract to, in bytes. Default 100 MiB. */
+  maxExtractBytes?: number;
+  /** Most entries an archive may extract. Default 10,000. */
+  maxExtractEntries?: number;
+  /** Hosts (exact or `*.suffix`) network tools may reach; empty = any public host. */
+  allowedDomains?: string[];
+  /** Hosts network tools must never reach. */
+  blockedDomains?: string[];
+  /** Working directory relative paths resolve against. Default process.cwd(). */
+  cwd?: string;
+}
+
+export const DEFAULT_ALLOWED_EXECUTABLES = [
+  'echo', 'cat', 'ls', 'pwd', 'whoami', 'date', 'uname', 'which', 'test', 'head', 'tail', 'wc', 'grep',
+  'find', 'sort', 'uniq',
+];
+
+export interface ResolvedHost {
+  hostname: string;
+  addresses: Array<{ address: string; family: number }>;
+}
+
+function realpathOfLongestExistingPrefix(p: string): string {
+  let current = p;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      const real = fs.realpathSync.native(current);
+      return rest.length ? path.join(real, ...rest.reverse()) : real;
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return p;
+      rest.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+function isInside(child: string, root: string): boolean {
+  if (child === root) return true;
+  const rel = path.relative(root, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function domainMatches(host: string, pattern: string): boolean {
+  const h = host.toLowerCase();
+  const p = pattern.toLowerCase();
+  if (p === '*') return true;
+  if (p.startsWith('*.')) return h === p.slice(2) || h.endsWith(p.slice(1));
+  return h === p;
+}
+
+/**
+ * The one security policy. Every tool call goes through it: file paths, network
+ * targets, process spawning, security levels, size limits and secret redaction.
+ */
+export class SecurityPolicy {
+  readonly allowPrivateNetwork: boolean;
+  readonly allowNetwork: boolean;
+  readonly allowProcessSpawn: boolean;
+  readonly allowedExecutables: readonly string[];
+  readonly maxSecurityLevel: SecurityLevel;
+  readonly maxFileBytes: number;
+  readonly maxResponseBytes: number;
+  readonly maxExtractBytes: number;
+  readonly maxExtractEntries: number;
+  readonly allowedDomains: readonly string[];
+  readonly blockedDomains: readonly string[];
+  readonly cwd: string;
+  readonly secrets = new SecretRedactor();
+  private readonly roots: string[];
+
+  constructor(options: SecurityPolicyOptions = {}) {
+    this.cwd = path.resolve(options.cwd ?? process.cwd());
+    const roots = options.allowedPaths ?? [this.cwd, os.tmpdir()];
+    this.roots = roots.map((r) => realpathOfLongestExistingPrefix(path.resolve(this.cwd, r)));
+    this.allowPrivateNetwork = options.allowPrivateNetwork ?? false;
+    this.allowNetwork = options.allowNetwork ?? true;
+    this.allowProcessSpawn = options.allowProcessSpawn ?? false;
+    this.allowedExecutables = options.allowedExecutables ?? DEFAULT_ALLOWED_EXECUTABLES;
+    this.maxSecurityLevel = options.maxSecurityLevel ?? 'privileged';
+    this.maxFileBytes = options.maxFileBytes ?? 50 * 1024 * 1024;
+    this.maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
+    this.maxExtractBytes = options.maxExtractBytes ?? 100 * 1024 * 1024;
+    this.maxExtractEntries = options.maxExtractEntries ?? 10_000;
+    this.allowedDomains = options.allowedDomains ?? [];
+    this.blockedDomains = options.blockedDomains ?? [];
+  }
+
+  get allowedRoots(): readonly string[] {
+    return this.roots;
+  }
+
+  /** Throws SECURITY_LEVEL_NOT_ALLOWED when a tool's level is above the configured maximum. */
+  checkSecurityLevel(toolName: string, level: SecurityLevel): void {
+    if (securityLevelRank(level) > securityLevelRank(this.maxSecurityLevel)) {
+      throw new LlmspellError(
+        'SECURITY_LEVEL_NOT_ALLOWED',
+        `tool '${toolName}' needs security level '${level}', above the allowed '${this.maxSecurityLevel}' (runtime.security.max_security_level)`,
+        { details: { tool: toolName, level, allowed: this.maxSecurityLevel } },
+      );
+    }
+  }
+
+  /**
+   * Resolves a path (relative to cwd; `..` and symlinks resolved, including those of
+   * not-yet-existing parents) and checks it lies inside an allowed root.
+   * Returns the resolved real path; throws PATH_NOT_ALLOWED otherwise.
+   */
+  resolvePath(input: string, parameter = 'path'): string {
+    if (typeof input !== 'string' || input.length === 0) {
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}' must be a non-empty path`);
+    }
+    if (input.includes('\0')) {
+      throw new LlmspellError('PATH_NOT_ALLOWED', `parameter '${parameter}' contains a NUL byte`);
+    }
+    const absolute = path.resolve(this.cwd, input);
+    const real = realpathOfLongestExistingPrefix(absolute);
+    if (!this.roots.some((root) => isInside(real, root))) {
+      throw new LlmspellError(
+        'PATH_NOT_ALLOWED',
+        `${input} resolves to ${real}, outside the allowed roots (${this.roots.join(', ')}); widen runtime.security.allowed_paths or LLMSPELL_ALLOWED_PATHS`,
+        { details: { parameter, path: input, resolved: real, allowed: [...this.roots] } },
+      );
+    }
+    return real;
+  }
+
+  /** Checks a size against a limit, naming what was too big. */
+  checkSize(what: string, bytes: number, limit: number): void {
+    if (bytes > limit) {
+      throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `${what} is ${bytes} bytes, over the limit of ${limit} bytes`, {
+        details: { bytes, limit },
+      });
+    }
+  }
+
+  /** Throws NETWORK_NOT_ALLOWED for a single address that policy forbids. */
+  checkAddress(address: string, hostname = address): void {
+    if (this.allowPrivateNetwork) return;
+    const why = classifyPrivateAddress(address);
+    if (why !== null) {
+      throw new LlmspellError(
+        'NETWORK_NOT_ALLOWED',
+        `${hostname} resolves to ${address} (${why}); private and loopback targets are refused unless runtime.security.allow_private_network = true`,
+        { details: { hostname, address, reason: why } },
+      );
+    }
+  }
+
+  /** Checks a host name against the domain lists and, without DNS, obvious local names. */
+  checkHostname(hostname: string): void {
+    if (!this.allowNetwork) {
+      throw new LlmspellError('NETWORK_NOT_ALLOWED', 'network access is disabled (runtime.security.allow_network_access = false)');
+    }
+    const host = hostname.replace(/^\[|\]$/g, '');
+    if (this.blockedDomains.some((d) => domainMatches(host, d))) {
+      throw new LlmspellError('NETWORK_NOT_ALLOWED', `${host} is in the blocked domains`, { details: { hostname: host } });
+    }
+    if (this.allowedDomains.length > 0 && !this.allowedDomains.some((d) => domainMatches(host, d))) {
+      throw new LlmspellError('NETWORK_NOT_ALLOWED', `${host} is not in the allowed domains`, { details: { hostname: host } });
+    }
+    if (!this.allowPrivateNetwork && isLocalHostname(host)) {
+      throw new LlmspellError(
+        'NETWORK_NOT_ALLOWED',
+        `${host} is a local host name; refused unless runtime.security.allow_private_network = true`,
+        { details: { hostname: host } },
+      );
+    }
+    if (isIP(host)) this.checkAddress(host, host);
+  }
+
+  /**
+   * Resolves a host through DNS and checks every address. Network tools connect only to
+   * the addresses returned here (see `guardedLookup`), so DNS rebinding cannot swap a
+   * private address in after the check.
+   */
+  async resolveHost(hostname: string): Promise<ResolvedHost> {
+    this.checkHostname(hostname);
+    const host = hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) return { hostname: host, addresses: [{ address: host, family: isIP(host) }] };
+    let addresses: Array<{ address: string; family: number }>;
+    try {
+      addresses = await dns.lookup(host, { all: true, verbatim: true });
+    } catch (error) {
+      throw new LlmspellError('NETWORK_NOT_ALLOWED', `cannot resolve ${host}: ${(error as Error).message}`, {
+        details: { hostname: host },
+        cause: error,
+      });
+    }
+    for (const a of addresses) this.checkAddress(a.address, host);
+    return { hostname: host, addresses };
+  }
+
+  /** Parses and checks a URL (scheme http/https, host allowed after DNS). */
+  async checkUrl(url: string, parameter = 'input'): Promise<URL> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}' is not a valid URL: ${url}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new LlmspellError('NETWORK_NOT_ALLOWED', `parameter '${parameter}': only http and https URLs are allowed, got ${parsed.protocol}`);
+    }
+    await this.resolveHost(parsed.hostname);
+    return parsed;
+  }
+
+  /**
+   * A `lookup` for node:http/https/net that resolves and checks addresses at connect
+   * time, refusing private targets unless allowed.
+   */
+  guardedLookup = (
+    hostname: string,
+    options: { all?: boolean; family?: number } | number | undefined,
+    callback: (err: NodeJS.ErrnoException | null, address: string | Array<{ address: string; family: number }>, family?: number) => void,
+  ): void => {
+    const all = typeof options === 'object' && options !== null && options.all === true;
+    this.resolveHost(hostname).then(
+      (resolved) => {
+        if (all) callback(null, resolved.addresses);
+        else callback(null, resolved.addresses[0].address, resolved.addresses[0].family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, all ? [] : '', 0),
+    );
+  };
+
+  /** Checks that process spawning is allowed and the executable is on the allow-list. */
+  checkExecutable(executable: string): void {
+    if (!this.allowProcessSpawn) {
+      throw new LlmspellError(
+        'PROCESS_NOT_ALLOWED',
+        'process spawning is disabled; set runtime.security.allow_process_spawn = true or LLMSPELL_ALLOW_PROCESS_SPAWN=true',
+        { details: { executable } },
+      );
+    }
+    const base = path.basename(executable);
+    const ok = this.allowedExecutables.some((e) => e === executable || (!e.includes('/') && e === base && !executable.includes('/')));
+    if (!ok) {
+      throw new LlmspellError('PROCESS_NOT_ALLOWED', `executable '${executable}' is not in the allow-list (${this.allowedExecutables.join(', ')})`, {
+        details: { executable },
+      });
+    }
+  }
+
+  /** Scrubs known secrets and secret-looking strings from text. */
+  redact(text: string): string {
+    return this.secrets.redact(text);
+  }
+
+  redactValue<T>(value: T): T {
+    return this.secrets.redactValue(value);
+  }
+}

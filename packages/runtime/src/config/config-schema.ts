@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * The `llmspell.toml` schema: rs-llmspell's RuntimeConfig, every section defaulted (the
+ * reference required some), plus the keys llmspell adds. Unknown keys are kept and
+ * reported as warnings, never errors, so the reference's example configs (which carry
+ * keys it never read) still load.
+ */
+const boolish = z.boolean();
+const positiveInt = z.number().int().positive();
+
+export const SecurityConfigSchema = z.looseObject({
+  allow_file_access: boolish.default(true),
+  allow_network_access: boolish.default(true),
+  allow_process_spawn: boolish.default(false),
+  allow_private_network: boolish.default(false),
+  allowed_paths: z.array(z.string()).optional(),
+  allowed_executables: z.array(z.string()).optional(),
+  allowed_domains: z.array(z.string()).default([]),
+  blocked_domains: z.array(z.string()).default([]),
+  max_security_level: z.enum(['safe', 'restricted', 'privileged']).default('privileged'),
+  max_memory_bytes: positiveInt.optional(),
+  max_execution_time_ms: positiveInt.optional(),
+  max_file_bytes: positiveInt.optional(),
+  max_response_bytes: positiveInt.optional(),
+  max_extract_bytes: positiveInt.optional(),
+});
+
+export const BackupConfigSchema = z.looseObject({
+  backup_dir: z.string().optional(),
+  compression_enabled: boolish.default(true),
+  compression_type: z.string().default('gzip'),
+  compression_level: z.number().int().min(1).max(9).default(3),
+  incremental_enabled: boolish.default(true),
+  max_backups: z.number().int().nonnegative().default(10),
+  max_backup_age: z.number().int().nonnegative().default(2_592_000),
+});
+
+export const StatePersistenceConfigSchema = z.looseObject({
+  enabled: boolish.default(true),
+  backend_type: z.string().default('sqlite'),
+  /** File or directory of a persistent backend; default in the user's data directory. */
+  path: z.string().optional(),
+  migration_enabled: boolish.default(true),
+  schema_directory: z.string().optional(),
+  backup_on_migration: boolish.default(true),
+  max_state_size_bytes: positiveInt.default(10_000_000),
+  backup_enabled: boolish.default(true),
+  /** What to do with values that look like secrets: "redact" (default), "refuse" or "allow". */
+  secret_values: z.enum(['redact', 'refuse', 'allow']).default('redact'),
+  backup: BackupConfigSchema.prefault({}),
+});
+
+export const RuntimeSectionSchema = z.looseObject({
+  max_concurrent_scripts: positiveInt.default(10),
+  script_timeout_seconds: positiveInt.default(300),
+  enable_streaming: boolish.default(true),
+  security: SecurityConfigSchema.prefault({}),
+  state_persistence: StatePersistenceConfigSchema.prefault({}),
+});
+
+export const ProviderConfigSchema = z.looseObject({
+  provider_type: z.string(),
+  api_key_env: z.string().optional(),
+  api_key: z.string().optional(),
+  base_url: z.string().optional(),
+  model: z.string().optional(),
+  max_tokens: positiveInt.optional(),
+  timeout_seconds: positiveInt.optional(),
+  max_retries: z.number().int().nonnegative().optional(),
+});
+
+export const ProvidersSectionSchema = z.looseObject({
+  default_provider: z.string().optional(),
+  providers: z.record(z.string(), ProviderConfigSchema).default({}),
+});
+
+export const EnginesSectionSchema = z.looseObject({
+  lua: z.looseObject({
+    stdlib: z.enum(['none', 'safe', 'full']).default('safe'),
+    max_memory: positiveInt.optional(),
+    debug: boolish.default(false),
+    package_paths: z.array(z.string()).default([]),
+  }).prefault({}),
+  javascript: z.looseObject({
+    strict_mode: boolish.default(true),
+    max_heap_size: positiveInt.optional(),
+    enable_console: boolish.default(true),
+    module_resolution: z.string().default('node'),
+  }).prefault({}),
+});
+
+export const ToolsSectionSchema = z.looseObject({
+  /** npm package names of third-party tool plugins to load. */
+  plugins: z.array(z.string()).default([]),
+  /** Optional built-in tool packages to load (e.g. "@llmspell/tools-media"). */
+  packages: z.array(z.string()).default([]),
+});
+
+export const LlmspellConfigSchema = z.looseObject({
+  default_engine: z.string().default('lua'),
+  engines: EnginesSectionSchema.prefault({}),
+  providers: ProvidersSectionSchema.prefault({}),
+  runtime: RuntimeSectionSchema.prefault({}),
+  tools: ToolsSectionSchema.prefault({}),
+  /** Sections owned by the packages that read them (agents, hooks, events, workflows). */
+  agents: z.record(z.string(), z.unknown()).default({}),
+  hooks: z.record(z.string(), z.unknown()).default({}),
+  events: z.record(z.string(), z.unknown()).default({}),
+  workflows: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type LlmspellConfig = z.infer<typeof LlmspellConfigSchema>;
+export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+export type SecurityConfig = z.infer<typeof SecurityConfigSchema>;
+export type StatePersistenceConfig = z.infer<typeof StatePersistenceConfigSchema>;
+
+export function defaultConfig(): LlmspellConfig {
+  return LlmspellConfigSchema.parse({});
+}

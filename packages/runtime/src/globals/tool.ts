@@ -1,0 +1,88 @@
+import {
+  LlmspellError, describeParameters, executeComponent, hostMethod, withIndexFallback,
+  type ScriptObject, type ScriptValue, type Tool,
+} from '@llmspell/core';
+import type { GlobalScope } from '../global-scope.js';
+
+const RESERVED = new Set(['list', 'get', 'invoke', 'exists', 'categories', 'discover', 'executeAsync', 'get_schema', 'getSchema']);
+
+function toolSchema(tool: Tool): ScriptObject {
+  return {
+    name: tool.name,
+    description: tool.description,
+    parameters: describeParameters(tool.parameters) as unknown as ScriptValue[],
+  };
+}
+
+function asParams(name: string, params: ScriptValue): Record<string, unknown> {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params)) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${name}: parameters must be a table/object, got ${Array.isArray(params) ? 'array' : typeof params}`);
+  }
+  return params as Record<string, unknown>;
+}
+
+/** Runs a tool by name through the single execution path. */
+export async function invokeTool(scope: GlobalScope, name: string, params: ScriptValue): Promise<ScriptValue> {
+  if (typeof name !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'Tool.invoke: tool name must be a string');
+  const tool = scope.runtime.tools.get(name);
+  if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `Tool '${name}' not found`, { details: { name } });
+  const settings = (scope.runtime.config.tools as Record<string, unknown>)[tool.name];
+  const ctx = scope.runtime.createContext({
+    language: scope.language,
+    signal: scope.signal,
+    settings: typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>) : undefined,
+  });
+  const result = await executeComponent(tool, asParams(name, params), ctx);
+  return scope.runtime.policy.redactValue(result) as unknown as ScriptValue;
+}
+
+function toolObject(scope: GlobalScope, tool: Tool, full: boolean): ScriptObject {
+  const execute = hostMethod((params?: ScriptValue) => invokeTool(scope, tool.name, params ?? null));
+  const base: ScriptObject = {
+    name: tool.name,
+    description: tool.description,
+    version: tool.version,
+    category: tool.category,
+    security_level: tool.securityLevel,
+    execute,
+    getSchema: hostMethod(() => toolSchema(tool)),
+  };
+  if (full) base.schema = toolSchema(tool);
+  return base;
+}
+
+/** The `Tool` global: list, get, invoke, exists, categories, discover, and `Tool.<name>`. */
+export function createToolGlobal(scope: GlobalScope): Record<string, ScriptValue> {
+  const registry = scope.runtime.tools;
+  const Tool: ScriptObject = {
+    list: () => registry.list().map((t) => ({ name: t.name, description: t.description, version: t.version, category: t.category, security_level: t.securityLevel })),
+    get: (name: ScriptValue) => {
+      const tool = typeof name === 'string' ? registry.get(name) : undefined;
+      return tool ? toolObject(scope, tool, true) : null;
+    },
+    invoke: (name: ScriptValue, params: ScriptValue) => invokeTool(scope, name as string, params),
+    exists: (name: ScriptValue) => typeof name === 'string' && registry.has(name),
+    categories: () => [...new Set(registry.list().map((t) => t.category))].sort(),
+    discover: (filter: ScriptValue) => {
+      const f = (filter && typeof filter === 'object' && !Array.isArray(filter) ? filter : {}) as Record<string, unknown>;
+      const tag = typeof f.tag === 'string' ? f.tag.toLowerCase() : undefined;
+      return registry
+        .list()
+        .filter((t) => (typeof f.category === 'string' ? t.category === f.category : true))
+        .filter((t) => (typeof f.security_level === 'string' ? t.securityLevel === f.security_level : true))
+        .filter((t) => (tag ? t.description.toLowerCase().includes(tag) || t.tags.some((x) => x.toLowerCase() === tag) : true))
+        .map((t) => ({ name: t.name, description: t.description, category: t.category, version: t.version, security_level: t.securityLevel }));
+    },
+    get_schema: (name: ScriptValue) => {
+      const tool = typeof name === 'string' ? registry.get(name) : undefined;
+      return tool ? toolSchema(tool) : null;
+    },
+  };
+  withIndexFallback(Tool, (key) => {
+    if (RESERVED.has(key)) return null;
+    const tool = registry.get(key);
+    return tool ? toolObject(scope, tool, false) : null;
+  });
+  return { Tool };
+}

@@ -1,0 +1,38 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { LlmspellError, type ScriptValue } from '@llmspell/core';
+import type { GlobalScope } from '../global-scope.js';
+
+const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
+
+/** `Utils.uuid()`, `Utils.timestamp()`, `Utils.hash(data, algorithm?)`, `Utils.sleep(seconds)`. */
+export function createUtilsGlobal(scope: GlobalScope): Record<string, ScriptValue> {
+  return {
+    Utils: {
+      uuid: () => randomUUID(),
+      /** Unix time in seconds, with millisecond fraction. */
+      timestamp: () => Date.now() / 1000,
+      hash: (data: ScriptValue, algorithm?: ScriptValue) => {
+        const algo = typeof algorithm === 'string' ? algorithm.toLowerCase() : 'sha256';
+        if (!HASHES.has(algo)) throw new LlmspellError('INVALID_ARGUMENT', `Utils.hash: unknown algorithm '${algo}' (md5, sha1, sha256, sha512)`);
+        const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
+        return createHash(algo).update(text, 'utf8').digest('hex');
+      },
+      sleep: (seconds: ScriptValue) => {
+        const s = Number(seconds);
+        if (!Number.isFinite(s) || s < 0) throw new LlmspellError('INVALID_ARGUMENT', 'Utils.sleep: seconds must be a non-negative number');
+        return new Promise<null>((resolve, reject) => {
+          if (scope.signal.aborted) return reject(new LlmspellError('CANCELLED', 'Utils.sleep cancelled'));
+          const timer = setTimeout(() => {
+            scope.signal.removeEventListener('abort', onAbort);
+            resolve(null);
+          }, s * 1000);
+          const onAbort = () => {
+            clearTimeout(timer);
+            reject(new LlmspellError('CANCELLED', 'Utils.sleep cancelled'));
+          };
+          scope.signal.addEventListener('abort', onAbort, { once: true });
+        });
+      },
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { LlmspellRuntime } from './runtime.js';
+export type { RunScriptOptions, RuntimeOptions, ScriptArgs } from './runtime.js';
+export type { GlobalFactory, GlobalScope, RuntimeFeature } from './global-scope.js';
+export { HandleTable } from './handles.js';
+export { invokeTool } from './globals/tool.js';
+export {
+  LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
+} from './config/config-schema.js';
+export type { LlmspellConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
+export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';

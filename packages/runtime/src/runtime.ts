@@ -1,0 +1,182 @@
+import {
+  ComponentRegistry, DEFAULT_SCRIPT_LIMITS, LlmspellError, SecurityPolicy, createExecutionContext, createLogger,
+  type Component, type ComponentLookup, type EventSink, type ExecutionContext, type HookExecutor, type Logger,
+  type ScriptEngine, type ScriptLimits, type ScriptOutput, type ScriptValue, type StateAccess, type StateStore, type Tool,
+} from '@llmspell/core';
+import { LlmspellConfigSchema, type LlmspellConfig } from './config/config-schema.js';
+import { builtinFeatures } from './features/index.js';
+import type { GlobalScope, RuntimeFeature } from './global-scope.js';
+import { coreGlobals } from './globals/index.js';
+import { HandleTable } from './handles.js';
+import { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
+
+export interface ScriptArgs {
+  positional: string[];
+  named: Record<string, string>;
+}
+
+export interface RuntimeOptions {
+  /** Parsed config, or raw data validated here. Default: every default. */
+  config?: LlmspellConfig | Record<string, unknown>;
+  /** Tools to register (built-ins and plugins). */
+  tools?: Tool[];
+  /** The state backend; default an in-memory store. */
+  stateStore?: StateStore;
+  policy?: SecurityPolicy;
+  logger?: Logger;
+  cwd?: string;
+  /** Features to install; default every built-in one. */
+  features?: RuntimeFeature[];
+}
+
+export interface RunScriptOptions {
+  filename: string;
+  args?: ScriptArgs;
+  output?: ScriptOutput;
+  signal?: AbortSignal;
+  limits?: Partial<ScriptLimits>;
+}
+
+const consoleOutput: ScriptOutput = {
+  stdout: (t) => process.stdout.write(t + '\n'),
+  stderr: (t) => process.stderr.write(t + '\n'),
+};
+
+/**
+ * One llmspell runtime: registries, policy, state, hooks and events, and the script API
+ * built from them. Engine-neutral: a ScriptEngine (bridge-lua, bridge-js) runs scripts
+ * against the globals this builds. Two runtimes in a process share nothing.
+ */
+export class LlmspellRuntime {
+  readonly config: LlmspellConfig;
+  readonly policy: SecurityPolicy;
+  readonly logger: Logger;
+  readonly cwd: string;
+  readonly tools = new ComponentRegistry<Tool>('tool', 'TOOL_NOT_FOUND');
+  readonly agents = new ComponentRegistry<Component>('agent', 'AGENT_NOT_FOUND');
+  readonly workflows = new ComponentRegistry<Component>('workflow', 'WORKFLOW_NOT_FOUND');
+  /** Services added by features, by name (e.g. "stateManager", "hookRegistry"). */
+  readonly services = new Map<string, unknown>();
+  readonly features: readonly RuntimeFeature[];
+  stateStore?: StateStore;
+  hooks?: HookExecutor;
+  events?: EventSink;
+  state?: StateAccess;
+  private closed = false;
+
+  private constructor(options: RuntimeOptions) {
+    this.config = LlmspellConfigSchema.parse(options.config ?? {});
+    this.cwd = options.cwd ?? process.cwd();
+    this.policy = options.policy ?? policyFromConfig(this.config, this.cwd);
+    this.logger = options.logger ?? createLogger({ level: 'warn', redact: (t) => this.policy.redact(t) });
+    this.stateStore = options.stateStore;
+    this.features = options.features ?? builtinFeatures;
+    for (const provider of Object.values(this.config.providers.providers)) {
+      this.policy.secrets.add(provider.api_key);
+      if (provider.api_key_env) this.policy.secrets.add(process.env[provider.api_key_env]);
+    }
+    for (const [name, value] of Object.entries(process.env)) {
+      if (/(_API_KEY|_TOKEN|_SECRET|PASSWORD)$/i.test(name)) this.policy.secrets.add(value);
+    }
+    for (const tool of options.tools ?? []) this.registerTool(tool);
+  }
+
+  static async create(options: RuntimeOptions = {}): Promise<LlmspellRuntime> {
+    const runtime = new LlmspellRuntime(options);
+    for (const feature of runtime.features) await feature.setup?.(runtime);
+    return runtime;
+  }
+
+  registerTool(tool: Tool, options: { replace?: boolean } = {}): void {
+    this.tools.register(tool, { aliases: tool.aliases, replace: options.replace });
+  }
+
+  /** Lookup handed to components so they can find each other by name. */
+  readonly lookup: ComponentLookup = {
+    tool: (name) => this.tools.get(name),
+    agent: (name) => this.agents.get(name),
+    workflow: (name) => this.workflows.get(name),
+    tools: () => this.tools.list(),
+  };
+
+  service<T>(name: string): T | undefined {
+    return this.services.get(name) as T | undefined;
+  }
+
+  /** An execution context for one top-level call. */
+  createContext(options: { language?: string; signal?: AbortSignal; settings?: Record<string, unknown> } = {}): ExecutionContext {
+    return createExecutionContext({
+      signal: options.signal,
+      policy: this.policy,
+      logger: this.logger,
+      language: options.language ?? 'native',
+      hooks: this.hooks,
+      events: this.events,
+      state: this.state,
+      components: this.lookup,
+      settings: options.settings,
+      services: Object.fromEntries(this.services),
+    });
+  }
+
+  /** Script limits from config (memory, wall time). */
+  get scriptLimits(): ScriptLimits {
+    return scriptLimitsFromConfig(this.config);
+  }
+
+  /** Builds the globals for one script context. */
+  buildGlobals(options: { language: string; output?: ScriptOutput; signal?: AbortSignal; args?: ScriptArgs }): Record<string, ScriptValue> {
+    const signal = options.signal ?? new AbortController().signal;
+    const handles = new HandleTable();
+    const scope: GlobalScope = {
+      runtime: this,
+      language: options.language,
+      handles,
+      output: options.output ?? consoleOutput,
+      signal,
+      context: () => this.createContext({ language: options.language, signal }),
+    };
+    const globals: Record<string, ScriptValue> = {};
+    Object.assign(globals, coreGlobals(scope, options.args ?? { positional: [], named: {} }));
+    for (const feature of this.features) {
+      if (feature.globals) Object.assign(globals, feature.globals(scope));
+    }
+    return globals;
+  }
+
+  /** Runs one script to completion in a fresh context of `engine`. */
+  async runScript(engine: ScriptEngine, source: string, options: RunScriptOptions): Promise<ScriptValue> {
+    if (this.closed) throw new LlmspellError('INTERNAL', 'runtime is closed');
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const output = options.output ?? consoleOutput;
+    const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimits, ...options.limits };
+    const context = await engine.createContext({
+      globals: this.buildGlobals({ language: engine.name, output, signal: controller.signal, args: options.args }),
+      limits,
+      output,
+    });
+    try {
+      return await context.run(source, { filename: options.filename, signal: controller.signal, timeoutMs: limits.timeoutMs });
+    } finally {
+      // Host calls still in flight (a timed-out script's tool call) are told to stop.
+      controller.abort(new LlmspellError('CANCELLED', 'script finished'));
+      options.signal?.removeEventListener('abort', onAbort);
+      context.dispose();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const feature of [...this.features].reverse()) {
+      try {
+        await feature.close?.(this);
+      } catch (error) {
+        this.logger.warn(`closing ${feature.name} failed`, { error: String(error) });
+      }
+    }
+    await this.stateStore?.close();
+  }
+}
