@@ -35,7 +35,20 @@ export interface HookComponentId {
   name: string;
 }
 
-/** What a hook sees. Plain data, so script hooks get it unchanged. */
+/** Points whose context carries an `error`; a `modified`/`replace` there recovers with an output. */
+export const ErrorHookPoints: readonly BuiltinHookPoint[] = ['AgentError', 'ToolError', 'WorkflowError', 'EventHandlerError'];
+
+export function isErrorHookPoint(point: HookPoint): boolean {
+  return point === 'AgentError' || point === 'ToolError' || point === 'WorkflowError' || point === 'EventHandlerError';
+}
+
+/**
+ * What a hook sees. Plain data, so script hooks get it unchanged.
+ *
+ * `data` conventions used by the callers: `{input}` before an operation, `{input, output,
+ * duration_ms}` after it, `{input, error: {code, message}, attempt}` on error points,
+ * `{scope, key, value}` around state operations.
+ */
 export interface HookContext {
   point: HookPoint;
   component_id: HookComponentId;
@@ -60,11 +73,36 @@ export type HookResult =
 
 export const CONTINUE: HookResult = Object.freeze({ type: 'continue' }) as HookResult;
 
-/** Runs the hooks registered at a point and folds their results into one. */
+/**
+ * Runs the hooks registered at a point and folds their results into one.
+ *
+ * Folding: hooks run in priority order; `continue`/`skipped` go on; `modified` replaces the
+ * data the next hook sees and the chain goes on; any other kind ends the chain and is
+ * returned. When a hook modified the data, `context.data` holds the data after the change
+ * when `execute` returns (also when a later hook ends the chain with `cache`, `redirect`…),
+ * and a `modified` result's `data` is that whole data record (`{input: …}`). Callers read
+ * the field they care about with `modifiedField(result.data, 'input', context)`.
+ */
 export interface HookExecutor {
   /** Cheap check so the hot path builds no context when nothing listens. */
   hasHooks(point: HookPoint): boolean;
   execute(point: HookPoint, context: HookContext): Promise<HookResult>;
+}
+
+/**
+ * The value of `field` in a `modified`/`replace` payload. A payload that is an object whose
+ * keys all belong to the context's data (plus `field`) is the whole data record, so its
+ * `field` is taken; anything else is the new value itself. This lets hooks return either
+ * `{input = {...}}` or just the new input.
+ */
+export function modifiedField(payload: unknown, field: string, original: Record<string, unknown>): unknown {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return payload;
+  const keys = Object.keys(payload);
+  if (!keys.includes(field)) return payload;
+  for (const k of keys) {
+    if (k !== field && !(k in original)) return payload;
+  }
+  return (payload as Record<string, unknown>)[field];
 }
 
 export interface PublishOptions {
@@ -73,6 +111,12 @@ export interface PublishOptions {
   language?: string;
   ttl_seconds?: number;
   tags?: string[];
+}
+
+export interface PublishOptionsFull extends PublishOptions {
+  target?: string;
+  /** Lower is more urgent (informational; routing ignores it). */
+  priority?: number;
 }
 
 /** Where components publish events (`tool.started`, `agent.completed`, `state.changed`…). */

@@ -8,3 +8,5 @@ export {
 } from './config/config-schema.js';
 export type { LlmspellConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
 export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
+export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
+export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';

@@ -1,0 +1,63 @@
+import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
+import { LlmspellRuntime, loadConfig, type LoadedConfig } from '@llmspell/runtime';
+import type { CliIo } from './io.js';
+import { loadTools } from './load-tools.js';
+import type { GlobalFlags } from './parse-args.js';
+
+export interface ComposeOptions {
+  /** Open the configured state backend (off for commands that never touch state). */
+  state?: boolean;
+  /** Load tools (off for `config show`, `completion`). */
+  tools?: boolean;
+}
+
+/** Reads the config with CLI flag overrides applied. */
+export function loadCliConfig(flags: GlobalFlags, io: CliIo): LoadedConfig {
+  const loaded = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env });
+  const runtime = loaded.config.runtime;
+  if (flags.timeoutSeconds !== undefined) {
+    runtime.script_timeout_seconds = Math.ceil(flags.timeoutSeconds);
+    runtime.security.max_execution_time_ms = Math.round(flags.timeoutSeconds * 1000);
+  }
+  if (flags.maxMemoryMb !== undefined) runtime.security.max_memory_bytes = Math.round(flags.maxMemoryMb * 1024 * 1024);
+  return loaded;
+}
+
+async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<StateStore | undefined> {
+  const persistence = loaded.config.runtime.state_persistence;
+  if (!persistence.enabled) return undefined;
+  let stateModule: { openStateStore?: (config: unknown, env: NodeJS.ProcessEnv) => Promise<StateStore> };
+  try {
+    stateModule = (await import('@llmspell/state')) as typeof stateModule;
+  } catch {
+    return undefined;
+  }
+  if (typeof stateModule.openStateStore !== 'function') return undefined;
+  return stateModule.openStateStore(loaded.config, io.env);
+}
+
+export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {
+  const loaded = loadCliConfig(flags, io);
+  const level: LogLevel = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
+  const tools = options.tools === false ? [] : await loadTools(loaded.config);
+  const stateStore = options.state === false ? undefined : await openConfiguredStore(loaded, io);
+  let runtime: LlmspellRuntime | undefined;
+  try {
+    runtime = await LlmspellRuntime.create({
+      config: loaded.config,
+      tools,
+      stateStore,
+      cwd: io.cwd,
+      logger: createLogger({ level, sink: (line) => io.stderr(line + '\n'), redact: (t) => runtime?.policy.redact(t) ?? t }),
+    });
+  } catch (error) {
+    await stateStore?.close();
+    throw error;
+  }
+  if (flags.verbose) for (const w of loaded.warnings) io.stderr(`[warn] ${loaded.source}: ${w}\n`);
+  return { runtime, loaded };
+}
+
+export function notFound(what: string): LlmspellError {
+  return new LlmspellError('NOT_FOUND', what);
+}

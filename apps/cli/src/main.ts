@@ -1,0 +1,63 @@
+import { isLlmspellError } from '@llmspell/core';
+import { completionCommand } from './commands/completion.js';
+import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { execCommand, runCommand, validateCommand } from './commands/run-script.js';
+import { toolsCommand } from './commands/tools.js';
+import { commandHelp, mainHelp } from './help.js';
+import { processIo, type CliIo } from './io.js';
+import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
+import { cliVersion } from './version.js';
+
+type Handler = (args: ParsedArgs, io: CliIo) => Promise<number> | number;
+
+const HANDLERS: Record<string, Handler> = {
+  run: runCommand,
+  exec: execCommand,
+  validate: validateCommand,
+  info: infoCommand,
+  tools: toolsCommand,
+  providers: providersCommand,
+  config: configCommand,
+  init: initCommand,
+  completion: completionCommand,
+};
+
+function reportError(error: unknown, args: ParsedArgs | undefined, io: CliIo): void {
+  const json = args?.flags.output === 'json';
+  if (isLlmspellError(error)) {
+    if (json) io.stderr(JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }) + '\n');
+    else io.stderr(`${error.message}\n`);
+    return;
+  }
+  const text = error instanceof Error ? (args?.flags.verbose ? error.stack ?? error.message : error.message) : String(error);
+  if (json) io.stderr(JSON.stringify({ error: { code: 'INTERNAL', message: text } }) + '\n');
+  else io.stderr(`llmspell: internal error: ${text}\n`);
+}
+
+/** Runs the CLI and resolves with its exit code: 0 ok, 1 error, 2 usage error. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let args: ParsedArgs | undefined;
+  try {
+    args = parseArgs(argv);
+    if (args.flags.version) {
+      io.stdout(`llmspell ${cliVersion()}\n`);
+      return 0;
+    }
+    const command = args.positionals[0];
+    if (!command || command === 'help') {
+      const topic = args.positionals[1];
+      io.stdout((topic && commandHelp(topic)) || mainHelp(cliVersion()));
+      return command || args.flags.help ? 0 : 2;
+    }
+    const handler = HANDLERS[command];
+    if (!handler) throw new UsageError(`unknown command '${command}' (llmspell --help lists them)`);
+    if (args.flags.help) {
+      io.stdout(commandHelp(command) ?? mainHelp(cliVersion()));
+      return 0;
+    }
+    return await handler(args, io);
+  } catch (error) {
+    reportError(error, args, io);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

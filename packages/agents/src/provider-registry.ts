@@ -1,0 +1,253 @@
+import { LlmspellError } from '@llmspell/core';
+import type { LanguageModel } from 'ai';
+
+/** One `[providers.providers.<name>]` entry of llmspell.toml. */
+export interface ProviderSettings {
+  provider_type: string;
+  api_key_env?: string;
+  api_key?: string;
+  base_url?: string;
+  model?: string;
+  max_tokens?: number;
+  [key: string]: unknown;
+}
+
+/** The `[providers]` section. */
+export interface ProvidersConfig {
+  default_provider?: string;
+  providers?: Record<string, ProviderSettings>;
+}
+
+/** What an agent asks for: its `model`, `provider`, `api_key`, `base_url` fields. */
+export interface ModelRequest {
+  model?: string;
+  provider?: string;
+  api_key?: string;
+  base_url?: string;
+}
+
+/** Which wire protocol (and ai SDK package) a provider speaks. */
+export type ProviderProtocol = 'openai' | 'openai-chat' | 'anthropic';
+
+/** Everything needed to build a model, after config, agent fields and env are merged. */
+export interface ResolvedModel {
+  /** The name the user used (`groq`, `openai`, a config key). */
+  provider: string;
+  /** The implementation behind it (`openai`, `anthropic`, `ollama`, `groq`…). */
+  providerType: string;
+  model: string;
+  protocol: ProviderProtocol;
+  baseURL?: string;
+  /** Undefined for keyless local servers. */
+  apiKey?: string;
+  /** Default output token cap from config. */
+  maxTokens?: number;
+}
+
+export type ModelFactory = (resolved: ResolvedModel) => LanguageModel | Promise<LanguageModel>;
+
+interface BuiltinProvider {
+  protocol: ProviderProtocol;
+  baseURL?: string;
+  /** Env vars holding the key, most specific first (after LLMSPELL_<NAME>_API_KEY). */
+  keyEnv: string[];
+  /** Env vars holding the base URL. */
+  baseUrlEnv: string[];
+  /** False for local servers that take no key. */
+  keyRequired: boolean;
+}
+
+/**
+ * Providers llmspell knows by name. Everything that is not OpenAI or Anthropic is spoken to
+ * through its OpenAI-compatible chat-completions endpoint, so one small dependency covers them.
+ */
+const BUILTIN: Record<string, BuiltinProvider> = {
+  openai: { protocol: 'openai', baseURL: 'https://api.openai.com/v1', keyEnv: ['OPENAI_API_KEY'], baseUrlEnv: ['OPENAI_BASE_URL'], keyRequired: true },
+  anthropic: { protocol: 'anthropic', baseURL: 'https://api.anthropic.com/v1', keyEnv: ['ANTHROPIC_API_KEY'], baseUrlEnv: ['ANTHROPIC_BASE_URL'], keyRequired: true },
+  ollama: { protocol: 'openai-chat', baseURL: 'http://localhost:11434/v1', keyEnv: ['OLLAMA_API_KEY'], baseUrlEnv: ['OLLAMA_BASE_URL', 'OLLAMA_HOST'], keyRequired: false },
+  lmstudio: { protocol: 'openai-chat', baseURL: 'http://localhost:1234/v1', keyEnv: ['LMSTUDIO_API_KEY'], baseUrlEnv: ['LMSTUDIO_BASE_URL'], keyRequired: false },
+  vllm: { protocol: 'openai-chat', baseURL: 'http://localhost:8000/v1', keyEnv: ['VLLM_API_KEY'], baseUrlEnv: ['VLLM_BASE_URL'], keyRequired: false },
+  local: { protocol: 'openai-chat', keyEnv: ['LOCAL_API_KEY'], baseUrlEnv: ['LOCAL_BASE_URL'], keyRequired: false },
+  custom: { protocol: 'openai-chat', keyEnv: ['CUSTOM_API_KEY'], baseUrlEnv: ['CUSTOM_BASE_URL'], keyRequired: false },
+  'openai-compatible': { protocol: 'openai-chat', keyEnv: [], baseUrlEnv: [], keyRequired: false },
+  groq: { protocol: 'openai-chat', baseURL: 'https://api.groq.com/openai/v1', keyEnv: ['GROQ_API_KEY'], baseUrlEnv: ['GROQ_BASE_URL'], keyRequired: true },
+  together: { protocol: 'openai-chat', baseURL: 'https://api.together.xyz/v1', keyEnv: ['TOGETHER_API_KEY'], baseUrlEnv: ['TOGETHER_BASE_URL'], keyRequired: true },
+  fireworks: { protocol: 'openai-chat', baseURL: 'https://api.fireworks.ai/inference/v1', keyEnv: ['FIREWORKS_API_KEY'], baseUrlEnv: ['FIREWORKS_BASE_URL'], keyRequired: true },
+  perplexity: { protocol: 'openai-chat', baseURL: 'https://api.perplexity.ai', keyEnv: ['PERPLEXITY_API_KEY'], baseUrlEnv: ['PERPLEXITY_BASE_URL'], keyRequired: true },
+  mistral: { protocol: 'openai-chat', baseURL: 'https://api.mistral.ai/v1', keyEnv: ['MISTRAL_API_KEY'], baseUrlEnv: ['MISTRAL_BASE_URL'], keyRequired: true },
+  deepseek: { protocol: 'openai-chat', baseURL: 'https://api.deepseek.com/v1', keyEnv: ['DEEPSEEK_API_KEY'], baseUrlEnv: ['DEEPSEEK_BASE_URL'], keyRequired: true },
+  openrouter: { protocol: 'openai-chat', baseURL: 'https://openrouter.ai/api/v1', keyEnv: ['OPENROUTER_API_KEY'], baseUrlEnv: ['OPENROUTER_BASE_URL'], keyRequired: true },
+  gemini: { protocol: 'openai-chat', baseURL: 'https://generativelanguage.googleapis.com/v1beta/openai', keyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], baseUrlEnv: ['GEMINI_BASE_URL'], keyRequired: true },
+  cohere: { protocol: 'openai-chat', baseURL: 'https://api.cohere.ai/compatibility/v1', keyEnv: ['COHERE_API_KEY'], baseUrlEnv: ['COHERE_BASE_URL'], keyRequired: true },
+};
+
+export const KNOWN_PROVIDERS: readonly string[] = Object.keys(BUILTIN);
+
+/** `"anthropic/claude-3-5-haiku"` → provider + model, split at the first `/`; no slash → openai. */
+export function parseModelSpec(spec: string): { provider: string; model: string } {
+  const slash = spec.indexOf('/');
+  if (slash < 0) return { provider: 'openai', model: spec };
+  return { provider: spec.slice(0, slash), model: spec.slice(slash + 1) };
+}
+
+function envName(provider: string): string {
+  return provider.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+/**
+ * Bare host URLs get the API version path the server expects (`http://localhost:11434` →
+ * `…/v1`), so users may write either form; URLs with a path are used as given.
+ */
+function normaliseBaseURL(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LlmspellError('INVALID_ARGUMENT', `base_url '${url}' is not a valid URL`, { details: { parameter: 'base_url' } });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new LlmspellError('INVALID_ARGUMENT', `base_url '${url}' must be http or https`, { details: { parameter: 'base_url' } });
+  }
+  const trimmed = url.replace(/\/+$/, '');
+  if (parsed.pathname === '/' || parsed.pathname === '') return `${trimmed}/v1`;
+  return trimmed;
+}
+
+export interface ProviderRegistryOptions {
+  config?: ProvidersConfig;
+  /** Environment to read keys from; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Builds the model; default loads the provider's ai SDK package. Tests inject mock models. */
+  modelFactory?: ModelFactory;
+  /** Told about every API key used, so the runtime can redact it everywhere. */
+  onSecret?: (value: string) => void;
+}
+
+/**
+ * Turns what an agent asks for (`provider/model`, or separate fields) plus llmspell.toml's
+ * `[providers]` and the environment into an ai SDK LanguageModel. Provider packages are
+ * imported only when first used.
+ */
+export class ProviderRegistry {
+  private readonly config: ProvidersConfig;
+  private readonly env: Record<string, string | undefined>;
+  private readonly factory: ModelFactory;
+  private readonly onSecret?: (value: string) => void;
+
+  constructor(options: ProviderRegistryOptions = {}) {
+    this.config = options.config ?? {};
+    this.env = options.env ?? process.env;
+    this.factory = options.modelFactory ?? defaultModelFactory;
+    this.onSecret = options.onSecret;
+  }
+
+  /** Provider names usable as a model prefix: the built-in ones and those in config. */
+  names(): string[] {
+    return [...new Set([...KNOWN_PROVIDERS, ...Object.keys(this.config.providers ?? {})])];
+  }
+
+  /** Config entries, without keys (for `llmspell providers`). */
+  configured(): Array<{ name: string; provider_type: string; model?: string; base_url?: string }> {
+    return Object.entries(this.config.providers ?? {}).map(([name, p]) => ({
+      name, provider_type: p.provider_type, model: p.model, base_url: p.base_url,
+    }));
+  }
+
+  resolve(request: ModelRequest): ResolvedModel {
+    let provider: string | undefined;
+    let model: string | undefined;
+    if (request.provider) {
+      provider = request.provider;
+      model = request.model;
+      // `provider = "openai", model = "openai/gpt-4o"` names the provider twice; drop the prefix.
+      if (model && model.startsWith(provider + '/')) model = model.slice(provider.length + 1);
+    } else if (request.model) {
+      ({ provider, model } = parseModelSpec(request.model));
+    } else {
+      provider = this.config.default_provider;
+    }
+    if (!provider) {
+      throw new LlmspellError('INVALID_ARGUMENT', "Model specification required (use 'model' field)", { details: { parameter: 'model' } });
+    }
+    const settings = this.config.providers?.[provider];
+    const providerType = (settings?.provider_type ?? provider).toLowerCase();
+    const builtin = BUILTIN[providerType] ?? BUILTIN[provider.toLowerCase()];
+    if (!builtin) {
+      throw new LlmspellError(
+        'PROVIDER_NOT_CONFIGURED',
+        `Unknown provider '${provider}'. Use one of ${KNOWN_PROVIDERS.join(', ')}, or declare [providers.providers.${provider}] with provider_type and base_url in llmspell.toml`,
+        { details: { provider } },
+      );
+    }
+    model = model || settings?.model;
+    if (!model) {
+      throw new LlmspellError('INVALID_ARGUMENT', `Model not specified for provider '${provider}' (use 'model' field or set model in [providers.providers.${provider}])`, { details: { parameter: 'model', provider } });
+    }
+
+    const names = [...new Set([provider, providerType])];
+    const fromEnv = (vars: string[]): string | undefined => {
+      for (const v of vars) {
+        const value = this.env[v];
+        if (value) return value;
+      }
+      return undefined;
+    };
+    const baseUrlVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_BASE_URL`, ...(BUILTIN[n]?.baseUrlEnv ?? [])]);
+    const rawBase = request.base_url ?? settings?.base_url ?? fromEnv(baseUrlVars);
+    if (!rawBase && !builtin.baseURL) {
+      throw new LlmspellError('PROVIDER_NOT_CONFIGURED', `Provider '${provider}' needs a base URL: set base_url on the agent, in [providers.providers.${provider}], or ${baseUrlVars[1] ?? baseUrlVars[0]}`, { details: { provider } });
+    }
+    const baseURL = rawBase ? normaliseBaseURL(/^[a-z]+:\/\//i.test(rawBase) ? rawBase : `http://${rawBase}`) : builtin.baseURL!;
+    const customBase = builtin.baseURL === undefined || baseURL !== builtin.baseURL;
+
+    let apiKey = request.api_key ?? settings?.api_key;
+    if (!apiKey && settings?.api_key_env) {
+      apiKey = this.env[settings.api_key_env];
+      if (!apiKey) {
+        throw new LlmspellError('MISSING_API_KEY', `Environment variable '${settings.api_key_env}' not found for provider '${provider}'`, {
+          details: { provider, env: settings.api_key_env },
+        });
+      }
+    }
+    const keyVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_API_KEY`, ...(BUILTIN[n]?.keyEnv ?? [])]);
+    if (!apiKey) apiKey = fromEnv(keyVars);
+    if (!apiKey && builtin.keyRequired && !customBase) {
+      const standard = builtin.keyEnv[0] ?? keyVars[0];
+      throw new LlmspellError('MISSING_API_KEY', `${provider} API key required: set ${standard} (or ${keyVars[0]}), api_key in [providers.providers.${provider}], or api_key on the agent`, {
+        details: { provider, env: standard },
+      });
+    }
+    if (apiKey) this.onSecret?.(apiKey);
+    // OpenAI's own endpoint gets the ai SDK's default (Responses) model; any other server
+    // speaks chat-completions, which every OpenAI-compatible server has.
+    const protocol: ProviderProtocol = builtin.protocol === 'openai' && customBase ? 'openai-chat' : builtin.protocol;
+    return { provider, providerType, model, protocol, baseURL, apiKey, maxTokens: settings?.max_tokens };
+  }
+
+  async languageModel(request: ModelRequest): Promise<{ model: LanguageModel; resolved: ResolvedModel }> {
+    const resolved = this.resolve(request);
+    return { model: await this.factory(resolved), resolved };
+  }
+}
+
+/** A key for servers that take none: the ai SDK refuses to send a request without one. */
+const NO_KEY = 'llmspell-no-key';
+
+async function importProvider<T>(pkg: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new LlmspellError('PACKAGE_NOT_INSTALLED', `provider package '${pkg}' could not be loaded: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Loads the provider's ai SDK package on first use and builds the model. */
+export const defaultModelFactory: ModelFactory = async (r) => {
+  if (r.protocol === 'anthropic') {
+    const { createAnthropic } = await importProvider('@ai-sdk/anthropic', () => import('@ai-sdk/anthropic'));
+    return createAnthropic({ apiKey: r.apiKey ?? NO_KEY, baseURL: r.baseURL })(r.model);
+  }
+  const { createOpenAI } = await importProvider('@ai-sdk/openai', () => import('@ai-sdk/openai'));
+  const provider = createOpenAI({ apiKey: r.apiKey ?? NO_KEY, baseURL: r.baseURL, name: r.providerType });
+  return r.protocol === 'openai-chat' ? provider.chat(r.model) : provider(r.model);
+};

@@ -1,0 +1,276 @@
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { LlmspellError, isLlmspellError } from '../errors.js';
+import { looksLikeSecretName } from './secrets.js';
+import type { SecurityPolicy } from './security-policy.js';
+
+export interface GuardedRequestOptions {
+  url: string;
+  /** Default GET. */
+  method?: string;
+  headers?: Record<string, string | number | undefined>;
+  body?: string | Uint8Array;
+  /** Whole-request wall time (connect, redirects, body). Default 30 s. */
+  timeoutMs?: number;
+  /** Largest (decoded) response body. Default `policy.maxResponseBytes`. */
+  maxBytes?: number;
+  /** Redirects followed before giving up; 0 returns the 3xx response itself. Default 5. */
+  maxRedirects?: number;
+  signal?: AbortSignal;
+  /** Parameter name used in error messages about the URL. Default `input`. */
+  parameter?: string;
+}
+
+export interface GuardedResponse {
+  status: number;
+  statusText: string;
+  /** Lower-cased header names; repeated headers joined with `, ` (set-cookie with `\n`). */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** The final URL after redirects. */
+  url: string;
+  /** Every URL redirected to, in order. */
+  redirects: string[];
+  durationMs: number;
+}
+
+const SENSITIVE_QUERY = new Set(['key', 'api_key', 'apikey', 'token', 'access_token', 'sig', 'signature', 'password', 'secret', 'auth', 'code']);
+/** Headers that must not follow a redirect to another origin. */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-subscription-token', 'api-key'];
+
+/** A URL fit for messages and logs: no user info, secret-looking query values replaced. */
+export function redactUrl(url: string | URL): string {
+  let u: URL;
+  try {
+    u = new URL(String(url));
+  } catch {
+    return String(url).replace(/\/\/[^/@\s]*@/, '//');
+  }
+  if (u.username || u.password) {
+    u.username = '';
+    u.password = '';
+  }
+  for (const name of [...u.searchParams.keys()]) {
+    if (SENSITIVE_QUERY.has(name.toLowerCase()) || looksLikeSecretName(name)) u.searchParams.set(name, 'REDACTED');
+  }
+  return u.toString();
+}
+
+function flattenHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : String(v);
+  }
+  return out;
+}
+
+function cleanHeaders(headers: GuardedRequestOptions['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    const value = String(v);
+    if (/[\r\n]/.test(k) || /[\r\n]/.test(value)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'headers': header '${k.replace(/[\r\n]/g, ' ')}' contains a line break`);
+    }
+    out[k.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function describeSocketError(error: NodeJS.ErrnoException, url: string): LlmspellError {
+  // The message of a socket error names host/port only, never request headers.
+  const code = error.code ? ` (${error.code})` : '';
+  return new LlmspellError('IO_ERROR', `request to ${redactUrl(url)} failed: ${error.message}${code}`, {
+    details: { url: redactUrl(url), errno: error.code },
+  });
+}
+
+interface HopResult {
+  res: http.IncomingMessage;
+  req: http.ClientRequest;
+}
+
+/**
+ * The one HTTP client for network tools. Every hop (the first URL and each redirect) is
+ * checked with `policy.checkUrl`, and the socket connects through `policy.guardedLookup`,
+ * so the address that was checked is the one connected to. Bodies are capped, the call
+ * honours a timeout and an abort signal, and errors carry no request headers.
+ */
+export async function guardedRequest(policy: SecurityPolicy, options: GuardedRequestOptions): Promise<GuardedResponse> {
+  const started = performance.now();
+  const parameter = options.parameter ?? 'input';
+  const maxBytes = options.maxBytes ?? policy.maxResponseBytes;
+  const maxRedirects = options.maxRedirects ?? 5;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let method = (options.method ?? 'GET').toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new LlmspellError('INVALID_ARGUMENT', `parameter 'method': invalid HTTP method '${method}'`);
+  let headers = cleanHeaders(options.headers);
+  if (!('user-agent' in headers)) headers['user-agent'] = 'llmspell/0.1 (+https://github.com/lexlapax/rs-llmspell)';
+  let body: Buffer | undefined = options.body === undefined ? undefined : Buffer.from(options.body as Uint8Array | string);
+
+  const controller = new AbortController();
+  let failure: LlmspellError | undefined;
+  const fail = (error: LlmspellError) => {
+    if (!failure) failure = error;
+    controller.abort(error);
+  };
+  const timer = setTimeout(
+    () => fail(new LlmspellError('TIMEOUT', `request to ${redactUrl(options.url)} timed out after ${timeoutMs} ms`, { details: { timeout_ms: timeoutMs } })),
+    timeoutMs,
+  );
+  const onAbort = () => fail(new LlmspellError('CANCELLED', `request to ${redactUrl(options.url)} cancelled`));
+  if (options.signal?.aborted) {
+    clearTimeout(timer);
+    throw new LlmspellError('CANCELLED', `request to ${redactUrl(options.url)} cancelled before it started`);
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const raceAbort = <T>(p: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (controller.signal.aborted) return reject(failure);
+      const onA = () => reject(failure);
+      controller.signal.addEventListener('abort', onA, { once: true });
+      p.then(
+        (v) => { controller.signal.removeEventListener('abort', onA); resolve(v); },
+        (e) => { controller.signal.removeEventListener('abort', onA); reject(e); },
+      );
+    });
+
+  const redirects: string[] = [];
+  let current = options.url;
+  try {
+    for (;;) {
+      const target = await raceAbort(policy.checkUrl(current, parameter));
+      const hop = await raceAbort(sendOnce(policy, target, method, headers, body, controller.signal, () => failure));
+      const { res } = hop;
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if ([301, 302, 303, 307, 308].includes(status) && location && maxRedirects > 0) {
+        res.resume();
+        if (redirects.length >= maxRedirects) {
+          throw new LlmspellError('IO_ERROR', `too many redirects (more than ${maxRedirects}) starting at ${redactUrl(options.url)}`, {
+            details: { redirects: redirects.map(redactUrl) },
+          });
+        }
+        let next: URL;
+        try {
+          next = new URL(location, target);
+        } catch {
+          throw new LlmspellError('IO_ERROR', `redirect from ${redactUrl(target)} to an invalid location`);
+        }
+        if (next.origin !== target.origin) {
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.includes(k)));
+        }
+        if (status === 303 || ((status === 301 || status === 302) && method !== 'GET' && method !== 'HEAD')) {
+          method = method === 'HEAD' ? 'HEAD' : 'GET';
+          body = undefined;
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'content-type' && k !== 'content-length'));
+        }
+        redirects.push(next.toString());
+        current = next.toString();
+        continue;
+      }
+      const buffer = await raceAbort(readBody(res, maxBytes, current, method));
+      return {
+        status,
+        statusText: res.statusMessage ?? '',
+        headers: flattenHeaders(res.headers),
+        body: buffer,
+        url: current,
+        redirects,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+    }
+  } catch (error) {
+    if (failure) throw failure;
+    if (isLlmspellError(error)) throw error;
+    throw describeSocketError(error as NodeJS.ErrnoException, current);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!controller.signal.aborted) controller.abort();
+  }
+}
+
+function sendOnce(
+  policy: SecurityPolicy,
+  target: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+  failure: () => LlmspellError | undefined,
+): Promise<HopResult> {
+  return new Promise<HopResult>((resolve, reject) => {
+    const lib = target.protocol === 'https:' ? https : http;
+    const hdrs: Record<string, string> = { ...headers };
+    if (body !== undefined) hdrs['content-length'] = String(body.length);
+    // agent:false: a pooled keep-alive socket was checked under some earlier policy/DNS
+    // answer; each request dials (and so checks) afresh.
+    const req = lib.request(target, {
+      method,
+      headers: hdrs,
+      agent: false,
+      lookup: policy.guardedLookup as unknown as http.RequestOptions['lookup'],
+      signal,
+    });
+    req.on('response', (res) => resolve({ res, req }));
+    req.on('error', (error) => reject(failure() ?? error));
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
+
+function readBody(res: http.IncomingMessage, maxBytes: number, url: string, method: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    if (method === 'HEAD') {
+      res.resume();
+      res.on('end', () => resolve(Buffer.alloc(0)));
+      res.on('error', reject);
+      return;
+    }
+    const tooBig = (bytes: number) => new LlmspellError(
+      'SIZE_LIMIT_EXCEEDED',
+      `response body from ${redactUrl(url)} is larger than the limit of ${maxBytes} bytes (${bytes}+ bytes; runtime.security.max_response_bytes)`,
+      { details: { limit: maxBytes, bytes } },
+    );
+    const declared = Number(res.headers['content-length']);
+    const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (Number.isFinite(declared) && declared > maxBytes && (encoding === '' || encoding === 'identity')) {
+      res.destroy();
+      reject(tooBig(declared));
+      return;
+    }
+    let stream: Readable = res;
+    if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.pipe(zlib.createGunzip());
+    else if (encoding === 'deflate') stream = res.pipe(zlib.createInflate());
+    else if (encoding === 'br') stream = res.pipe(zlib.createBrotliDecompress());
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, total));
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (done) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        res.destroy();
+        if (stream !== res) stream.destroy();
+        finish(tooBig(total));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => finish());
+    stream.on('error', (e) => finish(e));
+    res.on('error', (e) => finish(e));
+    res.on('aborted', () => finish(new LlmspellError('IO_ERROR', `connection to ${redactUrl(url)} closed before the body was complete`)));
+  });
+}

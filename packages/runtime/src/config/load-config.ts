@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { LlmspellError } from '@llmspell/core';
+import { LlmspellConfigSchema, type LlmspellConfig } from './config-schema.js';
+
+export interface LoadConfigOptions {
+  /** `--config` / `LLMSPELL_CONFIG`: must exist when given. */
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+}
+
+export interface LoadedConfig {
+  config: LlmspellConfig;
+  /** The file read, or null when built-in defaults were used. */
+  source: string | null;
+  /** Keys llmspell does not read (kept, not errors) and similar notes. */
+  warnings: string[];
+}
+
+/** The reference's search order (api.md 9.3). */
+export function configSearchPaths(cwd: string, home: string, env: NodeJS.ProcessEnv): string[] {
+  const configDir = env.XDG_CONFIG_HOME || path.join(home, '.config');
+  return [
+    path.join(home, '.llmspell', 'config.toml'),
+    path.join(cwd, 'llmspell.toml'),
+    path.join(cwd, '.llmspell.toml'),
+    path.join(cwd, 'config', 'llmspell.toml'),
+    path.join(cwd, '.config', 'llmspell.toml'),
+    path.join(home, '.llmspell.toml'),
+    path.join(home, '.config', 'llmspell.toml'),
+    path.join(configDir, 'llmspell', 'config.toml'),
+  ];
+}
+
+function parseBool(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new LlmspellError('CONFIG_INVALID', `environment variable ${name}=${value} must be true or false`);
+}
+
+function parsePositive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new LlmspellError('CONFIG_INVALID', `environment variable ${name}=${value} must be a positive number`);
+  return n;
+}
+
+function setPath(root: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = root;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+/**
+ * Environment overrides, applied also when the file came from `--config` (the
+ * reference skipped them then; users expect the environment to win).
+ */
+export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const map: Array<[string, string, (name: string, v: string) => unknown]> = [
+    ['LLMSPELL_DEFAULT_ENGINE', 'default_engine', (_n, v) => v],
+    ['LLMSPELL_DEFAULT_PROVIDER', 'providers.default_provider', (_n, v) => v],
+    ['LLMSPELL_ALLOW_FILE_ACCESS', 'runtime.security.allow_file_access', parseBool],
+    ['LLMSPELL_ALLOW_NETWORK_ACCESS', 'runtime.security.allow_network_access', parseBool],
+    ['LLMSPELL_ALLOW_PRIVATE_NETWORK', 'runtime.security.allow_private_network', parseBool],
+    ['LLMSPELL_ALLOW_PROCESS_SPAWN', 'runtime.security.allow_process_spawn', parseBool],
+    ['LLMSPELL_ALLOWED_PATHS', 'runtime.security.allowed_paths', (_n, v) => v.split(path.delimiter).filter(Boolean)],
+    ['LLMSPELL_MAX_MEMORY_MB', 'runtime.security.max_memory_bytes', (n, v) => Math.round(parsePositive(n, v) * 1024 * 1024)],
+    ['LLMSPELL_SCRIPT_TIMEOUT', 'runtime.script_timeout_seconds', (n, v) => Math.ceil(parsePositive(n, v))],
+    ['LLMSPELL_ENABLE_STREAMING', 'runtime.enable_streaming', parseBool],
+    ['LLMSPELL_STATE_BACKEND', 'runtime.state_persistence.backend_type', (_n, v) => v],
+    ['LLMSPELL_STATE_PATH', 'runtime.state_persistence.path', (_n, v) => v],
+    ['LLMSPELL_BACKUP_DIR', 'runtime.state_persistence.backup.backup_dir', (_n, v) => v],
+  ];
+  for (const [name, key, convert] of map) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, key, convert(name, value));
+  }
+}
+
+/** Best-effort line of `key` inside its `[section]` in TOML text, for error messages. */
+export function findKeyLine(text: string, keyPath: Array<string | number>): number | null {
+  const lines = text.split(/\r?\n/);
+  const names = keyPath.filter((k): k is string => typeof k === 'string');
+  const leaf = names[names.length - 1];
+  if (!leaf) return null;
+  const section = names.slice(0, -1).join('.');
+  let current = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    const header = line.match(/^\[\[?\s*([^\]]+?)\s*\]\]?/);
+    if (header) {
+      current = header[1].replace(/["']/g, '');
+      if (current === names.join('.')) return i + 1;
+      continue;
+    }
+    const kv = line.match(/^["']?([A-Za-z0-9_.-]+)["']?\s*=/);
+    if (!kv) continue;
+    const full = current ? `${current}.${kv[1]}` : kv[1];
+    if (full === names.join('.') || (kv[1] === leaf && current === section)) return i + 1;
+  }
+  return null;
+}
+
+const KNOWN_TOP = new Set(Object.keys(LlmspellConfigSchema.shape));
+
+/** Validates raw config data; errors name the file, the key and the line. */
+export function validateConfig(raw: unknown, file: string | null, text?: string): LoadedConfig {
+  const parsed = LlmspellConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.map(String).join('.');
+    const line = text ? findKeyLine(text, issue.path as Array<string | number>) : null;
+    const where = file ? `${file}${line ? `:${line}` : ''}: ` : '';
+    throw new LlmspellError('CONFIG_INVALID', `${where}invalid value for '${key}': ${issue.message}`, {
+      details: { file, key, line },
+    });
+  }
+  const warnings: string[] = [];
+  if (raw && typeof raw === 'object') {
+    for (const k of Object.keys(raw)) if (!KNOWN_TOP.has(k)) warnings.push(`unknown top-level key '${k}' is ignored`);
+  }
+  return { config: parsed.data, source: file, warnings };
+}
+
+/** Finds, parses, overrides from the environment and validates the configuration. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const home = options.home ?? env.HOME ?? os.homedir();
+  const explicit = options.configPath ?? env.LLMSPELL_CONFIG;
+  let file: string | null = null;
+  if (explicit) {
+    file = path.resolve(cwd, explicit);
+    if (!fs.existsSync(file)) throw new LlmspellError('CONFIG_NOT_FOUND', `Configuration file not found: ${file}`, { details: { file } });
+  } else {
+    file = configSearchPaths(cwd, home, env).find((p) => fs.existsSync(p)) ?? null;
+  }
+  let raw: Record<string, unknown> = {};
+  let text: string | undefined;
+  if (file) {
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new LlmspellError('CONFIG_INVALID', `${file}: cannot read: ${(error as Error).message}`, { details: { file } });
+    }
+    try {
+      raw = parseToml(text) as Record<string, unknown>;
+    } catch (error) {
+      const line = error instanceof TomlError ? error.line : undefined;
+      const msg = (error as Error).message.split('\n')[0];
+      throw new LlmspellError('CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: TOML syntax error: ${msg}`, { details: { file, line } });
+    }
+  }
+  applyEnvOverrides(raw, env);
+  return validateConfig(raw, file, text);
+}
