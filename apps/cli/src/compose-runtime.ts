@@ -39,7 +39,7 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
 export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {
   const loaded = loadCliConfig(flags, io);
   const level: LogLevel = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
-  const tools = options.tools === false ? [] : await loadTools(loaded.config);
+  const tools = options.tools === false ? [] : await loadTools(loaded.config, io.cwd);
   const stateStore = options.state === false ? undefined : await openConfiguredStore(loaded, io);
   let runtime: LlmspellRuntime | undefined;
   try {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LlmspellError, isTool, type Tool } from '@llmspell/core';
 
 /** Tool packages the CLI installs with it, loaded on start. */
@@ -24,9 +27,37 @@ function collectTools(mod: Record<string, unknown>): Tool[] {
   return [...found.values()];
 }
 
-async function importPackage(name: string, why: string): Promise<Record<string, unknown>> {
+/**
+ * Finds a package (or a file path) from the user's directory first: a globally installed
+ * CLI cannot see the project's node_modules through a bare `import(name)`.
+ */
+export function resolveFromDirectory(name: string, cwd: string): string | undefined {
+  if (name.startsWith('.') || path.isAbsolute(name)) {
+    const file = path.resolve(cwd, name);
+    return fs.existsSync(file) ? pathToFileURL(file).href : undefined;
+  }
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const pkgDir = path.join(dir, 'node_modules', name);
+    const manifest = path.join(pkgDir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports?: unknown; main?: string; module?: string };
+      let entry: unknown = pkg.exports;
+      if (entry && typeof entry === 'object' && '.' in (entry as object)) entry = (entry as Record<string, unknown>)['.'];
+      while (entry && typeof entry === 'object') {
+        const e = entry as Record<string, unknown>;
+        entry = e.import ?? e.node ?? e.default ?? e.require;
+      }
+      const rel = typeof entry === 'string' ? entry : pkg.module ?? pkg.main ?? 'index.js';
+      return pathToFileURL(path.join(pkgDir, rel)).href;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+async function importPackage(name: string, why: string, cwd = process.cwd()): Promise<Record<string, unknown>> {
   try {
-    return (await import(name)) as Record<string, unknown>;
+    const local = resolveFromDirectory(name, cwd);
+    return (await import(local ?? name)) as Record<string, unknown>;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {
@@ -44,17 +75,17 @@ async function importPackage(name: string, why: string): Promise<Record<string, 
  * (an npm package exporting `defineTool(...)` results, as default export, named exports
  * or arrays).
  */
-export async function loadTools(config: { tools: { packages: string[]; plugins: string[] } }): Promise<Tool[]> {
+export async function loadTools(config: { tools: { packages: string[]; plugins: string[] } }, cwd = process.cwd()): Promise<Tool[]> {
   const tools: Tool[] = [];
   const loaded = await Promise.all(
     BUNDLED_TOOL_PACKAGES.map((name) => import(name).then((m) => m as Record<string, unknown>, () => undefined)),
   );
   for (const mod of loaded) if (mod) tools.push(...collectTools(mod));
   for (const name of config.tools.packages) {
-    tools.push(...collectTools(await importPackage(name, `[tools] packages`)));
+    tools.push(...collectTools(await importPackage(name, `[tools] packages`, cwd)));
   }
   for (const name of config.tools.plugins) {
-    const mod = await importPackage(name, `the tool plugin listed in [tools] plugins`);
+    const mod = await importPackage(name, `the tool plugin listed in [tools] plugins`, cwd);
     const pluginTools = collectTools(mod);
     if (pluginTools.length === 0) {
       throw new LlmspellError('INVALID_ARGUMENT', `tool plugin '${name}' exports no tools (export defineTool(...) as default or named exports)`);

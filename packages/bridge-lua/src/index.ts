@@ -1,1 +1,4 @@
-export {};
+export { LuaEngine, createLuaEngine } from './lua-engine.js';
+export type { LuaEngineOptions } from './lua-engine.js';
+export { LuaContext } from './lua-context.js';
+export type { LuaContextTuning } from './lua-context.js';

@@ -111,9 +111,6 @@ export interface PublishOptions {
   language?: string;
   ttl_seconds?: number;
   tags?: string[];
-}
-
-export interface PublishOptionsFull extends PublishOptions {
   target?: string;
   /** Lower is more urgent (informational; routing ignores it). */
   priority?: number;

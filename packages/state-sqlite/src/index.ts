@@ -1,1 +1,3 @@
-export {};
+export { SqliteStateStore, createStateStore, openSqliteStateStore } from './sqlite-state-store.js';
+export type { SqliteStateStoreOptions } from './sqlite-state-store.js';
+export { prefixUpperBound } from './prefix-range.js';

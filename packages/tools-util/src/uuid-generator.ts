@@ -48,12 +48,12 @@ const v1Node = (() => {
   n[0] |= 0x01;
   return n;
 })();
-let v1ClockSeq = randomBytes(2).readUInt16BE(0) & 0x3fff;
+const v1ClockSeq = randomBytes(2).readUInt16BE(0) & 0x3fff;
 
 function v1(): string {
+  // Monotonic within the process: a repeated millisecond gets the next 100 ns tick.
   let ticks = (BigInt(Date.now()) + GREGORIAN_OFFSET_MS) * 10000n;
   if (ticks <= lastV1) ticks = lastV1 + 1n;
-  if (ticks - lastV1 > 10_000_000n && lastV1 !== 0n && ticks < lastV1) v1ClockSeq = (v1ClockSeq + 1) & 0x3fff;
   lastV1 = ticks;
   const b = Buffer.alloc(16);
   const timeLow = Number(ticks & 0xffffffffn);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Component } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
 import type { ExecutionContext } from '../execution-context.js';
-import type { HookContext, HookPoint, HookResult } from '../hooks-contract.js';
+import { modifiedField, type HookContext, type HookPoint, type HookResult } from '../hooks-contract.js';
 import { isTool, type Tool } from '../tool.js';
 
 interface KindPoints {
@@ -28,15 +28,34 @@ export interface ExecuteOptions {
   metadata?: Record<string, string>;
 }
 
-/** A small TTL cache for hook `cache` results, kept per execution context's hooks. */
-const caches = new WeakMap<object, Map<string, { value: unknown; expires: number }>>();
-function cacheFor(owner: object): Map<string, { value: unknown; expires: number }> {
+/** TTL caches for hook `cache` results, one per hook executor, bounded so they cannot grow forever. */
+const CACHE_MAX_ENTRIES = 1000;
+type CacheMap = Map<string, { value: unknown; expires: number }>;
+const caches = new WeakMap<object, CacheMap>();
+function cacheFor(owner: object): CacheMap {
   let c = caches.get(owner);
   if (!c) {
     c = new Map();
     caches.set(owner, c);
   }
   return c;
+}
+function cacheGet(owner: object, key: string): { value: unknown } | undefined {
+  const c = cacheFor(owner);
+  const hit = c.get(key);
+  if (!hit) return undefined;
+  if (hit.expires <= Date.now()) {
+    c.delete(key);
+    return undefined;
+  }
+  return hit;
+}
+function cachePut(owner: object, key: string, value: unknown, ttlMs: number): void {
+  if (!(ttlMs > 0)) return;
+  const c = cacheFor(owner);
+  c.delete(key);
+  if (c.size >= CACHE_MAX_ENTRIES) c.delete(c.keys().next().value as string);
+  c.set(key, { value, expires: Date.now() + ttlMs });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -93,11 +112,47 @@ async function runLimited<T>(
   }
 }
 
+const MAX_REDIRECTS = 8;
+const redirectDepth = new WeakMap<ExecuteOptions, number>();
+
+/** Finds the component a `redirect` names: `tool:x`, `agent:x`, `workflow:x`, or a bare name of the same kind. */
+function findRedirectTarget(ctx: ExecutionContext, kind: Component['kind'], target: string): Component | undefined {
+  const m = /^(tool|agent|workflow):(.+)$/.exec(target);
+  const k = (m ? m[1] : kind) as Component['kind'];
+  const name = m ? m[2] : target;
+  const lookup = ctx.components;
+  if (!lookup) return undefined;
+  return k === 'tool' ? lookup.tool(name) : k === 'agent' ? lookup.agent(name) : lookup.workflow(name);
+}
+
+const NOT_FOUND: Record<Component['kind'], ErrorCode> = { tool: 'TOOL_NOT_FOUND', agent: 'AGENT_NOT_FOUND', workflow: 'WORKFLOW_NOT_FOUND' };
+
+interface Fired {
+  result: HookResult;
+  /** The data the hooks ended with (differs from `original` when a hook modified it). */
+  data: Record<string, unknown>;
+  original: Record<string, unknown>;
+}
+
+/** The value of `field` after the hooks ran, or `fallback` when no hook changed it. */
+function changedField(f: Fired, field: string, fallback: unknown): unknown {
+  if (f.result.type === 'modified') return modifiedField(f.result.data, field, f.original);
+  if (f.data !== f.original && field in f.data) return f.data[field];
+  return fallback;
+}
+
 /**
  * The single path every component runs through. It validates tool arguments, fires the
  * before/after/error hooks and honours their results, publishes `<kind>.started`,
  * `<kind>.completed` and `<kind>.failed` events, and applies the timeout and the cancel
  * signal. Nothing else calls `component.run`.
+ *
+ * Hook results: before — `cancel` fails with HOOK_CANCELLED, `modified` changes the input,
+ * `replace` returns its data without running, `cache` serves a cached output (or caches this
+ * one), `redirect` runs another component instead, `fork` runs extra operations alongside;
+ * after — `modified`/`replace` change the output, `cancel` fails, `retry` runs again, `cache`
+ * stores the output; error — `retry` runs again, `modified`/`replace` recover with an output,
+ * `cancel` fails with HOOK_CANCELLED.
  */
 export async function executeComponent<I, O>(
   component: Component<I, O>,
@@ -105,24 +160,25 @@ export async function executeComponent<I, O>(
   ctx: ExecutionContext,
   options: ExecuteOptions = {},
 ): Promise<O> {
-  const points = { ...POINTS[component.kind], ...options.points };
+  const points = options.points ? { ...POINTS[component.kind], ...options.points } : POINTS[component.kind];
   const hooks = ctx.hooks;
   const events = ctx.events;
   const tool: Tool | undefined = isTool(component) ? component : undefined;
   const componentId = { id: `${component.kind}:${component.name}`, type: component.kind, name: component.name };
   const metadata = options.metadata ?? {};
-  const makeHookContext = (point: HookPoint, data: Record<string, unknown>): HookContext => ({
-    point,
-    component_id: componentId,
-    data,
-    metadata,
-    correlation_id: ctx.correlationId,
-    language: ctx.language,
-    timestamp: new Date().toISOString(),
-  });
-  const fire = async (point: HookPoint, data: Record<string, unknown>): Promise<HookResult | undefined> => {
+  const fire = async (point: HookPoint, data: Record<string, unknown>): Promise<Fired | undefined> => {
     if (!hooks || !hooks.hasHooks(point)) return undefined;
-    return hooks.execute(point, makeHookContext(point, data));
+    const hc: HookContext = {
+      point,
+      component_id: componentId,
+      data,
+      metadata,
+      correlation_id: ctx.correlationId,
+      language: ctx.language,
+      timestamp: new Date().toISOString(),
+    };
+    const result = await hooks.execute(point, hc);
+    return { result, data: hc.data ?? data, original: data };
   };
   const publish = (suffix: string, data: Record<string, unknown>) => {
     if (!events) return;
@@ -130,50 +186,63 @@ export async function executeComponent<I, O>(
     if (events.hasSubscribers && !events.hasSubscribers(type)) return;
     events.publish(type, { component: component.name, kind: component.kind, ...data }, { correlation_id: ctx.correlationId, source: componentId.id });
   };
+  const cancelled = (point: HookPoint, reason: string, cause?: unknown) =>
+    new LlmspellError('HOOK_CANCELLED', `${component.name}: ${reason}`, { details: { point, reason }, cause });
 
   let current: unknown = input;
   if (tool) {
     ctx.policy.checkSecurityLevel(tool.name, tool.securityLevel);
     const v = await fire('ToolValidation', { input: current, tool: tool.name });
-    if (v?.type === 'cancel') throw new LlmspellError('HOOK_CANCELLED', `${tool.name}: ${v.reason}`, { details: { point: 'ToolValidation' } });
-    if (v?.type === 'modified') current = unwrap(v.data, 'input');
+    if (v) {
+      if (v.result.type === 'cancel') throw cancelled('ToolValidation', v.result.reason);
+      current = changedField(v, 'input', current);
+    }
     current = tool.validate(current);
   }
 
   // Before hooks: may change the input, cancel, stand in for the result, or serve a cache.
   let cacheKey: { key: string; ttl: number } | undefined;
+  let forked: Promise<unknown> | undefined;
   const before = await fire(points.before, { input: current });
   if (before) {
-    switch (before.type) {
+    const r = before.result;
+    const next = changedField(before, 'input', current);
+    if (next !== current) current = tool ? tool.validate(next) : next;
+    switch (r.type) {
       case 'cancel':
-        publish('failed', { error: before.reason, cancelled: true });
-        throw new LlmspellError('HOOK_CANCELLED', `${component.name}: ${before.reason}`, { details: { point: points.before } });
-      case 'modified':
-        current = unwrap(before.data, 'input');
-        if (tool) current = tool.validate(current);
-        break;
+        publish('failed', { error: r.reason, code: 'HOOK_CANCELLED', cancelled: true });
+        throw cancelled(points.before, r.reason);
       case 'replace':
         publish('completed', { replaced: true, duration_ms: 0 });
-        return before.data as O;
+        return modifiedField(r.data, 'output', before.original) as O;
       case 'cache': {
-        const hit = hooks ? cacheFor(hooks).get(before.key) : undefined;
-        if (hit && hit.expires > Date.now()) {
+        const hit = hooks ? cacheGet(hooks, r.key) : undefined;
+        if (hit) {
           publish('completed', { cached: true, duration_ms: 0 });
           return hit.value as O;
         }
-        cacheKey = { key: before.key, ttl: before.ttl_ms };
+        cacheKey = { key: r.key, ttl: r.ttl_ms };
         break;
       }
       case 'redirect': {
-        const target = tool ? ctx.components?.tool(before.target) : undefined;
-        if (!target && component.kind === 'tool') {
-          throw new LlmspellError('TOOL_NOT_FOUND', `${component.name}: hook redirected to unknown tool '${before.target}'`);
+        const target = findRedirectTarget(ctx, component.kind, r.target);
+        if (!target) {
+          const kind = /^(tool|agent|workflow):/.exec(r.target)?.[1] as Component['kind'] | undefined;
+          throw new LlmspellError(NOT_FOUND[kind ?? component.kind], `${component.name}: hook redirected to unknown ${kind ?? component.kind} '${r.target}'`, { details: { point: points.before, target: r.target } });
         }
-        if (target && (target as unknown) !== component) {
-          return executeComponent(target as unknown as Component<I, O>, current as I, ctx, options);
+        if ((target as unknown) !== component) {
+          const depth = (redirectDepth.get(options) ?? 0) + 1;
+          if (depth > MAX_REDIRECTS) throw new LlmspellError('HOOK_ERROR', `${component.name}: more than ${MAX_REDIRECTS} hook redirects in a row`);
+          const nextOptions: ExecuteOptions = { timeoutMs: options.timeoutMs, metadata: options.metadata, points: target.kind === component.kind ? options.points : undefined };
+          redirectDepth.set(nextOptions, depth);
+          publish('redirected', { target: r.target });
+          return executeComponent(target as unknown as Component<I, O>, current as I, ctx, nextOptions);
         }
         break;
       }
+      case 'fork':
+        forked = runForked(r.operations, ctx, component, publish);
+        break;
       default:
         break;
     }
@@ -181,63 +250,92 @@ export async function executeComponent<I, O>(
 
   let attempt = 0;
   let maxAttempts = 1;
-  for (;;) {
-    attempt += 1;
-    const started = performance.now();
-    publish('started', { attempt, ...(events ? { input: current } : {}) });
-    try {
-      let output: O = await runLimited<O>(component.name, ctx, options.timeoutMs, (c) => component.run(current as I, c));
-      const duration = performance.now() - started;
-      const after = await fire(points.after, { input: current, output, duration_ms: duration });
-      if (after) {
-        if (after.type === 'modified') output = unwrap(after.data, 'output') as O;
-        else if (after.type === 'replace') output = after.data as O;
-        else if (after.type === 'cancel') {
-          throw new LlmspellError('HOOK_CANCELLED', `${component.name}: ${after.reason}`, { details: { point: points.after } });
-        } else if (after.type === 'retry' && attempt < Math.max(after.max_attempts, 1) + 0) {
-          maxAttempts = Math.max(maxAttempts, after.max_attempts);
-          if (attempt < maxAttempts) {
-            await sleep(after.delay_ms, ctx.signal);
-            continue;
+  try {
+    for (;;) {
+      attempt += 1;
+      const started = performance.now();
+      publish('started', { attempt, input: current });
+      try {
+        let output: O = await runLimited<O>(component.name, ctx, options.timeoutMs, (c) => component.run(current as I, c));
+        const duration = performance.now() - started;
+        const after = await fire(points.after, { input: current, output, duration_ms: duration });
+        if (after) {
+          const r = after.result;
+          output = changedField(after, 'output', output) as O;
+          if (r.type === 'replace') output = modifiedField(r.data, 'output', after.original) as O;
+          else if (r.type === 'cancel') throw cancelled(points.after, r.reason);
+          else if (r.type === 'retry') {
+            maxAttempts = Math.max(maxAttempts, r.max_attempts);
+            if (attempt < maxAttempts) {
+              publish('retrying', { attempt, reason: 'after hook asked for a retry' });
+              await sleep(r.delay_ms, ctx.signal);
+              continue;
+            }
+          } else if (r.type === 'cache' && hooks) cachePut(hooks, r.key, output, r.ttl_ms);
+        }
+        if (cacheKey && hooks) cachePut(hooks, cacheKey.key, output, cacheKey.ttl);
+        publish('completed', { attempt, duration_ms: Math.round(duration * 1000) / 1000 });
+        return output;
+      } catch (raw) {
+        const error = toLlmspellError(raw, points.failCode, component.name);
+        const onError = error.code === 'HOOK_CANCELLED' || error.code === 'CANCELLED' ? undefined : await fire(points.error, {
+          input: current,
+          error: { code: error.code, message: error.message },
+          attempt,
+        });
+        if (onError) {
+          const r = onError.result;
+          if (r.type === 'retry') {
+            maxAttempts = Math.max(maxAttempts, r.max_attempts);
+            if (attempt < maxAttempts) {
+              publish('retrying', { attempt, error: error.message, code: error.code });
+              await sleep(r.delay_ms, ctx.signal);
+              continue;
+            }
+          } else if (r.type === 'replace' || r.type === 'modified') {
+            const output = modifiedField(r.data, 'output', onError.original) as O;
+            publish('completed', { attempt, recovered: true });
+            return output;
+          } else if (r.type === 'cancel') {
+            publish('failed', { attempt, error: r.reason, code: 'HOOK_CANCELLED' });
+            throw cancelled(points.error, r.reason, error);
           }
-        } else if (after.type === 'cache' && hooks) {
-          cacheFor(hooks).set(after.key, { value: output, expires: Date.now() + after.ttl_ms });
         }
+        publish('failed', { attempt, error: error.message, code: error.code });
+        throw error;
       }
-      if (cacheKey && hooks) cacheFor(hooks).set(cacheKey.key, { value: output, expires: Date.now() + cacheKey.ttl });
-      publish('completed', { attempt, duration_ms: Math.round(duration * 1000) / 1000 });
-      return output;
-    } catch (raw) {
-      const error = toLlmspellError(raw, points.failCode, component.name);
-      const onError = error.code === 'HOOK_CANCELLED' ? undefined : await fire(points.error, {
-        input: current,
-        error: { code: error.code, message: error.message },
-        attempt,
-      });
-      if (onError?.type === 'retry') {
-        maxAttempts = Math.max(maxAttempts, onError.max_attempts);
-        if (attempt < maxAttempts) {
-          publish('retrying', { attempt, error: error.message });
-          await sleep(onError.delay_ms, ctx.signal);
-          continue;
-        }
-      }
-      if (onError?.type === 'replace' || onError?.type === 'modified') {
-        publish('completed', { attempt, recovered: true });
-        return unwrap(onError.data, 'output') as O;
-      }
-      publish('failed', { attempt, error: error.message, code: error.code });
-      throw error;
     }
+  } finally {
+    if (forked) await forked;
   }
 }
 
-/** Hooks may return either the bare value or `{input: …}` / `{output: …}`. */
-function unwrap(data: unknown, key: 'input' | 'output'): unknown {
-  if (typeof data === 'object' && data !== null && !Array.isArray(data) && key in (data as object) && Object.keys(data as object).length <= 3) {
-    return (data as Record<string, unknown>)[key];
-  }
-  return data;
+/**
+ * Runs a `fork` result's operations alongside the main one. An operation names a component
+ * (`operation_type` = `tool:x` / `agent:x` / `workflow:x`, or a tool name) and passes
+ * `parameters` as its input. Their outcomes are published as `<kind>.fork.completed` /
+ * `<kind>.fork.failed`; they never fail the main operation.
+ */
+function runForked(
+  operations: Array<{ id?: string; operation_type: string; parameters?: unknown }>,
+  ctx: ExecutionContext,
+  parent: Component,
+  publish: (suffix: string, data: Record<string, unknown>) => void,
+): Promise<unknown> {
+  return Promise.allSettled(operations.map(async (op, index) => {
+    const id = op.id ?? String(index);
+    try {
+      const target = findRedirectTarget(ctx, 'tool', op.operation_type);
+      if (!target) throw new LlmspellError('NOT_FOUND', `fork operation '${id}': no component '${op.operation_type}'`);
+      if (target === parent) throw new LlmspellError('HOOK_ERROR', `fork operation '${id}' would run ${parent.name} again`);
+      const output = await executeComponent(target, op.parameters ?? {}, ctx);
+      publish('fork.completed', { operation: id, target: op.operation_type, output });
+    } catch (raw) {
+      const error = toLlmspellError(raw, 'HOOK_ERROR');
+      ctx.logger.warn(`fork operation ${id} failed`, { error: error.message });
+      publish('fork.failed', { operation: id, target: op.operation_type, error: error.message, code: error.code });
+    }
+  }));
 }
 
 export function newCorrelationId(): string {

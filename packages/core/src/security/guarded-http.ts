@@ -261,9 +261,10 @@ function readBody(res: http.IncomingMessage, maxBytes: number, url: string, meth
       if (done) return;
       total += chunk.length;
       if (total > maxBytes) {
+        // Settle first: destroying the response emits 'aborted' synchronously.
+        finish(tooBig(total));
         res.destroy();
         if (stream !== res) stream.destroy();
-        finish(tooBig(total));
         return;
       }
       chunks.push(chunk);

@@ -1,0 +1,456 @@
+import {
+  LlmspellError, deriveContext, executeComponent, isLlmspellError, parametersJsonSchema, z,
+  type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult,
+} from '@llmspell/core';
+import {
+  APICallError, NoObjectGeneratedError, Output, RetryError, generateText, jsonSchema, stepCountIs, streamText, tool as aiTool,
+  type JSONSchema7, type LanguageModel, type ModelMessage, type StepResult, type ToolSet,
+} from 'ai';
+import { parseAgentConfig, type AgentConfig } from './agent-config.js';
+import { normaliseAgentInput, type AgentRequest } from './agent-input.js';
+import type { BudgetTracker, PriceTable } from './prices.js';
+import type { ProviderRegistry, ResolvedModel } from './provider-registry.js';
+
+/** Key in `ctx.services` under which a caller asks for streamed text chunks. */
+export const STREAM_SINK = 'agents.streamSink';
+export type StreamSink = (chunk: { text: string }) => void | Promise<void>;
+
+export interface AgentUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  /** OpenAI-style aliases (DOC). */
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface AgentToolCall {
+  id: string;
+  name: string;
+  arguments: unknown;
+  result?: unknown;
+  error?: string;
+}
+
+/** What `invoke`/`execute` return: the reference's `{text, metadata}` plus the DOC fields. */
+export interface AgentOutput {
+  text: string;
+  /** DOC alias of `text`. */
+  output: string;
+  success: true;
+  metadata: {
+    agent: string;
+    model: string;
+    provider: string;
+    execution_time_ms: number;
+    finish_reason: string;
+    steps: number;
+    tool_calls: AgentToolCall[];
+    token_count: number;
+  };
+  usage: AgentUsage;
+  /** USD, or null when the model's price is unknown. */
+  cost: number | null;
+  /** The parsed object when a schema was given (`data` is an alias). */
+  object?: unknown;
+  data?: unknown;
+}
+
+/** What an agent needs from its surroundings. */
+export interface AgentDeps {
+  providers: ProviderRegistry;
+  prices?: PriceTable;
+  budget?: BudgetTracker;
+  /** Finds a tool by name when the execution context has no component lookup. */
+  findTool?: (name: string) => Tool | undefined;
+  /** `[tools.<name>]` settings for a tool the agent calls. */
+  toolSettings?: (name: string) => Record<string, unknown> | undefined;
+}
+
+export interface AgentMetrics {
+  requests_total: number;
+  requests_failed: number;
+  requests_active: number;
+  tool_invocations: number;
+  total_execution_time_ms: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+// The ai SDK prints provider warnings to the console unless told otherwise; inside a
+// script that is noise on the user's output.
+const g = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
+if (g.AI_SDK_LOG_WARNINGS === undefined) g.AI_SDK_LOG_WARNINGS = false;
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * An LLM agent: a core Component of kind "agent". `run` takes a string or
+ * `{text|prompt|messages, temperature, max_tokens, schema}` and returns an AgentOutput.
+ * It keeps the conversation (bounded by `max_conversation_length`) and calls llmspell
+ * tools in a step-capped loop, each through `executeComponent`.
+ */
+export class LlmAgent implements Component<unknown, AgentOutput> {
+  readonly kind = 'agent' as const;
+  readonly name: string;
+  readonly description: string;
+  private history: ModelMessage[] = [];
+  private readonly stats: AgentMetrics = {
+    requests_total: 0, requests_failed: 0, requests_active: 0, tool_invocations: 0,
+    total_execution_time_ms: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0,
+  };
+  private lastError: string | undefined;
+  destroyed = false;
+
+  constructor(
+    readonly config: AgentConfig,
+    private readonly model: LanguageModel,
+    readonly resolved: ResolvedModel,
+    private readonly deps: AgentDeps,
+  ) {
+    this.name = config.name;
+    this.description = config.description;
+  }
+
+  get provider(): string {
+    return this.resolved.provider;
+  }
+
+  get modelId(): string {
+    return this.resolved.model;
+  }
+
+  /** `{config}` as the user gave it, without the API key, plus the resolved model. */
+  getConfig(): Record<string, unknown> {
+    return {
+      ...this.config.raw,
+      name: this.name,
+      description: this.description,
+      model: `${this.resolved.provider}/${this.resolved.model}`,
+      provider: this.resolved.provider,
+      tools: [...this.config.tools],
+      max_conversation_length: this.config.maxConversationLength,
+      max_steps: this.config.maxSteps,
+      timeout_ms: this.config.timeoutMs,
+    };
+  }
+
+  getState(): string {
+    if (this.destroyed) return 'Terminated';
+    if (this.stats.requests_active > 0) return 'Running';
+    return this.lastError ? 'Error' : 'Ready';
+  }
+
+  getLastError(): string | undefined {
+    return this.lastError;
+  }
+
+  metrics(): AgentMetrics {
+    return { ...this.stats };
+  }
+
+  getHistory(): ModelMessage[] {
+    return structuredClone(this.history);
+  }
+
+  clearHistory(): void {
+    this.history = [];
+  }
+
+  setHistory(messages: ModelMessage[]): void {
+    this.history = structuredClone(messages);
+    this.trimHistory();
+  }
+
+  /** State scope of this agent's persisted data. */
+  get stateScope(): string {
+    return `agent:${this.name}`;
+  }
+
+  async saveState(state: StateAccess): Promise<void> {
+    await state.set(this.stateScope, 'conversation', this.getHistory());
+  }
+
+  /** True when a saved conversation was found and loaded. */
+  async loadState(state: StateAccess): Promise<boolean> {
+    const saved = await state.get(this.stateScope, 'conversation');
+    if (!Array.isArray(saved)) return false;
+    this.setHistory(saved as ModelMessage[]);
+    return true;
+  }
+
+  async deleteState(state: StateAccess): Promise<boolean> {
+    return state.delete(this.stateScope, 'conversation');
+  }
+
+  private trimHistory(): void {
+    const max = this.config.maxConversationLength;
+    if (max <= 0) {
+      this.history = [];
+      return;
+    }
+    if (this.history.length <= max) return;
+    let start = this.history.length - max;
+    // Never begin with an orphaned assistant/tool message: providers reject a tool
+    // result whose call was cut off.
+    while (start < this.history.length && this.history[start].role !== 'user') start++;
+    this.history = this.history.slice(start);
+  }
+
+  async run(input: unknown, ctx: ExecutionContext): Promise<AgentOutput> {
+    if (this.destroyed) throw new LlmspellError('AGENT_NOT_FOUND', `agent '${this.name}' was destroyed`);
+    this.deps.budget?.check(`agent '${this.name}'`);
+    const request = normaliseAgentInput(input);
+    const started = performance.now();
+    this.stats.requests_total += 1;
+    this.stats.requests_active += 1;
+    // Own timer rather than AbortSignal.timeout: that one is unref'd and does not fire in
+    // every host (jest's environment), and it cannot be cleared when the call ends early.
+    const timeoutMs = this.config.timeoutMs;
+    const timeoutController = timeoutMs ? new AbortController() : undefined;
+    const timer = timeoutController ? setTimeout(() => timeoutController.abort(), timeoutMs) : undefined;
+    const timeout = timeoutController?.signal;
+    const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
+    try {
+      const output = await this.generate(request, ctx, signal, started);
+      this.lastError = undefined;
+      return output;
+    } catch (raw) {
+      this.stats.requests_failed += 1;
+      const error = this.toError(raw, ctx, timeout);
+      this.lastError = error.message;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.stats.requests_active -= 1;
+      this.stats.total_execution_time_ms += performance.now() - started;
+    }
+  }
+
+  private async generate(request: AgentRequest, ctx: ExecutionContext, signal: AbortSignal, started: number): Promise<AgentOutput> {
+    const toolCalls: AgentToolCall[] = [];
+    const tools = this.buildTools(ctx);
+    const budget = this.deps.budget;
+    const messages = [...this.history, ...request.messages];
+    const common = {
+      model: this.model,
+      system: this.config.systemPrompt,
+      messages,
+      allowSystemInMessages: true,
+      tools,
+      stopWhen: [stepCountIs(this.config.maxSteps), () => budget?.exceeded ?? false],
+      maxOutputTokens: request.maxTokens ?? this.config.maxTokens ?? this.resolved.maxTokens,
+      temperature: request.temperature ?? this.config.temperature,
+      topP: this.config.topP,
+      maxRetries: this.config.maxRetries,
+      abortSignal: signal,
+      ...(request.schema ? { output: Output.object({ schema: validatingJsonSchema(request.schema) }) } : {}),
+      onStepFinish: (step: StepResult<ToolSet>) => {
+        const i = step.usage.inputTokens ?? 0;
+        const o = step.usage.outputTokens ?? 0;
+        budget?.record(this.costOf(i, o), i, o);
+      },
+    };
+    const sink = ctx.services[STREAM_SINK] as StreamSink | undefined;
+    let result: {
+      text: string; steps: StepResult<ToolSet>[]; finishReason: string;
+      totalUsage: { inputTokens: number | undefined; outputTokens: number | undefined; totalTokens: number | undefined };
+      responseMessages: ModelMessage[]; output?: unknown;
+    };
+    if (sink) {
+      let failure: unknown;
+      const streamed = streamText({ ...common, onError: ({ error }) => { failure ??= error; } });
+      for await (const part of streamed.fullStream) {
+        if (part.type === 'text-delta' && part.text.length > 0) await sink({ text: part.text });
+        else if (part.type === 'error') throw part.error;
+        else if (part.type === 'abort') throw signal.reason ?? new LlmspellError('CANCELLED', `agent '${this.name}': cancelled`);
+      }
+      if (failure) throw failure;
+      const [text, steps, finishReason, totalUsage, response] = await Promise.all([
+        streamed.text, streamed.steps, streamed.finishReason, streamed.totalUsage, streamed.response,
+      ]);
+      result = { text, steps, finishReason, totalUsage, responseMessages: response.messages };
+      if (request.schema) result.output = await streamed.output;
+    } else {
+      const r = await generateText(common);
+      result = { text: r.text, steps: r.steps, finishReason: r.finishReason, totalUsage: r.totalUsage, responseMessages: r.response.messages };
+      if (request.schema) result.output = r.output;
+    }
+
+    for (const step of result.steps) {
+      for (const part of step.content) {
+        if (part.type === 'tool-call') toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: part.input });
+        else if (part.type === 'tool-result') {
+          const call = toolCalls.find((c) => c.id === part.toolCallId);
+          if (call) call.result = part.output;
+        } else if (part.type === 'tool-error') {
+          const call = toolCalls.find((c) => c.id === part.toolCallId);
+          if (call) call.error = part.error instanceof Error ? part.error.message : String(part.error);
+        }
+      }
+    }
+    this.stats.tool_invocations += toolCalls.length;
+
+    const input = result.totalUsage.inputTokens ?? 0;
+    const outputTokens = result.totalUsage.outputTokens ?? 0;
+    const total = result.totalUsage.totalTokens ?? input + outputTokens;
+    const cost = this.costOf(input, outputTokens);
+    this.stats.input_tokens += input;
+    this.stats.output_tokens += outputTokens;
+    this.stats.cost_usd += cost ?? 0;
+
+    this.history.push(...request.messages, ...result.responseMessages);
+    this.trimHistory();
+
+    const out: AgentOutput = {
+      text: result.text,
+      output: result.text,
+      success: true,
+      metadata: {
+        agent: this.name,
+        model: this.resolved.model,
+        provider: this.resolved.provider,
+        execution_time_ms: round3(performance.now() - started),
+        finish_reason: result.finishReason,
+        steps: result.steps.length,
+        tool_calls: toolCalls,
+        token_count: total,
+      },
+      usage: { input_tokens: input, output_tokens: outputTokens, total_tokens: total, prompt_tokens: input, completion_tokens: outputTokens },
+      cost: cost ?? null,
+    };
+    if (request.schema) {
+      out.object = result.output;
+      out.data = result.output;
+    }
+    return redactStrings(out, (t) => ctx.policy.redact(t));
+  }
+
+  private costOf(inputTokens: number, outputTokens: number): number | undefined {
+    return this.deps.prices?.cost(this.resolved.provider, this.resolved.model, inputTokens, outputTokens, this.resolved.providerType);
+  }
+
+  /** The agent's llmspell tools as ai SDK tools; each call runs through executeComponent. */
+  private buildTools(ctx: ExecutionContext): ToolSet | undefined {
+    if (this.config.tools.length === 0) return undefined;
+    const set: ToolSet = {};
+    for (const name of this.config.tools) {
+      const tool = ctx.components?.tool(name) ?? this.deps.findTool?.(name);
+      if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `agent '${this.name}': tool '${name}' not found`, { details: { tool: name } });
+      set[tool.name] = aiTool({
+        description: tool.description,
+        inputSchema: jsonSchema<Record<string, unknown>>(parametersJsonSchema(tool.parameters) as JSONSchema7),
+        execute: async (args: Record<string, unknown>, options: { abortSignal?: AbortSignal }) => {
+          const toolCtx = deriveContext(ctx, {
+            signal: options.abortSignal ?? ctx.signal,
+            settings: this.deps.toolSettings?.(tool.name) ?? {},
+          });
+          const r: ToolResult = await executeComponent(tool, args, toolCtx);
+          const reply: Record<string, unknown> = { success: r.success, result: r.result };
+          if (r.message !== undefined) reply.message = r.message;
+          if (r.error !== undefined) reply.error = r.error;
+          return redactStrings(reply, (t) => ctx.policy.redact(t));
+        },
+      });
+    }
+    return set;
+  }
+
+  private toError(raw: unknown, ctx: ExecutionContext, timeout: AbortSignal | undefined): LlmspellError {
+    const who = `agent '${this.name}'`;
+    if (timeout?.aborted && !ctx.signal.aborted) {
+      return new LlmspellError('TIMEOUT', `${who} timed out after ${this.config.timeoutMs} ms`, { details: { timeout_ms: this.config.timeoutMs } });
+    }
+    if (ctx.signal.aborted) {
+      const reason = ctx.signal.reason;
+      return isLlmspellError(reason) ? reason : new LlmspellError('CANCELLED', `${who}: cancelled`);
+    }
+    if (isLlmspellError(raw)) return raw;
+    let error = raw;
+    if (RetryError.isInstance(error)) error = error.lastError;
+    const redact = (t: string) => ctx.policy.redact(t);
+    if (APICallError.isInstance(error)) {
+      const status = error.statusCode;
+      const details = { provider: this.resolved.provider, model: this.resolved.model, status_code: status ?? null };
+      if (status === 429) {
+        return new LlmspellError('RATE_LIMITED', redact(`${who}: ${this.resolved.provider} rate limit hit after ${this.config.maxRetries} retries: ${error.message}`), { details, cause: error });
+      }
+      if (status === 401 || status === 403) {
+        return new LlmspellError('PROVIDER_ERROR', redact(`${who}: ${this.resolved.provider} rejected the API key (HTTP ${status}): ${error.message}`), { details, cause: error });
+      }
+      if (status === undefined) {
+        return new LlmspellError('PROVIDER_ERROR', redact(`${who}: cannot reach ${this.resolved.provider} at ${this.resolved.baseURL}: ${causeText(error)}`), { details, cause: error });
+      }
+      return new LlmspellError('PROVIDER_ERROR', redact(`${who}: ${this.resolved.provider} returned HTTP ${status}: ${error.message}`), { details, cause: error });
+    }
+    if (NoObjectGeneratedError.isInstance(error)) {
+      return new LlmspellError('AGENT_ERROR', redact(`${who}: the model's answer did not match the schema: ${error.message}`), { cause: error });
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    return new LlmspellError('AGENT_ERROR', redact(`${who}: ${text}`), { cause: error });
+  }
+}
+
+/**
+ * Scrubs known secrets from every string. Unlike `redactValue` it leaves keys alone:
+ * `token_count` or `max_tokens` are usage numbers here, not credentials.
+ */
+function redactStrings<T>(value: T, redact: (t: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  }
+  return value;
+}
+
+/**
+ * The ai SDK's `jsonSchema` only describes the shape to the model; validate the answer too
+ * (through zod's JSON-schema reader) so a wrong object is an error, not a surprise.
+ */
+function validatingJsonSchema(schema: Record<string, unknown>) {
+  let validator: z.ZodType | undefined;
+  try {
+    validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch {
+    validator = undefined;
+  }
+  return jsonSchema<unknown>(schema as JSONSchema7, validator ? {
+    validate: (value: unknown) => {
+      const r = validator!.safeParse(value);
+      return r.success ? { success: true as const, value: r.data } : { success: false as const, error: new Error(r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')) };
+    },
+  } : undefined);
+}
+
+function causeText(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: string }).code ?? ((cause as { cause?: { code?: string } }).cause?.code);
+    return code ? `${cause.message} (${code})` : cause.message;
+  }
+  return error.message;
+}
+
+/**
+ * Builds an agent: settles its config, resolves its provider and model (failing here on an
+ * unknown provider or a missing key, as the reference did at `Agent.create`), and checks
+ * that its tools exist when a lookup is at hand.
+ */
+export async function createAgent(input: unknown, deps: AgentDeps): Promise<LlmAgent> {
+  const config = parseAgentConfig(input);
+  const { model, resolved } = await deps.providers.languageModel({
+    model: config.model, provider: config.provider, api_key: config.apiKey, base_url: config.baseUrl,
+  });
+  if (deps.findTool) {
+    for (const name of config.tools) {
+      if (!deps.findTool(name)) {
+        throw new LlmspellError('TOOL_NOT_FOUND', `agent '${config.name}': tool '${name}' not found`, { details: { tool: name, parameter: 'tools' } });
+      }
+    }
+  }
+  return new LlmAgent(config, model, resolved, deps);
+}

@@ -1,0 +1,864 @@
+import {
+  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isPlainObject, isScriptCallback, toLlmspellError,
+  type ScriptCallback, type ScriptLimits, type ScriptOutput, type ScriptValue,
+} from '@llmspell/core';
+import type {
+  QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
+import {
+  formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo,
+} from './js-errors.js';
+import { PRELUDE_FILENAME, PRELUDE_SOURCE, WireKind } from './prelude.js';
+import { discardQuickJS } from './quickjs-module.js';
+
+type Helper = 'wire' | 'parse' | 'entries' | 'describeError' | 'dateString' | 'proxy' | 'makeConsole';
+const HELPERS: Helper[] = ['wire', 'parse', 'entries', 'describeError', 'dateString', 'proxy', 'makeConsole'];
+
+/** Cap on nesting when converting values, so a deep structure fails cleanly instead of overflowing the host stack. */
+const MAX_DEPTH = 200;
+const MODULE_HINT = /^\s*(?:import|export)\b|\bawait\b/m;
+
+interface Disposable {
+  readonly alive: boolean;
+  dispose(): void;
+}
+
+/** One unit of script work (a run or a callback call) with its own budget. */
+interface Operation {
+  file: string;
+  timeoutMs: number;
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+export interface JsVmOptions {
+  globals: Record<string, ScriptValue>;
+  limits: ScriptLimits;
+  output: ScriptOutput;
+  stackBytes: number;
+}
+
+export interface CompileProbe {
+  mode: 'global' | 'module';
+}
+
+type CompileFailure = { name: string; message: string; line: number | null };
+
+/**
+ * Decides how to evaluate a source: as a classic script when it compiles as one (so the
+ * last expression is the result and top-level declarations persist in a REPL), else as
+ * an ES module (top-level await, `export default`). Throws the parse error otherwise.
+ */
+export function probeSource(ctx: QuickJSContext, source: string, file: string): CompileProbe | CompileFailure {
+  const asGlobal = ctx.evalCode(source, file, { type: 'global', compileOnly: true });
+  if (!asGlobal.error) {
+    asGlobal.value.dispose();
+    return { mode: 'global' };
+  }
+  const asModule = ctx.evalCode(source, file, { type: 'module', compileOnly: true });
+  if (!asModule.error) {
+    asGlobal.error.dispose();
+    asModule.value.dispose();
+    return { mode: 'module' };
+  }
+  const [chosen, other] = MODULE_HINT.test(source) ? [asModule.error, asGlobal.error] : [asGlobal.error, asModule.error];
+  other.dispose();
+  const dumped = ctx.dump(chosen) as { name?: unknown; message?: unknown; lineNumber?: unknown; stack?: unknown } | string;
+  chosen.dispose();
+  if (typeof dumped !== 'object' || dumped === null) return { name: 'SyntaxError', message: String(dumped), line: null };
+  const line = typeof dumped.lineNumber === 'number' ? dumped.lineNumber : lineFromStack(typeof dumped.stack === 'string' ? dumped.stack : '', file);
+  return { name: typeof dumped.name === 'string' ? dumped.name : 'SyntaxError', message: String(dumped.message ?? ''), line };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function isIndexKey(key: string): boolean {
+  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/** True when JSON.stringify/parse reproduces the value exactly (the fast path). */
+function isPureJson(value: unknown, depth: number): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (depth > 32) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    let count = 0;
+    for (const key in value) {
+      if (!isIndexKey(key)) return false;
+      count++;
+    }
+    if (count !== value.length) return false;
+    for (const item of value) if (!isPureJson(item, depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value) || getIndexFallback(value)) return false;
+  for (const key of Object.keys(value)) {
+    if (!isPureJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+/** A script function held by the host. */
+class JsCallback implements ScriptCallback {
+  readonly [SCRIPT_CALLBACK] = true as const;
+  readonly language = 'javascript';
+
+  constructor(readonly vm: JsVm, readonly handle: QuickJSHandle) {}
+
+  call(...args: ScriptValue[]): Promise<ScriptValue> {
+    return this.vm.invokeCallback(this, args);
+  }
+
+  release(): void {
+    this.vm.releaseCallback(this);
+  }
+}
+
+/**
+ * One QuickJS runtime + context with the llmspell globals installed. Owns every
+ * long-lived handle it creates so that disposal frees all of them before the context
+ * (QuickJS aborts on objects still referenced when a runtime is freed).
+ */
+export class JsVm {
+  private readonly rt: QuickJSRuntime;
+  private readonly ctx: QuickJSContext;
+  private readonly helpers = new Map<Helper, QuickJSHandle>();
+  private readonly owned = new Set<Disposable>();
+  private readonly ops = new Set<Operation>();
+  private readonly pendingReleases: QuickJSHandle[] = [];
+  private waiters: Array<() => void> = [];
+  private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.releaseHandle(handle));
+  private interruptReason: 'timeout' | 'cancelled' | undefined;
+  /** Nesting of synchronous calls into QuickJS; disposal waits until it is back to 0. */
+  private depth = 0;
+  /** Host promises and callback calls in progress: work that may still settle a script promise. */
+  private inflight = 0;
+  private disposeRequested = false;
+  private freed = false;
+  /** A timeout, cancel or memory failure: the context must not run anything more. */
+  fatal: LlmspellError | undefined;
+  /** The WASM instance itself is in an unknown state (native stack overflow): never call into it again. */
+  poisoned = false;
+
+  constructor(readonly module: QuickJSWASMModule, private readonly options: JsVmOptions) {
+    this.rt = module.newRuntime();
+    try {
+      this.rt.setMaxStackSize(options.stackBytes);
+      this.rt.setInterruptHandler(() => this.shouldInterrupt());
+      this.rt.setModuleLoader((name) => ({
+        error: new Error(`import of '${name}' is not allowed: scripts run sandboxed and cannot load modules; use the injected globals (Tool, Agent, State, ...)`),
+      }));
+      this.ctx = this.rt.newContext();
+    } catch (error) {
+      this.rt.dispose();
+      throw error;
+    }
+    try {
+      this.setup();
+    } catch (error) {
+      this.dispose();
+      throw toLlmspellError(error, 'INTERNAL', 'cannot set up the JavaScript context');
+    }
+    this.rt.setMemoryLimit(options.limits.memoryBytes);
+  }
+
+  get disposed(): boolean {
+    return this.disposeRequested;
+  }
+
+  private setup(): void {
+    const prelude = this.ctx.evalCode(PRELUDE_SOURCE, PRELUDE_FILENAME, { type: 'global', strict: true });
+    if (prelude.error) {
+      const text = JSON.stringify(this.ctx.dump(prelude.error));
+      prelude.error.dispose();
+      throw new Error(`prelude failed: ${text}`);
+    }
+    try {
+      for (const name of HELPERS) {
+        const handle = this.ctx.getProp(prelude.value, name);
+        this.owned.add(handle);
+        this.helpers.set(name, handle);
+      }
+    } finally {
+      prelude.value.dispose();
+    }
+    for (const [name, value] of Object.entries(this.options.globals)) {
+      if (name === 'JSON') continue; // QuickJS's own JSON stays (the runtime gives JSON to Lua only)
+      const handle = this.toHandle(value);
+      try {
+        this.ctx.setProp(this.ctx.global, name, handle);
+      } finally {
+        handle.dispose();
+      }
+    }
+    const write = this.ctx.newFunction('write', (stream, text) => {
+      const line = this.ctx.getString(text);
+      try {
+        if (this.ctx.getNumber(stream) === 2) this.options.output.stderr(line);
+        else this.options.output.stdout(line);
+      } catch {
+        // a failing output sink must not break the script
+      }
+    });
+    const consoleObject = this.callHelper('makeConsole', write);
+    write.dispose();
+    try {
+      for (const name of ['print', 'console']) {
+        const fn = this.ctx.getProp(consoleObject, name);
+        this.ctx.setProp(this.ctx.global, name, fn);
+        fn.dispose();
+      }
+    } finally {
+      consoleObject.dispose();
+    }
+  }
+
+  // ---- running ---------------------------------------------------------------------
+
+  async run(source: string, options: { filename: string; timeoutMs: number; signal?: AbortSignal }): Promise<ScriptValue> {
+    const op = this.beginOp(options.filename, options.timeoutMs, options.signal);
+    try {
+      if (options.signal?.aborted) throw this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled before it started'));
+      const probe = this.enter(() => probeSource(this.ctx, source, op.file));
+      if (!('mode' in probe)) {
+        throw scriptError('SCRIPT_SYNTAX_ERROR', op.file, probe.line, probe.name && probe.name !== 'SyntaxError' ? `${probe.name}: ${probe.message}` : probe.message);
+      }
+      const evaluated = this.enter(() => this.ctx.evalCode(source, op.file, { type: probe.mode }));
+      if (evaluated.error) throw this.toError(evaluated.error, op);
+      let result = evaluated.value;
+      if (probe.mode === 'module') {
+        const namespace = await this.settle(result, op);
+        try {
+          result = this.ctx.getProp(namespace, 'default');
+        } finally {
+          namespace.dispose();
+        }
+      }
+      const settled = await this.settle(result, op);
+      try {
+        return this.fromHandle(settled);
+      } finally {
+        settled.dispose();
+      }
+    } finally {
+      this.endOp(op);
+    }
+  }
+
+  async invokeCallback(callback: JsCallback, args: ScriptValue[]): Promise<ScriptValue> {
+    // Never run inside a synchronous QuickJS call that happens to call the host.
+    await Promise.resolve();
+    if (this.disposeRequested || !callback.handle.alive) {
+      throw new LlmspellError('SCRIPT_ERROR', 'the JavaScript function was released or its script context was disposed');
+    }
+    if (this.fatal) throw this.fatal;
+    const run = [...this.ops][0];
+    const op = this.beginOp(run?.file ?? 'callback', run ? run.deadline - Date.now() : this.options.limits.timeoutMs, run?.signal);
+    this.inflight++;
+    try {
+      const handles: QuickJSHandle[] = [];
+      let result: QuickJSHandle;
+      try {
+        for (const arg of args) handles.push(this.toHandle(arg));
+        const called = this.enter(() => this.ctx.callFunction(callback.handle, this.ctx.undefined, handles));
+        if (called.error) throw this.toError(called.error, op);
+        result = called.value;
+      } finally {
+        for (const h of handles) h.dispose();
+      }
+      const settled = await this.settle(result, op);
+      try {
+        return this.fromHandle(settled);
+      } finally {
+        settled.dispose();
+      }
+    } finally {
+      this.inflight--;
+      this.endOp(op);
+      this.wake();
+    }
+  }
+
+  releaseCallback(callback: JsCallback): void {
+    this.finalizer.unregister(callback);
+    this.releaseHandle(callback.handle);
+  }
+
+  private releaseHandle(handle: QuickJSHandle): void {
+    if (this.freed || !handle.alive) return;
+    if (this.depth > 0) {
+      this.pendingReleases.push(handle);
+      return;
+    }
+    this.owned.delete(handle);
+    if (!this.poisoned) handle.dispose();
+  }
+
+  private beginOp(file: string, timeoutMs: number, signal?: AbortSignal): Operation {
+    const budget = Math.max(0, timeoutMs);
+    const op: Operation = { file, timeoutMs: budget, deadline: Date.now() + budget, signal };
+    this.ops.add(op);
+    return op;
+  }
+
+  private endOp(op: Operation): void {
+    this.ops.delete(op);
+  }
+
+  private shouldInterrupt(): boolean {
+    if (this.fatal) return true;
+    if (this.ops.size === 0) return false;
+    const now = Date.now();
+    for (const op of this.ops) {
+      if (op.signal?.aborted) {
+        this.interruptReason ??= 'cancelled';
+        return true;
+      }
+      if (now > op.deadline) {
+        this.interruptReason ??= 'timeout';
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs a synchronous call into QuickJS, noticing when the WASM instance itself broke. */
+  private enter<T>(fn: () => T): T {
+    if (this.freed || this.poisoned) throw new LlmspellError('SCRIPT_ERROR', 'the JavaScript context is disposed');
+    this.depth++;
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof RangeError || (error instanceof Error && error.name === 'RuntimeError')) {
+        // A native (host) stack overflow or an engine abort unwound through WASM frames.
+        this.poison();
+        const stack = error instanceof RangeError;
+        throw this.setFatal(new LlmspellError(
+          stack ? 'SCRIPT_STACK_OVERFLOW' : 'INTERNAL',
+          stack ? 'stack overflow in the JavaScript engine (recursion too deep)' : `JavaScript engine failure: ${error.message}`,
+          { cause: error },
+        ));
+      }
+      throw error;
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.afterEngineCall();
+    }
+  }
+
+  private poison(): void {
+    this.poisoned = true;
+    discardQuickJS(this.module);
+  }
+
+  private afterEngineCall(): void {
+    while (this.pendingReleases.length > 0) this.releaseHandle(this.pendingReleases.pop()!);
+    if (this.disposeRequested && !this.freed) this.free();
+  }
+
+  /** Drives a handle to a settled value: consumes `handle`, returns an owned handle. */
+  private async settle(handle: QuickJSHandle, op: Operation): Promise<QuickJSHandle> {
+    let current = handle;
+    // Owned while pending so that disposing the context mid-await still frees it first.
+    this.owned.add(current);
+    try {
+      for (;;) {
+        if (this.fatal) throw this.fatal;
+        if (this.disposeRequested) throw scriptError('SCRIPT_ERROR', op.file, null, 'the script context was disposed while the script was running');
+        const state = this.ctx.getPromiseState(current);
+        if (state.type === 'fulfilled') {
+          this.owned.delete(current);
+          if (state.notAPromise) return current;
+          current.dispose();
+          current = state.value;
+          this.owned.add(current);
+          continue;
+        }
+        if (state.type === 'rejected') throw this.toError(state.error, op);
+        const executed = this.drain(op);
+        if (executed > 0) continue;
+        if (this.inflight === 0 && this.ops.size <= 1) {
+          throw scriptError('SCRIPT_ERROR', op.file, null, 'the script is waiting for a promise that can never settle');
+        }
+        await this.waitForHost(op);
+      }
+    } catch (error) {
+      this.owned.delete(current);
+      if (current.alive && !this.poisoned && !this.freed) current.dispose();
+      throw error;
+    }
+  }
+
+  private drain(op: Operation): number {
+    const result = this.enter(() => this.rt.executePendingJobs());
+    if (result.error) throw this.toError(result.error, op);
+    const executed = result.value;
+    if (executed > 0) this.wake();
+    return executed;
+  }
+
+  private waitForHost(op: Operation): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const remaining = op.deadline - Date.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        op.signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+      };
+      const waiter = () => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled')));
+      };
+      const onTimeout = () => {
+        cleanup();
+        reject(this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, null, `script exceeded its time limit of ${op.timeoutMs} ms`)));
+      };
+      if (op.signal?.aborted) return onAbort();
+      if (remaining <= 0) return onTimeout();
+      timer = setTimeout(onTimeout, remaining);
+      op.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private setFatal(error: LlmspellError): LlmspellError {
+    this.fatal ??= error;
+    this.wake();
+    return error;
+  }
+
+  // ---- errors ----------------------------------------------------------------------
+
+  /** Reads an exception value without trusting it; consumes the handle. */
+  private describe(handle: QuickJSHandle): ErrorInfo {
+    const info: ErrorInfo = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null };
+    const limit = this.options.limits.memoryBytes;
+    this.rt.setMemoryLimit(-1); // reading an out-of-memory error needs a little memory
+    try {
+      if (!this.interruptReason && !this.fatal) {
+        try {
+          const text = this.callHelper('describeError', handle);
+          try {
+            return JSON.parse(this.ctx.getString(text)) as ErrorInfo;
+          } finally {
+            text.dispose();
+          }
+        } catch {
+          // fall through to reading the plain properties
+        }
+      }
+      const type = this.ctx.typeof(handle);
+      if (type !== 'object') {
+        info.message = String(type === 'undefined' ? 'undefined' : this.ctx.dump(handle));
+        return info;
+      }
+      const read = (key: string): string | number | undefined => {
+        try {
+          const value = this.ctx.getProp(handle, key);
+          try {
+            const t = this.ctx.typeof(value);
+            return t === 'string' ? this.ctx.getString(value) : t === 'number' ? this.ctx.getNumber(value) : undefined;
+          } finally {
+            value.dispose();
+          }
+        } catch {
+          return undefined;
+        }
+      };
+      const name = read('name');
+      const message = read('message');
+      info.isError = typeof message === 'string';
+      info.name = typeof name === 'string' ? name : 'Error';
+      info.message = typeof message === 'string' ? message : '';
+      const stack = read('stack');
+      info.stack = typeof stack === 'string' ? stack : '';
+      const code = read('code');
+      info.code = typeof code === 'string' ? code : null;
+      return info;
+    } finally {
+      if (!this.freed) {
+        handle.dispose();
+        this.rt.setMemoryLimit(limit);
+      }
+    }
+  }
+
+  /** Turns a QuickJS exception into the LlmspellError `run` rejects with; consumes the handle. */
+  private toError(handle: QuickJSHandle, op: Operation): LlmspellError {
+    const info = this.describe(handle);
+    const line = info.lineNumber ?? lineFromStack(info.stack, op.file);
+    if (info.name === 'InternalError' && info.message === 'interrupted') {
+      if (this.interruptReason === 'cancelled') return this.setFatal(scriptError('CANCELLED', op.file, line, 'script cancelled'));
+      if (this.fatal) return this.fatal;
+      return this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, line, `script exceeded its time limit of ${op.timeoutMs} ms`));
+    }
+    if (isOutOfMemory(info)) {
+      return this.setFatal(scriptError('SCRIPT_MEMORY_LIMIT', op.file, line, `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}`));
+    }
+    if (isStackOverflow(info)) return scriptError('SCRIPT_STACK_OVERFLOW', op.file, line, 'stack overflow (recursion too deep)');
+    const code = isErrorCode(info.code) ? info.code : 'SCRIPT_ERROR';
+    let text = stripCodePrefix(info.message, code);
+    if (code === 'SCRIPT_ERROR' && info.isError && info.name && info.name !== 'Error') text = `${info.name}: ${text}`;
+    return scriptError(code, op.file, line, text);
+  }
+
+  /** A JS Error for a host failure: `.code` is the llmspell code, `.message` starts with it. */
+  private errorHandle(error: unknown): QuickJSHandle {
+    const coded = toLlmspellError(error, 'INTERNAL');
+    const handle = this.ctx.newError({ name: 'Error', message: coded.message });
+    try {
+      const code = this.ctx.newString(coded.code);
+      this.ctx.setProp(handle, 'code', code);
+      code.dispose();
+      if (Object.keys(coded.details).length > 0) {
+        try {
+          const details = this.toHandle(coded.details as ScriptValue);
+          this.ctx.setProp(handle, 'details', details);
+          details.dispose();
+        } catch {
+          // details that cannot cross are left out
+        }
+      }
+    } catch (failure) {
+      handle.dispose();
+      throw failure;
+    }
+    return handle;
+  }
+
+  // ---- host -> script --------------------------------------------------------------
+
+  private callHelper(name: Helper, ...args: QuickJSHandle[]): QuickJSHandle {
+    const fn = this.helpers.get(name)!;
+    const result = this.enter(() => this.ctx.callFunction(fn, this.ctx.undefined, args));
+    if (result.error) {
+      const dumped = this.ctx.dump(result.error) as { name?: string; message?: string } | string;
+      result.error.dispose();
+      const message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+      if (/out of memory/i.test(message)) {
+        throw this.setFatal(new LlmspellError('SCRIPT_MEMORY_LIMIT', `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}`));
+      }
+      if (/interrupted/.test(message) && this.interruptReason) {
+        throw new LlmspellError(this.interruptReason === 'cancelled' ? 'CANCELLED' : 'SCRIPT_TIMEOUT', 'script interrupted while converting a value');
+      }
+      throw new LlmspellError('INTERNAL', `value conversion failed: ${message}`);
+    }
+    return result.value;
+  }
+
+  /** Converts a host value to a new handle the caller owns (disposing static ones is a no-op). */
+  toHandle(value: unknown, stack: object[] = []): QuickJSHandle {
+    switch (typeof value) {
+      case 'undefined':
+      case 'symbol':
+        return this.ctx.undefined;
+      case 'boolean':
+        return value ? this.ctx.true : this.ctx.false;
+      case 'number':
+        return this.ctx.newNumber(value);
+      case 'string':
+        // The FFI passes C strings: a NUL would cut the text short, so such strings go as JSON.
+        return value.includes('\0') ? this.fromJson(JSON.stringify(value)) : this.ctx.newString(value);
+      case 'bigint':
+        return this.ctx.newBigInt(value);
+      case 'function':
+        return this.hostFunction(value as (...args: ScriptValue[]) => unknown);
+    }
+    if (value === null) return this.ctx.null;
+    const object = value as object;
+    if (isScriptCallback(object)) return this.callbackHandle(object);
+    if (isThenable(object)) return this.promiseHandle(object);
+    if (object instanceof Date) return Number.isNaN(object.getTime()) ? this.ctx.null : this.ctx.newString(object.toISOString());
+    if (object instanceof Error) return this.errorHandle(object);
+    if (object instanceof Map) return this.toHandle(Object.fromEntries(object), stack);
+    if (object instanceof Set) return this.toHandle([...object], stack);
+    if (ArrayBuffer.isView(object)) return this.toHandle(Array.from(object as Uint8Array), stack);
+    if (stack.includes(object)) {
+      throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the script');
+    }
+    if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
+    if (isPureJson(object, 0)) return this.fromJson(JSON.stringify(object));
+    stack.push(object);
+    const array = Array.isArray(object);
+    let container = array ? this.ctx.newArray() : this.ctx.newObject();
+    try {
+      const set = (key: string | number, item: unknown) => {
+        const child = this.toHandle(item, stack);
+        try {
+          this.ctx.setProp(container, key, child);
+        } finally {
+          child.dispose();
+        }
+      };
+      if (array) {
+        const list = object as unknown[];
+        for (let i = 0; i < list.length; i++) set(i, list[i]);
+        for (const key of Object.keys(list)) if (!isIndexKey(key)) set(key, (list as unknown as Record<string, unknown>)[key]);
+      } else {
+        for (const [key, item] of Object.entries(object)) set(key, item);
+      }
+      const fallback = getIndexFallback(object);
+      if (fallback) {
+        const lookup = this.hostFunction((key: ScriptValue) => fallback(String(key)));
+        try {
+          const proxy = this.callHelper('proxy', container, lookup);
+          container.dispose();
+          container = proxy;
+        } finally {
+          lookup.dispose();
+        }
+      }
+      return container;
+    } catch (error) {
+      if (container.alive) container.dispose();
+      throw error;
+    } finally {
+      stack.pop();
+    }
+  }
+
+  private fromJson(text: string): QuickJSHandle {
+    const json = this.ctx.newString(text);
+    try {
+      return this.callHelper('parse', json);
+    } finally {
+      json.dispose();
+    }
+  }
+
+  private hostFunction(fn: (...args: ScriptValue[]) => unknown): QuickJSHandle {
+    return this.ctx.newFunction(fn.name || 'hostFunction', (...argHandles) => {
+      let result: unknown;
+      try {
+        const args = argHandles.map((h) => this.fromHandle(h));
+        result = fn(...args);
+      } catch (error) {
+        return { error: this.errorHandle(error) };
+      }
+      if (isThenable(result)) return this.promiseHandle(result);
+      try {
+        return this.toHandle(result);
+      } catch (error) {
+        return { error: this.errorHandle(error) };
+      }
+    });
+  }
+
+  /** A QuickJS promise settled when the host promise settles (jobs run on the next pump). */
+  private promiseHandle(promise: PromiseLike<unknown>): QuickJSHandle {
+    const deferred: QuickJSDeferredPromise = this.ctx.newPromise();
+    this.owned.add(deferred);
+    this.inflight++;
+    const settle = (ok: boolean, value: unknown) => {
+      this.inflight--;
+      if (this.freed || this.disposeRequested || this.poisoned || !deferred.alive) return this.wake();
+      this.owned.delete(deferred);
+      try {
+        if (ok) {
+          let handle: QuickJSHandle | undefined;
+          try {
+            handle = this.toHandle(value);
+          } catch (error) {
+            ok = false;
+            value = error;
+          }
+          if (handle) {
+            deferred.resolve(handle);
+            handle.dispose();
+          }
+        }
+        if (!ok) {
+          const error = this.errorHandle(value);
+          deferred.reject(error);
+          error.dispose();
+        }
+      } catch {
+        // The engine could not take the value (out of memory); the pump reports the state.
+      } finally {
+        deferred.dispose();
+        this.wake();
+      }
+    };
+    Promise.resolve(promise).then((v) => settle(true, v), (e: unknown) => settle(false, e));
+    // The caller (a host function return) hands this handle to QuickJS and disposes it;
+    // the resolvers stay owned by `deferred` until it settles.
+    return deferred.handle;
+  }
+
+  private callbackHandle(callback: ScriptCallback): QuickJSHandle {
+    if (callback instanceof JsCallback && callback.vm === this && callback.handle.alive) return callback.handle.dup();
+    return this.hostFunction((...args: ScriptValue[]) => callback.call(...args));
+  }
+
+  // ---- script -> host --------------------------------------------------------------
+
+  /** Converts a borrowed handle to plain host data (the caller keeps ownership). */
+  fromHandle(handle: QuickJSHandle, stack: QuickJSHandle[] = []): ScriptValue {
+    switch (this.ctx.typeof(handle)) {
+      case 'undefined':
+        return undefined;
+      case 'number':
+        return this.ctx.getNumber(handle);
+      case 'string':
+        return this.readString(handle);
+      case 'boolean':
+        return this.ctx.eq(handle, this.ctx.true);
+      case 'bigint':
+        return Number(this.ctx.getBigInt(handle));
+      case 'function':
+        return this.callbackFor(handle);
+      case 'symbol':
+        return undefined;
+    }
+    const wired = this.callHelper('wire', handle);
+    let kind: number;
+    try {
+      if (this.ctx.typeof(wired) === 'string') return JSON.parse(this.ctx.getString(wired)) as ScriptValue; // JSON text has no raw NUL
+      kind = this.ctx.getNumber(wired);
+    } finally {
+      wired.dispose();
+    }
+    switch (kind) {
+      case WireKind.Null:
+        return null;
+      case WireKind.Date: {
+        const text = this.callHelper('dateString', handle);
+        try {
+          return this.ctx.typeof(text) === 'string' ? this.ctx.getString(text) : null;
+        } finally {
+          text.dispose();
+        }
+      }
+      case WireKind.Error: {
+        const info = this.describe(handle.dup());
+        const out: Record<string, ScriptValue> = { name: info.name, message: info.message };
+        if (info.code) out.code = info.code;
+        if (info.stack) out.stack = info.stack;
+        return out;
+      }
+      case WireKind.Promise:
+        return this.hostPromise(handle) as unknown as ScriptValue;
+    }
+    if (stack.some((ancestor) => this.ctx.eq(ancestor, handle))) {
+      throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the host');
+    }
+    if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
+    const flat = this.callHelper('entries', handle);
+    stack.push(handle);
+    try {
+      const length = this.ctx.getLength(flat) ?? 0;
+      const item = (i: number): ScriptValue => {
+        const h = this.ctx.getProp(flat, i);
+        try {
+          return this.fromHandle(h, stack);
+        } finally {
+          h.dispose();
+        }
+      };
+      if (kind === WireKind.Array) {
+        const out: ScriptValue[] = new Array(length);
+        for (let i = 0; i < length; i++) out[i] = item(i);
+        return out;
+      }
+      const out: Record<string, ScriptValue> = {};
+      for (let i = 0; i + 1 < length; i += 2) {
+        const key = item(i);
+        Object.defineProperty(out, String(key), { value: item(i + 1), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    } finally {
+      stack.pop();
+      flat.dispose();
+    }
+  }
+
+  private readString(handle: QuickJSHandle): string {
+    const text = this.ctx.getString(handle);
+    if (text.length === this.ctx.getLength(handle)) return text;
+    // Cut short at a NUL by the C-string FFI: read it through JSON instead.
+    const json = this.callHelper('wire', handle);
+    try {
+      return JSON.parse(this.ctx.getString(json)) as string;
+    } finally {
+      json.dispose();
+    }
+  }
+
+  private callbackFor(handle: QuickJSHandle): ScriptCallback {
+    const owned = handle.dup();
+    this.owned.add(owned);
+    const callback = new JsCallback(this, owned);
+    this.finalizer.register(callback, owned, callback);
+    return callback;
+  }
+
+  /** A script promise handed to the host: settles as the script's jobs run. */
+  private hostPromise(handle: QuickJSHandle): Promise<ScriptValue> {
+    const owned = handle.dup();
+    this.owned.add(owned);
+    return this.ctx.resolvePromise(owned).then((result) => {
+      this.releaseHandle(owned);
+      if (result.error) {
+        const info = this.describe(result.error);
+        throw new LlmspellError(isErrorCode(info.code) ? info.code : 'SCRIPT_ERROR', stripCodePrefix(info.message, info.code ?? ''));
+      }
+      try {
+        return this.fromHandle(result.value);
+      } finally {
+        result.value.dispose();
+      }
+    });
+  }
+
+  // ---- teardown --------------------------------------------------------------------
+
+  /** Frees every handle, then the context and runtime (deferred while QuickJS is on the stack). */
+  dispose(): void {
+    if (this.disposeRequested) return;
+    this.disposeRequested = true;
+    this.wake();
+    if (this.depth === 0) this.free();
+  }
+
+  private free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const op of this.ops) op.signal = undefined;
+    this.ops.clear();
+    if (this.poisoned) return; // never call into a broken WASM instance; the GC takes it
+    try {
+      for (const item of [...this.owned].reverse()) if (item.alive) item.dispose();
+      this.owned.clear();
+      this.helpers.clear();
+      this.ctx.dispose();
+      this.rt.dispose();
+    } catch {
+      // QuickJS found objects still referenced and aborted: the WASM instance is unusable.
+      this.poison();
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Helpers evaluated inside each QuickJS context before any script runs. The expression
+ * returns an object of functions the bridge keeps as handles; nothing here is put on
+ * `globalThis` (print and console are installed by the bridge from `makeConsole`).
+ *
+ * They exist because one call into QuickJS that does the work in C/bytecode is far
+ * cheaper than one FFI round trip per property: `wire` serialises plain data with the
+ * engine's own JSON, and `describeError` reads an exception in a single call.
+ */
+export const PRELUDE_FILENAME = '<llmspell-bridge>';
+
+export const PRELUDE_SOURCE = String.raw`(function () {
+  'use strict';
+  const isArray = Array.isArray;
+  const getProto = Object.getPrototypeOf;
+  const keys = Object.keys;
+  const ObjectProto = Object.prototype;
+  const ArrayProto = Array.prototype;
+  const stringify = JSON.stringify;
+  const isFinite = Number.isFinite;
+  const ReflectGet = Reflect.get;
+  const ErrorCtor = Error;
+  const PromiseCtor = Promise;
+  const ProxyCtor = Proxy;
+
+  // Kinds returned by wire() when the value is not plain JSON data.
+  const KIND_NULL = 0, KIND_ARRAY = 1, KIND_OBJECT = 2, KIND_ERROR = 3, KIND_PROMISE = 4, KIND_DATE = 5;
+
+  function pure(v, depth, seen) {
+    if (v === null) return true;
+    switch (typeof v) {
+      case 'string': case 'boolean': return true;
+      case 'number': return isFinite(v);
+      case 'object': {
+        if (depth > 64 || seen.indexOf(v) >= 0) return false;
+        seen.push(v);
+        try {
+          if (isArray(v)) {
+            if (getProto(v) !== ArrayProto) return false;
+            const n = v.length;
+            if (keys(v).length !== n) return false;
+            for (let i = 0; i < n; i++) if (!pure(v[i], depth + 1, seen)) return false;
+            return true;
+          }
+          const p = getProto(v);
+          if (p !== ObjectProto && p !== null) return false;
+          const ks = keys(v);
+          for (let i = 0; i < ks.length; i++) if (!pure(v[ks[i]], depth + 1, seen)) return false;
+          return true;
+        } finally {
+          seen.pop();
+        }
+      }
+      default: return false;
+    }
+  }
+
+  function kindOf(v) {
+    if (v === null) return KIND_NULL;
+    if (isArray(v)) return KIND_ARRAY;
+    if (v instanceof ErrorCtor) return KIND_ERROR;
+    if (v instanceof PromiseCtor) return KIND_PROMISE;
+    if (v instanceof Date) return KIND_DATE;
+    return KIND_OBJECT;
+  }
+
+  function text(v) {
+    try { return String(v); } catch (e) { return '[object]'; }
+  }
+
+  function inspect(v, depth, seen) {
+    switch (typeof v) {
+      case 'string': return depth === 0 ? v : stringify(v);
+      case 'undefined': return 'undefined';
+      case 'function': return '[Function: ' + (v.name || 'anonymous') + ']';
+      case 'symbol': case 'bigint': case 'number': case 'boolean': return text(v);
+    }
+    if (v === null) return 'null';
+    if (v instanceof ErrorCtor) {
+      const head = v.name + ': ' + v.message;
+      return depth === 0 && typeof v.stack === 'string' && v.stack ? head + '\n' + v.stack.replace(/\n$/, '') : head;
+    }
+    if (v instanceof Date) return isFinite(v.getTime()) ? v.toISOString() : 'Invalid Date';
+    if (v instanceof PromiseCtor) return 'Promise {}';
+    if (seen.indexOf(v) >= 0) return '[Circular]';
+    if (depth > 6) return isArray(v) ? '[Array]' : '[Object]';
+    seen.push(v);
+    try {
+      if (isArray(v)) {
+        const parts = [];
+        for (let i = 0; i < v.length; i++) parts.push(inspect(v[i], depth + 1, seen));
+        return '[' + parts.join(',') + ']';
+      }
+      const parts = [];
+      const ks = keys(v);
+      for (let i = 0; i < ks.length; i++) {
+        const k = ks[i];
+        let item;
+        try { item = v[k]; } catch (e) { item = undefined; }
+        parts.push(stringify(k) + ':' + inspect(item, depth + 1, seen));
+      }
+      return '{' + parts.join(',') + '}';
+    } finally {
+      seen.pop();
+    }
+  }
+
+  function format(args) {
+    const out = [];
+    for (let i = 0; i < args.length; i++) out.push(inspect(args[i], 0, []));
+    return out.join(' ');
+  }
+
+  return {
+    /** JSON text when v is plain data, else a kind number (see KIND_*). */
+    wire(v) {
+      if (pure(v, 0, [])) return stringify(v);
+      return kindOf(v);
+    },
+    parse: JSON.parse,
+    /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
+    entries(v) {
+      const out = [];
+      if (isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          let item;
+          try { item = v[i]; } catch (e) { item = undefined; }
+          out.push(item);
+        }
+        return out;
+      }
+      const ks = keys(v);
+      for (let i = 0; i < ks.length; i++) {
+        try { out.push(ks[i], v[ks[i]]); } catch (e) { /* a throwing getter is left out */ }
+      }
+      return out;
+    },
+    describeError(e) {
+      const info = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null };
+      try {
+        if (e instanceof ErrorCtor || (typeof e === 'object' && e !== null && 'message' in e)) {
+          info.isError = e instanceof ErrorCtor;
+          info.name = typeof e.name === 'string' ? e.name : 'Error';
+          info.message = typeof e.message === 'string' ? e.message : text(e.message);
+          info.stack = typeof e.stack === 'string' ? e.stack : '';
+          info.code = typeof e.code === 'string' ? e.code : null;
+          info.lineNumber = typeof e.lineNumber === 'number' ? e.lineNumber : null;
+        } else {
+          info.message = inspect(e, 0, []);
+        }
+      } catch (err) {
+        info.message = 'unprintable error';
+      }
+      return stringify(info);
+    },
+    errorFields(e) {
+      return { name: e.name, message: e.message, stack: typeof e.stack === 'string' ? e.stack : undefined, code: e.code };
+    },
+    dateString(d) {
+      return isFinite(d.getTime()) ? d.toISOString() : null;
+    },
+    makeError(message, code, name) {
+      const e = new ErrorCtor(message);
+      if (name) e.name = name;
+      if (code) e.code = code;
+      return e;
+    },
+    proxy(target, fallback) {
+      return new ProxyCtor(target, {
+        get(t, k, r) {
+          if (typeof k === 'symbol' || k in t) return ReflectGet(t, k, r);
+          // Awaiting or serialising the object must not look up tools named "then"/"toJSON".
+          if (k === 'then' || k === 'toJSON') return undefined;
+          return fallback(k);
+        },
+        has(t, k) {
+          if (k in t) return true;
+          if (typeof k === 'symbol') return false;
+          const v = fallback(k);
+          return v !== null && v !== undefined;
+        },
+      });
+    },
+    makeConsole(write) {
+      const out = (stream) => function () { write(stream, format(arguments)); };
+      const console = {
+        log: out(1), info: out(1), debug: out(1), trace: out(1),
+        warn: out(2), error: out(2),
+      };
+      return { print: out(1), console };
+    },
+  };
+})()`;
+
+/** What `wire()` returns for values that are not plain JSON data. */
+export const WireKind = { Null: 0, Array: 1, Object: 2, Error: 3, Promise: 4, Date: 5 } as const;

@@ -1,0 +1,807 @@
+import {
+  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isHostMethod, isLlmspellError, isScriptCallback, toLlmspellError,
+  type HostFunction, type ScriptCallback, type ScriptContext, type ScriptContextOptions, type ScriptLimits,
+  type ScriptOutput, type ScriptRunOptions, type ScriptSyntaxProblem, type ScriptValue,
+} from '@llmspell/core';
+import {
+  LUA_ERRMEM, LUA_MASKCOUNT, LUA_OK, LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER,
+  LUA_TSTRING, LUA_TTABLE, LUA_YIELD, allocUtf8, decodeUtf8, discardSharedModule, newLuaState, readBytes, upvalueIndex,
+  type LuaModule, type LuaState,
+} from './lua-module.js';
+import {
+  MEMORY_MESSAGE, limitError, scriptError, splitPosition, syntaxError, type HostErrorRecord, type ScriptFailure,
+} from './lua-errors.js';
+import { PRELUDE_CHUNKNAME, PRELUDE_SOURCE } from './prelude.js';
+
+export interface LuaContextTuning {
+  /** Lua VM instructions between two checks of the deadline (the count hook). */
+  instructionsPerCheck?: number;
+}
+
+/** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
+const MAX_DEPTH = 200;
+const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
+const INT64_LIMIT = 2 ** 63;
+
+/** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
+interface HostEntry {
+  fn: HostFunction;
+  /** Called as `obj:m()` or `obj.m()`: the closure's second upvalue is the owning table. */
+  method: boolean;
+}
+
+/** A host promise a Lua thread is waiting for. */
+interface Pending {
+  done: Promise<void>;
+  settled?: { ok: true; value: ScriptValue } | { ok: false; error: unknown };
+}
+
+/** The limits one driven thread runs under (a script run, or a callback call). */
+interface Control {
+  deadline: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  filename: string;
+  /** Set when the run must stop (time limit, cancel); the count hook raises FATAL. */
+  fatal?: LlmspellError;
+}
+
+interface Refs {
+  await: bigint;
+  fatal: bigint;
+  run: bigint;
+  hostMeta: bigint;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Emscripten implements Lua's longjmp (errors, yields) as a thrown number: never swallow it. */
+function isLongjmp(error: unknown): boolean {
+  return typeof error === 'number';
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+function hostErrorOf(error: unknown): LlmspellError {
+  return isLlmspellError(error) ? error : toLlmspellError(error, 'INTERNAL');
+}
+
+/**
+ * One Lua state with the llmspell globals installed. Scripts and callbacks run on
+ * threads (coroutines) driven from here: a host function returning a promise yields its
+ * thread, the promise is awaited on the Node event loop, and the thread is resumed with
+ * the result, so Lua sees a plain synchronous call.
+ */
+export class LuaContext implements ScriptContext {
+  private readonly m: LuaModule;
+  private readonly G: number;
+  private readonly hostFns = new Map<number, HostEntry>();
+  private nextFnId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private nextPendingId = 1;
+  private readonly ownCallbacks = new WeakMap<ScriptCallback, { ref: number; released: boolean }>();
+  private readonly callbackFinalizer = new FinalizationRegistry<number>((ref) => {
+    if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
+  });
+  private readonly refs: Refs = { await: 0n, fatal: 0n, run: 0n, hostMeta: 0n };
+  private readonly fnPointers: number[] = [];
+  private trampolinePtr = 0;
+  private continuationPtr = 0;
+  private hookPtr = 0;
+  private gcPtr = 0;
+  private readonly scratch: number;
+  /** The control of the thread being resumed right now (read by the count hook). */
+  private active?: Control;
+  /** Runs in flight; a callback called meanwhile inherits the latest one's deadline and signal. */
+  private readonly runs: Control[] = [];
+  private lastFilename = 'script.lua';
+  private lastHostError?: HostErrorRecord;
+  private disposed = false;
+  private closed = false;
+  private broken?: LlmspellError;
+  private readonly disposal = new AbortController();
+
+  private constructor(
+    private readonly state: LuaState,
+    private readonly limits: ScriptLimits,
+    private readonly output: ScriptOutput,
+    private readonly tuning: LuaContextTuning,
+  ) {
+    this.m = state.module;
+    this.G = state.L;
+    this.scratch = this.m._malloc(16);
+  }
+
+  static async create(options: ScriptContextOptions, tuning: LuaContextTuning = {}): Promise<LuaContext> {
+    const state = await newLuaState();
+    const context = new LuaContext(state, options.limits, options.output, tuning);
+    try {
+      context.setup(options.globals);
+    } catch (error) {
+      context.dispose();
+      throw isLlmspellError(error) ? error : toLlmspellError(error, 'INTERNAL', 'creating the Lua context');
+    }
+    return context;
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  private setup(globals: Record<string, ScriptValue>): void {
+    const { m, G } = this;
+    this.trampolinePtr = this.addFunction((L) => this.callHost(L), 'ii');
+    this.continuationPtr = this.addFunction((L, _status, id) => this.continueHost(L, id), 'iiii');
+    this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
+    this.gcPtr = this.addFunction((L) => this.collectHostFunction(L), 'ii');
+
+    for (const [name, open] of [
+      ['_G', m._luaopen_base], ['coroutine', m._luaopen_coroutine], ['table', m._luaopen_table],
+      ['string', m._luaopen_string], ['utf8', m._luaopen_utf8], ['math', m._luaopen_math],
+      ['os', m._luaopen_os], ['debug', m._luaopen_debug],
+    ] as const) {
+      open.call(m, G);
+      if (name === '_G') m._lua_settop(G, -2);
+      else this.setGlobal(name);
+    }
+
+    // metatable of the userdata that ties a host function's closure to its entry
+    m._lua_createtable(G, 0, 1);
+    this.pushString(G, '__gc');
+    m._lua_pushcclosure(G, this.gcPtr, 0);
+    m._lua_rawset(G, -3);
+    this.refs.hostMeta = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
+
+    const [source, length] = allocUtf8(m, PRELUDE_SOURCE);
+    const [name] = allocUtf8(m, PRELUDE_CHUNKNAME, true);
+    const [mode] = allocUtf8(m, 't', true);
+    try {
+      if (m._luaL_loadbufferx(G, source, length, name, mode) !== LUA_OK) throw new Error(this.readString(G, -1));
+    } finally {
+      m._free(source);
+      m._free(name);
+      m._free(mode);
+    }
+    this.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
+    this.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
+    if (m._lua_pcallk(G, 2, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.readString(G, -1)}`);
+    this.refs.run = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
+    this.refs.fatal = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
+    this.refs.await = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
+
+    for (const [key, value] of Object.entries(globals)) {
+      const top = m._lua_gettop(G);
+      try {
+        this.push(G, value, new Set(), 0);
+      } catch (error) {
+        m._lua_settop(G, top);
+        throw toLlmspellError(error, 'INTERNAL', `global '${key}'`);
+      }
+      this.setGlobal(key);
+    }
+
+    // threads created from G (scripts, callbacks, their coroutines) inherit the hook
+    m._lua_sethook(G, this.hookPtr, LUA_MASKCOUNT, this.tuning.instructionsPerCheck ?? 1000);
+    this.state.setMemoryMax(this.limits.memoryBytes);
+  }
+
+  private addFunction(fn: (...args: number[]) => number | void, signature: string): number {
+    const pointer = this.m.addFunction(fn, signature);
+    this.fnPointers.push(pointer);
+    return pointer;
+  }
+
+  private setGlobal(name: string): void {
+    const [pointer] = allocUtf8(this.m, name, true);
+    try {
+      this.m._lua_setglobal(this.G, pointer);
+    } finally {
+      this.m._free(pointer);
+    }
+  }
+
+  /** Bridge bookkeeping outside a protected call must never hit the script's memory cap. */
+  private unlimited<T>(fn: () => T): T {
+    this.state.setMemoryMax(undefined);
+    try {
+      return fn();
+    } finally {
+      if (!this.closed) this.state.setMemoryMax(this.limits.memoryBytes);
+    }
+  }
+
+  // ---------------------------------------------------------------- host → Lua values
+
+  private pushString(L: number, text: string): void {
+    const [pointer, length] = allocUtf8(this.m, text);
+    try {
+      this.m._lua_pushlstring(L, pointer, length);
+    } finally {
+      this.m._free(pointer);
+    }
+  }
+
+  private pushBytes(L: number, bytes: Uint8Array): void {
+    const pointer = this.m._malloc(Math.max(1, bytes.length));
+    try {
+      this.m.HEAPU8.set(bytes, pointer);
+      this.m._lua_pushlstring(L, pointer, bytes.length);
+    } finally {
+      this.m._free(pointer);
+    }
+  }
+
+  private pushNumber(L: number, value: number): void {
+    if (Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT) this.m._lua_pushinteger(L, BigInt(value));
+    else this.m._lua_pushnumber(L, value);
+  }
+
+  /** Pushes a host function as a C closure; `ownerIndex` makes it a method of that table. */
+  private pushHostFunction(L: number, fn: HostFunction, ownerIndex?: number): void {
+    const { m } = this;
+    const id = this.nextFnId++;
+    this.hostFns.set(id, { fn, method: ownerIndex !== undefined });
+    const userdata = m._lua_newuserdatauv(L, 4, 0);
+    m.HEAP32[userdata >> 2] = id;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.hostMeta);
+    m._lua_setmetatable(L, -2);
+    if (ownerIndex !== undefined) {
+      m._lua_pushvalue(L, ownerIndex);
+      m._lua_pushcclosure(L, this.trampolinePtr, 2);
+    } else {
+      m._lua_pushcclosure(L, this.trampolinePtr, 1);
+    }
+  }
+
+  /** Pushes one host value (see README: value conversion). Throws on cycles and too deep data. */
+  private push(L: number, value: unknown, path: Set<object>, depth: number): void {
+    const { m } = this;
+    if (value === null || value === undefined) return m._lua_pushnil(L);
+    switch (typeof value) {
+      case 'boolean':
+        return m._lua_pushboolean(L, value ? 1 : 0);
+      case 'number':
+        return this.pushNumber(L, value);
+      case 'bigint':
+        if (value >= -(2n ** 63n) && value < 2n ** 63n) return m._lua_pushinteger(L, value);
+        return m._lua_pushnumber(L, Number(value));
+      case 'string':
+        return this.pushString(L, value);
+      case 'function':
+        return this.pushHostFunction(L, value as HostFunction);
+      case 'symbol':
+        return m._lua_pushnil(L);
+      default:
+        break;
+    }
+    const object = value as object;
+    if (isScriptCallback(object)) {
+      const own = this.ownCallbacks.get(object);
+      if (own && !own.released) return void m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(own.ref));
+      return this.pushHostFunction(L, (...args) => object.call(...args));
+    }
+    if (object instanceof Uint8Array) return this.pushBytes(L, object);
+    if (object instanceof Date) return this.pushString(L, Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString());
+    if (object instanceof Error) return this.pushString(L, object.message);
+    if (path.has(object)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to Lua');
+    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `cannot pass data nested deeper than ${MAX_DEPTH} levels to Lua`);
+    }
+    path.add(object);
+    try {
+      if (Array.isArray(object)) {
+        const extra = Object.keys(object).length === object.length ? [] : Object.keys(object).filter((k) => !isArrayIndex(k));
+        m._lua_createtable(L, object.length, extra.length);
+        const table = m._lua_gettop(L);
+        for (let i = 0; i < object.length; i++) {
+          const item: unknown = object[i];
+          if (item === null || item === undefined) continue;
+          this.push(L, item, path, depth + 1);
+          m._lua_rawseti(L, table, BigInt(i + 1));
+        }
+        for (const key of extra) this.setField(L, table, key, (object as unknown as Record<string, unknown>)[key], path, depth);
+        return;
+      }
+      const record = object as Record<string, unknown>;
+      const keys = Object.keys(record);
+      m._lua_createtable(L, 0, keys.length);
+      const table = m._lua_gettop(L);
+      for (const key of keys) this.setField(L, table, key, record[key], path, depth);
+      const fallback = getIndexFallback(object);
+      if (fallback) {
+        m._lua_createtable(L, 0, 1);
+        this.pushString(L, '__index');
+        this.pushHostFunction(L, (_self, key) => (typeof key === 'string' ? fallback(key) : null));
+        m._lua_rawset(L, -3);
+        m._lua_setmetatable(L, table);
+      }
+    } finally {
+      path.delete(object);
+    }
+  }
+
+  private setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
+    if (value === null || value === undefined) return;
+    this.pushString(L, key);
+    if (typeof value === 'function' && isHostMethod(value)) this.pushHostFunction(L, value as HostFunction, table);
+    else this.push(L, value, path, depth + 1);
+    this.m._lua_rawset(L, table);
+  }
+
+  // ---------------------------------------------------------------- Lua → host values
+
+  private readString(L: number, index: number): string {
+    const pointer = this.m._lua_tolstring(L, index, this.scratch);
+    if (!pointer) return '';
+    return decodeUtf8(readBytes(this.m, pointer, this.m.HEAP32[this.scratch >> 2] >>> 0));
+  }
+
+  private read(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
+    const { m } = this;
+    const type = m._lua_type(L, index);
+    switch (type) {
+      case LUA_TNONE:
+      case LUA_TNIL:
+        return null;
+      case LUA_TBOOLEAN:
+        return m._lua_toboolean(L, index) !== 0;
+      case LUA_TNUMBER:
+        return m._lua_isinteger(L, index) ? Number(m._lua_tointegerx(L, index, 0)) : m._lua_tonumberx(L, index, 0);
+      case LUA_TSTRING:
+        return this.readString(L, index);
+      case LUA_TTABLE:
+        return this.readTable(L, m._lua_absindex(L, index), path, depth);
+      case LUA_TFUNCTION:
+        return this.readFunction(L, index);
+      default:
+        throw new LlmspellError('INVALID_ARGUMENT', `cannot pass a Lua ${TYPE_NAMES[type] ?? 'value'} to the host`);
+    }
+  }
+
+  private readTable(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
+    const { m } = this;
+    const pointer = m._lua_topointer(L, index);
+    if (path.has(pointer)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot convert a Lua table that contains itself (a cycle)');
+    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
+    }
+    path.add(pointer);
+    try {
+      const length = m._lua_rawlen(L, index);
+      if (length > 0) {
+        const list: ScriptValue[] = new Array(length);
+        for (let i = 1; i <= length; i++) {
+          m._lua_rawgeti(L, index, BigInt(i));
+          list[i - 1] = this.read(L, -1, path, depth + 1);
+          m._lua_settop(L, -2);
+        }
+        return list;
+      }
+      const record: Record<string, ScriptValue> = {};
+      m._lua_pushnil(L);
+      while (m._lua_next(L, index)) {
+        const keyType = m._lua_type(L, -2);
+        let key: string | undefined;
+        if (keyType === LUA_TSTRING) key = this.readString(L, -2);
+        else if (keyType === LUA_TNUMBER) key = String(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0));
+        if (key !== undefined) {
+          const item = this.read(L, -1, path, depth + 1);
+          if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
+          else record[key] = item;
+        }
+        m._lua_settop(L, -2);
+      }
+      return record;
+    } finally {
+      path.delete(pointer);
+    }
+  }
+
+  /** Our own host closures come back as the original host function; Lua functions as callbacks. */
+  private readFunction(L: number, index: number): ScriptValue {
+    const { m } = this;
+    if (m._lua_tocfunction(L, index) === this.trampolinePtr && m._lua_getupvalue(L, index, 1)) {
+      const userdata = m._lua_touserdata(L, -1);
+      m._lua_settop(L, -2);
+      const entry = userdata ? this.hostFns.get(m.HEAP32[userdata >> 2]) : undefined;
+      if (entry) return entry.fn;
+    }
+    m._lua_pushvalue(L, index);
+    const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    return this.makeCallback(ref);
+  }
+
+  private makeCallback(ref: number): ScriptCallback {
+    const record = { ref, released: false };
+    const callback: ScriptCallback = {
+      [SCRIPT_CALLBACK]: true,
+      language: 'lua',
+      call: (...args: ScriptValue[]) => this.callCallback(record, args),
+      release: () => {
+        if (record.released) return;
+        record.released = true;
+        this.callbackFinalizer.unregister(callback);
+        if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
+      },
+    };
+    this.ownCallbacks.set(callback, record);
+    this.callbackFinalizer.register(callback, ref, callback);
+    return callback;
+  }
+
+  // ---------------------------------------------------------------- host calls (inside Lua)
+
+  /** Raises a Lua error carrying `message` (never returns: lua_error longjmps). */
+  private raise(L: number, message: string): number {
+    this.pushString(L, message);
+    return this.m._lua_error(L);
+  }
+
+  private hostFailure(error: unknown): string {
+    const failure = hostErrorOf(error);
+    this.lastHostError = { message: failure.message, error: failure };
+    return failure.message;
+  }
+
+  /** The C function behind every host function. */
+  private callHost(L: number): number {
+    const { m } = this;
+    const userdata = m._lua_touserdata(L, upvalueIndex(1));
+    const entry = userdata ? this.hostFns.get(m.HEAP32[userdata >> 2]) : undefined;
+    const top = m._lua_gettop(L);
+    let result: unknown;
+    let failure: string | undefined;
+    try {
+      if (!entry) throw new LlmspellError('INTERNAL', 'host function is no longer available');
+      const first = entry.method && top >= 1 && m._lua_rawequal(L, 1, upvalueIndex(2)) ? 2 : 1;
+      const args: ScriptValue[] = [];
+      for (let i = first; i <= top; i++) args.push(this.read(L, i, new Set(), 0));
+      result = entry.fn(...args);
+    } catch (error) {
+      if (isLongjmp(error)) throw error;
+      failure = this.hostFailure(error);
+    }
+    if (failure !== undefined) return this.raise(L, failure);
+    if (isPromiseLike(result)) return this.awaitHost(L, result);
+    return this.pushResult(L, top, result);
+  }
+
+  private pushResult(L: number, top: number, value: unknown): number {
+    let failure: string | undefined;
+    try {
+      this.push(L, value, new Set(), 0);
+    } catch (error) {
+      if (isLongjmp(error)) throw error;
+      this.m._lua_settop(L, top);
+      failure = this.hostFailure(error);
+    }
+    if (failure !== undefined) return this.raise(L, failure);
+    return 1;
+  }
+
+  /** Yields the calling thread with (AWAIT, id); the driver resumes it when the promise settles. */
+  private awaitHost(L: number, promise: PromiseLike<unknown>): number {
+    const { m } = this;
+    const pending: Pending = { done: Promise.resolve() };
+    pending.done = Promise.resolve(promise).then(
+      (value) => void (pending.settled = { ok: true, value: value as ScriptValue }),
+      (error: unknown) => void (pending.settled = { ok: false, error }),
+    );
+    if (!m._lua_isyieldable(L)) {
+      return this.raise(L, 'SCRIPT_ERROR: cannot wait for a host call here (inside a metamethod or a callback of a C function such as table.sort or string.gsub)');
+    }
+    const id = this.nextPendingId++;
+    this.pending.set(id, pending);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.await);
+    m._lua_pushinteger(L, BigInt(id));
+    return m._lua_yieldk(L, 2, id, this.continuationPtr);
+  }
+
+  /** Continuation of a host call after its promise settled: its result or its error. */
+  private continueHost(L: number, id: number): number {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    const settled = pending?.settled;
+    if (!settled) return this.raise(L, 'INTERNAL: a host call was resumed before it finished');
+    if (!settled.ok) return this.raise(L, this.hostFailure(settled.error));
+    return this.pushResult(L, this.m._lua_gettop(L), settled.value);
+  }
+
+  private collectHostFunction(L: number): number {
+    const userdata = this.m._lua_touserdata(L, 1);
+    if (userdata) this.hostFns.delete(this.m.HEAP32[userdata >> 2]);
+    return 0;
+  }
+
+  private onHook(L: number): void {
+    const control = this.active;
+    if (!control) return;
+    if (!control.fatal) {
+      if (control.signal?.aborted) control.fatal = limitError('CANCELLED', control.filename, 'script cancelled');
+      else if (Date.now() > control.deadline) control.fatal = this.timeoutError(control);
+      else return;
+    }
+    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.fatal);
+    this.m._lua_error(L);
+  }
+
+  private timeoutError(control: Control): LlmspellError {
+    return limitError('SCRIPT_TIMEOUT', control.filename, `script exceeded its time limit of ${control.timeoutMs} ms`);
+  }
+
+  // ---------------------------------------------------------------- driving threads
+
+  private newThread(): { thread: number; ref: number } {
+    return this.unlimited(() => {
+      const thread = this.m._lua_newthread(this.G);
+      const ref = this.m._luaL_ref(this.G, LUA_REGISTRYINDEX);
+      return { thread, ref };
+    });
+  }
+
+  private releaseThread(thread: number, ref: number): void {
+    if (this.closed) return;
+    const { m } = this;
+    if (m._lua_status(thread) === LUA_YIELD) {
+      // an abandoned run (time limit, cancel): close its pending to-be-closed variables
+      this.unlimited(() => m._lua_resetthread(thread));
+    }
+    m._lua_settop(thread, 0);
+    m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
+  }
+
+  private resume(thread: number, nargs: number, control: Control): number {
+    if (this.broken) throw this.broken;
+    if (this.closed) throw new LlmspellError('CANCELLED', `${control.filename}: the Lua context was disposed`);
+    this.active = control;
+    try {
+      return this.m._lua_resume(thread, 0, nargs, this.scratch + 8);
+    } catch (error) {
+      // only a broken VM gets here (Lua errors and yields stay inside lua_resume)
+      if (error instanceof Error && error.name === 'RuntimeError') discardSharedModule(this.m);
+      this.broken = toLlmspellError(error, 'INTERNAL', 'the Lua VM failed');
+      throw this.broken;
+    } finally {
+      this.active = undefined;
+      if (this.disposed && !this.closed) this.close();
+    }
+  }
+
+  /** Resumes `thread` until it finishes, waiting for host promises it yields. */
+  private async drive(thread: number, nargs: number, control: Control): Promise<number> {
+    const { m } = this;
+    let status = this.resume(thread, nargs, control);
+    while (status === LUA_YIELD) {
+      const count = m.HEAP32[(this.scratch + 8) >> 2];
+      let id: number | undefined;
+      if (count === 2) {
+        m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.await);
+        if (m._lua_rawequal(thread, -1, -3)) id = Number(m._lua_tointegerx(thread, -2, 0));
+        m._lua_settop(thread, -2);
+      }
+      m._lua_settop(thread, -count - 1);
+      const pending = id === undefined ? undefined : this.pending.get(id);
+      if (!pending) throw new LlmspellError('SCRIPT_ERROR', `${control.filename}: attempt to yield from outside a coroutine`);
+      try {
+        await this.wait(pending.done, control);
+      } catch (error) {
+        this.pending.delete(id!);
+        throw error;
+      }
+      status = this.resume(thread, 0, control);
+    }
+    return status;
+  }
+
+  /** Waits for a host promise, but not past the deadline, a cancel, or disposal. */
+  private wait(done: Promise<void>, control: Control): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (error?: LlmspellError) => {
+        if (timer) clearTimeout(timer);
+        control.signal?.removeEventListener('abort', onAbort);
+        this.disposal.signal.removeEventListener('abort', onDispose);
+        if (error) {
+          control.fatal ??= error;
+          reject(control.fatal);
+        } else {
+          resolve();
+        }
+      };
+      const onAbort = () => finish(limitError('CANCELLED', control.filename, 'script cancelled'));
+      const onDispose = () => finish(limitError('CANCELLED', control.filename, 'the Lua context was disposed'));
+      if (control.fatal) return finish(control.fatal);
+      if (control.signal?.aborted) return onAbort();
+      if (this.disposal.signal.aborted) return onDispose();
+      const remaining = control.deadline - Date.now();
+      if (remaining <= 0) return finish(this.timeoutError(control));
+      timer = setTimeout(() => finish(this.timeoutError(control)), Math.min(remaining, 2 ** 31 - 1));
+      control.signal?.addEventListener('abort', onAbort, { once: true });
+      this.disposal.signal.addEventListener('abort', onDispose, { once: true });
+      void done.then(() => finish());
+    });
+  }
+
+  /**
+   * Reads what the prelude's runner returned — (true, results...) or (false, failure) —
+   * and turns it into the call's value or its LlmspellError.
+   */
+  private outcome(thread: number, status: number, control: Control): ScriptValue {
+    const { m } = this;
+    if (control.fatal) throw control.fatal;
+    if (status === LUA_ERRMEM) throw this.memoryError(control);
+    if (status !== LUA_OK) {
+      throw scriptError({ message: this.unlimited(() => this.describeTop(thread)) }, control.filename, this.lastHostError);
+    }
+    const count = m.HEAP32[(this.scratch + 8) >> 2];
+    const base = m._lua_gettop(thread) - count + 1;
+    if (m._lua_toboolean(thread, base)) {
+      if (count < 2) return null;
+      try {
+        return this.unlimited(() => this.read(thread, base + 1, new Set(), 0));
+      } catch (error) {
+        if (isLongjmp(error)) throw error;
+        throw toLlmspellError(error, 'SCRIPT_ERROR', `${control.filename}: script result`);
+      }
+    }
+    const failureIndex = base + 1;
+    m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.fatal);
+    const isFatal = m._lua_rawequal(thread, -1, failureIndex) !== 0;
+    m._lua_settop(thread, -2);
+    if (isFatal) throw control.fatal ?? this.timeoutError(control);
+    if (m._lua_type(thread, failureIndex) === LUA_TSTRING) {
+      const message = this.readString(thread, failureIndex);
+      if (message === MEMORY_MESSAGE) throw this.memoryError(control);
+      throw scriptError({ message }, control.filename, this.lastHostError);
+    }
+    const failure = this.unlimited(() => this.read(thread, failureIndex, new Set(), 0));
+    const parts = Array.isArray(failure) ? failure : [];
+    const info: ScriptFailure = {
+      message: typeof parts[0] === 'string' ? parts[0] : String(parts[0]),
+      source: typeof parts[1] === 'string' ? parts[1] : null,
+      line: typeof parts[2] === 'number' ? parts[2] : null,
+      traceback: typeof parts[3] === 'string' ? parts[3] : undefined,
+    };
+    if (info.message === MEMORY_MESSAGE) throw this.memoryError(control);
+    throw scriptError(info, control.filename, this.lastHostError);
+  }
+
+  private describeTop(thread: number): string {
+    const type = this.m._lua_type(thread, -1);
+    if (type === LUA_TSTRING || type === LUA_TNUMBER) return this.readString(thread, -1);
+    return `(error object is a ${TYPE_NAMES[type] ?? 'unknown'} value)`;
+  }
+
+  private memoryError(control: Control): LlmspellError {
+    return limitError('SCRIPT_MEMORY_LIMIT', control.filename, `script exceeded its memory limit of ${this.limits.memoryBytes} bytes`);
+  }
+
+  // ---------------------------------------------------------------- ScriptContext
+
+  async run(source: string, options: ScriptRunOptions): Promise<ScriptValue> {
+    if (typeof source !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'run: source must be a string');
+    const filename = typeof options?.filename === 'string' && options.filename !== '' ? options.filename : 'script.lua';
+    if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
+    if (this.broken) throw this.broken;
+    const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
+    const control: Control = { deadline: Date.now() + timeoutMs, timeoutMs, signal: options.signal, filename };
+    if (options.signal?.aborted) throw limitError('CANCELLED', filename, 'script cancelled');
+    this.lastFilename = filename;
+    this.lastHostError = undefined;
+    const { m } = this;
+    const { thread, ref } = this.newThread();
+    this.runs.push(control);
+    try {
+      m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
+      const status = this.load(thread, source, filename);
+      if (status !== LUA_OK) {
+        const message = this.readString(thread, -1);
+        throw status === LUA_ERRMEM ? this.memoryError(control) : syntaxError(message, filename);
+      }
+      const finished = await this.drive(thread, 1, control);
+      return this.outcome(thread, finished, control);
+    } finally {
+      this.runs.splice(this.runs.indexOf(control), 1);
+      this.releaseThread(thread, ref);
+    }
+  }
+
+  private load(L: number, source: string, filename: string): number {
+    // a shebang line is skipped (kept as a comment so line numbers stay right)
+    let text = source.startsWith('\uFEFF') ? source.slice(1) : source;
+    if (text.startsWith('#')) text = '--' + text;
+    const { m } = this;
+    const [buffer, length] = allocUtf8(m, text);
+    const [name] = allocUtf8(m, '@' + filename, true);
+    const [mode] = allocUtf8(m, 't', true);
+    try {
+      return m._luaL_loadbufferx(L, buffer, length, name, mode);
+    } finally {
+      m._free(buffer);
+      m._free(name);
+      m._free(mode);
+    }
+  }
+
+  async checkSyntax(source: string, filename: string): Promise<ScriptSyntaxProblem | null> {
+    if (typeof source !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'checkSyntax: source must be a string');
+    if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
+    const { m, G } = this;
+    const top = m._lua_gettop(G);
+    try {
+      const status = this.load(G, source, filename);
+      if (status === LUA_OK) return null;
+      const message = this.readString(G, -1);
+      const { line, text } = splitPosition(message, filename);
+      return { file: filename, line, message: text };
+    } finally {
+      m._lua_settop(G, top);
+    }
+  }
+
+  private async callCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
+    // never resume a thread from inside another resume: start on a fresh microtask
+    await Promise.resolve();
+    const current = this.runs[this.runs.length - 1];
+    const filename = current?.filename ?? this.lastFilename;
+    if (record.released) throw new LlmspellError('INVALID_ARGUMENT', `${filename}: the Lua function was released`);
+    if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
+    if (this.broken) throw this.broken;
+    const timeoutMs = current ? current.deadline - Date.now() : this.limits.timeoutMs;
+    const control: Control = {
+      deadline: current ? current.deadline : Date.now() + timeoutMs,
+      timeoutMs: current ? current.timeoutMs : timeoutMs,
+      signal: current?.signal,
+      filename,
+    };
+    const { m } = this;
+    const { thread, ref } = this.newThread();
+    try {
+      this.unlimited(() => {
+        m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
+        m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
+        for (const arg of args) this.push(thread, arg, new Set(), 0);
+      });
+      const finished = await this.drive(thread, 1 + args.length, control);
+      return this.outcome(thread, finished, control);
+    } finally {
+      this.releaseThread(thread, ref);
+    }
+  }
+
+  /** Memory the Lua state uses now, in bytes. */
+  memoryUsed(): number {
+    return this.closed ? 0 : this.state.memoryUsed();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposal.abort();
+    // a host function may dispose from inside a resume: close once it returns
+    if (!this.active) this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.broken) {
+      try {
+        this.state.setMemoryMax(undefined);
+        this.state.close();
+      } catch {
+        // a broken VM cannot be closed; its memory goes with the module
+      }
+      try {
+        for (const pointer of this.fnPointers) this.m.removeFunction(pointer);
+        this.m._free(this.scratch);
+      } catch {
+        // same
+      }
+    }
+    this.hostFns.clear();
+    this.pending.clear();
+  }
+}

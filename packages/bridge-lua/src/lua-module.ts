@@ -1,0 +1,157 @@
+import { LuaFactory, LuaGlobal } from 'wasmoon';
+
+/**
+ * The raw Lua 5.4 C API as exported by wasmoon's Emscripten build. The bridge talks to it
+ * directly (not through wasmoon's value conversion) so that integers, UTF-8 bytes, cycles,
+ * callbacks and yields follow llmspell's rules. `lua_Integer` is 64-bit: BigInt in JS.
+ */
+export interface LuaModule {
+  HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  addFunction(fn: (...args: number[]) => number | void, signature: string): number;
+  removeFunction(pointer: number): void;
+
+  _lua_gettop(L: number): number;
+  _lua_settop(L: number, index: number): void;
+  _lua_pushvalue(L: number, index: number): void;
+  _lua_absindex(L: number, index: number): number;
+  _lua_type(L: number, index: number): number;
+  _lua_isinteger(L: number, index: number): number;
+  _lua_tointegerx(L: number, index: number, isnum: number): bigint;
+  _lua_tonumberx(L: number, index: number, isnum: number): number;
+  _lua_toboolean(L: number, index: number): number;
+  _lua_tolstring(L: number, index: number, lengthPointer: number): number;
+  _lua_rawlen(L: number, index: number): number;
+  _lua_rawequal(L: number, a: number, b: number): number;
+  _lua_rawgeti(L: number, index: number, n: bigint): number;
+  _lua_rawseti(L: number, index: number, n: bigint): void;
+  _lua_rawset(L: number, index: number): void;
+  _lua_next(L: number, index: number): number;
+  _lua_topointer(L: number, index: number): number;
+  _lua_touserdata(L: number, index: number): number;
+  _lua_pushnil(L: number): void;
+  _lua_pushboolean(L: number, value: number): void;
+  _lua_pushinteger(L: number, value: bigint): void;
+  _lua_pushnumber(L: number, value: number): void;
+  _lua_pushlstring(L: number, pointer: number, length: number): number;
+  _lua_pushcclosure(L: number, fn: number, upvalues: number): void;
+  _lua_createtable(L: number, arraySize: number, hashSize: number): void;
+  _lua_newuserdatauv(L: number, size: number, userValues: number): number;
+  _lua_setmetatable(L: number, index: number): number;
+  _lua_newthread(L: number): number;
+  _lua_resume(L: number, from: number, nargs: number, nresultsPointer: number): number;
+  _lua_resetthread(L: number): number;
+  _lua_yieldk(L: number, nresults: number, ctx: number, k: number): number;
+  _lua_error(L: number): number;
+  _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _lua_pcallk(L: number, nargs: number, nresults: number, errfunc: number, ctx: number, k: number): number;
+  _lua_setglobal(L: number, name: number): void;
+  _lua_checkstack(L: number, n: number): number;
+  _lua_isyieldable(L: number): number;
+  _lua_tocfunction(L: number, index: number): number;
+  _lua_getupvalue(L: number, funcIndex: number, n: number): number;
+  _lua_status(L: number): number;
+  _luaL_ref(L: number, table: number): number;
+  _luaL_unref(L: number, table: number, ref: number): void;
+  _luaL_loadbufferx(L: number, buffer: number, size: number, name: number, mode: number): number;
+  _luaopen_base(L: number): number;
+  _luaopen_coroutine(L: number): number;
+  _luaopen_table(L: number): number;
+  _luaopen_string(L: number): number;
+  _luaopen_utf8(L: number): number;
+  _luaopen_math(L: number): number;
+  _luaopen_os(L: number): number;
+  _luaopen_debug(L: number): number;
+}
+
+export const LUA_OK = 0;
+export const LUA_YIELD = 1;
+export const LUA_ERRRUN = 2;
+export const LUA_ERRSYNTAX = 3;
+export const LUA_ERRMEM = 4;
+export const LUA_ERRERR = 5;
+
+export const LUA_TNONE = -1;
+export const LUA_TNIL = 0;
+export const LUA_TBOOLEAN = 1;
+export const LUA_TLIGHTUSERDATA = 2;
+export const LUA_TNUMBER = 3;
+export const LUA_TSTRING = 4;
+export const LUA_TTABLE = 5;
+export const LUA_TFUNCTION = 6;
+export const LUA_TUSERDATA = 7;
+export const LUA_TTHREAD = 8;
+
+export const LUA_REGISTRYINDEX = -1_000_000 - 1000;
+export const LUA_MASKCOUNT = 1 << 3;
+export const LUA_MULTRET = -1;
+export const upvalueIndex = (i: number): number => LUA_REGISTRYINDEX - i;
+
+/** A fresh Lua state with traced allocations (the memory cap) on the shared module. */
+export interface LuaState {
+  readonly module: LuaModule;
+  readonly L: number;
+  memoryUsed(): number;
+  setMemoryMax(bytes: number | undefined): void;
+  close(): void;
+}
+
+let cached: Promise<{ module: LuaModule; wasm: unknown }> | undefined;
+
+/**
+ * The compiled and instantiated WASM module is shared by every context (creating a
+ * context then only costs a `lua_newstate`); each context has its own Lua state and its
+ * own memory cap, so no script state is shared. If the module ever aborts (an Emscripten
+ * RuntimeError) it is dropped and the next context gets a new one.
+ */
+async function sharedModule(): Promise<{ module: LuaModule; wasm: unknown }> {
+  if (!cached) {
+    cached = new LuaFactory().getLuaModule().then((wasm) => ({ wasm, module: wasm.module as unknown as LuaModule }));
+    cached.catch(() => {
+      cached = undefined;
+    });
+  }
+  return cached;
+}
+
+/** Forgets the shared module (after it aborted), so the next state gets a fresh one. */
+export function discardSharedModule(module: LuaModule): void {
+  void cached?.then((entry) => {
+    if (entry.module === module) cached = undefined;
+  });
+}
+
+export async function newLuaState(): Promise<LuaState> {
+  const { module, wasm } = await sharedModule();
+  const global = new LuaGlobal(wasm as ConstructorParameters<typeof LuaGlobal>[0], true);
+  return {
+    module,
+    L: global.address,
+    memoryUsed: () => global.getMemoryUsed(),
+    setMemoryMax: (bytes) => global.setMemoryMax(bytes),
+    close: () => global.close(),
+  };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+/** Copies `text` as UTF-8 into WASM memory; returns [pointer, byteLength]. Free with `_free`. */
+export function allocUtf8(module: LuaModule, text: string, nulTerminated = false): [number, number] {
+  const bytes = encoder.encode(text);
+  const pointer = module._malloc(bytes.length + 1);
+  if (!pointer) throw new Error('out of WASM memory');
+  module.HEAPU8.set(bytes, pointer);
+  if (nulTerminated) module.HEAPU8[pointer + bytes.length] = 0;
+  return [pointer, bytes.length];
+}
+
+export function readBytes(module: LuaModule, pointer: number, length: number): Uint8Array {
+  return module.HEAPU8.subarray(pointer, pointer + length);
+}
+
+export function decodeUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}

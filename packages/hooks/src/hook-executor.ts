@@ -1,0 +1,217 @@
+import {
+  CONTINUE, isErrorHookPoint, silentLogger, toLlmspellError,
+  type EventSink, type HookContext, type HookExecutor as CoreHookExecutor, type HookPoint, type HookResult, type Logger,
+} from '@llmspell/core';
+import { CircuitBreaker, DEFAULT_BREAKER_CONFIG, type BreakerConfig } from './circuit-breaker.js';
+import { describeHookResult, normalizeHookResult } from './hook-result.js';
+import type { HookRegistry, RegisteredHook } from './hook-registry.js';
+
+export interface HookExecutorConfig {
+  /** Per-hook circuit breakers on (default) or off. */
+  circuit_breaker: boolean;
+  breaker: BreakerConfig;
+  /** A hook call running longer than this is abandoned and counted as a failure (ms). */
+  timeout_ms: number;
+  /** A hook call longer than this is logged as slow (the reference's advisory 100 ms). */
+  max_execution_time_ms: number;
+}
+
+export const DEFAULT_EXECUTOR_CONFIG: HookExecutorConfig = {
+  circuit_breaker: true,
+  breaker: DEFAULT_BREAKER_CONFIG,
+  timeout_ms: 30_000,
+  max_execution_time_ms: 100,
+};
+
+export interface HookExecutorOptions {
+  config?: Partial<HookExecutorConfig>;
+  logger?: Logger;
+  /** Where `hook.failed`, `hook.circuit_opened`, `hook.circuit_closed` are published. */
+  events?: EventSink;
+  /** Clock for breaker cool-downs (tests). */
+  now?: () => number;
+}
+
+export interface PointStats {
+  executions: number;
+  total_ms: number;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+class HookTimeout extends Error {}
+
+function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
+  if (!(ms > 0) || !Number.isFinite(ms)) return Promise.resolve(p);
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    Promise.resolve(p).finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HookTimeout(`timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+/** The data record after a `modified` result (see core's `modifiedField` for the reading side). */
+export function applyModification(point: HookPoint, data: Record<string, unknown>, payload: unknown): Record<string, unknown> {
+  const field = isErrorHookPoint(point) ? 'output'
+    : 'output' in data ? 'output'
+      : 'input' in data ? 'input'
+        : 'value' in data ? 'value' : undefined;
+  const isRecord = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+  if (isRecord && Object.keys(payload as object).every((k) => k in data || k === field)) {
+    return { ...data, ...(payload as Record<string, unknown>) };
+  }
+  if (field) return { ...data, [field]: payload };
+  return isRecord ? { ...data, ...(payload as Record<string, unknown>) } : { ...data, value: payload };
+}
+
+/**
+ * Runs a point's hooks in priority order and folds their results (core's HookExecutor).
+ * A hook that throws, times out or returns garbage is logged and skipped: it never fails
+ * the operation (only a `cancel` result does). Each hook has a circuit breaker that stops
+ * calling it after repeated failures or slow calls and tries again after a cool-down.
+ */
+export class HookExecutor implements CoreHookExecutor {
+  readonly config: HookExecutorConfig;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private events?: EventSink;
+  private readonly pointStats = new Map<HookPoint, PointStats>();
+
+  constructor(readonly registry: HookRegistry, options: HookExecutorOptions = {}) {
+    this.config = { ...DEFAULT_EXECUTOR_CONFIG, ...options.config, breaker: { ...DEFAULT_BREAKER_CONFIG, ...options.config?.breaker } };
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.events = options.events;
+  }
+
+  setEventSink(events: EventSink | undefined): void {
+    this.events = events;
+  }
+
+  hasHooks(point: HookPoint): boolean {
+    return this.registry.hasHooks(point);
+  }
+
+  async execute(point: HookPoint, context: HookContext): Promise<HookResult> {
+    const hooks = this.registry.hooksFor(point);
+    if (hooks.length === 0) return CONTINUE;
+    const started = performance.now();
+    let modified = false;
+    try {
+      for (const hook of hooks) {
+        if (!hook.enabled) continue;
+        const result = await this.runOne(hook, context);
+        if (result === undefined) continue;
+        switch (result.type) {
+          case 'continue':
+          case 'skipped':
+            continue;
+          case 'modified':
+            context.data = applyModification(point, context.data, result.data);
+            modified = true;
+            continue;
+          default:
+            return result;
+        }
+      }
+      return modified ? { type: 'modified', data: context.data } : CONTINUE;
+    } finally {
+      let s = this.pointStats.get(point);
+      if (!s) this.pointStats.set(point, (s = { executions: 0, total_ms: 0 }));
+      s.executions += 1;
+      s.total_ms += performance.now() - started;
+    }
+  }
+
+  /** Runs one hook under its breaker and timeout; undefined when it did not run or failed. */
+  private async runOne(hook: RegisteredHook, context: HookContext): Promise<HookResult | undefined> {
+    const stats = hook.stats;
+    if (hook.when) {
+      let ok: boolean;
+      try {
+        ok = hook.when(context);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        stats.skipped += 1;
+        return undefined;
+      }
+    }
+    const breaker = this.config.circuit_breaker && hook.use_circuit_breaker ? this.breakerOf(hook) : undefined;
+    if (breaker && !breaker.canExecute()) {
+      stats.skipped += 1;
+      stats.last_result = `skipped: circuit breaker open`;
+      return undefined;
+    }
+    const t0 = performance.now();
+    let raw: unknown;
+    try {
+      raw = hook.handler(context);
+      if (isThenable(raw)) raw = await withTimeout(raw, hook.timeout_ms ?? this.config.timeout_ms);
+    } catch (error) {
+      this.failed(hook, performance.now() - t0, error, breaker);
+      return undefined;
+    }
+    let result: HookResult;
+    try {
+      result = normalizeHookResult(raw, context);
+    } catch (error) {
+      this.failed(hook, performance.now() - t0, error, breaker);
+      return undefined;
+    }
+    const ms = performance.now() - t0;
+    stats.calls += 1;
+    stats.total_ms += ms;
+    if (ms > stats.max_ms) stats.max_ms = ms;
+    if (result.type !== 'continue') stats.last_result = describeHookResult(result);
+    breaker?.recordSuccess(ms);
+    if (ms > this.config.max_execution_time_ms) {
+      this.logger.debug(`hook ${hook.name} at ${hook.point} took ${Math.round(ms)} ms`, { hook: hook.name, point: hook.point });
+    }
+    return result;
+  }
+
+  private failed(hook: RegisteredHook, ms: number, error: unknown, breaker?: CircuitBreaker): void {
+    const message = error instanceof HookTimeout ? error.message : toLlmspellError(error, 'HOOK_ERROR').message;
+    hook.stats.calls += 1;
+    hook.stats.failures += 1;
+    hook.stats.total_ms += ms;
+    if (ms > hook.stats.max_ms) hook.stats.max_ms = ms;
+    hook.stats.last_error = message;
+    breaker?.recordFailure(message);
+    this.logger.warn(`hook ${hook.name} at ${hook.point} failed; continuing without it`, { hook: hook.name, point: hook.point, error: message });
+    this.emit('hook.failed', { hook: hook.name, hook_id: hook.id, point: hook.point, error: message });
+  }
+
+  private breakerOf(hook: RegisteredHook): CircuitBreaker {
+    if (!hook.breaker) {
+      hook.breaker = new CircuitBreaker({ ...this.config.breaker, ...hook.breakerConfig }, this.now, (state, reason) => {
+        const level = state === 'open' ? 'warn' : 'info';
+        this.logger[level](`hook ${hook.name} circuit breaker ${state}: ${reason}`, { hook: hook.name, point: hook.point });
+        this.emit(`hook.circuit_${state === 'half_open' ? 'half_opened' : state === 'open' ? 'opened' : 'closed'}`, { hook: hook.name, hook_id: hook.id, point: hook.point, reason });
+      });
+    }
+    return hook.breaker;
+  }
+
+  private emit(type: string, data: Record<string, unknown>): void {
+    const ev = this.events;
+    if (!ev || (ev.hasSubscribers && !ev.hasSubscribers(type))) return;
+    try {
+      ev.publish(type, data, { source: 'hooks' });
+    } catch {
+      // A full subscriber queue must not break hook execution.
+    }
+  }
+
+  stats(): { points: Record<string, PointStats & { avg_ms: number }>; hooks: number } {
+    const points: Record<string, PointStats & { avg_ms: number }> = {};
+    for (const [p, s] of this.pointStats) points[p] = { ...s, avg_ms: s.executions ? s.total_ms / s.executions : 0 };
+    return { points, hooks: this.registry.size };
+  }
+}

@@ -1,0 +1,141 @@
+import {
+  LlmspellError, isScriptCallback, type ScriptCallback, type ScriptObject, type ScriptValue,
+} from '@llmspell/core';
+import type { CustomTransform, StateCallOptions, StateManager } from '@llmspell/state';
+import type { GlobalScope } from '../global-scope.js';
+
+/** Host results as plain script data (drops undefined fields, copies nested values). */
+function plain(value: unknown): ScriptValue {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as ScriptValue);
+}
+
+function asObject(value: ScriptValue, what: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || isScriptCallback(value)) throw new LlmspellError('INVALID_ARGUMENT', `${what} must be a table/object`);
+  return value as Record<string, unknown>;
+}
+
+function scriptFunction(value: unknown): ((...args: unknown[]) => Promise<unknown>) | undefined {
+  if (isScriptCallback(value)) {
+    const cb = value as ScriptCallback;
+    return async (...args: unknown[]) => {
+      const out = await cb.call(...(args as ScriptValue[]));
+      return out === null ? undefined : out;
+    };
+  }
+  if (typeof value === 'function') return async (...args: unknown[]) => (value as (...a: unknown[]) => unknown)(...args);
+  return undefined;
+}
+
+const toTransform = (value: unknown): CustomTransform | undefined => {
+  const fn = scriptFunction(value);
+  return fn ? (item, info) => fn(item, info as unknown) : undefined;
+};
+
+function present(value: ScriptValue): boolean {
+  return value !== undefined && value !== null;
+}
+
+/**
+ * The `State` global: scoped JSON state (`save/load/delete/list_keys`, the DOC's
+ * `set/get/delete/list` in the global scope), atomic `increment` and `update`, `clear`,
+ * schema migrations and backups. Lua calls return values directly; JS gets promises.
+ */
+export function createStateGlobal(scope: GlobalScope, manager: StateManager): ScriptObject {
+  const settings = scope.runtime.config.runtime.state_persistence;
+  const call = (): StateCallOptions => ({ language: scope.language });
+  const backups = () => {
+    if (!manager.backups) throw new LlmspellError('UNSUPPORTED', 'backups are disabled (runtime.state_persistence.backup_enabled = false)');
+    return manager.backups;
+  };
+  const migrations = () => {
+    if (settings.migration_enabled === false) throw new LlmspellError('UNSUPPORTED', 'migrations are disabled (runtime.state_persistence.migration_enabled = false)');
+    return manager.migrations;
+  };
+
+  return {
+    save: async (s: ScriptValue, key: ScriptValue, value: ScriptValue) => {
+      await manager.set(s as string, key as string, value, call());
+      return null;
+    },
+    load: async (s: ScriptValue, key: ScriptValue) => plain(await manager.get(s as string, key as string)),
+    delete: async (...args: ScriptValue[]) => {
+      const [s, key] = args.length >= 2 && present(args[1]) ? [args[0], args[1]] : ['global', args[0]];
+      return manager.delete(s as string, key as string, call());
+    },
+    list_keys: async (s?: ScriptValue) => manager.keys((s ?? 'global') as string),
+    /** DOC form: `State.set(key, value)` in the global scope, or `State.set(scope, key, value)`. */
+    set: async (...args: ScriptValue[]) => {
+      if (args.length >= 3) await manager.set(args[0] as string, args[1] as string, args[2], call());
+      else await manager.set('global', args[0] as string, args[1], call());
+      return null;
+    },
+    /** DOC form: `State.get(key)` in the global scope, or `State.get(scope, key)`. */
+    get: async (...args: ScriptValue[]) => {
+      const [s, key] = args.length >= 2 && present(args[1]) ? [args[0], args[1]] : ['global', args[0]];
+      return plain(await manager.get(s as string, key as string));
+    },
+    list: async (s?: ScriptValue) => manager.keys((s ?? 'global') as string),
+    exists: async (...args: ScriptValue[]) => {
+      const [s, key] = args.length >= 2 && present(args[1]) ? [args[0], args[1]] : ['global', args[0]];
+      return manager.exists(s as string, key as string);
+    },
+    clear: async (s: ScriptValue) => {
+      if (!present(s)) throw new LlmspellError('INVALID_ARGUMENT', 'State.clear: scope is required (use "global" to clear the global scope)');
+      return manager.clear(s as string, call());
+    },
+    increment: async (s: ScriptValue, key: ScriptValue, delta?: ScriptValue) => {
+      if (present(delta ?? null) && typeof delta !== 'number') throw new LlmspellError('INVALID_ARGUMENT', 'State.increment: delta must be a number');
+      return manager.increment(s as string, key as string, (delta as number | undefined) ?? 1, call());
+    },
+    update: async (s: ScriptValue, key: ScriptValue, fn: ScriptValue) => {
+      const f = scriptFunction(fn);
+      if (!f) throw new LlmspellError('INVALID_ARGUMENT', 'State.update: fn must be a function(current) returning the new value');
+      return plain(await manager.update(s as string, key as string, (current) => f(current === undefined ? null : current), call()));
+    },
+
+    migrate: async (target: ScriptValue) => {
+      const m = migrations();
+      const opts = typeof target === 'object' && target !== null && !Array.isArray(target) ? asObject(target, 'State.migrate options') : { target_version: target };
+      const version = opts.target_version ?? opts.to ?? opts.version;
+      if (!present(version as ScriptValue)) throw new LlmspellError('INVALID_ARGUMENT', 'State.migrate: target_version is required');
+      return plain(await m.migrate(version, {
+        dry_run: opts.dry_run === true,
+        validation_level: opts.validation_level as 'none' | 'basic' | 'strict' | undefined,
+        backup: typeof opts.backup === 'boolean' ? opts.backup : undefined,
+      }));
+    },
+    migration_status: async () => plain(await migrations().status()),
+    schema_versions: () => migrations().versions(),
+    register_schema: (schema: ScriptValue) => plain(migrations().registerSchema(schema)),
+    register_migration: (definition: ScriptValue) => {
+      const def = migrations().registerMigration(definition, toTransform);
+      return { from: def.from, to: def.to, steps: def.steps.length, validation_rules: def.validation.length };
+    },
+    set_schema_version: async (version: ScriptValue) => {
+      await migrations().setCurrentVersion(version as string);
+      return null;
+    },
+
+    create_backup: async (arg?: ScriptValue) => {
+      const opts = typeof arg === 'object' && arg !== null ? asObject(arg, 'State.create_backup options') : { incremental: arg === true };
+      return plain(await backups().create({
+        incremental: opts.incremental === true,
+        description: typeof opts.description === 'string' ? opts.description : undefined,
+        important: opts.important === true,
+      }));
+    },
+    list_backups: async () => plain(await backups().list()),
+    validate_backup: async (id: ScriptValue) => plain(await backups().validate(id as string)),
+    restore_backup: async (id: ScriptValue, options?: ScriptValue) => {
+      const opts = asObject(options ?? null, 'State.restore_backup options');
+      return plain(await backups().restore(id as string, { dry_run: opts.dry_run === true, backup_current: opts.backup_current === true }));
+    },
+    backup_info: async (id: ScriptValue) => plain(await backups().info(id as string)),
+    get_storage_usage: async () => plain(await backups().usage()),
+    cleanup_backups: async (arg?: ScriptValue) => {
+      const dryRun = typeof arg === 'object' && arg !== null ? asObject(arg, 'State.cleanup_backups options').dry_run === true : arg === true;
+      return plain(await backups().cleanup({ dry_run: dryRun }));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, scriptLimitsFromConfig } from '../src/index.js';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-config-'));
+}
+
+describe('loadConfig', () => {
+  test('defaults when no file exists', () => {
+    const dir = tmp();
+    const { config, source } = loadConfig({ cwd: dir, home: dir, env: {} });
+    expect(source).toBeNull();
+    expect(config.default_engine).toBe('lua');
+    expect(config.runtime.script_timeout_seconds).toBe(300);
+    expect(config.runtime.security.allow_process_spawn).toBe(false);
+    expect(scriptLimitsFromConfig(config)).toEqual({ memoryBytes: 64 * 1024 * 1024, timeoutMs: 300_000 });
+  });
+
+  test('reads an rs-llmspell config with unknown keys as warnings', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'llmspell.toml'), `
+default_engine = "lua"
+stdlib_level = "safe"
+[engines.lua]
+stdlib = "safe"
+memory_limit = 1000
+[providers.providers.openai]
+provider_type = "openai"
+api_key_env = "OPENAI_API_KEY"
+model = "gpt-4o-mini"
+[runtime]
+script_timeout_seconds = 30
+[runtime.security]
+allow_file_access = true
+max_memory_bytes = 50000000
+`);
+    const { config, source, warnings } = loadConfig({ cwd: dir, home: dir, env: {} });
+    expect(source).toBe(path.join(dir, 'llmspell.toml'));
+    expect(config.providers.providers.openai.model).toBe('gpt-4o-mini');
+    expect(scriptLimitsFromConfig(config)).toEqual({ memoryBytes: 50_000_000, timeoutMs: 30_000 });
+    expect(warnings.join()).toContain('stdlib_level');
+  });
+
+  test('search order: cwd file before home file', () => {
+    const home = tmp();
+    const cwd = tmp();
+    fs.writeFileSync(path.join(home, '.llmspell.toml'), 'default_engine = "javascript"\n');
+    expect(loadConfig({ cwd, home, env: {} }).config.default_engine).toBe('javascript');
+    fs.mkdirSync(path.join(cwd, 'config'));
+    fs.writeFileSync(path.join(cwd, 'config', 'llmspell.toml'), 'default_engine = "lua"\n');
+    expect(loadConfig({ cwd, home, env: {} }).source).toBe(path.join(cwd, 'config', 'llmspell.toml'));
+  });
+
+  test('a bad value names the file, key and line', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bad.toml');
+    fs.writeFileSync(file, '[runtime]\n\nscript_timeout_seconds = "soon"\n');
+    expect(() => loadConfig({ configPath: file, cwd: dir, home: dir, env: {} })).toThrow(
+      new RegExp(`CONFIG_INVALID: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: invalid value for 'runtime.script_timeout_seconds'`),
+    );
+  });
+
+  test('TOML syntax errors carry the line', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'broken.toml');
+    fs.writeFileSync(file, 'a = 1\nb = = 2\n');
+    expect(() => loadConfig({ configPath: file, cwd: dir, home: dir, env: {} })).toThrow(/broken\.toml:2: TOML syntax error/);
+  });
+
+  test('a missing explicit file is CONFIG_NOT_FOUND', () => {
+    const dir = tmp();
+    expect(() => loadConfig({ configPath: 'nope.toml', cwd: dir, home: dir, env: {} })).toThrow(/CONFIG_NOT_FOUND: Configuration file not found/);
+  });
+
+  test('environment overrides apply, also with an explicit file', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'c.toml');
+    fs.writeFileSync(file, '[runtime.security]\nallow_private_network = false\n');
+    const { config } = loadConfig({
+      configPath: file,
+      cwd: dir,
+      home: dir,
+      env: { LLMSPELL_ALLOW_PRIVATE_NETWORK: 'true', LLMSPELL_ALLOWED_PATHS: '/a:/b', LLMSPELL_MAX_MEMORY_MB: '16', LLMSPELL_STATE_BACKEND: 'memory', LLMSPELL_SCRIPT_TIMEOUT: '5' },
+    });
+    expect(config.runtime.security.allow_private_network).toBe(true);
+    expect(config.runtime.security.allowed_paths).toEqual(['/a', '/b']);
+    expect(config.runtime.state_persistence.backend_type).toBe('memory');
+    expect(scriptLimitsFromConfig(config)).toEqual({ memoryBytes: 16 * 1024 * 1024, timeoutMs: 5000 });
+    expect(() => loadConfig({ cwd: dir, home: dir, env: { LLMSPELL_ALLOW_PROCESS_SPAWN: 'maybe' } })).toThrow(/LLMSPELL_ALLOW_PROCESS_SPAWN=maybe must be true or false/);
+  });
+});

@@ -1,0 +1,250 @@
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { LlmspellError, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { prefixUpperBound } from './prefix-range.js';
+import { toStateError } from './sqlite-errors.js';
+
+export interface SqliteStateStoreOptions {
+  /** Database file; `:memory:` for a private in-memory database. */
+  path: string;
+  /** Open without write access; every write then fails with STATE_READ_ONLY. */
+  readonly?: boolean;
+  /** How long a write waits for another process's lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * `normal` (default) keeps every committed write across a process crash or kill (WAL);
+   * `full` also across a power loss, at the cost of an fsync per commit.
+   */
+  synchronous?: 'off' | 'normal' | 'full';
+}
+
+type Statement = Database.Statement;
+
+function checkKey(key: unknown, where: string): asserts key is string {
+  if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);
+}
+
+function checkValue(value: unknown, where: string): asserts value is string {
+  if (typeof value !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must be a string, got ${typeof value}`);
+}
+
+function checkWritableLocation(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw toStateError(error, path, 'cannot create the directory for');
+  }
+  if (!statSync(dir).isDirectory()) throw new LlmspellError('IO_ERROR', `cannot open ${path}: ${dir} is not a directory`, { details: { path } });
+  if (existsSync(path)) {
+    try {
+      accessSync(path, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      throw new LlmspellError('STATE_READ_ONLY', `cannot open ${path} for writing: the state database file is read-only (${(error as Error).message})`, { cause: error, details: { path } });
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new LlmspellError('STATE_READ_ONLY', `cannot open ${path}: its directory ${dir} is not writable (SQLite needs to create its -wal and -shm files there)`, { cause: error, details: { path } });
+  }
+}
+
+/**
+ * A StateStore in one SQLite table (WAL mode, prepared statements). Several processes may
+ * share the file: writes take SQLite's write lock (BEGIN IMMEDIATE) and wait up to the busy
+ * timeout for it, so `update` is an atomic read-modify-write across processes.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly name = 'sqlite';
+  readonly persistent: boolean;
+  readonly path: string;
+  readonly readonly: boolean;
+  private readonly db: Database.Database;
+  private readonly stmt: {
+    get: Statement; put: Statement; del: Statement;
+    keysAll: Statement; keysFrom: Statement; keysRange: Statement;
+    entriesAll: Statement; entriesFrom: Statement; entriesRange: Statement;
+  };
+  private readonly batchTx: (ops: StateBatchOperation[]) => void;
+  private readonly updateTx: (key: string, fn: (c: string | undefined) => string | undefined) => string | undefined;
+  private closed = false;
+
+  constructor(options: SqliteStateStoreOptions) {
+    if (!options || typeof options.path !== 'string' || options.path === '') {
+      throw new LlmspellError('INVALID_ARGUMENT', 'SqliteStateStore: options.path must be a non-empty string');
+    }
+    const memory = options.path === ':memory:';
+    this.path = memory ? options.path : resolve(options.path);
+    this.persistent = !memory;
+    this.readonly = options.readonly === true;
+    if (!memory) {
+      if (this.readonly) {
+        if (!existsSync(this.path)) throw new LlmspellError('IO_ERROR', `cannot open ${this.path} read-only: the file does not exist`, { details: { path: this.path } });
+      } else {
+        checkWritableLocation(this.path);
+      }
+    }
+    const busy = options.busyTimeoutMs ?? 5000;
+    if (!Number.isInteger(busy) || busy < 0) throw new LlmspellError('INVALID_ARGUMENT', 'SqliteStateStore: options.busyTimeoutMs must be a non-negative integer');
+    const sync = options.synchronous ?? 'normal';
+    if (!['off', 'normal', 'full'].includes(sync)) throw new LlmspellError('INVALID_ARGUMENT', 'SqliteStateStore: options.synchronous must be "off", "normal" or "full"');
+    try {
+      this.db = new Database(this.path, { readonly: this.readonly, fileMustExist: this.readonly, timeout: busy });
+    } catch (error) {
+      throw toStateError(error, this.path, 'cannot open');
+    }
+    try {
+      if (!this.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma(`synchronous = ${sync.toUpperCase()}`);
+        this.db.exec('CREATE TABLE IF NOT EXISTS llmspell_state (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID');
+      }
+      const cols = 'key, value';
+      this.stmt = {
+        get: this.db.prepare('SELECT value FROM llmspell_state WHERE key = ?').pluck(),
+        put: this.readonly ? (undefined as unknown as Statement) : this.db.prepare('INSERT INTO llmspell_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+        del: this.readonly ? (undefined as unknown as Statement) : this.db.prepare('DELETE FROM llmspell_state WHERE key = ?'),
+        keysAll: this.db.prepare('SELECT key FROM llmspell_state ORDER BY key').pluck(),
+        keysFrom: this.db.prepare('SELECT key FROM llmspell_state WHERE key >= ? ORDER BY key').pluck(),
+        keysRange: this.db.prepare('SELECT key FROM llmspell_state WHERE key >= ? AND key < ? ORDER BY key').pluck(),
+        entriesAll: this.db.prepare(`SELECT ${cols} FROM llmspell_state ORDER BY key`).raw(),
+        entriesFrom: this.db.prepare(`SELECT ${cols} FROM llmspell_state WHERE key >= ? ORDER BY key`).raw(),
+        entriesRange: this.db.prepare(`SELECT ${cols} FROM llmspell_state WHERE key >= ? AND key < ? ORDER BY key`).raw(),
+      };
+    } catch (error) {
+      this.db.close();
+      throw toStateError(error, this.path, 'cannot initialise');
+    }
+    // IMMEDIATE takes the write lock up front: two processes never both read and then
+    // fail to upgrade (which SQLite would report as SQLITE_BUSY without waiting).
+    const batch = this.db.transaction((ops: StateBatchOperation[]) => {
+      for (const op of ops) {
+        if (op.type === 'put') this.stmt.put.run(op.key, op.value);
+        else this.stmt.del.run(op.key);
+      }
+    });
+    this.batchTx = (ops) => batch.immediate(ops);
+    const update = this.db.transaction((key: string, fn: (c: string | undefined) => string | undefined) => {
+      const current = this.stmt.get.get(key) as string | undefined;
+      const next = fn(current);
+      if (next === undefined) this.stmt.del.run(key);
+      else {
+        checkValue(next, 'update');
+        this.stmt.put.run(key, next);
+      }
+      return next;
+    });
+    this.updateTx = (key, fn) => update.immediate(key, fn);
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LlmspellError('STATE_ERROR', `sqlite state store ${this.path} is closed`);
+  }
+
+  private ensureWritable(action: string): void {
+    this.ensureOpen();
+    if (this.readonly) throw new LlmspellError('STATE_READ_ONLY', `cannot ${action}: ${this.path} was opened read-only`, { details: { path: this.path } });
+  }
+
+  private run<T>(action: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw toStateError(error, this.path, `${action} failed on`);
+    }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    this.ensureOpen();
+    checkKey(key, 'get');
+    return this.run('get', () => this.stmt.get.get(key) as string | undefined);
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    this.ensureWritable('put');
+    checkKey(key, 'put');
+    checkValue(value, 'put');
+    this.run('put', () => this.stmt.put.run(key, value));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.ensureWritable('delete');
+    checkKey(key, 'delete');
+    return this.run('delete', () => this.stmt.del.run(key).changes > 0);
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    this.ensureOpen();
+    checkKey(prefix, 'keys');
+    if (prefix === '') return this.run('keys', () => this.stmt.keysAll.all() as string[]);
+    const upper = prefixUpperBound(prefix);
+    return this.run('keys', () => (upper === undefined ? this.stmt.keysFrom.all(prefix) : this.stmt.keysRange.all(prefix, upper)) as string[]);
+  }
+
+  async entries(prefix: string): Promise<Array<[string, string]>> {
+    this.ensureOpen();
+    checkKey(prefix, 'entries');
+    if (prefix === '') return this.run('entries', () => this.stmt.entriesAll.all() as Array<[string, string]>);
+    const upper = prefixUpperBound(prefix);
+    return this.run('entries', () => (upper === undefined ? this.stmt.entriesFrom.all(prefix) : this.stmt.entriesRange.all(prefix, upper)) as Array<[string, string]>);
+  }
+
+  async batch(operations: StateBatchOperation[]): Promise<void> {
+    this.ensureWritable('batch');
+    if (!Array.isArray(operations)) throw new LlmspellError('INVALID_ARGUMENT', 'batch: operations must be an array');
+    operations.forEach((op, i) => {
+      if (!op || (op.type !== 'put' && op.type !== 'delete')) throw new LlmspellError('INVALID_ARGUMENT', `batch: operations[${i}].type must be "put" or "delete"`);
+      checkKey(op.key, `batch: operations[${i}]`);
+      if (op.type === 'put') checkValue(op.value, `batch: operations[${i}]`);
+    });
+    if (operations.length === 0) return;
+    this.run('batch', () => this.batchTx(operations));
+  }
+
+  async update(key: string, fn: (current: string | undefined) => string | undefined): Promise<string | undefined> {
+    this.ensureWritable('update');
+    checkKey(key, 'update');
+    // An error thrown by `fn` itself reaches the caller unchanged (the transaction is rolled back).
+    let own: { error: unknown } | undefined;
+    const guarded = (current: string | undefined) => {
+      try {
+        return fn(current);
+      } catch (error) {
+        own = { error };
+        throw error;
+      }
+    };
+    try {
+      return this.updateTx(key, guarded);
+    } catch (error) {
+      if (own && own.error === error) throw error;
+      throw toStateError(error, this.path, 'update failed on');
+    }
+  }
+
+  async size(): Promise<number> {
+    this.ensureOpen();
+    return this.run('size', () => {
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      return pages * pageSize;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+export function openSqliteStateStore(options: SqliteStateStoreOptions): SqliteStateStore {
+  return new SqliteStateStore(options);
+}
+
+/** The factory every adapter package exports, so `openStateStore` can load any backend alike. */
+export async function createStateStore(options: Partial<SqliteStateStoreOptions> & { path?: string } = {}): Promise<StateStore> {
+  return new SqliteStateStore({ ...options, path: options.path ?? ':memory:' });
+}

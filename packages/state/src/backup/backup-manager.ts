@@ -1,0 +1,408 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LlmspellError, type EventSink, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
+import { splitPhysicalKey } from '../scope.js';
+import { decodePayload, encodePayload, sha256, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
+import { compareNewestFirst, decideRetention, type RetentionDecision } from './retention.js';
+
+export interface BackupManagerOptions {
+  store: StateStore;
+  /** Directory of `<id>.backup` + `<id>.meta` files (created when missing). */
+  dir: string;
+  /** gzip the snapshot (default true). */
+  compression?: boolean;
+  /** gzip level 1–9 (default 3). */
+  compressionLevel?: number;
+  /** Allow incremental backups (default true); when false every backup is full. */
+  incrementalEnabled?: boolean;
+  /** Keep at most this many backups (default 10; 0 = no limit). */
+  maxBackups?: number;
+  /** Delete backups older than this many seconds (default 30 days; 0 = no limit). */
+  maxBackupAgeSeconds?: number;
+  events?: () => EventSink | undefined;
+  /** Clock, for tests of age-based retention. */
+  now?: () => number;
+}
+
+export interface CreateBackupOptions {
+  incremental?: boolean;
+  description?: string;
+  /** Important backups survive the count and age limits. */
+  important?: boolean;
+}
+
+export interface CreateBackupResult {
+  success: true;
+  id: string;
+  backup_id: string;
+  backup_type: BackupType;
+  parent_id: string | null;
+  created_at: string;
+  entries: number;
+  changed_entries: number;
+  deleted_entries: number;
+  size_bytes: number;
+  path: string;
+  warnings: string[];
+  retention?: RetentionReport;
+}
+
+export interface ValidationReport {
+  valid: boolean;
+  backup_id: string;
+  checksum_valid: boolean;
+  integrity_valid: boolean;
+  /** Ids from the full backup down to this one. */
+  chain: string[];
+  errors: string[];
+  warnings: string[];
+}
+
+export interface RestoreOptions {
+  dry_run?: boolean;
+  /** Take a full backup of the current state first (default false). */
+  backup_current?: boolean;
+}
+
+export interface RestoreResult {
+  success: true;
+  backup_id: string;
+  dry_run: boolean;
+  /** Keys written (added or changed back). */
+  restored_keys: number;
+  /** Keys removed because the snapshot did not have them. */
+  removed_keys: number;
+  /** Keys in the restored snapshot. */
+  total_keys: number;
+  pre_restore_backup_id?: string;
+}
+
+export interface RetentionReport {
+  evaluated: number;
+  retained: number;
+  deleted: string[];
+  space_freed: number;
+  decisions: RetentionDecision[];
+  dry_run: boolean;
+  execution_time_ms: number;
+}
+
+export interface StorageUsage {
+  backup_dir: string;
+  total_backups: number;
+  full_backups: number;
+  incremental_backups: number;
+  total_size_bytes: number;
+  state_size_bytes: number | null;
+  state_keys: number;
+  oldest_backup: string | null;
+  newest_backup: string | null;
+}
+
+const ID_PATTERN = /^backup_\d+_[0-9a-f]{16}$/;
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    throw new LlmspellError('INVALID_ARGUMENT', `backup id must look like backup_<seconds>_<16 hex digits>, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/**
+ * Backups of every state scope (and the schema version), full or incremental, each a gzip
+ * file `<id>.backup` with a `<id>.meta` JSON holding its SHA-256. Incrementals store only
+ * what changed since their parent — additions, changes and deletions, found by comparing
+ * the live state with the parent's snapshot, so writes by other processes are captured
+ * too. Every restore verifies the whole chain first and applies the snapshot in one
+ * atomic batch, removing keys the snapshot does not have.
+ */
+export class BackupManager {
+  readonly dir: string;
+  private readonly store: StateStore;
+  private readonly compression: boolean;
+  private readonly level: number;
+  private readonly incrementalEnabled: boolean;
+  private readonly maxBackups: number;
+  private readonly maxAge: number;
+  private readonly events?: () => EventSink | undefined;
+  private readonly now: () => number;
+  private lastSequence = 0;
+
+  constructor(options: BackupManagerOptions) {
+    if (typeof options?.dir !== 'string' || options.dir === '') throw new LlmspellError('INVALID_ARGUMENT', 'BackupManager: options.dir must be a directory path');
+    this.dir = resolve(options.dir);
+    this.store = options.store;
+    this.compression = options.compression ?? true;
+    this.level = options.compressionLevel ?? 3;
+    if (!Number.isInteger(this.level) || this.level < 1 || this.level > 9) throw new LlmspellError('INVALID_ARGUMENT', 'BackupManager: compressionLevel must be an integer 1–9');
+    this.incrementalEnabled = options.incrementalEnabled ?? true;
+    this.maxBackups = options.maxBackups ?? 10;
+    this.maxAge = options.maxBackupAgeSeconds ?? 2_592_000;
+    this.events = options.events;
+    this.now = options.now ?? Date.now;
+  }
+
+  private paths(id: string): { data: string; meta: string } {
+    return { data: join(this.dir, `${id}.backup`), meta: join(this.dir, `${id}.meta`) };
+  }
+
+  /** The live snapshot: every backed-up key and its stored text. */
+  private async readLive(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const prefix of BACKED_UP_PREFIXES) for (const [k, v] of await this.store.entries(prefix)) out.set(k, v);
+    for (const key of BACKED_UP_KEYS) {
+      const v = await this.store.get(key);
+      if (v !== undefined) out.set(key, v);
+    }
+    return out;
+  }
+
+  async list(): Promise<BackupMetadata[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return [];
+      throw new LlmspellError('IO_ERROR', `cannot read the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
+    }
+    const metas: BackupMetadata[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.meta') || !ID_PATTERN.test(name.slice(0, -5))) continue;
+      try {
+        metas.push(JSON.parse(await readFile(join(this.dir, name), 'utf8')) as BackupMetadata);
+      } catch {
+        // A torn or foreign .meta is not a backup; validate() reports it when asked by id.
+      }
+    }
+    return metas.sort(compareNewestFirst);
+  }
+
+  async info(idInput: string): Promise<BackupMetadata> {
+    const id = checkId(idInput);
+    let text: string;
+    try {
+      text = await readFile(this.paths(id).meta, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') throw new LlmspellError('BACKUP_NOT_FOUND', `no backup ${id} in ${this.dir}`, { details: { id } });
+      throw new LlmspellError('IO_ERROR', `cannot read backup metadata ${id}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      return JSON.parse(text) as BackupMetadata;
+    } catch (error) {
+      throw new LlmspellError('BACKUP_INVALID', `metadata of backup ${id} is not valid JSON`, { cause: error });
+    }
+  }
+
+  /** Reads and verifies one backup file against its metadata. */
+  private async load(id: string): Promise<{ meta: BackupMetadata; payload: BackupPayload }> {
+    const meta = await this.info(id);
+    let data: Buffer;
+    try {
+      data = await readFile(this.paths(id).data);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') throw new LlmspellError('BACKUP_INVALID', `backup ${id}: the data file ${id}.backup is missing`);
+      throw new LlmspellError('IO_ERROR', `cannot read backup ${id}: ${(error as Error).message}`, { cause: error });
+    }
+    if (data.length !== meta.compression?.compressed_size) {
+      throw new LlmspellError('BACKUP_INVALID', `backup ${id}: file is ${data.length} bytes, metadata says ${meta.compression?.compressed_size}`, { details: { id, check: 'size' } });
+    }
+    const actual = sha256(data);
+    if (actual !== meta.checksums?.sha256) {
+      throw new LlmspellError('BACKUP_INVALID', `backup ${id}: SHA-256 checksum mismatch (file ${actual.slice(0, 16)}…, metadata ${String(meta.checksums?.sha256).slice(0, 16)}…); the file was changed or corrupted`, { details: { id, check: 'checksum' } });
+    }
+    return { meta, payload: decodePayload(data, meta) };
+  }
+
+  /** The verified chain full → … → id, and the snapshot it adds up to. */
+  private async materialize(id: string): Promise<{ chain: BackupMetadata[]; snapshot: Map<string, string> }> {
+    const loaded: Array<{ meta: BackupMetadata; payload: BackupPayload }> = [];
+    const seen = new Set<string>();
+    for (let at: string | null = id; at !== null;) {
+      if (seen.has(at)) throw new LlmspellError('BACKUP_INVALID', `backup ${id}: its parent chain loops at ${at}`);
+      seen.add(at);
+      let item: { meta: BackupMetadata; payload: BackupPayload };
+      try {
+        item = await this.load(at);
+      } catch (error) {
+        if (at !== id && (error as LlmspellError).code === 'BACKUP_NOT_FOUND') throw new LlmspellError('BACKUP_INVALID', `backup ${id}: its parent ${at} is missing`, { cause: error });
+        throw error;
+      }
+      loaded.unshift(item);
+      at = item.meta.backup_type === 'incremental' ? item.meta.parent_id : null;
+      if (item.meta.backup_type === 'incremental' && at === null) throw new LlmspellError('BACKUP_INVALID', `backup ${item.meta.id} is incremental but names no parent`);
+    }
+    const snapshot = new Map<string, string>();
+    for (const { payload } of loaded) {
+      for (const key of payload.deleted) snapshot.delete(key);
+      for (const [k, v] of payload.entries) snapshot.set(k, v);
+    }
+    return { chain: loaded.map((l) => l.meta), snapshot };
+  }
+
+  async create(options: CreateBackupOptions = {}): Promise<CreateBackupResult> {
+    const started = performance.now();
+    const warnings: string[] = [];
+    try {
+      await mkdir(this.dir, { recursive: true });
+    } catch (error) {
+      throw new LlmspellError('IO_ERROR', `cannot create the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
+    }
+    const existing = await this.list();
+    const live = await this.readLive();
+    let type: BackupType = 'full';
+    let parent: BackupMetadata | null = null;
+    let entries: Array<[string, string]> = [...live];
+    let deleted: string[] = [];
+    if (options.incremental) {
+      if (!this.incrementalEnabled) warnings.push('incremental backups are disabled (backup.incremental_enabled = false); made a full backup');
+      else if (existing.length === 0) warnings.push('no earlier backup to build on; made a full backup');
+      else {
+        try {
+          const base = await this.materialize(existing[0].id);
+          parent = existing[0];
+          type = 'incremental';
+          entries = [...live].filter(([k, v]) => base.snapshot.get(k) !== v);
+          deleted = [...base.snapshot.keys()].filter((k) => !live.has(k));
+        } catch (error) {
+          warnings.push(`the latest backup ${existing[0].id} cannot be used as a parent (${(error as Error).message}); made a full backup`);
+        }
+      }
+    }
+    const nowMs = this.now();
+    const id = `backup_${Math.floor(nowMs / 1000)}_${randomBytes(8).toString('hex')}`;
+    const sequence = Math.max(this.lastSequence, ...existing.map((b) => b.sequence ?? 0)) + 1;
+    this.lastSequence = sequence;
+    const payload: BackupPayload = { format: 'llmspell-backup', format_version: 1, id, backup_type: type, parent_id: parent?.id ?? null, entries, deleted };
+    const { data, originalSize } = encodePayload(payload, this.compression, this.level);
+    const scopes = new Set<string>();
+    for (const k of live.keys()) {
+      const split = splitPhysicalKey(k);
+      if (split) scopes.add(split.scope);
+    }
+    const schema = live.get(SCHEMA_VERSION_KEY);
+    const meta: BackupMetadata = {
+      id,
+      created_at: new Date(nowMs).toISOString(),
+      sequence,
+      backup_type: type,
+      parent_id: parent?.id ?? null,
+      description: options.description ?? null,
+      important: options.important === true,
+      schema_version: schema ? (JSON.parse(schema) as string) : null,
+      checksums: { sha256: sha256(data) },
+      compression: { algorithm: this.compression ? 'gzip' : 'none', level: this.compression ? this.level : 0, original_size: originalSize, compressed_size: data.length },
+      encryption: null,
+      stats: {
+        total_entries: live.size, changed_entries: entries.length, deleted_entries: deleted.length,
+        total_size: [...live].reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0),
+        duration_ms: 0, scopes_backed_up: [...scopes].sort(),
+      },
+    };
+    const paths = this.paths(id);
+    try {
+      // Data first, metadata last, each via rename: a crash leaves no half backup listed.
+      await writeFile(`${paths.data}.tmp`, data);
+      await rename(`${paths.data}.tmp`, paths.data);
+      meta.stats.duration_ms = Math.round(performance.now() - started);
+      await writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
+      await rename(`${paths.meta}.tmp`, paths.meta);
+    } catch (error) {
+      await unlink(`${paths.data}.tmp`).catch(() => undefined);
+      await unlink(paths.data).catch(() => undefined);
+      throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
+    }
+    this.events?.()?.publish('backup.completed', { backup_id: id, backup_type: type, entries: live.size }, { source: 'state' });
+    const result: CreateBackupResult = {
+      success: true, id, backup_id: id, backup_type: type, parent_id: meta.parent_id, created_at: meta.created_at,
+      entries: live.size, changed_entries: entries.length, deleted_entries: deleted.length, size_bytes: data.length, path: paths.data, warnings,
+    };
+    if (this.maxBackups > 0 || this.maxAge > 0) result.retention = await this.cleanup();
+    return result;
+  }
+
+  async validate(idInput: string): Promise<ValidationReport> {
+    const id = checkId(idInput);
+    const report: ValidationReport = { valid: false, backup_id: id, checksum_valid: false, integrity_valid: false, chain: [], errors: [], warnings: [] };
+    try {
+      const { chain } = await this.materialize(id);
+      report.chain = chain.map((m) => m.id);
+      Object.assign(report, { valid: true, checksum_valid: true, integrity_valid: true });
+    } catch (error) {
+      const e = error as LlmspellError;
+      if (e.code === 'BACKUP_NOT_FOUND' && e.details?.id === id) throw error;
+      report.errors.push(e.message ?? String(error));
+      // A checksum mismatch means the file is whole (right size) but its bytes changed.
+      report.integrity_valid = e.details?.check === 'checksum';
+      report.checksum_valid = false;
+    }
+    return report;
+  }
+
+  async restore(idInput: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    const id = checkId(idInput);
+    // Verify the whole chain before touching anything.
+    const { snapshot } = await this.materialize(id);
+    const live = await this.readLive();
+    const ops: StateBatchOperation[] = [];
+    for (const k of live.keys()) if (!snapshot.has(k)) ops.push({ type: 'delete', key: k });
+    let restored = 0;
+    for (const [k, v] of snapshot) {
+      if (live.get(k) !== v) {
+        ops.push({ type: 'put', key: k, value: v });
+        restored++;
+      }
+    }
+    const result: RestoreResult = {
+      success: true, backup_id: id, dry_run: options.dry_run === true, restored_keys: restored, removed_keys: ops.length - restored, total_keys: snapshot.size,
+    };
+    if (options.dry_run) return result;
+    if (options.backup_current) result.pre_restore_backup_id = (await this.create({ description: `before restoring ${id}` })).id;
+    await this.store.batch(ops);
+    this.events?.()?.publish('restore.completed', { backup_id: id, restored_keys: result.restored_keys, removed_keys: result.removed_keys }, { source: 'state' });
+    return result;
+  }
+
+  async cleanup(options: { dry_run?: boolean } = {}): Promise<RetentionReport> {
+    const started = performance.now();
+    const backups = await this.list();
+    const decisions = decideRetention(backups, { maxBackups: this.maxBackups, maxBackupAgeSeconds: this.maxAge }, this.now());
+    const deleted: string[] = [];
+    let freed = 0;
+    for (const d of decisions) {
+      if (d.should_retain) continue;
+      const paths = this.paths(d.backup_id);
+      const size = await stat(paths.data).then((s) => s.size, () => 0);
+      if (!options.dry_run) {
+        // Metadata first: a crash in between leaves an orphan data file, never a listed backup without data.
+        await unlink(paths.meta).catch(() => undefined);
+        await unlink(paths.data).catch(() => undefined);
+      }
+      deleted.push(d.backup_id);
+      freed += size;
+    }
+    if (!options.dry_run && deleted.length > 0) this.events?.()?.publish('cleanup.completed', { deleted }, { source: 'state' });
+    return {
+      evaluated: backups.length, retained: backups.length - deleted.length, deleted, space_freed: freed, decisions,
+      dry_run: options.dry_run === true, execution_time_ms: Math.round(performance.now() - started),
+    };
+  }
+
+  async usage(): Promise<StorageUsage> {
+    const backups = await this.list();
+    let total = 0;
+    for (const b of backups) total += await stat(this.paths(b.id).data).then((s) => s.size, () => 0);
+    return {
+      backup_dir: this.dir,
+      total_backups: backups.length,
+      full_backups: backups.filter((b) => b.backup_type === 'full').length,
+      incremental_backups: backups.filter((b) => b.backup_type === 'incremental').length,
+      total_size_bytes: total,
+      state_size_bytes: this.store.size ? await this.store.size() : null,
+      state_keys: (await this.store.keys('state:')).length,
+      oldest_backup: backups.length ? backups[backups.length - 1].id : null,
+      newest_backup: backups.length ? backups[0].id : null,
+    };
+  }
+}

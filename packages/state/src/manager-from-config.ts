@@ -1,0 +1,62 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { EventSink, HookExecutor, Logger, SecretRedactor, StateStore } from '@llmspell/core';
+import { defaultDataDir, type Env } from './open-state-store.js';
+import { StateManager } from './state-manager.js';
+import type { SecretValuePolicy } from './value-codec.js';
+
+/** `[runtime.state_persistence]` as the manager reads it (all optional, defaults as documented). */
+export interface StatePersistenceSettings {
+  backup_enabled?: boolean;
+  backup_on_migration?: boolean;
+  max_state_size_bytes?: number;
+  secret_values?: SecretValuePolicy;
+  backup?: {
+    backup_dir?: string;
+    compression_enabled?: boolean;
+    compression_level?: number;
+    incremental_enabled?: boolean;
+    max_backups?: number;
+    max_backup_age?: number;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export interface ManagerFromConfigOptions {
+  env?: Env;
+  cwd?: string;
+  hooks?: HookExecutor | (() => HookExecutor | undefined);
+  events?: EventSink | (() => EventSink | undefined);
+  redactor?: SecretRedactor;
+  logger?: Logger;
+}
+
+/** The backup directory: `backup.backup_dir` (relative to cwd), else `<data dir>/backups`. */
+export function resolveBackupDir(settings: StatePersistenceSettings = {}, env: Env = process.env, cwd = process.cwd()): string {
+  const dir = settings.backup?.backup_dir;
+  if (dir) return isAbsolute(dir) ? dir : resolve(cwd, dir);
+  return join(defaultDataDir(env), 'backups');
+}
+
+/** A StateManager configured from `[runtime.state_persistence]`, as the runtime and the CLI build it. */
+export function createStateManager(store: StateStore, settings: StatePersistenceSettings = {}, options: ManagerFromConfigOptions = {}): StateManager {
+  const backup = settings.backup ?? {};
+  return new StateManager({
+    store,
+    hooks: options.hooks,
+    events: options.events,
+    redactor: options.redactor,
+    logger: options.logger,
+    secretValues: settings.secret_values ?? 'redact',
+    maxValueBytes: settings.max_state_size_bytes ?? 10_000_000,
+    backupOnMigration: settings.backup_on_migration ?? true,
+    backup: settings.backup_enabled === false ? undefined : {
+      dir: resolveBackupDir(settings, options.env, options.cwd),
+      compression: backup.compression_enabled ?? true,
+      compressionLevel: backup.compression_level ?? 3,
+      incrementalEnabled: backup.incremental_enabled ?? true,
+      maxBackups: backup.max_backups ?? 10,
+      maxBackupAgeSeconds: backup.max_backup_age ?? 2_592_000,
+    },
+  });
+}

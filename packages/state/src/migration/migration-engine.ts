@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import { LlmspellError, toLlmspellError, type EventSink, type HookExecutor, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import type { BackupManager } from '../backup/backup-manager.js';
+import { SCHEMA_VERSION_KEY } from '../internal-keys.js';
+import { STATE_NAMESPACE, splitPhysicalKey } from '../scope.js';
+import { hasPath, isFieldObject, setPath } from './field-path.js';
+import { applyStep, normalizeStep, type CustomTransform, type MigrationStep } from './migration-steps.js';
+import { compareVersions, normalizeVersion } from './semver.js';
+import { VALUE_TYPES, checkRules, normalizeRule, type ValidationRule, type ValueType } from './validation-rules.js';
+
+export interface FieldSchema {
+  type: ValueType;
+  required: boolean;
+  default?: unknown;
+}
+
+export interface StateSchema {
+  version: string;
+  description?: string;
+  fields: Record<string, FieldSchema>;
+}
+
+export interface MigrationDefinition {
+  from: string;
+  to: string;
+  description?: string;
+  steps: MigrationStep[];
+  validation: ValidationRule[];
+  /** Scopes the migration touches: exact names (`custom:users`) or prefixes (`agent:*`); default all. */
+  scopes?: string[];
+  /** Only keys starting with this prefix. */
+  key_prefix?: string;
+}
+
+export type ValidationLevel = 'none' | 'basic' | 'strict';
+
+export interface MigrateOptions {
+  dry_run?: boolean;
+  /** strict (default): rule and schema violations fail the migration; basic: they are warnings; none: not checked. */
+  validation_level?: ValidationLevel;
+  /** Take a backup first (default: the engine's backupOnMigration). */
+  backup?: boolean;
+}
+
+export interface MigrationResult {
+  success: boolean;
+  status: 'completed' | 'already_current' | 'dry_run' | 'rolled_back' | 'failed';
+  from_version: string;
+  to_version: string;
+  steps_completed: number;
+  total_steps: number;
+  items_scanned: number;
+  items_migrated: number;
+  duration_ms: number;
+  warnings: string[];
+  errors: string[];
+  dry_run: boolean;
+  backup_id?: string;
+  /** Up to 10 changed items (dry run and real run). */
+  preview: Array<{ scope: string; key: string; before: unknown; after: unknown }>;
+}
+
+export interface MigrationStatus {
+  current_version: string;
+  migration_available: boolean;
+  total_schemas: number;
+  latest_version: string | null;
+  is_latest: boolean;
+  migration_targets: string[];
+}
+
+export interface MigrationEngineOptions {
+  store: StateStore;
+  backups?: BackupManager;
+  backupOnMigration?: boolean;
+  hooks?: () => HookExecutor | undefined;
+  events?: () => EventSink | undefined;
+  /** Encodes a migrated value with the manager's checks (cycles, secrets, size). */
+  prepareValue: (value: unknown, key: string) => string;
+}
+
+type ToFunction = (v: unknown) => CustomTransform | undefined;
+const plainFunction: ToFunction = (v) => (typeof v === 'function' ? (v as CustomTransform) : undefined);
+
+/**
+ * Versioned schemas and the migrations between them. A migration reads every item it
+ * touches, runs all steps in memory, validates the results, and writes them together with
+ * the new schema version in ONE atomic batch — a failing step or rule leaves the store
+ * exactly as it was (status `rolled_back`).
+ */
+export class MigrationEngine {
+  private readonly schemas = new Map<string, StateSchema>();
+  private readonly migrations: MigrationDefinition[] = [];
+  private readonly options: MigrationEngineOptions;
+
+  constructor(options: MigrationEngineOptions) {
+    this.options = options;
+  }
+
+  registerSchema(input: unknown): StateSchema {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new LlmspellError('INVALID_ARGUMENT', 'register_schema: schema must be a table/object with a version');
+    const raw = input as Record<string, unknown>;
+    const version = normalizeVersion(raw.version, 'schema.version');
+    const fields: Record<string, FieldSchema> = {};
+    if (raw.fields !== undefined && raw.fields !== null) {
+      if (typeof raw.fields !== 'object' || Array.isArray(raw.fields)) throw new LlmspellError('INVALID_ARGUMENT', 'schema.fields must be a table/object of field name → {type, required, default}');
+      for (const [name, def] of Object.entries(raw.fields as Record<string, unknown>)) {
+        const d = (typeof def === 'string' ? { type: def } : def) as Record<string, unknown>;
+        if (typeof d !== 'object' || d === null) throw new LlmspellError('INVALID_ARGUMENT', `schema.fields.${name} must be a type name or {type, required, default}`);
+        const type = String(d.type ?? d.field_type ?? 'any');
+        if (!VALUE_TYPES.includes(type as ValueType)) throw new LlmspellError('INVALID_ARGUMENT', `schema.fields.${name}.type must be one of ${VALUE_TYPES.join(', ')}`);
+        fields[name] = { type: type as ValueType, required: d.required === true, default: d.default ?? d.default_value };
+      }
+    }
+    const schema: StateSchema = { version, description: typeof raw.description === 'string' ? raw.description : undefined, fields };
+    this.schemas.set(version, schema);
+    return schema;
+  }
+
+  registerMigration(input: unknown, toFunction: ToFunction = plainFunction): MigrationDefinition {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new LlmspellError('INVALID_ARGUMENT', 'register_migration: migration must be a table/object {from, to, steps}');
+    const raw = input as Record<string, unknown>;
+    const from = normalizeVersion(raw.from ?? raw.from_version, 'migration.from');
+    const to = normalizeVersion(raw.to ?? raw.to_version, 'migration.to');
+    if (from === to) throw new LlmspellError('INVALID_ARGUMENT', 'migration.from and migration.to must differ');
+    const stepsRaw = raw.steps ?? raw.transforms ?? [];
+    if (!Array.isArray(stepsRaw)) throw new LlmspellError('INVALID_ARGUMENT', 'migration.steps must be a list');
+    const rulesRaw = raw.validation ?? raw.validation_rules ?? [];
+    if (!Array.isArray(rulesRaw)) throw new LlmspellError('INVALID_ARGUMENT', 'migration.validation must be a list');
+    let scopes: string[] | undefined;
+    if (raw.scopes !== undefined && raw.scopes !== null) {
+      const list = typeof raw.scopes === 'string' ? [raw.scopes] : raw.scopes;
+      if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new LlmspellError('INVALID_ARGUMENT', 'migration.scopes must be a list of scope names');
+      scopes = list as string[];
+    }
+    const def: MigrationDefinition = {
+      from, to,
+      description: typeof raw.description === 'string' ? raw.description : undefined,
+      steps: stepsRaw.map((s, i) => normalizeStep(s, `migration.steps[${i + 1}]`, toFunction)),
+      validation: rulesRaw.map((r, i) => normalizeRule(r, `migration.validation[${i + 1}]`)),
+      scopes,
+      key_prefix: typeof raw.key_prefix === 'string' ? raw.key_prefix : undefined,
+    };
+    const existing = this.migrations.findIndex((m) => m.from === from && m.to === to);
+    if (existing >= 0) this.migrations[existing] = def;
+    else this.migrations.push(def);
+    return def;
+  }
+
+  /** Every known version (registered schemas and migration ends), ascending. */
+  versions(): string[] {
+    const all = new Set<string>(this.schemas.keys());
+    for (const m of this.migrations) {
+      all.add(m.from);
+      all.add(m.to);
+    }
+    return [...all].sort(compareVersions);
+  }
+
+  schema(version: string): StateSchema | undefined {
+    return this.schemas.get(normalizeVersion(version));
+  }
+
+  /** The stored schema version, else the oldest known one, else undefined. */
+  async currentVersion(): Promise<string | undefined> {
+    const stored = await this.options.store.get(SCHEMA_VERSION_KEY);
+    if (stored !== undefined) return JSON.parse(stored) as string;
+    return this.versions()[0];
+  }
+
+  async setCurrentVersion(version: string): Promise<void> {
+    await this.options.store.put(SCHEMA_VERSION_KEY, JSON.stringify(normalizeVersion(version)));
+  }
+
+  async status(): Promise<MigrationStatus> {
+    const current = await this.currentVersion();
+    const versions = this.versions();
+    const latest = versions.length > 0 ? versions[versions.length - 1] : null;
+    const targets = current ? versions.filter((v) => v !== current && this.plan(current, v) !== undefined) : [];
+    return {
+      current_version: current ?? 'unknown',
+      migration_available: targets.length > 0,
+      total_schemas: versions.length,
+      latest_version: latest,
+      is_latest: current !== undefined && latest !== null && current === latest,
+      migration_targets: targets,
+    };
+  }
+
+  /** The shortest chain of registered migrations from → to, or undefined. */
+  plan(from: string, to: string): MigrationDefinition[] | undefined {
+    if (from === to) return [];
+    const previous = new Map<string, MigrationDefinition>();
+    const queue = [from];
+    const seen = new Set([from]);
+    while (queue.length > 0) {
+      const v = queue.shift() as string;
+      for (const m of this.migrations.filter((x) => x.from === v).sort((a, b) => compareVersions(a.to, b.to))) {
+        if (seen.has(m.to)) continue;
+        seen.add(m.to);
+        previous.set(m.to, m);
+        if (m.to === to) {
+          const path: MigrationDefinition[] = [];
+          for (let at = to; at !== from;) {
+            const step = previous.get(at) as MigrationDefinition;
+            path.unshift(step);
+            at = step.from;
+          }
+          return path;
+        }
+        queue.push(m.to);
+      }
+    }
+    return undefined;
+  }
+
+  private inScope(m: MigrationDefinition, scope: string, key: string): boolean {
+    if (m.key_prefix && !key.startsWith(m.key_prefix)) return false;
+    if (!m.scopes) return true;
+    return m.scopes.some((s) => (s.endsWith('*') ? scope.startsWith(s.slice(0, -1)) : scope === s || (s === 'global' && scope === 'global')));
+  }
+
+  async migrate(targetInput: unknown, options: MigrateOptions = {}): Promise<MigrationResult> {
+    const started = performance.now();
+    const dryRun = options.dry_run === true;
+    const level: ValidationLevel = options.validation_level ?? 'strict';
+    if (!['none', 'basic', 'strict'].includes(level)) throw new LlmspellError('INVALID_ARGUMENT', 'migrate: validation_level must be none, basic or strict');
+    const to = normalizeVersion(targetInput, 'target_version');
+    const from = (await this.currentVersion()) ?? to;
+    const result: MigrationResult = {
+      success: false, status: 'failed', from_version: from, to_version: to, steps_completed: 0, total_steps: 0,
+      items_scanned: 0, items_migrated: 0, duration_ms: 0, warnings: [], errors: [], dry_run: dryRun, preview: [],
+    };
+    const finish = () => {
+      result.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+      return result;
+    };
+    if (from === to) {
+      Object.assign(result, { success: true, status: 'already_current' });
+      return finish();
+    }
+    const path = this.plan(from, to);
+    if (!path) {
+      result.errors.push(`no registered migration path from ${from} to ${to} (known versions: ${this.versions().join(', ') || 'none'})`);
+      return finish();
+    }
+    result.total_steps = path.reduce((n, m) => n + m.steps.length, 0);
+    const events = this.options.events?.();
+    const correlation = randomUUID();
+    events?.publish('migration.started', { from_version: from, to_version: to, dry_run: dryRun }, { correlation_id: correlation, source: 'state' });
+    try {
+      const hooks = this.options.hooks?.();
+      if (hooks?.hasHooks('StateMigration')) {
+        const r = await hooks.execute('StateMigration', {
+          point: 'StateMigration', component_id: { id: 'state_manager', type: 'state', name: 'state' },
+          data: { from_version: from, to_version: to, dry_run: dryRun }, metadata: { from_version: from, to_version: to },
+          correlation_id: correlation, language: 'native', timestamp: new Date().toISOString(),
+        });
+        if (r?.type === 'cancel') throw new LlmspellError('HOOK_CANCELLED', `migration ${from} → ${to} cancelled by a StateMigration hook: ${r.reason}`);
+      }
+      const entries = await this.options.store.entries(STATE_NAMESPACE);
+      const items = entries.map(([physical, text]) => {
+        const split = splitPhysicalKey(physical);
+        return { physical, text, scope: split?.scope ?? '', key: split?.key ?? physical, value: JSON.parse(text) as unknown, touched: false };
+      });
+      for (const m of path) {
+        const target = this.schemas.get(m.to);
+        const selected = items.filter((it) => this.inScope(m, it.scope, it.key));
+        for (const [stepIndex, step] of m.steps.entries()) {
+          for (const it of selected) {
+            try {
+              it.value = await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to });
+            } catch (error) {
+              const e = toLlmspellError(error, 'MIGRATION_FAILED');
+              throw new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${stepIndex + 1} (${step.type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });
+            }
+          }
+          result.steps_completed++;
+        }
+        for (const it of selected) {
+          it.touched = true;
+          if (target && isFieldObject(it.value)) {
+            for (const [name, field] of Object.entries(target.fields)) {
+              if (field.default !== undefined && !hasPath(it.value, name)) setPath(it.value, name, structuredClone(field.default));
+            }
+          }
+          if (level === 'none') continue;
+          const rules: ValidationRule[] = [...m.validation];
+          if (target) {
+            for (const [name, field] of Object.entries(target.fields)) {
+              if (field.required) rules.push({ rule: 'required', field: name });
+              if (field.type !== 'any') rules.push({ rule: 'type', field: name, type: field.type });
+            }
+          }
+          const problems = checkRules(it.value, rules).map((p) => `${it.scope}/${it.key}: ${p} (schema ${m.to})`);
+          if (level === 'strict') result.errors.push(...problems);
+          else result.warnings.push(...problems);
+        }
+        if (result.errors.length > 0) throw new LlmspellError('MIGRATION_FAILED', `validation failed for ${result.errors.length} item(s)`);
+      }
+      const ops: StateBatchOperation[] = [];
+      for (const it of items) {
+        if (!it.touched) continue;
+        result.items_scanned++;
+        const text = this.options.prepareValue(it.value, it.key);
+        if (text === it.text) continue;
+        result.items_migrated++;
+        ops.push({ type: 'put', key: it.physical, value: text });
+        if (result.preview.length < 10) result.preview.push({ scope: it.scope, key: it.key, before: JSON.parse(it.text), after: JSON.parse(text) });
+      }
+      if (dryRun) {
+        Object.assign(result, { success: true, status: 'dry_run' });
+        return finish();
+      }
+      const backups = this.options.backups;
+      if (backups && ops.length > 0 && (options.backup ?? this.options.backupOnMigration ?? true)) {
+        const backup = await backups.create({ description: `before migration ${from} → ${to}` });
+        result.backup_id = backup.id;
+      }
+      ops.push({ type: 'put', key: SCHEMA_VERSION_KEY, value: JSON.stringify(to) });
+      await this.options.store.batch(ops);
+      Object.assign(result, { success: true, status: 'completed' });
+      events?.publish('migration.completed', { from_version: from, to_version: to, items_migrated: result.items_migrated }, { correlation_id: correlation, source: 'state' });
+      return finish();
+    } catch (error) {
+      const e = toLlmspellError(error, 'MIGRATION_FAILED');
+      if (!result.errors.includes(e.detail)) result.errors.push(e.message);
+      // Nothing was written: every change is applied in the final batch only.
+      Object.assign(result, { success: false, status: 'rolled_back', items_migrated: 0 });
+      events?.publish('migration.failed', { from_version: from, to_version: to, error: e.message }, { correlation_id: correlation, source: 'state' });
+      return finish();
+    }
+  }
+}

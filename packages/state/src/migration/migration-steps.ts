@@ -1,0 +1,208 @@
+import { LlmspellError } from '@llmspell/core';
+import { deletePath, getPath, hasPath, isFieldObject, setPath } from './field-path.js';
+
+/** What a custom step's function gets besides the value. */
+export interface ItemInfo {
+  scope: string;
+  key: string;
+  from_version: string;
+  to_version: string;
+}
+
+export type CustomTransform = (value: unknown, info: ItemInfo) => unknown | Promise<unknown>;
+
+export type MigrationStep =
+  | { type: 'add'; field: string; value: unknown }
+  | { type: 'remove'; field: string }
+  | { type: 'rename'; from: string; to: string }
+  | { type: 'copy'; from: string; to: string }
+  | { type: 'convert'; field: string; to: string; converter: Converter }
+  | { type: 'split'; from: string; to: string[]; separator: string; keep: boolean }
+  | { type: 'merge'; from: string[]; to: string; merger: Merger; separator: string; keep: boolean }
+  | { type: 'custom'; fn: CustomTransform; description?: string };
+
+export const CONVERTERS = ['parse_int', 'parse_float', 'to_number', 'to_string', 'to_boolean', 'to_array', 'json_parse', 'json_stringify'] as const;
+export type Converter = (typeof CONVERTERS)[number];
+export const MERGERS = ['concat_strings', 'sum_numbers', 'first_non_null', 'to_array', 'to_object'] as const;
+export type Merger = (typeof MERGERS)[number];
+
+const TYPE_TO_CONVERTER: Record<string, Converter> = {
+  integer: 'parse_int', int: 'parse_int', number: 'to_number', float: 'parse_float', string: 'to_string',
+  boolean: 'to_boolean', bool: 'to_boolean', array: 'to_array', object: 'json_parse',
+};
+
+type Raw = Record<string, unknown>;
+
+function str(raw: Raw, where: string, ...names: string[]): string {
+  for (const n of names) if (typeof raw[n] === 'string' && raw[n] !== '') return raw[n] as string;
+  throw new LlmspellError('INVALID_ARGUMENT', `${where}.${names[0]} must be a non-empty string`);
+}
+
+function strList(raw: Raw, where: string, ...names: string[]): string[] {
+  for (const n of names) {
+    const v = raw[n];
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x !== '')) return v as string[];
+  }
+  throw new LlmspellError('INVALID_ARGUMENT', `${where}.${names[0]} must be a non-empty list of field names`);
+}
+
+/**
+ * Reads one step as scripts write it. Accepts the reference's field names too
+ * (`from_field`/`to_field`, `to_fields`, `from_fields`, `Copy` meaning rename…).
+ */
+export function normalizeStep(input: unknown, where: string, toFunction: (v: unknown) => CustomTransform | undefined): MigrationStep {
+  if (typeof input === 'function' || toFunction(input)) return { type: 'custom', fn: toFunction(input) ?? (input as CustomTransform) };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new LlmspellError('INVALID_ARGUMENT', `${where} must be a table/object with a "type"`);
+  const raw = input as Raw;
+  const type = String(raw.type ?? raw.kind ?? '').toLowerCase();
+  switch (type) {
+    case 'add':
+    case 'default':
+      return { type: 'add', field: str(raw, where, 'field', 'name'), value: raw.value ?? raw.default ?? null };
+    case 'remove':
+    case 'delete':
+      return { type: 'remove', field: str(raw, where, 'field', 'name') };
+    case 'rename':
+    case 'move':
+      return { type: 'rename', from: str(raw, where, 'from', 'from_field'), to: str(raw, where, 'to', 'to_field') };
+    case 'copy':
+      return { type: 'copy', from: str(raw, where, 'from', 'from_field'), to: str(raw, where, 'to', 'to_field') };
+    case 'convert':
+    case 'transform': {
+      const field = str(raw, where, 'field', 'from', 'from_field');
+      const to = typeof raw.to === 'string' ? raw.to : typeof raw.to_field === 'string' ? raw.to_field : field;
+      let converter = (raw.converter ?? raw.to_type ?? raw.type_to) as string | undefined;
+      if (typeof converter === 'string' && TYPE_TO_CONVERTER[converter] && !CONVERTERS.includes(converter as Converter)) converter = TYPE_TO_CONVERTER[converter];
+      if (!CONVERTERS.includes(converter as Converter)) {
+        throw new LlmspellError('INVALID_ARGUMENT', `${where}.converter must be one of ${CONVERTERS.join(', ')} (or to_type string|number|integer|boolean|array), got ${JSON.stringify(converter)}`);
+      }
+      return { type: 'convert', field, to, converter: converter as Converter };
+    }
+    case 'split':
+      return {
+        type: 'split', from: str(raw, where, 'from', 'field', 'from_field'), to: strList(raw, where, 'to', 'to_fields'),
+        separator: typeof raw.separator === 'string' ? raw.separator : ',', keep: raw.keep === true,
+      };
+    case 'merge': {
+      const merger = (raw.merger ?? 'concat_strings') as string;
+      if (!MERGERS.includes(merger as Merger)) throw new LlmspellError('INVALID_ARGUMENT', `${where}.merger must be one of ${MERGERS.join(', ')}`);
+      return {
+        type: 'merge', from: strList(raw, where, 'from', 'from_fields'), to: str(raw, where, 'to', 'to_field'), merger: merger as Merger,
+        separator: typeof raw.separator === 'string' ? raw.separator : ' ', keep: raw.keep === true,
+      };
+    }
+    case 'custom': {
+      const fn = toFunction(raw.fn ?? raw.transform ?? raw.transformer ?? raw.func);
+      if (!fn) throw new LlmspellError('INVALID_ARGUMENT', `${where}.fn must be a function for a custom step`);
+      return { type: 'custom', fn, description: typeof raw.description === 'string' ? raw.description : undefined };
+    }
+    default:
+      throw new LlmspellError('INVALID_ARGUMENT', `${where}.type must be add, default, remove, rename, copy, convert, transform, split, merge or custom; got ${JSON.stringify(raw.type)}`);
+  }
+}
+
+function convert(value: unknown, converter: Converter, field: string): unknown {
+  const fail = (why: string) => new LlmspellError('MIGRATION_FAILED', `cannot convert field '${field}' (${JSON.stringify(value)?.slice(0, 60)}) with ${converter}: ${why}`);
+  switch (converter) {
+    case 'parse_int': {
+      if (typeof value === 'number') return Math.trunc(value);
+      const n = typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? Number.parseInt(value, 10) : NaN;
+      if (!Number.isFinite(n)) throw fail('not an integer');
+      return n;
+    }
+    case 'parse_float':
+    case 'to_number': {
+      if (typeof value === 'number') return value;
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      if (!Number.isFinite(n)) throw fail('not a number');
+      return n;
+    }
+    case 'to_string':
+      return typeof value === 'string' ? value : value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'to_boolean':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'number') return value !== 0;
+      if (typeof value === 'string' && /^(true|yes|1|on)$/i.test(value.trim())) return true;
+      if (typeof value === 'string' && /^(false|no|0|off|)$/i.test(value.trim())) return false;
+      if (value === null) return false;
+      throw fail('not a boolean');
+    case 'to_array':
+      return Array.isArray(value) ? value : value === null ? [] : [value];
+    case 'json_parse':
+      if (typeof value !== 'string') return value;
+      try {
+        return JSON.parse(value);
+      } catch (error) {
+        throw fail((error as Error).message);
+      }
+    case 'json_stringify':
+      return JSON.stringify(value);
+  }
+}
+
+function merge(values: unknown[], from: string[], merger: Merger, separator: string): unknown {
+  switch (merger) {
+    case 'concat_strings':
+      return values.filter((v) => v !== undefined && v !== null).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(separator);
+    case 'sum_numbers':
+      return values.reduce<number>((sum, v) => sum + (typeof v === 'number' ? v : 0), 0);
+    case 'first_non_null':
+      return values.find((v) => v !== undefined && v !== null) ?? null;
+    case 'to_array':
+      return values.map((v) => v ?? null);
+    case 'to_object':
+      return Object.fromEntries(from.map((f, i) => [f.split('.').pop() as string, values[i] ?? null]));
+  }
+}
+
+/**
+ * Applies one step to one item. Field steps only touch object values (others pass through
+ * unchanged); a custom step sees every value and returns its replacement (undefined keeps it).
+ */
+export async function applyStep(step: MigrationStep, value: unknown, info: ItemInfo): Promise<unknown> {
+  if (step.type === 'custom') {
+    const out = await step.fn(structuredClone(value), info);
+    return out === undefined || out === null ? value : out;
+  }
+  if (!isFieldObject(value)) return value;
+  const obj = value;
+  switch (step.type) {
+    case 'add':
+      if (!hasPath(obj, step.field)) setPath(obj, step.field, structuredClone(step.value));
+      return obj;
+    case 'remove':
+      deletePath(obj, step.field);
+      return obj;
+    case 'rename':
+    case 'copy':
+      if (hasPath(obj, step.from)) {
+        setPath(obj, step.to, structuredClone(getPath(obj, step.from)));
+        if (step.type === 'rename' && step.from !== step.to) deletePath(obj, step.from);
+      }
+      return obj;
+    case 'convert':
+      if (hasPath(obj, step.field)) {
+        const converted = convert(getPath(obj, step.field), step.converter, step.field);
+        if (step.to !== step.field) deletePath(obj, step.field);
+        setPath(obj, step.to, converted);
+      }
+      return obj;
+    case 'split': {
+      if (!hasPath(obj, step.from)) return obj;
+      const source = getPath(obj, step.from);
+      const parts = typeof source === 'string' ? source.split(step.separator).map((p) => p.trim()) : Array.isArray(source) ? source : [source];
+      if (!step.keep) deletePath(obj, step.from);
+      step.to.forEach((field, i) => setPath(obj, field, parts[i] ?? null));
+      return obj;
+    }
+    case 'merge': {
+      if (!step.from.some((f) => hasPath(obj, f))) return obj;
+      const values = step.from.map((f) => getPath(obj, f));
+      const merged = merge(values, step.from, step.merger, step.separator);
+      if (!step.keep) for (const f of step.from) if (f !== step.to) deletePath(obj, f);
+      setPath(obj, step.to, merged);
+      return obj;
+    }
+  }
+}

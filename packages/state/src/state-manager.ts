@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import {
+  LlmspellError, SecretRedactor, isPlainObject,
+  type EventSink, type HookContext, type HookExecutor, type HookPoint, type HookResult, type Logger, type StateAccess, type StateStore,
+} from '@llmspell/core';
+import { BackupManager, type BackupManagerOptions } from './backup/backup-manager.js';
+import { MigrationEngine } from './migration/migration-engine.js';
+import { STATE_NAMESPACE, parseScope, splitPhysicalKey, type StateScope } from './scope.js';
+import { validateKey } from './validate-key.js';
+import { applySecretPolicy, checkStorable, decodeValue, encodeValue, type SecretValuePolicy } from './value-codec.js';
+
+type Getter<T> = T | (() => T | undefined) | undefined;
+
+function resolveGetter<T>(value: Getter<T>): T | undefined {
+  return typeof value === 'function' ? (value as () => T | undefined)() : value;
+}
+
+export interface StateManagerOptions {
+  store: StateStore;
+  /** Hook executor for BeforeStateWrite / AfterStateWrite (or a getter, read at each write). */
+  hooks?: Getter<HookExecutor>;
+  /** Where `state.changed` events go (or a getter). */
+  events?: Getter<EventSink>;
+  /** Values that look like secrets: "redact" (default), "refuse" or "allow". */
+  secretValues?: SecretValuePolicy;
+  /** Knows this process's secret values (API keys); default a fresh one with the generic patterns. */
+  redactor?: SecretRedactor;
+  /** Largest JSON text of one value; default 10,000,000 bytes. */
+  maxValueBytes?: number;
+  /** Backups; omit to run without them. */
+  backup?: Omit<BackupManagerOptions, 'store'>;
+  /** Take a backup before a migration that changes data (default true when backups exist). */
+  backupOnMigration?: boolean;
+  logger?: Logger;
+}
+
+/** Per-call overrides: the caller's execution context. */
+export interface StateCallOptions {
+  hooks?: HookExecutor;
+  events?: EventSink;
+  language?: string;
+  correlationId?: string;
+}
+
+const CONFLICT = Symbol('state.conflict');
+const MAX_CAS_ATTEMPTS = 100;
+
+/**
+ * Scoped JSON state over any StateStore. Every key lives under
+ * `state:<scope prefix><key>`; values are stored as their JSON text. Writes run the
+ * BeforeStateWrite hooks (which may cancel or replace the value), then AfterStateWrite, and
+ * publish `state.changed`.
+ */
+export class StateManager implements StateAccess {
+  readonly store: StateStore;
+  readonly migrations: MigrationEngine;
+  readonly backups?: BackupManager;
+  readonly secretValues: SecretValuePolicy;
+  readonly maxValueBytes: number;
+  private readonly redactor: SecretRedactor;
+  private readonly hooksSource: Getter<HookExecutor>;
+  private readonly eventsSource: Getter<EventSink>;
+  private readonly logger?: Logger;
+
+  constructor(options: StateManagerOptions) {
+    if (!options?.store) throw new LlmspellError('INVALID_ARGUMENT', 'StateManager: options.store is required');
+    this.store = options.store;
+    this.hooksSource = options.hooks;
+    this.eventsSource = options.events;
+    this.secretValues = options.secretValues ?? 'redact';
+    if (!['redact', 'refuse', 'allow'].includes(this.secretValues)) {
+      throw new LlmspellError('INVALID_ARGUMENT', 'StateManager: secretValues must be "redact", "refuse" or "allow"');
+    }
+    this.redactor = options.redactor ?? new SecretRedactor();
+    this.maxValueBytes = options.maxValueBytes ?? 10_000_000;
+    this.logger = options.logger;
+    if (options.backup) this.backups = new BackupManager({ ...options.backup, store: this.store, events: () => this.events() });
+    this.migrations = new MigrationEngine({
+      store: this.store,
+      backups: this.backups,
+      backupOnMigration: options.backupOnMigration ?? true,
+      hooks: () => this.hooks(),
+      events: () => this.events(),
+      prepareValue: (value, key) => this.prepare(value, key),
+    });
+  }
+
+  hooks(options?: StateCallOptions): HookExecutor | undefined {
+    return options?.hooks ?? resolveGetter(this.hooksSource);
+  }
+
+  events(options?: StateCallOptions): EventSink | undefined {
+    return options?.events ?? resolveGetter(this.eventsSource);
+  }
+
+  /** The physical key of `key` in `scope`, after validation. */
+  locate(scope: unknown, key: unknown): { scope: StateScope; key: string; physical: string } {
+    const s = parseScope(scope);
+    const k = validateKey(key, s.prefix);
+    return { scope: s, key: k, physical: s.prefix + k };
+  }
+
+  /** Checks a value, applies the secret policy and encodes it. */
+  prepare(value: unknown, key: string): string {
+    checkStorable(value);
+    const safe = applySecretPolicy(value, key, this.secretValues, this.redactor);
+    const text = encodeValue(safe);
+    if (text.length > this.maxValueBytes || Buffer.byteLength(text) > this.maxValueBytes) {
+      throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `the value for key '${key}' is ${Buffer.byteLength(text)} bytes of JSON, over the limit of ${this.maxValueBytes} (runtime.state_persistence.max_state_size_bytes)`, { details: { key } });
+    }
+    return text;
+  }
+
+  async get(scope: string, key: string): Promise<unknown> {
+    const { physical } = this.locate(scope, key);
+    const value = decodeValue(await this.store.get(physical));
+    return value === undefined ? undefined : value;
+  }
+
+  async exists(scope: string, key: string): Promise<boolean> {
+    const { physical } = this.locate(scope, key);
+    return (await this.store.get(physical)) !== undefined;
+  }
+
+  async set(scope: string, key: string, value: unknown, options: StateCallOptions = {}): Promise<void> {
+    const loc = this.locate(scope, key);
+    let text = this.prepare(value, loc.key);
+    const hooks = this.hooks(options);
+    const events = this.events(options);
+    const before = hooks?.hasHooks('BeforeStateWrite') ?? false;
+    const after = hooks?.hasHooks('AfterStateWrite') ?? false;
+    const publish = this.wantsEvent(events);
+    const old = before || after || publish ? decodeValue(await this.store.get(loc.physical)) : undefined;
+    const correlation = options.correlationId ?? randomUUID();
+    if (before) {
+      const result = await this.runHook(hooks!, 'BeforeStateWrite', 'set', loc, old, JSON.parse(text), correlation, options);
+      const replaced = this.replacement(result);
+      if (replaced.found) text = this.prepare(replaced.value, loc.key);
+    }
+    await this.store.put(loc.physical, text);
+    await this.afterWrite('set', loc, old, after || publish ? JSON.parse(text) : undefined, correlation, options, hooks, after, events, publish);
+  }
+
+  async delete(scope: string, key: string, options: StateCallOptions = {}): Promise<boolean> {
+    const loc = this.locate(scope, key);
+    const hooks = this.hooks(options);
+    const events = this.events(options);
+    const before = hooks?.hasHooks('BeforeStateWrite') ?? false;
+    const after = hooks?.hasHooks('AfterStateWrite') ?? false;
+    const publish = this.wantsEvent(events);
+    const old = before || after || publish ? decodeValue(await this.store.get(loc.physical)) : undefined;
+    const correlation = options.correlationId ?? randomUUID();
+    if (before) await this.runHook(hooks!, 'BeforeStateWrite', 'delete', loc, old, undefined, correlation, options);
+    const existed = await this.store.delete(loc.physical);
+    if (existed) await this.afterWrite('delete', loc, old, undefined, correlation, options, hooks, after, events, publish);
+    return existed;
+  }
+
+  async keys(scope: string): Promise<string[]> {
+    const s = parseScope(scope);
+    return (await this.store.keys(s.prefix)).map((k) => k.slice(s.prefix.length));
+  }
+
+  /** Every key and value of a scope. */
+  async entries(scope: string): Promise<Record<string, unknown>> {
+    const s = parseScope(scope);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of await this.store.entries(s.prefix)) out[k.slice(s.prefix.length)] = decodeValue(v);
+    return out;
+  }
+
+  /** Scopes that hold at least one key, in canonical form. */
+  async scopes(): Promise<string[]> {
+    const found = new Set<string>();
+    for (const k of await this.store.keys(STATE_NAMESPACE)) {
+      const split = splitPhysicalKey(k);
+      if (split) found.add(split.scope === 'global' ? 'global' : split.scope);
+    }
+    return [...found].sort();
+  }
+
+  /** Removes every key of a scope in one atomic batch; resolves the number removed. */
+  async clear(scope: string, options: StateCallOptions = {}): Promise<number> {
+    const s = parseScope(scope);
+    const keys = await this.store.keys(s.prefix);
+    if (keys.length === 0) return 0;
+    const hooks = this.hooks(options);
+    const events = this.events(options);
+    const correlation = options.correlationId ?? randomUUID();
+    const loc = { scope: s, key: '*', physical: `${s.prefix}*` };
+    if (hooks?.hasHooks('BeforeStateWrite')) await this.runHook(hooks, 'BeforeStateWrite', 'clear', loc, undefined, undefined, correlation, options);
+    await this.store.batch(keys.map((key) => ({ type: 'delete' as const, key })));
+    await this.afterWrite('clear', loc, undefined, undefined, correlation, options, hooks, hooks?.hasHooks('AfterStateWrite') ?? false, events, this.wantsEvent(events), { count: keys.length });
+    return keys.length;
+  }
+
+  /**
+   * Adds `delta` to a numeric value (missing counts as 0), atomically — across processes
+   * when the store is shared (SQLite). Resolves the new value.
+   */
+  async increment(scope: string, key: string, delta: number = 1, options: StateCallOptions = {}): Promise<number> {
+    if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new LlmspellError('INVALID_ARGUMENT', 'increment: delta must be a finite number');
+    const loc = this.locate(scope, key);
+    const add = (current: unknown): number => {
+      if (current === undefined || current === null) return delta;
+      if (typeof current !== 'number') throw new LlmspellError('INVALID_ARGUMENT', `increment: the value of '${loc.key}' in scope ${loc.scope.name} is a ${Array.isArray(current) ? 'array' : typeof current}, not a number`);
+      return current + delta;
+    };
+    const hooks = this.hooks(options);
+    if (hooks?.hasHooks('BeforeStateWrite')) return (await this.update(scope, key, add, options)) as number;
+    let old: unknown;
+    let result = 0;
+    await this.store.update(loc.physical, (text) => {
+      old = decodeValue(text);
+      result = add(old);
+      return encodeValue(result);
+    });
+    const events = this.events(options);
+    const after = hooks?.hasHooks('AfterStateWrite') ?? false;
+    const publish = this.wantsEvent(events);
+    await this.afterWrite('set', loc, old, result, options.correlationId ?? randomUUID(), options, hooks, after, events, publish);
+    return result;
+  }
+
+  /**
+   * Replaces a value with `fn(current)` as an optimistic compare-and-set: `fn` may be async
+   * (a script callback), so it runs outside the store's lock and the write only lands if
+   * the stored value is still the one `fn` saw; otherwise `fn` runs again on the new value.
+   * `fn` returning undefined deletes the key. Resolves the stored value.
+   */
+  async update(scope: string, key: string, fn: (current: unknown) => unknown, options: StateCallOptions = {}): Promise<unknown> {
+    if (typeof fn !== 'function') throw new LlmspellError('INVALID_ARGUMENT', 'update: fn must be a function');
+    const loc = this.locate(scope, key);
+    const hooks = this.hooks(options);
+    const events = this.events(options);
+    const correlation = options.correlationId ?? randomUUID();
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const seen = await this.store.get(loc.physical);
+      const current = decodeValue(seen);
+      const next = await fn(current === undefined ? undefined : decodeValue(seen));
+      let text = next === undefined ? undefined : this.prepare(next, loc.key);
+      if (hooks?.hasHooks('BeforeStateWrite')) {
+        const result = await this.runHook(hooks, 'BeforeStateWrite', text === undefined ? 'delete' : 'set', loc, current, text === undefined ? undefined : JSON.parse(text), correlation, options);
+        const replaced = this.replacement(result);
+        if (replaced.found && text !== undefined) text = this.prepare(replaced.value, loc.key);
+      }
+      try {
+        await this.store.update(loc.physical, (now) => {
+          if (now !== seen) throw CONFLICT;
+          return text;
+        });
+      } catch (error) {
+        if (error === CONFLICT) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        throw error;
+      }
+      const stored = text === undefined ? undefined : JSON.parse(text);
+      const after = hooks?.hasHooks('AfterStateWrite') ?? false;
+      await this.afterWrite(text === undefined ? 'delete' : 'set', loc, current, stored, correlation, options, hooks, after, events, this.wantsEvent(events));
+      return stored;
+    }
+    throw new LlmspellError('STATE_ERROR', `update of '${loc.key}' in scope ${loc.scope.name} gave up after ${MAX_CAS_ATTEMPTS} attempts: other writers kept changing it`);
+  }
+
+  private wantsEvent(events: EventSink | undefined): boolean {
+    if (!events) return false;
+    return events.hasSubscribers ? events.hasSubscribers('state.changed') : true;
+  }
+
+  private context(point: HookPoint, operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string, options: StateCallOptions): HookContext {
+    return {
+      point,
+      component_id: { id: 'state_manager', type: 'state', name: 'state' },
+      data: { operation, scope: loc.scope.name, key: loc.key, value, new_value: value, old_value: old },
+      metadata: { operation, scope: loc.scope.name, key: loc.key },
+      correlation_id: correlation,
+      language: options.language ?? 'native',
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  private async runHook(hooks: HookExecutor, point: HookPoint, operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string, options: StateCallOptions): Promise<HookResult> {
+    const result = await hooks.execute(point, this.context(point, operation, loc, old, value, correlation, options));
+    if (result?.type === 'cancel') {
+      throw new LlmspellError('HOOK_CANCELLED', `state ${operation} of '${loc.key}' in scope ${loc.scope.name} cancelled by a ${point} hook: ${result.reason}`, { details: { scope: loc.scope.name, key: loc.key, reason: result.reason } });
+    }
+    return result;
+  }
+
+  /** A `modified` (or `replace`) result's new value: `data.value` when data carries one, else `data`. */
+  private replacement(result: HookResult): { found: boolean; value?: unknown } {
+    if (result?.type !== 'modified' && result?.type !== 'replace') return { found: false };
+    const data = result.data;
+    if (isPlainObject(data) && Object.prototype.hasOwnProperty.call(data, 'value')) return { found: true, value: data.value };
+    return { found: true, value: data };
+  }
+
+  private async afterWrite(
+    operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string,
+    options: StateCallOptions, hooks: HookExecutor | undefined, after: boolean, events: EventSink | undefined, publish: boolean,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (after && hooks) {
+      try {
+        await hooks.execute('AfterStateWrite', this.context('AfterStateWrite', operation, loc, old, value, correlation, options));
+      } catch (error) {
+        // The write has happened; an after-hook failing must not report it as failed.
+        this.logger?.warn('AfterStateWrite hook failed', { error: String(error), key: loc.key });
+      }
+    }
+    if (publish && events) {
+      try {
+        events.publish('state.changed', { operation, scope: loc.scope.name, key: loc.key, old_value: old ?? null, new_value: value ?? null, ...extra }, {
+          correlation_id: correlation, source: 'state', language: options.language,
+        });
+      } catch (error) {
+        this.logger?.warn('publishing state.changed failed', { error: String(error), key: loc.key });
+      }
+    }
+  }
+
+  /** Closes the underlying store. */
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}

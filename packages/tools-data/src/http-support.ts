@@ -1,0 +1,94 @@
+import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+
+/** Decodes a response body: JSON when it parses (or says it is JSON), else UTF-8 text. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) return null;
+  const text = body.toString('utf8');
+  const ct = (contentType ?? '').toLowerCase();
+  const looksJson = ct.includes('json') || /^\s*[[{"]/.test(text);
+  if (looksJson) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Turns a script `headers` table into string headers, naming the bad entry. */
+export function stringHeaders(headers: Record<string, unknown> | undefined, parameter = 'headers'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'object') throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}.${k}' must be a string or number`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+/** Reads a number from tool settings (`[tools.<name>]`), with a fallback. */
+export function settingNumber(ctx: ExecutionContext, key: string, fallback: number): number {
+  const v = ctx.settings[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : fallback;
+}
+
+/** Waits `ms`, or rejects CANCELLED when the signal aborts. */
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `Retry-After` as milliseconds (seconds or an HTTP date), or undefined. */
+export function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+const windows = new Map<string, number[]>();
+
+/**
+ * A per-host sliding-window rate limit (requests per minute), shared by every call in
+ * this process. Waits for a free slot rather than failing.
+ */
+export async function rateLimit(host: string, perMinute: number | undefined, signal: AbortSignal): Promise<void> {
+  if (!perMinute || perMinute <= 0) return;
+  for (;;) {
+    const now = Date.now();
+    const stamps = (windows.get(host) ?? []).filter((t) => now - t < 60_000);
+    if (stamps.length < perMinute) {
+      stamps.push(now);
+      windows.set(host, stamps);
+      return;
+    }
+    windows.set(host, stamps);
+    await delay(60_000 - (now - stamps[0]) + 5, signal);
+  }
+}
+
+/**
+ * Applies `redact` to every string in a JSON-like value. Unlike `policy.redactValue` it
+ * keeps values under secret-looking keys: a response's `access_token` is the caller's
+ * data, while secrets this process knows (the ones it sent) are still scrubbed.
+ */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  }
+  return value;
+}

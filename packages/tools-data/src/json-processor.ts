@@ -1,0 +1,149 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { LlmspellError, defineTool, z } from '@llmspell/core';
+import { runJq } from './jq/evaluate.js';
+
+const MAX_INPUT_BYTES = 100 * 1024 * 1024;
+const MAX_TIME_MS = 30_000;
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv | Ajv2020) => void;
+
+const OPERATIONS = ['query', 'validate', 'stream', 'transform', 'jq'] as const;
+
+/** Scripts often hand over JSON as text; a string that holds an object or array is parsed. */
+function coerceInput(input: unknown): unknown {
+  if (typeof input === 'string') {
+    const t = input.trim();
+    if (t.startsWith('{') || t.startsWith('[')) {
+      try {
+        return JSON.parse(t);
+      } catch {
+        return input;
+      }
+    }
+  }
+  return input === undefined ? null : input;
+}
+
+function collapse(outputs: unknown[]): unknown {
+  if (outputs.length === 1) return outputs[0];
+  if (outputs.length === 0) return null;
+  return outputs;
+}
+
+let ajv07: Ajv | undefined;
+let ajv2020: Ajv2020 | undefined;
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  const hit = compiled.get(schema);
+  if (hit) return hit;
+  const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
+  const modern = /2019-09|2020-12/.test(draft);
+  let ajv: Ajv | Ajv2020;
+  if (modern) {
+    ajv2020 ??= (() => { const a = new Ajv2020({ allErrors: true, strict: false }); addFormats(a); return a; })();
+    ajv = ajv2020;
+  } else {
+    ajv07 ??= (() => { const a = new Ajv({ allErrors: true, strict: false }); addFormats(a); return a; })();
+    ajv = ajv07;
+  }
+  let fn: ValidateFunction;
+  try {
+    // Schemas arrive per call; compiling without caching by $id keeps one call's ids from clashing with the next's.
+    const { $id: _id, ...rest } = schema;
+    void _id;
+    fn = ajv.compile(rest);
+  } catch (error) {
+    throw new LlmspellError('INVALID_ARGUMENT', `parameter 'schema': not a valid JSON Schema: ${(error as Error).message}`);
+  }
+  compiled.set(schema, fn);
+  return fn;
+}
+
+function describeErrors(errors: ErrorObject[] | null | undefined): Array<Record<string, unknown>> {
+  return (errors ?? []).map((e) => ({
+    path: e.instancePath || '/',
+    message: `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`,
+    keyword: e.keyword,
+    params: e.params,
+  }));
+}
+
+export const jsonProcessor = defineTool({
+  name: 'json_processor',
+  aliases: ['json-processor'],
+  description: 'Query and transform JSON with jq expressions, validate it against a JSON Schema, or process JSON lines',
+  category: 'data',
+  securityLevel: 'safe',
+  tags: ['json', 'jq', 'schema', 'validation', 'data'],
+  parameters: z.looseObject({
+    operation: z.enum(OPERATIONS).default('query').describe('query | validate | stream (transform and jq are aliases of query)'),
+    input: z.unknown().optional().describe('The JSON value (for stream: a string of JSON lines)'),
+    query: z.string().default('.').describe('jq expression'),
+    schema: z.record(z.string(), z.unknown()).optional().describe('JSON Schema for validate'),
+  }),
+  examples: [
+    { description: 'Names of active users', params: { operation: 'query', input: { users: [{ name: 'a', active: true }] }, query: '[.users[] | select(.active) | .name]' } },
+  ],
+  execute(params, ctx) {
+    const deadline = Date.now() + MAX_TIME_MS;
+    const limits = { deadline, signal: ctx.signal };
+    const operation = params.operation === 'transform' || params.operation === 'jq' ? 'query' : params.operation;
+    if (operation === 'stream') {
+      if (typeof params.input !== 'string') {
+        if (!Array.isArray(params.input)) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'input': stream needs a string of JSON lines (or an array of values)");
+      }
+      if (typeof params.input === 'string') ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(params.input), MAX_INPUT_BYTES);
+      const items: Array<{ line: number; value?: unknown; error?: string }> = [];
+      if (typeof params.input === 'string') {
+        params.input.split(/\r?\n/).forEach((text, i) => {
+          if (text.trim() === '') return;
+          try {
+            items.push({ line: i + 1, value: JSON.parse(text) });
+          } catch (e) {
+            items.push({ line: i + 1, error: `invalid JSON: ${(e as Error).message}` });
+          }
+        });
+      } else (params.input as unknown[]).forEach((value, i) => items.push({ line: i + 1, value }));
+      const results = items.map((item) => {
+        if (item.error) return { line: item.line, success: false, error: item.error };
+        try {
+          return { line: item.line, success: true, result: collapse(runJq(params.query, item.value, limits)) };
+        } catch (e) {
+          if (e instanceof LlmspellError && e.code === 'INVALID_ARGUMENT' && e.message.includes('jq error')) {
+            return { line: item.line, success: false, error: e.detail };
+          }
+          throw e;
+        }
+      });
+      const failed = results.filter((r) => !r.success).length;
+      return {
+        operation: 'stream',
+        result: results,
+        message: `processed ${results.length} lines (${failed} failed)`,
+        metadata: { line_count: results.length, failed_count: failed },
+      };
+    }
+    const input = coerceInput(params.input);
+    if (operation === 'validate') {
+      if (!params.schema) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'schema' is required for operation 'validate'");
+      const validate = validatorFor(params.schema);
+      const valid = validate(input) as boolean;
+      const errors = describeErrors(validate.errors);
+      return {
+        operation: 'validate',
+        result: { valid, errors },
+        message: valid ? 'input is valid' : `input is invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`,
+        metadata: { error_count: errors.length },
+      };
+    }
+    const outputs = runJq(params.query, input, limits);
+    return {
+      operation: 'query',
+      result: collapse(outputs),
+      metadata: { query: params.query, output_count: outputs.length },
+    };
+  },
+});

@@ -1,0 +1,20 @@
+export interface ArchiveEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'other';
+  size: number;
+  compressed_size?: number;
+  modified?: string;
+  link_target?: string;
+}
+
+/** A file or directory going into a new archive. */
+export interface SourceFile {
+  /** Real path on disk. */
+  real: string;
+  /** Name inside the archive (forward slashes, relative). */
+  name: string;
+  type: 'file' | 'directory';
+  size: number;
+  mtime: Date;
+  mode: number;
+}

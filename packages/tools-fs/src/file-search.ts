@@ -1,0 +1,227 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import vm from 'node:vm';
+import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
+import picomatch from 'picomatch';
+import { io, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
+
+const TOOL = 'file_search';
+
+/** Longest pattern accepted; long patterns are the usual carriers of pathological regexes. */
+export const MAX_PATTERN_LENGTH = 1000;
+/** CPU time one file's regex scan may take before it is abandoned. */
+export const DEFAULT_FILE_TIMEOUT_MS = 1000;
+const MAX_TOTAL_MATCHES = 10_000;
+const MAX_LINE_CHARS = 1000;
+const BINARY_SNIFF_BYTES = 8000;
+const DEFAULT_EXCLUDE_DIRS = ['.git', 'node_modules'];
+
+const listParam = z.union([z.array(z.string()), z.string()]).optional();
+
+const parameters = z.object({
+  pattern: z.string().min(1).describe('Text (or regex with use_regex) to find'),
+  path: z.string().describe('File or directory to search'),
+  recursive: z.boolean().default(false).describe('Descend into subdirectories'),
+  case_sensitive: z.boolean().default(true),
+  use_regex: z.boolean().default(false).describe('Treat pattern as a JavaScript regular expression'),
+  context_lines: z.number().int().min(0).max(50).default(2).describe('Lines of context before and after each match'),
+  include_extensions: listParam.describe('Only files with these extensions (e.g. ["ts", "md"])'),
+  exclude_extensions: listParam.describe('Skip files with these extensions'),
+  exclude_dirs: listParam.describe('Directory names to skip (default .git, node_modules)'),
+  file_pattern: z.string().optional().describe('Glob on the file name or relative path (DOC)'),
+  max_file_size: z.number().int().min(0).default(10 * 1024 * 1024).describe('Skip files larger than this (bytes)'),
+  max_matches_per_file: z.number().int().min(0).default(0).describe('0 = unlimited'),
+  max_depth: z.number().int().min(0).default(20),
+  operation: z.string().optional().describe('DOC spelling: search | search_regex (search_regex implies use_regex)'),
+});
+
+type Params = z.infer<typeof parameters>;
+
+interface Match {
+  file: string;
+  line_number: number;
+  column: number;
+  line: string;
+  matched_text: string;
+  context_before: string[];
+  context_after: string[];
+}
+
+function normaliseExtensions(list: string[]): Set<string> {
+  return new Set(list.map((e) => e.replace(/^\*?\./, '').toLowerCase()));
+}
+
+function clip(line: string): string {
+  return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
+}
+
+/**
+ * The regex runs inside a vm context with a timeout: V8 can interrupt a running regex
+ * there, so a catastrophic-backtracking pattern costs at most the per-file budget
+ * instead of hanging the host.
+ */
+class Scanner {
+  private readonly context: vm.Context;
+  private readonly script = new vm.Script('__result = __scan(__text, __max)');
+
+  constructor(source: string, flags: string) {
+    this.context = vm.createContext({ __source: source, __flags: flags });
+    vm.runInContext(
+      `const __re = new RegExp(__source, __flags);
+       function __scan(text, max) {
+         const lines = text.split(/\\r\\n|\\r|\\n/);
+         const hits = [];
+         for (let i = 0; i < lines.length; i++) {
+           __re.lastIndex = 0;
+           const m = __re.exec(lines[i]);
+           if (m) {
+             hits.push([i, m.index, m[0]]);
+             if (max > 0 && hits.length >= max) break;
+           }
+         }
+         return hits;
+       }`,
+      this.context,
+      { timeout: 1000 },
+    );
+  }
+
+  scan(text: string, max: number, timeoutMs: number): Array<[number, number, string]> | 'timeout' {
+    this.context.__text = text;
+    this.context.__max = max;
+    try {
+      this.script.runInContext(this.context, { timeout: timeoutMs });
+      return this.context.__result as Array<[number, number, string]>;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
+      throw error;
+    } finally {
+      this.context.__text = '';
+    }
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function run(p: Params, ctx: ExecutionContext) {
+  const useRegex = p.use_regex || p.operation?.toLowerCase() === 'search_regex';
+  const maxPattern = typeof ctx.settings.max_pattern_length === 'number' ? ctx.settings.max_pattern_length : MAX_PATTERN_LENGTH;
+  if (p.pattern.length > maxPattern) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'pattern' is ${p.pattern.length} characters, over the limit of ${maxPattern}`);
+  }
+  const flags = p.case_sensitive ? '' : 'i';
+  const source = useRegex ? p.pattern : escapeRegex(p.pattern);
+  try {
+    new RegExp(source, flags);
+  } catch (error) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'pattern' is not a valid regular expression: ${(error as Error).message}`);
+  }
+  const scanner = new Scanner(source, flags);
+  const fileTimeout = typeof ctx.settings.file_timeout_ms === 'number' ? ctx.settings.file_timeout_ms : DEFAULT_FILE_TIMEOUT_MS;
+  if (!p.path) throw missing(TOOL, 'path');
+  const root = ctx.policy.resolvePath(p.path, 'path');
+  const rootStat = await io(p.path, () => fsp.stat(root));
+
+  const include = normaliseExtensions(stringList(p.include_extensions));
+  const exclude = normaliseExtensions(stringList(p.exclude_extensions));
+  const excludeDirs = new Set(p.exclude_dirs === undefined ? DEFAULT_EXCLUDE_DIRS : stringList(p.exclude_dirs));
+  const fileGlob = p.file_pattern ? picomatch(p.file_pattern, { dot: true, basename: !p.file_pattern.includes('/') }) : undefined;
+  const sizeLimit = Math.min(p.max_file_size, maxFileBytes(ctx));
+
+  const matches: Match[] = [];
+  const stats = { files_searched: 0, files_with_matches: 0, skipped_binary: 0, skipped_large: 0, timed_out_files: [] as string[] };
+  let truncated = false;
+
+  const searchFile = async (file: string): Promise<void> => {
+    const rel = rootStat.isDirectory() ? path.relative(root, file) : path.basename(file);
+    const ext = path.extname(file).replace(/^\./, '').toLowerCase();
+    if (include.size > 0 && !include.has(ext)) return;
+    if (exclude.has(ext)) return;
+    if (fileGlob && !fileGlob(rel)) return;
+    const st = await fsp.stat(file);
+    if (st.size > sizeLimit) {
+      stats.skipped_large += 1;
+      return;
+    }
+    const data = await fsp.readFile(file);
+    if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+      stats.skipped_binary += 1;
+      return;
+    }
+    stats.files_searched += 1;
+    const text = data.toString('utf8');
+    const hits = scanner.scan(text, p.max_matches_per_file, fileTimeout);
+    if (hits === 'timeout') {
+      stats.timed_out_files.push(rel);
+      return;
+    }
+    if (hits.length === 0) return;
+    stats.files_with_matches += 1;
+    const lines = text.split(/\r\n|\r|\n/);
+    for (const [index, column, matched] of hits) {
+      if (matches.length >= MAX_TOTAL_MATCHES) {
+        truncated = true;
+        return;
+      }
+      matches.push({
+        file: rel,
+        line_number: index + 1,
+        column: column + 1,
+        line: clip(lines[index]),
+        matched_text: clip(matched),
+        context_before: lines.slice(Math.max(0, index - p.context_lines), index).map(clip),
+        context_after: lines.slice(index + 1, index + 1 + p.context_lines).map(clip),
+      });
+    }
+  };
+
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    throwIfAborted(ctx, TOOL);
+    const entries = await fsp.readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      if (truncated) return;
+      const full = path.join(dir, entry.name);
+      // Symlinks are never followed: they could lead outside the allowed roots.
+      if (entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) {
+        if (p.recursive && depth < p.max_depth && !excludeDirs.has(entry.name)) await walk(full, depth + 1);
+      } else if (entry.isFile()) {
+        await searchFile(full);
+      }
+    }
+  };
+
+  if (rootStat.isDirectory()) await walk(root, 0);
+  else await searchFile(root);
+
+  return {
+    operation: 'search',
+    message: `${matches.length} matches in ${stats.files_with_matches} of ${stats.files_searched} files`,
+    result: {
+      pattern: p.pattern,
+      path: root,
+      matches,
+      total_matches: matches.length,
+      ...stats,
+      truncated,
+    },
+    metadata: { file_path: root, count: matches.length, files_searched: stats.files_searched },
+  };
+}
+
+export const fileSearchTool = defineTool({
+  name: TOOL,
+  aliases: ['file-search'],
+  description: 'Search file contents for text or a regular expression, with context lines',
+  category: 'filesystem',
+  securityLevel: 'restricted',
+  tags: ['search', 'grep', 'regex', 'file'],
+  parameters,
+  examples: [
+    { description: 'Find TODOs in TypeScript files', params: { pattern: 'TODO', path: 'src', recursive: true, include_extensions: ['ts'] } },
+  ],
+  execute: run,
+});

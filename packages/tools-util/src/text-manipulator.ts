@@ -1,0 +1,181 @@
+import { defineTool, z } from '@llmspell/core';
+import { paramError } from './errors.js';
+
+const NAME = 'text_manipulator';
+
+export const TEXT_OPERATIONS = [
+  'uppercase', 'lowercase', 'reverse', 'trim', 'replace', 'substring', 'split', 'join', 'snake_case', 'camel_case', 'pascal_case',
+  'sanitize', 'truncate', 'indent', 'dedent', 'normalize_whitespace', 'word_wrap',
+] as const;
+
+const parameters = z.object({
+  input: z.string().optional().describe("Required. The text to transform. For 'join', a JSON array of strings (or lines of text)"),
+  text: z.string().optional().describe("Old name of 'input' (DOC); ignored when 'input' is given"),
+  operation: z.enum(TEXT_OPERATIONS).describe(`The one transformation to apply: ${TEXT_OPERATIONS.join(', ')}`),
+  options: z.looseObject({
+    from: z.string().optional().describe('replace: text to find (alias: pattern)'),
+    to: z.string().optional().describe('replace: replacement (alias: replacement)'),
+    pattern: z.string().optional().describe("replace: text (or regex with regex = true) to find"),
+    replacement: z.string().optional().describe('replace: replacement text; with regex = true, $1… refer to groups'),
+    regex: z.boolean().optional().describe('replace: treat pattern as a regular expression'),
+    case_insensitive: z.boolean().optional().describe('replace: match case-insensitively'),
+    start: z.number().int().optional().describe('substring: first character index (0-based, negative counts from the end)'),
+    end: z.number().int().optional().describe('substring: index after the last character (default: end of text)'),
+    delimiter: z.string().optional().describe("split/join: separator (default ' ')"),
+    separator: z.string().optional().describe('split/join: alias of delimiter'),
+    max_length: z.number().int().nonnegative().optional().describe('truncate: maximum length including the suffix (default 100; alias: length)'),
+    length: z.number().int().nonnegative().optional().describe('truncate: alias of max_length'),
+    suffix: z.string().optional().describe("truncate: appended when text is cut (default '...')"),
+    spaces: z.number().int().nonnegative().optional().describe('indent: number of spaces (default 4)'),
+    prefix: z.string().optional().describe('indent: prefix to use instead of spaces'),
+    width: z.number().int().positive().optional().describe('word_wrap: maximum line width (default 80)'),
+  }).optional().describe('Operation-specific options'),
+});
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const chars = (s: string): string[] => Array.from(graphemes.segment(s), (g) => g.segment);
+
+/** Splits identifiers and prose into words: "parseHTTPResponse_code v2" → parse, HTTP, Response, code, v2. */
+function words(s: string): string[] {
+  return s
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2')
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+const capitalize = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase();
+
+function dedent(s: string): string {
+  const lines = s.split('\n');
+  let min = Infinity;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    min = Math.min(min, /^[ \t]*/.exec(line)![0].length);
+  }
+  if (min === Infinity || min === 0) return s;
+  return lines.map((l) => (l.trim() === '' ? l.replace(/^[ \t]+/, '') : l.slice(min))).join('\n');
+}
+
+function wordWrap(s: string, width: number): string {
+  const out: string[] = [];
+  for (const paragraph of s.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/[ \t]+/).filter(Boolean)) {
+      if (line === '') line = word;
+      else if (chars(line).length + 1 + chars(word).length <= width) line += ` ${word}`;
+      else {
+        out.push(line);
+        line = word;
+      }
+      // A word longer than the width is broken hard.
+      while (chars(line).length > width) {
+        const cs = chars(line);
+        out.push(cs.slice(0, width).join(''));
+        line = cs.slice(width).join('');
+      }
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export const textManipulator = defineTool({
+  name: NAME,
+  description: 'Transforms text with one operation: case changes (upper, lower, snake, camel, pascal), trim, reverse, replace, substring, split, join, sanitize, truncate, indent, dedent, whitespace normalisation and word wrap.',
+  category: 'utility',
+  securityLevel: 'safe',
+  tags: ['text', 'string', 'case', 'format'],
+  parameters,
+  examples: [
+    { description: 'Upper-case text', params: { input: 'hello world', operation: 'uppercase' } },
+    { description: 'Replace text', params: { input: 'Hello World', operation: 'replace', options: { from: 'World', to: 'Lua' } } },
+    { description: 'Identifier to snake_case', params: { input: 'parseHTTPResponse', operation: 'snake_case' } },
+  ],
+  execute(params) {
+    const input = params.input ?? params.text;
+    if (input === undefined) paramError(NAME, 'input', 'is required');
+    const o = params.options ?? {};
+    let result: string | string[];
+    switch (params.operation) {
+      case 'uppercase': result = input.toUpperCase(); break;
+      case 'lowercase': result = input.toLowerCase(); break;
+      case 'reverse': result = chars(input).reverse().join(''); break;
+      case 'trim': result = input.trim(); break;
+      case 'replace': {
+        const from = o.from ?? o.pattern;
+        const to = o.to ?? o.replacement;
+        if (from === undefined || from === '') paramError(NAME, 'options.from', "replace needs a non-empty 'from' (or 'pattern')");
+        if (to === undefined) paramError(NAME, 'options.to', "replace needs 'to' (or 'replacement')");
+        let re: RegExp;
+        try {
+          re = new RegExp(o.regex ? from : escapeRegExp(from), `g${o.case_insensitive ? 'i' : ''}u`);
+        } catch (error) {
+          paramError(NAME, 'options.pattern', `invalid regular expression: ${(error as Error).message}`);
+        }
+        result = o.regex ? input.replace(re, to) : input.replace(re, () => to);
+        break;
+      }
+      case 'substring': {
+        if (o.start === undefined) paramError(NAME, 'options.start', 'substring needs a start index');
+        const cs = chars(input);
+        result = cs.slice(o.start, o.end ?? cs.length).join('');
+        break;
+      }
+      case 'split': {
+        const d = o.delimiter ?? o.separator ?? ' ';
+        result = d === '' ? chars(input) : input.split(d);
+        break;
+      }
+      case 'join': {
+        let parts: string[];
+        try {
+          const parsed: unknown = JSON.parse(input);
+          if (!Array.isArray(parsed)) throw new Error('not an array');
+          parts = parsed.map((p) => (typeof p === 'string' ? p : JSON.stringify(p)));
+        } catch {
+          parts = input.split(/\r?\n/);
+        }
+        result = parts.join(o.delimiter ?? o.separator ?? ' ');
+        break;
+      }
+      case 'snake_case': result = words(input).map((w) => w.toLowerCase()).join('_'); break;
+      case 'camel_case': result = words(input).map((w, i) => (i === 0 ? w.toLowerCase() : capitalize(w))).join(''); break;
+      case 'pascal_case': result = words(input).map(capitalize).join(''); break;
+      case 'sanitize':
+        // Drop control characters (keeping newline, tab), zero-width and bidi-override characters.
+        result = input
+          .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, '')
+          .replace(/^ +| +$/g, '');
+        break;
+      case 'truncate': {
+        const max = o.max_length ?? o.length ?? 100;
+        const suffix = o.suffix ?? '...';
+        const cs = chars(input);
+        if (cs.length <= max) result = input;
+        else {
+          const sfx = chars(suffix);
+          result = max <= sfx.length ? sfx.slice(0, max).join('') : cs.slice(0, max - sfx.length).join('') + suffix;
+        }
+        break;
+      }
+      case 'indent': {
+        const prefix = o.prefix ?? ' '.repeat(o.spaces ?? 4);
+        result = input.split('\n').map((l) => (l.length ? prefix + l : l)).join('\n');
+        break;
+      }
+      case 'dedent': result = dedent(input); break;
+      case 'normalize_whitespace': result = input.trim().split(/\s+/u).filter(Boolean).join(' '); break;
+      case 'word_wrap': result = wordWrap(input, o.width ?? 80); break;
+    }
+    return {
+      operation: params.operation,
+      result,
+      metadata: { input_length: input.length, ...(Array.isArray(result) ? { count: result.length } : { output_length: result.length }) },
+    };
+  },
+});
