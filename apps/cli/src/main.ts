@@ -26,7 +26,8 @@ function reportError(error: unknown, args: ParsedArgs | undefined, io: CliIo): v
   const json = args?.flags.output === 'json';
   if (isLlmspellError(error)) {
     if (json) io.stderr(JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }) + '\n');
-    else io.stderr(`${error.message}\n`);
+    // A plain script error reads like Lua's and Node's own: `file:line: message`.
+    else io.stderr(`${error.code === 'SCRIPT_ERROR' && error.details.file ? error.detail : error.message}\n`);
     return;
   }
   const text = error instanceof Error ? (args?.flags.verbose ? error.stack ?? error.message : error.message) : String(error);

@@ -215,7 +215,15 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     const timeout = timeoutController?.signal;
     const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
     try {
-      const output = await this.generate(request, ctx, signal, started);
+      // Race the abort too: a provider that ignores the signal must not outlive the timeout.
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+      const output = await Promise.race([this.generate(request, ctx, signal, started), aborted])
+        .finally(() => signal.removeEventListener('abort', onAbort!));
       this.lastError = undefined;
       return output;
     } catch (raw) {
@@ -288,7 +296,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
           if (call) call.result = part.output;
         } else if (part.type === 'tool-error') {
           const call = toolCalls.find((c) => c.id === part.toolCallId);
-          if (call) call.error = part.error instanceof Error ? part.error.message : String(part.error);
+          if (call) call.error = isErrorLike(part.error) ? part.error.message : String(part.error);
         }
       }
     }
@@ -386,10 +394,15 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
       }
       return new LlmspellError('PROVIDER_ERROR', redact(`${who}: ${this.resolved.provider} returned HTTP ${status}: ${error.message}`), { details, cause: error });
     }
+    if (isConnectionError(error)) {
+      return new LlmspellError('PROVIDER_ERROR', redact(`${who}: cannot reach ${this.resolved.provider} at ${this.resolved.baseURL}: ${causeText(error as Error)}`), {
+        details: { provider: this.resolved.provider, model: this.resolved.model }, cause: error,
+      });
+    }
     if (NoObjectGeneratedError.isInstance(error)) {
       return new LlmspellError('AGENT_ERROR', redact(`${who}: the model's answer did not match the schema: ${error.message}`), { cause: error });
     }
-    const text = error instanceof Error ? error.message : String(error);
+    const text = isErrorLike(error) ? error.message : String(error);
     return new LlmspellError('AGENT_ERROR', redact(`${who}: ${text}`), { cause: error });
   }
 }
@@ -426,13 +439,30 @@ function validatingJsonSchema(schema: Record<string, unknown>) {
   } : undefined);
 }
 
-function causeText(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: string }).code ?? ((cause as { cause?: { code?: string } }).cause?.code);
-    return code ? `${cause.message} (${code})` : cause.message;
+interface ErrorLike { message: string; code?: string; cause?: unknown; name?: string }
+function isErrorLike(e: unknown): e is ErrorLike {
+  return typeof e === 'object' && e !== null && typeof (e as ErrorLike).message === 'string';
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function isConnectionError(error: unknown): boolean {
+  // Duck-typed: errors from Node's fetch may come from another realm (a test VM).
+  for (let e = error, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
+    if (CONNECTION_CODES.has(e.code ?? '')) return true;
+    if (e.message === 'fetch failed' || /\bfetch failed\b/.test(e.message)) return true;
   }
-  return error.message;
+  return false;
+}
+
+function causeText(error: Error): string {
+  let deepest: Error = error;
+  let code: string | undefined;
+  for (let e: unknown = error, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
+    deepest = e as Error;
+    code ??= e.code;
+  }
+  return code ? `${deepest.message} (${code})` : deepest.message;
 }
 
 /**

@@ -28,7 +28,7 @@ describe('values between QuickJS and the host', () => {
           obj: {},
           nested: { a: { b: { c: ['deep'] } } },
           fn: (x: ScriptValue) => `called with ${String(x)}`,
-          when: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)),
+          when: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)) as unknown as ScriptValue,
           numericKeys: { 1: 'one', 2: 'two' },
         }),
         cyclic: () => {

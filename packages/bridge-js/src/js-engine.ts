@@ -3,8 +3,9 @@ import {
   type ScriptContext, type ScriptContextOptions, type ScriptEngine, type ScriptLimits, type ScriptOutput,
   type ScriptRunOptions, type ScriptSyntaxProblem, type ScriptValue,
 } from '@llmspell/core';
-import { JsVm, probeSource } from './js-vm.js';
-import { loadQuickJS } from './quickjs-module.js';
+import { JsVm, evaluateSource, syntaxText } from './js-vm.js';
+import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { newQuickJSInstance } from './quickjs-module.js';
 
 /**
  * QuickJS counts its own stack in the WASM shadow stack, but the WASM frames run on
@@ -47,8 +48,13 @@ class JsScriptContext implements ScriptContext {
   ) {}
 
   async ensureVm(): Promise<JsVm> {
+    if (this.vm && (this.vm.fatal || this.vm.poisoned)) {
+      // A callback call hit a limit since the last run: start from a fresh engine.
+      this.vm.dispose();
+      this.vm = undefined;
+    }
     if (this.vm) return this.vm;
-    const module = await loadQuickJS();
+    const module = await newQuickJSInstance(this.limits.memoryBytes);
     if (this.disposed) throw new LlmspellError('SCRIPT_ERROR', 'the JavaScript context is disposed');
     this.vm = new JsVm(module, { globals: this.globals, limits: this.limits, output: this.output, stackBytes: this.stackBytes });
     return this.vm;
@@ -101,23 +107,46 @@ class JsScriptContext implements ScriptContext {
   }
 }
 
-/** Compiles in a throwaway runtime so checking never leaves anything behind in a context. */
+/**
+ * Parses in a throwaway runtime that has no globals and interrupts at its first check,
+ * so checking never leaves anything behind in a context and cannot act on anything.
+ */
+let checker: Promise<QuickJSWASMModule> | undefined;
+
 async function checkSyntax(source: string, filename: string): Promise<ScriptSyntaxProblem | null> {
-  const module = await loadQuickJS();
+  const pending = checker ??= newQuickJSInstance(DEFAULT_SCRIPT_LIMITS.memoryBytes);
+  let module: QuickJSWASMModule;
+  try {
+    module = await pending;
+  } catch (error) {
+    if (checker === pending) checker = undefined;
+    throw error;
+  }
   const runtime = module.newRuntime();
   try {
     runtime.setMaxStackSize(DEFAULT_JS_STACK_BYTES);
-    runtime.setMemoryLimit(DEFAULT_SCRIPT_LIMITS.memoryBytes);
+    runtime.setMemoryLimit(8 * 1024 * 1024);
+    runtime.setInterruptHandler(() => true);
+    runtime.setModuleLoader((name) => ({ error: new Error(`cannot import '${name}'`) }));
     const context = runtime.newContext();
     try {
-      const probe = probeSource(context, source, filename);
-      if ('mode' in probe) return null;
-      return { file: filename, line: probe.line, message: probe.name && probe.name !== 'SyntaxError' ? `${probe.name}: ${probe.message}` : probe.message };
+      const outcome = evaluateSource(context, source, filename);
+      if (outcome.kind === 'ok') outcome.value.dispose();
+      if (outcome.kind === 'thrown') outcome.error.dispose();
+      if (outcome.kind !== 'syntax') return null;
+      return { file: filename, line: outcome.problem.line, message: syntaxText(outcome.problem) };
     } finally {
       context.dispose();
     }
+  } catch (error) {
+    if (checker === pending) checker = undefined; // never reuse an instance that failed
+    throw error;
   } finally {
-    runtime.dispose();
+    try {
+      runtime.dispose();
+    } catch {
+      if (checker === pending) checker = undefined;
+    }
   }
 }
 

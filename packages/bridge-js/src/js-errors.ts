@@ -8,6 +8,7 @@ export interface ErrorInfo {
   stack: string;
   code: string | null;
   lineNumber: number | null;
+  fileName: string | null;
 }
 
 const CODES = new Set<string>(ErrorCodes);

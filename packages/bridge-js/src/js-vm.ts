@@ -9,7 +9,6 @@ import {
   formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo,
 } from './js-errors.js';
 import { PRELUDE_FILENAME, PRELUDE_SOURCE, WireKind } from './prelude.js';
-import { discardQuickJS } from './quickjs-module.js';
 
 type Helper = 'wire' | 'parse' | 'entries' | 'describeError' | 'dateString' | 'proxy' | 'makeConsole';
 const HELPERS: Helper[] = ['wire', 'parse', 'entries', 'describeError', 'dateString', 'proxy', 'makeConsole'];
@@ -38,36 +37,62 @@ export interface JsVmOptions {
   stackBytes: number;
 }
 
-export interface CompileProbe {
-  mode: 'global' | 'module';
+export interface SyntaxProblem {
+  name: string;
+  message: string;
+  line: number | null;
 }
 
-type CompileFailure = { name: string; message: string; line: number | null };
+export type EvalOutcome =
+  | { kind: 'ok'; mode: 'global' | 'module'; value: QuickJSHandle }
+  /** Thrown while running synchronously; the caller owns `error`. */
+  | { kind: 'thrown'; error: QuickJSHandle }
+  | { kind: 'syntax'; problem: SyntaxProblem };
 
 /**
- * Decides how to evaluate a source: as a classic script when it compiles as one (so the
- * last expression is the result and top-level declarations persist in a REPL), else as
- * an ES module (top-level await, `export default`). Throws the parse error otherwise.
+ * A parse error of the evaluated source itself: QuickJS's parser gives it own
+ * `fileName`/`lineNumber`; runtime SyntaxErrors (JSON.parse, eval, RegExp) name
+ * "<input>" or nothing.
  */
-export function probeSource(ctx: QuickJSContext, source: string, file: string): CompileProbe | CompileFailure {
-  const asGlobal = ctx.evalCode(source, file, { type: 'global', compileOnly: true });
-  if (!asGlobal.error) {
-    asGlobal.value.dispose();
-    return { mode: 'global' };
-  }
-  const asModule = ctx.evalCode(source, file, { type: 'module', compileOnly: true });
-  if (!asModule.error) {
-    asGlobal.error.dispose();
-    asModule.value.dispose();
-    return { mode: 'module' };
-  }
-  const [chosen, other] = MODULE_HINT.test(source) ? [asModule.error, asGlobal.error] : [asGlobal.error, asModule.error];
-  other.dispose();
-  const dumped = ctx.dump(chosen) as { name?: unknown; message?: unknown; lineNumber?: unknown; stack?: unknown } | string;
-  chosen.dispose();
-  if (typeof dumped !== 'object' || dumped === null) return { name: 'SyntaxError', message: String(dumped), line: null };
-  const line = typeof dumped.lineNumber === 'number' ? dumped.lineNumber : lineFromStack(typeof dumped.stack === 'string' ? dumped.stack : '', file);
-  return { name: typeof dumped.name === 'string' ? dumped.name : 'SyntaxError', message: String(dumped.message ?? ''), line };
+function parseProblem(ctx: QuickJSContext, error: QuickJSHandle, file: string): SyntaxProblem | null {
+  if (ctx.typeof(error) !== 'object') return null;
+  const read = (key: string): unknown => {
+    const h = ctx.getProp(error, key);
+    try {
+      const t = ctx.typeof(h);
+      return t === 'string' ? ctx.getString(h) : t === 'number' ? ctx.getNumber(h) : undefined;
+    } finally {
+      h.dispose();
+    }
+  };
+  if (read('fileName') !== file || read('name') !== 'SyntaxError') return null;
+  const line = read('lineNumber');
+  return { name: 'SyntaxError', message: String(read('message') ?? 'syntax error'), line: typeof line === 'number' ? line : null };
+}
+
+/**
+ * Evaluates a source as a classic script when it parses as one (the last expression is
+ * the result and top-level declarations persist between REPL runs), else as an ES module
+ * (top-level await, `export default`). Parsing happens before anything runs, so a source
+ * never runs twice. (QuickJS's compile-only flag is not used: in this build it corrupts
+ * memory for modules.)
+ */
+export function evaluateSource(ctx: QuickJSContext, source: string, file: string): EvalOutcome {
+  const asGlobal = ctx.evalCode(source, file, { type: 'global' });
+  if (!asGlobal.error) return { kind: 'ok', mode: 'global', value: asGlobal.value };
+  const globalProblem = parseProblem(ctx, asGlobal.error, file);
+  if (!globalProblem) return { kind: 'thrown', error: asGlobal.error };
+  asGlobal.error.dispose();
+  const asModule = ctx.evalCode(source, file, { type: 'module' });
+  if (!asModule.error) return { kind: 'ok', mode: 'module', value: asModule.value };
+  const moduleProblem = parseProblem(ctx, asModule.error, file);
+  if (!moduleProblem) return { kind: 'thrown', error: asModule.error };
+  asModule.error.dispose();
+  return { kind: 'syntax', problem: MODULE_HINT.test(source) ? moduleProblem : globalProblem };
+}
+
+export function syntaxText(problem: SyntaxProblem): string {
+  return problem.name && problem.name !== 'SyntaxError' ? `${problem.name}: ${problem.message}` : problem.message;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -111,12 +136,16 @@ function isPureJson(value: unknown, depth: number): boolean {
   return true;
 }
 
+/** Counters for tests: a disposal that QuickJS refused means a handle was leaked. */
+export const engineStats = { uncleanDisposals: 0 };
+
 /** A script function held by the host. */
 class JsCallback implements ScriptCallback {
   readonly [SCRIPT_CALLBACK] = true as const;
   readonly language = 'javascript';
 
-  constructor(readonly vm: JsVm, readonly handle: QuickJSHandle) {}
+  /** `file` is the script that created the function, for error messages. */
+  constructor(readonly vm: JsVm, readonly handle: QuickJSHandle, readonly file: string) {}
 
   call(...args: ScriptValue[]): Promise<ScriptValue> {
     return this.vm.invokeCallback(this, args);
@@ -142,6 +171,8 @@ export class JsVm {
   private waiters: Array<() => void> = [];
   private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.releaseHandle(handle));
   private interruptReason: 'timeout' | 'cancelled' | undefined;
+  /** Filename of the latest run, named in errors of callbacks created outside a run. */
+  private lastFile = 'script';
   /** Nesting of synchronous calls into QuickJS; disposal waits until it is back to 0. */
   private depth = 0;
   /** Host promises and callback calls in progress: work that may still settle a script promise. */
@@ -230,16 +261,14 @@ export class JsVm {
 
   async run(source: string, options: { filename: string; timeoutMs: number; signal?: AbortSignal }): Promise<ScriptValue> {
     const op = this.beginOp(options.filename, options.timeoutMs, options.signal);
+    this.lastFile = options.filename;
     try {
       if (options.signal?.aborted) throw this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled before it started'));
-      const probe = this.enter(() => probeSource(this.ctx, source, op.file));
-      if (!('mode' in probe)) {
-        throw scriptError('SCRIPT_SYNTAX_ERROR', op.file, probe.line, probe.name && probe.name !== 'SyntaxError' ? `${probe.name}: ${probe.message}` : probe.message);
-      }
-      const evaluated = this.enter(() => this.ctx.evalCode(source, op.file, { type: probe.mode }));
-      if (evaluated.error) throw this.toError(evaluated.error, op);
-      let result = evaluated.value;
-      if (probe.mode === 'module') {
+      const outcome = this.enter(() => evaluateSource(this.ctx, source, op.file));
+      if (outcome.kind === 'syntax') throw scriptError('SCRIPT_SYNTAX_ERROR', op.file, outcome.problem.line, syntaxText(outcome.problem));
+      if (outcome.kind === 'thrown') throw this.toError(outcome.error, op);
+      let result = outcome.value;
+      if (outcome.mode === 'module') {
         const namespace = await this.settle(result, op);
         try {
           result = this.ctx.getProp(namespace, 'default');
@@ -266,7 +295,7 @@ export class JsVm {
     }
     if (this.fatal) throw this.fatal;
     const run = [...this.ops][0];
-    const op = this.beginOp(run?.file ?? 'callback', run ? run.deadline - Date.now() : this.options.limits.timeoutMs, run?.signal);
+    const op = this.beginOp(callback.file, run ? run.deadline - Date.now() : this.options.limits.timeoutMs, run?.signal);
     this.inflight++;
     try {
       const handles: QuickJSHandle[] = [];
@@ -360,8 +389,8 @@ export class JsVm {
   }
 
   private poison(): void {
+    // The context's WASM instance is dropped with it; nothing else shares it.
     this.poisoned = true;
-    discardQuickJS(this.module);
   }
 
   private afterEngineCall(): void {
@@ -455,7 +484,7 @@ export class JsVm {
 
   /** Reads an exception value without trusting it; consumes the handle. */
   private describe(handle: QuickJSHandle): ErrorInfo {
-    const info: ErrorInfo = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null };
+    const info: ErrorInfo = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null, fileName: null };
     const limit = this.options.limits.memoryBytes;
     this.rt.setMemoryLimit(-1); // reading an out-of-memory error needs a little memory
     try {
@@ -510,7 +539,7 @@ export class JsVm {
   /** Turns a QuickJS exception into the LlmspellError `run` rejects with; consumes the handle. */
   private toError(handle: QuickJSHandle, op: Operation): LlmspellError {
     const info = this.describe(handle);
-    const line = info.lineNumber ?? lineFromStack(info.stack, op.file);
+    const line = (info.fileName === op.file ? info.lineNumber : null) ?? lineFromStack(info.stack, op.file);
     if (info.name === 'InternalError' && info.message === 'interrupted') {
       if (this.interruptReason === 'cancelled') return this.setFatal(scriptError('CANCELLED', op.file, line, 'script cancelled'));
       if (this.fatal) return this.fatal;
@@ -811,7 +840,7 @@ export class JsVm {
   private callbackFor(handle: QuickJSHandle): ScriptCallback {
     const owned = handle.dup();
     this.owned.add(owned);
-    const callback = new JsCallback(this, owned);
+    const callback = new JsCallback(this, owned, [...this.ops][0]?.file ?? this.lastFile);
     this.finalizer.register(callback, owned, callback);
     return callback;
   }
@@ -857,7 +886,8 @@ export class JsVm {
       this.ctx.dispose();
       this.rt.dispose();
     } catch {
-      // QuickJS found objects still referenced and aborted: the WASM instance is unusable.
+      // QuickJS found objects still referenced and aborted: the instance is dropped anyway.
+      engineStats.uncleanDisposals++;
       this.poison();
     }
   }

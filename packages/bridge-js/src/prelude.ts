@@ -136,7 +136,7 @@ export const PRELUDE_SOURCE = String.raw`(function () {
       return out;
     },
     describeError(e) {
-      const info = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null };
+      const info = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null, fileName: null };
       try {
         if (e instanceof ErrorCtor || (typeof e === 'object' && e !== null && 'message' in e)) {
           info.isError = e instanceof ErrorCtor;
@@ -145,6 +145,7 @@ export const PRELUDE_SOURCE = String.raw`(function () {
           info.stack = typeof e.stack === 'string' ? e.stack : '';
           info.code = typeof e.code === 'string' ? e.code : null;
           info.lineNumber = typeof e.lineNumber === 'number' ? e.lineNumber : null;
+          info.fileName = typeof e.fileName === 'string' ? e.fileName : null;
         } else {
           info.message = inspect(e, 0, []);
         }

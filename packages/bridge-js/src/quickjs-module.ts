@@ -1,37 +1,87 @@
-import { newQuickJSWASMModuleFromVariant, type QuickJSSyncVariant, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import {
+  newQuickJSWASMModuleFromVariant, newVariant, type QuickJSSyncVariant, type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
 import releaseSyncVariant from '@jitl/quickjs-wasmfile-release-sync';
 import { LlmspellError } from '@llmspell/core';
 
-/**
- * The compiled QuickJS WASM module, shared by every context in the process: compiling
- * it costs tens of milliseconds, a runtime inside it well under one. Each context still
- * gets its own QuickJS runtime (own heap, limits, interrupt handler).
- */
-let shared: Promise<QuickJSWASMModule> | undefined;
-let loaded: QuickJSWASMModule | undefined;
+// The node typings used here leave out the WebAssembly namespace; this is the part we use.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  if (!shared) {
-    const loading = newQuickJSWASMModuleFromVariant(releaseSyncVariant as unknown as QuickJSSyncVariant).catch((error: unknown) => {
-      if (shared === loading) shared = undefined;
-      throw new LlmspellError('ENGINE_NOT_AVAILABLE', `cannot load the QuickJS engine: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+const PAGE = 64 * 1024;
+/** The variant's own initial heap (static data, C stack, first arena): 16 MiB. */
+export const ENGINE_BASE_BYTES = 16 * 1024 * 1024;
+/** wasm32 address space ceiling the variant allows. */
+const MAX_PAGES = 32768;
+
+/**
+ * The compiled WASM code, shared by the whole process (compiling costs ~15 ms). Each
+ * context instantiates it with its own linear memory (~5 ms, done ahead of time by a
+ * spare), because QuickJS under Emscripten cannot count the bytes of large allocations
+ * (malloc_usable_size is unavailable, so `setMemoryLimit` bounds each allocation but
+ * not their sum): the memory's `maximum` is the hard cap that really holds, and
+ * throwing a context's instance away returns all of its memory.
+ */
+let compiled: Promise<object> | undefined;
+
+function compiledQuickJS(): Promise<object> {
+  if (!compiled) {
+    const loading = (async () => {
+      const require = createRequire(import.meta.url);
+      const bytes = await readFile(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
+      return Wasm.compile(bytes);
+    })();
+    compiled = loading;
+    loading.catch(() => {
+      if (compiled === loading) compiled = undefined;
     });
-    shared = loading;
-    void loading.then((module) => {
-      if (shared === loading) loaded = module;
-    }, () => undefined);
   }
-  return shared;
+  return compiled;
 }
 
-/**
- * Drops the shared module after its WASM instance was left in an unknown state (a
- * native stack overflow or an engine abort inside QuickJS). Contexts created later
- * load a fresh instance; the old one is left to the garbage collector.
- */
-export function discardQuickJS(module: QuickJSWASMModule): void {
-  if (loaded === module) {
-    loaded = undefined;
-    shared = undefined;
+async function instantiate(heapBytes: number): Promise<QuickJSWASMModule> {
+  try {
+    const wasmModule = await compiledQuickJS();
+    const maximum = Math.min(MAX_PAGES, Math.ceil((ENGINE_BASE_BYTES + heapBytes) / PAGE));
+    const variant = newVariant(releaseSyncVariant as unknown as QuickJSSyncVariant, {
+      wasmModule: wasmModule as never,
+      wasmMemory: new Wasm.Memory({ initial: ENGINE_BASE_BYTES / PAGE, maximum }) as never,
+    });
+    return await newQuickJSWASMModuleFromVariant(variant);
+  } catch (error) {
+    throw new LlmspellError('ENGINE_NOT_AVAILABLE', `cannot load the QuickJS engine: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** One instance kept ready per heap size, so creating a context does not wait for instantiation. */
+const spares = new Map<number, Promise<QuickJSWASMModule>>();
+
+function prepareSpare(heapBytes: number): void {
+  const spare = instantiate(heapBytes);
+  spare.catch(() => {
+    if (spares.get(heapBytes) === spare) spares.delete(heapBytes);
+  });
+  spares.set(heapBytes, spare);
+}
+
+/** A fresh QuickJS WASM instance whose heap can grow by at most `heapBytes` beyond the engine's base. */
+export async function newQuickJSInstance(heapBytes: number): Promise<QuickJSWASMModule> {
+  const spare = spares.get(heapBytes);
+  spares.delete(heapBytes);
+  const instance = spare ? await spare.catch(() => instantiate(heapBytes)) : await instantiate(heapBytes);
+  if (spares.size < 4) prepareSpare(heapBytes);
+  return instance;
+}
+
+/** Bytes the instance's linear memory has grown to (never shrinks). */
+export function instanceMemoryBytes(module: QuickJSWASMModule): number {
+  return (module.getWasmMemory() as unknown as WasmMemory).buffer.byteLength;
 }

@@ -11,6 +11,7 @@ import {
 import {
   MEMORY_MESSAGE, limitError, scriptError, splitPosition, syntaxError, type HostErrorRecord, type ScriptFailure,
 } from './lua-errors.js';
+import { ContextOptionsSchema, RunOptionsSchema, validate } from './options-schema.js';
 import { PRELUDE_CHUNKNAME, PRELUDE_SOURCE } from './prelude.js';
 
 export interface LuaContextTuning {
@@ -94,6 +95,8 @@ export class LuaContext implements ScriptContext {
   private hookPtr = 0;
   private gcPtr = 0;
   private readonly scratch: number;
+  private awaitPointer = 0;
+  private fatalPointer = 0;
   /** The control of the thread being resumed right now (read by the count hook). */
   private active?: Control;
   /** Runs in flight; a callback called meanwhile inherits the latest one's deadline and signal. */
@@ -117,6 +120,7 @@ export class LuaContext implements ScriptContext {
   }
 
   static async create(options: ScriptContextOptions, tuning: LuaContextTuning = {}): Promise<LuaContext> {
+    validate(ContextOptionsSchema, options, 'createContext');
     const state = await newLuaState();
     const context = new LuaContext(state, options.limits, options.output, tuning);
     try {
@@ -167,6 +171,8 @@ export class LuaContext implements ScriptContext {
     this.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
     this.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
     if (m._lua_pcallk(G, 2, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.readString(G, -1)}`);
+    this.awaitPointer = m._lua_topointer(G, -3);
+    this.fatalPointer = m._lua_topointer(G, -2);
     this.refs.run = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
     this.refs.fatal = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
     this.refs.await = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
@@ -177,7 +183,8 @@ export class LuaContext implements ScriptContext {
         this.push(G, value, new Set(), 0);
       } catch (error) {
         m._lua_settop(G, top);
-        throw toLlmspellError(error, 'INTERNAL', `global '${key}'`);
+        const failure = hostErrorOf(error);
+        throw new LlmspellError(failure.code, `global '${key}': ${failure.detail}`, { cause: error });
       }
       this.setGlobal(key);
     }
@@ -490,7 +497,8 @@ export class LuaContext implements ScriptContext {
       (error: unknown) => void (pending.settled = { ok: false, error }),
     );
     if (!m._lua_isyieldable(L)) {
-      return this.raise(L, 'SCRIPT_ERROR: cannot wait for a host call here (inside a metamethod or a callback of a C function such as table.sort or string.gsub)');
+      return this.raise(L, this.hostFailure(new LlmspellError('SCRIPT_ERROR',
+        'cannot wait for a host call here (inside a metamethod or a callback of a C function such as table.sort or string.gsub)')));
     }
     const id = this.nextPendingId++;
     this.pending.set(id, pending);
@@ -555,6 +563,8 @@ export class LuaContext implements ScriptContext {
   private resume(thread: number, nargs: number, control: Control): number {
     if (this.broken) throw this.broken;
     if (this.closed) throw new LlmspellError('CANCELLED', `${control.filename}: the Lua context was disposed`);
+    // a host function may start another run synchronously: restore the outer one after
+    const outer = this.active;
     this.active = control;
     try {
       return this.m._lua_resume(thread, 0, nargs, this.scratch + 8);
@@ -564,23 +574,18 @@ export class LuaContext implements ScriptContext {
       this.broken = toLlmspellError(error, 'INTERNAL', 'the Lua VM failed');
       throw this.broken;
     } finally {
-      this.active = undefined;
-      if (this.disposed && !this.closed) this.close();
+      this.active = outer;
+      if (this.disposed && !this.closed && !outer) this.close();
     }
   }
 
   /** Resumes `thread` until it finishes, waiting for host promises it yields. */
-  private async drive(thread: number, nargs: number, control: Control): Promise<number> {
+  private async drive(thread: number, nargs: number, control: Control): Promise<{ status: number; count: number }> {
     const { m } = this;
     let status = this.resume(thread, nargs, control);
     while (status === LUA_YIELD) {
       const count = m.HEAP32[(this.scratch + 8) >> 2];
-      let id: number | undefined;
-      if (count === 2) {
-        m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.await);
-        if (m._lua_rawequal(thread, -1, -3)) id = Number(m._lua_tointegerx(thread, -2, 0));
-        m._lua_settop(thread, -2);
-      }
+      const id = count === 2 && this.isSentinel(thread, -2, this.awaitPointer) ? Number(m._lua_tointegerx(thread, -1, 0)) : undefined;
       m._lua_settop(thread, -count - 1);
       const pending = id === undefined ? undefined : this.pending.get(id);
       if (!pending) throw new LlmspellError('SCRIPT_ERROR', `${control.filename}: attempt to yield from outside a coroutine`);
@@ -592,7 +597,7 @@ export class LuaContext implements ScriptContext {
       }
       status = this.resume(thread, 0, control);
     }
-    return status;
+    return { status, count: m.HEAP32[(this.scratch + 8) >> 2] };
   }
 
   /** Waits for a host promise, but not past the deadline, a cancel, or disposal. */
@@ -628,14 +633,13 @@ export class LuaContext implements ScriptContext {
    * Reads what the prelude's runner returned — (true, results...) or (false, failure) —
    * and turns it into the call's value or its LlmspellError.
    */
-  private outcome(thread: number, status: number, control: Control): ScriptValue {
+  private outcome(thread: number, { status, count }: { status: number; count: number }, control: Control): ScriptValue {
     const { m } = this;
     if (control.fatal) throw control.fatal;
     if (status === LUA_ERRMEM) throw this.memoryError(control);
     if (status !== LUA_OK) {
       throw scriptError({ message: this.unlimited(() => this.describeTop(thread)) }, control.filename, this.lastHostError);
     }
-    const count = m.HEAP32[(this.scratch + 8) >> 2];
     const base = m._lua_gettop(thread) - count + 1;
     if (m._lua_toboolean(thread, base)) {
       if (count < 2) return null;
@@ -643,14 +647,13 @@ export class LuaContext implements ScriptContext {
         return this.unlimited(() => this.read(thread, base + 1, new Set(), 0));
       } catch (error) {
         if (isLongjmp(error)) throw error;
-        throw toLlmspellError(error, 'SCRIPT_ERROR', `${control.filename}: script result`);
+        throw new LlmspellError('SCRIPT_ERROR', `${control.filename}: cannot return the result: ${hostErrorOf(error).detail}`, {
+          cause: error, details: { file: control.filename, line: null },
+        });
       }
     }
     const failureIndex = base + 1;
-    m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.fatal);
-    const isFatal = m._lua_rawequal(thread, -1, failureIndex) !== 0;
-    m._lua_settop(thread, -2);
-    if (isFatal) throw control.fatal ?? this.timeoutError(control);
+    if (this.isSentinel(thread, failureIndex, this.fatalPointer)) throw control.fatal ?? this.timeoutError(control);
     if (m._lua_type(thread, failureIndex) === LUA_TSTRING) {
       const message = this.readString(thread, failureIndex);
       if (message === MEMORY_MESSAGE) throw this.memoryError(control);
@@ -668,6 +671,11 @@ export class LuaContext implements ScriptContext {
     throw scriptError(info, control.filename, this.lastHostError);
   }
 
+  /** AWAIT and FATAL are tables that never move: compare by address, without pushing anything. */
+  private isSentinel(L: number, index: number, pointer: number): boolean {
+    return this.m._lua_type(L, index) === LUA_TTABLE && this.m._lua_topointer(L, index) === pointer;
+  }
+
   private describeTop(thread: number): string {
     const type = this.m._lua_type(thread, -1);
     if (type === LUA_TSTRING || type === LUA_TNUMBER) return this.readString(thread, -1);
@@ -681,8 +689,9 @@ export class LuaContext implements ScriptContext {
   // ---------------------------------------------------------------- ScriptContext
 
   async run(source: string, options: ScriptRunOptions): Promise<ScriptValue> {
-    if (typeof source !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'run: source must be a string');
-    const filename = typeof options?.filename === 'string' && options.filename !== '' ? options.filename : 'script.lua';
+    if (typeof source !== 'string') throw new LlmspellError('INVALID_ARGUMENT', "run: parameter 'source': expected a string");
+    validate(RunOptionsSchema, options, 'run');
+    const { filename } = options;
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
     const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
@@ -726,7 +735,8 @@ export class LuaContext implements ScriptContext {
   }
 
   async checkSyntax(source: string, filename: string): Promise<ScriptSyntaxProblem | null> {
-    if (typeof source !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'checkSyntax: source must be a string');
+    if (typeof source !== 'string') throw new LlmspellError('INVALID_ARGUMENT', "checkSyntax: parameter 'source': expected a string");
+    if (typeof filename !== 'string' || filename === '') throw new LlmspellError('INVALID_ARGUMENT', "checkSyntax: parameter 'filename': expected a file name");
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     const { m, G } = this;
     const top = m._lua_gettop(G);
@@ -760,6 +770,7 @@ export class LuaContext implements ScriptContext {
     const { thread, ref } = this.newThread();
     try {
       this.unlimited(() => {
+        if (!m._lua_checkstack(thread, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
         m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
         m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
         for (const arg of args) this.push(thread, arg, new Set(), 0);

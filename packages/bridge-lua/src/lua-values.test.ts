@@ -135,6 +135,12 @@ describe('Lua ⇄ host value conversion', () => {
     expect((result as Record<string, unknown>).f).toBe(echo);
   });
 
+  it('refuses to return a table that contains itself', async () => {
+    await expect(h.run('local t = {} t[1] = t return t', 'cyc.lua')).rejects.toMatchObject({
+      code: 'SCRIPT_ERROR', message: expect.stringMatching(/^SCRIPT_ERROR: cyc\.lua: cannot return the result: .*cycle/),
+    });
+  });
+
   it('returns the first value of a top-level return as plain data', async () => {
     await expect(h.run('return {a = 1, list = {"x", "y"}}, 2')).resolves.toEqual({ a: 1, list: ['x', 'y'] });
     await expect(h.run('local x = 1')).resolves.toBeNull();

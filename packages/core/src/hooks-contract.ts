@@ -97,12 +97,27 @@ export interface HookExecutor {
  */
 export function modifiedField(payload: unknown, field: string, original: Record<string, unknown>): unknown {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return payload;
-  const keys = Object.keys(payload);
-  if (!keys.includes(field)) return payload;
-  for (const k of keys) {
-    if (k !== field && !(k in original)) return payload;
-  }
+  if (!isWholeRecord(payload as Record<string, unknown>, field, original)) return payload;
   return (payload as Record<string, unknown>)[field];
+}
+
+function isRecordValue(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * True when `payload` reads as the whole data record rather than the new value of `field`:
+ * it has `field`, its other keys all belong to `original`, and (for `input`, which is always
+ * a parameter table) its `input` is a table when the original one was — so a tool's new
+ * parameters `{input = "text"}` are taken as parameters, not as the record.
+ */
+export function isWholeRecord(payload: Record<string, unknown>, field: string, original: Record<string, unknown>): boolean {
+  if (!(field in payload)) return false;
+  for (const k of Object.keys(payload)) {
+    if (k !== field && !(k in original)) return false;
+  }
+  if (field === 'input' && isRecordValue(original.input) && !isRecordValue(payload.input)) return false;
+  return true;
 }
 
 export interface PublishOptions {

@@ -13,7 +13,7 @@ export { classifyPrivateAddress, isLocalHostname, isPrivateAddress } from './sec
 export { REDACTED, SecretRedactor, looksLikeSecretName, looksLikeSecretValue } from './security/secrets.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
-export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, modifiedField } from './hooks-contract.js';
+export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord, modifiedField } from './hooks-contract.js';
 export type {
   BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
 } from './hooks-contract.js';

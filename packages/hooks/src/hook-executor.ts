@@ -1,5 +1,5 @@
 import {
-  CONTINUE, isErrorHookPoint, silentLogger, toLlmspellError,
+  CONTINUE, isErrorHookPoint, isWholeRecord, silentLogger, toLlmspellError,
   type EventSink, type HookContext, type HookExecutor as CoreHookExecutor, type HookPoint, type HookResult, type Logger,
 } from '@llmspell/core';
 import { CircuitBreaker, DEFAULT_BREAKER_CONFIG, type BreakerConfig } from './circuit-breaker.js';
@@ -61,7 +61,7 @@ export function applyModification(point: HookPoint, data: Record<string, unknown
       : 'input' in data ? 'input'
         : 'value' in data ? 'value' : undefined;
   const isRecord = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
-  if (isRecord && Object.keys(payload as object).every((k) => k in data || k === field)) {
+  if (isRecord && (field ? isWholeRecord(payload as Record<string, unknown>, field, data) : true)) {
     return { ...data, ...(payload as Record<string, unknown>) };
   }
   if (field) return { ...data, [field]: payload };

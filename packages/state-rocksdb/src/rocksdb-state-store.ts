@@ -30,11 +30,11 @@ function toStateError(error: unknown, path: string, action: string): LlmspellErr
   if (error instanceof LlmspellError) return error;
   const text = typeof (error as { message?: unknown })?.message === 'string' ? (error as Error).message : String(error);
   const code = String((error as { code?: unknown })?.code ?? '');
+  if (/read.?only|EROFS|EACCES|Permission denied|Operation not permitted/i.test(text) || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+    return new LlmspellError('STATE_READ_ONLY', `${action} ${path}: the location is read-only (${text})`, { cause: error, details: { path } });
+  }
   if (/lock/i.test(text)) {
     return new LlmspellError('IO_ERROR', `${action} ${path}: the RocksDB database is locked, probably open in another process (RocksDB allows one process at a time; use the sqlite backend to share state between processes) — ${text}`, { cause: error, details: { path } });
-  }
-  if (/read.?only|EROFS|EACCES|Permission denied/i.test(text) || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-    return new LlmspellError('STATE_READ_ONLY', `${action} ${path}: the location is read-only (${text})`, { cause: error, details: { path } });
   }
   if (/^IO error|^E[A-Z]+$/.test(text) || /^E[A-Z]+$/.test(code)) {
     return new LlmspellError('IO_ERROR', `${action} ${path}: ${text}`, { cause: error, details: { path } });

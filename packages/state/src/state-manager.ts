@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  LlmspellError, SecretRedactor, isPlainObject,
+  LlmspellError, SecretRedactor,
   type EventSink, type HookContext, type HookExecutor, type HookPoint, type HookResult, type Logger, type StateAccess, type StateStore,
 } from '@llmspell/core';
 import { BackupManager, type BackupManagerOptions } from './backup/backup-manager.js';
@@ -293,7 +293,7 @@ export class StateManager implements StateAccess {
   private replacement(result: HookResult): { found: boolean; value?: unknown } {
     if (result?.type !== 'modified' && result?.type !== 'replace') return { found: false };
     const data = result.data;
-    if (isPlainObject(data) && Object.prototype.hasOwnProperty.call(data, 'value')) return { found: true, value: data.value };
+    if (typeof data === 'object' && data !== null && !Array.isArray(data) && Object.prototype.hasOwnProperty.call(data, 'value')) return { found: true, value: (data as { value: unknown }).value };
     return { found: true, value: data };
   }
 

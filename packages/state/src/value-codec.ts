@@ -26,7 +26,9 @@ export function checkStorable(value: unknown, path = '$', ancestors: object[] = 
     throw new LlmspellError('STATE_CIRCULAR_VALUE', `value refers back to itself at ${path}; state values must not be circular`, { details: { path } });
   }
   const proto = Object.getPrototypeOf(obj);
-  if (!Array.isArray(obj) && proto !== Object.prototype && proto !== null) {
+  // A plain object from any realm (vm contexts, structuredClone in a sandbox) has a prototype
+  // whose own prototype is null.
+  if (!Array.isArray(obj) && proto !== null && Object.getPrototypeOf(proto) !== null) {
     throw new LlmspellError('INVALID_ARGUMENT', `value at ${path} is a ${proto?.constructor?.name ?? 'non-plain'} object; state holds JSON-like data only`);
   }
   ancestors.push(obj);

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { afterAll } from '@jest/globals';
 import type { StateStore } from '@llmspell/core';
 import { MemoryStateStore } from '@llmspell/state-memory';
 import { RocksdbStateStore } from '@llmspell/state-rocksdb';

@@ -91,11 +91,16 @@ async function listDir(ctx: ExecutionContext, real: string, recursive: boolean) 
 
 /** Copies a tree without following symlinks (they could point outside the allowed roots). */
 async function copyTree(ctx: ExecutionContext, from: string, to: string, limit: number) {
+  const root = to;
   const skipped: string[] = [];
   let files = 0;
   let bytes = 0;
   const walk = async (src: string, dst: string): Promise<void> => {
     throwIfAborted(ctx, TOOL);
+    // The destination may already hold links; every path we write must still resolve inside.
+    if (!isInside(ctx.policy.resolvePath(dst, 'target_path'), root)) {
+      throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: ${dst} resolves outside the copy target through an existing link`);
+    }
     const st = await fsp.lstat(src);
     if (st.isSymbolicLink() || !(st.isDirectory() || st.isFile())) {
       skipped.push(path.relative(from, src) || path.basename(src));
@@ -214,7 +219,7 @@ async function run(p: Params, ctx: ExecutionContext) {
       let to = ctx.policy.resolvePath(dst, p.target_path ? 'target_path' : 'destination');
       const st = await io(src, () => fsp.stat(from));
       const targetIsDir = await fsp.stat(to).then((s) => s.isDirectory(), () => false);
-      if (targetIsDir) to = path.join(to, path.basename(from));
+      if (targetIsDir) to = ctx.policy.resolvePath(path.join(to, path.basename(from)), p.target_path ? 'target_path' : 'destination');
       if (st.isDirectory()) {
         if (!p.recursive) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'recursive' must be true to copy the directory ${src}`);
         if (isInside(to, from)) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: cannot copy ${src} into itself`);
@@ -237,7 +242,7 @@ async function run(p: Params, ctx: ExecutionContext) {
       let to = ctx.policy.resolvePath(dst, p.target_path ? 'target_path' : 'destination');
       await io(src, () => fsp.lstat(from));
       const targetIsDir = await fsp.stat(to).then((s) => s.isDirectory(), () => false);
-      if (targetIsDir) to = path.join(to, path.basename(from));
+      if (targetIsDir) to = ctx.policy.resolvePath(path.join(to, path.basename(from)), p.target_path ? 'target_path' : 'destination');
       if (isInside(to, fromReal)) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: cannot move ${src} into itself`);
       await io(`${src} -> ${dst}`, () => renameOrCopy(from, to));
       return { operation, message: `Moved ${src} to ${dst}`, result: { source: from, target: to }, metadata: { file_path: to } };

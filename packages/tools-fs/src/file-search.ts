@@ -3,7 +3,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
 import picomatch from 'picomatch';
-import { io, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
+import { emptyTableAsList, io, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
 
 const TOOL = 'file_search';
 
@@ -16,7 +16,7 @@ const MAX_LINE_CHARS = 1000;
 const BINARY_SNIFF_BYTES = 8000;
 const DEFAULT_EXCLUDE_DIRS = ['.git', 'node_modules'];
 
-const listParam = z.union([z.array(z.string()), z.string()]).optional();
+const listParam = z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()])).optional();
 
 const parameters = z.object({
   pattern: z.string().min(1).describe('Text (or regex with use_regex) to find'),

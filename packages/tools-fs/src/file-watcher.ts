@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
 import picomatch from 'picomatch';
-import { missing, normaliseOperation, stringList } from './fs-helpers.js';
+import { emptyTableAsList, missing, normaliseOperation, stringList } from './fs-helpers.js';
 
 const TOOL = 'file_watcher';
 
@@ -21,7 +21,7 @@ const OPERATIONS: Record<string, string> = {
 
 const parameters = z.object({
   operation: z.string().describe('watch | config'),
-  input: z.union([z.array(z.string()), z.string()]).optional().describe('Paths to watch (files or directories)'),
+  input: z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()])).optional().describe('Paths to watch (files or directories)'),
   path: z.string().optional().describe('A single path to watch (DOC spelling)'),
   recursive: z.boolean().default(true).describe('Watch subdirectories too'),
   pattern: z.string().optional().describe('Glob the changed path must match (relative to the watched directory; a pattern without "/" matches the file name)'),

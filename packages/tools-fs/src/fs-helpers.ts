@@ -177,3 +177,8 @@ export function missing(tool: string, parameter: string, operation?: string): Ll
     details: { tool, parameter },
   });
 }
+
+/** Lua's empty table arrives as `{}`; for list parameters it means an empty list. */
+export function emptyTableAsList(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? [] : value;
+}

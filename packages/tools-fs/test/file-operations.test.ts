@@ -126,6 +126,17 @@ describe('file_operations', () => {
     expect(fs.existsSync(path.join(sb.outside, 'sub'))).toBe(false);
   });
 
+  it('refuses copying into a destination that holds a link pointing outside', async () => {
+    sb.file('src/sub/a.txt', 'A');
+    fs.mkdirSync(path.join(sb.dir, 'dst/src'), { recursive: true });
+    fs.symlinkSync(sb.outside, path.join(sb.dir, 'dst/src/sub'));
+    await expectCode(sb.run(tool, { operation: 'copy', source_path: 'src', target_path: 'dst', recursive: true }), 'PATH_NOT_ALLOWED');
+    fs.symlinkSync(sb.outside, path.join(sb.dir, 'dst/src2'));
+    sb.file('src2', 'file');
+    await expectCode(sb.run(tool, { operation: 'copy', source_path: 'src2', target_path: 'dst' }), 'PATH_NOT_ALLOWED');
+    expect(fs.readdirSync(sb.outside)).toEqual([]);
+  });
+
   it('refuses reads over the size limit and writes over it, leaving the old file intact', async () => {
     const small = sandbox({ maxFileBytes: 10 });
     try {

@@ -296,7 +296,7 @@ class Validator {
       }
       case 'custom': {
         const name = str('name')!;
-        const validator = CUSTOM_VALIDATORS[name.toLowerCase()];
+        const validator = Object.hasOwn(CUSTOM_VALIDATORS, name.toLowerCase()) ? CUSTOM_VALIDATORS[name.toLowerCase()] : undefined;
         if (!validator) paramError(NAME, `${at}.name`, `unknown custom validator '${name}' (${Object.keys(CUSTOM_VALIDATORS).join(', ')})`);
         const problem = validator.check(value);
         if (problem) this.add(field, `custom:${name}`, problem, value);
@@ -322,15 +322,15 @@ class Validator {
         // An empty Lua table may arrive as an empty array.
         const properties = rule.properties === undefined || (Array.isArray(rule.properties) && rule.properties.length === 0) ? {} : rule.properties;
         if (!isObject(properties)) paramError(NAME, `${at}.properties`, 'must be an object mapping field names to rules');
-        const required = rule.required ?? [];
+        const required = rule.required === undefined || (isObject(rule.required) && Object.keys(rule.required).length === 0) ? [] : rule.required;
         if (!Array.isArray(required) || required.some((r) => typeof r !== 'string')) paramError(NAME, `${at}.required`, 'must be an array of field names');
         const prefix = field === 'input' ? '' : `${field}.`;
         for (const name of required as string[]) {
-          if (value[name] === undefined || value[name] === null) this.add(`${prefix}${name}`, 'required', 'is required', undefined);
+          if (!Object.hasOwn(value, name) || value[name] === undefined || value[name] === null) this.add(`${prefix}${name}`, 'required', 'is required', undefined);
         }
         for (const [name, rules] of Object.entries(properties)) {
           if (this.done) return;
-          this.run(value[name], `${prefix}${name}`, rules, `${at}.properties.${name}`, depth + 1);
+          this.run(Object.hasOwn(value, name) ? value[name] : undefined, `${prefix}${name}`, rules, `${at}.properties.${name}`, depth + 1);
         }
         if (rule.additional_properties === false) {
           for (const name of Object.keys(value)) {
@@ -360,10 +360,11 @@ function normaliseRules(rules: unknown, at: string): Rule[] {
 }
 
 const parameters = z.object({
-  input: z.unknown().describe('Required. The data to validate: any value (string, number, table/object, array)'),
-  data: z.unknown().describe("Old name of 'input' (DOC); used when 'input' is absent"),
+  input: z.unknown().optional().describe('Required. The data to validate: any value (string, number, table/object, array)'),
+  data: z.unknown().optional().describe("Old name of 'input' (DOC); used when 'input' is absent"),
   rules: z.union([z.looseObject({
-    rules: z.array(z.looseObject({ type: z.string() })).optional(),
+    // An empty Lua table arrives as {}; it means "no rules".
+    rules: z.union([z.array(z.looseObject({ type: z.string() })), z.strictObject({})]).optional(),
     fail_fast: z.boolean().optional(),
   }), z.array(z.looseObject({ type: z.string() }))])
     .describe("Required. {rules = [rule, …], fail_fast = false}. A rule is {type = 'required'} | {type='type', expected} | {type='length', min, max} | {type='range', min, max} | {type='pattern', regex} | {type='enum', values} | {type='email'} | {type='url'} | {type='date', format?} | {type='custom', name} | {type='array', min_items, max_items, unique, item_rules} | {type='object', properties = {field = {rules=[…]}}, required = [...], additional_properties}"),

@@ -39,7 +39,7 @@ export const hashCalculator = defineTool({
     { description: 'Verify an MD5 hash', params: { operation: 'verify', algorithm: 'md5', input: 'hello', expected_hash: '5d41402abc4b2a76b9719d911017c592' } },
   ],
   async execute(params, ctx) {
-    const algorithm = ALGORITHMS[params.algorithm.toLowerCase()];
+    const algorithm = Object.hasOwn(ALGORITHMS, params.algorithm.toLowerCase()) ? ALGORITHMS[params.algorithm.toLowerCase()] : undefined;
     if (!algorithm) paramError(NAME, 'algorithm', `unsupported algorithm '${params.algorithm}' (use md5, sha1, sha256 or sha512)`);
     let data: Buffer;
     const source: Record<string, unknown> = {};

@@ -15,16 +15,14 @@ const STANDARD_NAMESPACES: Record<string, string> = {
   workflow: '8dc35f7c-5f7f-6c7d-bf9f-5f7c4f6f5c4d',
 };
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const UUID_RE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/i;
 
 function parseUuid(text: string): Buffer | undefined {
   let t = text.trim();
   if (/^urn:uuid:/i.test(t)) t = t.slice(9);
   if (t.startsWith('{') && t.endsWith('}')) t = t.slice(1, -1);
   if (!UUID_RE.test(t)) return undefined;
-  const hex = t.replace(/-/g, '');
-  if (t.length === 36 && !/^.{8}-.{4}-.{4}-.{4}-.{12}$/.test(t)) return undefined;
-  return Buffer.from(hex, 'hex');
+  return Buffer.from(t.replace(/-/g, ''), 'hex');
 }
 
 function hyphenate(bytes: Buffer): string {
@@ -80,7 +78,7 @@ function formatUuid(uuid: string, format: Format): string {
 
 function namespaceBytes(ns: string | undefined, parameter: string): Buffer {
   const key = (ns ?? 'dns').toLowerCase();
-  const known = STANDARD_NAMESPACES[key];
+  const known = Object.hasOwn(STANDARD_NAMESPACES, key) ? STANDARD_NAMESPACES[key] : undefined;
   const bytes = parseUuid(known ?? ns ?? '');
   if (!bytes) paramError(NAME, parameter, `'${ns}' is not a namespace name (${Object.keys(STANDARD_NAMESPACES).join(', ')}) or a UUID`);
   return bytes;

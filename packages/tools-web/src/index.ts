@@ -1,1 +1,15 @@
-export {};
+import { apiTester } from './api-tester.js';
+import { sitemapCrawler } from './sitemap-crawler.js';
+import { urlAnalyzer } from './url-analyzer.js';
+import { webScraper } from './web-scraper.js';
+import { webhookCaller } from './webhook-caller.js';
+import { webpageMonitor } from './webpage-monitor.js';
+
+export { apiTester, sitemapCrawler, urlAnalyzer, webScraper, webhookCaller, webpageMonitor };
+export { lineDiff } from './webpage-monitor.js';
+export type { LineChange } from './webpage-monitor.js';
+export { parseSitemap } from './sitemap-crawler.js';
+export type { SitemapUrl } from './sitemap-crawler.js';
+
+/** Every tool of this package, for registration (snake_case names, hyphenated aliases). */
+export const webTools = [webScraper, urlAnalyzer, apiTester, webhookCaller, webpageMonitor, sitemapCrawler];

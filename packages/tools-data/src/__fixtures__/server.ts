@@ -12,7 +12,7 @@ export interface TestServer {
 
 /** A real HTTP server on `host` (default 127.0.0.1) and a random port. */
 export async function startServer(
-  handler: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void | Promise<void>,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => unknown,
   host = '127.0.0.1',
 ): Promise<TestServer> {
   const requests: TestServer['requests'] = [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
-import { errnoCode, io, isInside, maxFileBytes, missing, normaliseOperation, stringList, tempSibling, throwIfAborted } from '../fs-helpers.js';
+import { emptyTableAsList, errnoCode, io, isInside, maxFileBytes, missing, normaliseOperation, stringList, tempSibling, throwIfAborted } from '../fs-helpers.js';
 import { ExtractGuard, extractLimits } from './extract-guard.js';
 import { createTarArchive, extractTar, listTar } from './tar.js';
 import type { SourceFile } from './types.js';
@@ -26,9 +26,9 @@ const parameters = z.object({
   archive_path: z.string().optional().describe('Alias of path (DOC spelling)'),
   target_path: z.string().optional().describe('extract: destination directory (default: a directory named after the archive, beside it)'),
   output_path: z.string().optional().describe('Alias: extract destination, or the archive to write for create (DOC spelling)'),
-  input: z.union([z.array(z.string()), z.string()]).optional().describe('create: files and directories to add'),
-  source_path: z.union([z.array(z.string()), z.string()]).optional().describe('Alias of input (DOC spelling)'),
-  files: z.array(z.string()).optional().describe('Alias of input'),
+  input: z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()])).optional().describe('create: files and directories to add'),
+  source_path: z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()])).optional().describe('Alias of input (DOC spelling)'),
+  files: z.preprocess(emptyTableAsList, z.array(z.string())).optional().describe('Alias of input'),
   base_dir: z.string().optional().describe('create: names in the archive are relative to this directory (default: the common parent of the inputs)'),
   format: z.string().optional().describe('Overrides the format from the extension: zip | tar | tar.gz | tgz'),
 });

@@ -119,7 +119,7 @@ function tokenize(src: string): Token[] {
     if (/[A-Za-z_]/.test(c)) {
       const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))!;
       const word = m[0];
-      if (WORD_OPS[word.toLowerCase()]) tokens.push({ kind: 'op', text: WORD_OPS[word.toLowerCase()], pos });
+      if (Object.hasOwn(WORD_OPS, word.toLowerCase())) tokens.push({ kind: 'op', text: WORD_OPS[word.toLowerCase()], pos });
       else tokens.push({ kind: 'ident', text: word, pos });
       i += word.length;
       continue;
@@ -271,8 +271,8 @@ export function checkNames(node: Node, variables: Record<string, Value>): void {
     case 'num':
       return;
     case 'var':
-      if (!(node.name in variables) && !(node.name in CONSTANTS)) {
-        if (node.name in FUNCTIONS) throw new ExpressionError(`function '${node.name}' used without arguments`, node.pos);
+      if (!Object.hasOwn(variables, node.name) && !Object.hasOwn(CONSTANTS, node.name)) {
+        if (Object.hasOwn(FUNCTIONS, node.name)) throw new ExpressionError(`function '${node.name}' used without arguments`, node.pos);
         throw new ExpressionError(`unknown variable '${node.name}'`, node.pos);
       }
       return;

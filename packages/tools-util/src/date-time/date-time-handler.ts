@@ -102,7 +102,7 @@ function components(ms: number, zone: Zone): Record<string, unknown> {
 }
 
 function shift(ms: number, amount: number, unit: string, zone: Zone): number {
-  if (unit in EXACT_MS) return ms + amount * EXACT_MS[unit];
+  if (Object.hasOwn(EXACT_MS, unit)) return ms + amount * EXACT_MS[unit];
   const w = wallFromInstant(ms, zone);
   if (unit === 'days' || unit === 'weeks') {
     if (!Number.isInteger(amount)) return ms + amount * (unit === 'days' ? 86_400_000 : 604_800_000);
@@ -191,7 +191,7 @@ function execute(p: Params): ToolOutput {
     case 'subtract': {
       if (p.amount === undefined) paramError(NAME, 'amount', `is required for '${op}'`);
       if (!Number.isFinite(p.amount)) paramError(NAME, 'amount', 'must be a finite number');
-      const unit = UNITS[p.unit.toLowerCase()];
+      const unit = Object.hasOwn(UNITS, p.unit.toLowerCase()) ? UNITS[p.unit.toLowerCase()] : undefined;
       if (!unit) paramError(NAME, 'unit', `unknown unit '${p.unit}' (milliseconds, seconds, minutes, hours, days, weeks, months, years)`);
       const parsed = parseParam(input, 'input', zone, op);
       const calendarZone = p.timezone ? zone : parsed.zone ?? UTC;

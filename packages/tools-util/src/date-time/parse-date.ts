@@ -60,7 +60,7 @@ function expandYear(y: string): number {
 
 function zoneFromText(text: string): Zone {
   const upper = text.toUpperCase();
-  if (upper in NAMED_ZONES) {
+  if (Object.hasOwn(NAMED_ZONES, upper)) {
     const off = NAMED_ZONES[upper];
     return { kind: 'fixed', name: off === 0 ? 'UTC' : upper, offsetMinutes: off };
   }

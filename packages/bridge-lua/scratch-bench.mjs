@@ -1,0 +1,46 @@
+import { DEFAULT_SCRIPT_LIMITS } from '@llmspell/core';
+import { LlmspellRuntime } from '@llmspell/runtime';
+import { createLuaEngine } from './dist/index.js';
+
+const engine = createLuaEngine();
+const runtime = await LlmspellRuntime.create();
+const output = { stdout: () => {}, stderr: () => {} };
+const mk = async (extra = {}) => engine.createContext({ globals: { ...runtime.buildGlobals({ language: 'lua', output }), ...extra }, limits: DEFAULT_SCRIPT_LIMITS, output });
+let t = performance.now();
+const first = await mk();
+console.log('first createContext ms', (performance.now() - t).toFixed(2));
+first.dispose();
+const N = 200;
+t = performance.now();
+for (let i = 0; i < N; i++) (await mk()).dispose();
+console.log('warm createContext+dispose ms', ((performance.now() - t) / N).toFixed(3));
+t = performance.now();
+for (let i = 0; i < N; i++) { const c = await mk(); await c.run('return 1', { filename: 'x.lua' }); c.dispose(); }
+console.log('warm createContext+run+dispose ms', ((performance.now() - t) / N).toFixed(3));
+
+const ctx = await mk({ noop: (x) => x, later: (x) => Promise.resolve(x) });
+const M = 100000;
+await ctx.run('for i = 1, 1000 do noop(i) end', { filename: 'w.lua' });
+t = performance.now();
+await ctx.run(`for i = 1, ${M} do noop(i) end`, { filename: 'b.lua' });
+console.log('sync host round trip us', ((performance.now() - t) * 1000 / M).toFixed(3));
+t = performance.now();
+await ctx.run(`for i = 1, ${M / 10} do later(i) end`, { filename: 'b.lua' });
+console.log('async (promise) host round trip us', ((performance.now() - t) * 1000 / (M / 10)).toFixed(3));
+t = performance.now();
+await ctx.run(`for i = 1, ${M} do noop({a = i, b = {1, 2, 3}}) end`, { filename: 'b.lua' });
+console.log('sync round trip with small table us', ((performance.now() - t) * 1000 / M).toFixed(3));
+t = performance.now();
+await ctx.run(`local s = 0 for i = 1, 2e7 do s = s + i end return s`, { filename: 'cpu.lua' });
+console.log('20M-iteration Lua loop ms (hook every 1000 instr)', (performance.now() - t).toFixed(1));
+const ctx2 = await createLuaEngine({ instructionsPerCheck: 1e9 }).createContext({ globals: {}, limits: DEFAULT_SCRIPT_LIMITS, output });
+t = performance.now();
+await ctx2.run(`local s = 0 for i = 1, 2e7 do s = s + i end return s`, { filename: 'cpu.lua' });
+console.log('same loop, hook ~never ms', (performance.now() - t).toFixed(1));
+const cb = await ctx.run('return function(x) return x + 1 end', { filename: 'cb.lua' });
+t = performance.now();
+for (let i = 0; i < 10000; i++) await cb.call(i);
+console.log('host->Lua callback call us', ((performance.now() - t) * 1000 / 10000).toFixed(2));
+console.log('memory used by a context bytes', ctx.memoryUsed());
+ctx.dispose(); ctx2.dispose();
+await runtime.close();

@@ -1,0 +1,14 @@
+import { DEFAULT_SCRIPT_LIMITS, hostMethod } from '@llmspell/core';
+import { createLuaEngine } from './dist/index.js';
+const output = { stdout: (l) => console.log(l), stderr: () => {} };
+const ctx = await createLuaEngine().createContext({ globals: { make: () => ({ a: hostMethod(() => 1), b: () => 2 }), keep: (f) => f }, limits: DEFAULT_SCRIPT_LIMITS, output });
+console.log('fns before', ctx.hostFns.size);
+await ctx.run('for i = 1, 10000 do local o = make() o:a() end', { filename: 'g.lua' });
+console.log('fns after loop', ctx.hostFns.size);
+await ctx.run('collectgarbage() collectgarbage()', { filename: 'g.lua' });
+console.log('fns after gc', ctx.hostFns.size, 'mem', ctx.memoryUsed());
+await ctx.run('for i = 1, 10000 do keep(function() end) end', { filename: 'g.lua' });
+global.gc?.();
+await new Promise((r) => setTimeout(r, 100));
+console.log('mem after callbacks', ctx.memoryUsed());
+ctx.dispose();

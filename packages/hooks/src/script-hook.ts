@@ -1,0 +1,66 @@
+import type { HookContext, ScriptCallback, ScriptValue } from '@llmspell/core';
+import type { HookHandler } from './hook-registry.js';
+
+/**
+ * Plain data for a script: JSON-like values only. Dates become ISO strings, errors
+ * `{name, message, code}`, binary data base64, cycles and functions are dropped.
+ */
+export function toScriptData(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): ScriptValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'bigint':
+      return Number(value);
+    case 'function':
+    case 'symbol':
+      return null;
+    default:
+      break;
+  }
+  if (depth > 64) return null;
+  const obj = value as object;
+  if (seen.has(obj)) return null;
+  if (obj instanceof Date) return obj.toISOString();
+  if (obj instanceof Error) {
+    return { name: obj.name, message: obj.message, ...((obj as { code?: unknown }).code ? { code: String((obj as { code?: unknown }).code) } : {}) };
+  }
+  if (ArrayBuffer.isView(obj)) return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64');
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) return obj.map((v) => toScriptData(v, seen, depth + 1));
+    if (obj instanceof Map) return Object.fromEntries([...obj].map(([k, v]) => [String(k), toScriptData(v, seen, depth + 1)]));
+    const out: Record<string, ScriptValue> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (v !== undefined && typeof v !== 'function') out[k] = toScriptData(v, seen, depth + 1);
+    }
+    return out;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+/** The context as a script hook sees it: plain data, a copy it may change freely. */
+export function toScriptContext(ctx: HookContext): ScriptValue {
+  return {
+    point: ctx.point,
+    hook_point: ctx.point,
+    component_id: { id: ctx.component_id.id, type: ctx.component_id.type, name: ctx.component_id.name },
+    data: toScriptData(ctx.data),
+    metadata: { ...ctx.metadata },
+    correlation_id: ctx.correlation_id,
+    language: ctx.language,
+    timestamp: ctx.timestamp,
+  };
+}
+
+/**
+ * A hook handler that calls a script function (Lua or JS, through its bridge) with the
+ * context as plain data; what it returns is read by `normalizeHookResult`.
+ */
+export function scriptHookHandler(callback: ScriptCallback): HookHandler {
+  return (ctx) => callback.call(toScriptContext(ctx));
+}

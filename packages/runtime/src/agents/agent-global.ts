@@ -1,0 +1,234 @@
+import { LlmAgent, agentAsTool, agentChunkIterator, streamAgent, type AgentOutput } from '@llmspell/agents';
+import {
+  HANDLE_KEY, LlmspellError, executeComponent, hostMethod, isPlainObject, isScriptCallback,
+  type Component, type ScriptObject, type ScriptValue,
+} from '@llmspell/core';
+import type { GlobalScope } from '../global-scope.js';
+import { invokeTool } from '../globals/tool.js';
+import type { AgentServices } from './agent-services.js';
+
+type Sv = ScriptValue;
+
+function asName(fn: string, value: Sv, parameter = 'name'): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${fn}: parameter '${parameter}' must be a non-empty string`, { details: { parameter } });
+  }
+  return value;
+}
+
+function asTable(fn: string, value: Sv, parameter: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${fn}: parameter '${parameter}' must be a table/object`, { details: { parameter } });
+  }
+  return value as Record<string, unknown>;
+}
+
+function isLlmAgent(value: unknown): value is LlmAgent {
+  return value instanceof LlmAgent;
+}
+
+/** Capabilities an agent advertises (for getInfo / discoverByCapability). */
+function capabilities(agent: LlmAgent): string[] {
+  const caps = ['text_generation', 'conversation', 'streaming', 'structured_output'];
+  if (agent.config.tools.length > 0) caps.push('tool_use');
+  return caps;
+}
+
+function info(agent: Component): ScriptObject {
+  if (!isLlmAgent(agent)) return { name: agent.name, description: agent.description, type: agent.kind };
+  return {
+    name: agent.name,
+    description: agent.description,
+    type: agent.config.agentType,
+    agent_type: agent.config.agentType,
+    model: `${agent.provider}/${agent.modelId}`,
+    provider: agent.provider,
+    tools: [...agent.config.tools],
+    capabilities: capabilities(agent),
+    state: agent.getState(),
+  };
+}
+
+/** The script object standing for one agent; its functions are methods (`agent:invoke(…)`). */
+function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgent): ScriptObject {
+  const runtime = scope.runtime;
+  const handle = scope.handles.add('agent', agent);
+  const run = (input: Sv) => executeComponent(agent, input, scope.context()) as Promise<AgentOutput>;
+  const needState = (fn: string) => {
+    if (!runtime.state) throw new LlmspellError('STATE_ERROR', `agent:${fn}(): state is not available (enable [runtime.state_persistence])`);
+    return runtime.state;
+  };
+  const invoke = hostMethod(async (input?: Sv) => (await run(input ?? null)) as unknown as Sv);
+  const toolMeta = (name: string): ScriptObject | null => {
+    const tool = runtime.tools.get(name);
+    return tool ? { name: tool.name, description: tool.description, version: tool.version } : null;
+  };
+  return {
+    [HANDLE_KEY]: handle,
+    name: agent.name,
+    description: agent.description,
+    model: `${agent.provider}/${agent.modelId}`,
+    provider: agent.provider,
+    invoke,
+    execute: invoke,
+    /** DOC: `agent:complete(prompt)` returns just the text. */
+    complete: hostMethod(async (input?: Sv) => (await run(input ?? null)).text),
+    invokeStream: hostMethod(async (input: Sv, callback: Sv) => {
+      if (!isScriptCallback(callback)) {
+        throw new LlmspellError('INVALID_ARGUMENT', "agent:invokeStream(input, callback): parameter 'callback' must be a function", { details: { parameter: 'callback' } });
+      }
+      let n = 0;
+      try {
+        const out = await streamAgent(agent, input ?? null, scope.context(), async (chunk) => {
+          n += 1;
+          await callback.call({ text: chunk.text });
+        });
+        return { ...out, success: true, chunks_received: n } as unknown as Sv;
+      } finally {
+        callback.release();
+      }
+    }),
+    /**
+     * A pull stream: `stream:next()` → `{done, value={text}}`. `__async_iterator` tells the JS
+     * bridge to make it `for await`-able.
+     */
+    stream: hostMethod((input?: Sv) => {
+      const it = agentChunkIterator(agent, input ?? null, scope.context());
+      return {
+        __async_iterator: true,
+        next: hostMethod(async () => {
+          const r = await it.next();
+          return r.done ? { done: true } : { done: false, value: r.value as unknown as Sv };
+        }),
+        return: hostMethod(async () => {
+          await it.return();
+          return { done: true };
+        }),
+        result: hostMethod(async () => (await it.result()) as unknown as Sv),
+      };
+    }),
+    getConfig: hostMethod(() => agent.getConfig() as ScriptObject),
+    getState: hostMethod(() => agent.getState()),
+    getAgentState: hostMethod(() => agent.getState()),
+    getLastError: hostMethod(() => agent.getLastError() ?? null),
+    isHealthy: hostMethod(() => agent.getState() !== 'Error' && !agent.destroyed),
+    getHealth: hostMethod(() => ({
+      status: agent.destroyed ? 'terminated' : agent.getState() === 'Error' ? 'unhealthy' : 'healthy',
+      message: agent.getLastError() ?? 'ok',
+      timestamp: new Date().toISOString(),
+    })),
+    getMetrics: hostMethod(() => ({ agent_id: agent.name, ...agent.metrics(), memory_bytes: 0, cpu_percent: 0 })),
+    getPerformance: hostMethod(() => {
+      const m = agent.metrics();
+      const done = m.requests_total - m.requests_active;
+      return {
+        total_executions: m.requests_total,
+        avg_execution_time_ms: done > 0 ? m.total_execution_time_ms / done : 0,
+        success_rate: done > 0 ? (done - m.requests_failed) / done : 1,
+        error_rate: done > 0 ? m.requests_failed / done : 0,
+      };
+    }),
+    getHistory: hostMethod(() => agent.getHistory() as unknown as Sv),
+    clearHistory: hostMethod(() => {
+      agent.clearHistory();
+      return null;
+    }),
+    saveState: hostMethod(async () => {
+      await agent.saveState(needState('saveState'));
+      return null;
+    }),
+    loadState: hostMethod(async () => agent.loadState(needState('loadState'))),
+    deleteState: hostMethod(async () => agent.deleteState(needState('deleteState'))),
+    discoverTools: hostMethod(() => runtime.tools.names()),
+    hasTool: hostMethod((name: Sv) => typeof name === 'string' && runtime.tools.has(name)),
+    getToolMetadata: hostMethod((name: Sv) => (typeof name === 'string' ? toolMeta(name) : null)),
+    getAllToolMetadata: hostMethod(() => Object.fromEntries(runtime.tools.names().map((n) => [n, toolMeta(n)])) as ScriptObject),
+    invokeTool: hostMethod((name: Sv, params: Sv) => invokeTool(scope, asName('agent:invokeTool', name, 'tool_name'), params ?? null)),
+    destroy: hostMethod(() => {
+      if (runtime.agents.get(agent.name) === agent) runtime.agents.unregister(agent.name);
+      agent.destroyed = true;
+      scope.handles.remove(handle);
+      return null;
+    }),
+  };
+}
+
+/** The `Agent` global. */
+export function createAgentGlobal(scope: GlobalScope, services: AgentServices): Record<string, ScriptValue> {
+  const runtime = scope.runtime;
+  const llmAgents = () => runtime.agents.list().filter(isLlmAgent);
+  const find = (fn: string, name: Sv): LlmAgent => {
+    const n = asName(fn, name);
+    const agent = runtime.agents.get(n);
+    if (!agent) throw new LlmspellError('AGENT_NOT_FOUND', `${fn}: agent '${n}' not found`, { details: { name: n } });
+    if (!isLlmAgent(agent)) throw new LlmspellError('UNSUPPORTED', `${fn}: '${n}' is not an LLM agent`);
+    return agent;
+  };
+
+  const Agent: ScriptObject = {
+    create: async (config: Sv) => {
+      const agent = await services.create(asTable('Agent.create', config, 'config'));
+      return agentObject(scope, services, agent);
+    },
+    get: (name: Sv) => {
+      const agent = typeof name === 'string' ? runtime.agents.get(name) : undefined;
+      return agent && isLlmAgent(agent) ? agentObject(scope, services, agent) : null;
+    },
+    list: () => runtime.agents.list().map(info),
+    listInstances: () => runtime.agents.names(),
+    discover: () => [{ type: 'llm', description: 'LLM-powered agent (ai SDK providers)' }],
+    listTemplates: () => [],
+    /** CODE: `Agent.register(config)` → name. DOC: `Agent.register(name, agentOrConfig)`. */
+    register: async (first: Sv, second?: Sv) => {
+      if (typeof first === 'string') {
+        const existing = scope.handles.resolve<LlmAgent>(second, 'agent');
+        if (existing) {
+          if (first !== existing.name) runtime.agents.register(existing, { replace: true, aliases: [first] });
+          return first;
+        }
+        const agent = await services.create({ ...asTable('Agent.register', second ?? null, 'config'), name: first });
+        return agent.name;
+      }
+      const agent = await services.create(asTable('Agent.register', first, 'config'));
+      return agent.name;
+    },
+    getInfo: (name: Sv) => info(find('Agent.getInfo', name)),
+    getDetails: (name: Sv) => {
+      const agent = find('Agent.getDetails', name);
+      return { ...info(agent), config: agent.getConfig() as ScriptObject, metrics: agent.metrics() as unknown as ScriptObject };
+    },
+    listCapabilities: () => Object.fromEntries(llmAgents().map((a) => [a.name, capabilities(a)])) as ScriptObject,
+    discoverByCapability: (cap: Sv) => llmAgents().filter((a) => capabilities(a).includes(String(cap))).map((a) => a.name),
+    /** Registers the agent as a Tool (callable by Tool.invoke, other agents and workflows); returns the tool name. */
+    wrapAsTool: (name: Sv, config?: Sv) => {
+      const agent = find('Agent.wrapAsTool', name);
+      const c = asTable('Agent.wrapAsTool', config ?? null, 'config');
+      const toolName = c.tool_name ?? c.name;
+      if (toolName !== undefined && typeof toolName !== 'string') {
+        throw new LlmspellError('INVALID_ARGUMENT', "Agent.wrapAsTool: parameter 'tool_name' must be a string", { details: { parameter: 'tool_name' } });
+      }
+      const tool = agentAsTool(agent, { tool_name: toolName, description: typeof c.description === 'string' ? c.description : undefined });
+      runtime.registerTool(tool);
+      return tool.name;
+    },
+    destroy: (name: Sv) => {
+      const agent = find('Agent.destroy', name);
+      runtime.agents.unregister(agent.name);
+      agent.destroyed = true;
+      return null;
+    },
+    /** Caps spending of this runtime's agents, in USD; nil removes the cap. */
+    setBudget: (usd: Sv) => {
+      if (usd !== null && usd !== undefined && typeof usd !== 'number') {
+        throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number or nil", { details: { parameter: 'usd' } });
+      }
+      services.budget.setLimit(usd ?? undefined);
+      return null;
+    },
+    getBudget: () => services.budget.summary() as unknown as ScriptObject,
+    getUsage: () => services.budget.summary() as unknown as ScriptObject,
+    providers: () => services.providers.names(),
+  };
+  return { Agent };
+}

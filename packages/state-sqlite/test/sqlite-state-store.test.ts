@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStateStore, createStateStore, prefixUpperBound } from '../src/index.js';
+import { makeReadOnly } from './read-only.js';
+
+const made: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'llmspell-sqlite-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('prefixUpperBound', () => {
+  it('is the next code point, skipping surrogates, and undefined when none exists', () => {
+    expect(prefixUpperBound('a:')).toBe('a;');
+    expect(prefixUpperBound('a\uD7FF')).toBe('a\uE000');
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+    expect(prefixUpperBound('')).toBeUndefined();
+  });
+});
+
+describe('SqliteStateStore', () => {
+  it('runs in WAL mode and keeps data across reopen', async () => {
+    const path = join(tmp(), 'state.db');
+    const store = new SqliteStateStore({ path });
+    await store.put('k', 'v');
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    await store.close();
+    const again = (await createStateStore({ path })) as SqliteStateStore;
+    await expect(again.get('k')).resolves.toBe('v');
+    expect(again.persistent).toBe(true);
+    await again.close();
+  });
+
+  it('update is atomic between two connections to one file', async () => {
+    const path = join(tmp(), 'state.db');
+    const a = new SqliteStateStore({ path });
+    const b = new SqliteStateStore({ path });
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      work.push(a.update('n', (c) => String(Number(c ?? 0) + 1)));
+      work.push(b.update('n', (c) => String(Number(c ?? 0) + 1)));
+    }
+    await Promise.all(work);
+    await expect(a.get('n')).resolves.toBe('400');
+    await a.close();
+    await b.close();
+  });
+
+  it('a read-only open reads but refuses writes with STATE_READ_ONLY', async () => {
+    const path = join(tmp(), 'state.db');
+    const rw = new SqliteStateStore({ path });
+    await rw.put('k', 'v');
+    await rw.close();
+    const ro = new SqliteStateStore({ path, readonly: true });
+    await expect(ro.get('k')).resolves.toBe('v');
+    await expect(ro.put('k', 'x')).rejects.toMatchObject({ code: 'STATE_READ_ONLY' });
+    await expect(ro.batch([{ type: 'delete', key: 'k' }])).rejects.toMatchObject({ code: 'STATE_READ_ONLY' });
+    await ro.close();
+    expect(() => new SqliteStateStore({ path: join(tmp(), 'absent.db'), readonly: true })).toThrow(/IO_ERROR: .*does not exist/);
+  });
+
+  it('a read-only database file gives STATE_READ_ONLY, not a crash', async () => {
+    const path = join(tmp(), 'state.db');
+    const rw = new SqliteStateStore({ path });
+    await rw.put('k', 'v');
+    await rw.close();
+    const undo = makeReadOnly(path);
+    try {
+      expect(() => new SqliteStateStore({ path })).toThrow(/STATE_READ_ONLY: .*state database file is read-only/);
+    } finally {
+      undo();
+    }
+  });
+
+  it('a read-only directory gives STATE_READ_ONLY', () => {
+    const dir = join(tmp(), 'locked');
+    mkdirSync(dir);
+    const undo = makeReadOnly(dir);
+    try {
+      expect(() => new SqliteStateStore({ path: join(dir, 'state.db') })).toThrow(/STATE_READ_ONLY: .*not writable/);
+    } finally {
+      undo();
+    }
+  });
+
+  it('an impossible location gives IO_ERROR naming the path', () => {
+    const file = join(tmp(), 'plain-file');
+    writeFileSync(file, 'x');
+    expect(() => new SqliteStateStore({ path: join(file, 'sub', 'state.db') })).toThrow(/IO_ERROR: .*plain-file/);
+  });
+
+  it('a file that is not a database gives a clear STATE_ERROR', () => {
+    const path = join(tmp(), 'state.db');
+    writeFileSync(path, 'this is not sqlite '.repeat(100));
+    expect(() => new SqliteStateStore({ path })).toThrow(/STATE_ERROR: .*not a SQLite database/);
+  });
+
+  it('validates options', () => {
+    expect(() => new SqliteStateStore({ path: '' })).toThrow(/options.path/);
+    expect(() => new SqliteStateStore({ path: ':memory:', busyTimeoutMs: -1 })).toThrow(/busyTimeoutMs/);
+    expect(() => new SqliteStateStore({ path: ':memory:', synchronous: 'sometimes' as 'full' })).toThrow(/synchronous/);
+  });
+});

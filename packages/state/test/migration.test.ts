@@ -1,0 +1,142 @@
+import { MemoryStateStore } from '@llmspell/state-memory';
+import { SCHEMA_VERSION_KEY, StateManager, compareVersions, normalizeVersion } from '../src/index.js';
+import { ListEventSink, ListHookExecutor } from './recording-hooks.js';
+
+async function seeded(events?: ListEventSink) {
+  const store = new MemoryStateStore();
+  const m = new StateManager({ store, events });
+  await m.set('custom:users', 'ann', { name: 'Ann Lee', age: '41', tags: 'a, b ,c', first: 'Ann', last: 'Lee', score: 1, bonus: 2, nested: { v: 1 } });
+  await m.set('custom:users', 'bob', { name: 'Bob Ray', age: '7', tags: 'x', first: 'Bob', last: null, score: 3, bonus: 4, nested: { v: 2 } });
+  await m.set('global', 'counter', 5);
+  await m.set('agent:a', 'history', ['hi']);
+  return { store, m };
+}
+
+const snapshot = (store: MemoryStateStore) => store.entries('');
+
+describe('semantic versions', () => {
+  it('normalises and compares', () => {
+    expect(normalizeVersion(2)).toBe('2.0.0');
+    expect(normalizeVersion('1.2')).toBe('1.2.0');
+    expect(compareVersions('1.10.0', '1.9.9')).toBeGreaterThan(0);
+    expect(compareVersions('2.0.0-beta', '2.0.0')).toBeLessThan(0);
+    expect(() => normalizeVersion('one')).toThrow(/semantic version/);
+  });
+});
+
+describe('migrations', () => {
+  it('applies add, remove, rename, copy, convert, split, merge and custom steps to the selected scopes', async () => {
+    const { store, m } = await seeded();
+    m.migrations.registerSchema({ version: '1.0.0', fields: { name: 'string' } });
+    m.migrations.registerSchema({ version: '2.0.0', fields: { full_name: { type: 'string', required: true }, age: 'integer', plan: { type: 'string', default: 'free' } } });
+    m.migrations.registerMigration({
+      from: '1.0.0', to: '2.0.0', scopes: ['custom:users'],
+      steps: [
+        { type: 'rename', from: 'name', to: 'full_name' },
+        { type: 'copy', from: 'full_name', to: 'display' },
+        { type: 'convert', field: 'age', to_type: 'integer' },
+        { type: 'split', from: 'tags', to: ['tag1', 'tag2', 'tag3'] },
+        { type: 'merge', from: ['first', 'last'], to: 'short', merger: 'concat_strings' },
+        { type: 'merge', from: ['score', 'bonus'], to: 'total', merger: 'sum_numbers' },
+        { type: 'add', field: 'active', value: true },
+        { type: 'default', field: 'nested.w', value: 0 },
+        { type: 'remove', field: 'nested.v' },
+        { type: 'custom', fn: (v: unknown, info: { key: string }) => ({ ...(v as object), migrated_key: info.key }) },
+      ],
+      validation: [{ field: 'age', rule: 'range', min: 0, max: 150 }, { field: 'full_name', rule: 'pattern', pattern: '^[A-Z]' }],
+    });
+    await expect(m.migrations.status()).resolves.toMatchObject({ current_version: '1.0.0', migration_available: true, latest_version: '2.0.0', is_latest: false, migration_targets: ['2.0.0'] });
+    const result = await m.migrations.migrate('2.0.0');
+    expect(result).toMatchObject({ success: true, status: 'completed', from_version: '1.0.0', to_version: '2.0.0', items_migrated: 2, items_scanned: 2, steps_completed: 10, total_steps: 10, errors: [] });
+    await expect(m.get('custom:users', 'ann')).resolves.toEqual({
+      full_name: 'Ann Lee', display: 'Ann Lee', age: 41, tag1: 'a', tag2: 'b', tag3: 'c', short: 'Ann Lee', total: 3,
+      active: true, nested: { w: 0 }, plan: 'free', migrated_key: 'ann',
+    });
+    await expect(m.get('custom:users', 'bob')).resolves.toMatchObject({ short: 'Bob', tag1: 'x', tag2: null, age: 7 });
+    await expect(m.get('global', 'counter')).resolves.toBe(5);
+    await expect(store.get(SCHEMA_VERSION_KEY)).resolves.toBe('"2.0.0"');
+    await expect(m.migrations.status()).resolves.toMatchObject({ current_version: '2.0.0', is_latest: true });
+    await expect(m.migrations.migrate('2.0.0')).resolves.toMatchObject({ success: true, status: 'already_current' });
+  });
+
+  it('a dry run reports the changes and writes nothing', async () => {
+    const { store, m } = await seeded();
+    m.migrations.registerMigration({ from: '1', to: '2', scopes: ['custom:*'], steps: [{ type: 'remove', field: 'age' }] });
+    const before = await snapshot(store);
+    const result = await m.migrations.migrate('2.0.0', { dry_run: true });
+    expect(result).toMatchObject({ success: true, status: 'dry_run', items_migrated: 2, dry_run: true });
+    expect(result.preview[0]).toMatchObject({ scope: 'custom:users', key: 'ann', after: expect.not.objectContaining({ age: expect.anything() }) });
+    await expect(snapshot(store)).resolves.toEqual(before);
+  });
+
+  it('a failing step rolls back: the store is exactly as before', async () => {
+    const events = new ListEventSink();
+    const { store, m } = await seeded(events);
+    await m.set('custom:users', 'zed', { name: 'Zed', age: 'unknown' });
+    m.migrations.registerMigration({
+      from: '1.0.0', to: '2.0.0', scopes: ['custom:users'],
+      steps: [{ type: 'rename', from: 'name', to: 'full_name' }, { type: 'convert', field: 'age', converter: 'parse_int' }],
+    });
+    const before = await snapshot(store);
+    const result = await m.migrations.migrate('2.0.0');
+    expect(result).toMatchObject({ success: false, status: 'rolled_back', items_migrated: 0, from_version: '1.0.0' });
+    expect(result.errors.join()).toMatch(/step 2 \(convert\) failed on custom:users\/zed.*not an integer/);
+    await expect(snapshot(store)).resolves.toEqual(before);
+    await expect(m.migrations.status()).resolves.toMatchObject({ current_version: '1.0.0' });
+    expect(events.events.map((e) => e.type)).toEqual(expect.arrayContaining(['migration.started', 'migration.failed']));
+  });
+
+  it('a throwing custom function and a broken validation rule both roll back', async () => {
+    const { store, m } = await seeded();
+    const before = await snapshot(store);
+    m.migrations.registerMigration({ from: '1', to: '2', scopes: ['custom:users'], steps: [{ type: 'custom', fn: () => { throw new Error('custom broke'); } }] });
+    await expect(m.migrations.migrate('2')).resolves.toMatchObject({ status: 'rolled_back', errors: [expect.stringContaining('custom broke')] });
+    m.migrations.registerMigration({ from: '1', to: '2', scopes: ['custom:users'], steps: [{ type: 'add', field: 'x', value: 1 }], validation: [{ field: 'last', rule: 'not_null' }] });
+    const failed = await m.migrations.migrate('2');
+    expect(failed.status).toBe('rolled_back');
+    expect(failed.errors.join()).toMatch(/custom:users\/bob: field 'last' must not be null/);
+    await expect(snapshot(store)).resolves.toEqual(before);
+    // basic validation turns violations into warnings and goes ahead
+    const basic = await m.migrations.migrate('2', { validation_level: 'basic' });
+    expect(basic).toMatchObject({ success: true, status: 'completed' });
+    expect(basic.warnings.join()).toMatch(/must not be null/);
+  });
+
+  it('required fields of the target schema are enforced', async () => {
+    const { m } = await seeded();
+    m.migrations.registerSchema({ version: '2.0.0', fields: { email: { type: 'string', required: true } } });
+    m.migrations.registerMigration({ from: '1.0.0', to: '2.0.0', scopes: ['custom:users'], steps: [] });
+    const result = await m.migrations.migrate('2.0.0');
+    expect(result.status).toBe('rolled_back');
+    expect(result.errors.join()).toMatch(/field 'email' is required/);
+  });
+
+  it('follows a multi-hop path and stops with an error when there is none', async () => {
+    const { m } = await seeded();
+    m.migrations.registerMigration({ from: '1.0.0', to: '1.1.0', scopes: ['custom:users'], steps: [{ type: 'add', field: 'v11', value: true }] });
+    m.migrations.registerMigration({ from: '1.1.0', to: '2.0.0', scopes: ['custom:users'], steps: [{ type: 'rename', from: 'v11', to: 'v2' }] });
+    await expect(m.migrations.migrate('3.0.0')).resolves.toMatchObject({ success: false, status: 'failed', errors: [expect.stringMatching(/no registered migration path from 1.0.0 to 3.0.0/)] });
+    await expect(m.migrations.migrate('2.0.0')).resolves.toMatchObject({ success: true, steps_completed: 2 });
+    await expect(m.get('custom:users', 'ann')).resolves.toMatchObject({ v2: true });
+    expect(m.migrations.versions()).toEqual(['1.0.0', '1.1.0', '2.0.0']);
+  });
+
+  it('a StateMigration hook can cancel a migration', async () => {
+    const store = new MemoryStateStore();
+    const hooks = new ListHookExecutor().on('StateMigration', () => ({ type: 'cancel', reason: 'freeze' }));
+    const m = new StateManager({ store, hooks });
+    await m.set('global', 'a', { x: 1 });
+    m.migrations.registerMigration({ from: '1', to: '2', steps: [{ type: 'remove', field: 'x' }] });
+    await expect(m.migrations.migrate('2')).resolves.toMatchObject({ status: 'rolled_back', errors: [expect.stringContaining('freeze')] });
+    await expect(m.get('global', 'a')).resolves.toEqual({ x: 1 });
+  });
+
+  it('rejects malformed definitions naming the field', () => {
+    const m = new StateManager({ store: new MemoryStateStore() });
+    expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [{ type: 'explode' }] })).toThrow(/migration.steps\[1\].type/);
+    expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [{ type: 'rename', from: 'a' }] })).toThrow(/migration.steps\[1\].to/);
+    expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [{ type: 'convert', field: 'a', converter: 'rot13' }] })).toThrow(/converter must be one of/);
+    expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [], validation: [{ field: 'a', rule: 'pattern', pattern: '(' }] })).toThrow(/not a valid regular expression/);
+    expect(() => m.migrations.registerSchema({ version: 'x' })).toThrow(/schema.version/);
+  });
+});

@@ -1,0 +1,232 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
+import { cancelledError, emptyTableAsList, numberSetting } from './helpers.js';
+
+const TOOL = 'process_executor';
+
+export const DEFAULT_MAX_EXECUTION_SECONDS = 30;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** The only variables of the host environment a child sees. */
+export const SAFE_ENV_VARS = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'TZ', 'TERM', 'USER', 'LOGNAME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PATHEXT', 'COMSPEC'];
+
+/** Variables a caller may not hand to a child: they decide which code runs. */
+const DANGEROUS_ENV = /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|NODE_OPTIONS|NODE_PATH|BASH_ENV|ENV|IFS|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYLIB|RUBYOPT|GIT_SSH|GIT_SSH_COMMAND|GIT_EXEC_PATH|SHELLOPTS|PS4)$/i;
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const parameters = z.object({
+  executable: z.string().min(1).optional().describe('Program to run (must be on the allow-list); no shell is involved'),
+  command: z.string().min(1).optional().describe('Alias of executable (DOC spelling)'),
+  arguments: z.preprocess(emptyTableAsList, z.array(scalar)).optional().describe('Arguments, passed as-is (no shell expansion)'),
+  args: z.preprocess(emptyTableAsList, z.array(scalar)).optional().describe('Alias of arguments (DOC spelling)'),
+  working_directory: z.string().optional().describe('Directory to run in (inside the allowed paths)'),
+  cwd: z.string().optional().describe('Alias of working_directory (DOC spelling)'),
+  environment: z.record(z.string(), scalar).optional().describe('Extra environment variables (secret-looking and loader variables are dropped)'),
+  env: z.record(z.string(), scalar).optional().describe('Alias of environment'),
+  input: z.string().optional().describe('Text written to the program\'s standard input'),
+  timeout_ms: z.number().positive().optional().describe('Lower the configured time limit for this call (ms)'),
+  timeout: z.number().positive().optional().describe('Alias of timeout_ms (DOC spelling, ms)'),
+});
+
+type Params = z.infer<typeof parameters>;
+
+/** Collects a stream up to `limit` bytes, then keeps draining so the child never blocks. */
+class CappedBuffer {
+  private readonly chunks: Buffer[] = [];
+  size = 0;
+  truncated = false;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    const room = this.limit - this.size;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (part.length < chunk.length) this.truncated = true;
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks, this.size).toString('utf8');
+  }
+}
+
+function defaultWorkingDirectory(ctx: ExecutionContext): string {
+  try {
+    return ctx.policy.resolvePath(ctx.policy.cwd, 'working_directory');
+  } catch {
+    const first = ctx.policy.allowedRoots[0];
+    if (!first) throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: no allowed path to run in; set working_directory`);
+    return first;
+  }
+}
+
+/**
+ * Arguments that look like paths must stay inside the allowed roots too; otherwise an
+ * allow-listed `cat` would read any file on the machine. This is a best-effort check:
+ * a program can still open files it decides on itself.
+ */
+function checkPathArguments(ctx: ExecutionContext, args: string[], cwd: string): void {
+  args.forEach((arg, i) => {
+    const candidates: string[] = [];
+    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
+    if (value.startsWith('-')) return;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return; // URLs are not paths
+    if (value.startsWith('~')) {
+      throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: parameter 'arguments[${i}]': home-relative paths (${value}) are not allowed`);
+    }
+    if (value.includes('/') || value.includes('\\') || value === '..' || value === '.') candidates.push(value);
+    for (const c of candidates) ctx.policy.resolvePath(path.resolve(cwd, c), `arguments[${i}]`);
+  });
+}
+
+function buildEnvironment(ctx: ExecutionContext, extra: Record<string, unknown>) {
+  const env: Record<string, string> = {};
+  const dropped: string[] = [];
+  for (const name of SAFE_ENV_VARS) {
+    const v = process.env[name];
+    if (v !== undefined && !looksLikeSecretValue(v)) env[name] = v;
+  }
+  const allowedExtra = Array.isArray(ctx.settings.allowed_env) ? (ctx.settings.allowed_env as unknown[]).map(String) : [];
+  for (const name of allowedExtra) {
+    const v = process.env[name];
+    if (v !== undefined && !looksLikeSecretName(name) && !looksLikeSecretValue(v)) env[name] = v;
+  }
+  for (const [name, raw] of Object.entries(extra)) {
+    const value = String(raw);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || DANGEROUS_ENV.test(name) || looksLikeSecretName(name) || looksLikeSecretValue(value) || ctx.policy.redact(value) !== value) {
+      dropped.push(name);
+      continue;
+    }
+    env[name] = value;
+  }
+  return { env, dropped };
+}
+
+async function run(p: Params, ctx: ExecutionContext) {
+  const executable = p.executable ?? p.command;
+  if (!executable) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'executable' is required`, { details: { parameter: 'executable' } });
+  }
+  ctx.policy.checkExecutable(executable);
+  if (/[\0\n]/.test(executable)) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'executable' contains control characters`);
+  const args = (p.arguments ?? p.args ?? []).map(String);
+  args.forEach((a, i) => {
+    if (a.includes('\0')) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'arguments[${i}]' contains a NUL byte`);
+  });
+
+  const wdInput = p.working_directory ?? p.cwd;
+  const cwd = wdInput ? ctx.policy.resolvePath(wdInput, p.working_directory ? 'working_directory' : 'cwd') : defaultWorkingDirectory(ctx);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(cwd);
+  } catch {
+    throw new LlmspellError('NOT_FOUND', `${TOOL}: parameter 'working_directory': ${wdInput ?? cwd} does not exist`);
+  }
+  if (!st.isDirectory()) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'working_directory': ${wdInput ?? cwd} is not a directory`);
+  if (ctx.settings.check_path_arguments !== false) checkPathArguments(ctx, args, cwd);
+
+  const { env, dropped } = buildEnvironment(ctx, p.environment ?? p.env ?? {});
+  const maxMs = numberSetting(ctx, 'max_execution_time_seconds', DEFAULT_MAX_EXECUTION_SECONDS) * 1000;
+  const requested = p.timeout_ms ?? p.timeout;
+  const timeoutMs = requested !== undefined ? Math.min(requested, maxMs) : maxMs;
+  const maxOutput = numberSetting(ctx, 'max_output_bytes', DEFAULT_MAX_OUTPUT_BYTES);
+  if (ctx.signal.aborted) throw cancelledError(ctx, TOOL);
+
+  const started = performance.now();
+  const stdout = new CappedBuffer(maxOutput);
+  const stderr = new CappedBuffer(maxOutput);
+  let timedOut = false;
+  let cancelled = false;
+
+  const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const child = spawn(executable, args, {
+      cwd,
+      env,
+      shell: false,
+      windowsHide: true,
+      stdio: [p.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const kill = () => {
+      child.kill('SIGKILL');
+      // A grandchild may hold the pipes open; stop reading so 'close' can fire.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+    };
+    if (child.pid !== undefined) ctx.events?.publish('process_executor.spawned', { pid: child.pid, executable });
+    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // the child may exit without reading
+      child.stdin.end(p.input);
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      done();
+      if (error.code === 'ENOENT') reject(new LlmspellError('NOT_FOUND', `${TOOL}: executable '${executable}' not found`, { cause: error }));
+      else if (error.code === 'EACCES') reject(new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: executable '${executable}' is not executable`, { cause: error }));
+      else reject(new LlmspellError('TOOL_EXECUTION_FAILED', `${TOOL}: cannot run '${executable}': ${error.message}`, { cause: error }));
+    });
+    child.on('close', (code, signal) => {
+      done();
+      resolve({ code, signal });
+    });
+  });
+  if (cancelled) throw cancelledError(ctx, TOOL);
+
+  const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const success = outcome.code === 0 && !timedOut;
+  const result = {
+    executable,
+    arguments: args,
+    working_directory: cwd,
+    exit_code: outcome.code,
+    signal: outcome.signal,
+    stdout: ctx.policy.redact(stdout.text()),
+    stderr: ctx.policy.redact(stderr.text()),
+    stdout_truncated: stdout.truncated,
+    stderr_truncated: stderr.truncated,
+    success,
+    timed_out: timedOut,
+    duration_ms: durationMs,
+    dropped_environment: dropped,
+  };
+  return {
+    operation: 'execute',
+    success,
+    message: timedOut
+      ? `${executable} was killed after ${timeoutMs} ms`
+      : `${executable} exited with code ${outcome.code}`,
+    result,
+    ...(success ? {} : { error: { message: timedOut ? `timed out after ${timeoutMs} ms` : `exit code ${outcome.code ?? outcome.signal}`, code: timedOut ? 'TIMEOUT' : 'NON_ZERO_EXIT' } }),
+    metadata: { exit_code: outcome.code, duration_ms: durationMs, timed_out: timedOut },
+  };
+}
+
+export const processExecutorTool = defineTool({
+  name: TOOL,
+  aliases: ['process-executor'],
+  description: 'Run an allow-listed executable without a shell, with a time limit and capped output',
+  category: 'system',
+  securityLevel: 'restricted',
+  tags: ['process', 'command', 'execute', 'system'],
+  parameters,
+  examples: [{ description: 'List files', params: { executable: 'ls', arguments: ['-la'] } }],
+  execute: run,
+});

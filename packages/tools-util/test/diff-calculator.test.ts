@@ -1,0 +1,154 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { diffCalculator } from '../src/index.js';
+import { diffSequences } from '../src/diff/myers.js';
+import { failure, result, sandbox } from './helpers.js';
+
+/** Applies a unified diff to the old lines; a correct diff must give back the new lines. */
+function applyUnified(oldLines: string[], diff: string): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  const lines = diff.split('\n');
+  for (let i = 2; i < lines.length; i += 1) {
+    const h = /^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@$/.exec(lines[i]);
+    if (h) {
+      const count = h[2] === undefined ? 1 : Number(h[2]);
+      const start = count === 0 ? Number(h[1]) : Number(h[1]) - 1;
+      while (pos < start) out.push(oldLines[pos++]);
+      continue;
+    }
+    const l = lines[i];
+    if (l.startsWith(' ')) {
+      expect(oldLines[pos]).toBe(l.slice(1));
+      out.push(oldLines[pos++]);
+    } else if (l.startsWith('-')) {
+      expect(oldLines[pos]).toBe(l.slice(1));
+      pos += 1;
+    } else if (l.startsWith('+')) out.push(l.slice(1));
+  }
+  while (pos < oldLines.length) out.push(oldLines[pos++]);
+  return out;
+}
+
+describe('diff_calculator', () => {
+  const oldText = 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n';
+  const newText = 'a\nB\nc\nd\ne\nf\ng\nh\ni\nJ\nk\n';
+
+  it('produces a unified diff with hunks and stats', async () => {
+    const r = await result(diffCalculator, { type: 'text', old_text: oldText, new_text: newText });
+    expect(r.format).toBe('unified');
+    expect(r.diff).toBe([
+      '--- old', '+++ new',
+      '@@ -1,5 +1,5 @@', ' a', '-b', '+B', ' c', ' d', ' e',
+      '@@ -7,4 +7,5 @@', ' g', ' h', ' i', '-j', '+J', '+k', '',
+    ].join('\n'));
+    expect(r.stats).toMatchObject({ old_lines: 10, new_lines: 11, insertions: 3, deletions: 2, unchanged: 8, hunks: 2, identical: false });
+  });
+
+  it('merges nearby changes and honours context_lines', async () => {
+    const r = await result(diffCalculator, { old_text: oldText, new_text: newText, context_lines: 0 });
+    expect(r.diff).toContain('@@ -2 +2 @@\n-b\n+B\n@@ -10 +10,2 @@');
+    const wide = await result(diffCalculator, { old_text: oldText, new_text: newText, context_lines: 5 });
+    expect(wide.stats.hunks).toBe(1);
+  });
+
+  it('produces diffs that apply back to the new text (randomised)', async () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 30; round += 1) {
+      const a = Array.from({ length: rand(30) }, () => `l${rand(6)}`);
+      const b = a.filter(() => rand(4) !== 0).flatMap((l) => (rand(5) === 0 ? [l, `n${rand(6)}`] : [l]));
+      if (rand(2)) b.unshift('first');
+      const r = await result(diffCalculator, { old_text: a.join('\n'), new_text: b.join('\n'), context_lines: rand(4) });
+      expect(applyUnified(a, r.diff)).toEqual(b);
+      const edits = diffSequences(a, b);
+      expect(r.stats.insertions).toBe(edits.filter((e) => e.kind === 'insert').length);
+      expect(r.stats.unchanged + r.stats.deletions).toBe(a.length);
+      expect(r.stats.unchanged + r.stats.insertions).toBe(b.length);
+    }
+  });
+
+  it('finds a minimal edit script', () => {
+    const edits = diffSequences('ABCABBA'.split(''), 'CBABAC'.split(''));
+    // Myers' paper example: the shortest edit script has 5 edits.
+    expect(edits.filter((e) => e.kind !== 'equal')).toHaveLength(5);
+  });
+
+  it('produces context, inline and simple formats', async () => {
+    const ctx = await result(diffCalculator, { old_text: 'a\nb\nc\n', new_text: 'a\nB\nc\nd\n', format: 'context' });
+    expect(ctx.diff).toBe(['*** old', '--- new', '***************', '*** 1,3 ****', '  a', '! b', '  c', '--- 1,4 ----', '  a', '! B', '  c', '+ d', ''].join('\n'));
+    const inline = await result(diffCalculator, { old_text: 'the quick brown fox', new_text: 'the slow brown dog!', format: 'inline' });
+    expect(inline.diff).toBe('the [-quick-]{+slow+} brown [-fox-]{+dog!+}');
+    const simple = await result(diffCalculator, { old_text: 'a\nb\nc\n', new_text: 'a\nc\nd\ne\n', format: 'simple' });
+    expect(simple.diff).toBe('Total changes: 2\n\nRemoved at line 2: 1 line(s)\nAdded at line 3: 2 line(s)\n');
+    const replaced = await result(diffCalculator, { old_text: 'a\nb\n', new_text: 'a\nX\n', format: 'simple' });
+    expect(replaced.diff).toContain('Replaced at lines 2-2 with lines 2-2');
+  });
+
+  it('handles identical and empty texts', async () => {
+    const same = await result(diffCalculator, { old_text: 'x\ny', new_text: 'x\ny' });
+    expect(same).toMatchObject({ diff: '', stats: { identical: true, insertions: 0, deletions: 0 } });
+    const fromEmpty = await result(diffCalculator, { old_text: '', new_text: 'a\nb\n' });
+    expect(fromEmpty.diff).toBe('--- old\n+++ new\n@@ -0,0 +1,2 @@\n+a\n+b\n');
+  });
+
+  it('diffs JSON structurally', async () => {
+    const r = await result(diffCalculator, {
+      type: 'json',
+      old_json: { name: 'Ann', age: 30, tags: ['a', 'b'], address: { city: 'Oslo', zip: '0150' } },
+      new_json: { name: 'Ann', age: 31, tags: ['a', 'b', 'c'], address: { city: 'Bergen' }, email: 'ann@example.com' },
+    });
+    expect(r).toMatchObject({
+      type: 'json',
+      equal: false,
+      added: { 'tags[2]': 'c', email: 'ann@example.com' },
+      removed: { 'address.zip': '0150' },
+      modified: { age: { old: 30, new: 31 }, 'address.city': { old: 'Oslo', new: 'Bergen' } },
+      stats: { added: 2, removed: 1, modified: 2, total: 5 },
+    });
+    const typeChange = await result(diffCalculator, { type: 'json', old_json: [1], new_json: { a: 1 } });
+    expect(typeChange.modified).toEqual({ $: { old: [1], new: { a: 1 } } });
+    const same = await result(diffCalculator, { operation: 'json', old_json: '{"a":[1,{"b":null}]}', new_json: { a: [1, { b: null }] } });
+    expect(same.equal).toBe(true);
+  });
+
+  it('rejects missing or bad parameters naming them', async () => {
+    await failure(diffCalculator, { new_text: 'x' }, 'INVALID_ARGUMENT', 'old_text');
+    await failure(diffCalculator, { old_text: 'x' }, 'INVALID_ARGUMENT', 'new_text');
+    await failure(diffCalculator, { type: 'json', new_json: {} }, 'INVALID_ARGUMENT', 'old_json');
+    await failure(diffCalculator, { type: 'json', old_json: '{bad', new_json: {} }, 'INVALID_ARGUMENT', 'old_json');
+    await failure(diffCalculator, { old_text: 'a', new_text: 'b', format: 'side-by-side' }, 'INVALID_ARGUMENT', 'format');
+    await failure(diffCalculator, { type: 'xml', old_text: 'a', new_text: 'b' }, 'INVALID_ARGUMENT', 'type');
+  });
+
+  describe('files', () => {
+    let box: Awaited<ReturnType<typeof sandbox>>;
+    beforeEach(async () => {
+      box = await sandbox();
+    });
+    afterEach(() => box.cleanup());
+
+    it('diffs files inside the allowed root, labelled with their names', async () => {
+      await fs.writeFile(path.join(box.root, 'v1.txt'), 'one\ntwo\n');
+      await fs.writeFile(path.join(box.root, 'v2.txt'), 'one\n2\n');
+      const r = await result(diffCalculator, { old_file: 'v1.txt', new_file: 'v2.txt' }, { policy: box.policy });
+      expect(r.diff).toBe('--- v1.txt\n+++ v2.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+2\n');
+      await fs.writeFile(path.join(box.root, 'a.json'), '{"x": 1}');
+      await fs.writeFile(path.join(box.root, 'b.json'), '{"x": 2}');
+      const j = await result(diffCalculator, { type: 'json', old_file: 'a.json', new_file: 'b.json' }, { policy: box.policy });
+      expect(j.modified).toEqual({ x: { old: 1, new: 2 } });
+      await fs.writeFile(path.join(box.root, 'bad.json'), 'nope');
+      await failure(diffCalculator, { type: 'json', old_file: 'bad.json', new_file: 'b.json' }, 'INVALID_ARGUMENT', 'old_file', { policy: box.policy });
+    });
+
+    it('refuses files outside the allowed roots', async () => {
+      await fs.writeFile(path.join(box.outside, 'x.txt'), 'x');
+      await fs.writeFile(path.join(box.root, 'y.txt'), 'y');
+      await failure(diffCalculator, { old_file: path.join(box.outside, 'x.txt'), new_file: 'y.txt' }, 'PATH_NOT_ALLOWED', undefined, { policy: box.policy });
+      await failure(diffCalculator, { old_file: 'y.txt', new_file: '../outside/x.txt' }, 'PATH_NOT_ALLOWED', undefined, { policy: box.policy });
+    });
+  });
+});

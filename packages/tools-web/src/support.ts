@@ -1,0 +1,88 @@
+import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+
+/** Web tools take the URL as `input` (CODE) or `url` (DOC). */
+export function urlParam(params: { input?: string; url?: string }): string {
+  const url = params.input ?? params.url;
+  if (url === undefined || url.trim() === '') throw new LlmspellError('INVALID_ARGUMENT', "parameter 'input' (the URL) is required");
+  return url.trim();
+}
+
+/**
+ * Timeouts are seconds in CODE and milliseconds in DOC examples (5000). Values above 600
+ * cannot be sensible seconds for these tools, so they are read as milliseconds.
+ */
+export function timeoutMs(timeout: number | undefined, ctx: ExecutionContext, fallbackSeconds = 30): number {
+  if (timeout === undefined) {
+    const s = ctx.settings.timeout_seconds;
+    return (typeof s === 'number' && s > 0 ? s : fallbackSeconds) * 1000;
+  }
+  if (!(timeout > 0)) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'timeout' must be positive");
+  return timeout > 600 ? timeout : timeout * 1000;
+}
+
+/** Decodes a response body: JSON when it parses (or says it is JSON), else UTF-8 text. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) return null;
+  const text = body.toString('utf8');
+  const ct = (contentType ?? '').toLowerCase();
+  if (ct.includes('json') || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+export function stringHeaders(headers: Record<string, unknown> | undefined, parameter = 'headers'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'object') throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}.${k}' must be a string or number`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+/** Registers values of credential-looking headers as secrets so they are scrubbed from output. */
+export function rememberHeaderSecrets(ctx: ExecutionContext, headers: Record<string, string>): void {
+  for (const [k, v] of Object.entries(headers)) {
+    if (/^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|cookie)$/i.test(k)) {
+      ctx.policy.secrets.add(v);
+      ctx.policy.secrets.add(v.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+    }
+  }
+}
+
+/** Copies headers for display with credential values hidden. */
+export function displayHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|cookie)$/i.test(k) ? '[REDACTED]' : v]));
+}
+
+/** Applies `redact` to every string in a JSON-like value. */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  }
+  return value;
+}
+
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';

@@ -1,0 +1,141 @@
+import { isIP } from 'node:net';
+import { REDACTED, classifyPrivateAddress, defineTool, looksLikeSecretName, guardedRequest, redactUrl, z } from '@llmspell/core';
+import { decodeText } from './fetch-page.js';
+import { parseHtml, title } from './html.js';
+import { HTML_ACCEPT, timeoutMs, urlParam } from './support.js';
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'ftp:': 21, 'ws:': 80, 'wss:': 443 };
+/** Multi-label public suffixes common enough to matter for `registrable_domain`; not a full PSL. */
+const TWO_LABEL_SUFFIXES = new Set(['co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'co.jp', 'ne.jp', 'or.jp', 'com.au', 'net.au', 'org.au', 'co.nz', 'com.br', 'com.cn', 'co.in', 'co.za', 'com.mx', 'co.kr', 'com.tr', 'com.sg']);
+
+/** Query parameters whose values are credentials (same rule as redactUrl). */
+const SECRET_PARAMS = new Set(['key', 'api_key', 'apikey', 'token', 'access_token', 'sig', 'signature', 'password', 'secret', 'auth', 'code']);
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+function domainInfo(hostname: string): Record<string, unknown> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  const ipVersion = isIP(host);
+  if (ipVersion) {
+    const why = classifyPrivateAddress(host);
+    return { is_ip: true, ip_version: ipVersion, is_private: why !== null, ...(why ? { address_class: why } : {}) };
+  }
+  const labels = host.split('.').filter(Boolean);
+  const lastTwo = labels.slice(-2).join('.');
+  const suffixLabels = TWO_LABEL_SUFFIXES.has(lastTwo) ? 2 : 1;
+  const registrable = labels.length > suffixLabels ? labels.slice(-(suffixLabels + 1)).join('.') : host;
+  const sub = labels.slice(0, Math.max(0, labels.length - suffixLabels - 1)).join('.');
+  return {
+    is_ip: false,
+    tld: labels.slice(-suffixLabels).join('.') || null,
+    registrable_domain: registrable,
+    subdomain: sub || null,
+    labels: labels.length,
+    is_local: host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'),
+    is_punycode: labels.some((l) => l.startsWith('xn--')),
+  };
+}
+
+export const urlAnalyzer = defineTool({
+  name: 'url_analyzer',
+  aliases: ['url-analyzer'],
+  description: 'Parse and validate a URL: scheme, host, port, path, decoded query parameters, domain parts; optionally fetch HTTP metadata',
+  category: 'web',
+  securityLevel: 'safe',
+  tags: ['url', 'parse', 'validate', 'web'],
+  parameters: z.looseObject({
+    input: z.string().optional().describe('The URL'),
+    url: z.string().optional().describe('DOC alias of input'),
+    fetch_metadata: z.boolean().default(false).describe('Also request the URL for status, headers and title'),
+    decode_params: z.boolean().default(true).describe('Percent-decode query parameters'),
+    timeout: z.number().optional().describe('Seconds for fetch_metadata (default 30)'),
+    operation: z.string().optional().describe('DOC only (analyze/validate); ignored'),
+  }),
+  async execute(params, ctx) {
+    const raw = urlParam(params);
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      return {
+        operation: 'analyze',
+        result: { valid: false, input: redactUrl(raw), error: 'not a valid absolute URL (expected scheme://host/...)' },
+        message: 'invalid URL',
+      };
+    }
+    const query: Record<string, string | string[]> = {};
+    const rawQuery = u.search.replace(/^\?/, '');
+    if (rawQuery) {
+      for (const part of rawQuery.split('&')) {
+        if (!part) continue;
+        const eq = part.indexOf('=');
+        const k = eq < 0 ? part : part.slice(0, eq);
+        const v = eq < 0 ? '' : part.slice(eq + 1);
+        const key = params.decode_params ? safeDecode(k) : k;
+        const value = params.decode_params ? safeDecode(v) : v;
+        const hidden = SECRET_PARAMS.has(key.toLowerCase()) || looksLikeSecretName(key);
+        if (hidden && value) ctx.policy.secrets.add(value);
+        const shown = hidden && value ? REDACTED : value;
+        const prev = query[key];
+        query[key] = prev === undefined ? shown : Array.isArray(prev) ? [...prev, shown] : [prev, shown];
+      }
+    }
+    const path = params.decode_params ? safeDecode(u.pathname) : u.pathname;
+    const lastSegment = u.pathname.split('/').pop() ?? '';
+    const ext = /\.([A-Za-z0-9]{1,10})$/.exec(lastSegment)?.[1]?.toLowerCase() ?? null;
+    const result: Record<string, unknown> = {
+      valid: true,
+      url: redactUrl(u),
+      scheme: u.protocol.replace(/:$/, ''),
+      host: u.host,
+      hostname: u.hostname,
+      port: u.port ? Number(u.port) : DEFAULT_PORTS[u.protocol] ?? null,
+      explicit_port: u.port !== '',
+      path,
+      path_segments: u.pathname.split('/').filter(Boolean).map((s) => (params.decode_params ? safeDecode(s) : s)),
+      file_extension: ext,
+      query: new URL(redactUrl(u)).search.slice(1) || null,
+      query_params: query,
+      fragment: u.hash ? u.hash.slice(1) : null,
+      has_credentials: u.username !== '' || u.password !== '',
+      origin: u.origin,
+      is_secure: u.protocol === 'https:' || u.protocol === 'wss:',
+      domain: u.hostname ? domainInfo(u.hostname) : null,
+    };
+    if (u.password) ctx.policy.secrets.add(safeDecode(u.password));
+    if (params.fetch_metadata) {
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+        result.metadata = { error: `cannot fetch ${u.protocol} URLs` };
+      } else {
+        const t = timeoutMs(params.timeout, ctx);
+        let res = await guardedRequest(ctx.policy, { url: raw, method: 'HEAD', headers: { Accept: HTML_ACCEPT }, timeoutMs: t, signal: ctx.signal });
+        let pageTitle: string | null = null;
+        const ct = () => res.headers['content-type'] ?? '';
+        if (res.status === 405 || res.status === 501 || /html/i.test(ct())) {
+          // HEAD has no title; HTML pages (and servers refusing HEAD) get a capped GET.
+          res = await guardedRequest(ctx.policy, { url: raw, headers: { Accept: HTML_ACCEPT }, timeoutMs: t, signal: ctx.signal, maxBytes: Math.min(ctx.policy.maxResponseBytes, 2 * 1024 * 1024) });
+          if (/html/i.test(ct())) pageTitle = title(parseHtml(decodeText(res.body, ct())));
+        }
+        const pick = ['content-type', 'content-length', 'server', 'last-modified', 'etag', 'cache-control', 'location'];
+        result.metadata = {
+          status: res.status,
+          status_text: res.statusText,
+          final_url: redactUrl(res.url),
+          redirects: res.redirects.map(redactUrl),
+          content_type: res.headers['content-type'] ?? null,
+          content_length: res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : res.body.length || null,
+          headers: Object.fromEntries(pick.filter((h) => res.headers[h] !== undefined).map((h) => [h, res.headers[h]])),
+          title: pageTitle,
+          response_time_ms: res.durationMs,
+        };
+      }
+    }
+    return { operation: 'analyze', result, metadata: { valid: true } };
+  },
+});

@@ -1,0 +1,74 @@
+import { LlmspellError, defineTool, redactUrl, z } from '@llmspell/core';
+import { fetchPage } from './fetch-page.js';
+import { attribute, baseUrl, elementText, images, links, meta, outerHtml, parseHtml, select, title, visibleText } from './html.js';
+import { timeoutMs, urlParam } from './support.js';
+
+const MAX_TEXT_CHARS = 200_000;
+
+const SelectorSpec = z.union([
+  z.string(),
+  z.looseObject({ selector: z.string(), attribute: z.string().optional(), html: z.boolean().optional(), first: z.boolean().optional() }),
+]);
+
+export const webScraper = defineTool({
+  name: 'web_scraper',
+  aliases: ['web-scraper'],
+  description: 'Fetch a web page and extract content with CSS selectors, plus optional links, images and meta tags',
+  category: 'web',
+  securityLevel: 'restricted',
+  tags: ['web', 'scraping', 'html', 'css', 'selectors'],
+  parameters: z.looseObject({
+    input: z.string().optional().describe('URL of the page'),
+    url: z.string().optional().describe('DOC alias of input'),
+    selectors: z.record(z.string(), SelectorSpec).optional().describe('name → CSS selector (or {selector, attribute, html, first})'),
+    selector: z.string().optional().describe('A single CSS selector'),
+    extract_links: z.boolean().default(false),
+    extract_images: z.boolean().default(false),
+    extract_meta: z.boolean().default(false),
+    wait_for_js: z.boolean().default(false).describe('Not supported: pages are not rendered'),
+    timeout: z.number().optional().describe('Seconds (default 30; values over 600 are read as ms)'),
+    operation: z.string().optional().describe('DOC only (scrape/extract); ignored'),
+  }),
+  async execute(params, ctx) {
+    const url = urlParam(params);
+    const page = await fetchPage(ctx, url, timeoutMs(params.timeout, ctx));
+    const doc = parseHtml(page.text);
+    const base = baseUrl(doc, page.response.url);
+    const text = visibleText(doc);
+    const result: Record<string, unknown> = {
+      url: redactUrl(page.response.url),
+      status: page.response.status,
+      content_type: page.contentType,
+      title: title(doc),
+      text: text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text,
+    };
+    if (text.length > MAX_TEXT_CHARS) result.text_truncated = true;
+    if (params.selector !== undefined) {
+      const els = select(params.selector, doc, 'selector');
+      result.selected = els.map((el) => elementText(el));
+      result.elements = els.slice(0, 500).map((el) => ({ tag: el.name, text: elementText(el), attributes: { ...el.attribs } }));
+    }
+    if (params.selectors !== undefined) {
+      const out: Record<string, unknown> = {};
+      for (const [name, spec] of Object.entries(params.selectors)) {
+        const s = typeof spec === 'string' ? { selector: spec } : spec;
+        if (s.selector.trim() === '') throw new LlmspellError('INVALID_ARGUMENT', `parameter 'selectors.${name}' is an empty selector`);
+        const els = select(s.selector, doc, `selectors.${name}`);
+        const values = els.map((el) => (s.attribute ? attribute(el, s.attribute) : s.html ? outerHtml(el) : elementText(el)));
+        out[name] = s.first ? values[0] ?? null : values;
+      }
+      result.selectors = out;
+    }
+    if (params.extract_links) result.links = links(doc, base);
+    if (params.extract_images) result.images = images(doc, base);
+    if (params.extract_meta) result.meta = meta(doc, base);
+    const warnings: string[] = [];
+    if (params.wait_for_js) warnings.push('wait_for_js is not supported: the page is parsed as served, without running scripts');
+    if (warnings.length) result.warnings = warnings;
+    return {
+      operation: 'scrape',
+      result,
+      metadata: { url: redactUrl(page.response.url), status: page.response.status, bytes: page.response.body.length, duration_ms: page.response.durationMs },
+    };
+  },
+});
