@@ -17,6 +17,7 @@ module.exports = {
     '^@llmspell/cli$': path.join(root, 'apps/cli/src/index.ts'),
     '^@llmspell/([a-z0-9-]+)$': path.join(root, 'packages/$1/src/index.ts'),
     '^@llmspell/([a-z0-9-]+)/internal$': path.join(root, 'packages/$1/src/internal.ts'),
+    '^@llmspell/([a-z0-9-]+)/testing$': path.join(root, 'packages/$1/src/testing/index.ts'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],

@@ -1,8 +1,10 @@
 import { isLlmspellError } from '@llmspell/core';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { replCommand } from './commands/repl.js';
 import { execCommand, runCommand, validateCommand } from './commands/run-script.js';
 import { toolsCommand } from './commands/tools.js';
+import { typesCommand } from './commands/types.js';
 import { commandHelp, mainHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
 import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
@@ -13,6 +15,7 @@ type Handler = (args: ParsedArgs, io: CliIo) => Promise<number> | number;
 const HANDLERS: Record<string, Handler> = {
   run: runCommand,
   exec: execCommand,
+  repl: replCommand,
   validate: validateCommand,
   info: infoCommand,
   tools: toolsCommand,
@@ -20,6 +23,7 @@ const HANDLERS: Record<string, Handler> = {
   config: configCommand,
   init: initCommand,
   completion: completionCommand,
+  types: typesCommand,
 };
 
 function reportError(error: unknown, args: ParsedArgs | undefined, io: CliIo): void {

@@ -113,3 +113,28 @@ describe('script functions handed to the host', () => {
     cb.release();
   });
 });
+
+describe('script promises handed to the host', () => {
+  test('the host can await a promise the script passes', async () => {
+    const h = await harness({ extraGlobals: { awaitIt: async (p: ScriptValue) => `got ${String(await (p as unknown as Promise<ScriptValue>))}` } });
+    try {
+      expect(await h.run('export default await awaitIt(new Promise((r) => r(5)))')).toBe('got 5');
+      expect(await h.run('let m; try { await awaitIt(Promise.reject(new Error("no"))); } catch (e) { m = e.message; } export default m;')).toMatch(/no/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a script awaiting what only a held callback can resolve waits for it', async () => {
+    let held: ScriptCallback | undefined;
+    const h = await harness({ extraGlobals: { hold: (fn: ScriptValue) => { held = fn as ScriptCallback; return null; } } });
+    try {
+      const running = h.run('let done; const p = new Promise((r) => { done = r; }); hold((v) => done(v)); export default await p;');
+      await new Promise((r) => setTimeout(r, 20));
+      await held!.call('from host');
+      expect(await running).toBe('from host');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo,
 } from './js-errors.js';
 import { PRELUDE_FILENAME, PRELUDE_SOURCE, WireKind } from './prelude.js';
+import { onMallocFailure } from './quickjs-module.js';
 
 type Helper = 'wire' | 'parse' | 'entries' | 'describeError' | 'dateString' | 'proxy' | 'makeConsole';
 const HELPERS: Helper[] = ['wire', 'parse', 'entries', 'describeError', 'dateString', 'proxy', 'makeConsole'];
@@ -168,6 +169,8 @@ export class JsVm {
   private readonly owned = new Set<Disposable>();
   private readonly ops = new Set<Operation>();
   private readonly pendingReleases: QuickJSHandle[] = [];
+  /** Script functions the host holds: any of them may later settle what a script awaits. */
+  private readonly liveCallbacks = new Set<QuickJSHandle>();
   private waiters: Array<() => void> = [];
   private readonly finalizer = new FinalizationRegistry<QuickJSHandle>((handle) => this.releaseHandle(handle));
   private interruptReason: 'timeout' | 'cancelled' | undefined;
@@ -185,6 +188,9 @@ export class JsVm {
   poisoned = false;
 
   constructor(readonly module: QuickJSWASMModule, private readonly options: JsVmOptions) {
+    onMallocFailure(module, () => {
+      this.setFatal(new LlmspellError('SCRIPT_MEMORY_LIMIT', `script exceeded its memory limit of ${formatBytes(options.limits.memoryBytes)}`));
+    });
     this.rt = module.newRuntime();
     try {
       this.rt.setMaxStackSize(options.stackBytes);
@@ -236,7 +242,7 @@ export class JsVm {
       }
     }
     const write = this.ctx.newFunction('write', (stream, text) => {
-      const line = this.ctx.getString(text);
+      const line = this.readString(text);
       try {
         if (this.ctx.getNumber(stream) === 2) this.options.output.stderr(line);
         else this.options.output.stdout(line);
@@ -263,7 +269,7 @@ export class JsVm {
     const op = this.beginOp(options.filename, options.timeoutMs, options.signal);
     this.lastFile = options.filename;
     try {
-      if (options.signal?.aborted) throw this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled before it started'));
+      if (options.signal?.aborted) throw scriptError('CANCELLED', op.file, null, 'script cancelled before it started');
       const outcome = this.enter(() => evaluateSource(this.ctx, source, op.file));
       if (outcome.kind === 'syntax') throw scriptError('SCRIPT_SYNTAX_ERROR', op.file, outcome.problem.line, syntaxText(outcome.problem));
       if (outcome.kind === 'thrown') throw this.toError(outcome.error, op);
@@ -333,6 +339,7 @@ export class JsVm {
       return;
     }
     this.owned.delete(handle);
+    this.liveCallbacks.delete(handle);
     if (!this.poisoned) handle.dispose();
   }
 
@@ -419,7 +426,9 @@ export class JsVm {
         if (state.type === 'rejected') throw this.toError(state.error, op);
         const executed = this.drain(op);
         if (executed > 0) continue;
-        if (this.inflight === 0 && this.ops.size <= 1) {
+        if (this.inflight === 0 && this.ops.size <= 1 && this.liveCallbacks.size === 0) {
+          // Nothing on the host side could ever resolve it (no host call in flight, no
+          // script function the host could call): waiting for the timeout would only waste it.
           throw scriptError('SCRIPT_ERROR', op.file, null, 'the script is waiting for a promise that can never settle');
         }
         await this.waitForHost(op);
@@ -592,7 +601,7 @@ export class JsVm {
         throw this.setFatal(new LlmspellError('SCRIPT_MEMORY_LIMIT', `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}`));
       }
       if (/interrupted/.test(message) && this.interruptReason) {
-        throw new LlmspellError(this.interruptReason === 'cancelled' ? 'CANCELLED' : 'SCRIPT_TIMEOUT', 'script interrupted while converting a value');
+        throw this.setFatal(new LlmspellError(this.interruptReason === 'cancelled' ? 'CANCELLED' : 'SCRIPT_TIMEOUT', 'script interrupted while converting a value'));
       }
       throw new LlmspellError('INTERNAL', `value conversion failed: ${message}`);
     }
@@ -840,6 +849,7 @@ export class JsVm {
   private callbackFor(handle: QuickJSHandle): ScriptCallback {
     const owned = handle.dup();
     this.owned.add(owned);
+    this.liveCallbacks.add(owned);
     const callback = new JsCallback(this, owned, [...this.ops][0]?.file ?? this.lastFile);
     this.finalizer.register(callback, owned, callback);
     return callback;

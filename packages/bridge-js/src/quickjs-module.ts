@@ -55,10 +55,37 @@ async function instantiate(heapBytes: number): Promise<QuickJSWASMModule> {
       wasmModule: wasmModule as never,
       wasmMemory: new Wasm.Memory({ initial: ENGINE_BASE_BYTES / PAGE, maximum }) as never,
     });
-    return await newQuickJSWASMModuleFromVariant(variant);
+    const instance = await newQuickJSWASMModuleFromVariant(variant);
+    guardMalloc(instance);
+    return instance;
   } catch (error) {
     throw new LlmspellError('ENGINE_NOT_AVAILABLE', `cannot load the QuickJS engine: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+const mallocFailureHandlers = new WeakMap<QuickJSWASMModule, () => void>();
+
+/**
+ * The library copies host strings and arrays into WASM memory with `_malloc` and writes
+ * to the pointer without checking it: at the memory cap that would be address 0. Make a
+ * failed allocation throw instead (and tell the context it ran out of memory).
+ */
+function guardMalloc(instance: QuickJSWASMModule): void {
+  const emscripten = (instance as unknown as { module: { _malloc: (bytes: number) => number } }).module;
+  const malloc = emscripten._malloc;
+  emscripten._malloc = (bytes: number) => {
+    const pointer = malloc(bytes);
+    if (pointer === 0 && bytes > 0) {
+      mallocFailureHandlers.get(instance)?.();
+      throw new LlmspellError('SCRIPT_MEMORY_LIMIT', `the script context is out of memory (could not allocate ${bytes} bytes)`);
+    }
+    return pointer;
+  };
+}
+
+/** Calls `handler` when copying a value into the instance fails for lack of memory. */
+export function onMallocFailure(instance: QuickJSWASMModule, handler: () => void): void {
+  mallocFailureHandlers.set(instance, handler);
 }
 
 /** One instance kept ready per heap size, so creating a context does not wait for instantiation. */

@@ -107,6 +107,16 @@ describe('limits', () => {
     await stillWorks();
   });
 
+  test('a host value too big for the context fails with SCRIPT_MEMORY_LIMIT instead of corrupting it', async () => {
+    const c = await harness({ limits: { memoryBytes: 8 * 1024 * 1024 }, extraGlobals: { big: () => 'x'.repeat(40 * 1024 * 1024), small: () => 'ok' } });
+    try {
+      await expect(c.run('const s = big();\ns.length', 'big.js')).rejects.toMatchObject({ code: 'SCRIPT_MEMORY_LIMIT' });
+      expect(await c.run('export default small() + (await Tool.invoke("adder", {a: 1, b: 2})).result.sum')).toBe('ok3');
+    } finally {
+      await c.close();
+    }
+  });
+
   test('runaway recursion fails with SCRIPT_STACK_OVERFLOW, and the context runs the next script', async () => {
     await expect(h.run('function down(n) { return down(n + 1) + 1; }\ndown(0);', 'deep.js')).rejects.toMatchObject({
       code: 'SCRIPT_STACK_OVERFLOW', details: { file: 'deep.js', line: 1 },
@@ -156,10 +166,10 @@ describe('limits', () => {
   test('many contexts with live callbacks are created and disposed without leaks', async () => {
     for (let i = 0; i < 20; i++) {
       const c = await harness({ extraGlobals: { keep: (fn) => fn } });
-      const kept = await c.run('export default { f: keep(() => 1), p: new Promise(() => {}), g: async () => 2 }');
-      expect(kept).toBeTruthy();
       // a run left waiting forever is told so instead of hanging
       await expect(c.run('await new Promise(() => {});', 'never.js')).rejects.toMatchObject({ code: 'SCRIPT_ERROR', message: expect.stringContaining('never settle') });
+      const kept = await c.run('export default { f: keep(() => 1), p: new Promise(() => {}), g: async () => 2 }');
+      expect(kept).toBeTruthy();
       await c.close();
     }
     await stillWorks();

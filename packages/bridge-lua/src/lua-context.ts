@@ -4,7 +4,7 @@ import {
   type ScriptOutput, type ScriptRunOptions, type ScriptSyntaxProblem, type ScriptValue,
 } from '@llmspell/core';
 import {
-  LUA_ERRMEM, LUA_MASKCOUNT, LUA_OK, LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER,
+  LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER,
   LUA_TSTRING, LUA_TTABLE, LUA_YIELD, allocUtf8, decodeUtf8, discardSharedModule, newLuaState, readBytes, upvalueIndex,
   type LuaModule, type LuaState,
 } from './lua-module.js';
@@ -94,6 +94,8 @@ export class LuaContext implements ScriptContext {
   private continuationPtr = 0;
   private hookPtr = 0;
   private gcPtr = 0;
+  private protectedPtr = 0;
+  private protectedTask?: (L: number) => number;
   private readonly scratch: number;
   private awaitPointer = 0;
   private fatalPointer = 0;
@@ -140,6 +142,7 @@ export class LuaContext implements ScriptContext {
     this.continuationPtr = this.addFunction((L, _status, id) => this.continueHost(L, id), 'iiii');
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
     this.gcPtr = this.addFunction((L) => this.collectHostFunction(L), 'ii');
+    this.protectedPtr = this.addFunction((L) => this.protectedTask?.(L) ?? 0, 'ii');
 
     for (const [name, open] of [
       ['_G', m._luaopen_base], ['coroutine', m._luaopen_coroutine], ['table', m._luaopen_table],
@@ -209,14 +212,47 @@ export class LuaContext implements ScriptContext {
     }
   }
 
-  /** Bridge bookkeeping outside a protected call must never hit the script's memory cap. */
-  private unlimited<T>(fn: () => T): T {
-    this.state.setMemoryMax(undefined);
+  /**
+   * Runs bridge work that allocates in Lua (new threads, callback arguments, registry
+   * references) inside lua_pcall: outside a protected call a memory error at the cap would
+   * be a Lua panic, which aborts the whole WASM module. `task` may push values and returns
+   * how many it left on the stack of `L`; they stay there. The values at `inputs` (indices
+   * in the caller's frame) are passed in as the task's stack slots 1..n.
+   */
+  private protect<T>(L: number, task: (L: number) => { count: number; value: T }, inputs: number[] = []): T {
+    const { m } = this;
+    const top = m._lua_gettop(L);
+    let outcome: { count: number; value: T } | undefined;
+    let failure: unknown;
+    const previous = this.protectedTask;
+    this.protectedTask = (inner) => {
+      try {
+        outcome = task(inner);
+        return outcome.count;
+      } catch (error) {
+        if (isLongjmp(error)) throw error;
+        failure = error;
+        return 0;
+      }
+    };
+    let status: number;
     try {
-      return fn();
+      m._lua_pushcclosure(L, this.protectedPtr, 0);
+      for (const index of inputs) m._lua_pushvalue(L, index);
+      status = m._lua_pcallk(L, inputs.length, LUA_MULTRET, 0, 0, 0);
     } finally {
-      if (!this.closed) this.state.setMemoryMax(this.limits.memoryBytes);
+      this.protectedTask = previous;
     }
+    if (status !== LUA_OK || failure !== undefined || !outcome) {
+      const message = status === LUA_OK ? '' : this.describeTop(L);
+      m._lua_settop(L, top);
+      if (failure !== undefined) throw failure;
+      if (status === LUA_ERRMEM || message === MEMORY_MESSAGE) {
+        throw limitError('SCRIPT_MEMORY_LIMIT', this.lastFilename, `script exceeded its memory limit of ${this.limits.memoryBytes} bytes`);
+      }
+      throw new LlmspellError('INTERNAL', `Lua bookkeeping failed: ${message}`);
+    }
+    return outcome.value;
   }
 
   // ---------------------------------------------------------------- host → Lua values
@@ -525,7 +561,13 @@ export class LuaContext implements ScriptContext {
 
   private onHook(L: number): void {
     const control = this.active;
-    if (!control) return;
+    if (!control) {
+      // Lua running outside any run or callback is a __gc or __close handler started by
+      // bridge bookkeeping: it gets one hook interval, so it can never hang the host
+      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.fatal);
+      this.m._lua_error(L);
+      return;
+    }
     if (!control.fatal) {
       if (control.signal?.aborted) control.fatal = limitError('CANCELLED', control.filename, 'script cancelled');
       else if (Date.now() > control.deadline) control.fatal = this.timeoutError(control);
@@ -542,10 +584,10 @@ export class LuaContext implements ScriptContext {
   // ---------------------------------------------------------------- driving threads
 
   private newThread(): { thread: number; ref: number } {
-    return this.unlimited(() => {
-      const thread = this.m._lua_newthread(this.G);
-      const ref = this.m._luaL_ref(this.G, LUA_REGISTRYINDEX);
-      return { thread, ref };
+    return this.protect(this.G, (L) => {
+      const thread = this.m._lua_newthread(L);
+      const ref = this.m._luaL_ref(L, LUA_REGISTRYINDEX);
+      return { count: 0, value: { thread, ref } };
     });
   }
 
@@ -553,8 +595,9 @@ export class LuaContext implements ScriptContext {
     if (this.closed) return;
     const { m } = this;
     if (m._lua_status(thread) === LUA_YIELD) {
-      // an abandoned run (time limit, cancel): close its pending to-be-closed variables
-      this.unlimited(() => m._lua_resetthread(thread));
+      // an abandoned run (time limit, cancel): close its pending to-be-closed variables;
+      // with no run active the count hook stops a __close handler that does not return
+      m._lua_resetthread(thread);
     }
     m._lua_settop(thread, 0);
     m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
@@ -638,13 +681,13 @@ export class LuaContext implements ScriptContext {
     if (control.fatal) throw control.fatal;
     if (status === LUA_ERRMEM) throw this.memoryError(control);
     if (status !== LUA_OK) {
-      throw scriptError({ message: this.unlimited(() => this.describeTop(thread)) }, control.filename, this.lastHostError);
+      throw scriptError({ message: this.describeTop(thread) }, control.filename, this.lastHostError);
     }
     const base = m._lua_gettop(thread) - count + 1;
     if (m._lua_toboolean(thread, base)) {
       if (count < 2) return null;
       try {
-        return this.unlimited(() => this.read(thread, base + 1, new Set(), 0));
+        return this.protect(thread, (L) => ({ count: 0, value: this.read(L, 1, new Set(), 0) }), [base + 1]);
       } catch (error) {
         if (isLongjmp(error)) throw error;
         throw new LlmspellError('SCRIPT_ERROR', `${control.filename}: cannot return the result: ${hostErrorOf(error).detail}`, {
@@ -659,7 +702,7 @@ export class LuaContext implements ScriptContext {
       if (message === MEMORY_MESSAGE) throw this.memoryError(control);
       throw scriptError({ message }, control.filename, this.lastHostError);
     }
-    const failure = this.unlimited(() => this.read(thread, failureIndex, new Set(), 0));
+    const failure = this.protect(thread, (L) => ({ count: 0, value: this.read(L, 1, new Set(), 0) }), [failureIndex]);
     const parts = Array.isArray(failure) ? failure : [];
     const info: ScriptFailure = {
       message: typeof parts[0] === 'string' ? parts[0] : String(parts[0]),
@@ -769,11 +812,12 @@ export class LuaContext implements ScriptContext {
     const { m } = this;
     const { thread, ref } = this.newThread();
     try {
-      this.unlimited(() => {
-        if (!m._lua_checkstack(thread, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
-        m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
-        m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
-        for (const arg of args) this.push(thread, arg, new Set(), 0);
+      m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
+      m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
+      this.protect(thread, (L) => {
+        if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
+        for (const arg of args) this.push(L, arg, new Set(), 0);
+        return { count: args.length, value: null };
       });
       const finished = await this.drive(thread, 1 + args.length, control);
       return this.outcome(thread, finished, control);

@@ -18,6 +18,14 @@ describe('script errors', () => {
     });
   });
 
+  it('adds a traceback of the script frames to the details', async () => {
+    const error = (await h.run('local function inner()\n  error("deep")\nend\nlocal function outer() inner() end\nouter()', 'tb.lua')
+      .catch((e: unknown) => e)) as { details: { traceback: string } };
+    expect(error.details.traceback.split('\n')).toEqual([
+      'stack traceback:', "\ttb.lua:2: in upvalue 'inner'", "\ttb.lua:4: in local 'outer'", '\ttb.lua:5: in main chunk',
+    ]);
+  });
+
   it('reports error() with its line', async () => {
     await expect(h.run('\nerror("boom")', 'hello.lua')).rejects.toMatchObject({
       code: 'SCRIPT_ERROR', message: 'SCRIPT_ERROR: hello.lua:2: boom', details: { line: 2 },

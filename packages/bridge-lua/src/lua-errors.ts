@@ -26,6 +26,12 @@ export function expandSource(text: string, filename: string): string {
   return short === filename ? text : text.split(short + ':').join(filename + ':');
 }
 
+/** The script's frames only: the bridge's runner frames (chunk "llmspell") are noise to users. */
+function cleanTraceback(traceback: string, filename: string): string {
+  const lines = traceback.replace(/^\n/, '').split('\n').filter((line) => !/^\s*(llmspell:\d+:|\[C\]: in upvalue 'raw_xpcall')/.test(line));
+  return expandSource(lines.join('\n'), filename);
+}
+
 export interface ScriptFailure {
   /** The error value as text (position prefix included when Lua added one). */
   message: string;
@@ -66,7 +72,7 @@ export function scriptError(failure: ScriptFailure, filename: string, hostError?
   const inner = splitPosition(detail, filename);
   if (inner.line !== null) return new LlmspellError(code, detail, { details: { file: filename, line: inner.line }, cause });
   const details: Record<string, unknown> = { file: filename, line };
-  if (failure.traceback) details.traceback = expandSource(failure.traceback.replace(/^\n/, ''), filename);
+  if (failure.traceback) details.traceback = cleanTraceback(failure.traceback, filename);
   return new LlmspellError(code, `${where}: ${detail}`, { details, cause });
 }
 

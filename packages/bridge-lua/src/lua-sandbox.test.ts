@@ -54,6 +54,21 @@ describe('Lua sandbox', () => {
     await expect(h.run('return select(2, pcall(collectgarbage, "stop"))')).resolves.toContain('not available in the llmspell sandbox');
   });
 
+  it('sends warn() to stderr and ignores its control messages', async () => {
+    h.stderr.splice(0);
+    await h.run('warn("@on") warn("careful: ", "x", 1)');
+    expect(h.stderr).toEqual(['careful: x1']);
+  });
+
+  it('shows the main chunk as the main thread', async () => {
+    await expect(h.run(`
+      local _, main = coroutine.running()
+      local inner
+      coroutine.wrap(function() inner = { coroutine.isyieldable(), select(2, coroutine.running()) } end)()
+      return { coroutine.isyieldable(), main, inner[1], inner[2] }
+    `)).resolves.toEqual([false, true, true, false]);
+  });
+
   it('does not share globals between contexts', async () => {
     await h.run('shared_value = 1');
     const other = await harness();

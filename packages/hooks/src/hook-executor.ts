@@ -2,6 +2,7 @@ import {
   CONTINUE, isErrorHookPoint, isWholeRecord, silentLogger, toLlmspellError,
   type EventSink, type HookContext, type HookExecutor as CoreHookExecutor, type HookPoint, type HookResult, type Logger,
 } from '@llmspell/core';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CircuitBreaker, DEFAULT_BREAKER_CONFIG, type BreakerConfig } from './circuit-breaker.js';
 import { describeHookResult, normalizeHookResult } from './hook-result.js';
 import type { HookRegistry, RegisteredHook } from './hook-registry.js';
@@ -42,6 +43,13 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 class HookTimeout extends Error {}
+
+/**
+ * The script hooks running in the current async call chain. A script hook that starts an
+ * operation which fires the same hook again (a BeforeToolExecution hook calling a tool)
+ * would recurse forever; the nested call is skipped instead.
+ */
+const activeScriptHooks = new AsyncLocalStorage<ReadonlySet<string>>();
 
 function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return Promise.resolve(p);
@@ -148,10 +156,22 @@ export class HookExecutor implements CoreHookExecutor {
       stats.last_result = `skipped: circuit breaker open`;
       return undefined;
     }
+    let active: ReadonlySet<string> | undefined;
+    const guarded = hook.language !== 'native';
+    if (guarded) {
+      active = activeScriptHooks.getStore();
+      if (active?.has(hook.id)) {
+        stats.skipped += 1;
+        stats.last_result = 'skipped: re-entered from its own operation';
+        return undefined;
+      }
+    }
     const t0 = performance.now();
     let raw: unknown;
     try {
-      raw = hook.handler(context);
+      raw = guarded
+        ? activeScriptHooks.run(new Set([...(active ?? []), hook.id]), () => hook.handler(context))
+        : hook.handler(context);
       if (isThenable(raw)) raw = await withTimeout(raw, hook.timeout_ms ?? this.config.timeout_ms);
     } catch (error) {
       this.failed(hook, performance.now() - t0, error, breaker);

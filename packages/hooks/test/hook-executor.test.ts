@@ -187,3 +187,23 @@ describe('script hooks (ScriptCallback, the bridges\' contract)', () => {
     expect(await executor.execute('custom:x', hookContext('custom:x'))).toEqual({ type: 'continue' });
   });
 });
+
+describe('re-entrant script hooks', () => {
+  test('a script hook whose own operation fires it again is skipped, not recursed', async () => {
+    const { registry, executor } = setup();
+    let depth = 0;
+    let max = 0;
+    const cb = scriptCallback(async () => {
+      depth += 1;
+      max = Math.max(max, depth);
+      // The hook starts an operation that fires the same point again.
+      await executor.execute('BeforeToolExecution', hookContext('BeforeToolExecution', { input: {} }));
+      depth -= 1;
+      return 'continue';
+    });
+    registry.register({ point: 'BeforeToolExecution', handler: scriptHookHandler(cb), language: 'lua' });
+    await executor.execute('BeforeToolExecution', hookContext('BeforeToolExecution', { input: {} }));
+    expect(max).toBe(1);
+    expect(registry.list()[0].stats.skipped).toBe(1);
+  });
+});

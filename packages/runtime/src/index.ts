@@ -10,3 +10,7 @@ export type { LlmspellConfig, ProviderConfig, SecurityConfig, StatePersistenceCo
 export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
+export { generateTypes, luaType, schemaToTs } from './api/generate-types.js';
+export type { GeneratedTypes } from './api/generate-types.js';
+export { describeGlobals, parameterNames } from './api/describe-globals.js';
+export { API_DOCS, API_TYPES } from './api/api-docs.js';

@@ -125,16 +125,26 @@ export class LlmspellRuntime {
   }
 
   /** Builds the globals for one script context. */
-  buildGlobals(options: { language: string; output?: ScriptOutput; signal?: AbortSignal; args?: ScriptArgs }): Record<string, ScriptValue> {
-    const signal = options.signal ?? new AbortController().signal;
+  buildGlobals(options: {
+    language: string;
+    output?: ScriptOutput;
+    /** Cancels host calls; a function is asked on every call (the REPL swaps it per input). */
+    signal?: AbortSignal | (() => AbortSignal);
+    args?: ScriptArgs;
+  }): Record<string, ScriptValue> {
+    const fixed = options.signal ?? new AbortController().signal;
+    const current = typeof fixed === 'function' ? fixed : () => fixed;
     const handles = new HandleTable();
+    const runtime = this;
     const scope: GlobalScope = {
       runtime: this,
       language: options.language,
       handles,
       output: options.output ?? consoleOutput,
-      signal,
-      context: () => this.createContext({ language: options.language, signal }),
+      get signal() {
+        return current();
+      },
+      context: () => runtime.createContext({ language: options.language, signal: current() }),
     };
     const globals: Record<string, ScriptValue> = {};
     Object.assign(globals, coreGlobals(scope, options.args ?? { positional: [], named: {} }));

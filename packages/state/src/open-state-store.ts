@@ -26,6 +26,13 @@ const BUILTIN: Record<string, { pkg: string; file: string | null }> = {
   rocksdb: { pkg: '@llmspell/state-rocksdb', file: 'state.rocksdb' },
 };
 
+/** Accepts the `[runtime.state_persistence]` section or a whole llmspell config holding it. */
+function persistenceSection(input: unknown): StoreConfig {
+  if (typeof input !== 'object' || input === null) return {};
+  const nested = (input as { runtime?: { state_persistence?: unknown } }).runtime?.state_persistence;
+  return (typeof nested === 'object' && nested !== null ? nested : input) as StoreConfig;
+}
+
 /** The backend name in effect: `LLMSPELL_STATE_BACKEND`, else config, else sqlite (memory when persistence is off). */
 export function resolveBackend(config: StoreConfig = {}, env: Env = process.env): string {
   const fromEnv = env.LLMSPELL_STATE_BACKEND?.trim();
@@ -56,7 +63,8 @@ function isModuleMissing(error: unknown, pkg: string): boolean {
  * `LLMSPELL_STATE_PATH` the location. The backend package is imported on demand, so only
  * the one in use needs to be installed.
  */
-export async function openStateStore(config: StoreConfig = {}, env: Env = process.env, options: OpenStateStoreOptions = {}): Promise<StateStore> {
+export async function openStateStore(configInput: StoreConfig | { runtime?: { state_persistence?: StoreConfig } } = {}, env: Env = process.env, options: OpenStateStoreOptions = {}): Promise<StateStore> {
+  const config = persistenceSection(configInput);
   const backend = resolveBackend(config, env);
   const known = BUILTIN[backend.toLowerCase()];
   const looksLikePackage = backend.startsWith('@') || backend.includes('/') || /^[a-z0-9][a-z0-9._-]*$/.test(backend);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  LlmspellError, SecretRedactor,
+  LlmspellError, SecretRedactor, modifiedField,
   type EventSink, type HookContext, type HookExecutor, type HookPoint, type HookResult, type Logger, type StateAccess, type StateStore,
 } from '@llmspell/core';
 import { BackupManager, type BackupManagerOptions } from './backup/backup-manager.js';
@@ -133,8 +133,7 @@ export class StateManager implements StateAccess {
     const old = before || after || publish ? decodeValue(await this.store.get(loc.physical)) : undefined;
     const correlation = options.correlationId ?? randomUUID();
     if (before) {
-      const result = await this.runHook(hooks!, 'BeforeStateWrite', 'set', loc, old, JSON.parse(text), correlation, options);
-      const replaced = this.replacement(result);
+      const replaced = await this.runHook(hooks!, 'BeforeStateWrite', 'set', loc, old, JSON.parse(text), correlation, options);
       if (replaced.found) text = this.prepare(replaced.value, loc.key);
     }
     await this.store.put(loc.physical, text);
@@ -240,8 +239,7 @@ export class StateManager implements StateAccess {
       const next = await fn(current === undefined ? undefined : decodeValue(seen));
       let text = next === undefined ? undefined : this.prepare(next, loc.key);
       if (hooks?.hasHooks('BeforeStateWrite')) {
-        const result = await this.runHook(hooks, 'BeforeStateWrite', text === undefined ? 'delete' : 'set', loc, current, text === undefined ? undefined : JSON.parse(text), correlation, options);
-        const replaced = this.replacement(result);
+        const replaced = await this.runHook(hooks, 'BeforeStateWrite', text === undefined ? 'delete' : 'set', loc, current, text === undefined ? undefined : JSON.parse(text), correlation, options);
         if (replaced.found && text !== undefined) text = this.prepare(replaced.value, loc.key);
       }
       try {
@@ -273,7 +271,7 @@ export class StateManager implements StateAccess {
     return {
       point,
       component_id: { id: 'state_manager', type: 'state', name: 'state' },
-      data: { operation, scope: loc.scope.name, key: loc.key, value, new_value: value, old_value: old },
+      data: { operation, scope: loc.scope.name, key: loc.key, value, old_value: old },
       metadata: { operation, scope: loc.scope.name, key: loc.key },
       correlation_id: correlation,
       language: options.language ?? 'native',
@@ -281,20 +279,23 @@ export class StateManager implements StateAccess {
     };
   }
 
-  private async runHook(hooks: HookExecutor, point: HookPoint, operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string, options: StateCallOptions): Promise<HookResult> {
-    const result = await hooks.execute(point, this.context(point, operation, loc, old, value, correlation, options));
+  private async runHook(hooks: HookExecutor, point: HookPoint, operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string, options: StateCallOptions): Promise<{ found: boolean; value?: unknown }> {
+    const context = this.context(point, operation, loc, old, value, correlation, options);
+    const original = { ...context.data };
+    const result = await hooks.execute(point, context);
     if (result?.type === 'cancel') {
       throw new LlmspellError('HOOK_CANCELLED', `state ${operation} of '${loc.key}' in scope ${loc.scope.name} cancelled by a ${point} hook: ${result.reason}`, { details: { scope: loc.scope.name, key: loc.key, reason: result.reason } });
     }
-    return result;
+    return this.replacement(result, original);
   }
 
-  /** A `modified` (or `replace`) result's new value: `data.value` when data carries one, else `data`. */
-  private replacement(result: HookResult): { found: boolean; value?: unknown } {
+  /**
+   * A `modified` (or `replace`) result's new value: core's reading of the payload — the
+   * whole data record (`{value = …}`, what the hook executor returns) or the bare new value.
+   */
+  private replacement(result: HookResult, original: Record<string, unknown>): { found: boolean; value?: unknown } {
     if (result?.type !== 'modified' && result?.type !== 'replace') return { found: false };
-    const data = result.data;
-    if (typeof data === 'object' && data !== null && !Array.isArray(data) && Object.prototype.hasOwnProperty.call(data, 'value')) return { found: true, value: (data as { value: unknown }).value };
-    return { found: true, value: data };
+    return { found: true, value: modifiedField(result.data, 'value', original) };
   }
 
   private async afterWrite(

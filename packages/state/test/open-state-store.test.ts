@@ -25,6 +25,13 @@ describe('openStateStore', () => {
     await again.close();
   });
 
+  it('accepts a whole llmspell config as well as its state_persistence section', async () => {
+    const cwd = dirs.make('cwd');
+    const store = await openStateStore({ runtime: { state_persistence: { backend_type: 'sqlite', path: 'here.db' } } }, {}, { cwd });
+    expect((store as SqliteStateStore).path).toBe(join(cwd, 'here.db'));
+    await store.close();
+  });
+
   it('LLMSPELL_STATE_BACKEND overrides the config; disabled persistence means memory', async () => {
     expect(resolveBackend({ backend_type: 'rocksdb' }, { LLMSPELL_STATE_BACKEND: 'memory' })).toBe('memory');
     expect(resolveBackend({ enabled: false }, {})).toBe('memory');

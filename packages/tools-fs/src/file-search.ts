@@ -1,9 +1,10 @@
+import type { Dirent } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
 import picomatch from 'picomatch';
-import { emptyTableAsList, io, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
+import { emptyTableAsList, io, maxFileBytes, missing, readFileLimited, stringList, throwIfAborted } from './fs-helpers.js';
 
 const TOOL = 'file_search';
 
@@ -55,51 +56,64 @@ function clip(line: string): string {
   return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
 }
 
-/**
- * The regex runs inside a vm context with a timeout: V8 can interrupt a running regex
- * there, so a catastrophic-backtracking pattern costs at most the per-file budget
- * instead of hanging the host.
- */
-class Scanner {
-  private readonly context: vm.Context;
-  private readonly script = new vm.Script('__result = __scan(__text, __max)');
+type Hit = [line: number, column: number, text: string];
 
-  constructor(source: string, flags: string) {
-    this.context = vm.createContext({ __source: source, __flags: flags });
-    vm.runInContext(
-      `const __re = new RegExp(__source, __flags);
-       function __scan(text, max) {
-         const lines = text.split(/\\r\\n|\\r|\\n/);
-         const hits = [];
-         for (let i = 0; i < lines.length; i++) {
-           __re.lastIndex = 0;
-           const m = __re.exec(lines[i]);
-           if (m) {
-             hits.push([i, m.index, m[0]]);
-             if (max > 0 && hits.length >= max) break;
-           }
-         }
-         return hits;
-       }`,
-      this.context,
-      { timeout: 1000 },
-    );
-  }
-
-  scan(text: string, max: number, timeoutMs: number): Array<[number, number, string]> | 'timeout' {
-    this.context.__text = text;
-    this.context.__max = max;
-    try {
-      this.script.runInContext(this.context, { timeout: timeoutMs });
-      return this.context.__result as Array<[number, number, string]>;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
-      throw error;
-    } finally {
-      this.context.__text = '';
+/** Finds the first match on each line; shared by both scanners (kept as source for the vm). */
+const SCAN_SOURCE = `function __scan(re, text, max) {
+  const lines = text.split(/\\r\\n|\\r|\\n/);
+  const hits = [];
+  for (let i = 0; i < lines.length; i++) {
+    re.lastIndex = 0;
+    const m = re.exec(lines[i]);
+    if (m) {
+      hits.push([i, m.index, m[0]]);
+      if (max > 0 && hits.length >= max) break;
     }
   }
+  return hits;
+}`;
+
+interface Scanner {
+  /** Scans several texts at once; 'timeout' when the whole batch ran out of time. */
+  scan(texts: string[], max: number, timeoutMs: number): Hit[][] | 'timeout';
 }
+
+/** An escaped literal cannot backtrack badly, so it runs natively. */
+function literalScanner(source: string, flags: string): Scanner {
+  const scan = new Function(`${SCAN_SOURCE}; return __scan;`)() as (re: RegExp, text: string, max: number) => Hit[];
+  const re = new RegExp(source, flags);
+  return { scan: (texts, max) => texts.map((t) => scan(re, t, max)) };
+}
+
+/**
+ * User regexes run inside a vm context with a timeout: V8 interrupts a running regex
+ * there, so a catastrophic-backtracking pattern costs at most the time budget instead of
+ * hanging the host. Files go in batches because each timed run costs a watchdog thread.
+ */
+function sandboxedScanner(source: string, flags: string): Scanner {
+  const context = vm.createContext({ __source: source, __flags: flags });
+  vm.runInContext(`${SCAN_SOURCE}\nconst __re = new RegExp(__source, __flags);`, context, { timeout: 1000 });
+  const script = new vm.Script('__result = __texts.map((t) => __scan(__re, t, __max))');
+  return {
+    scan(texts, max, timeoutMs) {
+      context.__texts = texts;
+      context.__max = max;
+      try {
+        script.runInContext(context, { timeout: timeoutMs });
+        return context.__result as Hit[][];
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
+        throw error;
+      } finally {
+        context.__texts = [];
+        context.__result = undefined;
+      }
+    },
+  };
+}
+
+const BATCH_FILES = 256;
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -118,7 +132,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   } catch (error) {
     throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'pattern' is not a valid regular expression: ${(error as Error).message}`);
   }
-  const scanner = new Scanner(source, flags);
+  const scanner = useRegex ? sandboxedScanner(source, flags) : literalScanner(source, flags);
   const fileTimeout = typeof ctx.settings.file_timeout_ms === 'number' ? ctx.settings.file_timeout_ms : DEFAULT_FILE_TIMEOUT_MS;
   if (!p.path) throw missing(TOOL, 'path');
   const root = ctx.policy.resolvePath(p.path, 'path');
@@ -131,32 +145,13 @@ async function run(p: Params, ctx: ExecutionContext) {
   const sizeLimit = Math.min(p.max_file_size, maxFileBytes(ctx));
 
   const matches: Match[] = [];
-  const stats = { files_searched: 0, files_with_matches: 0, skipped_binary: 0, skipped_large: 0, timed_out_files: [] as string[] };
+  const stats = { files_searched: 0, files_with_matches: 0, skipped_binary: 0, skipped_large: 0, skipped_unreadable: 0, timed_out_files: [] as string[] };
   let truncated = false;
 
-  const searchFile = async (file: string): Promise<void> => {
-    const rel = rootStat.isDirectory() ? path.relative(root, file) : path.basename(file);
-    const ext = path.extname(file).replace(/^\./, '').toLowerCase();
-    if (include.size > 0 && !include.has(ext)) return;
-    if (exclude.has(ext)) return;
-    if (fileGlob && !fileGlob(rel)) return;
-    const st = await fsp.stat(file);
-    if (st.size > sizeLimit) {
-      stats.skipped_large += 1;
-      return;
-    }
-    const data = await fsp.readFile(file);
-    if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
-      stats.skipped_binary += 1;
-      return;
-    }
-    stats.files_searched += 1;
-    const text = data.toString('utf8');
-    const hits = scanner.scan(text, p.max_matches_per_file, fileTimeout);
-    if (hits === 'timeout') {
-      stats.timed_out_files.push(rel);
-      return;
-    }
+  let batch: Array<{ rel: string; text: string }> = [];
+  let batchBytes = 0;
+
+  const record = (rel: string, text: string, hits: Hit[]) => {
     if (hits.length === 0) return;
     stats.files_with_matches += 1;
     const lines = text.split(/\r\n|\r|\n/);
@@ -177,9 +172,58 @@ async function run(p: Params, ctx: ExecutionContext) {
     }
   };
 
+  const flush = () => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    batchBytes = 0;
+    throwIfAborted(ctx, TOOL);
+    const all = scanner.scan(items.map((i) => i.text), p.max_matches_per_file, fileTimeout);
+    if (all !== 'timeout') {
+      items.forEach((item, i) => record(item.rel, item.text, all[i]));
+      return;
+    }
+    // Some file in the batch is pathological: rescan one by one to find it.
+    for (const item of items) {
+      const one = scanner.scan([item.text], p.max_matches_per_file, fileTimeout);
+      if (one === 'timeout') stats.timed_out_files.push(item.rel);
+      else record(item.rel, item.text, one[0]);
+    }
+  };
+
+  const searchFile = async (file: string): Promise<void> => {
+    const rel = rootStat.isDirectory() ? path.relative(root, file) : path.basename(file);
+    const ext = path.extname(file).replace(/^\./, '').toLowerCase();
+    if (include.size > 0 && !include.has(ext)) return;
+    if (exclude.has(ext)) return;
+    if (fileGlob && !fileGlob(rel)) return;
+    let data: Buffer;
+    try {
+      data = await readFileLimited(file, sizeLimit, ctx);
+    } catch (error) {
+      if (error instanceof LlmspellError && error.code === 'SIZE_LIMIT_EXCEEDED') stats.skipped_large += 1;
+      else stats.skipped_unreadable += 1;
+      return;
+    }
+    if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+      stats.skipped_binary += 1;
+      return;
+    }
+    stats.files_searched += 1;
+    batch.push({ rel, text: data.toString('utf8') });
+    batchBytes += data.length;
+    if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) flush();
+  };
+
   const walk = async (dir: string, depth: number): Promise<void> => {
     throwIfAborted(ctx, TOOL);
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch {
+      stats.skipped_unreadable += 1;
+      return;
+    }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (truncated) return;
@@ -196,6 +240,7 @@ async function run(p: Params, ctx: ExecutionContext) {
 
   if (rootStat.isDirectory()) await walk(root, 0);
   else await searchFile(root);
+  flush();
 
   return {
     operation: 'search',

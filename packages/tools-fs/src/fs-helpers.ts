@@ -112,7 +112,8 @@ export async function atomicWrite(
       const handle = await fsp.open(tmp, 'wx', mode ?? 0o666);
       try {
         await handle.writeFile(bytes);
-        await handle.sync();
+        // The rename alone keeps the old file intact on failure; fsync adds power-loss durability.
+        if (ctx.settings.fsync === true) await handle.sync();
       } finally {
         await handle.close();
       }

@@ -63,6 +63,8 @@ describe('file_search', () => {
     expect(inc.matches.map((m) => path.extname(m.file)).sort()).toEqual(['.md', '.ts']);
     const exc = res(await sb.run(tool, { pattern: 'TODO', path: '.', recursive: true, exclude_extensions: 'txt,md' }));
     expect(exc.matches.map((m) => m.file)).toEqual([path.join('src', 'b.ts')]);
+    const emptyTable = res(await sb.run(tool, { pattern: 'TODO', path: '.', recursive: true, include_extensions: {} }));
+    expect(emptyTable.total_matches).toBe(3);
     const glob = res(await sb.run(tool, { pattern: 'TODO', path: '.', recursive: true, file_pattern: '*.md' }));
     expect(glob.matches.map((m) => m.file)).toEqual([path.join('src', 'deep', 'c.md')]);
   });
@@ -76,11 +78,13 @@ describe('file_search', () => {
   });
 
   it('stops a catastrophic regex at the per-file time budget instead of hanging', async () => {
-    sb.file('redos.txt', `${'a'.repeat(40)}!\nfine line\n`);
+    sb.file('redos/bad.txt', `${'a'.repeat(40)}!\nfine line\n`);
+    sb.file('redos/good.txt', 'aaaa\nbbbb\n');
     const started = Date.now();
-    const r = res(await sb.run(tool, { pattern: '^(a+)+$', path: 'redos.txt', use_regex: true }, { settings: { file_timeout_ms: 100 } }));
+    const r = res(await sb.run(tool, { pattern: '^(a+)+$', path: 'redos', use_regex: true }, { settings: { file_timeout_ms: 100 } }));
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(r.timed_out_files).toEqual(['redos.txt']);
+    expect(r.timed_out_files).toEqual(['bad.txt']);
+    expect(r.matches.map((m) => `${m.file}:${m.line}`)).toEqual(['good.txt:aaaa']);
   });
 
   it('refuses over-long and invalid patterns, naming the parameter', async () => {

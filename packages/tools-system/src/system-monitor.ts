@@ -182,7 +182,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   let wanted: Metric[];
   if (operation === 'all') wanted = [...METRICS];
   else if (operation === 'get_metrics') {
-    const names = (p.metrics ?? [...METRICS]).map((m) => m.toLowerCase());
+    const names = (p.metrics?.length ? p.metrics : [...METRICS]).map((m) => m.toLowerCase());
     for (const [i, n] of names.entries()) {
       if (!METRICS.includes(n as Metric)) {
         throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'metrics[${i}]': unknown metric '${n}' (cpu, memory, disk, stats)`);

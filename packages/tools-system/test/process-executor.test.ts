@@ -27,6 +27,8 @@ describe('process_executor', () => {
     expect(r.success).toBe(true);
     expect(res(r)).toMatchObject({ exit_code: 0, stdout: 'hello $HOME ; rm -rf / `id`\n', stderr: '', success: true, timed_out: false });
     expect(res(r).duration_ms).toBeGreaterThan(0);
+    // Lua's empty table arrives as {} and means an empty list.
+    expect(res(await sb.run(tool, { executable: 'pwd', arguments: {} })).stdout).toBe(`${sb.dir}\n`);
     const doc = await sb.run(tool, { command: 'echo', args: ['doc', 42] });
     expect(res(doc).stdout).toBe('doc 42\n');
   });

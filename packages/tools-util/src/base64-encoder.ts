@@ -60,13 +60,14 @@ export const base64Encoder = defineTool({
       };
     }
 
+    const source = params.input !== undefined ? 'input' : 'input_file';
     const text = data.toString('utf8').replace(/\s+/g, '');
     // Validate strictly: Node's decoder silently skips bad characters.
     const body = text.replace(/=+$/, '');
     if (!/^[A-Za-z0-9+/_-]*$/.test(body) || body.length % 4 === 1 || text.length - body.length > 2) {
-      paramError(NAME, params.input !== undefined ? 'input' : 'input_file', 'is not valid base64');
+      paramError(NAME, source, 'is not valid base64');
     }
-    if (!urlSafe && /[-_]/.test(body)) paramError(NAME, 'input', "contains url-safe characters '-'/'_'; use variant = 'url-safe'");
+    if (!urlSafe && /[-_]/.test(body)) paramError(NAME, source, "contains url-safe characters '-'/'_'; use variant = 'url-safe'");
     const decoded = Buffer.from(body, urlSafe ? 'base64url' : 'base64');
     const utf8 = isUtf8(decoded);
     const written = params.output_file ? await writeAllowedFile(ctx, NAME, 'output_file', params.output_file, decoded) : undefined;

@@ -360,8 +360,7 @@ function normaliseRules(rules: unknown, at: string): Rule[] {
 }
 
 const parameters = z.object({
-  input: z.unknown().optional().describe('Required. The data to validate: any value (string, number, table/object, array)'),
-  data: z.unknown().optional().describe("Old name of 'input' (DOC); used when 'input' is absent"),
+  input: z.unknown().describe('The data to validate: any value (string, number, table/object, array)'),
   rules: z.union([z.looseObject({
     // An empty Lua table arrives as {}; it means "no rules".
     rules: z.union([z.array(z.looseObject({ type: z.string() })), z.strictObject({})]).optional(),
@@ -398,7 +397,7 @@ export const dataValidation = defineTool({
     },
   ],
   execute(params) {
-    const input = params.input !== undefined ? params.input : params.data;
+    const input = params.input;
     if (input === undefined) paramError(NAME, 'input', 'is required');
     const failFast = params.fail_fast ?? (!Array.isArray(params.rules) && params.rules.fail_fast === true);
     const validator = new Validator(failFast);

@@ -9,8 +9,7 @@ export const TEXT_OPERATIONS = [
 ] as const;
 
 const parameters = z.object({
-  input: z.string().optional().describe("Required. The text to transform. For 'join', a JSON array of strings (or lines of text)"),
-  text: z.string().optional().describe("Old name of 'input' (DOC); ignored when 'input' is given"),
+  input: z.string().describe("The text to transform. For 'join', a JSON array of strings (or lines of text)"),
   operation: z.enum(TEXT_OPERATIONS).describe(`The one transformation to apply: ${TEXT_OPERATIONS.join(', ')}`),
   options: z.looseObject({
     from: z.string().optional().describe('replace: text to find (alias: pattern)'),
@@ -97,8 +96,7 @@ export const textManipulator = defineTool({
     { description: 'Identifier to snake_case', params: { input: 'parseHTTPResponse', operation: 'snake_case' } },
   ],
   execute(params) {
-    const input = params.input ?? params.text;
-    if (input === undefined) paramError(NAME, 'input', 'is required');
+    const input = params.input;
     const o = params.options ?? {};
     let result: string | string[];
     switch (params.operation) {

@@ -114,8 +114,8 @@ describe('data_validation', () => {
     expect((await result(dataValidation, { input: 12, rules: { rules }, fail_fast: true })).errors).toHaveLength(1);
   });
 
-  it('accepts a bare rule list and the DOC name data', async () => {
-    expect((await result(dataValidation, { data: 5, rules: [{ type: 'range', max: 3 }] })).valid).toBe(false);
+  it('accepts a bare rule list and an empty rule table', async () => {
+    expect((await result(dataValidation, { input: 5, rules: [{ type: 'range', max: 3 }] })).valid).toBe(false);
     expect((await result(dataValidation, { input: 'x', rules: { rules: {} } })).valid).toBe(true);
   });
 

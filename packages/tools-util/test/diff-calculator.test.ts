@@ -71,6 +71,14 @@ describe('diff_calculator', () => {
     }
   });
 
+  it('stays bounded on large unrelated inputs and still produces a correct diff', async () => {
+    const a = Array.from({ length: 5000 }, (_, i) => `old ${i}`);
+    const b = Array.from({ length: 5000 }, (_, i) => (i % 1000 === 0 ? `old ${i}` : `new ${i}`));
+    const r = await result(diffCalculator, { old_text: a.join('\n'), new_text: b.join('\n') });
+    expect(applyUnified(a, r.diff)).toEqual(b);
+    expect(r.stats.insertions - r.stats.deletions).toBe(0);
+  });
+
   it('finds a minimal edit script', () => {
     const edits = diffSequences('ABCABBA'.split(''), 'CBABAC'.split(''));
     // Myers' paper example: the shortest edit script has 5 edits.

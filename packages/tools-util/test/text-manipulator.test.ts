@@ -65,8 +65,8 @@ describe('text_manipulator', () => {
     expect(await run('abcdefghij', 'word_wrap', { width: 4 })).toBe('abcd\nefgh\nij');
   });
 
-  it('accepts the DOC name text for input', async () => {
-    expect((await call(textManipulator, { text: 'abc', operation: 'uppercase' })).result).toBe('ABC');
+  it('asks for input when given the DOC name text', async () => {
+    await failure(textManipulator, { text: 'abc', operation: 'uppercase' }, 'INVALID_ARGUMENT', 'input');
   });
 
   it('rejects bad parameters naming them', async () => {

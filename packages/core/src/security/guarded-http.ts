@@ -144,11 +144,14 @@ export async function guardedRequest(policy: SecurityPolicy, options: GuardedReq
   try {
     for (;;) {
       const target = await raceAbort(policy.checkUrl(current, parameter));
+      if (target.password) policy.secrets.add(decodeURIComponent(target.password));
       const hop = await raceAbort(sendOnce(policy, target, method, headers, body, controller.signal, () => failure));
       const { res } = hop;
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
       if ([301, 302, 303, 307, 308].includes(status) && location && maxRedirects > 0) {
+        // Drain and forget the redirect body; a late reset on that socket must not surface.
+        res.on('error', () => {});
         res.resume();
         if (redirects.length >= maxRedirects) {
           throw new LlmspellError('IO_ERROR', `too many redirects (more than ${maxRedirects}) starting at ${redactUrl(options.url)}`, {

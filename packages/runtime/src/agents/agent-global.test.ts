@@ -1,5 +1,5 @@
 import { SCRIPT_CALLBACK, defineTool, executeComponent, z, type ScriptCallback, type ScriptValue, type StateAccess } from '@llmspell/core';
-import { startMockLlmServer, type MockLlmServer } from '../../../agents/src/testing/mock-llm-server.js';
+import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import { createAgentsFeature } from '../features/agents.js';
 import { LlmspellRuntime } from '../runtime.js';
 
@@ -63,7 +63,7 @@ describe('Agent global', () => {
     expect((await agent.execute({ prompt: 'p' })).text).toBe('Echo: p');
     expect((await agent.invoke('plain')).text).toBe('Echo: plain');
     expect(await agent.complete('c')).toBe('Echo: c');
-    expect(server.requests[0].body.messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
+    expect((server.requests[0].body.messages as unknown[])[0]).toEqual({ role: 'system', content: 'Be brief.' });
 
     expect(Agent.list()).toEqual([expect.objectContaining({ name: 'helper', type: 'llm', provider: 'openai' })]);
     expect(Agent.listInstances()).toEqual(['helper']);

@@ -175,6 +175,22 @@ describe('State global and the runtime', () => {
     await rt.close();
   });
 
+  it('works with the real hooks feature: a registered BeforeStateWrite hook modifies, the event bus delivers state.changed', async () => {
+    const { rt, State } = await runtime();
+    const registry = rt.service<{ register(reg: { point: string; handler: (ctx: HookContext) => HookResult | Promise<HookResult> }): unknown }>('hookRegistry');
+    const bus = rt.service<{ subscribe(pattern: string): { receive(timeoutMs: number): Promise<{ event_type?: string; data: unknown } | null> } }>('eventBus');
+    expect(registry && bus).toBeTruthy();
+    registry!.register({ point: 'BeforeStateWrite', handler: (ctx) => (typeof ctx.data.value === 'string' ? { type: 'modified', data: (ctx.data.value as string).toUpperCase() } : { type: 'continue' }) });
+    registry!.register({ point: 'BeforeStateWrite', handler: (ctx) => (ctx.data.key === 'frozen' ? { type: 'cancel', reason: 'no' } : { type: 'continue' }) });
+    const sub = bus!.subscribe('state.*');
+    await State.save('global', 'word', 'quiet');
+    await expect(State.load('global', 'word')).resolves.toBe('QUIET');
+    await expect(State.save('global', 'frozen', 1)).rejects.toMatchObject({ code: 'HOOK_CANCELLED' });
+    const event = await sub.receive(2000);
+    expect(event).toMatchObject({ data: { operation: 'set', scope: 'global', key: 'word', old_value: null, new_value: 'QUIET' } });
+    await rt.close();
+  });
+
   it('uses the store the CLI passes, and config switches (secret refusal, disabled backups/migrations)', async () => {
     const path = join(tmp(), 'state.db');
     const { rt, State } = await runtime({ secret_values: 'refuse', backup_enabled: false, migration_enabled: false }, { stateStore: await openStateStore({ backend_type: 'sqlite', path }, {}) });

@@ -4,7 +4,7 @@ import type { BackupManager } from '../backup/backup-manager.js';
 import { SCHEMA_VERSION_KEY } from '../internal-keys.js';
 import { STATE_NAMESPACE, splitPhysicalKey } from '../scope.js';
 import { hasPath, isFieldObject, setPath } from './field-path.js';
-import { applyStep, normalizeStep, type CustomTransform, type MigrationStep } from './migration-steps.js';
+import { applyFieldStep, applyStep, normalizeStep, type CustomTransform, type MigrationStep } from './migration-steps.js';
 import { compareVersions, normalizeVersion } from './semver.js';
 import { VALUE_TYPES, checkRules, normalizeRule, type ValidationRule, type ValueType } from './validation-rules.js';
 
@@ -269,7 +269,9 @@ export class MigrationEngine {
         for (const [stepIndex, step] of m.steps.entries()) {
           for (const it of selected) {
             try {
-              it.value = await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to });
+              it.value = step.type === 'custom'
+                ? await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to })
+                : applyFieldStep(step, it.value);
             } catch (error) {
               const e = toLlmspellError(error, 'MIGRATION_FAILED');
               throw new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${stepIndex + 1} (${step.type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });

@@ -165,6 +165,11 @@ export async function applyStep(step: MigrationStep, value: unknown, info: ItemI
     const out = await step.fn(structuredClone(value), info);
     return out === undefined || out === null ? value : out;
   }
+  return applyFieldStep(step, value);
+}
+
+/** The synchronous part: every step but `custom` (no promise per item on the hot path). */
+export function applyFieldStep(step: Exclude<MigrationStep, { type: 'custom' }>, value: unknown): unknown {
   if (!isFieldObject(value)) return value;
   const obj = value;
   switch (step.type) {

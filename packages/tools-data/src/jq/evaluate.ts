@@ -1160,7 +1160,8 @@ export class Interpreter {
         return;
       }
       case 'leaf_paths/0': {
-        this.paths({ t: 'recurse' }, input, env, [], (p, v) => { if (p.length && (v === null || typeof v !== 'object')) emit(p); });
+        // jq: paths(scalars), and paths(f) keeps a path only when f's output is truthy, so null/false leaves drop out.
+        this.paths({ t: 'recurse' }, input, env, [], (p, v) => { if (p.length && v !== null && v !== false && typeof v !== 'object') emit(p); });
         return;
       }
       case 'getpath/1': return withArg(0, (p) => { try { emit(getPath(input, p as Path)); } catch { emit(null); } });

@@ -102,6 +102,7 @@ describe('jq subset', () => {
     ['transpose', [[1, 2], [3]], [[[1, 3], [2, null]]]],
     ['walk(if type == "number" then . + 1 else . end)', { a: [1, { b: 2 }] }, [{ a: [2, { b: 3 }] }]],
     ['getpath(["a","b"])', { a: { b: 4 } }, [4]],
+    ['[leaf_paths]', { a: [1, null, false], b: 'x' }, [[['a', 0], ['b']]]],
     ['to_entries | from_entries', { x: 1 }, [{ x: 1 }]],
   ])('%s', (query, input, expected) => {
     expect(runJq(query, input)).toEqual(expected);

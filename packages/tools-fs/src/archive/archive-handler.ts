@@ -126,8 +126,8 @@ async function mergeInto(ctx: ExecutionContext, staging: string, target: string)
     if (src.isDirectory() && dst?.isDirectory()) {
       await mergeInto(ctx, from, to);
     } else {
-      if (dst?.isDirectory()) await fsp.rm(to, { recursive: true });
-      await fsp.rename(from, to);
+      if (dst?.isDirectory()) await io(to, () => fsp.rm(to, { recursive: true }));
+      await io(to, () => fsp.rename(from, to));
     }
   }
 }

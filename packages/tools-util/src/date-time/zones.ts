@@ -11,7 +11,7 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
     });
-    formatters.set(zone, f);
+    remember(formatters, zone, f);
   }
   return f;
 }
@@ -36,14 +36,27 @@ export function parseFixedOffset(text: string): number | undefined {
   return (m[1] === '-' ? -1 : 1) * (h * 60 + min);
 }
 
+// Intl formatters are expensive to build; zone names repeat, so both lookups are cached (bounded).
+const zoneCache = new Map<string, Zone | null>();
+const abbreviationFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= 500) cache.delete(cache.keys().next().value as K);
+  cache.set(key, value);
+  return value;
+}
+
 /** Resolves a zone name; returns undefined when it is unknown. */
 export function lookupZone(name: string): Zone | undefined {
   const fixed = parseFixedOffset(name);
   if (fixed !== undefined) return { kind: 'fixed', name: fixed === 0 ? 'UTC' : formatOffset(fixed), offsetMinutes: fixed };
+  const hit = zoneCache.get(name);
+  if (hit !== undefined) return hit ?? undefined;
   try {
     const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-    return { kind: 'iana', name: canonical };
+    return remember<string, Zone | null>(zoneCache, name, { kind: 'iana', name: canonical }) ?? undefined;
   } catch {
+    remember(zoneCache, name, null);
     return undefined;
   }
 }
@@ -65,7 +78,9 @@ export function offsetAt(zone: Zone, ms: number): number {
 /** Short zone label for %Z: `UTC`, `EST`, `CET`, or `GMT+5:30` where Intl has no abbreviation. */
 export function zoneAbbreviation(zone: Zone, ms: number): string {
   if (zone.kind === 'fixed') return zone.offsetMinutes === 0 ? 'UTC' : formatOffset(zone.offsetMinutes);
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone.name, timeZoneName: 'short' }).formatToParts(new Date(ms));
+  let f = abbreviationFormatters.get(zone.name);
+  if (!f) f = remember(abbreviationFormatters, zone.name, new Intl.DateTimeFormat('en-US', { timeZone: zone.name, timeZoneName: 'short' }));
+  const parts = f.formatToParts(new Date(ms));
   return parts.find((p) => p.type === 'timeZoneName')?.value ?? zone.name;
 }
 

@@ -22,8 +22,7 @@ export function detectEngine(template: string): TemplateDialect {
 }
 
 const parameters = z.object({
-  input: z.string().optional().describe("Required. The template text, e.g. 'Hello {{ name | upper }}!' (Tera) or 'Hello {{name}}!' (Handlebars)"),
-  template: z.string().optional().describe("Old name of 'input' (DOC); used when 'input' is absent"),
+  input: z.string().describe("The template text, e.g. 'Hello {{ name | upper }}!' (Tera) or 'Hello {{name}}!' (Handlebars)"),
   context: z.record(z.string(), z.unknown()).optional().describe('Variables the template can use (a table/object); default {}'),
   data: z.record(z.string(), z.unknown()).optional().describe("Old name of 'context' (DOC)"),
   engine: z.enum(['tera', 'handlebars', 'jinja', 'jinja2']).optional()
@@ -50,8 +49,7 @@ export const templateEngine = defineTool({
     { description: 'Handlebars conditional', params: { input: '{{#if admin}}Welcome, {{name}}!{{else}}Hi {{name}}{{/if}}', context: { admin: true, name: 'Ann' }, engine: 'handlebars' } },
   ],
   execute(params, ctx) {
-    const template = params.input ?? params.template;
-    if (template === undefined) paramError(NAME, 'input', 'is required (the template text)');
+    const template = params.input;
     const context = params.context ?? params.data ?? {};
     const maxTemplate = limitFromSettings(ctx.settings, 'max_template_size');
     if (template.length > maxTemplate) {

@@ -156,6 +156,9 @@ class TeraParser {
         case 'break': nodes.push({ t: 'break' }); break;
         case 'continue': nodes.push({ t: 'continue' }); break;
         default:
+          if (word.startsWith('end') || word === 'elif' || word === 'else') {
+            throw new TemplateError(`unexpected '{% ${word} %}' without a matching opening tag`, s.line, 'syntax');
+          }
           throw new TemplateError(`unknown tag '{% ${word} %}'`, s.line, 'syntax');
       }
     }
