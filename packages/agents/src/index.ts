@@ -2,7 +2,7 @@ export { AgentConfigSchema, DEFAULT_MAX_CONVERSATION_LENGTH, DEFAULT_MAX_RETRIES
 export type { AgentConfig, AgentConfigInput } from './agent-config.js';
 export { normaliseAgentInput } from './agent-input.js';
 export type { AgentRequest } from './agent-input.js';
-export { LlmAgent, STREAM_SINK, createAgent } from './llm-agent.js';
+export { AGENT_DEPTH, LlmAgent, MAX_AGENT_DEPTH, STREAM_SINK, createAgent } from './llm-agent.js';
 export type { AgentDeps, AgentMetrics, AgentOutput, AgentToolCall, AgentUsage, StreamSink } from './llm-agent.js';
 export { agentChunkIterator, streamAgent } from './agent-stream.js';
 export type { AgentChunkIterator } from './agent-stream.js';

@@ -213,6 +213,16 @@ describe('LlmAgent', () => {
     expect(out.metadata.tool_calls[0].result).toEqual({ success: true, result: 'Found it.' });
   });
 
+  it('stops an agent that calls itself through its own tool', async () => {
+    const tools: Tool[] = [];
+    const model = mockToolCallModel([{ toolCalls: [{ name: 'loop_tool', arguments: { input: 'again' } }] }]);
+    const agent = await createAgent({ name: 'loop', model: 'gpt-4o', tools: ['loop_tool'], max_steps: 2 }, depsWith(model));
+    tools.push(agentAsTool(agent, { tool_name: 'loop_tool' }));
+    const out = await agent.run('go', ctxWith(tools));
+    // The innermost agent refused; every level saw its tool fail and carried on.
+    expect(JSON.stringify(out.metadata.tool_calls)).toMatch(/nested 10 deep/);
+  });
+
   it('saves, loads and deletes its conversation through the state layer', async () => {
     const state = memoryState();
     const agent = await createAgent({ name: 'memo', model: 'gpt-4o' }, depsWith(mockTextModel('noted')));

@@ -14,6 +14,10 @@ import type { ProviderRegistry, ResolvedModel } from './provider-registry.js';
 /** Key in `ctx.services` under which a caller asks for streamed text chunks. */
 export const STREAM_SINK = 'agents.streamSink';
 export type StreamSink = (chunk: { text: string }) => void | Promise<void>;
+/** Key in `ctx.services` counting agents nested through tool calls (agent → tool → agent…). */
+export const AGENT_DEPTH = 'agents.depth';
+/** The reference's `max_recursion_depth`. */
+export const MAX_AGENT_DEPTH = 10;
 
 export interface AgentUsage {
   input_tokens: number;
@@ -203,6 +207,11 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
   async run(input: unknown, ctx: ExecutionContext): Promise<AgentOutput> {
     if (this.destroyed) throw new LlmspellError('AGENT_NOT_FOUND', `agent '${this.name}' was destroyed`);
     this.deps.budget?.check(`agent '${this.name}'`);
+    this.checkNetwork(ctx);
+    const depth = Number(ctx.services[AGENT_DEPTH] ?? 0);
+    if (depth >= MAX_AGENT_DEPTH) {
+      throw new LlmspellError('AGENT_ERROR', `agent '${this.name}': agents nested ${depth} deep through tool calls (limit ${MAX_AGENT_DEPTH}); is an agent calling itself?`);
+    }
     const request = normaliseAgentInput(input);
     const started = performance.now();
     this.stats.requests_total += 1;
@@ -236,6 +245,19 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
       this.stats.requests_active -= 1;
       this.stats.total_execution_time_ms += performance.now() - started;
     }
+  }
+
+  /**
+   * `allow_network_access = false` stops calls to remote providers; a model served on this
+   * machine (Ollama, LM Studio, a test server) stays usable.
+   */
+  private checkNetwork(ctx: ExecutionContext): void {
+    if (ctx.policy.allowNetwork || !this.resolved.baseURL) return;
+    const host = new URL(this.resolved.baseURL).hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return;
+    throw new LlmspellError('NETWORK_NOT_ALLOWED', `agent '${this.name}': network access is disabled (runtime.security.allow_network_access = false); only providers on this machine may be used`, {
+      details: { provider: this.resolved.provider, host },
+    });
   }
 
   private async generate(request: AgentRequest, ctx: ExecutionContext, signal: AbortSignal, started: number): Promise<AgentOutput> {
@@ -355,6 +377,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
           const toolCtx = deriveContext(ctx, {
             signal: options.abortSignal ?? ctx.signal,
             settings: this.deps.toolSettings?.(tool.name) ?? {},
+            services: { ...ctx.services, [AGENT_DEPTH]: Number(ctx.services[AGENT_DEPTH] ?? 0) + 1, [STREAM_SINK]: undefined },
           });
           const r: ToolResult = await executeComponent(tool, args, toolCtx);
           const reply: Record<string, unknown> = { success: r.success, result: r.result };

@@ -140,6 +140,14 @@ describe('OpenAI chat-completions (real @ai-sdk/openai)', () => {
     server = await startMockLlmServer();
   });
 
+  it('refuses remote providers when network access is off, but not local ones', async () => {
+    const offline = new SecurityPolicy({ allowNetwork: false });
+    const local = await openaiAgent();
+    expect((await local.run('hi', ctx(offline))).text).toBe('Echo: hi');
+    const remote = await createAgent({ model: 'openai/gpt-4o-mini', api_key: KEY }, deps());
+    await expect(remote.run('hi', ctx(offline))).rejects.toThrow(/^NETWORK_NOT_ALLOWED: agent '.*': network access is disabled/);
+  });
+
   it('times out a provider that never answers', async () => {
     server.reply({ hang: true });
     const agent = await openaiAgent({ timeout_ms: 100 });

@@ -8,11 +8,11 @@ import type {
 import {
   formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo,
 } from './js-errors.js';
-import { PRELUDE_FILENAME, PRELUDE_SOURCE, WireKind } from './prelude.js';
+import {
+  HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, PRIMORDIALS_SOURCE, WireKind, type Helper, type PreludeChunk,
+} from './prelude.js';
 import { onMallocFailure } from './quickjs-module.js';
 
-type Helper = 'wire' | 'parse' | 'entries' | 'describeError' | 'dateString' | 'proxy' | 'makeConsole';
-const HELPERS: Helper[] = ['wire', 'parse', 'entries', 'describeError', 'dateString', 'proxy', 'makeConsole'];
 
 /** Cap on nesting when converting values, so a deep structure fails cleanly instead of overflowing the host stack. */
 const MAX_DEPTH = 200;
@@ -166,6 +166,8 @@ export class JsVm {
   private readonly rt: QuickJSRuntime;
   private readonly ctx: QuickJSContext;
   private readonly helpers = new Map<Helper, QuickJSHandle>();
+  private primordials: QuickJSHandle | undefined;
+  private consoleObject: QuickJSHandle | undefined;
   private readonly owned = new Set<Disposable>();
   private readonly ops = new Set<Operation>();
   private readonly pendingReleases: QuickJSHandle[] = [];
@@ -217,49 +219,78 @@ export class JsVm {
   }
 
   private setup(): void {
-    const prelude = this.ctx.evalCode(PRELUDE_SOURCE, PRELUDE_FILENAME, { type: 'global', strict: true });
-    if (prelude.error) {
-      const text = JSON.stringify(this.ctx.dump(prelude.error));
-      prelude.error.dispose();
-      throw new Error(`prelude failed: ${text}`);
+    const primordials = this.ctx.evalCode(PRIMORDIALS_SOURCE, PRELUDE_FILENAME, { type: 'global', strict: true });
+    if (primordials.error) throw new Error(`prelude failed: ${JSON.stringify(this.ctx.dump(primordials.error))}`);
+    this.primordials = primordials.value;
+    this.owned.add(primordials.value);
+    // Globals are converted on first use: a script touches a few of the ~100 host
+    // functions the runtime offers; print and console too (their helpers load lazily).
+    const globals: Array<[string, () => QuickJSHandle]> = [];
+    for (const [name, value] of Object.entries(this.options.globals)) {
+      if (name === 'JSON') continue; // QuickJS's own JSON stays (the runtime gives JSON to Lua only)
+      globals.push([name, () => this.toHandle(value)]);
+    }
+    globals.push(['print', () => this.consoleMember('print')], ['console', () => this.consoleMember('console')]);
+    for (const [name, make] of globals) {
+      const key = this.ctx.newString(name);
+      const load = this.ctx.newFunction(name, () => {
+        try {
+          return make();
+        } catch (error) {
+          return { error: this.errorHandle(error) };
+        }
+      });
+      try {
+        this.callHelper('lazyGlobal', key, load).dispose();
+      } finally {
+        key.dispose();
+        load.dispose();
+      }
+    }
+  }
+
+  private consoleMember(name: 'print' | 'console'): QuickJSHandle {
+    if (!this.consoleObject) {
+      const write = this.ctx.newFunction('write', (stream, text) => {
+        const line = this.readString(text);
+        try {
+          if (this.ctx.getNumber(stream) === 2) this.options.output.stderr(line);
+          else this.options.output.stdout(line);
+        } catch {
+          // a failing output sink must not break the script
+        }
+      });
+      try {
+        this.consoleObject = this.callHelper('makeConsole', write);
+        this.owned.add(this.consoleObject);
+      } finally {
+        write.dispose();
+      }
+    }
+    return this.ctx.getProp(this.consoleObject, name);
+  }
+
+  /** Evaluates one prelude chunk and keeps its helpers. */
+  private loadChunk(chunk: PreludeChunk): void {
+    const evaluated = this.enter(() => this.ctx.evalCode(PRELUDE_CHUNKS[chunk], PRELUDE_FILENAME, { type: 'global', strict: true }));
+    if (evaluated.error) throw this.engineFailure(evaluated.error);
+    let helpers: QuickJSHandle;
+    try {
+      const called = this.enter(() => this.ctx.callFunction(evaluated.value, this.ctx.undefined, this.primordials!));
+      if (called.error) throw this.engineFailure(called.error);
+      helpers = called.value;
+    } finally {
+      evaluated.value.dispose();
     }
     try {
-      for (const name of HELPERS) {
-        const handle = this.ctx.getProp(prelude.value, name);
+      for (const [name, owner] of Object.entries(HELPER_CHUNKS) as Array<[Helper, PreludeChunk]>) {
+        if (owner !== chunk) continue;
+        const handle = this.ctx.getProp(helpers, name);
         this.owned.add(handle);
         this.helpers.set(name, handle);
       }
     } finally {
-      prelude.value.dispose();
-    }
-    for (const [name, value] of Object.entries(this.options.globals)) {
-      if (name === 'JSON') continue; // QuickJS's own JSON stays (the runtime gives JSON to Lua only)
-      const handle = this.toHandle(value);
-      try {
-        this.ctx.setProp(this.ctx.global, name, handle);
-      } finally {
-        handle.dispose();
-      }
-    }
-    const write = this.ctx.newFunction('write', (stream, text) => {
-      const line = this.readString(text);
-      try {
-        if (this.ctx.getNumber(stream) === 2) this.options.output.stderr(line);
-        else this.options.output.stdout(line);
-      } catch {
-        // a failing output sink must not break the script
-      }
-    });
-    const consoleObject = this.callHelper('makeConsole', write);
-    write.dispose();
-    try {
-      for (const name of ['print', 'console']) {
-        const fn = this.ctx.getProp(consoleObject, name);
-        this.ctx.setProp(this.ctx.global, name, fn);
-        fn.dispose();
-      }
-    } finally {
-      consoleObject.dispose();
+      helpers.dispose();
     }
   }
 
@@ -591,21 +622,31 @@ export class JsVm {
   // ---- host -> script --------------------------------------------------------------
 
   private callHelper(name: Helper, ...args: QuickJSHandle[]): QuickJSHandle {
+    if (!this.helpers.has(name)) this.loadChunk(HELPER_CHUNKS[name]);
     const fn = this.helpers.get(name)!;
     const result = this.enter(() => this.ctx.callFunction(fn, this.ctx.undefined, args));
-    if (result.error) {
-      const dumped = this.ctx.dump(result.error) as { name?: string; message?: string } | string;
-      result.error.dispose();
-      const message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
-      if (/out of memory/i.test(message)) {
-        throw this.setFatal(new LlmspellError('SCRIPT_MEMORY_LIMIT', `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}`));
-      }
-      if (/interrupted/.test(message) && this.interruptReason) {
-        throw this.setFatal(new LlmspellError(this.interruptReason === 'cancelled' ? 'CANCELLED' : 'SCRIPT_TIMEOUT', 'script interrupted while converting a value'));
-      }
-      throw new LlmspellError('INTERNAL', `value conversion failed: ${message}`);
-    }
+    if (result.error) throw this.engineFailure(result.error);
     return result.value;
+  }
+
+  /** An exception from the bridge's own helpers: out of memory, interrupted, or a bug. Consumes the handle. */
+  private engineFailure(error: QuickJSHandle): LlmspellError {
+    let message: string;
+    try {
+      const dumped = this.ctx.dump(error) as { name?: string; message?: string } | string;
+      message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+    } catch {
+      message = 'unreadable engine error';
+    } finally {
+      error.dispose();
+    }
+    if (/out of memory/i.test(message)) {
+      return this.setFatal(new LlmspellError('SCRIPT_MEMORY_LIMIT', `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}`));
+    }
+    if (/interrupted/.test(message) && this.interruptReason) {
+      return this.setFatal(new LlmspellError(this.interruptReason === 'cancelled' ? 'CANCELLED' : 'SCRIPT_TIMEOUT', 'script interrupted while converting a value'));
+    }
+    return new LlmspellError('INTERNAL', `value conversion failed: ${message}`);
   }
 
   /** Converts a host value to a new handle the caller owns (disposing static ones is a no-op). */
@@ -893,6 +934,8 @@ export class JsVm {
       for (const item of [...this.owned].reverse()) if (item.alive) item.dispose();
       this.owned.clear();
       this.helpers.clear();
+      this.primordials = undefined;
+      this.consoleObject = undefined;
       this.ctx.dispose();
       this.rt.dispose();
     } catch {

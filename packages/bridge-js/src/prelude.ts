@@ -1,28 +1,49 @@
 /**
- * Helpers evaluated inside each QuickJS context before any script runs. The expression
- * returns an object of functions the bridge keeps as handles; nothing here is put on
- * `globalThis` (print and console are installed by the bridge from `makeConsole`).
+ * Helpers evaluated inside each QuickJS context. Each chunk is a function expression the
+ * bridge calls with the engine's original built-ins (captured before any script runs, so
+ * a script replacing `JSON` or `Object.keys` cannot break the bridge); it returns an
+ * object of helper functions the bridge keeps as handles. Nothing here is put on
+ * `globalThis` except through `lazyGlobal`.
  *
  * They exist because one call into QuickJS that does the work in C/bytecode is far
  * cheaper than one FFI round trip per property: `wire` serialises plain data with the
- * engine's own JSON, and `describeError` reads an exception in a single call.
+ * engine's own JSON, `describeError` reads an exception in a single call. Parsing costs
+ * about 1 ms per 7 KB, so only the small `base` chunk is evaluated when a context is
+ * created; the others on first use.
  */
 export const PRELUDE_FILENAME = '<llmspell-bridge>';
 
-export const PRELUDE_SOURCE = String.raw`(function () {
+/** Evaluated first: captures the built-ins the other chunks receive. */
+export const PRIMORDIALS_SOURCE = String.raw`(function () {
   'use strict';
-  const isArray = Array.isArray;
-  const getProto = Object.getPrototypeOf;
-  const keys = Object.keys;
-  const ObjectProto = Object.prototype;
-  const ArrayProto = Array.prototype;
-  const stringify = JSON.stringify;
-  const isFinite = Number.isFinite;
-  const ReflectGet = Reflect.get;
-  const ErrorCtor = Error;
-  const PromiseCtor = Promise;
-  const ProxyCtor = Proxy;
+  return Object.freeze({
+    isArray: Array.isArray, getProto: Object.getPrototypeOf, keys: Object.keys, defineProperty: Object.defineProperty,
+    ObjectProto: Object.prototype, ArrayProto: Array.prototype, stringify: JSON.stringify, parse: JSON.parse,
+    isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
+    DateCtor: Date, StringCtor: String, globalObject: globalThis,
+  });
+})()`;
 
+export const PRELUDE_CHUNKS = {
+  base: String.raw`(function (P) {
+  'use strict';
+  return {
+    /** Defines a global whose value is converted from the host on first use. */
+    lazyGlobal(name, load) {
+      const define = (value) => P.defineProperty(P.globalObject, name, { value, writable: true, configurable: true, enumerable: true });
+      P.defineProperty(P.globalObject, name, {
+        configurable: true,
+        enumerable: true,
+        get() { const value = load(); define(value); return value; },
+        set(value) { define(value); },
+      });
+    },
+  };
+})`,
+
+  data: String.raw`(function (P) {
+  'use strict';
+  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor } = P;
   // Kinds returned by wire() when the value is not plain JSON data.
   const KIND_NULL = 0, KIND_ARRAY = 1, KIND_OBJECT = 2, KIND_ERROR = 3, KIND_PROMISE = 4, KIND_DATE = 5;
 
@@ -60,12 +81,62 @@ export const PRELUDE_SOURCE = String.raw`(function () {
     if (isArray(v)) return KIND_ARRAY;
     if (v instanceof ErrorCtor) return KIND_ERROR;
     if (v instanceof PromiseCtor) return KIND_PROMISE;
-    if (v instanceof Date) return KIND_DATE;
+    if (v instanceof DateCtor) return KIND_DATE;
     return KIND_OBJECT;
   }
 
+  return {
+    /** JSON text when v is plain data, else a kind number (see KIND_*). */
+    wire(v) {
+      if (pure(v, 0, [])) return stringify(v);
+      return kindOf(v);
+    },
+    parse: P.parse,
+    /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
+    entries(v) {
+      const out = [];
+      if (isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          let item;
+          try { item = v[i]; } catch (e) { item = undefined; }
+          out.push(item);
+        }
+        return out;
+      }
+      const ks = keys(v);
+      for (let i = 0; i < ks.length; i++) {
+        try { out.push(ks[i], v[ks[i]]); } catch (e) { /* a throwing getter is left out */ }
+      }
+      return out;
+    },
+    dateString(d) {
+      return isFinite(d.getTime()) ? d.toISOString() : null;
+    },
+    proxy(target, fallback) {
+      return new ProxyCtor(target, {
+        get(t, k, r) {
+          if (typeof k === 'symbol' || k in t) return ReflectGet(t, k, r);
+          // Awaiting or serialising the object must not look up tools named "then"/"toJSON".
+          if (k === 'then' || k === 'toJSON') return undefined;
+          return fallback(k);
+        },
+        has(t, k) {
+          if (k in t) return true;
+          if (typeof k === 'symbol') return false;
+          const v = fallback(k);
+          return v !== null && v !== undefined;
+        },
+      });
+    },
+  };
+})`,
+
+  text: String.raw`(function (P) {
+  'use strict';
+  const { isArray, keys, stringify, isFinite, ErrorCtor, PromiseCtor, DateCtor, StringCtor } = P;
+
   function text(v) {
-    try { return String(v); } catch (e) { return '[object]'; }
+    try { return StringCtor(v); } catch (e) { return '[object]'; }
   }
 
   function inspect(v, depth, seen) {
@@ -80,7 +151,7 @@ export const PRELUDE_SOURCE = String.raw`(function () {
       const head = v.name + ': ' + v.message;
       return depth === 0 && typeof v.stack === 'string' && v.stack ? head + '\n' + v.stack.replace(/\n$/, '') : head;
     }
-    if (v instanceof Date) return isFinite(v.getTime()) ? v.toISOString() : 'Invalid Date';
+    if (v instanceof DateCtor) return isFinite(v.getTime()) ? v.toISOString() : 'Invalid Date';
     if (v instanceof PromiseCtor) return 'Promise {}';
     if (seen.indexOf(v) >= 0) return '[Circular]';
     if (depth > 6) return isArray(v) ? '[Array]' : '[Object]';
@@ -112,29 +183,6 @@ export const PRELUDE_SOURCE = String.raw`(function () {
   }
 
   return {
-    /** JSON text when v is plain data, else a kind number (see KIND_*). */
-    wire(v) {
-      if (pure(v, 0, [])) return stringify(v);
-      return kindOf(v);
-    },
-    parse: JSON.parse,
-    /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
-    entries(v) {
-      const out = [];
-      if (isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-          let item;
-          try { item = v[i]; } catch (e) { item = undefined; }
-          out.push(item);
-        }
-        return out;
-      }
-      const ks = keys(v);
-      for (let i = 0; i < ks.length; i++) {
-        try { out.push(ks[i], v[ks[i]]); } catch (e) { /* a throwing getter is left out */ }
-      }
-      return out;
-    },
     describeError(e) {
       const info = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null, fileName: null };
       try {
@@ -154,34 +202,6 @@ export const PRELUDE_SOURCE = String.raw`(function () {
       }
       return stringify(info);
     },
-    errorFields(e) {
-      return { name: e.name, message: e.message, stack: typeof e.stack === 'string' ? e.stack : undefined, code: e.code };
-    },
-    dateString(d) {
-      return isFinite(d.getTime()) ? d.toISOString() : null;
-    },
-    makeError(message, code, name) {
-      const e = new ErrorCtor(message);
-      if (name) e.name = name;
-      if (code) e.code = code;
-      return e;
-    },
-    proxy(target, fallback) {
-      return new ProxyCtor(target, {
-        get(t, k, r) {
-          if (typeof k === 'symbol' || k in t) return ReflectGet(t, k, r);
-          // Awaiting or serialising the object must not look up tools named "then"/"toJSON".
-          if (k === 'then' || k === 'toJSON') return undefined;
-          return fallback(k);
-        },
-        has(t, k) {
-          if (k in t) return true;
-          if (typeof k === 'symbol') return false;
-          const v = fallback(k);
-          return v !== null && v !== undefined;
-        },
-      });
-    },
     makeConsole(write) {
       const out = (stream) => function () { write(stream, format(arguments)); };
       const console = {
@@ -191,7 +211,24 @@ export const PRELUDE_SOURCE = String.raw`(function () {
       return { print: out(1), console };
     },
   };
-})()`;
+})`,
+} as const;
+
+export type PreludeChunk = keyof typeof PRELUDE_CHUNKS;
+
+/** Which chunk defines each helper. */
+export const HELPER_CHUNKS = {
+  lazyGlobal: 'base',
+  wire: 'data',
+  parse: 'data',
+  entries: 'data',
+  dateString: 'data',
+  proxy: 'data',
+  describeError: 'text',
+  makeConsole: 'text',
+} as const satisfies Record<string, PreludeChunk>;
+
+export type Helper = keyof typeof HELPER_CHUNKS;
 
 /** What `wire()` returns for values that are not plain JSON data. */
 export const WireKind = { Null: 0, Array: 1, Object: 2, Error: 3, Promise: 4, Date: 5 } as const;

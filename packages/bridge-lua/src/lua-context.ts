@@ -237,6 +237,9 @@ export class LuaContext implements ScriptContext {
     };
     let status: number;
     try {
+      if (!m._lua_checkstack(L, inputs.length + 2)) {
+        throw limitError('SCRIPT_MEMORY_LIMIT', this.lastFilename, `script exceeded its memory limit of ${this.limits.memoryBytes} bytes`);
+      }
       m._lua_pushcclosure(L, this.protectedPtr, 0);
       for (const index of inputs) m._lua_pushvalue(L, index);
       status = m._lua_pcallk(L, inputs.length, LUA_MULTRET, 0, 0, 0);

@@ -100,6 +100,24 @@ describe('limits', () => {
     }
   });
 
+  it('never hangs the host in __gc or __close handlers that do not return', async () => {
+    const h = await harness({ extraGlobals: { slow: () => new Promise((resolve) => setTimeout(() => resolve(1), 10_000).unref()) } });
+    try {
+      // an abandoned run closes its to-be-closed variables
+      await expect(h.run(`
+        local guard <close> = setmetatable({}, { __close = function() while true do end end })
+        return slow()`, 'close.lua', 100)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+      // a finalizer that spins inside a run stops at the run's deadline
+      await h.run('setmetatable({}, { __gc = function() while true do end end })');
+      await expect(h.run('collectgarbage() collectgarbage() while true do end', 'gc.lua', 100)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+      // and one left for dispose() (lua_close runs every finalizer)
+      await h.run('spinner = setmetatable({}, { __gc = function() while true do end end })');
+      await expect(h.run('return "alive"')).resolves.toBe('alive');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('rejects runs and callbacks after dispose', async () => {
     const h = await harness({ extraGlobals: { keep: (cb) => cb } });
     const callback = (await h.run('return keep(function() return 1 end)')) as { call(): Promise<unknown> };

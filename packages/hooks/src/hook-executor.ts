@@ -110,9 +110,11 @@ export class HookExecutor implements CoreHookExecutor {
     const started = performance.now();
     let modified = false;
     try {
-      for (const hook of hooks) {
+      for (let i = 0; i < hooks.length; i++) {
+        const hook = hooks[i];
         if (!hook.enabled) continue;
-        const result = await this.runOne(hook, context);
+        let result = this.runOne(hook, context);
+        if (result !== undefined && isThenable(result)) result = await result;
         if (result === undefined) continue;
         switch (result.type) {
           case 'continue':
@@ -135,8 +137,11 @@ export class HookExecutor implements CoreHookExecutor {
     }
   }
 
-  /** Runs one hook under its breaker and timeout; undefined when it did not run or failed. */
-  private async runOne(hook: RegisteredHook, context: HookContext): Promise<HookResult | undefined> {
+  /**
+   * Runs one hook under its breaker and timeout; undefined when it did not run or failed.
+   * Synchronous for a synchronous handler, so native hooks cost no promise round-trip.
+   */
+  private runOne(hook: RegisteredHook, context: HookContext): HookResult | undefined | Promise<HookResult | undefined> {
     const stats = hook.stats;
     if (hook.when) {
       let ok: boolean;
@@ -172,11 +177,24 @@ export class HookExecutor implements CoreHookExecutor {
       raw = guarded
         ? activeScriptHooks.run(new Set([...(active ?? []), hook.id]), () => hook.handler(context))
         : hook.handler(context);
-      if (isThenable(raw)) raw = await withTimeout(raw, hook.timeout_ms ?? this.config.timeout_ms);
     } catch (error) {
       this.failed(hook, performance.now() - t0, error, breaker);
       return undefined;
     }
+    if (isThenable(raw)) {
+      return withTimeout(raw, hook.timeout_ms ?? this.config.timeout_ms).then(
+        (value) => this.finish(hook, context, value, t0, breaker),
+        (error: unknown) => {
+          this.failed(hook, performance.now() - t0, error, breaker);
+          return undefined;
+        },
+      );
+    }
+    return this.finish(hook, context, raw, t0, breaker);
+  }
+
+  private finish(hook: RegisteredHook, context: HookContext, raw: unknown, t0: number, breaker: CircuitBreaker | undefined): HookResult | undefined {
+    const stats = hook.stats;
     let result: HookResult;
     try {
       result = normalizeHookResult(raw, context);

@@ -2,39 +2,65 @@ import { LlmspellError, REDACTED, looksLikeSecretName, type SecretRedactor } fro
 
 export type SecretValuePolicy = 'redact' | 'refuse' | 'allow';
 
+function formatPath(parts: Array<string | number>): string {
+  let out = '$';
+  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`;
+  return out;
+}
+
 /**
  * Checks that `value` is JSON-like data (null, booleans, finite numbers, strings, arrays,
  * plain objects) with no cycle. Shared sub-objects are fine; a real cycle is refused with
  * STATE_CIRCULAR_VALUE and the `$.a.b[0]` path where it closes.
  */
-export function checkStorable(value: unknown, path = '$', ancestors: object[] = []): void {
-  if (value === null || value === undefined) return;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new LlmspellError('INVALID_ARGUMENT', `value at ${path} is ${value}, which JSON cannot hold`);
-      return;
-    case 'object':
-      break;
-    default:
-      throw new LlmspellError('INVALID_ARGUMENT', `value at ${path} is a ${typeof value}; state holds JSON-like data only (tables/objects, arrays, strings, numbers, booleans, nil)`);
-  }
-  const obj = value as object;
-  if (ancestors.includes(obj)) {
-    throw new LlmspellError('STATE_CIRCULAR_VALUE', `value refers back to itself at ${path}; state values must not be circular`, { details: { path } });
-  }
-  const proto = Object.getPrototypeOf(obj);
-  // A plain object from any realm (vm contexts, structuredClone in a sandbox) has a prototype
-  // whose own prototype is null.
-  if (!Array.isArray(obj) && proto !== null && Object.getPrototypeOf(proto) !== null) {
-    throw new LlmspellError('INVALID_ARGUMENT', `value at ${path} is a ${proto?.constructor?.name ?? 'non-plain'} object; state holds JSON-like data only`);
-  }
-  ancestors.push(obj);
-  if (Array.isArray(obj)) obj.forEach((v, i) => checkStorable(v, `${path}[${i}]`, ancestors));
-  else for (const [k, v] of Object.entries(obj)) checkStorable(v, /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, ancestors);
-  ancestors.pop();
+export function checkStorable(value: unknown): void {
+  const ancestors: object[] = [];
+  const path: Array<string | number> = [];
+  const walk = (v: unknown): void => {
+    if (v === null || v === undefined) return;
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return;
+      case 'number':
+        if (!Number.isFinite(v)) throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is ${v}, which JSON cannot hold`);
+        return;
+      case 'object':
+        break;
+      default:
+        throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is a ${typeof v}; state holds JSON-like data only (tables/objects, arrays, strings, numbers, booleans, nil)`);
+    }
+    const obj = v as object;
+    if (ancestors.includes(obj)) {
+      const where = formatPath(path);
+      throw new LlmspellError('STATE_CIRCULAR_VALUE', `value refers back to itself at ${where}; state values must not be circular`, { details: { path: where } });
+    }
+    const isArray = Array.isArray(obj);
+    const proto = Object.getPrototypeOf(obj);
+    // A plain object from any realm (vm contexts, structuredClone in a sandbox) has a prototype
+    // whose own prototype is null.
+    if (!isArray && proto !== null && Object.getPrototypeOf(proto) !== null) {
+      throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is a ${proto?.constructor?.name ?? 'non-plain'} object; state holds JSON-like data only`);
+    }
+    ancestors.push(obj);
+    if (isArray) {
+      const arr = obj as unknown[];
+      for (let i = 0; i < arr.length; i++) {
+        path.push(i);
+        walk(arr[i]);
+        path.pop();
+      }
+    } else {
+      for (const k in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+        path.push(k);
+        walk((obj as Record<string, unknown>)[k]);
+        path.pop();
+      }
+    }
+    ancestors.pop();
+  };
+  walk(value);
 }
 
 /** JSON text of a checked value. `undefined` is stored as null. */
@@ -51,6 +77,44 @@ export function decodeValue(text: string | undefined): unknown {
   }
 }
 
+const nameVerdicts = new Map<string, boolean>();
+
+/** `looksLikeSecretName`, remembered: the same few field names come back on every write. */
+function secretName(name: string): boolean {
+  let verdict = nameVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = looksLikeSecretName(name);
+    if (nameVerdicts.size > 5000) nameVerdicts.clear();
+    nameVerdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+/**
+ * The value with secrets replaced by `[REDACTED]` — the very same reference when there was
+ * nothing to replace, so the common case allocates nothing. Mirrors core's
+ * `SecretRedactor.redactValue`: secret-looking strings, and any string or number stored under
+ * a secret-looking field name.
+ */
+function redactSecrets(value: unknown, redactor: SecretRedactor): unknown {
+  if (typeof value === 'string') return value.length < 6 ? value : redactor.redact(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = redactSecrets(value[i], redactor);
+      if (r !== value[i]) (out ??= value.slice())[i] = r;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const r = secretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : redactSecrets(v, redactor);
+    if (r !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = r;
+  }
+  return out ?? value;
+}
+
 /**
  * Applies the secret policy to a value about to be stored under `key`. A string stored
  * directly under a secret-looking key (`api_key`, `password`…) counts as a secret, like a
@@ -58,10 +122,8 @@ export function decodeValue(text: string | undefined): unknown {
  */
 export function applySecretPolicy(value: unknown, key: string, policy: SecretValuePolicy, redactor: SecretRedactor): unknown {
   if (policy === 'allow') return value;
-  let redacted: unknown;
-  if (typeof value === 'string' && value !== '' && looksLikeSecretName(key)) redacted = REDACTED;
-  else redacted = redactor.redactValue(value);
-  if (redacted === value || JSON.stringify(redacted) === JSON.stringify(value)) return value;
+  const redacted = typeof value === 'string' && value !== '' && secretName(key) ? REDACTED : redactSecrets(value, redactor);
+  if (redacted === value) return value;
   if (policy === 'refuse') {
     throw new LlmspellError('STATE_SECRET_REFUSED', `the value for key '${key}' looks like it holds a secret (API key, token or password); state refuses to store secrets (runtime.state_persistence.secret_values = "refuse")`, { details: { key } });
   }

@@ -5,6 +5,8 @@ import { SecurityPolicy, classifyPrivateAddress, guardedRequest, type LlmspellEr
 import { startServer, type TestServer } from './__fixtures__/server.js';
 
 const open = new SecurityPolicy({ allowPrivateNetwork: true });
+const hostAddresses = await dns.lookup(os.hostname(), { all: true }).then((a) => a.map((x) => x.address), () => [] as string[]);
+const hostResolvesPrivate = hostAddresses.length > 0 && hostAddresses.every((a) => classifyPrivateAddress(a) !== null);
 const strict = new SecurityPolicy();
 
 /**
@@ -67,19 +69,12 @@ describe('guardedRequest', () => {
     expect(s.requests).toHaveLength(0);
   });
 
-  test('a host name that DNS resolves to a private address is refused', async () => {
-    // This machine's own host name resolves (through the system resolver) to a private or
-    // loopback address on every box we run on; the check must catch it after DNS.
-    const name = os.hostname();
-    let addresses: string[] = [];
-    try {
-      addresses = (await dns.lookup(name, { all: true })).map((a) => a.address);
-    } catch {
-      addresses = [];
-    }
-    const e = await codeOf(guardedRequest(strict, { url: `http://${name}:9/` }));
+  // This machine's own host name resolves through the system resolver (here /etc/hosts) to a
+  // loopback/private address on the boxes we run on; the check must catch it after DNS.
+  (hostResolvesPrivate ? test : test.skip)(`a host name that DNS resolves to a private address is refused (${os.hostname()})`, async () => {
+    const e = await codeOf(guardedRequest(strict, { url: `http://${os.hostname()}:9/` }));
     expect(e.code).toBe('NETWORK_NOT_ALLOWED');
-    if (addresses.length && addresses.every((a) => classifyPrivateAddress(a) !== null)) expect(e.message).toMatch(/resolves to/);
+    expect(e.message).toMatch(/resolves to/);
   });
 
   test('the metadata address 169.254.169.254 is refused before any connection is tried', async () => {
@@ -155,6 +150,36 @@ describe('guardedRequest', () => {
     expect(e.code).toBe('NETWORK_NOT_ALLOWED');
     expect(a.requests).toHaveLength(1);
     expect(inner.requests).toHaveLength(0);
+  });
+
+  test('DNS rebinding: the address resolved at connect time is checked again', async () => {
+    // A scripted resolver stands in for an attacker's DNS (TTL 0): the first answer, used by
+    // the URL check, is the "public" 127.0.0.1; the second, at connect time, is 127.0.0.2.
+    // Addresses are still judged by the real checkAddress (with 127.0.0.1 counted as public).
+    class RebindingDns extends OnlyLoopbackOneIsPublic {
+      answers = ['127.0.0.1', '127.0.0.2'];
+      lookups: string[] = [];
+      override async resolveHost(hostname: string) {
+        this.checkHostname(hostname);
+        const address = this.answers[Math.min(this.lookups.length, this.answers.length - 1)];
+        this.lookups.push(address);
+        this.checkAddress(address, hostname);
+        return { hostname, addresses: [{ address, family: 4 }] };
+      }
+    }
+    const b = await serve((_req, res) => res.end('internal'), '127.0.0.2');
+    const rebinding = new RebindingDns();
+    const e = await codeOf(guardedRequest(rebinding, { url: `http://rebind.test:${b.port}/` }));
+    expect(rebinding.lookups).toEqual(['127.0.0.1', '127.0.0.2']);
+    expect(e.code).toBe('NETWORK_NOT_ALLOWED');
+    expect(b.requests).toHaveLength(0);
+    // Same resolver answering 127.0.0.1 both times: the connection is made to what was checked.
+    const a = await serve((_req, res) => res.end('public'));
+    const stable = new RebindingDns();
+    stable.answers = ['127.0.0.1'];
+    const r = await guardedRequest(stable, { url: `http://stable.test:${a.port}/` });
+    expect(r.body.toString()).toBe('public');
+    expect(stable.lookups).toEqual(['127.0.0.1', '127.0.0.1']);
   });
 
   test('too many redirects fail', async () => {

@@ -89,7 +89,9 @@ export const jsonProcessor = defineTool({
   ],
   execute(params, ctx) {
     const deadline = Date.now() + MAX_TIME_MS;
-    const limits = { deadline, signal: ctx.signal };
+    // The step budget bounds memory as much as time (`[range(1e9)]`); [tools.json_processor] max_steps raises it.
+    const maxSteps = typeof ctx.settings.max_steps === 'number' && ctx.settings.max_steps > 0 ? ctx.settings.max_steps : 10_000_000;
+    const limits = { deadline, signal: ctx.signal, maxSteps };
     const operation = params.operation === 'transform' || params.operation === 'jq' ? 'query' : params.operation;
     if (operation === 'stream') {
       if (typeof params.input !== 'string') {

@@ -104,7 +104,7 @@ describe('archive_handler', () => {
       sb.file('docs/sub/b.txt', 'beta');
       sb.file('readme.md', '# hi');
       const archive = `out/bundle.${ext}`;
-      const created = await sb.run(tool, { operation: 'create', path: archive, input: ['docs', 'readme.md'] });
+      const created = await sb.run(tool, { operation: 'create', path: archive, input: ['docs', 'readme.md', 'docs/a.txt'] });
       expect(created.result).toMatchObject({ files: 3, entries: 5 });
       const listed = await sb.run(tool, { operation: 'list', path: archive });
       const names = (listed.result as { entries: Array<{ name: string; type: string }> }).entries
@@ -130,6 +130,18 @@ describe('archive_handler', () => {
     expect(listTree(path.join(sb.dir, 'x-extra'))).toEqual(['keep.txt', 'one.txt']);
   });
 
+  it('extracts tar entries written as ./name, and a ./ root entry', async () => {
+    fs.writeFileSync(path.join(sb.dir, 'dot.tar'), tarBuffer([
+      { path: './', type: 'Directory' },
+      { path: './a.txt', body: 'A' },
+      { path: './sub/', type: 'Directory' },
+      { path: './sub/b.txt', body: 'B' },
+    ]));
+    const r = await sb.run(tool, { operation: 'extract', path: 'dot.tar', target_path: 'dot' });
+    expect(r.result).toMatchObject({ entries: 4, bytes: 2 });
+    expect(listTree(path.join(sb.dir, 'dot'))).toEqual(['a.txt', 'sub/', 'sub/b.txt']);
+  });
+
   it('refuses archive and target paths outside the allowed roots', async () => {
     sb.file('a.txt', 'a');
     await sb.run(tool, { operation: 'create', path: 'a.zip', input: ['a.txt'] });
@@ -139,13 +151,16 @@ describe('archive_handler', () => {
     expect(fs.readdirSync(sb.outside)).toEqual([]);
   });
 
-  it('does not put symlinks into zip archives (they could point anywhere)', async () => {
+  it('does not put symlinks into archives (they could point anywhere)', async () => {
     sb.file('d/real.txt', 'r');
     fs.symlinkSync('/etc/passwd', path.join(sb.dir, 'd/passwd'));
-    const r = await sb.run(tool, { operation: 'create', path: 'd.zip', input: ['d'] });
-    expect((r.result as { skipped: string[] }).skipped).toEqual(['d/passwd']);
-    const listed = await sb.run(tool, { operation: 'list', path: 'd.zip' });
-    expect(JSON.stringify(listed.result)).not.toContain('passwd');
+    for (const name of ['d.zip', 'd.tar']) {
+      const r = await sb.run(tool, { operation: 'create', path: name, input: ['d'] });
+      expect((r.result as { skipped: string[] }).skipped).toEqual(['d/passwd']);
+      const listed = await sb.run(tool, { operation: 'list', path: name });
+      expect(JSON.stringify(listed.result)).not.toContain('passwd');
+      expect(JSON.stringify(listed.result)).toContain('real.txt');
+    }
   });
 
   describe('zip-slip', () => {

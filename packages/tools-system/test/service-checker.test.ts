@@ -69,6 +69,24 @@ describe('service_checker', () => {
     expect(down.result).toMatchObject({ available: false, status_code: 503 });
   });
 
+  it('reports https against a server that does not speak TLS as unavailable', async () => {
+    const r = await sb.run(tool, { target: `127.0.0.1:${webPort}`, check_type: 'https', timeout_seconds: 2 });
+    expect(r.result).toMatchObject({ available: false, url: `https://127.0.0.1:${webPort}/` });
+    expect((r.result as { error: string }).error).toMatch(/SSL|TLS|EPROTO|wrong version/i);
+  });
+
+  it('times out on a server that never answers', async () => {
+    const silent = net.createServer(() => undefined);
+    const port = await listen(silent);
+    try {
+      const r = await sb.run(tool, { target: `http://127.0.0.1:${port}/`, check_type: 'http', timeout_seconds: 0.2 });
+      expect(r.result).toMatchObject({ available: false });
+      expect((r.result as { error: string }).error).toMatch(/timed out/);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('refuses loopback targets without allowPrivateNetwork, before connecting', async () => {
     const before = hits;
     await expectCode(closed.run(tool, { target: `127.0.0.1:${tcpPort}`, check_type: 'tcp' }), 'NETWORK_NOT_ALLOWED');

@@ -5,10 +5,3 @@ export function paramError(tool: string, parameter: string, why: string, code: E
   throw new LlmspellError(code, `${tool}: parameter '${parameter}': ${why}`, { details: { tool, parameter, ...details } });
 }
 
-/** Returns `value`, or throws naming the missing parameter. */
-export function required<T>(tool: string, parameter: string, value: T | undefined | null, why = 'is required'): T {
-  if (value === undefined || value === null || (typeof value === 'string' && value.length === 0 && why === 'is required')) {
-    paramError(tool, parameter, why);
-  }
-  return value;
-}

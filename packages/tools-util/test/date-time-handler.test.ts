@@ -53,10 +53,25 @@ describe('date_time_handler', () => {
     expect((await result(dateTimeHandler, { input: '03/04/2024' })).detected_format).toBe('m/d/Y');
   });
 
+  it('accepts an IANA zone or abbreviation written in the input', async () => {
+    expect(await iso('2024-01-15 10:30 Europe/Paris')).toBe('2024-01-15T09:30:00.000Z');
+    expect(await iso('2024-01-15T10:30:00 UTC')).toBe('2024-01-15T10:30:00.000Z');
+    await failure(dateTimeHandler, { input: '2024-01-15 10:30 Atlantis/Lost' }, 'INVALID_ARGUMENT', /unknown time zone/);
+  });
+
   it('reads inputs without an offset in the timezone parameter', async () => {
     const r = await result(dateTimeHandler, { operation: 'parse', input: '2024-07-01 12:00', timezone: 'Europe/Paris' });
     expect(r.parsed.iso).toBe('2024-07-01T10:00:00.000Z');
     expect(r.local).toMatchObject({ formatted: '2024-07-01T12:00:00+02:00', hour: 12, timezone: 'Europe/Paris', offset: '+02:00' });
+  });
+
+  it('resolves skipped and repeated local times around DST changes', async () => {
+    // 02:30 does not exist in New York on 2024-03-10: moved forward to 03:30 EDT.
+    expect(await iso('2024-03-10 02:30', { timezone: 'America/New_York' })).toBe('2024-03-10T07:30:00.000Z');
+    // 01:30 happens twice on 2024-11-03: the earlier (EDT) instant is used.
+    expect(await iso('2024-11-03 01:30', { timezone: 'America/New_York' })).toBe('2024-11-03T05:30:00.000Z');
+    expect(await iso('2024-10-27 02:30', { timezone: 'Europe/Berlin' })).toBe('2024-10-27T00:30:00.000Z');
+    expect(await iso('2024-03-31 04:00', { timezone: 'Europe/Berlin' })).toBe('2024-03-31T02:00:00.000Z');
   });
 
   it('converts between IANA zones, with DST', async () => {

@@ -47,6 +47,11 @@ describe('template_engine', () => {
       expect(await tera('{% filter upper %}abc {{ x }}{% endfilter %}', { x: 'd' })).toBe('ABC D');
     });
 
+    it('keeps loop-local set apart from set_global and exposes revindex', async () => {
+      expect(await tera('{% set total = 0 %}{% for x in xs %}{% set_global total = total + x %}{{ loop.revindex }}{% endfor %}={{ total }}', { xs: [1, 2, 3] })).toBe('321=6');
+      expect(await tera('{{ xs | map(attribute="n") | join(sep="-") }} {{ xs | filter(attribute="ok") | length }}', { xs: [{ n: 1, ok: true }, { n: 2, ok: false }] })).toBe('1-2 1');
+    });
+
     it('HTML-escapes output by default, unless safe or auto_escape=false', async () => {
       const ctx = { html: '<script>alert("x")</script>' };
       expect(await tera('{{ html }}', ctx)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2F;script&gt;');
@@ -95,6 +100,13 @@ describe('template_engine', () => {
       expect(await hbs('{{uppercase name}} {{lowercase "ABC"}} {{len items}} {{json obj}}', { name: 'ann', items: [1, 2], obj: { a: 1 } })).toBe('ANN abc 2 {&quot;a&quot;:1}');
       expect(await hbs('a{{! note }}b{{!-- {{x}} --}}c')).toBe('abc');
       expect(await hbs('<p>\n  {{~name~}}\n</p>', { name: 'x' })).toBe('<p>x</p>');
+    });
+
+    it('supports inverse sections, escaped mustaches and lookup', async () => {
+      expect(await hbs('{{^items}}none{{/items}}', { items: [] })).toBe('none');
+      expect(await hbs('\\{{name}} {{name}}', { name: 'x' })).toBe('{{name}} x');
+      expect(await hbs('{{lookup m k}} {{default missing "d"}}', { m: { a: 'A' }, k: 'a' })).toBe('A d');
+      expect(await hbs('{{#each xs}}{{#each this}}{{../../label}}{{this}}{{/each}}{{/each}}', { label: 'L', xs: [[1, 2], [3]] })).toBe('L1L2L3');
     });
 
     it('is strict about missing variables, like the reference', async () => {
@@ -146,6 +158,12 @@ describe('template_engine', () => {
         /longer than 50 ms/,
         { settings: { max_render_time_ms: 50 } },
       );
+    });
+
+    it('limits block nesting instead of overflowing the stack', async () => {
+      await failure(templateEngine, { input: '{% if true %}'.repeat(5000) }, 'INVALID_ARGUMENT', /nest deeper than 100/);
+      await failure(templateEngine, { input: '{{#if x}}'.repeat(5000), engine: 'handlebars' }, 'INVALID_ARGUMENT', /nest deeper than 100/);
+      expect(await tera(`${'{% if true %}'.repeat(50)}deep${'{% endif %}'.repeat(50)}`)).toBe('deep');
     });
 
     it('rejects bad parameters naming them', async () => {

@@ -1,5 +1,5 @@
 import { TEXT_OPERATIONS, textManipulator } from '../src/index.js';
-import { call, failure, result } from './helpers.js';
+import { call, failure } from './helpers.js';
 
 const run = async (input: string, operation: string, options?: Record<string, unknown>) => {
   const r = await call(textManipulator, { input, operation, ...(options ? { options } : {}) });

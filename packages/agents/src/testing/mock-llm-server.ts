@@ -75,6 +75,8 @@ export interface MockLlmServer {
 export interface MockLlmServerOptions {
   replies?: MockReplySource[];
   defaultReply?: MockReplySource;
+  /** Default 0: a free port. */
+  port?: number;
 }
 
 /** Where recorded exchanges live (the package's `__fixtures__/`, from src/ or dist/). */
@@ -298,7 +300,7 @@ export async function startMockLlmServer(options: MockLlmServerOptions = {}): Pr
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -166,8 +166,13 @@ export async function executeComponent<I, O>(
   const tool: Tool | undefined = isTool(component) ? component : undefined;
   const componentId = { id: `${component.kind}:${component.name}`, type: component.kind, name: component.name };
   const metadata = options.metadata ?? {};
-  const fire = async (point: HookPoint, data: Record<string, unknown>): Promise<Fired | undefined> => {
+  // Returns undefined (not a promise) when nothing listens, so callers skip the await: `p && await p`.
+  const fire = (point: HookPoint, data: Record<string, unknown>): Promise<Fired> | undefined => {
     if (!hooks || !hooks.hasHooks(point)) return undefined;
+    return fireHooks(point, data);
+  };
+  const fireHooks = async (point: HookPoint, data: Record<string, unknown>): Promise<Fired> => {
+    const h = hooks!;
     const hc: HookContext = {
       point,
       component_id: componentId,
@@ -177,7 +182,7 @@ export async function executeComponent<I, O>(
       language: ctx.language,
       timestamp: new Date().toISOString(),
     };
-    const result = await hooks.execute(point, hc);
+    const result = await h.execute(point, hc);
     return { result, data: hc.data ?? data, original: data };
   };
   const publish = (suffix: string, data: Record<string, unknown>) => {
@@ -192,7 +197,8 @@ export async function executeComponent<I, O>(
   let current: unknown = input;
   if (tool) {
     ctx.policy.checkSecurityLevel(tool.name, tool.securityLevel);
-    const v = await fire('ToolValidation', { input: current, tool: tool.name });
+    const pv = fire('ToolValidation', { input: current, tool: tool.name });
+    const v = pv && await pv;
     if (v) {
       if (v.result.type === 'cancel') throw cancelled('ToolValidation', v.result.reason);
       current = changedField(v, 'input', current);
@@ -203,7 +209,8 @@ export async function executeComponent<I, O>(
   // Before hooks: may change the input, cancel, stand in for the result, or serve a cache.
   let cacheKey: { key: string; ttl: number } | undefined;
   let forked: Promise<unknown> | undefined;
-  const before = await fire(points.before, { input: current });
+  const pb = fire(points.before, { input: current });
+  const before = pb && await pb;
   if (before) {
     const r = before.result;
     const next = changedField(before, 'input', current);
@@ -258,7 +265,8 @@ export async function executeComponent<I, O>(
       try {
         let output: O = await runLimited<O>(component.name, ctx, options.timeoutMs, (c) => component.run(current as I, c));
         const duration = performance.now() - started;
-        const after = await fire(points.after, { input: current, output, duration_ms: duration });
+        const pa = fire(points.after, { input: current, output, duration_ms: duration });
+        const after = pa && await pa;
         if (after) {
           const r = after.result;
           output = changedField(after, 'output', output) as O;
@@ -278,11 +286,12 @@ export async function executeComponent<I, O>(
         return output;
       } catch (raw) {
         const error = toLlmspellError(raw, points.failCode, component.name);
-        const onError = error.code === 'HOOK_CANCELLED' || error.code === 'CANCELLED' ? undefined : await fire(points.error, {
+        const pe = error.code === 'HOOK_CANCELLED' || error.code === 'CANCELLED' ? undefined : fire(points.error, {
           input: current,
           error: { code: error.code, message: error.message },
           attempt,
         });
+        const onError = pe && await pe;
         if (onError) {
           const r = onError.result;
           if (r.type === 'retry') {

@@ -163,6 +163,14 @@ export class EventBus implements EventSink {
     if (options.ttl_seconds !== undefined && !(typeof options.ttl_seconds === 'number' && options.ttl_seconds >= 0)) {
       throw new LlmspellError('INVALID_ARGUMENT', 'ttl_seconds must be a non-negative number');
     }
+    const metadata: UniversalEvent['metadata'] = {
+      correlation_id: options.correlation_id ?? newEventId(),
+      tags: options.tags ? [...options.tags] : NO_TAGS,
+      priority: options.priority ?? 0,
+    };
+    if (options.source !== undefined) metadata.source = options.source;
+    if (options.target !== undefined) metadata.target = options.target;
+    if (options.ttl_seconds !== undefined) metadata.ttl = options.ttl_seconds;
     return {
       id: newEventId(),
       event_type: type,
@@ -170,14 +178,7 @@ export class EventBus implements EventSink {
       language: options.language === undefined ? 'native' : normalizeEventLanguage(options.language),
       timestamp: new Date(this.now()).toISOString(),
       sequence: this.sequence++,
-      metadata: {
-        correlation_id: options.correlation_id ?? newEventId(),
-        ...(options.source !== undefined ? { source: options.source } : {}),
-        ...(options.target !== undefined ? { target: options.target } : {}),
-        tags: options.tags ? [...options.tags] : NO_TAGS,
-        priority: options.priority ?? 0,
-        ...(options.ttl_seconds !== undefined ? { ttl: options.ttl_seconds } : {}),
-      },
+      metadata,
       schema_version: '1.0',
     };
   }

@@ -123,9 +123,10 @@ describe('State global (host functions)', () => {
     await expect(State.migration_status()).resolves.toMatchObject({ current_version: '1.0.0', migration_available: true, migration_targets: ['2.0.0'] });
     await expect(State.migrate({ target_version: '2.0.0', dry_run: true })).resolves.toMatchObject({ success: true, status: 'dry_run', items_migrated: 1 });
     await expect(State.load('custom:users', 'ann')).resolves.toEqual({ name: 'Ann', age: '41' });
-    const result = await State.migrate('2.0.0');
+    const result = await State.migrate({ target_version: '2.0.0', backup: true });
     expect(result).toMatchObject({ success: true, status: 'completed', from_version: '1.0.0', to_version: '2.0.0', items_migrated: 1 });
     expect(result.backup_id).toMatch(/^backup_/);
+    await expect(State.list_backups()).resolves.toHaveLength(1);
     await expect(State.load('custom:users', 'ann')).resolves.toEqual({ full_name: 'Ann', age: 41, via: 'lua' });
     await expect(State.migration_status()).resolves.toMatchObject({ current_version: '2.0.0', is_latest: true });
   });

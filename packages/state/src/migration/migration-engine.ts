@@ -38,7 +38,7 @@ export interface MigrateOptions {
   dry_run?: boolean;
   /** strict (default): rule and schema violations fail the migration; basic: they are warnings; none: not checked. */
   validation_level?: ValidationLevel;
-  /** Take a backup first (default: the engine's backupOnMigration). */
+  /** Take a backup first (default: backupOnMigration, for persistent stores only). */
   backup?: boolean;
 }
 
@@ -58,6 +58,8 @@ export interface MigrationResult {
   backup_id?: string;
   /** Up to 10 changed items (dry run and real run). */
   preview: Array<{ scope: string; key: string; before: unknown; after: unknown }>;
+  /** The first error, when the migration did not succeed (the reference's `error` field). */
+  error?: string;
 }
 
 export interface MigrationStatus {
@@ -233,6 +235,7 @@ export class MigrationEngine {
     };
     const finish = () => {
       result.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+      if (!result.success && result.errors.length > 0) result.error = result.errors[0];
       return result;
     };
     if (from === to) {
@@ -315,7 +318,7 @@ export class MigrationEngine {
         return finish();
       }
       const backups = this.options.backups;
-      if (backups && ops.length > 0 && (options.backup ?? this.options.backupOnMigration ?? true)) {
+      if (backups && ops.length > 0 && (options.backup ?? ((this.options.backupOnMigration ?? true) && this.options.store.persistent))) {
         const backup = await backups.create({ description: `before migration ${from} → ${to}` });
         result.backup_id = backup.id;
       }

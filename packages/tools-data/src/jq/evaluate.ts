@@ -1267,7 +1267,7 @@ function arrOf(v: Json, fn: string): Json[] {
  */
 export function runJq(query: string, input: Json, limits: JqLimits = {}, vars: Record<string, Json> = {}): Json[] {
   const ast = parseJq(query);
-  const budget = new Budget(limits.maxSteps ?? 5_000_000, limits.deadline ?? Date.now() + 30_000, limits.signal);
+  const budget = new Budget(limits.maxSteps ?? 10_000_000, limits.deadline ?? Date.now() + 30_000, limits.signal);
   const env = new Env(null, new Map(Object.entries(vars)));
   try {
     return new Interpreter(budget).run(ast, input, env);

@@ -68,8 +68,11 @@ async function collectSources(ctx: ExecutionContext, inputs: string[], base: str
   const skipped: string[] = [];
   let total = 0;
   const limitBytes = maxFileBytes(ctx);
+  const seen = new Set<string>();
   const add = async (real: string): Promise<void> => {
     throwIfAborted(ctx, TOOL);
+    if (seen.has(real)) return; // listed twice, or a file inside a listed directory
+    seen.add(real);
     const st = await io(real, () => fsp.lstat(real));
     const name = path.relative(base, real).split(path.sep).join('/');
     if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory())) {
@@ -149,7 +152,10 @@ async function extract(p: Params, ctx: ExecutionContext, archiveInput: string, a
     throwIfAborted(ctx, TOOL);
     await mergeInto(ctx, staging, target);
   } finally {
-    await fsp.rm(staging, { recursive: true, force: true });
+    // Never let cleanup trouble hide the real outcome; retry covers a file closing late.
+    await fsp.rm(staging, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 }).catch((error) => {
+      ctx.logger.warn(`${TOOL}: could not remove staging directory ${staging}: ${(error as Error).message}`);
+    });
   }
   return {
     operation: 'extract',

@@ -135,6 +135,7 @@ export class ExtractGuard {
     if (clean.startsWith('/') || /^[A-Za-z]:/.test(clean)) throw pathRefused(name, 'has an absolute path');
     const full = path.resolve(this.root, clean);
     if (!isInside(full, this.root)) throw pathRefused(name, 'resolves outside the target directory');
+    if (full === this.root) return full; // "./" — callers treat the root itself as a directory
     const real = this.ctx.policy.resolvePath(full, 'target_path');
     if (!isInside(real, this.root)) throw pathRefused(name, 'resolves through a link outside the target directory');
     return full;

@@ -39,7 +39,7 @@ interface TarWalk {
    * Called synchronously for each entry; must consume it (pipe or resume). May return a
    * promise that settles when the entry's data is safely written.
    */
-  onEntry(entry: ReadEntry, fail: (error: unknown) => void): Promise<void> | void;
+  onEntry(entry: ReadEntry, fail: (error: unknown) => void, track: (out: fs.WriteStream) => void): Promise<void> | void;
 }
 
 /**
@@ -52,6 +52,11 @@ function walkTar(w: TarWalk): Promise<void> {
     let compressed = 0;
     let decompressed = 0;
     const pending: Array<Promise<void>> = [];
+    const open = new Set<fs.WriteStream>();
+    const track = (out: fs.WriteStream) => {
+      open.add(out);
+      out.once('close', () => open.delete(out));
+    };
     const source = fs.createReadStream(w.file);
     const gunzip = w.gzip ? zlib.createGunzip() : undefined;
     const parser = new Parser({ strict: true });
@@ -67,7 +72,9 @@ function walkTar(w: TarWalk): Promise<void> {
       } catch {
         // abort re-emits the error; we are already failing
       }
-      reject(badArchive(w.display, error));
+      for (const out of open) out.destroy();
+      // Let entries being written close their files before the caller removes the staging dir.
+      void Promise.allSettled(pending).then(() => reject(badArchive(w.display, error)));
     };
     if (w.signal.aborted) return onAbort();
     w.signal.addEventListener('abort', onAbort, { once: true });
@@ -78,7 +85,7 @@ function walkTar(w: TarWalk): Promise<void> {
         return;
       }
       try {
-        const p = w.onEntry(entry, fail);
+        const p = w.onEntry(entry, fail, track);
         if (p) pending.push(p.catch(fail));
       } catch (error) {
         entry.resume();
@@ -148,7 +155,7 @@ export async function extractTar(file: string, display: string, gzip: boolean, g
     file, display, gzip, signal,
     maxStreamBytes: guard.limits.maxBytes + guard.limits.maxEntries * 1536 + 1024 * 1024,
     checkRatio: (u, c) => guard.checkRatio(u, c, display),
-    onEntry(entry, fail) {
+    onEntry(entry, fail, track) {
       const name = entry.path;
       guard.countEntry(name);
       const kind = kindOf(entry.type);
@@ -158,7 +165,7 @@ export async function extractTar(file: string, display: string, gzip: boolean, g
         return;
       }
       const dest = guard.resolveEntry(name);
-      if (kind === 'directory') {
+      if (kind === 'directory' || dest === guard.root) {
         fs.mkdirSync(dest, { recursive: true });
         entry.resume();
         return;
@@ -185,21 +192,24 @@ export async function extractTar(file: string, display: string, gzip: boolean, g
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       const mode = (entry.mode ?? 0o644) & 0o777;
       const out = fs.createWriteStream(dest, { mode: mode | 0o600 });
+      track(out);
+      const closed = new Promise<void>((resolve, reject) => {
+        out.once('close', () => resolve());
+        out.once('error', reject);
+      });
       let entryBytes = 0;
       entry.on('data', (chunk: Buffer) => {
         entryBytes += chunk.length;
         try {
           guard.addBytes(chunk.length, entryBytes, name);
         } catch (error) {
+          entry.unpipe(out);
           out.destroy();
           fail(error);
         }
       });
       entry.pipe(out);
-      return new Promise<void>((resolve, reject) => {
-        out.once('close', () => resolve());
-        out.once('error', reject);
-      });
+      return closed;
     },
   });
 }

@@ -118,7 +118,7 @@ export async function extractZip(file: string, display: string, guard: ExtractGu
     guard.countEntry(name);
     const kind = entryKind(entry);
     const dest = guard.resolveEntry(name);
-    if (kind === 'directory') {
+    if (kind === 'directory' || dest === guard.root) {
       fs.mkdirSync(dest, { recursive: true });
       return;
     }

@@ -101,14 +101,29 @@ export function utcFromWall(w: WallTime): number {
   return d.getTime();
 }
 
-/** The instant at which the zone's clocks show `w` (for a DST gap, the later offset wins). */
+/**
+ * The instant at which the zone's clocks show `w`. Like Temporal's 'compatible' disambiguation:
+ * an ambiguous time (clocks turned back) takes the earlier instant, a skipped time (clocks
+ * turned forward) is moved forward by the gap.
+ */
 export function instantFromWall(w: WallTime, zone: Zone): number {
   const asUtc = utcFromWall(w);
-  const first = offsetAt(zone, asUtc);
-  let t = asUtc - first * 60000;
-  const second = offsetAt(zone, t);
-  if (second !== first) t = asUtc - second * 60000;
-  return t;
+  if (zone.kind === 'fixed') return asUtc - zone.offsetMinutes * 60000;
+  const guess = offsetAt(zone, asUtc);
+  const t1 = asUtc - guess * 60000;
+  const o1 = offsetAt(zone, t1);
+  if (o1 === guess) {
+    // Both offsets of an overlap may fit; prefer the earlier instant.
+    const before = offsetAt(zone, t1 - 3 * 3600000);
+    if (before !== o1) {
+      const t0 = asUtc - before * 60000;
+      if (offsetAt(zone, t0) === before && t0 < t1) return t0;
+    }
+    return t1;
+  }
+  const t2 = asUtc - o1 * 60000;
+  if (offsetAt(zone, t2) === o1) return t2;
+  return Math.max(t1, t2);
 }
 
 /** Wall-clock fields of an instant in a zone. */

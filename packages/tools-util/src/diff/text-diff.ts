@@ -29,7 +29,7 @@ interface Run {
 }
 
 /** Groups an edit script into equal runs and change runs (deletions + insertions). */
-function runs(edits: Edit[], oldLen: number, newLen: number): Run[] {
+function runs(edits: Edit[]): Run[] {
   const out: Run[] = [];
   let i = 0;
   let o = 0;
@@ -44,8 +44,6 @@ function runs(edits: Edit[], oldLen: number, newLen: number): Run[] {
     }
     out.push({ kind: equal ? 'equal' : 'change', oldStart: start.o, oldEnd: o, newStart: start.n, newEnd: n });
   }
-  void oldLen;
-  void newLen;
   return out;
 }
 
@@ -57,45 +55,34 @@ interface Hunk {
   newEnd: number;
 }
 
-/** Change runs with `context` equal lines around them; nearby changes share a hunk. */
+/**
+ * Change runs with up to `context` equal lines either side; changes separated by at most
+ * 2 × context equal lines share a hunk (as GNU diff does).
+ */
 function hunks(all: Run[], context: number): Hunk[] {
-  const out: Hunk[] = [];
-  const changes = all.map((r, i) => ({ r, i })).filter(({ r }) => r.kind === 'change');
-  let current: Hunk | undefined;
-  for (const { r, i } of changes) {
-    const before = all[i - 1];
-    const lead = before ? Math.min(context, before.oldEnd - before.oldStart) : 0;
-    if (current && r.oldStart - current.oldEnd <= 2 * context) {
-      const gap = all[i - 1];
-      if (gap && gap.kind === 'equal') current.runs.push(gap);
-      current.runs.push(r);
-    } else {
-      if (current) out.push(current);
-      const runsList: Run[] = [];
-      if (before && lead > 0) {
-        runsList.push({ kind: 'equal', oldStart: before.oldEnd - lead, oldEnd: before.oldEnd, newStart: before.newEnd - lead, newEnd: before.newEnd });
-      }
-      runsList.push(r);
-      current = { runs: runsList, oldStart: 0, oldEnd: 0, newStart: 0, newEnd: 0 };
+  // Runs alternate equal/change, so the run between two changes is their equal gap.
+  const groups: Array<[number, number]> = [];
+  for (let i = 0; i < all.length; i += 1) {
+    if (all[i].kind !== 'change') continue;
+    const last = groups[groups.length - 1];
+    const gap = all[i - 1];
+    if (last && last[1] === i - 2 && gap.oldEnd - gap.oldStart <= 2 * context) last[1] = i;
+    else groups.push([i, i]);
+  }
+  return groups.map(([first, last]) => {
+    const body = all.slice(first, last + 1);
+    const before = all[first - 1];
+    const after = all[last + 1];
+    if (before && context > 0) {
+      const k = Math.min(context, before.oldEnd - before.oldStart);
+      body.unshift({ kind: 'equal', oldStart: before.oldEnd - k, oldEnd: before.oldEnd, newStart: before.newEnd - k, newEnd: before.newEnd });
     }
-    // Trailing context is attached when the hunk closes.
-    const after = all[i + 1];
-    (current as Hunk & { trail?: Run }).trail = after && after.kind === 'equal'
-      ? { kind: 'equal', oldStart: after.oldStart, oldEnd: after.oldStart + Math.min(context, after.oldEnd - after.oldStart), newStart: after.newStart, newEnd: after.newStart + Math.min(context, after.newEnd - after.newStart) }
-      : undefined;
-    current.oldEnd = r.oldEnd;
-  }
-  if (current) out.push(current);
-  for (const h of out) {
-    const trail = (h as Hunk & { trail?: Run }).trail;
-    if (trail && trail.oldEnd > trail.oldStart) h.runs.push(trail);
-    delete (h as Hunk & { trail?: Run }).trail;
-    h.oldStart = h.runs[0].oldStart;
-    h.newStart = h.runs[0].newStart;
-    h.oldEnd = h.runs[h.runs.length - 1].oldEnd;
-    h.newEnd = h.runs[h.runs.length - 1].newEnd;
-  }
-  return out;
+    if (after && context > 0) {
+      const k = Math.min(context, after.oldEnd - after.oldStart);
+      body.push({ kind: 'equal', oldStart: after.oldStart, oldEnd: after.oldStart + k, newStart: after.newStart, newEnd: after.newStart + k });
+    }
+    return { runs: body, oldStart: body[0].oldStart, newStart: body[0].newStart, oldEnd: body[body.length - 1].oldEnd, newEnd: body[body.length - 1].newEnd };
+  });
 }
 
 function unifiedRange(start: number, end: number): string {
@@ -199,7 +186,7 @@ export function textDiff(
   const a = splitLines(oldText);
   const b = splitLines(newText);
   const edits = diffSequences(a, b);
-  const all = runs(edits, a.length, b.length);
+  const all = runs(edits);
   const context = options.context ?? 3;
   const hs = hunks(all, context);
   const insertions = edits.filter((e) => e.kind === 'insert').length;

@@ -199,8 +199,11 @@ function parseParams(toks: string[], line: number): { params: Param[]; hash: Rec
   return { params, hash, blockParams };
 }
 
+const MAX_NESTING = 100;
+
 class HbParser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly segs: Seg[]) {}
 
   parseAll(): HNode[] {
@@ -236,6 +239,16 @@ class HbParser {
 
   /** Parses a block whose opening tag body is `header`; `closeName` is what `{{/…}}` must say. */
   private block(header: string, line: number, closeName?: string): HNode {
+    this.depth += 1;
+    try {
+      if (this.depth > MAX_NESTING) throw new TemplateError(`blocks nest deeper than ${MAX_NESTING} levels`, line, 'syntax');
+      return this.blockBody(header, line, closeName);
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private blockBody(header: string, line: number, closeName?: string): HNode {
     const toks = tokenizeParams(header, line);
     const name = toks[0];
     if (!name) throw new TemplateError('block without a name', line, 'syntax');

@@ -97,8 +97,11 @@ function lex(src: string): Seg[] {
   return segs;
 }
 
+const MAX_NESTING = 100;
+
 class TeraParser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly segs: Seg[]) {}
 
   parseAll(): Node[] {
@@ -109,6 +112,19 @@ class TeraParser {
 
   /** Parses until one of `stops` (statement keywords); returns the nodes and the stopping tag. */
   private block(stops: string[]): { nodes: Node[]; end?: { word: string; rest: string; line: number } } {
+    this.depth += 1;
+    try {
+      return this.blockBody(stops);
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private blockBody(stops: string[]): { nodes: Node[]; end?: { word: string; rest: string; line: number } } {
+    if (this.depth > MAX_NESTING) {
+      const s = this.segs[Math.max(0, this.i - 1)];
+      throw new TemplateError(`blocks nest deeper than ${MAX_NESTING} levels`, s && s.k !== 'text' ? s.line : undefined, 'syntax');
+    }
     const nodes: Node[] = [];
     while (this.i < this.segs.length) {
       const s = this.segs[this.i++];
