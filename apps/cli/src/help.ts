@@ -15,6 +15,9 @@ export const COMMANDS: Record<string, CommandHelp> = {
   config: { summary: 'Show the merged configuration (secrets masked)', usage: 'llmspell config show | llmspell config path', examples: ['llmspell config show', 'llmspell -c ./llmspell.toml config show'] },
   init: { summary: 'Create a starter project (llmspell.toml and main.lua)', usage: 'llmspell init [dir] [--force]', examples: ['llmspell init my-project'] },
   types: { summary: 'Write editor types: LuaLS definitions and a TypeScript .d.ts', usage: 'llmspell types [dir]   (default .llmspell/types)', examples: ['llmspell types', 'llmspell types ./types'] },
+  state: { summary: 'Inspect and edit persistent state by scope', usage: 'llmspell state scopes | list <scope> | get <scope> <key> | set <scope> <key> <value> | delete <scope> <key> | clear <scope>', examples: ['llmspell state list global', 'llmspell state get agent:helper conversation', 'llmspell state set global greeting \'"hi"\''] },
+  backup: { summary: 'Create, list, validate, restore and clean up state backups', usage: 'llmspell backup create [--incremental] [--description TEXT] | list [--limit N] | info <id> | validate <id> | restore <id> [--dry-run] [--no-backup] | cleanup [--dry-run] | usage', examples: ['llmspell backup create', 'llmspell backup restore backup_1717171717_0123456789abcdef --dry-run'] },
+  resume: { summary: 'Resume a durable workflow run from its last completed step', usage: 'llmspell resume <run_id>', examples: ['llmspell resume nightly-2024-06-01'] },
   completion: { summary: 'Print a shell completion script', usage: 'llmspell completion bash|zsh|fish', examples: ['eval "$(llmspell completion bash)"'] },
 };
 

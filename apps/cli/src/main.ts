@@ -2,7 +2,8 @@ import { isLlmspellError } from '@llmspell/core';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
 import { replCommand } from './commands/repl.js';
-import { execCommand, runCommand, validateCommand } from './commands/run-script.js';
+import { execCommand, rerunScript, runCommand, validateCommand } from './commands/run-script.js';
+import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -24,6 +25,9 @@ const HANDLERS: Record<string, Handler> = {
   init: initCommand,
   completion: completionCommand,
   types: typesCommand,
+  state: stateCommand,
+  backup: backupCommand,
+  resume: (args, io) => resumeCommand(args, io, (file, engine, scriptArgs) => rerunScript(args, io, file, engine, scriptArgs, args.positionals[1])),
 };
 
 function reportError(error: unknown, args: ParsedArgs | undefined, io: CliIo): void {

@@ -1,5 +1,5 @@
 import {
-  createExecutionContext, defineTool, z, type EventSink, type ExecutionContext, type StateAccess, type Tool,
+  createExecutionContext, defineTool, executeComponent, z, type EventSink, type ExecutionContext, type HookExecutor, type StateAccess, type Tool,
 } from '@llmspell/core';
 import type { LanguageModel as LanguageModelLike } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
@@ -111,6 +111,23 @@ describe('LlmAgent', () => {
     expect(model.doGenerateCalls[0].tools?.[0]).toMatchObject({ name: 'adder', inputSchema: { type: 'object', required: ['a', 'b'] } });
   });
 
+  it('lets hooks see and veto the tool calls an agent makes', async () => {
+    const seen: string[] = [];
+    const hooks: HookExecutor = {
+      hasHooks: () => true,
+      execute: async (point, context) => {
+        seen.push(`${point}:${context.component_id.name}`);
+        if (point === 'BeforeToolExecution' && (context.data.input as { a?: number }).a === 13) return { type: 'cancel', reason: 'unlucky' };
+        return { type: 'continue' };
+      },
+    };
+    const model = mockToolCallModel([{ toolCalls: [{ name: 'adder', arguments: { a: 13, b: 1 } }] }, { text: 'blocked' }]);
+    const agent = await createAgent({ name: 'hooked', model: 'gpt-4o', tools: ['adder'] }, depsWith(model));
+    const out = await executeComponent(agent, 'go', ctxWith([adder], { hooks }));
+    expect(out.metadata.tool_calls[0].error).toMatch(/HOOK_CANCELLED: adder: unlucky/);
+    expect(seen).toEqual(['BeforeAgentExecution:hooked', 'ToolValidation:adder', 'BeforeToolExecution:adder', 'AfterAgentExecution:hooked']);
+  });
+
   it('stops the tool loop at max_steps', async () => {
     const model = mockToolCallModel([{ toolCalls: [{ name: 'adder', arguments: { a: 1, b: 1 } }] }]);
     const agent = await createAgent({ model: 'gpt-4o', tools: ['adder'], max_steps: 2 }, depsWith(model));
@@ -218,9 +235,9 @@ describe('LlmAgent', () => {
     const model = mockToolCallModel([{ toolCalls: [{ name: 'loop_tool', arguments: { input: 'again' } }] }]);
     const agent = await createAgent({ name: 'loop', model: 'gpt-4o', tools: ['loop_tool'], max_steps: 2 }, depsWith(model));
     tools.push(agentAsTool(agent, { tool_name: 'loop_tool' }));
-    const out = await agent.run('go', ctxWith(tools));
-    // The innermost agent refused; every level saw its tool fail and carried on.
-    expect(JSON.stringify(out.metadata.tool_calls)).toMatch(/nested 10 deep/);
+    await expect(agent.run('go', ctxWith(tools))).rejects.toThrow(/^AGENT_ERROR: agent 'loop': agents nested 10 deep through tool calls/);
+    // One call per level: the refusal ends every level's run instead of feeding more tool calls.
+    expect(model.doGenerateCalls).toHaveLength(10);
   });
 
   it('saves, loads and deletes its conversation through the state layer', async () => {

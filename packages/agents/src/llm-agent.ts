@@ -210,7 +210,9 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     this.checkNetwork(ctx);
     const depth = Number(ctx.services[AGENT_DEPTH] ?? 0);
     if (depth >= MAX_AGENT_DEPTH) {
-      throw new LlmspellError('AGENT_ERROR', `agent '${this.name}': agents nested ${depth} deep through tool calls (limit ${MAX_AGENT_DEPTH}); is an agent calling itself?`);
+      throw new LlmspellError('AGENT_ERROR', `agent '${this.name}': agents nested ${depth} deep through tool calls (limit ${MAX_AGENT_DEPTH}); is an agent calling itself?`, {
+        details: { fatal: true, depth },
+      });
     }
     const request = normaliseAgentInput(input);
     const started = performance.now();
@@ -262,7 +264,11 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
 
   private async generate(request: AgentRequest, ctx: ExecutionContext, signal: AbortSignal, started: number): Promise<AgentOutput> {
     const toolCalls: AgentToolCall[] = [];
-    const tools = this.buildTools(ctx);
+    // Errors that must end the whole run rather than go back to the model as a tool error.
+    let fatal: LlmspellError | undefined;
+    const tools = this.buildTools(ctx, (e) => {
+      fatal ??= e;
+    });
     const budget = this.deps.budget;
     const messages = [...this.history, ...request.messages];
     const common = {
@@ -271,7 +277,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
       messages,
       allowSystemInMessages: true,
       tools,
-      stopWhen: [stepCountIs(this.config.maxSteps), () => budget?.exceeded ?? false],
+      stopWhen: [stepCountIs(this.config.maxSteps), () => budget?.exceeded ?? false, () => fatal !== undefined],
       maxOutputTokens: request.maxTokens ?? this.config.maxTokens ?? this.resolved.maxTokens,
       temperature: request.temperature ?? this.config.temperature,
       topP: this.config.topP,
@@ -310,6 +316,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
       if (request.schema) result.output = r.output;
     }
 
+    if (fatal) throw fatal;
     for (const step of result.steps) {
       for (const part of step.content) {
         if (part.type === 'tool-call') toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: part.input });
@@ -364,7 +371,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
   }
 
   /** The agent's llmspell tools as ai SDK tools; each call runs through executeComponent. */
-  private buildTools(ctx: ExecutionContext): ToolSet | undefined {
+  private buildTools(ctx: ExecutionContext, onFatal: (error: LlmspellError) => void): ToolSet | undefined {
     if (this.config.tools.length === 0) return undefined;
     const set: ToolSet = {};
     for (const name of this.config.tools) {
@@ -379,7 +386,13 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
             settings: this.deps.toolSettings?.(tool.name) ?? {},
             services: { ...ctx.services, [AGENT_DEPTH]: Number(ctx.services[AGENT_DEPTH] ?? 0) + 1, [STREAM_SINK]: undefined },
           });
-          const r: ToolResult = await executeComponent(tool, args, toolCtx);
+          let r: ToolResult;
+          try {
+            r = await executeComponent(tool, args, toolCtx);
+          } catch (error) {
+            if (isLlmspellError(error) && (error.details.fatal === true || FATAL_CODES.has(error.code))) onFatal(error);
+            throw error;
+          }
           const reply: Record<string, unknown> = { success: r.success, result: r.result };
           if (r.message !== undefined) reply.message = r.message;
           if (r.error !== undefined) reply.error = r.error;
@@ -461,6 +474,9 @@ function validatingJsonSchema(schema: Record<string, unknown>) {
     },
   } : undefined);
 }
+
+/** Tool-call failures that end the agent's run instead of being shown to the model. */
+const FATAL_CODES = new Set(['BUDGET_EXCEEDED', 'CANCELLED']);
 
 interface ErrorLike { message: string; code?: string; cause?: unknown; name?: string }
 function isErrorLike(e: unknown): e is ErrorLike {

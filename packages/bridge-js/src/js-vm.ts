@@ -646,6 +646,7 @@ export class JsVm {
     if (/interrupted/.test(message) && this.interruptReason) {
       return this.setFatal(new LlmspellError(this.interruptReason === 'cancelled' ? 'CANCELLED' : 'SCRIPT_TIMEOUT', 'script interrupted while converting a value'));
     }
+    if (/stack overflow/i.test(message)) return new LlmspellError('SCRIPT_STACK_OVERFLOW', 'stack overflow (recursion too deep)');
     return new LlmspellError('INTERNAL', `value conversion failed: ${message}`);
   }
 

@@ -128,6 +128,13 @@ describe('limits', () => {
     await stillWorks();
   });
 
+  test('deep recursion that calls the host at every level still ends as SCRIPT_STACK_OVERFLOW', async () => {
+    for (const body of ['Utils.hash(String(n));', 'Tool.invoke("adder", { a: n, b: 1 });', 'print; console; Tool.adder;']) {
+      await expect(h.run(`function f(n) { ${body} return f(n + 1) + 1; }\nf(0);`, 'hostdeep.js')).rejects.toMatchObject({ code: 'SCRIPT_STACK_OVERFLOW' });
+    }
+    await stillWorks();
+  });
+
   test('a script can catch its own stack overflow and go on', async () => {
     expect(await h.run('let depth = 0; function f() { depth++; f(); }\ntry { f(); } catch (e) { [e.name, depth > 100] }')).toEqual(['InternalError', true]);
   });

@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError, defineTool, z } from '@llmspell/core';
 import { LlmspellRuntime } from '@llmspell/runtime';
 import { adderTool, engine, harness, type Harness } from './__fixtures__/harness.js';
 
@@ -43,6 +43,14 @@ describe('running scripts', () => {
       };
     `);
     expect(result).toEqual({ names: ['adder', 'hang'], viaGet: 3, viaIndex: 7, missing: null, exists: true, schema: ['a', 'b'] });
+  });
+
+  test('Tool.<name> finds a tool registered after the context was created', async () => {
+    h.runtime.registerTool(defineTool({
+      name: 'late_tool', description: 'Registered late', category: 'utility', securityLevel: 'safe',
+      parameters: z.object({ word: z.string() }), execute: ({ word }) => ({ result: word.toUpperCase() }),
+    }));
+    expect(await h.run('export default [(await Tool.late_tool.execute({ word: "hi" })).result, "late_tool" in Tool]')).toEqual(['HI', true]);
   });
 
   test('a coded host error is catchable and carries .code', async () => {

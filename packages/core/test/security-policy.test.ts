@@ -42,6 +42,14 @@ describe('SecurityPolicy paths', () => {
     expect(codeOf(() => policy.resolvePath('escape/new-file'))).toBe('PATH_NOT_ALLOWED');
   });
 
+  test('a dangling symlink pointing outside is refused (a write would follow it)', () => {
+    const policy = new SecurityPolicy({ cwd: root, allowedPaths: [root] });
+    fs.symlinkSync(path.join(outside, 'not-yet-there.txt'), path.join(root, 'dangling'));
+    expect(codeOf(() => policy.resolvePath('dangling'))).toBe('PATH_NOT_ALLOWED');
+    fs.symlinkSync(path.join(root, 'sub', 'later.txt'), path.join(root, 'dangling-inside'));
+    expect(policy.resolvePath('dangling-inside')).toBe(path.join(fs.realpathSync(root), 'sub', 'later.txt'));
+  });
+
   test('a root given as a sibling prefix does not match (/tmp/a vs /tmp/ab)', () => {
     const policy = new SecurityPolicy({ cwd: root, allowedPaths: [path.join(root, 'sub')] });
     expect(codeOf(() => policy.resolvePath(path.join(root, 'subway/x')))).toBe('PATH_NOT_ALLOWED');

@@ -284,6 +284,17 @@ describe('sitemap_crawler', () => {
   });
 });
 
+test.each([
+  ['api_tester', apiTester],
+  ['webpage_monitor', webpageMonitor],
+  ['sitemap_crawler', sitemapCrawler],
+  ['webhook_caller', webhookCaller],
+] as const)('%s refuses a loopback URL under the default policy without contacting it', async (_name, tool) => {
+  const s = await serve((_req, res) => res.end('secret'));
+  await expect(run(tool, { input: s.url }, createExecutionContext())).rejects.toMatchObject({ code: 'NETWORK_NOT_ALLOWED' });
+  expect(s.requests).toHaveLength(0);
+});
+
 test('webTools: snake_case names, hyphenated aliases, CODE security levels', () => {
   expect(webTools.map((t) => [t.name, t.aliases[0], t.securityLevel])).toEqual([
     ['web_scraper', 'web-scraper', 'restricted'],

@@ -7,8 +7,18 @@ import { formatResult } from '../format-output.js';
 import type { CliIo } from '../io.js';
 import { splitScriptArgs, UsageError, type ParsedArgs } from '../parse-args.js';
 
-async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript'): Promise<number> {
+interface ScriptOrigin {
+  /** Absolute path of a script file (recorded with durable workflow runs). */
+  file?: string;
+  /** Set by `llmspell resume`: workflows continue this run. */
+  resumeRunId?: string;
+}
+
+async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript', origin: ScriptOrigin = {}): Promise<number> {
   const { runtime } = await composeRuntime(args.flags, io);
+  const scriptArgs = splitScriptArgs(args.scriptArgs);
+  if (origin.file) runtime.services.set('scriptInfo', { file: origin.file, engine: engineName, args: scriptArgs });
+  if (origin.resumeRunId) runtime.services.set('resumeRunId', origin.resumeRunId);
   const controller = new AbortController();
   const onSigint = () => controller.abort(new LlmspellError('CANCELLED', 'interrupted (Ctrl-C)'));
   process.once('SIGINT', onSigint);
@@ -17,7 +27,7 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
     const started = performance.now();
     const result: ScriptValue = await runtime.runScript(engine, source, {
       filename,
-      args: splitScriptArgs(args.scriptArgs),
+      args: scriptArgs,
       signal: controller.signal,
       output: { stdout: (t) => io.stdout(runtime.policy.redact(t) + '\n'), stderr: (t) => io.stderr(runtime.policy.redact(t) + '\n') },
     });
@@ -44,7 +54,13 @@ export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
     throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`, { details: { file } });
   }
   const engine = chooseEngine(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file, 'lua');
-  return execute(args, io, source, path.basename(file), engine);
+  return execute(args, io, source, path.basename(file), engine, { file: full });
+}
+
+/** Runs a script file again for `llmspell resume`, with its recorded engine and arguments. */
+export async function rerunScript(args: ParsedArgs, io: CliIo, file: string, engine: string, scriptArgs: string[], runId: string): Promise<number> {
+  const source = fs.readFileSync(file, 'utf8');
+  return execute({ ...args, scriptArgs }, io, source, path.basename(file), chooseEngine(engine, file, 'lua'), { file, resumeRunId: runId });
 }
 
 export async function execCommand(args: ParsedArgs, io: CliIo): Promise<number> {

@@ -47,7 +47,7 @@ export interface ResolvedHost {
   addresses: Array<{ address: string; family: number }>;
 }
 
-function realpathOfLongestExistingPrefix(p: string): string {
+function realpathOfLongestExistingPrefix(p: string, depth = 0): string {
   let current = p;
   const rest: string[] = [];
   for (;;) {
@@ -55,6 +55,16 @@ function realpathOfLongestExistingPrefix(p: string): string {
       const real = fs.realpathSync.native(current);
       return rest.length ? path.join(real, ...rest.reverse()) : real;
     } catch {
+      // A dangling symlink: a write through it would land where it points, so resolve
+      // its target instead of treating the link's own location as the answer.
+      try {
+        if (depth < 40 && fs.lstatSync(current).isSymbolicLink()) {
+          const target = path.resolve(path.dirname(current), fs.readlinkSync(current));
+          return realpathOfLongestExistingPrefix(rest.length ? path.join(target, ...rest.reverse()) : target, depth + 1);
+        }
+      } catch {
+        // not there at all: fall through to the parent
+      }
       const parent = path.dirname(current);
       if (parent === current) return p;
       rest.push(path.basename(current));

@@ -74,6 +74,13 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
   let debug = false;
 
   const run = async (wf: BaseWorkflow, input: WorkflowInput): Promise<ScriptValue> => {
+    // `llmspell resume <id>` re-runs the script; a workflow started without a run id of its
+    // own continues that run when it is one of this workflow's.
+    const resumeId = runtime.service<string>('resumeRunId');
+    if (input.run_id === undefined && resumeId && runtime.state) {
+      const record = await new CheckpointStore(runtime.state, runScope(wf.name)).loadRun(resumeId);
+      if (record) input = { ...input, run_id: resumeId, input: input.input ?? record.input };
+    }
     const hooks = instanceHooks.get(wf);
     for (const h of hooks?.before ?? []) await h({ workflow_id: wf.id, name: wf.name, input: (input.input ?? null) as ScriptValue });
     const ctx = scope.context();

@@ -15,7 +15,7 @@ type Node =
   | { t: 'out'; x: Expr; line: number }
   | { t: 'if'; branches: Array<{ cond: Expr; body: Node[]; line: number }>; otherwise?: Node[] }
   | { t: 'for'; key?: string; value: string; iter: Expr; body: Node[]; otherwise?: Node[]; line: number }
-  | { t: 'set'; name: string; x: Expr; global: boolean }
+  | { t: 'set'; name: string; x: Expr; global: boolean; line: number }
   | { t: 'filter'; name: string; args: Args; body: Node[]; line: number }
   | { t: 'break' }
   | { t: 'continue' };
@@ -156,7 +156,7 @@ class TeraParser {
           p.expectOp('=');
           const x = p.expr();
           p.expectEnd();
-          nodes.push({ t: 'set', name, x, global: word === 'set_global' });
+          nodes.push({ t: 'set', name, x, global: word === 'set_global', line: s.line });
           break;
         }
         case 'filter': {
@@ -310,7 +310,7 @@ export class TeraRenderer {
         }
         case 'for': this.forLoop(n, depth); break;
         case 'set': {
-          const v = this.eval(n.x, 0);
+          const v = this.eval(n.x, n.line);
           (n.global ? this.scopes[0] : this.scopes[this.scopes.length - 1]).set(n.name, v);
           break;
         }
