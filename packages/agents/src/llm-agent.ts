@@ -339,6 +339,8 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     this.stats.output_tokens += outputTokens;
     this.stats.cost_usd += cost ?? 0;
 
+    // A run that was abandoned (timeout, cancel) must not write a late answer into the history.
+    if (signal.aborted) throw signal.reason;
     this.history.push(...request.messages, ...result.responseMessages);
     this.trimHistory();
 

@@ -84,6 +84,13 @@ describe('SecurityPolicy network', () => {
     await expect(open.checkUrl('http://127.0.0.1:8080/')).resolves.toBeInstanceOf(URL);
   });
 
+  test("this machine's own interface addresses are refused, whatever their range", () => {
+    const policy = new SecurityPolicy();
+    const own = Object.values(os.networkInterfaces()).flat().filter((i) => i && !i.internal).map((i) => i!.address);
+    for (const address of own) expect([address, codeOf(() => policy.checkAddress(address))]).toEqual([address, 'NETWORK_NOT_ALLOWED']);
+    expect(classifyPrivateAddress('192.0.2.10')).toMatch(/documentation/);
+  });
+
   test('domain allow and block lists', async () => {
     const policy = new SecurityPolicy({ allowPrivateNetwork: true, allowedDomains: ['*.example.test', 'localhost'], blockedDomains: ['bad.example.test'] });
     expect(() => policy.checkHostname('api.example.test')).not.toThrow();

@@ -17,6 +17,9 @@ const V4_BLOCKED: Array<[string, number, string]> = [
   ['169.254.0.0', 16, 'link-local / cloud metadata'],
   ['172.16.0.0', 12, 'private'],
   ['192.0.0.0', 24, 'IETF protocol assignments'],
+  ['192.0.2.0', 24, 'documentation (TEST-NET-1)'],
+  ['198.51.100.0', 24, 'documentation (TEST-NET-2)'],
+  ['203.0.113.0', 24, 'documentation (TEST-NET-3)'],
   ['192.168.0.0', 16, 'private'],
   ['198.18.0.0', 15, 'benchmarking'],
   ['224.0.0.0', 4, 'multicast'],
@@ -73,6 +76,7 @@ export function classifyPrivateAddress(ip: string): string | null {
     if ((g[0] & 0xffc0) === 0xfe80) return 'link-local';
     if ((g[0] & 0xffc0) === 0xfec0) return 'site-local';
     if ((g[0] & 0xff00) === 0xff00) return 'multicast';
+    if (g[0] === 0x2001 && g[1] === 0xdb8) return 'documentation';
     if (g[0] === 0xfd00 && g[1] === 0xec2) return 'cloud metadata';
     return null;
   }

@@ -73,6 +73,17 @@ function realpathOfLongestExistingPrefix(p: string, depth = 0): string {
   }
 }
 
+let localAddresses: { at: number; set: Set<string> } | undefined;
+function localInterfaceAddresses(): Set<string> {
+  const now = Date.now();
+  if (!localAddresses || now - localAddresses.at > 5000) {
+    const set = new Set<string>();
+    for (const list of Object.values(os.networkInterfaces())) for (const i of list ?? []) set.add(i.address.toLowerCase());
+    localAddresses = { at: now, set };
+  }
+  return localAddresses.set;
+}
+
 function isInside(child: string, root: string): boolean {
   if (child === root) return true;
   const rel = path.relative(root, child);
@@ -175,7 +186,8 @@ export class SecurityPolicy {
   /** Throws NETWORK_NOT_ALLOWED for a single address that policy forbids. */
   checkAddress(address: string, hostname = address): void {
     if (this.allowPrivateNetwork) return;
-    const why = classifyPrivateAddress(address);
+    // This machine's own interface addresses reach its local services, whatever their range.
+    const why = classifyPrivateAddress(address) ?? (localInterfaceAddresses().has(address.toLowerCase()) ? 'an address of this machine' : null);
     if (why !== null) {
       throw new LlmspellError(
         'NETWORK_NOT_ALLOWED',

@@ -63,6 +63,9 @@ describe('Agent global', () => {
     expect((await agent.execute({ prompt: 'p' })).text).toBe('Echo: p');
     expect((await agent.invoke('plain')).text).toBe('Echo: plain');
     expect(await agent.complete('c')).toBe('Echo: c');
+    expect((await agent.execute('with options', { temperature: 0.3, max_tokens: 9 })).text).toBe('Echo: with options');
+    expect(server.requests[4].body).toMatchObject({ temperature: 0.3, max_tokens: 9 });
+    expect(() => Agent.createComposite('x', [], {})).toThrow(/^UNSUPPORTED: Agent.createComposite/);
     expect((server.requests[0].body.messages as unknown[])[0]).toEqual({ role: 'system', content: 'Be brief.' });
 
     expect(Agent.list()).toEqual([expect.objectContaining({ name: 'helper', type: 'llm', provider: 'openai' })]);
@@ -74,10 +77,10 @@ describe('Agent global', () => {
     expect(agent.getConfig()).toMatchObject({ name: 'helper', prompt: 'Be brief.', max_conversation_length: 50 });
     expect(agent.getConfig().api_key).toBeUndefined();
     expect(agent.getState()).toBe('Ready');
-    expect(agent.getHistory()).toHaveLength(8);
+    expect(agent.getHistory()).toHaveLength(10);
     agent.clearHistory();
     expect(agent.getHistory()).toEqual([]);
-    expect(agent.getMetrics()).toMatchObject({ agent_id: 'helper', requests_total: 4, requests_failed: 0 });
+    expect(agent.getMetrics()).toMatchObject({ agent_id: 'helper', requests_total: 5, requests_failed: 0 });
 
     await expect(Agent.create({ name: 'helper', model: 'gpt-4o' })).rejects.toThrow("ALREADY_EXISTS: agent 'helper' already exists");
     agent.destroy();

@@ -24,6 +24,21 @@ function asTable(fn: string, value: Sv, parameter: string): Record<string, unkno
   return value as Record<string, unknown>;
 }
 
+/** DOC form `agent:execute("prompt", {temperature=…, max_tokens=…})`: options join the input. */
+function withOptions(input: Sv, options: Sv): Sv {
+  if (options === undefined || options === null) return input;
+  const extra = asTable('agent:invoke', options, 'options');
+  if (typeof input === 'string') return { ...extra, text: input } as Sv;
+  if (isPlainObject(input)) return { ...extra, ...(input as Record<string, unknown>) } as Sv;
+  return input;
+}
+
+/** Reference functions that were stubs or debugging aids; a clear error beats "attempt to call nil". */
+const UNSUPPORTED = [
+  'createFromTemplate', 'createComposite', 'getHierarchy', 'createContext', 'createChildContext', 'updateContext',
+  'getContextData', 'removeContext', 'setSharedMemory', 'getSharedMemory',
+];
+
 function isLlmAgent(value: unknown): value is LlmAgent {
   return value instanceof LlmAgent;
 }
@@ -54,12 +69,12 @@ function info(agent: Component): ScriptObject {
 function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgent): ScriptObject {
   const runtime = scope.runtime;
   const handle = scope.handles.add('agent', agent);
-  const run = (input: Sv) => executeComponent(agent, input, scope.context()) as Promise<AgentOutput>;
+  const run = (input: Sv, options?: Sv) => executeComponent(agent, withOptions(input, options), scope.context()) as Promise<AgentOutput>;
   const needState = (fn: string) => {
     if (!runtime.state) throw new LlmspellError('STATE_ERROR', `agent:${fn}(): state is not available (enable [runtime.state_persistence])`);
     return runtime.state;
   };
-  const invoke = hostMethod(async (input?: Sv) => (await run(input ?? null)) as unknown as Sv);
+  const invoke = hostMethod(async (input?: Sv, options?: Sv) => (await run(input ?? null, options)) as unknown as Sv);
   const toolMeta = (name: string): ScriptObject | null => {
     const tool = runtime.tools.get(name);
     return tool ? { name: tool.name, description: tool.description, version: tool.version } : null;
@@ -73,7 +88,7 @@ function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgen
     invoke,
     execute: invoke,
     /** DOC: `agent:complete(prompt)` returns just the text. */
-    complete: hostMethod(async (input?: Sv) => (await run(input ?? null)).text),
+    complete: hostMethod(async (input?: Sv, options?: Sv) => (await run(input ?? null, options)).text),
     invokeStream: hostMethod(async (input: Sv, callback: Sv) => {
       if (!isScriptCallback(callback)) {
         throw new LlmspellError('INVALID_ARGUMENT', "agent:invokeStream(input, callback): parameter 'callback' must be a function", { details: { parameter: 'callback' } });
@@ -230,5 +245,10 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
     getUsage: () => services.budget.summary() as unknown as ScriptObject,
     providers: () => services.providers.names(),
   };
+  for (const fn of UNSUPPORTED) {
+    Agent[fn] = () => {
+      throw new LlmspellError('UNSUPPORTED', `Agent.${fn} is not supported by llmspell (it was a stub in rs-llmspell v0.5.0)`);
+    };
+  }
   return { Agent };
 }
