@@ -109,7 +109,7 @@ end
 -- Lua runs finalizers with debug hooks off, so a __gc handler could never be stopped by
 -- the time limit: tables get no finalizers here.
 local raw_setmetatable, rawget = setmetatable, rawget
-setmetatable = function(t, mt)
+_ENV.setmetatable = function(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("__gc metamethods are not available in the llmspell sandbox", 2)
   end

@@ -173,7 +173,7 @@ export class StateManager implements StateAccess {
     const found = new Set<string>();
     for (const k of await this.store.keys(STATE_NAMESPACE)) {
       const split = splitPhysicalKey(k);
-      if (split) found.add(split.scope === 'global' ? 'global' : split.scope);
+      if (split) found.add(split.scope);
     }
     return [...found].sort();
   }
