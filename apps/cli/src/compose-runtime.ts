@@ -26,14 +26,14 @@ export function loadCliConfig(flags: GlobalFlags, io: CliIo): LoadedConfig {
 async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<StateStore | undefined> {
   const persistence = loaded.config.runtime.state_persistence;
   if (!persistence.enabled) return undefined;
-  let stateModule: { openStateStore?: (config: unknown, env: NodeJS.ProcessEnv) => Promise<StateStore> };
+  let stateModule: { openStateStore?: (config: unknown, env: NodeJS.ProcessEnv, options?: { cwd?: string }) => Promise<StateStore> };
   try {
     stateModule = (await import('@llmspell/state')) as typeof stateModule;
   } catch {
     return undefined;
   }
   if (typeof stateModule.openStateStore !== 'function') return undefined;
-  return stateModule.openStateStore(loaded.config, io.env);
+  return stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd });
 }
 
 export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {

@@ -166,3 +166,27 @@ describe('running scripts', () => {
       .rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('limits.memoryBytes') });
   });
 });
+
+describe('runtime features from JavaScript', () => {
+  test('a JS hook runs around a tool call, State keeps values', async () => {
+    const h = await harness();
+    try {
+      const result = await h.run(`
+        const seen = [];
+        const handle = Hook.register('BeforeToolExecution', async (ctx) => {
+          await Utils.sleep(0.001);
+          seen.push(ctx.component_id.name);
+          return 'continue';
+        }, { name: 'js-observer' });
+        const out = await Tool.invoke('adder', { a: 20, b: 22 });
+        handle.unregister();
+        await State.set('answer', { value: out.result.sum });
+        export default { sum: out.result.sum, seen, stored: await State.get('answer') };
+      `, 'hooks.js');
+      expect(result).toMatchObject({ sum: 42, stored: { value: 42 } });
+      expect((result as { seen: string[] }).seen).toContain('adder');
+    } finally {
+      await h.close();
+    }
+  });
+});

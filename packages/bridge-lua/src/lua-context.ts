@@ -1,34 +1,22 @@
 import {
-  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isHostMethod, isLlmspellError, isScriptCallback, toLlmspellError,
-  type HostFunction, type ScriptCallback, type ScriptContext, type ScriptContextOptions, type ScriptLimits,
-  type ScriptOutput, type ScriptRunOptions, type ScriptSyntaxProblem, type ScriptValue,
+  LlmspellError, SCRIPT_CALLBACK, isLlmspellError, toLlmspellError, type ScriptCallback, type ScriptContext,
+  type ScriptContextOptions, type ScriptLimits, type ScriptOutput, type ScriptRunOptions, type ScriptSyntaxProblem,
+  type ScriptValue,
 } from '@llmspell/core';
 import {
-  LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER,
-  LUA_TSTRING, LUA_TTABLE, LUA_YIELD, allocUtf8, decodeUtf8, discardSharedModule, newLuaState, readBytes, upvalueIndex,
-  type LuaModule, type LuaState,
+  LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_YIELD,
+  allocUtf8, discardSharedModule, newLuaState, upvalueIndex, type LuaModule, type LuaState,
 } from './lua-module.js';
 import {
   MEMORY_MESSAGE, limitError, scriptError, splitPosition, syntaxError, type HostErrorRecord, type ScriptFailure,
 } from './lua-errors.js';
 import { ContextOptionsSchema, RunOptionsSchema, validate } from './options-schema.js';
 import { PRELUDE_CHUNKNAME, PRELUDE_SOURCE } from './prelude.js';
+import { LuaValues, TYPE_NAMES } from './lua-values.js';
 
 export interface LuaContextTuning {
   /** Lua VM instructions between two checks of the deadline (the count hook). */
   instructionsPerCheck?: number;
-}
-
-/** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
-const MAX_DEPTH = 200;
-const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
-const INT64_LIMIT = 2 ** 63;
-
-/** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
-interface HostEntry {
-  fn: HostFunction;
-  /** Called as `obj:m()` or `obj.m()`: the closure's second upvalue is the owning table. */
-  method: boolean;
 }
 
 /** A host promise a Lua thread is waiting for. */
@@ -51,7 +39,6 @@ interface Refs {
   await: bigint;
   fatal: bigint;
   run: bigint;
-  hostMeta: bigint;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -61,10 +48,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 /** Emscripten implements Lua's longjmp (errors, yields) as a thrown number: never swallow it. */
 function isLongjmp(error: unknown): boolean {
   return typeof error === 'number';
-}
-
-function isArrayIndex(key: string): boolean {
-  return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }
 
 function hostErrorOf(error: unknown): LlmspellError {
@@ -80,17 +63,15 @@ function hostErrorOf(error: unknown): LlmspellError {
 export class LuaContext implements ScriptContext {
   private readonly m: LuaModule;
   private readonly G: number;
-  private readonly hostFns = new Map<number, HostEntry>();
-  private nextFnId = 1;
+  private readonly values: LuaValues;
   private readonly pending = new Map<number, Pending>();
   private nextPendingId = 1;
   private readonly ownCallbacks = new WeakMap<ScriptCallback, { ref: number; released: boolean }>();
   private readonly callbackFinalizer = new FinalizationRegistry<number>((ref) => {
     if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
   });
-  private readonly refs: Refs = { await: 0n, fatal: 0n, run: 0n, hostMeta: 0n };
+  private readonly refs: Refs = { await: 0n, fatal: 0n, run: 0n };
   private readonly fnPointers: number[] = [];
-  private trampolinePtr = 0;
   private continuationPtr = 0;
   private hookPtr = 0;
   private gcPtr = 0;
@@ -119,6 +100,13 @@ export class LuaContext implements ScriptContext {
     this.m = state.module;
     this.G = state.L;
     this.scratch = this.m._malloc(16);
+    this.values = new LuaValues(this.m, {
+      make: (ref) => this.makeCallback(ref),
+      refOf: (callback) => {
+        const own = this.ownCallbacks.get(callback);
+        return own && !own.released ? own.ref : undefined;
+      },
+    });
   }
 
   static async create(options: ScriptContextOptions, tuning: LuaContextTuning = {}): Promise<LuaContext> {
@@ -138,10 +126,10 @@ export class LuaContext implements ScriptContext {
 
   private setup(globals: Record<string, ScriptValue>): void {
     const { m, G } = this;
-    this.trampolinePtr = this.addFunction((L) => this.callHost(L), 'ii');
+    this.values.trampolinePtr = this.addFunction((L) => this.callHost(L), 'ii');
     this.continuationPtr = this.addFunction((L, _status, id) => this.continueHost(L, id), 'iiii');
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
-    this.gcPtr = this.addFunction((L) => this.collectHostFunction(L), 'ii');
+    this.gcPtr = this.addFunction((L) => this.values.forget(L), 'ii');
     this.protectedPtr = this.addFunction((L) => this.protectedTask?.(L) ?? 0, 'ii');
 
     for (const [name, open] of [
@@ -156,24 +144,24 @@ export class LuaContext implements ScriptContext {
 
     // metatable of the userdata that ties a host function's closure to its entry
     m._lua_createtable(G, 0, 1);
-    this.pushString(G, '__gc');
+    this.values.pushString(G, '__gc');
     m._lua_pushcclosure(G, this.gcPtr, 0);
     m._lua_rawset(G, -3);
-    this.refs.hostMeta = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
+    this.values.hostMetaRef = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
 
     const [source, length] = allocUtf8(m, PRELUDE_SOURCE);
     const [name] = allocUtf8(m, PRELUDE_CHUNKNAME, true);
     const [mode] = allocUtf8(m, 't', true);
     try {
-      if (m._luaL_loadbufferx(G, source, length, name, mode) !== LUA_OK) throw new Error(this.readString(G, -1));
+      if (m._luaL_loadbufferx(G, source, length, name, mode) !== LUA_OK) throw new Error(this.values.readString(G, -1));
     } finally {
       m._free(source);
       m._free(name);
       m._free(mode);
     }
-    this.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
-    this.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
-    if (m._lua_pcallk(G, 2, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.readString(G, -1)}`);
+    this.values.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
+    this.values.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
+    if (m._lua_pcallk(G, 2, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
     this.awaitPointer = m._lua_topointer(G, -3);
     this.fatalPointer = m._lua_topointer(G, -2);
     this.refs.run = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
@@ -183,7 +171,7 @@ export class LuaContext implements ScriptContext {
     for (const [key, value] of Object.entries(globals)) {
       const top = m._lua_gettop(G);
       try {
-        this.push(G, value, new Set(), 0);
+        this.values.push(G, value, new Set(), 0);
       } catch (error) {
         m._lua_settop(G, top);
         const failure = hostErrorOf(error);
@@ -258,207 +246,6 @@ export class LuaContext implements ScriptContext {
     return outcome.value;
   }
 
-  // ---------------------------------------------------------------- host → Lua values
-
-  private pushString(L: number, text: string): void {
-    const [pointer, length] = allocUtf8(this.m, text);
-    try {
-      this.m._lua_pushlstring(L, pointer, length);
-    } finally {
-      this.m._free(pointer);
-    }
-  }
-
-  private pushBytes(L: number, bytes: Uint8Array): void {
-    const pointer = this.m._malloc(Math.max(1, bytes.length));
-    try {
-      this.m.HEAPU8.set(bytes, pointer);
-      this.m._lua_pushlstring(L, pointer, bytes.length);
-    } finally {
-      this.m._free(pointer);
-    }
-  }
-
-  private pushNumber(L: number, value: number): void {
-    if (Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT) this.m._lua_pushinteger(L, BigInt(value));
-    else this.m._lua_pushnumber(L, value);
-  }
-
-  /** Pushes a host function as a C closure; `ownerIndex` makes it a method of that table. */
-  private pushHostFunction(L: number, fn: HostFunction, ownerIndex?: number): void {
-    const { m } = this;
-    const id = this.nextFnId++;
-    this.hostFns.set(id, { fn, method: ownerIndex !== undefined });
-    const userdata = m._lua_newuserdatauv(L, 4, 0);
-    m.HEAP32[userdata >> 2] = id;
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.hostMeta);
-    m._lua_setmetatable(L, -2);
-    if (ownerIndex !== undefined) {
-      m._lua_pushvalue(L, ownerIndex);
-      m._lua_pushcclosure(L, this.trampolinePtr, 2);
-    } else {
-      m._lua_pushcclosure(L, this.trampolinePtr, 1);
-    }
-  }
-
-  /** Pushes one host value (see README: value conversion). Throws on cycles and too deep data. */
-  private push(L: number, value: unknown, path: Set<object>, depth: number): void {
-    const { m } = this;
-    if (value === null || value === undefined) return m._lua_pushnil(L);
-    switch (typeof value) {
-      case 'boolean':
-        return m._lua_pushboolean(L, value ? 1 : 0);
-      case 'number':
-        return this.pushNumber(L, value);
-      case 'bigint':
-        if (value >= -(2n ** 63n) && value < 2n ** 63n) return m._lua_pushinteger(L, value);
-        return m._lua_pushnumber(L, Number(value));
-      case 'string':
-        return this.pushString(L, value);
-      case 'function':
-        return this.pushHostFunction(L, value as HostFunction);
-      case 'symbol':
-        return m._lua_pushnil(L);
-      default:
-        break;
-    }
-    const object = value as object;
-    if (isScriptCallback(object)) {
-      const own = this.ownCallbacks.get(object);
-      if (own && !own.released) return void m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(own.ref));
-      return this.pushHostFunction(L, (...args) => object.call(...args));
-    }
-    if (object instanceof Uint8Array) return this.pushBytes(L, object);
-    if (object instanceof Date) return this.pushString(L, Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString());
-    if (object instanceof Error) return this.pushString(L, object.message);
-    if (path.has(object)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to Lua');
-    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
-      throw new LlmspellError('INVALID_ARGUMENT', `cannot pass data nested deeper than ${MAX_DEPTH} levels to Lua`);
-    }
-    path.add(object);
-    try {
-      if (Array.isArray(object)) {
-        const extra = Object.keys(object).length === object.length ? [] : Object.keys(object).filter((k) => !isArrayIndex(k));
-        m._lua_createtable(L, object.length, extra.length);
-        const table = m._lua_gettop(L);
-        for (let i = 0; i < object.length; i++) {
-          const item: unknown = object[i];
-          if (item === null || item === undefined) continue;
-          this.push(L, item, path, depth + 1);
-          m._lua_rawseti(L, table, BigInt(i + 1));
-        }
-        for (const key of extra) this.setField(L, table, key, (object as unknown as Record<string, unknown>)[key], path, depth);
-        return;
-      }
-      const record = object as Record<string, unknown>;
-      const keys = Object.keys(record);
-      m._lua_createtable(L, 0, keys.length);
-      const table = m._lua_gettop(L);
-      for (const key of keys) this.setField(L, table, key, record[key], path, depth);
-      const fallback = getIndexFallback(object);
-      if (fallback) {
-        m._lua_createtable(L, 0, 1);
-        this.pushString(L, '__index');
-        this.pushHostFunction(L, (_self, key) => (typeof key === 'string' ? fallback(key) : null));
-        m._lua_rawset(L, -3);
-        m._lua_setmetatable(L, table);
-      }
-    } finally {
-      path.delete(object);
-    }
-  }
-
-  private setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
-    if (value === null || value === undefined) return;
-    this.pushString(L, key);
-    if (typeof value === 'function' && isHostMethod(value)) this.pushHostFunction(L, value as HostFunction, table);
-    else this.push(L, value, path, depth + 1);
-    this.m._lua_rawset(L, table);
-  }
-
-  // ---------------------------------------------------------------- Lua → host values
-
-  private readString(L: number, index: number): string {
-    const pointer = this.m._lua_tolstring(L, index, this.scratch);
-    if (!pointer) return '';
-    return decodeUtf8(readBytes(this.m, pointer, this.m.HEAP32[this.scratch >> 2] >>> 0));
-  }
-
-  private read(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
-    const { m } = this;
-    const type = m._lua_type(L, index);
-    switch (type) {
-      case LUA_TNONE:
-      case LUA_TNIL:
-        return null;
-      case LUA_TBOOLEAN:
-        return m._lua_toboolean(L, index) !== 0;
-      case LUA_TNUMBER:
-        return m._lua_isinteger(L, index) ? Number(m._lua_tointegerx(L, index, 0)) : m._lua_tonumberx(L, index, 0);
-      case LUA_TSTRING:
-        return this.readString(L, index);
-      case LUA_TTABLE:
-        return this.readTable(L, m._lua_absindex(L, index), path, depth);
-      case LUA_TFUNCTION:
-        return this.readFunction(L, index);
-      default:
-        throw new LlmspellError('INVALID_ARGUMENT', `cannot pass a Lua ${TYPE_NAMES[type] ?? 'value'} to the host`);
-    }
-  }
-
-  private readTable(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
-    const { m } = this;
-    const pointer = m._lua_topointer(L, index);
-    if (path.has(pointer)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot convert a Lua table that contains itself (a cycle)');
-    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
-      throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
-    }
-    path.add(pointer);
-    try {
-      const length = m._lua_rawlen(L, index);
-      if (length > 0) {
-        const list: ScriptValue[] = new Array(length);
-        for (let i = 1; i <= length; i++) {
-          m._lua_rawgeti(L, index, BigInt(i));
-          list[i - 1] = this.read(L, -1, path, depth + 1);
-          m._lua_settop(L, -2);
-        }
-        return list;
-      }
-      const record: Record<string, ScriptValue> = {};
-      m._lua_pushnil(L);
-      while (m._lua_next(L, index)) {
-        const keyType = m._lua_type(L, -2);
-        let key: string | undefined;
-        if (keyType === LUA_TSTRING) key = this.readString(L, -2);
-        else if (keyType === LUA_TNUMBER) key = String(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0));
-        if (key !== undefined) {
-          const item = this.read(L, -1, path, depth + 1);
-          if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
-          else record[key] = item;
-        }
-        m._lua_settop(L, -2);
-      }
-      return record;
-    } finally {
-      path.delete(pointer);
-    }
-  }
-
-  /** Our own host closures come back as the original host function; Lua functions as callbacks. */
-  private readFunction(L: number, index: number): ScriptValue {
-    const { m } = this;
-    if (m._lua_tocfunction(L, index) === this.trampolinePtr && m._lua_getupvalue(L, index, 1)) {
-      const userdata = m._lua_touserdata(L, -1);
-      m._lua_settop(L, -2);
-      const entry = userdata ? this.hostFns.get(m.HEAP32[userdata >> 2]) : undefined;
-      if (entry) return entry.fn;
-    }
-    m._lua_pushvalue(L, index);
-    const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
-    return this.makeCallback(ref);
-  }
-
   private makeCallback(ref: number): ScriptCallback {
     const record = { ref, released: false };
     const callback: ScriptCallback = {
@@ -481,7 +268,7 @@ export class LuaContext implements ScriptContext {
 
   /** Raises a Lua error carrying `message` (never returns: lua_error longjmps). */
   private raise(L: number, message: string): number {
-    this.pushString(L, message);
+    this.values.pushString(L, message);
     return this.m._lua_error(L);
   }
 
@@ -494,8 +281,7 @@ export class LuaContext implements ScriptContext {
   /** The C function behind every host function. */
   private callHost(L: number): number {
     const { m } = this;
-    const userdata = m._lua_touserdata(L, upvalueIndex(1));
-    const entry = userdata ? this.hostFns.get(m.HEAP32[userdata >> 2]) : undefined;
+    const entry = this.values.entryOf(L, upvalueIndex(1));
     const top = m._lua_gettop(L);
     let result: unknown;
     let failure: string | undefined;
@@ -503,7 +289,7 @@ export class LuaContext implements ScriptContext {
       if (!entry) throw new LlmspellError('INTERNAL', 'host function is no longer available');
       const first = entry.method && top >= 1 && m._lua_rawequal(L, 1, upvalueIndex(2)) ? 2 : 1;
       const args: ScriptValue[] = [];
-      for (let i = first; i <= top; i++) args.push(this.read(L, i, new Set(), 0));
+      for (let i = first; i <= top; i++) args.push(this.values.read(L, i, new Set(), 0));
       result = entry.fn(...args);
     } catch (error) {
       if (isLongjmp(error)) throw error;
@@ -517,7 +303,7 @@ export class LuaContext implements ScriptContext {
   private pushResult(L: number, top: number, value: unknown): number {
     let failure: string | undefined;
     try {
-      this.push(L, value, new Set(), 0);
+      this.values.push(L, value, new Set(), 0);
     } catch (error) {
       if (isLongjmp(error)) throw error;
       this.m._lua_settop(L, top);
@@ -554,12 +340,6 @@ export class LuaContext implements ScriptContext {
     if (!settled) return this.raise(L, 'INTERNAL: a host call was resumed before it finished');
     if (!settled.ok) return this.raise(L, this.hostFailure(settled.error));
     return this.pushResult(L, this.m._lua_gettop(L), settled.value);
-  }
-
-  private collectHostFunction(L: number): number {
-    const userdata = this.m._lua_touserdata(L, 1);
-    if (userdata) this.hostFns.delete(this.m.HEAP32[userdata >> 2]);
-    return 0;
   }
 
   private onHook(L: number): void {
@@ -690,7 +470,7 @@ export class LuaContext implements ScriptContext {
     if (m._lua_toboolean(thread, base)) {
       if (count < 2) return null;
       try {
-        return this.protect(thread, (L) => ({ count: 0, value: this.read(L, 1, new Set(), 0) }), [base + 1]);
+        return this.protect(thread, (L) => ({ count: 0, value: this.values.read(L, 1, new Set(), 0) }), [base + 1]);
       } catch (error) {
         if (isLongjmp(error)) throw error;
         throw new LlmspellError('SCRIPT_ERROR', `${control.filename}: cannot return the result: ${hostErrorOf(error).detail}`, {
@@ -701,11 +481,11 @@ export class LuaContext implements ScriptContext {
     const failureIndex = base + 1;
     if (this.isSentinel(thread, failureIndex, this.fatalPointer)) throw control.fatal ?? this.timeoutError(control);
     if (m._lua_type(thread, failureIndex) === LUA_TSTRING) {
-      const message = this.readString(thread, failureIndex);
+      const message = this.values.readString(thread, failureIndex);
       if (message === MEMORY_MESSAGE) throw this.memoryError(control);
       throw scriptError({ message }, control.filename, this.lastHostError);
     }
-    const failure = this.protect(thread, (L) => ({ count: 0, value: this.read(L, 1, new Set(), 0) }), [failureIndex]);
+    const failure = this.protect(thread, (L) => ({ count: 0, value: this.values.read(L, 1, new Set(), 0) }), [failureIndex]);
     const parts = Array.isArray(failure) ? failure : [];
     const info: ScriptFailure = {
       message: typeof parts[0] === 'string' ? parts[0] : String(parts[0]),
@@ -724,7 +504,7 @@ export class LuaContext implements ScriptContext {
 
   private describeTop(thread: number): string {
     const type = this.m._lua_type(thread, -1);
-    if (type === LUA_TSTRING || type === LUA_TNUMBER) return this.readString(thread, -1);
+    if (type === LUA_TSTRING || type === LUA_TNUMBER) return this.values.readString(thread, -1);
     return `(error object is a ${TYPE_NAMES[type] ?? 'unknown'} value)`;
   }
 
@@ -752,7 +532,7 @@ export class LuaContext implements ScriptContext {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
       const status = this.load(thread, source, filename);
       if (status !== LUA_OK) {
-        const message = this.readString(thread, -1);
+        const message = this.values.readString(thread, -1);
         throw status === LUA_ERRMEM ? this.memoryError(control) : syntaxError(message, filename);
       }
       const finished = await this.drive(thread, 1, control);
@@ -789,7 +569,7 @@ export class LuaContext implements ScriptContext {
     try {
       const status = this.load(G, source, filename);
       if (status === LUA_OK) return null;
-      const message = this.readString(G, -1);
+      const message = this.values.readString(G, -1);
       const { line, text } = splitPosition(message, filename);
       return { file: filename, line, message: text };
     } finally {
@@ -819,7 +599,7 @@ export class LuaContext implements ScriptContext {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
       this.protect(thread, (L) => {
         if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
-        for (const arg of args) this.push(L, arg, new Set(), 0);
+        for (const arg of args) this.values.push(L, arg, new Set(), 0);
         return { count: args.length, value: null };
       });
       const finished = await this.drive(thread, 1 + args.length, control);
@@ -859,7 +639,7 @@ export class LuaContext implements ScriptContext {
         // same
       }
     }
-    this.hostFns.clear();
+    this.values.dispose();
     this.pending.clear();
   }
 }

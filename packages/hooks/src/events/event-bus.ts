@@ -163,8 +163,10 @@ export class EventBus implements EventSink {
     if (options.ttl_seconds !== undefined && !(typeof options.ttl_seconds === 'number' && options.ttl_seconds >= 0)) {
       throw new LlmspellError('INVALID_ARGUMENT', 'ttl_seconds must be a non-negative number');
     }
+    const id = newEventId();
+    // An event published without a correlation id starts its own correlation: its id.
     const metadata: UniversalEvent['metadata'] = {
-      correlation_id: options.correlation_id ?? newEventId(),
+      correlation_id: options.correlation_id ?? id,
       tags: options.tags ? [...options.tags] : NO_TAGS,
       priority: options.priority ?? 0,
     };
@@ -172,15 +174,28 @@ export class EventBus implements EventSink {
     if (options.target !== undefined) metadata.target = options.target;
     if (options.ttl_seconds !== undefined) metadata.ttl = options.ttl_seconds;
     return {
-      id: newEventId(),
+      id,
       event_type: type,
       data: data === undefined ? null : data,
       language: options.language === undefined ? 'native' : normalizeEventLanguage(options.language),
-      timestamp: new Date(this.now()).toISOString(),
+      timestamp: this.isoNow(),
       sequence: this.sequence++,
       metadata,
       schema_version: '1.0',
     };
+  }
+
+  private lastMs = -1;
+  private lastIso = '';
+
+  /** ISO time, formatted once per millisecond (formatting costs more than the rest of a publish). */
+  private isoNow(): string {
+    const ms = this.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
 
   private hasEmitHooks(): boolean {

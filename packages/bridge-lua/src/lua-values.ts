@@ -1,0 +1,265 @@
+import {
+  LlmspellError, getIndexFallback, isHostMethod, isScriptCallback, type HostFunction, type ScriptCallback, type ScriptValue,
+} from '@llmspell/core';
+import {
+  LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
+  decodeUtf8, readBytes, type LuaModule,
+} from './lua-module.js';
+
+/** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
+const MAX_DEPTH = 200;
+export const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
+const INT64_LIMIT = 2 ** 63;
+
+/** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
+export interface HostEntry {
+  fn: HostFunction;
+  /** Called as `obj:m()` or `obj.m()`: the closure's second upvalue is the owning table. */
+  method: boolean;
+}
+
+/** How Lua functions become ScriptCallbacks (the context runs them). */
+export interface CallbackBridge {
+  /** A callback for the Lua function stored in the registry under `ref`. */
+  make(ref: number): ScriptCallback;
+  /** The registry ref of a live callback of this context, if `callback` is one. */
+  refOf(callback: ScriptCallback): number | undefined;
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/**
+ * Converts values between the host and one Lua state (see the README's table), through the
+ * raw C API: integers stay integers, strings are UTF-8 bytes, cycles and too deep data are
+ * refused. Host functions become C closures over `trampoline`, tied to their entry by a
+ * userdata whose __gc forgets the entry.
+ */
+export class LuaValues {
+  readonly hostFns = new Map<number, HostEntry>();
+  private nextFnId = 1;
+  /** Set by the context once the trampoline and the userdata metatable exist. */
+  trampolinePtr = 0;
+  hostMetaRef = 0n;
+  private readonly lengthPointer: number;
+
+  constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
+    this.lengthPointer = m._malloc(8);
+  }
+
+  /** The host function behind a trampoline call (its first upvalue), if still known. */
+  entryOf(L: number, upvalue: number): HostEntry | undefined {
+    const userdata = this.m._lua_touserdata(L, upvalue);
+    return userdata ? this.hostFns.get(this.m.HEAP32[userdata >> 2]) : undefined;
+  }
+
+  /** __gc of the userdata tying a closure to its host function. */
+  forget(L: number): number {
+    const userdata = this.m._lua_touserdata(L, 1);
+    if (userdata) this.hostFns.delete(this.m.HEAP32[userdata >> 2]);
+    return 0;
+  }
+
+  dispose(): void {
+    this.hostFns.clear();
+    this.m._free(this.lengthPointer);
+  }
+
+  pushString(L: number, text: string): void {
+    const [pointer, length] = allocUtf8(this.m, text);
+    try {
+      this.m._lua_pushlstring(L, pointer, length);
+    } finally {
+      this.m._free(pointer);
+    }
+  }
+
+  pushBytes(L: number, bytes: Uint8Array): void {
+    const pointer = this.m._malloc(Math.max(1, bytes.length));
+    try {
+      this.m.HEAPU8.set(bytes, pointer);
+      this.m._lua_pushlstring(L, pointer, bytes.length);
+    } finally {
+      this.m._free(pointer);
+    }
+  }
+
+  pushNumber(L: number, value: number): void {
+    if (Number.isInteger(value) && value >= -INT64_LIMIT && value < INT64_LIMIT) this.m._lua_pushinteger(L, BigInt(value));
+    else this.m._lua_pushnumber(L, value);
+  }
+
+  /** Pushes a host function as a C closure; `ownerIndex` makes it a method of that table. */
+  pushHostFunction(L: number, fn: HostFunction, ownerIndex?: number): void {
+    const { m } = this;
+    const id = this.nextFnId++;
+    this.hostFns.set(id, { fn, method: ownerIndex !== undefined });
+    const userdata = m._lua_newuserdatauv(L, 4, 0);
+    m.HEAP32[userdata >> 2] = id;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.hostMetaRef);
+    m._lua_setmetatable(L, -2);
+    if (ownerIndex !== undefined) {
+      m._lua_pushvalue(L, ownerIndex);
+      m._lua_pushcclosure(L, this.trampolinePtr, 2);
+    } else {
+      m._lua_pushcclosure(L, this.trampolinePtr, 1);
+    }
+  }
+
+  /** Pushes one host value (see README: value conversion). Throws on cycles and too deep data. */
+  push(L: number, value: unknown, path: Set<object>, depth: number): void {
+    const { m } = this;
+    if (value === null || value === undefined) return m._lua_pushnil(L);
+    switch (typeof value) {
+      case 'boolean':
+        return m._lua_pushboolean(L, value ? 1 : 0);
+      case 'number':
+        return this.pushNumber(L, value);
+      case 'bigint':
+        if (value >= -(2n ** 63n) && value < 2n ** 63n) return m._lua_pushinteger(L, value);
+        return m._lua_pushnumber(L, Number(value));
+      case 'string':
+        return this.pushString(L, value);
+      case 'function':
+        return this.pushHostFunction(L, value as HostFunction);
+      case 'symbol':
+        return m._lua_pushnil(L);
+      default:
+        break;
+    }
+    const object = value as object;
+    if (isScriptCallback(object)) {
+      const ref = this.callbacks.refOf(object);
+      if (ref !== undefined) return void m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      return this.pushHostFunction(L, (...args) => object.call(...args));
+    }
+    if (object instanceof Uint8Array) return this.pushBytes(L, object);
+    if (object instanceof Date) return this.pushString(L, Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString());
+    if (object instanceof Error) return this.pushString(L, object.message);
+    if (path.has(object)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to Lua');
+    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `cannot pass data nested deeper than ${MAX_DEPTH} levels to Lua`);
+    }
+    path.add(object);
+    try {
+      if (Array.isArray(object)) {
+        const extra = Object.keys(object).length === object.length ? [] : Object.keys(object).filter((k) => !isArrayIndex(k));
+        m._lua_createtable(L, object.length, extra.length);
+        const table = m._lua_gettop(L);
+        for (let i = 0; i < object.length; i++) {
+          const item: unknown = object[i];
+          if (item === null || item === undefined) continue;
+          this.push(L, item, path, depth + 1);
+          m._lua_rawseti(L, table, BigInt(i + 1));
+        }
+        for (const key of extra) this.setField(L, table, key, (object as unknown as Record<string, unknown>)[key], path, depth);
+        return;
+      }
+      const record = object as Record<string, unknown>;
+      const keys = Object.keys(record);
+      m._lua_createtable(L, 0, keys.length);
+      const table = m._lua_gettop(L);
+      for (const key of keys) this.setField(L, table, key, record[key], path, depth);
+      const fallback = getIndexFallback(object);
+      if (fallback) {
+        m._lua_createtable(L, 0, 1);
+        this.pushString(L, '__index');
+        this.pushHostFunction(L, (_self, key) => (typeof key === 'string' ? fallback(key) : null));
+        m._lua_rawset(L, -3);
+        m._lua_setmetatable(L, table);
+      }
+    } finally {
+      path.delete(object);
+    }
+  }
+
+  setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
+    if (value === null || value === undefined) return;
+    this.pushString(L, key);
+    if (typeof value === 'function' && isHostMethod(value)) this.pushHostFunction(L, value as HostFunction, table);
+    else this.push(L, value, path, depth + 1);
+    this.m._lua_rawset(L, table);
+  }
+
+  readString(L: number, index: number): string {
+    const pointer = this.m._lua_tolstring(L, index, this.lengthPointer);
+    if (!pointer) return '';
+    return decodeUtf8(readBytes(this.m, pointer, this.m.HEAP32[this.lengthPointer >> 2] >>> 0));
+  }
+
+  read(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
+    const { m } = this;
+    const type = m._lua_type(L, index);
+    switch (type) {
+      case LUA_TNONE:
+      case LUA_TNIL:
+        return null;
+      case LUA_TBOOLEAN:
+        return m._lua_toboolean(L, index) !== 0;
+      case LUA_TNUMBER:
+        return m._lua_isinteger(L, index) ? Number(m._lua_tointegerx(L, index, 0)) : m._lua_tonumberx(L, index, 0);
+      case LUA_TSTRING:
+        return this.readString(L, index);
+      case LUA_TTABLE:
+        return this.readTable(L, m._lua_absindex(L, index), path, depth);
+      case LUA_TFUNCTION:
+        return this.readFunction(L, index);
+      default:
+        throw new LlmspellError('INVALID_ARGUMENT', `cannot pass a Lua ${TYPE_NAMES[type] ?? 'value'} to the host`);
+    }
+  }
+
+  readTable(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
+    const { m } = this;
+    const pointer = m._lua_topointer(L, index);
+    if (path.has(pointer)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot convert a Lua table that contains itself (a cycle)');
+    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
+    }
+    path.add(pointer);
+    try {
+      const length = m._lua_rawlen(L, index);
+      if (length > 0) {
+        const list: ScriptValue[] = new Array(length);
+        for (let i = 1; i <= length; i++) {
+          m._lua_rawgeti(L, index, BigInt(i));
+          list[i - 1] = this.read(L, -1, path, depth + 1);
+          m._lua_settop(L, -2);
+        }
+        return list;
+      }
+      const record: Record<string, ScriptValue> = {};
+      m._lua_pushnil(L);
+      while (m._lua_next(L, index)) {
+        const keyType = m._lua_type(L, -2);
+        let key: string | undefined;
+        if (keyType === LUA_TSTRING) key = this.readString(L, -2);
+        else if (keyType === LUA_TNUMBER) key = String(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0));
+        if (key !== undefined) {
+          const item = this.read(L, -1, path, depth + 1);
+          if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
+          else record[key] = item;
+        }
+        m._lua_settop(L, -2);
+      }
+      return record;
+    } finally {
+      path.delete(pointer);
+    }
+  }
+
+  /** Our own host closures come back as the original host function; Lua functions as callbacks. */
+  readFunction(L: number, index: number): ScriptValue {
+    const { m } = this;
+    if (m._lua_tocfunction(L, index) === this.trampolinePtr && m._lua_getupvalue(L, index, 1)) {
+      const userdata = m._lua_touserdata(L, -1);
+      m._lua_settop(L, -2);
+      const entry = userdata ? this.hostFns.get(m.HEAP32[userdata >> 2]) : undefined;
+      if (entry) return entry.fn;
+    }
+    m._lua_pushvalue(L, index);
+    const ref = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    return this.callbacks.make(ref);
+  }
+}

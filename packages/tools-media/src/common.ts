@@ -1,0 +1,33 @@
+import { z } from '@llmspell/core';
+
+/** DOC's operation names, mapped to the CODE names every tool answers to. */
+const OPERATION_ALIASES: Record<string, string> = { get_info: 'metadata', extract_metadata: 'metadata', info: 'metadata' };
+
+/** `operation`, defaulting to `metadata`, with DOC's `get_info` / `extract_metadata` accepted. */
+export function operationParam<const T extends readonly [string, ...string[]]>(operations: T) {
+  return z.preprocess(
+    (v) => (v === undefined || v === null ? 'metadata' : typeof v === 'string' ? (OPERATION_ALIASES[v.toLowerCase()] ?? v.toLowerCase()) : v),
+    z.enum(operations),
+  ).describe(`One of ${operations.join(', ')} (default metadata; DOC's get_info and extract_metadata mean metadata)`);
+}
+
+export const filePathParam = z.string().min(1).optional().describe('The media file to inspect (detect/metadata); must be inside the allowed paths');
+export const pathAliasParam = z.string().min(1).optional().describe("DOC's name for 'file_path'");
+
+/** The input file a call names: `file_path`, DOC's `path`, or (for processing) `source_path`. */
+export function inputPath(params: { file_path?: string; path?: string; source_path?: string }, preferSource: boolean): { value?: string; parameter: string } {
+  const order: Array<'source_path' | 'file_path' | 'path'> = preferSource ? ['source_path', 'file_path', 'path'] : ['file_path', 'path', 'source_path'];
+  for (const name of order) {
+    const value = params[name];
+    if (value !== undefined) return { value, parameter: name };
+  }
+  return { parameter: order[0] };
+}
+
+export const MiB = 1024 * 1024;
+
+/** Timeout for one ffmpeg run: the `timeout_ms` tool setting or 120 s. */
+export function ffmpegTimeout(settings: Readonly<Record<string, unknown>>): number {
+  const t = settings.timeout_ms;
+  return typeof t === 'number' && t > 0 ? t : 120_000;
+}

@@ -1,0 +1,165 @@
+/** What a WAV file's RIFF header says. */
+export interface WavInfo {
+  /** 1 = integer PCM, 3 = IEEE float (WAVE_FORMAT_EXTENSIBLE is resolved to its sub-format). */
+  audio_format: number;
+  encoding: 'pcm_int' | 'pcm_float' | 'other';
+  channels: number;
+  sample_rate: number;
+  byte_rate: number;
+  block_align: number;
+  bit_depth: number;
+  data_offset: number;
+  data_bytes: number;
+  sample_frames: number;
+  duration_seconds: number;
+}
+
+export class WavError extends Error {}
+
+/**
+ * Parses the RIFF/WAVE header: walks the chunks for `fmt ` and `data` (skipping LIST,
+ * fact and others, honouring the pad byte of odd-sized chunks).
+ */
+export function parseWav(b: Buffer): WavInfo {
+  if (b.length < 12 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WAVE') {
+    throw new WavError('not a RIFF/WAVE file');
+  }
+  let offset = 12;
+  let fmt: Omit<WavInfo, 'data_offset' | 'data_bytes' | 'sample_frames' | 'duration_seconds'> | undefined;
+  while (offset + 8 <= b.length) {
+    const id = b.toString('latin1', offset, offset + 4);
+    const size = b.readUInt32LE(offset + 4);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + 16 > b.length) throw new WavError('fmt chunk is truncated');
+      let audioFormat = b.readUInt16LE(body);
+      const bitDepth = b.readUInt16LE(body + 14);
+      if (audioFormat === 0xfffe && size >= 40 && body + 26 <= b.length) audioFormat = b.readUInt16LE(body + 24);
+      fmt = {
+        audio_format: audioFormat,
+        encoding: audioFormat === 1 ? 'pcm_int' : audioFormat === 3 ? 'pcm_float' : 'other',
+        channels: b.readUInt16LE(body + 2),
+        sample_rate: b.readUInt32LE(body + 4),
+        byte_rate: b.readUInt32LE(body + 8),
+        block_align: b.readUInt16LE(body + 12),
+        bit_depth: bitDepth,
+      };
+    } else if (id === 'data') {
+      if (!fmt) throw new WavError('data chunk comes before the fmt chunk');
+      // A streaming writer may leave the size at 0 or 0xFFFFFFFF; the rest of the file is the data then.
+      const available = b.length - body;
+      const dataBytes = size === 0 || size === 0xffffffff || size > available ? available : size;
+      if (fmt.channels === 0 || fmt.sample_rate === 0 || fmt.block_align === 0) throw new WavError('fmt chunk has zero channels, rate or block size');
+      const frames = Math.floor(dataBytes / fmt.block_align);
+      return { ...fmt, data_offset: body, data_bytes: dataBytes, sample_frames: frames, duration_seconds: frames / fmt.sample_rate };
+    }
+    offset = body + size + (size % 2);
+  }
+  throw new WavError(fmt ? 'no data chunk' : 'no fmt chunk');
+}
+
+/** Decodes integer (8/16/24/32-bit) or float (32/64-bit) PCM into one Float32Array per channel, in [-1, 1]. */
+export function decodeWav(b: Buffer, info: WavInfo): Float32Array[] {
+  const { channels, sample_frames: frames, bit_depth: bits, encoding } = info;
+  const bytes = bits / 8;
+  const supported = (encoding === 'pcm_int' && [8, 16, 24, 32].includes(bits)) || (encoding === 'pcm_float' && (bits === 32 || bits === 64));
+  if (!supported) throw new WavError(`cannot decode ${encoding} WAV with ${bits}-bit samples`);
+  const out = Array.from({ length: channels }, () => new Float32Array(frames));
+  let at = info.data_offset;
+  for (let f = 0; f < frames; f += 1) {
+    for (let c = 0; c < channels; c += 1) {
+      let v: number;
+      if (encoding === 'pcm_float') v = bits === 32 ? b.readFloatLE(at) : b.readDoubleLE(at);
+      else if (bits === 8) v = (b[at] - 128) / 128;
+      else if (bits === 16) v = b.readInt16LE(at) / 32768;
+      else if (bits === 24) v = b.readIntLE(at, 3) / 8388608;
+      else v = b.readInt32LE(at) / 2147483648;
+      out[c][f] = v;
+      at += bytes;
+    }
+    at += info.block_align - channels * bytes;
+  }
+  return out;
+}
+
+/** Encodes channels as integer PCM WAV (8, 16, 24 or 32 bits), clipping to [-1, 1]. */
+export function encodeWav(channels: Float32Array[], sampleRate: number, bitDepth: 8 | 16 | 24 | 32): Buffer {
+  const frames = channels[0]?.length ?? 0;
+  const count = channels.length;
+  const bytes = bitDepth / 8;
+  const dataBytes = frames * count * bytes;
+  const b = Buffer.alloc(44 + dataBytes + (dataBytes % 2));
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(b.length - 8, 4);
+  b.write('WAVE', 8, 'latin1');
+  b.write('fmt ', 12, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(count, 22);
+  b.writeUInt32LE(sampleRate, 24);
+  b.writeUInt32LE(sampleRate * count * bytes, 28);
+  b.writeUInt16LE(count * bytes, 32);
+  b.writeUInt16LE(bitDepth, 34);
+  b.write('data', 36, 'latin1');
+  b.writeUInt32LE(dataBytes, 40);
+  let at = 44;
+  for (let f = 0; f < frames; f += 1) {
+    for (let c = 0; c < count; c += 1) {
+      const v = Math.max(-1, Math.min(1, channels[c][f]));
+      if (bitDepth === 8) b[at] = Math.round(v * 127) + 128;
+      else if (bitDepth === 16) b.writeInt16LE(Math.round(v * 32767), at);
+      else if (bitDepth === 24) b.writeIntLE(Math.round(v * 8388607), at, 3);
+      else b.writeInt32LE(Math.round(v * 2147483647), at);
+      at += bytes;
+    }
+  }
+  return b;
+}
+
+/**
+ * Changes the channel count: to mono by averaging, from mono by copying, otherwise by
+ * keeping the first channels (or repeating the last one to fill).
+ */
+export function remixChannels(input: Float32Array[], target: number): Float32Array[] {
+  if (input.length === target) return input;
+  const frames = input[0]?.length ?? 0;
+  if (target === 1) {
+    const mono = new Float32Array(frames);
+    for (const ch of input) for (let i = 0; i < frames; i += 1) mono[i] += ch[i] / input.length;
+    return [mono];
+  }
+  return Array.from({ length: target }, (_, c) => Float32Array.from(input[Math.min(c, input.length - 1)]));
+}
+
+/**
+ * Resamples by windowed-sinc interpolation (Hann window, 16 zero crossings each side),
+ * low-passing at the lower of the two Nyquist frequencies so downsampling does not alias.
+ */
+export function resample(input: Float32Array[], from: number, to: number): Float32Array[] {
+  if (from === to) return input;
+  const ratio = to / from;
+  const cutoff = Math.min(1, ratio);
+  const half = 16;
+  const radius = half / cutoff;
+  return input.map((ch) => {
+    const length = Math.max(1, Math.round(ch.length * ratio));
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i += 1) {
+      const center = i / ratio;
+      const lo = Math.max(0, Math.ceil(center - radius));
+      const hi = Math.min(ch.length - 1, Math.floor(center + radius));
+      let sum = 0;
+      let weights = 0;
+      for (let j = lo; j <= hi; j += 1) {
+        const x = (j - center) * cutoff;
+        const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+        const window = 0.5 + 0.5 * Math.cos((Math.PI * (j - center)) / radius);
+        const w = sinc * window;
+        sum += ch[j] * w;
+        weights += w;
+      }
+      out[i] = weights !== 0 ? (sum / weights) : 0;
+    }
+    return out;
+  });
+}

@@ -1,0 +1,140 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createExecutionContext, executeComponent, isLlmspellError, SecurityPolicy, type ExecutionContextInit, type Tool, type ToolResult,
+} from '@llmspell/core';
+import { locateFfmpeg } from '../src/ffmpeg.js';
+import { runFfmpeg } from '../src/ffmpeg.js';
+
+/** Runs a tool through the real path (validation, hooks, events) and returns its ToolResult. */
+export async function call(tool: Tool, params: Record<string, unknown>, init: ExecutionContextInit = {}): Promise<ToolResult> {
+  return executeComponent(tool, params, createExecutionContext(init));
+}
+
+/** The `result` field of a successful call, typed loosely for assertions. */
+export async function result<T = Record<string, any>>(tool: Tool, params: Record<string, unknown>, init: ExecutionContextInit = {}): Promise<T> {
+  const r = await call(tool, params, init);
+  expect(r.success).toBe(true);
+  expect(JSON.parse(r.text).result).toEqual(JSON.parse(JSON.stringify(r.result)));
+  return r.result as T;
+}
+
+/** Asserts the call fails with `code` and a message naming `parameter`. */
+export async function failure(tool: Tool, params: Record<string, unknown>, code: string, parameter?: string | RegExp, init: ExecutionContextInit = {}): Promise<Error> {
+  let caught: unknown;
+  try {
+    await call(tool, params, init);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeDefined();
+  expect(isLlmspellError(caught)).toBe(true);
+  const err = caught as Error & { code: string };
+  expect(err.code).toBe(code);
+  if (typeof parameter === 'string') expect(err.message).toContain(`parameter '${parameter}'`);
+  else if (parameter) expect(err.message).toMatch(parameter);
+  return err;
+}
+
+export interface Sandbox {
+  root: string;
+  outside: string;
+  policy: SecurityPolicy;
+  at(name: string): string;
+  cleanup(): Promise<void>;
+}
+
+/** A temp directory that is the policy's only allowed root, plus one outside it. */
+export async function sandbox(options: { maxFileBytes?: number } = {}): Promise<Sandbox> {
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'llmspell-tools-media-'));
+  const root = path.join(base, 'allowed');
+  const outside = path.join(base, 'outside');
+  await fs.mkdir(root);
+  await fs.mkdir(outside);
+  const policy = new SecurityPolicy({ allowedPaths: [root], cwd: root, maxFileBytes: options.maxFileBytes });
+  return { root, outside, policy, at: (name) => path.join(root, name), cleanup: () => fs.rm(base, { recursive: true, force: true }) };
+}
+
+/** Files in a directory that look like leftovers of an atomic write. */
+export async function tempLeftovers(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir)).filter((f) => f.includes('.tmp'));
+}
+
+export interface WavSpec {
+  sampleRate: number;
+  channels: number;
+  bitDepth: 8 | 16 | 24 | 32;
+  seconds: number;
+  frequency?: number;
+  /** Appends a LIST chunk before `data`, as many encoders do. */
+  listChunk?: boolean;
+}
+
+/** Builds a PCM WAV holding a sine wave, header and samples written byte by byte. */
+export function makeWav(spec: WavSpec): Buffer {
+  const { sampleRate, channels, bitDepth, seconds } = spec;
+  const frequency = spec.frequency ?? 440;
+  const frames = Math.round(sampleRate * seconds);
+  const bytes = bitDepth / 8;
+  const dataBytes = frames * channels * bytes;
+  const list = spec.listChunk ? Buffer.concat([Buffer.from('LIST'), Buffer.from([5, 0, 0, 0]), Buffer.from('INFOx'), Buffer.from([0])]) : Buffer.alloc(0);
+  const b = Buffer.alloc(44 + list.length + dataBytes);
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(b.length - 8, 4);
+  b.write('WAVE', 8, 'latin1');
+  b.write('fmt ', 12, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(channels, 22);
+  b.writeUInt32LE(sampleRate, 24);
+  b.writeUInt32LE(sampleRate * channels * bytes, 28);
+  b.writeUInt16LE(channels * bytes, 32);
+  b.writeUInt16LE(bitDepth, 34);
+  list.copy(b, 36);
+  const dataAt = 36 + list.length;
+  b.write('data', dataAt, 'latin1');
+  b.writeUInt32LE(dataBytes, dataAt + 4);
+  let at = dataAt + 8;
+  for (let i = 0; i < frames; i += 1) {
+    const v = 0.5 * Math.sin((2 * Math.PI * frequency * i) / sampleRate);
+    for (let c = 0; c < channels; c += 1) {
+      if (bitDepth === 8) b[at] = Math.round(v * 127) + 128;
+      else if (bitDepth === 16) b.writeInt16LE(Math.round(v * 32767), at);
+      else if (bitDepth === 24) b.writeIntLE(Math.round(v * 8388607), at, 3);
+      else b.writeInt32LE(Math.round(v * 2147483647), at);
+      at += bytes;
+    }
+  }
+  return b;
+}
+
+/** Counts upward zero crossings of channel 0 of a 16-bit PCM WAV: frequency x seconds. */
+export function countCrossings16(wav: Buffer, dataOffset: number, channels: number): number {
+  let count = 0;
+  let prev = 0;
+  for (let at = dataOffset; at + 2 <= wav.length; at += 2 * channels) {
+    const v = wav.readInt16LE(at);
+    if (prev < 0 && v >= 0) count += 1;
+    prev = v;
+  }
+  return count;
+}
+
+/** Makes a media file with the bundled ffmpeg from lavfi sources (fails the test if ffmpeg is missing). */
+export async function ffmpegMake(target: string, args: string[]): Promise<void> {
+  const binary = await locateFfmpeg();
+  if (!binary) throw new Error('the bundled ffmpeg is not available; the video tests need @ffmpeg-installer/ffmpeg');
+  const run = await runFfmpeg(binary, [...args, '-y', target], { signal: new AbortController().signal, timeoutMs: 60_000, tool: 'test' });
+  if (run.code !== 0) throw new Error(`ffmpeg failed: ${run.stderr.slice(-500)}`);
+}
+
+export const MAGIC = {
+  png: (b: Buffer) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  jpeg: (b: Buffer) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  gif: (b: Buffer) => b.toString('latin1', 0, 6) === 'GIF89a' || b.toString('latin1', 0, 6) === 'GIF87a',
+  webp: (b: Buffer) => b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
+  wav: (b: Buffer) => b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WAVE',
+  mp3: (b: Buffer) => b.toString('latin1', 0, 3) === 'ID3' || (b[0] === 0xff && (b[1] & 0xe0) === 0xe0),
+  flac: (b: Buffer) => b.toString('latin1', 0, 4) === 'fLaC',
+};
