@@ -701,6 +701,11 @@ export class JsVm {
       } else {
         for (const [key, item] of Object.entries(object)) set(key, item);
       }
+      if (!array && (object as Record<string, unknown>).__async_iterator === true && typeof (object as Record<string, unknown>).next === 'function') {
+        const iterable = this.callHelper('asyncIterable', container);
+        container.dispose();
+        container = iterable;
+      }
       const fallback = getIndexFallback(object);
       if (fallback) {
         const lookup = this.hostFunction((key: ScriptValue) => fallback(String(key)));

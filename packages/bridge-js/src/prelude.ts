@@ -20,7 +20,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isArray: Array.isArray, getProto: Object.getPrototypeOf, keys: Object.keys, defineProperty: Object.defineProperty,
     ObjectProto: Object.prototype, ArrayProto: Array.prototype, stringify: JSON.stringify, parse: JSON.parse,
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
-    DateCtor: Date, StringCtor: String, globalObject: globalThis,
+    DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
   });
 })()`;
 
@@ -111,6 +111,24 @@ export const PRELUDE_CHUNKS = {
     },
     dateString(d) {
       return isFinite(d.getTime()) ? d.toISOString() : null;
+    },
+    /** Host pull streams (\`{ next() }\` marked __async_iterator) become \`for await\`-able. */
+    asyncIterable(target) {
+      P.defineProperty(target, P.asyncIteratorSymbol, {
+        value() {
+          return {
+            next: () => target.next(),
+            return: async (value) => {
+              if (typeof target.return === 'function') await target.return();
+              else if (typeof target.close === 'function') await target.close();
+              return { done: true, value };
+            },
+          };
+        },
+        enumerable: false,
+        configurable: true,
+      });
+      return target;
     },
     proxy(target, fallback) {
       return new ProxyCtor(target, {
@@ -224,6 +242,7 @@ export const HELPER_CHUNKS = {
   entries: 'data',
   dateString: 'data',
   proxy: 'data',
+  asyncIterable: 'data',
   describeError: 'text',
   makeConsole: 'text',
 } as const satisfies Record<string, PreludeChunk>;

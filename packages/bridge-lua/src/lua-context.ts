@@ -77,6 +77,7 @@ export class LuaContext implements ScriptContext {
   private gcPtr = 0;
   private protectedPtr = 0;
   private protectedTask?: (L: number) => number;
+  /** Where lua_resume writes its result count. */
   private readonly scratch: number;
   private awaitPointer = 0;
   private fatalPointer = 0;
@@ -99,7 +100,7 @@ export class LuaContext implements ScriptContext {
   ) {
     this.m = state.module;
     this.G = state.L;
-    this.scratch = this.m._malloc(16);
+    this.scratch = this.m._malloc(8);
     this.values = new LuaValues(this.m, {
       make: (ref) => this.makeCallback(ref),
       refOf: (callback) => {
@@ -393,7 +394,7 @@ export class LuaContext implements ScriptContext {
     const outer = this.active;
     this.active = control;
     try {
-      return this.m._lua_resume(thread, 0, nargs, this.scratch + 8);
+      return this.m._lua_resume(thread, 0, nargs, this.scratch);
     } catch (error) {
       // only a broken VM gets here (Lua errors and yields stay inside lua_resume)
       if (error instanceof Error && error.name === 'RuntimeError') discardSharedModule(this.m);
@@ -410,7 +411,7 @@ export class LuaContext implements ScriptContext {
     const { m } = this;
     let status = this.resume(thread, nargs, control);
     while (status === LUA_YIELD) {
-      const count = m.HEAP32[(this.scratch + 8) >> 2];
+      const count = m.HEAP32[this.scratch >> 2];
       const id = count === 2 && this.isSentinel(thread, -2, this.awaitPointer) ? Number(m._lua_tointegerx(thread, -1, 0)) : undefined;
       m._lua_settop(thread, -count - 1);
       const pending = id === undefined ? undefined : this.pending.get(id);
@@ -423,7 +424,7 @@ export class LuaContext implements ScriptContext {
       }
       status = this.resume(thread, 0, control);
     }
-    return { status, count: m.HEAP32[(this.scratch + 8) >> 2] };
+    return { status, count: m.HEAP32[this.scratch >> 2] };
   }
 
   /** Waits for a host promise, but not past the deadline, a cancel, or disposal. */

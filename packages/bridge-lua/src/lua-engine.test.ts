@@ -53,6 +53,7 @@ describe('LuaEngine', () => {
 describe('option validation', () => {
   const output = { stdout: () => undefined, stderr: () => undefined };
   it('names the bad parameter', async () => {
+    expect(() => createLuaEngine({ instructionsPerCheck: 0 })).toThrow("parameter 'instructionsPerCheck'");
     const engine = createLuaEngine();
     await expect(engine.createContext({ globals: {}, limits: { memoryBytes: -1, timeoutMs: 10 }, output })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT', message: expect.stringContaining("parameter 'limits.memoryBytes'"),

@@ -1,4 +1,4 @@
-import type { ScriptContext, ScriptContextOptions, ScriptEngine } from '@llmspell/core';
+import { LlmspellError, type ScriptContext, type ScriptContextOptions, type ScriptEngine } from '@llmspell/core';
 import { LuaContext, type LuaContextTuning } from './lua-context.js';
 
 export type LuaEngineOptions = LuaContextTuning;
@@ -9,7 +9,12 @@ export class LuaEngine implements ScriptEngine {
   readonly aliases: readonly string[] = ['lua'];
   readonly fileExtensions: readonly string[] = ['.lua'];
 
-  constructor(private readonly options: LuaEngineOptions = {}) {}
+  constructor(private readonly options: LuaEngineOptions = {}) {
+    const every = options.instructionsPerCheck;
+    if (every !== undefined && !(Number.isInteger(every) && every > 0)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `createLuaEngine: parameter 'instructionsPerCheck': expected a positive integer, got ${String(every)}`);
+    }
+  }
 
   createContext(options: ScriptContextOptions): Promise<ScriptContext> {
     return LuaContext.create(options, this.options);

@@ -63,7 +63,11 @@ export class LuaValues {
 
   dispose(): void {
     this.hostFns.clear();
-    this.m._free(this.lengthPointer);
+    try {
+      this.m._free(this.lengthPointer);
+    } catch {
+      // a module that aborted keeps its memory
+    }
   }
 
   pushString(L: number, text: string): void {
@@ -94,9 +98,9 @@ export class LuaValues {
   pushHostFunction(L: number, fn: HostFunction, ownerIndex?: number): void {
     const { m } = this;
     const id = this.nextFnId++;
-    this.hostFns.set(id, { fn, method: ownerIndex !== undefined });
     const userdata = m._lua_newuserdatauv(L, 4, 0);
     m.HEAP32[userdata >> 2] = id;
+    this.hostFns.set(id, { fn, method: ownerIndex !== undefined });
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.hostMetaRef);
     m._lua_setmetatable(L, -2);
     if (ownerIndex !== undefined) {

@@ -3,6 +3,7 @@ import { DEFAULT_BREAKER_CONFIG } from './circuit-breaker.js';
 import { DEFAULT_EVENT_BUS_CONFIG, type EventBusConfig } from './events/event-bus.js';
 import { OverflowStrategies } from './events/subscription.js';
 import { DEFAULT_EXECUTOR_CONFIG, type HookExecutorConfig } from './hook-executor.js';
+import { DEFAULT_MONITOR_CONFIG, type ResourceMonitorConfig } from './resource-monitor.js';
 
 const nonNeg = z.number().nonnegative();
 const posInt = z.number().int().positive();
@@ -24,6 +25,12 @@ export const HooksConfigSchema = z.looseObject({
   circuit_breaker: z.union([z.boolean(), BreakerSchema]).optional(),
   /** `[hooks.builtin.<name>]` tables; a table enables the hook unless it says `enabled = false`. */
   builtin: z.record(z.string(), z.union([z.boolean(), z.record(z.string(), z.unknown())])).default({}),
+  /** Process sampling for MemoryUsageHigh / CpuUsageHigh. */
+  monitor: z.looseObject({
+    interval_ms: nonNeg.optional(),
+    memory_threshold: z.number().positive().optional(),
+    cpu_threshold: z.number().positive().optional(),
+  }).optional(),
 });
 
 export const EventsConfigSchema = z.looseObject({
@@ -46,6 +53,7 @@ export const EventsConfigSchema = z.looseObject({
 export interface HooksSettings {
   enabled: boolean;
   executor: HookExecutorConfig;
+  monitor: ResourceMonitorConfig;
   builtin: Record<string, Record<string, unknown>>;
 }
 
@@ -83,7 +91,8 @@ export function hooksSettingsFromConfig(section: unknown): HooksSettings {
     delete cfg.enabled;
     builtin[name] = cfg;
   }
-  return { enabled: c.enabled, executor, builtin };
+  const monitor: ResourceMonitorConfig = { ...DEFAULT_MONITOR_CONFIG, ...c.monitor };
+  return { enabled: c.enabled, executor, builtin, monitor };
 }
 
 /** `[events]` of llmspell.toml → bus settings. */

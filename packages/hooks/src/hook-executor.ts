@@ -208,10 +208,28 @@ export class HookExecutor implements CoreHookExecutor {
     if (ms > stats.max_ms) stats.max_ms = ms;
     if (result.type !== 'continue') stats.last_result = describeHookResult(result);
     breaker?.recordSuccess(ms);
-    if (ms > this.config.max_execution_time_ms) {
-      this.logger.debug(`hook ${hook.name} at ${hook.point} took ${Math.round(ms)} ms`, { hook: hook.name, point: hook.point });
-    }
+    if (ms > this.config.max_execution_time_ms) this.slow(hook, ms, context);
     return result;
+  }
+
+  /**
+   * A hook ran longer than `max_execution_time_ms` (the reference only warned): logged, and
+   * PerformanceThresholdExceeded fires without being awaited. Hooks at that point itself are
+   * not reported, so a slow one cannot feed itself.
+   */
+  private slow(hook: RegisteredHook, ms: number, context: HookContext): void {
+    this.logger.debug(`hook ${hook.name} at ${hook.point} took ${Math.round(ms)} ms`, { hook: hook.name, point: hook.point });
+    const point: HookPoint = 'PerformanceThresholdExceeded';
+    if (hook.point === point || !this.registry.hasHooks(point)) return;
+    void this.execute(point, {
+      point,
+      component_id: { id: `hook:${hook.name}`, type: 'system', name: hook.name },
+      data: { metric: 'hook_execution_time_ms', value: ms, threshold: this.config.max_execution_time_ms, hook: hook.name, hook_point: hook.point },
+      metadata: {},
+      correlation_id: context.correlation_id,
+      language: 'native',
+      timestamp: new Date().toISOString(),
+    }).catch(() => undefined);
   }
 
   private failed(hook: RegisteredHook, ms: number, error: unknown, breaker?: CircuitBreaker): void {

@@ -30,3 +30,5 @@ export { BoundedQueue } from './events/bounded-queue.js';
 export { HooksConfigSchema, EventsConfigSchema, hooksSettingsFromConfig, eventBusConfigFromConfig } from './config.js';
 export type { HooksSettings } from './config.js';
 export { scriptHookHandler, toScriptContext, toScriptData } from './script-hook.js';
+export { ResourceMonitor, DEFAULT_MONITOR_CONFIG } from './resource-monitor.js';
+export type { ResourceMonitorConfig, ResourceSample } from './resource-monitor.js';

@@ -207,3 +207,31 @@ describe('re-entrant script hooks', () => {
     expect(registry.list()[0].stats.skipped).toBe(1);
   });
 });
+
+describe('performance points', () => {
+  test('a hook slower than max_execution_time_ms fires PerformanceThresholdExceeded', async () => {
+    const registry = new HookRegistry();
+    const executor = new HookExecutor(registry, { config: { max_execution_time_ms: 5, circuit_breaker: false } });
+    const reported = new Promise<Record<string, unknown>>((resolve) => registry.register({ point: 'PerformanceThresholdExceeded', handler: (c) => resolve(c.data) }));
+    registry.register({ point: 'BeforeAgentExecution', name: 'sluggish', handler: () => new Promise((r) => setTimeout(r, 15)) });
+    await executor.execute('BeforeAgentExecution', hookContext('BeforeAgentExecution', { input: {} }));
+    expect(await reported).toMatchObject({ metric: 'hook_execution_time_ms', hook: 'sluggish', hook_point: 'BeforeAgentExecution', threshold: 5 });
+  });
+
+  test('the resource monitor fires MemoryUsageHigh / CpuUsageHigh once per crossing', async () => {
+    const { ResourceMonitor } = await import('../src/resource-monitor.js');
+    const { registry, executor } = setup();
+    const seen: string[] = [];
+    registry.register({ point: 'MemoryUsageHigh', handler: (c) => { seen.push(`${c.point}:${(c.data.memory_ratio as number).toFixed(2)}`); } });
+    registry.register({ point: 'CpuUsageHigh', handler: (c) => { seen.push(c.point); } });
+    const m = new ResourceMonitor(executor, { interval_ms: 0, memory_threshold: 0.5, cpu_threshold: 0.8 });
+    const base = { heap_used_bytes: 1, heap_limit_bytes: 2, rss_bytes: 1 };
+    expect(await m.check({ ...base, memory_ratio: 0.6, cpu_ratio: 0.1 })).toEqual(['MemoryUsageHigh']);
+    expect(await m.check({ ...base, memory_ratio: 0.7, cpu_ratio: 0.95 })).toEqual(['CpuUsageHigh']);
+    expect(await m.check({ ...base, memory_ratio: 0.1, cpu_ratio: 0.1 })).toEqual([]);
+    expect(await m.check({ ...base, memory_ratio: 0.9, cpu_ratio: 0.1 })).toEqual(['MemoryUsageHigh']);
+    expect(seen).toEqual(['MemoryUsageHigh:0.60', 'CpuUsageHigh', 'MemoryUsageHigh:0.90']);
+    const real = m.sample();
+    expect(real.heap_limit_bytes).toBeGreaterThan(real.heap_used_bytes);
+  });
+});

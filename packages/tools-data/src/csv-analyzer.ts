@@ -195,15 +195,37 @@ type Condition = z.infer<typeof CONDITION>;
 
 const OP_ALIASES: Record<string, string> = { '==': 'eq', '=': 'eq', '!=': 'ne', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' };
 
+/**
+ * The reference's filter syntax, `options.filter = "column op value"` (op one of == != > < >= <=),
+ * extended with `and`/`or` between clauses and quoted column names or values.
+ */
+function parseFilterExpression(expr: string): { conditions: Array<Record<string, unknown>>; any: boolean } {
+  const text = expr.trim();
+  if (text === '') throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.filter': empty filter expression");
+  const hasAnd = /\s(?:and|AND|&&)\s/.test(text);
+  const hasOr = /\s(?:or|OR|\|\|)\s/.test(text);
+  if (hasAnd && hasOr) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.filter': mixing 'and' and 'or' is not supported; use options.conditions with match = \"any\" or \"all\"");
+  const clauses = text.split(hasOr ? /\s+(?:or|OR|\|\|)\s+/ : /\s+(?:and|AND|&&)\s+/);
+  const conditions = clauses.map((clause) => {
+    const m = /^\s*(?:"([^"]+)"|'([^']+)'|([^\s<>=!]+))\s*(==|!=|>=|<=|=|>|<)\s*(?:"([^"]*)"|'([^']*)'|(\S.*?))\s*$/.exec(clause);
+    if (!m) throw new LlmspellError('INVALID_ARGUMENT', `parameter 'options.filter': cannot read '${clause}'; write 'column operator value' with == != > < >= <=`);
+    const column = m[1] ?? m[2] ?? m[3];
+    const quoted = m[5] ?? m[6];
+    return { column, operator: m[4], value: quoted ?? m[7] };
+  });
+  return { conditions, any: hasOr };
+}
+
 function conditionsFrom(options: Record<string, unknown>): Condition[] {
   const raw = options.conditions ?? options.filter ?? options.where;
   if (raw === undefined) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.conditions' is required for operation 'filter' (list of {column, operator, value})");
   let list: unknown[];
-  if (Array.isArray(raw)) list = raw;
+  if (typeof raw === 'string') list = parseFilterExpression(raw).conditions;
+  else if (Array.isArray(raw)) list = raw;
   else if (typeof raw === 'object' && raw !== null) {
     const o = raw as Record<string, unknown>;
     list = 'column' in o ? [o] : Object.entries(o).map(([column, value]) => ({ column, operator: 'eq', value }));
-  } else throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.conditions' must be a list of {column, operator, value}");
+  } else throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.conditions' must be a list of {column, operator, value} (or options.filter = \"column op value\")");
   return list.map((c, i) => {
     const parsed = CONDITION.safeParse(c);
     if (!parsed.success) {
@@ -331,7 +353,9 @@ export const csvAnalyzer = defineTool({
       }
       case 'filter': {
         const conditions = conditionsFrom(options);
-        const any = String(options.match ?? options.logic ?? 'all').toLowerCase() === 'any' || String(options.logic ?? '').toLowerCase() === 'or';
+        const raw = options.conditions ?? options.filter ?? options.where;
+        const any = String(options.match ?? options.logic ?? 'all').toLowerCase() === 'any' || String(options.logic ?? '').toLowerCase() === 'or'
+          || (typeof raw === 'string' && parseFilterExpression(raw).any);
         const rows = table.rows.filter((r) => (any ? conditions.some((c) => matchCondition(r, c, table.headers)) : conditions.every((c) => matchCondition(r, c, table.headers))));
         return { result: rowsOutput(table, table.headers, rows, options), message: `${rows.length} of ${table.rows.length} rows matched`, metadata: { matched: rows.length, total: table.rows.length } };
       }

@@ -106,6 +106,30 @@ describe('csv_analyzer', () => {
     await expect(run(csvAnalyzer, { operation: 'filter', input: CSV, options: { conditions: [{ column: 'nope', value: 1 }] } })).rejects.toThrow(/unknown column 'nope'/);
   });
 
+  test('filter with the reference string syntax "column op value" (and/or, quotes)', async () => {
+    const names = async (filter: string) => ((await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { filter } })).result as { rows: Array<{ name: string }> }).rows.map((x) => x.name);
+    expect(await names('age > 30')).toEqual(['Ann', 'Cy']);
+    expect(await names('age >= 30 and city == Paris')).toEqual(['Ann', 'Cy']);
+    expect(await names('city == "Rome" or age < 30')).toEqual(['Bob', 'Dee']);
+    expect(await names("city != 'Paris'")).toEqual(['Bob', 'Dee']);
+    await expect(names('age between 1 and 2')).rejects.toThrow(/options.filter/);
+    await expect(names('age > 1 and city == x or age < 3')).rejects.toThrow(/mixing/);
+    await expect(names('height > 3')).rejects.toThrow(/unknown column 'height'/);
+  });
+
+  test('json_processor parse, stringify and format (DOC operations)', async () => {
+    const parsed = await run(jsonProcessor, { operation: 'parse', input: '{"name": "test", "value": 42}' });
+    expect(parsed.result).toEqual({ name: 'test', value: 42 });
+    expect((await run(jsonProcessor, { operation: 'parse', input: '[1, 2]' })).result).toEqual([1, 2]);
+    await expect(run(jsonProcessor, { operation: 'parse', input: '{bad' })).rejects.toThrow(/parameter 'input': invalid JSON/);
+    const compact = await run(jsonProcessor, { operation: 'stringify', input: { a: [1, 2], b: 'x' } });
+    expect(compact.result).toBe('{"a":[1,2],"b":"x"}');
+    const pretty = await run(jsonProcessor, { operation: 'stringify', input: { a: 1 }, pretty: true });
+    expect(pretty.result).toBe('{\n  "a": 1\n}');
+    expect((await run(jsonProcessor, { operation: 'format', input: '{"a":1}' })).result).toBe('{\n  "a": 1\n}');
+    expect(JSON.parse(JSON.parse(compact.text).result)).toEqual({ a: [1, 2], b: 'x' });
+  });
+
   test('transform selects, renames, sorts and limits', async () => {
     const r = await run(csvAnalyzer, { operation: 'transform', input: CSV, options: { select: ['name', 'age'], rename: { age: 'years' }, sort_by: 'age', descending: true, limit: 2 } });
     expect((r.result as { csv: string }).csv).toBe('name,years\nCy,42\nAnn,31\n');

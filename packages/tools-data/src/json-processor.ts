@@ -9,7 +9,7 @@ const MAX_TIME_MS = 30_000;
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv | Ajv2020) => void;
 
-const OPERATIONS = ['query', 'validate', 'stream', 'transform', 'jq'] as const;
+const OPERATIONS = ['query', 'validate', 'stream', 'transform', 'jq', 'parse', 'stringify', 'format'] as const;
 
 /** Scripts often hand over JSON as text; a string that holds an object or array is parsed. */
 function coerceInput(input: unknown): unknown {
@@ -79,10 +79,13 @@ export const jsonProcessor = defineTool({
   securityLevel: 'safe',
   tags: ['json', 'jq', 'schema', 'validation', 'data'],
   parameters: z.looseObject({
-    operation: z.enum(OPERATIONS).default('query').describe('query | validate | stream (transform and jq are aliases of query)'),
+    operation: z.enum(OPERATIONS).default('query')
+      .describe('query | validate | stream (transform and jq are aliases of query) | parse (JSON text to a value) | stringify (a value to JSON text; format = pretty stringify)'),
     input: z.unknown().optional().describe('The JSON value (for stream: a string of JSON lines)'),
     query: z.string().default('.').describe('jq expression'),
     schema: z.record(z.string(), z.unknown()).optional().describe('JSON Schema for validate'),
+    pretty: z.boolean().optional().describe('stringify: indent the output (default false; true for format)'),
+    indent: z.number().int().min(0).max(10).optional().describe('stringify: spaces per level when pretty (default 2)'),
   }),
   examples: [
     { description: 'Names of active users', params: { operation: 'query', input: { users: [{ name: 'a', active: true }] }, query: '[.users[] | select(.active) | .name]' } },
@@ -127,6 +130,28 @@ export const jsonProcessor = defineTool({
         message: `processed ${results.length} lines (${failed} failed)`,
         metadata: { line_count: results.length, failed_count: failed },
       };
+    }
+    if (operation === 'parse') {
+      // DOC operation (absent from the reference code): JSON text in, the value out; a non-string is already a value.
+      if (typeof params.input !== 'string') {
+        if (params.input === undefined) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'input' is required for operation 'parse'");
+        return { operation: 'parse', result: params.input, message: 'input is already a JSON value' };
+      }
+      ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(params.input), MAX_INPUT_BYTES);
+      let value: unknown;
+      try {
+        value = JSON.parse(params.input);
+      } catch (e) {
+        throw new LlmspellError('INVALID_ARGUMENT', `parameter 'input': invalid JSON: ${(e as Error).message}`);
+      }
+      return { operation: 'parse', result: value, message: 'JSON parsed', metadata: { type: value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value } };
+    }
+    if (operation === 'stringify' || operation === 'format') {
+      // DOC operations: a value (or JSON text, re-serialised) to JSON text.
+      const value = coerceInput(params.input);
+      const pretty = params.pretty ?? operation === 'format';
+      const text = JSON.stringify(value, null, pretty ? (params.indent ?? 2) : undefined);
+      return { operation, result: text, message: `JSON serialised (${Buffer.byteLength(text)} bytes)`, metadata: { length: text.length, pretty } };
     }
     const input = coerceInput(params.input);
     if (operation === 'validate') {

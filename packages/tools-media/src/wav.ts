@@ -131,34 +131,65 @@ export function remixChannels(input: Float32Array[], target: number): Float32Arr
   return Array.from({ length: target }, (_, c) => Float32Array.from(input[Math.min(c, input.length - 1)]));
 }
 
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** Largest polyphase table built (phases x taps); beyond it the kernel is computed per sample. */
+const MAX_TABLE = 1 << 20;
+
 /**
  * Resamples by windowed-sinc interpolation (Hann window, 16 zero crossings each side),
  * low-passing at the lower of the two Nyquist frequencies so downsampling does not alias.
+ * For rational ratios (all common rates) the kernel is precomputed once per phase.
  */
 export function resample(input: Float32Array[], from: number, to: number): Float32Array[] {
   if (from === to) return input;
   const ratio = to / from;
   const cutoff = Math.min(1, ratio);
-  const half = 16;
-  const radius = half / cutoff;
+  const radius = 16 / cutoff;
+  const taps = 2 * Math.ceil(radius) + 1;
+  const g = gcd(from, to);
+  const phases = to / g;
+  const step = from / g;
+  const kernel = (d: number) => {
+    if (Math.abs(d) > radius) return 0;
+    const x = d * cutoff;
+    const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+    return sinc * (0.5 + 0.5 * Math.cos((Math.PI * d) / radius));
+  };
+  // Output sample i sits at input position i*step/phases: integer part base, fraction phase/phases.
+  const table = phases * taps <= MAX_TABLE ? new Float64Array(phases * taps) : undefined;
+  const half = Math.ceil(radius);
+  if (table) {
+    for (let p = 0; p < phases; p += 1) {
+      let sum = 0;
+      for (let t = 0; t < taps; t += 1) {
+        const w = kernel(t - half - p / phases);
+        table[p * taps + t] = w;
+        sum += w;
+      }
+      for (let t = 0; t < taps; t += 1) table[p * taps + t] /= sum;
+    }
+  }
   return input.map((ch) => {
     const length = Math.max(1, Math.round(ch.length * ratio));
     const out = new Float32Array(length);
     for (let i = 0; i < length; i += 1) {
-      const center = i / ratio;
-      const lo = Math.max(0, Math.ceil(center - radius));
-      const hi = Math.min(ch.length - 1, Math.floor(center + radius));
-      let sum = 0;
+      const pos = i * step;
+      const base = Math.floor(pos / phases);
+      const phase = pos - base * phases;
+      let acc = 0;
       let weights = 0;
-      for (let j = lo; j <= hi; j += 1) {
-        const x = (j - center) * cutoff;
-        const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-        const window = 0.5 + 0.5 * Math.cos((Math.PI * (j - center)) / radius);
-        const w = sinc * window;
-        sum += ch[j] * w;
+      for (let t = 0; t < taps; t += 1) {
+        const j = base - half + t;
+        if (j < 0 || j >= ch.length) continue;
+        const w = table ? table[phase * taps + t] : kernel(t - half - phase / phases);
+        acc += ch[j] * w;
         weights += w;
       }
-      out[i] = weights !== 0 ? (sum / weights) : 0;
+      // Near the edges part of the kernel falls outside the signal; renormalise so the level holds.
+      out[i] = weights !== 0 ? acc / weights : 0;
     }
     return out;
   });

@@ -9,7 +9,8 @@ const ALGORITHMS: Record<string, string> = { md5: 'md5', sha1: 'sha1', 'sha-1': 
 const DIGEST_BYTES: Record<string, number> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
 
 const parameters = z.object({
-  operation: z.enum(['hash', 'verify']).describe("'hash' computes a digest; 'verify' compares it with expected_hash"),
+  operation: z.enum(['hash', 'verify']).optional()
+    .describe("'hash' computes a digest; 'verify' compares it with expected_hash. Default: 'verify' when expected_hash is given, else 'hash'"),
   algorithm: z.string().default('sha256').describe("Hash algorithm: 'md5', 'sha1', 'sha256' or 'sha512' (case-insensitive, 'SHA-256' style accepted)"),
   input_type: z.enum(['string', 'file']).default('string').describe("'string' hashes input; 'file' hashes the file at 'file'"),
   input: z.string().optional().describe("The text to hash (UTF-8) when input_type is 'string'"),
@@ -56,7 +57,9 @@ export const hashCalculator = defineTool({
     const digest = createHash(algorithm).update(data).digest();
     const hash = digest.toString(params.format);
 
-    if (params.operation === 'hash') {
+    // The reference required 'operation'; its own demo script omits it, so infer it instead of failing.
+    const operation = params.operation ?? (params.expected_hash !== undefined || params.hash !== undefined ? 'verify' : 'hash');
+    if (operation === 'hash') {
       return { operation: 'hash', message: `${algorithm} hash computed`, result: { algorithm, hash, format: params.format, ...source } };
     }
     const expectedText = params.expected_hash ?? params.hash;

@@ -96,6 +96,13 @@ describe('hash_calculator', () => {
     expect((await result(hashCalculator, { operation: 'verify', algorithm: 'sha256', input: 'abc', expected_hash: sha('md5', 'abc') })).valid).toBe(false);
   });
 
+  it('infers the operation when a script omits it (the reference demo does)', async () => {
+    const hashed = await result(hashCalculator, { input: 'Hello, World!', algorithm: 'md5' });
+    expect(hashed.hash).toBe(sha('md5', 'Hello, World!'));
+    const verified = await result(hashCalculator, { input: 'abc', expected_hash: sha('sha256', 'abc') });
+    expect(verified.valid).toBe(true);
+  });
+
   it('rejects bad parameters naming them', async () => {
     await failure(hashCalculator, { operation: 'hash', algorithm: 'crc32', input: 'x' }, 'INVALID_ARGUMENT', 'algorithm');
     await failure(hashCalculator, { operation: 'hash', algorithm: 'constructor', input: 'x' }, 'INVALID_ARGUMENT', 'algorithm');

@@ -123,6 +123,15 @@ describe('diff_calculator', () => {
     expect(same.equal).toBe(true);
   });
 
+  it("accepts the example scripts' operation names text_diff and json_diff", async () => {
+    const text = await result(diffCalculator, { operation: 'text_diff', old_text: 'a\nb\n', new_text: 'a\nc\n', format: 'unified' });
+    expect(text.type).toBe('text');
+    expect(text.diff).toContain('-b');
+    expect(text.diff).toContain('+c');
+    const json = await result(diffCalculator, { operation: 'json_diff', old_json: { a: 1 }, new_json: { a: 2 } });
+    expect(json.modified).toEqual({ a: { old: 1, new: 2 } });
+  });
+
   it('rejects missing or bad parameters naming them', async () => {
     await failure(diffCalculator, { new_text: 'x' }, 'INVALID_ARGUMENT', 'old_text');
     await failure(diffCalculator, { old_text: 'x' }, 'INVALID_ARGUMENT', 'new_text');

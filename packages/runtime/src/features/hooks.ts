@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HookContext, HookPoint } from '@llmspell/core';
 import {
-  BuiltinHooks, EventBus, HookExecutor, HookRegistry, eventBusConfigFromConfig, hooksSettingsFromConfig,
+  BuiltinHooks, EventBus, HookExecutor, HookRegistry, ResourceMonitor, eventBusConfigFromConfig, hooksSettingsFromConfig,
 } from '@llmspell/hooks';
 import type { RuntimeFeature } from '../global-scope.js';
 import { createEventGlobal } from '../hooks/event-global.js';
@@ -47,12 +47,16 @@ export const hooksFeature: RuntimeFeature = {
     runtime.services.set('hookExecutor', executor);
     runtime.services.set('eventBus', bus);
     runtime.services.set('builtinHooks', builtins);
+    const monitor = new ResourceMonitor(executor, settings.monitor);
+    monitor.start();
+    runtime.services.set('resourceMonitor', monitor);
     await fireSystem(runtime, 'SystemStartup', { builtin_hooks: Object.keys(settings.builtin), cwd: runtime.cwd });
   },
   globals(scope) {
     return { Hook: createHookGlobal(scope), Event: createEventGlobal(scope) };
   },
   async close(runtime) {
+    runtime.service<ResourceMonitor>('resourceMonitor')?.stop();
     await fireSystem(runtime, 'SystemShutdown', {});
     await runtime.service<EventBus>('eventBus')?.close();
   },

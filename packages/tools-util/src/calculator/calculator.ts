@@ -25,7 +25,7 @@ function checkVariableNames(variables: Record<string, Value>): void {
   for (const name of Object.keys(variables)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) paramError(NAME, `variables.${name}`, 'variable names must be identifiers (letters, digits, _)');
     if (['and', 'or', 'not'].includes(name.toLowerCase())) paramError(NAME, `variables.${name}`, `'${name}' is an operator word`);
-    if (Object.hasOwn(FUNCTIONS, name)) paramError(NAME, `variables.${name}`, `'${name}' is a function name`);
+    if (Object.hasOwn(FUNCTIONS, name) && !Object.hasOwn(CONSTANTS, name)) paramError(NAME, `variables.${name}`, `'${name}' is a function name`);
     if (typeof variables[name] === 'number' && !Number.isFinite(variables[name])) paramError(NAME, `variables.${name}`, 'must be a finite number');
   }
 }

@@ -56,11 +56,12 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   cosh: unary('hyperbolic cosine', Math.cosh),
   tanh: unary('hyperbolic tangent', Math.tanh),
   ln: unary('natural logarithm', Math.log),
+  // Base first, as in rs-llmspell (fasteval): its own examples write log(10, 100) = 2.
   log: {
     min: 1,
     max: 2,
-    description: 'log(x): base-10 logarithm; log(x, base): logarithm to the given base',
-    fn: (x, base) => (base === undefined ? Math.log10(x) : Math.log(x) / Math.log(base)),
+    description: 'log(x): base-10 logarithm; log(base, x): logarithm of x to the given base',
+    fn: (a, b) => (b === undefined ? Math.log10(a) : Math.log(b) / Math.log(a)),
   },
   log10: unary('base-10 logarithm', Math.log10),
   log2: unary('base-2 logarithm', Math.log2),
@@ -77,6 +78,13 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     },
   },
   trunc: unary('drop the fractional part', Math.trunc),
+  int: unary('integer part (same as trunc)', Math.trunc),
+  asinh: unary('inverse hyperbolic sine', Math.asinh),
+  acosh: unary('inverse hyperbolic cosine', Math.acosh),
+  atanh: unary('inverse hyperbolic tangent', Math.atanh),
+  // rs-llmspell scripts write the constants as calls: sin(pi()/2), ln(e()).
+  pi: { min: 0, max: 0, description: 'pi() = 3.14159… (same as the constant pi)', fn: () => Math.PI },
+  e: { min: 0, max: 0, description: "e() = 2.71828… (same as the constant e)", fn: () => Math.E },
   sign: unary('-1, 0 or 1', Math.sign),
   min: { min: 1, max: Infinity, description: 'smallest argument', fn: Math.min },
   max: { min: 1, max: Infinity, description: 'largest argument', fn: Math.max },

@@ -8,7 +8,8 @@ const NAME = 'diff_calculator';
 
 const parameters = z.object({
   type: z.enum(['text', 'json']).optional().describe("'text' (line diff, default) or 'json' (structural diff)"),
-  operation: z.enum(['text', 'json', 'diff']).optional().describe("DOC alias of 'type' ('diff' = text)"),
+  operation: z.enum(['text', 'json', 'diff', 'text_diff', 'json_diff']).optional()
+    .describe("DOC alias of 'type' ('diff' and 'text_diff' = text, 'json_diff' = json)"),
   old_text: z.string().optional().describe('text: the original text'),
   new_text: z.string().optional().describe('text: the changed text'),
   old_json: z.unknown().optional().describe('json: the original value (any JSON; a string is parsed as JSON)'),
@@ -47,7 +48,7 @@ export const diffCalculator = defineTool({
     { description: 'JSON diff', params: { type: 'json', old_json: { name: 'Ann', age: 30 }, new_json: { name: 'Ann', age: 31, city: 'Oslo' } } },
   ],
   async execute(params, ctx) {
-    const type = params.type ?? (params.operation === 'json' ? 'json' : 'text');
+    const type = params.type ?? (params.operation === 'json' || params.operation === 'json_diff' ? 'json' : 'text');
     const oldFile = await readSide(ctx, 'old_file', params.old_file);
     const newFile = await readSide(ctx, 'new_file', params.new_file);
 

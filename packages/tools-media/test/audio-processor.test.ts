@@ -1,0 +1,111 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { audioProcessor, parseWav } from '../src/index.js';
+import { countCrossings16, failure, MAGIC, makeWav, result, sandbox, tempLeftovers, type Sandbox } from './helpers.js';
+
+describe('audio_processor', () => {
+  let box: Sandbox;
+  let opts: { policy: Sandbox['policy'] };
+  beforeEach(async () => {
+    box = await sandbox();
+    opts = { policy: box.policy };
+    // 1.5 s of a 440 Hz sine, stereo, 16-bit, 44.1 kHz: 66150 frames.
+    await fs.writeFile(box.at('tone.wav'), makeWav({ sampleRate: 44100, channels: 2, bitDepth: 16, seconds: 1.5 }));
+  });
+  afterEach(() => box.cleanup());
+
+  it('reads WAV metadata from the RIFF header exactly', async () => {
+    const r = await result(audioProcessor, { operation: 'metadata', file_path: 'tone.wav' }, opts);
+    expect(r).toMatchObject({
+      format: 'wav', mime_type: 'audio/wav', sample_rate: 44100, channels: 2, bit_depth: 16, encoding: 'pcm_int',
+      sample_frames: 66150, duration_seconds: 1.5, byte_rate: 176400, block_align: 4, bitrate: 1411200, file_size: 44 + 66150 * 4,
+    });
+    await fs.writeFile(box.at('mono24.wav'), makeWav({ sampleRate: 8000, channels: 1, bitDepth: 24, seconds: 0.25, listChunk: true }));
+    expect(await result(audioProcessor, { operation: 'get_info', path: 'mono24.wav' }, opts))
+      .toMatchObject({ sample_rate: 8000, channels: 1, bit_depth: 24, sample_frames: 2000, duration_seconds: 0.25, block_align: 3 });
+  });
+
+  it('detects by magic bytes, not the extension', async () => {
+    await fs.copyFile(box.at('tone.wav'), box.at('sound.mp3'));
+    expect(await result(audioProcessor, { operation: 'detect', file_path: 'sound.mp3' }, opts))
+      .toMatchObject({ is_audio: true, format: 'wav', mime_type: 'audio/wav', extension_format: 'mp3', extension_matches: false, detected_by: 'magic_bytes' });
+    await fs.writeFile(box.at('fake.wav'), 'RIFF but not really');
+    expect(await result(audioProcessor, { operation: 'detect', file_path: 'fake.wav' }, opts)).toMatchObject({ is_audio: false, format: 'unknown' });
+    await failure(audioProcessor, { operation: 'metadata', file_path: 'fake.wav' }, 'INVALID_ARGUMENT', 'file_path', opts);
+  });
+
+  it('resamples, remixes channels and changes bit depth of WAV in pure JS', async () => {
+    const r = await result(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'out/half.wav', sample_rate: 22050, channels: 1 }, opts);
+    expect(r).toMatchObject({ engine: 'builtin', source_format: 'wav', target_format: 'wav', target: { sample_rate: 22050, channels: 1, bit_depth: 16, duration_seconds: 1.5, sample_frames: 33075 } });
+    const half = await fs.readFile(box.at('out/half.wav'));
+    const info = parseWav(half);
+    expect(info).toMatchObject({ sample_rate: 22050, channels: 1, bit_depth: 16, sample_frames: 33075 });
+    // The pitch survives resampling: 440 Hz for 1.5 s is 660 upward zero crossings (±1 at the edges).
+    expect(Math.abs(countCrossings16(half, info.data_offset, 1) - 660)).toBeLessThanOrEqual(1);
+    // ... and the amplitude (0.5 of full scale) too.
+    let peak = 0;
+    for (let at = info.data_offset; at < half.length; at += 2) peak = Math.max(peak, Math.abs(half.readInt16LE(at)));
+    expect(peak / 32767).toBeGreaterThan(0.48);
+    expect(peak / 32767).toBeLessThan(0.52);
+
+    const up = await result(audioProcessor, { operation: 'convert', source_path: 'out/half.wav', target_path: 'up.wav', sample_rate: 48000, channels: 2, bit_depth: 24 }, opts);
+    expect(up.target).toMatchObject({ sample_rate: 48000, channels: 2, bit_depth: 24, duration_seconds: 1.5 });
+    expect(await tempLeftovers(box.at('out'))).toEqual([]);
+  });
+
+  it('converts WAV to MP3 and FLAC with ffmpeg and back, reporting the real result', async () => {
+    const mp3 = await result(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'tone.mp3', target_format: 'mp3', bitrate: 128 }, opts);
+    expect(mp3).toMatchObject({ engine: 'ffmpeg', target_format: 'mp3', target: { format: 'mp3', codec: expect.stringMatching(/MPEG 1 Layer 3/i), sample_rate: 44100, channels: 2 } });
+    expect(Math.abs(mp3.target.duration_seconds - 1.5)).toBeLessThan(0.1);
+    expect(MAGIC.mp3(await fs.readFile(box.at('tone.mp3')))).toBe(true);
+
+    const meta = await result(audioProcessor, { operation: 'metadata', file_path: 'tone.mp3' }, opts);
+    expect(meta).toMatchObject({ format: 'mp3', sample_rate: 44100, channels: 2, lossless: false });
+    expect(meta.bitrate).toBe(128000);
+    expect(await result(audioProcessor, { operation: 'detect', file_path: 'tone.mp3' }, opts)).toMatchObject({ format: 'mp3', extension_matches: true });
+
+    const back = await result(audioProcessor, { operation: 'convert', source_path: 'tone.mp3', target_path: 'back.wav', sample_rate: 16000, channels: 1 }, opts);
+    expect(back).toMatchObject({ engine: 'ffmpeg', source_format: 'mp3', target: { format: 'wav', sample_rate: 16000, channels: 1, bit_depth: 16 } });
+    expect(Math.abs(back.target.duration_seconds - 1.5)).toBeLessThan(0.1);
+
+    const flac = await result(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'tone.flac' }, opts);
+    expect(flac.target).toMatchObject({ format: 'flac', sample_rate: 44100, channels: 2, bit_depth: 16, lossless: true, duration_seconds: 1.5 });
+    expect(MAGIC.flac(await fs.readFile(box.at('tone.flac')))).toBe(true);
+    expect(await tempLeftovers(box.root)).toEqual([]);
+  });
+
+  it('names the parameter for bad conversions', async () => {
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav' }, 'INVALID_ARGUMENT', 'target_path', opts);
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'x.aac', target_format: 'aac' }, 'INVALID_ARGUMENT', 'target_format', opts);
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'x.xyz' }, 'INVALID_ARGUMENT', 'target_path', opts);
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'x.wav', bit_depth: 12 }, 'INVALID_ARGUMENT', 'bit_depth', opts);
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'x.wav', sample_rate: 10 }, 'INVALID_ARGUMENT', 'sample_rate', opts);
+    await failure(audioProcessor, { operation: 'convert', target_path: 'x.wav' }, 'INVALID_ARGUMENT', 'source_path', opts);
+    await failure(audioProcessor, { operation: 'normalize', file_path: 'tone.wav' }, 'INVALID_ARGUMENT', 'operation', opts);
+    await fs.writeFile(box.at('text.wav'), 'hello');
+    await failure(audioProcessor, { operation: 'convert', source_path: 'text.wav', target_path: 'y.mp3' }, 'INVALID_ARGUMENT', 'source_path', opts);
+    await expect(fs.stat(box.at('y.mp3'))).rejects.toThrow();
+  });
+
+  it('refuses paths outside the allowed roots and oversize files', async () => {
+    await fs.copyFile(box.at('tone.wav'), path.join(box.outside, 'o.wav'));
+    await failure(audioProcessor, { operation: 'metadata', file_path: path.join(box.outside, 'o.wav') }, 'PATH_NOT_ALLOWED', undefined, opts);
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: '../outside/x.mp3' }, 'PATH_NOT_ALLOWED', undefined, opts);
+    await expect(fs.stat(path.join(box.outside, 'x.mp3'))).rejects.toThrow();
+    await failure(audioProcessor, { operation: 'metadata', file_path: 'tone.wav' }, 'SIZE_LIMIT_EXCEEDED', 'file_path', { ...opts, settings: { max_file_size: 1000 } });
+    const small = await sandbox({ maxFileBytes: 1000 });
+    try {
+      await fs.copyFile(box.at('tone.wav'), small.at('t.wav'));
+      await failure(audioProcessor, { operation: 'convert', source_path: 't.wav', target_path: 't.mp3' }, 'SIZE_LIMIT_EXCEEDED', 'source_path', { policy: small.policy });
+    } finally {
+      await small.cleanup();
+    }
+  });
+
+  it('stops ffmpeg when the call is cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'c.mp3' }, 'CANCELLED', undefined, { ...opts, signal: controller.signal });
+    await expect(fs.stat(box.at('c.mp3'))).rejects.toThrow();
+  });
+});
