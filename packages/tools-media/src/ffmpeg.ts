@@ -68,24 +68,30 @@ export function runFfmpeg(binary: string, args: string[], options: RunOptions): 
     child.stderr.on('data', (chunk: string) => {
       if (stderr.length < STDERR_CAP) stderr += chunk.slice(0, STDERR_CAP - stderr.length);
     });
+    let stopping: LlmspellError | undefined;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(grace);
       options.signal.removeEventListener('abort', onAbort);
       fn();
     };
-    const timer = setTimeout(() => {
+    let grace: NodeJS.Timeout | undefined;
+    // Kill, then settle only once the process is gone, so callers never clean up under a live writer.
+    const stop = (error: LlmspellError) => {
+      if (stopping || settled) return;
+      stopping = error;
       child.kill('SIGKILL');
-      finish(() => reject(new LlmspellError('TIMEOUT', `${options.tool}: ffmpeg did not finish within ${options.timeoutMs} ms`, { details: { timeout_ms: options.timeoutMs } })));
-    }, options.timeoutMs);
-    const onAbort = () => {
-      child.kill('SIGKILL');
-      finish(() => reject(new LlmspellError('CANCELLED', `${options.tool}: cancelled; ffmpeg was stopped`)));
+      grace = setTimeout(() => finish(() => reject(error)), 5000);
     };
+    const timer = setTimeout(() => {
+      stop(new LlmspellError('TIMEOUT', `${options.tool}: ffmpeg did not finish within ${options.timeoutMs} ms`, { details: { timeout_ms: options.timeoutMs } }));
+    }, options.timeoutMs);
+    const onAbort = () => stop(new LlmspellError('CANCELLED', `${options.tool}: cancelled; ffmpeg was stopped`));
     options.signal.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (error) => finish(() => reject(new LlmspellError('TOOL_EXECUTION_FAILED', `${options.tool}: cannot run ffmpeg: ${error.message}`, { cause: error }))));
-    child.on('close', (code) => finish(() => resolve({ code, stderr })));
+    child.on('error', (error) => finish(() => reject(stopping ?? new LlmspellError('TOOL_EXECUTION_FAILED', `${options.tool}: cannot run ffmpeg: ${error.message}`, { cause: error }))));
+    child.on('close', (code) => finish(() => (stopping ? reject(stopping) : resolve({ code, stderr }))));
   });
 }
 

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { createExecutionContext } from '@llmspell/core';
 import { audioProcessor, parseWav } from '../src/index.js';
 import { countCrossings16, failure, MAGIC, makeWav, result, sandbox, tempLeftovers, type Sandbox } from './helpers.js';
 
@@ -102,10 +103,18 @@ describe('audio_processor', () => {
     }
   });
 
-  it('stops ffmpeg when the call is cancelled', async () => {
+  it('stops ffmpeg when the call is cancelled, leaving no partial output', async () => {
+    const already = new AbortController();
+    already.abort();
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'c.mp3' }, 'CANCELLED', undefined, { ...opts, signal: already.signal });
+    // A minute of audio takes ffmpeg a while; cancel mid-way and await the tool itself (not just the race in executeComponent).
+    await fs.writeFile(box.at('long.wav'), makeWav({ sampleRate: 44100, channels: 2, bitDepth: 16, seconds: 60 }));
     const controller = new AbortController();
-    controller.abort();
-    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'c.mp3' }, 'CANCELLED', undefined, { ...opts, signal: controller.signal });
-    await expect(fs.stat(box.at('c.mp3'))).rejects.toThrow();
+    const ctx = createExecutionContext({ policy: box.policy, signal: controller.signal });
+    const running = audioProcessor.run(audioProcessor.validate({ operation: 'convert', source_path: 'long.wav', target_path: 'long.mp3' }), ctx);
+    setTimeout(() => controller.abort(), 50);
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(fs.stat(box.at('long.mp3'))).rejects.toThrow();
+    expect(await tempLeftovers(box.root)).toEqual([]);
   });
 });

@@ -1,0 +1,96 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { videoProcessor } from '../src/index.js';
+import { failure, ffmpegMake, MAGIC, result, sandbox, tempLeftovers, type Sandbox } from './helpers.js';
+
+describe('video_processor', () => {
+  let box: Sandbox;
+  let opts: { policy: Sandbox['policy'] };
+  beforeAll(async () => {
+    box = await sandbox();
+    opts = { policy: box.policy };
+    await ffmpegMake(box.at('clip.mp4'), [
+      '-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    ]);
+    await ffmpegMake(box.at('clip.webm'), ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'libvpx', '-b:v', '200k']);
+    // One second of red, then one of blue: which colour a frame has proves where it was taken.
+    await ffmpegMake(box.at('colors.mp4'), [
+      '-f', 'lavfi', '-i', 'color=c=red:s=64x48:r=10:d=1', '-f', 'lavfi', '-i', 'color=c=blue:s=64x48:r=10:d=1',
+      '-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+    ]);
+  });
+  afterAll(() => box.cleanup());
+
+  it('detects containers by magic bytes', async () => {
+    expect(await result(videoProcessor, { operation: 'detect', file_path: 'clip.mp4' }, opts))
+      .toMatchObject({ is_video: true, format: 'mp4', mime_type: 'video/mp4', extension_matches: true, detected_by: 'magic_bytes' });
+    expect(await result(videoProcessor, { operation: 'detect', file_path: 'clip.webm' }, opts)).toMatchObject({ is_video: true, format: 'webm', mime_type: 'video/webm' });
+    await fs.copyFile(box.at('clip.webm'), box.at('misnamed.mp4'));
+    expect(await result(videoProcessor, { operation: 'detect', path: 'misnamed.mp4' }, opts)).toMatchObject({ format: 'webm', extension_format: 'mp4', extension_matches: false });
+    await fs.writeFile(box.at('text.mp4'), 'nope');
+    expect(await result(videoProcessor, { operation: 'detect', file_path: 'text.mp4' }, opts)).toMatchObject({ is_video: false, format: 'unknown' });
+  });
+
+  it('reads real metadata: duration, resolution, fps, codecs', async () => {
+    const mp4 = await result(videoProcessor, { operation: 'metadata', file_path: 'clip.mp4' }, opts);
+    expect(mp4).toMatchObject({
+      format: 'mp4', width: 640, height: 480, resolution: '640x480', fps: 25, video_codec: 'h264', pixel_format: 'yuv420p',
+      has_video: true, has_audio: true, audio: { codec: 'aac', sample_rate: 44100, channels: 1 },
+    });
+    expect(Math.abs(mp4.duration_seconds - 2)).toBeLessThan(0.1);
+    expect(mp4.file_size).toBe((await fs.stat(box.at('clip.mp4'))).size);
+    const webm = await result(videoProcessor, { operation: 'get_info', path: 'clip.webm' }, opts);
+    expect(webm).toMatchObject({ format: 'webm', width: 160, height: 120, fps: 10, video_codec: 'vp8', has_audio: false });
+    expect(Math.abs(webm.duration_seconds - 1)).toBeLessThan(0.1);
+  });
+
+  it('makes a thumbnail that fits max_width x max_height', async () => {
+    const r = await result(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumbs/t.jpg', timestamp_seconds: 1 }, opts);
+    expect(r).toMatchObject({ format: 'jpeg', width: 320, height: 240, timestamp_seconds: 1 });
+    const bytes = await fs.readFile(box.at('thumbs/t.jpg'));
+    expect(MAGIC.jpeg(bytes)).toBe(true);
+    expect(await sharp(bytes).metadata()).toMatchObject({ width: 320, height: 240 });
+    await result(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumbs/small.png', max_width: 100, max_height: 100 }, opts);
+    expect(await sharp(box.at('thumbs/small.png')).metadata()).toMatchObject({ format: 'png', width: 100, height: 75 });
+    expect(await tempLeftovers(box.at('thumbs'))).toEqual([]);
+  });
+
+  it('extracts the full-size frame at timestamp_seconds', async () => {
+    const r = await result(videoProcessor, { operation: 'extract_frame', file_path: 'colors.mp4', target_path: 'early.png', timestamp_seconds: 0.5 }, opts);
+    expect(r).toMatchObject({ format: 'png', width: 64, height: 48 });
+    await result(videoProcessor, { operation: 'extract_frame', file_path: 'colors.mp4', target_path: 'late.webp', timestamp_seconds: 1.5 }, opts);
+    expect(MAGIC.png(await fs.readFile(box.at('early.png')))).toBe(true);
+    expect(MAGIC.webp(await fs.readFile(box.at('late.webp')))).toBe(true);
+    const colour = async (file: string) => {
+      const { data } = await sharp(box.at(file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return [data[0], data[1], data[2]];
+    };
+    const [r1, , b1] = await colour('early.png');
+    const [r2, , b2] = await colour('late.webp');
+    expect(r1).toBeGreaterThan(200);
+    expect(b1).toBeLessThan(60);
+    expect(b2).toBeGreaterThan(200);
+    expect(r2).toBeLessThan(60);
+  });
+
+  it('names the parameter for bad input', async () => {
+    await failure(videoProcessor, { operation: 'extract_frame', file_path: 'colors.mp4', target_path: 'never.png', timestamp_seconds: 30 }, 'INVALID_ARGUMENT', 'timestamp_seconds', opts);
+    await expect(fs.stat(box.at('never.png'))).rejects.toThrow();
+    await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4' }, 'INVALID_ARGUMENT', 'target_path', opts);
+    await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'x.gif', target_format: 'gif' }, 'INVALID_ARGUMENT', 'target_format', opts);
+    await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'x.png', timestamp_seconds: -1 }, 'INVALID_ARGUMENT', 'timestamp_seconds', opts);
+    await failure(videoProcessor, { operation: 'metadata', file_path: 'text.mp4' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    await failure(videoProcessor, { operation: 'metadata', file_path: 'missing.mp4' }, 'NOT_FOUND', 'file_path', opts);
+    await failure(videoProcessor, { operation: 'transcode', file_path: 'clip.mp4' }, 'INVALID_ARGUMENT', 'operation', opts);
+  });
+
+  it('refuses paths outside the allowed roots and oversize files', async () => {
+    await fs.copyFile(box.at('clip.webm'), path.join(box.outside, 'o.webm'));
+    await failure(videoProcessor, { operation: 'metadata', file_path: path.join(box.outside, 'o.webm') }, 'PATH_NOT_ALLOWED', undefined, opts);
+    await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.webm', target_path: path.join(box.outside, 't.png') }, 'PATH_NOT_ALLOWED', undefined, opts);
+    await expect(fs.stat(path.join(box.outside, 't.png'))).rejects.toThrow();
+    await failure(videoProcessor, { operation: 'metadata', file_path: 'clip.mp4' }, 'SIZE_LIMIT_EXCEEDED', 'file_path', { ...opts, settings: { max_file_size: 1024 } });
+  });
+});
