@@ -7,7 +7,7 @@ print(`run id: ${id}`);
 
 const started = Utils.timestamp(); // Unix seconds with a millisecond fraction
 
-// Hex digests, sha256 by default. Objects are hashed as their JSON text: a stable cache key.
+// Hex digests, sha256 by default. Objects are hashed as their JSON text (so key order matters).
 const sha = Utils.hash('hello');
 const sha1 = Utils.hash('hello', 'sha1');
 const cacheKey = Utils.hash({ prompt: 'hello', model: 'gpt-4o-mini' });

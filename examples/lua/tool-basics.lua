@@ -8,8 +8,9 @@ print(#tools .. " tools, categories: " .. table.concat(Tool.categories(), ", "))
 print("calculator exists: " .. tostring(Tool.exists("calculator")))
 
 -- A tool's schema lists its parameters (what `llmspell tools show calculator` prints).
-local schema = Tool.get("calculator"):getSchema()
-print("calculator takes: " .. schema.parameters[1].name)
+local names = {}
+for _, p in ipairs(Tool.get("calculator"):getSchema().parameters) do names[#names + 1] = p.name end
+print("calculator takes: " .. table.concat(names, ", "))
 
 -- Tool.invoke(name, params) returns {text, success, result, metadata}; `result` is parsed data.
 local r = Tool.invoke("calculator", { input = "sqrt(x^2 + y^2)", variables = { x = 3, y = 4 } })

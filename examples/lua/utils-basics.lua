@@ -9,10 +9,10 @@ print("run id: " .. id)
 local started = Utils.timestamp()
 
 -- Hex digests: sha256 by default; md5, sha1 and sha512 on request.
--- Tables are hashed as their JSON text, so equal data gives equal hashes (a cache key).
+-- A cache key: hash the parts in a fixed order.
 local sha = Utils.hash("hello")
 local md5 = Utils.hash("hello", "md5")
-local key = Utils.hash({ prompt = "hello", model = "gpt-4o-mini" })
+local key = Utils.hash("gpt-4o-mini" .. "\n" .. "hello")
 print("sha256(hello) = " .. sha)
 print("md5(hello)    = " .. md5)
 print("cache key     = " .. key:sub(1, 16))

@@ -233,19 +233,23 @@ export class LuaValues {
         }
         return list;
       }
-      const record: Record<string, ScriptValue> = {};
+      // Lua's hash order changes between states (seeded per state); sorting the keys makes
+      // a script's output the same on every run.
+      const entries: Array<[string, ScriptValue]> = [];
       m._lua_pushnil(L);
       while (m._lua_next(L, index)) {
         const keyType = m._lua_type(L, -2);
         let key: string | undefined;
         if (keyType === LUA_TSTRING) key = this.readString(L, -2);
         else if (keyType === LUA_TNUMBER) key = String(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0));
-        if (key !== undefined) {
-          const item = this.read(L, -1, path, depth + 1);
-          if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
-          else record[key] = item;
-        }
+        if (key !== undefined) entries.push([key, this.read(L, -1, path, depth + 1)]);
         m._lua_settop(L, -2);
+      }
+      if (entries.length > 1) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const record: Record<string, ScriptValue> = {};
+      for (const [key, item] of entries) {
+        if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
+        else record[key] = item;
       }
       return record;
     } finally {

@@ -44,8 +44,10 @@ describe('built-in hooks', () => {
     builtins.enable('logging', { level: 'info' });
     await executeComponent(echoTool, { text: 'key sk-abc123' }, context(executor));
     expect(lines.some((l) => l.includes('[hook] BeforeToolExecution tool:echo') && l.includes('[REDACTED]') && !l.includes('sk-abc123'))).toBe(true);
+    await executeComponent(component('agent', 'a', () => 'ok'), { password: 'hunter2hunter2', q: 1 }, context(executor));
+    expect(lines.join('\n')).not.toContain('hunter2hunter2');
     expect(lines.some((l) => l.includes('AfterToolExecution') && l.includes('duration_ms'))).toBe(true);
-    expect(builtins.stats('logging')).toMatchObject({ logged: 2 });
+    expect(builtins.stats('logging')).toMatchObject({ logged: 4, by_point: { BeforeToolExecution: 1, AfterAgentExecution: 1 } });
   });
 
   test('metrics counts runs, failures and durations', async () => {

@@ -26,9 +26,13 @@ describe('EventBus', () => {
       event_type: 'user.login', data: { name: 'ann' }, language: 'lua', sequence: 0, schema_version: '1.0',
       metadata: { correlation_id: 'c-1', source: 'script', target: 'x', tags: ['t'], priority: -1, ttl: 60 },
     });
-    expect(e!.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(e!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Date.parse(e!.timestamp)).toBeGreaterThan(0);
     expect(await bus.receive(sub.id, 0)).toBeNull();
+    // Without a correlation id an event starts its own correlation.
+    const own = bus.createEvent('x', 1);
+    expect(own.metadata.correlation_id).toBe(own.id);
+    expect(bus.createEvent('x', 1).id).not.toBe(own.id);
   });
 
   test('receive waits without blocking and times out with null', async () => {

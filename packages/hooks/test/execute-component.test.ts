@@ -211,3 +211,14 @@ describe('hook results take effect through executeComponent', () => {
     expect((await executeComponent(echoTool, { text: 'x' }, context(executor))).result).toBe('x');
   });
 });
+
+describe('events carry no secrets', () => {
+  test('secret-named input fields are masked in <kind>.started', async () => {
+    const { executor, bus } = setup();
+    const sub = bus.subscribe('agent.started');
+    await executeComponent(component('agent', 'a', () => 'ok'), { prompt: 'hi', api_key: 'sk-live-123456789' }, context(executor, bus));
+    const e = await bus.receive(sub.id, 0);
+    expect(JSON.stringify(e)).not.toContain('sk-live-123456789');
+    expect((e!.data as { input: { prompt: string } }).input.prompt).toBe('hi');
+  });
+});

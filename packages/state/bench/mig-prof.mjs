@@ -22,7 +22,7 @@ manager.migrations.registerMigration({
 const t = performance.now();
 const r = await manager.migrations.migrate('2.0.0', { backup: false });
 const s = (performance.now() - t) / 1000;
-console.log(backend, r.status, r.items_migrated, 'items', (s * 1000).toFixed(0), 'ms', Math.round(r.items_migrated / s), 'items/s');
+console.log(r.timings_ms); console.log(backend, r.status, r.items_migrated, 'items', (s * 1000).toFixed(0), 'ms', Math.round(r.items_migrated / s), 'items/s');
 console.log(await manager.get('custom:users', 'u000007'));
 await store.close();
 rmSync(root, { recursive: true, force: true });

@@ -92,3 +92,32 @@ export function splitPhysicalKey(physical: string): { scope: string; key: string
   if (parts.length >= 3) return { scope: `${kind}:${unescapeId(parts[1])}`, key: parts.slice(2).join(':') };
   return undefined;
 }
+
+/**
+ * `splitPhysicalKey` for many keys at once: the scope of each key prefix is worked out once
+ * and remembered, so a scan of 100K keys in a few scopes costs one slice per key.
+ */
+export function createPhysicalKeySplitter(): (physical: string) => { scope: string; key: string } | undefined {
+  const scopes = new Map<string, string>();
+  const start = STATE_NAMESPACE.length;
+  return (physical) => {
+    if (!physical.startsWith(STATE_NAMESPACE)) return undefined;
+    const kindEnd = physical.indexOf(':', start);
+    let end = kindEnd < 0 ? -1 : physical.indexOf(':', kindEnd + 1);
+    if (end >= 0 && kindEnd - start === 4 && physical.startsWith('step', start)) {
+      const third = physical.indexOf(':', end + 1);
+      if (third >= 0) end = third;
+    } else if (kindEnd - start === 6 && physical.startsWith('global', start)) end = kindEnd;
+    if (end < 0) return splitPhysicalKey(physical);
+    const prefix = physical.slice(0, end + 1);
+    let scope = scopes.get(prefix);
+    if (scope === undefined) {
+      const split = splitPhysicalKey(physical);
+      // Only a prefix that splits the same way as the general rule is remembered.
+      if (!split || prefix + split.key !== physical) return split;
+      scope = split.scope;
+      scopes.set(prefix, scope);
+    }
+    return { scope, key: physical.slice(end + 1) };
+  };
+}

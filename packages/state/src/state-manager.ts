@@ -105,7 +105,8 @@ export class StateManager implements StateAccess {
     checkStorable(value);
     const safe = applySecretPolicy(value, key, this.secretValues, this.redactor);
     const text = encodeValue(safe);
-    if (text.length > this.maxValueBytes || Buffer.byteLength(text) > this.maxValueBytes) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so most values skip counting bytes.
+    if (text.length > this.maxValueBytes || (text.length * 3 > this.maxValueBytes && Buffer.byteLength(text) > this.maxValueBytes)) {
       throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `the value for key '${key}' is ${Buffer.byteLength(text)} bytes of JSON, over the limit of ${this.maxValueBytes} (runtime.state_persistence.max_state_size_bytes)`, { details: { key } });
     }
     return text;

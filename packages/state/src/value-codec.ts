@@ -14,6 +14,43 @@ function formatPath(parts: Array<string | number>): string {
  * STATE_CIRCULAR_VALUE and the `$.a.b[0]` path where it closes.
  */
 export function checkStorable(value: unknown): void {
+  // Fast pass without path bookkeeping; only a value that fails it is walked again to word the error.
+  if (isStorable(value, [])) return;
+  explainUnstorable(value);
+  throw new LlmspellError('INVALID_ARGUMENT', 'value is not JSON-like data');
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function isStorable(v: unknown, ancestors: object[]): boolean {
+  if (v === null || v === undefined) return true;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  const obj = v as object;
+  if (ancestors.includes(obj)) return false;
+  ancestors.push(obj);
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) if (!isStorable(obj[i], ancestors)) return false;
+  } else {
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) return false;
+    for (const k in obj) if (hasOwn.call(obj, k) && !isStorable((obj as Record<string, unknown>)[k], ancestors)) return false;
+  }
+  ancestors.pop();
+  return true;
+}
+
+/** Throws the error naming the first place where `value` is not storable. */
+function explainUnstorable(value: unknown): void {
   const ancestors: object[] = [];
   const path: Array<string | number> = [];
   const walk = (v: unknown): void => {
@@ -108,7 +145,10 @@ function redactSecrets(value: unknown, redactor: SecretRedactor): unknown {
     return out ?? value;
   }
   let out: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) {
+    if (!hasOwn.call(obj, k)) continue;
+    const v = obj[k];
     const r = secretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : redactSecrets(v, redactor);
     if (r !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = r;
   }

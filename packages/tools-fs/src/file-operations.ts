@@ -193,6 +193,11 @@ async function run(p: Params, ctx: ExecutionContext) {
     case 'create_dir': {
       const input = needPath();
       const real = ctx.policy.resolvePath(input, 'path');
+      // Idempotent like the reference (ensure_dir): an existing directory is success, an existing file is not.
+      const existing = await fsp.stat(real).catch(() => undefined);
+      if (existing?.isDirectory()) {
+        return { operation, message: `Directory ${input} already exists`, result: { path: real, created: false }, metadata: { file_path: real } };
+      }
       if (p.recursive) await io(input, () => fsp.mkdir(real, { recursive: true }));
       else await io(input, () => fsp.mkdir(real));
       return { operation, message: `Created directory ${input}`, result: { path: real, created: true }, metadata: { file_path: real } };

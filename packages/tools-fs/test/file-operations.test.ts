@@ -41,7 +41,12 @@ describe('file_operations', () => {
     await sb.run(tool, { operation: 'create_dir', path: 'd1' });
     await sb.run(tool, { operation: 'mkdir', path: 'd2/x/y', recursive: true });
     await sb.run(tool, { operation: 'create_directory', path: 'd3' });
-    await expectCode(sb.run(tool, { operation: 'create_dir', path: 'd1' }), 'ALREADY_EXISTS');
+    // Idempotent like the reference: the tools-filesystem example re-creates its directory on every run.
+    const again = await sb.run(tool, { operation: 'create_dir', path: 'd1' });
+    expect(again.result).toMatchObject({ created: false });
+    sb.file('plain.txt', 'x');
+    await expectCode(sb.run(tool, { operation: 'create_dir', path: 'plain.txt' }), 'ALREADY_EXISTS');
+    fs.rmSync(path.join(sb.dir, 'plain.txt'));
     await expectCode(sb.run(tool, { operation: 'create_dir', path: 'no/parent' }), 'NOT_FOUND');
     sb.file('d2/x/file.txt', 'abc');
     const flat = await sb.run(tool, { operation: 'list_dir', path: '.' });

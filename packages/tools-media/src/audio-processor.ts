@@ -151,7 +151,7 @@ async function convert(params: Params, ctx: ExecutionContext) {
     await writeOutput(ctx, NAME, 'target_path', params.target_path, out);
   } else {
     engine = 'ffmpeg';
-    const ffmpeg = await requireFfmpeg(NAME, `convert ${sourceFormat} -> ${format}`);
+    const ffmpeg = await requireFfmpeg(NAME, `convert ${sourceFormat} -> ${format}`, ctx.settings);
     const out = await prepareOutput(ctx, NAME, 'target_path', params.target_path);
     const args = [...inputArgs(file.resolved, detected.demuxer), '-vn', '-map_metadata', '0'];
     if (params.sample_rate !== undefined) args.push('-ar', String(params.sample_rate));

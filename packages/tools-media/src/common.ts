@@ -28,6 +28,13 @@ export const MiB = 1024 * 1024;
 
 /** Timeout for one ffmpeg run: the `timeout_ms` tool setting or 120 s. */
 export function ffmpegTimeout(settings: Readonly<Record<string, unknown>>): number {
-  const t = settings.timeout_ms;
-  return typeof t === 'number' && t > 0 ? t : 120_000;
+  const t = toNumber(settings.timeout_ms);
+  return t !== undefined && t > 0 ? t : 120_000;
+}
+
+/** A numeric setting from config (TOML integers may arrive as bigint). */
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
 }

@@ -26,8 +26,23 @@ export function locateFfmpeg(): Promise<string | undefined> {
   return located;
 }
 
-/** Like `locateFfmpeg`, but an UNSUPPORTED error naming what to install when there is none. */
-export async function requireFfmpeg(tool: string, operation: string): Promise<string> {
+/** False when the operator turned ffmpeg off for this tool (`[tools.<name>] use_ffmpeg = false`). */
+export function ffmpegAllowed(settings: Readonly<Record<string, unknown>>): boolean {
+  return settings.use_ffmpeg !== false;
+}
+
+/** The ffmpeg to use, or undefined when it is disabled by the tool's settings or not installed. */
+export async function optionalFfmpeg(settings: Readonly<Record<string, unknown>>): Promise<string | undefined> {
+  return ffmpegAllowed(settings) ? locateFfmpeg() : undefined;
+}
+
+/** Like `optionalFfmpeg`, but an UNSUPPORTED error saying what to install or enable when there is none. */
+export async function requireFfmpeg(tool: string, operation: string, settings: Readonly<Record<string, unknown>>): Promise<string> {
+  if (!ffmpegAllowed(settings)) {
+    throw new LlmspellError('UNSUPPORTED', `${tool}: operation '${operation}' needs ffmpeg, which is disabled by the tool setting use_ffmpeg = false ([tools.${tool}])`, {
+      details: { tool, operation },
+    });
+  }
   const binary = await locateFfmpeg();
   if (!binary) {
     throw new LlmspellError('UNSUPPORTED', `${tool}: operation '${operation}' needs ffmpeg, which is not available on this platform; ${INSTALL_HINT}`, {

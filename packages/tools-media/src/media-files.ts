@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+import { toNumber } from './common.js';
 import { paramError } from './errors.js';
 
 /**
@@ -9,8 +10,8 @@ import { paramError } from './errors.js';
  * `max_file_size` setting (`[tools.<name>] max_file_size`) or its built-in default.
  */
 export function inputLimit(ctx: ExecutionContext, toolDefault: number): number {
-  const setting = ctx.settings.max_file_size;
-  const own = typeof setting === 'number' && setting > 0 ? setting : toolDefault;
+  const setting = toNumber(ctx.settings.max_file_size);
+  const own = setting !== undefined && setting > 0 ? setting : toolDefault;
   return Math.min(own, ctx.policy.maxFileBytes);
 }
 

@@ -3,7 +3,8 @@ import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/c
 import { loadSharp } from './load-sharp.js';
 import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam } from './common.js';
 import { paramError } from './errors.js';
-import { ffmpegErrorTail, inputArgs, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
+import { containerInfo } from './container-info.js';
+import { ffmpegErrorTail, inputArgs, optionalFfmpeg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';
 import { inputLimit, prepareOutput, readHead, statInput, writeOutput } from './media-files.js';
 
@@ -70,7 +71,7 @@ async function grabFrame(params: Params, ctx: ExecutionContext, thumbnail: boole
   if (!detected || detected.kind !== 'video') paramError(NAME, source.parameter, `${source.value} is not a recognised video file`);
   if (!params.target_path) paramError(NAME, 'target_path', `is required for '${params.operation}'`);
   const format = frameFormat(params);
-  const ffmpeg = await requireFfmpeg(NAME, params.operation);
+  const ffmpeg = await requireFfmpeg(NAME, params.operation, ctx.settings);
   const runOptions = { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME };
   // ffmpeg writes a PNG next to the target; sharp then encodes the requested format and measures it.
   const scratch = await prepareOutput(ctx, NAME, 'target_path', params.target_path, '.png');
@@ -119,14 +120,14 @@ async function grabFrame(params: Params, ctx: ExecutionContext, thumbnail: boole
 
 async function run(params: Params, ctx: ExecutionContext) {
   if (params.operation === 'thumbnail' || params.operation === 'extract_frame') return grabFrame(params, ctx, params.operation === 'thumbnail');
-  const { source, file, detected } = await openVideo(params, ctx);
+  const { source: input, file, detected } = await openVideo(params, ctx);
   const isVideo = detected?.kind === 'video';
   if (params.operation === 'detect') {
-    const extension = formatFromExtension(source.value);
+    const extension = formatFromExtension(input.value);
     return {
       message: isVideo ? `Detected ${detected.format} video` : 'Not a recognised video format',
       result: {
-        file_path: source.value,
+        file_path: input.value,
         is_video: isVideo,
         format: isVideo ? detected.format : 'unknown',
         mime_type: isVideo ? detected.mime : undefined,
@@ -138,14 +139,22 @@ async function run(params: Params, ctx: ExecutionContext) {
       },
     };
   }
-  if (!isVideo) paramError(NAME, source.parameter, `${source.value} is not a recognised video file${detected ? ` (it looks like ${detected.kind}/${detected.format})` : ''}`);
-  const ffmpeg = await requireFfmpeg(NAME, 'metadata');
-  const info = await probe(ffmpeg, file.resolved, detected.demuxer, { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME });
-  const meta = describeProbe(info);
+  if (!isVideo) paramError(NAME, input.parameter, `${input.value} is not a recognised video file${detected ? ` (it looks like ${detected.kind}/${detected.format})` : ''}`);
+  // ffmpeg knows every container; without it, MP4/MOV and WebM/MKV headers are read directly.
+  const ffmpeg = await optionalFfmpeg(ctx.settings);
+  let info: ProbeInfo | undefined;
+  let metadataSource: 'ffmpeg' | 'container' = 'ffmpeg';
+  if (ffmpeg) info = await probe(ffmpeg, file.resolved, detected.demuxer, { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME });
+  else {
+    metadataSource = 'container';
+    info = await containerInfo(file.resolved, detected.demuxer).catch(() => undefined);
+    if (!info) await requireFfmpeg(NAME, `metadata of ${detected.format}`, ctx.settings);
+  }
+  const meta = { ...describeProbe(info!), metadata_source: metadataSource };
   return {
     message: `${detected.format} video${meta.resolution ? `, ${meta.resolution}` : ''}${meta.duration_seconds !== undefined ? `, ${meta.duration_seconds} s` : ''}`,
-    result: { file_path: source.value, format: detected.format, mime_type: detected.mime, file_size: file.size, ...meta },
-    metadata: { file_path: source.value, file_size: file.size },
+    result: { file_path: input.value, format: detected.format, mime_type: detected.mime, file_size: file.size, ...meta },
+    metadata: { file_path: input.value, file_size: file.size },
   };
 }
 

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createExecutionContext } from '@llmspell/core';
 import { audioProcessor, parseWav } from '../src/index.js';
-import { countCrossings16, failure, MAGIC, makeWav, result, sandbox, tempLeftovers, type Sandbox } from './helpers.js';
+import { countCrossings16, failure, MAGIC, makeWav, repeatWav, result, sandbox, tempLeftovers, type Sandbox } from './helpers.js';
 
 describe('audio_processor', () => {
   let box: Sandbox;
@@ -75,6 +75,12 @@ describe('audio_processor', () => {
     expect(await tempLeftovers(box.root)).toEqual([]);
   });
 
+  it('keeps WAV conversion working when ffmpeg is off, and says what is missing otherwise', async () => {
+    const noFfmpeg = { ...opts, settings: { use_ffmpeg: false } };
+    expect(await result(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'mono.wav', channels: 1 }, noFfmpeg)).toMatchObject({ engine: 'builtin', target: { channels: 1 } });
+    await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'x.mp3' }, 'UNSUPPORTED', /needs ffmpeg.*use_ffmpeg/, noFfmpeg);
+  });
+
   it('names the parameter for bad conversions', async () => {
     await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav' }, 'INVALID_ARGUMENT', 'target_path', opts);
     await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'x.aac', target_format: 'aac' }, 'INVALID_ARGUMENT', 'target_format', opts);
@@ -108,7 +114,7 @@ describe('audio_processor', () => {
     already.abort();
     await failure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: 'c.mp3' }, 'CANCELLED', undefined, { ...opts, signal: already.signal });
     // A minute of audio takes ffmpeg a while; cancel mid-way and await the tool itself (not just the race in executeComponent).
-    await fs.writeFile(box.at('long.wav'), makeWav({ sampleRate: 44100, channels: 2, bitDepth: 16, seconds: 60 }));
+    await fs.writeFile(box.at('long.wav'), repeatWav(await fs.readFile(box.at('tone.wav')), 40));
     const controller = new AbortController();
     const ctx = createExecutionContext({ policy: box.policy, signal: controller.signal });
     const running = audioProcessor.run(audioProcessor.validate({ operation: 'convert', source_path: 'long.wav', target_path: 'long.mp3' }), ctx);

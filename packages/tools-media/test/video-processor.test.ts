@@ -46,6 +46,24 @@ describe('video_processor', () => {
     expect(Math.abs(webm.duration_seconds - 1)).toBeLessThan(0.1);
   });
 
+  it('reads MP4 and WebM headers itself when ffmpeg is off, matching what ffmpeg reports', async () => {
+    const noFfmpeg = { ...opts, settings: { use_ffmpeg: false } };
+    for (const file of ['clip.mp4', 'clip.webm', 'colors.mp4']) {
+      const viaFfmpeg = await result(videoProcessor, { operation: 'metadata', file_path: file }, opts);
+      const direct = await result(videoProcessor, { operation: 'metadata', file_path: file }, noFfmpeg);
+      expect(viaFfmpeg.metadata_source).toBe('ffmpeg');
+      expect(direct.metadata_source).toBe('container');
+      for (const key of ['format', 'width', 'height', 'fps', 'video_codec', 'has_audio']) expect([file, key, direct[key]]).toEqual([file, key, viaFfmpeg[key]]);
+      expect(Math.abs(direct.duration_seconds - viaFfmpeg.duration_seconds)).toBeLessThan(0.05);
+      if (viaFfmpeg.has_audio) expect(direct.audio).toMatchObject({ codec: viaFfmpeg.audio.codec, sample_rate: viaFfmpeg.audio.sample_rate, channels: viaFfmpeg.audio.channels });
+    }
+    await ffmpegMake(box.at('clip.avi'), ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '1', '-c:v', 'mpeg4']);
+    expect(await result(videoProcessor, { operation: 'metadata', file_path: 'clip.avi' }, opts)).toMatchObject({ format: 'avi', width: 64, height: 48, video_codec: 'mpeg4' });
+    await failure(videoProcessor, { operation: 'metadata', file_path: 'clip.avi' }, 'UNSUPPORTED', /use_ffmpeg/, noFfmpeg);
+    await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'no.png' }, 'UNSUPPORTED', /needs ffmpeg/, noFfmpeg);
+    await expect(fs.stat(box.at('no.png'))).rejects.toThrow();
+  });
+
   it('makes a thumbnail that fits max_width x max_height', async () => {
     const r = await result(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumbs/t.jpg', timestamp_seconds: 1 }, opts);
     expect(r).toMatchObject({ format: 'jpeg', width: 320, height: 240, timestamp_seconds: 1 });

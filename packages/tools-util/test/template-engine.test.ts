@@ -134,9 +134,13 @@ describe('template_engine', () => {
       expect((await result(templateEngine, { input: '{{#x}}', engine: 'tera', auto_detect: true }).catch((e) => e)).message).toMatch(/tera/);
     });
 
-    it('accepts the DOC names data (for context) and operation = render', async () => {
+    it('accepts the DOC names template/data and the example scripts\' variables, and operation = render', async () => {
       expect((await result(templateEngine, { input: 'Hi {{name}}', data: { name: 'Ann' }, engine: 'handlebars', operation: 'render' })).rendered).toBe('Hi Ann');
-      await failure(templateEngine, { template: 'Hi {{name}}', data: { name: 'Ann' } }, 'INVALID_ARGUMENT', 'input');
+      expect((await result(templateEngine, { template: 'Hi {{name}}', data: { name: 'Ann' } })).rendered).toBe('Hi Ann');
+      expect((await result(templateEngine, { template: 'Number {{num}} squared = {{result}}', variables: { num: 3, result: 9 } })).rendered).toBe('Number 3 squared = 9');
+      // input wins over template; context over data and variables.
+      expect((await result(templateEngine, { input: 'A{{x}}', template: 'B{{x}}', context: { x: 1 }, variables: { x: 2 } })).rendered).toBe('A1');
+      await failure(templateEngine, { data: { name: 'Ann' } }, 'INVALID_ARGUMENT', 'input');
     });
 
     it('has no includes or file access', async () => {

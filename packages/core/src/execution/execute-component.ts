@@ -261,7 +261,8 @@ export async function executeComponent<I, O>(
     for (;;) {
       attempt += 1;
       const started = performance.now();
-      publish('started', { attempt, input: current });
+      // Events reach other scripts and may be persisted: known secrets and secret-named fields are masked.
+      publish('started', { attempt, input: events ? ctx.policy.redactValue(current) : undefined });
       try {
         let output: O = await runLimited<O>(component.name, ctx, options.timeoutMs, (c) => component.run(current as I, c));
         const duration = performance.now() - started;
@@ -338,7 +339,7 @@ function runForked(
       if (!target) throw new LlmspellError('NOT_FOUND', `fork operation '${id}': no component '${op.operation_type}'`);
       if (target === parent) throw new LlmspellError('HOOK_ERROR', `fork operation '${id}' would run ${parent.name} again`);
       const output = await executeComponent(target, op.parameters ?? {}, ctx);
-      publish('fork.completed', { operation: id, target: op.operation_type, output });
+      publish('fork.completed', { operation: id, target: op.operation_type, output: ctx.policy.redactValue(output) });
     } catch (raw) {
       const error = toLlmspellError(raw, 'HOOK_ERROR');
       ctx.logger.warn(`fork operation ${id} failed`, { error: error.message });

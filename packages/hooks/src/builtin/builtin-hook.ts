@@ -1,5 +1,5 @@
 import {
-  LlmspellError, type EventSink, type HookContext, type HookPoint, type HookResult, type Logger,
+  LlmspellError, REDACTED, looksLikeSecretName, type EventSink, type HookContext, type HookPoint, type HookResult, type Logger,
 } from '@llmspell/core';
 import type { HookHandler } from '../hook-registry.js';
 import { parseHookPoint } from '../hook-points.js';
@@ -98,7 +98,9 @@ export function cfgPoints(cfg: Record<string, unknown>, name: string, fallback: 
 export function preview(value: unknown, max: number, redact?: (t: string) => string): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'null';
+    text = typeof value === 'string' ? value : JSON.stringify(value, (k, v) => (
+      k !== '' && looksLikeSecretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : v
+    )) ?? 'null';
   } catch {
     text = '[unserializable]';
   }

@@ -1,16 +1,11 @@
 import {
   BudgetTracker, PriceTable, ProviderRegistry, createAgent, type AgentDeps, type LlmAgent, type ModelFactory, type ProvidersConfig,
 } from '@llmspell/agents';
-import { LlmspellError, z } from '@llmspell/core';
+import { LlmspellError } from '@llmspell/core';
 import type { LlmspellRuntime } from '../runtime.js';
+import { AgentsConfigSchema } from './agents-config.js';
 
-/** The `[agents]` section of llmspell.toml. */
-export const AgentsConfigSchema = z.looseObject({
-  /** Spending cap in USD for one runtime (one script run); unset = no cap. */
-  budget_usd: z.number().nonnegative().optional(),
-  /** Extra or corrected prices: `[agents.prices."provider/model"] input_per_million, output_per_million`. */
-  prices: z.record(z.string(), z.unknown()).default({}),
-});
+export { AgentsConfigSchema };
 
 export interface AgentServicesOptions {
   /** Builds models instead of the provider packages (tests). */

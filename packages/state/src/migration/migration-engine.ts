@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { LlmspellError, toLlmspellError, type EventSink, type HookExecutor, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import type { BackupManager } from '../backup/backup-manager.js';
 import { SCHEMA_VERSION_KEY } from '../internal-keys.js';
-import { STATE_NAMESPACE, splitPhysicalKey } from '../scope.js';
+import { STATE_NAMESPACE, createPhysicalKeySplitter } from '../scope.js';
 import { hasPath, isFieldObject, setPath } from './field-path.js';
-import { applyFieldStep, applyStep, normalizeStep, type CustomTransform, type MigrationStep } from './migration-steps.js';
+import {
+  StepFailure, applyStep, compileFieldSteps, normalizeStep, type CustomTransform, type FieldStep, type MigrationStep,
+} from './migration-steps.js';
 import { compareVersions, normalizeVersion } from './semver.js';
-import { VALUE_TYPES, checkRules, normalizeRule, type ValidationRule, type ValueType } from './validation-rules.js';
+import { VALUE_TYPES, compileRules, normalizeRule, type ValidationRule, type ValueType } from './validation-rules.js';
 
 export interface FieldSchema {
   type: ValueType;
@@ -60,6 +62,11 @@ export interface MigrationResult {
   preview: Array<{ scope: string; key: string; before: unknown; after: unknown }>;
   /** The first error, when the migration did not succeed (the reference's `error` field). */
   error?: string;
+  /**
+   * Where the time went: reading the items, running steps + validation + encoding in memory,
+   * the pre-migration backup, and the one atomic write.
+   */
+  timings_ms: { read: number; transform: number; backup: number; write: number };
 }
 
 export interface MigrationStatus {
@@ -82,6 +89,45 @@ export interface MigrationEngineOptions {
 }
 
 type ToFunction = (v: unknown) => CustomTransform | undefined;
+
+const elapsed = (since: number) => Math.round((performance.now() - since) * 1000) / 1000;
+
+/** One stored item during a migration; the value is decoded only when a migration selects it. */
+class Item {
+  value: unknown = undefined;
+  parsed = false;
+  touched = false;
+  constructor(readonly physical: string, readonly text: string, readonly scope: string, readonly key: string) {}
+}
+
+/** A run of field steps compiled into one function, or a single custom step. */
+interface Segment {
+  start: number;
+  count: number;
+  run?: (value: unknown) => unknown;
+}
+
+/** Compiled at each run (cheap), so a definition changed after registration is honoured. */
+function compileSegments(steps: MigrationStep[]): Segment[] {
+  const segments: Segment[] = [];
+  for (let i = 0; i < steps.length;) {
+    if (steps[i].type === 'custom') {
+      segments.push({ start: i, count: 1 });
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < steps.length && steps[j].type !== 'custom') j++;
+    segments.push({ start: i, count: j - i, run: compileFieldSteps(steps.slice(i, j) as FieldStep[]) });
+    i = j;
+  }
+  return segments;
+}
+
+function stepError(m: MigrationDefinition, index: number, it: Item, error: unknown): LlmspellError {
+  const e = toLlmspellError(error, 'MIGRATION_FAILED');
+  return new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${index + 1} (${m.steps[index].type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });
+}
 const plainFunction: ToFunction = (v) => (typeof v === 'function' ? (v as CustomTransform) : undefined);
 
 /**
@@ -216,8 +262,7 @@ export class MigrationEngine {
     return undefined;
   }
 
-  private inScope(m: MigrationDefinition, scope: string, key: string): boolean {
-    if (m.key_prefix && !key.startsWith(m.key_prefix)) return false;
+  private scopeSelected(m: MigrationDefinition, scope: string): boolean {
     if (!m.scopes) return true;
     return m.scopes.some((s) => (s.endsWith('*') ? scope.startsWith(s.slice(0, -1)) : scope === s || (s === 'global' && scope === 'global')));
   }
@@ -232,6 +277,7 @@ export class MigrationEngine {
     const result: MigrationResult = {
       success: false, status: 'failed', from_version: from, to_version: to, steps_completed: 0, total_steps: 0,
       items_scanned: 0, items_migrated: 0, duration_ms: 0, warnings: [], errors: [], dry_run: dryRun, preview: [],
+      timings_ms: { read: 0, transform: 0, backup: 0, write: 0 },
     };
     const finish = () => {
       result.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
@@ -261,35 +307,60 @@ export class MigrationEngine {
         });
         if (r?.type === 'cancel') throw new LlmspellError('HOOK_CANCELLED', `migration ${from} → ${to} cancelled by a StateMigration hook: ${r.reason}`);
       }
+      let phase = performance.now();
       const entries = await this.options.store.entries(STATE_NAMESPACE);
-      const items = entries.map(([physical, text]) => {
-        const split = splitPhysicalKey(physical);
-        return { physical, text, scope: split?.scope ?? '', key: split?.key ?? physical, value: JSON.parse(text) as unknown, touched: false };
-      });
+      result.timings_ms.read = elapsed(phase);
+      phase = performance.now();
+      const split = createPhysicalKeySplitter();
+      const items: Item[] = new Array(entries.length);
+      for (let i = 0; i < entries.length; i++) {
+        const [physical, text] = entries[i];
+        const where = split(physical);
+        items[i] = new Item(physical, text, where ? where.scope : '', where ? where.key : physical);
+      }
       for (const m of path) {
         const target = this.schemas.get(m.to);
-        const selected = items.filter((it) => this.inScope(m, it.scope, it.key));
-        for (const [stepIndex, step] of m.steps.entries()) {
-          for (const it of selected) {
-            try {
-              it.value = step.type === 'custom'
-                ? await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to })
-                : applyFieldStep(step, it.value);
-            } catch (error) {
-              const e = toLlmspellError(error, 'MIGRATION_FAILED');
-              throw new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${stepIndex + 1} (${step.type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });
-            }
+        const selected: Item[] = [];
+        const scopeSelected = new Map<string, boolean>();
+        for (const it of items) {
+          if (m.key_prefix && !it.key.startsWith(m.key_prefix)) continue;
+          let ok = scopeSelected.get(it.scope);
+          if (ok === undefined) scopeSelected.set(it.scope, (ok = this.scopeSelected(m, it.scope)));
+          if (!ok) continue;
+          // Parsed once, on first use: items no migration selects are never decoded.
+          if (!it.parsed) {
+            it.value = JSON.parse(it.text) as unknown;
+            it.parsed = true;
           }
-          result.steps_completed++;
+          selected.push(it);
         }
-        for (const it of selected) {
-          it.touched = true;
-          if (target && isFieldObject(it.value)) {
-            for (const [name, field] of Object.entries(target.fields)) {
-              if (field.default !== undefined && !hasPath(it.value, name)) setPath(it.value, name, structuredClone(field.default));
+        for (const segment of compileSegments(m.steps)) {
+          if (segment.run) {
+            const run = segment.run;
+            for (const it of selected) {
+              try {
+                it.value = run(it.value);
+              } catch (error) {
+                const failure = error instanceof StepFailure ? error : new StepFailure(0, error);
+                result.steps_completed += failure.index;
+                throw stepError(m, segment.start + failure.index, it, failure.reason);
+              }
+            }
+          } else {
+            const step = m.steps[segment.start];
+            for (const it of selected) {
+              try {
+                it.value = await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to });
+              } catch (error) {
+                throw stepError(m, segment.start, it, error);
+              }
             }
           }
-          if (level === 'none') continue;
+          result.steps_completed += segment.count;
+        }
+        const defaults = target ? Object.entries(target.fields).filter(([, field]) => field.default !== undefined) : [];
+        let check: ((value: unknown) => string[] | undefined) | undefined;
+        if (level !== 'none') {
           const rules: ValidationRule[] = [...m.validation];
           if (target) {
             for (const [name, field] of Object.entries(target.fields)) {
@@ -297,9 +368,16 @@ export class MigrationEngine {
               if (field.type !== 'any') rules.push({ rule: 'type', field: name, type: field.type });
             }
           }
-          const problems = checkRules(it.value, rules).map((p) => `${it.scope}/${it.key}: ${p} (schema ${m.to})`);
-          if (level === 'strict') result.errors.push(...problems);
-          else result.warnings.push(...problems);
+          check = compileRules(rules);
+        }
+        const problemsGo = level === 'strict' ? result.errors : result.warnings;
+        for (const it of selected) {
+          it.touched = true;
+          if (defaults.length > 0 && isFieldObject(it.value)) {
+            for (const [name, field] of defaults) if (!hasPath(it.value, name)) setPath(it.value, name, structuredClone(field.default));
+          }
+          const problems = check?.(it.value);
+          if (problems) for (const p of problems) problemsGo.push(`${it.scope}/${it.key}: ${p} (schema ${m.to})`);
         }
         if (result.errors.length > 0) throw new LlmspellError('MIGRATION_FAILED', `validation failed for ${result.errors.length} item(s)`);
       }
@@ -313,17 +391,22 @@ export class MigrationEngine {
         ops.push({ type: 'put', key: it.physical, value: text });
         if (result.preview.length < 10) result.preview.push({ scope: it.scope, key: it.key, before: JSON.parse(it.text), after: JSON.parse(text) });
       }
+      result.timings_ms.transform = elapsed(phase);
       if (dryRun) {
         Object.assign(result, { success: true, status: 'dry_run' });
         return finish();
       }
       const backups = this.options.backups;
       if (backups && ops.length > 0 && (options.backup ?? ((this.options.backupOnMigration ?? true) && this.options.store.persistent))) {
+        phase = performance.now();
         const backup = await backups.create({ description: `before migration ${from} → ${to}` });
         result.backup_id = backup.id;
+        result.timings_ms.backup = elapsed(phase);
       }
       ops.push({ type: 'put', key: SCHEMA_VERSION_KEY, value: JSON.stringify(to) });
+      phase = performance.now();
       await this.options.store.batch(ops);
+      result.timings_ms.write = elapsed(phase);
       Object.assign(result, { success: true, status: 'completed' });
       events?.publish('migration.completed', { from_version: from, to_version: to, items_migrated: result.items_migrated }, { correlation_id: correlation, source: 'state' });
       return finish();

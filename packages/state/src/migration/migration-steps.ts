@@ -11,6 +11,9 @@ export interface ItemInfo {
 
 export type CustomTransform = (value: unknown, info: ItemInfo) => unknown | Promise<unknown>;
 
+/** Every step but `custom`: the ones that run synchronously and can be compiled. */
+export type FieldStep = Exclude<MigrationStep, { type: 'custom' }>;
+
 export type MigrationStep =
   | { type: 'add'; field: string; value: unknown }
   | { type: 'remove'; field: string }
@@ -101,13 +104,18 @@ export function normalizeStep(input: unknown, where: string, toFunction: (v: unk
   }
 }
 
+function convertFailure(value: unknown, converter: Converter, field: string, why: string): LlmspellError {
+  return new LlmspellError('MIGRATION_FAILED', `cannot convert field '${field}' (${JSON.stringify(value)?.slice(0, 60)}) with ${converter}: ${why}`);
+}
+
+const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
+
 function convert(value: unknown, converter: Converter, field: string): unknown {
-  const fail = (why: string) => new LlmspellError('MIGRATION_FAILED', `cannot convert field '${field}' (${JSON.stringify(value)?.slice(0, 60)}) with ${converter}: ${why}`);
   switch (converter) {
     case 'parse_int': {
       if (typeof value === 'number') return Math.trunc(value);
-      const n = typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? Number.parseInt(value, 10) : NaN;
-      if (!Number.isFinite(n)) throw fail('not an integer');
+      const n = typeof value === 'string' && INTEGER_TEXT.test(value) ? Number.parseInt(value, 10) : NaN;
+      if (!Number.isFinite(n)) throw convertFailure(value, converter, field, 'not an integer');
       return n;
     }
     case 'parse_float':
@@ -115,7 +123,7 @@ function convert(value: unknown, converter: Converter, field: string): unknown {
       if (typeof value === 'number') return value;
       if (typeof value === 'boolean') return value ? 1 : 0;
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-      if (!Number.isFinite(n)) throw fail('not a number');
+      if (!Number.isFinite(n)) throw convertFailure(value, converter, field, 'not a number');
       return n;
     }
     case 'to_string':
@@ -126,7 +134,7 @@ function convert(value: unknown, converter: Converter, field: string): unknown {
       if (typeof value === 'string' && /^(true|yes|1|on)$/i.test(value.trim())) return true;
       if (typeof value === 'string' && /^(false|no|0|off|)$/i.test(value.trim())) return false;
       if (value === null) return false;
-      throw fail('not a boolean');
+      throw convertFailure(value, converter, field, 'not a boolean');
     case 'to_array':
       return Array.isArray(value) ? value : value === null ? [] : [value];
     case 'json_parse':
@@ -134,7 +142,7 @@ function convert(value: unknown, converter: Converter, field: string): unknown {
       try {
         return JSON.parse(value);
       } catch (error) {
-        throw fail((error as Error).message);
+        throw convertFailure(value, converter, field, (error as Error).message);
       }
     case 'json_stringify':
       return JSON.stringify(value);
@@ -210,4 +218,175 @@ export function applyFieldStep(step: Exclude<MigrationStep, { type: 'custom' }>,
       return obj;
     }
   }
+}
+
+type Obj = Record<string, unknown>;
+type Accessors = {
+  has: (o: Obj) => boolean;
+  get: (o: Obj) => unknown;
+  set: (o: Obj, v: unknown) => void;
+  del: (o: Obj) => void;
+};
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Field access specialised once per field name: a plain name needs no path walk. */
+function accessors(path: string): Accessors {
+  if (!path.includes('.')) {
+    return {
+      has: (o) => hasOwn.call(o, path),
+      get: (o) => o[path],
+      set: (o, v) => {
+        o[path] = v;
+      },
+      del: (o) => {
+        if (hasOwn.call(o, path)) delete o[path];
+      },
+    };
+  }
+  return { has: (o) => hasPath(o, path), get: (o) => getPath(o, path), set: (o, v) => setPath(o, path, v), del: (o) => deletePath(o, path) };
+}
+
+/** Objects are copied where a step duplicates a value (as `applyFieldStep` does); primitives need no copy. */
+const cloneValue = (v: unknown): unknown => (typeof v === 'object' && v !== null ? structuredClone(v) : v);
+
+type StepFn = (o: Obj) => void;
+
+function compileFieldStep(step: FieldStep, accessors: (name: string) => Accessors): StepFn {
+  switch (step.type) {
+    case 'add': {
+      const f = accessors(step.field);
+      const value = step.value;
+      const primitive = typeof value !== 'object' || value === null;
+      return (o) => {
+        if (!f.has(o)) f.set(o, primitive ? value : structuredClone(value));
+      };
+    }
+    case 'remove':
+      return accessors(step.field).del;
+    case 'rename':
+    case 'copy': {
+      const from = accessors(step.from);
+      const to = accessors(step.to);
+      const move = step.type === 'rename' && step.from !== step.to;
+      return (o) => {
+        if (!from.has(o)) return;
+        to.set(o, cloneValue(from.get(o)));
+        if (move) from.del(o);
+      };
+    }
+    case 'convert': {
+      const from = accessors(step.field);
+      const to = accessors(step.to);
+      const moved = step.to !== step.field;
+      const { converter, field } = step;
+      return (o) => {
+        if (!from.has(o)) return;
+        const converted = convert(from.get(o), converter, field);
+        if (moved) from.del(o);
+        to.set(o, converted);
+      };
+    }
+    case 'split':
+    case 'merge':
+      return (o) => {
+        applyFieldStep(step, o);
+      };
+  }
+}
+
+/** Thrown by a compiled step list: which step failed, and why. */
+export class StepFailure extends Error {
+  constructor(readonly index: number, readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
+
+/**
+ * Marks a removed top-level field while a compiled run is in progress. `delete` of a
+ * property that is not the newest turns a V8 object into a slow dictionary; marking and
+ * building the object once at the end keeps every item a fast object.
+ */
+const REMOVED: unique symbol = Symbol('llmspell.migration.removed');
+
+/**
+ * Accessors for a plain (dot-free) field name under the marking scheme. Writing a field that
+ * was removed earlier in the run really deletes it first, so it moves to the end of the key
+ * order exactly as with `applyFieldStep`.
+ */
+function markingAccessors(name: string, dirty: { on: boolean }): Accessors {
+  return {
+    has: (o) => hasOwn.call(o, name) && o[name] !== REMOVED,
+    get: (o) => {
+      const v = o[name];
+      return v === REMOVED ? undefined : v;
+    },
+    set: (o, v) => {
+      if (o[name] === REMOVED) delete o[name];
+      o[name] = v;
+    },
+    del: (o) => {
+      if (hasOwn.call(o, name) && o[name] !== REMOVED) {
+        o[name] = REMOVED;
+        dirty.on = true;
+      }
+    },
+  };
+}
+
+/** A copy of `o` without the fields marked removed, keys in the same order. */
+function withoutRemoved(o: Obj): Obj {
+  const out: Obj = {};
+  for (const k in o) {
+    if (!hasOwn.call(o, k)) continue;
+    const v = o[k];
+    if (v !== REMOVED) out[k] = v;
+  }
+  return out;
+}
+
+function plainNames(step: FieldStep): string[] | undefined {
+  let names: string[];
+  switch (step.type) {
+    case 'add':
+    case 'remove':
+      names = [step.field];
+      break;
+    case 'convert':
+      names = [step.field, step.to];
+      break;
+    case 'rename':
+    case 'copy':
+      names = [step.from, step.to];
+      break;
+    default:
+      return undefined;
+  }
+  return names.every((n) => !n.includes('.')) ? names : undefined;
+}
+
+/**
+ * Compiles a run of field steps into one function over a value, equivalent to calling
+ * `applyFieldStep` for each step in turn: the field names are resolved once, not per item,
+ * and non-objects pass through untouched. A failing step throws a `StepFailure` with its
+ * index in `steps`. The function may return a new object (when fields were removed).
+ */
+export function compileFieldSteps(steps: readonly FieldStep[]): (value: unknown) => unknown {
+  // Marking applies when every step names top-level fields only (dotted paths and
+  // split/merge walk the object generically and must see real deletions).
+  const marking = steps.length > 0 && steps.every((s) => plainNames(s) !== undefined);
+  const dirty = { on: false };
+  const fns = steps.map((s) => compileFieldStep(s, marking ? (name) => markingAccessors(name, dirty) : accessors));
+  const n = fns.length;
+  return (value) => {
+    if (!isFieldObject(value)) return value;
+    let i = 0;
+    dirty.on = false;
+    try {
+      for (; i < n; i++) fns[i](value);
+    } catch (error) {
+      throw new StepFailure(i, error);
+    }
+    return dirty.on ? withoutRemoved(value) : value;
+  };
 }

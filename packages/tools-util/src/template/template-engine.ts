@@ -22,9 +22,12 @@ export function detectEngine(template: string): TemplateDialect {
 }
 
 const parameters = z.object({
-  input: z.string().describe("The template text, e.g. 'Hello {{ name | upper }}!' (Tera) or 'Hello {{name}}!' (Handlebars)"),
+  input: z.string().optional()
+    .describe("The template text, e.g. 'Hello {{ name | upper }}!' (Tera) or 'Hello {{name}}!' (Handlebars). Required (or its DOC name 'template')"),
+  template: z.string().optional().describe("DOC name of 'input'; used when 'input' is absent"),
   context: z.record(z.string(), z.unknown()).optional().describe('Variables the template can use (a table/object); default {}'),
   data: z.record(z.string(), z.unknown()).optional().describe("Old name of 'context' (DOC)"),
+  variables: z.record(z.string(), z.unknown()).optional().describe("Alias of 'context' (the reference's example scripts)"),
   engine: z.enum(['tera', 'handlebars', 'jinja', 'jinja2']).optional()
     .describe("'tera' (Jinja2-like: {{ x | filter }}, {% if %}, {% for %}) or 'handlebars' ({{x}}, {{#if}}, {{#each}}). Wins over auto_detect; default tera"),
   auto_detect: z.boolean().default(true).describe('When engine is not given, pick handlebars if the template uses {{#…}}, {{/…}}, {{>…}} or {{{…}}}, else tera'),
@@ -49,8 +52,9 @@ export const templateEngine = defineTool({
     { description: 'Handlebars conditional', params: { input: '{{#if admin}}Welcome, {{name}}!{{else}}Hi {{name}}{{/if}}', context: { admin: true, name: 'Ann' }, engine: 'handlebars' } },
   ],
   execute(params, ctx) {
-    const template = params.input;
-    const context = params.context ?? params.data ?? {};
+    const template = params.input ?? params.template;
+    if (template === undefined) paramError(NAME, 'input', "is required: the template text (DOC name 'template' is accepted too)");
+    const context = params.context ?? params.data ?? params.variables ?? {};
     const maxTemplate = limitFromSettings(ctx.settings, 'max_template_size');
     if (template.length > maxTemplate) {
       paramError(NAME, 'input', `template is ${template.length} characters, over the limit of ${maxTemplate}`, 'SIZE_LIMIT_EXCEEDED');

@@ -1,0 +1,10 @@
+import { createExecutionContext } from '@llmspell/core';
+import { createWorkflowFromConfig, executeWorkflow } from './.wfpatch/index.js';
+const N = Number(process.env.N ?? 1000);
+const wf = createWorkflowFromConfig('sequential', { name: 'p', steps: Array.from({ length: N }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => null })) });
+const ctx = createExecutionContext({});
+for (let i = 0; i < 3; i++) await executeWorkflow(wf, { input: { n: 1 } }, ctx);
+const t = performance.now();
+const R = 10;
+for (let i = 0; i < R; i++) await executeWorkflow(wf, { input: { n: 1 } }, ctx);
+console.log(N, 'steps: µs/step', ((performance.now() - t) / R / N * 1000).toFixed(1));

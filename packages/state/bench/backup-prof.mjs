@@ -1,0 +1,24 @@
+// scratch: backups of 100K keys on sqlite
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateManager, openStateStore } from '@llmspell/state';
+const M = Number(process.env.M ?? 100000);
+const root = mkdtempSync(join(tmpdir(), 'llmspell-bk-'));
+const store = await openStateStore({ backend_type: process.env.B ?? 'sqlite', path: join(root, 's.db') }, {});
+const manager = new StateManager({ store, backup: { dir: join(root, 'backups'), maxBackups: 0, maxBackupAgeSeconds: 0 } });
+const val = (i, v = 0) => JSON.stringify({ name: `User ${i}`, age: 20 + (i % 50), email: `u${i}@example.com`, tags: ['a', 'b'], v, profile: { city: 'Paris' } });
+await store.batch(Array.from({ length: M }, (_, i) => ({ type: 'put', key: `state:custom:users:u${i}`, value: val(i) })));
+const time = async (label, fn) => { const t = performance.now(); const r = await fn(); console.log(label, (performance.now() - t).toFixed(0), 'ms', r?.size_bytes ?? ''); return r; };
+const full = await time('full create', () => manager.backups.create());
+await store.batch(Array.from({ length: M / 100 }, (_, j) => ({ type: 'put', key: `state:custom:users:u${j * 100}`, value: val(j * 100, 1) })));
+const inc = await time('incr create', () => manager.backups.create({ incremental: true }));
+console.log('changed', inc.changed_entries);
+await time('validate full', () => manager.backups.validate(full.id));
+await time('validate incr', () => manager.backups.validate(inc.id));
+await time('restore full (1% diff)', () => manager.backups.restore(full.id));
+await manager.clear('custom:users');
+const r = await time('restore incr into empty', () => manager.backups.restore(inc.id));
+console.log(r.restored_keys);
+await store.close();
+rmSync(root, { recursive: true, force: true });
