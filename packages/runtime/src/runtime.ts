@@ -1,13 +1,15 @@
 import {
   ComponentRegistry, DEFAULT_SCRIPT_LIMITS, LlmspellError, SecurityPolicy, createExecutionContext, createLogger,
   type Component, type ComponentLookup, type EventSink, type ExecutionContext, type HookExecutor, type Logger,
-  type ScriptEngine, type ScriptLimits, type ScriptOutput, type ScriptValue, type StateAccess, type StateStore, type Tool,
+  type ScriptContext, type ScriptContextOptions, type ScriptEngine, type ScriptLimits, type ScriptOutput, type ScriptValue, type StateAccess,
+  type StateStore, type Tool,
 } from '@llmspell/core';
 import { LlmspellConfigSchema, type LlmspellConfig } from './config/config-schema.js';
 import { builtinFeatures } from './features/index.js';
 import type { GlobalScope, RuntimeFeature } from './global-scope.js';
 import { coreGlobals } from './globals/index.js';
 import { HandleTable } from './handles.js';
+import { SCRIPT_PRELUDES } from './preludes/streaming.js';
 import { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 
 export interface ScriptArgs {
@@ -162,7 +164,7 @@ export class LlmspellRuntime {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const output = options.output ?? consoleOutput;
     const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimits, ...options.limits };
-    const context = await engine.createContext({
+    const context = await this.createScriptContext(engine, {
       globals: this.buildGlobals({ language: engine.name, output, signal: controller.signal, args: options.args }),
       limits,
       output,
@@ -175,6 +177,24 @@ export class LlmspellRuntime {
       options.signal?.removeEventListener('abort', onAbort);
       context.dispose();
     }
+  }
+
+  /**
+   * A script context with the script-side part of the API (Streaming) defined. Everything
+   * that runs user code in an engine should get its context here.
+   */
+  async createScriptContext(engine: ScriptEngine, options: ScriptContextOptions): Promise<ScriptContext> {
+    const context = await engine.createContext(options);
+    const prelude = SCRIPT_PRELUDES[engine.name];
+    if (prelude) {
+      try {
+        await context.run(prelude, { filename: '<llmspell-prelude>' });
+      } catch (error) {
+        context.dispose();
+        throw error;
+      }
+    }
+    return context;
   }
 
   async close(): Promise<void> {

@@ -142,6 +142,18 @@ describe('image_processor', () => {
     await expect(fs.stat(path.join(box.outside, 'w.png'))).rejects.toThrow();
   });
 
+  it('renders SVG without loading the files it references', async () => {
+    await fs.copyFile(box.at('quad.png'), path.join(box.outside, 'secret.png'));
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="20">`
+      + `<image xlink:href="file://${path.join(box.outside, 'secret.png')}" width="40" height="20"/>`
+      + `<image xlink:href="../outside/secret.png" width="40" height="20"/></svg>`;
+    await fs.writeFile(box.at('ref.svg'), svg);
+    expect(await result(imageProcessor, { operation: 'detect', file_path: 'ref.svg' }, opts)).toMatchObject({ format: 'svg' });
+    expect(await result(imageProcessor, { operation: 'convert', source_path: 'ref.svg', target_path: 'ref.png' }, opts)).toMatchObject({ width: 40, height: 20 });
+    const { data } = await sharp(box.at('ref.png')).raw().toBuffer({ resolveWithObject: true });
+    expect(data.every((v) => v === 0)).toBe(true);
+  });
+
   it('refuses files over the policy limit or the max_file_size setting', async () => {
     const size = (await fs.stat(box.at('quad.png'))).size;
     const small = await sandbox({ maxFileBytes: size - 1 });

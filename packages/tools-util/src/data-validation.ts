@@ -359,14 +359,92 @@ function normaliseRules(rules: unknown, at: string): Rule[] {
   });
 }
 
+const SCHEMA_IGNORED = new Set(['$schema', '$id', '$comment', 'title', 'description', 'default', 'examples', 'readOnly', 'writeOnly', 'deprecated']);
+
+/**
+ * The DOC's JSON-Schema form (`schema = {type = "string", format = "email"}`), translated to
+ * rules. Only the keywords with a rule equivalent are accepted; anything else is an error
+ * naming it, so a schema is never silently half-checked.
+ */
+function schemaToRules(schema: unknown, at: string, depth = 0): Rule[] {
+  if (depth > MAX_DEPTH) paramError(NAME, at, `schema nests deeper than ${MAX_DEPTH} levels`);
+  if (!isObject(schema)) paramError(NAME, at, 'must be a JSON Schema object, e.g. {type = "string", format = "email"}');
+  const rules: Rule[] = [];
+  const handled = new Set<string>();
+  const take = (key: string): unknown => {
+    handled.add(key);
+    return schema[key];
+  };
+  const type = take('type');
+  if (type !== undefined) {
+    if (typeof type !== 'string' || !TYPE_NAMES.includes(type)) paramError(NAME, `${at}.type`, `must be one of ${TYPE_NAMES.join(', ')} (a single type)`);
+    rules.push({ type: 'type', expected: type });
+  }
+  const format = take('format');
+  if (format !== undefined) {
+    if (format === 'email') rules.push({ type: 'email' });
+    else if (format === 'uri' || format === 'url') rules.push({ type: 'url' });
+    else if (format === 'date' || format === 'date-time') rules.push({ type: 'date' });
+    else if (typeof format === 'string' && Object.hasOwn(CUSTOM_VALIDATORS, format.replace(/-/g, '_'))) rules.push({ type: 'custom', name: format.replace(/-/g, '_') });
+    else paramError(NAME, `${at}.format`, `unsupported format '${String(format)}' (email, uri, date, date-time, ${Object.keys(CUSTOM_VALIDATORS).join(', ')})`);
+  }
+  const minimum = take('minimum');
+  const maximum = take('maximum');
+  if (minimum !== undefined || maximum !== undefined) rules.push({ type: 'range', min: minimum, max: maximum });
+  const minLength = take('minLength');
+  const maxLength = take('maxLength');
+  if (minLength !== undefined || maxLength !== undefined) rules.push({ type: 'length', min: minLength, max: maxLength });
+  const pattern = take('pattern');
+  if (pattern !== undefined) rules.push({ type: 'pattern', regex: pattern });
+  const enumValues = take('enum');
+  if (enumValues !== undefined) rules.push({ type: 'enum', values: enumValues });
+  const constValue = take('const');
+  if (constValue !== undefined) rules.push({ type: 'enum', values: [constValue] });
+  const properties = take('properties');
+  const required = take('required');
+  const additional = take('additionalProperties');
+  if (properties !== undefined || required !== undefined || additional === false) {
+    const props = properties === undefined || (Array.isArray(properties) && properties.length === 0) ? {} : properties;
+    if (!isObject(props)) paramError(NAME, `${at}.properties`, 'must be an object mapping field names to schemas');
+    rules.push({
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(props).map(([name, sub]) => [name, { rules: schemaToRules(sub, `${at}.properties.${name}`, depth + 1) }])),
+      required: required ?? [],
+      additional_properties: additional === false ? false : undefined,
+    });
+  }
+  const items = take('items');
+  const minItems = take('minItems');
+  const maxItems = take('maxItems');
+  const uniqueItems = take('uniqueItems');
+  if (items !== undefined || minItems !== undefined || maxItems !== undefined || uniqueItems !== undefined) {
+    rules.push({
+      type: 'array',
+      min_items: minItems,
+      max_items: maxItems,
+      unique: uniqueItems === true,
+      item_rules: items === undefined ? undefined : { rules: schemaToRules(items, `${at}.items`, depth + 1) },
+    });
+  }
+  for (const key of Object.keys(schema)) {
+    if (!handled.has(key) && !SCHEMA_IGNORED.has(key)) {
+      paramError(NAME, `${at}.${key}`, `JSON Schema keyword '${key}' is not supported here (use json_processor with operation 'validate' for full JSON Schema)`);
+    }
+  }
+  return rules;
+}
+
 const parameters = z.object({
   input: z.unknown().describe('The data to validate: any value (string, number, table/object, array)'),
+  schema: z.record(z.string(), z.unknown()).optional()
+    .describe("DOC form instead of rules: a JSON Schema subset (type, format, minimum, maximum, minLength, maxLength, pattern, enum, const, properties, required, additionalProperties, items, minItems, maxItems, uniqueItems)"),
   rules: z.union([z.looseObject({
     // An empty Lua table arrives as {}; it means "no rules".
     rules: z.union([z.array(z.looseObject({ type: z.string() })), z.strictObject({})]).optional(),
     fail_fast: z.boolean().optional(),
   }), z.array(z.looseObject({ type: z.string() }))])
-    .describe("Required. {rules = [rule, …], fail_fast = false}. A rule is {type = 'required'} | {type='type', expected} | {type='length', min, max} | {type='range', min, max} | {type='pattern', regex} | {type='enum', values} | {type='email'} | {type='url'} | {type='date', format?} | {type='custom', name} | {type='array', min_items, max_items, unique, item_rules} | {type='object', properties = {field = {rules=[…]}}, required = [...], additional_properties}"),
+    .optional()
+    .describe("Required unless schema is given. {rules = [rule, …], fail_fast = false}. A rule is {type = 'required'} | {type='type', expected} | {type='length', min, max} | {type='range', min, max} | {type='pattern', regex} | {type='enum', values} | {type='email'} | {type='url'} | {type='date', format?} | {type='custom', name} | {type='array', min_items, max_items, unique, item_rules} | {type='object', properties = {field = {rules=[…]}}, required = [...], additional_properties}"),
   fail_fast: z.boolean().optional().describe('Stop at the first error (also accepted inside rules)'),
 });
 
@@ -399,11 +477,15 @@ export const dataValidation = defineTool({
   execute(params) {
     const input = params.input;
     if (input === undefined) paramError(NAME, 'input', 'is required');
-    const failFast = params.fail_fast ?? (!Array.isArray(params.rules) && params.rules.fail_fast === true);
+    if (params.rules === undefined && params.schema === undefined) paramError(NAME, 'rules', 'is required: {rules = [rule, …]} (or a JSON Schema in schema)');
+    const failFast = params.fail_fast ?? (params.rules !== undefined && !Array.isArray(params.rules) && params.rules.fail_fast === true);
     const validator = new Validator(failFast);
-    const rules = Array.isArray(params.rules) ? params.rules : params.rules.rules;
-    if (rules === undefined) paramError(NAME, 'rules.rules', 'is required: a list of rules');
-    validator.run(input, 'input', rules, 'rules.rules', 0);
+    if (params.rules !== undefined) {
+      const rules = Array.isArray(params.rules) ? params.rules : params.rules.rules;
+      if (rules === undefined) paramError(NAME, 'rules.rules', 'is required: a list of rules');
+      validator.run(input, 'input', rules, 'rules.rules', 0);
+    }
+    if (params.schema !== undefined && !validator.done) validator.run(input, 'input', schemaToRules(params.schema, 'schema'), 'schema', 0);
     const valid = validator.errors.length === 0;
     return {
       operation: 'validate',

@@ -132,4 +132,31 @@ describe('data_validation', () => {
     await failure(dataValidation, { input: { a: 1 }, rules: { rules: [{ type: 'object', properties: { a: { rules: [{ type: 'nope' }] } } }] } }, 'INVALID_ARGUMENT', 'rules.rules[0].properties.a[0].type');
     await failure(dataValidation, { input: 1, rules: { rules: [{ type: 'enum', values: 'a' }] } }, 'INVALID_ARGUMENT', 'rules.rules[0].values');
   });
+
+  it('accepts the DOC JSON-Schema form in schema (subset translated to rules)', async () => {
+    const check = (input: unknown, schema: Record<string, unknown>) => result(dataValidation, { input, schema });
+    expect((await check('ann@example.com', { type: 'string', format: 'email' })).valid).toBe(true);
+    expect((await check('not-an-email', { type: 'string', format: 'email' })).errors.map((e: { rule: string }) => e.rule)).toEqual(['email']);
+    expect((await check(30, { type: 'number', minimum: 18, maximum: 120 })).valid).toBe(true);
+    expect((await check(12, { type: 'number', minimum: 18, maximum: 120 })).errors[0].rule).toBe('range');
+    const user = {
+      type: 'object',
+      required: ['name', 'tags'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 2, pattern: '^[A-Z]' },
+        role: { enum: ['admin', 'user'] },
+        tags: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true },
+      },
+    };
+    expect((await check({ name: 'Ann', role: 'user', tags: ['a'] }, user)).valid).toBe(true);
+    const bad = await check({ name: 'a', role: 'root', tags: ['x', 'x', 3], extra: 1 }, user);
+    expect(bad.errors.map((e: { field: string; rule: string }) => `${e.field}:${e.rule}`).sort()).toEqual([
+      'extra:additional_properties', 'name:length', 'name:pattern', 'role:enum', 'tags:array', 'tags[2]:type',
+    ]);
+    expect((await check({}, { type: 'object', required: ['a'] })).errors[0]).toMatchObject({ field: 'a', rule: 'required' });
+    await failure(dataValidation, { input: 1, schema: { oneOf: [] } }, 'INVALID_ARGUMENT', 'schema.oneOf');
+    await failure(dataValidation, { input: 1, schema: { format: 'isbn' } }, 'INVALID_ARGUMENT', 'schema.format');
+    await failure(dataValidation, { input: 1, schema: { properties: { a: { type: 'float' } } } }, 'INVALID_ARGUMENT', 'schema.properties.a.type');
+  });
 });

@@ -28,7 +28,7 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   const engine = await loadEngine(engineName);
   let current = new AbortController();
   const output = { stdout: (t: string) => io.stdout(runtime.policy.redact(t) + '\n'), stderr: (t: string) => io.stderr(runtime.policy.redact(t) + '\n') };
-  const context: ScriptContext = await engine.createContext({
+  const context: ScriptContext = await runtime.createScriptContext(engine, {
     globals: runtime.buildGlobals({ language: engine.name, output, signal: () => current.signal }),
     limits: runtime.scriptLimits,
     output,

@@ -112,6 +112,18 @@ async function runLimited<T>(
   }
 }
 
+let isoMs = -1;
+let isoText = '';
+/** ISO time, formatted at most once per millisecond (formatting dominates a no-op hook's cost). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 const MAX_REDIRECTS = 8;
 const redirectDepth = new WeakMap<ExecuteOptions, number>();
 
@@ -180,7 +192,7 @@ export async function executeComponent<I, O>(
       metadata,
       correlation_id: ctx.correlationId,
       language: ctx.language,
-      timestamp: new Date().toISOString(),
+      timestamp: isoNow(),
     };
     const result = await h.execute(point, hc);
     return { result, data: hc.data ?? data, original: data };

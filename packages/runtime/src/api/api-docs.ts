@@ -177,4 +177,8 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   'Agent.removeContext': fn('Not supported: raises UNSUPPORTED.', [], 'never'),
   'Agent.setSharedMemory': fn('Not supported: raises UNSUPPORTED.', [], 'never'),
   'Agent.getSharedMemory': fn('Not supported: raises UNSUPPORTED.', [], 'never'),
+
+  Streaming: { doc: 'Pull streams over a Lua coroutine or a JS generator (defined in script code, see preludes/streaming.ts).', type: 'any' },
+  'Streaming.create': fn('Wraps a generator function as a stream with next(), isDone() and collect().', [p('fn', '() => any')], '{ next(): any; isDone(): boolean; collect(): any[] }'),
+  'Streaming.yield': fn('Lua: yields a value from inside the stream\'s function (coroutine.yield works too).', [p('value', 'any')], 'any'),
 };

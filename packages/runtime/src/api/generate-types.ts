@@ -152,8 +152,15 @@ export function generateTypes(luaGlobals: Record<string, ScriptValue>, jsGlobals
     }
   };
 
-  for (const shape of describeGlobals(luaGlobals)) emitGlobal(shape, 'lua');
-  for (const shape of describeGlobals(jsGlobals)) emitGlobal(shape, 'js');
+  // Globals defined in script code (preludes) have no host shape; describe them from the docs.
+  const scriptDefined = (name: string): MemberShape => ({
+    name,
+    kind: 'object',
+    params: [],
+    members: Object.keys(API_DOCS).filter((k) => k.startsWith(`${name}.`)).map((k) => ({ name: k.slice(name.length + 1), kind: 'function' as const, params: [] })),
+  });
+  for (const shape of [...describeGlobals(luaGlobals), scriptDefined('Streaming')]) emitGlobal(shape, 'lua');
+  for (const shape of [...describeGlobals(jsGlobals), scriptDefined('Streaming')]) emitGlobal(shape, 'js');
   ts.push('/** Print a line to stdout. */', 'declare function print(...values: unknown[]): void;', '');
   lua.push('');
   return { lua: lua.join('\n'), ts: ts.join('\n') };

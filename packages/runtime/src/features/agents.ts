@@ -112,50 +112,49 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
     return full;
   };
   type Fn = (...args: ScriptValue[]) => ScriptValue | Promise<ScriptValue>;
-  const call = (real: ScriptObject, name: string, args: ScriptValue[]) => (real[name] as Fn)(...args);
-  /** Loads the implementation, then calls. */
-  const later = (name: string): Fn => async (...args) => {
-    await lazy.load();
-    return call(loaded()!, name, args);
-  };
-  /** Calls the implementation if loaded, else answers with `unloaded`. */
-  const now = (name: string, unloaded: Fn): Fn => (...args) => {
-    const real = loaded();
-    return real ? call(real, name, args) : unloaded(...args);
-  };
+  const fn = (real: ScriptObject, name: string) => real[name] as Fn;
   /** Agent.getInfo & co. with no LLM agent in existence: the same errors as the full global. */
-  const notFound = (name: string): Fn => (value) => {
+  const notFound = (fnName: string, value: ScriptValue): never => {
     if (typeof value !== 'string' || value.length === 0) {
-      throw new LlmspellError('INVALID_ARGUMENT', `Agent.${name}: parameter 'name' must be a non-empty string`, { details: { parameter: 'name' } });
+      throw new LlmspellError('INVALID_ARGUMENT', `Agent.${fnName}: parameter 'name' must be a non-empty string`, { details: { parameter: 'name' } });
     }
-    if (!runtime.agents.get(value)) throw new LlmspellError('AGENT_NOT_FOUND', `Agent.${name}: agent '${value}' not found`, { details: { name: value } });
-    throw new LlmspellError('UNSUPPORTED', `Agent.${name}: '${value}' is not an LLM agent`);
+    if (!runtime.agents.get(value)) throw new LlmspellError('AGENT_NOT_FOUND', `Agent.${fnName}: agent '${value}' not found`, { details: { name: value } });
+    throw new LlmspellError('UNSUPPORTED', `Agent.${fnName}: '${value}' is not an LLM agent`);
   };
+  const summary = () => lazy.budgetSummary() as unknown as ScriptObject;
 
+  // Parameter names match the full global's: `llmspell types` reads them from the functions.
   const Agent: ScriptObject = {
-    create: later('create'),
-    get: now('get', () => null),
-    list: now('list', () => runtime.agents.list().map((a) => ({ name: a.name, description: a.description, type: a.kind }))),
-    listInstances: now('listInstances', () => runtime.agents.names()),
-    discover: now('discover', () => [{ type: 'llm', description: 'LLM-powered agent (ai SDK providers)' }]),
-    listTemplates: now('listTemplates', () => []),
-    register: later('register'),
-    getInfo: now('getInfo', notFound('getInfo')),
-    getDetails: now('getDetails', notFound('getDetails')),
-    listCapabilities: now('listCapabilities', () => ({})),
-    discoverByCapability: now('discoverByCapability', () => []),
-    wrapAsTool: now('wrapAsTool', notFound('wrapAsTool')),
-    destroy: now('destroy', notFound('destroy')),
-    setBudget: now('setBudget', (usd) => {
+    create: async (config: ScriptValue) => {
+      await lazy.load();
+      return fn(loaded()!, 'create')(config);
+    },
+    get: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'get')(name) : null),
+    list: () => (loaded() ? fn(loaded()!, 'list')() : runtime.agents.list().map((a) => ({ name: a.name, description: a.description, type: a.kind }))),
+    listInstances: () => (loaded() ? fn(loaded()!, 'listInstances')() : runtime.agents.names()),
+    discover: () => (loaded() ? fn(loaded()!, 'discover')() : [{ type: 'llm', description: 'LLM-powered agent (ai SDK providers)' }]),
+    listTemplates: () => (loaded() ? fn(loaded()!, 'listTemplates')() : []),
+    register: async (first: ScriptValue, second?: ScriptValue) => {
+      await lazy.load();
+      return fn(loaded()!, 'register')(first, second);
+    },
+    getInfo: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'getInfo')(name) : notFound('getInfo', name)),
+    getDetails: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'getDetails')(name) : notFound('getDetails', name)),
+    listCapabilities: () => (loaded() ? fn(loaded()!, 'listCapabilities')() : {}),
+    discoverByCapability: (cap: ScriptValue) => (loaded() ? fn(loaded()!, 'discoverByCapability')(cap) : []),
+    wrapAsTool: (name: ScriptValue, config?: ScriptValue) => (loaded() ? fn(loaded()!, 'wrapAsTool')(name, config) : notFound('wrapAsTool', name)),
+    destroy: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'destroy')(name) : notFound('destroy', name)),
+    setBudget: (usd: ScriptValue) => {
+      if (loaded()) return fn(loaded()!, 'setBudget')(usd);
       if (usd !== null && usd !== undefined && typeof usd !== 'number') {
         throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number or nil", { details: { parameter: 'usd' } });
       }
       lazy.setBudget(usd ?? undefined);
       return null;
-    }),
-    getBudget: now('getBudget', () => lazy.budgetSummary() as unknown as ScriptObject),
-    getUsage: now('getUsage', () => lazy.budgetSummary() as unknown as ScriptObject),
-    providers: now('providers', () => [...new Set([...KNOWN_PROVIDER_NAMES, ...Object.keys(runtime.config.providers.providers ?? {})])]),
+    },
+    getBudget: () => (loaded() ? fn(loaded()!, 'getBudget')() : summary()),
+    getUsage: () => (loaded() ? fn(loaded()!, 'getUsage')() : summary()),
+    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDER_NAMES, ...Object.keys(runtime.config.providers.providers ?? {})])]),
   };
   for (const fn of UNSUPPORTED) {
     Agent[fn] = () => {

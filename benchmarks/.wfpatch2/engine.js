@@ -1,0 +1,334 @@
+import { LlmspellError, executeComponent, isLlmspellError, toLlmspellError, } from '@llmspell/core';
+import { evaluateExpression, isTruthy } from './expression.js';
+import { resolveReferences, stateKeysIn } from './references.js';
+/** Everything one run of one workflow shares between its steps. */
+export class RunState {
+    workflowName;
+    ctx;
+    input;
+    runId;
+    checkpoints;
+    restored;
+    outputs = {};
+    branches = {};
+    shared;
+    sharedDirty = false;
+    stepsExecuted = 0;
+    stepsSucceeded = 0;
+    stepsFailed = 0;
+    resumed = false;
+    constructor(workflowName, ctx, input, runId, checkpoints, restored, shared = {}) {
+        this.workflowName = workflowName;
+        this.ctx = ctx;
+        this.input = input;
+        this.runId = runId;
+        this.checkpoints = checkpoints;
+        this.restored = restored;
+        this.shared = shared;
+    }
+    scope(loop, state = {}) {
+        return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state };
+    }
+    conditionData(loop, iteration) {
+        return { input: this.input, shared: this.shared, outputs: this.outputs, current_item: loop?.current_item, current_index: loop?.current_index, iteration };
+    }
+}
+function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal.aborted)
+            return reject(new LlmspellError('CANCELLED', 'workflow cancelled'));
+        const t = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(t);
+            reject(new LlmspellError('CANCELLED', 'workflow cancelled'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+async function loadStateRefs(value, rs) {
+    const keys = stateKeysIn(value);
+    const state = {};
+    if (keys.size === 0 || !rs.ctx.state)
+        return state;
+    for (const key of keys) {
+        const [scope, k] = key.includes(':') && !key.startsWith('global:') ? splitScopedKey(key) : ['global', key.replace(/^global:/, '')];
+        state[key] = await rs.ctx.state.get(scope, k);
+    }
+    return state;
+}
+function splitScopedKey(key) {
+    // "workflow:wf1:counter" → scope "workflow:wf1", key "counter"
+    const i = key.lastIndexOf(':');
+    return [key.slice(0, i), key.slice(i + 1)];
+}
+function stepComponent(rs, step, run) {
+    return { kind: 'workflow', name: `${rs.workflowName}.${step.name}`, description: `step ${step.name}`, run: (_input, ctx) => run(ctx) };
+}
+function resolveAgent(rs, agent, stepName) {
+    if (agent && typeof agent === 'object')
+        return agent;
+    const found = typeof agent === 'string' ? rs.ctx.components?.agent(agent) : undefined;
+    if (!found)
+        throw new LlmspellError('AGENT_NOT_FOUND', `step '${stepName}': agent '${String(agent)}' not found (create it with Agent.create first)`);
+    return found;
+}
+function resolveWorkflow(rs, wf, stepName) {
+    if (wf && typeof wf === 'object')
+        return wf;
+    const found = typeof wf === 'string' ? rs.ctx.components?.workflow(wf) : undefined;
+    if (!found)
+        throw new LlmspellError('WORKFLOW_NOT_FOUND', `step '${stepName}': workflow '${String(wf)}' not found`);
+    return found;
+}
+function agentInput(params) {
+    if (typeof params === 'string')
+        return { text: params };
+    if (params === undefined || params === null)
+        return { text: '' };
+    return params;
+}
+/** Runs the body of one step once (no retries) and returns its output value. */
+async function runStepOnce(rs, step, path, loop) {
+    const state = await loadStateRefs(step.params, rs);
+    const params = resolveReferences(step.params, rs.scope(loop, state));
+    const component = stepComponent(rs, step, async (ctx) => {
+        switch (step.kind) {
+            case 'tool': {
+                const tool = rs.ctx.components?.tool(step.tool ?? '');
+                if (!tool)
+                    throw new LlmspellError('TOOL_NOT_FOUND', `step '${step.name}': Tool '${step.tool}' not found`);
+                const result = (await executeComponent(tool, (params ?? {}), ctx));
+                if (result && result.success === false) {
+                    throw new LlmspellError('TOOL_EXECUTION_FAILED', `step '${step.name}': ${result.error?.message ?? 'tool reported failure'}`);
+                }
+                return result && typeof result === 'object' && 'result' in result ? result.result : result;
+            }
+            case 'agent': {
+                const agent = resolveAgent(rs, step.agent, step.name);
+                const out = (await executeComponent(agent, agentInput(params), ctx));
+                return out && typeof out === 'object' && 'text' in out ? out.text : out;
+            }
+            case 'workflow': {
+                const wf = resolveWorkflow(rs, step.workflow, step.name);
+                const childRun = rs.runId ? `${rs.runId}/${path}` : undefined;
+                const result = (await executeComponent(wf, { input: params ?? rs.input, run_id: childRun }, ctx).catch((e) => {
+                    const r = isLlmspellError(e) ? e.details.result : undefined;
+                    if (r)
+                        return r;
+                    throw e;
+                }));
+                if (!result.success)
+                    throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error?.message ?? 'unknown error'}`);
+                return result.output;
+            }
+            case 'custom': {
+                if (!step.fn)
+                    throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': custom step needs a function (execute = function(ctx) … end)`);
+                const fctx = {
+                    input: rs.input,
+                    workflow: rs.workflowName,
+                    step: step.name,
+                    run_id: rs.runId,
+                    current_item: loop?.current_item,
+                    current_index: loop?.current_index,
+                    outputs: rs.outputs,
+                    shared: { ...rs.shared },
+                    get_shared: (key) => rs.shared[key] ?? null,
+                    set_shared: (key, value) => {
+                        rs.shared = { ...rs.shared, [key]: value };
+                        rs.sharedDirty = true;
+                        return null;
+                    },
+                    get_state: async (key) => (rs.ctx.state ? ((await rs.ctx.state.get(`workflow:${rs.workflowName}`, key)) ?? null) : null),
+                    set_state: async (key, value) => {
+                        if (!rs.ctx.state)
+                            throw new LlmspellError('STATE_ERROR', 'no state layer is available');
+                        await rs.ctx.state.set(`workflow:${rs.workflowName}`, key, value);
+                        return null;
+                    },
+                };
+                if (params !== undefined)
+                    fctx.params = params;
+                return (await step.fn(fctx)) ?? null;
+            }
+            default:
+                throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': unknown step kind`);
+        }
+    });
+    return executeComponent(component, params, rs.ctx, {
+        timeoutMs: step.timeoutMs,
+        points: { before: 'BeforeWorkflowStage', after: 'AfterWorkflowStage', error: 'WorkflowError', event: 'workflow.step' },
+        metadata: { workflow: rs.workflowName, step: step.name, path, ...(rs.runId ? { run_id: rs.runId } : {}) },
+    });
+}
+/**
+ * Runs a step with its error strategy (retry with backoff, fallback step), resuming from a
+ * checkpoint when the run already completed it. Never throws: failures are in the result.
+ */
+export async function runStep(rs, step, path, defaultStrategy, loop, branch) {
+    const restored = rs.restored.get(path);
+    if (restored) {
+        rs.outputs[step.name] = restored.o;
+        if (branch)
+            (rs.branches[branch] ??= {})[step.name] = restored.o;
+        if (restored.s)
+            rs.shared = restored.s;
+        rs.stepsExecuted++;
+        rs.stepsSucceeded++;
+        return { step_name: step.name, success: true, duration_ms: restored.d ?? 0, output: restored.o, error: null, attempts: 0, from_checkpoint: true };
+    }
+    const strategy = step.errorStrategy ?? defaultStrategy;
+    const retry = strategy.kind === 'retry' ? strategy.retry : { maxAttempts: 1, backoffMs: 0, backoffMultiplier: 1 };
+    const started = performance.now();
+    let attempts = 0;
+    let lastError;
+    rs.stepsExecuted++;
+    for (let delay = retry.backoffMs; attempts < Math.max(1, retry.maxAttempts); delay *= retry.backoffMultiplier) {
+        attempts++;
+        try {
+            const output = await runStepOnce(rs, step, path, loop);
+            return await completeStep(rs, step, path, output, started, attempts, branch);
+        }
+        catch (error) {
+            lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `step '${step.name}'`);
+            if (lastError.code === 'CANCELLED' || rs.ctx.signal.aborted)
+                break;
+            if (attempts < retry.maxAttempts && delay > 0)
+                await sleep(delay, rs.ctx.signal).catch(() => undefined);
+        }
+    }
+    if (step.fallback && !rs.ctx.signal.aborted) {
+        if (rs.ctx.hooks?.hasHooks('WorkflowRollback')) {
+            await rs.ctx.hooks.execute('WorkflowRollback', {
+                point: 'WorkflowRollback', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
+                data: { step: step.name, error: lastError?.message, fallback: step.fallback.name }, metadata: {}, correlation_id: rs.ctx.correlationId,
+                language: rs.ctx.language, timestamp: new Date().toISOString(),
+            });
+        }
+        try {
+            const output = await runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
+            const r = await completeStep(rs, step, path, output, started, attempts, branch);
+            return { ...r, error: `recovered by fallback '${step.fallback.name}': ${lastError?.message}` };
+        }
+        catch (error) {
+            lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `fallback of step '${step.name}'`);
+        }
+    }
+    rs.stepsFailed++;
+    return { step_name: step.name, success: false, duration_ms: performance.now() - started, output: null, error: lastError?.message ?? 'failed', attempts };
+}
+async function completeStep(rs, step, path, output, started, attempts, branch) {
+    const duration = performance.now() - started;
+    rs.outputs[step.name] = output;
+    if (branch)
+        (rs.branches[branch] ??= {})[step.name] = output;
+    rs.stepsSucceeded++;
+    if (rs.checkpoints && rs.runId) {
+        const cp = { o: output ?? null, d: Math.round(duration * 1000) / 1000 };
+        if (rs.sharedDirty) {
+            cp.s = rs.shared;
+            rs.sharedDirty = false;
+        }
+        await rs.checkpoints.saveStep(rs.runId, path, cp);
+        if (rs.ctx.hooks?.hasHooks('WorkflowCheckpoint')) {
+            await rs.ctx.hooks.execute('WorkflowCheckpoint', {
+                point: 'WorkflowCheckpoint', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
+                data: { run_id: rs.runId, step: step.name, path }, metadata: {}, correlation_id: rs.ctx.correlationId, language: rs.ctx.language,
+                timestamp: new Date().toISOString(),
+            });
+        }
+    }
+    return { step_name: step.name, success: true, duration_ms: duration, output, error: null, attempts };
+}
+/** Runs steps in order; stops at the first failure unless the strategy is `continue`. */
+export async function runSequence(rs, steps, prefix, strategy, loop, branch) {
+    const results = [];
+    let lastOutput = null;
+    let failed;
+    for (const [i, step] of steps.entries()) {
+        if (rs.ctx.signal.aborted) {
+            failed ??= { step_name: step.name, success: false, duration_ms: 0, output: null, error: 'CANCELLED: workflow cancelled', attempts: 0 };
+            break;
+        }
+        if (i > 0 && rs.ctx.hooks?.hasHooks('WorkflowStageTransition')) {
+            await rs.ctx.hooks.execute('WorkflowStageTransition', {
+                point: 'WorkflowStageTransition', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
+                data: { from: steps[i - 1].name, to: step.name }, metadata: {}, correlation_id: rs.ctx.correlationId, language: rs.ctx.language,
+                timestamp: new Date().toISOString(),
+            });
+        }
+        const r = await runStep(rs, step, `${prefix}${i}`, strategy, loop, branch);
+        results.push(r);
+        if (r.success)
+            lastOutput = r.output;
+        else {
+            failed ??= r;
+            if (strategy.kind !== 'continue' || r.error?.startsWith('CANCELLED'))
+                break;
+        }
+    }
+    return { results, lastOutput, failed };
+}
+/** Evaluates a branch/break/while condition. */
+export async function evaluateCondition(cond, rs, data) {
+    switch (cond.type) {
+        case 'always': return true;
+        case 'never': return false;
+        case 'shared_data_equals': return JSON.stringify(data.shared[cond.key] ?? null) === JSON.stringify(cond.value ?? null);
+        case 'shared_data_exists': return data.shared[cond.key] !== undefined && data.shared[cond.key] !== null;
+        case 'shared_data_greater_than': return Number(data.shared[cond.key]) > cond.value;
+        case 'shared_data_less_than': return Number(data.shared[cond.key]) < cond.value;
+        case 'step_output_equals': return JSON.stringify(data.outputs[cond.step] ?? null) === JSON.stringify(cond.value ?? null);
+        case 'step_output_contains': {
+            const out = data.outputs[cond.step];
+            return (typeof out === 'string' ? out : JSON.stringify(out ?? '')).includes(String(cond.value));
+        }
+        case 'input_equals': {
+            const v = cond.key ? data.input?.[cond.key] : data.input;
+            return JSON.stringify(v ?? null) === JSON.stringify(cond.value ?? null);
+        }
+        case 'and': {
+            for (const c of cond.conditions)
+                if (!(await evaluateCondition(c, rs, data)))
+                    return false;
+            return true;
+        }
+        case 'or': {
+            for (const c of cond.conditions)
+                if (await evaluateCondition(c, rs, data))
+                    return true;
+            return false;
+        }
+        case 'not': return !(await evaluateCondition(cond.condition, rs, data));
+        case 'expression': {
+            const text = resolveReferences(cond.expression, rs.scope(data.current_index !== undefined ? { current_item: data.current_item, current_index: data.current_index } : undefined));
+            return isTruthy(evaluateExpression(String(text), {
+                shared: data.shared, input: data.input, outputs: data.outputs, steps: data.outputs,
+                current_item: data.current_item, current_index: data.current_index, iteration: data.iteration, ...data.shared,
+            }));
+        }
+        case 'tool': {
+            const tool = rs.ctx.components?.tool(cond.tool);
+            if (!tool)
+                throw new LlmspellError('TOOL_NOT_FOUND', `condition: Tool '${cond.tool}' not found`);
+            const params = resolveReferences(cond.params ?? {}, rs.scope());
+            const r = (await executeComponent(tool, params, rs.ctx));
+            const v = r.result;
+            if (typeof v === 'boolean')
+                return v;
+            if (v && typeof v === 'object') {
+                const o = v;
+                for (const k of ['result', 'valid', 'value', 'matches'])
+                    if (typeof o[k] === 'boolean')
+                        return o[k];
+            }
+            return r.success && isTruthy(v) && v !== 0 && v !== '';
+        }
+        case 'function': return isTruthy(await cond.fn(data));
+        default: return true;
+    }
+}
+//# sourceMappingURL=engine.js.map

@@ -1,0 +1,11 @@
+export { createWorkflowFromConfig, parseCondition, parseErrorStrategy, parseStep, parseSteps } from './parse-config.js';
+export type { ConfigResolver } from './parse-config.js';
+export { BaseWorkflow, ConditionalWorkflow, LoopWorkflow, ParallelWorkflow, SequentialWorkflow, } from './workflow.js';
+export type { Aggregation, BaseWorkflowOptions, LoopIterator, WorkflowMetrics } from './workflow.js';
+export { CheckpointStore, DEFAULT_RETENTION, runScope } from './checkpoints.js';
+export type { RetentionSettings, RunRecord, StepCheckpoint } from './checkpoints.js';
+export { evaluateExpression } from './expression.js';
+export { resolveReferences } from './references.js';
+export { executeWorkflow, workflowAsTool } from './execute-workflow.js';
+export type { BranchSpec, ConditionSpec, ErrorStrategy, RetryPolicy, StepFunctionContext, StepResult, StepSpec, WorkflowComponent, WorkflowError, WorkflowInput, WorkflowResult, WorkflowType, } from './types.js';
+//# sourceMappingURL=index.d.ts.map

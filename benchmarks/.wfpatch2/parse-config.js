@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { LlmspellError } from '@llmspell/core';
+import { DEFAULT_RETENTION } from './checkpoints.js';
+import { ConditionalWorkflow, LoopWorkflow, ParallelWorkflow, SequentialWorkflow, } from './workflow.js';
+function bad(what) {
+    throw new LlmspellError('INVALID_ARGUMENT', what);
+}
+function isObj(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function isComponent(v, kind) {
+    return isObj(v) && v.kind === kind && typeof v.run === 'function';
+}
+function asArray(v, what) {
+    if (Array.isArray(v))
+        return v;
+    if (isObj(v) && Object.keys(v).length === 0)
+        return [];
+    return bad(`${what} must be an array`);
+}
+function num(v, what) {
+    if (v === undefined || v === null)
+        return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n))
+        bad(`${what} must be a number`);
+    return n;
+}
+export function parseErrorStrategy(v, where) {
+    if (v === undefined || v === null)
+        return undefined;
+    const kind = typeof v === 'string' ? v : isObj(v) ? String(v.type ?? v.strategy ?? '') : '';
+    const o = isObj(v) ? v : {};
+    switch (kind) {
+        case 'fail_fast':
+        case 'stop':
+        case 'fail': return { kind: 'fail_fast' };
+        case 'continue':
+        case 'skip':
+        case 'ignore': return { kind: 'continue' };
+        case 'retry':
+            return {
+                kind: 'retry',
+                retry: {
+                    maxAttempts: num(o.max_attempts ?? o.max_retries ?? o.attempts, `${where}.max_attempts`) ?? 3,
+                    backoffMs: num(o.backoff_ms ?? o.delay_ms, `${where}.backoff_ms`) ?? 1000,
+                    backoffMultiplier: num(o.backoff_multiplier ?? o.multiplier, `${where}.backoff_multiplier`) ?? 2,
+                },
+            };
+        default:
+            return bad(`${where}: unknown error_strategy '${kind}' (fail_fast, continue, retry)`);
+    }
+}
+const NAMED_FUNCTIONS = {
+    delay: (p) => new Promise((r) => setTimeout(() => r(p.ms ?? null), Number(p.ms ?? 0))),
+    sleep: (p) => new Promise((r) => setTimeout(() => r(p.ms ?? null), Number(p.ms ?? 0))),
+    identity: (p) => p.value ?? p,
+    echo: (p) => p.value ?? p,
+};
+function timeoutOf(o, where) {
+    const ms = num(o.timeout_ms ?? o.timeout, `${where}.timeout_ms`);
+    if (ms !== undefined)
+        return ms;
+    const s = num(o.timeout_seconds, `${where}.timeout_seconds`);
+    return s === undefined ? undefined : s * 1000;
+}
+export function parseStep(raw, index, resolver, where = 'steps') {
+    if (!isObj(raw))
+        bad(`${where}[${index + 1}] must be a table/object describing a step`);
+    const o = raw;
+    const name = typeof o.name === 'string' && o.name ? o.name : `step_${index + 1}`;
+    const at = `step '${name}'`;
+    const type = typeof o.type === 'string' ? o.type : undefined;
+    const fnValue = o.execute ?? o.fn ?? (typeof o.function !== 'string' ? o.function : undefined) ?? o.handler;
+    let kind;
+    if (type === 'tool' || (!type && typeof o.tool === 'string'))
+        kind = 'tool';
+    else if (type === 'agent' || (!type && o.agent !== undefined))
+        kind = 'agent';
+    else if (type === 'workflow' || (!type && o.workflow !== undefined))
+        kind = 'workflow';
+    else if (type === 'custom' || type === 'function' || (!type && (fnValue !== undefined || typeof o.function === 'string')))
+        kind = 'custom';
+    else
+        return bad(`${at}: a step needs 'tool', 'agent', 'workflow' or a function ('execute = function(ctx) … end')`);
+    const step = { name, kind, timeoutMs: timeoutOf(o, at) };
+    const strategy = parseErrorStrategy(o.error_strategy ?? o.on_error ?? (isObj(o.retry) ? { type: 'retry', ...o.retry } : undefined), at);
+    if (strategy)
+        step.errorStrategy = strategy;
+    if (o.fallback !== undefined)
+        step.fallback = parseStep(o.fallback, 0, resolver, `${at}.fallback`);
+    switch (kind) {
+        case 'tool':
+            if (typeof o.tool !== 'string' || !o.tool)
+                bad(`${at}: 'tool' must name a tool`);
+            step.tool = o.tool;
+            step.params = o.parameters ?? o.input ?? o.params ?? {};
+            break;
+        case 'agent': {
+            const agent = typeof o.agent === 'string' ? o.agent : isComponent(o.agent, 'agent') ? o.agent : resolver.agent?.(o.agent);
+            if (!agent)
+                bad(`${at}: 'agent' must be an agent name or an agent created with Agent.create`);
+            step.agent = agent;
+            step.params = o.input ?? o.prompt ?? o.text ?? o.parameters ?? null;
+            break;
+        }
+        case 'workflow': {
+            const wf = typeof o.workflow === 'string' ? o.workflow : isComponent(o.workflow, 'workflow') ? o.workflow : resolver.workflow?.(o.workflow);
+            if (!wf)
+                bad(`${at}: 'workflow' must be a workflow created with Workflow.* or its name`);
+            step.workflow = wf;
+            step.params = o.input ?? o.parameters;
+            break;
+        }
+        case 'custom': {
+            if (typeof o.function === 'string' && fnValue === undefined) {
+                const named = NAMED_FUNCTIONS[o.function];
+                if (!named)
+                    bad(`${at}: unknown built-in function '${o.function}' (delay, sleep, identity, echo) — or pass execute = function(ctx) … end`);
+                step.fn = (ctx) => named(isObj(ctx.params) ? ctx.params : {});
+            }
+            else {
+                const f = resolver.fn?.(fnValue) ?? (typeof fnValue === 'function' ? fnValue : undefined);
+                if (!f)
+                    bad(`${at}: 'execute' must be a function`);
+                step.fn = (ctx) => f(ctx);
+            }
+            step.params = o.parameters ?? o.input;
+            break;
+        }
+    }
+    return step;
+}
+export function parseSteps(raw, resolver, where = 'steps') {
+    return asArray(raw, where).map((s, i) => parseStep(s, i, resolver, where));
+}
+export function parseCondition(raw, resolver, where = 'condition') {
+    const fn = resolver.fn?.(raw) ?? (typeof raw === 'function' ? raw : undefined);
+    if (fn)
+        return { type: 'function', fn: (data) => fn(data.input, data.shared, data) };
+    if (typeof raw === 'boolean')
+        return { type: raw ? 'always' : 'never' };
+    if (typeof raw === 'string') {
+        if (raw === 'always' || raw === 'true')
+            return { type: 'always' };
+        if (raw === 'never' || raw === 'false')
+            return { type: 'never' };
+        const m = raw.match(/^step:([^:]+):(.*)$/);
+        if (m)
+            return { type: 'step_output_equals', step: m[1], value: m[2] };
+        return { type: 'expression', expression: raw };
+    }
+    if (!isObj(raw))
+        return bad(`${where} must be a condition table, a string expression or a function`);
+    const o = raw;
+    const value = o.expected_value ?? o.value ?? o.expected ?? null;
+    const type = String(o.type ?? (o.expression !== undefined ? 'expression' : o.tool !== undefined ? 'tool' : ''));
+    const sub = (v, w) => asArray(v, w).map((c, i) => parseCondition(c, resolver, `${w}[${i + 1}]`));
+    switch (type) {
+        case 'always': return { type: 'always' };
+        case 'never': return { type: 'never' };
+        case 'shared_data_equals': return { type: 'shared_data_equals', key: String(o.key), value };
+        case 'shared_data_exists': return { type: 'shared_data_exists', key: String(o.key) };
+        case 'shared_data_greater_than': return { type: 'shared_data_greater_than', key: String(o.key), value: Number(value) };
+        case 'shared_data_less_than': return { type: 'shared_data_less_than', key: String(o.key), value: Number(value) };
+        case 'step_output_equals':
+        case 'step_result_equals': return { type: 'step_output_equals', step: String(o.step ?? o.step_name), value };
+        case 'step_output_contains': return { type: 'step_output_contains', step: String(o.step ?? o.step_name), value: String(o.substring ?? value ?? '') };
+        case 'input_equals': return { type: 'input_equals', key: String(o.key ?? ''), value };
+        case 'and': return { type: 'and', conditions: sub(o.conditions, `${where}.conditions`) };
+        case 'or': return { type: 'or', conditions: sub(o.conditions, `${where}.conditions`) };
+        case 'not': return { type: 'not', condition: parseCondition(o.condition ?? (Array.isArray(o.conditions) ? o.conditions[0] : undefined), resolver, `${where}.condition`) };
+        case 'custom':
+        case 'expression':
+            if (o.expression === undefined && fnValue(o, resolver))
+                return parseCondition(fnValue(o, resolver), resolver, where);
+            return { type: 'expression', expression: String(o.expression ?? 'false') };
+        case 'tool': return { type: 'tool', tool: String(o.tool), params: o.parameters ?? o.input ?? {} };
+        default:
+            return bad(`${where}: unknown condition type '${type}' (always, never, shared_data_equals, shared_data_exists, shared_data_greater_than, shared_data_less_than, step_output_equals, step_output_contains, and, or, not, expression, tool)`);
+    }
+}
+function fnValue(o, resolver) {
+    const v = o.fn ?? o.evaluate ?? o.check;
+    return v !== undefined && (resolver.fn?.(v) || typeof v === 'function') ? v : undefined;
+}
+function baseOptions(o, type, retention) {
+    const name = typeof o.name === 'string' && o.name ? o.name : `${type}_${randomUUID().slice(0, 8)}`;
+    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+        bad(`workflow name '${name}' may use letters, digits, _ . and - only`);
+    return {
+        name,
+        description: typeof o.description === 'string' ? o.description : undefined,
+        errorStrategy: parseErrorStrategy(o.error_strategy ?? o.on_error, `workflow '${name}'`),
+        timeoutMs: timeoutOf(o, `workflow '${name}'`),
+        retention,
+    };
+}
+function parseBranches(raw, resolver, where) {
+    const list = Array.isArray(raw)
+        ? raw.map((b) => [undefined, b])
+        : isObj(raw) ? Object.entries(raw) : bad(`${where} must be an array of branches`);
+    return list.map(([key, b], i) => {
+        if (!isObj(b))
+            bad(`${where}[${i + 1}] must be a table with 'steps'`);
+        const name = typeof b.name === 'string' && b.name ? b.name : key ?? bad(`Branch requires 'name' field (${where}[${i + 1}])`);
+        if (b.steps === undefined && b.workflow === undefined)
+            bad(`Branch '${name}' requires 'steps' array`);
+        const steps = b.steps !== undefined ? parseSteps(b.steps, resolver, `branch '${name}'.steps`) : [parseStep({ name, workflow: b.workflow, input: b.input }, 0, resolver)];
+        const spec = { name, steps };
+        if (b.condition !== undefined)
+            spec.condition = parseCondition(b.condition, resolver, `branch '${name}'.condition`);
+        if (b.optional === true || b.required === false)
+            spec.optional = true;
+        const t = timeoutOf(b, `branch '${name}'`);
+        if (t !== undefined)
+            spec.timeoutMs = t;
+        return spec;
+    });
+}
+/** Builds a workflow from a script's option table (DOC and CODE spellings both accepted). */
+export function createWorkflowFromConfig(type, raw, resolver = {}, retention = DEFAULT_RETENTION) {
+    if (!isObj(raw))
+        bad(`Workflow.${type} needs a table/object of options`);
+    const o = raw;
+    switch (type) {
+        case 'sequential': {
+            if (o.steps === undefined)
+                bad("Sequential workflow requires 'steps' array");
+            return new SequentialWorkflow(baseOptions(o, 'sequential', retention), parseSteps(o.steps, resolver));
+        }
+        case 'conditional': {
+            if (o.branches === undefined)
+                bad("Conditional workflow requires 'branches'");
+            const branches = parseBranches(o.branches, resolver, 'branches');
+            const dRaw = o.default_branch ?? o.default ?? o.else;
+            let def;
+            if (dRaw !== undefined) {
+                def = Array.isArray(dRaw)
+                    ? { name: 'default', steps: parseSteps(dRaw, resolver, 'default_branch') }
+                    : parseBranches([{ name: 'default', ...dRaw }], resolver, 'default_branch')[0];
+            }
+            return new ConditionalWorkflow(baseOptions(o, 'conditional', retention), branches, def, o.execute_all_matching === true);
+        }
+        case 'loop': {
+            const it = isObj(o.iterator) ? o.iterator : o.range !== undefined || o.collection !== undefined || o.while_condition !== undefined ? o : undefined;
+            if (!it)
+                bad("Loop workflow requires 'iterator' (range, collection or while_condition)");
+            let iterator;
+            let defaultMax = 10_000;
+            if (it.range !== undefined) {
+                const r = isObj(it.range) ? it.range : bad('iterator.range must be a table {start, end, step}');
+                const end = num(r.end ?? r.stop, 'iterator.range.end');
+                if (end === undefined)
+                    bad('Failed to get range end (iterator.range.end is required)');
+                iterator = { kind: 'range', start: num(r.start, 'iterator.range.start') ?? 0, end: end, step: num(r.step, 'iterator.range.step') ?? 1 };
+            }
+            else if (it.collection !== undefined || it.items !== undefined) {
+                iterator = { kind: 'collection', items: asArray(it.collection ?? it.items, 'iterator.collection') };
+            }
+            else if (it.while_condition !== undefined || it.condition !== undefined) {
+                iterator = { kind: 'while', condition: parseCondition(it.while_condition ?? it.condition, resolver, 'iterator.while_condition') };
+                defaultMax = 100;
+            }
+            else {
+                return bad("Iterator must contain 'range', 'collection', or 'while_condition'");
+            }
+            const maxIterations = num(o.max_iterations ?? it.max_iterations, 'max_iterations') ?? defaultMax;
+            const bodyRaw = o.body ?? o.steps;
+            if (bodyRaw === undefined)
+                bad("Loop workflow requires 'body' (an array of steps or a workflow)");
+            const body = Array.isArray(bodyRaw) || (isObj(bodyRaw) && Object.keys(bodyRaw).length === 0)
+                ? parseSteps(bodyRaw, resolver, 'body')
+                : [parseStep({ name: 'body', workflow: bodyRaw }, 0, resolver, 'body')];
+            const breaks = [...(o.break_conditions !== undefined ? asArray(o.break_conditions, 'break_conditions') : []), ...(o.break_condition !== undefined ? [o.break_condition] : [])]
+                .map((c, i) => parseCondition(c, resolver, `break_conditions[${i + 1}]`));
+            const agg = String(o.aggregation_strategy ?? o.aggregation ?? o.aggregate ?? 'collect_all');
+            if (!['collect_all', 'last', 'summary', 'concat', 'none'].includes(agg))
+                bad(`unknown aggregation_strategy '${agg}' (collect_all, last, summary, concat, none)`);
+            return new LoopWorkflow(baseOptions(o, 'loop', retention), iterator, body, maxIterations, breaks, agg);
+        }
+        case 'parallel': {
+            if (o.branches === undefined && o.steps === undefined)
+                bad("Parallel workflow requires either 'branches' or 'steps' field");
+            const branches = o.branches !== undefined
+                ? parseBranches(o.branches, resolver, 'branches')
+                : parseSteps(o.steps, resolver).map((s) => ({ name: s.name, steps: [s] }));
+            const maxConcurrency = num(o.max_concurrency, 'max_concurrency') ?? branches.length;
+            if (maxConcurrency < 1)
+                bad('max_concurrency must be at least 1');
+            const options = baseOptions(o, 'parallel', retention);
+            const failFast = typeof o.fail_fast === 'boolean' ? o.fail_fast : options.errorStrategy?.kind !== 'continue';
+            return new ParallelWorkflow(options, branches, maxConcurrency, failFast);
+        }
+        default:
+            return bad(`Unknown workflow type: ${type} (sequential, conditional, loop, parallel)`);
+    }
+}
+//# sourceMappingURL=parse-config.js.map

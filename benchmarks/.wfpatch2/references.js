@@ -1,0 +1,130 @@
+const BRACE = /\{\{\s*([^}]+?)\s*\}\}/g;
+const DOLLAR = /\$(\$|[A-Za-z_][A-Za-z0-9_-]*)((?:\.[A-Za-z0-9_]+|\[\d+\])*)/g;
+export function getPath(value, path) {
+    if (!path)
+        return value;
+    let node = value;
+    for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)) {
+        if (node === null || node === undefined)
+            return undefined;
+        if (typeof node === 'string' && part !== 'length') {
+            try {
+                node = JSON.parse(node);
+            }
+            catch {
+                return undefined;
+            }
+        }
+        node = node[part];
+    }
+    return node;
+}
+function lookup(expr, scope) {
+    const parts = expr.split(':');
+    const head = parts[0].trim();
+    if (head === 'step' && parts.length >= 3) {
+        const name = parts[1];
+        if (!(name in scope.outputs))
+            return { found: false, value: undefined };
+        const rest = parts.slice(2).join(':');
+        const path = rest === 'output' ? '' : rest.startsWith('output.') ? rest.slice(7) : rest.startsWith('output[') ? rest.slice(6) : rest;
+        return { found: true, value: getPath(scope.outputs[name], path) };
+    }
+    if (head === 'branch' && parts.length >= 4) {
+        const branch = scope.branches?.[parts[1]];
+        if (!branch || !(parts[2] in branch))
+            return { found: false, value: undefined };
+        const rest = parts.slice(3).join(':');
+        return { found: true, value: getPath(branch[parts[2]], rest === 'output' ? '' : rest.replace(/^output\.?/, '')) };
+    }
+    if (head === 'state' && parts.length >= 2) {
+        const key = parts.slice(1).join(':');
+        return { found: key in scope.state, value: scope.state[key] };
+    }
+    if (head === 'loop' && parts.length === 2) {
+        if (!scope.loop)
+            return { found: false, value: undefined };
+        if (parts[1] === 'current_item')
+            return { found: true, value: scope.loop.current_item };
+        if (parts[1] === 'current_index')
+            return { found: true, value: scope.loop.current_index };
+        return { found: false, value: undefined };
+    }
+    if (head === 'input' || head.startsWith('input.') || head.startsWith('input[')) {
+        return { found: true, value: getPath(scope.input, head.slice(5)) };
+    }
+    if (head.startsWith('shared.')) {
+        return { found: true, value: getPath(scope.shared, head.slice(7)) };
+    }
+    return { found: false, value: undefined };
+}
+function toText(value) {
+    if (value === undefined || value === null)
+        return '';
+    if (typeof value === 'string')
+        return value;
+    return JSON.stringify(value);
+}
+function resolveString(text, scope) {
+    const whole = text.match(/^\s*\{\{\s*([^}]+?)\s*\}\}\s*$/);
+    if (whole) {
+        const hit = lookup(whole[1], scope);
+        if (hit.found)
+            return hit.value ?? null;
+    }
+    const dollarWhole = text.match(/^\$(\$|[A-Za-z_][A-Za-z0-9_-]*)((?:\.[A-Za-z0-9_]+|\[\d+\])*)$/);
+    if (dollarWhole) {
+        const hit = dollarLookup(dollarWhole[1], dollarWhole[2], scope);
+        if (hit.found)
+            return hit.value ?? null;
+    }
+    let out = text.replace(BRACE, (m, expr) => {
+        const hit = lookup(expr, scope);
+        return hit.found ? toText(hit.value) : m;
+    });
+    if (out.includes('$')) {
+        out = out.replace(DOLLAR, (m, name, path) => {
+            const hit = dollarLookup(name, path, scope);
+            return hit.found ? toText(hit.value) : m;
+        });
+    }
+    return out;
+}
+function dollarLookup(name, path, scope) {
+    const p = path.replace(/^\./, '');
+    if (name === '$')
+        return { found: true, value: getPath(scope.input, p) };
+    if (name in scope.outputs)
+        return { found: true, value: getPath(scope.outputs[name], p) };
+    return { found: false, value: undefined };
+}
+/** Resolves every reference inside a JSON-like value (strings anywhere in it). */
+export function resolveReferences(value, scope) {
+    if (typeof value === 'string')
+        return value.includes('{{') || value.includes('$') ? resolveString(value, scope) : value;
+    if (Array.isArray(value))
+        return value.map((v) => resolveReferences(v, scope));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        const out = {};
+        for (const [k, v] of Object.entries(value))
+            out[k] = resolveReferences(v, scope);
+        return out;
+    }
+    return value;
+}
+/** The state keys that `{{state:KEY}}` references in a value name. */
+export function stateKeysIn(value, into = new Set()) {
+    if (typeof value === 'string') {
+        for (const m of value.matchAll(BRACE)) {
+            const expr = m[1];
+            if (expr.startsWith('state:'))
+                into.add(expr.slice(6));
+        }
+    }
+    else if (Array.isArray(value))
+        value.forEach((v) => stateKeysIn(v, into));
+    else if (value && typeof value === 'object')
+        Object.values(value).forEach((v) => stateKeysIn(v, into));
+    return into;
+}
+//# sourceMappingURL=references.js.map

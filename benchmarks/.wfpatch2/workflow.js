@@ -1,0 +1,396 @@
+import { randomUUID } from 'node:crypto';
+import { LlmspellError } from '@llmspell/core';
+import { CheckpointStore, DEFAULT_RETENTION, runScope } from './checkpoints.js';
+import { evaluateCondition, runSequence, RunState } from './engine.js';
+/** The pieces every pattern shares: run bookkeeping, durable checkpoints, metrics. */
+export class BaseWorkflow {
+    kind = 'workflow';
+    id = `workflow_${randomUUID()}`;
+    name;
+    description;
+    errorStrategy;
+    timeoutMs;
+    retention;
+    /** Script metadata recorded with durable runs (set by the CLI for `llmspell resume`). */
+    scriptInfo;
+    stats = { total: 0, ok: 0, failed: 0, totalMs: 0, last: null };
+    constructor(options) {
+        this.name = options.name;
+        this.description = options.description ?? `${options.name} workflow`;
+        this.errorStrategy = options.errorStrategy ?? { kind: 'fail_fast' };
+        this.timeoutMs = options.timeoutMs;
+        this.retention = options.retention ?? DEFAULT_RETENTION;
+    }
+    get metrics() {
+        return {
+            total_executions: this.stats.total,
+            successful_executions: this.stats.ok,
+            failed_executions: this.stats.failed,
+            average_duration_ms: this.stats.total ? this.stats.totalMs / this.stats.total : 0,
+            last_execution_time: this.stats.last,
+        };
+    }
+    async run(raw, ctx) {
+        const input = raw ?? {};
+        const started = performance.now();
+        const startTime = new Date().toISOString();
+        const runId = typeof input.run_id === 'string' && input.run_id !== '' ? input.run_id : null;
+        let checkpoints = null;
+        let restored = new Map();
+        let record;
+        if (runId) {
+            if (!ctx.state)
+                throw new LlmspellError('STATE_ERROR', `workflow '${this.name}': run_id needs the state layer (enable runtime.state_persistence)`);
+            checkpoints = new CheckpointStore(ctx.state, runScope(this.name));
+            record = await checkpoints.loadRun(runId);
+            if (record?.status === 'completed' && record.result) {
+                return { ...record.result, metadata: { ...record.result.metadata, resumed: true } };
+            }
+            restored = await checkpoints.loadSteps(runId);
+            await checkpoints.prune(this.retention, runId);
+            record = {
+                run_id: runId, workflow: this.name, type: this.type, status: 'running', started_at: record?.started_at ?? startTime,
+                updated_at: startTime, steps_completed: restored.size, input: input.input ?? null, script: this.scriptInfo ?? record?.script,
+            };
+            await checkpoints.saveRun(record);
+        }
+        const rs = new RunState(this.name, ctx, input.input ?? null, runId, checkpoints, restored);
+        rs.resumed = restored.size > 0;
+        let outcome;
+        try {
+            outcome = await this.execute(rs);
+        }
+        catch (error) {
+            const e = error instanceof LlmspellError ? error : new LlmspellError('WORKFLOW_ERROR', String(error?.message ?? error));
+            outcome = { success: false, data: {}, output: null, error: { error_type: `${pascal(this.type)}ExecutionError`, message: e.message }, extra: {} };
+        }
+        const duration = performance.now() - started;
+        const result = {
+            success: outcome.success,
+            workflow_type: this.type,
+            workflow_name: this.name,
+            ...(runId ? { run_id: runId } : {}),
+            duration_ms: Math.round(duration * 1000) / 1000,
+            data: outcome.data,
+            output: outcome.output ?? null,
+            ...(outcome.error ? { error: outcome.error } : {}),
+            metadata: {
+                start_time: startTime,
+                end_time: new Date().toISOString(),
+                steps_executed: rs.stepsExecuted,
+                steps_succeeded: rs.stepsSucceeded,
+                steps_failed: rs.stepsFailed,
+                ...(rs.resumed ? { resumed: true } : {}),
+                extra: outcome.extra,
+            },
+        };
+        this.stats.total++;
+        this.stats.totalMs += duration;
+        this.stats.last = result.metadata.end_time;
+        if (result.success)
+            this.stats.ok++;
+        else
+            this.stats.failed++;
+        if (checkpoints && record) {
+            record.status = result.success ? 'completed' : 'failed';
+            record.updated_at = result.metadata.end_time;
+            record.steps_completed = rs.stepsSucceeded;
+            if (result.success) {
+                record.result = result;
+                await checkpoints.saveRun(record);
+                await checkpoints.dropSteps(record.run_id);
+            }
+            else {
+                record.error = result.error?.message;
+                await checkpoints.saveRun(record);
+            }
+        }
+        if (!result.success) {
+            throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error?.message ?? 'unknown error'}`, { details: { result } });
+        }
+        return result;
+    }
+    failure(type, failed, location, details) {
+        return {
+            error_type: `${pascal(type)}ExecutionError`,
+            message: failed?.error ?? 'workflow failed',
+            ...(location ?? failed ? { location: location ?? failed.step_name } : {}),
+            ...(details !== undefined ? { details } : {}),
+        };
+    }
+}
+function pascal(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+function stepRecords(results) {
+    return results.map((r) => ({
+        step_name: r.step_name, success: r.success, duration_ms: Math.round(r.duration_ms * 1000) / 1000, output: r.output ?? null, error: r.error,
+        attempts: r.attempts, ...(r.from_checkpoint ? { from_checkpoint: true } : {}),
+    }));
+}
+export class SequentialWorkflow extends BaseWorkflow {
+    stepList;
+    type = 'sequential';
+    constructor(options, stepList) {
+        super(options);
+        this.stepList = stepList;
+    }
+    steps() {
+        return this.stepList;
+    }
+    async execute(rs) {
+        const o = await runSequence(rs, this.stepList, '', this.errorStrategy);
+        const ok = o.failed === undefined || this.errorStrategy.kind === 'continue' && !o.failed.error?.startsWith('CANCELLED');
+        return {
+            success: ok,
+            data: {
+                steps_executed: o.results.length,
+                successful_steps: o.results.filter((r) => r.success).length,
+                failed_steps: o.results.filter((r) => !r.success).length,
+                final_output: o.lastOutput ?? null,
+                step_outputs: { ...rs.outputs },
+            },
+            output: o.lastOutput,
+            error: ok ? undefined : this.failure('sequential', o.failed),
+            extra: { step_results: stepRecords(o.results) },
+        };
+    }
+}
+export class ConditionalWorkflow extends BaseWorkflow {
+    branches;
+    defaultBranch;
+    executeAllMatching;
+    type = 'conditional';
+    constructor(options, branches, defaultBranch, executeAllMatching = false) {
+        super(options);
+        this.branches = branches;
+        this.defaultBranch = defaultBranch;
+        this.executeAllMatching = executeAllMatching;
+    }
+    steps() {
+        return [...this.branches.flatMap((b) => b.steps), ...(this.defaultBranch?.steps ?? [])];
+    }
+    async execute(rs) {
+        const matched = [];
+        for (const b of this.branches) {
+            const cond = b.condition ?? { type: 'always' };
+            if (await evaluateCondition(cond, rs, rs.conditionData())) {
+                matched.push(b);
+                if (!this.executeAllMatching)
+                    break;
+            }
+        }
+        const toRun = matched.length ? matched : this.defaultBranch ? [this.defaultBranch] : [];
+        const executed = [];
+        let output = null;
+        let failed;
+        const allResults = [];
+        for (const b of toRun) {
+            const started = performance.now();
+            const o = await runSequence(rs, b.steps, `${b.name}/`, this.errorStrategy, undefined, b.name);
+            allResults.push(...o.results);
+            executed.push({ branch_name: b.name, success: !o.failed, steps_executed: o.results.length, duration_ms: performance.now() - started });
+            if (!o.failed)
+                output = o.lastOutput;
+            else {
+                failed ??= o.failed;
+                if (this.errorStrategy.kind !== 'continue')
+                    break;
+            }
+        }
+        const ok = !failed || this.errorStrategy.kind === 'continue';
+        return {
+            success: ok,
+            data: {
+                executed_branches: executed.length,
+                matched_branches: matched.length,
+                total_branches: this.branches.length,
+                branch_output: output ?? null,
+                executed_branch_names: executed.map((e) => e.branch_name),
+                used_default: matched.length === 0 && this.defaultBranch !== undefined,
+            },
+            output,
+            error: ok ? undefined : this.failure('conditional', failed),
+            extra: { executed_branches: executed, matched_branches: matched.length, total_branches: this.branches.length, step_results: stepRecords(allResults) },
+        };
+    }
+}
+export class LoopWorkflow extends BaseWorkflow {
+    iterator;
+    body;
+    maxIterations;
+    breakConditions;
+    aggregation;
+    type = 'loop';
+    constructor(options, iterator, body, maxIterations, breakConditions, aggregation) {
+        super(options);
+        this.iterator = iterator;
+        this.body = body;
+        this.maxIterations = maxIterations;
+        this.breakConditions = breakConditions;
+        this.aggregation = aggregation;
+    }
+    steps() {
+        return this.body;
+    }
+    *items() {
+        const it = this.iterator;
+        if (it.kind === 'range') {
+            if (it.step === 0)
+                throw new LlmspellError('INVALID_ARGUMENT', `loop '${this.name}': range step must not be 0`);
+            for (let v = it.start; it.step > 0 ? v <= it.end : v >= it.end; v += it.step)
+                yield v;
+        }
+        else if (it.kind === 'collection') {
+            yield* it.items;
+        }
+        else {
+            for (let i = 0;; i++)
+                yield i;
+        }
+    }
+    async execute(rs) {
+        const perIteration = [];
+        const allResults = [];
+        let completed = 0;
+        let breakReason = 'completed';
+        let failed;
+        let index = 0;
+        let lastOutput = null;
+        for (const item of this.items()) {
+            if (index >= this.maxIterations) {
+                breakReason = 'max_iterations';
+                break;
+            }
+            const loop = { current_item: item, current_index: index };
+            if (this.iterator.kind === 'while' && !(await evaluateCondition(this.iterator.condition, rs, rs.conditionData(loop, index)))) {
+                breakReason = 'condition_false';
+                break;
+            }
+            const o = await runSequence(rs, this.body, `i${index}/`, this.errorStrategy, loop);
+            allResults.push(...o.results);
+            index++;
+            if (o.failed && this.errorStrategy.kind !== 'continue') {
+                failed = o.failed;
+                breakReason = 'error';
+                break;
+            }
+            if (o.failed)
+                failed ??= o.failed;
+            completed++;
+            lastOutput = o.lastOutput;
+            perIteration.push(o.lastOutput ?? null);
+            let stop = false;
+            for (const bc of this.breakConditions) {
+                if (await evaluateCondition(bc, rs, rs.conditionData(loop, index - 1))) {
+                    stop = true;
+                    break;
+                }
+            }
+            if (stop) {
+                breakReason = 'break_condition';
+                break;
+            }
+        }
+        const aggregated = this.aggregation === 'last' ? lastOutput
+            : this.aggregation === 'summary' ? { iterations: completed, successful_steps: allResults.filter((r) => r.success).length, failed_steps: allResults.filter((r) => !r.success).length }
+                : this.aggregation === 'concat' ? perIteration.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n')
+                    : this.aggregation === 'none' ? null
+                        : perIteration;
+        const ok = breakReason !== 'error';
+        return {
+            success: ok,
+            data: { total_iterations: index, completed_iterations: completed, aggregated_results: aggregated, break_reason: breakReason },
+            output: aggregated,
+            error: ok ? undefined : this.failure('loop', failed, `iteration ${index - 1}`),
+            extra: { total_iterations: index, completed_iterations: completed, break_reason: breakReason, step_results: stepRecords(allResults) },
+        };
+    }
+}
+export class ParallelWorkflow extends BaseWorkflow {
+    branches;
+    maxConcurrency;
+    failFast;
+    type = 'parallel';
+    constructor(options, branches, maxConcurrency, failFast) {
+        super(options);
+        this.branches = branches;
+        this.maxConcurrency = maxConcurrency;
+        this.failFast = failFast;
+    }
+    steps() {
+        return this.branches.flatMap((b) => b.steps);
+    }
+    async execute(rs) {
+        const controller = new AbortController();
+        const parentSignal = rs.ctx.signal;
+        const onAbort = () => controller.abort(parentSignal.reason);
+        parentSignal.addEventListener('abort', onAbort, { once: true });
+        const details = new Array(this.branches.length);
+        const outputs = {};
+        let stoppedEarly = false;
+        let firstRequiredFailure;
+        let next = 0;
+        const worker = async () => {
+            for (;;) {
+                const i = next++;
+                if (i >= this.branches.length)
+                    return;
+                const b = this.branches[i];
+                if (controller.signal.aborted) {
+                    details[i] = { branch_name: b.name, success: false, required: !b.optional, duration_ms: 0, error: 'not started: stopped early' };
+                    continue;
+                }
+                const started = performance.now();
+                const branchController = new AbortController();
+                const onParent = () => branchController.abort(controller.signal.reason);
+                controller.signal.addEventListener('abort', onParent, { once: true });
+                const timer = b.timeoutMs ? setTimeout(() => branchController.abort(new LlmspellError('TIMEOUT', `branch '${b.name}' timed out after ${b.timeoutMs} ms`)), b.timeoutMs) : undefined;
+                // A view of the shared run state whose steps see this branch's signal.
+                const branchCtx = { ...rs.ctx, signal: branchController.signal };
+                const branchRs = new Proxy(rs, {
+                    get: (target, prop) => (prop === 'ctx' ? branchCtx : Reflect.get(target, prop)),
+                    set: (target, prop, value) => Reflect.set(target, prop, value),
+                });
+                let o;
+                try {
+                    o = await runSequence(branchRs, b.steps, `${b.name}/`, this.errorStrategy, undefined, b.name);
+                }
+                finally {
+                    clearTimeout(timer);
+                    controller.signal.removeEventListener('abort', onParent);
+                }
+                const timedOut = branchController.signal.reason instanceof LlmspellError && branchController.signal.reason.code === 'TIMEOUT';
+                const success = !o.failed && !timedOut;
+                if (success)
+                    outputs[b.name] = o.lastOutput ?? null;
+                const error = timedOut ? branchController.signal.reason.message : o.failed?.error ?? null;
+                details[i] = { branch_name: b.name, success, required: !b.optional, duration_ms: performance.now() - started, error };
+                if (!success && !b.optional) {
+                    firstRequiredFailure ??= { branch: b.name, result: o.failed ?? { step_name: b.name, success: false, duration_ms: 0, output: null, error, attempts: 0 } };
+                    if (this.failFast && !controller.signal.aborted) {
+                        stoppedEarly = true;
+                        controller.abort(new LlmspellError('CANCELLED', `parallel workflow '${this.name}' stopped: branch '${b.name}' failed`));
+                    }
+                }
+            }
+        };
+        try {
+            await Promise.all(Array.from({ length: Math.max(1, Math.min(this.maxConcurrency, this.branches.length)) }, worker));
+        }
+        finally {
+            parentSignal.removeEventListener('abort', onAbort);
+        }
+        const successful = details.filter((d) => d?.success).length;
+        const failedBranches = details.filter((d) => d && !d.success).map((d) => d.branch_name);
+        const ok = firstRequiredFailure === undefined;
+        return {
+            success: ok,
+            data: { successful_branches: successful, failed_branches: failedBranches.length, branch_outputs: outputs },
+            output: outputs,
+            error: ok ? undefined : this.failure('parallel', firstRequiredFailure.result, firstRequiredFailure.branch, { failed_branches: failedBranches }),
+            extra: { total_branches: this.branches.length, successful_branches: successful, failed_branches: failedBranches.length, stopped_early: stoppedEarly, branch_details: details },
+        };
+    }
+}
+//# sourceMappingURL=workflow.js.map

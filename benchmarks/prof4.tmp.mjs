@@ -1,0 +1,16 @@
+import fs from 'node:fs';
+import { createExecutionContext } from '@llmspell/core';
+import { createWorkflowFromConfig, executeWorkflow } from './.wfpatch2/index.js';
+import { createStateManager } from '@llmspell/state';
+import { SqliteStateStore } from '@llmspell/state-sqlite';
+const N = Number(process.env.N ?? 1000);
+fs.rmSync('/tmp/prof3.db', { force: true });
+const store = new SqliteStateStore({ path: '/tmp/prof3.db' });
+const state = createStateManager(store, { backup_enabled: false });
+const ctx = createExecutionContext({ state });
+const mk = (n) => createWorkflowFromConfig('sequential', { name: n, steps: Array.from({ length: N }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => null })) });
+for (let i = 0; i < 2; i++) await executeWorkflow(mk('w' + i), { input: { n: 1 }, run_id: 'r' }, ctx);
+const t = performance.now();
+const R = 5;
+for (let i = 0; i < R; i++) await executeWorkflow(mk('x' + i), { input: { n: 1 }, run_id: 'r' }, ctx);
+console.log(N, 'durable µs/step', ((performance.now() - t) / R / N * 1000).toFixed(1));
