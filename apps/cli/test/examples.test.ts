@@ -12,7 +12,7 @@ import { cli, repoRoot, scratch, type CliRun } from './helpers.js';
 /** The subset of @llmspell/agents/testing this test uses. */
 interface MockLlmServer {
   readonly openaiBaseUrl: string;
-  readonly requests: Array<{ path: string; body: Record<string, unknown>; stream: boolean }>;
+  readonly requests: Array<{ path: string; body: Record<string, unknown>; stream: boolean; lastUserText: string }>;
   reply(...replies: unknown[]): void;
   pending(): number;
   close(): Promise<void>;
@@ -28,6 +28,8 @@ interface ExampleSpec {
   env?: Record<string, string>;
   /** Replies queued on the mock LLM server for this run; all must be used. */
   replies?: unknown[];
+  /** The last user message of each model request, in order. */
+  prompts?: string[];
   /** The returned value, exactly. */
   result: unknown;
   /** Lines the script must print. */
@@ -57,6 +59,7 @@ const EXAMPLES: Record<string, ExampleSpec> = {
       { toolCalls: [{ name: 'calculator', arguments: { input: '1234 * 5678' } }] },
       { text: '1234 * 5678 = 7,006,652.' },
     ],
+    prompts: ['What is 1234 * 5678? Use the calculator.', 'What is 1234 * 5678? Use the calculator.'],
     result: { calls: 1, tool_result: 7006652, mentions_result: true, unknown_tool: 'TOOL_NOT_FOUND' },
     stdout: [/^tool calculator\(\{"input":"1234 \* 5678"\}\) -> 1234 \* 5678 = 7006652$/m],
   },
@@ -95,6 +98,20 @@ const EXAMPLES: Record<string, ExampleSpec> = {
     args: ['--amount', '1000'],
     result: { small: 'default', medium: 'manager', large: 'board', invalid: 'rejected', requested: 'manager' },
     stdout: [/250 -> manager +needs a manager; VAT 50$/m],
+  },
+  'lua/workflow-loop.lua': {
+    args: ['--target', '1000'],
+    result: { success: true, years: 11, final: 1052.44, reason: 'condition_false' },
+    stdout: [/^year  1: 535\.00$/m, /^year 11: 1052\.44$/m],
+  },
+  'lua/workflow-agent.lua': {
+    replies: [{ text: ' Old Station Becomes Town Library \n' }],
+    // The agent's prompt is the interpolated reference to the tool step's output.
+    prompts: ['Text: The town council voted to turn the old station into a library.'],
+    result: {
+      success: true, headline: 'Old Station Becomes Town Library', words: 5,
+      cleaned: 'The town council voted to turn the old station into a library.',
+    },
   },
   'js/workflow-parallel.js': {
     result: { success: true, words: 12, branches: ['hash', 'stats', 'words'], failed_optional: ['broken'] },
@@ -266,5 +283,6 @@ describe('examples', () => {
     for (const secret of spec.never ?? []) expect(run.stdout + run.stderr).not.toContain(secret);
     // Agent examples used exactly the scripted replies; the others never called a model.
     expect({ pending: server.pending(), requests: server.requests.length }).toEqual({ pending: 0, requests: spec.replies?.length ?? 0 });
+    if (spec.prompts) expect(server.requests.map((r) => r.lastUserText)).toEqual(spec.prompts);
   }, 120_000);
 });

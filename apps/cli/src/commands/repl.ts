@@ -83,7 +83,7 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     } catch (error) {
       failures++;
       const e = isLlmspellError(error) ? error : new LlmspellError('SCRIPT_ERROR', String(error));
-      io.stderr(`${e.code === 'SCRIPT_ERROR' && e.details.file ? e.detail : e.message}\n`);
+      io.stderr(runtime.policy.redact(`${e.code === 'SCRIPT_ERROR' && e.details.file ? e.detail : e.message}`) + '\n');
     } finally {
       running = false;
     }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LlmspellError, type ScriptValue } from '@llmspell/core';
+import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core';
 import { composeRuntime } from '../compose-runtime.js';
 import { chooseEngine, loadEngine } from '../engines.js';
 import { formatResult } from '../format-output.js';
@@ -34,6 +34,12 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
     const text = formatResult(result, args.flags.output, { engine: engine.name, elapsedMs: performance.now() - started });
     if (text !== null) io.stdout(runtime.policy.redact(text) + '\n');
     return 0;
+  } catch (error) {
+    // Error text can quote what a tool or provider saw; secrets must not reach stderr.
+    if (isLlmspellError(error)) {
+      throw new LlmspellError(error.code, runtime.policy.redact(error.detail), { details: runtime.policy.redactValue(error.details), cause: error });
+    }
+    throw new Error(runtime.policy.redact(error instanceof Error ? error.message : String(error)));
   } finally {
     process.removeListener('SIGINT', onSigint);
     await runtime.close();
