@@ -202,3 +202,34 @@ describe('discoverability', () => {
     expect(runInit.stdout).toContain('Hello, you! 6 * 7 = 42');
   });
 });
+
+describe('optional packages and plugins', () => {
+  test('a package named in the config but not installed says what to install', async () => {
+    const dir = scratch();
+    write(dir, 'llmspell.toml', '[tools]\npackages = ["@llmspell/tools-not-there"]\n');
+    const r = await cli(['exec', 'return 1'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("PACKAGE_NOT_INSTALLED: [tools] packages needs the package '@llmspell/tools-not-there': install it with `npm i -g @llmspell/tools-not-there`");
+  });
+
+  test('the media tools load when the config names them', async () => {
+    const dir = scratch();
+    write(dir, 'llmspell.toml', '[tools]\npackages = ["@llmspell/tools-media"]\n');
+    const r = await cli(['exec', 'return Tool.exists("image_processor") and not Tool.exists("nope")'], { cwd: dir });
+    expect(r.stdout).toBe('true\n');
+    const without = await cli(['exec', 'return Tool.exists("image_processor")']);
+    expect(without.stdout).toBe('false\n');
+  });
+
+  test('a third-party plugin from the project node_modules appears next to the built-ins', async () => {
+    const dir = scratch();
+    const plugin = path.join(repoRoot, 'examples/tool-plugin');
+    fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+    fs.symlinkSync(plugin, path.join(dir, 'node_modules', 'llmspell-example-tool-plugin'));
+    write(dir, 'llmspell.toml', '[tools]\nplugins = ["llmspell-example-tool-plugin"]\n');
+    write(dir, 'p.lua', 'return { slug = Tool.invoke("slugify", { input = "Hello, World!" }).result, listed = Tool.exists("word_stats") }');
+    const r = await cli(['run', 'p.lua'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ listed: true, slug: 'hello-world' });
+  });
+});

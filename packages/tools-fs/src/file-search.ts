@@ -3,7 +3,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
-import picomatch from 'picomatch';
+// Loaded on first use, so importing the tool package only builds its definition.
+let picomatchLib: Promise<typeof import('picomatch')> | undefined;
+const loadPicomatch = async () => (await (picomatchLib ??= import('picomatch'))).default;
 import { emptyTableAsList, io, maxFileBytes, missing, readFileLimited, stringList, throwIfAborted } from './fs-helpers.js';
 
 const TOOL = 'file_search';
@@ -141,7 +143,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   const include = normaliseExtensions(stringList(p.include_extensions));
   const exclude = normaliseExtensions(stringList(p.exclude_extensions));
   const excludeDirs = new Set(p.exclude_dirs === undefined ? DEFAULT_EXCLUDE_DIRS : stringList(p.exclude_dirs));
-  const fileGlob = p.file_pattern ? picomatch(p.file_pattern, { dot: true, basename: !p.file_pattern.includes('/') }) : undefined;
+  const fileGlob = p.file_pattern ? (await loadPicomatch())(p.file_pattern, { dot: true, basename: !p.file_pattern.includes('/') }) : undefined;
   const sizeLimit = Math.min(p.max_file_size, maxFileBytes(ctx));
 
   const matches: Match[] = [];

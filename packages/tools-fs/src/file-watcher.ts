@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
-import picomatch from 'picomatch';
+// Loaded on first use, so importing the tool package only builds its definition.
+let picomatchLib: Promise<typeof import('picomatch')> | undefined;
+const loadPicomatch = async () => (await (picomatchLib ??= import('picomatch'))).default;
 import { emptyTableAsList, missing, normaliseOperation, stringList } from './fs-helpers.js';
 
 const TOOL = 'file_watcher';
@@ -77,7 +79,7 @@ async function watch(p: Params, ctx: ExecutionContext) {
   const targets = watchPaths(p, ctx);
   const maxTimeout = setting(ctx, 'max_timeout_seconds') * 1000;
   const timeoutMs = Math.min(p.timeout_ms ?? (p.timeout_seconds ?? setting(ctx, 'timeout_seconds')) * 1000, maxTimeout);
-  const match = p.pattern ? picomatch(p.pattern, { dot: true, basename: !p.pattern.includes('/') }) : undefined;
+  const match = p.pattern ? (await loadPicomatch())(p.pattern, { dot: true, basename: !p.pattern.includes('/') }) : undefined;
   const events: WatchEvent[] = [];
   const pending = new Map<string, Pending>();
   const watchers: fs.FSWatcher[] = [];

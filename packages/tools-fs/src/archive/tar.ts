@@ -2,9 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { LlmspellError, toLlmspellError } from '@llmspell/core';
-import { Parser, type ReadEntry, create as createTar } from 'tar';
+import type { ReadEntry } from 'tar';
 import type { ExtractGuard } from './extract-guard.js';
 import type { ArchiveEntry, SourceFile } from './types.js';
+
+// Loaded on first use, so importing the tool package only builds its definition.
+let tarLib: Promise<typeof import('tar')> | undefined;
+const loadTar = () => (tarLib ??= import('tar'));
 
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
@@ -46,7 +50,8 @@ interface TarWalk {
  * Streams a (gzipped) tar file through node-tar's Parser, counting compressed and
  * decompressed bytes as they flow. Any failure stops the whole stream.
  */
-function walkTar(w: TarWalk): Promise<void> {
+async function walkTar(w: TarWalk): Promise<void> {
+  const { Parser } = await loadTar();
   return new Promise<void>((resolve, reject) => {
     let failed = false;
     let compressed = 0;
@@ -223,5 +228,5 @@ export async function createTarArchive(files: SourceFile[], base: string, out: s
     // node-tar reads a leading '@' as "append this archive"
     return rel.startsWith('@') ? `./${rel}` : rel;
   });
-  await createTar({ file: out, cwd: base, gzip, portable: true, follow: false, strict: true, noDirRecurse: true }, names);
+  await (await loadTar()).create({ file: out, cwd: base, gzip, portable: true, follow: false, strict: true, noDirRecurse: true }, names);
 }

@@ -3,10 +3,14 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LlmspellError } from '@llmspell/core';
-import yauzl from 'yauzl';
-import yazl from 'yazl';
+import type yauzl from 'yauzl';
+import type yazl from 'yazl';
 import type { ExtractGuard } from './extract-guard.js';
 import type { ArchiveEntry, SourceFile } from './types.js';
+
+// Loaded on first use, so importing the tool package only builds its definition.
+let zipLibs: Promise<{ reader: typeof yauzl; writer: typeof yazl }> | undefined;
+const loadZipLibs = () => (zipLibs ??= Promise.all([import('yauzl'), import('yazl')]).then(([r, w]) => ({ reader: r.default, writer: w.default })));
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -25,9 +29,10 @@ function mapZipError(error: unknown, display: string): LlmspellError {
   return new LlmspellError('IO_ERROR', `${display}: ${message}`, { cause: error });
 }
 
-function openZip(file: string, display: string): Promise<yauzl.ZipFile> {
+async function openZip(file: string, display: string): Promise<yauzl.ZipFile> {
+  const { reader } = await loadZipLibs();
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+    reader.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
       if (err || !zip) reject(mapZipError(err, display));
       else resolve(zip);
     });
@@ -163,7 +168,7 @@ export async function extractZip(file: string, display: string, guard: ExtractGu
 
 /** Writes a zip of `files` to `out` (a temp path). Symlinks are skipped by the caller. */
 export async function createZip(files: SourceFile[], out: string): Promise<void> {
-  const zip = new yazl.ZipFile();
+  const zip = new (await loadZipLibs()).writer.ZipFile();
   for (const f of files) {
     if (f.type === 'directory') zip.addEmptyDirectory(f.name, { mtime: f.mtime, mode: S_IFDIR | f.mode });
     else zip.addFile(f.real, f.name, { mtime: f.mtime, mode: 0o100000 | f.mode });
