@@ -2,7 +2,9 @@
 --   llmspell run examples/lua/event-patterns.lua
 -- Event.subscribe(pattern) returns a subscription id; events whose type matches the pattern
 -- queue up for it until Event.receive(id, timeout_ms) takes them (nil after the timeout).
--- "*" matches one dot-separated part or more: "order.*" matches "order.created" and "order.item.added".
+-- Patterns: "*" matches within one dot-separated part ("*.failed" matches "payment.failed"),
+-- "**" any number of parts, and a trailing "*" is a prefix match ("order.*" matches both
+-- "order.created" and "order.item.added"). "{a,b}" and "?" work as in shell globs.
 
 local orders = Event.subscribe("order.*")
 local everything_failed = Event.subscribe("*.failed")

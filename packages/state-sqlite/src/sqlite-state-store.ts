@@ -22,7 +22,7 @@ export interface SqliteStateStoreOptions {
 type Statement = Database.Statement;
 
 /** Rows per multi-row statement in a batch (2 parameters each; SQLite allows 32,766). */
-const BATCH_ROWS = 128;
+const BATCH_ROWS = 32;
 
 function checkKey(key: unknown, where: string): asserts key is string {
   if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);

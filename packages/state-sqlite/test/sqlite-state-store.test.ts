@@ -105,3 +105,44 @@ describe('SqliteStateStore', () => {
     expect(() => new SqliteStateStore({ path: ':memory:', synchronous: 'sometimes' as 'full' })).toThrow(/synchronous/);
   });
 });
+
+describe('SqliteStateStore batches', () => {
+  it('large mixed batches (multi-row statements) end exactly as applying each operation in order', async () => {
+    const store = new SqliteStateStore({ path: join(tmp(), 'state.db') });
+    const model = new Map<string, string>();
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 5; round++) {
+      // Runs of puts and deletes of varying length (below, at and above the statement size), keys repeating.
+      const ops: Array<{ type: 'put'; key: string; value: string } | { type: 'delete'; key: string }> = [];
+      while (ops.length < 3000) {
+        const type = rand(3) === 0 ? 'delete' : 'put';
+        const run = rand(5) === 0 ? 200 + rand(100) : 1 + rand(70);
+        for (let i = 0; i < run; i++) {
+          const key = `k${rand(400)}`;
+          ops.push(type === 'put' ? { type, key, value: `v${round}-${ops.length}` } : { type, key });
+        }
+      }
+      await store.batch(ops);
+      for (const op of ops) {
+        if (op.type === 'put') model.set(op.key, op.value);
+        else model.delete(op.key);
+      }
+      expect(new Map(await store.entries(''))).toEqual(model);
+    }
+    await store.close();
+  });
+
+  it('a large batch that fails part-way applies nothing', async () => {
+    const store = new SqliteStateStore({ path: join(tmp(), 'state.db') });
+    await store.put('keep', 'old');
+    const ops = Array.from({ length: 500 }, (_, i) => ({ type: 'put' as const, key: `k${i}`, value: 'v' }));
+    (ops[450] as { value: unknown }).value = 5;
+    await expect(store.batch([{ type: 'put', key: 'keep', value: 'new' }, ...ops])).rejects.toThrow(/operations\[451\]/);
+    expect(await store.entries('')).toEqual([['keep', 'old']]);
+    await store.close();
+  });
+});

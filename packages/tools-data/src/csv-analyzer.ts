@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import type { parse } from 'csv-parse/sync';
 import { LlmspellError, defineTool, z } from '@llmspell/core';
 
 const MAX_CSV_BYTES = 100 * 1024 * 1024;
@@ -60,12 +60,15 @@ interface Table {
   ragged: Array<{ row: number; fields: number }>;
 }
 
+// Loaded on first use, so importing the tool package only builds its definition.
+let csvParse: typeof parse | undefined;
+
 function parseTable(input: string, options: Record<string, unknown>): Table {
   const delimiter = typeof options.delimiter === 'string' && options.delimiter.length > 0 ? options.delimiter : sniffDelimiter(input);
   const hasHeaders = options.has_headers !== false && options.headers !== false;
   let records: string[][];
   try {
-    records = parse(input, {
+    records = csvParse!(input, {
       delimiter,
       relax_column_count: true,
       relax_quotes: true,
@@ -323,8 +326,9 @@ export const csvAnalyzer = defineTool({
     input: z.string().describe('CSV content (text, not a path)'),
     options: z.record(z.string(), z.unknown()).default({}).describe('Operation options (format, conditions, select, rules, size, delimiter, has_headers…)'),
   }),
-  execute({ operation, input, options }, ctx) {
+  async execute({ operation, input, options }, ctx) {
     ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(input), MAX_CSV_BYTES);
+    csvParse ??= (await import('csv-parse/sync')).parse;
     const table = parseTable(input, options);
     switch (operation) {
       case 'analyze': {

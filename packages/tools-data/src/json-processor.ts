@@ -1,13 +1,18 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { LlmspellError, defineTool, z } from '@llmspell/core';
 import { runJq } from './jq/evaluate.js';
 
 const MAX_INPUT_BYTES = 100 * 1024 * 1024;
 const MAX_TIME_MS = 30_000;
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv | Ajv2020) => void;
+// Loaded on first use, so importing the tool package only builds its definition.
+let ajvLibs: Promise<{ Ajv: typeof Ajv; Ajv2020: typeof Ajv2020; addFormats: (ajv: Ajv | Ajv2020) => void }> | undefined;
+const loadAjv = () => (ajvLibs ??= Promise.all([import('ajv'), import('ajv/dist/2020.js'), import('ajv-formats')]).then(([a, a2020, formats]) => ({
+  Ajv: a.Ajv,
+  Ajv2020: a2020.Ajv2020,
+  addFormats: ((formats.default as unknown as { default?: unknown }).default ?? formats.default) as (ajv: Ajv | Ajv2020) => void,
+})));
 
 const OPERATIONS = ['query', 'validate', 'stream', 'transform', 'jq', 'parse', 'stringify', 'format'] as const;
 
@@ -36,17 +41,18 @@ let ajv07: Ajv | undefined;
 let ajv2020: Ajv2020 | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+async function validatorFor(schema: Record<string, unknown>): Promise<ValidateFunction> {
   const hit = compiled.get(schema);
   if (hit) return hit;
+  const lib = await loadAjv();
   const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
   const modern = /2019-09|2020-12/.test(draft);
   let ajv: Ajv | Ajv2020;
   if (modern) {
-    ajv2020 ??= (() => { const a = new Ajv2020({ allErrors: true, strict: false }); addFormats(a); return a; })();
+    ajv2020 ??= (() => { const a = new lib.Ajv2020({ allErrors: true, strict: false }); lib.addFormats(a); return a; })();
     ajv = ajv2020;
   } else {
-    ajv07 ??= (() => { const a = new Ajv({ allErrors: true, strict: false }); addFormats(a); return a; })();
+    ajv07 ??= (() => { const a = new lib.Ajv({ allErrors: true, strict: false }); lib.addFormats(a); return a; })();
     ajv = ajv07;
   }
   let fn: ValidateFunction;
@@ -90,7 +96,7 @@ export const jsonProcessor = defineTool({
   examples: [
     { description: 'Names of active users', params: { operation: 'query', input: { users: [{ name: 'a', active: true }] }, query: '[.users[] | select(.active) | .name]' } },
   ],
-  execute(params, ctx) {
+  async execute(params, ctx) {
     const deadline = Date.now() + MAX_TIME_MS;
     // The step budget bounds memory as much as time (`[range(1e9)]`); [tools.json_processor] max_steps raises it.
     const maxSteps = typeof ctx.settings.max_steps === 'number' && ctx.settings.max_steps > 0 ? ctx.settings.max_steps : 10_000_000;
@@ -156,7 +162,7 @@ export const jsonProcessor = defineTool({
     const input = coerceInput(params.input);
     if (operation === 'validate') {
       if (!params.schema) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'schema' is required for operation 'validate'");
-      const validate = validatorFor(params.schema);
+      const validate = await validatorFor(params.schema);
       const valid = validate(input) as boolean;
       const errors = describeErrors(validate.errors);
       return {

@@ -3,10 +3,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
-// Loaded on first use, so importing the tool package only builds its definition.
-let picomatchLib: Promise<typeof import('picomatch')> | undefined;
-const loadPicomatch = async () => (await (picomatchLib ??= import('picomatch'))).default;
+import type picomatch from 'picomatch';
 import { emptyTableAsList, io, maxFileBytes, missing, readFileLimited, stringList, throwIfAborted } from './fs-helpers.js';
+
+// Loaded on first use, so importing the tool package only builds its definition.
+let picomatchLib: Promise<typeof picomatch> | undefined;
+const loadPicomatch = () => (picomatchLib ??= import('picomatch').then((m) => m.default));
 
 const TOOL = 'file_search';
 

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
-// Loaded on first use, so importing the tool package only builds its definition.
-let picomatchLib: Promise<typeof import('picomatch')> | undefined;
-const loadPicomatch = async () => (await (picomatchLib ??= import('picomatch'))).default;
+import type picomatch from 'picomatch';
 import { emptyTableAsList, missing, normaliseOperation, stringList } from './fs-helpers.js';
+
+// Loaded on first use, so importing the tool package only builds its definition.
+let picomatchLib: Promise<typeof picomatch> | undefined;
+const loadPicomatch = () => (picomatchLib ??= import('picomatch').then((m) => m.default));
 
 const TOOL = 'file_watcher';
 

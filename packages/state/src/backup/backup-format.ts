@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { createGzip, gunzip } from 'node:zlib';
 import { LlmspellError } from '@llmspell/core';
+
+const gunzipAsync = promisify(gunzip);
 
 export type BackupType = 'full' | 'incremental';
 
@@ -38,15 +44,50 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export function encodePayload(payload: BackupPayload, compress: boolean, level: number): { data: Buffer; originalSize: number } {
-  const raw = Buffer.from(JSON.stringify(payload), 'utf8');
-  return { data: compress ? gzipSync(raw, { level }) : raw, originalSize: raw.length };
+/** Entries per chunk handed to the compressor (~100 KB of JSON for typical values). */
+const CHUNK_ENTRIES = 1000;
+
+/**
+ * Writes `JSON.stringify(payload)` — gzip-compressed when asked — to `path` as a stream:
+ * the snapshot is never one giant string, compression runs off the main thread, and the
+ * SHA-256 and size of the stored bytes are computed as they are written.
+ */
+export async function writePayload(path: string, payload: BackupPayload, compress: boolean, level: number): Promise<{ sha256: string; size: number; originalSize: number }> {
+  let originalSize = 0;
+  function* json(): Generator<string> {
+    const { entries, deleted, ...head } = payload;
+    let text = JSON.stringify(head);
+    text = `${text.slice(0, -1)},"entries":[`;
+    for (let i = 0; i < entries.length; i += CHUNK_ENTRIES) {
+      const end = Math.min(entries.length, i + CHUNK_ENTRIES);
+      for (let j = i; j < end; j++) text += (j === 0 ? '' : ',') + JSON.stringify(entries[j]);
+      originalSize += Buffer.byteLength(text);
+      yield text;
+      text = '';
+    }
+    text += `],"deleted":${JSON.stringify(deleted)}}`;
+    originalSize += Buffer.byteLength(text);
+    yield text;
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const source = Readable.from(json(), { objectMode: false });
+  if (compress) await pipeline(source, createGzip({ level }), measure, createWriteStream(path));
+  else await pipeline(source, measure, createWriteStream(path));
+  return { sha256: hash.digest('hex'), size, originalSize };
 }
 
-export function decodePayload(data: Buffer, meta: BackupMetadata): BackupPayload {
+export async function decodePayload(data: Buffer, meta: BackupMetadata): Promise<BackupPayload> {
   let raw: Buffer;
   try {
-    raw = meta.compression.algorithm === 'gzip' ? gunzipSync(data) : data;
+    raw = meta.compression.algorithm === 'gzip' ? await gunzipAsync(data) : data;
   } catch (error) {
     throw new LlmspellError('BACKUP_INVALID', `backup ${meta.id} does not decompress: ${(error as Error).message}`, { cause: error });
   }

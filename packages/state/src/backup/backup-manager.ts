@@ -3,8 +3,8 @@ import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:
 import { join, resolve } from 'node:path';
 import { LlmspellError, type EventSink, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
-import { splitPhysicalKey } from '../scope.js';
-import { decodePayload, encodePayload, sha256, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
+import { createPhysicalKeySplitter } from '../scope.js';
+import { decodePayload, sha256, writePayload, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
 import { compareNewestFirst, decideRetention, type RetentionDecision } from './retention.js';
 
 export interface BackupManagerOptions {
@@ -148,13 +148,16 @@ export class BackupManager {
     return { data: join(this.dir, `${id}.backup`), meta: join(this.dir, `${id}.meta`) };
   }
 
-  /** The live snapshot: every backed-up key and its stored text. */
-  private async readLive(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const prefix of BACKED_UP_PREFIXES) for (const [k, v] of await this.store.entries(prefix)) out.set(k, v);
+  /** The live snapshot: every backed-up key and its stored text, in key order per prefix. */
+  private async readLive(): Promise<Array<[string, string]>> {
+    const out: Array<[string, string]> = [];
+    for (const prefix of BACKED_UP_PREFIXES) {
+      const entries = await this.store.entries(prefix);
+      for (let i = 0; i < entries.length; i++) out.push(entries[i]);
+    }
     for (const key of BACKED_UP_KEYS) {
       const v = await this.store.get(key);
-      if (v !== undefined) out.set(key, v);
+      if (v !== undefined) out.push([key, v]);
     }
     return out;
   }
@@ -212,11 +215,11 @@ export class BackupManager {
     if (actual !== meta.checksums?.sha256) {
       throw new LlmspellError('BACKUP_INVALID', `backup ${id}: SHA-256 checksum mismatch (file ${actual.slice(0, 16)}…, metadata ${String(meta.checksums?.sha256).slice(0, 16)}…); the file was changed or corrupted`, { details: { id, check: 'checksum' } });
     }
-    return { meta, payload: decodePayload(data, meta) };
+    return { meta, payload: await decodePayload(data, meta) };
   }
 
-  /** The verified chain full → … → id, and the snapshot it adds up to. */
-  private async materialize(id: string): Promise<{ chain: BackupMetadata[]; snapshot: Map<string, string> }> {
+  /** The verified chain full → … → id, and the snapshot it adds up to (unless only checking). */
+  private async materialize(id: string, build = true): Promise<{ chain: BackupMetadata[]; snapshot: Map<string, string> }> {
     const loaded: Array<{ meta: BackupMetadata; payload: BackupPayload }> = [];
     const seen = new Set<string>();
     for (let at: string | null = id; at !== null;) {
@@ -234,6 +237,7 @@ export class BackupManager {
       if (item.meta.backup_type === 'incremental' && at === null) throw new LlmspellError('BACKUP_INVALID', `backup ${item.meta.id} is incremental but names no parent`);
     }
     const snapshot = new Map<string, string>();
+    if (!build) return { chain: loaded.map((l) => l.meta), snapshot };
     for (const { payload } of loaded) {
       for (const key of payload.deleted) snapshot.delete(key);
       for (const [k, v] of payload.entries) snapshot.set(k, v);
@@ -326,7 +330,7 @@ export class BackupManager {
     const id = checkId(idInput);
     const report: ValidationReport = { valid: false, backup_id: id, checksum_valid: false, integrity_valid: false, chain: [], errors: [], warnings: [] };
     try {
-      const { chain } = await this.materialize(id);
+      const { chain } = await this.materialize(id, false);
       report.chain = chain.map((m) => m.id);
       Object.assign(report, { valid: true, checksum_valid: true, integrity_valid: true });
     } catch (error) {
