@@ -12,6 +12,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
   info: { summary: 'Show version, engines, config file and policy', usage: 'llmspell info', examples: ['llmspell info', 'llmspell info --output json'] },
   tools: { summary: 'List tools or show one tool\'s parameters', usage: 'llmspell tools list [--category NAME] | llmspell tools show <name>', examples: ['llmspell tools list', 'llmspell tools show calculator'] },
   providers: { summary: 'List configured and built-in LLM providers', usage: 'llmspell providers', examples: ['llmspell providers --output json'] },
+  agents: { summary: 'Saved agent conversations and configured providers', usage: 'llmspell agents [list] | show <name> | delete <name>', examples: ['llmspell agents', 'llmspell agents show helper'] },
   config: { summary: 'Show the merged configuration (secrets masked)', usage: 'llmspell config show | llmspell config path', examples: ['llmspell config show', 'llmspell -c ./llmspell.toml config show'] },
   init: { summary: 'Create a starter project (llmspell.toml and main.lua)', usage: 'llmspell init [dir] [--force]', examples: ['llmspell init my-project'] },
   types: { summary: 'Write editor types: LuaLS definitions and a TypeScript .d.ts', usage: 'llmspell types [dir]   (default .llmspell/types)', examples: ['llmspell types', 'llmspell types ./types'] },

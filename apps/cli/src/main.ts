@@ -1,4 +1,5 @@
 import { isLlmspellError } from '@llmspell/core';
+import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
 import { replCommand } from './commands/repl.js';
@@ -21,6 +22,7 @@ const HANDLERS: Record<string, Handler> = {
   info: infoCommand,
   tools: toolsCommand,
   providers: providersCommand,
+  agents: agentsCommand,
   config: configCommand,
   init: initCommand,
   completion: completionCommand,
