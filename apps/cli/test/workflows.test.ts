@@ -110,3 +110,16 @@ describe('workflows from scripts, the same scenario in Lua and JavaScript', () =
     expect(l.par.x.result).toBe(2);
   });
 });
+
+describe('progress on stderr', () => {
+  test('workflow steps are reported on stderr and stdout stays clean', async () => {
+    const dir = scratch();
+    write(dir, 'p.lua', 'local wf = Workflow.sequential({ name = "two", steps = { { name = "first", type = "custom", execute = function() return 1 end }, { name = "second", type = "custom", execute = function() return 2 end } } })\nreturn wf:execute().data.final_output');
+    const r = await cli(['run', 'p.lua'], { cwd: dir, env: { LLMSPELL_PROGRESS: '1' } });
+    expect(r.stdout).toBe('2\n');
+    expect(r.stderr).toContain('workflow two: step 1 first');
+    expect(r.stderr).toContain('workflow two: step 2 second');
+    const quiet = await cli(['run', 'p.lua', '--quiet'], { cwd: dir, env: { LLMSPELL_PROGRESS: '1' } });
+    expect(quiet.stderr).toBe('');
+  });
+});

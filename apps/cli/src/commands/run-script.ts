@@ -4,6 +4,7 @@ import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core
 import { composeRuntime } from '../compose-runtime.js';
 import { chooseEngine, loadEngine } from '../engines.js';
 import { formatResult } from '../format-output.js';
+import { startProgress } from '../progress.js';
 import type { CliIo } from '../io.js';
 import { splitScriptArgs, UsageError, type ParsedArgs } from '../parse-args.js';
 
@@ -22,6 +23,7 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
   const controller = new AbortController();
   const onSigint = () => controller.abort(new LlmspellError('CANCELLED', 'interrupted (Ctrl-C)'));
   process.once('SIGINT', onSigint);
+  const progress = startProgress(runtime, io, args.flags);
   try {
     const engine = await loadEngine(engineName);
     const started = performance.now();
@@ -29,8 +31,18 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
       filename,
       args: scriptArgs,
       signal: controller.signal,
-      output: { stdout: (t) => io.stdout(runtime.policy.redact(t) + '\n'), stderr: (t) => io.stderr(runtime.policy.redact(t) + '\n') },
+      output: {
+        stdout: (t) => {
+          progress.clear();
+          io.stdout(runtime.policy.redact(t) + '\n');
+        },
+        stderr: (t) => {
+          progress.clear();
+          io.stderr(runtime.policy.redact(t) + '\n');
+        },
+      },
     });
+    progress.stop();
     const text = formatResult(result, args.flags.output, { engine: engine.name, elapsedMs: performance.now() - started });
     if (text !== null) io.stdout(runtime.policy.redact(text) + '\n');
     return 0;
@@ -41,6 +53,7 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
     }
     throw new Error(runtime.policy.redact(error instanceof Error ? error.message : String(error)));
   } finally {
+    progress.stop();
     process.removeListener('SIGINT', onSigint);
     await runtime.close();
   }
