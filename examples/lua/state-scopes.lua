@@ -39,7 +39,7 @@ return {
   runs = runs,
   keys = keys,
   hours = prefs.hours,
-  agent_theme_after_delete = State.load("agent:helper", "theme"),
+  agent_theme_deleted = State.load("agent:helper", "theme") == nil,   -- a missing key loads as nil
   exists = State.exists("session:demo", "theme"),
   cleared = cleared,
   global = State.get("last_script"),

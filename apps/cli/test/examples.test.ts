@@ -122,7 +122,7 @@ const EXAMPLES: Record<string, ExampleSpec> = {
     },
   },
   'lua/state-scopes.lua': {
-    result: { runs: 1, keys: ['history', 'theme'], hours: [9, 17], exists: true, cleared: 1, global: 'state-scopes.lua' },
+    result: { runs: 1, keys: ['history', 'theme'], hours: [9, 17], agent_theme_deleted: true, exists: true, cleared: 1, global: 'state-scopes.lua' },
   },
   'lua/state-backup.lua': {
     result: { valid: true, restored: true, apples: 10, keys: ['apples', 'pears'], incremental: 'incremental', parent_is_full: true, backups: 2 },
@@ -148,6 +148,14 @@ const EXAMPLES: Record<string, ExampleSpec> = {
       alerts: ['alert.disk', 'metrics.cpu.high'],
       subscriptions_left: 0,
     },
+  },
+  'lua/streaming-pages.lua': {
+    result: { first: [1, 4, 9, 16], pages_left: 2, last: [81, 100], done: true },
+    stdout: [/^first page has 4 squares$/m, /^then 2 more pages, done: true$/m],
+  },
+  'js/streaming-pages.js': {
+    result: { first: [1, 4, 9, 16], pages_left: 2, last: [81, 100], done: true, all: [1, 4, 9, 16, 25, 36] },
+    stdout: [/^first page has 4 squares$/m],
   },
   'lua/json-roundtrip.lua': {
     result: { stars: 43, tags: ['lua', 'js', 'wasm'], meta_ok: true, list_json: '[1,2,3]', parse_error: 'INVALID_ARGUMENT' },

@@ -19,7 +19,7 @@ export { DEFAULT_RETRYABLE_PATTERNS } from './builtin/retry-hook.js';
 export { compileEventPattern } from './events/event-pattern.js';
 export type { EventMatcher } from './events/event-pattern.js';
 export { EventBus, DEFAULT_EVENT_BUS_CONFIG } from './events/event-bus.js';
-export type { BusPublishOptions, EventBusConfig, EventBusOptions, EventBusStats, SubscribeOptions } from './events/event-bus.js';
+export type { EventBusConfig, EventBusOptions, EventBusStats, SubscribeOptions } from './events/event-bus.js';
 export { Subscription, OverflowStrategies, parseOverflowStrategy } from './events/subscription.js';
 export type { DeliveryOutcome, FlowNotification, OverflowStrategy, SubscriptionInfo, SubscriptionStats } from './events/subscription.js';
 export { EventStore, eventKey } from './events/event-store.js';

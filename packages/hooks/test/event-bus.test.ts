@@ -234,6 +234,14 @@ describe('EventBus', () => {
     expect((await bus.getPersisted()).map((e) => e.event_type)).toEqual(['b', 'c']);
   });
 
+  test('the state layer\'s change events for our own writes are not stored again', async () => {
+    const state = mapState();
+    const bus = new EventBus({ state: () => state, config: { persistence: { enabled: true, patterns: ['*'], max_events: 10, ttl_seconds: 60, scope: 'custom:events' } } });
+    bus.publish('state.changed', { scope: 'custom:events', key: 'event:x' });
+    bus.publish('state.changed', { scope: 'global', key: 'k' });
+    expect((await bus.getPersisted()).map((e) => (e.data as { scope: string }).scope)).toEqual(['global']);
+  });
+
   test('cleanup removes events beyond max_events from the state layer', async () => {
     const state = mapState();
     const bus = new EventBus({ state: () => state, config: { persistence: { enabled: true, patterns: ['*'], max_events: 3, ttl_seconds: 3600, scope: 's' } } });

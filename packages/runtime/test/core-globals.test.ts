@@ -73,6 +73,7 @@ describe('core globals (host level)', () => {
     expect(U.hash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(U.hash('abc', 'md5')).toBe('900150983cd24fb0d6963f7d28e17f72');
     expect(() => U.hash('abc', 'crc')).toThrow(/unknown algorithm/);
+    expect(U.hash({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe(U.hash({ a: [1, { c: 3, d: 2 }], b: 1 }));
     await expect(U.sleep(0.001)).resolves.toBeNull();
     expect(() => U.sleep(-1)).toThrow(/non-negative/);
   });

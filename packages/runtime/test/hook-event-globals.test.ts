@@ -186,3 +186,27 @@ describe('config', () => {
     await on.close();
   });
 });
+
+describe('event persistence through the state layer', () => {
+  test('events are written to the runtime state and replayed; no state.changed loop', async () => {
+    const rt = await LlmspellRuntime.create({ tools: [echo], config: { events: { persistence: { enabled: true } } } });
+    const g = rt.buildGlobals({ language: 'lua' }) as Obj;
+    const watch = g.Event.subscribe('state.changed');
+    expect(await g.Event.publish('order.created', { id: 1 })).toBe(true);
+    await g.Tool.invoke('echo_tool', { input: 'x' });
+    await rt.service<Obj>('eventBus')!.flush();
+    const stored = await g.Event.query('*');
+    expect(stored.map((e: Obj) => e.event_type)).toEqual(['order.created', 'tool.started', 'tool.completed']);
+    expect((await rt.state!.keys('custom:events')).length).toBe(3);
+    const sub = g.Event.subscribe('order.*');
+    const replayed = await g.Event.replay('order.*');
+    expect(replayed).toHaveLength(1);
+    expect(await g.Event.receive(sub, 100)).toMatchObject({ event_type: 'order.created', data: { id: 1 }, id: stored[0].id, metadata: { tags: ['replayed'] } });
+    await rt.service<Obj>('eventBus')!.flush();
+    expect((await g.Event.query('*')).length).toBe(3);
+    // The state layer's own change events for our writes were published but not stored again.
+    const changes = await g.Event.receive_batch(watch, 100);
+    expect(changes.length).toBeGreaterThanOrEqual(3);
+    await rt.close();
+  });
+});

@@ -154,7 +154,8 @@ export class RocksdbStateStore implements StateStore {
   }
 
   private async scan(prefix: string, values: boolean): Promise<Array<[string, string]>> {
-    const options: Record<string, unknown> = { keys: true, values, keyAsBuffer: false, valueAsBuffer: false };
+    // Bigger native batches (1 MiB instead of 16 KiB) mean fewer trips to the thread pool on long scans.
+    const options: Record<string, unknown> = { keys: true, values, keyAsBuffer: false, valueAsBuffer: false, highWaterMark: 1024 * 1024 };
     if (prefix !== '') {
       options.gte = prefix;
       const upper = prefixUpperBound(prefix);
@@ -163,13 +164,21 @@ export class RocksdbStateStore implements StateStore {
     const iterator = this.db.iterator(options);
     const out: Array<[string, string]> = [];
     try {
-      for (;;) {
-        const [key, value] = await new Promise<[string | undefined, string | undefined]>((resolve, reject) => {
-          iterator.next((error, k, v) => (error ? reject(error) : resolve([k, v])));
-        });
-        if (key === undefined) break;
-        out.push([key, value ?? '']);
-      }
+      // One promise for the whole scan, not one per key: most `next` calls are served from
+      // the iterator's cache on the next tick.
+      await new Promise<void>((resolve, reject) => {
+        const step = (): void => {
+          iterator.next((error, key, value) => {
+            if (error) reject(error);
+            else if (key === undefined) resolve();
+            else {
+              out.push([key, value ?? '']);
+              step();
+            }
+          });
+        };
+        step();
+      });
     } catch (error) {
       throw toStateError(error, this.path, 'scan failed on');
     } finally {

@@ -14,7 +14,7 @@ export { MigrationEngine } from './migration/migration-engine.js';
 export type {
   FieldSchema, MigrateOptions, MigrationDefinition, MigrationResult, MigrationStatus, StateSchema, ValidationLevel,
 } from './migration/migration-engine.js';
-export { CONVERTERS, MERGERS } from './migration/migration-steps.js';
+export { CONVERTERS, MERGERS, compileMigrationSteps } from './migration/migration-steps.js';
 export type { Converter, CustomTransform, ItemInfo, Merger, MigrationStep } from './migration/migration-steps.js';
 export type { ValidationRule, ValueType } from './migration/validation-rules.js';
 export { compareVersions, normalizeVersion } from './migration/semver.js';

@@ -140,3 +140,52 @@ describe('migrations', () => {
     expect(() => m.migrations.registerSchema({ version: 'x' })).toThrow(/schema.version/);
   });
 });
+
+describe('migration run orders', () => {
+  // Field-only paths run item by item (compiled); a custom step makes the engine run step by
+  // step. A custom step that changes nothing must not change any outcome.
+  async function run(withCustom: boolean, level: 'strict' | 'basic', extraStep?: Record<string, unknown>) {
+    const store = new MemoryStateStore();
+    const m = new StateManager({ store });
+    for (let i = 0; i < 300; i++) {
+      await m.set(i % 3 === 0 ? 'custom:other' : 'custom:users', `u${i}`, { name: `N${i}`, age: String(i % 90), n: { v: i }, drop: i % 2 === 0 ? 1 : undefined, email: i % 7 === 0 ? null : `e${i}` });
+    }
+    await m.set('global', 'plain', 'not an object');
+    const noop = { type: 'custom', fn: () => undefined };
+    m.migrations.registerSchema({ version: '1.1.0', fields: { plan: { type: 'string', default: 'free' } } });
+    m.migrations.registerSchema({ version: '2.0.0', fields: { full_name: { type: 'string', required: true }, age: 'integer' } });
+    m.migrations.registerMigration({
+      from: '1.0.0', to: '1.1.0', scopes: ['custom:*'],
+      steps: [{ type: 'rename', from: 'name', to: 'full_name' }, { type: 'remove', field: 'drop' }, ...(withCustom ? [noop] : []), { type: 'default', field: 'n.w', value: { x: [1] } }],
+      validation: [{ field: 'email', rule: 'not_null' }],
+    });
+    m.migrations.registerMigration({
+      from: '1.1.0', to: '2.0.0', scopes: ['custom:users'], key_prefix: 'u1',
+      steps: [{ type: 'convert', field: 'age', converter: 'parse_int' }, ...(extraStep ? [extraStep] : []), ...(withCustom ? [noop] : [])],
+      validation: [{ field: 'age', rule: 'range', max: 80 }],
+    });
+    const result = await m.migrations.migrate('1.1.0', { validation_level: level });
+    const again = result.success ? await m.migrations.migrate('2.0.0', { validation_level: level }) : undefined;
+    // The no-op custom steps add to the step counts; everything else must be identical.
+    const strip = (r: typeof result | undefined) => r && { ...r, duration_ms: 0, timings_ms: undefined, steps_completed: 0, total_steps: 0 };
+    return { result: strip(result), again: strip(again), data: await store.entries('') };
+  }
+
+  it.each(['strict', 'basic'] as const)('give the same results and data step by step as item by item (%s)', async (level) => {
+    const fast = await run(false, level);
+    const slow = await run(true, level);
+    expect(fast.result?.success).toBe(level === 'basic');
+    expect(fast.result?.[level === 'basic' ? 'warnings' : 'errors']).toHaveLength(level === 'basic' ? 43 : 44); // strict adds the summary line
+    expect(fast).toEqual(slow);
+  });
+
+  it('a failing step leaves the store unchanged in both orders', async () => {
+    const bad = { type: 'convert', field: 'full_name', converter: 'parse_int' };
+    const fast = await run(false, 'basic', bad);
+    const slow = await run(true, 'basic', bad);
+    expect(fast.again).toMatchObject({ success: false, status: 'rolled_back' });
+    expect(fast.again?.errors[0]).toMatch(/step 2 \(convert\) failed on custom:users\/u1: cannot convert field 'full_name'/);
+    expect(fast.data).toEqual(slow.data);
+    expect(fast.again?.errors[0]).toEqual(slow.again?.errors[0]);
+  });
+});

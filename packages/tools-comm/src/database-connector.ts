@@ -1,5 +1,6 @@
-import { LlmspellError, defineTool, z, type ExecutionContext } from '@llmspell/core';
+import { LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
 import { classifySql, type SqlKind } from './sql-guard.js';
+import { softFailure } from './soft-failure.js';
 
 interface DatabaseConfig {
   type: 'sqlite' | 'postgresql' | 'postgres' | 'mysql';
@@ -204,35 +205,40 @@ export const databaseConnector = defineTool({
       const dbs = settings.databases ?? {};
       return { operation: 'list_databases', result: Object.entries(dbs).map(([name, c]) => ({ name, type: c.type, allow_write: Boolean(c.allow_write), allow_ddl: Boolean(c.allow_ddl) })) };
     }
-    const [name, cfg] = pickDatabase(settings, p.database);
-    const maxRows = p.max_rows ?? cfg.max_rows ?? settings.max_rows ?? 1000;
-    const started = performance.now();
-    if (p.operation === 'schema') {
-      const type = cfg.type === 'postgres' ? 'postgresql' : cfg.type;
-      const r = await run(cfg, name, SCHEMA_SQL[type] ?? SCHEMA_SQL.sqlite, 'read', [], 100_000, ctx);
-      const tables: Record<string, Array<Record<string, unknown>>> = {};
-      for (const row of r.rows) {
-        const t = String(row.table_name);
-        (tables[t] ??= []).push({ name: row.column_name, type: row.data_type, nullable: Boolean(row.is_nullable), ...(row.primary_key !== undefined ? { primary_key: Boolean(row.primary_key) } : {}) });
-      }
-      return { operation: 'schema', result: { database: name, tables }, metadata: { database: name, duration_ms: Math.round(performance.now() - started) } };
-    }
-    const sql = p.query ?? p.sql;
-    if (!sql) throw new LlmspellError('INVALID_ARGUMENT', "database_connector: parameter 'query' is required for operation 'query'");
-    const kind = classifySql(sql, { write: Boolean(cfg.allow_write), ddl: Boolean(cfg.allow_ddl) });
-    if (p.query_type) {
-      const first = sql.trim().split(/\s+/)[0].toUpperCase();
-      const expected = p.query_type === 'SELECT' ? 'read' : 'write';
-      if (kind !== expected || (expected === 'write' && first !== p.query_type)) {
-        throw new LlmspellError('INVALID_ARGUMENT', `database_connector: parameter 'query_type' is ${p.query_type} but the query is a ${first} statement`);
-      }
-    }
-    const result = await run(cfg, name, sql, kind, p.params ?? [], maxRows, ctx);
-    return {
-      operation: 'query',
-      result,
-      message: result.changes !== undefined ? `${result.changes} row(s) changed` : `${result.row_count} row(s)${result.truncated ? ` (truncated at ${maxRows})` : ''}`,
-      metadata: { database: name, type: cfg.type, statement: kind, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 },
-    };
+    if (p.operation !== 'schema' && !(p.query ?? p.sql)) throw new LlmspellError('INVALID_ARGUMENT', "database_connector: parameter 'query' is required for operation 'query'");
+    return softFailure(p.operation, p.operation === 'schema' ? 'Failed to get database schema' : 'Database query failed', () => runOperation(p, settings, ctx));
   },
 });
+
+async function runOperation(p: Params, settings: Settings, ctx: ExecutionContext): Promise<ToolOutput> {
+  const [name, cfg] = pickDatabase(settings, p.database);
+  const maxRows = p.max_rows ?? cfg.max_rows ?? settings.max_rows ?? 1000;
+  const started = performance.now();
+  if (p.operation === 'schema') {
+    const type = cfg.type === 'postgres' ? 'postgresql' : cfg.type;
+    const r = await run(cfg, name, SCHEMA_SQL[type] ?? SCHEMA_SQL.sqlite, 'read', [], 100_000, ctx);
+    const tables: Record<string, Array<Record<string, unknown>>> = {};
+    for (const row of r.rows) {
+      const t = String(row.table_name);
+      (tables[t] ??= []).push({ name: row.column_name, type: row.data_type, nullable: Boolean(row.is_nullable), ...(row.primary_key !== undefined ? { primary_key: Boolean(row.primary_key) } : {}) });
+    }
+    return { operation: 'schema', result: { database: name, tables }, metadata: { database: name, duration_ms: Math.round(performance.now() - started) } };
+  }
+  const sql = p.query ?? p.sql;
+  if (!sql) throw new LlmspellError('INVALID_ARGUMENT', "database_connector: parameter 'query' is required for operation 'query'");
+  const kind = classifySql(sql, { write: Boolean(cfg.allow_write), ddl: Boolean(cfg.allow_ddl) });
+  if (p.query_type) {
+    const first = sql.trim().split(/\s+/)[0].toUpperCase();
+    const expected = p.query_type === 'SELECT' ? 'read' : 'write';
+    if (kind !== expected || (expected === 'write' && first !== p.query_type)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `database_connector: parameter 'query_type' is ${p.query_type} but the query is a ${first} statement`);
+    }
+  }
+  const result = await run(cfg, name, sql, kind, p.params ?? [], maxRows, ctx);
+  return {
+    operation: 'query',
+    result,
+    message: result.changes !== undefined ? `${result.changes} row(s) changed` : `${result.row_count} row(s)${result.truncated ? ` (truncated at ${maxRows})` : ''}`,
+    metadata: { database: name, type: cfg.type, statement: kind, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 },
+  };
+}

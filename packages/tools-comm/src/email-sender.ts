@@ -1,5 +1,6 @@
 import { LlmspellError, defineTool, guardedRequest, z, type ExecutionContext } from '@llmspell/core';
 import { signAwsRequest } from './aws-sigv4.js';
+import { softFailure } from './soft-failure.js';
 
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
@@ -155,12 +156,14 @@ export const emailSender = defineTool({
     if (!from) throw new LlmspellError('INVALID_ARGUMENT', "email_sender: parameter 'from' is required (or set [tools.email_sender] default_from / EMAIL_FROM)");
     const provider = p.provider ?? s.provider ?? 'smtp';
     const started = performance.now();
-    const delivery = provider === 'sendgrid' ? await sendSendgrid(p, from, s, ctx) : provider === 'ses' ? await sendSes(p, from, s, ctx) : await sendSmtp(p, from, s, ctx);
-    return {
-      operation: 'send',
-      message: `sent to ${list(p.to).length + list(p.cc).length + list(p.bcc).length} recipient(s) via ${provider}`,
-      result: { provider, from, to: list(p.to), ...delivery },
-      metadata: { duration_ms: Math.round(performance.now() - started) },
-    };
+    return softFailure('send', 'Failed to send email', async () => {
+      const delivery = provider === 'sendgrid' ? await sendSendgrid(p, from, s, ctx) : provider === 'ses' ? await sendSes(p, from, s, ctx) : await sendSmtp(p, from, s, ctx);
+      return {
+        operation: 'send',
+        message: `sent to ${list(p.to).length + list(p.cc).length + list(p.bcc).length} recipient(s) via ${provider}`,
+        result: { provider, from, to: list(p.to), ...delivery },
+        metadata: { duration_ms: Math.round(performance.now() - started) },
+      };
+    });
   },
 });

@@ -66,8 +66,14 @@ describe('database_connector on a real SQLite file', () => {
     await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1' }, outside)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
     await expect(executeComponent(databaseConnector, { operation: 'query' }, ctx())).rejects.toThrow(/parameter 'query' is required/);
     await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT nope FROM notes' }, ctx())).rejects.toThrow(/no such column/);
-    await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1', database: 'other' }, ctx())).rejects.toThrow(/'other' is not configured/);
-    await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1' }, createExecutionContext())).rejects.toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED' });
+    // Configuration failures are data, as in the reference ({success = false, error}); parameter errors still raise.
+    const other = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1', database: 'other' }, ctx());
+    expect(other).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    expect(other.error?.message).toMatch(/'other' is not configured/);
+    const none = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1' }, createExecutionContext());
+    expect(none).toMatchObject({ success: false, error: { code: 'PROVIDER_NOT_CONFIGURED' }, message: expect.stringMatching(/^Database query failed: /) });
+    expect(JSON.parse(none.text)).toMatchObject({ operation: 'query', success: false, error: { code: 'PROVIDER_NOT_CONFIGURED' } });
+    await expect(executeComponent(databaseConnector, { operation: 'query' }, createExecutionContext())).rejects.toThrow(/parameter 'query' is required/);
   });
 });
 

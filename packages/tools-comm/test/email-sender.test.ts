@@ -51,10 +51,25 @@ describe('email_sender over SMTP', () => {
     expect(JSON.stringify(r)).not.toContain('smtp-secret-pw');
   });
 
-  test('bad credentials are a provider error without the password', async () => {
-    const err = await executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: 's', body: 'b' }, ctx(open, { username: 'bot', password: 'wrong-password-123' })).catch((e) => e);
-    expect(err.code).toBe('PROVIDER_ERROR');
-    expect(err.message).not.toContain('wrong-password-123');
+  test('bad credentials are a provider error (reported as data, like the reference) without the password', async () => {
+    const r = await executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: 's', body: 'b' }, ctx(open, { username: 'bot', password: 'wrong-password-123' }));
+    expect(r).toMatchObject({ success: false, error: { code: 'PROVIDER_ERROR' } });
+    expect(r.message).toMatch(/^Failed to send email: /);
+    expect(JSON.stringify(r)).not.toContain('wrong-password-123');
+  });
+
+  test('no SMTP server configured is a failed result, not an exception', async () => {
+    const saved = { host: process.env.SMTP_HOST, port: process.env.SMTP_PORT };
+    delete process.env.SMTP_HOST;
+    delete process.env.SMTP_PORT;
+    try {
+      const r = await executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: 's', body: 'b', provider: 'smtp' }, createExecutionContext({ policy: open }));
+      expect(r).toMatchObject({ success: false, error: { code: 'PROVIDER_NOT_CONFIGURED' } });
+      expect(JSON.parse(r.text)).toMatchObject({ operation: 'send', success: false });
+    } finally {
+      if (saved.host !== undefined) process.env.SMTP_HOST = saved.host;
+      if (saved.port !== undefined) process.env.SMTP_PORT = saved.port;
+    }
   });
 
   test('refuses a loopback SMTP host under the default policy', async () => {
@@ -128,8 +143,9 @@ describe('email_sender over HTTP APIs', () => {
   test('missing keys name what to set', async () => {
     const saved = process.env.SENDGRID_API_KEY;
     delete process.env.SENDGRID_API_KEY;
-    await expect(executeComponent(emailSender, { to: 'a@example.test', from: 'b@example.test', subject: 's', body: 'b', provider: 'sendgrid' }, createExecutionContext({ policy: open })))
-      .rejects.toThrow(/MISSING_API_KEY: .*SENDGRID_API_KEY/);
+    const r = await executeComponent(emailSender, { to: 'a@example.test', from: 'b@example.test', subject: 's', body: 'b', provider: 'sendgrid' }, createExecutionContext({ policy: open }));
+    expect(r).toMatchObject({ success: false, error: { code: 'MISSING_API_KEY' } });
+    expect(r.error?.message).toMatch(/SENDGRID_API_KEY/);
     if (saved !== undefined) process.env.SENDGRID_API_KEY = saved;
   });
 });

@@ -296,10 +296,19 @@ function rng(seed: number): () => number {
   };
 }
 
-function rowsOutput(table: Table, headers: string[], rows: Row[], options: Record<string, unknown>): Record<string, unknown> {
+/**
+ * filter / transform / sample results. Like the reference, the result is the CSV text by
+ * default (scripts written for rs-llmspell treat it as a string); `options.output = "rows"`
+ * gives `{headers, rows (typed), row_count, csv}` instead.
+ */
+function rowsOutput(table: Table, headers: string[], rows: Row[], options: Record<string, unknown>): Record<string, unknown> | string {
+  const csv = toDelimited(headers, rows, table.delimiter);
+  const mode = options.output ?? 'csv';
+  if (mode === 'csv') return csv;
+  if (mode !== 'rows') throw new LlmspellError('INVALID_ARGUMENT', `parameter 'options.output': unknown output '${String(mode)}' (csv, rows)`);
   const types = Object.fromEntries(headers.map((h) => [h, columnType(rows.map((r) => r[h] ?? ''))]));
   const typedRows = options.typed === false ? rows : rows.map((r) => Object.fromEntries(headers.map((h) => [h, typed(r[h] ?? '', types[h])])));
-  return { headers, rows: typedRows, row_count: rows.length, csv: toDelimited(headers, rows, table.delimiter) };
+  return { headers, rows: typedRows, row_count: rows.length, csv };
 }
 
 const RULE = z.looseObject({
@@ -361,7 +370,7 @@ export const csvAnalyzer = defineTool({
         const any = String(options.match ?? options.logic ?? 'all').toLowerCase() === 'any' || String(options.logic ?? '').toLowerCase() === 'or'
           || (typeof raw === 'string' && parseFilterExpression(raw).any);
         const rows = table.rows.filter((r) => (any ? conditions.some((c) => matchCondition(r, c, table.headers)) : conditions.every((c) => matchCondition(r, c, table.headers))));
-        return { result: rowsOutput(table, table.headers, rows, options), message: `${rows.length} of ${table.rows.length} rows matched`, metadata: { matched: rows.length, total: table.rows.length } };
+        return { result: rowsOutput(table, table.headers, rows, options), message: `${rows.length} of ${table.rows.length} rows matched`, metadata: { matched: rows.length, total: table.rows.length, row_count: rows.length, headers: table.headers } };
       }
       case 'transform': {
         let headers = [...table.headers];
@@ -419,7 +428,7 @@ export const csvAnalyzer = defineTool({
           rows = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [map[k] !== undefined ? String(map[k]) : k, v])));
           headers = headers.map((h) => (map[h] !== undefined ? String(map[h]) : h));
         }
-        return { result: rowsOutput(table, headers, rows, options), metadata: { row_count: rows.length, column_count: headers.length } };
+        return { result: rowsOutput(table, headers, rows, options), metadata: { row_count: rows.length, column_count: headers.length, headers } };
       }
       case 'validate': {
         const errors: Array<{ row?: number; column?: string; message: string }> = [];
@@ -493,7 +502,7 @@ export const csvAnalyzer = defineTool({
           }
           rows = idx.slice(0, size).sort((a, b) => a - b).map((i) => table.rows[i]);
         } else throw new LlmspellError('INVALID_ARGUMENT', `parameter 'options.method': unknown sampling method '${method}' (random, first, last, systematic)`);
-        return { result: rowsOutput(table, table.headers, rows, options), metadata: { sample_size: rows.length, total: table.rows.length, method } };
+        return { result: rowsOutput(table, table.headers, rows, options), metadata: { sample_size: rows.length, total: table.rows.length, method, row_count: rows.length, headers: table.headers } };
       }
     }
   },

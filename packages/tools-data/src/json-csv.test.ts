@@ -97,17 +97,20 @@ describe('csv_analyzer', () => {
   });
 
   test('filter with conditions (all / any)', async () => {
-    const r = await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { conditions: [{ column: 'city', operator: 'eq', value: 'Paris' }, { column: 'age', operator: 'gt', value: 35 }] } });
+    const r = await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { output: 'rows', conditions: [{ column: 'city', operator: 'eq', value: 'Paris' }, { column: 'age', operator: 'gt', value: 35 }] } });
     expect((r.result as { rows: Array<{ name: string }> }).rows.map((x) => x.name)).toEqual(['Cy']);
-    const any = await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { match: 'any', conditions: [{ column: 'city', value: 'Rome' }, { column: 'age', operator: '<', value: 30 }] } });
+    const any = await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { output: 'rows', match: 'any', conditions: [{ column: 'city', value: 'Rome' }, { column: 'age', operator: '<', value: 30 }] } });
     expect((any.result as { rows: Array<{ name: string }> }).rows.map((x) => x.name)).toEqual(['Bob', 'Dee']);
+    // Default result is the CSV text, as in the reference.
     const simple = await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { filter: { city: 'Berlin' } } });
-    expect((simple.result as { csv: string }).csv).toBe('name,age,city,active\nBob,25,Berlin,false\n');
+    expect(simple.result).toBe('name,age,city,active\nBob,25,Berlin,false\n');
+    expect(simple.metadata).toMatchObject({ row_count: 1, headers: ['name', 'age', 'city', 'active'] });
+    await expect(run(csvAnalyzer, { operation: 'filter', input: CSV, options: { output: 'table', filter: { city: 'Berlin' } } })).rejects.toThrow(/options.output/);
     await expect(run(csvAnalyzer, { operation: 'filter', input: CSV, options: { conditions: [{ column: 'nope', value: 1 }] } })).rejects.toThrow(/unknown column 'nope'/);
   });
 
   test('filter with the reference string syntax "column op value" (and/or, quotes)', async () => {
-    const names = async (filter: string) => ((await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { filter } })).result as { rows: Array<{ name: string }> }).rows.map((x) => x.name);
+    const names = async (filter: string) => ((await run(csvAnalyzer, { operation: 'filter', input: CSV, options: { filter, output: 'rows' } })).result as { rows: Array<{ name: string }> }).rows.map((x) => x.name);
     expect(await names('age > 30')).toEqual(['Ann', 'Cy']);
     expect(await names('age >= 30 and city == Paris')).toEqual(['Ann', 'Cy']);
     expect(await names('city == "Rome" or age < 30')).toEqual(['Bob', 'Dee']);
@@ -115,6 +118,12 @@ describe('csv_analyzer', () => {
     await expect(names('age between 1 and 2')).rejects.toThrow(/options.filter/);
     await expect(names('age > 1 and city == x or age < 3')).rejects.toThrow(/mixing/);
     await expect(names('height > 3')).rejects.toThrow(/unknown column 'height'/);
+  });
+
+  test('json_processor requires input for query and validate (a misspelt name is not null)', async () => {
+    await expect(run(jsonProcessor, { operation: 'query', json: '{"a":1}', query: '.' })).rejects.toThrow(/parameter 'input' is required for operation 'query'/);
+    await expect(run(jsonProcessor, { operation: 'validate', schema: { type: 'object' } })).rejects.toThrow(/parameter 'input' is required/);
+    expect((await run(jsonProcessor, { operation: 'query', input: null, query: '.' })).result).toBeNull();
   });
 
   test('json_processor parse, stringify and format (DOC operations)', async () => {
@@ -132,7 +141,9 @@ describe('csv_analyzer', () => {
 
   test('transform selects, renames, sorts and limits', async () => {
     const r = await run(csvAnalyzer, { operation: 'transform', input: CSV, options: { select: ['name', 'age'], rename: { age: 'years' }, sort_by: 'age', descending: true, limit: 2 } });
-    expect((r.result as { csv: string }).csv).toBe('name,years\nCy,42\nAnn,31\n');
+    expect(r.result).toBe('name,years\nCy,42\nAnn,31\n');
+    const rows = await run(csvAnalyzer, { operation: 'transform', input: CSV, options: { output: 'rows', select: ['name', 'age'], limit: 1 } });
+    expect(rows.result).toMatchObject({ headers: ['name', 'age'], rows: [{ name: 'Ann', age: 31 }], row_count: 1 });
   });
 
   test('validate checks rules per column and ragged rows', async () => {
@@ -156,14 +167,15 @@ describe('csv_analyzer', () => {
 
   test('sample: seeded random is repeatable, first/systematic are exact', async () => {
     const big = 'n\n' + Array.from({ length: 100 }, (_, i) => i).join('\n') + '\n';
-    const a = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 5, seed: 7 } });
-    const b = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 5, seed: 7 } });
+    const a = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 5, seed: 7, output: 'rows' } });
+    const b = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 5, seed: 7, output: 'rows' } });
     expect((a.result as { rows: unknown[] }).rows).toEqual((b.result as { rows: unknown[] }).rows);
     expect((a.result as { rows: unknown[] }).rows).toHaveLength(5);
-    const first = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 3, method: 'first' } });
+    const first = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 3, method: 'first', output: 'rows' } });
     expect((first.result as { rows: Array<{ n: number }> }).rows.map((r) => r.n)).toEqual([0, 1, 2]);
-    const sys = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 4, method: 'systematic' } });
+    const sys = await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 4, method: 'systematic', output: 'rows' } });
     expect((sys.result as { rows: Array<{ n: number }> }).rows.map((r) => r.n)).toEqual([0, 25, 50, 75]);
+    expect((await run(csvAnalyzer, { operation: 'sample', input: big, options: { size: 2, method: 'last' } })).result).toBe('n\n98\n99\n');
   });
 
   test('input is required and must be a string', async () => {

@@ -159,6 +159,9 @@ export const jsonProcessor = defineTool({
       const text = JSON.stringify(value, null, pretty ? (params.indent ?? 2) : undefined);
       return { operation, result: text, message: `JSON serialised (${Buffer.byteLength(text)} bytes)`, metadata: { length: text.length, pretty } };
     }
+    // Required as in the reference ("Query operation requires 'input' parameter"); a misspelt
+    // name (json =, data =) must not quietly query null.
+    if (params.input === undefined) throw new LlmspellError('INVALID_ARGUMENT', `parameter 'input' is required for operation '${operation}'`);
     const input = coerceInput(params.input);
     if (operation === 'validate') {
       if (!params.schema) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'schema' is required for operation 'validate'");

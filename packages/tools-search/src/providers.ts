@@ -1,7 +1,4 @@
-import { selectAll as cssSelectAll } from 'css-select';
 import type { AnyNode, Element } from 'domhandler';
-import { getAttributeValue, textContent } from 'domutils';
-import { parseDocument } from 'htmlparser2';
 import { LlmspellError, guardedRequest, redactUrl, type ExecutionContext, type GuardedResponse } from '@llmspell/core';
 
 export type SearchType = 'web' | 'news' | 'images';
@@ -46,7 +43,10 @@ export interface SearchProvider {
 export const PROVIDER_NAMES = ['duckduckgo', 'serperdev', 'brave', 'google', 'serpapi'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
-const selectAll = (query: string, root: AnyNode | AnyNode[]): Element[] => cssSelectAll<AnyNode, Element>(query, root);
+// Loaded on first use, so importing the tool package only builds its definitions.
+let htmlLibs: Promise<readonly [typeof import('css-select'), typeof import('domutils'), typeof import('htmlparser2')]> | undefined;
+// One after the other: jest's ESM loader fails on concurrent imports sharing modules.
+const loadHtmlLibs = () => (htmlLibs ??= (async () => [await import('css-select'), await import('domutils'), await import('htmlparser2')] as const)());
 const clean = (s: string | undefined | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 
 function join(base: string, path: string): string {
@@ -98,7 +98,9 @@ function unwrapDdgLink(href: string, base: string): string {
 }
 
 /** Parses DuckDuckGo's HTML results page (html.duckduckgo.com/html). */
-export function parseDuckDuckGoHtml(html: string, baseUrl: string, max: number): SearchResult[] {
+export async function parseDuckDuckGoHtml(html: string, baseUrl: string, max: number): Promise<SearchResult[]> {
+  const [{ selectAll: cssSelectAll }, { getAttributeValue, textContent }, { parseDocument }] = await loadHtmlLibs();
+  const selectAll = (query: string, root: AnyNode | AnyNode[]): Element[] => cssSelectAll<AnyNode, Element>(query, root);
   const doc = parseDocument(html, { decodeEntities: true });
   if (selectAll('.anomaly-modal, #challenge-form, form[action*="anomaly"]', doc).length) {
     throw new LlmspellError('RATE_LIMITED', 'duckduckgo: the results page asked for a bot challenge');

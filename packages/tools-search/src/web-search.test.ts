@@ -86,8 +86,8 @@ describe('web_search providers against local imitations', () => {
     expect(r.text).not.toMatch(/key-123456/);
   });
 
-  test('duckduckgo: ads skipped, redirect links unwrapped, whitespace collapsed', () => {
-    const results = parseDuckDuckGoHtml(fixture('duckduckgo.html'), 'https://html.duckduckgo.com/html/', 10);
+  test('duckduckgo: ads skipped, redirect links unwrapped, whitespace collapsed', async () => {
+    const results = await parseDuckDuckGoHtml(fixture('duckduckgo.html'), 'https://html.duckduckgo.com/html/', 10);
     expect(results.map((r) => r.url)).toEqual(['https://rust-lang.github.io/async-book/', 'https://tokio.rs/', 'https://docs.rs/futures']);
     expect(results[0].title).toBe('Asynchronous Programming in Rust');
     expect(results[0].snippet).toBe('Getting started with async/.await in Rust & friends.');

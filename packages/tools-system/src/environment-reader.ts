@@ -75,11 +75,12 @@ async function run(p: Params, ctx: ExecutionContext) {
       const exists = value !== undefined;
       const visibility = exists ? classifyVariable(ctx, name, value) : classifyVariable(ctx, name, undefined);
       if (visibility !== 'visible') {
-        return {
-          operation,
-          message: visibility === 'secret' ? `${name} looks like a secret and is hidden` : `${name} is not in the allowed variables`,
-          result: { variable_name: name, value: null, exists: visibility === 'secret' ? exists : null, hidden: true, reason: visibility },
-        };
+        // Refused like the reference ("Access to environment variable 'X' is not permitted"):
+        // its scripts test that reading a secret is blocked, not quietly answered with nil.
+        const why = visibility === 'secret' ? 'it looks like a secret' : 'it is not in [tools.environment_reader] allowed_variables';
+        throw new LlmspellError('OPERATION_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': access to environment variable '${name}' is not permitted (${why})`, {
+          details: { parameter: nameParam, variable_name: name, reason: visibility },
+        });
       }
       return { operation, result: { variable_name: name, value: value ?? null, exists, hidden: false } };
     }

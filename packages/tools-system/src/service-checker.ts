@@ -91,9 +91,33 @@ function connectTcp(address: string, port: number, signal: AbortSignal): Promise
   });
 }
 
+/**
+ * A name that does not resolve is an unavailable service (the reference reports
+ * "DNS resolution failed" as data); only policy refusals, which carry no DNS cause, throw.
+ */
+function dnsFailure(error: unknown): string | undefined {
+  const cause = error instanceof LlmspellError ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (cause && typeof cause.code === 'string' && /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|ENODATA|ESERVFAIL|EBADNAME|ENONAME)$/.test(cause.code)) {
+    return `DNS resolution failed: ${cause.message}`;
+  }
+  return undefined;
+}
+
+async function resolveOrUnavailable(ctx: ExecutionContext, host: string): Promise<ResolvedHost | { failed: string }> {
+  try {
+    return await ctx.policy.resolveHost(host);
+  } catch (error) {
+    const failed = dnsFailure(error);
+    if (failed === undefined) throw error;
+    return { failed };
+  }
+}
+
 async function checkTcp(p: Params, ctx: ExecutionContext, target: string, timeoutMs: number) {
   const { host, port } = parseHostPort(target, p.port);
-  const resolved = await ctx.policy.resolveHost(host);
+  const started0 = performance.now();
+  const resolved = await resolveOrUnavailable(ctx, host);
+  if ('failed' in resolved) return { available: false, host, port, status: 'DNS resolution failed', response_time_ms: ms(started0), error: resolved.failed };
   const started = performance.now();
   const errors: string[] = [];
   for (const a of resolved.addresses) {
@@ -128,8 +152,17 @@ function pinnedLookup(resolved: ResolvedHost) {
 
 async function checkHttp(ctx: ExecutionContext, target: string, checkType: 'http' | 'https', timeoutMs: number) {
   const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `${checkType}://${target}`;
-  const url = await ctx.policy.checkUrl(raw, 'target');
-  const resolved = await ctx.policy.resolveHost(url.hostname);
+  const started0 = performance.now();
+  let url: URL;
+  try {
+    url = await ctx.policy.checkUrl(raw, 'target');
+  } catch (error) {
+    const failed = dnsFailure(error);
+    if (failed === undefined) throw error;
+    return { available: false, url: raw, status: 'DNS resolution failed', response_time_ms: ms(started0), error: failed };
+  }
+  const resolved = await resolveOrUnavailable(ctx, url.hostname);
+  if ('failed' in resolved) return { available: false, url: url.toString(), status: 'DNS resolution failed', response_time_ms: ms(started0), error: resolved.failed };
   const started = performance.now();
   try {
     const response = await withTimeout(ctx, timeoutMs, `${url.protocol}//${url.host}`, (signal) => new Promise<http.IncomingMessage>((resolve, reject) => {

@@ -46,16 +46,23 @@ describe('environment_reader', () => {
       { operation: 'pattern', pattern: 'MY_*' },
       { operation: 'pattern', pattern: '*' },
     ]) {
-      const r = await sb.run(tool, params);
-      outputs.push(r.text, JSON.stringify(r.result));
+      try {
+        const r = await sb.run(tool, params);
+        outputs.push(r.text, JSON.stringify(r.result));
+      } catch (error) {
+        outputs.push(String((error as Error).message), JSON.stringify((error as { details?: unknown }).details ?? null));
+      }
     }
     const all = outputs.join('\n');
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
     expect(all).not.toContain('hunter22');
     expect(all).not.toContain('plain-looking-value');
-    const get = await sb.run(tool, { operation: 'get', variable_name: 'MY_API_KEY' });
-    expect(get.result).toMatchObject({ value: null, hidden: true, reason: 'secret' });
+    // Reading a secret is refused (as the reference does), whether it is set or not.
+    const refused = await expectCode(sb.run(tool, { operation: 'get', variable_name: 'MY_API_KEY' }), 'OPERATION_NOT_ALLOWED');
+    expect(refused.message).toMatch(/access to environment variable 'MY_API_KEY' is not permitted \(it looks like a secret\)/);
+    await expectCode(sb.run(tool, { operation: 'get', variable_name: 'AWS_SECRET_ACCESS_KEY_UNSET_X' }), 'OPERATION_NOT_ALLOWED');
+    await expectCode(sb.run(tool, { operation: 'get', variable_name: 'INNOCENT_NAME' }), 'OPERATION_NOT_ALLOWED');
     const list = await sb.run(tool, { operation: 'list' });
     const vars = (list.result as { variables: Record<string, string>; hidden_count: number });
     expect(vars.variables).not.toHaveProperty('MY_API_KEY');
@@ -74,8 +81,8 @@ describe('environment_reader', () => {
     const settings = { allowed_variables: ['LLMSPELL_TEST_COLOR'] };
     const r = await sb.run(tool, { operation: 'list' }, { settings });
     expect((r.result as { variables: object }).variables).toEqual({ LLMSPELL_TEST_COLOR: 'blue' });
-    const g = await sb.run(tool, { operation: 'get', variable_name: 'LLMSPELL_TEST_SIZE' }, { settings });
-    expect(g.result).toMatchObject({ value: null, hidden: true, reason: 'not_allowed' });
+    const g = await expectCode(sb.run(tool, { operation: 'get', variable_name: 'LLMSPELL_TEST_SIZE' }, { settings }), 'OPERATION_NOT_ALLOWED');
+    expect(g.message).toMatch(/allowed_variables/);
   });
 
   it('sets a variable only when allow_set is configured, never protected ones', async () => {

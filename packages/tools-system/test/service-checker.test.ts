@@ -98,6 +98,18 @@ describe('service_checker', () => {
     expect(hits).toBe(before);
   });
 
+  it('reports a name that does not resolve as not available (data, not an error), like the reference', async () => {
+    const tcp = await sb.run(tool, { target: 'no-such-host.invalid:80', check_type: 'tcp' });
+    expect(tcp.result).toMatchObject({ available: false, status: 'DNS resolution failed' });
+    expect((tcp.result as { error: string }).error).toMatch(/DNS resolution failed/);
+    const bad = await sb.run(tool, { target: '999.999.999.999:80', check_type: 'tcp' });
+    expect(bad.result).toMatchObject({ available: false, status: 'DNS resolution failed' });
+    const web = await sb.run(tool, { target: 'http://no-such-host.invalid/', check_type: 'http' });
+    expect(web.result).toMatchObject({ available: false, status: 'DNS resolution failed' });
+    // A policy refusal is still an error.
+    await expectCode(closed.run(tool, { target: `127.0.0.1:${tcpPort}`, check_type: 'tcp' }), 'NETWORK_NOT_ALLOWED');
+  });
+
   it('resolves names with dns', async () => {
     const r = await sb.run(tool, { target: 'localhost', check_type: 'dns' });
     expect(r.result).toMatchObject({ available: true, hostname: 'localhost' });

@@ -31,8 +31,9 @@ const parameters = z.object({
   }).optional().describe('Operation-specific options'),
 });
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-const chars = (s: string): string[] => Array.from(graphemes.segment(s), (g) => g.segment);
+// Built on first use: creating a Segmenter loads ICU data, a cost every start would pay.
+let graphemes: Intl.Segmenter | undefined;
+const chars = (s: string): string[] => Array.from((graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(s), (g) => g.segment);
 
 /** Splits identifiers and prose into words: "parseHTTPResponse_code v2" → parse, HTTP, Response, code, v2. */
 function words(s: string): string[] {

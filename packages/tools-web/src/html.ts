@@ -1,15 +1,35 @@
-import { selectAll as cssSelectAll } from 'css-select';
-import type { AnyNode, Document, Element } from 'domhandler';
-import { isTag, isText } from 'domhandler';
-import { getAttributeValue, getOuterHTML, textContent } from 'domutils';
-import { parseDocument } from 'htmlparser2';
+import type { AnyNode, Document, Element, Text } from 'domhandler';
 import { LlmspellError } from '@llmspell/core';
 
 export type { Document, Element };
 
-const selectAll = (query: string, root: AnyNode | AnyNode[]): Element[] => cssSelectAll<AnyNode, Element>(query, root);
+// Loaded on first use by parseHtml (every other helper needs its document), so importing
+// the tool package only builds its definitions.
+interface HtmlLibs {
+  cssSelect: typeof import('css-select');
+  domhandler: typeof import('domhandler');
+  domutils: typeof import('domutils');
+  htmlparser2: typeof import('htmlparser2');
+}
+let libs: HtmlLibs | undefined;
+let loading: Promise<HtmlLibs> | undefined;
+const loadHtmlLibs = async (): Promise<HtmlLibs> =>
+  (libs ??= await (loading ??= (async () => ({
+    // One after the other: jest's ESM loader fails on concurrent imports sharing modules.
+    cssSelect: await import('css-select'),
+    domhandler: await import('domhandler'),
+    domutils: await import('domutils'),
+    htmlparser2: await import('htmlparser2'),
+  }))()));
+const isTag = (n: AnyNode): n is Element => libs!.domhandler.isTag(n);
+const isText = (n: AnyNode): n is Text => libs!.domhandler.isText(n);
+const getAttributeValue = (el: Element, name: string): string | undefined => libs!.domutils.getAttributeValue(el, name);
+const getOuterHTML = (node: AnyNode): string => libs!.domutils.getOuterHTML(node);
+const textContent = (node: AnyNode): string => libs!.domutils.textContent(node);
+const selectAll = (query: string, root: AnyNode | AnyNode[]): Element[] => libs!.cssSelect.selectAll<AnyNode, Element>(query, root);
 
-export function parseHtml(html: string): Document {
+export async function parseHtml(html: string): Promise<Document> {
+  const { parseDocument } = (await loadHtmlLibs()).htmlparser2;
   return parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
 }
 

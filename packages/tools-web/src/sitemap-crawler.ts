@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import { LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z } from '@llmspell/core';
 import { timeoutMs, urlParam } from './support.js';
 
@@ -22,7 +23,10 @@ function decodeXml(s: string): string {
   });
 }
 
-const parser = new XMLParser({
+// Loaded on first use, from its CommonJS build so parseSitemap stays synchronous; importing
+// the tool package only builds its definitions.
+let parser: XMLParser | undefined;
+const xmlParser = (): XMLParser => (parser ??= new (createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser')).XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   processEntities: false,
@@ -30,7 +34,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   isArray: (name) => name === 'url' || name === 'sitemap',
-});
+}));
 
 function text(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -52,7 +56,7 @@ export function parseSitemap(xml: string): { urls: SitemapUrl[]; sitemaps: strin
   if (/<!ENTITY/i.test(trimmed.slice(0, 4096))) throw new LlmspellError('INVALID_ARGUMENT', 'sitemap declares DTD entities, which are refused');
   let doc: Record<string, unknown>;
   try {
-    doc = parser.parse(trimmed) as Record<string, unknown>;
+    doc = xmlParser().parse(trimmed) as Record<string, unknown>;
   } catch (error) {
     throw new LlmspellError('TOOL_EXECUTION_FAILED', `sitemap is not valid XML: ${(error as Error).message}`);
   }

@@ -120,7 +120,7 @@ export const urlAnalyzer = defineTool({
         if (res.status === 405 || res.status === 501 || /html/i.test(ct())) {
           // HEAD has no title; HTML pages (and servers refusing HEAD) get a capped GET.
           res = await guardedRequest(ctx.policy, { url: raw, headers: { Accept: HTML_ACCEPT }, timeoutMs: t, signal: ctx.signal, maxBytes: Math.min(ctx.policy.maxResponseBytes, 2 * 1024 * 1024) });
-          if (/html/i.test(ct())) pageTitle = title(parseHtml(decodeText(res.body, ct())));
+          if (/html/i.test(ct())) pageTitle = title(await parseHtml(decodeText(res.body, ct())));
         }
         const pick = ['content-type', 'content-length', 'server', 'last-modified', 'etag', 'cache-control', 'location'];
         result.metadata = {

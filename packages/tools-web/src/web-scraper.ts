@@ -32,7 +32,7 @@ export const webScraper = defineTool({
   async execute(params, ctx) {
     const url = urlParam(params);
     const page = await fetchPage(ctx, url, timeoutMs(params.timeout, ctx));
-    const doc = parseHtml(page.text);
+    const doc = await parseHtml(page.text);
     const base = baseUrl(doc, page.response.url);
     const text = visibleText(doc);
     const result: Record<string, unknown> = {

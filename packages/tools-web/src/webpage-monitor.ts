@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
-import { diffArrays } from 'diff';
+import { createRequire } from 'node:module';
+import type { diffArrays as DiffArrays } from 'diff';
 import { defineTool, redactUrl, z } from '@llmspell/core';
 import { fetchPage } from './fetch-page.js';
 import { parseHtml, select, visibleText } from './html.js';
 import { timeoutMs, urlParam } from './support.js';
 
 const MAX_CHANGES = 1000;
+
+// Loaded on first use, from its CommonJS build so lineDiff stays synchronous; importing the
+// tool package only builds its definitions.
+let diffArrays: typeof DiffArrays | undefined;
 
 function lines(text: string, ignoreWhitespace: boolean): string[] {
   const all = text.replace(/\r\n?/g, '\n').split('\n');
@@ -24,6 +29,7 @@ export function lineDiff(oldText: string, newText: string, ignoreWhitespace: boo
   const changes: LineChange[] = [];
   let oldLine = 1;
   let newLine = 1;
+  diffArrays ??= (createRequire(import.meta.url)('diff') as typeof import('diff')).diffArrays;
   for (const part of diffArrays(lines(oldText, ignoreWhitespace), lines(newText, ignoreWhitespace))) {
     for (const value of part.value) {
       if (part.removed) changes.push({ type: 'removed', line: oldLine++, content: value });
@@ -63,7 +69,7 @@ export const webpageMonitor = defineTool({
     let content: string;
     let matched: number | undefined;
     if (isHtml) {
-      const doc = parseHtml(page.text);
+      const doc = await parseHtml(page.text);
       if (params.selector !== undefined) {
         const els = select(params.selector, doc, 'selector');
         matched = els.length;

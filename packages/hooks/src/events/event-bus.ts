@@ -44,11 +44,6 @@ export interface SubscribeOptions {
   owner?: string;
 }
 
-export interface BusPublishOptions extends PublishOptions {
-  /** Extra `metadata` fields are not part of the format; use `data`. */
-  sequence?: never;
-}
-
 export interface EventBusStats {
   events_published: number;
   events_delivered: number;

@@ -77,6 +77,8 @@ export class EventStore {
   persist(event: UniversalEvent): void {
     // Replayed events are already stored.
     if (event.metadata.tags.includes('replayed')) return;
+    // Our own writes make the state layer publish `state.changed`; storing those would loop.
+    if (event.event_type.startsWith('state.') && (event.data as { scope?: unknown } | null)?.scope === this.config.scope) return;
     this.written += 1;
     const state = this.state();
     if (!state) {

@@ -4,6 +4,16 @@ import type { GlobalScope } from '../global-scope.js';
 
 const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 
+/** JSON with object keys sorted, so a table hashes the same whatever its key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined && typeof o[k] !== 'function').sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** `Utils.uuid()`, `Utils.timestamp()`, `Utils.hash(data, algorithm?)`, `Utils.sleep(seconds)`. */
 export function createUtilsGlobal(scope: GlobalScope): Record<string, ScriptValue> {
   return {
@@ -14,7 +24,7 @@ export function createUtilsGlobal(scope: GlobalScope): Record<string, ScriptValu
       hash: (data: ScriptValue, algorithm?: ScriptValue) => {
         const algo = typeof algorithm === 'string' ? algorithm.toLowerCase() : 'sha256';
         if (!HASHES.has(algo)) throw new LlmspellError('INVALID_ARGUMENT', `Utils.hash: unknown algorithm '${algo}' (md5, sha1, sha256, sha512)`);
-        const text = typeof data === 'string' ? data : JSON.stringify(data ?? null);
+        const text = typeof data === 'string' ? data : stableJson(data ?? null);
         return createHash(algo).update(text, 'utf8').digest('hex');
       },
       sleep: (seconds: ScriptValue) => {

@@ -257,7 +257,7 @@ export class BackupManager {
     const live = await this.readLive();
     let type: BackupType = 'full';
     let parent: BackupMetadata | null = null;
-    let entries: Array<[string, string]> = [...live];
+    let entries = live;
     let deleted: string[] = [];
     if (options.incremental) {
       if (!this.incrementalEnabled) warnings.push('incremental backups are disabled (backup.incremental_enabled = false); made a full backup');
@@ -267,8 +267,15 @@ export class BackupManager {
           const base = await this.materialize(existing[0].id);
           parent = existing[0];
           type = 'incremental';
-          entries = [...live].filter(([k, v]) => base.snapshot.get(k) !== v);
-          deleted = [...base.snapshot.keys()].filter((k) => !live.has(k));
+          entries = [];
+          // One pass over the live keys: what changed is kept, and each key seen is struck
+          // from the base so what remains there is what was deleted.
+          for (const entry of live) {
+            const before = base.snapshot.get(entry[0]);
+            if (before !== entry[1]) entries.push(entry);
+            if (before !== undefined) base.snapshot.delete(entry[0]);
+          }
+          deleted = [...base.snapshot.keys()];
         } catch (error) {
           warnings.push(`the latest backup ${existing[0].id} cannot be used as a parent (${(error as Error).message}); made a full backup`);
         }
@@ -276,16 +283,29 @@ export class BackupManager {
     }
     const nowMs = this.now();
     const id = `backup_${Math.floor(nowMs / 1000)}_${randomBytes(8).toString('hex')}`;
-    const sequence = Math.max(this.lastSequence, ...existing.map((b) => b.sequence ?? 0)) + 1;
+    const sequence = existing.reduce((max, b) => Math.max(max, b.sequence ?? 0), this.lastSequence) + 1;
     this.lastSequence = sequence;
     const payload: BackupPayload = { format: 'llmspell-backup', format_version: 1, id, backup_type: type, parent_id: parent?.id ?? null, entries, deleted };
-    const { data, originalSize } = encodePayload(payload, this.compression, this.level);
+    const split = createPhysicalKeySplitter();
     const scopes = new Set<string>();
-    for (const k of live.keys()) {
-      const split = splitPhysicalKey(k);
-      if (split) scopes.add(split.scope);
+    let totalSize = 0;
+    let schema: string | undefined;
+    for (const [k, v] of live) {
+      const where = split(k);
+      if (where) scopes.add(where.scope);
+      else if (k === SCHEMA_VERSION_KEY) schema = v;
+      totalSize += Buffer.byteLength(k) + Buffer.byteLength(v);
     }
-    const schema = live.get(SCHEMA_VERSION_KEY);
+    const paths = this.paths(id);
+    let written: { sha256: string; size: number; originalSize: number };
+    try {
+      // Data first, metadata last, each via rename: a crash leaves no half backup listed.
+      written = await writePayload(`${paths.data}.tmp`, payload, this.compression, this.level);
+      await rename(`${paths.data}.tmp`, paths.data);
+    } catch (error) {
+      await unlink(`${paths.data}.tmp`).catch(() => undefined);
+      throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
+    }
     const meta: BackupMetadata = {
       id,
       created_at: new Date(nowMs).toISOString(),
@@ -295,32 +315,27 @@ export class BackupManager {
       description: options.description ?? null,
       important: options.important === true,
       schema_version: schema ? (JSON.parse(schema) as string) : null,
-      checksums: { sha256: sha256(data) },
-      compression: { algorithm: this.compression ? 'gzip' : 'none', level: this.compression ? this.level : 0, original_size: originalSize, compressed_size: data.length },
+      checksums: { sha256: written.sha256 },
+      compression: { algorithm: this.compression ? 'gzip' : 'none', level: this.compression ? this.level : 0, original_size: written.originalSize, compressed_size: written.size },
       encryption: null,
       stats: {
-        total_entries: live.size, changed_entries: entries.length, deleted_entries: deleted.length,
-        total_size: [...live].reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0),
-        duration_ms: 0, scopes_backed_up: [...scopes].sort(),
+        total_entries: live.length, changed_entries: entries.length, deleted_entries: deleted.length,
+        total_size: totalSize, duration_ms: 0, scopes_backed_up: [...scopes].sort(),
       },
     };
-    const paths = this.paths(id);
     try {
-      // Data first, metadata last, each via rename: a crash leaves no half backup listed.
-      await writeFile(`${paths.data}.tmp`, data);
-      await rename(`${paths.data}.tmp`, paths.data);
       meta.stats.duration_ms = Math.round(performance.now() - started);
       await writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
       await rename(`${paths.meta}.tmp`, paths.meta);
     } catch (error) {
-      await unlink(`${paths.data}.tmp`).catch(() => undefined);
+      await unlink(`${paths.meta}.tmp`).catch(() => undefined);
       await unlink(paths.data).catch(() => undefined);
       throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
-    this.events?.()?.publish('backup.completed', { backup_id: id, backup_type: type, entries: live.size }, { source: 'state' });
+    this.events?.()?.publish('backup.completed', { backup_id: id, backup_type: type, entries: live.length }, { source: 'state' });
     const result: CreateBackupResult = {
       success: true, id, backup_id: id, backup_type: type, parent_id: meta.parent_id, created_at: meta.created_at,
-      entries: live.size, changed_entries: entries.length, deleted_entries: deleted.length, size_bytes: data.length, path: paths.data, warnings,
+      entries: live.length, changed_entries: entries.length, deleted_entries: deleted.length, size_bytes: written.size, path: paths.data, warnings,
     };
     if (this.maxBackups > 0 || this.maxAge > 0) result.retention = await this.cleanup();
     return result;
@@ -348,7 +363,7 @@ export class BackupManager {
     const id = checkId(idInput);
     // Verify the whole chain before touching anything.
     const { snapshot } = await this.materialize(id);
-    const live = await this.readLive();
+    const live = new Map(await this.readLive());
     const ops: StateBatchOperation[] = [];
     for (const k of live.keys()) if (!snapshot.has(k)) ops.push({ type: 'delete', key: k });
     let restored = 0;

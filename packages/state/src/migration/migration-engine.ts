@@ -107,6 +107,13 @@ interface Segment {
   run?: (value: unknown) => unknown;
 }
 
+/** Fills the target schema's defaults for fields the value lacks. */
+function applyDefaults(value: unknown, defaults: Array<[string, FieldSchema]>): unknown {
+  if (defaults.length === 0 || !isFieldObject(value)) return value;
+  for (const [name, field] of defaults) if (!hasPath(value, name)) setPath(value, name, structuredClone(field.default));
+  return value;
+}
+
 /** Compiled at each run (cheap), so a definition changed after registration is honoured. */
 function compileSegments(steps: MigrationStep[]): Segment[] {
   const segments: Segment[] = [];
@@ -124,7 +131,7 @@ function compileSegments(steps: MigrationStep[]): Segment[] {
   return segments;
 }
 
-function stepError(m: MigrationDefinition, index: number, it: Item, error: unknown): LlmspellError {
+function stepError(m: MigrationDefinition, index: number, it: { scope: string; key: string }, error: unknown): LlmspellError {
   const e = toLlmspellError(error, 'MIGRATION_FAILED');
   return new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${index + 1} (${m.steps[index].type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });
 }
@@ -267,6 +274,173 @@ export class MigrationEngine {
     return m.scopes.some((s) => (s.endsWith('*') ? scope.startsWith(s.slice(0, -1)) : scope === s || (s === 'global' && scope === 'global')));
   }
 
+  /**
+   * Steps run one at a time over every selected item (a custom step sees all items before the
+   * next step starts, as before compiled runs existed). Used when the path has custom steps.
+   */
+  private async migrateStepMajor(path: MigrationDefinition[], entries: Array<[string, string]>, level: ValidationLevel, result: MigrationResult): Promise<StateBatchOperation[]> {
+    const split = createPhysicalKeySplitter();
+    const items: Item[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const [physical, text] = entries[i];
+      const where = split(physical);
+      items[i] = new Item(physical, text, where ? where.scope : '', where ? where.key : physical);
+    }
+    for (const m of path) {
+      const selected: Item[] = [];
+      const scopeSelected = new Map<string, boolean>();
+      for (const it of items) {
+        if (m.key_prefix && !it.key.startsWith(m.key_prefix)) continue;
+        let ok = scopeSelected.get(it.scope);
+        if (ok === undefined) scopeSelected.set(it.scope, (ok = this.scopeSelected(m, it.scope)));
+        if (!ok) continue;
+        // Parsed once, on first use: items no migration selects are never decoded.
+        if (!it.parsed) {
+          it.value = JSON.parse(it.text) as unknown;
+          it.parsed = true;
+        }
+        selected.push(it);
+      }
+      for (const segment of compileSegments(m.steps)) {
+        if (segment.run) {
+          const run = segment.run;
+          for (const it of selected) {
+            try {
+              it.value = run(it.value);
+            } catch (error) {
+              const failure = error instanceof StepFailure ? error : new StepFailure(0, error);
+              result.steps_completed += failure.index;
+              throw stepError(m, segment.start + failure.index, it, failure.reason);
+            }
+          }
+        } else {
+          const step = m.steps[segment.start];
+          for (const it of selected) {
+            try {
+              it.value = await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to });
+            } catch (error) {
+              throw stepError(m, segment.start, it, error);
+            }
+          }
+        }
+        result.steps_completed += segment.count;
+      }
+      const { defaults, check } = this.hopChecks(m, level);
+      const problemsGo = level === 'strict' ? result.errors : result.warnings;
+      for (const it of selected) {
+        it.touched = true;
+        it.value = applyDefaults(it.value, defaults);
+        const problems = check?.(it.value);
+        if (problems) for (const p of problems) problemsGo.push(`${it.scope}/${it.key}: ${p} (schema ${m.to})`);
+      }
+      if (result.errors.length > 0) throw new LlmspellError('MIGRATION_FAILED', `validation failed for ${result.errors.length} item(s)`);
+    }
+    const ops: StateBatchOperation[] = [];
+    for (const it of items) {
+      if (!it.touched) continue;
+      result.items_scanned++;
+      const text = this.options.prepareValue(it.value, it.key);
+      if (text === it.text) continue;
+      result.items_migrated++;
+      ops.push({ type: 'put', key: it.physical, value: text });
+      if (result.preview.length < 10) result.preview.push({ scope: it.scope, key: it.key, before: JSON.parse(it.text), after: JSON.parse(text) });
+    }
+    return ops;
+  }
+
+  /**
+   * Field steps only: each item goes through every hop, is validated and encoded before the
+   * next one is read, so its decoded value dies young instead of 100K objects living on the
+   * heap at once. Reports the same errors as the step-major order: validation problems of the
+   * earliest failing hop, before any encoding error.
+   */
+  private migrateItemMajor(path: MigrationDefinition[], entries: Array<[string, string]>, level: ValidationLevel, result: MigrationResult): StateBatchOperation[] {
+    let stepsBefore = 0;
+    const hops = path.map((m) => {
+      const hop = {
+        m,
+        run: compileFieldSteps(m.steps as FieldStep[]),
+        ...this.hopChecks(m, level),
+        scopes: new Map<string, boolean>(),
+        problems: [] as string[],
+        stepsBefore,
+      };
+      stepsBefore += m.steps.length;
+      return hop;
+    });
+    const split = createPhysicalKeySplitter();
+    const ops: StateBatchOperation[] = [];
+    let encodeError: unknown;
+    for (let i = 0; i < entries.length; i++) {
+      const [physical, text] = entries[i];
+      const where = split(physical);
+      const scope = where ? where.scope : '';
+      const key = where ? where.key : physical;
+      let value: unknown;
+      let touched = false;
+      for (const hop of hops) {
+        if (hop.m.key_prefix && !key.startsWith(hop.m.key_prefix)) continue;
+        let ok = hop.scopes.get(scope);
+        if (ok === undefined) hop.scopes.set(scope, (ok = this.scopeSelected(hop.m, scope)));
+        if (!ok) continue;
+        if (!touched) {
+          value = JSON.parse(text) as unknown;
+          touched = true;
+        }
+        try {
+          value = hop.run(value);
+        } catch (error) {
+          const failure = error instanceof StepFailure ? error : new StepFailure(0, error);
+          result.steps_completed = hop.stepsBefore + failure.index;
+          throw stepError(hop.m, failure.index, { scope, key }, failure.reason);
+        }
+        value = applyDefaults(value, hop.defaults);
+        const problems = hop.check?.(value);
+        if (problems) for (const p of problems) hop.problems.push(`${scope}/${key}: ${p} (schema ${hop.m.to})`);
+      }
+      if (!touched) continue;
+      result.items_scanned++;
+      if (encodeError !== undefined) continue;
+      let out: string;
+      try {
+        out = this.options.prepareValue(value, key);
+      } catch (error) {
+        encodeError = error;
+        continue;
+      }
+      if (out === text) continue;
+      result.items_migrated++;
+      ops.push({ type: 'put', key: physical, value: out });
+      if (result.preview.length < 10) result.preview.push({ scope, key, before: JSON.parse(text), after: JSON.parse(out) });
+    }
+    for (const hop of hops) {
+      if (level === 'strict' && hop.problems.length > 0) {
+        result.errors.push(...hop.problems);
+        result.steps_completed = hop.stepsBefore + hop.m.steps.length;
+        throw new LlmspellError('MIGRATION_FAILED', `validation failed for ${result.errors.length} item(s)`);
+      }
+      result.warnings.push(...hop.problems);
+    }
+    if (encodeError !== undefined) throw encodeError;
+    result.steps_completed = stepsBefore;
+    return ops;
+  }
+
+  /** The target schema's defaults and the hop's compiled validation (none at level `none`). */
+  private hopChecks(m: MigrationDefinition, level: ValidationLevel): { defaults: Array<[string, FieldSchema]>; check?: (value: unknown) => string[] | undefined } {
+    const target = this.schemas.get(m.to);
+    const defaults = target ? Object.entries(target.fields).filter(([, field]) => field.default !== undefined) : [];
+    if (level === 'none') return { defaults };
+    const rules: ValidationRule[] = [...m.validation];
+    if (target) {
+      for (const [name, field] of Object.entries(target.fields)) {
+        if (field.required) rules.push({ rule: 'required', field: name });
+        if (field.type !== 'any') rules.push({ rule: 'type', field: name, type: field.type });
+      }
+    }
+    return { defaults, check: compileRules(rules) };
+  }
+
   async migrate(targetInput: unknown, options: MigrateOptions = {}): Promise<MigrationResult> {
     const started = performance.now();
     const dryRun = options.dry_run === true;
@@ -311,86 +485,9 @@ export class MigrationEngine {
       const entries = await this.options.store.entries(STATE_NAMESPACE);
       result.timings_ms.read = elapsed(phase);
       phase = performance.now();
-      const split = createPhysicalKeySplitter();
-      const items: Item[] = new Array(entries.length);
-      for (let i = 0; i < entries.length; i++) {
-        const [physical, text] = entries[i];
-        const where = split(physical);
-        items[i] = new Item(physical, text, where ? where.scope : '', where ? where.key : physical);
-      }
-      for (const m of path) {
-        const target = this.schemas.get(m.to);
-        const selected: Item[] = [];
-        const scopeSelected = new Map<string, boolean>();
-        for (const it of items) {
-          if (m.key_prefix && !it.key.startsWith(m.key_prefix)) continue;
-          let ok = scopeSelected.get(it.scope);
-          if (ok === undefined) scopeSelected.set(it.scope, (ok = this.scopeSelected(m, it.scope)));
-          if (!ok) continue;
-          // Parsed once, on first use: items no migration selects are never decoded.
-          if (!it.parsed) {
-            it.value = JSON.parse(it.text) as unknown;
-            it.parsed = true;
-          }
-          selected.push(it);
-        }
-        for (const segment of compileSegments(m.steps)) {
-          if (segment.run) {
-            const run = segment.run;
-            for (const it of selected) {
-              try {
-                it.value = run(it.value);
-              } catch (error) {
-                const failure = error instanceof StepFailure ? error : new StepFailure(0, error);
-                result.steps_completed += failure.index;
-                throw stepError(m, segment.start + failure.index, it, failure.reason);
-              }
-            }
-          } else {
-            const step = m.steps[segment.start];
-            for (const it of selected) {
-              try {
-                it.value = await applyStep(step, it.value, { scope: it.scope, key: it.key, from_version: m.from, to_version: m.to });
-              } catch (error) {
-                throw stepError(m, segment.start, it, error);
-              }
-            }
-          }
-          result.steps_completed += segment.count;
-        }
-        const defaults = target ? Object.entries(target.fields).filter(([, field]) => field.default !== undefined) : [];
-        let check: ((value: unknown) => string[] | undefined) | undefined;
-        if (level !== 'none') {
-          const rules: ValidationRule[] = [...m.validation];
-          if (target) {
-            for (const [name, field] of Object.entries(target.fields)) {
-              if (field.required) rules.push({ rule: 'required', field: name });
-              if (field.type !== 'any') rules.push({ rule: 'type', field: name, type: field.type });
-            }
-          }
-          check = compileRules(rules);
-        }
-        const problemsGo = level === 'strict' ? result.errors : result.warnings;
-        for (const it of selected) {
-          it.touched = true;
-          if (defaults.length > 0 && isFieldObject(it.value)) {
-            for (const [name, field] of defaults) if (!hasPath(it.value, name)) setPath(it.value, name, structuredClone(field.default));
-          }
-          const problems = check?.(it.value);
-          if (problems) for (const p of problems) problemsGo.push(`${it.scope}/${it.key}: ${p} (schema ${m.to})`);
-        }
-        if (result.errors.length > 0) throw new LlmspellError('MIGRATION_FAILED', `validation failed for ${result.errors.length} item(s)`);
-      }
-      const ops: StateBatchOperation[] = [];
-      for (const it of items) {
-        if (!it.touched) continue;
-        result.items_scanned++;
-        const text = this.options.prepareValue(it.value, it.key);
-        if (text === it.text) continue;
-        result.items_migrated++;
-        ops.push({ type: 'put', key: it.physical, value: text });
-        if (result.preview.length < 10) result.preview.push({ scope: it.scope, key: it.key, before: JSON.parse(it.text), after: JSON.parse(text) });
-      }
+      const ops: StateBatchOperation[] = path.every((m) => m.steps.every((st) => st.type !== 'custom'))
+        ? this.migrateItemMajor(path, entries, level, result)
+        : await this.migrateStepMajor(path, entries, level, result);
       result.timings_ms.transform = elapsed(phase);
       if (dryRun) {
         Object.assign(result, { success: true, status: 'dry_run' });
@@ -414,7 +511,7 @@ export class MigrationEngine {
       const e = toLlmspellError(error, 'MIGRATION_FAILED');
       if (!result.errors.includes(e.detail)) result.errors.push(e.message);
       // Nothing was written: every change is applied in the final batch only.
-      Object.assign(result, { success: false, status: 'rolled_back', items_migrated: 0 });
+      Object.assign(result, { success: false, status: 'rolled_back', items_scanned: 0, items_migrated: 0, preview: [] });
       events?.publish('migration.failed', { from_version: from, to_version: to, error: e.message }, { correlation_id: correlation, source: 'state' });
       return finish();
     }

@@ -390,3 +390,24 @@ export function compileFieldSteps(steps: readonly FieldStep[]): (value: unknown)
     return dirty.on ? withoutRemoved(value) : value;
   };
 }
+
+/**
+ * Compiles a list of step definitions (as scripts write them) into one synchronous function
+ * `value → migrated value` — what a migration runs per item. Custom steps are refused here
+ * (they may be async and need item context); use `MigrationEngine` for those.
+ */
+export function compileMigrationSteps(steps: unknown): (value: unknown) => unknown {
+  if (!Array.isArray(steps)) throw new LlmspellError('INVALID_ARGUMENT', 'steps must be a list');
+  const normalized = steps.map((s, i) => normalizeStep(s, `steps[${i + 1}]`, () => undefined));
+  const custom = normalized.findIndex((s) => s.type === 'custom');
+  if (custom >= 0) throw new LlmspellError('INVALID_ARGUMENT', `steps[${custom + 1}] is a custom step; compileMigrationSteps takes field steps only`);
+  const run = compileFieldSteps(normalized as FieldStep[]);
+  return (value) => {
+    try {
+      return run(value);
+    } catch (error) {
+      const failure = error as StepFailure;
+      throw failure.reason ?? error;
+    }
+  };
+}

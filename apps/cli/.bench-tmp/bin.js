@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { COMMANDS, commandHelp, mainHelp } from './help.js';
+import { cliVersion } from './version.js';
+/**
+ * `--version` and help answer from two dependency-free modules: loading the runtime, zod
+ * and the tools for them would make the commonest calls several times slower than `node`.
+ * Only the exact simple forms are answered here; anything else goes through main, which
+ * gives the same answers for them.
+ */
+function quickAnswer(argv) {
+    const [first, second] = argv;
+    const isHelp = (a) => a === '--help' || a === '-h';
+    if (argv.length === 0)
+        return { text: mainHelp(cliVersion()), code: 2 };
+    if (argv.length === 1 && (first === '--version' || first === '-V'))
+        return { text: `llmspell ${cliVersion()}\n`, code: 0 };
+    if (argv.length === 1 && (isHelp(first) || first === 'help'))
+        return { text: mainHelp(cliVersion()), code: 0 };
+    if (argv.length === 2 && first === 'help' && !second.startsWith('-'))
+        return { text: commandHelp(second) ?? mainHelp(cliVersion()), code: 0 };
+    if (argv.length === 2 && isHelp(second) && Object.hasOwn(COMMANDS, first))
+        return { text: commandHelp(first), code: 0 };
+    return undefined;
+}
+const argv = process.argv.slice(2);
+const quick = quickAnswer(argv);
+if (quick) {
+    process.stdout.write(quick.text);
+    process.exitCode = quick.code;
+}
+else {
+    // A script must never take the CLI down with an unhandled rejection from a late host
+    // callback; report it and keep the exit code honest.
+    process.on('unhandledRejection', (reason) => {
+        process.stderr.write(`llmspell: unhandled error: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+        process.exitCode = 1;
+    });
+    import('./main.js')
+        .then(({ main }) => main(argv))
+        .then((code) => {
+        process.exitCode = code;
+    }, (error) => {
+        process.stderr.write(`llmspell: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+    });
+}
+//# sourceMappingURL=bin.js.map

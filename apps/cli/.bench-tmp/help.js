@@ -1,0 +1,56 @@
+export const COMMANDS = {
+    run: { summary: 'Run a Lua or JavaScript script', usage: 'llmspell run <script.lua|script.js> [--engine lua|js] [-- args…]', examples: ['llmspell run hello.lua', 'llmspell run report.js -- data.csv --limit 10', 'llmspell --output json run summarize.lua'] },
+    exec: { summary: 'Run code given on the command line', usage: 'llmspell exec "<code>" [--engine lua|js]', examples: ['llmspell exec "print(Tool.invoke(\'calculator\', {input=\'2^10\'}).result.result)"', 'llmspell exec --engine js "print(1 + 1)"'] },
+    repl: { summary: 'Interactive Lua or JavaScript with every global', usage: 'llmspell repl [--engine lua|js] [--history FILE]', examples: ['llmspell repl', 'llmspell repl --engine js', 'echo "return 1 + 1" | llmspell repl'] },
+    validate: { summary: 'Check a script\'s syntax without running it', usage: 'llmspell validate <script>', examples: ['llmspell validate hello.lua'] },
+    info: { summary: 'Show version, engines, config file and policy', usage: 'llmspell info', examples: ['llmspell info', 'llmspell info --output json'] },
+    tools: { summary: 'List tools or show one tool\'s parameters', usage: 'llmspell tools list [--category NAME] | llmspell tools show <name>', examples: ['llmspell tools list', 'llmspell tools show calculator'] },
+    providers: { summary: 'List configured and built-in LLM providers', usage: 'llmspell providers', examples: ['llmspell providers --output json'] },
+    agents: { summary: 'Saved agent conversations and configured providers', usage: 'llmspell agents [list] | show <name> | delete <name>', examples: ['llmspell agents', 'llmspell agents show helper'] },
+    config: { summary: 'Show the merged configuration (secrets masked)', usage: 'llmspell config show | llmspell config path', examples: ['llmspell config show', 'llmspell -c ./llmspell.toml config show'] },
+    init: { summary: 'Create a starter project (llmspell.toml and main.lua)', usage: 'llmspell init [dir] [--force]', examples: ['llmspell init my-project'] },
+    types: { summary: 'Write editor types: LuaLS definitions and a TypeScript .d.ts', usage: 'llmspell types [dir]   (default .llmspell/types)', examples: ['llmspell types', 'llmspell types ./types'] },
+    state: { summary: 'Inspect and edit persistent state by scope', usage: 'llmspell state scopes | list <scope> | get <scope> <key> | set <scope> <key> <value> | delete <scope> <key> | clear <scope>', examples: ['llmspell state list global', 'llmspell state get agent:helper conversation', 'llmspell state set global greeting \'"hi"\''] },
+    backup: { summary: 'Create, list, validate, restore and clean up state backups', usage: 'llmspell backup create [--incremental] [--description TEXT] | list [--limit N] | info <id> | validate <id> | restore <id> [--dry-run] [--no-backup] | cleanup [--dry-run] | usage', examples: ['llmspell backup create', 'llmspell backup restore backup_1717171717_0123456789abcdef --dry-run'] },
+    resume: { summary: 'Resume a durable workflow run from its last completed step', usage: 'llmspell resume <run_id>', examples: ['llmspell resume nightly-2024-06-01'] },
+    completion: { summary: 'Print a shell completion script', usage: 'llmspell completion bash|zsh|fish', examples: ['eval "$(llmspell completion bash)"'] },
+};
+export function mainHelp(version) {
+    const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+    return `llmspell ${version} — script LLMs, tools and workflows in Lua or JavaScript
+
+Usage: llmspell [options] <command> [args]
+
+Commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Options (before or after the command):
+  -c, --config <file>     config file (default: search llmspell.toml, ~/.llmspell/config.toml…)
+      --engine <name>     lua | javascript | js (default: from the file extension)
+      --output <format>   text | json | pretty
+      --timeout <s>       script wall-time limit in seconds (default 300)
+      --max-memory <MB>   script memory limit (default 64)
+  -v, --verbose           debug logging on stderr
+  -q, --quiet             errors only on stderr
+  -h, --help              help for a command: llmspell run --help
+  -V, --version           print the version
+
+Examples:
+  llmspell run hello.lua
+  llmspell exec "print(Utils.uuid())"
+  llmspell tools show calculator
+`;
+}
+export function commandHelp(name) {
+    const c = COMMANDS[name];
+    if (!c)
+        return undefined;
+    return `${c.summary}
+
+Usage: ${c.usage}
+
+Examples:
+${c.examples.map((e) => `  ${e}`).join('\n')}
+`;
+}
+//# sourceMappingURL=help.js.map

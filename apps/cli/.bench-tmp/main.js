@@ -1,0 +1,76 @@
+import { isLlmspellError } from '@llmspell/core';
+import { agentsCommand } from './commands/agents.js';
+import { completionCommand } from './commands/completion.js';
+import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { replCommand } from './commands/repl.js';
+import { execCommand, rerunScript, runCommand, validateCommand } from './commands/run-script.js';
+import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
+import { toolsCommand } from './commands/tools.js';
+import { typesCommand } from './commands/types.js';
+import { commandHelp, mainHelp } from './help.js';
+import { processIo } from './io.js';
+import { parseArgs, UsageError } from './parse-args.js';
+import { cliVersion } from './version.js';
+const HANDLERS = {
+    run: runCommand,
+    exec: execCommand,
+    repl: replCommand,
+    validate: validateCommand,
+    info: infoCommand,
+    tools: toolsCommand,
+    providers: providersCommand,
+    agents: agentsCommand,
+    config: configCommand,
+    init: initCommand,
+    completion: completionCommand,
+    types: typesCommand,
+    state: stateCommand,
+    backup: backupCommand,
+    resume: (args, io) => resumeCommand(args, io, (file, engine, scriptArgs) => rerunScript(args, io, file, engine, scriptArgs, args.positionals[1])),
+};
+function reportError(error, args, io) {
+    const json = args?.flags.output === 'json';
+    if (isLlmspellError(error)) {
+        if (json)
+            io.stderr(JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }) + '\n');
+        // A plain script error reads like Lua's and Node's own: `file:line: message`.
+        else
+            io.stderr(`${error.code === 'SCRIPT_ERROR' && error.details.file ? error.detail : error.message}\n`);
+        return;
+    }
+    const text = error instanceof Error ? (args?.flags.verbose ? error.stack ?? error.message : error.message) : String(error);
+    if (json)
+        io.stderr(JSON.stringify({ error: { code: 'INTERNAL', message: text } }) + '\n');
+    else
+        io.stderr(`llmspell: internal error: ${text}\n`);
+}
+/** Runs the CLI and resolves with its exit code: 0 ok, 1 error, 2 usage error. */
+export async function main(argv, io = processIo) {
+    let args;
+    try {
+        args = parseArgs(argv);
+        if (args.flags.version) {
+            io.stdout(`llmspell ${cliVersion()}\n`);
+            return 0;
+        }
+        const command = args.positionals[0];
+        if (!command || command === 'help') {
+            const topic = args.positionals[1];
+            io.stdout((topic && commandHelp(topic)) || mainHelp(cliVersion()));
+            return command || args.flags.help ? 0 : 2;
+        }
+        const handler = HANDLERS[command];
+        if (!handler)
+            throw new UsageError(`unknown command '${command}' (llmspell --help lists them)`);
+        if (args.flags.help) {
+            io.stdout(commandHelp(command) ?? mainHelp(cliVersion()));
+            return 0;
+        }
+        return await handler(args, io);
+    }
+    catch (error) {
+        reportError(error, args, io);
+        return error instanceof UsageError ? 2 : 1;
+    }
+}
+//# sourceMappingURL=main.js.map

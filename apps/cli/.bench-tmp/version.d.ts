@@ -1,0 +1,2 @@
+export declare function cliVersion(): string;
+//# sourceMappingURL=version.d.ts.map
