@@ -17,7 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const title = 'CLI: installed size and cold start';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,6 +95,30 @@ function coldStarts(commands) {
   return samples.map((s) => s.sort((a, b) => a - b));
 }
 
+/**
+ * The packages `llmspell run examples/hello.lua` loads, through a module hook that logs
+ * every URL: the heavy ones (the ai SDK, tool libraries) must stay out of a plain run.
+ */
+function modulesLoaded() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-hook-'));
+  try {
+    const log = path.join(dir, 'loaded.txt');
+    fs.writeFileSync(path.join(dir, 'hooks.mjs'), `import fs from 'node:fs';\nexport async function load(url, context, next) { fs.appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
+    fs.writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
+    execFileSync(process.execPath, ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, bin, 'run', 'examples/hello.lua'], { cwd: root, stdio: 'ignore', env: { ...process.env, LLMSPELL_STATE_BACKEND: 'memory' } });
+    const urls = fs.readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
+    const packages = new Map();
+    for (const u of urls) {
+      const m = u.match(/node_modules\/((?:@[^/]+\/)?[^/.][^/]*)\/(?!.*node_modules\/)/) ?? u.match(/\/(?:packages|apps)\/([^/]+)\//);
+      const name = m ? (m[0].includes('node_modules') ? m[1] : `@llmspell/${m[1]}`) : 'other';
+      packages.set(name, (packages.get(name) ?? 0) + 1);
+    }
+    return { files: urls.length, packages };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run({ percentile }) {
   const rows = [];
   const notes = [];
@@ -112,6 +136,11 @@ export async function run({ percentile }) {
   rows.push({ name: 'process: llmspell run examples/hello.lua', value: percentile(lua, 50), unit: 'ms', baseline: n50, ratio: percentile(lua, 50) / n50, goal: '≤ 3×' });
   rows.push({ name: 'process: llmspell run examples/hello.js', value: percentile(js, 50), unit: 'ms', baseline: n50, ratio: percentile(js, 50) / n50 });
   notes.push(`Cold starts: medians of ${ROUNDS} interleaved rounds after 2 warm-up rounds; default state backend (SQLite) in a scratch HOME. Load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} CPUs.`);
+
+  const loaded = modulesLoaded();
+  const heavy = ['ai', '@llmspell/agents', 'tar', 'yauzl', 'yazl', 'picomatch', 'ajv', 'ajv-formats', 'csv-parse', 'htmlparser2', 'css-select', 'domutils', 'fast-xml-parser', 'diff', 'nodemailer', 'pg'].filter((n) => loaded.packages.has(n));
+  rows.push({ name: 'process: files loaded by run examples/hello.lua', value: loaded.files, unit: 'files', note: `heavy packages loaded: ${heavy.length ? heavy.join(', ') : 'none'}` });
+  notes.push(`Packages loaded by run examples/hello.lua (files each): ${[...loaded.packages].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}.`);
 
   let size;
   try {

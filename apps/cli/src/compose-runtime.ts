@@ -39,8 +39,18 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
 export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {
   const loaded = loadCliConfig(flags, io);
   const level: LogLevel = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
-  const tools = options.tools === false ? [] : await loadTools(loaded.config, io.cwd);
-  const stateStore = options.state === false ? undefined : await openConfiguredStore(loaded, io);
+  // Loading the tool packages and opening the store overlap (file reads, the SQLite open).
+  const [toolsResult, storeResult] = await Promise.allSettled([
+    options.tools === false ? [] : loadTools(loaded.config, io.cwd),
+    options.state === false ? undefined : openConfiguredStore(loaded, io),
+  ]);
+  if (toolsResult.status === 'rejected') {
+    if (storeResult.status === 'fulfilled') await storeResult.value?.close();
+    throw toolsResult.reason;
+  }
+  if (storeResult.status === 'rejected') throw storeResult.reason;
+  const tools = toolsResult.value;
+  const stateStore = storeResult.value;
   let runtime: LlmspellRuntime | undefined;
   try {
     runtime = await LlmspellRuntime.create({

@@ -11,6 +11,8 @@ export interface StateAccess {
   set(scope: string, key: string, value: unknown): Promise<void>;
   delete(scope: string, key: string): Promise<boolean>;
   keys(scope: string): Promise<string[]>;
+  /** Deletes the keys of a scope starting with a prefix, atomically where the backend can. */
+  deletePrefix?(scope: string, keyPrefix: string): Promise<number>;
 }
 
 /** How a component finds others by name (an agent's tools, a workflow's steps). */

@@ -194,6 +194,21 @@ export class StateManager implements StateAccess {
     return keys.length;
   }
 
+  /** Removes every key of a scope that starts with `keyPrefix`, in one atomic batch. */
+  async deletePrefix(scope: string, keyPrefix: string, options: StateCallOptions = {}): Promise<number> {
+    const s = parseScope(scope);
+    const keys = await this.store.keys(s.prefix + keyPrefix);
+    if (keys.length === 0) return 0;
+    const hooks = this.hooks(options);
+    const events = this.events(options);
+    const correlation = options.correlationId ?? randomUUID();
+    const loc = { scope: s, key: `${keyPrefix}*`, physical: `${s.prefix}${keyPrefix}*` };
+    if (hooks?.hasHooks('BeforeStateWrite')) await this.runHook(hooks, 'BeforeStateWrite', 'clear', loc, undefined, undefined, correlation, options);
+    await this.store.batch(keys.map((key) => ({ type: 'delete' as const, key })));
+    await this.afterWrite('clear', loc, undefined, undefined, correlation, options, hooks, hooks?.hasHooks('AfterStateWrite') ?? false, events, this.wantsEvent(events), { count: keys.length });
+    return keys.length;
+  }
+
   /**
    * Adds `delta` to a numeric value (missing counts as 0), atomically — across processes
    * when the store is shared (SQLite). Resolves the new value.

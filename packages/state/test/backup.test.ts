@@ -225,3 +225,24 @@ describe('backups', () => {
     await expect(m.migrations.currentVersion()).resolves.toBe('1.0.0');
   });
 });
+
+describe('streamed backup files', () => {
+  it.each([[0, true], [1, true], [2500, true], [2500, false]])('hold exactly JSON.stringify(payload) (%i entries, gzip %s) with the size and SHA-256 of the bytes written', async (n, gzip) => {
+    const { createHash } = await import('node:crypto');
+    const { gunzipSync } = await import('node:zlib');
+    const { writePayload } = await import('../src/backup/backup-format.js');
+    const path = join(dirs.make('stream'), 'x.backup');
+    const payload = {
+      format: 'llmspell-backup' as const, format_version: 1 as const, id: 'backup_1_0123456789abcdef', backup_type: 'incremental' as const, parent_id: 'p',
+      entries: Array.from({ length: n }, (_, i): [string, string] => [`state:global:k${i}\u00e9`, JSON.stringify({ i, s: 'x"\\\n'.repeat(i % 5) })]),
+      deleted: n > 0 ? ['state:global:gone'] : [],
+    };
+    const written = await writePayload(path, payload, gzip, 3);
+    const data = readFileSync(path);
+    expect(written.size).toBe(data.length);
+    expect(written.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    const raw = gzip ? gunzipSync(data) : data;
+    expect(raw.toString('utf8')).toBe(JSON.stringify(payload));
+    expect(written.originalSize).toBe(raw.length);
+  });
+});

@@ -54,6 +54,18 @@ describe('scopes', () => {
     expect(splitPhysicalKey(parseScope('step:w%f:s').prefix + 'k:1')).toEqual({ scope: 'step:w%f:s', key: 'k:1' });
   });
 
+  it('the cached key splitter agrees with splitPhysicalKey on every key form', async () => {
+    const { createPhysicalKeySplitter } = await import('../src/scope.js');
+    const keys = [
+      'state:global:k', 'state:global:a:b', 'state:global:', 'state:agent:gpt:history', 'state:agent:a%3Ab:c', 'state:agent:a:b:c',
+      'state:step:w:s:k', 'state:step:w%25f:s:k:1', 'state:step:w:s', 'state:step:w', 'state:custom:users:u1', 'state:custom:users:',
+      'state:x', 'state:', 'other:global:k', 'state:globalx:y:z', 'state:stepx:a:b:c', 'state:agent:gpt:', 'state:session:s:k',
+    ];
+    const split = createPhysicalKeySplitter();
+    // Twice: the second pass is served from the cache.
+    for (let pass = 0; pass < 2; pass++) for (const k of keys) expect([k, split(k)]).toEqual([k, splitPhysicalKey(k)]);
+  });
+
   it('rejects malformed scopes naming the problem', async () => {
     const m = manager();
     await expect(m.set('agent:', 'k', 1)).rejects.toThrow(/INVALID_ARGUMENT.*id must not be empty/);

@@ -71,6 +71,10 @@ export class CheckpointStore {
 
   async dropSteps(runId: string): Promise<void> {
     const prefix = stepPrefix(runId);
+    if (this.state.deletePrefix) {
+      await this.state.deletePrefix(this.scope, prefix);
+      return;
+    }
     for (const key of (await this.state.keys(this.scope)).filter((k) => k.startsWith(prefix))) {
       await this.state.delete(this.scope, key);
     }

@@ -1,6 +1,6 @@
 import {
-  LlmspellError, executeComponent, isLlmspellError, toLlmspellError,
-  type Component, type ExecutionContext, type ToolResult,
+  INDEX_FALLBACK, LlmspellError, executeComponent, isLlmspellError, toLlmspellError,
+  type Component, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
 import { evaluateExpression, isTruthy } from './expression.js';
@@ -73,6 +73,24 @@ function splitScopedKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
+/**
+ * A read-only view of a growing record (step outputs, shared data) for custom steps. Copying
+ * it for every step made long workflows quadratic; this view lists no keys of its own, so a
+ * bridge converts only the entries a script reads (through the index fallback), while host
+ * functions read it like a plain object.
+ */
+function lazyRecord(source: () => Record<string, unknown>): Record<string, unknown> {
+  const fallback = (key: string) => (source()[key] ?? null) as ScriptValue;
+  return new Proxy({} as Record<string, unknown>, {
+    get: (_t, key) => (key === INDEX_FALLBACK ? fallback : typeof key === 'string' ? source()[key] : undefined),
+    has: (_t, key) => typeof key === 'string' && key in source(),
+    ownKeys: () => [],
+    getOwnPropertyDescriptor: () => undefined,
+    set: () => false,
+    deleteProperty: () => false,
+  });
+}
+
 function stepComponent(rs: RunState, step: StepSpec, run: (ctx: ExecutionContext) => Promise<unknown>): Component<unknown, unknown> {
   return { kind: 'workflow', name: `${rs.workflowName}.${step.name}`, description: `step ${step.name}`, run: (_input, ctx) => run(ctx) };
 }
@@ -137,8 +155,8 @@ async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { c
           run_id: rs.runId,
           current_item: loop?.current_item,
           current_index: loop?.current_index,
-          outputs: { ...rs.outputs },
-          shared: { ...rs.shared },
+          outputs: lazyRecord(() => rs.outputs),
+          shared: lazyRecord(() => rs.shared),
           get_shared: (key: string) => rs.shared[key] ?? null,
           set_shared: (key: string, value: unknown) => {
             rs.shared = { ...rs.shared, [key]: value };

@@ -291,3 +291,23 @@ describe('durable runs', () => {
     await expect(executeWorkflow(wf, { run_id: 'x' }, context())).rejects.toThrow(/needs the state layer/);
   });
 });
+
+describe('durable runs on the real state manager', () => {
+  test('step records are written per step and removed in one batch when the run completes', async () => {
+    const { StateManager } = await import('@llmspell/state');
+    const { MemoryStateStore } = await import('@llmspell/state-memory');
+    const store = new MemoryStateStore();
+    const batches: number[] = [];
+    const batch = store.batch.bind(store);
+    store.batch = async (ops) => {
+      batches.push(ops.length);
+      return batch(ops);
+    };
+    const state = new StateManager({ store });
+    const wf = createWorkflowFromConfig('sequential', { name: 'real', steps: Array.from({ length: 5 }, (_, i) => ({ name: `s${i}`, execute: async () => i })) });
+    const r = await executeWorkflow(wf, { run_id: 'r1' }, context({ state }));
+    expect(r.success).toBe(true);
+    expect(batches).toEqual([5]);
+    expect(await state.keys('workflow:real')).toEqual(['run:r1']);
+  });
+});

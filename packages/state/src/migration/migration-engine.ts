@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LlmspellError, toLlmspellError, type EventSink, type HookExecutor, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import type { BackupManager } from '../backup/backup-manager.js';
 import { SCHEMA_VERSION_KEY } from '../internal-keys.js';
-import { STATE_NAMESPACE, createPhysicalKeySplitter } from '../scope.js';
+import { STATE_NAMESPACE, createPhysicalKeySplitter, parseScope, type StateScope } from '../scope.js';
 import { hasPath, isFieldObject, setPath } from './field-path.js';
 import {
   StepFailure, applyStep, compileFieldSteps, normalizeStep, type CustomTransform, type FieldStep, type MigrationStep,
@@ -89,6 +89,16 @@ export interface MigrationEngineOptions {
 }
 
 type ToFunction = (v: unknown) => CustomTransform | undefined;
+
+/** Code point order (what every store's prefix scan uses), not UTF-16 unit order. */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i].codePointAt(0) as number) - (y[i].codePointAt(0) as number);
+  }
+  return x.length - y.length;
+}
 
 const elapsed = (since: number) => Math.round((performance.now() - since) * 1000) / 1000;
 
@@ -267,6 +277,34 @@ export class MigrationEngine {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The stored items the path may touch: when every hop names exact scopes, only those
+   * scopes' key ranges are read (a store with other data is not scanned); otherwise the
+   * whole state namespace. Either way `scopeSelected` filters again per hop.
+   */
+  private async readItems(path: MigrationDefinition[]): Promise<Array<[string, string]>> {
+    const prefixes = new Set<string>();
+    for (const m of path) {
+      if (!m.scopes || m.scopes.some((s) => s.endsWith('*'))) return this.options.store.entries(STATE_NAMESPACE);
+      for (const s of m.scopes) {
+        let scope: StateScope;
+        try {
+          scope = parseScope(s);
+        } catch {
+          continue; // a name no key can have selects nothing
+        }
+        if (scope.name === s) prefixes.add(scope.prefix);
+      }
+    }
+    const out: Array<[string, string]> = [];
+    // Prefixes of distinct scopes never nest, so reading them in order keeps the store's key order.
+    for (const prefix of [...prefixes].sort(compareCodePoints)) {
+      const entries = await this.options.store.entries(prefix);
+      for (let i = 0; i < entries.length; i++) out.push(entries[i]);
+    }
+    return out;
   }
 
   private scopeSelected(m: MigrationDefinition, scope: string): boolean {
@@ -482,7 +520,7 @@ export class MigrationEngine {
         if (r?.type === 'cancel') throw new LlmspellError('HOOK_CANCELLED', `migration ${from} → ${to} cancelled by a StateMigration hook: ${r.reason}`);
       }
       let phase = performance.now();
-      const entries = await this.options.store.entries(STATE_NAMESPACE);
+      const entries = await this.readItems(path);
       result.timings_ms.read = elapsed(phase);
       phase = performance.now();
       const ops: StateBatchOperation[] = path.every((m) => m.steps.every((st) => st.type !== 'custom'))
