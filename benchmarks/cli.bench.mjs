@@ -29,18 +29,18 @@ const MB = 1024 * 1024;
 const MUST_BE_ABSENT = ['rocksdb', '@llmspell/state-rocksdb', '@llmspell/tools-media', 'sharp', 'music-metadata', '@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'];
 
 /** Bytes under `dir`, each file counted once (pnpm may hard-link), symlinks not followed. */
-function sizeOf(dir, seen = new Set(), filter = () => true) {
+function sizeOf(dir, seen = new Set(), filter = () => true, measure = (st) => st.size) {
   let total = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isSymbolicLink()) continue;
-    if (entry.isDirectory()) total += sizeOf(full, seen, filter);
+    if (entry.isDirectory()) total += sizeOf(full, seen, filter, measure);
     else if (entry.isFile()) {
       const st = fs.statSync(full);
       const key = `${st.dev}:${st.ino}`;
       if (seen.has(key) || !filter(full)) continue;
       seen.add(key);
-      total += st.size;
+      total += measure(st);
     }
   }
   return total;
@@ -60,6 +60,8 @@ function installedSize(notes) {
     execFileSync('pnpm', ['--filter', '@llmspell/cli', 'deploy', '--prod', '--config.inject-workspace-packages=true', '--prefer-offline', dir], { cwd: root, stdio: 'pipe' });
     const total = sizeOf(dir);
     const leftovers = sizeOf(dir, new Set(), isBuildLeftover);
+    const onDisk = sizeOf(dir, new Set(), (f) => !isBuildLeftover(f), (st) => st.blocks * 512);
+    notes.push(`Sizes are the bytes of the files; on disk (whole blocks, as \`du\` counts) the same install takes ${(onDisk / MB).toFixed(1)} MB.`);
     const store = path.join(dir, 'node_modules/.pnpm');
     const packages = fs.readdirSync(store).filter((e) => e !== 'node_modules' && !e.startsWith('lock'))
       .map((e) => ({ name: packageOf(e), bytes: sizeOf(path.join(store, e)) }))

@@ -220,11 +220,21 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     this.stats.requests_active += 1;
     // Own timer rather than AbortSignal.timeout: that one is unref'd and does not fire in
     // every host (jest's environment), and it cannot be cleared when the call ends early.
+    // One controller for both the caller's cancel and the timeout, forwarded by a listener
+    // removed at the end (AbortSignal.any keeps a dependent signal on the long-lived parent).
     const timeoutMs = this.config.timeoutMs;
-    const timeoutController = timeoutMs ? new AbortController() : undefined;
-    const timer = timeoutController ? setTimeout(() => timeoutController.abort(), timeoutMs) : undefined;
-    const timeout = timeoutController?.signal;
-    const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
+    const combined = timeoutMs ? new AbortController() : undefined;
+    const timeout = combined ? new AbortController() : undefined;
+    const timer = combined ? setTimeout(() => {
+      timeout!.abort();
+      combined.abort();
+    }, timeoutMs) : undefined;
+    const forward = combined ? () => combined.abort(ctx.signal.reason) : undefined;
+    if (combined) {
+      if (ctx.signal.aborted) combined.abort(ctx.signal.reason);
+      else ctx.signal.addEventListener('abort', forward!, { once: true });
+    }
+    const signal = combined ? combined.signal : ctx.signal;
     try {
       // Race the abort too: a provider that ignores the signal must not outlive the timeout.
       let onAbort: (() => void) | undefined;
@@ -239,11 +249,12 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
       return output;
     } catch (raw) {
       this.stats.requests_failed += 1;
-      const error = this.toError(raw, ctx, timeout);
+      const error = this.toError(raw, ctx, timeout?.signal);
       this.lastError = error.message;
       throw error;
     } finally {
       clearTimeout(timer);
+      if (forward) ctx.signal.removeEventListener('abort', forward);
       this.stats.requests_active -= 1;
       this.stats.total_execution_time_ms += performance.now() - started;
     }

@@ -189,3 +189,29 @@ describe('migration run orders', () => {
     expect(fast.again?.errors[0]).toEqual(slow.again?.errors[0]);
   });
 });
+
+describe('migration reads', () => {
+  it('reads only the named scopes when every hop names exact scopes, in key order', async () => {
+    class Recording extends MemoryStateStore {
+      prefixes: string[] = [];
+      override async entries(prefix: string) {
+        this.prefixes.push(prefix);
+        return super.entries(prefix);
+      }
+    }
+    const store = new Recording();
+    const m = new StateManager({ store });
+    for (const scope of ['custom:b', 'custom:a', 'global', 'agent:x']) for (const k of ['k2', 'k1']) await m.set(scope, k, { v: scope });
+    m.migrations.registerMigration({ from: '1', to: '2', scopes: ['custom:b', 'custom:a', 'users'], steps: [{ type: 'add', field: 'done', value: true }] });
+    const result = await m.migrations.migrate('2');
+    expect(result).toMatchObject({ success: true, items_migrated: 4 });
+    expect(store.prefixes).toEqual(['state:custom:a:', 'state:custom:b:']);
+    expect(result.preview.map((p) => `${p.scope}/${p.key}`)).toEqual(['custom:a/k1', 'custom:a/k2', 'custom:b/k1', 'custom:b/k2']);
+    await expect(m.get('global', 'k1')).resolves.toEqual({ v: 'global' });
+    // A wildcard scope reads the whole namespace.
+    store.prefixes = [];
+    m.migrations.registerMigration({ from: '2', to: '3', scopes: ['agent:*'], steps: [{ type: 'add', field: 'done', value: true }] });
+    await expect(m.migrations.migrate('3')).resolves.toMatchObject({ success: true, items_migrated: 2 });
+    expect(store.prefixes).toEqual(['state:']);
+  });
+});
