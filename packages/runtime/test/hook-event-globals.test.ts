@@ -128,7 +128,8 @@ describe('Hook and Event globals', () => {
     expect(g.Event.get_stats()).toMatchObject({ event_bus_stats: { events_published: 1 }, bridge_stats: { active_subscriptions: 1, subscriptions_by_language: { lua: 1 } } });
     expect(g.Event.unsubscribe(id)).toBe(true);
     await expect(g.Event.receive(id, 0)).rejects.toThrow(/NOT_FOUND/);
-    await expect(g.Event.publish('x', 1, { correlation_id: 'nope' })).rejects.toThrow(/correlation_id must be a UUID/);
+    expect(() => g.Event.publish('x', 1, { correlation_id: 'nope' })).toThrow(/correlation_id must be a UUID/);
+    expect(g.Event.publish('plain.sync', 1)).toBe(true);
     expect(() => g.Event.subscribe('a', { backpressure: 'maybe' })).toThrow(/unknown overflow strategy/);
   });
 

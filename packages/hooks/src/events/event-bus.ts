@@ -147,6 +147,16 @@ export class EventBus implements EventSink {
     return Promise.resolve(this.dispatch(event, true));
   }
 
+  /**
+   * Like publishAsync, but returns a plain boolean when nothing has to be waited for (no
+   * emit hooks, no blocked subscriber): script publishes then skip the bridge's await path.
+   */
+  publishSettled(type: string, data: unknown, options: PublishOptions = {}): boolean | Promise<boolean> {
+    const event = this.createEvent(type, data, options);
+    if (this.hasEmitHooks() || this.chained > 0) return this.enqueue(() => this.publishWithHooks(event, true));
+    return this.dispatch(event, true);
+  }
+
   /** Publishes a ready event (replay); keeps its id, data and metadata, gets a new sequence. */
   publishEvent(event: UniversalEvent): boolean {
     const copy: UniversalEvent = { ...event, sequence: this.sequence++, metadata: { ...event.metadata } };

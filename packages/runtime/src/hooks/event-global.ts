@@ -65,7 +65,7 @@ export function createEventGlobal(scope: GlobalScope): ScriptObject {
   };
 
   return {
-    publish: async (type: ScriptValue, data?: ScriptValue, options?: ScriptValue) => {
+    publish: (type: ScriptValue, data?: ScriptValue, options?: ScriptValue) => {
       if (typeof type !== 'string' || type === '') throw new LlmspellError('INVALID_ARGUMENT', `${FN}.publish: event type must be a non-empty string`);
       if (options !== undefined && options !== null && !isPlainObject(options)) throw new LlmspellError('INVALID_ARGUMENT', `${FN}.publish: options must be a table`);
       const o = (options ?? {}) as Record<string, unknown>;
@@ -82,7 +82,7 @@ export function createEventGlobal(scope: GlobalScope): ScriptObject {
         tags: opt<string[]>(o, 'tags', 'publish', (v) => Array.isArray(v) && v.every(isStr), 'a list of strings'),
         priority: opt<number>(o, 'priority', 'publish', (v) => typeof v === 'number' && Number.isFinite(v), 'a number'),
       };
-      return bus.publishAsync(type, data ?? null, po);
+      return bus.publishSettled(type, data ?? null, po);
     },
     subscribe: (pattern: ScriptValue, options?: ScriptValue) => {
       if (options !== undefined && options !== null && !isPlainObject(options)) throw new LlmspellError('INVALID_ARGUMENT', `${FN}.subscribe: options must be a table`);
