@@ -92,3 +92,18 @@ describe('core globals (host level)', () => {
     expect(JSON.stringify(r)).not.toContain('sk-secret-config-key-123456');
   });
 });
+
+describe('tool discovery hook points', () => {
+  test('Tool.list and Tool.discover fire BeforeToolDiscovery and AfterToolDiscovery', async () => {
+    const rt = await LlmspellRuntime.create({ tools: [echo] });
+    const seen: Array<{ point: string; data: Record<string, unknown> }> = [];
+    rt.hooks = { hasHooks: () => true, execute: async (point, ctx) => { seen.push({ point, data: ctx.data }); return { type: 'continue' }; } };
+    const g = rt.buildGlobals({ language: 'lua' }).Tool as Obj;
+    g.list();
+    g.discover({ category: 'utility' });
+    await new Promise((r) => setImmediate(r));
+    expect(seen.map((s) => s.point)).toEqual(['BeforeToolDiscovery', 'AfterToolDiscovery', 'BeforeToolDiscovery', 'AfterToolDiscovery']);
+    expect(seen[3].data.tools).toEqual(['echo_tool']);
+    await rt.close();
+  });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   LlmspellError, describeParameters, executeComponent, hostMethod, withIndexFallback,
   type ScriptObject, type ScriptValue, type Tool,
@@ -52,11 +53,34 @@ function toolObject(scope: GlobalScope, tool: Tool, full: boolean): ScriptObject
   return base;
 }
 
+/**
+ * Tool discovery stays synchronous for scripts (`Tool.list()` is a plain value in JS), so its
+ * hook points are fired for observers without waiting; their results do not change the list.
+ */
+function fireDiscovery(scope: GlobalScope, point: 'BeforeToolDiscovery' | 'AfterToolDiscovery', data: Record<string, unknown>): void {
+  const hooks = scope.runtime.hooks;
+  if (!hooks?.hasHooks(point)) return;
+  void hooks.execute(point, {
+    point,
+    component_id: { id: 'system:tool-registry', type: 'system', name: 'tool-registry' },
+    data,
+    metadata: {},
+    correlation_id: randomUUID(),
+    language: scope.language,
+    timestamp: new Date().toISOString(),
+  }).catch((error: unknown) => scope.runtime.logger.warn(`${point} hook failed`, { error: String(error) }));
+}
+
 /** The `Tool` global: list, get, invoke, exists, categories, discover, and `Tool.<name>`. */
 export function createToolGlobal(scope: GlobalScope): Record<string, ScriptValue> {
   const registry = scope.runtime.tools;
   const Tool: ScriptObject = {
-    list: () => registry.list().map((t) => ({ name: t.name, description: t.description, version: t.version, category: t.category, security_level: t.securityLevel })),
+    list: () => {
+      fireDiscovery(scope, 'BeforeToolDiscovery', { filter: null });
+      const tools = registry.list().map((t) => ({ name: t.name, description: t.description, version: t.version, category: t.category, security_level: t.securityLevel }));
+      fireDiscovery(scope, 'AfterToolDiscovery', { filter: null, tools: tools.map((t) => t.name) });
+      return tools;
+    },
     get: (name: ScriptValue) => {
       const tool = typeof name === 'string' ? registry.get(name) : undefined;
       return tool ? toolObject(scope, tool, true) : null;
@@ -67,12 +91,15 @@ export function createToolGlobal(scope: GlobalScope): Record<string, ScriptValue
     discover: (filter: ScriptValue) => {
       const f = (filter && typeof filter === 'object' && !Array.isArray(filter) ? filter : {}) as Record<string, unknown>;
       const tag = typeof f.tag === 'string' ? f.tag.toLowerCase() : undefined;
-      return registry
+      fireDiscovery(scope, 'BeforeToolDiscovery', { filter: f });
+      const found = registry
         .list()
         .filter((t) => (typeof f.category === 'string' ? t.category === f.category : true))
         .filter((t) => (typeof f.security_level === 'string' ? t.securityLevel === f.security_level : true))
         .filter((t) => (tag ? t.description.toLowerCase().includes(tag) || t.tags.some((x) => x.toLowerCase() === tag) : true))
         .map((t) => ({ name: t.name, description: t.description, category: t.category, version: t.version, security_level: t.securityLevel }));
+      fireDiscovery(scope, 'AfterToolDiscovery', { filter: f, tools: found.map((t) => t.name) });
+      return found;
     },
     get_schema: (name: ScriptValue) => {
       const tool = typeof name === 'string' ? registry.get(name) : undefined;
