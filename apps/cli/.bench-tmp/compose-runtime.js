@@ -31,8 +31,20 @@ async function openConfiguredStore(loaded, io) {
 export async function composeRuntime(flags, io, options = {}) {
     const loaded = loadCliConfig(flags, io);
     const level = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
-    const tools = options.tools === false ? [] : await loadTools(loaded.config, io.cwd);
-    const stateStore = options.state === false ? undefined : await openConfiguredStore(loaded, io);
+    // Loading the tool packages and opening the store overlap (file reads, the SQLite open).
+    const [toolsResult, storeResult] = await Promise.allSettled([
+        options.tools === false ? [] : loadTools(loaded.config, io.cwd),
+        options.state === false ? undefined : openConfiguredStore(loaded, io),
+    ]);
+    if (toolsResult.status === 'rejected') {
+        if (storeResult.status === 'fulfilled')
+            await storeResult.value?.close();
+        throw toolsResult.reason;
+    }
+    if (storeResult.status === 'rejected')
+        throw storeResult.reason;
+    const tools = toolsResult.value;
+    const stateStore = storeResult.value;
     let runtime;
     try {
         runtime = await LlmspellRuntime.create({

@@ -8,7 +8,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
   run: { summary: 'Run a Lua or JavaScript script', usage: 'llmspell run <script.lua|script.js> [--engine lua|js] [-- args…]', examples: ['llmspell run hello.lua', 'llmspell run report.js -- data.csv --limit 10', 'llmspell --output json run summarize.lua'] },
   exec: { summary: 'Run code given on the command line', usage: 'llmspell exec "<code>" [--engine lua|js]', examples: ['llmspell exec "print(Tool.invoke(\'calculator\', {input=\'2^10\'}).result.result)"', 'llmspell exec --engine js "print(1 + 1)"'] },
   repl: { summary: 'Interactive Lua or JavaScript with every global', usage: 'llmspell repl [--engine lua|js] [--history FILE]', examples: ['llmspell repl', 'llmspell repl --engine js', 'echo "return 1 + 1" | llmspell repl'] },
-  validate: { summary: 'Check a script\'s syntax without running it', usage: 'llmspell validate <script>', examples: ['llmspell validate hello.lua'] },
+  validate: { summary: 'Check a script\'s syntax without running it, or the config without one', usage: 'llmspell validate [script]', examples: ['llmspell validate hello.lua', 'llmspell -c llmspell.toml validate'] },
   info: { summary: 'Show version, engines, config file and policy', usage: 'llmspell info', examples: ['llmspell info', 'llmspell info --output json'] },
   tools: { summary: 'List tools or show one tool\'s parameters', usage: 'llmspell tools list [--category NAME] | llmspell tools show <name>', examples: ['llmspell tools list', 'llmspell tools show calculator'] },
   providers: { summary: 'List configured and built-in LLM providers', usage: 'llmspell providers', examples: ['llmspell providers --output json'] },

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core';
-import { composeRuntime } from '../compose-runtime.js';
+import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
 import { chooseEngine, loadEngine } from '../engines.js';
 import { formatResult } from '../format-output.js';
 import { startProgress } from '../progress.js';
@@ -91,7 +91,16 @@ export async function execCommand(args: ParsedArgs, io: CliIo): Promise<number> 
 
 export async function validateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = args.positionals[1];
-  if (!file) throw new UsageError('llmspell validate needs a script path: llmspell validate <script>');
+  if (!file) {
+    // Without a script, validate the configuration (what rs-llmspell's `validate` did).
+    const loaded = loadCliConfig(args.flags, io);
+    if (args.flags.output === 'json') io.stdout(JSON.stringify({ valid: true, config_file: loaded.source, warnings: loaded.warnings }, null, 2) + '\n');
+    else {
+      io.stdout(`${loaded.source ?? 'built-in defaults'}: configuration is valid\n`);
+      for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
+    }
+    return 0;
+  }
   const full = path.resolve(io.cwd, file);
   if (!fs.existsSync(full)) throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`);
   const engineName = chooseEngine(args.flags.engine, file, 'lua');
