@@ -64,11 +64,11 @@ function installedSize(notes) {
     notes.push(`Sizes are the bytes of the files; on disk (whole blocks, as \`du\` counts) the same install takes ${(onDisk / MB).toFixed(1)} MB.`);
     const store = path.join(dir, 'node_modules/.pnpm');
     const packages = fs.readdirSync(store).filter((e) => e !== 'node_modules' && !e.startsWith('lock'))
-      .map((e) => ({ name: packageOf(e), bytes: sizeOf(path.join(store, e)) }))
+      .map((e) => ({ name: packageOf(e), bytes: sizeOf(path.join(store, e), new Set(), (f) => !isBuildLeftover(f)) }))
       .sort((a, b) => b.bytes - a.bytes);
     const names = new Set(packages.map((p) => p.name.replace(/@[^@]*$/, '')));
     const present = MUST_BE_ABSENT.filter((n) => names.has(n));
-    notes.push(`Largest packages in the deploy (MB): ${packages.slice(0, 12).map((p) => `${p.name} ${(p.bytes / MB).toFixed(1)}`).join(', ')}.`);
+    notes.push(`Largest packages in the deploy (MB, without node-gyp leftovers): ${packages.slice(0, 12).map((p) => `${p.name} ${(p.bytes / MB).toFixed(1)}`).join(', ')}.`);
     notes.push(`${packages.length} packages in the deploy. RocksDB and media libraries (${MUST_BE_ABSENT.join(', ')}): ${present.length ? `PRESENT: ${present.join(', ')}` : 'none present'}.`);
     return { total, leftovers, present, count: packages.length };
   } finally {

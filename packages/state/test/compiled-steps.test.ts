@@ -51,7 +51,7 @@ function sequential(steps: FieldStep[], value: unknown): { value?: unknown; erro
     try {
       value = applyFieldStep(steps[i], value);
     } catch (error) {
-      return { error: (error as Error).message, at: i };
+      return { error: (error as Error).message, at: i, value };
     }
   }
   return { value };
@@ -60,6 +60,7 @@ function sequential(steps: FieldStep[], value: unknown): { value?: unknown; erro
 describe('compiled field steps', () => {
   it.each([true, false])('give exactly what applying the steps one by one gives, key order included (plain names only: %s)', (plainOnly) => {
     const r = rng(plainOnly ? 7 : 11);
+    let failures = 0;
     for (let round = 0; round < 400; round++) {
       const steps = Array.from({ length: 1 + Math.floor(r() * 6) }, () => randomStep(r, plainOnly));
       const run = compileFieldSteps(steps);
@@ -67,15 +68,21 @@ describe('compiled field steps', () => {
         const input = round % 17 === 0 && n === 0 ? 'not an object' : randomObject(r);
         const expected = sequential(steps, structuredClone(input));
         let actual: { value?: unknown; error?: string; at?: number };
+        const copy = structuredClone(input);
         try {
-          actual = { value: run(structuredClone(input)) };
+          actual = { value: run(copy) };
+          if (typeof actual.value === 'object') expect(Object.values(actual.value as object).filter((v) => typeof v === 'symbol')).toEqual([]);
         } catch (error) {
-          actual = { error: (error as { reason: Error }).reason.message, at: (error as { index: number }).index };
+          // On failure the object holds what the earlier steps did, exactly, and no marker.
+          actual = { error: (error as { reason: Error }).reason.message, at: (error as { index: number }).index, value: copy };
+          failures++;
+          expect(Object.values(copy as object).filter((v) => typeof v === 'symbol')).toEqual([]);
         }
         const context = JSON.stringify({ steps, input });
         expect({ context, ...actual, value: JSON.stringify(actual.value) }).toEqual({ context, ...expected, value: JSON.stringify(expected.value) });
       }
     }
+    expect(failures).toBeGreaterThan(20); // failing steps were exercised too
   });
 
   it('leave no removal marker behind and keep fast paths exact for the realistic step set', () => {

@@ -363,18 +363,23 @@ export class BackupManager {
     const id = checkId(idInput);
     // Verify the whole chain before touching anything.
     const { snapshot } = await this.materialize(id);
-    const live = new Map(await this.readLive());
-    const ops: StateBatchOperation[] = [];
-    for (const k of live.keys()) if (!snapshot.has(k)) ops.push({ type: 'delete', key: k });
-    let restored = 0;
-    for (const [k, v] of snapshot) {
-      if (live.get(k) !== v) {
-        ops.push({ type: 'put', key: k, value: v });
-        restored++;
+    const total = snapshot.size;
+    // One pass over live state: keys the snapshot lacks are deleted, changed ones rewritten, and
+    // each live key is struck from the snapshot so what remains there is missing from live.
+    const deletes: StateBatchOperation[] = [];
+    const puts: StateBatchOperation[] = [];
+    for (const [k, v] of await this.readLive()) {
+      const want = snapshot.get(k);
+      if (want === undefined) deletes.push({ type: 'delete', key: k });
+      else {
+        if (want !== v) puts.push({ type: 'put', key: k, value: want });
+        snapshot.delete(k);
       }
     }
+    for (const [k, v] of snapshot) puts.push({ type: 'put', key: k, value: v });
+    const ops = deletes.concat(puts);
     const result: RestoreResult = {
-      success: true, backup_id: id, dry_run: options.dry_run === true, restored_keys: restored, removed_keys: ops.length - restored, total_keys: snapshot.size,
+      success: true, backup_id: id, dry_run: options.dry_run === true, restored_keys: puts.length, removed_keys: deletes.length, total_keys: total,
     };
     if (options.dry_run) return result;
     if (options.backup_current) result.pre_restore_backup_id = (await this.create({ description: `before restoring ${id}` })).id;

@@ -89,6 +89,7 @@ export interface MigrationEngineOptions {
 }
 
 type ToFunction = (v: unknown) => CustomTransform | undefined;
+const plainFunction: ToFunction = (v) => (typeof v === 'function' ? (v as CustomTransform) : undefined);
 
 /** Code point order (what every store's prefix scan uses), not UTF-16 unit order. */
 function compareCodePoints(a: string, b: string): number {
@@ -145,8 +146,6 @@ function stepError(m: MigrationDefinition, index: number, it: { scope: string; k
   const e = toLlmspellError(error, 'MIGRATION_FAILED');
   return new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${index + 1} (${m.steps[index].type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });
 }
-const plainFunction: ToFunction = (v) => (typeof v === 'function' ? (v as CustomTransform) : undefined);
-
 /**
  * Versioned schemas and the migrations between them. A migration reads every item it
  * touches, runs all steps in memory, validates the results, and writes them together with

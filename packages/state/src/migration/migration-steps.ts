@@ -385,6 +385,8 @@ export function compileFieldSteps(steps: readonly FieldStep[]): (value: unknown)
     try {
       for (; i < n; i++) fns[i](value);
     } catch (error) {
+      // Leave the object as the steps before the failing one left it, with no markers in it.
+      if (dirty.on) for (const k in value) if (hasOwn.call(value, k) && value[k] === REMOVED) delete value[k];
       throw new StepFailure(i, error);
     }
     return dirty.on ? withoutRemoved(value) : value;

@@ -1,2 +1,0 @@
-export declare function cliVersion(): string;
-//# sourceMappingURL=version.d.ts.map
