@@ -24,7 +24,7 @@ local s = agent:invokeStream({ text = "stream please" }, function(c) chunks[#chu
 agent:saveState()
 return { text = r.text, tokens = r.usage.total_tokens > 0, streamed = table.concat(chunks), n = #chunks > 1, listed = Agent.list()[1].name }`);
     write(dir, 'a.js', `
-const agent = Agent.create({ name: 'helper-js', model: 'openai/gpt-4o-mini', tools: ['calculator'] });
+const agent = await Agent.create({ name: 'helper-js', model: 'openai/gpt-4o-mini', tools: ['calculator'] });
 const r = await agent.invoke({ text: 'What is 6*7?' });
 let streamed = '';
 for await (const c of agent.stream('stream please')) streamed += c.text;

@@ -233,3 +233,12 @@ describe('optional packages and plugins', () => {
     expect(JSON.parse(r.stdout)).toEqual({ listed: true, slug: 'hello-world' });
   });
 });
+
+describe('rs-llmspell script compatibility', () => {
+  test('io.write and os.execute("sleep N") work; other commands and files do not', async () => {
+    const dir = scratch();
+    write(dir, 'c.lua', 'io.write("x", 1) io.write("y\\n") os.execute("sleep 0.01")\nlocal ok = pcall(os.execute, "rm -rf /")\nreturn { ok = ok, env = os.getenv("HOME") == nil }');
+    const r = await cli(['run', 'c.lua'], { cwd: dir });
+    expect(r.stdout).toBe('x1y\n{"env":true,"ok":false}\n');
+  });
+});

@@ -40,6 +40,8 @@ export interface ToolResult {
   metadata: Record<string, unknown>;
   success: boolean;
   result: unknown;
+  /** The DOC's name for the result value (same as `result`). */
+  output: unknown;
   error?: { message: string; code?: string; details?: unknown };
   message?: string;
   media?: MediaItem[];
@@ -106,6 +108,7 @@ export function toToolResult(output: ToolOutput, operation: string | undefined, 
     metadata,
     success,
     result: output.result ?? null,
+    output: output.result ?? null,
   };
   if (output.error !== undefined) result.error = output.error;
   if (output.message !== undefined) result.message = output.message;

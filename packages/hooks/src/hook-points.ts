@@ -13,12 +13,23 @@ const CUSTOM_NAME = /^[A-Za-z0-9_.:\-]{1,128}$/;
  * The hook point a script or config names: a built-in point (any case, with or without
  * underscores) or `custom:<name>`. Unknown names are an error that lists where to look.
  */
+/** Names older scripts and docs use for built-in points. */
+const ALIASES: Record<string, HookPoint> = {
+  beforeworkflowstep: 'BeforeWorkflowStage',
+  afterworkflowstep: 'AfterWorkflowStage',
+  workflowsteperror: 'WorkflowError',
+  beforeworkflowexecution: 'BeforeWorkflowStart',
+  afterworkflowexecution: 'AfterWorkflowComplete',
+};
+
 export function parseHookPoint(value: unknown, param = 'point'): HookPoint {
   if (typeof value !== 'string' || value.length === 0) {
     throw new LlmspellError('INVALID_ARGUMENT', `${param} must be a hook point name (e.g. "BeforeToolExecution" or "custom:my_point")`);
   }
   const exact = BY_KEY.get(value) ?? BY_KEY.get(value.replace(/_/g, '').toLowerCase());
   if (exact) return exact;
+  const alias = ALIASES[value.replace(/_/g, '').toLowerCase()];
+  if (alias) return alias;
   const m = /^custom:(.+)$/i.exec(value);
   if (m) {
     if (!CUSTOM_NAME.test(m[1])) {

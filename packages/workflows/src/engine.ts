@@ -239,6 +239,13 @@ export async function runStep(
     }
   }
   rs.stepsFailed++;
+  if (strategy.kind === 'continue' && strategy.onError) {
+    try {
+      await strategy.onError({ message: lastError?.message ?? 'failed', code: lastError?.code ?? 'WORKFLOW_ERROR', step: step.name }, step.name);
+    } catch (error) {
+      rs.ctx.logger.warn(`on_error handler of step '${step.name}' failed`, { error: String(error) });
+    }
+  }
   return { step_name: step.name, success: false, duration_ms: performance.now() - started, output: null, error: lastError?.message ?? 'failed', attempts };
 }
 
@@ -299,6 +306,9 @@ export async function runSequence(
     results.push(r);
     if (r.success) lastOutput = r.output;
     else {
+      // A step with its own `continue` (or on_error handler) does not fail the workflow.
+      const own = step.errorStrategy ?? strategy;
+      if (own.kind === 'continue' && step.errorStrategy && !r.error?.startsWith('CANCELLED')) continue;
       failed ??= r;
       if (strategy.kind !== 'continue' || r.error?.startsWith('CANCELLED')) break;
     }
@@ -354,6 +364,14 @@ export async function evaluateCondition(cond: ConditionSpec, rs: RunState, data:
       return r.success && isTruthy(v) && v !== 0 && v !== '';
     }
     case 'function': return isTruthy(await cond.fn(data));
+    case 'agent_decision': {
+      const agent = resolveAgent(rs, cond.agent, 'condition');
+      const prompt = resolveReferences(cond.prompt, rs.scope());
+      const out = (await executeComponent(agent, agentInput(prompt), rs.ctx)) as { text?: unknown };
+      const answer = String(out?.text ?? '').toLowerCase();
+      if (cond.expected !== undefined && cond.expected !== null) return answer.includes(String(cond.expected).toLowerCase());
+      return /\b(yes|true|approve[d]?)\b/.test(answer);
+    }
     default: return true;
   }
 }

@@ -42,8 +42,12 @@ function num(v: unknown, what: string): number | undefined {
   return n;
 }
 
-export function parseErrorStrategy(v: unknown, where: string): ErrorStrategy | undefined {
+export function parseErrorStrategy(v: unknown, where: string, resolver: ConfigResolver = {}): ErrorStrategy | undefined {
   if (v === undefined || v === null) return undefined;
+  // `on_error = function(err, step_name) … end`: the reference examples' handler form. It is
+  // called with the error, and the workflow continues.
+  const handler = resolver.fn?.(v) ?? (typeof v === 'function' ? (v as (...a: unknown[]) => Promise<unknown>) : undefined);
+  if (handler) return { kind: 'continue', onError: handler };
   const kind = typeof v === 'string' ? v : isObj(v) ? String(v.type ?? v.strategy ?? '') : '';
   const o = isObj(v) ? v : {};
   switch (kind) {
@@ -82,7 +86,10 @@ export function parseStep(raw: unknown, index: number, resolver: ConfigResolver,
   const o = raw;
   const name = typeof o.name === 'string' && o.name ? o.name : `step_${index + 1}`;
   const at = `step '${name}'`;
-  const type = typeof o.type === 'string' ? o.type : undefined;
+  // A `type` we do not know (e.g. "loop" next to `workflow = …`) yields to the key present,
+  // as the reference code chose the kind by key.
+  const KNOWN = ['tool', 'agent', 'workflow', 'custom', 'function'];
+  const type = typeof o.type === 'string' && KNOWN.includes(o.type) ? o.type : undefined;
   const fnValue = o.execute ?? o.fn ?? (typeof o.function !== 'string' ? o.function : undefined) ?? o.handler;
   let kind: StepSpec['kind'];
   if (type === 'tool' || (!type && typeof o.tool === 'string')) kind = 'tool';
@@ -92,7 +99,7 @@ export function parseStep(raw: unknown, index: number, resolver: ConfigResolver,
   else return bad(`${at}: a step needs 'tool', 'agent', 'workflow' or a function ('execute = function(ctx) … end')`);
 
   const step: StepSpec = { name, kind, timeoutMs: timeoutOf(o, at) };
-  const strategy = parseErrorStrategy(o.error_strategy ?? o.on_error ?? (isObj(o.retry) ? { type: 'retry', ...o.retry } : undefined), at);
+  const strategy = parseErrorStrategy(o.error_strategy ?? o.on_error ?? (isObj(o.retry) ? { type: 'retry', ...o.retry } : undefined), at, resolver);
   if (strategy) step.errorStrategy = strategy;
   if (o.fallback !== undefined) step.fallback = parseStep(o.fallback, 0, resolver, `${at}.fallback`);
   switch (kind) {
@@ -169,8 +176,13 @@ export function parseCondition(raw: unknown, resolver: ConfigResolver, where = '
       if (o.expression === undefined && fnValue(o, resolver)) return parseCondition(fnValue(o, resolver), resolver, where);
       return { type: 'expression', expression: String(o.expression ?? 'false') };
     case 'tool': return { type: 'tool', tool: String(o.tool), params: o.parameters ?? o.input ?? {} };
+    case 'agent_decision': case 'agent': {
+      const agent = typeof o.agent === 'string' ? o.agent : isComponent(o.agent, 'agent') ? o.agent : resolver.agent?.(o.agent);
+      if (!agent) bad(`${where}: agent_decision needs 'agent' (a name or an agent)`);
+      return { type: 'agent_decision', agent: agent!, prompt: o.prompt ?? o.input ?? o.question ?? '', expected: o.expected ?? o.expected_value ?? o.contains ?? o.value };
+    }
     default:
-      return bad(`${where}: unknown condition type '${type}' (always, never, shared_data_equals, shared_data_exists, shared_data_greater_than, shared_data_less_than, step_output_equals, step_output_contains, and, or, not, expression, tool)`);
+      return bad(`${where}: unknown condition type '${type}' (always, never, shared_data_equals, shared_data_exists, shared_data_greater_than, shared_data_less_than, step_output_equals, step_output_contains, and, or, not, expression, tool, agent_decision)`);
   }
 }
 
@@ -179,13 +191,13 @@ function fnValue(o: Raw, resolver: ConfigResolver): unknown {
   return v !== undefined && (resolver.fn?.(v) || typeof v === 'function') ? v : undefined;
 }
 
-function baseOptions(o: Raw, type: WorkflowType, retention: RetentionSettings): BaseWorkflowOptions {
+function baseOptions(o: Raw, type: WorkflowType, retention: RetentionSettings, resolver: ConfigResolver = {}): BaseWorkflowOptions {
   const name = typeof o.name === 'string' && o.name ? o.name : `${type}_${randomUUID().slice(0, 8)}`;
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) bad(`workflow name '${name}' may use letters, digits, _ . and - only`);
   return {
     name,
     description: typeof o.description === 'string' ? o.description : undefined,
-    errorStrategy: parseErrorStrategy(o.error_strategy ?? o.on_error, `workflow '${name}'`),
+    errorStrategy: parseErrorStrategy(o.error_strategy ?? o.on_error, `workflow '${name}'`, resolver),
     timeoutMs: timeoutOf(o, `workflow '${name}'`),
     retention,
   };
@@ -216,7 +228,7 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
   switch (type) {
     case 'sequential': {
       if (o.steps === undefined) bad("Sequential workflow requires 'steps' array");
-      return new SequentialWorkflow(baseOptions(o, 'sequential', retention), parseSteps(o.steps, resolver));
+      return new SequentialWorkflow(baseOptions(o, 'sequential', retention, resolver), parseSteps(o.steps, resolver));
     }
     case 'conditional': {
       if (o.branches === undefined) bad("Conditional workflow requires 'branches'");
@@ -228,7 +240,7 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
           ? { name: 'default', steps: parseSteps(dRaw, resolver, 'default_branch') }
           : parseBranches([{ name: 'default', ...(dRaw as Raw) }], resolver, 'default_branch')[0];
       }
-      return new ConditionalWorkflow(baseOptions(o, 'conditional', retention), branches, def, o.execute_all_matching === true);
+      return new ConditionalWorkflow(baseOptions(o, 'conditional', retention, resolver), branches, def, o.execute_all_matching === true);
     }
     case 'loop': {
       const it = isObj(o.iterator) ? o.iterator : o.range !== undefined || o.collection !== undefined || o.while_condition !== undefined ? o : undefined;
@@ -256,9 +268,11 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
         : [parseStep({ name: 'body', workflow: bodyRaw }, 0, resolver, 'body')];
       const breaks = [...(o.break_conditions !== undefined ? asArray(o.break_conditions, 'break_conditions') : []), ...(o.break_condition !== undefined ? [o.break_condition] : [])]
         .map((c, i) => parseCondition(c, resolver, `break_conditions[${i + 1}]`));
-      const agg = String(o.aggregation_strategy ?? o.aggregation ?? o.aggregate ?? 'collect_all') as Aggregation;
-      if (!['collect_all', 'last', 'summary', 'concat', 'none'].includes(agg)) bad(`unknown aggregation_strategy '${agg}' (collect_all, last, summary, concat, none)`);
-      return new LoopWorkflow(baseOptions(o, 'loop', retention), iterator, body, maxIterations, breaks, agg);
+      const aggRaw = String(o.aggregation_strategy ?? o.aggregation ?? o.aggregate ?? 'collect_all');
+      // The reference ignored this key, so scripts carry other names (collect_outputs…):
+      // anything unknown collects every iteration's output.
+      const agg = (['collect_all', 'last', 'summary', 'concat', 'none'].includes(aggRaw) ? aggRaw : 'collect_all') as Aggregation;
+      return new LoopWorkflow(baseOptions(o, 'loop', retention, resolver), iterator, body, maxIterations, breaks, agg);
     }
     case 'parallel': {
       if (o.branches === undefined && o.steps === undefined) bad("Parallel workflow requires either 'branches' or 'steps' field");
@@ -267,7 +281,7 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
         : parseSteps(o.steps, resolver).map((s) => ({ name: s.name, steps: [s] }));
       const maxConcurrency = num(o.max_concurrency, 'max_concurrency') ?? branches.length;
       if (maxConcurrency < 1) bad('max_concurrency must be at least 1');
-      const options = baseOptions(o, 'parallel', retention);
+      const options = baseOptions(o, 'parallel', retention, resolver);
       const failFast = typeof o.fail_fast === 'boolean' ? o.fail_fast : options.errorStrategy?.kind !== 'continue';
       return new ParallelWorkflow(options, branches, maxConcurrency, failFast);
     }

@@ -58,9 +58,11 @@ function lookup(expr: string, scope: ReferenceScope): { found: boolean; value: u
   }
   if (head === 'loop' && parts.length === 2) {
     if (!scope.loop) return { found: false, value: undefined };
-    if (parts[1] === 'current_item') return { found: true, value: scope.loop.current_item };
-    if (parts[1] === 'current_index') return { found: true, value: scope.loop.current_index };
-    return { found: false, value: undefined };
+    // `current_value` is the reference examples' spelling; paths reach into the item.
+    const m = parts[1].match(/^(current_item|current_value|current_index|index|item|value)((?:\.[A-Za-z0-9_]+|\[\d+\])*)$/);
+    if (!m) return { found: false, value: undefined };
+    if (m[1] === 'current_index' || m[1] === 'index') return { found: true, value: scope.loop.current_index };
+    return { found: true, value: getPath(scope.loop.current_item, m[2].replace(/^\./, '')) };
   }
   if (head === 'input' || head.startsWith('input.') || head.startsWith('input[')) {
     return { found: true, value: getPath(scope.input, head.slice(5)) };

@@ -10,7 +10,7 @@ export interface RetryPolicy {
 
 export type ErrorStrategy =
   | { kind: 'fail_fast' }
-  | { kind: 'continue' }
+  | { kind: 'continue'; onError?: (error: unknown, stepName: string) => unknown }
   | { kind: 'retry'; retry: RetryPolicy };
 
 /** What a custom step's function receives (plain data plus helper functions). */
@@ -48,6 +48,7 @@ export type ConditionSpec =
   | { type: 'not'; condition: ConditionSpec }
   | { type: 'expression'; expression: string }
   | { type: 'tool'; tool: string; params: unknown }
+  | { type: 'agent_decision'; agent: string | Component; prompt: unknown; expected: unknown }
   | { type: 'function'; fn: (data: ConditionData) => unknown | Promise<unknown> };
 
 export interface ConditionData {

@@ -311,3 +311,38 @@ describe('durable runs on the real state manager', () => {
     expect(await state.keys('workflow:real')).toEqual(['run:r1']);
   });
 });
+
+describe('reference example compatibility', () => {
+  test('on_error handlers, loop current_value and paths, unknown aggregation, present key over unknown type', async () => {
+    const seen: string[] = [];
+    const wf = createWorkflowFromConfig('sequential', {
+      name: 'compat',
+      steps: [
+        { name: 'bad', tool: 'fail', on_error: async (err: any, step: string) => { seen.push(`${step}:${err.code}`); } },
+        { name: 'after', execute: async () => 'went on' },
+      ],
+    });
+    const r = await executeWorkflow(wf, {}, context());
+    expect(r.success).toBe(true);
+    expect(r.output).toBe('went on');
+    expect(seen).toEqual(['bad:TOOL_EXECUTION_FAILED']);
+    const loop = createWorkflowFromConfig('loop', {
+      name: 'paths', iterator: { collection: [{ name: 'pen', price: 2 }, { name: 'ink', price: 5 }] }, aggregation_strategy: 'collect_outputs',
+      body: [{ name: 'u', tool: 'upper', input: { input: '{{loop:current_value.name}}={{loop:current_item.price}}' } }],
+    });
+    expect((await executeWorkflow(loop, {}, context())).output).toEqual(['PEN=2', 'INK=5']);
+    const inner = createWorkflowFromConfig('sequential', { name: 'inner2', steps: [{ name: 'x', tool: 'upper', input: { input: 'in' } }] });
+    const outer = createWorkflowFromConfig('sequential', { name: 'outer2', steps: [{ name: 'n', type: 'loop', workflow: inner }] });
+    expect((await executeWorkflow(outer, {}, context())).output).toBe('IN');
+  });
+
+  test('agent_decision conditions ask an agent', async () => {
+    const wf = createWorkflowFromConfig('conditional', {
+      name: 'ask', branches: [
+        { name: 'yes', condition: { type: 'agent_decision', agent: 'echo-agent', prompt: 'approve {{input.x}}?', expected: 'approve 1' }, steps: [{ name: 'y', execute: async () => 'approved' }] },
+      ], default_branch: { steps: [{ name: 'n', execute: async () => 'rejected' }] },
+    });
+    expect((await executeWorkflow(wf, { input: { x: 1 } }, context())).output).toBe('approved');
+    expect((await executeWorkflow(wf, { input: { x: 2 } }, context())).output).toBe('rejected');
+  });
+});

@@ -16,6 +16,34 @@ function asName(fn: string, value: Sv, parameter = 'name'): string {
   return value;
 }
 
+/**
+ * rs-llmspell's examples pass the internal agent config to Agent.register/create:
+ * `model = {provider, model_id, temperature, max_tokens, settings}`, `custom_config =
+ * {system_prompt}`, `allowed_tools`, `resource_limits = {max_execution_time_secs}`. Map it to
+ * the flat fields.
+ */
+export function fromReferenceConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config };
+  const model = config.model;
+  if (isPlainObject(model)) {
+    const m = model as Record<string, unknown>;
+    const id = m.model_id ?? m.model ?? m.name;
+    out.model = m.provider && id ? `${String(m.provider)}/${String(id)}` : id;
+    if (m.temperature !== undefined && out.temperature === undefined) out.temperature = m.temperature;
+    if (m.max_tokens !== undefined && out.max_tokens === undefined) out.max_tokens = m.max_tokens;
+    const settings = isPlainObject(m.settings) ? (m.settings as Record<string, unknown>) : {};
+    if (settings.base_url !== undefined && out.base_url === undefined) out.base_url = settings.base_url;
+    if (settings.api_key !== undefined && out.api_key === undefined) out.api_key = settings.api_key;
+  }
+  const custom = isPlainObject(config.custom_config) ? (config.custom_config as Record<string, unknown>) : undefined;
+  if (custom?.system_prompt !== undefined && out.system_prompt === undefined) out.system_prompt = custom.system_prompt;
+  if (Array.isArray(config.allowed_tools) && out.tools === undefined) out.tools = config.allowed_tools;
+  const limits = isPlainObject(config.resource_limits) ? (config.resource_limits as Record<string, unknown>) : undefined;
+  if (typeof limits?.max_execution_time_secs === 'number' && out.timeout_ms === undefined) out.timeout_ms = limits.max_execution_time_secs * 1000;
+  for (const k of ['custom_config', 'allowed_tools', 'resource_limits', 'agent_type']) delete out[k];
+  return out;
+}
+
 function asTable(fn: string, value: Sv, parameter: string): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value)) {
@@ -74,7 +102,11 @@ function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgen
     if (!runtime.state) throw new LlmspellError('STATE_ERROR', `agent:${fn}(): state is not available (enable [runtime.state_persistence])`);
     return runtime.state;
   };
-  const invoke = hostMethod(async (input?: Sv, options?: Sv) => (await run(input ?? null, options)) as unknown as Sv);
+  // `content` is the text under the name some reference examples read.
+  const invoke = hostMethod(async (input?: Sv, options?: Sv) => {
+    const out = await run(input ?? null, options);
+    return { ...out, content: out.text } as unknown as Sv;
+  });
   const toolMeta = (name: string): ScriptObject | null => {
     const tool = runtime.tools.get(name);
     return tool ? { name: tool.name, description: tool.description, version: tool.version } : null;
@@ -183,7 +215,12 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
 
   const Agent: ScriptObject = {
     create: async (config: Sv) => {
-      const agent = await services.create(asTable('Agent.create', config, 'config'));
+      const agent = await services.create(fromReferenceConfig(asTable('Agent.create', config, 'config')));
+      return agentObject(scope, services, agent);
+    },
+    /** Older scripts' spelling of create. */
+    createAsync: async (config: Sv) => {
+      const agent = await services.create(fromReferenceConfig(asTable('Agent.createAsync', config, 'config')));
       return agentObject(scope, services, agent);
     },
     get: (name: Sv) => {
@@ -202,10 +239,10 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
           if (first !== existing.name) runtime.agents.register(existing, { replace: true, aliases: [first] });
           return first;
         }
-        const agent = await services.create({ ...asTable('Agent.register', second ?? null, 'config'), name: first });
+        const agent = await services.create({ ...fromReferenceConfig(asTable('Agent.register', second ?? null, 'config')), name: first });
         return agent.name;
       }
-      const agent = await services.create(asTable('Agent.register', first, 'config'));
+      const agent = await services.create(fromReferenceConfig(asTable('Agent.register', first, 'config')));
       return agent.name;
     },
     getInfo: (name: Sv) => info(find('Agent.getInfo', name)),

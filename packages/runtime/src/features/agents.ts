@@ -129,6 +129,10 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
       await lazy.load();
       return fn(loaded()!, 'create')(config);
     },
+    createAsync: async (config: ScriptValue) => {
+      await lazy.load();
+      return fn(loaded()!, 'createAsync')(config);
+    },
     get: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'get')(name) : null),
     list: () => (loaded() ? fn(loaded()!, 'list')() : runtime.agents.list().map((a) => ({ name: a.name, description: a.description, type: a.kind }))),
     listInstances: () => (loaded() ? fn(loaded()!, 'listInstances')() : runtime.agents.names()),

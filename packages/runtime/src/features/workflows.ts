@@ -196,6 +196,12 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
       runtime.workflows.clear();
       return null;
     },
+    /** Older scripts' static form: `Workflow.execute(wf, input)`. */
+    execute: async (wfValue: ScriptValue, input?: ScriptValue) => {
+      const wf = find(wfValue);
+      if (!wf) throw new LlmspellError('WORKFLOW_NOT_FOUND', 'Workflow.execute(wf, input): pass a workflow (or its name or id)');
+      return run(wf, toWorkflowInput(input ?? null));
+    },
     resume: async (runId: ScriptValue, wfValue?: ScriptValue) => {
       if (typeof runId !== 'string' || !runId) throw new LlmspellError('INVALID_ARGUMENT', 'Workflow.resume needs a run id');
       const wf = find(wfValue ?? null);

@@ -1,4 +1,5 @@
 import {
+  isLlmspellError,
   LlmspellError, isScriptCallback, type ScriptCallback, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { CustomTransform, StateCallOptions, StateManager } from '@llmspell/state';
@@ -119,14 +120,24 @@ export function createStateGlobal(scope: GlobalScope, manager: StateManager): Sc
 
     create_backup: async (arg?: ScriptValue) => {
       const opts = typeof arg === 'object' && arg !== null ? asObject(arg, 'State.create_backup options') : { incremental: arg === true };
-      return plain(await backups().create({
+      const created = await backups().create({
         incremental: opts.incremental === true,
         description: typeof opts.description === 'string' ? opts.description : undefined,
         important: opts.important === true,
-      }));
+      });
+      // `entry_count` is the reference examples' name for the number of entries.
+      return plain({ ...created, entry_count: created.entries });
     },
     list_backups: async () => plain(await backups().list()),
-    validate_backup: async (id: ScriptValue) => plain(await backups().validate(id as string)),
+    // A validation answers "not valid" for an unknown or malformed id rather than raising.
+    validate_backup: async (id: ScriptValue) => {
+      try {
+        return plain(await backups().validate(id as string));
+      } catch (error) {
+        if (!isLlmspellError(error) || !['BACKUP_NOT_FOUND', 'INVALID_ARGUMENT'].includes(error.code)) throw error;
+        return { valid: false, backup_id: typeof id === 'string' ? id : null, checksum_valid: false, integrity_valid: false, chain: [], errors: [error.message], warnings: [] };
+      }
+    },
     restore_backup: async (id: ScriptValue, options?: ScriptValue) => {
       const opts = asObject(options ?? null, 'State.restore_backup options');
       return plain(await backups().restore(id as string, { dry_run: opts.dry_run === true, backup_current: opts.backup_current === true }));
