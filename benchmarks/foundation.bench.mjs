@@ -44,8 +44,8 @@ export async function run({ measure, percentile }) {
     const ctx = await engine.createContext({ globals: runtime.buildGlobals({ language: engine.name, output }), limits, output });
     const exists = label === 'lua'
       ? `local e = Tool.exists for i = 1, ${n} do e("noop") end`
-      : `const e = Tool.exists; for (let i = 0; i < ${n}; i++) e("noop");`;
-    const empty = label === 'lua' ? `for i = 1, ${n} do end` : `for (let i = 0; i < ${n}; i++) {}`;
+      : `{ const e = Tool.exists; for (let i = 0; i < ${n}; i++) e("noop"); }`;
+    const empty = label === 'lua' ? `for i = 1, ${n} do end` : `{ for (let i = 0; i < ${n}; i++) {} }`;
     const invoke = label === 'lua'
       ? `for i = 1, 2000 do Tool.invoke("noop", {}) end`
       : `for (let i = 0; i < 2000; i++) await Tool.invoke("noop", {});`;

@@ -35,3 +35,14 @@ export function loadEngine(name: 'lua' | 'javascript'): Promise<ScriptEngine> {
   }
   return p;
 }
+
+/**
+ * Starts loading an engine (and, for Lua, compiling its WASM) without waiting, so that work
+ * overlaps reading the config and loading tools.
+ */
+export function preloadEngine(name: 'lua' | 'javascript'): void {
+  if (name === 'lua') {
+    void import('@llmspell/bridge-lua').then((m) => (m as { warmUpLua?: () => void }).warmUpLua?.(), () => undefined);
+  }
+  void loadEngine(name).catch(() => undefined);
+}

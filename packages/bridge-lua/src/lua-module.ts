@@ -1,4 +1,13 @@
-import { LuaFactory, LuaGlobal } from 'wasmoon';
+import { createRequire } from 'node:module';
+import type * as Wasmoon from 'wasmoon';
+
+// wasmoon ships one CommonJS file; loading it with require skips Node's ESM export scan of
+// its 150 KB, which cost more start-up time than the rest of this package.
+let wasmoonLib: typeof Wasmoon | undefined;
+function wasmoon(): typeof Wasmoon {
+  wasmoonLib ??= createRequire(import.meta.url)('wasmoon') as typeof Wasmoon;
+  return wasmoonLib;
+}
 
 /**
  * The raw Lua 5.4 C API as exported by wasmoon's Emscripten build. The bridge talks to it
@@ -108,12 +117,20 @@ let cached: Promise<{ module: LuaModule; wasm: unknown }> | undefined;
  */
 async function sharedModule(): Promise<{ module: LuaModule; wasm: unknown }> {
   if (!cached) {
-    cached = new LuaFactory().getLuaModule().then((wasm) => ({ wasm, module: wasm.module as unknown as LuaModule }));
+    cached = new (wasmoon().LuaFactory)().getLuaModule().then((wasm) => ({ wasm, module: wasm.module as unknown as LuaModule }));
     cached.catch(() => {
       cached = undefined;
     });
   }
   return cached;
+}
+
+/**
+ * Starts compiling the Lua WASM module now, so the work overlaps whatever the caller does
+ * next (the CLI loads tools and config meanwhile). Safe to call many times.
+ */
+export function warmUpLua(): void {
+  void sharedModule().catch(() => undefined);
 }
 
 /** Forgets the shared module (after it aborted), so the next state gets a fresh one. */
@@ -125,7 +142,7 @@ export function discardSharedModule(module: LuaModule): void {
 
 export async function newLuaState(): Promise<LuaState> {
   const { module, wasm } = await sharedModule();
-  const global = new LuaGlobal(wasm as ConstructorParameters<typeof LuaGlobal>[0], true);
+  const global = new (wasmoon().LuaGlobal)(wasm as ConstructorParameters<typeof Wasmoon.LuaGlobal>[0], true);
   return {
     module,
     L: global.address,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core';
 import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
-import { chooseEngine, loadEngine } from '../engines.js';
+import { chooseEngine, loadEngine, preloadEngine } from '../engines.js';
 import { formatResult } from '../format-output.js';
 import { startProgress } from '../progress.js';
 import type { CliIo } from '../io.js';
@@ -16,6 +16,7 @@ interface ScriptOrigin {
 }
 
 async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript', origin: ScriptOrigin = {}): Promise<number> {
+  preloadEngine(engineName);
   const { runtime } = await composeRuntime(args.flags, io);
   const scriptArgs = splitScriptArgs(args.scriptArgs);
   if (origin.file) runtime.services.set('scriptInfo', { file: origin.file, engine: engineName, args: scriptArgs });
