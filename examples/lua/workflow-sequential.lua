@@ -26,7 +26,7 @@ local wf = Workflow.sequential({
 })
 
 local r = wf:execute({ title = ARGS.title or "Quarterly report", q1 = 120, q2 = 80, q3 = 100 })
-print(r.data.final_output.rendered)
+print(r.data.final_output)  -- a tool step's text (r.output keeps the record)
 
 -- Every step's record is in metadata: step_name, success, duration_ms, attempts, output.
 for _, step in ipairs(r.metadata.extra.step_results) do

@@ -23,13 +23,16 @@ export type {
   MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
 } from './tool.js';
 export { describeParameters, parametersJsonSchema } from './describe-parameters.js';
+export { emptyTableAsList, missingParameter, normaliseOperation } from './operation-parameters.js';
 export type { ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
 export { executeComponent, newCorrelationId } from './execution/execute-component.js';
+export { abortableDelay } from './abortable-delay.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';
+export { prefixUpperBound } from './prefix-upper-bound.js';
 export { DEFAULT_SCRIPT_LIMITS } from './script-engine.js';
 export type {
   ScriptContext, ScriptContextOptions, ScriptEngine, ScriptLimits, ScriptOutput, ScriptRunOptions, ScriptSyntaxProblem,

@@ -34,6 +34,8 @@ describe('core globals (host level)', () => {
     expect(t.schema.parameters).toEqual([{ name: 'input', type: 'string', description: 'what to echo', required: true }]);
     expect(t.execute[HOST_METHOD]).toBe(true);
     expect(Tool.get('missing')).toBeNull();
+    expect(Tool.getByName('echo-tool').name).toBe('echo_tool');
+    expect(Tool.getByName('missing')).toBeNull();
   });
 
   test('Tool.invoke and Tool.<name> run through the execution path', async () => {

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LlmspellError, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { call, loadRocksdb, type RocksDatabase } from './rocksdb-binding.js';
-import { prefixUpperBound } from './prefix-range.js';
 
 export interface RocksdbStateStoreOptions {
   /** Directory of the database (created when missing). */

@@ -1,3 +1,2 @@
 export { SqliteStateStore, createStateStore, openSqliteStateStore } from './sqlite-state-store.js';
 export type { SqliteStateStoreOptions } from './sqlite-state-store.js';
-export { prefixUpperBound } from './prefix-range.js';

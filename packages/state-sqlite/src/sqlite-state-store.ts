@@ -1,8 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { LlmspellError, type StateBatchOperation, type StateStore } from '@llmspell/core';
-import { prefixUpperBound } from './prefix-range.js';
+import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { toStateError } from './sqlite-errors.js';
 
 export interface SqliteStateStoreOptions {

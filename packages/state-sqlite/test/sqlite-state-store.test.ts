@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStateStore, createStateStore, prefixUpperBound } from '../src/index.js';
+import { SqliteStateStore, createStateStore } from '../src/index.js';
 import { makeReadOnly } from './read-only.js';
 
 const made: string[] = [];
@@ -11,16 +11,6 @@ const tmp = () => {
   return d;
 };
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-describe('prefixUpperBound', () => {
-  it('is the next code point, skipping surrogates, and undefined when none exists', () => {
-    expect(prefixUpperBound('a:')).toBe('a;');
-    expect(prefixUpperBound('a\uD7FF')).toBe('a\uE000');
-    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
-    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
-    expect(prefixUpperBound('')).toBeUndefined();
-  });
-});
 
 describe('SqliteStateStore', () => {
   it('runs in WAL mode and keeps data across reopen', async () => {

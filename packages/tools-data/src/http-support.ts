@@ -1,4 +1,4 @@
-import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+import { abortableDelay, LlmspellError, type ExecutionContext } from '@llmspell/core';
 
 /** Decodes a response body: JSON when it parses (or says it is JSON), else UTF-8 text. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
@@ -35,18 +35,7 @@ export function settingNumber(ctx: ExecutionContext, key: string, fallback: numb
 
 /** Waits `ms`, or rejects CANCELLED when the signal aborts. */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableDelay(ms, signal, 'cancelled while waiting to retry');
 }
 
 /** `Retry-After` as milliseconds (seconds or an HTTP date), or undefined. */

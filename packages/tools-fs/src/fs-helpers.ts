@@ -4,6 +4,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type ExecutionContext, LlmspellError, toLlmspellError } from '@llmspell/core';
 
+export { emptyTableAsList, missingParameter as missing, normaliseOperation } from '@llmspell/core';
+
 /** True when `child` is `root` or lies below it (both already resolved). */
 export function isInside(child: string, root: string): boolean {
   if (child === root) return true;
@@ -158,28 +160,4 @@ export function stringList(value: unknown): string[] {
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
   if (Array.isArray(value)) return value.map(String).filter((s) => s.length > 0);
   return [];
-}
-
-/** Normalises an operation name through an alias table; names the parameter on failure. */
-export function normaliseOperation(tool: string, raw: string, table: Record<string, string>): string {
-  const key = raw.trim().toLowerCase();
-  const op = table[key];
-  if (!op) {
-    const names = [...new Set(Object.values(table))];
-    throw new LlmspellError('INVALID_ARGUMENT', `${tool}: parameter 'operation': unknown operation '${raw}' (expected one of ${names.join(', ')})`, {
-      details: { tool, parameter: 'operation', value: raw },
-    });
-  }
-  return op;
-}
-
-export function missing(tool: string, parameter: string, operation?: string): LlmspellError {
-  return new LlmspellError('INVALID_ARGUMENT', `${tool}: parameter '${parameter}' is required${operation ? ` for operation '${operation}'` : ''}`, {
-    details: { tool, parameter },
-  });
-}
-
-/** Lua's empty table arrives as `{}`; for list parameters it means an empty list. */
-export function emptyTableAsList(value: unknown): unknown {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? [] : value;
 }

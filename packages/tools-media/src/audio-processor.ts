@@ -1,5 +1,5 @@
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
-import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam } from './common.js';
+import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
 import { paramError } from './errors.js';
 import { ffmpegErrorTail, inputArgs, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
@@ -212,7 +212,7 @@ async function run(params: Params, ctx: ExecutionContext) {
       },
     };
   }
-  if (!isAudio) paramError(NAME, source.parameter, `${source.value} is not a recognised audio file${detected ? ` (it looks like ${detected.kind}/${detected.format})` : ''}`);
+  if (!isAudio) return unrecognisedMedia('audio', source.value, file.size, detected);
   const data = await readInput(ctx, NAME, source.parameter, file, limit);
   const meta = await readAudioMetadata(data, detected, source.parameter, source.value);
   return {

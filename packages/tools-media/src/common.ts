@@ -1,4 +1,5 @@
 import { z } from '@llmspell/core';
+import type { DetectedFormat } from './magic-bytes.js';
 
 /** DOC's operation names, mapped to the CODE names every tool answers to. */
 const OPERATION_ALIASES: Record<string, string> = { get_info: 'metadata', extract_metadata: 'metadata', info: 'metadata' };
@@ -25,6 +26,26 @@ export function inputPath(params: { file_path?: string; path?: string; source_pa
 }
 
 export const MiB = 1024 * 1024;
+
+/**
+ * `metadata` of a file that is not of the tool's kind (a text file, an image given to
+ * audio_processor): like the reference, an answer saying the format is unknown, not an error.
+ * Nothing else reads the file, so it never reaches a decoder or ffmpeg.
+ */
+export function unrecognisedMedia(kind: 'audio' | 'video' | 'image', filePath: string, size: number, detected?: DetectedFormat) {
+  return {
+    message: `Not a recognised ${kind} format`,
+    result: {
+      file_path: filePath,
+      [`is_${kind}`]: false,
+      format: 'unknown',
+      detected_kind: detected?.kind,
+      detected_format: detected?.format,
+      file_size: size,
+    },
+    metadata: { file_path: filePath, file_size: size },
+  };
+}
 
 /** Timeout for one ffmpeg run: the `timeout_ms` tool setting or 120 s. */
 export function ffmpegTimeout(settings: Readonly<Record<string, unknown>>): number {

@@ -1,6 +1,6 @@
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
 import type { Sharp, Metadata } from 'sharp';
-import { filePathParam, inputPath, MiB, operationParam, pathAliasParam } from './common.js';
+import { filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
 import { paramError } from './errors.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';
 import { loadSharp, type SharpFactory } from './load-sharp.js';
@@ -139,7 +139,13 @@ async function run(params: Params, ctx: ExecutionContext) {
 
   const sharp = await loadSharp(NAME);
   const { source, file, data, detected } = await loadImage(params, ctx, op !== 'metadata');
-  const { image, meta } = await openImage(sharp, data, source.parameter, source.value!);
+  let opened: Awaited<ReturnType<typeof openImage>> | undefined;
+  if (op === 'metadata' && detected?.kind !== 'image') {
+    // sharp reads a few formats the magic bytes do not know (SVG…); only what it refuses is unknown.
+    opened = await openImage(sharp, data, source.parameter, source.value!).catch(() => undefined);
+    if (!opened) return unrecognisedMedia('image', source.value!, file.size, detected);
+  }
+  const { image, meta } = opened ?? (await openImage(sharp, data, source.parameter, source.value!));
   if (op === 'metadata') {
     return { message: `${meta.format} image, ${meta.width}x${meta.height}`, result: { file_path: source.value, mime_type: detected?.mime, ...describeMetadata(meta, file.size, detected?.format) } };
   }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
 import { loadSharp } from './load-sharp.js';
-import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam } from './common.js';
+import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
 import { paramError } from './errors.js';
 import { containerInfo } from './container-info.js';
 import { ffmpegErrorTail, inputArgs, optionalFfmpeg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
@@ -139,7 +139,7 @@ async function run(params: Params, ctx: ExecutionContext) {
       },
     };
   }
-  if (!isVideo) paramError(NAME, input.parameter, `${input.value} is not a recognised video file${detected ? ` (it looks like ${detected.kind}/${detected.format})` : ''}`);
+  if (!isVideo) return unrecognisedMedia('video', input.value, file.size, detected);
   // ffmpeg knows every container; without it, MP4/MOV and WebM/MKV headers are read directly.
   const ffmpeg = await optionalFfmpeg(ctx.settings);
   let info: ProbeInfo | undefined;

@@ -32,7 +32,16 @@ describe('audio_processor', () => {
       .toMatchObject({ is_audio: true, format: 'wav', mime_type: 'audio/wav', extension_format: 'mp3', extension_matches: false, detected_by: 'magic_bytes' });
     await fs.writeFile(box.at('fake.wav'), 'RIFF but not really');
     expect(await result(audioProcessor, { operation: 'detect', file_path: 'fake.wav' }, opts)).toMatchObject({ is_audio: false, format: 'unknown' });
-    await failure(audioProcessor, { operation: 'metadata', file_path: 'fake.wav' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    // metadata of a file that is not audio reports an unknown format, like the reference, instead of failing.
+    expect(await result(audioProcessor, { operation: 'metadata', file_path: 'fake.wav' }, opts))
+      .toEqual({ file_path: 'fake.wav', is_audio: false, format: 'unknown', file_size: 19 });
+    await fs.writeFile(box.at('pic.wav'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    expect(await result(audioProcessor, { operation: 'metadata', file_path: 'pic.wav' }, opts))
+      .toMatchObject({ is_audio: false, format: 'unknown', detected_kind: 'image', detected_format: 'png' });
+    // A file that claims to be WAV but is broken is still an error, naming the parameter.
+    await fs.writeFile(box.at('broken.wav'), Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEjunk')]));
+    await failure(audioProcessor, { operation: 'metadata', file_path: 'broken.wav' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    await failure(audioProcessor, { operation: 'convert', source_path: 'fake.wav', target_path: 'x.wav' }, 'INVALID_ARGUMENT', 'source_path', opts);
   });
 
   it('resamples, remixes channels and changes bit depth of WAV in pure JS', async () => {

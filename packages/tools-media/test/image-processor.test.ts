@@ -170,7 +170,12 @@ describe('image_processor', () => {
 
   it('names the parameter for bad input', async () => {
     await fs.writeFile(box.at('text.png'), 'not an image at all');
-    await failure(imageProcessor, { operation: 'metadata', file_path: 'text.png' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    // metadata of a file that is no image answers "unknown" (the reference's behaviour); processing refuses it.
+    expect(await result(imageProcessor, { operation: 'metadata', file_path: 'text.png' }, opts))
+      .toEqual({ file_path: 'text.png', is_image: false, format: 'unknown', file_size: 19 });
+    await fs.copyFile(box.at('quad.png'), box.at('quad.txt'));
+    expect(await result(imageProcessor, { operation: 'metadata', file_path: 'quad.txt' }, opts)).toMatchObject({ format: 'png', width: 200 });
+    await failure(imageProcessor, { operation: 'resize', source_path: 'text.png', target_path: 'r.png', width: 5 }, 'INVALID_ARGUMENT', 'source_path', opts);
     await failure(imageProcessor, { operation: 'metadata', file_path: 'missing.png' }, 'NOT_FOUND', 'file_path', opts);
     await failure(imageProcessor, { operation: 'metadata' }, 'INVALID_ARGUMENT', 'file_path', opts);
     await failure(imageProcessor, { operation: 'sharpen', file_path: 'quad.png' }, 'INVALID_ARGUMENT', 'operation', opts);

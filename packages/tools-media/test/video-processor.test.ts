@@ -99,7 +99,9 @@ describe('video_processor', () => {
     await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4' }, 'INVALID_ARGUMENT', 'target_path', opts);
     await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'x.gif', target_format: 'gif' }, 'INVALID_ARGUMENT', 'target_format', opts);
     await failure(videoProcessor, { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'x.png', timestamp_seconds: -1 }, 'INVALID_ARGUMENT', 'timestamp_seconds', opts);
-    await failure(videoProcessor, { operation: 'metadata', file_path: 'text.mp4' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    // metadata of a file that is no video answers "unknown" (the reference's behaviour); frames refuse it.
+    expect(await result(videoProcessor, { operation: 'metadata', file_path: 'text.mp4' }, opts)).toMatchObject({ is_video: false, format: 'unknown' });
+    await failure(videoProcessor, { operation: 'thumbnail', file_path: 'text.mp4', target_path: 't.png' }, 'INVALID_ARGUMENT', 'file_path', opts);
     await failure(videoProcessor, { operation: 'metadata', file_path: 'missing.mp4' }, 'NOT_FOUND', 'file_path', opts);
     await failure(videoProcessor, { operation: 'transcode', file_path: 'clip.mp4' }, 'INVALID_ARGUMENT', 'operation', opts);
   });

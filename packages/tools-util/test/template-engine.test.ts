@@ -45,6 +45,8 @@ describe('template_engine', () => {
       expect(await tera('{% raw %}{{ not rendered }}{% endraw %}')).toBe('{{ not rendered }}');
       expect(await tera('<ul>\n  {%- for x in xs %}\n  <li>{{ x }}</li>\n  {%- endfor %}\n</ul>', { xs: [1, 2] })).toBe('<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>');
       expect(await tera('{% filter upper %}abc {{ x }}{% endfilter %}', { x: 'd' })).toBe('ABC D');
+      expect(await tera('a \n {{- x -}} \n b {#- note -#}  c', { x: 'X' })).toBe('aXbc');
+      expect(await tera('[ {%- raw -%} {{ x }} {%- endraw -%} ]')).toBe('[{{ x }}]');
     });
 
     it('keeps loop-local set apart from set_global and exposes revindex', async () => {

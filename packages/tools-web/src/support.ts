@@ -1,4 +1,4 @@
-import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+import { abortableDelay, LlmspellError, type ExecutionContext } from '@llmspell/core';
 
 /** Web tools take the URL as `input` (CODE) or `url` (DOC). */
 export function urlParam(params: { input?: string; url?: string }): string {
@@ -71,18 +71,7 @@ export function redactStrings<T>(value: T, redact: (text: string) => string): T 
 }
 
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new LlmspellError('CANCELLED', 'cancelled while waiting to retry'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableDelay(ms, signal, 'cancelled while waiting to retry');
 }
 
 export const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';

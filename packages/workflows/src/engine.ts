@@ -1,10 +1,11 @@
 import {
-  INDEX_FALLBACK, LlmspellError, executeComponent, isLlmspellError, toLlmspellError,
+  INDEX_FALLBACK, LlmspellError, abortableDelay, executeComponent, isLlmspellError, toLlmspellError,
   type Component, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
 import { evaluateExpression, isTruthy } from './expression.js';
-import { resolveReferences, stateKeysIn, type ReferenceScope } from './references.js';
+import { interpolate, resolveReferences, stateKeysIn, type ReferenceScope } from './references.js';
+import { toolText } from './tool-text.js';
 import type {
   ConditionData, ConditionSpec, ErrorStrategy, StepFunctionContext, StepResult, StepSpec, WorkflowResult,
 } from './types.js';
@@ -12,6 +13,8 @@ import type {
 /** Everything one run of one workflow shares between its steps. */
 export class RunState {
   readonly outputs: Record<string, unknown> = {};
+  /** The primary text of each tool step's output, by step name (see tool-text.ts). */
+  readonly texts: Record<string, string> = {};
   readonly branches: Record<string, Record<string, unknown>> = {};
   shared: Record<string, unknown>;
   sharedDirty = false;
@@ -33,27 +36,12 @@ export class RunState {
   }
 
   scope(loop?: { current_item: unknown; current_index: number }, state: Record<string, unknown> = {}): ReferenceScope {
-    return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state };
+    return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state, texts: this.texts };
   }
 
   conditionData(loop?: { current_item: unknown; current_index: number }, iteration?: number): ConditionData {
     return { input: this.input, shared: this.shared, outputs: this.outputs, current_item: loop?.current_item, current_index: loop?.current_index, iteration };
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new LlmspellError('CANCELLED', 'workflow cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new LlmspellError('CANCELLED', 'workflow cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function loadStateRefs(value: unknown, rs: RunState): Promise<Record<string, unknown>> {
@@ -115,6 +103,32 @@ function agentInput(params: unknown): unknown {
   return params;
 }
 
+/**
+ * A parameter given exactly one reference keeps the referenced value's type. When that value is
+ * a record or list but the tool's parameter only takes text (`content = "{{step:parse:output}}"`
+ * for file_operations), the reference is passed as text instead, as it reads inside a string.
+ */
+function textForStringParameters(tool: Component, raw: unknown, params: Record<string, unknown>, scope: ReferenceScope): Record<string, unknown> {
+  const shape = (tool as { parameters?: { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> } }).parameters?.shape;
+  if (!shape || !raw || typeof raw !== 'object' || Array.isArray(raw)) return params;
+  let out = params;
+  for (const [key, template] of Object.entries(raw as Record<string, unknown>)) {
+    const value = params[key];
+    const field = shape[key];
+    if (!field || typeof template !== 'string' || value === null || typeof value !== 'object') continue;
+    if (field.safeParse(value).success) continue;
+    const text = interpolate(template, scope);
+    if (field.safeParse(text).success) out = { ...out, [key]: text };
+  }
+  return out;
+}
+
+/** The primary text of a tool step's output, or undefined for other kinds of step. */
+function stepText(rs: RunState, step: StepSpec, output: unknown): string | undefined {
+  if (step.kind !== 'tool') return undefined;
+  return toolText(rs.ctx.components?.tool(step.tool ?? '')?.name ?? step.tool ?? '', output);
+}
+
 /** Runs the body of one step once (no retries) and returns its output value. */
 async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { current_item: unknown; current_index: number } | undefined): Promise<unknown> {
   const state = await loadStateRefs(step.params, rs);
@@ -124,7 +138,8 @@ async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { c
       case 'tool': {
         const tool = rs.ctx.components?.tool(step.tool ?? '');
         if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `step '${step.name}': Tool '${step.tool}' not found`);
-        const result = (await executeComponent(tool, (params ?? {}) as Record<string, unknown>, ctx)) as ToolResult;
+        const args = textForStringParameters(tool, step.params, (params ?? {}) as Record<string, unknown>, rs.scope(loop, state));
+        const result = (await executeComponent(tool, args, ctx)) as ToolResult;
         if (result && result.success === false) {
           throw new LlmspellError('TOOL_EXECUTION_FAILED', `step '${step.name}': ${result.error?.message ?? 'tool reported failure'}`);
         }
@@ -199,6 +214,8 @@ export async function runStep(
   const restored = rs.restored.get(path);
   if (restored) {
     rs.outputs[step.name] = restored.o;
+    const text = stepText(rs, step, restored.o);
+    if (text !== undefined) rs.texts[step.name] = text;
     if (branch) (rs.branches[branch] ??= {})[step.name] = restored.o;
     if (restored.s) rs.shared = restored.s;
     rs.stepsExecuted++;
@@ -215,11 +232,11 @@ export async function runStep(
     attempts++;
     try {
       const output = await runStepOnce(rs, step, path, loop);
-      return await completeStep(rs, step, path, output, started, attempts, branch);
+      return await completeStep(rs, step, path, output, started, attempts, branch, stepText(rs, step, output));
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `step '${step.name}'`);
       if (lastError.code === 'CANCELLED' || rs.ctx.signal.aborted) break;
-      if (attempts < retry.maxAttempts && delay > 0) await sleep(delay, rs.ctx.signal).catch(() => undefined);
+      if (attempts < retry.maxAttempts && delay > 0) await abortableDelay(delay, rs.ctx.signal, 'workflow cancelled').catch(() => undefined);
     }
   }
   if (step.fallback && !rs.ctx.signal.aborted) {
@@ -232,7 +249,7 @@ export async function runStep(
     }
     try {
       const output = await runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
-      const r = await completeStep(rs, step, path, output, started, attempts, branch);
+      const r = await completeStep(rs, step, path, output, started, attempts, branch, stepText(rs, step.fallback, output));
       return { ...r, error: `recovered by fallback '${step.fallback.name}': ${lastError?.message}` };
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `fallback of step '${step.name}'`);
@@ -249,9 +266,11 @@ export async function runStep(
   return { step_name: step.name, success: false, duration_ms: performance.now() - started, output: null, error: lastError?.message ?? 'failed', attempts };
 }
 
-async function completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string): Promise<StepResult> {
+async function completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string, text?: string): Promise<StepResult> {
   const duration = performance.now() - started;
   rs.outputs[step.name] = output;
+  if (text !== undefined) rs.texts[step.name] = text;
+  else delete rs.texts[step.name];
   if (branch) (rs.branches[branch] ??= {})[step.name] = output;
   rs.stepsSucceeded++;
   if (rs.checkpoints && rs.runId) {
@@ -275,6 +294,8 @@ async function completeStep(rs: RunState, step: StepSpec, path: string, output: 
 export interface SequenceOutcome {
   results: StepResult[];
   lastOutput: unknown;
+  /** The last successful step's output as text when that step was a tool (see tool-text.ts). */
+  lastText?: string;
   failed?: StepResult;
 }
 
@@ -289,6 +310,7 @@ export async function runSequence(
 ): Promise<SequenceOutcome> {
   const results: StepResult[] = [];
   let lastOutput: unknown = null;
+  let lastText: string | undefined;
   let failed: StepResult | undefined;
   for (const [i, step] of steps.entries()) {
     if (rs.ctx.signal.aborted) {
@@ -304,8 +326,10 @@ export async function runSequence(
     }
     const r = await runStep(rs, step, `${prefix}${i}`, strategy, loop, branch);
     results.push(r);
-    if (r.success) lastOutput = r.output;
-    else {
+    if (r.success) {
+      lastOutput = r.output;
+      lastText = rs.texts[step.name];
+    } else {
       // A step with its own `continue` (or on_error handler) does not fail the workflow.
       const own = step.errorStrategy ?? strategy;
       if (own.kind === 'continue' && step.errorStrategy && !r.error?.startsWith('CANCELLED')) continue;
@@ -313,7 +337,7 @@ export async function runSequence(
       if (strategy.kind !== 'continue' || r.error?.startsWith('CANCELLED')) break;
     }
   }
-  return { results, lastOutput, failed };
+  return { results, lastOutput, lastText, failed };
 }
 
 /** Evaluates a branch/break/while condition. */

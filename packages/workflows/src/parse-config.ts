@@ -253,7 +253,10 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
         if (end === undefined) bad('Failed to get range end (iterator.range.end is required)');
         iterator = { kind: 'range', start: num(r.start, 'iterator.range.start') ?? 0, end: end!, step: num(r.step, 'iterator.range.step') ?? 1 };
       } else if (it.collection !== undefined || it.items !== undefined) {
-        iterator = { kind: 'collection', items: asArray(it.collection ?? it.items, 'iterator.collection') };
+        const raw = it.collection ?? it.items;
+        // `collection = function() … end` is computed when the loop starts (from state, say).
+        const compute = resolver.fn?.(raw) ?? (typeof raw === 'function' ? (raw as (...a: unknown[]) => Promise<unknown>) : undefined);
+        iterator = { kind: 'collection', items: compute ?? asArray(raw, 'iterator.collection') };
       } else if (it.while_condition !== undefined || it.condition !== undefined) {
         iterator = { kind: 'while', condition: parseCondition(it.while_condition ?? it.condition, resolver, 'iterator.while_condition') };
         defaultMax = 100;

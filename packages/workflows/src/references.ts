@@ -1,10 +1,13 @@
+import { valueText } from './tool-text.js';
+
 /**
  * Step references in parameters, resolved just before a step runs. Both documented syntaxes:
  *   {{step:NAME:output}}  {{step:NAME:output.field}}  {{state:KEY}}  {{loop:current_item}}
  *   {{loop:current_index}}  {{input}}  {{input.field}}  {{shared.key}}  {{branch:B:STEP:output}}
  *   $stepName  $stepName.field  $$  $$.field
  * A string that is exactly one reference becomes the referenced value with its type; a
- * reference inside a longer string is interpolated as text.
+ * reference inside a longer string is interpolated as text (a tool step's output as its
+ * primary text, see tool-text.ts).
  */
 export interface ReferenceScope {
   input: unknown;
@@ -14,6 +17,15 @@ export interface ReferenceScope {
   branches?: Record<string, Record<string, unknown>>;
   /** State values, loaded before resolution for the keys the templates name. */
   state: Record<string, unknown>;
+  /** The primary text of tool steps' outputs, used where a whole output lands inside text. */
+  texts?: Record<string, string>;
+}
+
+interface Hit {
+  found: boolean;
+  value: unknown;
+  /** How the value reads inside text, when that differs from its JSON (a tool's output). */
+  text?: string;
 }
 
 const BRACE = /\{\{\s*([^}]+?)\s*\}\}/g;
@@ -36,7 +48,7 @@ export function getPath(value: unknown, path: string): unknown {
   return node;
 }
 
-function lookup(expr: string, scope: ReferenceScope): { found: boolean; value: unknown } {
+function lookup(expr: string, scope: ReferenceScope): Hit {
   const parts = expr.split(':');
   const head = parts[0].trim();
   if (head === 'step' && parts.length >= 3) {
@@ -44,6 +56,7 @@ function lookup(expr: string, scope: ReferenceScope): { found: boolean; value: u
     if (!(name in scope.outputs)) return { found: false, value: undefined };
     const rest = parts.slice(2).join(':');
     const path = rest === 'output' ? '' : rest.startsWith('output.') ? rest.slice(7) : rest.startsWith('output[') ? rest.slice(6) : rest;
+    if (!path && scope.texts && name in scope.texts) return { found: true, value: scope.outputs[name], text: scope.texts[name] };
     return { found: true, value: getPath(scope.outputs[name], path) };
   }
   if (head === 'branch' && parts.length >= 4) {
@@ -73,10 +86,8 @@ function lookup(expr: string, scope: ReferenceScope): { found: boolean; value: u
   return { found: false, value: undefined };
 }
 
-function toText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value);
+function hitText(hit: Hit): string {
+  return hit.text ?? valueText(hit.value);
 }
 
 function resolveString(text: string, scope: ReferenceScope): unknown {
@@ -90,22 +101,31 @@ function resolveString(text: string, scope: ReferenceScope): unknown {
     const hit = dollarLookup(dollarWhole[1], dollarWhole[2], scope);
     if (hit.found) return hit.value ?? null;
   }
+  return interpolate(text, scope);
+}
+
+/**
+ * Resolves every reference in a string as text, even when the string is exactly one reference
+ * (for a string parameter fed a whole reference to a record).
+ */
+export function interpolate(text: string, scope: ReferenceScope): string {
   let out = text.replace(BRACE, (m, expr: string) => {
     const hit = lookup(expr, scope);
-    return hit.found ? toText(hit.value) : m;
+    return hit.found ? hitText(hit) : m;
   });
   if (out.includes('$')) {
     out = out.replace(DOLLAR, (m, name: string, path: string) => {
       const hit = dollarLookup(name, path, scope);
-      return hit.found ? toText(hit.value) : m;
+      return hit.found ? hitText(hit) : m;
     });
   }
   return out;
 }
 
-function dollarLookup(name: string, path: string, scope: ReferenceScope): { found: boolean; value: unknown } {
+function dollarLookup(name: string, path: string, scope: ReferenceScope): Hit {
   const p = path.replace(/^\./, '');
   if (name === '$') return { found: true, value: getPath(scope.input, p) };
+  if (!p && scope.texts && name in scope.texts) return { found: true, value: scope.outputs[name], text: scope.texts[name] };
   if (name in scope.outputs) return { found: true, value: getPath(scope.outputs[name], p) };
   return { found: false, value: undefined };
 }

@@ -183,7 +183,9 @@ export class SequentialWorkflow extends BaseWorkflow {
         steps_executed: o.results.length,
         successful_steps: o.results.filter((r) => r.success).length,
         failed_steps: o.results.filter((r) => !r.success).length,
-        final_output: o.lastOutput ?? null,
+        // rs-llmspell's final_output is a string that scripts concatenate: a tool step's output
+        // is given as its text here; `output` keeps the structured value.
+        final_output: o.lastText ?? o.lastOutput ?? null,
         step_outputs: { ...rs.outputs },
       },
       output: o.lastOutput,
@@ -248,7 +250,7 @@ export class ConditionalWorkflow extends BaseWorkflow {
 
 export type LoopIterator =
   | { kind: 'range'; start: number; end: number; step: number }
-  | { kind: 'collection'; items: unknown[] }
+  | { kind: 'collection'; items: unknown[] | ((...args: unknown[]) => Promise<unknown>) }
   | { kind: 'while'; condition: ConditionSpec };
 
 export type Aggregation = 'collect_all' | 'last' | 'summary' | 'concat' | 'none';
@@ -270,16 +272,27 @@ export class LoopWorkflow extends BaseWorkflow {
     return this.body;
   }
 
-  private *items(): Generator<unknown> {
+  private *items(collection: unknown[]): Generator<unknown> {
     const it = this.iterator;
     if (it.kind === 'range') {
       if (it.step === 0) throw new LlmspellError('INVALID_ARGUMENT', `loop '${this.name}': range step must not be 0`);
       for (let v = it.start; it.step > 0 ? v <= it.end : v >= it.end; v += it.step) yield v;
     } else if (it.kind === 'collection') {
-      yield* it.items;
+      yield* collection;
     } else {
       for (let i = 0; ; i++) yield i;
     }
+  }
+
+  /** A collection iterator's items; a function is called now with (input, shared). */
+  private async collection(rs: RunState): Promise<unknown[]> {
+    const it = this.iterator;
+    if (it.kind !== 'collection') return [];
+    if (Array.isArray(it.items)) return it.items;
+    const v = await it.items(rs.input ?? null, rs.shared);
+    if (Array.isArray(v)) return v;
+    if (v === null || v === undefined || (typeof v === 'object' && Object.keys(v).length === 0)) return [];
+    throw new LlmspellError('INVALID_ARGUMENT', `loop '${this.name}': iterator.collection function must return an array, got ${typeof v}`);
   }
 
   protected async execute(rs: RunState): Promise<PatternOutcome> {
@@ -290,7 +303,7 @@ export class LoopWorkflow extends BaseWorkflow {
     let failed: StepResult | undefined;
     let index = 0;
     let lastOutput: unknown = null;
-    for (const item of this.items()) {
+    for (const item of this.items(await this.collection(rs))) {
       if (index >= this.maxIterations) {
         breakReason = 'max_iterations';
         break;

@@ -336,6 +336,21 @@ describe('reference example compatibility', () => {
     expect((await executeWorkflow(outer, {}, context())).output).toBe('IN');
   });
 
+  test('a collection given as a function is computed when the loop starts', async () => {
+    let calls = 0;
+    const loop = createWorkflowFromConfig('loop', {
+      name: 'lazy-items',
+      iterator: { collection: async (input: any) => { calls++; return input.words; } },
+      body: [{ name: 'u', tool: 'upper', input: { input: '{{loop:current_item}}' } }],
+    });
+    expect(calls).toBe(0);
+    expect((await executeWorkflow(loop, { input: { words: ['a', 'b'] } }, context())).output).toEqual(['A', 'B']);
+    expect((await executeWorkflow(loop, { input: { words: {} } }, context())).data.total_iterations).toBe(0);
+    expect(calls).toBe(2);
+    const bad = await executeWorkflow(loop, { input: { words: 'abc' } }, context()).then((r) => r.error?.message, (e: Error) => e.message);
+    expect(bad).toMatch(/iterator.collection function must return an array, got string/);
+  });
+
   test('agent_decision conditions ask an agent', async () => {
     const wf = createWorkflowFromConfig('conditional', {
       name: 'ask', branches: [

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { abortableDelay } from '../abortable-delay.js';
 import type { Component } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
 import type { ExecutionContext } from '../execution-context.js';
@@ -56,21 +57,6 @@ function cachePut(owner: object, key: string, value: unknown, ttlMs: number): vo
   c.delete(key);
   if (c.size >= CACHE_MAX_ENTRIES) c.delete(c.keys().next().value as string);
   c.set(key, { value, expires: Date.now() + ttlMs });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new LlmspellError('CANCELLED', 'cancelled'));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new LlmspellError('CANCELLED', 'cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -289,7 +275,7 @@ export async function executeComponent<I, O>(
             maxAttempts = Math.max(maxAttempts, r.max_attempts);
             if (attempt < maxAttempts) {
               publish('retrying', { attempt, reason: 'after hook asked for a retry' });
-              await sleep(r.delay_ms, ctx.signal);
+              await abortableDelay(r.delay_ms, ctx.signal);
               continue;
             }
           } else if (r.type === 'cache' && hooks) cachePut(hooks, r.key, output, r.ttl_ms);
@@ -311,7 +297,7 @@ export async function executeComponent<I, O>(
             maxAttempts = Math.max(maxAttempts, r.max_attempts);
             if (attempt < maxAttempts) {
               publish('retrying', { attempt, error: error.message, code: error.code });
-              await sleep(r.delay_ms, ctx.signal);
+              await abortableDelay(r.delay_ms, ctx.signal);
               continue;
             }
           } else if (r.type === 'replace' || r.type === 'modified') {

@@ -72,6 +72,9 @@ describe('Agent global', () => {
     expect(Agent.listInstances()).toEqual(['helper']);
     expect(Agent.discover()).toEqual([expect.objectContaining({ type: 'llm' })]);
     expect(Agent.getInfo('helper')).toMatchObject({ name: 'helper', model: 'openai/gpt-4o-mini' });
+    // rs-llmspell's examples ask for an agent type's information by its name.
+    expect(Agent.getInfo('llm')).toMatchObject({ name: 'llm', type: 'llm', required_parameters: ['model'] });
+    expect(() => Agent.getInfo('nope')).toThrow("AGENT_NOT_FOUND: Agent.getInfo: agent 'nope' not found");
     expect(Agent.get('helper').__handle).toBe(agent.__handle);
     expect(Agent.get('nope')).toBeNull();
     expect(agent.getConfig()).toMatchObject({ name: 'helper', prompt: 'Be brief.', max_conversation_length: 50 });

@@ -6,6 +6,7 @@ import {
 import type { GlobalScope } from '../global-scope.js';
 import { invokeTool } from '../globals/tool.js';
 import type { AgentServices } from './agent-services.js';
+import { agentTypeInfo, agentTypes } from './agent-types.js';
 
 type Sv = ScriptValue;
 
@@ -229,7 +230,7 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
     },
     list: () => runtime.agents.list().map(info),
     listInstances: () => runtime.agents.names(),
-    discover: () => [{ type: 'llm', description: 'LLM-powered agent (ai SDK providers)' }],
+    discover: () => agentTypes(),
     listTemplates: () => [],
     /** CODE: `Agent.register(config)` → name. DOC: `Agent.register(name, agentOrConfig)`. */
     register: async (first: Sv, second?: Sv) => {
@@ -245,7 +246,10 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
       const agent = await services.create(fromReferenceConfig(asTable('Agent.register', first, 'config')));
       return agent.name;
     },
-    getInfo: (name: Sv) => info(find('Agent.getInfo', name)),
+    getInfo: (name: Sv) => {
+      const type = typeof name === 'string' && !runtime.agents.get(name) ? agentTypeInfo(name) : undefined;
+      return type ?? info(find('Agent.getInfo', name));
+    },
     getDetails: (name: Sv) => {
       const agent = find('Agent.getDetails', name);
       return { ...info(agent), config: agent.getConfig() as ScriptObject, metrics: agent.metrics() as unknown as ScriptObject };

@@ -29,7 +29,7 @@ function answers(Agent: Obj): unknown[] {
     attempt(() => Agent.get('nope')), attempt(() => Agent.list()), attempt(() => Agent.listInstances()), attempt(() => Agent.discover()),
     attempt(() => Agent.listTemplates()), attempt(() => Agent.listCapabilities()), attempt(() => Agent.discoverByCapability('tool_use')),
     attempt(() => Agent.getBudget()), attempt(() => Agent.getUsage()), attempt(() => Agent.providers()),
-    attempt(() => Agent.getInfo('')), attempt(() => Agent.getDetails('nope')), attempt(() => Agent.wrapAsTool('nope')), attempt(() => Agent.destroy(7)),
+    attempt(() => Agent.getInfo('')), attempt(() => Agent.getInfo('llm')), attempt(() => Agent.getInfo('nope')), attempt(() => Agent.getDetails('nope')), attempt(() => Agent.wrapAsTool('nope')), attempt(() => Agent.destroy(7)),
     attempt(() => Agent.setBudget('lots')), attempt(() => Agent.setBudget(-1)), attempt(() => Agent.createComposite('x')),
   ];
 }

@@ -51,6 +51,7 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   Tool: { doc: 'The built-in and plugin tools.', type: 'any' },
   'Tool.list': fn('Every registered tool.', [], 'ToolInfo[]'),
   'Tool.get': fn('A tool by name (or alias), or nil.', [p('name', 'string')], 'ToolHandle | null'),
+  'Tool.getByName': fn('Same as Tool.get (the spelling of rs-llmspell\'s examples).', [p('name', 'string')], 'ToolHandle | null'),
   'Tool.invoke': fn('Runs a tool with its parameters; raises `CODE: message` on failure.', [p('name', 'string'), p('params', 'Record<string, any>', true)], 'ToolResult', true),
   'Tool.exists': fn('Whether a tool is registered under this name or alias.', [p('name', 'string')], 'boolean'),
   'Tool.categories': fn('The distinct tool categories.', [], 'string[]'),

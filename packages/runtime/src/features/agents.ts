@@ -1,6 +1,7 @@
 import { LlmspellError, type ScriptObject, type ScriptValue } from '@llmspell/core';
 import type { AgentServices, AgentServicesOptions } from '../agents/agent-services.js';
 import { AgentsConfigSchema } from '../agents/agents-config.js';
+import { agentTypeInfo, agentTypes } from '../agents/agent-types.js';
 import type { GlobalScope, RuntimeFeature } from '../global-scope.js';
 import type { LlmspellRuntime } from '../runtime.js';
 
@@ -136,13 +137,17 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
     get: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'get')(name) : null),
     list: () => (loaded() ? fn(loaded()!, 'list')() : runtime.agents.list().map((a) => ({ name: a.name, description: a.description, type: a.kind }))),
     listInstances: () => (loaded() ? fn(loaded()!, 'listInstances')() : runtime.agents.names()),
-    discover: () => (loaded() ? fn(loaded()!, 'discover')() : [{ type: 'llm', description: 'LLM-powered agent (ai SDK providers)' }]),
+    discover: () => (loaded() ? fn(loaded()!, 'discover')() : agentTypes()),
     listTemplates: () => (loaded() ? fn(loaded()!, 'listTemplates')() : []),
     register: async (first: ScriptValue, second?: ScriptValue) => {
       await lazy.load();
       return fn(loaded()!, 'register')(first, second);
     },
-    getInfo: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'getInfo')(name) : notFound('getInfo', name)),
+    getInfo: (name: ScriptValue) => {
+      if (loaded()) return fn(loaded()!, 'getInfo')(name);
+      const type = typeof name === 'string' && !runtime.agents.get(name) ? agentTypeInfo(name) : undefined;
+      return type ?? notFound('getInfo', name);
+    },
     getDetails: (name: ScriptValue) => (loaded() ? fn(loaded()!, 'getDetails')(name) : notFound('getDetails', name)),
     listCapabilities: () => (loaded() ? fn(loaded()!, 'listCapabilities')() : {}),
     discoverByCapability: (cap: ScriptValue) => (loaded() ? fn(loaded()!, 'discoverByCapability')(cap) : []),

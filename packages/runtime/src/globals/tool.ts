@@ -5,7 +5,7 @@ import {
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
-const RESERVED = new Set(['list', 'get', 'invoke', 'exists', 'categories', 'discover', 'executeAsync', 'get_schema', 'getSchema']);
+const RESERVED = new Set(['list', 'get', 'getByName', 'invoke', 'exists', 'categories', 'discover', 'executeAsync', 'get_schema', 'getSchema']);
 
 function toolSchema(tool: Tool): ScriptObject {
   return {
@@ -106,6 +106,8 @@ export function createToolGlobal(scope: GlobalScope): Record<string, ScriptValue
       return tool ? toolSchema(tool) : null;
     },
   };
+  // rs-llmspell's workflow examples call `Tool.getByName(name)`: the same lookup as `Tool.get`.
+  Tool.getByName = Tool.get;
   withIndexFallback(Tool, (key) => {
     if (RESERVED.has(key)) return null;
     const tool = registry.get(key);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { LlmspellError, type ScriptValue } from '@llmspell/core';
+import { abortableDelay, LlmspellError, type ScriptValue } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
 const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
@@ -30,18 +30,7 @@ export function createUtilsGlobal(scope: GlobalScope): Record<string, ScriptValu
       sleep: (seconds: ScriptValue) => {
         const s = Number(seconds);
         if (!Number.isFinite(s) || s < 0) throw new LlmspellError('INVALID_ARGUMENT', 'Utils.sleep: seconds must be a non-negative number');
-        return new Promise<null>((resolve, reject) => {
-          if (scope.signal.aborted) return reject(new LlmspellError('CANCELLED', 'Utils.sleep cancelled'));
-          const timer = setTimeout(() => {
-            scope.signal.removeEventListener('abort', onAbort);
-            resolve(null);
-          }, s * 1000);
-          const onAbort = () => {
-            clearTimeout(timer);
-            reject(new LlmspellError('CANCELLED', 'Utils.sleep cancelled'));
-          };
-          scope.signal.addEventListener('abort', onAbort, { once: true });
-        });
+        return abortableDelay(s * 1000, scope.signal, 'Utils.sleep cancelled').then(() => null);
       },
     },
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -147,7 +147,18 @@ describe('State global (host functions)', () => {
     const inc = await State.create_backup(true);
     expect(inc).toMatchObject({ success: true, backup_type: 'incremental', parent_id: full.id });
     expect(readdirSync(backupDir).sort()).toEqual([`${full.id}.backup`, `${full.id}.meta`, `${inc.id}.backup`, `${inc.id}.meta`].sort());
-    await expect(State.list_backups()).resolves.toHaveLength(2);
+    const listed = await State.list_backups();
+    expect(listed).toHaveLength(2);
+    // Times are Unix seconds for scripts (the reference examples do `os.date(fmt, b.created_at)`).
+    const now = Date.now() / 1000;
+    for (const b of listed) {
+      expect(Math.abs(b.created_at - now)).toBeLessThan(60);
+      expect(Date.parse(b.created_at_iso) / 1000).toBeCloseTo(b.created_at, -1);
+      expect(b.size_bytes).toBe(statSync(`${backupDir}/${b.id}.backup`).size);
+    }
+    expect(listed.map((b: any) => [b.id, b.is_incremental, b.entry_count])).toEqual(expect.arrayContaining([[full.id, false, 1], [inc.id, true, 2]]));
+    expect(inc).toMatchObject({ is_incremental: true, created_at: listed.find((b: any) => b.id === inc.id).created_at });
+    await expect(State.backup_info(inc.id)).resolves.toMatchObject({ id: inc.id, is_incremental: true, created_at: expect.any(Number) });
     await expect(State.validate_backup(inc.id)).resolves.toMatchObject({ valid: true, chain: [full.id, inc.id] });
     await expect(State.restore_backup(full.id)).resolves.toMatchObject({ success: true, removed_keys: 1 });
     await expect(State.load('global', 'a')).resolves.toBe(1);
@@ -155,7 +166,11 @@ describe('State global (host functions)', () => {
     await expect(State.backup_info(full.id)).resolves.toMatchObject({ id: full.id, backup_type: 'full' });
     await expect(State.get_storage_usage()).resolves.toMatchObject({ total_backups: 2, full_backups: 1, incremental_backups: 1, state_keys: 1 });
     await expect(State.cleanup_backups(true)).resolves.toMatchObject({ dry_run: true, deleted: [] });
-    await expect(State.restore_backup('backup_1_ffffffffffffffff')).rejects.toMatchObject({ code: 'BACKUP_NOT_FOUND' });
+    // An id naming no backup is a `success = false` answer, as the reference's scripts expect.
+    await expect(State.restore_backup('backup_1_ffffffffffffffff')).resolves.toMatchObject({ success: false, code: 'BACKUP_NOT_FOUND', backup_id: 'backup_1_ffffffffffffffff' });
+    await expect(State.restore_backup('day2_backup_id')).resolves.toMatchObject({ success: false, code: 'INVALID_ARGUMENT', error: expect.stringMatching(/backup id must look like/) });
+    await expect(State.restore_backup(7)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(State.load('global', 'a')).resolves.toBe(1);
   });
 });
 

@@ -2,12 +2,30 @@ import {
   isLlmspellError,
   LlmspellError, isScriptCallback, type ScriptCallback, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
-import type { CustomTransform, StateCallOptions, StateManager } from '@llmspell/state';
+import type { BackupMetadata, CustomTransform, StateCallOptions, StateManager } from '@llmspell/state';
 import type { GlobalScope } from '../global-scope.js';
 
 /** Host results as plain script data (drops undefined fields, copies nested values). */
 function plain(value: unknown): ScriptValue {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as ScriptValue);
+}
+
+/**
+ * rs-llmspell's backup scripts read `created_at` as Unix seconds (`os.date(fmt, b.created_at)`,
+ * `os.time() - b.created_at`); the ISO time stays in `created_at_iso`.
+ */
+function scriptTimes<T extends { created_at: string }>(b: T): Omit<T, 'created_at'> & { created_at: number; created_at_iso: string } {
+  return { ...b, created_at: Math.floor(Date.parse(b.created_at) / 1000), created_at_iso: b.created_at };
+}
+
+/** A backup's metadata for scripts, with the reference examples' `is_incremental`, `size_bytes`, `entry_count`. */
+function scriptBackup(meta: BackupMetadata) {
+  return {
+    ...scriptTimes(meta),
+    is_incremental: meta.backup_type === 'incremental',
+    size_bytes: meta.compression.compressed_size,
+    entry_count: meta.stats.total_entries,
+  };
 }
 
 function asObject(value: ScriptValue, what: string): Record<string, unknown> {
@@ -126,9 +144,9 @@ export function createStateGlobal(scope: GlobalScope, manager: StateManager): Sc
         important: opts.important === true,
       });
       // `entry_count` is the reference examples' name for the number of entries.
-      return plain({ ...created, entry_count: created.entries });
+      return plain({ ...scriptTimes(created), entry_count: created.entries, is_incremental: created.backup_type === 'incremental' });
     },
-    list_backups: async () => plain(await backups().list()),
+    list_backups: async () => plain((await backups().list()).map(scriptBackup)),
     // A validation answers "not valid" for an unknown or malformed id rather than raising.
     validate_backup: async (id: ScriptValue) => {
       try {
@@ -138,11 +156,18 @@ export function createStateGlobal(scope: GlobalScope, manager: StateManager): Sc
         return { valid: false, backup_id: typeof id === 'string' ? id : null, checksum_valid: false, integrity_valid: false, chain: [], errors: [error.message], warnings: [] };
       }
     },
+    // Like validate_backup, an id naming no backup is answered `success = false` (the reference's
+    // result shape, which its scripts check) rather than raised; other failures still raise.
     restore_backup: async (id: ScriptValue, options?: ScriptValue) => {
       const opts = asObject(options ?? null, 'State.restore_backup options');
-      return plain(await backups().restore(id as string, { dry_run: opts.dry_run === true, backup_current: opts.backup_current === true }));
+      try {
+        return plain(await backups().restore(id as string, { dry_run: opts.dry_run === true, backup_current: opts.backup_current === true }));
+      } catch (error) {
+        if (!isLlmspellError(error) || !['BACKUP_NOT_FOUND', 'INVALID_ARGUMENT'].includes(error.code) || typeof id !== 'string') throw error;
+        return { success: false, backup_id: id, error: error.message, code: error.code };
+      }
     },
-    backup_info: async (id: ScriptValue) => plain(await backups().info(id as string)),
+    backup_info: async (id: ScriptValue) => plain(scriptBackup(await backups().info(id as string))),
     get_storage_usage: async () => plain(await backups().usage()),
     cleanup_backups: async (arg?: ScriptValue) => {
       const dryRun = typeof arg === 'object' && arg !== null ? asObject(arg, 'State.cleanup_backups options').dry_run === true : arg === true;

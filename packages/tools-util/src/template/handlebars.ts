@@ -1,5 +1,5 @@
 import {
-  HANDLEBARS_ESCAPE, RenderBudget, SafeString, TemplateError, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
+  HANDLEBARS_ESCAPE, RenderBudget, SafeString, TemplateError, TextSegments, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
 } from './runtime.js';
 
 /**
@@ -30,35 +30,23 @@ const BLOCK_HELPERS = ['if', 'unless', 'each', 'with'];
 function lex(src: string): Seg[] {
   const segs: Seg[] = [];
   let i = 0;
-  let trimNext = false;
-  const pushText = (text: string) => {
-    const v = trimNext ? text.replace(/^\s+/, '') : text;
-    trimNext = false;
-    if (v) segs.push({ k: 'text', v });
-  };
-  const trimPrev = () => {
-    const last = segs[segs.length - 1];
-    if (last && last.k === 'text') {
-      last.v = last.v.replace(/\s+$/, '');
-      if (!last.v) segs.pop();
-    }
-  };
+  const text = new TextSegments(segs);
   while (i < src.length) {
     const start = src.indexOf('{{', i);
     if (start < 0) {
-      pushText(src.slice(i));
+      text.push(src.slice(i));
       break;
     }
     if (start > 0 && src[start - 1] === '\\') {
       // \{{ prints a literal {{ … }} without evaluating it.
-      pushText(src.slice(i, start - 1));
+      text.push(src.slice(i, start - 1));
       const close = src.indexOf('}}', start);
       const end = close < 0 ? src.length : close + 2;
       segs.push({ k: 'text', v: src.slice(start, end) });
       i = end;
       continue;
     }
-    pushText(src.slice(i, start));
+    text.push(src.slice(i, start));
     const line = lineAt(src, start);
     let p = start + 2;
     const trimL = src[p] === '~';
@@ -72,8 +60,8 @@ function lex(src: string): Seg[] {
     if (!cm) throw new TemplateError(`unclosed '${comment ? '{{!--' : triple ? '{{{' : '{{'}'`, line, 'syntax');
     let body = src.slice(p, cm.index);
     i = cm.index + cm[0].length;
-    if (trimL) trimPrev();
-    trimNext = cm[1] === '~';
+    if (trimL) text.trimPrev();
+    text.trimNext = cm[1] === '~';
     if (comment) continue;
     body = body.trim();
     if (body.startsWith('!')) continue;

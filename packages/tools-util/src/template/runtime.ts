@@ -76,3 +76,27 @@ export function lineAt(src: string, offset: number): number {
   for (let i = 0; i < offset && i < src.length; i += 1) if (src.charCodeAt(i) === 10) line += 1;
   return line;
 }
+
+/**
+ * Collects the literal text between a template's tags, with the whitespace control both
+ * dialects have (`{{~ … ~}}`, `{%- … -%}`): `trimPrev()` strips the end of the text before a
+ * tag, `trimNext = true` the start of the text after it. Empty text is not kept.
+ */
+export class TextSegments {
+  trimNext = false;
+  constructor(private readonly segs: Array<{ k: string; v?: string }>) {}
+
+  push(text: string): void {
+    const v = this.trimNext ? text.replace(/^\s+/, '') : text;
+    this.trimNext = false;
+    if (v) this.segs.push({ k: 'text', v });
+  }
+
+  trimPrev(): void {
+    const last = this.segs[this.segs.length - 1];
+    if (last && last.k === 'text') {
+      last.v = (last.v ?? '').replace(/\s+$/, '');
+      if (!last.v) this.segs.pop();
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { type Args, type Expr, ExprParser } from './tera-expression.js';
 import {
-  RenderBudget, SafeString, TERA_ESCAPE, TemplateError, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
+  RenderBudget, SafeString, TERA_ESCAPE, TemplateError, TextSegments, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
 } from './runtime.js';
 
 /**
@@ -42,28 +42,16 @@ function findClose(src: string, from: number, close: string): number {
 function lex(src: string): Seg[] {
   const segs: Seg[] = [];
   let i = 0;
-  let trimNext = false;
-  const pushText = (text: string) => {
-    const v = trimNext ? text.replace(/^\s+/, '') : text;
-    trimNext = false;
-    if (v) segs.push({ k: 'text', v });
-  };
-  const trimPrev = () => {
-    const last = segs[segs.length - 1];
-    if (last && last.k === 'text') {
-      last.v = last.v.replace(/\s+$/, '');
-      if (!last.v) segs.pop();
-    }
-  };
+  const text = new TextSegments(segs);
   while (i < src.length) {
     const open = /\{[{%#]/g;
     open.lastIndex = i;
     const m = open.exec(src);
     if (!m) {
-      pushText(src.slice(i));
+      text.push(src.slice(i));
       break;
     }
-    pushText(src.slice(i, m.index));
+    text.push(src.slice(i, m.index));
     const kind = m[0][1];
     const close = kind === '{' ? '}}' : kind === '%' ? '%}' : '#}';
     const line = lineAt(src, m.index);
@@ -74,10 +62,10 @@ function lex(src: string): Seg[] {
     const trimR = body.endsWith('-');
     if (trimL) body = body.slice(1);
     if (trimR) body = body.slice(0, -1);
-    if (trimL) trimPrev();
+    if (trimL) text.trimPrev();
     i = end + 2;
     if (kind === '#') {
-      trimNext = trimR;
+      text.trimNext = trimR;
       continue;
     }
     if (kind === '%' && /^\s*raw\s*$/.test(body)) {
@@ -85,14 +73,15 @@ function lex(src: string): Seg[] {
       endRaw.lastIndex = i;
       const r = endRaw.exec(src);
       if (!r) throw new TemplateError("'{% raw %}' without '{% endraw %}'", line, 'syntax');
-      trimNext = trimR;
-      pushText(src.slice(i, r.index));
+      text.trimNext = trimR;
+      text.push(src.slice(i, r.index));
+      if (r[0].startsWith('{%-')) text.trimPrev();
       i = r.index + r[0].length;
-      trimNext = r[0].endsWith('-%}');
+      text.trimNext = r[0].endsWith('-%}');
       continue;
     }
     segs.push({ k: kind === '{' ? 'out' : 'stmt', body, line, trimL, trimR });
-    trimNext = trimR;
+    text.trimNext = trimR;
   }
   return segs;
 }

@@ -1,8 +1,8 @@
 /**
  * The smallest string greater than every string that starts with `prefix`, in code point
  * (= UTF-8 byte) order, or undefined when no such bound exists (empty prefix, or a prefix of
- * only U+10FFFF). A prefix scan is then the range `key >= prefix AND key < bound`, which
- * uses the primary-key index.
+ * only U+10FFFF). A `StateStore` backend with ordered keys can then scan a prefix as the
+ * range `key >= prefix AND key < bound`, which uses its key index.
  */
 export function prefixUpperBound(prefix: string): string | undefined {
   const points = Array.from(prefix);

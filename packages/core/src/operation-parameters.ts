@@ -1,0 +1,31 @@
+import { LlmspellError } from './errors.js';
+
+/*
+ * Helpers for tools that take an `operation` parameter with reference aliases
+ * (`read`/`read_file`…) and parameters that only some operations need. Shared so that
+ * every tool names the bad parameter the same way.
+ */
+
+/** Normalises an operation name through an alias table; names the parameter on failure. */
+export function normaliseOperation(tool: string, raw: string, table: Record<string, string>): string {
+  const op = table[raw.trim().toLowerCase()];
+  if (!op) {
+    const names = [...new Set(Object.values(table))];
+    throw new LlmspellError('INVALID_ARGUMENT', `${tool}: parameter 'operation': unknown operation '${raw}' (expected one of ${names.join(', ')})`, {
+      details: { tool, parameter: 'operation', value: raw },
+    });
+  }
+  return op;
+}
+
+/** The error for a parameter an operation needs but did not get. */
+export function missingParameter(tool: string, parameter: string, operation?: string): LlmspellError {
+  return new LlmspellError('INVALID_ARGUMENT', `${tool}: parameter '${parameter}' is required${operation ? ` for operation '${operation}'` : ''}`, {
+    details: { tool, parameter },
+  });
+}
+
+/** Lua's empty table arrives as `{}`; for list parameters it means an empty list. */
+export function emptyTableAsList(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? [] : value;
+}

@@ -1,0 +1,62 @@
+import { abortableDelay, emptyTableAsList, isLlmspellError, missingParameter, normaliseOperation, prefixUpperBound } from '../src/index.js';
+
+describe('abortableDelay', () => {
+  it('resolves after the delay and leaves no listener behind', async () => {
+    const controller = new AbortController();
+    const added: string[] = [];
+    const removed: string[] = [];
+    const signal = controller.signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((type: string, ...rest: never[]) => { added.push(type); return add(type, ...rest); }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, ...rest: never[]) => { removed.push(type); return remove(type, ...rest); }) as typeof signal.removeEventListener;
+    await expect(abortableDelay(1, signal)).resolves.toBeUndefined();
+    expect(added).toEqual(['abort']);
+    expect(removed).toEqual(['abort']);
+  });
+
+  it('rejects CANCELLED with the given detail when aborted before or during the wait', async () => {
+    const before = new AbortController();
+    before.abort();
+    await expect(abortableDelay(10, before.signal, 'workflow cancelled')).rejects.toThrow('CANCELLED: workflow cancelled');
+
+    const during = new AbortController();
+    const waiting = abortableDelay(60_000, during.signal);
+    during.abort();
+    const err = await waiting.catch((e: unknown) => e);
+    expect(isLlmspellError(err) && err.code).toBe('CANCELLED');
+  });
+});
+
+describe('prefixUpperBound', () => {
+  it('is the next string after every key with the prefix, skipping surrogates', () => {
+    expect(prefixUpperBound('a:')).toBe('a;');
+    expect(prefixUpperBound('a\uD7FF')).toBe('a\uE000');
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+    expect(prefixUpperBound('')).toBeUndefined();
+  });
+});
+
+describe('operation parameters', () => {
+  const table = { read: 'read', read_file: 'read', write: 'write' };
+
+  it('maps aliases case-insensitively and names the parameter when unknown', () => {
+    expect(normaliseOperation('file_operations', ' Read_File ', table)).toBe('read');
+    const err = (() => { try { return normaliseOperation('file_operations', 'zap', table); } catch (e) { return e; } })();
+    expect(isLlmspellError(err) && err.code).toBe('INVALID_ARGUMENT');
+    expect(String((err as Error).message)).toBe("INVALID_ARGUMENT: file_operations: parameter 'operation': unknown operation 'zap' (expected one of read, write)");
+  });
+
+  it('names the missing parameter and the operation that needs it', () => {
+    expect(missingParameter('file_operations', 'path', 'read').message).toBe("INVALID_ARGUMENT: file_operations: parameter 'path' is required for operation 'read'");
+    expect(missingParameter('t', 'x').details).toEqual({ tool: 't', parameter: 'x' });
+  });
+
+  it('reads an empty Lua table as an empty list and leaves anything else alone', () => {
+    expect(emptyTableAsList({})).toEqual([]);
+    expect(emptyTableAsList({ a: 1 })).toEqual({ a: 1 });
+    expect(emptyTableAsList(null)).toBeNull();
+    expect(emptyTableAsList(['a'])).toEqual(['a']);
+  });
+});
