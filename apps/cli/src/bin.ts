@@ -19,6 +19,14 @@ function quickAnswer(argv: string[]): { text: string; code: number } | undefined
   return undefined;
 }
 
+// `llmspell tools list | head` closes the pipe early: that is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const argv = process.argv.slice(2);
 const quick = quickAnswer(argv);
 if (quick) {

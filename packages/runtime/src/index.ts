@@ -15,3 +15,4 @@ export type { GeneratedTypes } from './api/generate-types.js';
 export { describeGlobals, parameterNames } from './api/describe-globals.js';
 export { API_DOCS, API_TYPES } from './api/api-docs.js';
 export { SCRIPT_PRELUDES } from './preludes/streaming.js';
+export { builtinFeatures } from './features/index.js';

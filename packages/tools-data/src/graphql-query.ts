@@ -126,6 +126,8 @@ export const graphqlQuery = defineTool({
     if (json.extensions !== undefined) result.extensions = json.extensions;
     const ok = !errors || errors.length === 0;
     if (operation === 'introspection' && ok && res.status < 400) {
+      // Bounded: oldest entries go first, so a script cycling endpoints cannot grow it forever.
+      if (introspectionCache.size >= 100) introspectionCache.delete(introspectionCache.keys().next().value as string);
       introspectionCache.set(cacheKey, { expires: Date.now() + INTROSPECTION_TTL_MS, value: result });
     }
     return {
