@@ -22,13 +22,9 @@ await State.restore_backup(inc.id);
 const atInc = (await State.load('workflow:etl', 'cursor')).page;
 print(`cursor after restoring full: page ${atStart}; after incremental: page ${atInc}`);
 
-// An unknown id is an error with a code, and live state is not touched.
-let missing;
-try {
-  await State.restore_backup('backup_0_0000000000000000');
-} catch (err) {
-  missing = err.code;
-}
+// An unknown id is answered { success: false, code, error }, and live state is not touched.
+const notThere = await State.restore_backup('backup_0_0000000000000000');
+const missing = notThere.success ? null : notThere.code;
 
 const usage = await State.get_storage_usage();
 print(`${usage.total_backups} backups (${usage.full_backups} full) in ${usage.backup_dir}`);

@@ -102,6 +102,15 @@ describe('date_time_handler', () => {
     expect(await fmt('%F %T %u %V', '2021-01-03T00:00:00Z')).toBe('2021-01-03 00:00:00 7 53');
     expect(await fmt('%I %p', '2024-02-05T00:30:00Z')).toBe('12 AM');
     expect(await fmt('timestamp')).toBe('1707116889');
+    // Standard formats by name (rs-llmspell's examples write format = "ISO8601").
+    expect(await fmt('ISO8601')).toBe('2024-02-05T07:08:09.045Z');
+    expect(await fmt('rfc-3339', '2024-02-05T07:08:09Z', 'Europe/Berlin')).toBe('2024-02-05T08:08:09+01:00');
+    expect(await fmt('RFC2822', '2024-02-05T07:08:09Z', 'Europe/Berlin')).toBe('Mon, 05 Feb 2024 08:08:09 +0100');
+    expect(await fmt('unix')).toBe('1707116889');
+    expect(await fmt('ISO')).toBe('2024-02-05T07:08:09.045Z');
+    expect(await fmt('plain words')).toBe('plain words');
+    const now = await result(dateTimeHandler, { operation: 'now', format: 'ISO8601' });
+    expect(now.datetime).toBe(now.iso);
     const parsed = await result(dateTimeHandler, { operation: 'parse', input: '2024-02-05T07:08:09Z', format: '%d/%m/%Y' });
     expect(parsed.parsed.utc).toBe('05/02/2024');
   });

@@ -5,7 +5,7 @@ import {
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
 import { evaluateExpression, isTruthy } from './expression.js';
 import { interpolate, resolveReferences, stateKeysIn, type ReferenceScope } from './references.js';
-import { toolText } from './tool-text.js';
+import { toolPrimary } from './tool-text.js';
 import type {
   ConditionData, ConditionSpec, ErrorStrategy, StepFunctionContext, StepResult, StepSpec, WorkflowResult,
 } from './types.js';
@@ -13,8 +13,8 @@ import type {
 /** Everything one run of one workflow shares between its steps. */
 export class RunState {
   readonly outputs: Record<string, unknown> = {};
-  /** The primary text of each tool step's output, by step name (see tool-text.ts). */
-  readonly texts: Record<string, string> = {};
+  /** What a bare reference to each tool step's output stands for, by step name (see tool-text.ts). */
+  readonly primaries: Record<string, { value: unknown; text: string }> = {};
   readonly branches: Record<string, Record<string, unknown>> = {};
   shared: Record<string, unknown>;
   sharedDirty = false;
@@ -36,7 +36,7 @@ export class RunState {
   }
 
   scope(loop?: { current_item: unknown; current_index: number }, state: Record<string, unknown> = {}): ReferenceScope {
-    return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state, texts: this.texts };
+    return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state, primaries: this.primaries };
   }
 
   conditionData(loop?: { current_item: unknown; current_index: number }, iteration?: number): ConditionData {
@@ -105,8 +105,8 @@ function agentInput(params: unknown): unknown {
 
 /**
  * A parameter given exactly one reference keeps the referenced value's type. When that value is
- * a record or list but the tool's parameter only takes text (`content = "{{step:parse:output}}"`
- * for file_operations), the reference is passed as text instead, as it reads inside a string.
+ * not text (a number, a record) but the tool's parameter only takes text (`content =
+ * "{{step:calc:output}}"` for file_operations), it is passed as it reads inside a string.
  */
 function textForStringParameters(tool: Component, raw: unknown, params: Record<string, unknown>, scope: ReferenceScope): Record<string, unknown> {
   const shape = (tool as { parameters?: { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> } }).parameters?.shape;
@@ -115,7 +115,7 @@ function textForStringParameters(tool: Component, raw: unknown, params: Record<s
   for (const [key, template] of Object.entries(raw as Record<string, unknown>)) {
     const value = params[key];
     const field = shape[key];
-    if (!field || typeof template !== 'string' || value === null || typeof value !== 'object') continue;
+    if (!field || typeof template !== 'string' || value === null || value === undefined || typeof value === 'string') continue;
     if (field.safeParse(value).success) continue;
     const text = interpolate(template, scope);
     if (field.safeParse(text).success) out = { ...out, [key]: text };
@@ -123,10 +123,10 @@ function textForStringParameters(tool: Component, raw: unknown, params: Record<s
   return out;
 }
 
-/** The primary text of a tool step's output, or undefined for other kinds of step. */
-function stepText(rs: RunState, step: StepSpec, output: unknown): string | undefined {
+/** What a bare reference to a tool step's output stands for; undefined for other kinds of step. */
+function stepPrimary(rs: RunState, step: StepSpec, output: unknown): { value: unknown; text: string } | undefined {
   if (step.kind !== 'tool') return undefined;
-  return toolText(rs.ctx.components?.tool(step.tool ?? '')?.name ?? step.tool ?? '', output);
+  return toolPrimary(rs.ctx.components?.tool(step.tool ?? '')?.name ?? step.tool ?? '', output);
 }
 
 /** Runs the body of one step once (no retries) and returns its output value. */
@@ -214,8 +214,8 @@ export async function runStep(
   const restored = rs.restored.get(path);
   if (restored) {
     rs.outputs[step.name] = restored.o;
-    const text = stepText(rs, step, restored.o);
-    if (text !== undefined) rs.texts[step.name] = text;
+    const primary = stepPrimary(rs, step, restored.o);
+    if (primary) rs.primaries[step.name] = primary;
     if (branch) (rs.branches[branch] ??= {})[step.name] = restored.o;
     if (restored.s) rs.shared = restored.s;
     rs.stepsExecuted++;
@@ -232,7 +232,7 @@ export async function runStep(
     attempts++;
     try {
       const output = await runStepOnce(rs, step, path, loop);
-      return await completeStep(rs, step, path, output, started, attempts, branch, stepText(rs, step, output));
+      return await completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step, output));
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `step '${step.name}'`);
       if (lastError.code === 'CANCELLED' || rs.ctx.signal.aborted) break;
@@ -249,7 +249,7 @@ export async function runStep(
     }
     try {
       const output = await runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
-      const r = await completeStep(rs, step, path, output, started, attempts, branch, stepText(rs, step.fallback, output));
+      const r = await completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step.fallback, output));
       return { ...r, error: `recovered by fallback '${step.fallback.name}': ${lastError?.message}` };
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `fallback of step '${step.name}'`);
@@ -266,11 +266,11 @@ export async function runStep(
   return { step_name: step.name, success: false, duration_ms: performance.now() - started, output: null, error: lastError?.message ?? 'failed', attempts };
 }
 
-async function completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string, text?: string): Promise<StepResult> {
+async function completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string, primary?: { value: unknown; text: string }): Promise<StepResult> {
   const duration = performance.now() - started;
   rs.outputs[step.name] = output;
-  if (text !== undefined) rs.texts[step.name] = text;
-  else delete rs.texts[step.name];
+  if (primary) rs.primaries[step.name] = primary;
+  else delete rs.primaries[step.name];
   if (branch) (rs.branches[branch] ??= {})[step.name] = output;
   rs.stepsSucceeded++;
   if (rs.checkpoints && rs.runId) {
@@ -328,7 +328,7 @@ export async function runSequence(
     results.push(r);
     if (r.success) {
       lastOutput = r.output;
-      lastText = rs.texts[step.name];
+      lastText = rs.primaries[step.name]?.text;
     } else {
       // A step with its own `continue` (or on_error handler) does not fail the workflow.
       const own = step.errorStrategy ?? strategy;

@@ -6,8 +6,8 @@ import { valueText } from './tool-text.js';
  *   {{loop:current_index}}  {{input}}  {{input.field}}  {{shared.key}}  {{branch:B:STEP:output}}
  *   $stepName  $stepName.field  $$  $$.field
  * A string that is exactly one reference becomes the referenced value with its type; a
- * reference inside a longer string is interpolated as text (a tool step's output as its
- * primary text, see tool-text.ts).
+ * reference inside a longer string is interpolated as text. A bare reference to a tool step's
+ * output stands for the tool's primary value/text (see tool-text.ts).
  */
 export interface ReferenceScope {
   input: unknown;
@@ -17,8 +17,8 @@ export interface ReferenceScope {
   branches?: Record<string, Record<string, unknown>>;
   /** State values, loaded before resolution for the keys the templates name. */
   state: Record<string, unknown>;
-  /** The primary text of tool steps' outputs, used where a whole output lands inside text. */
-  texts?: Record<string, string>;
+  /** What a bare reference to a tool step's output stands for (see tool-text.ts), by step name. */
+  primaries?: Record<string, { value: unknown; text: string }>;
 }
 
 interface Hit {
@@ -56,7 +56,8 @@ function lookup(expr: string, scope: ReferenceScope): Hit {
     if (!(name in scope.outputs)) return { found: false, value: undefined };
     const rest = parts.slice(2).join(':');
     const path = rest === 'output' ? '' : rest.startsWith('output.') ? rest.slice(7) : rest.startsWith('output[') ? rest.slice(6) : rest;
-    if (!path && scope.texts && name in scope.texts) return { found: true, value: scope.outputs[name], text: scope.texts[name] };
+    const primary = path ? undefined : scope.primaries?.[name];
+    if (primary) return { found: true, value: primary.value, text: primary.text };
     return { found: true, value: getPath(scope.outputs[name], path) };
   }
   if (head === 'branch' && parts.length >= 4) {
@@ -125,7 +126,8 @@ export function interpolate(text: string, scope: ReferenceScope): string {
 function dollarLookup(name: string, path: string, scope: ReferenceScope): Hit {
   const p = path.replace(/^\./, '');
   if (name === '$') return { found: true, value: getPath(scope.input, p) };
-  if (!p && scope.texts && name in scope.texts) return { found: true, value: scope.outputs[name], text: scope.texts[name] };
+  const primary = p ? undefined : scope.primaries?.[name];
+  if (primary) return { found: true, value: primary.value, text: primary.text };
   if (name in scope.outputs) return { found: true, value: getPath(scope.outputs[name], p) };
   return { found: false, value: undefined };
 }

@@ -1,8 +1,10 @@
 /**
- * The text a tool step's output stands for where a workflow needs text: inside a longer string
- * (`"{{step:calc:output}} * 1.08"`), in a string parameter fed a whole reference, and as a
- * sequential workflow's `data.final_output` (a string in rs-llmspell, which scripts concatenate).
- * The step's output itself stays the tool's structured `result`.
+ * What a bare reference to a tool step's output stands for. The step's output is the tool's
+ * structured `result` (`ctx.outputs.calc`, `{{step:calc:output.result}}`), but `{{step:calc:output}}`
+ * means the tool's answer: its primary value where a reference is the whole parameter (the
+ * calculator's number), its primary text inside a longer string (`"{{step:calc:output}} * 1.08"`),
+ * and a sequential workflow's `data.final_output` is that text (a string in rs-llmspell, which
+ * its scripts concatenate).
  *
  * Built-in tools whose result is a record name the field that carries their answer; any other
  * record is rendered as compact JSON. A field is looked up by the tool's registered name (a
@@ -29,14 +31,19 @@ export function valueText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The primary text of a tool's result (see the module comment). */
-export function toolText(toolName: string, result: unknown): string {
+/** A tool result's primary value (its answer field, else the result itself) and its text. */
+export function toolPrimary(toolName: string, result: unknown): { value: unknown; text: string } {
   if (result && typeof result === 'object' && !Array.isArray(result)) {
     const fields = PRIMARY_FIELDS[toolName.replace(/-/g, '_')];
     for (const field of fields ?? []) {
       const v = (result as Record<string, unknown>)[field];
-      if (v !== undefined && v !== null) return valueText(v);
+      if (v !== undefined && v !== null) return { value: v, text: valueText(v) };
     }
   }
-  return valueText(result);
+  return { value: result, text: valueText(result) };
+}
+
+/** The primary text of a tool's result (see the module comment). */
+export function toolText(toolName: string, result: unknown): string {
+  return toolPrimary(toolName, result).text;
 }

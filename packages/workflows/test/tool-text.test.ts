@@ -35,10 +35,10 @@ describe('tool outputs as text', () => {
     const r = await executeWorkflow(wf, {}, realTools());
     expect(r.success).toBe(true);
     // The step outputs themselves stay structured.
-    expect(r.data.step_outputs.tax).toMatchObject({ result: 500, expression: '250 * 2' });
-    const uuid = (r.data.step_outputs.id as { uuid: string }).uuid;
+    expect((r.data.step_outputs as Record<string, any>).tax).toMatchObject({ result: 500, expression: '250 * 2' });
+    const uuid = ((r.data.step_outputs as Record<string, any>).id as { uuid: string }).uuid;
     expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(r.data.step_outputs.line).toBe(`TOTAL 500 FOR ${uuid.toUpperCase()}`);
+    expect((r.data.step_outputs as Record<string, any>).line).toBe(`TOTAL 500 FOR ${uuid.toUpperCase()}`);
   });
 
   test("a sequential workflow's final_output is the last tool step's text; output keeps the record", async () => {
@@ -60,7 +60,7 @@ describe('tool outputs as text', () => {
     expect((await executeWorkflow(custom, {}, realTools())).data.final_output).toEqual({ n: 2 });
   });
 
-  test('a whole reference to a record given to a text-only parameter is passed as text', async () => {
+  test('bare references: the tool answer typed, as text where only text fits; paths reach the record', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-text-'));
     const file = path.join(dir, 'out.json');
     const wf = createWorkflowFromConfig('sequential', {
@@ -69,12 +69,18 @@ describe('tool outputs as text', () => {
         { name: 'parse', tool: 'calculator', input: { input: '2 + 2' } },
         { name: 'save', tool: 'file_operations', input: { operation: 'write', path: file, content: '{{step:parse:output}}' } },
         { name: 'typed', tool: 'calculator', input: { input: 'x * 3', variables: { x: '{{step:parse:output.result}}' } } },
+        // A bare reference to a built-in tool's output is its answer, with its type.
+        { name: 'bare', tool: 'calculator', input: { input: 'x + y', variables: { x: '{{step:parse:output}}', y: '$typed' } } },
+        { name: 'id', tool: 'uuid_generator', input: {} },
+        { name: 'note', tool: 'template_engine', input: { template: 'id={{ id }}', context: { id: '{{step:id:output}}' } } },
       ],
     });
     const r = await executeWorkflow(wf, {}, realTools());
-    expect(r.success).toBe(true);
+    expect(r.error).toBeUndefined();
     expect(fs.readFileSync(file, 'utf8')).toBe('4');
-    expect(r.data.step_outputs.typed).toMatchObject({ result: 12 });
+    expect((r.data.step_outputs as Record<string, any>).typed).toMatchObject({ result: 12 });
+    expect((r.data.step_outputs as Record<string, any>).bare).toMatchObject({ result: 16, expression: 'x + y', variables: { x: 4, y: 12 } });
+    expect(r.data.final_output).toBe(`id=${((r.data.step_outputs as Record<string, any>).id as { uuid: string }).uuid}`);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

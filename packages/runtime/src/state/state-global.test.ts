@@ -109,6 +109,8 @@ describe('State global (host functions)', () => {
 
   it('register_schema / register_migration (script callback step) / migration_status / migrate', async () => {
     await State.save('custom:users', 'ann', { name: 'Ann', age: '41' });
+    // Before any schema: the reference's answer, which its migration scripts test for.
+    await expect(State.migration_status()).resolves.toMatchObject({ current_version: 'unknown', migration_available: false, error: 'No current schema found' });
     State.register_schema({ version: '1.0.0', fields: { name: 'string' } });
     State.register_schema({ version: '2.0.0', fields: { full_name: { type: 'string', required: true }, age: 'integer' } });
     expect(State.register_migration({
@@ -121,6 +123,7 @@ describe('State global (host functions)', () => {
     })).toEqual({ from: '1.0.0', to: '2.0.0', steps: 3, validation_rules: 0 });
     expect(State.schema_versions()).toEqual(['1.0.0', '2.0.0']);
     await expect(State.migration_status()).resolves.toMatchObject({ current_version: '1.0.0', migration_available: true, migration_targets: ['2.0.0'] });
+    expect((await State.migration_status()).error).toBeUndefined();
     await expect(State.migrate({ target_version: '2.0.0', dry_run: true })).resolves.toMatchObject({ success: true, status: 'dry_run', items_migrated: 1 });
     await expect(State.load('custom:users', 'ann')).resolves.toEqual({ name: 'Ann', age: '41' });
     const result = await State.migrate({ target_version: '2.0.0', backup: true });
@@ -165,7 +168,7 @@ describe('State global (host functions)', () => {
     await expect(State.load('agent:x', 'b')).resolves.toBeNull();
     await expect(State.backup_info(full.id)).resolves.toMatchObject({ id: full.id, backup_type: 'full' });
     await expect(State.get_storage_usage()).resolves.toMatchObject({ total_backups: 2, full_backups: 1, incremental_backups: 1, state_keys: 1 });
-    await expect(State.cleanup_backups(true)).resolves.toMatchObject({ dry_run: true, deleted: [] });
+    await expect(State.cleanup_backups(true)).resolves.toMatchObject({ success: true, dry_run: true, deleted: [], deleted_count: 0, retained_count: 2, space_freed: 0 });
     // An id naming no backup is a `success = false` answer, as the reference's scripts expect.
     await expect(State.restore_backup('backup_1_ffffffffffffffff')).resolves.toMatchObject({ success: false, code: 'BACKUP_NOT_FOUND', backup_id: 'backup_1_ffffffffffffffff' });
     await expect(State.restore_backup('day2_backup_id')).resolves.toMatchObject({ success: false, code: 'INVALID_ARGUMENT', error: expect.stringMatching(/backup id must look like/) });

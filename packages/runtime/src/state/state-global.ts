@@ -124,7 +124,12 @@ export function createStateGlobal(scope: GlobalScope, manager: StateManager): Sc
         backup: typeof opts.backup === 'boolean' ? opts.backup : undefined,
       }));
     },
-    migration_status: async () => plain(await migrations().status()),
+    migration_status: async () => {
+      const status = await migrations().status();
+      // With no schema the reference answered `error = "No current schema found"`, which its scripts test.
+      const none = status.total_schemas === 0 && status.current_version === 'unknown';
+      return plain(none ? { ...status, error: 'No current schema found' } : status);
+    },
     schema_versions: () => migrations().versions(),
     register_schema: (schema: ScriptValue) => plain(migrations().registerSchema(schema)),
     register_migration: (definition: ScriptValue) => {
@@ -171,7 +176,9 @@ export function createStateGlobal(scope: GlobalScope, manager: StateManager): Sc
     get_storage_usage: async () => plain(await backups().usage()),
     cleanup_backups: async (arg?: ScriptValue) => {
       const dryRun = typeof arg === 'object' && arg !== null ? asObject(arg, 'State.cleanup_backups options').dry_run === true : arg === true;
-      return plain(await backups().cleanup({ dry_run: dryRun }));
+      const report = await backups().cleanup({ dry_run: dryRun });
+      // `success`, `deleted_count`, `retained_count`: the names rs-llmspell's retention scripts check.
+      return plain({ success: true, ...report, deleted_count: report.deleted.length, retained_count: report.retained });
     },
   };
 }

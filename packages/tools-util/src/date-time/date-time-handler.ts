@@ -40,7 +40,7 @@ const parameters = z.object({
   from: dateInput.optional().describe("Alias of 'start' (DOC)"),
   to: dateInput.optional().describe("Alias of 'end' (DOC)"),
   format: z.string().optional()
-    .describe(`strftime-style output format, default '${DEFAULT_FORMAT}' in UTC ('${ZONED_FORMAT}' for zoned output); directives %Y %m %d %H %M %S %f %.f %z %:z %Z %a %A %b %B %j %p %I %y %e %s %% and more (see operation 'formats'); 'timestamp' gives Unix seconds`),
+    .describe(`strftime-style output format, default '${DEFAULT_FORMAT}' in UTC ('${ZONED_FORMAT}' for zoned output); directives %Y %m %d %H %M %S %f %.f %z %:z %Z %a %A %b %B %j %p %I %y %e %s %% and more (see operation 'formats'); 'timestamp' (or 'unix') gives Unix seconds; the names 'ISO8601', 'RFC3339' and 'RFC2822' mean those formats`),
 });
 
 type Params = z.infer<typeof parameters>;
@@ -62,8 +62,26 @@ function parseParam(value: string | number | undefined, parameter: string, zone:
   }
 }
 
+const defaultFormatFor = (zone: Zone): string => (zone.kind === 'fixed' && zone.offsetMinutes === 0 ? DEFAULT_FORMAT : ZONED_FORMAT);
+
+/**
+ * Standard formats by name (`format = "ISO8601"` in rs-llmspell's examples, where chrono printed
+ * the name literally): a format without a `%` directive that names one of these means it.
+ */
+const NAMED_FORMATS: Record<string, (zone: Zone) => string> = {
+  iso8601: defaultFormatFor, iso: defaultFormatFor, rfc3339: defaultFormatFor,
+  rfc2822: () => '%a, %d %b %Y %H:%M:%S %z',
+  unix: () => 'timestamp', epoch: () => 'timestamp',
+};
+
+function namedFormat(format: string, zone: Zone): string {
+  if (format.includes('%')) return format;
+  const named = NAMED_FORMATS[format.toLowerCase().replace(/[\s_-]/g, '')];
+  return named ? named(zone) : format;
+}
+
 function fmt(ms: number, zone: Zone, format: string | undefined, fallback: string): string {
-  const f = format ?? fallback;
+  const f = namedFormat(format ?? fallback, zone);
   if (f === 'timestamp') return String(Math.floor(ms / 1000));
   try {
     return strftime(ms, zone, f);
@@ -73,7 +91,6 @@ function fmt(ms: number, zone: Zone, format: string | undefined, fallback: strin
   }
 }
 
-const defaultFormatFor = (zone: Zone): string => (zone.kind === 'fixed' && zone.offsetMinutes === 0 ? DEFAULT_FORMAT : ZONED_FORMAT);
 
 function components(ms: number, zone: Zone): Record<string, unknown> {
   const w = wallFromInstant(ms, zone);
