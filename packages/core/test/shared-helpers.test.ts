@@ -8,8 +8,8 @@ describe('abortableDelay', () => {
     const signal = controller.signal;
     const add = signal.addEventListener.bind(signal);
     const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((type: string, ...rest: never[]) => { added.push(type); return add(type, ...rest); }) as typeof signal.addEventListener;
-    signal.removeEventListener = ((type: string, ...rest: never[]) => { removed.push(type); return remove(type, ...rest); }) as typeof signal.removeEventListener;
+    signal.addEventListener = ((type: string, ...rest: unknown[]) => { added.push(type); return (add as (...a: unknown[]) => void)(type, ...rest); }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, ...rest: unknown[]) => { removed.push(type); return (remove as (...a: unknown[]) => void)(type, ...rest); }) as typeof signal.removeEventListener;
     await expect(abortableDelay(1, signal)).resolves.toBeUndefined();
     expect(added).toEqual(['abort']);
     expect(removed).toEqual(['abort']);

@@ -21,7 +21,7 @@ describe('sequential', () => {
     expect(r.data.steps_executed).toBe(5);
     expect(r.metadata.extra.step_results).toHaveLength(5);
     expect(r.data.step_outputs).toMatchObject({ shout: 'HI', sum: { sum: 5 }, ask: 'agent says: word=HI sum=5' });
-    expect(r.data.step_outputs.fn).toEqual({ got: 'agent says: word=HI sum=5', sum: 5, input: { word: 'hi' } });
+    expect((r.data.step_outputs as Record<string, unknown>).fn).toEqual({ got: 'agent says: word=HI sum=5', sum: 5, input: { word: 'hi' } });
     expect(r.output).toEqual({ sum: 10 });
   });
 
