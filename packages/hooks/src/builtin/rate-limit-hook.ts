@@ -56,11 +56,13 @@ export const createRateLimitHook: BuiltinFactory = (cfg, deps) => {
     let b = buckets.get(key);
     if (!b) buckets.set(key, (b = { tokens: max, last: now(), warned: false }));
     refill(b);
-    if (b.tokens < 1 && action === 'delay') {
-      const wait = waitMs(b);
-      if (wait <= maxDelay) {
-        delayed += 1;
-        await new Promise((r) => setTimeout(r, wait));
+    if (b.tokens < 1 && action === 'delay' && waitMs(b) <= maxDelay) {
+      delayed += 1;
+      // Timers may fire a little early and refills are fractional: wait until a whole token
+      // is there, within the delay budget.
+      const started = now();
+      while (b.tokens < 1 && now() - started <= maxDelay) {
+        await new Promise((r) => setTimeout(r, Math.max(1, waitMs(b))));
         refill(b);
       }
     }
