@@ -38,5 +38,5 @@ export type {
   ScriptContext, ScriptContextOptions, ScriptEngine, ScriptLimits, ScriptOutput, ScriptRunOptions, ScriptSyntaxProblem,
 } from './script-engine.js';
 export { z } from 'zod';
-export { guardedRequest, redactUrl } from './security/guarded-http.js';
+export { decodeHttpBody, guardedRequest, redactStrings, redactUrl, stringHeaders } from './security/guarded-http.js';
 export type { GuardedRequestOptions, GuardedResponse } from './security/guarded-http.js';

@@ -60,3 +60,17 @@ describe('operation parameters', () => {
     expect(emptyTableAsList(['a'])).toEqual(['a']);
   });
 });
+
+describe('HTTP helpers shared by the network tools', () => {
+  test('decodeHttpBody, stringHeaders, redactStrings', async () => {
+    const { decodeHttpBody, stringHeaders, redactStrings } = await import('../src/index.js');
+    expect(decodeHttpBody(Buffer.from(''), undefined)).toBeNull();
+    expect(decodeHttpBody(Buffer.from('{"a":1}'), 'text/plain')).toEqual({ a: 1 });
+    expect(decodeHttpBody(Buffer.from('"s"'), undefined)).toBe('s');
+    expect(decodeHttpBody(Buffer.from('{broken'), 'application/json')).toBe('{broken');
+    expect(decodeHttpBody(Buffer.from('<p>x</p>'), 'text/html')).toBe('<p>x</p>');
+    expect(stringHeaders({ a: 1, b: 'x', c: null })).toEqual({ a: '1', b: 'x' });
+    expect(() => stringHeaders({ bad: { x: 1 } })).toThrow("parameter 'headers.bad' must be a string or number");
+    expect(redactStrings({ a: ['key sk-1'], n: 2 }, (t) => t.replace('sk-1', '[R]'))).toEqual({ a: ['key [R]'], n: 2 });
+  });
+});

@@ -1,31 +1,6 @@
 import { abortableDelay, LlmspellError, type ExecutionContext } from '@llmspell/core';
 
-/** Decodes a response body: JSON when it parses (or says it is JSON), else UTF-8 text. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
-  if (body.length === 0) return null;
-  const text = body.toString('utf8');
-  const ct = (contentType ?? '').toLowerCase();
-  const looksJson = ct.includes('json') || /^\s*[[{"]/.test(text);
-  if (looksJson) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
-
-/** Turns a script `headers` table into string headers, naming the bad entry. */
-export function stringHeaders(headers: Record<string, unknown> | undefined, parameter = 'headers'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'object') throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}.${k}' must be a string or number`);
-    out[k] = String(v);
-  }
-  return out;
-}
+export { decodeHttpBody as decodeBody, redactStrings, stringHeaders } from '@llmspell/core';
 
 /** Reads a number from tool settings (`[tools.<name>]`), with a fallback. */
 export function settingNumber(ctx: ExecutionContext, key: string, fallback: number): number {
@@ -73,11 +48,3 @@ export async function rateLimit(host: string, perMinute: number | undefined, sig
  * keeps values under secret-looking keys: a response's `access_token` is the caller's
  * data, while secrets this process knows (the ones it sent) are still scrubbed.
  */
-export function redactStrings<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
-  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
-  }
-  return value;
-}

@@ -1,5 +1,7 @@
 import { abortableDelay, LlmspellError, type ExecutionContext } from '@llmspell/core';
 
+export { decodeHttpBody as decodeBody, redactStrings, stringHeaders } from '@llmspell/core';
+
 /** Web tools take the URL as `input` (CODE) or `url` (DOC). */
 export function urlParam(params: { input?: string; url?: string }): string {
   const url = params.input ?? params.url;
@@ -20,31 +22,6 @@ export function timeoutMs(timeout: number | undefined, ctx: ExecutionContext, fa
   return timeout > 600 ? timeout : timeout * 1000;
 }
 
-/** Decodes a response body: JSON when it parses (or says it is JSON), else UTF-8 text. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
-  if (body.length === 0) return null;
-  const text = body.toString('utf8');
-  const ct = (contentType ?? '').toLowerCase();
-  if (ct.includes('json') || /^\s*[[{]/.test(text)) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
-
-export function stringHeaders(headers: Record<string, unknown> | undefined, parameter = 'headers'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'object') throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}.${k}' must be a string or number`);
-    out[k] = String(v);
-  }
-  return out;
-}
-
 /** Registers values of credential-looking headers as secrets so they are scrubbed from output. */
 export function rememberHeaderSecrets(ctx: ExecutionContext, headers: Record<string, string>): void {
   for (const [k, v] of Object.entries(headers)) {
@@ -58,16 +35,6 @@ export function rememberHeaderSecrets(ctx: ExecutionContext, headers: Record<str
 /** Copies headers for display with credential values hidden. */
 export function displayHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|cookie)$/i.test(k) ? '[REDACTED]' : v]));
-}
-
-/** Applies `redact` to every string in a JSON-like value. */
-export function redactStrings<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
-  }
-  return value;
 }
 
 export function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -278,3 +278,42 @@ function readBody(res: http.IncomingMessage, maxBytes: number, url: string, meth
     res.on('aborted', () => finish(new LlmspellError('IO_ERROR', `connection to ${redactUrl(url)} closed before the body was complete`)));
   });
 }
+
+/**
+ * A response body for scripts: JSON when the content type says so or the text looks like JSON
+ * (and parses), else UTF-8 text; null when empty. Shared by every HTTP tool.
+ */
+export function decodeHttpBody(body: Buffer, contentType: string | undefined): unknown {
+  if (body.length === 0) return null;
+  const text = body.toString('utf8');
+  const ct = (contentType ?? '').toLowerCase();
+  if (ct.includes('json') || /^\s*[[{"]/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** A script's `headers` table as string headers; a nested value is refused naming the entry. */
+export function stringHeaders(headers: Record<string, unknown> | undefined, parameter = 'headers'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'object') throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}.${k}' must be a string or number`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+/** Applies `redact` to every string inside a JSON-like value (buffers left alone). */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  }
+  return value;
+}
