@@ -7,15 +7,8 @@ describe('Lua sandbox', () => {
   });
   afterAll(() => h.close());
 
-  it('has no package or debug library, and an io without files', async () => {
-    await expect(h.run('return { package == nil, debug == nil, io.open == nil, io.read() == nil, os.getenv("HOME") == nil }')).resolves.toEqual([true, true, false, true, true]);
-    const r = await h.run('local ok, err = pcall(io.open, "/etc/passwd") return { ok, err }');
-    expect(r).toEqual([false, expect.stringContaining('io.open is not available in the llmspell sandbox')]);
-  });
-
-  it('io.write writes whole lines to the output, and os.execute only emulates sleep', async () => {
-    const r = await h.run('io.write("a", 1, "\\nb") io.write("c\\n") return { pcall(os.execute, "echo hi") }');
-    expect(r).toEqual([false, expect.stringContaining('os.execute is not available in the llmspell sandbox')]);
+  it('has no io, package or debug library', async () => {
+    await expect(h.run('return { io == nil, package == nil, debug == nil }')).resolves.toEqual([true, true, true]);
   });
 
   it.each([
@@ -23,9 +16,11 @@ describe('Lua sandbox', () => {
     ['dofile', 'dofile("/etc/passwd")'],
     ['loadfile', 'loadfile("/etc/passwd")'],
     ['string.dump', 'string.dump(print)'],
+    ['os.execute', 'os.execute("echo hi")'],
     ['os.remove', 'os.remove("/tmp/x")'],
     ['os.rename', 'os.rename("/tmp/x", "/tmp/y")'],
     ['os.exit', 'os.exit(1)'],
+    ['os.getenv', 'os.getenv("HOME")'],
     ['os.tmpname', 'os.tmpname()'],
   ])('refuses %s with a clear error', async (name, call) => {
     const result = await h.run(`local ok, err = pcall(function() return ${call} end) return { ok, err }`);

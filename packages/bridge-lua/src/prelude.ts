@@ -120,64 +120,17 @@ dofile = unavailable("dofile")
 loadfile = unavailable("loadfile")
 require = unavailable("require")
 string.dump = unavailable("string.dump")
-for _, name in ipairs({ "remove", "rename", "exit", "tmpname", "setlocale" }) do
+for _, name in ipairs({ "execute", "remove", "rename", "exit", "getenv", "tmpname", "setlocale" }) do
   os[name] = unavailable("os." .. name)
 end
--- Compatibility with scripts written for rs-llmspell, whose Lua had the whole os library:
--- os.execute("sleep N") (the only use in its examples) waits through Utils.sleep; any
--- other command is refused. The environment stays hidden: os.getenv answers nil.
-os.execute = function(cmd)
-  local secs = type(cmd) == "string" and cmd:match("^%s*sleep%s+([%d%.]+)%s*$")
-  if secs and type(Utils) == "table" and type(Utils.sleep) == "function" then
-    Utils.sleep(tonumber(secs))
-    return true, "exit", 0
-  end
-  error("os.execute is not available in the llmspell sandbox (only 'sleep N' is emulated)", 2)
-end
-os.getenv = function() return nil end
 debug = nil
+io = nil
 package = nil
-
--- io: writes to the script's output (whole lines), reads nothing; no files.
-local pending = ""
-local function flush_lines()
-  while true do
-    local nl = pending:find("\n", 1, true)
-    if not nl then return end
-    host_print(pending:sub(1, nl - 1))
-    pending = pending:sub(nl + 1)
-  end
-end
-local function io_write(...)
-  local n = select("#", ...)
-  for i = 1, n do
-    local v = select(i, ...)
-    if type(v) ~= "string" and type(v) ~= "number" then error("bad argument #" .. i .. " to 'write' (string expected, got " .. type(v) .. ")", 2) end
-    pending = pending .. tostring(v)
-  end
-  flush_lines()
-end
-local stdout = {}
-stdout.write = function(self, ...) io_write(...) return self end
-stdout.flush = function(self) return self end
-io = {
-  write = function(...) io_write(...) return stdout end,
-  read = function() return nil end,
-  lines = function() return function() return nil end end,
-  stdout = stdout,
-  open = unavailable("io.open"),
-  popen = unavailable("io.popen"),
-}
 
 print = function(...)
   local n = select("#", ...)
   local parts = {}
   for i = 1, n do parts[i] = tostring((select(i, ...))) end
-  if pending ~= "" then
-    parts[1] = pending .. (parts[1] or "")
-    pending = ""
-    if n == 0 then n = 1 end
-  end
   host_print(concat(parts, "\t", 1, n))
 end
 warn = function(first, ...)
