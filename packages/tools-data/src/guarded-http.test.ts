@@ -2,7 +2,7 @@ import { promises as dns } from 'node:dns';
 import os from 'node:os';
 import zlib from 'node:zlib';
 import { SecurityPolicy, classifyPrivateAddress, guardedRequest, type LlmspellError } from '@llmspell/core';
-import { startServer, type TestServer } from './__fixtures__/server.js';
+import { startServer, type TestServer } from '@llmspell/core/testing';
 
 const open = new SecurityPolicy({ allowPrivateNetwork: true });
 const hostAddresses = await dns.lookup(os.hostname(), { all: true }).then((a) => a.map((x) => x.address), () => [] as string[]);

@@ -1,6 +1,6 @@
 import { SecurityPolicy, createExecutionContext, executeComponent, type ToolResult } from '@llmspell/core';
 import { clearIntrospectionCache, graphqlQuery, httpRequest } from './index.js';
-import { json, startServer, type TestServer } from './__fixtures__/server.js';
+import { json, startServer, type TestServer } from '@llmspell/core/testing';
 
 const openCtx = () => createExecutionContext({ policy: new SecurityPolicy({ allowPrivateNetwork: true }) });
 const run = (tool: typeof httpRequest, params: Record<string, unknown>, ctx = openCtx()) => executeComponent(tool, params, ctx) as Promise<ToolResult>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { SecurityPolicy, createExecutionContext, executeComponent, type ToolResult } from '@llmspell/core';
 import { parseDuckDuckGoHtml, providerConfig, resetSearchQuotas, searchTools, webSearch } from './index.js';
-import { json, startServer, type TestServer } from './__fixtures__/server.js';
+import { json, startServer, type TestServer } from '@llmspell/core/testing';
 
 const fixture = (name: string) => fs.readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
 type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

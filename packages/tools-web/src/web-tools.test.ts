@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { SecurityPolicy, createExecutionContext, executeComponent, type Tool, type ToolResult } from '@llmspell/core';
 import { apiTester, lineDiff, parseSitemap, sitemapCrawler, urlAnalyzer, webScraper, webTools, webhookCaller, webpageMonitor } from './index.js';
-import { json, startServer, type TestServer } from './__fixtures__/server.js';
+import { json, startServer, type TestServer } from '@llmspell/core/testing';
 
 const openCtx = () => createExecutionContext({ policy: new SecurityPolicy({ allowPrivateNetwork: true }) });
 const run = (tool: Tool, params: Record<string, unknown>, ctx = openCtx()) => executeComponent(tool, params, ctx) as Promise<ToolResult>;

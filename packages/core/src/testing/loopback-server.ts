@@ -1,3 +1,8 @@
+/**
+ * Test support for tool authors: a real HTTP server on a loopback address and a random port,
+ * recording every request (`@llmspell/core/testing`). Network tools are tested against it
+ * with `new SecurityPolicy({ allowPrivateNetwork: true })`.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
