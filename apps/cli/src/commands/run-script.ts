@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core';
-import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
-import { chooseEngine, loadEngine, preloadEngine } from '../engines.js';
+import { LlmspellError } from '@llmspell/core';
+import { loadCliConfig } from '../compose-runtime.js';
+import { chooseEngine, loadEngine } from '../engines.js';
 import { formatResult } from '../format-output.js';
-import { startProgress } from '../progress.js';
 import type { CliIo } from '../io.js';
+import { runScriptJob } from '../script-job.js';
 import { splitScriptArgs, UsageError, type ParsedArgs } from '../parse-args.js';
 
 interface ScriptOrigin {
@@ -16,47 +16,22 @@ interface ScriptOrigin {
 }
 
 async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript', origin: ScriptOrigin = {}): Promise<number> {
-  preloadEngine(engineName);
-  const { runtime } = await composeRuntime(args.flags, io);
-  const scriptArgs = splitScriptArgs(args.scriptArgs);
-  if (origin.file) runtime.services.set('scriptInfo', { file: origin.file, engine: engineName, args: scriptArgs });
-  if (origin.resumeRunId) runtime.services.set('resumeRunId', origin.resumeRunId);
   const controller = new AbortController();
   const onSigint = () => controller.abort(new LlmspellError('CANCELLED', 'interrupted (Ctrl-C)'));
   process.once('SIGINT', onSigint);
-  const progress = startProgress(runtime, io, args.flags);
   try {
-    const engine = await loadEngine(engineName);
     const started = performance.now();
-    const result: ScriptValue = await runtime.runScript(engine, source, {
-      filename,
-      args: scriptArgs,
-      signal: controller.signal,
-      output: {
-        stdout: (t) => {
-          progress.clear();
-          io.stdout(runtime.policy.redact(t) + '\n');
-        },
-        stderr: (t) => {
-          progress.clear();
-          io.stderr(runtime.policy.redact(t) + '\n');
-        },
-      },
-    });
-    progress.stop();
-    const text = formatResult(result, args.flags.output, { engine: engine.name, elapsedMs: performance.now() - started });
-    if (text !== null) io.stdout(runtime.policy.redact(text) + '\n');
+    const result = await runScriptJob(
+      { source, filename, engine: engineName, args: splitScriptArgs(args.scriptArgs), ...origin },
+      args.flags,
+      io,
+      { output: { stdout: (t) => io.stdout(t + '\n'), stderr: (t) => io.stderr(t + '\n') }, signal: controller.signal, progress: true },
+    );
+    const text = formatResult(result, args.flags.output, { engine: engineName, elapsedMs: performance.now() - started });
+    if (text !== null) io.stdout(text + '\n');
     return 0;
-  } catch (error) {
-    // Error text can quote what a tool or provider saw; secrets must not reach stderr.
-    if (isLlmspellError(error)) {
-      throw new LlmspellError(error.code, runtime.policy.redact(error.detail), { details: runtime.policy.redactValue(error.details), cause: error });
-    }
-    throw new Error(runtime.policy.redact(error instanceof Error ? error.message : String(error)));
   } finally {
-    progress.stop();
     process.removeListener('SIGINT', onSigint);
-    await runtime.close();
   }
 }
 
