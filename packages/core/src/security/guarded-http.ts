@@ -261,7 +261,7 @@ export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOption
     });
     let headers = cleanHeaders(given);
     const rawBody = init?.body ?? (request?.body ? await request.arrayBuffer() : undefined);
-    let body = rawBody === undefined || rawBody === null ? undefined : Buffer.from(await new Response(rawBody).arrayBuffer());
+    let body: Buffer | undefined = rawBody === undefined || rawBody === null ? undefined : Buffer.from(await new Response(rawBody).arrayBuffer());
     const signal = init?.signal ?? request?.signal ?? undefined;
     const redirect = init?.redirect ?? request?.redirect ?? 'follow';
     const redirects: string[] = [];
