@@ -235,7 +235,16 @@ export class ProviderRegistry {
     // it; an endpoint the caller names gets the caller's own key or none, and the network
     // policy of tools, since a script may have chosen it.
     const configuredEndpoint = requested === undefined || (configured !== undefined && isSameEndpoint(requested, configured));
-    if (!configuredEndpoint) this.policy.checkHostname(new URL(baseURL).hostname);
+    if (!configuredEndpoint) {
+      try {
+        this.policy.checkHostname(new URL(baseURL).hostname);
+      } catch (error) {
+        if (!(error instanceof LlmspellError)) throw error;
+        throw new LlmspellError(error.code, `parameter 'base_url': ${error.detail}; a base_url that [providers.providers.${provider}] does not configure gets the network policy of tools (and no configured key)`, {
+          details: { ...error.details, parameter: 'base_url', provider },
+        });
+      }
+    }
 
     let apiKey = request.api_key;
     const keyVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_API_KEY`, ...(BUILTIN[n]?.keyEnv ?? [])]);

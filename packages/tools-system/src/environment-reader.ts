@@ -64,8 +64,8 @@ function allowList(ctx: ExecutionContext): RegExp[] {
 export function classifyVariable(ctx: ExecutionContext, name: string, value: string | undefined): Visibility {
   const secret = looksLikeSecretEnvVar(name, value) || (value !== undefined && value !== '' && ctx.policy.redact(value) !== value);
   if (secret && value) ctx.policy.secrets.addFromEnvironment({ [name]: value });
-  if (!allowList(ctx).some((re) => re.test(name))) return 'not_allowed';
-  return secret ? 'secret' : 'visible';
+  if (secret) return 'secret';
+  return allowList(ctx).some((re) => re.test(name)) ? 'visible' : 'not_allowed';
 }
 
 function visibleVariables(ctx: ExecutionContext, keep: (name: string) => boolean) {
