@@ -34,21 +34,9 @@ describe('secret detection', () => {
 import {
   looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, urlCredentials,
 } from '../src/index.js';
+import { SECRET_BEARING_ENV } from '../src/testing/index.js';
 
-/** The variables of issue 12 that `environment_reader list` used to print in clear. */
-const HOSTILE_ENV: Record<string, string> = {
-  GH_PAT: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
-  STRIPE_SK: 'sk_live_abcdefghijklmnop1234',
-  SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX',
-  SENTRY_DSN: 'https://0123456789abcdef0123456789abcdef@o12345.ingest.sentry.io/678',
-  REDIS_URL: 'redis://:s3cret-redis-pw@cache.internal:6379/0',
-  DB_PASS: 'correct horse battery staple',
-  COOKIE: 'sid=abcdef0123456789',
-  SESSION: 's%3Aabcdef.0123456789',
-  OPENAI_KEY: 'sk-proj-abcdefghijklmnopqrstuvwxyz012345',
-  APIKEY2: 'k-0123456789',
-  MYSECRET: 'launch-codes-0000',
-};
+const HOSTILE_ENV = SECRET_BEARING_ENV;
 
 describe('environment secrets', () => {
   test('every hostile variable is a secret by name (REDIS_URL by its value), and the typed ones by value too', () => {
@@ -106,7 +94,7 @@ describe('environment secrets', () => {
     for (const [name, value] of Object.entries(HOSTILE_ENV)) {
       expect([name, r.redact(`value: ${value}.`)]).not.toEqual([name, expect.stringContaining(value)]);
     }
-    expect(r.redact('REDIS_URL leaks s3cret-redis-pw')).toBe('REDIS_URL leaks [REDACTED]');
+    expect(r.redact('REDIS_URL leaks fixture-redis-pw-0123')).toBe('REDIS_URL leaks [REDACTED]');
     expect(r.redact('files in /run/user/1000/gdm/Xauthority, mode oauth')).toBe('files in /run/user/1000/gdm/Xauthority, mode oauth');
   });
 });

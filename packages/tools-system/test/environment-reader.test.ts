@@ -1,20 +1,11 @@
 import { environmentReaderTool as tool, systemTools, DEFAULT_ALLOWED_ENV_VARS } from '../src/index.js';
+import { SECRET_BEARING_ENV } from '@llmspell/core/testing';
 import { type Sandbox, expectCode, sandbox } from './helpers.js';
 
 const SECRET = 'sk-test1234567890abcdefghijklmnop';
-/** The variables of issue 12 that `list` used to return in clear. */
+/** The variables of issue 12 that `list` used to return in clear, and a few more shapes. */
 const HOSTILE: Record<string, string> = {
-  GH_PAT: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
-  STRIPE_SK: 'sk_live_abcdefghijklmnop1234',
-  SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX',
-  SENTRY_DSN: 'https://0123456789abcdef0123456789abcdef@o12345.ingest.sentry.io/678',
-  REDIS_URL: 'redis://:s3cret-redis-pw@cache.internal:6379/0',
-  DB_PASS: 'correct horse battery staple',
-  COOKIE: 'sid=abcdef0123456789',
-  SESSION: 's%3Aabcdef.0123456789',
-  OPENAI_KEY: 'sk-proj-abcdefghijklmnopqrstuvwxyz012345',
-  APIKEY2: 'k-0123456789',
-  MYSECRET: 'launch-codes-0000',
+  ...SECRET_BEARING_ENV,
   MY_API_KEY: SECRET,
   GITHUB_TOKEN: 'plain-looking-value',
   INNOCENT_NAME: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
@@ -22,7 +13,7 @@ const HOSTILE: Record<string, string> = {
   BUILD_NONCE: 'Zx8Qm2Lr9Tv4Kp7Wn3Yb6Hc1Df5Gs0Ja',
 };
 /** Fragments of every hostile value that must never appear in any output. */
-const LEAKS = ['ghp_abc', 'sk_live', 'XXXXXXXXXXXX', '0123456789abcdef0123', 's3cret-redis-pw', 'battery staple', 'sid=abcdef', 's%3A', 'sk-proj', 'k-0123456789', 'launch-codes', SECRET, 'plain-looking', 'hunter22', 'Zx8Qm2'];
+const LEAKS = [...Object.values(SECRET_BEARING_ENV), SECRET, 'plain-looking', 'ghp_abc', 'hunter22', 'Zx8Qm2'];
 
 let sb: Sandbox;
 const saved = { ...process.env };
@@ -105,10 +96,12 @@ describe('environment_reader', () => {
   });
 
   it('adds the secrets it sees to the redaction set, so they never print', async () => {
-    expect(sb.policy.redact('launch-codes-0000 and s3cret-redis-pw')).toBe('launch-codes-0000 and s3cret-redis-pw');
+    const plain = 'fixture-launch-codes-0000 and fixture-redis-pw-0123';
+    expect(sb.policy.redact(plain)).toBe(plain);
     await sb.run(tool, { operation: 'list' });
-    expect(sb.policy.redact('launch-codes-0000 and s3cret-redis-pw')).toBe('[REDACTED] and [REDACTED]');
-    expect(sb.policy.redact(Buffer.from('launch-codes-0000').toString('base64'))).not.toContain('bGF1bmNoLWNvZGVz');
+    expect(sb.policy.redact(plain)).toBe('[REDACTED] and [REDACTED]');
+    const b64 = Buffer.from('fixture-launch-codes-0000').toString('base64');
+    expect(sb.policy.redact(b64)).not.toContain(b64.slice(0, 16));
   });
 
   it('matches names with a glob pattern', async () => {

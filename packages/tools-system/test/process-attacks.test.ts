@@ -2,10 +2,10 @@
  * The ways a script got around process_executor (issue 12) with the default allow-list, each
  * against real programs. A test is skipped only when its program is not installed.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { hasProgram, isProcessDead, waitForProcessExit } from '@llmspell/core/testing';
 import { processExecutorTool as tool } from '../src/index.js';
 import { GROUP_WATCHER_SCRIPT } from '../src/process/spawn-group.js';
 import { type Sandbox, expectCode, sandbox } from './helpers.js';
@@ -13,40 +13,9 @@ import { type Sandbox, expectCode, sandbox } from './helpers.js';
 interface ExecResult { exit_code: number | null; stdout: string; stderr: string; timed_out: boolean; success: boolean }
 const res = (r: { result: unknown }) => r.result as ExecResult;
 
-function has(program: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const withProgram = (...programs: string[]) => (programs.every(has) ? it : it.skip);
-
-/** True once the process is gone or a zombie (dead, waiting to be reaped). */
-function isDead(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }
-}
-
-/** Waits (bounded, generously) for a process to die; no fixed sleep. */
-async function waitDead(pid: number, limitMs = 15_000): Promise<boolean> {
-  const until = Date.now() + limitMs;
-  while (Date.now() < until) {
-    if (isDead(pid)) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return isDead(pid);
-}
+const withProgram = (...programs: string[]) => (programs.every(hasProgram) ? it : it.skip);
+const isDead = isProcessDead;
+const waitDead = waitForProcessExit;
 
 let sb: Sandbox;
 let outside: string;

@@ -4,30 +4,15 @@
  * planted links and left processes behind, through the built CLI with fake keys in the
  * environment. A test is skipped only when the program it needs is absent.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { type CliRun, cli, scratch, write } from '../helpers.js';
-import { HOSTILE_RUN_ENV, leaks } from './leak-check.js';
+import { hasProgram, waitForProcessExit as waitDead } from '@llmspell/core/testing';
+import { type CliRun, scratch, write } from '../helpers.js';
+import { LUA_TRY, lastJson as result, leaks, runHostile } from './secrets-kit.js';
 
-function has(program: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const withPrograms = (...programs: string[]) => (programs.every(has) ? test : test.skip);
+const withPrograms = (...programs: string[]) => (programs.every(hasProgram) ? test : test.skip);
 
-const LUA_TRY = `
-local function try(f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then return "ok" end
-  local s = tostring(e)
-  return s:match("(%u[%u_]+): ") or s
-end
+const LUA_EXEC = `${LUA_TRY}
 local function exec(executable, args, extra)
   local p = { executable = executable, arguments = args }
   for k, v in pairs(extra or {}) do p[k] = v end
@@ -38,43 +23,10 @@ end
 const SPAWN = '[runtime.security]\nallow_process_spawn = true\n';
 
 function run(dir: string, file: string, args: string[] = []): Promise<CliRun> {
-  return cli(['run', file, ...args], { cwd: dir, env: HOSTILE_RUN_ENV, timeoutMs: 110_000 });
+  return runHostile(dir, [file, ...args]);
 }
 
-function result(r: CliRun): any {
-  const lines = r.stdout.trim().split('\n');
-  try {
-    return JSON.parse(lines[lines.length - 1]);
-  } catch {
-    throw new Error(`no JSON result\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
-}
-
-/** True once a process is gone or a zombie. */
-function isDead(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }
-}
-
-async function waitDead(pid: number, limitMs = 20_000): Promise<boolean> {
-  const until = Date.now() + limitMs;
-  while (Date.now() < until) {
-    if (isDead(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return isDead(pid);
-}
-
-/** A directory outside the allowed roots (cwd and the temp dir) is hard to find; use one under cwd's parent that the config excludes. */
+/** A working directory that is the only allowed root, and a sibling directory outside it with a secret file. */
 function layout() {
   const base = scratch();
   const work = path.join(base, 'work');
@@ -92,7 +44,7 @@ describe('process_executor with the default allow-list', () => {
   withPrograms('find', 'sh')('find -exec and relatives cannot run a command (the /proc/<pid>/environ attack)', async () => {
     const { work, outside } = layout();
     const marker = path.join(outside, 'ran');
-    write(work, 'f.lua', `${LUA_TRY}
+    write(work, 'f.lua', `${LUA_EXEC}
 return {
   exec("find", { ".", "-exec", "sh", "-c", "cat /proc/$PPID/environ > ${marker}", ";" }),
   exec("find", { ".", "-exec", "sh", "-c", "touch ${marker}", "{}", "+" }),
@@ -114,7 +66,7 @@ return {
     const { work, outside } = layout();
     write(work, 'in.txt', 'b\na\n');
     const target = path.join(outside, 'written.txt');
-    write(work, 's.lua', `${LUA_TRY}
+    write(work, 's.lua', `${LUA_EXEC}
 local r = {
   exec("sort", { "-o${target}", "in.txt" }),
   exec("sort", { "-o", "${target}", "in.txt" }),
@@ -139,7 +91,7 @@ return r`);
     const { work, outside } = layout();
     fs.symlinkSync(outside, path.join(work, 'planted'));
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(work, 'file'));
-    write(work, 'l.lua', `${LUA_TRY}
+    write(work, 'l.lua', `${LUA_EXEC}
 local out = {
   exec("find", { "-L", ".", "-name", "secret.txt" }),
   exec("find", { ".", "-follow" }),
@@ -163,7 +115,7 @@ return out`);
   withPrograms('cat', 'env')('the child sees no host secret: /proc is refused, and its environment is minimal', async () => {
     const { work } = layout();
     write(work, 'llmspell.toml', `${SPAWN}allowed_paths = ["/"]\nallowed_executables = ["cat", "env"]\n\n[tools.process_executor]\nallowed_env = ["OPENAI_API_KEY", "GH_PAT"]\n`);
-    write(work, 'p.lua', `${LUA_TRY}
+    write(work, 'p.lua', `${LUA_EXEC}
 local out = {
   exec("cat", { "/proc/self/environ" }),
   exec("cat", { "/proc/1/environ" }),
@@ -218,7 +170,7 @@ return { code = r.exit_code }`);
     write(work, 'limit.lua', `
 Tool.invoke("process_executor", { executable = "sh", arguments = { "-c", "sleep 300 & echo $! > limit.txt; wait" } })
 return "not reached"`);
-    const limited = await cli(['run', 'limit.lua', '--timeout', '3'], { cwd: work, env: HOSTILE_RUN_ENV, timeoutMs: 110_000 });
+    const limited = await run(work, 'limit.lua', ['--timeout', '3']);
     expect(limited.code).not.toBe(0);
     expect(limited.stdout).not.toContain('not reached');
     expect(limited.stderr).toMatch(/[A-Z_]+:/);

@@ -6,34 +6,14 @@
  */
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import { startServer, type TestServer } from '@llmspell/core/testing';
-import { type CliRun, cli, scratch, write } from '../helpers.js';
-import { FAKE_KEYS, HOSTILE_ENV, HOSTILE_RUN_ENV, encodings, leaks } from './leak-check.js';
+import { type CliRun, scratch, write } from '../helpers.js';
+import { FAKE_KEYS, HOSTILE_ENV, HOSTILE_RUN_ENV, LUA_TRY, encodings, lastJson as result, leaks, runHostile } from './secrets-kit.js';
 
 const CONFIG_KEY = 'sk-test-hostile-config-0123456789abcdef';
 const ALL_SECRETS = [...Object.values(HOSTILE_RUN_ENV), CONFIG_KEY];
 
-/** A Lua prelude: `try(f, ...)` gives "ok" or the error code. */
-const LUA_TRY = `
-local function try(f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then return "ok" end
-  local s = tostring(e)
-  return s:match("(%u[%u_]+): ") or s
-end
-`;
-
-async function run(dir: string, file: string, extraEnv: Record<string, string> = {}): Promise<CliRun> {
-  return cli(['run', file], { cwd: dir, env: { ...HOSTILE_RUN_ENV, ...extraEnv }, timeoutMs: 110_000 });
-}
-
-/** The last line of stdout as JSON (the script's return value). */
-function result(r: CliRun): any {
-  const lines = r.stdout.trim().split('\n');
-  try {
-    return JSON.parse(lines[lines.length - 1]);
-  } catch {
-    throw new Error(`no JSON result\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
+function run(dir: string, file: string, extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  return runHostile(dir, [file], extraEnv);
 }
 
 /** Every header value a server received, joined. */

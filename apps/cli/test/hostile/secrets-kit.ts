@@ -1,8 +1,9 @@
 /**
- * Fake credentials for the hostile corpus, and the check that none of them (in any encoding a
- * script could cheaply produce) reached a run's output.
+ * Shared by the secrets and processes corpus: fake credentials, the check that none of them (in
+ * any encoding a script could cheaply produce) reached a run's output, and script helpers.
  */
-import type { CliRun } from '../helpers.js';
+import { SECRET_BEARING_ENV } from '@llmspell/core/testing';
+import { type CliRun, cli } from '../helpers.js';
 
 export const FAKE_KEYS = {
   OPENAI_API_KEY: 'sk-test-hostile-openai-0123456789abcdef',
@@ -10,19 +11,7 @@ export const FAKE_KEYS = {
 };
 
 /** Variables that `environment_reader list` printed in clear before issue 12. */
-export const HOSTILE_ENV: Record<string, string> = {
-  GH_PAT: 'ghp_hostileabcdefghijklmnopqrstuvwxyz0123',
-  STRIPE_SK: 'sk_live_hostileabcdefghij1234',
-  SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0HOSTILE/B0HOSTILE/XXXXXXXXXXXXXXXXhostile',
-  SENTRY_DSN: 'https://0123456789abcdefhostile0123456789@o12345.ingest.sentry.io/678',
-  REDIS_URL: 'redis://:hostile-redis-pw-0123@cache.internal:6379/0',
-  DB_PASS: 'hostile horse battery staple',
-  COOKIE: 'sid=hostile0123456789abcdef',
-  SESSION: 's%3Ahostile.0123456789abcdef',
-  OPENAI_KEY: 'sk-proj-hostileabcdefghijklmnopqrstuvwxyz01',
-  APIKEY2: 'k-hostile-0123456789',
-  MYSECRET: 'hostile-launch-codes-0000',
-};
+export const HOSTILE_ENV: Record<string, string> = { ...SECRET_BEARING_ENV };
 
 /** The environment every hostile run gets: the fake keys and the secret-bearing variables. */
 export const HOSTILE_RUN_ENV: Record<string, string> = { ...FAKE_KEYS, ...HOSTILE_ENV };
@@ -46,4 +35,29 @@ export function leaks(run: CliRun, secrets: string[] = Object.values(HOSTILE_RUN
   const found: string[] = [];
   for (const secret of secrets) for (const form of encodings(secret)) if (text.includes(form)) found.push(form);
   return found;
+}
+
+/** A Lua prelude: `try(f, ...)` gives "ok" or the error code of what `f` raised. */
+export const LUA_TRY = `
+local function try(f, ...)
+  local ok, e = pcall(f, ...)
+  if ok then return "ok" end
+  local s = tostring(e)
+  return s:match("(%u[%u_]+): ") or s
+end
+`;
+
+/** Runs a script through the built CLI with the hostile environment (and generous timers). */
+export function runHostile(dir: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  return cli(['run', ...args], { cwd: dir, env: { ...HOSTILE_RUN_ENV, ...extraEnv }, timeoutMs: 110_000 });
+}
+
+/** The last line of stdout as JSON (the script's return value). */
+export function lastJson(r: CliRun): any {
+  const lines = r.stdout.trim().split('\n');
+  try {
+    return JSON.parse(lines[lines.length - 1]);
+  } catch {
+    throw new Error(`no JSON result\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
 }
