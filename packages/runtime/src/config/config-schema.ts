@@ -34,6 +34,8 @@ export const BackupConfigSchema = z.looseObject({
   incremental_enabled: boolish.default(true),
   max_backups: z.number().int().nonnegative().default(10),
   max_backup_age: z.number().int().nonnegative().default(2_592_000),
+  /** Environment variable holding the key that signs backups (HMAC); restore then refuses unsigned ones. */
+  signing_key_env: z.string().min(1).optional(),
 });
 
 export const StatePersistenceConfigSchema = z.looseObject({
