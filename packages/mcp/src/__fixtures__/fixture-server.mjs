@@ -67,7 +67,7 @@ export function createFixtureServer() {
   server.registerTool('get weather', { description: 'A tool whose name has a space' }, async () => text('sunny'));
   server.registerTool('get_weather', { description: 'Clashes with the previous one once sanitized' }, async () => text('rainy'));
   server.registerTool('headers', { description: 'Returns the HTTP request headers it was called with' },
-    async (_args, extra) => text(JSON.stringify(extra.requestInfo?.headers ?? {})));
+    async (extra) => text(JSON.stringify(extra.requestInfo?.headers ?? {})));
   server.registerTool('big', { description: 'Returns this many bytes of text', inputSchema: { bytes: z.number().int() } },
     async ({ bytes }) => text('x'.repeat(bytes)));
   server.registerResource('greeting', 'memo://greeting', { mimeType: 'text/plain', description: 'A greeting' },
