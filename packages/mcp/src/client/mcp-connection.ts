@@ -172,11 +172,25 @@ export class McpConnection {
     });
   }
 
-  private async request<T>(method: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one request with a signal of its own, tied to the caller's for the request's
+   * lifetime only: the SDK leaves its abort listener on the signal it is given, and a script's
+   * signal lives for thousands of calls.
+   */
+  private async request<T>(method: string, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    let own: AbortController | undefined;
+    const relay = () => own?.abort(signal?.reason);
+    if (signal) {
+      own = new AbortController();
+      if (signal.aborted) own.abort(signal.reason);
+      else signal.addEventListener('abort', relay, { once: true });
+    }
     try {
-      return await run();
+      return await run(own?.signal);
     } catch (error) {
       throw this.failure(error, method, signal);
+    } finally {
+      signal?.removeEventListener('abort', relay);
     }
   }
 
@@ -185,11 +199,11 @@ export class McpConnection {
   }
 
   async listTools(signal?: AbortSignal): Promise<McpToolDefinition[]> {
-    return this.request('tools/list', signal, async () => {
+    return this.request('tools/list', signal, async (scoped) => {
       const tools: McpToolDefinition[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const r = await this.client.listTools(cursor ? { cursor } : undefined, this.options(signal));
+        const r = await this.client.listTools(cursor ? { cursor } : undefined, this.options(scoped));
         tools.push(...r.tools);
         cursor = r.nextCursor;
         if (!cursor) break;
@@ -199,21 +213,24 @@ export class McpConnection {
   }
 
   async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    return this.request('tools/call', options.signal, async () => {
+    return this.request('tools/call', options.signal, async (scoped) => {
       const r = await this.client.callTool({ name, arguments: args }, undefined, {
-        ...this.options(options.signal),
+        ...this.options(scoped),
         onprogress: (p) => this.publish('mcp.progress', { tool: options.label ?? name, progress: p.progress, total: p.total ?? null, message: p.message ?? null }),
       });
       return r as CallToolResult;
     });
   }
 
-  private async listAll<T>(method: string, key: string, signal: AbortSignal | undefined, page: (cursor: string | undefined) => Promise<Record<string, unknown>>): Promise<T[]> {
-    return this.request(method, signal, async () => {
+  private async listAll<T>(
+    method: string, key: string, signal: AbortSignal | undefined,
+    page: (cursor: string | undefined, scoped: AbortSignal | undefined) => Promise<Record<string, unknown>>,
+  ): Promise<T[]> {
+    return this.request(method, signal, async (scoped) => {
       const items: T[] = [];
       let cursor: string | undefined;
       for (let i = 0; i < MAX_PAGES; i++) {
-        const r = await page(cursor);
+        const r = await page(cursor, scoped);
         items.push(...((r[key] as T[]) ?? []));
         cursor = r.nextCursor as string | undefined;
         if (!cursor) break;
@@ -223,19 +240,19 @@ export class McpConnection {
   }
 
   listResources(signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
-    return this.listAll('resources/list', 'resources', signal, (cursor) => this.client.listResources(cursor ? { cursor } : undefined, this.options(signal)));
+    return this.listAll('resources/list', 'resources', signal, (cursor, scoped) => this.client.listResources(cursor ? { cursor } : undefined, this.options(scoped)));
   }
 
   readResource(uri: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return this.request('resources/read', signal, () => this.client.readResource({ uri }, this.options(signal)));
+    return this.request('resources/read', signal, (scoped) => this.client.readResource({ uri }, this.options(scoped)));
   }
 
   listPrompts(signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
-    return this.listAll('prompts/list', 'prompts', signal, (cursor) => this.client.listPrompts(cursor ? { cursor } : undefined, this.options(signal)));
+    return this.listAll('prompts/list', 'prompts', signal, (cursor, scoped) => this.client.listPrompts(cursor ? { cursor } : undefined, this.options(scoped)));
   }
 
   getPrompt(name: string, args: Record<string, string>, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return this.request('prompts/get', signal, () => this.client.getPrompt({ name, arguments: args }, this.options(signal)));
+    return this.request('prompts/get', signal, (scoped) => this.client.getPrompt({ name, arguments: args }, this.options(scoped)));
   }
 
   async close(): Promise<void> {
