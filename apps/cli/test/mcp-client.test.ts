@@ -3,10 +3,8 @@
  * Lua and JavaScript, host secrets kept from servers, and no server process outliving a run,
  * also when the run is stopped by --timeout.
  */
-import path from 'node:path';
-import { cli, repoRoot, scratch, write } from './helpers.js';
-
-const FIXTURES = path.join(repoRoot, 'packages/mcp/src/__fixtures__');
+import { FIXTURE_SERVER, HOSTILE_SERVER, processesGone as gone } from '@llmspell/mcp/testing';
+import { cli, scratch, write } from './helpers.js';
 
 function config(dir: string, extra = ''): void {
   write(dir, 'llmspell.toml', `
@@ -16,30 +14,15 @@ enabled = false
 timeout_secs = 20
 [mcp.servers.fixture]
 command = ${JSON.stringify(process.execPath)}
-args = [${JSON.stringify(path.join(FIXTURES, 'fixture-server.mjs'))}]
+args = [${JSON.stringify(FIXTURE_SERVER)}]
 env = { GREETING = "configured-greeting-secret" }
 ${extra}
 `);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (bounded) for killed processes to be gone. */
-async function gone(pids: number[]): Promise<boolean> {
-  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
-  return !pids.some(alive);
-}
-
 test('configured tools are listed by `tools list` and invoked from Lua; a broken server is reported and the run goes on', async () => {
   const dir = scratch();
-  config(dir, `[mcp.servers.broken]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(path.join(FIXTURES, 'hostile-server.mjs'))}, "exit"]\n`);
+  config(dir, `[mcp.servers.broken]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(HOSTILE_SERVER)}, "exit"]\n`);
   const listed = await cli(['tools', 'list', '--output', 'json'], { cwd: dir });
   expect(listed.code).toBe(0);
   const names = (JSON.parse(listed.stdout) as Array<{ name: string; category: string }>).filter((t) => t.category === 'mcp').map((t) => t.name);
@@ -117,7 +100,7 @@ test('no server process survives the run: after a normal end, and after --timeou
 
 test('`mcp list` shows each server, whether it starts, and its tools', async () => {
   const dir = scratch();
-  config(dir, `[mcp.servers.slow]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(path.join(FIXTURES, 'hostile-server.mjs'))}, "hang"]\ntimeout_secs = 1\n`);
+  config(dir, `[mcp.servers.slow]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(HOSTILE_SERVER)}, "hang"]\ntimeout_secs = 1\n`);
   const text = await cli(['mcp', 'list'], { cwd: dir });
   expect(text.code).toBe(1);
   expect(text.stdout).toMatch(/^fixture {2}stdio {2}.*fixture-server\.mjs {2}started \(fixture 1\.2\.3\)$/m);

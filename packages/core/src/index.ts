@@ -41,4 +41,6 @@ export { z } from 'zod';
 export { decodeHttpBody, guardedRequest, redactStrings, redactUrl, stringHeaders } from './security/guarded-http.js';
 export type { GuardedRequestOptions, GuardedResponse } from './security/guarded-http.js';
 export { MCP_CONNECTOR_SERVICE } from './mcp-connector.js';
-export type { McpCallResult, McpConnector, McpRequestOptions, McpSession, McpTarget } from './mcp-connector.js';
+export type {
+  McpCallResult, McpConnector, McpRequestOptions, McpSamplingRequest, McpSamplingResult, McpSession, McpTarget,
+} from './mcp-connector.js';

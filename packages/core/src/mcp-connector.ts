@@ -48,3 +48,21 @@ export interface McpConnector {
   /** Stops every server process and closes every connection. */
   close(): Promise<void>;
 }
+
+/** A server's sampling request, with the model its configuration routes it to. */
+export interface McpSamplingRequest {
+  server: string;
+  /** `provider/model` from the server's `sampling` setting. */
+  model: string;
+  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
+  systemPrompt?: string;
+  maxTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+export interface McpSamplingResult {
+  text: string;
+  model: string;
+  stopReason?: string;
+}

@@ -1,15 +1,9 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  SecurityPolicy, createExecutionContext, executeComponent, isLlmspellError,
-  type EventSink, type LlmspellError, type Tool, type ToolResult,
+  SecurityPolicy, createExecutionContext, executeComponent, type EventSink, type Tool, type ToolResult,
 } from '@llmspell/core';
 import { McpClientConnector } from './mcp-client-connector.js';
 import type { McpHost, McpServerOptions } from './mcp-options.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const FIXTURE = path.join(here, '__fixtures__', 'fixture-server.mjs');
-const HOSTILE = path.join(here, '__fixtures__', 'hostile-server.mjs');
+import { FIXTURE_SERVER as FIXTURE, HOSTILE_SERVER as HOSTILE, processAlive as alive, processesGone as gone, rejection as failure } from './testing/index.js';
 
 function recordingEvents(): EventSink & { seen: Array<{ type: string; data: Record<string, unknown> }> } {
   const seen: Array<{ type: string; data: Record<string, unknown> }> = [];
@@ -18,31 +12,6 @@ function recordingEvents(): EventSink & { seen: Array<{ type: string; data: Reco
 
 function connector(servers: Record<string, McpServerOptions>, host: Partial<McpHost> = {}, timeout_secs = 20): McpClientConnector {
   return new McpClientConnector({ timeout_secs, max_response_bytes: 1024 * 1024, servers }, { policy: new SecurityPolicy(), ...host });
-}
-
-async function failure(promise: Promise<unknown>): Promise<LlmspellError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLlmspellError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (bounded) for the kernel to reap processes that were killed. */
-async function gone(pids: number[]): Promise<boolean> {
-  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
-  return !pids.some(alive);
 }
 
 const nodeServer = (file: string, ...args: string[]): McpServerOptions => ({ command: process.execPath, args: [file, ...args] });

@@ -1,4 +1,8 @@
-import { LlmspellError, type EventSink, type Logger, type SecurityPolicy } from '@llmspell/core';
+import {
+  LlmspellError, type EventSink, type Logger, type McpSamplingRequest, type McpSamplingResult, type SecurityPolicy,
+} from '@llmspell/core';
+
+export type { McpSamplingRequest, McpSamplingResult };
 
 /** `[mcp.servers.NAME]` of llmspell.toml. */
 export interface McpServerOptions {
@@ -30,24 +34,6 @@ export interface McpOptions {
 
 export const DEFAULT_TIMEOUT_SECS = 30;
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-/** A server's sampling request, with the model its configuration routes it to. */
-export interface McpSamplingRequest {
-  server: string;
-  /** `provider/model` from `sampling`. */
-  model: string;
-  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
-  systemPrompt?: string;
-  maxTokens?: number;
-  temperature?: number;
-  signal?: AbortSignal;
-}
-
-export interface McpSamplingResult {
-  text: string;
-  model: string;
-  stopReason?: string;
-}
 
 /** What a connector needs from the program that composes it. */
 export interface McpHost {

@@ -18,5 +18,4 @@ export { SCRIPT_PRELUDES } from './preludes/streaming.js';
 export { builtinFeatures } from './features/index.js';
 export { createMcpGlobal } from './mcp/mcp-global.js';
 export { createMcpSampler } from './mcp/mcp-sampling.js';
-export type { McpSamplingCall } from './mcp/mcp-sampling.js';
 export { mcpFeature } from './mcp/mcp-feature.js';

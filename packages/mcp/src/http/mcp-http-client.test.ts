@@ -1,21 +1,12 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SecurityPolicy, isLlmspellError, type LlmspellError } from '@llmspell/core';
+import { SecurityPolicy } from '@llmspell/core';
 import { McpClientConnector } from '../mcp-client-connector.js';
+import { rejection as failure } from '../testing/index.js';
 // @ts-expect-error a plain ESM fixture without types
 import { serveHttp } from '../__fixtures__/fixture-server.mjs';
 
 type Served = http.Server;
-
-async function failure(promise: Promise<unknown>): Promise<LlmspellError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLlmspellError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('HTTP servers', () => {
   let streamable: Served;

@@ -7,19 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { FIXTURE_SERVER as fixture, processAlive as alive, processesGone } from '../testing/index.js';
 
 const dist = new URL('../../dist/index.js', import.meta.url).pathname;
 const core = new URL('../../../core/dist/index.js', import.meta.url).pathname;
-const fixture = new URL('../__fixtures__/fixture-server.mjs', import.meta.url).pathname;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('terminating the worker that started a server kills the server and its children', async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-mcp-worker-')), 'worker.mjs');
@@ -39,6 +30,5 @@ test('terminating the worker that started a server kills the server and its chil
   })) as { pid: number; grandchild: number };
   expect(alive(pids.pid) && alive(pids.grandchild)).toBe(true);
   await worker.terminate();
-  for (let i = 0; i < 100 && (alive(pids.pid) || alive(pids.grandchild)); i++) await new Promise((r) => setTimeout(r, 50));
-  expect([alive(pids.pid), alive(pids.grandchild)]).toEqual([false, false]);
+  expect(await processesGone([pids.pid, pids.grandchild])).toBe(true);
 });

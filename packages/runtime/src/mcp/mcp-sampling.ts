@@ -1,24 +1,13 @@
-import { executeComponent, LlmspellError } from '@llmspell/core';
+import { executeComponent, LlmspellError, type McpSamplingRequest, type McpSamplingResult } from '@llmspell/core';
 import { AGENT_SERVICES, type LazyAgentServices } from '../features/agents.js';
 import type { LlmspellRuntime } from '../runtime.js';
-
-/** A server's sampling request, as @llmspell/mcp hands it over. */
-export interface McpSamplingCall {
-  server: string;
-  model: string;
-  messages: Array<{ role: 'user' | 'assistant'; text: string }>;
-  systemPrompt?: string;
-  maxTokens?: number;
-  temperature?: number;
-  signal?: AbortSignal;
-}
 
 /**
  * Answers MCP sampling requests with an agent on the model the server's `sampling` names,
  * through the agents package: the runtime's providers, budget, hooks and policy apply.
  */
 export function createMcpSampler(runtime: LlmspellRuntime) {
-  return async (call: McpSamplingCall): Promise<{ text: string; model: string }> => {
+  return async (call: McpSamplingRequest): Promise<McpSamplingResult> => {
     const lazy = runtime.service<LazyAgentServices>(AGENT_SERVICES);
     if (!lazy) throw new LlmspellError('UNSUPPORTED', `sampling for MCP server '${call.server}' needs the agents feature`);
     const services = await lazy.load();
