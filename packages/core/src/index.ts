@@ -43,3 +43,7 @@ export type {
 export { z } from 'zod';
 export { decodeHttpBody, guardedFetch, guardedRequest, isCredentialHeader, redactStrings, redactUrl, stringHeaders } from './security/guarded-http.js';
 export type { GuardedFetchOptions, GuardedRequestOptions, GuardedResponse } from './security/guarded-http.js';
+export { MCP_CONNECTOR_SERVICE } from './mcp-connector.js';
+export type {
+  McpCallResult, McpConnector, McpRequestOptions, McpSamplingRequest, McpSamplingResult, McpSession, McpTarget,
+} from './mcp-connector.js';
