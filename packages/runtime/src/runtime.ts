@@ -169,7 +169,10 @@ export class LlmspellRuntime {
     if (this.closed) throw new LlmspellError('INTERNAL', 'runtime is closed');
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A signal that fired while the caller was still setting up (a job cancelled as it
+    // started) stops the run before it begins: an aborted signal fires no more events.
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     const output = options.output ?? consoleOutput;
     const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimits, ...options.limits };
     const args = options.args ?? { positional: [], named: {} };
