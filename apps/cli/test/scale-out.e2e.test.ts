@@ -274,7 +274,8 @@ return "done"
       await w.seen(/ready/, 'ready');
       expect(w.log()).toContain(`at redis://127.0.0.1:${secretRedis.port},`);
       w.child.kill('SIGTERM');
-      expect(await w.exited).toBe(0);
+      const code = await w.exited;
+      expect([code, w.child.signalCode]).toEqual([0, null]);
       expect(w.log()).not.toContain('redis-Pass-word-42');
     } finally {
       secretPg.stop();

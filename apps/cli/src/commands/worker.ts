@@ -22,54 +22,57 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
   const name = args.options.name;
   if (name === true || (typeof name === 'string' && !/^[\w.:@-]{1,100}$/.test(name))) throw new UsageError('--name needs a name of letters, digits and _ . : @ -');
   const workerLimitMs = scriptLimitsFromConfig(loaded.config).timeoutMs;
-  const { startQueueWorker } = await loadQueue();
+  const { startQueueWorker, describeRedisUrl } = await loadQueue();
+  let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
   const note = (line: string) => {
     if (!args.flags.quiet) io.stderr(`[worker ${worker?.name ?? name ?? ''}] ${line}\n`);
   };
-  let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
-  worker = await startQueueWorker({
-    settings,
-    name: typeof name === 'string' ? name : undefined,
-    onActivity: note,
-    run: async (job) => {
-      const flags = { ...args.flags };
-      // A job may ask for less time than this worker allows, never for more.
-      const asked = job.payload.options?.timeout_seconds;
-      if (asked !== undefined) flags.timeoutSeconds = Math.min(asked, (flags.timeoutSeconds ?? Infinity), workerLimitMs / 1000);
-      let lines = 0;
-      const forward = (stream: 'stdout' | 'stderr') => (text: string) => {
-        job.log(stream === 'stderr' ? `[stderr] ${text}` : text);
-        if (++lines <= MAX_PROGRESS_LINES) void job.progress({ event: 'output', stream, text });
-      };
-      const { script, args: scriptArgs, run_id } = job.payload;
-      const result: ScriptValue = await runScriptJob(
-        { source: script.source, filename: script.filename, engine: script.engine, args: scriptArgs, ...(run_id ? { resumeRunId: run_id } : {}) },
-        flags,
-        io,
-        { output: { stdout: forward('stdout'), stderr: forward('stderr') }, signal: job.signal },
-      );
-      return result;
-    },
-  });
-  note(`ready: taking jobs from queue '${settings.name}' at ${(await loadQueue()).describeRedisUrl(settings.url)}, ${settings.concurrency} at a time`);
-
+  // Signals are handled from the start: one that arrives while the worker connects must
+  // still stop it cleanly, not kill the process before its handler exists.
   let stops = 0;
   let closed!: () => void;
   const stopped = new Promise<void>((resolve) => (closed = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
     stops++;
+    if (!worker) return;
     if (stops === 1) {
-      const running = worker!.running();
+      const running = worker.running();
       note(`${signal}: taking no more jobs${running ? `, finishing ${running} running (${signal} again puts them back in the queue)` : ''}`);
-      void worker!.close().then(closed, closed);
+      void worker.close().then(closed, closed);
     } else {
       note(`${signal} again: putting running jobs back in the queue`);
-      worker!.returnJobs();
+      worker.returnJobs();
     }
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    worker = await startQueueWorker({
+      settings,
+      name: typeof name === 'string' ? name : undefined,
+      onActivity: note,
+      run: async (job) => {
+        const flags = { ...args.flags };
+        // A job may ask for less time than this worker allows, never for more.
+        const asked = job.payload.options?.timeout_seconds;
+        if (asked !== undefined) flags.timeoutSeconds = Math.min(asked, flags.timeoutSeconds ?? Infinity, workerLimitMs / 1000);
+        let lines = 0;
+        const forward = (stream: 'stdout' | 'stderr') => (text: string) => {
+          job.log(stream === 'stderr' ? `[stderr] ${text}` : text);
+          if (++lines <= MAX_PROGRESS_LINES) void job.progress({ event: 'output', stream, text });
+        };
+        const { script, args: scriptArgs, run_id } = job.payload;
+        const result: ScriptValue = await runScriptJob(
+          { source: script.source, filename: script.filename, engine: script.engine, args: scriptArgs, ...(run_id ? { resumeRunId: run_id } : {}) },
+          flags,
+          io,
+          { output: { stdout: forward('stdout'), stderr: forward('stderr') }, signal: job.signal },
+        );
+        return result;
+      },
+    });
+    if (stops > 0) void worker.close().then(closed, closed);
+    else note(`ready: taking jobs from queue '${settings.name}' at ${describeRedisUrl(settings.url)}, ${settings.concurrency} at a time`);
     await stopped;
   } finally {
     process.removeListener('SIGTERM', onSignal);
