@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import {
@@ -246,6 +247,62 @@ return "done"
     const shown = JSON.parse((await cli(['jobs', 'show', b, '--output', 'json'], { cwd: p.dir, env: p.env })).stdout);
     expect(shown).toMatchObject({ status: 'waiting', attempts_made: 0 });
   }, 120_000);
+
+  test('a distributed parallel workflow and loop run their units on workers, join one durable run, and resume on another machine', async () => {
+    const p = project();
+    write(p.dir, 'fan.lua', `
+State.increment("global", "before:" .. ARGS.run, 1)
+local wf = Workflow.parallel({ name = "fan", distributed = true, fail_fast = false, branches = {
+  { name = "a", steps = { { name = "a1", type = "custom", execute = function(ctx) return "a for " .. ARGS.tag end } } },
+  { name = "b", steps = {
+    { name = "b1", type = "custom", execute = function(ctx) return "b1" end },
+    { name = "b2", type = "custom", execute = function(ctx)
+        if not State.load("global", "allow_b") then error("b is not allowed yet") end
+        return ctx.outputs.b1 .. "+b2"
+      end },
+  } },
+  { name = "c", steps = { { name = "c1", tool = "text_manipulator", input = { operation = "uppercase", input = "c for {{input.who}}" } } } },
+} })
+local r = ARGS.resume and Workflow.resume(ARGS.run, wf) or wf:execute({ run_id = ARGS.run, input = { who = "ada" } })
+local loop = Workflow.loop({ name = "squares", distributed = true, iterator = { collection = { 1, 2, 3, 4 } },
+  body = { { name = "sq", type = "custom", execute = function(ctx) return ctx.current_item * ctx.current_item end } } })
+local l = loop:execute({})
+State.increment("global", "after:" .. ARGS.run, 1)
+return { ok = r.success, outputs = r.data.branch_outputs, error = r.error and r.error.message, distributed = r.metadata.extra.distributed, squares = l.output }
+`);
+    startWorker(p, 'w1', ['--concurrency', '2']);
+    startWorker(p, 'w2', ['--concurrency', '2']);
+    const first = await cli(['--output', 'json', 'run', 'fan.lua', '--', '--run', 'd1', '--tag', 'x'], { cwd: p.dir, env: p.env, timeoutMs: 120_000 });
+    expect(first.code).toBe(0);
+    const out = JSON.parse(first.stdout);
+    expect(out).toMatchObject({ ok: false, distributed: true, outputs: { a: 'a for x', c: 'C FOR ADA' }, error: expect.stringMatching(/b is not allowed yet/), squares: [1, 4, 9, 16] });
+    const units = JSON.parse((await cli(['jobs', 'list', '--output', 'json'], { cwd: p.dir, env: p.env })).stdout) as Array<{ kind: string; status: string; worker: string; attempts_made: number }>;
+    expect(units).toHaveLength(7);
+    expect(units.every((u) => u.kind === 'workflow-unit' && ['w1', 'w2'].includes(u.worker))).toBe(true);
+    // Branch b's unit failed: a failed job, retried with the job's attempts (3) before it gave up.
+    expect(units.filter((u) => u.status === 'failed')).toEqual([expect.objectContaining({ attempts_made: 3 })]);
+    // The run record and the finished branches' checkpoints are in PostgreSQL.
+    const record = JSON.parse((await cli(['state', 'get', 'workflow:fan', 'run:d1', '--output', 'json'], { cwd: p.dir, env: p.env })).stdout);
+    expect(record).toMatchObject({ status: 'failed', workflow: 'fan' });
+
+    // Fix the cause, then resume the run from a machine that is neither the first nor a worker.
+    expect((await cli(['state', 'set', 'global', 'allow_b', 'true'], { cwd: p.dir, env: p.env })).code).toBe(0);
+    const other = scratch();
+    write(other, 'llmspell.toml', `${CONFIG}name = "${p.queue}"\n`);
+    write(other, 'fan.lua', fs.readFileSync(path.join(p.dir, 'fan.lua'), 'utf8'));
+    const resumed = await cli(['--output', 'json', 'run', 'fan.lua', '--', '--run', 'd1', '--tag', 'x', '--resume', 'yes'], { cwd: other, env: { ...p.env, HOME: other }, timeoutMs: 120_000 });
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, outputs: { a: 'a for x', b: 'b1+b2', c: 'C FOR ADA' } });
+    const after = JSON.parse((await cli(['jobs', 'list', '--output', 'json', '--limit', '100'], { cwd: p.dir, env: p.env })).stdout) as Array<{ id: string; kind: string }>;
+    // Only branch b went out again (a and c came from their checkpoints), plus the loop's four.
+    expect(after).toHaveLength(7 + 1 + 4);
+    // The code after the workflows ran once per script run, never in the units' replays; the
+    // code before them ran in every replay: 2 script runs, 9 unit runs the first time (3
+    // branches, b twice more, 4 iterations), 5 the second (b, 4 iterations).
+    const count = async (key: string) => JSON.parse((await cli(['state', 'get', 'global', key, '--output', 'json'], { cwd: p.dir, env: p.env })).stdout);
+    expect(await count('after:d1')).toBe(2);
+    expect(await count('before:d1')).toBe(2 + 9 + 5);
+  }, 240_000);
 
   test('connection passwords never reach output: config show, state errors, worker and jobs', async () => {
     const secretPg = await startPostgres({ password: 'pg-Pass-word-42' });

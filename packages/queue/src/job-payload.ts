@@ -23,7 +23,7 @@ export const JobPayloadSchema = z.object({
    * Durable workflows in the script continue this run (as `llmspell resume` does), so a retry
    * picks up after the last step the failed attempt completed.
    */
-  run_id: z.string().min(1).max(512).optional(),
+  run_id: z.string().min(1).max(2048).optional(),
   /** Limits a submitter may tighten, never loosen: the worker keeps the lower of its own and these. */
   options: z.object({
     timeout_seconds: z.number().positive().optional(),

@@ -1,9 +1,21 @@
-import type { ScriptValue } from '@llmspell/core';
+import { ErrorCodes, LlmspellError, type ErrorCode, type ScriptValue } from '@llmspell/core';
 import { scriptLimitsFromConfig } from '@llmspell/runtime';
 import type { CliIo } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
 import { runScriptJob } from '../script-job.js';
 import { loadQueue, positiveIntFlag, queueSettingsFor } from './queue-common.js';
+
+function isFailedUnit(value: unknown): value is { success: false; error?: string | null } {
+  return typeof value === 'object' && value !== null && typeof (value as { llmspell_unit?: unknown }).llmspell_unit === 'string' && (value as { success?: unknown }).success === false;
+}
+
+function unitError(text: string | null | undefined): LlmspellError {
+  const message = text ?? 'the unit failed';
+  const code = /^([A-Z][A-Z_]+): /.exec(message)?.[1];
+  return code && (ErrorCodes as readonly string[]).includes(code)
+    ? new LlmspellError(code as ErrorCode, message.slice(code.length + 2))
+    : new LlmspellError('WORKFLOW_ERROR', message);
+}
 
 /** Output lines of one job forwarded as progress (all of them, up to its log's limit, go to its log). */
 const MAX_PROGRESS_LINES = 200;
@@ -68,6 +80,9 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
           io,
           { output: { stdout: forward('stdout'), stderr: forward('stderr') }, signal: job.signal },
         );
+        // A distributed workflow's unit whose steps failed is a failed job: it gets the job's
+        // retries (its completed steps are checkpointed, so a retry starts at the failed one).
+        if (job.kind === 'workflow-unit' && isFailedUnit(result)) throw unitError(result.error);
         return result;
       },
     });
