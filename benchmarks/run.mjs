@@ -7,7 +7,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+// `node run.mjs queue state --write`: runs only those benches and replaces (or adds) their
+// sections in RESULTS.md, each noting when and where it ran; without --write they go to stdout.
+const write = process.argv.includes('--write');
+const only = process.argv.slice(2).filter((a) => a !== '--write');
 
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -44,15 +47,19 @@ for (const file of files) {
 }
 
 const cpus = os.cpus();
+const machine = `${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
 const lines = [
   '# Benchmark results',
   '',
-  `Run ${new Date().toISOString()} with \`pnpm bench\`. Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`,
+  `Run ${new Date().toISOString()} with \`pnpm bench\`. Machine: ${machine}.`,
   'Figures vary between runs and machines; ratios against a baseline measured in the same run are the numbers to compare.',
   '',
 ];
+const sectionText = [];
 for (const s of sections) {
-  lines.push(`## ${s.title}`, '', `(${s.file}, ${s.seconds.toFixed(1)} s)`, '');
+  const start = lines.length;
+  const when = only.length > 0 ? `; run ${new Date().toISOString()} on ${machine}` : '';
+  lines.push(`## ${s.title}`, '', `(${s.file}, ${s.seconds.toFixed(1)} s${when})`, '');
   if (s.rows.length) {
     lines.push('| measure | value | unit | baseline | ratio | goal | note |', '|---|---|---|---|---|---|---|');
     for (const r of s.rows) lines.push(`| ${r.name} | ${fmt(r.value)} | ${r.unit ?? ''} | ${fmt(r.baseline)} | ${r.ratio !== undefined ? fmt(r.ratio) + '×' : ''} | ${r.goal ?? ''} | ${r.note ?? ''} |`);
@@ -60,7 +67,20 @@ for (const s of sections) {
   }
   for (const n of s.notes ?? []) lines.push(`- ${n}`);
   lines.push('');
+  sectionText.push({ title: s.title, text: lines.slice(start).join('\n') });
 }
-if (only.length === 0) fs.writeFileSync(path.join(here, 'RESULTS.md'), lines.join('\n'));
+
+/** RESULTS.md with the given sections replaced (matched by title) or added, sections kept in title order. */
+function merged(previous, fresh) {
+  const parts = previous.split(/^(?=## )/m);
+  const head = parts[0].startsWith('## ') ? '' : parts.shift();
+  const byTitle = new Map(parts.map((p) => [p.slice(3, p.indexOf('\n')), p.endsWith('\n') ? p : `${p}\n`]));
+  for (const f of fresh) byTitle.set(f.title, `${f.text}\n`);
+  return head + [...byTitle.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t).join('');
+}
+
+const results = path.join(here, 'RESULTS.md');
+if (only.length === 0) fs.writeFileSync(results, lines.join('\n'));
+else if (write) fs.writeFileSync(results, merged(fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : lines.slice(0, 5).join('\n'), sectionText));
 else process.stdout.write(lines.join('\n'));
-process.stderr.write(`wrote ${only.length === 0 ? 'benchmarks/RESULTS.md' : 'stdout'}\n`);
+process.stderr.write(`wrote ${only.length === 0 || write ? 'benchmarks/RESULTS.md' : 'stdout'}\n`);
