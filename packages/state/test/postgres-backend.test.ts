@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { StateStore } from '@llmspell/core';
 import { findPgBin, postgresSkipReason, startPostgres, type PgCluster } from '@llmspell/core/testing';
 import { PostgresStateStore } from '@llmspell/state-postgres';
 import { BackupManager, StateManager, openStateStore, runStateStoreConformance } from '../src/index.js';
 import { STATE_PACKAGES, ensureBuilt } from './build-dist.js';
+import { nextLine, start } from './child-process.js';
 import { tempDirs } from './tmp-dir.js';
 
 /*
@@ -18,7 +16,6 @@ import { tempDirs } from './tmp-dir.js';
 const pgBin = findPgBin();
 const suite = pgBin ? describe : describe.skip;
 const skipped = pgBin ? '' : ` (skipped: ${postgresSkipReason()})`;
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const dirs = tempDirs();
 
 let cluster: PgCluster | undefined;
@@ -43,21 +40,6 @@ const url = () => cluster!.url;
   () => PostgresStateStore.open({ url: url(), table: freshTable() }),
   { reopen: (previous: StateStore) => PostgresStateStore.open({ url: url(), table: (previous as PostgresStateStore).settings.table }) },
 );
-
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<{ code: number | null; stderr: string }> } {
-  const child = spawn(process.execPath, [join(fixtures, 'postgres-counter.mjs'), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]() as AsyncIterableIterator<string>;
-  return { child, lines, exited };
-}
-
-async function nextLine(lines: AsyncIterableIterator<string>, exited: Promise<{ stderr: string }>): Promise<string> {
-  const r = await Promise.race([lines.next(), exited.then((e) => ({ done: true, value: `exited: ${e.stderr}` }))]);
-  if (r.done) throw new Error(`child ended early ${r.value ?? ''}`);
-  return r.value as string;
-}
 
 suite(`the state layer on PostgreSQL${skipped}`, () => {
   beforeAll(() => ensureBuilt(['core', 'state-postgres', ...STATE_PACKAGES]), 120_000);
@@ -102,8 +84,8 @@ suite(`the state layer on PostgreSQL${skipped}`, () => {
     const env = { LLMSPELL_STATE_BACKEND: 'postgres', LLMSPELL_STATE_URL: url() };
     // Create the table first so neither child races the other on schema creation.
     await (await PostgresStateStore.open({ url: url(), table })).close();
-    const a = start([String(times), String(mode), table], env);
-    const b = start([String(times), String(mode), table], env);
+    const a = start('counter.mjs', ['-', String(times), String(mode), table], { ...process.env, ...env });
+    const b = start('counter.mjs', ['-', String(times), String(mode), table], { ...process.env, ...env });
     expect(await nextLine(a.lines, a.exited)).toBe('ready');
     expect(await nextLine(b.lines, b.exited)).toBe('ready');
     a.child.stdin!.write('go\n');

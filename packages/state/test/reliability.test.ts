@@ -1,33 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { openStateStore, StateManager } from '../src/index.js';
 import { STATE_PACKAGES, ensureBuilt } from './build-dist.js';
+import { nextLine, start } from './child-process.js';
 import { tempDirs } from './tmp-dir.js';
 
 const dirs = tempDirs();
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 beforeAll(() => ensureBuilt(STATE_PACKAGES), 120_000);
 afterAll(() => dirs.cleanup());
-
-function start(script: string, args: string[]): { child: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [join(fixtures, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]() as AsyncIterableIterator<string>;
-  return { child, lines, exited };
-}
-
-async function nextLine(lines: AsyncIterableIterator<string>, exited: Promise<{ stderr: string }>): Promise<string> {
-  const r = await Promise.race([lines.next(), exited.then((e) => ({ done: true, value: `exited: ${e.stderr}` }))]);
-  if (r.done) throw new Error(`child ended early ${r.value ?? ''}`);
-  return r.value as string;
-}
 
 const expected = (i: number) => ({ i, text: `value-${i}-`.repeat(20), list: Array.from({ length: 10 }, (_, j) => i * j) });
 
