@@ -29,3 +29,14 @@ export async function nextLine(lines: AsyncIterableIterator<string>, exited: Pro
   if (r.done) throw new Error(`child ended early ${r.value ?? ''}`);
   return r.value as string;
 }
+
+/**
+ * Runs `fixtures/counter.mjs` in two processes at once (both wait for "go", so their work
+ * overlaps) and resolves their exit codes and stderr.
+ */
+export async function runTwoCounters(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Array<[number | null, string]>> {
+  const children = [start('counter.mjs', args, env), start('counter.mjs', args, env)];
+  for (const c of children) if ((await nextLine(c.lines, c.exited)) !== 'ready') throw new Error('counter did not start');
+  for (const c of children) c.child.stdin!.write('go\n');
+  return (await Promise.all(children.map((c) => c.exited))).map((e) => [e.code, e.stderr]);
+}

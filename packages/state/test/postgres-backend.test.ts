@@ -4,7 +4,7 @@ import { findPgBin, postgresSkipReason, startPostgres, type PgCluster } from '@l
 import { PostgresStateStore } from '@llmspell/state-postgres';
 import { BackupManager, StateManager, openStateStore, runStateStoreConformance } from '../src/index.js';
 import { STATE_PACKAGES, ensureBuilt } from './build-dist.js';
-import { nextLine, start } from './child-process.js';
+import { runTwoCounters } from './child-process.js';
 import { tempDirs } from './tmp-dir.js';
 
 /*
@@ -84,15 +84,7 @@ suite(`the state layer on PostgreSQL${skipped}`, () => {
     const env = { LLMSPELL_STATE_BACKEND: 'postgres', LLMSPELL_STATE_URL: url() };
     // Create the table first so neither child races the other on schema creation.
     await (await PostgresStateStore.open({ url: url(), table })).close();
-    const a = start('counter.mjs', ['-', String(times), String(mode), table], { ...process.env, ...env });
-    const b = start('counter.mjs', ['-', String(times), String(mode), table], { ...process.env, ...env });
-    expect(await nextLine(a.lines, a.exited)).toBe('ready');
-    expect(await nextLine(b.lines, b.exited)).toBe('ready');
-    a.child.stdin!.write('go\n');
-    b.child.stdin!.write('go\n');
-    const [ea, eb] = await Promise.all([a.exited, b.exited]);
-    expect([ea.code, ea.stderr]).toEqual([0, '']);
-    expect([eb.code, eb.stderr]).toEqual([0, '']);
+    expect(await runTwoCounters(['-', String(times), String(mode), table], { ...process.env, ...env })).toEqual([[0, ''], [0, '']]);
     const store = await openStateStore({ table }, env);
     await expect(new StateManager({ store }).get('global', 'counter')).resolves.toBe(2 * Number(times));
     await store.close();

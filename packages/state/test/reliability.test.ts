@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openStateStore, StateManager } from '../src/index.js';
 import { STATE_PACKAGES, ensureBuilt } from './build-dist.js';
-import { nextLine, start } from './child-process.js';
+import { nextLine, runTwoCounters, start } from './child-process.js';
 import { tempDirs } from './tmp-dir.js';
 
 const dirs = tempDirs();
@@ -61,15 +61,7 @@ describe('two processes on one SQLite file', () => {
     const path = join(dirs.make('counter'), 'state.db');
     // Create the database first so neither child races the other on schema creation.
     (await openStateStore({ backend_type: 'sqlite', path }, {})).close();
-    const a = start('counter.mjs', [path, String(times), String(mode)]);
-    const b = start('counter.mjs', [path, String(times), String(mode)]);
-    expect(await nextLine(a.lines, a.exited)).toBe('ready');
-    expect(await nextLine(b.lines, b.exited)).toBe('ready');
-    a.child.stdin!.write('go\n');
-    b.child.stdin!.write('go\n');
-    const [ea, eb] = await Promise.all([a.exited, b.exited]);
-    expect([ea.code, ea.stderr]).toEqual([0, '']);
-    expect([eb.code, eb.stderr]).toEqual([0, '']);
+    expect(await runTwoCounters([path, String(times), String(mode)])).toEqual([[0, ''], [0, '']]);
     const store = await openStateStore({ backend_type: 'sqlite', path }, {});
     await expect(new StateManager({ store }).get('global', 'counter')).resolves.toBe(2 * Number(times));
     await store.close();
