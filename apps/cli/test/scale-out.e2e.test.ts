@@ -302,7 +302,18 @@ return { ok = r.success, outputs = r.data.branch_outputs, error = r.error and r.
     const count = async (key: string) => JSON.parse((await cli(['state', 'get', 'global', key, '--output', 'json'], { cwd: p.dir, env: p.env })).stdout);
     expect(await count('after:d1')).toBe(2);
     expect(await count('before:d1')).toBe(2 + 9 + 5);
-  }, 240_000);
+
+    // A submitted job runs its own distributed workflows in place: it never waits on units
+    // that would need its worker's slots (one worker, one slot here).
+    const single = project();
+    write(single.dir, 'fan.lua', fs.readFileSync(path.join(p.dir, 'fan.lua'), 'utf8'));
+    startWorker(single, 'lonely');
+    expect((await cli(['state', 'set', 'global', 'allow_b', 'true'], { cwd: single.dir, env: single.env })).code).toBe(0);
+    const job = await cli(['submit', 'fan.lua', '--wait', '--', '--run', 'd2', '--tag', 'y'], { cwd: single.dir, env: single.env, timeoutMs: 120_000 });
+    expect([job.code, outcomes(job.stdout)]).toEqual([0, [expect.objectContaining({ status: 'completed', result: expect.objectContaining({ ok: true, squares: [1, 4, 9, 16] }) })]]);
+    expect(JSON.parse(job.stdout).result.distributed).toBeUndefined();
+    expect(JSON.parse((await cli(['jobs', 'list', '--output', 'json'], { cwd: single.dir, env: single.env })).stdout)).toHaveLength(1);
+  }, 300_000);
 
   test('connection passwords never reach output: config show, state errors, worker and jobs', async () => {
     const secretPg = await startPostgres({ password: 'pg-Pass-word-42' });

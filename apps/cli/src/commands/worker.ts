@@ -74,10 +74,13 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
           if (++lines <= MAX_PROGRESS_LINES) void job.progress({ event: 'output', stream, text });
         };
         const { script, args: scriptArgs, run_id } = job.payload;
+        // A job's own distributed workflows run in place: a job waiting on units that need
+        // this worker's slots could wait for ever.
+        const jobIo = { ...io, env: { ...io.env, LLMSPELL_DISTRIBUTE_WORKFLOWS: 'false' } };
         const result: ScriptValue = await runScriptJob(
           { source: script.source, filename: script.filename, engine: script.engine, args: scriptArgs, ...(run_id ? { resumeRunId: run_id } : {}) },
           flags,
-          io,
+          jobIo,
           { output: { stdout: forward('stdout'), stderr: forward('stderr') }, signal: job.signal },
         );
         // A distributed workflow's unit whose steps failed is a failed job: it gets the job's

@@ -150,6 +150,12 @@ export const QueueSectionSchema = z.looseObject({
   rate_limit_delay_ms: positiveInt.default(30_000),
   /** Rate-limit waits a job may take before it ends failed with RATE_LIMITED. */
   max_rate_limit_delays: z.number().int().nonnegative().default(20),
+  /**
+   * Distributed workflows send their units to the queue (`LLMSPELL_DISTRIBUTE_WORKFLOWS`);
+   * false runs them in place. Workers set it false for the jobs they run, so a job never
+   * waits on jobs that need its worker's own slots.
+   */
+  distribute_workflows: boolish.default(true),
   /** Finished jobs kept for `llmspell jobs` (the oldest are removed beyond these). */
   keep_completed: z.number().int().nonnegative().default(1000),
   keep_failed: z.number().int().nonnegative().default(5000),

@@ -87,7 +87,8 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
     autoRuns.set(name, n);
     return n === 1 ? `${name}-${scriptRun}` : `${name}-${scriptRun}-${n}`;
   };
-  const dispatcher = !unit && scope.script && runtime.config.queue.url && runtime.state ? queueUnitDispatcher(runtime, scope.script, scriptRun) : undefined;
+  const queue = runtime.config.queue;
+  const dispatcher = !unit && scope.script && queue.url && queue.distribute_workflows && runtime.state ? queueUnitDispatcher(runtime, scope.script, scriptRun) : undefined;
   const workflowContext = (): ExecutionContext => {
     const ctx = scope.context();
     if (unit && scope.finish) {
