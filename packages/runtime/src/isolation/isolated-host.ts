@@ -101,7 +101,7 @@ async function setUp(message: Extract<ToHost, { t: 'setup' }>): Promise<void> {
       await shutDown(false);
       return;
     }
-    send({ t: 'ready', limits });
+    send({ t: 'ready', limits, engine: made.engine.name });
   } catch (error) {
     send({ t: 'error', id: 0, error: toWireError(error) });
     await shutDown(false);

@@ -102,6 +102,7 @@ export class IsolatedSession {
   private nextId = 1;
   private heapMb: number;
   private limitsValue?: IsolationLimits;
+  private engineValue?: string;
   private closed = false;
   /** Hosts started so far (a new one after each kill or crash). */
   generation = 0;
@@ -112,6 +113,11 @@ export class IsolatedSession {
 
   get isolation(): IsolationKind {
     return this.options.isolation ?? 'process';
+  }
+
+  /** The engine the setup chose (known once a host was ready). */
+  get engine(): string | undefined {
+    return this.engineValue;
   }
 
   /** The limits in force (known once a host was ready). */
@@ -252,6 +258,7 @@ export class IsolatedSession {
         clearTimeout(live.setupTimer);
         live.limits = message.limits;
         this.limitsValue = message.limits;
+        this.engineValue = message.engine;
         live.resolveReady(message.limits);
         for (const request of this.requests.values()) if (request.run && request.host === live) this.arm(live, request);
         return;

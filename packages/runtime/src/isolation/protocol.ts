@@ -61,7 +61,7 @@ export interface WireError {
 }
 
 export type FromHost =
-  | { t: 'ready'; limits: IsolationLimits }
+  | { t: 'ready'; limits: IsolationLimits; engine: string }
   /** The host's limits need a bigger heap than it was started with: start a new one. */
   | { t: 'respawn'; heapMb: number }
   | { t: 'output'; items: OutputItem[] }
