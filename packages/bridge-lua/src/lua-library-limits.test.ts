@@ -93,7 +93,7 @@ describe('after the time limit the script reaches no host function', () => {
     const h = await harness({
       extraGlobals: {
         record: (what) => void calls.push(String(what)),
-        hang: () => new Promise((resolve) => setTimeout(resolve, 60_000).unref()),
+        hang: () => new Promise<null>((resolve) => setTimeout(() => resolve(null), 60_000).unref()),
       },
     });
     try {
