@@ -17,7 +17,11 @@ interface ScriptOrigin {
 async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript', origin: ScriptOrigin = {}): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new LlmspellError('CANCELLED', 'interrupted (Ctrl-C)'));
+  // the script host goes with this process: asked to stop, it is stopped (killed past the grace)
+  const onTerminate = () => controller.abort(new LlmspellError('CANCELLED', 'terminated'));
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onTerminate);
+  process.once('SIGHUP', onTerminate);
   try {
     const started = performance.now();
     const result = await runScriptJob(
@@ -31,6 +35,8 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onTerminate);
+    process.removeListener('SIGHUP', onTerminate);
   }
 }
 

@@ -82,7 +82,8 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
     const match = CRASH_START.exec(pending);
     if (match) {
       crashing = true;
-      if (match.index > 0) options.stderr(pending.slice(0, match.index));
+      const before = pending.slice(0, match.index);
+      if (before.trim() !== '') options.stderr(before);
       crash = pending.slice(match.index, match.index + CRASH_TEXT_LIMIT);
       pending = '';
       return;

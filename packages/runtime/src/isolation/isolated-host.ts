@@ -24,6 +24,7 @@ const post: (message: FromHost, done?: () => void) => void = isMainThread
 
 let outbox: OutputItem[] = [];
 let outboxBytes = 0;
+let outboxSince = 0;
 let flushScheduled = false;
 
 function flushOutput(): void {
@@ -35,14 +36,24 @@ function flushOutput(): void {
   post({ t: 'output', items });
 }
 
-/** Output is batched: one message per event-loop turn (or 64 KiB), not one per line. */
+/**
+ * Output goes out at once after a pause (so a line printed just before the script gets
+ * stuck is seen), and a burst is batched: one message per event-loop turn, 64 KiB or 50 ms.
+ */
 function queueOutput(item: OutputItem): void {
-  outbox.push(item);
-  outboxBytes += item.text.length;
-  if (outboxBytes >= 64 * 1024) flushOutput();
-  else if (!flushScheduled) {
+  if (!flushScheduled) {
+    post({ t: 'output', items: [item] });
     flushScheduled = true;
     setImmediate(flushOutput);
+    outboxSince = Date.now();
+    return;
+  }
+  outbox.push(item);
+  outboxBytes += item.text.length;
+  if (outboxBytes >= 64 * 1024 || Date.now() - outboxSince > 50) {
+    flushOutput();
+    flushScheduled = true;
+    outboxSince = Date.now();
   }
 }
 
@@ -171,7 +182,6 @@ async function handle(message: ToHost): Promise<void> {
   if (!made) return; // the setup failed and said so
   switch (message.t) {
     case 'run':
-      watchParent();
       return run(message);
     case 'check': {
       try {
@@ -201,33 +211,28 @@ function receive(message: ToHost): void {
   });
 }
 
-let watching = false;
-
 /**
  * A child process whose supervisor died (killed with SIGKILL, say) must not live on, even
  * when its main thread is stuck in native code: a tiny thread checks the parent pid and kills
- * the process when it changes. Started a second after the first run, so short scripts never pay.
+ * the process when it changes. It starts with the process (its own thread boots while the
+ * setup loads modules), because a main thread stuck early would never start it later.
  */
 function watchParent(): void {
-  if (watching || !isMainThread) return;
-  watching = true;
-  const timer = setTimeout(() => {
-    const watchdog = new Worker(
-      `const parent = ${process.ppid};
-       setInterval(() => { if (process.ppid !== parent) process.kill(${process.pid}, 'SIGKILL'); }, 500);`,
-      { eval: true },
-    );
-    watchdog.unref();
-    watchdog.on('error', () => undefined);
-  }, 1000);
-  timer.unref();
+  const watchdog = new Worker(
+    `const parent = ${process.ppid};
+     setInterval(() => { if (process.ppid !== parent) process.kill(${process.pid}, 'SIGKILL'); }, 500);`,
+    { eval: true },
+  );
+  watchdog.unref();
+  watchdog.on('error', () => undefined);
 }
 
 if (isMainThread) {
-  // Ctrl-C in a terminal reaches the whole process group: the supervisor decides what it means.
-  process.on('SIGINT', () => undefined);
+  // No SIGINT listener: Ctrl-C in a terminal reaches the whole process group and ends this
+  // host at once, wherever it is stuck; the supervisor reports CANCELLED.
   process.on('message', (message) => receive(message as ToHost));
   process.on('disconnect', () => process.exit(0));
+  watchParent();
 } else {
   parentPort!.on('message', receive);
 }

@@ -329,7 +329,10 @@ export class IsolatedSession {
     if (this.live === live) this.live = undefined;
     clearTimeout(live.setupTimer);
     live.closedWaiter?.();
-    const reason = live.endReason;
+    // Ctrl-C in a terminal ends the host along with the supervisor's own SIGINT
+    const reason = live.endReason ?? (exit.signal === 'SIGINT'
+      ? (file: string | null, stopped: boolean) => hostEnded('CANCELLED', file ?? 'script', 'interrupted (Ctrl-C)', stopped)
+      : undefined);
     const limits = live.limits ?? { memoryBytes: this.options.limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES, timeoutMs: 0 };
     this.failAll(live, reason ? (file) => reason(file, true) : crashError(exit, limits));
   }
