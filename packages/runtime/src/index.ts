@@ -16,3 +16,9 @@ export { describeGlobals, parameterNames } from './api/describe-globals.js';
 export { API_DOCS, API_TYPES } from './api/api-docs.js';
 export { SCRIPT_PRELUDES } from './preludes/streaming.js';
 export { builtinFeatures } from './features/index.js';
+// also at `@llmspell/runtime/isolation`, which loads only this (a supervisor starts fast)
+export { DEFAULT_GRACE_MS, HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, IsolatedSession, exitProcessNow, hostHeapMb, runIsolatedScript, stuckHostCount } from './isolation/index.js';
+export type {
+  HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions, IsolatedSetup, IsolatedSetupContext, IsolatedSetupFunction, IsolationKind,
+  IsolationLimits, RunIsolatedScriptOptions,
+} from './isolation/index.js';
