@@ -182,6 +182,7 @@ async function handle(message: ToHost): Promise<void> {
   if (!made) return; // the setup failed and said so
   switch (message.t) {
     case 'run':
+      watchParent();
       return run(message);
     case 'check': {
       try {
@@ -211,13 +212,17 @@ function receive(message: ToHost): void {
   });
 }
 
+let watching = false;
+
 /**
  * A child process whose supervisor died (killed with SIGKILL, say) must not live on, even
  * when its main thread is stuck in native code: a tiny thread checks the parent pid and kills
- * the process when it changes. It starts with the process (its own thread boots while the
- * setup loads modules), because a main thread stuck early would never start it later.
+ * the process when it changes. It is started (synchronously: its thread boots on its own)
+ * when the first script starts, before the script can get stuck.
  */
 function watchParent(): void {
+  if (watching || !isMainThread) return;
+  watching = true;
   const watchdog = new Worker(
     `const parent = ${process.ppid};
      setInterval(() => { if (process.ppid !== parent) process.kill(${process.pid}, 'SIGKILL'); }, 500);`,
@@ -232,7 +237,6 @@ if (isMainThread) {
   // host at once, wherever it is stuck; the supervisor reports CANCELLED.
   process.on('message', (message) => receive(message as ToHost));
   process.on('disconnect', () => process.exit(0));
-  watchParent();
 } else {
   parentPort!.on('message', receive);
 }
