@@ -31,6 +31,15 @@ function applyUnified(oldLines: string[], diff: string): string[] {
   return out;
 }
 
+/** A deterministic pseudo-random source: rand(n) is in [0, n). */
+function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+}
+
 describe('diff_calculator', () => {
   const oldText = 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n';
   const newText = 'a\nB\nc\nd\ne\nf\ng\nh\ni\nJ\nk\n';
@@ -54,11 +63,7 @@ describe('diff_calculator', () => {
   });
 
   it('produces diffs that apply back to the new text (randomised)', async () => {
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const rand = seededRandom(7);
     for (let round = 0; round < 30; round += 1) {
       const a = Array.from({ length: rand(30) }, () => `l${rand(6)}`);
       const b = a.filter(() => rand(4) !== 0).flatMap((l) => (rand(5) === 0 ? [l, `n${rand(6)}`] : [l]));
@@ -73,11 +78,7 @@ describe('diff_calculator', () => {
   });
 
   it('gives the hunks jsdiff gives, in a unified diff jsdiff parses and applies (randomised)', async () => {
-    let seed = 11;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const rand = seededRandom(11);
     for (let round = 0; round < 40; round += 1) {
       const a = Array.from({ length: rand(40) }, () => `l${rand(5)}`);
       const b = a.filter(() => rand(5) !== 0).flatMap((l) => (rand(4) === 0 ? [l, `n${rand(5)}`] : [l]));
