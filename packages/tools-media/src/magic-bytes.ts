@@ -1,5 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
-
 /** What a file's leading bytes say it is. */
 export interface DetectedFormat {
   kind: 'image' | 'audio' | 'video';
@@ -75,6 +73,8 @@ function isSvg(b: Uint8Array): boolean {
  * ASF stream types, ID3 tags) instead of matching a few leading bytes.
  */
 export async function detectFormat(b: Uint8Array): Promise<DetectedFormat | undefined> {
+  // Imported on first use (an ES module, so not through require): registering the tools stays cheap.
+  const { fileTypeFromBuffer } = await import('file-type');
   const found = await fileTypeFromBuffer(b);
   if (!found || found.ext === 'xml') return isSvg(b) ? { kind: 'image', format: 'svg', mime: 'image/svg+xml' } : undefined;
   if ((found.ext === 'mp3' || found.ext === 'mp2' || found.ext === 'mp1') && b[0] === 0xff && !isMpegAudioFrame(b, 0)) return undefined;

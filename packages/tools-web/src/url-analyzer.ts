@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { domainToUnicode } from 'node:url';
-import { parse } from 'tldts';
+import type { parse as TldtsParse } from 'tldts';
 import { REDACTED, classifyPrivateAddress, defineTool, looksLikeSecretName, guardedRequest, redactUrl, z } from '@llmspell/core';
 import { decodeText } from './fetch-page.js';
 import { parseHtml, title } from './html.js';
@@ -22,6 +23,10 @@ function safeDecode(s: string): string {
 /** The public suffix list (ICANN and private sections, as browsers use for sites and cookies) via tldts. */
 const PSL_OPTIONS = { allowPrivateDomains: true, extractHostname: false, detectSpecialUse: true } as const;
 
+// Loaded on first use, from its CommonJS build so domainInfo stays synchronous: the list is a
+// large module that importing the tool package should not pay for.
+let parsePsl: typeof TldtsParse | undefined;
+
 function domainInfo(hostname: string): Record<string, unknown> {
   const host = hostname.replace(/^\[|\]$/g, '');
   const ipVersion = isIP(host);
@@ -31,7 +36,8 @@ function domainInfo(hostname: string): Record<string, unknown> {
   }
   // Hosts of non-special schemes (`foo://EXAMPLE.COM`) keep their case; DNS names do not have one.
   const name = host.toLowerCase().replace(/\.$/, '');
-  const psl = parse(name, PSL_OPTIONS);
+  parsePsl ??= (createRequire(import.meta.url)('tldts') as typeof import('tldts')).parse;
+  const psl = parsePsl(name, PSL_OPTIONS);
   const labels = name.split('.').filter(Boolean);
   return {
     is_ip: false,

@@ -1,5 +1,18 @@
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type compare from 'semver/functions/compare.js';
+import type parse from 'semver/functions/parse.js';
 import { LlmspellError } from '@llmspell/core';
+
+// Loaded on first use (only scripts with schema versions need it), and only the two modules
+// used: the package's index loads all of semver, ranges included, a cost every start would pay.
+let semver: { parse: typeof parse; compare: typeof compare } | undefined;
+function lib(): { parse: typeof parse; compare: typeof compare } {
+  if (!semver) {
+    const load = createRequire(import.meta.url);
+    semver = { parse: load('semver/functions/parse.js') as typeof parse, compare: load('semver/functions/compare.js') as typeof compare };
+  }
+  return semver;
+}
 
 /** Scripts may write `2` or `"2.1"`; both are completed to three numbers before `semver` parses them. */
 const SHORTHAND = /^v?(\d+)(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -14,12 +27,12 @@ export function normalizeVersion(input: unknown, what = 'version'): string {
   const trimmed = typeof text === 'string' ? text.trim() : undefined;
   const short = trimmed === undefined ? null : SHORTHAND.exec(trimmed);
   const full = short ? `${short[1]}.${short[2] ?? 0}.0${short[3] ?? ''}${short[4] ?? ''}` : trimmed;
-  const parsed = full === undefined ? null : semver.parse(full);
+  const parsed = full === undefined ? null : lib().parse(full);
   if (!parsed) throw new LlmspellError('INVALID_ARGUMENT', `${what} must be a semantic version like "1.2.0", got ${JSON.stringify(input)}`);
   return parsed.version;
 }
 
 /** SemVer 2.0.0 precedence (§11): prerelease identifiers compare numerically when numeric. */
 export function compareVersions(a: string, b: string): number {
-  return semver.compare(normalizeVersion(a), normalizeVersion(b));
+  return lib().compare(normalizeVersion(a), normalizeVersion(b));
 }
