@@ -1,6 +1,7 @@
 import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
 import { execCommand, rerunScript, runCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
@@ -27,6 +28,7 @@ const HANDLERS: Record<string, Handler> = {
   config: configCommand,
   init: initCommand,
   completion: completionCommand,
+  mcp: mcpCommand,
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,
