@@ -26,7 +26,11 @@ export interface HostStartOptions {
   heapMb: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Where text the host process writes to its own stderr goes (not script output). */
+  /**
+   * Where text the host writes to its own stdout or stderr goes (not script output, which
+   * comes as messages): a tool's stray console.log must not mix into the caller's stdout,
+   * which may be a protocol (`mcp serve`) or the script's result.
+   */
   stderr: (text: string) => void;
 }
 
@@ -63,7 +67,7 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
   const child: ChildProcess = fork(fileURLToPath(hostEntry()), [], {
     execArgv: [`--max-old-space-size=${options.heapMb}`],
     serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: options.env ?? process.env,
     cwd: options.cwd,
   });
@@ -94,6 +98,8 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
       pending = pending.slice(cut);
     }
   });
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => options.stderr(chunk));
   let exited = false;
   const exitWaiters: Array<() => void> = [];
   child.on('message', (message) => events.message(message as FromHost));
@@ -135,7 +141,7 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
     unref() {
       child.unref();
       child.channel?.unref();
-      (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+      for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
     },
   };
 }
@@ -144,7 +150,13 @@ function startWorker(options: HostStartOptions, events: HostEvents): HostTranspo
   const worker = new Worker(hostEntry(), {
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
     env: options.env ?? process.env,
+    stdout: true,
+    stderr: true,
   });
+  for (const stream of [worker.stdout, worker.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => options.stderr(chunk));
+  }
   let failure: (Error & { code?: string }) | undefined;
   let exited = false;
   let terminating: Promise<number> | undefined;
