@@ -190,6 +190,16 @@ describe('the supervisor', () => {
     expect(result.stderr).toMatch(/^CANCELLED: stuck\.lua: interrupted \(Ctrl-C\)/m);
   });
 
+  test('the REPL: an input that has to be killed ends with its code, a fresh host takes the next one', async () => {
+    const dir = scratch();
+    write(dir, 'llmspell.toml', `[tools]\nplugins = [${JSON.stringify(path.join(here, 'fixtures', 'runaway-tools.mjs'))}]\n`);
+    const run = await cli(['repl', '--timeout', '2'], { cwd: dir, timeoutMs: HARNESS_MS, input: 'x = 40\nx + 2\nTool.invoke("spin", {})\ntype(x)\n1 + 1\n' });
+    expect(run.stdout.trim().split('\n')).toEqual(['42', 'nil', '2']);
+    expect(run.stderr).toMatch(/^SCRIPT_TIMEOUT: repl:3: script exceeded its time limit of 2000 ms/m);
+    expect(run.stderr).toContain('the script host was restarted');
+    expect(run.code).toBe(1);
+  });
+
   test('LLMSPELL_ISOLATION chooses the host and refuses what it does not know', async () => {
     const dir = scratch();
     const processHost = await cli(['exec', '--verbose', 'return 1'], { cwd: dir });
