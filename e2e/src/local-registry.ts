@@ -85,14 +85,15 @@ function waitForPort(child: ChildProcess, timeoutMs: number, stderr: () => strin
       child.kill('SIGKILL');
       reject(new RegistryUnavailableError(`the local registry (verdaccio) ${why}${stderr() ? `:\n${stderr().slice(-2000)}` : ''}`));
     };
+    const onExit = (code: number | null, signal: string | null) => fail(`exited before listening (${signal ?? `code ${code}`})`);
     child.once('error', (error) => fail(`could not be spawned: ${error.message}`));
-    child.once('exit', (code, signal) => fail(`exited before listening (${signal ?? `code ${code}`})`));
+    child.once('exit', onExit);
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const line = buffered.split('\n').find((l) => l.startsWith('{"port":'));
       if (!line) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', onExit);
       resolve((JSON.parse(line) as { port: number }).port);
     });
   });

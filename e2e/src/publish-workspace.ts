@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { publishedVersions, type LocalRegistry } from './local-registry.js';
 import { cleanEnv } from './user-env.js';
-import { publicWorkspacePackages, repoRoot, type WorkspacePackage } from './workspace-packages.js';
+import { exportTargets, publicWorkspacePackages, repoRoot, type WorkspacePackage } from './workspace-packages.js';
 
 export interface PublishResult {
   packages: WorkspacePackage[];
@@ -32,6 +33,7 @@ export function publishWorkspace(registry: LocalRegistry, root = repoRoot): Prom
     throw new Error(`publishConfig sends ${redirected.map((p) => `${p.name} (${ownRegistry(p)})`).join(', ')} to a registry of its own: remove it, the release picks the registry`);
   }
   // The package's exports hide bin.js; it sits beside dist/.
+  buildUnbuilt(packages, root);
   const changeset = path.join(path.dirname(createRequire(path.join(root, 'package.json')).resolve('@changesets/cli')), '..', 'bin.js');
   const env = { ...cleanEnv(), npm_config_registry: registry.url, npm_config_userconfig: registry.npmrc };
   const started = performance.now();
@@ -48,4 +50,15 @@ async function verify(registry: LocalRegistry, packages: WorkspacePackage[], out
   }
   if (missing.length) throw new Error(`changeset publish left out ${missing.join(', ')}:\n${output.slice(-4000)}`);
   return { packages, output, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Builds a package whose entry points are missing. Turbo builds what the CLI depends on before
+ * the tests; a public package outside that graph (added later, say) is built here.
+ */
+function buildUnbuilt(packages: WorkspacePackage[], root: string): void {
+  const unbuilt = packages.filter((p) => exportTargets(p.manifest).some((t) => !fs.existsSync(path.join(p.dir, t))));
+  if (!unbuilt.length) return;
+  const run = spawnSync('pnpm', ['--recursive', ...unbuilt.flatMap((p) => ['--filter', p.name]), 'run', 'build'], { cwd: root, env: cleanEnv(), encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`building ${unbuilt.map((p) => p.name).join(', ')} failed:\n${run.stdout}${run.stderr}`);
 }
