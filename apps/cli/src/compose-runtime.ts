@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
 import { LlmspellRuntime, loadConfig, type LoadedConfig } from '@llmspell/runtime';
 import type { CliIo } from './io.js';
@@ -33,9 +35,12 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
     return undefined;
   }
   if (typeof stateModule.openStateStore !== 'function') return undefined;
+  // A backend package is looked for where the state package sees it (the backends installed
+  // with the CLI, and any installed globally next to it), then in the project (rocksdb added
+  // with `npm i` there).
+  const stateDir = path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')));
   try {
-    // A backend package (rocksdb) may be installed in the project or next to the CLI.
-    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer: (name) => importFromProjectOrCli(name, io.cwd) });
+    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer: (name) => importFromProjectOrCli(name, io.cwd, [stateDir]) });
   } catch (error) {
     // The state package blames the backend package for any missing module: say what is missing.
     const pkg = (error as LlmspellError).details?.package;

@@ -63,16 +63,22 @@ export function resolveFromDirectory(name: string, cwd: string): string | undefi
 }
 
 /**
- * Imports a package the config names: from the project (the working directory and up) when it
- * is installed there, else from where the CLI is installed (a global install sees packages
- * installed globally next to it). A path (`./my-plugin`) is taken from the working directory.
+ * Imports a package the config names: from the first of `searchFirst` folders (and their
+ * parents) that has it, else from the project (the working directory and up), else from where
+ * the CLI is installed (a global install sees packages installed globally next to it). A path
+ * (`./my-plugin`) is taken from the working directory.
  */
-export async function importFromProjectOrCli(name: string, cwd: string): Promise<unknown> {
-  const local = resolveFromDirectory(name, cwd);
-  if (!local && isPathLike(name)) {
-    throw new LlmspellError('NOT_FOUND', `'${name}' does not exist (resolved to ${path.resolve(cwd, name)})`, { details: { path: path.resolve(cwd, name) } });
+export async function importFromProjectOrCli(name: string, cwd: string, searchFirst: string[] = []): Promise<unknown> {
+  if (isPathLike(name)) {
+    const file = resolveFromDirectory(name, cwd);
+    if (!file) throw new LlmspellError('NOT_FOUND', `'${name}' does not exist (resolved to ${path.resolve(cwd, name)})`, { details: { path: path.resolve(cwd, name) } });
+    return import(file);
   }
-  return import(local ?? name);
+  for (const dir of [...searchFirst, cwd]) {
+    const found = resolveFromDirectory(name, dir);
+    if (found) return import(found);
+  }
+  return import(name);
 }
 
 /** How to get a package that is not installed, for a CLI installed globally or in a project. */
