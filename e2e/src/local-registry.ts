@@ -112,6 +112,17 @@ async function createPublisher(url: string): Promise<string> {
 }
 
 /**
+ * Every install needs third-party packages through the uplink: a registry that cannot reach it
+ * answers 404 for all of them, which would read as a packaging bug. Say what it is instead.
+ */
+async function probeUplink(url: string, uplink: string, log: () => string): Promise<void> {
+  const probe = 'zod'; // @llmspell/core's one dependency
+  const response = await fetch(`${url}${probe}`, { headers: { accept: 'application/json' } });
+  if (response.ok) return;
+  throw new Error(`the local registry cannot fetch '${probe}' from its uplink ${uplink} (HTTP ${response.status}). Is the network, a proxy or TLS set up for this process (HTTPS_PROXY, NODE_EXTRA_CA_CERTS…; turbo passes only the variables turbo.json lists)?\nregistry log:\n${log().slice(-3000)}`);
+}
+
+/**
  * Starts a throwaway npm registry (verdaccio) on a random loopback port, storage in a temp
  * dir. `@llmspell/*` comes only from what is published to it; everything else is proxied from
  * the uplink, so installs get real third-party packages.
@@ -145,6 +156,7 @@ export async function startLocalRegistry(options: StartRegistryOptions = {}): Pr
     const token = await createPublisher(url);
     const npmrc = path.join(dir, 'publisher.npmrc');
     fs.writeFileSync(npmrc, `registry=${url}\n//127.0.0.1:${port}/:_authToken=${token}\n`, { mode: 0o600 });
+    await probeUplink(url, uplink, log);
     return { url, dir, npmrc, uplink, log, stop };
   } catch (error) {
     await stop();
