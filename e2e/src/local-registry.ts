@@ -63,6 +63,8 @@ ${local}  '**':
     access: $all
     publish: $authenticated
     proxy: upstream
+server:
+  keepAliveTimeout: 600
 web:
   enable: false
 middlewares:
@@ -117,7 +119,7 @@ async function createPublisher(url: string): Promise<string> {
  */
 async function probeUplink(url: string, uplink: string, log: () => string): Promise<void> {
   const probe = 'zod'; // @llmspell/core's one dependency
-  const response = await fetch(`${url}${probe}`, { headers: { accept: 'application/json' } });
+  const response = await registryGet(`${url}${probe}`);
   if (response.ok) return;
   throw new Error(`the local registry cannot fetch '${probe}' from its uplink ${uplink} (HTTP ${response.status}). Is the network, a proxy or TLS set up for this process (HTTPS_PROXY, NODE_EXTRA_CA_CERTS…; turbo passes only the variables turbo.json lists)?\nregistry log:\n${log().slice(-3000)}`);
 }
@@ -164,9 +166,21 @@ export async function startLocalRegistry(options: StartRegistryOptions = {}): Pr
   }
 }
 
+/**
+ * A GET to the registry, tried again once when the connection drops: a pooled keep-alive
+ * socket the server has just closed fails the request with "other side closed".
+ */
+export async function registryGet(url: string): Promise<Response> {
+  try {
+    return await fetch(url, { headers: { accept: 'application/json' } });
+  } catch {
+    return fetch(url, { headers: { accept: 'application/json' } });
+  }
+}
+
 /** The published versions of `name` on `registry`, or [] when it has none. */
 export async function publishedVersions(registryUrl: string, name: string): Promise<string[]> {
-  const response = await fetch(`${registryUrl}${name.replace('/', '%2f')}`, { headers: { accept: 'application/json' } });
+  const response = await registryGet(`${registryUrl}${name.replace('/', '%2f')}`);
   if (response.status === 404) return [];
   if (!response.ok) throw new Error(`GET ${name} from ${registryUrl}: HTTP ${response.status}`);
   const body = (await response.json()) as { versions?: Record<string, unknown> };

@@ -13,6 +13,7 @@ import {
   publicWorkspacePackages,
   publishWorkspace,
   readManifest,
+  registryGet,
   RegistryUnavailableError,
   repoRoot,
   startLocalRegistry,
@@ -71,8 +72,8 @@ afterAll(async () => {
 
 /** A package's tarball as the registry serves it, unpacked: its file list and its manifest. */
 async function unpackPublished(name: string, version: string): Promise<{ dir: string; files: string[]; manifest: PackageManifest }> {
-  const packument = (await (await fetch(`${registry!.url}${name.replace('/', '%2f')}`)).json()) as { versions: Record<string, { dist: { tarball: string } }> };
-  const tarball = write(work, `tarballs/${name.replace('/', '+')}-${version}.tgz`, Buffer.from(await (await fetch(packument.versions[version].dist.tarball)).arrayBuffer()));
+  const packument = (await (await registryGet(`${registry!.url}${name.replace('/', '%2f')}`)).json()) as { versions: Record<string, { dist: { tarball: string } }> };
+  const tarball = write(work, `tarballs/${name.replace('/', '+')}-${version}.tgz`, Buffer.from(await (await registryGet(packument.versions[version].dist.tarball)).arrayBuffer()));
   const dir = path.join(work, 'unpacked', name);
   fs.mkdirSync(dir, { recursive: true });
   ok(await run('tar', ['-xzf', tarball, '-C', dir], { cwd: work, env: process.env }), `tar -xzf ${tarball}`);
