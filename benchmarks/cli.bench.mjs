@@ -60,7 +60,7 @@ function isBuildLeftover(file, pkgRoot) {
  * an inode is counted once, as kept when any of its paths is kept, and belongs to the package
  * of its first kept path.
  */
-function countInstall(dir) {
+export function countInstall(dir) {
   const byInode = new Map();
   const walk = (d) => {
     for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
@@ -101,7 +101,8 @@ function countInstall(dir) {
     const pkgRoot = packageRootOf(keptPaths[0], dir);
     packages.set(pkgRoot, (packages.get(pkgRoot) ?? 0) + inode.size);
   }
-  // name@version per package folder; the same name@version in two folders is one package.
+  // name@version per package folder; the same name@version installed in two folders is
+  // listed once with its copies counted (npm nests a second copy where it cannot hoist one).
   const byName = new Map();
   for (const [pkgRoot, bytes] of packages) {
     let id = path.relative(dir, pkgRoot) || '(root)';
@@ -109,18 +110,28 @@ function countInstall(dir) {
       const m = JSON.parse(fs.readFileSync(path.join(pkgRoot, 'package.json'), 'utf8'));
       id = `${m.name}@${m.version}`;
     } catch { /* a folder without a manifest keeps its path */ }
-    byName.set(id, (byName.get(id) ?? 0) + bytes);
+    const entry = byName.get(id) ?? { bytes: 0, copies: 0 };
+    entry.bytes += bytes;
+    entry.copies += 1;
+    byName.set(id, entry);
   }
-  const list = [...byName].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  const list = [...byName].map(([name, e]) => ({ name, bytes: e.bytes, copies: e.copies })).sort((a, b) => b.bytes - a.bytes);
   const names = new Set(list.map((p) => p.name.replace(/@[^@]*$/, '')));
   return { kept, leftovers, keptBlocks, files, packages: list, present: MUST_BE_ABSENT.filter((n) => names.has(n)) };
 }
 
 const mb = (bytes) => (bytes / MB).toFixed(1);
 
-function largest(count, label) {
-  const top = count.packages.slice(0, 10).map((p) => `${p.name} ${mb(p.bytes)} MB (${((100 * p.bytes) / count.kept).toFixed(1)} %)`);
-  return `Ten largest packages of the ${label} (file bytes, share of ${mb(count.kept)} MB; ${count.packages.length} packages): ${top.join(', ')}.`;
+export function largest(count, label) {
+  const top = count.packages.slice(0, 10).map((p) => `${p.name}${p.copies > 1 ? ` (${p.copies} copies)` : ''} ${mb(p.bytes)} MB (${((100 * p.bytes) / count.kept).toFixed(1)} %)`);
+  // Several versions of one package are the duplicates worth removing.
+  const versions = new Map();
+  for (const p of count.packages) {
+    const name = p.name.replace(/@[^@]*$/, '');
+    versions.set(name, [...(versions.get(name) ?? []), p]);
+  }
+  const dupes = [...versions].filter(([, v]) => v.length > 1 || v[0].copies > 1).map(([name, v]) => `${name} ${v.map((p) => `${p.name.slice(name.length + 1)}${p.copies > 1 ? ` ×${p.copies}` : ''}`).join(' + ')} (${mb(v.reduce((a, p) => a + p.bytes, 0))} MB)`);
+  return `Ten largest packages of the ${label} (file bytes, share of ${mb(count.kept)} MB; ${count.packages.length} packages): ${top.join(', ')}. More than one copy: ${dupes.length ? dupes.join('; ') : 'none'}.`;
 }
 
 function keepOrRemove(dir, label, notes) {
