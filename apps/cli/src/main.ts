@@ -2,6 +2,7 @@ import { isLlmspellError } from '@llmspell/core';
 import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
 import { execCommand, rerunScript, runCommand, validateCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
@@ -26,6 +27,7 @@ const HANDLERS: Record<string, Handler> = {
   config: configCommand,
   init: initCommand,
   completion: completionCommand,
+  mcp: mcpCommand,
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,
