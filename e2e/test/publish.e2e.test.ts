@@ -84,8 +84,12 @@ async function unpackPublished(name: string, version: string): Promise<{ dir: st
   return { dir: root, files, manifest: readManifest(root) };
 }
 
-/** Files no package should ship: sources, tests, fixtures of tests, build configs. */
-const NOT_SHIPPED = [/(^|\/)src\//, /(^|\/)(test|tests|__tests__)\//, /\.(test|spec)\.[cm]?[jt]s(\.map)?$/, /\.tsbuildinfo$/, /(^|\/)tsconfig[^/]*\.json$/, /(^|\/)jest\.config\./, /(^|\/)node_modules\//, /(^|\/)\.turbo\//];
+/**
+ * Files no package should ship: sources, tests, build configs. A `__fixtures__` folder may
+ * ship: the public `testing` entries replay or run what is in it (agents' recorded answers,
+ * mcp's fixture servers).
+ */
+const NOT_SHIPPED = [/(^|\/)src\/(?!__fixtures__\/)/, /(^|\/)(test|tests|__tests__)\//, /\.(test|spec)\.[cm]?[jt]s(\.map)?$/, /\.tsbuildinfo$/, /(^|\/)tsconfig[^/]*\.json$/, /(^|\/)jest\.config\./, /(^|\/)node_modules\//, /(^|\/)\.turbo\//];
 
 describe('every public package, published and installed as a user would', () => {
   test('changeset publish puts every public package of the workspace on the registry, packed right', async () => {
