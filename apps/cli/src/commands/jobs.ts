@@ -52,7 +52,7 @@ export async function jobsCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   }
   const limit = positiveIntFlag(args, 'limit');
   const { settings } = await queueSettingsFor(args, io);
-  const { JobQueue } = await loadQueue();
+  const { JobQueue } = await loadQueue(io.cwd);
   const queue = await JobQueue.open(settings);
   const json = args.flags.output === 'json';
   try {

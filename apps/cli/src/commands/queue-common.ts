@@ -1,12 +1,21 @@
 import type { JobInfo, QueueSettings } from '@llmspell/queue';
 import type { LoadedConfig } from '@llmspell/runtime';
 import { loadCliConfig } from '../compose-runtime.js';
+import { importFromProjectOrCli, packageLoadError } from '../load-tools.js';
 import type { CliIo } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
 
-/** `@llmspell/queue` (BullMQ and ioredis), loaded only by the commands that use a queue. */
-export function loadQueue(): Promise<typeof import('@llmspell/queue')> {
-  return import('@llmspell/queue');
+/**
+ * `@llmspell/queue` (BullMQ and ioredis): an add-on, not a dependency of the CLI (the embedded
+ * default installs nothing for scale-out), loaded only by the commands that use a queue, from
+ * the project or from beside the CLI, with an install hint when it is missing.
+ */
+export async function loadQueue(cwd = process.cwd()): Promise<typeof import('@llmspell/queue')> {
+  try {
+    return (await importFromProjectOrCli('@llmspell/queue', cwd)) as typeof import('@llmspell/queue');
+  } catch (error) {
+    throw packageLoadError(error, '@llmspell/queue', 'the job queue (llmspell worker, submit, jobs)');
+  }
 }
 
 /** A flag that must be a positive integer when given. */
@@ -26,7 +35,7 @@ export async function queueSettingsFor(args: ParsedArgs, io: CliIo): Promise<{ s
   const loaded = loadCliConfig(args.flags, io);
   const flag = args.options.queue;
   if (flag === true) throw new UsageError('--queue needs a URL: --queue redis://HOST:PORT');
-  const { queueSettings } = await loadQueue();
+  const { queueSettings } = await loadQueue(io.cwd);
   const settings = queueSettings(loaded.config.queue as Record<string, unknown>, typeof flag === 'string' ? flag : undefined);
   return { settings, loaded };
 }

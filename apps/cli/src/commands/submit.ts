@@ -82,7 +82,7 @@ export async function submitCommand(args: ParsedArgs, io: CliIo): Promise<number
   }));
 
   const { settings } = await queueSettingsFor(args, io);
-  const { JobQueue } = await loadQueue();
+  const { JobQueue } = await loadQueue(io.cwd);
   const queue = await JobQueue.open(settings);
   const json = args.flags.output === 'json';
   try {

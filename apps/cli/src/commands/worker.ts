@@ -34,7 +34,7 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
   const name = args.options.name;
   if (name === true || (typeof name === 'string' && !/^[\w.:@-]{1,100}$/.test(name))) throw new UsageError('--name needs a name of letters, digits and _ . : @ -');
   const workerLimitMs = scriptLimitsFromConfig(loaded.config).timeoutMs;
-  const { startQueueWorker, describeRedisUrl } = await loadQueue();
+  const { startQueueWorker, describeRedisUrl } = await loadQueue(io.cwd);
   let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
   const note = (line: string) => {
     if (!args.flags.quiet) io.stderr(`[worker ${worker?.name ?? name ?? ''}] ${line}\n`);
