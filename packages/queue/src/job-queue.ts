@@ -226,6 +226,8 @@ export class JobQueue {
     if (!this.#events) {
       this.#events = new QueueEvents(this.settings.name, { connection: this.connection(), prefix: KEY_PREFIX });
       this.#events.on('error', () => undefined);
+      // Every concurrent watch listens here (a distributed loop may follow dozens of units).
+      this.#events.setMaxListeners(0);
       await this.#events.waitUntilReady();
     }
     return this.#events;
