@@ -185,7 +185,7 @@ export async function run({ measure, percentile }) {
   notes.push(
     `Load average at the end of the run: ${load} (1, 5, 15 min) on ${os.cpus().length} cores: when other work shares the machine, the CPU-bound rows move most between runs (a negative per-job overhead is such noise).`,
     `This machine has ${os.cpus().length} cores: workers beyond that share them, so the CPU-light batch cannot scale past it, while the I/O-bound batch (jobs mostly waiting, as on a model call) keeps scaling with workers.`,
-    'Each job composes a fresh runtime (config, tools, a state connection) as `llmspell run` does; the in-process baseline pays the same, so the ratio isolates the queue and the process boundary.',
+    'Each job runs as `llmspell run` runs a script: in a supervised script host process started for it (the sandbox), which composes a fresh runtime (config, tools, a state connection); the in-process baseline calls the same `runScriptJob`, so it pays the same and the ratios isolate the queue. Starting that host is most of a job's cost here and is CPU work, which is why even the I/O-bound batch stops scaling at the cores of a loaded machine; a worker reusing warm hosts would move the I/O-bound rows towards the number of workers.',
     'Ratios above 1 are speed-ups over running the jobs one after another in one process.',
   );
   return { rows, notes };
