@@ -58,27 +58,30 @@ function setting(ctx: ExecutionContext, key: keyof typeof WATCHER_DEFAULTS): num
   return typeof v === 'number' && v > 0 ? v : WATCHER_DEFAULTS[key];
 }
 
-function watchPaths(p: Params, ctx: ExecutionContext) {
+/** The paths to watch, each checked through verified descriptors (links followed only inside the roots). */
+async function watchPaths(p: Params, ctx: ExecutionContext) {
   const raw = p.input !== undefined ? stringList(p.input) : p.path ? [p.path] : [];
   if (raw.length === 0) throw missing(TOOL, 'input', 'watch');
   if (raw.length > setting(ctx, 'max_paths')) {
     throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'input': at most ${setting(ctx, 'max_paths')} paths`);
   }
   const param = p.input !== undefined ? 'input' : 'path';
-  return raw.map((r, i) => {
-    const real = ctx.policy.resolvePath(r, raw.length > 1 || Array.isArray(p.input) ? `${param}[${i}]` : param);
-    let st: fs.Stats;
+  const targets: Array<{ input: string; real: string; isDir: boolean }> = [];
+  for (const [i, r] of raw.entries()) {
+    const name = raw.length > 1 || Array.isArray(p.input) ? `${param}[${i}]` : param;
     try {
-      st = fs.statSync(real);
-    } catch {
-      throw new LlmspellError('NOT_FOUND', `${TOOL}: parameter '${param}': ${r} does not exist`);
+      const { realPath, stat } = await ctx.policy.stat(r, { parameter: name });
+      targets.push({ input: r, real: realPath, isDir: stat.isDirectory() });
+    } catch (error) {
+      if (error instanceof LlmspellError && error.code === 'NOT_FOUND') throw new LlmspellError('NOT_FOUND', `${TOOL}: parameter '${param}': ${r} does not exist`);
+      throw error;
     }
-    return { input: r, real, isDir: st.isDirectory() };
-  });
+  }
+  return targets;
 }
 
 async function watch(p: Params, ctx: ExecutionContext) {
-  const targets = watchPaths(p, ctx);
+  const targets = await watchPaths(p, ctx);
   const maxTimeout = setting(ctx, 'max_timeout_seconds') * 1000;
   const timeoutMs = Math.min(p.timeout_ms ?? (p.timeout_seconds ?? setting(ctx, 'timeout_seconds')) * 1000, maxTimeout);
   const match = p.pattern ? (await loadPicomatch())(p.pattern, { dot: true, basename: !p.pattern.includes('/') }) : undefined;
