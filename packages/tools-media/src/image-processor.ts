@@ -119,7 +119,7 @@ async function run(params: Params, ctx: ExecutionContext) {
     const source = inputPath(params, false);
     if (!source.value) paramError(NAME, source.parameter, 'is required');
     const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-    const detected = detectFormat(await readHead(file.resolved));
+    const detected = detectFormat(await readHead(file));
     const extension = formatFromExtension(source.value);
     return {
       message: detected?.kind === 'image' ? `Detected ${detected.format} image` : 'Not a recognised image format',

@@ -114,7 +114,7 @@ export class FileAccess implements DescriptorGate {
 
   private outside(input: string, real: string, parameter: string): LlmspellError {
     return this.refuse(
-      `${input} resolves to ${real}, outside the allowed roots (${this.options.roots.join(', ')}); widen runtime.security.allowed_paths or LLMSPELL_ALLOWED_PATHS`,
+      `parameter '${parameter}': ${input} resolves to ${real}, outside the allowed roots (${this.options.roots.join(', ')}); widen runtime.security.allowed_paths or LLMSPELL_ALLOWED_PATHS`,
       { parameter, path: input, resolved: real, allowed: [...this.options.roots] },
     );
   }
@@ -140,7 +140,8 @@ export class FileAccess implements DescriptorGate {
   private checkProtected(real: string, display: string, stat?: fs.Stats, parameter?: string): void {
     const why = this.protectedReason(real, stat);
     if (why) {
-      throw this.refuse(`${display} is ${why}; tools may not read or write it`, { parameter, path: display, resolved: real, reason: 'protected_file' });
+      const where = parameter ? `parameter '${parameter}': ` : '';
+      throw this.refuse(`${where}${display} is ${why}; tools may not read or write it`, { parameter, path: display, resolved: real, reason: 'protected_file' });
     }
   }
 
@@ -211,6 +212,13 @@ export class FileAccess implements DescriptorGate {
   }
 
   /** Refuses an operation on an allowed root itself (deleting, moving or replacing it). */
+  /** A root is a directory: naming it where a file is expected is a bad argument, not a refusal. */
+  private checkNotRootFile(input: string, parameter: string): void {
+    if (this.options.roots.includes(this.resolve(input, parameter))) {
+      throw new LlmspellError('INVALID_ARGUMENT', `${input}: is a directory`, { details: { parameter, path: input } });
+    }
+  }
+
   private checkNotRoot(real: string, input: string, parameter: string): void {
     if (this.options.roots.includes(real)) {
       throw this.refuse(`parameter '${parameter}': ${input} is an allowed root directory and cannot be used as a file name here`, {
@@ -289,6 +297,7 @@ export class FileAccess implements DescriptorGate {
   async openFile(input: string, options: LocateOptions & { mode?: FileOpenMode; fileMode?: number } = {}): Promise<VerifiedFile> {
     const mode = options.mode ?? 'read';
     const parameter = options.parameter ?? 'path';
+    this.checkNotRootFile(input, parameter);
     const entry = await this.locate(input, { ...options, createParents: mode !== 'read' && options.createParents });
     try {
       if (mode === 'read' && !entry.stat) throw new LlmspellError('NOT_FOUND', `${input}: no such file`, { details: { parameter, path: input } });
@@ -321,6 +330,7 @@ export class FileAccess implements DescriptorGate {
         details: { bytes: data.length, limit: options.maxBytes },
       });
     }
+    this.checkNotRootFile(input, parameter);
     const entry = await this.locate(input, options);
     try {
       if (entry.stat?.isDirectory()) throw new LlmspellError('INVALID_ARGUMENT', `${input}: is a directory`, { details: { parameter, path: input } });
