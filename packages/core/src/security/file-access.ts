@@ -395,7 +395,9 @@ function transitGate(base: FileAccess, target: string): DescriptorGate {
       if (!isInside(target, real)) base.checkDirectory(real, stat, display);
     },
     checkFile: (real, stat, display) => base.checkFile(real, stat, display),
-    checkWritableName: (dirReal, name, display) => base.checkWritableName(dirReal, name, display),
+    checkWritableName: (dirReal, name, display) => {
+      if (!isInside(target, path.join(dirReal, name))) base.checkWritableName(dirReal, name, display);
+    },
   };
 }
 
