@@ -226,7 +226,8 @@ export const audioProcessor = defineTool({
   name: NAME,
   description: 'Detects audio formats by their bytes, reads metadata (WAV header; MP3, FLAC, OGG, M4A via a parser) and converts audio (wav resampling/channels/bit depth built in; mp3, flac, ogg through the bundled ffmpeg).',
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['audio', 'media', 'wav', 'mp3', 'convert'],
   parameters,
   examples: [

@@ -213,7 +213,8 @@ export const imageProcessor = defineTool({
   name: NAME,
   description: 'Detects image formats and reads metadata (format, dimensions, colour info); resizes, converts (png/jpeg/gif/webp/tiff/avif), crops, rotates and thumbnails images.',
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['image', 'media', 'resize', 'thumbnail', 'convert'],
   parameters,
   examples: [

@@ -161,7 +161,8 @@ export const videoProcessor = defineTool({
   name: NAME,
   description: 'Detects video formats by their bytes, reads metadata (duration, resolution, fps, codecs) and extracts frames or thumbnails at a timestamp, using the bundled ffmpeg.',
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['video', 'media', 'thumbnail', 'frame'],
   parameters,
   examples: [
