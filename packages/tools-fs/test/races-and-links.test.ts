@@ -110,7 +110,7 @@ describe('a file that changes size while it is archived', () => {
   beforeEach(() => (sb = sandbox()));
   afterEach(() => sb.cleanup());
 
-  const source = (name: string, size: number): SourceFile => ({ real: path.join(sb.dir, name), parts: [name], name, type: 'file', size, mtime: new Date(), mode: 0o644 });
+  const source = (name: string, size: number): SourceFile => ({ real: path.join(sb.dir, name), anchor: 0, parts: [name], name, type: 'file', size, mtime: new Date(), mode: 0o644 });
 
   for (const [label, change] of [['grows', (f: string) => fs.appendFileSync(f, 'more')], ['shrinks', (f: string) => fs.truncateSync(f, 2)]] as const) {
     it(`fails the zip and the tar with IO_ERROR when the file ${label} before it is read`, async () => {

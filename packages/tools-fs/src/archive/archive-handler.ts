@@ -66,25 +66,27 @@ function commonParent(paths: string[]): string {
 }
 
 /**
- * Collects what goes into a new archive, checking entry count and total size up front. The
- * walk goes through descriptors from `base` and never through a link; files the policy
- * protects (`.env`, loaded configs) are left out and reported.
+ * Collects what goes into a new archive, checking entry count and total size up front. Each
+ * input is reached through its own verified directory (its parent, or itself when it is an
+ * allowed root) and walked through descriptors, never through a link; names in the archive
+ * are relative to `base`. Files the policy protects (`.env`, loaded configs) are left out and
+ * reported. The anchors stay open until the archive is written.
  */
-async function collectSources(ctx: ExecutionContext, base: VerifiedDirectory, reals: string[], inputs: string[], param: string) {
+async function collectSources(ctx: ExecutionContext, base: string, reals: string[], inputs: string[], param: string, anchors: VerifiedDirectory[]) {
   const files: SourceFile[] = [];
   const skipped: string[] = [];
   let total = 0;
   const limitBytes = maxFileBytes(ctx);
   const seen = new Set<string>();
-  const add = async (dir: VerifiedDirectory, parts: string[]): Promise<void> => {
+  const add = async (dir: VerifiedDirectory, anchor: number, parts: string[]): Promise<void> => {
     throwIfAborted(ctx, TOOL);
-    const key = parts.join('/');
+    const leaf = parts[parts.length - 1];
+    const real = dir.display(leaf);
+    const key = path.relative(base, real).split(path.sep).join('/');
     if (seen.has(key)) return; // listed twice, or a file inside a listed directory
     seen.add(key);
-    const leaf = parts[parts.length - 1];
     const st = await dir.lstat(leaf);
     if (!st) throw new LlmspellError('NOT_FOUND', `${TOOL}: ${key}: no such file or directory`);
-    const real = dir.display(leaf);
     if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory()) || ctx.policy.files.protectedReason(real, st)) {
       skipped.push(key);
       return;
@@ -94,6 +96,7 @@ async function collectSources(ctx: ExecutionContext, base: VerifiedDirectory, re
     }
     files.push({
       real,
+      anchor,
       parts,
       name: st.isDirectory() ? `${key}/` : key,
       type: st.isDirectory() ? 'directory' : 'file',
@@ -108,34 +111,40 @@ async function collectSources(ctx: ExecutionContext, base: VerifiedDirectory, re
     }
     const child = await dir.openDirectory(leaf);
     try {
-      for (const e of (await child.readdir()).map((d) => d.name).sort()) await add(child, [...parts, e]);
+      for (const e of (await child.readdir()).map((d) => d.name).sort()) await add(child, anchor, [...parts, e]);
     } finally {
       await child.close();
     }
   };
   for (const [i, real] of reals.entries()) {
-    if (!isInside(real, base.realPath)) {
-      throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter '${param}[${i}]': ${inputs[i]} is not inside base_dir`);
+    const name = reals.length > 1 ? `${param}[${i}]` : param;
+    if (!isInside(real, base)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter '${name}': ${inputs[i]} is not inside base_dir`);
     }
-    const parts = path.relative(base.realPath, real).split(path.sep).filter(Boolean);
-    if (parts.length === 0) {
-      // Archiving the base itself: add its children at the top level.
-      for (const e of (await base.readdir()).map((d) => d.name).sort()) await add(base, [e]);
-      continue;
-    }
-    const parent = await io(inputs[i], () => base.openPath(parts.slice(0, -1)));
-    try {
-      await add(parent, parts);
-    } finally {
-      await parent.close();
+    const isRoot = ctx.policy.allowedRoots.includes(real);
+    const anchorDir = await ctx.policy.openDirectory(isRoot ? real : path.dirname(real), { parameter: name });
+    anchors.push(anchorDir);
+    const anchor = anchors.length - 1;
+    if (isRoot || real === base) {
+      // Archiving the base (or a whole root) itself: its children, named relative to base.
+      const dir = isRoot ? anchorDir : await anchorDir.openDirectory(path.basename(real));
+      try {
+        for (const e of (await dir.readdir()).map((d) => d.name).sort()) {
+          await add(dir, anchor, isRoot ? [e] : [path.basename(real), e]);
+        }
+      } finally {
+        if (dir !== anchorDir) await dir.close();
+      }
+    } else {
+      await add(anchorDir, anchor, [path.basename(real)]);
     }
   }
   return { files, skipped, total };
 }
 
-/** Opens a collected source through the base directory's descriptor, never through a link. */
-async function openSource(base: VerifiedDirectory, f: SourceFile): Promise<VerifiedFile> {
-  const dir = await base.openPath(f.parts.slice(0, -1));
+/** Opens a collected source through its anchor's descriptor, one component at a time, never through a link. */
+async function openSource(anchors: VerifiedDirectory[], f: SourceFile): Promise<VerifiedFile> {
+  const dir = await anchors[f.anchor].openPath(f.parts.slice(0, -1));
   try {
     return await dir.openFile(f.parts[f.parts.length - 1], 'read');
   } catch (error) {
@@ -238,9 +247,10 @@ async function create(p: Params, ctx: ExecutionContext, archiveInput: string, ar
   if (reals.some((r) => r === archiveReal)) {
     throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: the archive ${archiveInput} cannot contain itself`);
   }
-  const base = await ctx.policy.openDirectory(p.base_dir ?? commonParent(reals), { parameter: p.base_dir ? 'base_dir' : param });
+  const base = p.base_dir ? ctx.policy.resolvePath(p.base_dir, 'base_dir') : commonParent(reals);
+  const anchors: VerifiedDirectory[] = [];
   try {
-    const { files, skipped, total } = await collectSources(ctx, base, reals, inputs, param);
+    const { files, skipped, total } = await collectSources(ctx, base, reals, inputs, param, anchors);
     const out = await ctx.policy.locate(archiveInput, { parameter: archiveParam, createParents: true });
     try {
       const contents = files.filter((f) => f.real !== out.realPath);
@@ -249,8 +259,8 @@ async function create(p: Params, ctx: ExecutionContext, archiveInput: string, ar
         const file = await out.dir.openFile(tmp, 'create', 0o644);
         let size: number;
         try {
-          if (format === 'zip') await createZip(contents, file.handle, (f) => openSource(base, f));
-          else await createTarArchive(contents, file.handle, format === 'tar.gz', (f) => openSource(base, f));
+          if (format === 'zip') await createZip(contents, file.handle, (f) => openSource(anchors, f));
+          else await createTarArchive(contents, file.handle, format === 'tar.gz', (f) => openSource(anchors, f));
           size = (await file.handle.stat()).size;
         } finally {
           await file.close();
@@ -267,7 +277,7 @@ async function create(p: Params, ctx: ExecutionContext, archiveInput: string, ar
             files: contents.filter((f) => f.type === 'file').length,
             total_input_bytes: total,
             archive_size: size,
-            base_dir: base.realPath,
+            base_dir: base,
             skipped,
           },
           metadata: { file_path: out.realPath, file_size: size, count: contents.length },
@@ -281,7 +291,7 @@ async function create(p: Params, ctx: ExecutionContext, archiveInput: string, ar
       await out.dir.close();
     }
   } finally {
-    await base.close();
+    await Promise.all(anchors.map((a) => a.close()));
   }
 }
 

@@ -11,7 +11,9 @@ export interface ArchiveEntry {
 export interface SourceFile {
   /** Real path on disk (for messages; the file is opened through `parts`). */
   real: string;
-  /** Path components below the archive's base directory, each opened without following links. */
+  /** Which opened input directory the file is reached from. */
+  anchor: number;
+  /** Path components below that directory, each opened without following links. */
   parts: string[];
   /** Name inside the archive (forward slashes, relative). */
   name: string;
