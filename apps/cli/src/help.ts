@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
   state: { summary: 'Inspect and edit persistent state by scope', usage: 'llmspell state scopes | list <scope> | get <scope> <key> | set <scope> <key> <value> | delete <scope> <key> | clear <scope>', examples: ['llmspell state list global', 'llmspell state get agent:helper conversation', 'llmspell state set global greeting \'"hi"\''] },
   backup: { summary: 'Create, list, validate, restore and clean up state backups', usage: 'llmspell backup create [--incremental] [--description TEXT] | list [--limit N] | info <id> | validate <id> | restore <id> [--dry-run] [--no-backup] | cleanup [--dry-run] | usage', examples: ['llmspell backup create', 'llmspell backup restore backup_1717171717_0123456789abcdef --dry-run'] },
   resume: { summary: 'Resume a durable workflow run from its last completed step', usage: 'llmspell resume <run_id>', examples: ['llmspell resume nightly-2024-06-01'] },
+  mcp: { summary: 'MCP servers: list the configured ones, or serve llmspell\'s tools and scripts over MCP', usage: 'llmspell mcp list | llmspell mcp serve [--http --port P [--token T]] [--script file.lua]…', examples: ['llmspell mcp list', 'llmspell mcp serve --script summarize.lua', 'llmspell mcp serve --http --port 3001 --token s3cret'] },
   completion: { summary: 'Print a shell completion script', usage: 'llmspell completion bash|zsh|fish', examples: ['eval "$(llmspell completion bash)"'] },
 };
 

@@ -82,10 +82,13 @@ export interface Tool extends Component<Record<string, unknown>, ToolResult> {
   readonly aliases: readonly string[];
   readonly category: ToolCategory;
   readonly securityLevel: SecurityLevel;
-  /** Parameters that raise a call's level when given (see `ToolDefinition.parameterLevels`). */
-  readonly parameterLevels: Readonly<Record<string, SecurityLevel>>;
+  /**
+   * Parameters that raise a call's level when given (see `ToolDefinition.parameterLevels`).
+   * Set by `defineTool`, whose `run` checks them; a hand-built tool has only `securityLevel`.
+   */
+  readonly parameterLevels?: Readonly<Record<string, SecurityLevel>>;
   /** The level a call with these (validated) arguments needs, and the parameter that sets it. */
-  callSecurityLevel(params: Record<string, unknown>): { level: SecurityLevel; parameter?: string };
+  callSecurityLevel?(params: Record<string, unknown>): { level: SecurityLevel; parameter?: string };
   readonly version: string;
   readonly tags: readonly string[];
   readonly parameters: ToolParameters;

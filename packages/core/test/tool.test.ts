@@ -89,8 +89,8 @@ describe('per-call security levels', () => {
     await expect(executeComponent(encoder, { input_file: 'a.txt', dangerous: true }, at('restricted'))).rejects.toMatchObject({ details: { parameter: 'dangerous', level: 'privileged' } });
     // false / null / absent do not count as using the parameter
     expect((await executeComponent(encoder, { dangerous: false }, at('safe'))).result).toBe('ran');
-    expect(encoder.callSecurityLevel({ input_file: null, dangerous: false })).toEqual({ level: 'safe' });
-    expect(encoder.callSecurityLevel({ input_file: 'x' })).toEqual({ level: 'restricted', parameter: 'input_file' });
+    expect(encoder.callSecurityLevel!({ input_file: null, dangerous: false })).toEqual({ level: 'safe' });
+    expect(encoder.callSecurityLevel!({ input_file: 'x' })).toEqual({ level: 'restricted', parameter: 'input_file' });
   });
 
   test('the check sees the arguments a hook put in, and refuses before the tool runs', async () => {

@@ -6,7 +6,7 @@ export { invokeTool } from './globals/tool.js';
 export {
   LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
 } from './config/config-schema.js';
-export type { LlmspellConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
+export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
 export { policyFromConfig, protectedConfigFiles, scriptLimitsFromConfig } from './config/derive.js';
 export type { PolicyFromConfigOptions } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
@@ -17,3 +17,12 @@ export { describeGlobals, parameterNames } from './api/describe-globals.js';
 export { API_DOCS, API_TYPES } from './api/api-docs.js';
 export { SCRIPT_PRELUDES } from './preludes/streaming.js';
 export { builtinFeatures } from './features/index.js';
+export { createMcpGlobal } from './mcp/mcp-global.js';
+export { createMcpSampler } from './mcp/mcp-sampling.js';
+export { mcpFeature } from './mcp/mcp-feature.js';
+// also at `@llmspell/runtime/isolation`, which loads only this (a supervisor starts fast)
+export { DEFAULT_GRACE_MS, HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, IsolatedSession, exitProcessNow, hostHeapMb, runIsolatedScript, stuckHostCount } from './isolation/index.js';
+export type {
+  HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions, IsolatedSetup, IsolatedSetupContext, IsolatedSetupFunction, IsolationKind,
+  IsolationLimits, RunIsolatedScriptOptions,
+} from './isolation/index.js';

@@ -1,3 +1,4 @@
+// Hand-written because, without ffmpeg, no dependency here reads video tracks: music-metadata gives MP4/MOV video no size or frame rate (and MOV no duration).
 import type { FileHandle } from 'node:fs/promises';
 import type { InputFile } from './media-files.js';
 import type { ProbeInfo, StreamInfo } from './ffmpeg.js';
