@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SecurityPolicy, createExecutionContext, executeComponent } from '@llmspell/core';
 import { classifySql, databaseConnector } from '../src/index.js';
-import { findPgBin, startPostgres, type PgCluster } from './postgres-cluster.js';
+import { findPgBin, postgresSkipReason, startPostgres, type PgCluster } from '@llmspell/core/testing';
 
 describe('classifySql', () => {
   const all = { write: true, ddl: true };
@@ -105,7 +105,7 @@ describe('database_connector on a real SQLite file', () => {
 });
 
 const pgBin = findPgBin();
-(pgBin ? describe : describe.skip)('database_connector on a real PostgreSQL server', () => {
+(pgBin ? describe : describe.skip)(`database_connector on a real PostgreSQL server${pgBin ? '' : ` (skipped: ${postgresSkipReason()})`}`, () => {
   let pg: PgCluster;
   beforeAll(async () => {
     pg = await startPostgres(pgBin!);
