@@ -93,7 +93,7 @@ export interface Tool extends Component<Record<string, unknown>, ToolResult> {
   readonly version: string;
   readonly tags: readonly string[];
   readonly parameters: ToolParameters;
-  readonly ignoredParameters: readonly string[];
+  readonly ignoredParameters?: readonly string[];
   readonly outputSchema?: z.ZodType;
   readonly examples: readonly ToolExample[];
   /** Validates raw script arguments; throws INVALID_ARGUMENT naming the parameter. */
