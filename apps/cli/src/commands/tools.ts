@@ -6,6 +6,10 @@ import { paint, useColor } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LUA_KEYWORDS = new Set([
+  'and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'goto', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then',
+  'true', 'until', 'while',
+]);
 
 /** A value as a Lua literal (tables for objects and lists). */
 export function luaLiteral(value: unknown): string {
@@ -13,7 +17,8 @@ export function luaLiteral(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `{${value.map(luaLiteral).join(', ')}}`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${IDENTIFIER.test(k) ? k : `[${JSON.stringify(k)}]`} = ${luaLiteral(v)}`).join(', ')}}`;
+    // `end = …` is a syntax error in Lua: keywords are written as `["end"] = …`.
+    return `{${Object.entries(value).map(([k, v]) => `${IDENTIFIER.test(k) && !LUA_KEYWORDS.has(k) ? k : `[${JSON.stringify(k)}]`} = ${luaLiteral(v)}`).join(', ')}}`;
   }
   return String(value);
 }
