@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isTool, type Tool, type ToolExample } from '@llmspell/core';
+import { isTool, outputJsonSchema, type Tool, type ToolExample } from '@llmspell/core';
 import { json as sendJson, startServer, type TestServer } from '@llmspell/core/testing';
 import * as commTools from '@llmspell/tools-comm';
 import * as dataTools from '@llmspell/tools-data';
@@ -12,7 +12,7 @@ import * as searchTools from '@llmspell/tools-search';
 import * as systemTools from '@llmspell/tools-system';
 import * as utilTools from '@llmspell/tools-util';
 import * as webTools from '@llmspell/tools-web';
-import { jsExample, luaExample, toolExamples } from '../src/commands/tools.js';
+import { jsExample, luaExample, luaLiteral, toolExamples } from '../src/commands/tools.js';
 import { cli, repoRoot, scratch, write } from './helpers.js';
 
 /**
@@ -213,6 +213,25 @@ describe('every tool example runs as printed and returns its declared result', (
     }
     const walked = new Set(planned.map((p) => p.tool.name));
     expect(TOOLS.filter((t) => !walked.has(t.name)).map((t) => t.name)).toEqual(ffmpegMissing ? ['video_processor'] : []);
+  });
+
+  test('tools show prints the result shape and the very examples walked here', async () => {
+    const tool = TOOLS.find((t) => t.name === 'date_time_handler')!;
+    const shown = await cli(['tools', 'show', 'date_time_handler'], { cwd: dir });
+    expect([shown.code, shown.stderr]).toEqual([0, '']);
+    expect(shown.stdout).toMatch(/\nResult \(r\.result\):\n {4}\/\/ parse, format\n {4}\| \{\n {8}input: string \| number\n/);
+    const [first, ...more] = tool.examples;
+    expect(shown.stdout).toContain(`\n  -- Lua\n${luaExample(tool, first).replace(/^/gm, '  ')}\n  // JavaScript\n${jsExample(tool, first).replace(/^/gm, '  ')}\n`);
+    for (const e of more) expect(shown.stdout).toContain(`  -- ${e.description}\n  Tool.invoke("date_time_handler", ${luaLiteral(e.params)})\n`);
+    // A Lua keyword as a key is quoted, or the printed example would not parse.
+    expect(shown.stdout).toContain('["end"] = "2024-03-01T12:00:00Z"');
+
+    const web = await cli(['tools', 'show', 'web_scraper', '--output', 'json'], { cwd: dir });
+    const doc = JSON.parse(web.stdout) as { output_schema: unknown; examples: ToolExample[]; ignored_parameters: string[] };
+    expect(doc.output_schema).toEqual(JSON.parse(JSON.stringify(outputJsonSchema(TOOLS.find((t) => t.name === 'web_scraper')!.outputSchema!))));
+    expect(doc.examples[0].params).toEqual({ input: 'https://example.com/', selector: 'h1', extract_links: true });
+    const csv = JSON.parse((await cli(['tools', 'show', 'csv_analyzer', '--output', 'json'], { cwd: dir })).stdout) as { ignored_parameters: string[] };
+    expect(csv.ignored_parameters).toEqual(['path', 'headers']);
   });
 
   test('JavaScript: every example runs and its result validates against the output schema, field for field', async () => {
