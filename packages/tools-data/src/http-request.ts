@@ -39,7 +39,8 @@ export const httpRequest = defineTool({
   ],
   category: 'api',
   // The reference's CODE level is Safe (DOC says Restricted); the URL guard does the real protecting.
-  securityLevel: 'safe',
+  // A script-chosen URL is network access: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['http', 'api', 'rest', 'network'],
   parameters: z.object({
     input: z.string().optional().describe('URL to request'),

@@ -119,7 +119,7 @@ async function run(params: Params, ctx: ExecutionContext) {
     const source = inputPath(params, false);
     if (!source.value) paramError(NAME, source.parameter, 'is required');
     const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-    const detected = await detectFormat(await readHead(file.resolved));
+    const detected = await detectFormat(await readHead(file));
     const extension = formatFromExtension(source.value);
     return {
       message: detected?.kind === 'image' ? `Detected ${detected.format} image` : 'Not a recognised image format',
@@ -229,7 +229,8 @@ export const imageProcessor = defineTool({
   ]),
   ignoredParameters: ['input_path', 'output_path', 'maintain_aspect', 'size', 'format'],
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['image', 'media', 'resize', 'thumbnail', 'convert'],
   parameters,
   examples: [

@@ -39,6 +39,8 @@ export const base64Encoder = defineTool({
   ]),
   category: 'utility',
   securityLevel: 'safe',
+  // Reading or writing files is what `restricted` means; text in, text out stays `safe`.
+  parameterLevels: { input_file: 'restricted', output_file: 'restricted' },
   tags: ['base64', 'encoding'],
   parameters,
   examples: [

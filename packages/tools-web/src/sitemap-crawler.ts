@@ -99,7 +99,8 @@ export const sitemapCrawler = defineTool({
     { description: 'The pages a site lists', params: { input: 'https://www.sitemaps.org/sitemap.xml', max_urls: 100 } },
   ],
   category: 'web',
-  securityLevel: 'safe',
+  // A script-chosen URL is network access: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['sitemap', 'crawler', 'seo', 'web'],
   parameters: z.object({
     input: z.string().optional().describe('Sitemap URL'),

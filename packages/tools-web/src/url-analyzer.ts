@@ -87,6 +87,8 @@ export const urlAnalyzer = defineTool({
   ],
   category: 'web',
   securityLevel: 'safe',
+  // Parsing is `safe`; fetching the URL is network access.
+  parameterLevels: { fetch_metadata: 'restricted' },
   tags: ['url', 'parse', 'validate', 'web'],
   parameters: z.object({
     input: z.string().optional().describe('The URL'),

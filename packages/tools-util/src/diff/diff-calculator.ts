@@ -58,6 +58,8 @@ export const diffCalculator = defineTool({
   ]),
   category: 'utility',
   securityLevel: 'safe',
+  // Reading or writing files is what `restricted` means; text in, text out stays `safe`.
+  parameterLevels: { old_file: 'restricted', new_file: 'restricted' },
   tags: ['diff', 'compare', 'patch'],
   parameters,
   examples: [
