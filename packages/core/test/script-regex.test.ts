@@ -110,3 +110,21 @@ describe('error message bounds', () => {
     expect(truncateMiddle('abcdef', 4)).toBe('abc … [2 characters cut] … f');
   });
 });
+
+describe('ScriptRegex.replace', () => {
+  it('expands replacement templates exactly as String.prototype.replace does', () => {
+    const input = 'ann@example.org, bob@test.net; x@y';
+    const source = '(?<user>\\w+)@(\\w+)\\.?(\\w*)';
+    for (const template of ['$2/$1', '$&!', '$$', '$`|', "|$'", '$<user>', '$<nope>', '$0', '$9', '$10', '$01', '$', 'a$', '$<user', 'plain']) {
+      expect(compileScriptRegex(source, opts).replace(input, template)).toBe(input.replace(new RegExp(source, 'g'), template));
+      expect(compileScriptRegex(source, opts).replace(input, template, { all: false })).toBe(input.replace(new RegExp(source), template));
+    }
+  });
+
+  it('stops a result that grows past maxLength with SIZE_LIMIT_EXCEEDED', () => {
+    const re = compileScriptRegex('', opts);
+    expect(() => re.replace('a'.repeat(1_000_000), 'x'.repeat(1000), { maxLength: 10_000_000, parameter: 'options.to' }))
+      .toThrow(/SIZE_LIMIT_EXCEEDED: parameter 'options.to': the replaced text would be longer than 10000000 characters/);
+    expect(re.replace('ab', '-', { maxLength: 5 })).toBe('-a-b-');
+  });
+});

@@ -151,23 +151,34 @@ export class ScriptRegex {
   }
 
   /**
-   * Replaces the first match, or every match with `all`. A string replacement is expanded as by
-   * `String.prototype.replace` (`$1`, `$<name>`, `$&`, `$$`); a function gets the match.
+   * Replaces the first match, or every match with `all` (the default). A string replacement is
+   * expanded as by `String.prototype.replace` (`$1`, `$<name>`, `$&`, `` $` ``, `$'`, `$$`); a
+   * function gets the match. With `maxLength`, a result that would grow past it throws
+   * SIZE_LIMIT_EXCEEDED as soon as it does, before the memory is spent.
    */
-  replace(input: string, replacement: string | ((match: ScriptRegexMatch) => string), options: { all?: boolean } = {}): string {
-    const matcher = this.re.matcher(input);
-    const repl = typeof replacement === 'string'
-      ? replacement
-      : (...args: unknown[]) => {
-        // The replacer gets (match, p1…pn, offset, input, groups?) as String.prototype.replace does.
-        const n = this.groupCount;
-        const m = args.slice(0, n + 1) as string[] as unknown as ScriptRegexMatch;
-        m.index = args[n + 1] as number;
-        m.input = input;
-        m.groups = (args.length > n + 3 ? args[n + 3] : undefined) as Record<string, string> | undefined;
-        return replacement(m);
-      };
-    return options.all === false ? matcher.replaceFirst(repl) : matcher.replaceAll(repl);
+  replace(
+    input: string,
+    replacement: string | ((match: ScriptRegexMatch) => string),
+    options: { all?: boolean; maxLength?: number; parameter?: string } = {},
+  ): string {
+    const pieces: string[] = [];
+    let length = 0;
+    const push = (piece: string) => {
+      length += piece.length;
+      if (options.maxLength !== undefined && length > options.maxLength) {
+        throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `${options.parameter ? `parameter '${options.parameter}': ` : ''}the replaced text would be longer than ${options.maxLength} characters`);
+      }
+      pieces.push(piece);
+    };
+    let last = 0;
+    for (const m of this.matchAll(input)) {
+      push(input.slice(last, m.index));
+      push(typeof replacement === 'string' ? expandReplacement(replacement, m, input) : replacement(m));
+      last = m.index + m[0].length;
+      if (options.all === false) break;
+    }
+    push(input.slice(last));
+    return pieces.join('');
   }
 
   /**
@@ -188,6 +199,43 @@ export class ScriptRegex {
     out.push(input.slice(last));
     return out;
   }
+}
+
+/** `String.prototype.replace`'s GetSubstitution: `$$ $& $\` $' $n $nn $<name>`. */
+function expandReplacement(template: string, m: ScriptRegexMatch, input: string): string {
+  if (!template.includes('$')) return template;
+  const groups = m.length - 1;
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    const next = template[i + 1];
+    if (c !== '$' || next === undefined) {
+      out += c;
+      continue;
+    }
+    if (next === '$') { out += '$'; i++; continue; }
+    if (next === '&') { out += m[0]; i++; continue; }
+    if (next === '`') { out += input.slice(0, m.index); i++; continue; }
+    if (next === "'") { out += input.slice(m.index + m[0].length); i++; continue; }
+    if (next >= '0' && next <= '9') {
+      const two = template[i + 2] !== undefined && template[i + 2] >= '0' && template[i + 2] <= '9' ? Number(next + template[i + 2]) : -1;
+      if (two >= 1 && two <= groups) { out += m[two] ?? ''; i += 2; continue; }
+      const one = Number(next);
+      if (one >= 1 && one <= groups) { out += m[one] ?? ''; i++; continue; }
+      out += c;
+      continue;
+    }
+    if (next === '<' && m.groups) {
+      const close = template.indexOf('>', i + 2);
+      if (close >= 0) {
+        out += m.groups[template.slice(i + 2, close)] ?? '';
+        i = close;
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
 }
 
 /**
