@@ -23,7 +23,8 @@ export function diffSequences(a: readonly string[], b: readonly string[], maxEdi
 
   const edits: Edit[] = [];
   for (let i = 0; i < prefix; i += 1) edits.push({ kind: 'equal', oldIndex: i, newIndex: i });
-  edits.push(...middle(a, b, prefix, a.length - suffix, prefix, b.length - suffix, maxEdits));
+  // A loop, not push(...): spreading a long edit list into one call overflows the stack.
+  for (const e of middle(a, b, prefix, a.length - suffix, prefix, b.length - suffix, maxEdits)) edits.push(e);
   for (let i = suffix; i > 0; i -= 1) edits.push({ kind: 'equal', oldIndex: a.length - i, newIndex: b.length - i });
   return edits;
 }
@@ -100,7 +101,8 @@ function normaliseRuns(edits: Edit[]): Edit[] {
   let dels: Edit[] = [];
   let ins: Edit[] = [];
   const flush = () => {
-    out.push(...dels, ...ins);
+    for (const e of dels) out.push(e);
+    for (const e of ins) out.push(e);
     dels = [];
     ins = [];
   };

@@ -1,3 +1,4 @@
+import { compileScriptRegex } from '@llmspell/core';
 import { type Args, type Expr, ExprParser } from './tera-expression.js';
 import {
   RenderBudget, SafeString, TERA_ESCAPE, TemplateError, TextSegments, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
@@ -477,9 +478,10 @@ export class TeraRenderer {
         return typeof p === 'string' && p.includes(display(args[0]));
       case 'matching': {
         try {
-          return typeof p === 'string' && new RegExp(display(args[0]), 'u').test(p);
+          // Templates and their data come from scripts: linear-time matching.
+          return typeof p === 'string' && compileScriptRegex(display(args[0]), { parameter: 'matching', flags: 'u' }).test(p);
         } catch (error) {
-          throw new TemplateError(`invalid regex in 'matching': ${(error as Error).message}`, line || undefined);
+          throw new TemplateError(`invalid regex in 'matching': ${(error as Error & { detail?: string }).detail ?? (error as Error).message}`, line || undefined);
         }
       }
       default: throw new TemplateError(`unknown test '${name}'`, line || undefined);
