@@ -1,4 +1,4 @@
-import { compileScriptRegex, type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, z } from '@llmspell/core';
+import { compileScriptRegex, type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, type ScriptRegex, z } from '@llmspell/core';
 import { globToRegExp, missing, normaliseOperation } from './helpers.js';
 
 const TOOL = 'environment_reader';
@@ -51,9 +51,9 @@ function configuredAllowList(ctx: ExecutionContext): string[] | undefined {
 }
 
 /** The configured globs, replacing the default list, or the default list. */
-function allowList(ctx: ExecutionContext): RegExp[] {
+function allowList(ctx: ExecutionContext): ScriptRegex[] {
   const globs = configuredAllowList(ctx) ?? DEFAULT_ALLOWED_ENV_VARS;
-  return globs.map((g) => globToRegExp(g));
+  return globs.map((g) => globToRegExp(g, false, 'allowed_variables'));
 }
 
 /**
