@@ -62,9 +62,16 @@ export type ErrorCode = (typeof ErrorCodes)[number];
  */
 export const MAX_ERROR_DETAIL_LENGTH = 8192;
 
-/** Cuts text over `max` characters, keeping its start and end with a marker of what was cut between. */
+/**
+ * Room a cut message keeps for being wrapped again (`file:line: ` plus the cut one): only text over
+ * the limit by more than this is cut, so a cut message is not cut a second time, which would drop
+ * the first marker and misstate how much was cut.
+ */
+const WRAP_SLACK = 1024;
+
+/** Cuts text over `max` characters (plus a small slack), keeping its start and end with a marker of what was cut between. */
 export function truncateMiddle(text: string, max = MAX_ERROR_DETAIL_LENGTH): string {
-  if (text.length <= max) return text;
+  if (text.length <= max + WRAP_SLACK) return text;
   const keepEnd = Math.floor(max / 4);
   const keepStart = max - keepEnd;
   const cut = text.length - keepStart - keepEnd;
@@ -75,7 +82,7 @@ function boundDetails(details: Record<string, unknown> | undefined): Record<stri
   if (!details) return {};
   let out: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(details)) {
-    if (typeof value === 'string' && value.length > MAX_ERROR_DETAIL_LENGTH) {
+    if (typeof value === 'string' && value.length > MAX_ERROR_DETAIL_LENGTH + WRAP_SLACK) {
       out ??= { ...details };
       out[key] = truncateMiddle(value);
     }

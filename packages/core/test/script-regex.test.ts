@@ -107,7 +107,15 @@ describe('error message bounds', () => {
     const e = new LlmspellError('IO_ERROR', 'x', { details: { input: 'y'.repeat(100_000), n: 3 } });
     expect((e.details.input as string).length).toBeLessThan(MAX_ERROR_DETAIL_LENGTH + 100);
     expect(e.details.n).toBe(3);
-    expect(truncateMiddle('abcdef', 4)).toBe('abc … [2 characters cut] … f');
+    expect(truncateMiddle('x'.repeat(2000), 4)).toBe('xxx … [1996 characters cut] … x');
+    expect(truncateMiddle('x'.repeat(1000), 4)).toHaveLength(1000);
+  });
+
+  it('does not cut a cut message again when it is wrapped', () => {
+    const first = new LlmspellError('SCRIPT_ERROR', 'x'.repeat(20 * 1024 * 1024));
+    const wrapped = new LlmspellError('SCRIPT_ERROR', `script.lua:1: ${first.detail}`);
+    expect(wrapped.detail).toBe(`script.lua:1: ${first.detail}`);
+    expect(wrapped.message).toContain(`[${20 * 1024 * 1024 - MAX_ERROR_DETAIL_LENGTH} characters cut]`);
   });
 });
 
