@@ -1,32 +1,36 @@
-import type { LlmspellRuntime } from '@llmspell/runtime';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 
-interface EventBusLike {
-  on(pattern: string, fn: (event: { event_type: string; data: unknown }) => void): () => void;
-}
-
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
+/** The runtime events the progress line follows (the script host forwards only these). */
+export const PROGRESS_EVENTS = [
+  'agent.started', 'agent.completed', 'agent.failed',
+  'workflow.started', 'workflow.step.started', 'workflow.completed', 'workflow.failed',
+] as const;
+
 export interface Progress {
+  /** Whether a line is shown at all (else events need not be sent). */
+  readonly active: boolean;
+  /** One runtime event (`agent.started`, `workflow.step.started`, ...) with its data. */
+  event(type: string, data: unknown): void;
   /** Clears the status line before the script writes to the same terminal. */
   clear(): void;
   stop(): void;
 }
 
-const NOOP: Progress = { clear() {}, stop() {} };
+const NOOP: Progress = { active: false, event() {}, clear() {}, stop() {} };
 
 /**
  * A one-line status on stderr while agents and workflows run ("⠹ workflow nightly: step 3
  * fetch (2.1s)"), so long calls show life while stdout stays clean. Only on a terminal
- * (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format.
+ * (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format. It runs
+ * beside the script host: the events arrive as messages.
  */
-export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: GlobalFlags): Progress {
+export function startProgress(io: CliIo, flags: GlobalFlags): Progress {
   const forced = io.env.LLMSPELL_PROGRESS === '1';
   const tty = Boolean(process.stderr.isTTY) && io.env.TERM !== 'dumb';
   if (flags.quiet || flags.output !== 'text' || io.env.LLMSPELL_PROGRESS === '0' || !(tty || forced)) return NOOP;
-  const bus = runtime.service<EventBusLike>('eventBus');
-  if (!bus || typeof bus.on !== 'function') return NOOP;
   const active = new Map<string, { label: string; since: number }>();
   const steps = new Map<string, number>();
   let frame = 0;
@@ -44,33 +48,42 @@ export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: Global
     if (tty) io.stderr(`\r\u001b[K${line}`);
     shown = true;
   };
-  const offs = [
-    bus.on('agent.started', (e) => active.set(`agent:${name(e.data)}`, { label: `agent ${name(e.data)}: waiting for the model`, since: Date.now() })),
-    bus.on('agent.completed', (e) => active.delete(`agent:${name(e.data)}`)),
-    bus.on('agent.failed', (e) => active.delete(`agent:${name(e.data)}`)),
-    bus.on('workflow.started', (e) => {
-      steps.set(name(e.data), 0);
-      active.set(`wf:${name(e.data)}`, { label: `workflow ${name(e.data)}: starting`, since: Date.now() });
-    }),
-    bus.on('workflow.step.started', (e) => {
-      const full = name(e.data);
-      const dot = full.lastIndexOf('.');
-      const wf = full.slice(0, dot);
-      const n = (steps.get(wf) ?? 0) + 1;
-      steps.set(wf, n);
-      const entry = active.get(`wf:${wf}`);
-      if (entry) entry.label = `workflow ${wf}: step ${n} ${full.slice(dot + 1)}`;
-      if (forced && !tty) io.stderr(`workflow ${wf}: step ${n} ${full.slice(dot + 1)}\n`);
-    }),
-    bus.on('workflow.completed', (e) => active.delete(`wf:${name(e.data)}`)),
-    bus.on('workflow.failed', (e) => active.delete(`wf:${name(e.data)}`)),
-  ];
-  if (forced && !tty) {
-    offs.push(bus.on('agent.started', (e) => io.stderr(`agent ${name(e.data)}: waiting for the model\n`)));
-  }
   const timer = setInterval(render, 100);
   timer.unref();
+  let stopped = false;
   return {
+    active: true,
+    event(type, data) {
+      if (stopped) return;
+      const component = name(data);
+      switch (type) {
+        case 'agent.started':
+          active.set(`agent:${component}`, { label: `agent ${component}: waiting for the model`, since: Date.now() });
+          if (forced && !tty) io.stderr(`agent ${component}: waiting for the model\n`);
+          return;
+        case 'agent.completed':
+        case 'agent.failed':
+          active.delete(`agent:${component}`);
+          return;
+        case 'workflow.started':
+          steps.set(component, 0);
+          active.set(`wf:${component}`, { label: `workflow ${component}: starting`, since: Date.now() });
+          return;
+        case 'workflow.step.started': {
+          const dot = component.lastIndexOf('.');
+          const wf = component.slice(0, dot);
+          const n = (steps.get(wf) ?? 0) + 1;
+          steps.set(wf, n);
+          const entry = active.get(`wf:${wf}`);
+          if (entry) entry.label = `workflow ${wf}: step ${n} ${component.slice(dot + 1)}`;
+          if (forced && !tty) io.stderr(`workflow ${wf}: step ${n} ${component.slice(dot + 1)}\n`);
+          return;
+        }
+        case 'workflow.completed':
+        case 'workflow.failed':
+          active.delete(`wf:${component}`);
+      }
+    },
     clear() {
       if (shown && tty) {
         io.stderr('\r\u001b[K');
@@ -78,8 +91,8 @@ export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: Global
       }
     },
     stop() {
+      stopped = true;
       clearInterval(timer);
-      for (const off of offs) off();
       this.clear();
     },
   };

@@ -20,6 +20,11 @@ export {
 export type { ScriptRegexMatch, ScriptRegexOptions } from './security/script-regex.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
+export { FileAccess, isEnvFileName, isInside, readCapped } from './security/file-access.js';
+export type { FileAccessOptions, LocateOptions, LocatedEntry } from './security/file-access.js';
+export { VerifiedDirectory, handleReadStream, handleWriteStream, hasDescriptorPaths, tempName } from './security/verified-directory.js';
+export type { FileOpenMode, VerifiedFile } from './security/verified-directory.js';
+export { linkStaysInside } from './security/link-target.js';
 export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord, modifiedField } from './hooks-contract.js';
 export type {
   BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
@@ -37,6 +42,7 @@ export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAcce
 export { ComponentRegistry } from './registry.js';
 export { executeComponent, newCorrelationId } from './execution/execute-component.js';
 export { abortableDelay } from './abortable-delay.js';
+export { stableJson } from './stable-json.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';
 export { prefixUpperBound } from './prefix-upper-bound.js';

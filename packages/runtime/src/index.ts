@@ -7,7 +7,8 @@ export {
   LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
 } from './config/config-schema.js';
 export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
-export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
+export { policyFromConfig, protectedConfigFiles, scriptLimitsFromConfig } from './config/derive.js';
+export type { PolicyFromConfigOptions } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
 export { generateTypes, luaType, schemaToTs } from './api/generate-types.js';
@@ -19,3 +20,9 @@ export { builtinFeatures } from './features/index.js';
 export { createMcpGlobal } from './mcp/mcp-global.js';
 export { createMcpSampler } from './mcp/mcp-sampling.js';
 export { mcpFeature } from './mcp/mcp-feature.js';
+// also at `@llmspell/runtime/isolation`, which loads only this (a supervisor starts fast)
+export { DEFAULT_GRACE_MS, HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, IsolatedSession, exitProcessNow, hostHeapMb, runIsolatedScript, stuckHostCount } from './isolation/index.js';
+export type {
+  HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions, IsolatedSetup, IsolatedSetupContext, IsolatedSetupFunction, IsolationKind,
+  IsolationLimits, RunIsolatedScriptOptions,
+} from './isolation/index.js';

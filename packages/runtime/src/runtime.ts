@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   policy?: SecurityPolicy;
   logger?: Logger;
   cwd?: string;
+  /** Config files that were read (`LoadedConfig.source`): the derived policy keeps tools away from them. */
+  configFiles?: string[];
   /** Features to install; default every built-in one. */
   features?: RuntimeFeature[];
 }
@@ -69,7 +71,7 @@ export class LlmspellRuntime {
   private constructor(options: RuntimeOptions) {
     this.config = LlmspellConfigSchema.parse(options.config ?? {});
     this.cwd = options.cwd ?? process.cwd();
-    this.policy = options.policy ?? policyFromConfig(this.config, this.cwd);
+    this.policy = options.policy ?? policyFromConfig(this.config, this.cwd, { configFiles: options.configFiles });
     this.logger = options.logger ?? createLogger({ level: 'warn', redact: (t) => this.policy.redact(t) });
     this.stateStore = options.stateStore;
     this.features = options.features ?? builtinFeatures;

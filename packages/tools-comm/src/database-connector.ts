@@ -1,5 +1,5 @@
 import { LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
-import { classifySql, type SqlKind } from './sql-guard.js';
+import { classifySql, refuseSqliteFileAccess, type SqlKind } from './sql-guard.js';
 import { softFailure } from './soft-failure.js';
 
 interface DatabaseConfig {
@@ -81,6 +81,7 @@ function normaliseRows(rows: Record<string, unknown>[]): Record<string, unknown>
 async function sqliteQuery(cfg: DatabaseConfig, name: string, sql: string, kind: SqlKind, params: unknown[], maxRows: number, ctx: ExecutionContext): Promise<QueryResult> {
   if (!cfg.path) throw new LlmspellError('PROVIDER_NOT_CONFIGURED', `database_connector: SQLite database '${name}' needs a path`);
   const file = ctx.policy.resolvePath(cfg.path, `databases.${name}.path`);
+  refuseSqliteFileAccess(sql);
   const { default: Database } = await import('better-sqlite3');
   const readOnly = !cfg.allow_write && !cfg.allow_ddl;
   let db;
@@ -153,7 +154,7 @@ async function mysqlQuery(cfg: DatabaseConfig, name: string, sql: string, kind: 
     // Optional: MySQL users install the driver themselves.
     mysql = (await import('mysql2/promise' as string)) as typeof mysql;
   } catch {
-    throw new LlmspellError('PACKAGE_NOT_INSTALLED', "database_connector: MySQL needs the 'mysql2' package: npm i mysql2");
+    throw new LlmspellError('PACKAGE_NOT_INSTALLED', "database_connector: MySQL needs the 'mysql2' package, which is not installed with llmspell: install it next to the CLI (`npm i -g mysql2`), or in the program that uses @llmspell/tools-comm (`npm i mysql2`)");
   }
   const conn = await mysql.createConnection({ uri: serverUrl(cfg, name, ctx), connectTimeout: (cfg.timeout_seconds ?? 10) * 1000 });
   try {

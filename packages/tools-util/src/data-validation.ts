@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { compileScriptRegex, defineTool, z, type ScriptRegex } from '@llmspell/core';
 import { paramError } from './errors.js';
+import { jsonEqual } from './json-equal.js';
 import { DateParseError, parseDate } from './date-time/parse-date.js';
 import { daysInMonth } from './date-time/calendar.js';
 import { UTC } from './date-time/zones.js';
@@ -103,27 +104,15 @@ CUSTOM_VALIDATORS.phone_number = CUSTOM_VALIDATORS.phone;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 /**
- * A text that is equal for deep-equal values (object keys sorted), so repeats are found with one
- * pass and a set instead of comparing every pair.
+ * A text that is equal exactly for `jsonEqual` values (object keys sorted, 0 and -0 alike, NaN equal
+ * to NaN, a key holding undefined apart from a missing one), so repeats are found with one pass and
+ * a set instead of comparing every pair.
  */
-let nanCount = 0;
-
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  // NaN equals nothing, itself included.
-  if (typeof v === 'number') return Number.isNaN(v) ? `NaN#${nanCount++}` : String(v);
+  if (typeof v === 'number') return String(v);
   return v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
 }
 
@@ -282,7 +271,7 @@ class Validator {
       case 'enum': {
         const values = rule.values;
         if (!Array.isArray(values)) paramError(NAME, `${at}.values`, "must be an array for an 'enum' rule");
-        if (!values.some((v) => deepEqual(v, value))) this.add(field, 'enum', `must be one of ${JSON.stringify(values)}`, value);
+        if (!values.some((v) => jsonEqual(v, value))) this.add(field, 'enum', `must be one of ${JSON.stringify(values)}`, value);
         return;
       }
       case 'email':

@@ -191,7 +191,9 @@ describe('data_validation', () => {
       items.push({ tags: ['x', 5], id: 12 });
       const r = await validate(items, [{ type: 'array', unique: true }]);
       expect(r.errors[0].message).toContain('item 200000 repeats an earlier one');
-      expect((await validate([NaN, NaN, 0, -0], [{ type: 'array', unique: true }])).errors[0].message).toContain('item 3 repeats');
+      expect((await validate([NaN, NaN], [{ type: 'array', unique: true }])).errors[0].message).toContain('item 1 repeats');
+      expect((await validate([0, -0], [{ type: 'array', unique: true }])).errors[0].message).toContain('item 1 repeats');
+      expect((await validate([{ a: undefined }, {}], [{ type: 'array', unique: true }])).valid).toBe(true);
     });
   });
 });
