@@ -2,7 +2,7 @@ import { isLlmspellError } from '@llmspell/core';
 import { runJq } from './evaluate.js';
 import { jsonPreview, jsonSizeWithin } from './json-size.js';
 
-function failure(query: string, input: unknown = null, limits = {}): { code: string; message: string } {
+function failure(query: string, input: unknown = null, limits = {}): { code: string; message: string; details: Record<string, unknown> } {
   try {
     runJq(query, input, limits);
   } catch (error) {
@@ -50,7 +50,7 @@ describe('jq evaluation budget', () => {
   });
 
   it('keeps error messages and details small when the raised value is huge', () => {
-    const e = failure(`reduce range(60) as $i ([0]; [., .]) | error(.)`) as { message: string; details: Record<string, unknown> };
+    const e = failure(`reduce range(60) as $i ([0]; [., .]) | error(.)`);
     expect(e.message.length).toBeLessThan(9000);
     expect(typeof e.details.jq_error).toBe('string');
     expect(failure(`reduce range(60) as $i ([0]; [., .]) | . + 1`).message).toMatch(/array \(\[\[\[.*\.\.\.\) and number/);
