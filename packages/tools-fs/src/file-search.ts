@@ -262,7 +262,7 @@ export const fileSearchTool = defineTool({
       context_before: z.array(z.string()), context_after: z.array(z.string()),
     })),
     total_matches: z.number(), files_searched: z.number(), files_with_matches: z.number(), skipped_binary: z.number(), skipped_large: z.number(),
-    skipped_unreadable: z.number(), timed_out_files: z.array(z.string()).describe('Files whose regex search ran too long'),
+    skipped_unreadable: z.number(),
     truncated: z.boolean().describe('Stopped at the match limit'),
   }),
   ignoredParameters: ['extensions'],
