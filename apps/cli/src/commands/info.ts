@@ -14,7 +14,10 @@ export async function infoCommand(args: ParsedArgs, io: CliIo): Promise<number> 
       { name: 'lua', version: 'Lua 5.4 (wasmoon)', extensions: ['.lua'], available: true },
       { name: 'javascript', version: 'ES2023 (QuickJS)', extensions: ['.js', '.mjs'], available: true },
     ],
-    state_backend: loaded.config.runtime.state_persistence.enabled ? loaded.config.runtime.state_persistence.backend_type : 'disabled',
+    state_backend: loaded.config.runtime.state_persistence.enabled ? loaded.state.backend : 'disabled',
+    state_file: loaded.config.runtime.state_persistence.enabled ? loaded.state.file : null,
+    state_reason: loaded.config.runtime.state_persistence.enabled ? loaded.state.reason : 'runtime.state_persistence.enabled = false',
+    project: loaded.state.project,
     security: {
       allowed_paths: loaded.config.runtime.security.allowed_paths ?? ['.', '<tmp>'],
       allow_private_network: loaded.config.runtime.security.allow_private_network,
@@ -28,7 +31,7 @@ export async function infoCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   io.stdout(`llmspell ${info.version} (node ${info.node})\n`);
   io.stdout(`config:  ${info.config_file ?? 'built-in defaults'}\n`);
   io.stdout(`engines: ${info.engines.map((e) => `${e.name} [${e.version}]`).join(', ')}; default ${info.default_engine}\n`);
-  io.stdout(`state:   ${info.state_backend}\n`);
+  io.stdout(`state:   ${info.state_backend}${info.state_file ? ` at ${info.state_file}` : ''} (${info.state_reason})\n`);
   io.stdout(`files:   ${info.security.allowed_paths.join(', ')}; private network ${info.security.allow_private_network ? 'allowed' : 'refused'}; processes ${info.security.allow_process_spawn ? 'allowed' : 'refused'}\n`);
   return 0;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core';
+import { PROJECT_STATE_DIR } from '@llmspell/runtime';
 import type { CliIo } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
 import { pluginNames, toolPluginFiles } from './tool-plugin-template.js';
@@ -51,6 +52,19 @@ print("This project has run " .. count .. " time(s).")
 return { greeted = name, runs = count }
 `;
 
+/**
+ * The project's state, backups and editor types live in `.llmspell/`: git-ignored, added to an
+ * existing `.gitignore` once. True when the file was written.
+ */
+function ignoreStateDir(dir: string): boolean {
+  const file = path.join(dir, '.gitignore');
+  const entry = `${PROJECT_STATE_DIR}/`;
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (current.split(/\r?\n/).some((line) => [entry, PROJECT_STATE_DIR, `/${entry}`, `/${PROJECT_STATE_DIR}`].includes(line.trim()))) return false;
+  fs.writeFileSync(file, `${current}${current && !current.endsWith('\n') ? '\n' : ''}# llmspell: this project's state, backups and editor types\n${entry}\n`);
+  return true;
+}
+
 /** The @llmspell/core version this CLI runs with: what a new plugin should build against. */
 function coreVersion(): string {
   return (createRequire(import.meta.url)('@llmspell/core/package.json') as { version: string }).version;
@@ -74,6 +88,7 @@ export async function initCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   };
   write(configFile, INIT_CONFIG);
   write(path.join(dir, 'main.lua'), INIT_LUA);
+  if (ignoreStateDir(dir)) written.push(path.join(dir, '.gitignore'));
   if (args.flags.output !== 'text') io.stdout(JSON.stringify({ written }, null, 2) + '\n');
   else {
     for (const f of written) io.stdout(`created ${path.relative(io.cwd, f) || f}\n`);
