@@ -10,7 +10,8 @@ import {
 export function isInside(child: string, root: string): boolean {
   if (child === root) return true;
   const rel = path.relative(root, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  // `..notes` (a dotfile's temp name, say) is inside; only `..` itself and `../…` lead out
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
