@@ -91,11 +91,13 @@ function unknownOptionError(argv: string[], command: string | undefined, flags: 
 }
 
 /** Node's message for a flag's value, in the CLI's words. */
-function valueError(error: Error): UsageError {
+function valueError(error: Error, flags: FlagSpec[]): UsageError {
   const name = /'(?:-\w, )?(--[\w-]+)/.exec(error.message)?.[1] ?? 'option';
   if (/does not take an argument/.test(error.message)) return new UsageError(`${name} takes no value`);
-  if (/ambiguous/.test(error.message)) return new UsageError(`${name} needs a value (for a value starting with '-', write ${name}=VALUE)`);
-  return new UsageError(`${name} needs a value`);
+  const spec = flags.find((f) => `--${f.name}` === name);
+  const usage = `${name} ${spec?.value ?? 'VALUE'}`;
+  if (/ambiguous/.test(error.message)) return new UsageError(`${name} needs a value: ${usage} (for a value starting with '-', write ${name}=VALUE)`);
+  return new UsageError(`${name} needs a value: ${usage}`);
 }
 
 /**
@@ -120,7 +122,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw unknownOptionError(ours, command, declared);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw valueError(error as Error);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw valueError(error as Error, declared);
     throw new UsageError((error as Error).message);
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;

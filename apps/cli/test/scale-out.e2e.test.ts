@@ -100,7 +100,11 @@ function outcomes(stdout: string): Array<{ id: string; status: string; result?: 
 
 suite(`scale-out: workers, submit and jobs on Redis with state in PostgreSQL${skipped}`, () => {
   beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    // whichever started is stopped in afterAll, also when the other did not
+    const [pgStart, redisStart] = await Promise.allSettled([startPostgres(), startRedis()]);
+    if (pgStart.status === 'fulfilled') pg = pgStart.value;
+    if (redisStart.status === 'fulfilled') redis = redisStart.value;
+    for (const r of [pgStart, redisStart]) if (r.status === 'rejected') throw r.reason;
   }, 60_000);
   afterEach(async () => {
     for (const w of workers.splice(0)) {

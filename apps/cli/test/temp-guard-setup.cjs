@@ -6,6 +6,8 @@ const path = require('node:path');
 
 module.exports = async function setup() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-cli-suite-'));
+  // as /tmp: other users reach what a test hands them (PostgreSQL's data dir, run as postgres)
+  fs.chmodSync(dir, 0o755);
   process.env.LLMSPELL_CLI_SUITE_TMP = dir;
   process.env.TMPDIR = dir;
 };

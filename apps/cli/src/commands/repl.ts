@@ -11,7 +11,6 @@ import type { ParsedArgs } from '../parse-args.js';
 import { SCRIPT_HOST_MODULE, flagLimits, isolationKind } from '../script-job.js';
 import type { ScriptHostData } from '../script-host.js';
 import { cliVersion } from '../version.js';
-import { rewriteTopLevelAwait } from './repl-await.js';
 
 const HELP = `.help     this help
 .exit     leave (also Ctrl-D)
@@ -96,7 +95,8 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
       // Lua prints an expression's value when the input is one ("1 + 1"). JavaScript: an input
       // awaiting at its top level runs in an async wrapper that keeps its declarations.
       const asExpression = engine.name === 'lua' ? `return ${source}` : undefined;
-      const awaited = engine.name === 'lua' ? undefined : rewriteTopLevelAwait(source);
+      // the parser loads only when a JavaScript REPL is used, not with every command
+      const awaited = engine.name === 'lua' ? undefined : (await import('./repl-await.js')).rewriteTopLevelAwait(source);
       if (asExpression && (await session.checkSyntax(asExpression, file)) === null) {
         value = await session.run(asExpression, { filename: file, signal: current.signal }) as ScriptValue;
       } else {
