@@ -103,11 +103,13 @@ export const LlmspellConfigSchema = z.looseObject({
   providers: ProvidersSectionSchema.prefault({}),
   runtime: RuntimeSectionSchema.prefault({}),
   tools: ToolsSectionSchema.prefault({}),
-  /** Sections owned by the packages that read them (agents, hooks, events, workflows). */
+  /** Sections owned by the packages that read them (agents, hooks, events, workflows, observability). */
   agents: z.record(z.string(), z.unknown()).default({}),
   hooks: z.record(z.string(), z.unknown()).default({}),
   events: z.record(z.string(), z.unknown()).default({}),
   workflows: z.record(z.string(), z.unknown()).default({}),
+  /** `[observability]`: traces, OTLP export and the run history (@llmspell/telemetry reads it). */
+  observability: z.record(z.string(), z.unknown()).default({}),
 });
 
 export type LlmspellConfig = z.infer<typeof LlmspellConfigSchema>;
