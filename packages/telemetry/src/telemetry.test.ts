@@ -198,4 +198,104 @@ describe('span tree of a run', () => {
       await m.rt.close();
     }
   });
+
+  test('hooks: a span per point with one child per hook that ran, under the component it fired for', async () => {
+    const m = await makeRuntime();
+    try {
+      const result = await run(m, lua, `
+        Hook.register("BeforeToolExecution", function(ctx)
+          local p = ctx.data.input
+          p.input = p.input:gsub("x", "*")
+          return { type = "modified", data = { input = p } }
+        end, { priority = "high", name = "times" })
+        Hook.register("BeforeToolExecution", function(ctx) end, { priority = "low", name = "audit" })
+        return Tool.invoke("calculator", { input = "6 x 7" }).result.result`);
+      expect(result).toBe(42);
+      const r = await lastRun(m);
+      const e = edges(r.span_tree);
+      expect(e).toEqual(expect.arrayContaining([
+        'run test.lua > execute_tool calculator',
+        'execute_tool calculator > hook BeforeToolExecution',
+        'hook BeforeToolExecution > hook times',
+        'hook BeforeToolExecution > hook audit',
+      ]));
+      const point = find(r.span_tree, 'hook BeforeToolExecution');
+      expect(point.attributes).toMatchObject({ 'llmspell.hook.count': 2, 'llmspell.hook.names': ['times', 'audit'], 'llmspell.hook.result': 'modified' });
+      expect(find(r.span_tree, 'hook times').attributes['llmspell.hook.result']).toMatch(/modified/);
+      expect(find(r.span_tree, 'hook audit').attributes['llmspell.hook.result']).toBe('continue');
+      expect(r.span_tree.filter((x) => x.kind === 'hook')).toHaveLength(3);
+    } finally {
+      await m.rt.close();
+    }
+  });
+
+  test('a retried step: one span per attempt, the failed ones with their error', async () => {
+    const m = await makeRuntime();
+    try {
+      await run(m, lua, `
+        local n = 0
+        local wf = Workflow.sequential({ name = "flaky", steps = {
+          { name = "try", type = "custom", execute = function(ctx)
+              n = n + 1
+              if n < 3 then error("not yet") end
+              return n
+            end, error_strategy = { type = "retry", max_attempts = 3, backoff_ms = 1 } },
+        }})
+        return wf:execute({}).success`);
+      const r = await lastRun(m);
+      const steps = r.span_tree.filter((x) => x.name === 'step try').sort((a, b) => a.start - b.start);
+      expect(steps.map((x) => x.status)).toEqual(['error', 'error', 'ok']);
+      expect(steps[0].error?.message).toContain('not yet');
+      expect(r).toMatchObject({ status: 'ok', errors: 2 });
+    } finally {
+      await m.rt.close();
+    }
+  });
+
+  test('script events become span events on the span they were published under; content only with capture_content', async () => {
+    for (const capture of [false, true]) {
+      const m = await makeRuntime({ capture_content: capture });
+      try {
+        await run(m, lua, `
+          Event.publish("user.progress", { note = "halfway there" })
+          local wf = Workflow.sequential({ name = "w", steps = {
+            { name = "say", type = "custom", execute = function(ctx) Event.publish("step.note", { text = "inside" }) return 1 end },
+          }})
+          return wf:execute({}).success`);
+        const r = await lastRun(m);
+        const root = r.span_tree.find((x) => x.kind === 'run')!;
+        const top = root.events.find((e) => e.name === 'user.progress');
+        expect(top).toBeDefined();
+        const inner = find(r.span_tree, 'step say').events.find((e) => e.name === 'step.note');
+        expect(inner).toBeDefined();
+        if (capture) expect(top!.attributes!['llmspell.event.data']).toContain('halfway there');
+        else expect(JSON.stringify(r)).not.toContain('halfway there');
+      } finally {
+        await m.rt.close();
+      }
+    }
+  });
+
+  test('calls outside a script run (a REPL) are kept under a session root when the runtime closes', async () => {
+    const m = await makeRuntime();
+    const telemetry = m.rt.service<Telemetry>(TELEMETRY_SERVICE)!;
+    const history = telemetry.history!;
+    const ctx = await m.rt.createScriptContext(lua, { globals: m.rt.buildGlobals({ language: 'lua' }), limits: m.rt.scriptLimits, output: { stdout() {}, stderr() {} } });
+    await ctx.run('return Tool.invoke("calculator", { input = "2+2" }).result.result', { filename: 'repl' });
+    ctx.dispose();
+    expect(await history.list()).toEqual([]);
+    // Read before the runtime closes its (memory) store: close writes the session.
+    const saved: unknown[] = [];
+    const original = history.save.bind(history);
+    history.save = async (summary, spans) => {
+      saved.push({ summary, spans });
+      return original(summary, spans);
+    };
+    await m.rt.close();
+    expect(saved).toHaveLength(1);
+    const { summary, spans } = saved[0] as { summary: { script: string; tool_calls: number }; spans: SpanData[] };
+    expect(summary).toMatchObject({ script: 'session', tool_calls: 1 });
+    expect(edges(spans)).toEqual(['session > execute_tool calculator']);
+  });
 });
+
