@@ -3,10 +3,12 @@ import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
 import { replCommand } from './commands/repl.js';
+import { runsCommand } from './commands/runs.js';
 import { execCommand, rerunScript, runCommand, validateCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
+import { uiCommand } from './commands/ui.js';
 import { commandHelp, mainHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
 import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
@@ -29,6 +31,8 @@ const HANDLERS: Record<string, Handler> = {
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,
+  runs: runsCommand,
+  ui: uiCommand,
   resume: (args, io) => resumeCommand(args, io, (file, engine, scriptArgs) => rerunScript(args, io, file, engine, scriptArgs, args.positionals[1])),
 };
 

@@ -1,4 +1,5 @@
 import type { LlmspellRuntime } from '@llmspell/runtime';
+import { formatRunTotals, type RunSummaryEvent } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 
@@ -16,10 +17,14 @@ export interface Progress {
 
 const NOOP: Progress = { clear() {}, stop() {} };
 
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
 /**
- * A one-line status on stderr while agents and workflows run ("⠹ workflow nightly: step 3
- * fetch (2.1s)"), so long calls show life while stdout stays clean. Only on a terminal
- * (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format.
+ * A one-line status on stderr while agents, workflows and tools run ("⠹ workflow nightly ›
+ * step 3 fetch › tool web_fetch 2.1s · 12.4s"): what runs now, for how long, and the run's
+ * elapsed time; stdout stays clean. When a run with agents or workflows ends, one summary
+ * line ("✓ 3 steps, 4 tool calls, 1 agent call, 812 tokens, $0.0012, 12.4s"). Only on a
+ * terminal (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format.
  */
 export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: GlobalFlags): Progress {
   const forced = io.env.LLMSPELL_PROGRESS === '1';
@@ -27,27 +32,46 @@ export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: Global
   if (flags.quiet || flags.output !== 'text' || io.env.LLMSPELL_PROGRESS === '0' || !(tty || forced)) return NOOP;
   const bus = runtime.service<EventBusLike>('eventBus');
   if (!bus || typeof bus.on !== 'function') return NOOP;
+  const started = Date.now();
+  /** What runs now, oldest first: the last one is shown, inside the innermost workflow. */
   const active = new Map<string, { label: string; since: number }>();
   const steps = new Map<string, number>();
   let frame = 0;
   let shown = false;
   const name = (data: unknown) => String((data as { component?: unknown } | null)?.component ?? '');
+  const clearLine = () => {
+    if (shown && tty) io.stderr('\r\u001b[K');
+    shown = false;
+  };
   const render = () => {
-    const current = [...active.values()].pop();
-    if (!current) {
-      if (shown && tty) io.stderr('\r\u001b[K');
-      shown = false;
-      return;
-    }
-    const secs = ((Date.now() - current.since) / 1000).toFixed(1);
-    const line = `${FRAMES[frame++ % FRAMES.length]} ${current.label} (${secs}s)`;
+    const entries = [...active.entries()];
+    const current = entries[entries.length - 1];
+    if (!current) return clearLine();
+    const now = Date.now();
+    const workflow = entries.filter(([k]) => k.startsWith('wf:')).pop();
+    const context = workflow && workflow !== current ? `${workflow[1].label} › ` : '';
+    const line = `${FRAMES[frame++ % FRAMES.length]} ${context}${current[1].label} ${secs(now - current[1].since)} · ${secs(now - started)}`;
     if (tty) io.stderr(`\r\u001b[K${line}`);
     shown = true;
   };
+  // Several calls of one tool may overlap (parallel branches): each gets its own entry.
+  let seq = 0;
+  const toolKeys = new Map<string, string[]>();
   const offs = [
     bus.on('agent.started', (e) => active.set(`agent:${name(e.data)}`, { label: `agent ${name(e.data)}: waiting for the model`, since: Date.now() })),
     bus.on('agent.completed', (e) => active.delete(`agent:${name(e.data)}`)),
     bus.on('agent.failed', (e) => active.delete(`agent:${name(e.data)}`)),
+    bus.on('tool.started', (e) => {
+      if ((e.data as { attempt?: number } | null)?.attempt !== undefined && (e.data as { attempt: number }).attempt > 1) return;
+      const key = `tool:${name(e.data)}:${seq++}`;
+      toolKeys.set(name(e.data), [...(toolKeys.get(name(e.data)) ?? []), key]);
+      active.set(key, { label: `tool ${name(e.data)}`, since: Date.now() });
+    }),
+    ...['tool.completed', 'tool.failed'].map((type) => bus.on(type, (e) => {
+      const keys = toolKeys.get(name(e.data));
+      const key = keys?.shift();
+      if (key) active.delete(key);
+    })),
     bus.on('workflow.started', (e) => {
       steps.set(name(e.data), 0);
       active.set(`wf:${name(e.data)}`, { label: `workflow ${name(e.data)}: starting`, since: Date.now() });
@@ -59,11 +83,20 @@ export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: Global
       const n = (steps.get(wf) ?? 0) + 1;
       steps.set(wf, n);
       const entry = active.get(`wf:${wf}`);
-      if (entry) entry.label = `workflow ${wf}: step ${n} ${full.slice(dot + 1)}`;
+      if (entry) {
+        entry.label = `workflow ${wf} › step ${n} ${full.slice(dot + 1)}`;
+        entry.since = Date.now();
+      }
       if (forced && !tty) io.stderr(`workflow ${wf}: step ${n} ${full.slice(dot + 1)}\n`);
     }),
     bus.on('workflow.completed', (e) => active.delete(`wf:${name(e.data)}`)),
     bus.on('workflow.failed', (e) => active.delete(`wf:${name(e.data)}`)),
+    bus.on('run.summary', (e) => {
+      const s = e.data as RunSummaryEvent;
+      if (!s || (s.agent_calls === 0 && s.steps === 0)) return;
+      clearLine();
+      io.stderr(`${s.status === 'ok' ? '✓' : '✗'} ${formatRunTotals(s)}${s.history ? ` · llmspell runs show ${s.run_id}` : ''}\n`);
+    }),
   ];
   if (forced && !tty) {
     offs.push(bus.on('agent.started', (e) => io.stderr(`agent ${name(e.data)}: waiting for the model\n`)));
@@ -71,16 +104,11 @@ export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: Global
   const timer = setInterval(render, 100);
   timer.unref();
   return {
-    clear() {
-      if (shown && tty) {
-        io.stderr('\r\u001b[K');
-        shown = false;
-      }
-    },
+    clear: clearLine,
     stop() {
       clearInterval(timer);
       for (const off of offs) off();
-      this.clear();
+      clearLine();
     },
   };
 }

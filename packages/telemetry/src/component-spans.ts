@@ -1,5 +1,5 @@
 import type { HookContext, HookPoint, SecurityPolicy } from '@llmspell/core';
-import { contentText, safeText } from './content.js';
+import { contentText, errorMessage, safeText } from './content.js';
 import type { Attributes, LiveSpan, SpanKind, SpanRecorder } from './span-recorder.js';
 
 /** Before-points that open a component's span, by the kind of span they open. */
@@ -114,7 +114,7 @@ export class ComponentSpans {
       if (span && err) {
         this.o.recorder.event(span, 'exception', {
           'exception.type': String(err.code ?? 'ERROR'),
-          'exception.message': safeText(err.message ?? '', this.o.policy),
+          'exception.message': errorMessage(String(err.code ?? 'ERROR'), err.message, this.o.policy),
           'llmspell.attempt': num(hc.data.attempt) ?? 1,
         });
       }
@@ -168,7 +168,7 @@ export class ComponentSpans {
           const code = String(d.code ?? 'ERROR');
           span.data.attributes['error.type'] = code;
           if (kind === 'tool') span.data.attributes['llmspell.tool.outcome'] = 'error';
-          recorder.end(span, { code, message: safeText(d.error ?? code, this.o.policy) });
+          recorder.end(span, { code, message: errorMessage(code, d.error ?? code, this.o.policy) });
         } else {
           recorder.end(span, this.failures.get(span));
         }
@@ -259,7 +259,7 @@ export class ComponentSpans {
           const err = record(out?.error);
           const code = String(err?.code ?? 'TOOL_EXECUTION_FAILED');
           a['error.type'] = code;
-          this.failures.set(span, { code, message: safeText(err?.message ?? 'the tool reported a failure', this.o.policy) });
+          this.failures.set(span, { code, message: errorMessage(code, err?.message ?? 'the tool reported a failure', this.o.policy) });
         }
         if (capture) span.data.output = contentText(out && 'result' in out ? out.result : output, this.o.policy);
         break;

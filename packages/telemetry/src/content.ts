@@ -46,3 +46,10 @@ export function contentText(value: unknown, policy: SecurityPolicy): string {
 export function safeText(text: unknown, policy: SecurityPolicy): string {
   return shorten(policy.redact(typeof text === 'string' ? text : stringify(text)), TEXT_MAX_CHARS);
 }
+
+/** An error's message without the `CODE: ` its text starts with (the code is kept apart). */
+export function errorMessage(code: string, message: unknown, policy: SecurityPolicy): string {
+  let text = typeof message === 'string' ? message : message instanceof Error ? message.message : String(message ?? '');
+  while (text.startsWith(`${code}: `)) text = text.slice(code.length + 2);
+  return safeText(text, policy);
+}

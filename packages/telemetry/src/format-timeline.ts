@@ -15,10 +15,12 @@ export function formatCost(usd: number | null): string {
   return usd < 0.01 ? `$${usd.toFixed(6)}` : `$${usd.toFixed(4)}`;
 }
 
-/** One line summing a run: "2 steps, 3 tool calls, 40 tokens, $0.0001, 1.52s". */
-export function formatRunTotals(r: Pick<RunSummary, 'steps' | 'tool_calls' | 'agent_calls' | 'tokens' | 'cost_usd' | 'duration_ms'>): string {
-  const parts = [`${r.steps} step${r.steps === 1 ? '' : 's'}`, `${r.tool_calls} tool call${r.tool_calls === 1 ? '' : 's'}`];
-  if (r.agent_calls > 0) parts.push(`${r.agent_calls} agent call${r.agent_calls === 1 ? '' : 's'}`);
+/** One line summing a run: "2 steps, 3 tool calls, 1 error, 40 tokens, $0.0001, 1.52s". */
+export function formatRunTotals(r: Pick<RunSummary, 'steps' | 'tool_calls' | 'agent_calls' | 'errors' | 'tokens' | 'cost_usd' | 'duration_ms'>): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const parts = [plural(r.steps, 'step'), plural(r.tool_calls, 'tool call')];
+  if (r.agent_calls > 0) parts.push(plural(r.agent_calls, 'agent call'));
+  if (r.errors > 0) parts.push(plural(r.errors, 'error'));
   parts.push(`${r.tokens.total} tokens`);
   if (r.cost_usd !== null) parts.push(formatCost(r.cost_usd));
   parts.push(formatDuration(r.duration_ms));
@@ -95,6 +97,8 @@ export function formatRunTimeline(run: RunRecord, options: TimelineOptions = {})
     const childPrefix = depth === 0 ? '' : `${prefix}${last ? '   ' : '│  '}`;
     if (options.events !== false) {
       for (const e of s.events) {
+        // The exception that ended the span is already on its line.
+        if (e.name === 'exception' && s.error && e.attributes?.['exception.message'] === s.error.message) continue;
         const attrs = e.attributes ?? {};
         const note = attrs['exception.message'] ?? attrs['llmspell.event.type'] ?? attrs['llmspell.attempt'] ?? '';
         lines.push(`${''.padStart(9)} ${''.padStart(9)}  ${barWidth > 0 ? ' '.repeat(barWidth + 2) : ''}${childPrefix}• ${e.name} +${formatDuration(e.time - t0)}${note !== '' ? ` ${String(note).split('\n')[0]}` : ''}`);

@@ -57,7 +57,6 @@ export interface RunTotals {
   agent_calls: number;
   state_ops: number;
   hooks: number;
-  errors: number;
   input_tokens: number;
   output_tokens: number;
   /** USD; null when an agent's price was unknown and nothing was priced. */
@@ -104,7 +103,7 @@ export function newRunId(now = Date.now()): string {
 }
 
 function emptyTotals(): RunTotals {
-  return { steps: 0, tool_calls: 0, agent_calls: 0, state_ops: 0, hooks: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: null, cost_partial: false };
+  return { steps: 0, tool_calls: 0, agent_calls: 0, state_ops: 0, hooks: 0, input_tokens: 0, output_tokens: 0, cost_usd: null, cost_partial: false };
 }
 
 /**
@@ -184,7 +183,6 @@ export class SpanRecorder {
     else if (d.kind === 'agent') totals.agent_calls += 1;
     else if (d.kind === 'state') totals.state_ops += 1;
     else if (d.kind === 'hook') totals.hooks += 1;
-    if (d.status === 'error' && d.kind !== 'run') totals.errors += 1;
     for (const l of this.listeners) l.onEnd?.(span);
     if (d.kind === 'run') {
       if (span === this.session) this.session = undefined;

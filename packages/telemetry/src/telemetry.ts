@@ -4,7 +4,7 @@ import {
 } from '@llmspell/core';
 import type { HookRegistry } from '@llmspell/hooks';
 import { ComponentSpans, type AgentInfo } from './component-spans.js';
-import { safeText } from './content.js';
+import { errorMessage, safeText } from './content.js';
 import type { OtlpSink } from './otlp-sink.js';
 import { RunHistory, type RunStatus, type RunSummary } from './run-history.js';
 import type { TelemetrySettings } from './settings.js';
@@ -26,6 +26,16 @@ export interface TelemetryHost {
   readonly agents: { get(name: string): unknown };
 }
 
+/**
+ * Failures that are not just the consequence of another: failed spans with no failed child
+ * (a failed tool inside a failed step inside a failed workflow is one error).
+ */
+function rootCauses(run: TraceRun): number {
+  const failedParents = new Set<string>();
+  for (const s of run.spans) if (s.data.status === 'error' && s.data.parent) failedParents.add(s.data.parent);
+  return run.spans.filter((s) => s.data.status === 'error' && s.data.kind !== 'run' && !failedParents.has(s.data.id)).length;
+}
+
 /** What a script run is, as the runtime describes it to features. */
 export interface ScriptRunInfo {
   filename: string;
@@ -40,8 +50,11 @@ export interface RunSummaryEvent {
   steps: number;
   tool_calls: number;
   agent_calls: number;
+  errors: number;
   tokens: { input: number; output: number; total: number };
   cost_usd: number | null;
+  /** Whether the run is in the history (`llmspell runs show <run_id>`). */
+  history: boolean;
 }
 
 export interface TelemetryOptions {
@@ -150,10 +163,8 @@ export class Telemetry {
     try {
       return await this.recorder.runWith(root, run);
     } catch (raw) {
-      error = {
-        code: isLlmspellError(raw) ? raw.code : 'SCRIPT_ERROR',
-        message: safeText(raw instanceof Error ? raw.message : raw, this.host.policy),
-      };
+      const code = isLlmspellError(raw) ? raw.code : 'SCRIPT_ERROR';
+      error = { code, message: errorMessage(code, raw, this.host.policy) };
       root.data.attributes['error.type'] = error.code;
       throw raw;
     } finally {
@@ -175,7 +186,7 @@ export class Telemetry {
     if (!bus || (bus.hasSubscribers && !bus.hasSubscribers('run.summary'))) return;
     const event: RunSummaryEvent = {
       run_id: s.id, status: s.status, duration_ms: s.duration_ms, steps: s.steps, tool_calls: s.tool_calls,
-      agent_calls: s.agent_calls, tokens: s.tokens, cost_usd: s.cost_usd,
+      agent_calls: s.agent_calls, errors: s.errors, tokens: s.tokens, cost_usd: s.cost_usd, history: this.history !== undefined,
     };
     try {
       bus.publish('run.summary', event, { source: 'telemetry' });
@@ -201,7 +212,7 @@ export class Telemetry {
       steps: t.steps,
       tool_calls: t.tool_calls,
       agent_calls: t.agent_calls,
-      errors: t.errors,
+      errors: rootCauses(run),
       tokens: { input: t.input_tokens, output: t.output_tokens, total: t.input_tokens + t.output_tokens },
       cost_usd: t.cost_usd === null ? null : Math.round(t.cost_usd * 1e8) / 1e8,
       spans: run.spans.length,

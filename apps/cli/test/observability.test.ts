@@ -1,0 +1,226 @@
+/**
+ * Traces, the run history and the viewer's API as a new user meets them: the built CLI, a
+ * workflow with tool and agent steps against the local OpenAI-compatible server, a local
+ * OTLP collector, `llmspell runs` and `llmspell ui`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
+import { startOtlpCollector, type OtlpCollector } from '@llmspell/telemetry/testing';
+import { bin, cli, scratch, write } from './helpers.js';
+
+const WORKFLOW = `
+local writer = Agent.create({ name = "writer", model = "openai/gpt-4o-mini", system_prompt = "Answer briefly." })
+local wf = Workflow.sequential({ name = "report", steps = {
+  { name = "total", tool = "calculator", input = { input = "6*7" } },
+  { name = "tell", agent = writer, input = "Say {{step:total:output}} in words" },
+}})
+local r = wf:execute({})
+return r.data.final_output`;
+
+let llm: MockLlmServer;
+let collector: OtlpCollector;
+beforeAll(async () => {
+  llm = await startMockLlmServer();
+  collector = await startOtlpCollector();
+});
+afterAll(async () => {
+  await llm.close();
+  await collector.close();
+});
+
+function envFor(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOME: dir, XDG_DATA_HOME: path.join(dir, '.data'), PATH: process.env.PATH ?? '', NO_COLOR: '1',
+    OPENAI_BASE_URL: llm.openaiBaseUrl, OPENAI_API_KEY: 'test-key-123456', LLMSPELL_ALLOW_PRIVATE_NETWORK: 'true',
+    ...extra,
+  };
+}
+
+export interface UiServer {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `llmspell ui --port 0` and resolves with the URL it prints. */
+export function startUi(dir: string, env: Record<string, string>): Promise<UiServer> {
+  const child = spawn(process.execPath, [bin, 'ui', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`llmspell ui did not start: ${out}${err}`)), 20_000);
+    child.stderr!.on('data', (d) => (err += d));
+    child.on('exit', (code) => reject(new Error(`llmspell ui exited with ${code}: ${out}${err}`)));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /llmspell ui: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        url: m[1],
+        child,
+        stop: () => new Promise<void>((done) => {
+          child.removeAllListeners('exit');
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+  });
+}
+
+test('the issue check: spans naming the tool and the model reach the collector; runs list and /api/runs have the run', async () => {
+  const dir = scratch();
+  write(dir, 'report.lua', WORKFLOW);
+  llm.reply({ text: 'forty-two', usage: { input: 14, output: 2 } });
+  const r = await cli(['run', 'report.lua'], { cwd: dir, env: envFor(dir, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }) });
+  expect([r.code, r.stderr]).toEqual([0, '']);
+  expect(r.stdout).toBe('forty-two\n');
+  const spans = await collector.waitForSpans((s) => s.some((x) => x.name === 'run report.lua'));
+  const tool = spans.find((s) => s.name === 'execute_tool calculator');
+  const agent = spans.find((s) => s.name === 'invoke_agent writer');
+  expect(tool?.attributes['gen_ai.tool.name']).toBe('calculator');
+  expect(agent?.attributes).toMatchObject({ 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 14, 'gen_ai.usage.output_tokens': 2 });
+  expect(spans.find((s) => s.name === 'run report.lua')?.resource['service.name']).toBe('llmspell');
+
+  const listed = await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env: envFor(dir) });
+  expect(listed.code).toBe(0);
+  const runs = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+  expect(runs).toHaveLength(1);
+  expect(runs[0]).toMatchObject({
+    script: 'report.lua', status: 'ok', steps: 2, tool_calls: 1, agent_calls: 1, exported: true,
+    tokens: { input: 14, output: 2, total: 16 }, trace_id: spans[0].traceId,
+  });
+  for (const key of ['id', 'started_at', 'duration_ms', 'cost_usd']) expect(runs[0]).toHaveProperty(key);
+
+  const ui = await startUi(dir, envFor(dir));
+  try {
+    const page = await fetch(ui.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    // Every script and stylesheet the page loads is served by the same server.
+    for (const m of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      if (m[1].startsWith('data:')) continue;
+      expect(m[1]).toMatch(/^\.\/assets\//);
+      expect((await fetch(new URL(m[1], ui.url))).status).toBe(200);
+    }
+    const api = await (await fetch(new URL('api/runs', ui.url))).json() as Array<Record<string, unknown>>;
+    expect(api).toEqual(runs);
+    const one = await (await fetch(new URL(`api/runs/${String(runs[0].id)}`, ui.url))).json() as { span_tree: Array<{ name: string }> };
+    expect(one.span_tree.map((s) => s.name)).toEqual(expect.arrayContaining(['run report.lua', 'workflow report', 'step total', 'execute_tool calculator', 'invoke_agent writer']));
+    expect((await fetch(new URL('api/runs?status=error', ui.url)).then((x) => x.json()))).toEqual([]);
+    expect((await fetch(new URL('api/runs/nope', ui.url))).status).toBe(404);
+    expect((await fetch(new URL('api/runs?status=bogus', ui.url))).status).toBe(400);
+    expect((await fetch(new URL('../../etc/passwd', ui.url))).status).toBe(404);
+    expect((await fetch(new URL('api/runs', ui.url), { method: 'POST' })).status).toBe(405);
+    // A page on another origin that points its own name at 127.0.0.1 (DNS rebinding) is refused.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const u = new URL('api/runs', ui.url);
+      http.get({ host: '127.0.0.1', port: u.port, path: u.pathname, headers: { host: 'attacker.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(rebound).toBe(403);
+  } finally {
+    await ui.stop();
+  }
+});
+
+test('runs list filters and runs show draws the timeline; a failed step is marked with its code', async () => {
+  const dir = scratch();
+  write(dir, 'ok.lua', 'return Tool.invoke("calculator", { input = "1+1" }).result.result');
+  write(dir, 'bad.lua', `
+local wf = Workflow.sequential({ name = "breaks", steps = {
+  { name = "fine", tool = "calculator", input = { input = "1+1" } },
+  { name = "broken", tool = "calculator", input = { input = "1 +" } },
+}})
+local r = wf:execute({})
+error("the workflow failed")`);
+  const env = envFor(dir);
+  expect((await cli(['run', 'ok.lua'], { cwd: dir, env })).code).toBe(0);
+  expect((await cli(['run', 'bad.lua'], { cwd: dir, env })).code).toBe(1);
+  const errors = JSON.parse((await cli(['runs', 'list', '--status', 'error', '--output', 'json'], { cwd: dir, env })).stdout);
+  expect(errors.map((r: { script: string }) => r.script)).toEqual(['bad.lua']);
+  expect(errors[0]).toMatchObject({ status: 'error', error_code: 'SCRIPT_ERROR', errors: 1 });
+  const table = await cli(['runs', 'list'], { cwd: dir, env });
+  expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+SCRIPT\s+STATUS\s+DURATION\s+STEPS\s+TOOLS\s+TOKENS\s+COST\s+ERROR$/);
+  expect(table.stdout).toMatch(/bad\.lua\s+error\b.*SCRIPT_ERROR/);
+  expect(table.stdout).toMatch(/ok\.lua\s+ok\b/);
+  const shown = await cli(['runs', 'show', errors[0].id], { cwd: dir, env });
+  expect(shown.code).toBe(0);
+  expect(shown.stdout).toContain('run bad.lua');
+  expect(shown.stdout).toMatch(/└─ step broken\s+✗ INVALID_ARGUMENT: calculator: parameter 'input'/);
+  expect(shown.stdout).toMatch(/│\s+└─ execute_tool calculator/);
+  const latest = await cli(['runs', 'show', 'latest', '--output', 'json'], { cwd: dir, env });
+  expect(JSON.parse(latest.stdout).id).toBe(errors[0].id);
+  const missing = await cli(['runs', 'show', 'zzzz'], { cwd: dir, env });
+  expect([missing.code, missing.stderr]).toEqual([1, "NOT_FOUND: no run 'zzzz' in the history (llmspell runs list shows them)\n"]);
+  const badFlag = await cli(['runs', 'list', '--status', 'weird'], { cwd: dir, env });
+  expect(badFlag.code).toBe(2);
+  expect(badFlag.stderr).toContain('--status must be one of running, ok, error, interrupted');
+});
+
+test('[observability] history_runs = 0 keeps no history; history_runs = 2 keeps the last two', async () => {
+  const dir = scratch();
+  write(dir, 'x.lua', 'return 1');
+  write(dir, 'llmspell.toml', '[observability]\nhistory_runs = 0\n');
+  const env = envFor(dir);
+  await cli(['run', 'x.lua'], { cwd: dir, env });
+  expect(JSON.parse((await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env })).stdout)).toEqual([]);
+  write(dir, 'llmspell.toml', '[observability]\nhistory_runs = 2\n');
+  for (let i = 0; i < 3; i++) await cli(['run', 'x.lua'], { cwd: dir, env });
+  expect(JSON.parse((await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env })).stdout)).toHaveLength(2);
+  write(dir, 'llmspell.toml', '[observability]\nhistory_runs = "lots"\n');
+  const bad = await cli(['run', 'x.lua'], { cwd: dir, env });
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/CONFIG_INVALID: observability\.history_runs/);
+});
+
+test('with no endpoint no OpenTelemetry module is loaded; with one, the exporter is', async () => {
+  const dir = scratch();
+  write(dir, 'hello.lua', 'print("hello")');
+  const log = path.join(dir, 'loaded.txt');
+  const hooks = write(dir, 'hooks.mjs', `
+import fs from 'node:fs';
+import http from 'node:http';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  fs.appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+  return r;
+}`);
+  const register = write(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const env = envFor(dir, { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` });
+  const off = await cli(['run', 'hello.lua'], { cwd: dir, env });
+  expect([off.code, off.stdout]).toEqual([0, 'hello\n']);
+  const loadedOff = fs.readFileSync(log, 'utf8');
+  expect(loadedOff).toMatch(/telemetry\/dist\/index\.js/);
+  expect(loadedOff).not.toContain('@opentelemetry');
+  fs.rmSync(log);
+  const on = await cli(['run', 'hello.lua'], { cwd: dir, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
+  expect(on.code).toBe(0);
+  expect(fs.readFileSync(log, 'utf8')).toContain('@opentelemetry/exporter-trace-otlp-http');
+});
+
+test('progress: a one-line summary on stderr for runs with workflows or agents, none for plain scripts', async () => {
+  const dir = scratch();
+  write(dir, 'wf.lua', WORKFLOW);
+  write(dir, 'plain.lua', 'return Tool.invoke("calculator", { input = "2+2" }).result.result');
+  llm.reply({ text: 'forty-two', usage: { input: 14, output: 2 } });
+  const env = envFor(dir, { LLMSPELL_PROGRESS: '1' });
+  const r = await cli(['run', 'wf.lua'], { cwd: dir, env });
+  expect(r.stdout).toBe('forty-two\n');
+  const id = JSON.parse((await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env: envFor(dir) })).stdout)[0].id;
+  expect(r.stderr.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^✓ 2 steps, 1 tool call, 1 agent call, 16 tokens, .*s · llmspell runs show ${id}$`)));
+  expect(r.stderr).toContain('workflow report: step 2 tell');
+  const plain = await cli(['run', 'plain.lua'], { cwd: dir, env });
+  expect([plain.stdout, plain.stderr]).toEqual(['4\n', '']);
+  const quiet = await cli(['run', 'wf.lua', '--quiet'], { cwd: dir, env: { ...env } });
+  expect(quiet.stderr).toBe('');
+});
