@@ -3,14 +3,14 @@
  * workflow with tool and agent steps against the local OpenAI-compatible server, a local
  * OTLP collector, `llmspell runs` and `llmspell ui`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import { startOtlpCollector, type OtlpCollector } from '@llmspell/telemetry/testing';
-import { bin, cli, scratch, write } from './helpers.js';
+import { cli, scratch, write } from './helpers.js';
+import { startUi } from './ui-server.js';
 
 const WORKFLOW = `
 local writer = Agent.create({ name = "writer", model = "openai/gpt-4o-mini", system_prompt = "Answer briefly." })
@@ -38,39 +38,6 @@ function envFor(dir: string, extra: Record<string, string> = {}): Record<string,
     OPENAI_BASE_URL: llm.openaiBaseUrl, OPENAI_API_KEY: 'test-key-123456', LLMSPELL_ALLOW_PRIVATE_NETWORK: 'true',
     ...extra,
   };
-}
-
-export interface UiServer {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts `llmspell ui --port 0` and resolves with the URL it prints. */
-export function startUi(dir: string, env: Record<string, string>): Promise<UiServer> {
-  const child = spawn(process.execPath, [bin, 'ui', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`llmspell ui did not start: ${out}${err}`)), 20_000);
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code) => reject(new Error(`llmspell ui exited with ${code}: ${out}${err}`)));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /llmspell ui: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({
-        url: m[1],
-        child,
-        stop: () => new Promise<void>((done) => {
-          child.removeAllListeners('exit');
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        }),
-      });
-    });
-  });
 }
 
 test('the issue check: spans naming the tool and the model reach the collector; runs list and /api/runs have the run', async () => {

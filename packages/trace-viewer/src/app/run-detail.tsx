@@ -89,7 +89,8 @@ function Waterfall({ run, selected, select }: { run: RunRecord; selected?: strin
             </div>
             <div class="wf-track" role="cell">
               <div class={`bar ${s.end === undefined ? 'open' : ''}`} style={{ left: `${left}%`, width: `${width}%` }} />
-              <span class="bar-text" style={{ left: `${Math.min(left + width, 99)}%` }}>
+              {/* The label sits right of the bar, or left of it when the bar ends near the edge. */}
+              <span class={`bar-text ${left + width > 70 ? 'flip' : ''}`} style={left + width > 70 ? { right: `${100 - left}%` } : { left: `${left + width}%` }}>
                 {s.end === undefined ? 'running' : duration(end - s.start)}{label ? ` · ${label}` : ''}
               </span>
             </div>

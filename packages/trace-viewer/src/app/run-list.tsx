@@ -12,7 +12,7 @@ export function RunList({ open }: { open(id: string): void }) {
   const runs = usePoll(
     (signal) => fetchRuns({ status, script: script.trim() }, signal),
     `${status}|${script.trim()}`,
-    (data) => (data?.some((r) => r.status === 'running') ? 1000 : 3000),
+    (data) => (data?.some((r) => r.status === 'running') ? 1000 : 2000),
   );
   const list = runs.data ?? [];
   return (
