@@ -2,6 +2,7 @@
  * OTLP export from a real runtime to a local collector (a loopback HTTP server decoding
  * OTLP JSON), with agents against the local OpenAI-compatible server.
  */
+import { createLogger } from '@llmspell/core';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import { createLuaEngine } from '@llmspell/bridge-lua';
 import { LlmspellRuntime, builtinFeatures } from '@llmspell/runtime';
@@ -153,4 +154,30 @@ test('a bad endpoint is a clear configuration error naming the setting', async (
   await expect(runScript('return 1', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://example' })).rejects.toThrow(/CONFIG_INVALID.*OTEL_EXPORTER_OTLP_ENDPOINT.*http/);
   await expect(runScript('return 1', { otlp_endpoint: 'not a url' }, {})).rejects.toThrow(/observability\.otlp_endpoint/);
   await expect(runScript('return 1', { history_runs: -1 }, {})).rejects.toThrow(/observability\.history_runs/);
+});
+
+test('an unreachable collector is reported once, as a warning, and the run still succeeds and is recorded', async () => {
+  const gone = await startOtlpCollector();
+  const url = gone.url;
+  await gone.close();
+  const lines: string[] = [];
+  const rt = await LlmspellRuntime.create({
+    tools: utilTools,
+    stateStore: new MemoryStateStore(),
+    logger: createLogger({ level: 'warn', sink: (line) => lines.push(line) }),
+    features: [...builtinFeatures, telemetryFeature({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: url } })],
+  });
+  const telemetry = rt.service<Telemetry>(TELEMETRY_SERVICE)!;
+  try {
+    for (let i = 0; i < 2; i++) {
+      expect(await rt.runScript(lua, 'return Tool.invoke("calculator", { input = "2+2" }).result.result', { filename: 'x.lua', output: { stdout() {}, stderr() {} } })).toBe(4);
+    }
+    await telemetry.flush();
+    expect((await telemetry.history!.list()).map((r) => r.status)).toEqual(['ok', 'ok']);
+  } finally {
+    await rt.close();
+  }
+  const warnings = lines.filter((l) => l.includes('could not export spans'));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain(`${url}/v1/traces`);
 });

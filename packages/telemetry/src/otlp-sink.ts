@@ -6,7 +6,7 @@
 import { ROOT_CONTEXT, SpanKind as OtelSpanKind, SpanStatusCode, TraceFlags, trace, type Attributes as OtelAttributes } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider, type IdGenerator } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, TracerProvider, type IdGenerator, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpSettings } from './settings.js';
 import type { LiveSpan, SpanListener } from './span-recorder.js';
 
@@ -33,13 +33,38 @@ function contentKeys(kind: string): [string, string] | undefined {
   return kind === 'tool' ? ['gen_ai.tool.call.arguments', 'gen_ai.tool.call.result'] : ['llmspell.input', 'llmspell.output'];
 }
 
-export function createOtlpSink(settings: OtlpSettings, version: string): OtlpSink {
+/** How long one export may take; also bounds how long a run's end waits for the collector. */
+export const EXPORT_TIMEOUT_MS = 3000;
+
+/**
+ * The OTLP exporter, reporting the first failed export (an unreachable or refusing
+ * collector) once through `warn`: the SDK itself stays silent about it.
+ */
+function reportingExporter(inner: SpanExporter, url: string, warn: (message: string) => void): SpanExporter {
+  let warned = false;
+  return {
+    export(spans: ReadableSpan[], done) {
+      inner.export(spans, (result) => {
+        if (result.code !== 0 && !warned) {
+          warned = true;
+          warn(`could not export spans to ${url}: ${result.error?.message ?? 'the collector refused them'}`);
+        }
+        done(result);
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+export function createOtlpSink(settings: OtlpSettings, version: string, warn: (message: string) => void): OtlpSink {
   const ids = new GivenIds();
-  const exporter = new OTLPTraceExporter({ url: settings.url, headers: settings.headers, timeoutMillis: 10_000 });
+  const otlp = new OTLPTraceExporter({ url: settings.url, headers: settings.headers, timeoutMillis: EXPORT_TIMEOUT_MS });
+  const exporter = reportingExporter(otlp, settings.url, warn);
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName, 'service.version': version, 'telemetry.sdk.language': 'nodejs' }),
     idGenerator: ids,
-    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000, maxQueueSize: 8192 })],
+    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1000, maxQueueSize: 8192, exportTimeoutMillis: EXPORT_TIMEOUT_MS })],
   });
   const tracer = provider.getTracer('@llmspell/telemetry', version);
   return {

@@ -67,6 +67,8 @@ export interface TelemetryOptions {
 /** First interim history write of a long run, then the interval between them (ms). */
 const LIVE_FIRST_MS = 1000;
 const LIVE_EVERY_MS = 1000;
+/** The longest a closing runtime waits for the collector to take the last spans (ms). */
+const EXPORT_DEADLINE_MS = 3500;
 /** A running run's record is rewritten at least this often, so readers know it is alive. */
 const HEARTBEAT_MS = 10_000;
 
@@ -119,7 +121,7 @@ export class Telemetry {
       // Header values are credentials of the collector: never in output or spans.
       for (const v of Object.values(otlp.headers)) this.host.policy.secrets.add(v);
       const { createOtlpSink } = await import('./otlp-sink.js');
-      this.otlp = createOtlpSink(otlp, this.options.version ?? '0.0.0');
+      this.otlp = createOtlpSink(otlp, this.options.version ?? '0.0.0', (message) => this.host.logger.warn(safeText(message, this.host.policy)));
       this.recorder.listen(this.otlp);
     }
     const isActive = () => this.active;
@@ -273,7 +275,8 @@ export class Telemetry {
   /** Waits for history writes and exports in flight. */
   async flush(): Promise<void> {
     await this.writes;
-    await this.otlp?.flush();
+    // A failed export is reported once by the exporter; flushing does not fail for it.
+    await this.otlp?.flush().catch(() => undefined);
   }
 
   /** Ends calls made outside any run (the REPL's), writes what is left and stops exporting. */
@@ -284,10 +287,20 @@ export class Telemetry {
     this.offBus?.();
     for (const a of this.runs.values()) if (a.timer) clearTimeout(a.timer);
     await this.writes;
+    if (!this.otlp) return;
+    // A collector that does not answer must not hold the command up for long.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), EXPORT_DEADLINE_MS);
+      timer.unref?.();
+    });
     try {
-      await this.otlp?.shutdown();
+      const outcome = await Promise.race([this.otlp.shutdown().then(() => 'done' as const), deadline]);
+      if (outcome === 'late') this.host.logger.warn(`the OTLP collector did not take the last spans within ${EXPORT_DEADLINE_MS} ms; they are not exported`);
     } catch (error) {
       this.host.logger.warn('exporting spans failed', { error: safeText(error instanceof Error ? error.message : error, this.host.policy) });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { RunDetail } from './run-detail';
-import { RunList } from './run-list';
+import { RunDetail } from './run-detail.js';
+import { RunList } from './run-list.js';
 import './styles.css';
 
 function route(): { runId?: string } {

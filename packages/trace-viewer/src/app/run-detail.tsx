@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { fetchRun, type RunRecord, type SpanData } from './api';
-import { cost, duration, when } from './format';
-import { spanRows, timeWindow } from './span-tree';
-import { usePoll } from './use-poll';
+import { fetchRun, type RunRecord, type SpanData } from './api.js';
+import { cost, duration, when } from './format.js';
+import { spanRows, timeWindow } from './span-tree.js';
+import { usePoll } from './use-poll.js';
 
 /** One run: its totals, a waterfall of its spans, and the selected span's details. */
 export function RunDetail({ id, back }: { id: string; back(): void }) {

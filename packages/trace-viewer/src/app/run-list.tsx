@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { fetchRuns, type RunSummary } from './api';
-import { cost, duration, when } from './format';
-import { usePoll } from './use-poll';
+import { fetchRuns, type RunSummary } from './api.js';
+import { cost, duration, when } from './format.js';
+import { usePoll } from './use-poll.js';
 
 const STATUSES = ['', 'running', 'ok', 'error', 'interrupted'] as const;
 

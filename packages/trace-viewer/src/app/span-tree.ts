@@ -1,4 +1,4 @@
-import type { SpanData } from './api';
+import type { SpanData } from './api.js';
 
 export interface Row {
   span: SpanData;

@@ -1,0 +1,153 @@
+// Issue 17: what the run history (on by default) and OTLP export cost.
+// - `llmspell run examples/hello.lua` with the history on (default), off (history_runs = 0)
+//   and exporting to a local OTLP collector, in interleaved rounds of one run.
+// - In-process: a Lua loop of Tool.invoke(noop) with and without the telemetry feature
+//   (the per-call cost of spans), and the end-of-run history write (one batch) on SQLite.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineTool, z } from '@llmspell/core';
+import { createLuaEngine } from '@llmspell/bridge-lua';
+import { LlmspellRuntime, builtinFeatures } from '@llmspell/runtime';
+import { MemoryStateStore } from '@llmspell/state-memory';
+import { openSqliteStateStore } from '@llmspell/state-sqlite';
+import { RunHistory, telemetryFeature } from '@llmspell/telemetry';
+
+export const title = 'Telemetry: run history and OTLP export overhead';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'apps/cli/dist/bin.js');
+const ROUNDS = Number(process.env.TELEMETRY_BENCH_ROUNDS ?? 15);
+const CALLS = Number(process.env.TELEMETRY_BENCH_CALLS ?? 2000);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** A loopback server that accepts OTLP JSON and counts the spans. */
+async function collector() {
+  let spans = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      try {
+        for (const rs of JSON.parse(body).resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans += (ss.spans ?? []).length;
+      } catch {
+        // counted as nothing
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, spans: () => spans, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Exit of one CLI run; async, so the collector in this process can answer meanwhile. */
+function runOnce(command) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...command.args], { cwd: root, env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command.name} exited ${code}: ${err}`))));
+  });
+}
+
+async function coldStarts(commands) {
+  const samples = commands.map(() => []);
+  for (let round = 0; round < ROUNDS + 2; round++) {
+    for (let k = 0; k < commands.length; k++) {
+      const i = (k + round) % commands.length;
+      const t = performance.now();
+      await runOnce(commands[i]);
+      const ms = performance.now() - t;
+      if (round >= 2) samples[i].push(ms);
+    }
+  }
+  return samples.map(median);
+}
+
+const noop = defineTool({
+  name: 'noop', description: 'does nothing', category: 'utility', securityLevel: 'safe',
+  parameters: z.object({}).passthrough(),
+  execute: () => ({ result: null }),
+});
+
+/** µs per Tool.invoke(noop) from a Lua loop, median of rounds. */
+async function perCall(features) {
+  const rt = await LlmspellRuntime.create({ tools: [noop], stateStore: new MemoryStateStore(), features });
+  const lua = createLuaEngine();
+  const rounds = [];
+  try {
+    for (let r = 0; r < 6; r++) {
+      const t = performance.now();
+      await rt.runScript(lua, `for i = 1, ${CALLS} do Tool.invoke("noop", {}) end`, { filename: 'loop.lua', output: { stdout() {}, stderr() {} } });
+      if (r > 0) rounds.push(((performance.now() - t) * 1000) / CALLS);
+    }
+  } finally {
+    await rt.close();
+  }
+  return median(rounds);
+}
+
+/** ms for the end-of-run write of a run of `n` spans on SQLite. */
+async function historyWrite(n) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-hist-'));
+  const store = openSqliteStateStore({ path: path.join(dir, 'state.db') });
+  const history = new RunHistory(store, 100);
+  const spans = Array.from({ length: n }, (_, i) => ({
+    id: i.toString(16).padStart(16, '0'), parent: i ? '0'.repeat(16) : undefined, name: `execute_tool calculator`, kind: 'tool',
+    start: 1e12 + i, end: 1e12 + i + 0.5, status: 'ok', attributes: { 'gen_ai.tool.name': 'calculator', 'llmspell.tool.outcome': 'success' }, events: [],
+  }));
+  const times = [];
+  try {
+    for (let i = 0; i < 150; i++) {
+      const summary = { id: `r${String(i).padStart(8, '0')}`, trace_id: '0'.repeat(32), script: 'x.lua', status: 'ok', started_at: new Date().toISOString(), duration_ms: 1, steps: 0, tool_calls: n, agent_calls: 0, errors: 0, tokens: { input: 0, output: 0, total: 0 }, cost_usd: null, spans: n, dropped_spans: 0, exported: false, content_captured: false, updated_at: new Date().toISOString(), host: 'h', pid: 1 };
+      const t = performance.now();
+      await history.save(summary, spans);
+      if (i >= 110) times.push(performance.now() - t);
+    }
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return median(times);
+}
+
+export async function run() {
+  const rows = [];
+  const notes = [];
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-home-'));
+  const c = await collector();
+  try {
+    const off = path.join(home, 'off.toml');
+    fs.writeFileSync(off, '[observability]\nhistory_runs = 0\n');
+    const on = path.join(home, 'on.toml');
+    fs.writeFileSync(on, '# defaults: history on\n');
+    const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_DATA_HOME: path.join(home, '.data'), XDG_CONFIG_HOME: path.join(home, '.config'), NO_COLOR: '1' };
+    const [histOff, histOn, otlp] = await coldStarts([
+      { name: 'history off', args: ['-c', off, 'run', 'examples/hello.lua'], env },
+      { name: 'history on', args: ['-c', on, 'run', 'examples/hello.lua'], env },
+      { name: 'history on + OTLP', args: ['-c', on, 'run', 'examples/hello.lua'], env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: c.url } },
+    ]);
+    rows.push({ name: 'process: run examples/hello.lua, history off (history_runs = 0)', value: histOff, unit: 'ms' });
+    rows.push({ name: 'process: the same, history on (default)', value: histOn, unit: 'ms', baseline: histOff, ratio: histOn / histOff, note: `${(histOn - histOff).toFixed(1)} ms added` });
+    rows.push({ name: 'process: the same, history on and OTLP export to a local collector', value: otlp, unit: 'ms', baseline: histOff, ratio: otlp / histOff, note: `${(otlp - histOff).toFixed(1)} ms added; ${c.spans()} spans received` });
+    notes.push(`Cold starts: medians of ${ROUNDS} interleaved rounds after 2 warm-up rounds, SQLite state in a scratch HOME (the history is written there).`);
+  } finally {
+    await c.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  const plain = await perCall(builtinFeatures);
+  const traced = await perCall([...builtinFeatures, telemetryFeature({ env: {} })]);
+  rows.push({ name: 'lua: Tool.invoke(noop) round trip, no telemetry feature', value: plain, unit: 'µs' });
+  rows.push({ name: 'lua: the same with the telemetry feature (a span per call)', value: traced, unit: 'µs', baseline: plain, ratio: traced / plain, note: `${(traced - plain).toFixed(1)} µs per call` });
+  for (const n of [10, 500]) {
+    rows.push({ name: `history: end-of-run write of a run with ${n} spans (SQLite, one batch + key listing, 100 runs kept)`, value: await historyWrite(n), unit: 'ms' });
+  }
+  return { rows, notes };
+}
