@@ -41,7 +41,8 @@ async function runScript(source: string, observability: Record<string, unknown>,
   });
   const telemetry = rt.service<Telemetry>(TELEMETRY_SERVICE)!;
   try {
-    await rt.runScript(lua, source, { filename: 'flow.lua', output: { stdout() {}, stderr() {} } });
+    // A failing script is recorded too; its error is not what these tests look at.
+    await rt.runScript(lua, source, { filename: 'flow.lua', output: { stdout() {}, stderr() {} } }).catch(() => undefined);
     await telemetry.flush();
     return { telemetry, rec: await telemetry.history!.get('latest') };
   } finally {
@@ -180,4 +181,24 @@ test('an unreachable collector is reported once, as a warning, and the run still
   const warnings = lines.filter((l) => l.includes('could not export spans'));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toContain(`${url}/v1/traces`);
+});
+
+test('a secret in a name, an event type, a scope or an error message is masked in every span', async () => {
+  const { rec } = await runScript(`
+    Event.publish("note.${SECRET}", {})
+    State.save("custom:${SECRET}", "k", 1)
+    local wf = Workflow.sequential({ name = "wf-${SECRET}", steps = {
+      { name = "step-${SECRET}", type = "custom", execute = function() return 1 end },
+    }})
+    wf:execute({})
+    error("gave up on ${SECRET}")`, {}, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+  await collector.waitForSpans((s) => s.some((x) => x.name === 'run flow.lua'));
+  const exported = JSON.stringify(collector.requests.map((r) => r.body));
+  const kept = JSON.stringify(rec);
+  for (const text of [exported, kept]) {
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain('[REDACTED]');
+  }
+  expect(rec).toMatchObject({ status: 'error', error_code: 'SCRIPT_ERROR' });
+  expect(rec!.span_tree.map((s) => s.name)).toEqual(expect.arrayContaining(['workflow wf-[REDACTED]', 'step step-[REDACTED]', 'state.set custom:[REDACTED]']));
 });

@@ -113,6 +113,24 @@ export function newRunId(now = Date.now()): string {
   return now.toString(36).padStart(8, '0') + idSeq.toString(36) + rand;
 }
 
+function redactAttributes(a: Attributes, redact: (text: string) => string): void {
+  for (const k of Object.keys(a)) {
+    const v = a[k];
+    if (typeof v === 'string') a[k] = redact(v);
+    else if (Array.isArray(v) && typeof v[0] === 'string') a[k] = (v as string[]).map(redact);
+  }
+}
+
+function redactSpan(d: SpanData, redact: (text: string) => string): void {
+  d.name = redact(d.name);
+  redactAttributes(d.attributes, redact);
+  for (const e of d.events) {
+    e.name = redact(e.name);
+    if (e.attributes) redactAttributes(e.attributes, redact);
+  }
+  if (d.error) d.error = { code: d.error.code, message: redact(d.error.message) };
+}
+
 function emptyTotals(): RunTotals {
   return { steps: 0, tool_calls: 0, agent_calls: 0, state_ops: 0, hooks: 0, input_tokens: 0, output_tokens: 0, cost_usd: null, cost_partial: false };
 }
@@ -128,7 +146,12 @@ export class SpanRecorder {
   private readonly listeners: SpanListener[] = [];
   private session?: LiveSpan;
 
-  constructor(private readonly options: { maxSpans: number; sessionName: string }) {}
+  constructor(private readonly options: {
+    maxSpans: number;
+    sessionName: string;
+    /** Applied to every name and text attribute when a span ends: nothing leaves unredacted. */
+    redact?: (text: string) => string;
+  }) {}
 
   listen(listener: SpanListener): void {
     this.listeners.push(listener);
@@ -184,6 +207,7 @@ export class SpanRecorder {
     span.ended = true;
     const d = span.data;
     d.end = end;
+    if (this.options.redact) redactSpan(d, this.options.redact);
     if (error) {
       d.status = 'error';
       d.error = error;

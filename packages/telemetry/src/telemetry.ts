@@ -36,6 +36,29 @@ function rootCauses(run: TraceRun): number {
   return run.spans.filter((s) => s.data.status === 'error' && s.data.kind !== 'run' && !failedParents.has(s.data.id)).length;
 }
 
+/**
+ * The policy's redaction for span names and attributes, which repeat (tool names, scopes):
+ * short texts are remembered until the policy learns a new secret.
+ */
+function memoizedRedact(policy: SecurityPolicy): (text: string) => string {
+  const memo = new Map<string, string>();
+  let known = -1;
+  return (text) => {
+    if (text.length > 200) return policy.redact(text);
+    if (policy.secrets.size !== known) {
+      memo.clear();
+      known = policy.secrets.size;
+    }
+    let out = memo.get(text);
+    if (out === undefined) {
+      out = policy.redact(text);
+      if (memo.size >= 4096) memo.clear();
+      memo.set(text, out);
+    }
+    return out;
+  };
+}
+
 /** What a script run is, as the runtime describes it to features. */
 export interface ScriptRunInfo {
   filename: string;
@@ -97,7 +120,7 @@ export class Telemetry {
   private offBus?: () => void;
 
   constructor(private readonly host: TelemetryHost, readonly settings: TelemetrySettings, private readonly options: TelemetryOptions = {}) {
-    this.recorder = new SpanRecorder({ maxSpans: settings.maxSpans, sessionName: options.sessionName ?? 'session' });
+    this.recorder = new SpanRecorder({ maxSpans: settings.maxSpans, sessionName: options.sessionName ?? 'session', redact: memoizedRedact(host.policy) });
     if (settings.historyRuns > 0 && host.stateStore) this.history = new RunHistory(host.stateStore, settings.historyRuns);
     this.components = new ComponentSpans({
       recorder: this.recorder,
