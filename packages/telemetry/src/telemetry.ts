@@ -66,19 +66,11 @@ export interface ScriptRunInfo {
 }
 
 /** The `run.summary` event published on the event bus when a run ends (the CLI's progress line prints it). */
-export interface RunSummaryEvent {
+export type RunSummaryEvent = Pick<RunSummary, 'status' | 'duration_ms' | 'steps' | 'tool_calls' | 'agent_calls' | 'errors' | 'tokens' | 'cost_usd'> & {
   run_id: string;
-  status: RunStatus;
-  duration_ms: number;
-  steps: number;
-  tool_calls: number;
-  agent_calls: number;
-  errors: number;
-  tokens: { input: number; output: number; total: number };
-  cost_usd: number | null;
   /** Whether the run is in the history (`llmspell runs show <run_id>`). */
   history: boolean;
-}
+};
 
 export interface TelemetryOptions {
   /** `service.version` of exported spans. */

@@ -1,49 +1,7 @@
-/** What `/api/runs` and `/api/runs/:id` answer (the run history's JSON). */
-export type RunStatus = 'running' | 'ok' | 'error' | 'interrupted';
-export type AttributeValue = string | number | boolean | string[] | number[];
+/** What `/api/runs` and `/api/runs/:id` answer: the run history's records, typed where they are written. */
+import type { RunRecord, RunSummary, SpanData } from '@llmspell/telemetry';
 
-export interface RunSummary {
-  id: string;
-  trace_id: string;
-  script: string;
-  file?: string;
-  engine?: string;
-  status: RunStatus;
-  error_code?: string;
-  error?: string;
-  started_at: string;
-  duration_ms: number;
-  steps: number;
-  tool_calls: number;
-  agent_calls: number;
-  errors: number;
-  tokens: { input: number; output: number; total: number };
-  cost_usd: number | null;
-  spans: number;
-  dropped_spans: number;
-  exported: boolean;
-  content_captured: boolean;
-  updated_at: string;
-}
-
-export interface SpanData {
-  id: string;
-  parent?: string;
-  name: string;
-  kind: 'run' | 'workflow' | 'step' | 'agent' | 'tool' | 'state' | 'hook';
-  start: number;
-  end?: number;
-  status: 'ok' | 'error' | 'unset';
-  error?: { code: string; message: string };
-  attributes: Record<string, AttributeValue>;
-  events: Array<{ name: string; time: number; attributes?: Record<string, AttributeValue> }>;
-  input?: string;
-  output?: string;
-}
-
-export interface RunRecord extends RunSummary {
-  span_tree: SpanData[];
-}
+export type { RunRecord, RunSummary, SpanData };
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
