@@ -69,6 +69,14 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
     await stateStore?.close();
     throw error;
   }
+  if (options.tools !== false) {
+    // The MCP global's connector, and the tools of the configured MCP servers.
+    const { attachMcp } = await import('./commands/mcp.js');
+    await attachMcp(runtime, io).catch(async (error: unknown) => {
+      await runtime!.close();
+      throw error;
+    });
+  }
   if (flags.verbose) for (const w of loaded.warnings) io.stderr(`[warn] ${loaded.source}: ${w}\n`);
   return { runtime, loaded };
 }

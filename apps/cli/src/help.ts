@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
   runs: { summary: 'The run history: list runs, show one as a timeline of its spans', usage: 'llmspell runs list [--status ok|error|running|interrupted] [--script NAME] [--limit N] | show <id|latest> | clear', examples: ['llmspell runs list', 'llmspell runs list --status error --output json', 'llmspell runs show latest'] },
   ui: { summary: 'Browse the run history and span timelines in a local web page', usage: 'llmspell ui [--port N]   (127.0.0.1 only; default port 8717, 0 for any free one)', examples: ['llmspell ui', 'llmspell ui --port 9000'] },
   resume: { summary: 'Resume a durable workflow run from its last completed step', usage: 'llmspell resume <run_id>', examples: ['llmspell resume nightly-2024-06-01'] },
+  mcp: { summary: 'MCP servers: list the configured ones, or serve llmspell\'s tools and scripts over MCP', usage: 'llmspell mcp list | llmspell mcp serve [--http --port P [--token T]] [--script file.lua]…', examples: ['llmspell mcp list', 'llmspell mcp serve --script summarize.lua', 'llmspell mcp serve --http --port 3001 --token s3cret'] },
   completion: { summary: 'Print a shell completion script', usage: 'llmspell completion bash|zsh|fish', examples: ['eval "$(llmspell completion bash)"'] },
 };
 

@@ -2,6 +2,7 @@ import { isLlmspellError } from '@llmspell/core';
 import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
 import { runsCommand } from './commands/runs.js';
 import { execCommand, rerunScript, runCommand, validateCommand } from './commands/run-script.js';
@@ -28,6 +29,7 @@ const HANDLERS: Record<string, Handler> = {
   config: configCommand,
   init: initCommand,
   completion: completionCommand,
+  mcp: mcpCommand,
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,

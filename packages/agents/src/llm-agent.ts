@@ -390,7 +390,8 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     for (const name of this.config.tools) {
       const tool = ctx.components?.tool(name) ?? this.deps.findTool?.(name);
       if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `agent '${this.name}': tool '${name}' not found`, { details: { tool: name } });
-      set[tool.name] = aiTool({
+      // Providers accept [A-Za-z0-9_-] in tool names; MCP tools are named `server.tool`.
+      set[tool.name.replace(/[^A-Za-z0-9_-]/g, '_')] = aiTool({
         description: tool.description,
         inputSchema: jsonSchema<Record<string, unknown>>(parametersJsonSchema(tool.parameters) as JSONSchema7),
         execute: async (args: Record<string, unknown>, options: { abortSignal?: AbortSignal }) => {

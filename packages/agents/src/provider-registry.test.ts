@@ -1,3 +1,4 @@
+import { SecurityPolicy } from '@llmspell/core';
 import { ProviderRegistry, parseModelSpec } from './provider-registry.js';
 
 const noEnv = {};
@@ -78,4 +79,27 @@ describe('ProviderRegistry.resolve', () => {
     r.resolve({ model: 'groq/llama-3.1-8b-instant' });
     expect(seen).toEqual(['gsk-secret-123']);
   });
+
+  it('sends no configured or environment key to a base_url the caller names', () => {
+    const config = { providers: { openai: { provider_type: 'openai', api_key: 'sk-config-0123456789' } } };
+    const r = new ProviderRegistry({ config, env: { OPENAI_API_KEY: 'sk-env-0123456789', ANTHROPIC_API_KEY: 'sk-ant-0123456789' }, policy: new SecurityPolicy() });
+    const named = r.resolve({ model: 'openai/gpt-4o', base_url: 'https://llm.example.org/v1' });
+    expect(named).toMatchObject({ apiKey: undefined, configuredEndpoint: false, baseURL: 'https://llm.example.org/v1', protocol: 'openai-chat' });
+    expect(typeof named.fetch).toBe('function');
+    expect(r.resolve({ model: 'anthropic/claude-3-5-haiku-latest', base_url: 'https://llm.example.org' }).apiKey).toBeUndefined();
+    const repeated = r.resolve({ model: 'openai/gpt-4o', base_url: 'https://api.openai.com/v1/' });
+    expect(repeated).toMatchObject({ apiKey: 'sk-config-0123456789', configuredEndpoint: true });
+    expect(repeated.fetch).toBeUndefined();
+    expect(r.resolve({ model: 'openai/gpt-4o' })).toMatchObject({ apiKey: 'sk-config-0123456789', configuredEndpoint: true });
+    // No key required for an endpoint the caller brings: no MISSING_API_KEY, no key.
+    expect(new ProviderRegistry({ env: {} }).resolve({ model: 'groq/x', base_url: 'https://llm.example.org/v1' }).apiKey).toBeUndefined();
+  });
+
+  it('reads keys and endpoints from the environment as it was when the registry was made', () => {
+    const env: Record<string, string | undefined> = { OPENAI_API_KEY: 'sk-env-0123456789' };
+    const r = new ProviderRegistry({ env });
+    env.OPENAI_BASE_URL = 'http://attacker.example/v1';
+    expect(r.resolve({ model: 'openai/gpt-4o' })).toMatchObject({ baseURL: 'https://api.openai.com/v1', apiKey: 'sk-env-0123456789' });
+  });
 });
+

@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError, SecurityPolicy, guardedFetch } from '@llmspell/core';
 import type { LanguageModel } from 'ai';
 
 /** One `[providers.providers.<name>]` entry of llmspell.toml. */
@@ -38,10 +38,18 @@ export interface ResolvedModel {
   model: string;
   protocol: ProviderProtocol;
   baseURL?: string;
-  /** Undefined for keyless local servers. */
+  /** Undefined for keyless local servers, and for an endpoint the caller named without giving a key. */
   apiKey?: string;
   /** Default output token cap from config. */
   maxTokens?: number;
+  /**
+   * True when the model is served where configuration sends it (the provider's default URL,
+   * `base_url` in config, or a base-URL environment variable): only then does a configured
+   * or environment key go with the requests.
+   */
+  configuredEndpoint: boolean;
+  /** The `fetch` to use: the network-policy-guarded one for an endpoint the caller named. */
+  fetch?: typeof globalThis.fetch;
 }
 
 export type ModelFactory = (resolved: ResolvedModel) => LanguageModel | Promise<LanguageModel>;
@@ -96,7 +104,8 @@ function envName(provider: string): string {
 
 /**
  * Bare host URLs get the API version path the server expects (`http://localhost:11434` →
- * `…/v1`), so users may write either form; URLs with a path are used as given.
+ * `…/v1`), so users may write either form; URLs with a path are used as given. The result is
+ * the parsed, canonical form (`..` and `.` resolved), so what is compared is what is used.
  */
 function normaliseBaseURL(url: string): string {
   let parsed: URL;
@@ -108,9 +117,18 @@ function normaliseBaseURL(url: string): string {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new LlmspellError('INVALID_ARGUMENT', `base_url '${url}' must be http or https`, { details: { parameter: 'base_url' } });
   }
-  const trimmed = url.replace(/\/+$/, '');
+  const trimmed = parsed.href.replace(/\/+$/, '');
   if (parsed.pathname === '/' || parsed.pathname === '') return `${trimmed}/v1`;
   return trimmed;
+}
+
+/** Whether `url` is the configured endpoint `base` or a path below it (same scheme, host and port). */
+function isSameEndpoint(url: string, base: string): boolean {
+  const a = new URL(url);
+  const b = new URL(base);
+  if (a.origin !== b.origin || a.username !== b.username || a.password !== b.password) return false;
+  const root = b.pathname.replace(/\/+$/, '');
+  return a.pathname === b.pathname || a.pathname === root || a.pathname.startsWith(`${root}/`);
 }
 
 export interface ProviderRegistryOptions {
@@ -121,6 +139,12 @@ export interface ProviderRegistryOptions {
   modelFactory?: ModelFactory;
   /** Told about every API key used, so the runtime can redact it everywhere. */
   onSecret?: (value: string) => void;
+  /**
+   * The network policy for endpoints a caller names itself (`base_url` that configuration does
+   * not name): private and loopback targets refused unless it allows them, every connection
+   * checked. Default: `new SecurityPolicy()`.
+   */
+  policy?: SecurityPolicy;
 }
 
 /**
@@ -133,12 +157,17 @@ export class ProviderRegistry {
   private readonly env: Record<string, string | undefined>;
   private readonly factory: ModelFactory;
   private readonly onSecret?: (value: string) => void;
+  private readonly policy: SecurityPolicy;
+  private guardedFetch?: typeof globalThis.fetch;
 
   constructor(options: ProviderRegistryOptions = {}) {
     this.config = options.config ?? {};
-    this.env = options.env ?? process.env;
+    // A copy: keys and endpoints are what the environment said when the registry was made,
+    // whatever a script later sets in process.env.
+    this.env = { ...(options.env ?? process.env) };
     this.factory = options.modelFactory ?? defaultModelFactory;
     this.onSecret = options.onSecret;
+    this.policy = options.policy ?? new SecurityPolicy();
   }
 
   /** Provider names usable as a model prefix: the built-in ones and those in config. */
@@ -193,35 +222,57 @@ export class ProviderRegistry {
       return undefined;
     };
     const baseUrlVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_BASE_URL`, ...(BUILTIN[n]?.baseUrlEnv ?? [])]);
-    const rawBase = request.base_url ?? settings?.base_url ?? fromEnv(baseUrlVars);
-    if (!rawBase && !builtin.baseURL) {
+    const withScheme = (raw: string) => normaliseBaseURL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
+    const configuredRaw = settings?.base_url ?? fromEnv(baseUrlVars);
+    const configured = configuredRaw ? withScheme(configuredRaw) : builtin.baseURL;
+    const requested = request.base_url !== undefined ? withScheme(request.base_url) : undefined;
+    const baseURL = requested ?? configured;
+    if (!baseURL) {
       throw new LlmspellError('PROVIDER_NOT_CONFIGURED', `Provider '${provider}' needs a base URL: set base_url on the agent, in [providers.providers.${provider}], or ${baseUrlVars[1] ?? baseUrlVars[0]}`, { details: { provider } });
     }
-    const baseURL = rawBase ? normaliseBaseURL(/^[a-z]+:\/\//i.test(rawBase) ? rawBase : `http://${rawBase}`) : builtin.baseURL!;
     const customBase = builtin.baseURL === undefined || baseURL !== builtin.baseURL;
-
-    let apiKey = request.api_key ?? settings?.api_key;
-    if (!apiKey && settings?.api_key_env) {
-      apiKey = this.env[settings.api_key_env];
-      if (!apiKey) {
-        throw new LlmspellError('MISSING_API_KEY', `Environment variable '${settings.api_key_env}' not found for provider '${provider}'`, {
-          details: { provider, env: settings.api_key_env },
+    // A key configured or found in the environment goes only to the endpoint configured for
+    // it; an endpoint the caller names gets the caller's own key or none, and the network
+    // policy of tools, since a script may have chosen it.
+    const configuredEndpoint = requested === undefined || (configured !== undefined && isSameEndpoint(requested, configured));
+    if (!configuredEndpoint) {
+      try {
+        this.policy.checkHostname(new URL(baseURL).hostname);
+      } catch (error) {
+        if (!(error instanceof LlmspellError)) throw error;
+        throw new LlmspellError(error.code, `parameter 'base_url': ${error.detail}; a base_url that [providers.providers.${provider}] does not configure gets the network policy of tools (and no configured key)`, {
+          details: { ...error.details, parameter: 'base_url', provider },
         });
       }
     }
+
+    let apiKey = request.api_key;
     const keyVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_API_KEY`, ...(BUILTIN[n]?.keyEnv ?? [])]);
-    if (!apiKey) apiKey = fromEnv(keyVars);
-    if (!apiKey && builtin.keyRequired && !customBase) {
-      const standard = builtin.keyEnv[0] ?? keyVars[0];
-      throw new LlmspellError('MISSING_API_KEY', `${provider} API key required: set ${standard} (or ${keyVars[0]}), api_key in [providers.providers.${provider}], or api_key on the agent`, {
-        details: { provider, env: standard },
-      });
+    if (!apiKey && configuredEndpoint) {
+      apiKey = settings?.api_key;
+      if (!apiKey && settings?.api_key_env) {
+        apiKey = this.env[settings.api_key_env];
+        if (!apiKey) {
+          throw new LlmspellError('MISSING_API_KEY', `Environment variable '${settings.api_key_env}' not found for provider '${provider}'`, {
+            details: { provider, env: settings.api_key_env },
+          });
+        }
+      }
+      if (!apiKey) apiKey = fromEnv(keyVars);
+      if (!apiKey && builtin.keyRequired && !customBase) {
+        const standard = builtin.keyEnv[0] ?? keyVars[0];
+        throw new LlmspellError('MISSING_API_KEY', `${provider} API key required: set ${standard} (or ${keyVars[0]}), api_key in [providers.providers.${provider}], or api_key on the agent`, {
+          details: { provider, env: standard },
+        });
+      }
     }
     if (apiKey) this.onSecret?.(apiKey);
     // OpenAI's own endpoint gets the ai SDK's default (Responses) model; any other server
     // speaks chat-completions, which every OpenAI-compatible server has.
     const protocol: ProviderProtocol = builtin.protocol === 'openai' && customBase ? 'openai-chat' : builtin.protocol;
-    return { provider, providerType, model, protocol, baseURL, apiKey, maxTokens: settings?.max_tokens };
+    const resolved: ResolvedModel = { provider, providerType, model, protocol, baseURL, apiKey, maxTokens: settings?.max_tokens, configuredEndpoint };
+    if (!configuredEndpoint) resolved.fetch = this.guardedFetch ??= guardedFetch(this.policy, { parameter: 'base_url' });
+    return resolved;
   }
 
   async languageModel(request: ModelRequest): Promise<{ model: LanguageModel; resolved: ResolvedModel }> {
@@ -245,9 +296,9 @@ async function importProvider<T>(pkg: string, load: () => Promise<T>): Promise<T
 export const defaultModelFactory: ModelFactory = async (r) => {
   if (r.protocol === 'anthropic') {
     const { createAnthropic } = await importProvider('@ai-sdk/anthropic', () => import('@ai-sdk/anthropic'));
-    return createAnthropic({ apiKey: r.apiKey ?? NO_KEY, baseURL: r.baseURL })(r.model);
+    return createAnthropic({ apiKey: r.apiKey ?? NO_KEY, baseURL: r.baseURL, fetch: r.fetch })(r.model);
   }
   const { createOpenAI } = await importProvider('@ai-sdk/openai', () => import('@ai-sdk/openai'));
-  const provider = createOpenAI({ apiKey: r.apiKey ?? NO_KEY, baseURL: r.baseURL, name: r.providerType });
+  const provider = createOpenAI({ apiKey: r.apiKey ?? NO_KEY, baseURL: r.baseURL, name: r.providerType, fetch: r.fetch });
   return r.protocol === 'openai-chat' ? provider.chat(r.model) : provider(r.model);
 };

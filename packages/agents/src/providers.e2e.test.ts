@@ -28,8 +28,9 @@ afterEach(async () => {
   await server.close();
 });
 
+/** The server is on loopback and named by each agent (not configured): the policy must allow it. */
 function deps(): AgentDeps {
-  return { providers: new ProviderRegistry({ env: {} }), prices: new PriceTable() };
+  return { providers: new ProviderRegistry({ env: {}, policy: new SecurityPolicy({ allowPrivateNetwork: true }) }), prices: new PriceTable() };
 }
 
 function ctx(policy = new SecurityPolicy()): ExecutionContext {

@@ -46,6 +46,9 @@ export const ErrorCodes = [
   'ALREADY_EXISTS',
   'UNSUPPORTED',
   'IO_ERROR',
+  'MCP_CONNECT_FAILED',
+  'MCP_TIMEOUT',
+  'MCP_PROTOCOL_ERROR',
   'INTERNAL',
 ] as const;
 

@@ -10,7 +10,10 @@ export type { LogLevel, Logger } from './logger.js';
 export { SecurityLevels, securityLevelRank } from './security/security-levels.js';
 export type { SecurityLevel } from './security/security-levels.js';
 export { classifyPrivateAddress, isLocalHostname, isPrivateAddress } from './security/network.js';
-export { REDACTED, SecretRedactor, looksLikeSecretName, looksLikeSecretValue } from './security/secrets.js';
+export {
+  REDACTED, SecretRedactor, looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue,
+  urlCredentials,
+} from './security/secrets.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
 export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord, modifiedField } from './hooks-contract.js';
@@ -38,5 +41,9 @@ export type {
   ScriptContext, ScriptContextOptions, ScriptEngine, ScriptLimits, ScriptOutput, ScriptRunOptions, ScriptSyntaxProblem,
 } from './script-engine.js';
 export { z } from 'zod';
-export { decodeHttpBody, guardedRequest, redactStrings, redactUrl, stringHeaders } from './security/guarded-http.js';
-export type { GuardedRequestOptions, GuardedResponse } from './security/guarded-http.js';
+export { decodeHttpBody, guardedFetch, guardedRequest, isCredentialHeader, redactStrings, redactUrl, stringHeaders } from './security/guarded-http.js';
+export type { GuardedFetchOptions, GuardedRequestOptions, GuardedResponse } from './security/guarded-http.js';
+export { MCP_CONNECTOR_SERVICE } from './mcp-connector.js';
+export type {
+  McpCallResult, McpConnector, McpRequestOptions, McpSamplingRequest, McpSamplingResult, McpSession, McpTarget,
+} from './mcp-connector.js';

@@ -6,7 +6,7 @@ export { invokeTool } from './globals/tool.js';
 export {
   LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
 } from './config/config-schema.js';
-export type { LlmspellConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
+export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
 export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
@@ -16,3 +16,6 @@ export { describeGlobals, parameterNames } from './api/describe-globals.js';
 export { API_DOCS, API_TYPES } from './api/api-docs.js';
 export { SCRIPT_PRELUDES } from './preludes/streaming.js';
 export { builtinFeatures } from './features/index.js';
+export { createMcpGlobal } from './mcp/mcp-global.js';
+export { createMcpSampler } from './mcp/mcp-sampling.js';
+export { mcpFeature } from './mcp/mcp-feature.js';

@@ -77,9 +77,8 @@ export class LlmspellRuntime {
       this.policy.secrets.add(provider.api_key);
       if (provider.api_key_env) this.policy.secrets.add(process.env[provider.api_key_env]);
     }
-    for (const [name, value] of Object.entries(process.env)) {
-      if (/(_API_KEY|_TOKEN|_SECRET|PASSWORD)$/i.test(name)) this.policy.secrets.add(value);
-    }
+    // Every credential in the environment (by name or value shape) never prints.
+    this.policy.secrets.addFromEnvironment(process.env);
     for (const tool of options.tools ?? []) this.registerTool(tool);
   }
 

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import type { EventSink, HookExecutor, Logger, SecretRedactor, StateStore } from '@llmspell/core';
+import { LlmspellError, type EventSink, type HookExecutor, type Logger, type SecretRedactor, type StateStore } from '@llmspell/core';
 import { defaultDataDir, type Env } from './open-state-store.js';
 import { StateManager } from './state-manager.js';
 import type { SecretValuePolicy } from './value-codec.js';
@@ -17,6 +17,8 @@ export interface StatePersistenceSettings {
     incremental_enabled?: boolean;
     max_backups?: number;
     max_backup_age?: number;
+    /** Environment variable holding the key that signs backups (HMAC-SHA256). */
+    signing_key_env?: string;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -38,6 +40,17 @@ export function resolveBackupDir(settings: StatePersistenceSettings = {}, env: E
   return join(defaultDataDir(env), 'backups');
 }
 
+/** Reads the backup signing key when a backup operation needs it; unset is a clear error then. */
+function signingKeyFromEnv(name: string, env: Env): () => string {
+  return () => {
+    const value = env[name];
+    if (!value) {
+      throw new LlmspellError('CONFIG_INVALID', `backup.signing_key_env names ${name}, which is not set: backups cannot be signed or checked`, { details: { env: name } });
+    }
+    return value;
+  };
+}
+
 /** A StateManager configured from `[runtime.state_persistence]`, as the runtime and the CLI build it. */
 export function createStateManager(store: StateStore, settings: StatePersistenceSettings = {}, options: ManagerFromConfigOptions = {}): StateManager {
   const backup = settings.backup ?? {};
@@ -57,6 +70,7 @@ export function createStateManager(store: StateStore, settings: StatePersistence
       incrementalEnabled: backup.incremental_enabled ?? true,
       maxBackups: backup.max_backups ?? 10,
       maxBackupAgeSeconds: backup.max_backup_age ?? 2_592_000,
+      signingKey: backup.signing_key_env ? signingKeyFromEnv(backup.signing_key_env, options.env ?? process.env) : undefined,
     },
   });
 }

@@ -1,4 +1,4 @@
-import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
+import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, z } from '@llmspell/core';
 import { globToRegExp, missing, normaliseOperation } from './helpers.js';
 
 const TOOL = 'environment_reader';
@@ -10,8 +10,22 @@ const OPERATIONS: Record<string, string> = {
   set: 'set', set_var: 'set', write: 'set',
 };
 
-/** Variables that change how programs load or where they are found; never settable from a script. */
-const PROTECTED = /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|NODE_OPTIONS|NODE_PATH|NODE_EXTRA_CA_CERTS|NODE_TLS_REJECT_UNAUTHORIZED|LLMSPELL_.*|HOME|SHELL|IFS|BASH_ENV|ENV|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|RUBYLIB|GIT_SSH|GIT_SSH_COMMAND|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|ALL_PROXY|NO_PROXY)$/;
+/**
+ * Variables that change how programs load, where they are found or where this process sends
+ * its requests (and its keys); never settable from a script. Provider endpoints are on the
+ * list because an agent takes its configured base URL from them.
+ */
+const PROTECTED = /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|NODE_[A-Z_]+|LLMSPELL_.*|HOME|SHELL|IFS|BASH_ENV|ENV|PYTHON[A-Z_]*|PERL5[A-Z_]*|RUBY[A-Z_]*|GIT_[A-Z_]+|SSL_[A-Z_]+|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|TMPDIR|TEMP|TMP|XDG_[A-Z_]+|[A-Z0-9_]*_(BASE_URL|API_BASE|API_URL|HOST|ENDPOINT|PROXY|CA_BUNDLE))$|^(https?_proxy|all_proxy|no_proxy)$/i;
+
+/**
+ * What `list`, `get` and `pattern` show when no `allowed_variables` is configured: variables
+ * that describe the machine and the session, none of which carries a credential.
+ */
+export const DEFAULT_ALLOWED_ENV_VARS: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'PWD', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'TERM_PROGRAM', 'COLORTERM', 'TZ',
+  'TMPDIR', 'TEMP', 'TMP', 'HOSTNAME', 'EDITOR', 'VISUAL', 'PAGER', 'COLUMNS', 'LINES', 'NO_COLOR', 'FORCE_COLOR', 'CI',
+  'NODE_ENV', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR',
+];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_FILTER_LENGTH = 200;
@@ -28,27 +42,30 @@ const parameters = z.object({
 
 type Params = z.infer<typeof parameters>;
 
-/** A URL with a password in it (postgres://user:pw@host) is a secret whatever its name. */
-const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
-
 export type Visibility = 'visible' | 'secret' | 'not_allowed';
 
-function allowList(ctx: ExecutionContext): RegExp[] | undefined {
-  const raw = ctx.settings.allowed_variables;
-  if (!Array.isArray(raw)) return undefined;
-  return raw.filter((v): v is string => typeof v === 'string').map((g) => globToRegExp(g));
+/** `[tools.environment_reader] allowed_variables` (or `allowed_vars`) when configured. */
+function configuredAllowList(ctx: ExecutionContext): string[] | undefined {
+  const raw = ctx.settings.allowed_variables ?? ctx.settings.allowed_vars;
+  return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
-/** Whether a variable may be shown: not on a configured allow-list, or secret by name or value, means no. */
+/** The configured globs, replacing the default list, or the default list. */
+function allowList(ctx: ExecutionContext): RegExp[] {
+  const globs = configuredAllowList(ctx) ?? DEFAULT_ALLOWED_ENV_VARS;
+  return globs.map((g) => globToRegExp(g));
+}
+
+/**
+ * Whether a variable may be shown. Only names on the allow-list can be; even then a name or
+ * value that looks like a credential is hidden, and the value joins the policy's redaction
+ * set so it never prints, whichever way it reaches the output.
+ */
 export function classifyVariable(ctx: ExecutionContext, name: string, value: string | undefined): Visibility {
-  const allowed = allowList(ctx);
-  if (allowed && !allowed.some((re) => re.test(name))) return 'not_allowed';
-  if (looksLikeSecretName(name)) return 'secret';
-  if (value !== undefined && value !== '') {
-    if (looksLikeSecretValue(value) || URL_CREDENTIALS.test(value)) return 'secret';
-    if (ctx.policy.redact(value) !== value) return 'secret';
-  }
-  return 'visible';
+  const secret = looksLikeSecretEnvVar(name, value) || (value !== undefined && value !== '' && ctx.policy.redact(value) !== value);
+  if (secret && value) ctx.policy.secrets.addFromEnvironment({ [name]: value });
+  if (secret) return 'secret';
+  return allowList(ctx).some((re) => re.test(name)) ? 'visible' : 'not_allowed';
 }
 
 function visibleVariables(ctx: ExecutionContext, keep: (name: string) => boolean) {
@@ -77,7 +94,11 @@ async function run(p: Params, ctx: ExecutionContext) {
       if (visibility !== 'visible') {
         // Refused like the reference ("Access to environment variable 'X' is not permitted"):
         // its scripts test that reading a secret is blocked, not quietly answered with nil.
-        const why = visibility === 'secret' ? 'it looks like a secret' : 'it is not in [tools.environment_reader] allowed_variables';
+        const why = visibility === 'secret'
+          ? 'it looks like a secret'
+          : configuredAllowList(ctx)
+            ? 'it is not in [tools.environment_reader] allowed_variables'
+            : 'it is not one of the harmless variables shown by default; list it in [tools.environment_reader] allowed_variables';
         throw new LlmspellError('OPERATION_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': access to environment variable '${name}' is not permitted (${why})`, {
           details: { parameter: nameParam, variable_name: name, reason: visibility },
         });
@@ -118,10 +139,13 @@ async function run(p: Params, ctx: ExecutionContext) {
         throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter '${nameParam}': '${name}' is not a valid variable name`);
       }
       if (PROTECTED.test(name)) {
-        throw new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': ${name} changes how programs are found or loaded and cannot be set from a script`);
+        throw new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': ${name} changes how programs are found or loaded, or where requests go, and cannot be set from a script`);
       }
-      const allowed = allowList(ctx);
-      if (allowed && !allowed.some((re) => re.test(name))) {
+      if (looksLikeSecretEnvVar(name, undefined)) {
+        throw new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': ${name} looks like a credential variable and cannot be set from a script`);
+      }
+      // A configured allow-list bounds what may be set; the default one is about reading only.
+      if (configuredAllowList(ctx) && !allowList(ctx).some((re) => re.test(name))) {
         throw new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': ${name} is not in the allowed variables`);
       }
       const previous = process.env[name];
@@ -141,7 +165,7 @@ async function run(p: Params, ctx: ExecutionContext) {
 export const environmentReaderTool = defineTool({
   name: TOOL,
   aliases: ['environment-reader', 'env_reader'],
-  description: 'Read environment variables (get, list, glob pattern); secrets are hidden; set only when configured',
+  description: 'Read harmless environment variables (get, list, glob pattern); only an allow-list is visible, secrets never; set only when configured',
   category: 'system',
   securityLevel: 'restricted',
   tags: ['environment', 'env', 'variables', 'system'],

@@ -4,7 +4,7 @@ import { processExecutorTool } from './process-executor.js';
 import { serviceCheckerTool } from './service-checker.js';
 import { systemMonitorTool } from './system-monitor.js';
 
-export { classifyVariable, environmentReaderTool } from './environment-reader.js';
+export { DEFAULT_ALLOWED_ENV_VARS, classifyVariable, environmentReaderTool } from './environment-reader.js';
 export type { Visibility } from './environment-reader.js';
 export { DEFAULT_MAX_EXECUTION_SECONDS, DEFAULT_MAX_OUTPUT_BYTES, SAFE_ENV_VARS, processExecutorTool } from './process-executor.js';
 export { parseHostPort, serviceCheckerTool } from './service-checker.js';

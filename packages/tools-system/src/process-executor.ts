@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
+import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
 import { cancelledError, emptyTableAsList, numberSetting } from './helpers.js';
+import { checkCommandFlags, checkPathArguments } from './process/argument-rules.js';
+import { findExecutable, spawnInGroup } from './process/spawn-group.js';
 
 const TOOL = 'process_executor';
 
@@ -65,25 +65,6 @@ function defaultWorkingDirectory(ctx: ExecutionContext): string {
   }
 }
 
-/**
- * Arguments that look like paths must stay inside the allowed roots too; otherwise an
- * allow-listed `cat` would read any file on the machine. This is a best-effort check:
- * a program can still open files it decides on itself.
- */
-function checkPathArguments(ctx: ExecutionContext, args: string[], cwd: string): void {
-  args.forEach((arg, i) => {
-    const candidates: string[] = [];
-    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
-    if (value.startsWith('-')) return;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return; // URLs are not paths
-    if (value.startsWith('~')) {
-      throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: parameter 'arguments[${i}]': home-relative paths (${value}) are not allowed`);
-    }
-    if (value.includes('/') || value.includes('\\') || value === '..' || value === '.') candidates.push(value);
-    for (const c of candidates) ctx.policy.resolvePath(path.resolve(cwd, c), `arguments[${i}]`);
-  });
-}
-
 function buildEnvironment(ctx: ExecutionContext, extra: Record<string, unknown>) {
   const env: Record<string, string> = {};
   const dropped: string[] = [];
@@ -94,11 +75,11 @@ function buildEnvironment(ctx: ExecutionContext, extra: Record<string, unknown>)
   const allowedExtra = Array.isArray(ctx.settings.allowed_env) ? (ctx.settings.allowed_env as unknown[]).map(String) : [];
   for (const name of allowedExtra) {
     const v = process.env[name];
-    if (v !== undefined && !looksLikeSecretName(name) && !looksLikeSecretValue(v)) env[name] = v;
+    if (v !== undefined && !DANGEROUS_ENV.test(name) && !looksLikeSecretEnvVar(name, v)) env[name] = v;
   }
   for (const [name, raw] of Object.entries(extra)) {
     const value = String(raw);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || DANGEROUS_ENV.test(name) || looksLikeSecretName(name) || looksLikeSecretValue(value) || ctx.policy.redact(value) !== value) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || DANGEROUS_ENV.test(name) || looksLikeSecretName(name) || looksLikeSecretEnvVar(name, value) || ctx.policy.redact(value) !== value) {
       dropped.push(name);
       continue;
     }
@@ -128,9 +109,11 @@ async function run(p: Params, ctx: ExecutionContext) {
     throw new LlmspellError('NOT_FOUND', `${TOOL}: parameter 'working_directory': ${wdInput ?? cwd} does not exist`);
   }
   if (!st.isDirectory()) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'working_directory': ${wdInput ?? cwd} is not a directory`);
+  checkCommandFlags(executable, args);
   if (ctx.settings.check_path_arguments !== false) checkPathArguments(ctx, args, cwd);
 
   const { env, dropped } = buildEnvironment(ctx, p.environment ?? p.env ?? {});
+  const file = findExecutable(executable, env.PATH);
   const maxMs = numberSetting(ctx, 'max_execution_time_seconds', DEFAULT_MAX_EXECUTION_SECONDS) * 1000;
   const requested = p.timeout_ms ?? p.timeout;
   const timeoutMs = requested !== undefined ? Math.min(requested, maxMs) : maxMs;
@@ -144,16 +127,10 @@ async function run(p: Params, ctx: ExecutionContext) {
   let cancelled = false;
 
   const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    const child = spawn(executable, args, {
-      cwd,
-      env,
-      shell: false,
-      windowsHide: true,
-      stdio: [p.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
+    const { child, killGroup } = spawnInGroup(file, args, { cwd, env, stdin: p.input === undefined ? 'ignore' : 'pipe' });
     const kill = () => {
-      child.kill('SIGKILL');
-      // A grandchild may hold the pipes open; stop reading so 'close' can fire.
+      killGroup();
+      // A process that left the group may hold the pipes open; stop reading so 'close' can fire.
       child.stdout?.destroy();
       child.stderr?.destroy();
     };
@@ -169,6 +146,7 @@ async function run(p: Params, ctx: ExecutionContext) {
     const done = () => {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
+      killGroup();
     };
     if (child.pid !== undefined) ctx.events?.publish('process_executor.spawned', { pid: child.pid, executable });
     child.stdout?.on('data', (c: Buffer) => stdout.push(c));
@@ -177,6 +155,9 @@ async function run(p: Params, ctx: ExecutionContext) {
       child.stdin.on('error', () => undefined); // the child may exit without reading
       child.stdin.end(p.input);
     }
+    // The program is done: what it left running in its group goes now, so a background
+    // grandchild neither outlives the run nor keeps the output pipes open.
+    child.on('exit', () => killGroup());
     child.on('error', (error: NodeJS.ErrnoException) => {
       done();
       if (error.code === 'ENOENT') reject(new LlmspellError('NOT_FOUND', `${TOOL}: executable '${executable}' not found`, { cause: error }));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { LlmspellError, isLlmspellError } from '../errors.js';
 import { looksLikeSecretName } from './secrets.js';
 import type { SecurityPolicy } from './security-policy.js';
@@ -37,8 +37,43 @@ export interface GuardedResponse {
 }
 
 const SENSITIVE_QUERY = new Set(['key', 'api_key', 'apikey', 'token', 'access_token', 'sig', 'signature', 'password', 'secret', 'auth', 'code']);
-/** Headers that must not follow a redirect to another origin. */
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-subscription-token', 'api-key'];
+/**
+ * Headers that must not follow a redirect to another origin: the well-known ones by name,
+ * and any header whose name says it carries a credential (`X-Auth-Token`, `Private-Token`,
+ * `X-Goog-Api-Key`, `Ocp-Apim-Subscription-Key`, `X-Amz-Security-Token`, `*-secret`…).
+ * Dropping a harmless header by mistake costs little; forwarding a key costs the key.
+ */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'cookie2', 'www-authenticate', 'dpop']);
+const CREDENTIAL_HEADER_WORDS = /auth|token|key|secret|passw|pwd|credential|session|cookie|signature|csrf|xsrf|bearer|jwt/;
+
+/** Whether a request header may carry a credential (and so must not cross origins). */
+export function isCredentialHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return CREDENTIAL_HEADERS.has(n) || CREDENTIAL_HEADER_WORDS.test(n);
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The request for the next hop of a redirect, as browsers and curl make it: credentials stay
+ * behind when the origin (scheme, host or port) changes, and 303 (or 301/302 after a POST)
+ * turns the request into a GET without a body.
+ */
+function redirectedRequest(
+  status: number,
+  from: URL,
+  next: URL,
+  request: { method: string; headers: Record<string, string>; body: Buffer | undefined },
+): { method: string; headers: Record<string, string>; body: Buffer | undefined } {
+  let { method, headers, body } = request;
+  if (next.origin !== from.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !isCredentialHeader(k)));
+  if (status === 303 || ((status === 301 || status === 302) && method !== 'GET' && method !== 'HEAD')) {
+    method = method === 'HEAD' ? 'HEAD' : 'GET';
+    body = undefined;
+    headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'content-type' && k !== 'content-length'));
+  }
+  return { method, headers, body };
+}
 
 /** A URL fit for messages and logs: no user info, secret-looking query values replaced. */
 export function redactUrl(url: string | URL): string {
@@ -149,7 +184,7 @@ export async function guardedRequest(policy: SecurityPolicy, options: GuardedReq
       const { res } = hop;
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
-      if ([301, 302, 303, 307, 308].includes(status) && location && maxRedirects > 0) {
+      if (REDIRECT_STATUSES.has(status) && location && maxRedirects > 0) {
         // Drain and forget the redirect body; a late reset on that socket must not surface.
         res.on('error', () => {});
         res.resume();
@@ -164,14 +199,7 @@ export async function guardedRequest(policy: SecurityPolicy, options: GuardedReq
         } catch {
           throw new LlmspellError('IO_ERROR', `redirect from ${redactUrl(target)} to an invalid location`);
         }
-        if (next.origin !== target.origin) {
-          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.includes(k)));
-        }
-        if (status === 303 || ((status === 301 || status === 302) && method !== 'GET' && method !== 'HEAD')) {
-          method = method === 'HEAD' ? 'HEAD' : 'GET';
-          body = undefined;
-          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'content-type' && k !== 'content-length'));
-        }
+        ({ method, headers, body } = redirectedRequest(status, target, next, { method, headers, body }));
         redirects.push(next.toString());
         current = next.toString();
         continue;
@@ -198,13 +226,114 @@ export async function guardedRequest(policy: SecurityPolicy, options: GuardedReq
   }
 }
 
+export interface GuardedFetchOptions {
+  /** Redirects followed, each hop checked like the first; default 5. */
+  maxRedirects?: number;
+  /** Parameter name used in error messages about the URL. Default `base_url`. */
+  parameter?: string;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * A WHATWG `fetch` under the same network policy as `guardedRequest`, for libraries that take
+ * a `fetch` (the ai SDK providers): every hop is checked with `policy.checkUrl`, sockets
+ * connect through `policy.guardedLookup` (no DNS rebinding), credentials stay behind on a
+ * cross-origin redirect, and the body streams. Failures look like fetch's own, so such
+ * libraries classify and retry them as usual: a socket error is `TypeError('fetch failed')`
+ * with the errno error as `cause`, an abort throws the signal's reason; a policy refusal is
+ * the `LlmspellError` (`NETWORK_NOT_ALLOWED`) itself.
+ */
+export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOptions = {}): typeof fetch {
+  const maxRedirects = options.maxRedirects ?? 5;
+  const parameter = options.parameter ?? 'base_url';
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : undefined;
+    let url = request ? request.url : input instanceof URL ? input.href : String(input);
+    let method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+    const given: Record<string, string> = {};
+    new Headers(init?.headers ?? request?.headers).forEach((v, k) => {
+      given[k] = v;
+    });
+    let headers = cleanHeaders(given);
+    const rawBody = init?.body ?? (request?.body ? await request.arrayBuffer() : undefined);
+    let body: Buffer | undefined = rawBody === undefined || rawBody === null ? undefined : Buffer.from(await new Response(rawBody).arrayBuffer());
+    const signal = init?.signal ?? request?.signal ?? undefined;
+    const redirect = init?.redirect ?? request?.redirect ?? 'follow';
+    const redirects: string[] = [];
+    for (;;) {
+      if (signal?.aborted) throw abortReason(signal);
+      const target = await policy.checkUrl(url, parameter);
+      let res: http.IncomingMessage;
+      try {
+        ({ res } = await sendOnce(policy, target, method, headers, body, signal, () => undefined));
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        if (isLlmspellError(error)) throw error;
+        throw new TypeError('fetch failed', { cause: error });
+      }
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (REDIRECT_STATUSES.has(status) && location && redirect !== 'manual') {
+        res.on('error', () => {});
+        res.resume();
+        let next: URL;
+        try {
+          next = new URL(location, target);
+        } catch {
+          throw new TypeError('fetch failed', { cause: new LlmspellError('IO_ERROR', `redirect from ${redactUrl(target)} to an invalid location`) });
+        }
+        if (redirect === 'error' || redirects.length >= maxRedirects) {
+          throw new TypeError('fetch failed', {
+            cause: new LlmspellError('IO_ERROR', redirect === 'error' ? `unexpected redirect from ${redactUrl(target)}` : `too many redirects (more than ${maxRedirects}) starting at ${redactUrl(redirects[0] ?? url)}`),
+          });
+        }
+        ({ method, headers, body } = redirectedRequest(status, target, next, { method, headers, body }));
+        url = next.toString();
+        redirects.push(url);
+        continue;
+      }
+      if (status < 200 || status > 599) {
+        res.destroy();
+        throw new TypeError('fetch failed', { cause: new LlmspellError('IO_ERROR', `${redactUrl(target)} answered with HTTP status ${status}`) });
+      }
+      const responseHeaders = new Headers();
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+      let stream: Readable | null = res;
+      if (NULL_BODY_STATUSES.has(status) || method === 'HEAD') {
+        res.resume();
+        stream = null;
+      } else {
+        const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+        const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? zlib.createGunzip() : encoding === 'deflate' ? zlib.createInflate() : encoding === 'br' ? zlib.createBrotliDecompress() : undefined;
+        if (decoder) {
+          res.on('error', (e) => decoder.destroy(e));
+          stream = res.pipe(decoder);
+          responseHeaders.delete('content-encoding');
+          responseHeaders.delete('content-length');
+        }
+      }
+      const response = new Response(stream ? (Readable.toWeb(stream) as ReadableStream<Uint8Array>) : null, {
+        status, statusText: res.statusMessage ?? '', headers: responseHeaders,
+      });
+      Object.defineProperty(response, 'url', { value: url });
+      Object.defineProperty(response, 'redirected', { value: redirects.length > 0 });
+      return response;
+    }
+  };
+}
+
 function sendOnce(
   policy: SecurityPolicy,
   target: URL,
   method: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   failure: () => LlmspellError | undefined,
 ): Promise<HopResult> {
   return new Promise<HopResult>((resolve, reject) => {

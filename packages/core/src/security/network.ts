@@ -18,6 +18,7 @@ const V4_BLOCKED: Array<[string, number, string]> = [
   ['172.16.0.0', 12, 'private'],
   ['192.0.0.0', 24, 'IETF protocol assignments'],
   ['192.0.2.0', 24, 'documentation (TEST-NET-1)'],
+  ['192.88.99.0', 24, 'deprecated 6to4 relay anycast'],
   ['198.51.100.0', 24, 'documentation (TEST-NET-2)'],
   ['203.0.113.0', 24, 'documentation (TEST-NET-3)'],
   ['192.168.0.0', 16, 'private'],
@@ -45,10 +46,51 @@ function expandV6(ip: string): number[] | null {
   return [...h, ...Array(tail === undefined ? 0 : fill).fill('0'), ...t].map((g) => parseInt(g || '0', 16));
 }
 
+function v4FromGroups(hi: number, lo: number): string {
+  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+}
+
+/** The IPv4 address an IPv6 form carries inside it; a private one is refused in any wrapping. */
+function embeddedV4(g: number[]): Array<{ v4: string; form: string }> | null {
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  // ::a.b.c.d (IPv4-compatible, deprecated) and ::ffff:a.b.c.d (IPv4-mapped)
+  if (zeros(0, 5) && (g[5] === 0 || g[5] === 0xffff)) return [{ v4: v4FromGroups(g[6], g[7]), form: g[5] === 0 ? 'IPv4-compatible' : 'IPv4-mapped' }];
+  // ::ffff:0:a.b.c.d (IPv4-translated, RFC 2765)
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return [{ v4: v4FromGroups(g[6], g[7]), form: 'IPv4-translated' }];
+  // 64:ff9b::/96 (NAT64 well-known prefix, RFC 6052)
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return [{ v4: v4FromGroups(g[6], g[7]), form: 'NAT64' }];
+  // 2002:AABB:CCDD::/48 (6to4, RFC 3056): the IPv4 address is the second and third group
+  if (g[0] === 0x2002) return [{ v4: v4FromGroups(g[1], g[2]), form: '6to4' }];
+  // 2001:0000::/32 (Teredo, RFC 4380): server IPv4 in groups 2-3, client IPv4 XOR-ed in 6-7
+  if (g[0] === 0x2001 && g[1] === 0) {
+    return [
+      { v4: v4FromGroups(g[2], g[3]), form: 'Teredo server' },
+      { v4: v4FromGroups(g[6] ^ 0xffff, g[7] ^ 0xffff), form: 'Teredo client' },
+    ];
+  }
+  return null;
+}
+
+const V6_BLOCKED: Array<[test: (g: number[]) => boolean, why: string]> = [
+  [(g) => g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1, 'local-use NAT64 (may reach private IPv4)'],
+  [(g) => g[0] === 0x100 && g[1] === 0 && g[2] === 0 && g[3] === 0, 'discard-only'],
+  [(g) => (g[0] & 0xfe00) === 0xfc00, 'unique local (private)'],
+  [(g) => (g[0] & 0xffc0) === 0xfe80, 'link-local'],
+  [(g) => (g[0] & 0xffc0) === 0xfec0, 'site-local'],
+  [(g) => (g[0] & 0xff00) === 0xff00, 'multicast'],
+  [(g) => g[0] === 0x2001 && g[1] === 0xdb8, 'documentation'],
+  [(g) => (g[0] & 0xfff0) === 0x3ff0, 'documentation'],
+  [(g) => g[0] === 0x2001 && g[1] === 0x2 && g[2] === 0, 'benchmarking'],
+  [(g) => g[0] === 0x2001 && ((g[1] & 0xfff0) === 0x10 || (g[1] & 0xfff0) === 0x20), 'ORCHID (not routable)'],
+];
+
 /**
  * Why an address may not be reached by default, or null when it is public.
  * Covers loopback, private, link-local (incl. the 169.254.169.254 metadata service),
- * CGNAT, multicast, reserved ranges, and the IPv6 equivalents incl. IPv4-mapped forms.
+ * CGNAT, multicast, reserved ranges, and the IPv6 equivalents, including every IPv6 form
+ * that embeds an IPv4 address (mapped, compatible, translated, NAT64, 6to4, Teredo): those
+ * are judged by the IPv4 address inside, so no wrapping of 127.0.0.1 or 169.254.169.254
+ * gets through.
  */
 export function classifyPrivateAddress(ip: string): string | null {
   const family = isIP(ip);
@@ -62,22 +104,15 @@ export function classifyPrivateAddress(ip: string): string | null {
     if (!g) return 'unparseable';
     if (g.every((x) => x === 0)) return 'unspecified';
     if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return 'loopback';
-    // IPv4-mapped ::ffff:a.b.c.d and IPv4-compatible ::a.b.c.d
-    if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) {
-      const v4 = `${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.${g[7] & 0xff}`;
-      return classifyPrivateAddress(v4);
+    const embedded = embeddedV4(g);
+    if (embedded) {
+      for (const { v4, form } of embedded) {
+        const why = classifyPrivateAddress(v4);
+        if (why !== null) return `${why} (${v4} inside a ${form} IPv6 address)`;
+      }
+      return null;
     }
-    // NAT64 64:ff9b::/96 embeds an IPv4 address
-    if (g[0] === 0x64 && g[1] === 0xff9b) {
-      const v4 = `${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.${g[7] & 0xff}`;
-      return classifyPrivateAddress(v4);
-    }
-    if ((g[0] & 0xfe00) === 0xfc00) return 'unique local (private)';
-    if ((g[0] & 0xffc0) === 0xfe80) return 'link-local';
-    if ((g[0] & 0xffc0) === 0xfec0) return 'site-local';
-    if ((g[0] & 0xff00) === 0xff00) return 'multicast';
-    if (g[0] === 0x2001 && g[1] === 0xdb8) return 'documentation';
-    if (g[0] === 0xfd00 && g[1] === 0xec2) return 'cloud metadata';
+    for (const [test, why] of V6_BLOCKED) if (test(g)) return why;
     return null;
   }
   return 'not an IP address';

@@ -12,12 +12,27 @@ export function looksLikeSecretName(name: string): boolean {
   return SECRET_NAME.test(n.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
 }
 
+/**
+ * Token shapes of well-known services: precise enough to scrub from any output. Prefixes:
+ * OpenAI/Anthropic `sk-`, GitHub `ghp_ gho_ ghu_ ghs_ ghr_ github_pat_`, GitLab `glpat-`,
+ * Slack `xox?-`/`xapp-`, AWS `AKIA`/`ASIA`, Stripe `sk_live_ rk_live_ whsec_…`, Google `AIza`,
+ * npm `npm_`, Hugging Face `hf_`, SendGrid `SG.`, JWTs, bearer tokens and PEM private keys.
+ */
 const SECRET_VALUE_PATTERNS: RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]{20,}/g,
   /sk-(?:proj-)?[A-Za-z0-9_-]{20,}/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g,
-  /\bxox[abpr]-[A-Za-z0-9-]{10,}\b/g,
+  /\bgithub_pat_[A-Za-z0-9_]{30,}\b/g,
+  /\bglpat-[A-Za-z0-9_-]{20,}\b/g,
+  /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g,
+  /\bxapp-[A-Za-z0-9-]{10,}\b/g,
+  /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g,
+  /\bwhsec_[A-Za-z0-9]{16,}\b/g,
+  /\bAIza[0-9A-Za-z_-]{35}\b/g,
+  /\bnpm_[A-Za-z0-9]{36}\b/g,
+  /\bhf_[A-Za-z0-9]{30,}\b/g,
+  /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\b/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
   /\bBearer\s+[A-Za-z0-9._~+/=-]{16,}/g,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
@@ -37,15 +52,146 @@ export function looksLikeSecretValue(value: string): boolean {
 }
 
 /**
+ * Names of environment variables that hold credentials. Broader than `looksLikeSecretName`
+ * (which judges JSON keys, where `max_tokens` must stay visible): variable names are
+ * upper-case words, so any name containing KEY, SECRET, PASS, TOKEN, COOKIE, SESSION, AUTH,
+ * CREDENTIAL, PRIVATE, DSN, WEBHOOK, SIGNING, SALT… counts, and short words as a segment
+ * (`GH_PAT`, `STRIPE_SK`, `DB_PW`). Hiding a harmless variable costs little.
+ */
+const SECRET_ENV_WORDS = /KEY|SECRET|PASS|PWD|TOKEN|COOKIE|SESSION|AUTH|CREDENTIAL|PRIVATE|DSN|WEBHOOK|SIGNING|SALT|SIGNATURE|JWT|BEARER|CERT|OTP/i;
+const SECRET_ENV_SEGMENTS = /(^|[_.-])(PAT|SK|PK|PW|PIN|API|SID|CONN|CONNECTION_STRING|DATABASE_URL|DB_URL|DB_URI)(\d*)($|[_.-])/i;
+
+export function looksLikeSecretEnvName(name: string): boolean {
+  // The shell's working directories, not passwords.
+  if (name === 'PWD' || name === 'OLDPWD') return false;
+  return SECRET_ENV_WORDS.test(name) || SECRET_ENV_SEGMENTS.test(name) || looksLikeSecretName(name);
+}
+
+/** A URL carrying user info (`redis://:pw@host`, `https://key@sentry.io/1`) is a credential. */
+const URL_WITH_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/([^\s/@:]*)(?::([^\s/@]*))?@[^\s/@]/i;
+
+export function urlCredentials(value: string): string[] {
+  const m = URL_WITH_CREDENTIALS.exec(value);
+  if (!m) return [];
+  const decode = (t: string) => {
+    try {
+      return decodeURIComponent(t);
+    } catch {
+      return t;
+    }
+  };
+  // With a password the user name is an account name; alone (Sentry DSN) it is the key.
+  return m[2] ? [decode(m[2]), m[2]] : m[1] ? [decode(m[1]), m[1]] : [];
+}
+
+function shannonBits(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * A long random-looking token of no known shape: 32+ hex digits, or 24+ characters of a
+ * token alphabet mixing letters and digits with at least 4 bits of entropy per character
+ * (random base64 has about 4.3; words, paths and version strings stay well below).
+ */
+export function looksLikeHighEntropySecret(value: string): boolean {
+  const v = value.trim();
+  if (v.length < 24 || v.length > 8192 || /^[/~.]/.test(v) || v.includes('//')) return false;
+  if (!/^[A-Za-z0-9+/=_.~-]+$/.test(v) || !/[0-9]/.test(v) || !/[A-Za-z]/.test(v)) return false;
+  if (/^[0-9a-f-]+$/i.test(v)) return v.replace(/-/g, '').length >= 32;
+  return shannonBits(v) >= 4;
+}
+
+/** Values that are credentials whatever they are called: webhook URLs (the URL is the key), PEM blocks. */
+const SECRET_ENV_VALUE = /hooks\.slack\.com\/(services|workflows)\/|discord(app)?\.com\/api\/webhooks\/|-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----/i;
+
+/** Whether an environment variable holds a secret, by its name or by the shape of its value. */
+export function looksLikeSecretEnvVar(name: string, value: string | undefined): boolean {
+  if (looksLikeSecretEnvName(name)) return true;
+  if (value === undefined || value === '') return false;
+  return looksLikeSecretValue(value) || urlCredentials(value).length > 0 || looksLikeHighEntropySecret(value) || SECRET_ENV_VALUE.test(value);
+}
+
+/**
+ * The parts of an environment variable's value worth scrubbing from output: the whole value
+ * when it is credential-like, the password when it is a URL. Paths, words and flags under a
+ * secret-sounding name (`XAUTHORITY=/run/…`, `AUTH_MODE=oauth`) are not registered, so output
+ * mentioning them stays readable.
+ */
+function environmentSecretParts(name: string, value: string): string[] {
+  const fromUrl = urlCredentials(value);
+  if (fromUrl.length > 0) return fromUrl;
+  if (looksLikeSecretValue(value) || looksLikeHighEntropySecret(value) || SECRET_ENV_VALUE.test(value)) return [value];
+  if (!looksLikeSecretEnvName(name)) return [];
+  const v = value.trim();
+  if (v.length < 8 || /^[/~.]/.test(v) || /^[A-Za-z]:[\\/]/.test(v) || /^[a-z]+$/.test(v) || /^(true|false|yes|no|on|off|\d+)$/i.test(v)) return [];
+  return [value];
+}
+
+/**
+ * Encodings of a secret a script might print instead of the secret itself: reversed, hex,
+ * URL-encoded and base64 (standard and URL-safe, at each of the three byte alignments the
+ * secret can have inside a longer text, keeping only the characters that depend on the
+ * secret alone). Masking cannot follow arbitrary transformations; these are the cheap,
+ * common ones.
+ */
+function encodedForms(secret: string): string[] {
+  const forms = new Set<string>();
+  const bytes = Buffer.from(secret, 'utf8');
+  forms.add([...secret].reverse().join(''));
+  forms.add(bytes.toString('hex'));
+  forms.add(bytes.toString('hex').toUpperCase());
+  forms.add(encodeURIComponent(secret));
+  for (const pad of [0, 1, 2]) {
+    const text = Buffer.concat([Buffer.alloc(pad), bytes]).toString('base64');
+    const core = text.slice(Math.ceil((pad * 8) / 6), Math.floor(((pad + bytes.length) * 8) / 6));
+    forms.add(core);
+    forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  forms.delete(secret);
+  return [...forms].filter((f) => f.length >= 8);
+}
+
+/**
  * Holds the exact secret values this process knows (API keys from config and the
- * environment) plus the generic patterns, and scrubs them from any text.
+ * environment) plus the generic patterns, and scrubs them (and their common encodings)
+ * from any text.
  */
 export class SecretRedactor {
   private readonly known = new Set<string>();
+  /** Every string to scrub (secrets and their encodings), longest first. */
+  private forms: string[] = [];
 
   /** Registers a secret value; values shorter than 6 characters are ignored (too many false hits). */
   add(value: string | undefined | null): void {
-    if (typeof value === 'string' && value.length >= 6) this.known.add(value);
+    if (typeof value !== 'string' || value.length < 6 || this.known.has(value)) return;
+    this.known.add(value);
+    const all = new Set(this.forms);
+    all.add(value);
+    for (const f of encodedForms(value)) all.add(f);
+    this.forms = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Registers every secret found in an environment (by variable name and value shape, see
+   * `looksLikeSecretEnvVar`); returns the names of the variables taken.
+   */
+  addFromEnvironment(env: Record<string, string | undefined>): string[] {
+    const taken: string[] = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined || value === '') continue;
+      const parts = environmentSecretParts(name, value);
+      if (parts.length === 0) continue;
+      for (const part of parts) this.add(part);
+      taken.push(name);
+    }
+    return taken;
   }
 
   get size(): number {
@@ -54,7 +200,7 @@ export class SecretRedactor {
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.known) {
+    for (const secret of this.forms) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     for (const p of SECRET_VALUE_PATTERNS) out = out.replace(p, REDACTED);

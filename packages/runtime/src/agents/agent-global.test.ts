@@ -125,6 +125,30 @@ describe('Agent global', () => {
     expect(viaCore.result).toBe('Echo: hi');
   });
 
+  test('a script-named base_url gets no configured key and obeys the runtime network policy', async () => {
+    const envKey = 'sk-test-env-runtime-0123456789abcd';
+    const other = await startMockLlmServer();
+    try {
+      await rt.close();
+      await boot({}, { OPENAI_API_KEY: envKey });
+      // Default policy: the script's loopback URL is refused before any request.
+      await expect(Agent.create({ model: 'openai/gpt-4o-mini', base_url: other.openaiBaseUrl })).rejects.toMatchObject({ code: 'NETWORK_NOT_ALLOWED' });
+      expect(other.requests).toHaveLength(0);
+      // The configured endpoint (OPENAI_BASE_URL here) gets the key, also when the script repeats it.
+      await (await Agent.create({ model: 'openai/gpt-4o-mini' })).invoke('hi');
+      await (await Agent.create({ model: 'openai/gpt-4o-mini', base_url: server.openaiBaseUrl })).invoke('hi');
+      expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${envKey}`, `Bearer ${envKey}`]);
+      // With private networks allowed the script's URL is reached, without the key.
+      await rt.close();
+      await boot({ runtime: { security: { allow_private_network: true } } }, { OPENAI_API_KEY: envKey });
+      await (await Agent.create({ model: 'openai/gpt-4o-mini', base_url: other.openaiBaseUrl })).invoke('hi');
+      expect(other.requests[0].headers.authorization).toBe('Bearer llmspell-no-key');
+      expect(JSON.stringify(other.requests[0].headers)).not.toContain(envKey);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('invokeStream calls back per chunk; stream() is a pull iterator', async () => {
     const agent = await Agent.create({ name: 'streamer', model: 'gpt-4o-mini', api_key: KEY });
     server.reply({ text: 'a b c' });

@@ -35,6 +35,8 @@ export class AgentServices {
       env: options.env,
       modelFactory: options.modelFactory,
       onSecret: (value) => runtime.policy.secrets.add(value),
+      // An endpoint a script names obeys the tools' network policy.
+      policy: runtime.policy,
     });
     this.prices = new PriceTable(parsed.data.prices);
     this.budget = new BudgetTracker(parsed.data.budget_usd);

@@ -42,6 +42,8 @@ export const API_TYPES: Record<string, ApiTypeDoc> = {
   AgentOutput: { fields: { text: 'string', metadata: 'Record<string, any>', usage: '{ input_tokens: number; output_tokens: number; total_tokens: number } | null', cost: 'number | null' } },
   AgentInstance: { fields: { name: 'string', description: 'string', model: 'string', provider: 'string' } },
   HookHandle: { fields: {} },
+  McpClient: { fields: { server: 'string' } },
+  McpCallResult: { fields: { content: 'Record<string, any>[]', isError: 'boolean', text: 'string', structuredContent: 'Record<string, any> | null' } },
   LlmspellEvent: { fields: { id: 'string', event_type: 'string', data: 'any', timestamp: 'string', sequence: 'number', correlation_id: 'string', language: 'string' } },
 };
 
@@ -180,6 +182,10 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   'Agent.removeContext': fn('Not supported: raises UNSUPPORTED.', [], 'never'),
   'Agent.setSharedMemory': fn('Not supported: raises UNSUPPORTED.', [], 'never'),
   'Agent.getSharedMemory': fn('Not supported: raises UNSUPPORTED.', [], 'never'),
+
+  MCP: { doc: 'Model Context Protocol servers: the configured ones ([mcp.servers.NAME]) and HTTP servers by URL. Their tools are also tools named `server.tool`.', type: 'any' },
+  'MCP.servers': fn('The configured server names.', [], 'string[]'),
+  'MCP.connect': fn('Opens a configured server by name, or an HTTP server `{url=…, headers=…}` under the network policy; returns a client with listTools, callTool(name, args), listResources, readResource(uri), listPrompts, getPrompt(name, args), close.', [p('target', 'string | { url: string; headers?: Record<string, string> }')], 'McpClient', true),
 
   Streaming: { doc: 'Pull streams over a Lua coroutine or a JS generator (defined in script code, see preludes/streaming.ts).', type: 'any' },
   'Streaming.create': fn('Wraps a generator function as a stream with next(), isDone() and collect().', [p('fn', '() => any')], '{ next(): any; isDone(): boolean; collect(): any[] }'),

@@ -34,6 +34,8 @@ export const BackupConfigSchema = z.looseObject({
   incremental_enabled: boolish.default(true),
   max_backups: z.number().int().nonnegative().default(10),
   max_backup_age: z.number().int().nonnegative().default(2_592_000),
+  /** Environment variable holding the key that signs backups (HMAC); restore then refuses unsigned ones. */
+  signing_key_env: z.string().min(1).optional(),
 });
 
 export const StatePersistenceConfigSchema = z.looseObject({
@@ -97,12 +99,36 @@ export const ToolsSectionSchema = z.looseObject({
   packages: z.array(z.string()).default([]),
 });
 
+/** `[mcp.servers.NAME]`: a process llmspell starts (`command`) or an HTTP server (`url`). */
+export const McpServerConfigSchema = z.looseObject({
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).default([]),
+  /** The only variables the child gets beyond PATH, HOME and LANG. */
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  url: z.url({ protocol: /^https?$/ }).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** `provider/model` that answers the server's sampling requests; without it they are refused. */
+  sampling: z.string().regex(/^[^/\s]+\/\S+$/, 'use "provider/model"').optional(),
+  timeout_secs: z.number().positive().optional(),
+  enabled: boolish.default(true),
+}).refine((s) => (s.command === undefined) !== (s.url === undefined), 'set either command (a process) or url (an HTTP server)');
+
+export const McpSectionSchema = z.looseObject({
+  /** Per request; the script's own time limit still applies. */
+  timeout_secs: z.number().positive().default(30),
+  /** Largest single message a server may send. */
+  max_response_bytes: positiveInt.default(4 * 1024 * 1024),
+  servers: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a server name starts with a letter and uses letters, digits, _ or -'), McpServerConfigSchema).default({}),
+});
+
 export const LlmspellConfigSchema = z.looseObject({
   default_engine: z.string().default('lua'),
   engines: EnginesSectionSchema.prefault({}),
   providers: ProvidersSectionSchema.prefault({}),
   runtime: RuntimeSectionSchema.prefault({}),
   tools: ToolsSectionSchema.prefault({}),
+  mcp: McpSectionSchema.prefault({}),
   /** Sections owned by the packages that read them (agents, hooks, events, workflows, observability). */
   agents: z.record(z.string(), z.unknown()).default({}),
   hooks: z.record(z.string(), z.unknown()).default({}),
@@ -116,6 +142,8 @@ export type LlmspellConfig = z.infer<typeof LlmspellConfigSchema>;
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
 export type SecurityConfig = z.infer<typeof SecurityConfigSchema>;
 export type StatePersistenceConfig = z.infer<typeof StatePersistenceConfigSchema>;
+export type McpSectionConfig = z.infer<typeof McpSectionSchema>;
+export type McpServerConfig = z.infer<typeof McpServerConfigSchema>;
 
 export function defaultConfig(): LlmspellConfig {
   return LlmspellConfigSchema.parse({});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,7 +24,18 @@ export interface BackupMetadata {
   checksums: { sha256: string };
   compression: { algorithm: 'gzip' | 'none'; level: number; original_size: number; compressed_size: number };
   encryption: null;
+  /**
+   * HMAC-SHA256, under a key the user holds, of this metadata (minus this field), which holds
+   * the data file's SHA-256: proof of who made the backup, not only that it is whole.
+   */
+  signature?: BackupSignature | null;
   stats: { total_entries: number; changed_entries: number; deleted_entries: number; total_size: number; duration_ms: number; scopes_backed_up: string[] };
+}
+
+export interface BackupSignature {
+  algorithm: 'hmac-sha256';
+  /** Hex digest. */
+  value: string;
 }
 
 /** The decompressed content of a `.backup` file. */
@@ -42,6 +53,29 @@ export interface BackupPayload {
 
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** JSON with object keys sorted at every level: the same metadata always signs the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The signature of a backup's metadata (every field but `signature`). */
+export function signMetadata(meta: BackupMetadata, key: Buffer): BackupSignature {
+  const { signature: _ignored, ...signed } = meta;
+  return { algorithm: 'hmac-sha256', value: createHmac('sha256', key).update('llmspell-backup-v1\n').update(canonicalJson(signed)).digest('hex') };
+}
+
+/** Whether `meta.signature` is the one `key` makes (constant-time comparison). */
+export function verifyMetadata(meta: BackupMetadata, key: Buffer): boolean {
+  const given = meta.signature;
+  if (!given || given.algorithm !== 'hmac-sha256' || typeof given.value !== 'string' || !/^[0-9a-f]{64}$/.test(given.value)) return false;
+  return timingSafeEqual(Buffer.from(signMetadata(meta, key).value, 'hex'), Buffer.from(given.value, 'hex'));
 }
 
 /** Entries per chunk handed to the compressor (~100 KB of JSON for typical values). */

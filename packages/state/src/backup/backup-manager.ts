@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { LlmspellError, type EventSink, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
 import { createPhysicalKeySplitter } from '../scope.js';
-import { decodePayload, sha256, writePayload, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
+import { decodePayload, sha256, signMetadata, verifyMetadata, writePayload, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
 import { compareNewestFirst, decideRetention, type RetentionDecision } from './retention.js';
 
 export interface BackupManagerOptions {
@@ -24,7 +24,18 @@ export interface BackupManagerOptions {
   events?: () => EventSink | undefined;
   /** Clock, for tests of age-based retention. */
   now?: () => number;
+  /**
+   * A secret only the user holds (16+ bytes), or a function returning it (read when first
+   * needed, so a missing one fails the backup operation, not the state manager). With a key,
+   * every new backup is signed (HMAC-SHA256 of its metadata, which holds the data's SHA-256)
+   * and validate/restore refuse a backup in the chain that is unsigned or signed otherwise.
+   * Without one, the SHA-256 shows a backup is whole, not who wrote it.
+   */
+  signingKey?: string | Buffer | (() => string | Buffer);
 }
+
+/** Shortest signing key accepted: an HMAC is only as strong as its key. */
+const MIN_SIGNING_KEY_BYTES = 16;
 
 export interface CreateBackupOptions {
   incremental?: boolean;
@@ -54,6 +65,8 @@ export interface ValidationReport {
   backup_id: string;
   checksum_valid: boolean;
   integrity_valid: boolean;
+  /** Every backup of the chain carries a valid signature; null when no signing key is configured. */
+  signature_valid: boolean | null;
   /** Ids from the full backup down to this one. */
   chain: string[];
   errors: string[];
@@ -128,6 +141,7 @@ export class BackupManager {
   private readonly maxAge: number;
   private readonly events?: () => EventSink | undefined;
   private readonly now: () => number;
+  private readonly signingKeySource?: BackupManagerOptions['signingKey'];
   private lastSequence = 0;
 
   constructor(options: BackupManagerOptions) {
@@ -142,6 +156,19 @@ export class BackupManager {
     this.maxAge = options.maxBackupAgeSeconds ?? 2_592_000;
     this.events = options.events;
     this.now = options.now ?? Date.now;
+    this.signingKeySource = options.signingKey;
+  }
+
+  /** The signing key, or undefined when none is configured; a configured but unusable key is CONFIG_INVALID. */
+  private signingKey(): Buffer | undefined {
+    const source = this.signingKeySource;
+    if (source === undefined) return undefined;
+    const raw = typeof source === 'function' ? source() : source;
+    const key = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw ?? ''), 'utf8');
+    if (key.length < MIN_SIGNING_KEY_BYTES) {
+      throw new LlmspellError('CONFIG_INVALID', `the backup signing key is ${key.length} bytes; use at least ${MIN_SIGNING_KEY_BYTES} random bytes (e.g. \`openssl rand -hex 32\`)`);
+    }
+    return key;
   }
 
   private paths(id: string): { data: string; meta: string } {
@@ -199,8 +226,17 @@ export class BackupManager {
   }
 
   /** Reads and verifies one backup file against its metadata. */
-  private async load(id: string): Promise<{ meta: BackupMetadata; payload: BackupPayload }> {
+  private async load(id: string, key = this.signingKey()): Promise<{ meta: BackupMetadata; payload: BackupPayload }> {
     const meta = await this.info(id);
+    if (key) {
+      // The metadata holds the data's checksum: once its signature holds, so does the data's.
+      if (!meta.signature) {
+        throw new LlmspellError('BACKUP_INVALID', `backup ${id} is not signed, and a signing key is configured (backup.signing_key_env): refusing to trust it`, { details: { id, check: 'signature' } });
+      }
+      if (!verifyMetadata(meta, key)) {
+        throw new LlmspellError('BACKUP_INVALID', `backup ${id}: the signature does not match; the backup was changed or signed with another key`, { details: { id, check: 'signature' } });
+      }
+    }
     let data: Buffer;
     try {
       data = await readFile(this.paths(id).data);
@@ -220,6 +256,7 @@ export class BackupManager {
 
   /** The verified chain full → … → id, and the snapshot it adds up to (unless only checking). */
   private async materialize(id: string, build = true): Promise<{ chain: BackupMetadata[]; snapshot: Map<string, string> }> {
+    const key = this.signingKey();
     const loaded: Array<{ meta: BackupMetadata; payload: BackupPayload }> = [];
     const seen = new Set<string>();
     for (let at: string | null = id; at !== null;) {
@@ -227,7 +264,7 @@ export class BackupManager {
       seen.add(at);
       let item: { meta: BackupMetadata; payload: BackupPayload };
       try {
-        item = await this.load(at);
+        item = await this.load(at, key);
       } catch (error) {
         if (at !== id && (error as LlmspellError).code === 'BACKUP_NOT_FOUND') throw new LlmspellError('BACKUP_INVALID', `backup ${id}: its parent ${at} is missing`, { cause: error });
         throw error;
@@ -253,6 +290,7 @@ export class BackupManager {
     } catch (error) {
       throw new LlmspellError('IO_ERROR', `cannot create the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
+    const key = this.signingKey();
     const existing = await this.list();
     const live = await this.readLive();
     let type: BackupType = 'full';
@@ -325,6 +363,7 @@ export class BackupManager {
     };
     try {
       meta.stats.duration_ms = Math.round(performance.now() - started);
+      if (key) meta.signature = signMetadata(meta, key);
       await writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
       await rename(`${paths.meta}.tmp`, paths.meta);
     } catch (error) {
@@ -343,11 +382,19 @@ export class BackupManager {
 
   async validate(idInput: string): Promise<ValidationReport> {
     const id = checkId(idInput);
-    const report: ValidationReport = { valid: false, backup_id: id, checksum_valid: false, integrity_valid: false, chain: [], errors: [], warnings: [] };
+    const signing = this.signingKey() !== undefined;
+    const report: ValidationReport = {
+      valid: false, backup_id: id, checksum_valid: false, integrity_valid: false, signature_valid: signing ? false : null, chain: [], errors: [], warnings: [],
+    };
     try {
       const { chain } = await this.materialize(id, false);
       report.chain = chain.map((m) => m.id);
-      Object.assign(report, { valid: true, checksum_valid: true, integrity_valid: true });
+      Object.assign(report, { valid: true, checksum_valid: true, integrity_valid: true, signature_valid: signing ? true : null });
+      if (!signing) {
+        report.warnings.push(chain.some((m) => m.signature)
+          ? 'signed, but no signing key is configured to check the signature (backup.signing_key_env)'
+          : 'the SHA-256 shows the backup is whole, not who made it; set backup.signing_key_env to sign backups');
+      }
     } catch (error) {
       const e = error as LlmspellError;
       if (e.code === 'BACKUP_NOT_FOUND' && e.details?.id === id) throw error;

@@ -1,0 +1,268 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema,
+  type CallToolResult, type Tool as McpToolDefinition,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { LlmspellError, SecurityPolicy } from '@llmspell/core';
+import { createMcpFetch } from '../http/mcp-fetch.js';
+import type { McpHost } from '../mcp-options.js';
+import { StdioProcessTransport } from '../stdio/stdio-process-transport.js';
+import { elicitationAnswer } from './elicitation.js';
+import { toMcpError } from './mcp-errors.js';
+
+export type McpServerSpec =
+  | { kind: 'stdio'; name: string; command: string; args: string[]; env: Record<string, string>; cwd?: string; sampling?: string; timeoutMs: number; maxMessageBytes: number }
+  | {
+    kind: 'http'; name: string; url: string; headers: Record<string, string>; sampling?: string; timeoutMs: number; maxMessageBytes: number;
+    /** Set for URLs a script passed: they go through the network policy. */
+    policy?: SecurityPolicy;
+  };
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Name shown in `mcp.progress` events (the llmspell tool name, or the MCP one). */
+  label?: string;
+}
+
+const CLIENT_INFO = { name: 'llmspell', version: '0.1.0' };
+const MAX_PAGES = 100;
+
+/**
+ * One connection to one MCP server, on the official SDK's `Client`. Every failure leaves as a
+ * coded LlmspellError (see mcp-errors.ts); notifications become events.
+ */
+export class McpConnection {
+  private closed = false;
+  private lost = false;
+
+  private constructor(
+    readonly spec: McpServerSpec,
+    private readonly host: McpHost,
+    private readonly client: Client,
+    private readonly transport: Transport,
+    private readonly httpFault?: () => LlmspellError | undefined,
+  ) {}
+
+  /** Starts (stdio) or reaches (HTTP) the server and initializes the session. */
+  static async open(spec: McpServerSpec, host: McpHost, signal?: AbortSignal): Promise<McpConnection> {
+    if (spec.kind === 'stdio') {
+      return McpConnection.initialize(spec, host, new StdioProcessTransport({ ...spec, logger: host.logger }), signal);
+    }
+    // An oversized message ends the connection at once, so the request waiting for it fails
+    // with that fault rather than a timeout.
+    let fault: LlmspellError | undefined;
+    let current: Transport | undefined;
+    const fetch = createMcpFetch({
+      server: spec.name,
+      maxMessageBytes: spec.maxMessageBytes,
+      policy: spec.policy,
+      onFault: (e) => {
+        fault ??= e;
+        void current?.close();
+      },
+    });
+    const url = new URL(spec.url);
+    const requestInit: RequestInit = { headers: spec.headers };
+    try {
+      current = new StreamableHTTPClientTransport(url, { fetch, requestInit });
+      return await McpConnection.initialize(spec, host, current, signal, () => fault);
+    } catch (error) {
+      // A server of the older HTTP+SSE transport answers the POST with a 4xx (not 401/403).
+      const cause = (error as { cause?: unknown }).cause;
+      const status = cause instanceof StreamableHTTPError ? cause.code ?? 0 : 0;
+      if (!(status >= 400 && status < 500 && status !== 401 && status !== 403)) throw error;
+      host.logger?.debug(`mcp server '${spec.name}': Streamable HTTP refused (${status}); trying HTTP+SSE`);
+      current = new SSEClientTransport(url, { fetch, requestInit, eventSourceInit: { fetch } });
+      return McpConnection.initialize(spec, host, current, signal, () => fault);
+    }
+  }
+
+  private static async initialize(
+    spec: McpServerSpec,
+    host: McpHost,
+    transport: Transport,
+    signal?: AbortSignal,
+    httpFault?: () => LlmspellError | undefined,
+  ): Promise<McpConnection> {
+    const sampling = Boolean(spec.sampling && host.sample);
+    const client = new Client(CLIENT_INFO, {
+      capabilities: { elicitation: { form: {} }, ...(sampling ? { sampling: {} } : {}) },
+    });
+    const connection = new McpConnection(spec, host, client, transport, httpFault);
+    connection.install(sampling);
+    try {
+      await client.connect(transport, { timeout: spec.timeoutMs, signal });
+    } catch (error) {
+      const failure = connection.failure(error, 'initialize', signal);
+      await connection.close();
+      throw failure;
+    }
+    return connection;
+  }
+
+  private install(sampling: boolean): void {
+    const { client, host, spec } = this;
+    client.onclose = () => {
+      this.lost = true;
+    };
+    client.onerror = (error) => host.logger?.debug(`mcp server '${spec.name}': ${host.policy.redact(error.message)}`);
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      this.publish('mcp.log', { level: n.params.level, logger: n.params.logger ?? null, data: n.params.data ?? null });
+    });
+    client.setRequestHandler(ElicitRequestSchema, (request) => {
+      const answer = elicitationAnswer(request.params as Record<string, unknown>, host.elicitation ?? 'decline');
+      this.publish('mcp.elicitation', { message: (request.params as { message?: string }).message ?? '', action: answer.action });
+      return answer;
+    });
+    if (sampling) {
+      client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => {
+        const p = request.params;
+        const messages = p.messages.map((m) => {
+          const blocks = Array.isArray(m.content) ? m.content : [m.content];
+          const text = blocks.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
+          return { role: m.role, text };
+        });
+        const answer = await host.sample!({
+          server: spec.name, model: spec.sampling!, messages, systemPrompt: p.systemPrompt, maxTokens: p.maxTokens, temperature: p.temperature, signal: extra.signal,
+        });
+        this.publish('mcp.sampling', { model: answer.model });
+        return { role: 'assistant' as const, content: { type: 'text' as const, text: answer.text }, model: answer.model, stopReason: answer.stopReason ?? 'endTurn' };
+      });
+    }
+  }
+
+  private publish(type: string, data: Record<string, unknown>): void {
+    const events = this.host.events;
+    if (!events || (events.hasSubscribers && !events.hasSubscribers(type))) return;
+    events.publish(type, this.host.policy.redactValue({ server: this.spec.name, ...data }), { source: `mcp:${this.spec.name}` });
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** False once the server went away or the connection was closed. */
+  get alive(): boolean {
+    return !this.closed && !this.lost;
+  }
+
+  /** The server process's pid (stdio), for tests and `llmspell mcp list`. */
+  get pid(): number | undefined {
+    return this.transport instanceof StdioProcessTransport ? this.transport.pid : undefined;
+  }
+
+  get serverInfo(): { name: string; version: string } | undefined {
+    return this.client.getServerVersion();
+  }
+
+  private failure(error: unknown, method: string, signal?: AbortSignal): LlmspellError {
+    const stdio = this.transport instanceof StdioProcessTransport ? this.transport : undefined;
+    return toMcpError(error, {
+      server: this.spec.name,
+      method,
+      timeoutMs: this.spec.timeoutMs,
+      fault: stdio?.fault ?? this.httpFault?.(),
+      exitStatus: stdio?.exitStatus,
+      stderrTail: stdio?.stderrTail,
+      redact: (t) => this.host.policy.redact(t),
+      aborted: signal?.aborted,
+    });
+  }
+
+  /**
+   * Runs one request with a signal of its own, tied to the caller's for the request's
+   * lifetime only: the SDK leaves its abort listener on the signal it is given, and a script's
+   * signal lives for thousands of calls.
+   */
+  private async request<T>(method: string, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    let own: AbortController | undefined;
+    const relay = () => own?.abort(signal?.reason);
+    if (signal) {
+      own = new AbortController();
+      if (signal.aborted) own.abort(signal.reason);
+      else signal.addEventListener('abort', relay, { once: true });
+    }
+    try {
+      return await run(own?.signal);
+    } catch (error) {
+      throw this.failure(error, method, signal);
+    } finally {
+      signal?.removeEventListener('abort', relay);
+    }
+  }
+
+  private options(signal?: AbortSignal) {
+    return { timeout: this.spec.timeoutMs, resetTimeoutOnProgress: true, signal };
+  }
+
+  async listTools(signal?: AbortSignal): Promise<McpToolDefinition[]> {
+    return this.request('tools/list', signal, async (scoped) => {
+      const tools: McpToolDefinition[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const r = await this.client.listTools(cursor ? { cursor } : undefined, this.options(scoped));
+        tools.push(...r.tools);
+        cursor = r.nextCursor;
+        if (!cursor) break;
+      }
+      return tools;
+    });
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
+    return this.request('tools/call', options.signal, async (scoped) => {
+      const r = await this.client.callTool({ name, arguments: args }, undefined, {
+        ...this.options(scoped),
+        onprogress: (p) => this.publish('mcp.progress', { tool: options.label ?? name, progress: p.progress, total: p.total ?? null, message: p.message ?? null }),
+      });
+      return r as CallToolResult;
+    });
+  }
+
+  private async listAll<T>(
+    method: string, key: string, signal: AbortSignal | undefined,
+    page: (cursor: string | undefined, scoped: AbortSignal | undefined) => Promise<Record<string, unknown>>,
+  ): Promise<T[]> {
+    return this.request(method, signal, async (scoped) => {
+      const items: T[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < MAX_PAGES; i++) {
+        const r = await page(cursor, scoped);
+        items.push(...((r[key] as T[]) ?? []));
+        cursor = r.nextCursor as string | undefined;
+        if (!cursor) break;
+      }
+      return items;
+    });
+  }
+
+  listResources(signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+    return this.listAll('resources/list', 'resources', signal, (cursor, scoped) => this.client.listResources(cursor ? { cursor } : undefined, this.options(scoped)));
+  }
+
+  readResource(uri: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.request('resources/read', signal, (scoped) => this.client.readResource({ uri }, this.options(scoped)));
+  }
+
+  listPrompts(signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+    return this.listAll('prompts/list', 'prompts', signal, (cursor, scoped) => this.client.listPrompts(cursor ? { cursor } : undefined, this.options(scoped)));
+  }
+
+  getPrompt(name: string, args: Record<string, string>, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.request('prompts/get', signal, (scoped) => this.client.getPrompt({ name, arguments: args }, this.options(scoped)));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.client.close();
+    } catch {
+      // closing a broken connection is not an error worth reporting
+    }
+    await this.transport.close().catch(() => {});
+  }
+}
