@@ -116,6 +116,8 @@ error("the workflow failed")`);
   const errors = JSON.parse((await cli(['runs', 'list', '--status', 'error', '--output', 'json'], { cwd: dir, env })).stdout);
   expect(errors.map((r: { script: string }) => r.script)).toEqual(['bad.lua']);
   expect(errors[0]).toMatchObject({ status: 'error', error_code: 'SCRIPT_ERROR', errors: 1 });
+  const filtered = JSON.parse((await cli(['runs', 'list', '--filter', 'OK.LUA', '--output', 'json'], { cwd: dir, env })).stdout);
+  expect(filtered.map((r: { script: string }) => r.script)).toEqual(['ok.lua']);
   const table = await cli(['runs', 'list'], { cwd: dir, env });
   expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STARTED \(UTC\)\s+SCRIPT\s+STATUS\s+DURATION\s+STEPS\s+TOOLS\s+TOKENS\s+COST\s+ERROR$/);
   expect(table.stdout).toMatch(/bad\.lua\s+error\b.*SCRIPT_ERROR/);

@@ -23,8 +23,16 @@ const ERROR_POINTS = new Set<HookPoint>(['ToolError', 'AgentError', 'WorkflowErr
 const EVENT_KINDS: Record<string, SpanKind> = { tool: 'tool', agent: 'agent', workflow: 'workflow', 'workflow.step': 'step' };
 const COMPONENT_EVENT = /^(tool|agent|workflow|workflow\.step)\.(started|completed|failed|retrying|redirected)$/;
 
+const componentEventTypes = new Map<string, boolean>();
+
+/** Whether `type` is a component lifecycle event (asked for every publish, so remembered). */
 export function isComponentEvent(type: string): boolean {
-  return COMPONENT_EVENT.test(type);
+  let known = componentEventTypes.get(type);
+  if (known === undefined) {
+    known = COMPONENT_EVENT.test(type);
+    if (componentEventTypes.size < 1024) componentEventTypes.set(type, known);
+  }
+  return known;
 }
 
 export interface AgentInfo {

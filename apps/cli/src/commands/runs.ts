@@ -53,7 +53,9 @@ export function runFilter(options: Record<string, string | boolean>): RunFilter 
     }
     filter.status = options.status as RunStatus;
   }
-  if (typeof options.script === 'string') filter.script = options.script;
+  // `--filter TEXT` on the command line, `script=TEXT` in the viewer's API.
+  const script = options.filter ?? options.script;
+  if (typeof script === 'string') filter.script = script;
   if (options.limit !== undefined) {
     const n = Number(options.limit);
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--limit needs a positive whole number, got '${String(options.limit)}'`);
@@ -82,7 +84,7 @@ function table(runs: RunSummary[]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `llmspell runs list [--status S] [--script NAME] [--limit N] | show <id|latest> | clear` */
+/** `llmspell runs list [--status S] [--filter TEXT] [--limit N] | show <id|latest> | clear` */
 export async function runsCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const [, sub = 'list', id] = args.positionals;
   const json = args.flags.output !== 'text';
