@@ -1,6 +1,6 @@
 import type { HookContext, HookPoint, SecurityPolicy } from '@llmspell/core';
 import { contentText, errorMessage, safeText } from './content.js';
-import type { Attributes, LiveSpan, SpanKind, SpanRecorder } from './span-recorder.js';
+import type { Attributes, LiveSpan, SpanKind, SpanRecorder, TraceRun } from './span-recorder.js';
 
 /** Before-points that open a component's span, by the kind of span they open. */
 export const OPENING_POINTS: ReadonlyMap<HookPoint, SpanKind> = new Map<HookPoint, SpanKind>([
@@ -182,6 +182,15 @@ export class ComponentSpans {
         }
         return;
       }
+    }
+  }
+
+  /** Drops calls of a finished run that never started (their input failed validation). */
+  forgetRun(run: TraceRun): void {
+    for (const [key, list] of this.pending) {
+      const left = list.filter((p) => p.span.run !== run);
+      if (left.length === 0) this.pending.delete(key);
+      else if (left.length !== list.length) this.pending.set(key, left);
     }
   }
 

@@ -122,7 +122,6 @@ describe('span tree of a run', () => {
         const r = await wf.execute({});
         export default r.success;`);
       const r = await lastRun(m);
-      if (process.env.SHOW_TIMELINE) console.log((await import('./format-timeline.js')).formatRunTimeline(r));
       const e = edges(r.span_tree);
       expect(e).toEqual(expect.arrayContaining([
         'step a2 > execute_tool calculator',
@@ -179,7 +178,6 @@ describe('span tree of a run', () => {
         return a:invoke({ text = "What is 6*7?" }).text`);
       expect(result).toBe('It is 42.');
       const r = await lastRun(m);
-      if (process.env.SHOW_TIMELINE) console.log((await import('./format-timeline.js')).formatRunTimeline(r));
       const agent = find(r.span_tree, 'invoke_agent helper');
       expect(agent.attributes).toMatchObject({
         'gen_ai.operation.name': 'invoke_agent',

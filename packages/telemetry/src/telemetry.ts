@@ -192,6 +192,7 @@ export class Telemetry {
   private runEnded(run: TraceRun): void {
     const active = this.runs.get(run) ?? { root: run.root, script: this.options.sessionName ?? 'session', lastWriteAt: 0 };
     this.runs.delete(run);
+    this.components.forgetRun(run);
     if (active.timer) clearTimeout(active.timer);
     const summary = this.summarize(active);
     this.publishSummary(summary);
