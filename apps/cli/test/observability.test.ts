@@ -193,3 +193,18 @@ test('progress: a one-line summary on stderr for runs with workflows or agents, 
   const quiet = await cli(['run', 'wf.lua', '--quiet'], { cwd: dir, env: { ...env } });
   expect(quiet.stderr).toBe('');
 });
+
+test('llmspell ui: a port in use or a bad port is a clear error', async () => {
+  const dir = scratch();
+  const busy = http.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as { port: number }).port;
+  try {
+    const r = await cli(['ui', '--port', String(port)], { cwd: dir, env: envFor(dir) });
+    expect([r.code, r.stderr]).toEqual([1, `INVALID_ARGUMENT: port ${port} on 127.0.0.1 is in use; pick another with --port N (0 for any free one)\n`]);
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
+  const bad = await cli(['ui', '--port', 'eighty'], { cwd: dir, env: envFor(dir) });
+  expect([bad.code, bad.stderr]).toEqual([2, "INVALID_ARGUMENT: --port needs a port number (0-65535, 0 picks a free one), got 'eighty'\n"]);
+});
