@@ -1,8 +1,10 @@
 // Issue 17: what the run history (on by default) and OTLP export cost.
 // - `llmspell run examples/hello.lua` with the history on (default), off (history_runs = 0)
-//   and exporting to a local OTLP collector, in interleaved rounds of one run.
-// - In-process: a Lua loop of Tool.invoke(noop) with and without the telemetry feature
-//   (the per-call cost of spans), and the end-of-run history write (one batch) on SQLite.
+//   and exporting to a local OTLP collector, in interleaved rounds: wall and CPU time.
+// - Loading @llmspell/telemetry in a fresh process (the CLI imports it for every run).
+// - In one process: examples/hello.lua with and without the feature (spans + the history
+//   write), a Lua loop of Tool.invoke(noop) (the per-call cost of a span), and the
+//   end-of-run history write (one batch) on SQLite.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,6 +17,7 @@ import { LlmspellRuntime, builtinFeatures } from '@llmspell/runtime';
 import { MemoryStateStore } from '@llmspell/state-memory';
 import { openSqliteStateStore } from '@llmspell/state-sqlite';
 import { RunHistory, telemetryFeature } from '@llmspell/telemetry';
+import { utilTools } from '@llmspell/tools-util';
 
 export const title = 'Telemetry: run history and OTLP export overhead';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,29 +49,45 @@ async function collector() {
   return { url: `http://127.0.0.1:${server.address().port}`, spans: () => spans, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Exit of one CLI run; async, so the collector in this process can answer meanwhile. */
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * One CLI run; async, so the collector in this process can answer meanwhile. Resolves with
+ * its wall time and, where /usr/bin/time exists, its CPU time (user + system): on a shared
+ * machine the CPU time moves less with the load than the wall time.
+ */
 function runOnce(command) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...command.args], { cwd: root, env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [process.execPath, bin, ...command.args];
+    const t = performance.now();
+    const child = TIME
+      ? spawn(TIME, ['-f', '@cpu %U %S', ...argv], { cwd: root, env: command.env, stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(argv[0], argv.slice(1), { cwd: root, env: command.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command.name} exited ${code}: ${err}`))));
+    child.on('close', (code) => {
+      const wall = performance.now() - t;
+      if (code !== 0) return reject(new Error(`${command.name} exited ${code}: ${err}`));
+      const m = /@cpu ([\d.]+) ([\d.]+)/.exec(err);
+      resolve({ wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN });
+    });
   });
 }
 
 async function coldStarts(commands) {
-  const samples = commands.map(() => []);
+  const samples = commands.map(() => ({ wall: [], cpu: [] }));
   for (let round = 0; round < ROUNDS + 2; round++) {
     for (let k = 0; k < commands.length; k++) {
       const i = (k + round) % commands.length;
-      const t = performance.now();
-      await runOnce(commands[i]);
-      const ms = performance.now() - t;
-      if (round >= 2) samples[i].push(ms);
+      const r = await runOnce(commands[i]);
+      if (round >= 2) {
+        samples[i].wall.push(r.wall);
+        samples[i].cpu.push(r.cpu);
+      }
     }
   }
-  return samples.map(median);
+  return samples.map((s) => ({ wall: median(s.wall), cpu: median(s.cpu) }));
 }
 
 const noop = defineTool({
@@ -76,6 +95,23 @@ const noop = defineTool({
   parameters: z.object({}).passthrough(),
   execute: () => ({ result: null }),
 });
+
+/** ms to import @llmspell/telemetry in a fresh process that has loaded the runtime already. */
+async function importCost() {
+  const code = "await import('@llmspell/runtime'); const t = performance.now(); await import('@llmspell/telemetry'); process.stdout.write(String(performance.now() - t));";
+  const times = [];
+  for (let i = 0; i < 12; i++) {
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: path.join(root, 'benchmarks'), stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout.on('data', (d) => (text += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(Number(text)));
+    });
+    if (i >= 2) times.push(out);
+  }
+  return median(times);
+}
 
 /** µs per Tool.invoke(noop) from a Lua loop, median of rounds. */
 async function perCall(features) {
@@ -92,6 +128,30 @@ async function perCall(features) {
     await rt.close();
   }
   return median(rounds);
+}
+
+/**
+ * ms per run of examples/hello.lua in one process on a SQLite store, from runScript to the
+ * history written: the script's own cost plus, with the feature, its spans and the write.
+ */
+async function helloInProcess(features, telemetry) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-hello-'));
+  const source = fs.readFileSync(path.join(root, 'examples/hello.lua'), 'utf8');
+  const rt = await LlmspellRuntime.create({ tools: utilTools, stateStore: openSqliteStateStore({ path: path.join(dir, 'state.db') }), features });
+  const lua = createLuaEngine();
+  const times = [];
+  try {
+    for (let i = 0; i < 45; i++) {
+      const t = performance.now();
+      await rt.runScript(lua, source, { filename: 'hello.lua', output: { stdout() {}, stderr() {} } });
+      if (telemetry) await rt.service('telemetry').flush();
+      if (i >= 15) times.push(performance.now() - t);
+    }
+  } finally {
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return median(times);
 }
 
 /** ms for the end-of-run write of a run of `n` spans on SQLite. */
@@ -134,16 +194,27 @@ export async function run() {
       { name: 'history on', args: ['-c', on, 'run', 'examples/hello.lua'], env },
       { name: 'history on + OTLP', args: ['-c', on, 'run', 'examples/hello.lua'], env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: c.url } },
     ]);
-    rows.push({ name: 'process: run examples/hello.lua, history off (history_runs = 0)', value: histOff, unit: 'ms' });
-    rows.push({ name: 'process: the same, history on (default)', value: histOn, unit: 'ms', baseline: histOff, ratio: histOn / histOff, note: `${(histOn - histOff).toFixed(1)} ms added` });
-    rows.push({ name: 'process: the same, history on and OTLP export to a local collector', value: otlp, unit: 'ms', baseline: histOff, ratio: otlp / histOff, note: `${(otlp - histOff).toFixed(1)} ms added; ${c.spans()} spans received` });
+    rows.push({ name: 'process: run examples/hello.lua, history off (history_runs = 0)', value: histOff.wall, unit: 'ms' });
+    rows.push({ name: 'process: the same, history on (default)', value: histOn.wall, unit: 'ms', baseline: histOff.wall, ratio: histOn.wall / histOff.wall, note: `${(histOn.wall - histOff.wall).toFixed(1)} ms added` });
+    rows.push({ name: 'process: the same, history on and OTLP export to a local collector', value: otlp.wall, unit: 'ms', baseline: histOff.wall, ratio: otlp.wall / histOff.wall, note: `${(otlp.wall - histOff.wall).toFixed(1)} ms added; ${c.spans()} spans received` });
+    if (Number.isFinite(histOff.cpu)) {
+      rows.push({ name: 'process CPU (user+sys): run examples/hello.lua, history off', value: histOff.cpu, unit: 'ms' });
+      rows.push({ name: 'process CPU: the same, history on (default)', value: histOn.cpu, unit: 'ms', baseline: histOff.cpu, ratio: histOn.cpu / histOff.cpu, note: `${(histOn.cpu - histOff.cpu).toFixed(1)} ms added` });
+      rows.push({ name: 'process CPU: the same, history on and OTLP export', value: otlp.cpu, unit: 'ms', baseline: histOff.cpu, ratio: otlp.cpu / histOff.cpu, note: `${(otlp.cpu - histOff.cpu).toFixed(1)} ms added` });
+    }
     notes.push(`Cold starts: medians of ${ROUNDS} interleaved rounds after 2 warm-up rounds, SQLite state in a scratch HOME (the history is written there).`);
   } finally {
     await c.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
+  rows.push({ name: 'process: importing @llmspell/telemetry after the runtime (no OpenTelemetry module)', value: await importCost(), unit: 'ms' });
+  // Without the feature first: once a runtime has used AsyncLocalStorage, promise hooks stay on in the process.
+  const helloPlain = await helloInProcess(builtinFeatures, false);
   const plain = await perCall(builtinFeatures);
+  const helloTraced = await helloInProcess([...builtinFeatures, telemetryFeature({ env: {} })], true);
   const traced = await perCall([...builtinFeatures, telemetryFeature({ env: {} })]);
+  rows.push({ name: 'in process: run examples/hello.lua, no telemetry feature', value: helloPlain, unit: 'ms' });
+  rows.push({ name: 'in process: the same with telemetry (spans + history written to SQLite)', value: helloTraced, unit: 'ms', baseline: helloPlain, ratio: helloTraced / helloPlain, note: `${(helloTraced - helloPlain).toFixed(2)} ms added per run` });
   rows.push({ name: 'lua: Tool.invoke(noop) round trip, no telemetry feature', value: plain, unit: 'µs' });
   rows.push({ name: 'lua: the same with the telemetry feature (a span per call)', value: traced, unit: 'µs', baseline: plain, ratio: traced / plain, note: `${(traced - plain).toFixed(1)} µs per call` });
   for (const n of [10, 500]) {
