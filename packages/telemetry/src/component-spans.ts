@@ -23,16 +23,22 @@ const ERROR_POINTS = new Set<HookPoint>(['ToolError', 'AgentError', 'WorkflowErr
 const EVENT_KINDS: Record<string, SpanKind> = { tool: 'tool', agent: 'agent', workflow: 'workflow', 'workflow.step': 'step' };
 const COMPONENT_EVENT = /^(tool|agent|workflow|workflow\.step)\.(started|completed|failed|retrying|redirected)$/;
 
-const componentEventTypes = new Map<string, boolean>();
+type ParsedEvent = { kind: SpanKind; what: string } | null;
+const parsedEvents = new Map<string, ParsedEvent>();
 
-/** Whether `type` is a component lifecycle event (asked for every publish, so remembered). */
-export function isComponentEvent(type: string): boolean {
-  let known = componentEventTypes.get(type);
-  if (known === undefined) {
-    known = COMPONENT_EVENT.test(type);
-    if (componentEventTypes.size < 1024) componentEventTypes.set(type, known);
+/** The span kind and lifecycle step of an event type (asked for every publish, so remembered). */
+function parseEvent(type: string): ParsedEvent {
+  let parsed = parsedEvents.get(type);
+  if (parsed === undefined) {
+    const m = COMPONENT_EVENT.exec(type);
+    parsed = m ? { kind: EVENT_KINDS[m[1]], what: m[2] } : null;
+    if (parsedEvents.size < 1024) parsedEvents.set(type, parsed);
   }
-  return known;
+  return parsed;
+}
+
+export function isComponentEvent(type: string): boolean {
+  return parseEvent(type) !== null;
 }
 
 export interface AgentInfo {
@@ -131,10 +137,9 @@ export class ComponentSpans {
 
   /** A component lifecycle event (see isComponentEvent). */
   event(type: string, data: unknown): void {
-    const m = COMPONENT_EVENT.exec(type);
-    if (!m) return;
-    const kind = EVENT_KINDS[m[1]];
-    const what = m[2];
+    const parsed = parseEvent(type);
+    if (!parsed) return;
+    const { kind, what } = parsed;
     const d = record(data) ?? {};
     const name = String(d.component ?? '');
     const recorder = this.o.recorder;
