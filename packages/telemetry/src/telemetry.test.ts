@@ -105,6 +105,11 @@ describe('span tree of a run', () => {
       }
       // Without capture_content nothing of the data is kept.
       expect(r.span_tree.every((s) => s.input === undefined && s.output === undefined)).toBe(true);
+      // A second run in the same runtime is a trace of its own, nested the same way.
+      await run(m, lua, 'local wf = Workflow.sequential({ name = "again", steps = { { name = "c", tool = "calculator", input = { input = "1+1" } } } })\nreturn wf:execute({}).success');
+      const second = await lastRun(m);
+      expect(second.trace_id).not.toBe(r.trace_id);
+      expect(edges(second.span_tree)).toEqual(['run test.lua > workflow again', 'workflow again > step c', 'step c > execute_tool calculator']);
     } finally {
       await m.rt.close();
     }
