@@ -18,6 +18,8 @@ module.exports = {
     '^@llmspell/([a-z0-9-]+)$': path.join(root, 'packages/$1/src/index.ts'),
     '^@llmspell/([a-z0-9-]+)/internal$': path.join(root, 'packages/$1/src/internal.ts'),
     '^@llmspell/([a-z0-9-]+)/testing$': path.join(root, 'packages/$1/src/testing/index.ts'),
+    // light entry points (`@llmspell/core/errors`, `@llmspell/runtime/isolation`): a file or a folder's index
+    '^@llmspell/([a-z0-9-]+)/([a-z0-9-]+)$': path.join(root, 'packages/$1/src/$2'),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],

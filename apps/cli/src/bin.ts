@@ -40,11 +40,17 @@ if (quick) {
     process.exitCode = 1;
   });
 
-  import('./main.js')
-    .then(({ main }) => main(argv))
+  // `run` and `exec` start the script host first and load nothing heavy here: the runtime,
+  // engines and tools load once, in the host.
+  import('./script-main.js')
+    .then(({ scriptMain }) => scriptMain(argv))
+    .then((code) => code ?? import('./main.js').then(({ main }) => main(argv)))
     .then(
-      (code) => {
+      async (code) => {
         process.exitCode = code;
+        // a worker-thread host stuck in native code would hold a normal exit forever
+        const isolation = await import('@llmspell/runtime/isolation');
+        if (isolation.stuckHostCount() > 0) isolation.exitProcessNow(code);
       },
       (error) => {
         process.stderr.write(`llmspell: ${error instanceof Error ? error.message : String(error)}\n`);

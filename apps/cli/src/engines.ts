@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { LlmspellError, type ScriptEngine } from '@llmspell/core';
+import type { ScriptEngine } from '@llmspell/core';
+import { LlmspellError } from '@llmspell/core/errors';
 
 const ENGINE_ALIASES: Record<string, 'lua' | 'javascript'> = { lua: 'lua', javascript: 'javascript', js: 'javascript' };
 const EXTENSIONS: Record<string, 'lua' | 'javascript'> = { '.lua': 'lua', '.js': 'javascript', '.mjs': 'javascript' };

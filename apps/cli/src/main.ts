@@ -1,18 +1,19 @@
-import { isLlmspellError } from '@llmspell/core';
 import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
 import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
 import { runsCommand } from './commands/runs.js';
-import { execCommand, rerunScript, runCommand, validateCommand } from './commands/run-script.js';
+import { execCommand, rerunScript, runCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
 import { uiCommand } from './commands/ui.js';
+import { validateCommand } from './commands/validate.js';
 import { commandHelp, mainHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
 import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
+import { reportError } from './report-error.js';
 import { cliVersion } from './version.js';
 
 type Handler = (args: ParsedArgs, io: CliIo) => Promise<number> | number;
@@ -37,19 +38,6 @@ const HANDLERS: Record<string, Handler> = {
   ui: uiCommand,
   resume: (args, io) => resumeCommand(args, io, (file, engine, scriptArgs) => rerunScript(args, io, file, engine, scriptArgs, args.positionals[1])),
 };
-
-function reportError(error: unknown, args: ParsedArgs | undefined, io: CliIo): void {
-  const json = args?.flags.output === 'json';
-  if (isLlmspellError(error)) {
-    if (json) io.stderr(JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }) + '\n');
-    // A plain script error reads like Lua's and Node's own: `file:line: message`.
-    else io.stderr(`${error.code === 'SCRIPT_ERROR' && error.details.file ? error.detail : error.message}\n`);
-    return;
-  }
-  const text = error instanceof Error ? (args?.flags.verbose ? error.stack ?? error.message : error.message) : String(error);
-  if (json) io.stderr(JSON.stringify({ error: { code: 'INTERNAL', message: text } }) + '\n');
-  else io.stderr(`llmspell: internal error: ${text}\n`);
-}
 
 /** Runs the CLI and resolves with its exit code: 0 ok, 1 error, 2 usage error. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError } from '@llmspell/core/errors';
 
 export type OutputFormat = 'text' | 'json' | 'pretty';
 

@@ -1,41 +1,64 @@
-import type { LlmspellRuntime } from '@llmspell/runtime';
 import { formatRunTotals, type RunSummaryEvent } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 
-interface EventBusLike {
-  on(pattern: string, fn: (event: { event_type: string; data: unknown }) => void): () => void;
-}
-
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
+/** The runtime events the progress line follows (the script host forwards only these). */
+export const PROGRESS_EVENTS = [
+  'agent.started', 'agent.completed', 'agent.failed',
+  'workflow.started', 'workflow.step.started', 'workflow.completed', 'workflow.failed',
+  'tool.started', 'tool.completed', 'tool.failed',
+  // Published by @llmspell/telemetry when a run ends: the totals of the summary line.
+  'run.summary',
+] as const;
+
+/**
+ * What of an event crosses to the progress line: the component's name, and for `run.summary`
+ * its totals (numbers and a status; no content).
+ */
+export function progressData(type: string, data: unknown): unknown {
+  const d = (data ?? {}) as Record<string, unknown>;
+  if (type === 'run.summary') {
+    const { run_id, status, duration_ms, steps, tool_calls, agent_calls, errors, tokens, cost_usd, history } = d as unknown as RunSummaryEvent;
+    return { run_id, status, duration_ms, steps, tool_calls, agent_calls, errors, tokens, cost_usd, history };
+  }
+  return { component: d.component, attempt: d.attempt };
+}
+
 export interface Progress {
+  /** Whether a line is shown at all (else events need not be sent). */
+  readonly active: boolean;
+  /** One runtime event (`agent.started`, `workflow.step.started`, ...) with its data. */
+  event(type: string, data: unknown): void;
   /** Clears the status line before the script writes to the same terminal. */
   clear(): void;
   stop(): void;
 }
 
-const NOOP: Progress = { clear() {}, stop() {} };
+const NOOP: Progress = { active: false, event() {}, clear() {}, stop() {} };
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 /**
  * A one-line status on stderr while agents, workflows and tools run ("⠹ workflow nightly ›
  * step 3 fetch › tool web_fetch 2.1s · 12.4s"): what runs now, for how long, and the run's
- * elapsed time; stdout stays clean. When a run with agents or workflows ends, one summary
- * line ("✓ 3 steps, 4 tool calls, 1 agent call, 812 tokens, $0.0012, 12.4s"). Only on a
- * terminal (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format.
+ * time so far; stdout stays clean. A run with agents or workflows ends with one summary line
+ * ("✓ 3 steps, 4 tool calls, 1 agent call, 812 tokens, $0.0012, 12.4s"). Only on a terminal
+ * (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format. It runs
+ * beside the script host: the events arrive as messages.
  */
-export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: GlobalFlags): Progress {
+export function startProgress(io: CliIo, flags: GlobalFlags): Progress {
   const forced = io.env.LLMSPELL_PROGRESS === '1';
   const tty = Boolean(process.stderr.isTTY) && io.env.TERM !== 'dumb';
   if (flags.quiet || flags.output !== 'text' || io.env.LLMSPELL_PROGRESS === '0' || !(tty || forced)) return NOOP;
-  const bus = runtime.service<EventBusLike>('eventBus');
-  if (!bus || typeof bus.on !== 'function') return NOOP;
   const started = Date.now();
   /** What runs now, oldest first: the last one is shown, inside the innermost workflow. */
   const active = new Map<string, { label: string; since: number }>();
   const steps = new Map<string, number>();
+  // Several calls of one tool may overlap (parallel branches): each gets its own entry.
+  const toolKeys = new Map<string, string[]>();
+  let seq = 0;
   let frame = 0;
   let shown = false;
   const name = (data: unknown) => String((data as { component?: unknown } | null)?.component ?? '');
@@ -54,60 +77,69 @@ export function startProgress(runtime: LlmspellRuntime, io: CliIo, flags: Global
     if (tty) io.stderr(`\r\u001b[K${line}`);
     shown = true;
   };
-  // Several calls of one tool may overlap (parallel branches): each gets its own entry.
-  let seq = 0;
-  const toolKeys = new Map<string, string[]>();
-  const offs = [
-    bus.on('agent.started', (e) => active.set(`agent:${name(e.data)}`, { label: `agent ${name(e.data)}: waiting for the model`, since: Date.now() })),
-    bus.on('agent.completed', (e) => active.delete(`agent:${name(e.data)}`)),
-    bus.on('agent.failed', (e) => active.delete(`agent:${name(e.data)}`)),
-    bus.on('tool.started', (e) => {
-      if ((e.data as { attempt?: number } | null)?.attempt !== undefined && (e.data as { attempt: number }).attempt > 1) return;
-      const key = `tool:${name(e.data)}:${seq++}`;
-      toolKeys.set(name(e.data), [...(toolKeys.get(name(e.data)) ?? []), key]);
-      active.set(key, { label: `tool ${name(e.data)}`, since: Date.now() });
-    }),
-    ...['tool.completed', 'tool.failed'].map((type) => bus.on(type, (e) => {
-      const keys = toolKeys.get(name(e.data));
-      const key = keys?.shift();
-      if (key) active.delete(key);
-    })),
-    bus.on('workflow.started', (e) => {
-      steps.set(name(e.data), 0);
-      active.set(`wf:${name(e.data)}`, { label: `workflow ${name(e.data)}: starting`, since: Date.now() });
-    }),
-    bus.on('workflow.step.started', (e) => {
-      const full = name(e.data);
-      const dot = full.lastIndexOf('.');
-      const wf = full.slice(0, dot);
-      const n = (steps.get(wf) ?? 0) + 1;
-      steps.set(wf, n);
-      const entry = active.get(`wf:${wf}`);
-      if (entry) {
-        entry.label = `workflow ${wf} › step ${n} ${full.slice(dot + 1)}`;
-        entry.since = Date.now();
-      }
-      if (forced && !tty) io.stderr(`workflow ${wf}: step ${n} ${full.slice(dot + 1)}\n`);
-    }),
-    bus.on('workflow.completed', (e) => active.delete(`wf:${name(e.data)}`)),
-    bus.on('workflow.failed', (e) => active.delete(`wf:${name(e.data)}`)),
-    bus.on('run.summary', (e) => {
-      const s = e.data as RunSummaryEvent;
-      if (!s || (s.agent_calls === 0 && s.steps === 0)) return;
-      clearLine();
-      io.stderr(`${s.status === 'ok' ? '✓' : '✗'} ${formatRunTotals(s)}${s.history ? ` · llmspell runs show ${s.run_id}` : ''}\n`);
-    }),
-  ];
-  if (forced && !tty) {
-    offs.push(bus.on('agent.started', (e) => io.stderr(`agent ${name(e.data)}: waiting for the model\n`)));
-  }
   const timer = setInterval(render, 100);
   timer.unref();
+  let stopped = false;
   return {
+    active: true,
+    event(type, data) {
+      if (stopped) return;
+      const component = name(data);
+      switch (type) {
+        case 'agent.started':
+          active.set(`agent:${component}`, { label: `agent ${component}: waiting for the model`, since: Date.now() });
+          if (forced && !tty) io.stderr(`agent ${component}: waiting for the model\n`);
+          return;
+        case 'agent.completed':
+        case 'agent.failed':
+          active.delete(`agent:${component}`);
+          return;
+        case 'tool.started': {
+          if (Number((data as { attempt?: unknown } | null)?.attempt ?? 1) > 1) return;
+          const key = `tool:${component}:${seq++}`;
+          toolKeys.set(component, [...(toolKeys.get(component) ?? []), key]);
+          active.set(key, { label: `tool ${component}`, since: Date.now() });
+          return;
+        }
+        case 'tool.completed':
+        case 'tool.failed': {
+          const key = toolKeys.get(component)?.shift();
+          if (key) active.delete(key);
+          return;
+        }
+        case 'workflow.started':
+          steps.set(component, 0);
+          active.set(`wf:${component}`, { label: `workflow ${component}: starting`, since: Date.now() });
+          return;
+        case 'workflow.step.started': {
+          const dot = component.lastIndexOf('.');
+          const wf = component.slice(0, dot);
+          const n = (steps.get(wf) ?? 0) + 1;
+          steps.set(wf, n);
+          const entry = active.get(`wf:${wf}`);
+          if (entry) {
+            entry.label = `workflow ${wf} › step ${n} ${component.slice(dot + 1)}`;
+            entry.since = Date.now();
+          }
+          if (forced && !tty) io.stderr(`workflow ${wf}: step ${n} ${component.slice(dot + 1)}\n`);
+          return;
+        }
+        case 'workflow.completed':
+        case 'workflow.failed':
+          active.delete(`wf:${component}`);
+          return;
+        case 'run.summary': {
+          const s = data as RunSummaryEvent;
+          if (!s || (s.agent_calls === 0 && s.steps === 0)) return;
+          clearLine();
+          io.stderr(`${s.status === 'ok' ? '✓' : '✗'} ${formatRunTotals(s)}${s.history ? ` · llmspell runs show ${s.run_id}` : ''}\n`);
+        }
+      }
+    },
     clear: clearLine,
     stop() {
+      stopped = true;
       clearInterval(timer);
-      for (const off of offs) off();
       clearLine();
     },
   };

@@ -1,10 +1,10 @@
-import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core';
+import type { ScriptValue } from '@llmspell/core';
 import type { ScriptArgs } from '@llmspell/runtime';
-import { composeRuntime } from './compose-runtime.js';
-import { loadEngine, preloadEngine } from './engines.js';
+import { runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
+import { UsageError, type GlobalFlags } from './parse-args.js';
 import type { CliIo } from './io.js';
-import type { GlobalFlags } from './parse-args.js';
 import { startProgress } from './progress.js';
+import type { ScriptHostData } from './script-host.js';
 
 /** One script to run: what `run`, `exec`, `resume`, queue workers and `mcp serve` hand over. */
 export interface ScriptJob {
@@ -28,44 +28,60 @@ export interface ScriptJobOptions {
   progress?: boolean;
 }
 
+/** The script host's module, beside this one in the build. */
+export const SCRIPT_HOST_MODULE = new URL('./script-host.js', import.meta.url);
+
+/** `LLMSPELL_ISOLATION`: `process` (default) or `worker` (cheaper, weaker: see the runtime README). */
+export function isolationKind(env: NodeJS.ProcessEnv): IsolationKind {
+  const value = env.LLMSPELL_ISOLATION?.trim().toLowerCase();
+  if (!value || value === 'process') return 'process';
+  if (value === 'worker') return 'worker';
+  throw new UsageError(`LLMSPELL_ISOLATION must be process or worker, got '${env.LLMSPELL_ISOLATION}'`);
+}
+
+/** Limits the flags force (the host reads the rest from the config). */
+export function flagLimits(flags: GlobalFlags): { timeoutMs?: number; memoryBytes?: number } {
+  const limits: { timeoutMs?: number; memoryBytes?: number } = {};
+  if (flags.timeoutSeconds !== undefined) limits.timeoutMs = Math.round(flags.timeoutSeconds * 1000);
+  if (flags.maxMemoryMb !== undefined) limits.memoryBytes = Math.round(flags.maxMemoryMb * 1024 * 1024);
+  return limits;
+}
+
 /**
  * Runs one script under the configured runtime, policy and limits, and resolves with its
  * result. Errors are LlmspellErrors with secrets redacted. Every path that runs a user's
- * script goes through here, so the sandbox is the same for all of them.
+ * script goes through here, so the sandbox is the same for all of them: the script and the
+ * tools it calls run in a child process this side kills at the time limit (plus a second),
+ * so nothing a script does, native code and host-side memory included, can keep the CLI
+ * from ending with a coded error.
  */
 export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo, options: ScriptJobOptions): Promise<ScriptValue> {
-  preloadEngine(job.engine);
-  const { runtime } = await composeRuntime(flags, io);
-  if (job.file) runtime.services.set('scriptInfo', { file: job.file, engine: job.engine, args: job.args });
-  if (job.resumeRunId) runtime.services.set('resumeRunId', job.resumeRunId);
-  const progress = options.progress ? startProgress(runtime, io, flags) : { clear() {}, stop() {} };
+  const progress = options.progress ? startProgress(io, flags) : undefined;
+  const clearing = (write: (text: string) => void) => (text: string) => {
+    progress?.clear();
+    write(text);
+  };
+  const data: ScriptHostData = {
+    flags, cwd: io.cwd, isTTY: io.isTTY, file: job.file, args: job.args, resumeRunId: job.resumeRunId, progress: Boolean(progress?.active),
+  };
   try {
-    const engine = await loadEngine(job.engine);
-    const result = await runtime.runScript(engine, job.source, {
+    return await runIsolatedScript({
+      setupModule: SCRIPT_HOST_MODULE,
+      setupData: data,
+      engine: job.engine,
+      source: job.source,
       filename: job.filename,
       args: job.args,
       signal: options.signal,
-      output: {
-        stdout: (t) => {
-          progress.clear();
-          options.output.stdout(runtime.policy.redact(t));
-        },
-        stderr: (t) => {
-          progress.clear();
-          options.output.stderr(runtime.policy.redact(t));
-        },
-      },
-    });
-    progress.stop();
-    return runtime.policy.redactValue(result) as ScriptValue;
-  } catch (error) {
-    // Error text can quote what a tool or provider saw; secrets must not reach stderr.
-    if (isLlmspellError(error)) {
-      throw new LlmspellError(error.code, runtime.policy.redact(error.detail), { details: runtime.policy.redactValue(error.details), cause: error });
-    }
-    throw new Error(runtime.policy.redact(error instanceof Error ? error.message : String(error)));
+      limits: flagLimits(flags),
+      isolation: isolationKind(io.env),
+      env: io.env,
+      cwd: io.cwd,
+      output: { stdout: clearing(options.output.stdout), stderr: clearing(options.output.stderr) },
+      write: { stdout: clearing(io.stdout), stderr: clearing(io.stderr) },
+      onEvent: progress?.active ? (type, value) => progress.event(type, value) : undefined,
+    }) as ScriptValue;
   } finally {
-    progress.stop();
-    await runtime.close();
+    progress?.stop();
   }
 }

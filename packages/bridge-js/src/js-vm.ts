@@ -9,9 +9,9 @@ import {
   formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo,
 } from './js-errors.js';
 import {
-  HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, PRIMORDIALS_SOURCE, WireKind, type Helper, type PreludeChunk,
+  GUARDS_SOURCE, HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, PRIMORDIALS_SOURCE, WireKind, type Helper, type PreludeChunk,
 } from './prelude.js';
-import { onMallocFailure } from './quickjs-module.js';
+import { instanceMemoryFull, onMallocFailure } from './quickjs-module.js';
 
 
 /** Cap on nesting when converting values, so a deep structure fails cleanly instead of overflowing the host stack. */
@@ -21,6 +21,15 @@ const MODULE_HINT = /^\s*(?:import|export)\b|\bawait\b/m;
 interface Disposable {
   readonly alive: boolean;
   dispose(): void;
+}
+
+/** A promise a host function returned to the script, watched for a rejection nobody handles. */
+interface HostPromiseRecord {
+  /** The run it was made in (its first operation). */
+  run: Operation | undefined;
+  observed: boolean;
+  settled: boolean;
+  rejection?: unknown;
 }
 
 /** One unit of script work (a run or a callback call) with its own budget. */
@@ -182,6 +191,9 @@ export class JsVm {
   private depth = 0;
   /** Host promises and callback calls in progress: work that may still settle a script promise. */
   private inflight = 0;
+  private readonly hostPromises = new Map<number, HostPromiseRecord>();
+  private nextHostPromise = 1;
+  private observer: QuickJSHandle | undefined;
   private disposeRequested = false;
   private freed = false;
   /** A timeout, cancel or memory failure: the context must not run anything more. */
@@ -223,6 +235,7 @@ export class JsVm {
     if (primordials.error) throw new Error(`prelude failed: ${JSON.stringify(this.ctx.dump(primordials.error))}`);
     this.primordials = primordials.value;
     this.owned.add(primordials.value);
+    this.installGuards();
     // Globals are converted on first use: a script touches a few of the ~100 host
     // functions the runtime offers; print and console too (their helpers load lazily).
     const globals: Array<[string, () => QuickJSHandle]> = [];
@@ -246,6 +259,22 @@ export class JsVm {
         key.dispose();
         load.dispose();
       }
+    }
+  }
+
+  /** Bounds the built-ins that loop in C (see GUARDS_SOURCE); runs before any script. */
+  private installGuards(): void {
+    const evaluated = this.ctx.evalCode(GUARDS_SOURCE, PRELUDE_FILENAME, { type: 'global', strict: true });
+    if (evaluated.error) throw this.engineFailure(evaluated.error);
+    // no real array is longer than the script's memory holds (8-byte values)
+    const maxWalk = this.ctx.newNumber(Math.floor(this.options.limits.memoryBytes / 8));
+    try {
+      const called = this.ctx.callFunction(evaluated.value, this.ctx.undefined, this.primordials!, maxWalk);
+      if (called.error) throw this.engineFailure(called.error);
+      called.value.dispose();
+    } finally {
+      maxWalk.dispose();
+      evaluated.value.dispose();
     }
   }
 
@@ -315,11 +344,13 @@ export class JsVm {
       }
       const settled = await this.settle(result, op);
       try {
+        await this.finishFloating(op);
         return this.fromHandle(settled);
       } finally {
-        settled.dispose();
+        if (settled.alive && !this.freed) settled.dispose();
       }
     } finally {
+      for (const [id, record] of this.hostPromises) if (record.run === op) this.hostPromises.delete(id);
       this.endOp(op);
     }
   }
@@ -383,6 +414,23 @@ export class JsVm {
 
   private endOp(op: Operation): void {
     this.ops.delete(op);
+  }
+
+  /** Whether the script must stop now (a limit passed or a cancel): then it calls nothing on the host. */
+  private mustStop(): boolean {
+    if (this.fatal || this.disposeRequested) return true;
+    const now = Date.now();
+    for (const op of this.ops) {
+      if (op.signal?.aborted) {
+        this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled'));
+        return true;
+      }
+      if (now > op.deadline) {
+        this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, null, `script exceeded its time limit of ${op.timeoutMs} ms`));
+        return true;
+      }
+    }
+    return false;
   }
 
   private shouldInterrupt(): boolean {
@@ -585,8 +633,11 @@ export class JsVm {
       if (this.fatal) return this.fatal;
       return this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, line, `script exceeded its time limit of ${op.timeoutMs} ms`));
     }
-    if (isOutOfMemory(info)) {
-      return this.setFatal(scriptError('SCRIPT_MEMORY_LIMIT', op.file, line, `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}`));
+    // out of WASM memory, QuickJS may not even manage to build its error: an empty one
+    if (isOutOfMemory(info) || (!info.message && instanceMemoryFull(this.module))) {
+      const why = /^out of memory: (.+)/.exec(info.message)?.[1];
+      return this.setFatal(scriptError('SCRIPT_MEMORY_LIMIT', op.file, line,
+        `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}${why ? ` (${why})` : ''}`));
     }
     if (isStackOverflow(info)) return scriptError('SCRIPT_STACK_OVERFLOW', op.file, line, 'stack overflow (recursion too deep)');
     const code = isErrorCode(info.code) ? info.code : 'SCRIPT_ERROR';
@@ -737,6 +788,8 @@ export class JsVm {
 
   private hostFunction(fn: (...args: ScriptValue[]) => unknown): QuickJSHandle {
     return this.ctx.newFunction(fn.name || 'hostFunction', (...argHandles) => {
+      // past the time limit (a finally block, a late job) the script reaches nothing of the host
+      if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
       let result: unknown;
       try {
         const args = argHandles.map((h) => this.fromHandle(h));
@@ -744,7 +797,7 @@ export class JsVm {
       } catch (error) {
         return { error: this.errorHandle(error) };
       }
-      if (isThenable(result)) return this.promiseHandle(result);
+      if (isThenable(result)) return this.trackedPromise(result);
       try {
         return this.toHandle(result);
       } catch (error) {
@@ -753,13 +806,73 @@ export class JsVm {
     });
   }
 
+  /**
+   * The promise of a host call, marked so that the host learns when the script handles it:
+   * a rejection the script never handles fails the run (see finishFloating).
+   */
+  private trackedPromise(promise: PromiseLike<unknown>): QuickJSHandle {
+    const id = this.nextHostPromise++;
+    const record: HostPromiseRecord = { run: [...this.ops][0], observed: false, settled: false };
+    this.hostPromises.set(id, record);
+    const handle = this.promiseHandle(promise, record);
+    if (!this.observer) {
+      this.observer = this.ctx.newFunction('observed', (idHandle) => {
+        const seen = this.hostPromises.get(this.ctx.getNumber(idHandle));
+        if (seen) seen.observed = true;
+      });
+      this.owned.add(this.observer);
+    }
+    const idHandle = this.ctx.newNumber(id);
+    try {
+      return this.callHelper('track', handle, idHandle, this.observer);
+    } catch (error) {
+      this.hostPromises.delete(id);
+      return handle; // an untracked promise still works
+    } finally {
+      idHandle.dispose();
+    }
+  }
+
+  /**
+   * After the script's own result: host calls still running are waited for (their `.then`
+   * callbacks run, as a Node program does not end before its pending work), and a call that
+   * failed without the script ever handling its promise (`Tool.invoke(...)` without await)
+   * fails the run with its error, as an unhandled rejection ends a Node program.
+   */
+  private async finishFloating(op: Operation): Promise<void> {
+    for (;;) {
+      let waiting = false;
+      for (const [id, record] of this.hostPromises) {
+        if (record.run !== op) continue;
+        if (!record.settled) {
+          waiting = true;
+          continue;
+        }
+        this.hostPromises.delete(id);
+        if (record.rejection !== undefined && !record.observed) {
+          const failure = toLlmspellError(record.rejection, 'SCRIPT_ERROR');
+          throw new LlmspellError(failure.code, `${op.file}: unhandled promise rejection: ${failure.detail}`, { details: { file: op.file, line: null }, cause: failure });
+        }
+      }
+      if (this.fatal) throw this.fatal;
+      // settled host promises queue the script's reactions: run them before deciding
+      if (this.drain(op) > 0) continue;
+      if (!waiting) return;
+      await this.waitForHost(op);
+    }
+  }
+
   /** A QuickJS promise settled when the host promise settles (jobs run on the next pump). */
-  private promiseHandle(promise: PromiseLike<unknown>): QuickJSHandle {
+  private promiseHandle(promise: PromiseLike<unknown>, record?: HostPromiseRecord): QuickJSHandle {
     const deferred: QuickJSDeferredPromise = this.ctx.newPromise();
     this.owned.add(deferred);
     this.inflight++;
     const settle = (ok: boolean, value: unknown) => {
       this.inflight--;
+      if (record) {
+        record.settled = true;
+        if (!ok) record.rejection = value;
+      }
       if (this.freed || this.disposeRequested || this.poisoned || !deferred.alive) return this.wake();
       this.owned.delete(deferred);
       try {

@@ -21,8 +21,210 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     ObjectProto: Object.prototype, ArrayProto: Array.prototype, stringify: JSON.stringify, parse: JSON.parse,
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
+    PromiseThen: Promise.prototype.then, apply: Reflect.apply,
   });
 })()`;
+
+/**
+ * Evaluated before any script, with the primordials and the longest array a script's memory
+ * could hold. QuickJS checks its interrupt handler (the time limit) in the bytecode loop and
+ * on function calls, never inside a built-in's own C loop: `a.length = 2 ** 32 - 1;
+ * a.join("")` walks four billion holes, and `s.indexOf(t)` compares up to |s|·|t| characters,
+ * in one uninterruptible call. Walks longer than any real array are refused as out of memory
+ * (they are longer than the memory limit could hold; SCRIPT_MEMORY_LIMIT); heavy string
+ * searches (indexOf, lastIndexOf, includes, split, replace, replaceAll with a long string)
+ * run in steps between which the interrupt handler is consulted (see search()).
+ */
+export const GUARDS_SOURCE = String.raw`(function (P, maxWalk) {
+  'use strict';
+  const apply = Reflect.apply, defineProperty = Object.defineProperty, StringCtor = String, NumberCtor = Number;
+  const InternalErrorCtor = InternalError, ObjectCtor = Object, trunc = Math.trunc, min = Math.min, max = Math.max;
+  const AP = Array.prototype, SP = String.prototype;
+  const charCodeAt = SP.charCodeAt, slice = SP.slice, indexOf = SP.indexOf, lastIndexOf = SP.lastIndexOf, startsWith = SP.startsWith;
+  const HEAVY = 1 << 24;
+
+  function replaceMethod(proto, name, make) {
+    const original = proto[name];
+    if (typeof original !== 'function') return;
+    const guarded = make(original);
+    defineProperty(guarded, 'name', { value: name });
+    defineProperty(guarded, 'length', { value: original.length });
+    defineProperty(proto, name, { value: guarded, writable: true, configurable: true, enumerable: false });
+  }
+
+  function lengthOf(value) {
+    const n = NumberCtor(value);
+    if (!(n > 0)) return 0;
+    return n === Infinity ? 2 ** 53 - 1 : min(trunc(n), 2 ** 53 - 1);
+  }
+
+  function checkWalk(name, self, extra) {
+    if (self === null || self === undefined) return; // the original throws its TypeError
+    let n = lengthOf(ObjectCtor(self).length);
+    if (extra) for (let i = 0; i < extra.length; i++) {
+      const item = extra[i];
+      if (item !== null && typeof item === 'object') n += lengthOf(item.length);
+    }
+    if (n > maxWalk) {
+      // longer than any array the script's memory holds: a memory-limit failure, refused up front
+      throw new InternalErrorCtor('out of memory: Array.prototype.' + name + ' over a length of ' + n + ', more than the memory limit holds (' + maxWalk + ' elements)');
+    }
+  }
+
+  const WALKERS = ['concat', 'copyWithin', 'every', 'fill', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flat', 'flatMap',
+    'forEach', 'includes', 'indexOf', 'join', 'lastIndexOf', 'map', 'reduce', 'reduceRight', 'reverse', 'shift', 'slice', 'some', 'sort',
+    'splice', 'toLocaleString', 'toReversed', 'toSorted', 'toSpliced', 'unshift', 'with'];
+  for (let i = 0; i < WALKERS.length; i++) {
+    const name = WALKERS[i];
+    replaceMethod(AP, name, (original) => function () {
+      checkWalk(name, this, name === 'concat' ? arguments : undefined);
+      return apply(original, this, arguments);
+    });
+  }
+
+  // A search the interrupt handler can stop. Needles up to 4 KiB: the original indexOf looks
+  // for a prefix of at most 64 characters inside windows of the text (each call bounded), and
+  // each candidate is checked with startsWith; the loop between the calls is bytecode. Longer
+  // needles: Knuth-Morris-Pratt over char codes, linear-time.
+  const code = Function.prototype.call.bind(charCodeAt);
+  const Int32ArrayCtor = Int32Array;
+  const PREFIX = 64, WINDOW_WORK = 1 << 22, KMP_FROM = 4096;
+
+  function failureTable(needle, reversed) {
+    const m = needle.length, last = m - 1;
+    const at = (i) => code(needle, reversed ? last - i : i);
+    const fail = new Int32ArrayCtor(m);
+    for (let i = 1, k = 0; i < m; i++) {
+      const c = at(i);
+      while (k > 0 && c !== at(k)) k = fail[k - 1];
+      if (c === at(k)) k++;
+      fail[i] = k;
+    }
+    return fail;
+  }
+
+  /** The first index >= from of needle in text, or -1. */
+  function search(text, needle, from) {
+    const m = needle.length, n = text.length;
+    if (m > KMP_FROM) {
+      const fail = failureTable(needle, false);
+      for (let i = from, k = 0; i < n; i++) {
+        const c = code(text, i);
+        while (k > 0 && c !== code(needle, k)) k = fail[k - 1];
+        if (c === code(needle, k) && ++k === m) return i - m + 1;
+      }
+      return -1;
+    }
+    const p = min(m, PREFIX), prefix = apply(slice, needle, [0, p]), width = max(WINDOW_WORK / p, 1 << 12);
+    for (let start = from; start <= n - m; start += width) {
+      const end = min(start + width, n - m + 1); // candidates start in [start, end)
+      const window = apply(slice, text, [start, end + p - 1]);
+      for (let k = apply(indexOf, window, [prefix, 0]); k !== -1; k = apply(indexOf, window, [prefix, k + 1])) {
+        if (p === m || apply(startsWith, text, [needle, start + k])) return start + k;
+      }
+    }
+    return -1;
+  }
+
+  /** The last index <= from of needle in text, or -1. */
+  function searchLast(text, needle, from) {
+    const m = needle.length, n = text.length;
+    if (m > KMP_FROM) {
+      const fail = failureTable(needle, true);
+      for (let i = min(from + m - 1, n - 1), k = 0; i >= 0; i--) {
+        const c = code(text, i);
+        while (k > 0 && c !== code(needle, m - 1 - k)) k = fail[k - 1];
+        if (c === code(needle, m - 1 - k) && ++k === m) return i;
+      }
+      return -1;
+    }
+    const p = min(m, PREFIX), prefix = apply(slice, needle, [0, p]), width = max(WINDOW_WORK / p, 1 << 12);
+    for (let last = from; last >= 0; last -= width) {
+      const first = max(last - width + 1, 0); // candidates start in [first, last]
+      const window = apply(slice, text, [first, last + p]);
+      for (let k = apply(lastIndexOf, window, [prefix, last - first]); k !== -1; k = k === 0 ? -1 : apply(lastIndexOf, window, [prefix, k - 1])) {
+        if (p === m || apply(startsWith, text, [needle, first + k])) return first + k;
+      }
+    }
+    return -1;
+  }
+
+  function toPosition(value) {
+    const n = NumberCtor(value);
+    return n !== n ? 0 : trunc(n);
+  }
+
+  // a needle of one character is found in linear time by the original
+  const heavy = (text, needle) => needle.length > 1 && (text.length * needle.length) > HEAVY;
+  const primitive = (value) => value === null || (typeof value !== 'object' && typeof value !== 'function');
+  const plainArgs = (self, value) => self !== null && self !== undefined && value !== null && value !== undefined && primitive(value);
+
+  replaceMethod(SP, 'indexOf', (original) => function (needle, position) {
+    if (!plainArgs(this, needle)) return apply(original, this, arguments);
+    const text = StringCtor(this), what = StringCtor(needle), from = min(max(toPosition(position), 0), text.length);
+    return heavy(text, what) ? search(text, what, from) : apply(original, text, [what, from]);
+  });
+  replaceMethod(SP, 'includes', (original) => function (needle, position) {
+    if (!plainArgs(this, needle)) return apply(original, this, arguments);
+    const text = StringCtor(this), what = StringCtor(needle), from = min(max(toPosition(position), 0), text.length);
+    return heavy(text, what) ? search(text, what, from) !== -1 : apply(original, text, [what, from]);
+  });
+  replaceMethod(SP, 'lastIndexOf', (original) => function (needle, position) {
+    if (!plainArgs(this, needle)) return apply(original, this, arguments);
+    const text = StringCtor(this), what = StringCtor(needle), n = NumberCtor(position);
+    const from = n !== n ? text.length : min(max(trunc(n), 0), text.length);
+    if (!heavy(text, what)) return apply(original, text, [what, from]);
+    return what.length > text.length ? -1 : searchLast(text, what, min(from, text.length - what.length));
+  });
+  replaceMethod(SP, 'split', (original) => function (separator, limit) {
+    if (!plainArgs(this, separator)) return apply(original, this, arguments);
+    const text = StringCtor(this), what = StringCtor(separator);
+    if (!heavy(text, what)) return apply(original, text, [what, limit]);
+    const most = limit === undefined ? 2 ** 32 - 1 : NumberCtor(limit) >>> 0;
+    const parts = [];
+    if (most === 0) return parts;
+    let from = 0;
+    for (let at = search(text, what, 0); at !== -1 && parts.length < most; at = search(text, what, from)) {
+      parts.push(apply(slice, text, [from, at]));
+      from = at + what.length;
+    }
+    if (parts.length < most) parts.push(apply(slice, text, [from]));
+    return parts;
+  });
+
+  // GetSubstitution for a match without groups: $$, $&, the text before ($ backtick) and after ($') it; anything else stays
+  function substitute(template, matched, position, text) {
+    let out = '';
+    for (let i = 0; i < template.length; i++) {
+      const c = template[i];
+      if (c !== '$' || i + 1 === template.length) { out += c; continue; }
+      const next = template[i + 1];
+      if (next === '$') out += '$';
+      else if (next === '&') out += matched;
+      else if (next === '${"`"}') out += apply(slice, text, [0, position]);
+      else if (next === "'") out += apply(slice, text, [position + matched.length]);
+      else { out += c; continue; }
+      i++;
+    }
+    return out;
+  }
+
+  for (const name of ['replace', 'replaceAll']) {
+    replaceMethod(SP, name, (original) => function (needle, replacement) {
+      if (!plainArgs(this, needle)) return apply(original, this, arguments);
+      const text = StringCtor(this), what = StringCtor(needle);
+      if (!heavy(text, what)) return apply(original, text, [what, replacement]);
+      const call = typeof replacement === 'function';
+      const template = call ? '' : StringCtor(replacement);
+      let out = '', from = 0;
+      for (let at = search(text, what, 0); at !== -1; at = name === 'replaceAll' ? search(text, what, from) : -1) {
+        out += apply(slice, text, [from, at]) + (call ? StringCtor(replacement(what, at, text)) : substitute(template, what, at, text));
+        from = at + what.length;
+      }
+      return out + apply(slice, text, [from]);
+    });
+  }
+})`;
 
 export const PRELUDE_CHUNKS = {
   base: String.raw`(function (P) {
@@ -37,6 +239,27 @@ export const PRELUDE_CHUNKS = {
         get() { const value = load(); define(value); return value; },
         set(value) { define(value); },
       });
+    },
+  };
+})`,
+
+  track: String.raw`(function (P) {
+  'use strict';
+  const { defineProperty, PromiseThen, apply } = P;
+  // what await and Promise.resolve see instead of %Promise%: they then call .then (below)
+  const NOT_PROMISE = Object.freeze({});
+  return {
+    /** Tells the host when the script first handles a host promise (await, then, catch, finally, Promise.all). */
+    track(promise, id, observed) {
+      defineProperty(promise, 'then', {
+        value: function then(onFulfilled, onRejected) {
+          observed(id);
+          return apply(PromiseThen, this, [onFulfilled, onRejected]);
+        },
+        writable: true, configurable: true, enumerable: false,
+      });
+      defineProperty(promise, 'constructor', { value: NOT_PROMISE, writable: true, configurable: true, enumerable: false });
+      return promise;
     },
   };
 })`,
@@ -237,6 +460,7 @@ export type PreludeChunk = keyof typeof PRELUDE_CHUNKS;
 /** Which chunk defines each helper. */
 export const HELPER_CHUNKS = {
   lazyGlobal: 'base',
+  track: 'track',
   wire: 'data',
   parse: 'data',
   entries: 'data',

@@ -57,6 +57,7 @@ async function instantiate(heapBytes: number): Promise<QuickJSWASMModule> {
     });
     const instance = await newQuickJSWASMModuleFromVariant(variant);
     guardMalloc(instance);
+    maximumBytes.set(instance, maximum * PAGE);
     return instance;
   } catch (error) {
     throw new LlmspellError('ENGINE_NOT_AVAILABLE', `cannot load the QuickJS engine: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -64,6 +65,13 @@ async function instantiate(heapBytes: number): Promise<QuickJSWASMModule> {
 }
 
 const mallocFailureHandlers = new WeakMap<QuickJSWASMModule, () => void>();
+const maximumBytes = new WeakMap<QuickJSWASMModule, number>();
+
+/** Whether the instance's memory has grown to (within 1 MiB of) its cap: its allocations are failing. */
+export function instanceMemoryFull(module: QuickJSWASMModule): boolean {
+  const maximum = maximumBytes.get(module);
+  return maximum !== undefined && instanceMemoryBytes(module) >= maximum - 1024 * 1024;
+}
 
 /**
  * The library copies host strings and arrays into WASM memory with `_malloc` and writes

@@ -12,6 +12,7 @@ import {
 } from './lua-errors.js';
 import { ContextOptionsSchema, RunOptionsSchema, validate } from './options-schema.js';
 import { PRELUDE_CHUNKNAME, PRELUDE_SOURCE } from './prelude.js';
+import { LuaStringPatterns } from './lua-string-patterns.js';
 import { LuaValues, TYPE_NAMES } from './lua-values.js';
 
 export interface LuaContextTuning {
@@ -91,6 +92,7 @@ export class LuaContext implements ScriptContext {
   private closed = false;
   private broken?: LlmspellError;
   private readonly disposal = new AbortController();
+  private patterns?: LuaStringPatterns;
 
   private constructor(
     private readonly state: LuaState,
@@ -140,7 +142,16 @@ export class LuaContext implements ScriptContext {
     ] as const) {
       open.call(m, G);
       if (name === '_G') m._lua_settop(G, -2);
-      else this.setGlobal(name);
+      else if (name === 'string') {
+        // pattern matching the deadline can stop (the C matcher runs where no hook sees it)
+        this.patterns = new LuaStringPatterns(m, {
+          addFunction: (fn, signature) => this.addFunction(fn, signature),
+          shouldStop: () => this.mustStop(),
+          raiseStop: (L) => this.raiseFatal(L),
+        });
+        this.patterns.install(G);
+        this.setGlobal(name);
+      } else this.setGlobal(name);
     }
 
     // metatable of the userdata that ties a host function's closure to its entry
@@ -162,7 +173,8 @@ export class LuaContext implements ScriptContext {
     }
     this.values.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
     this.values.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
-    if (m._lua_pcallk(G, 2, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
+    m._lua_pushinteger(G, BigInt(this.limits.memoryBytes));
+    if (m._lua_pcallk(G, 3, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
     this.awaitPointer = m._lua_topointer(G, -3);
     this.fatalPointer = m._lua_topointer(G, -2);
     this.refs.run = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
@@ -281,6 +293,9 @@ export class LuaContext implements ScriptContext {
 
   /** The C function behind every host function. */
   private callHost(L: number): number {
+    // past the time limit (or outside any run: a __close or __gc handler of an abandoned
+    // run) the script reaches nothing of the host any more
+    if (this.mustStop()) return this.raiseFatal(L);
     const { m } = this;
     const entry = this.values.entryOf(L, upvalueIndex(1));
     const top = m._lua_gettop(L);
@@ -344,21 +359,28 @@ export class LuaContext implements ScriptContext {
   }
 
   private onHook(L: number): void {
+    if (this.mustStop()) this.raiseFatal(L);
+  }
+
+  /**
+   * Whether Lua running now must stop: past the deadline, cancelled, or running outside
+   * any run or callback (a __gc or __close handler started by bridge bookkeeping gets one
+   * check interval, so it can never hang the host).
+   */
+  private mustStop(): boolean {
     const control = this.active;
-    if (!control) {
-      // Lua running outside any run or callback is a __gc or __close handler started by
-      // bridge bookkeeping: it gets one hook interval, so it can never hang the host
-      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.fatal);
-      this.m._lua_error(L);
-      return;
-    }
+    if (!control) return true;
     if (!control.fatal) {
       if (control.signal?.aborted) control.fatal = limitError('CANCELLED', control.filename, 'script cancelled');
       else if (Date.now() > control.deadline) control.fatal = this.timeoutError(control);
-      else return;
     }
+    return control.fatal !== undefined;
+  }
+
+  /** Raises FATAL in `L`: the uncatchable error that ends the run (never returns). */
+  private raiseFatal(L: number): number {
     this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.fatal);
-    this.m._lua_error(L);
+    return this.m._lua_error(L);
   }
 
   private timeoutError(control: Control): LlmspellError {
@@ -642,5 +664,6 @@ export class LuaContext implements ScriptContext {
     }
     this.values.dispose();
     this.pending.clear();
+    if (!this.broken) this.patterns?.dispose();
   }
 }

@@ -17,6 +17,7 @@ function wasmoon(): typeof Wasmoon {
 export interface LuaModule {
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
+  HEAPU32: Uint32Array;
   _malloc(size: number): number;
   _free(pointer: number): void;
   addFunction(fn: (...args: number[]) => number | void, signature: string): number;
@@ -62,6 +63,20 @@ export interface LuaModule {
   _lua_tocfunction(L: number, index: number): number;
   _lua_getupvalue(L: number, funcIndex: number, n: number): number;
   _lua_status(L: number): number;
+  _lua_setfield(L: number, index: number, key: number): void;
+  _lua_getglobal(L: number, name: number): number;
+  _lua_gettable(L: number, index: number): number;
+  _lua_callk(L: number, nargs: number, nresults: number, ctx: number, k: number): void;
+  _lua_concat(L: number, n: number): void;
+  _lua_isstring(L: number, index: number): number;
+  _luaL_checklstring(L: number, arg: number, lengthPointer: number): number;
+  _luaL_optinteger(L: number, arg: number, fallback: bigint): bigint;
+  _luaL_typeerror(L: number, arg: number, typeName: number): number;
+  _luaL_where(L: number, level: number): void;
+  _luaL_buffinit(L: number, buffer: number): void;
+  _luaL_addlstring(buffer: number, pointer: number, length: number): void;
+  _luaL_addvalue(buffer: number): void;
+  _luaL_pushresult(buffer: number): void;
   _luaL_ref(L: number, table: number): number;
   _luaL_unref(L: number, table: number, ref: number): void;
   _luaL_loadbufferx(L: number, buffer: number, size: number, name: number, mode: number): number;

@@ -15,7 +15,7 @@
 export const PRELUDE_CHUNKNAME = '=llmspell';
 
 export const PRELUDE_SOURCE = String.raw`
-local host_print, host_warn = ...
+local host_print, host_warn, memory_limit = ...
 local AWAIT = setmetatable({}, { __tostring = function() return "llmspell: awaiting the host" end, __metatable = false })
 local FATAL = setmetatable({}, { __tostring = function() return "llmspell: script stopped" end, __metatable = false })
 local MEMORY = "not enough memory"
@@ -25,7 +25,7 @@ local type, select, error, tostring, rawequal, setmetatable, getmetatable =
   type, select, error, tostring, rawequal, setmetatable, getmetatable
 local raw_pcall, raw_xpcall, raw_load, raw_collectgarbage = pcall, xpcall, load, collectgarbage
 local concat = table.concat
-local getinfo, traceback = debug.getinfo, debug.traceback
+local getinfo, traceback, debug_getmetatable = debug.getinfo, debug.traceback, debug.getmetatable
 local co_create, co_resume, co_yield, co_running, co_isyieldable =
   coroutine.create, coroutine.resume, coroutine.yield, coroutine.running, coroutine.isyieldable
 
@@ -114,6 +114,128 @@ _ENV.setmetatable = function(t, mt)
     error("__gc metamethods are not available in the llmspell sandbox", 2)
   end
   return raw_setmetatable(t, mt)
+end
+
+-- Library functions that loop in C over counts the script chooses run where the count hook
+-- never fires: string.rep("", math.maxinteger) or table.move({}, 1, math.maxinteger - 10, 2)
+-- would hold the host for hours. Results that cannot fit in the memory limit are refused up
+-- front; long loops run in chunks, with the hook (and so the time limit) between them.
+-- Small calls go straight to the originals, as tail calls, so their errors name the script's line.
+local math_type, tointeger, maxinteger, ult = math.type, math.tointeger, math.maxinteger, math.ult
+local rep, move, insert, remove, sort = string.rep, table.move, table.insert, table.remove, table.sort
+local CHUNK = 1 << 16
+
+local function integer(v)
+  if math_type(v) == "integer" then return v end
+  if type(v) == "number" then return tointeger(v) end
+  if type(v) == "string" then
+    local n = tonumber(v)
+    return n and tointeger(n)
+  end
+  return nil
+end
+
+local function byte_length(v)
+  if type(v) == "string" then return #v end
+  if type(v) == "number" then return #tostring(v) end
+  return nil
+end
+
+string.rep = function(s, n, sep)
+  local count, length = integer(n), byte_length(s)
+  local sep_length = sep == nil and 0 or byte_length(sep)
+  if count and length and sep_length and count > 0 then
+    local total = (count + 0.0) * (length + sep_length) - sep_length
+    if total <= 0 then return "" end
+    if total > memory_limit then error(MEMORY, 0) end
+  end
+  return rep(s, n, sep)
+end
+
+local function chunked_move(a1, f, e, t, a2)
+  move(a1, 1, 0, 1, a2) -- the original's checks of the tables; nothing moves
+  if not (f > 0 or e < maxinteger + f) then error("bad argument #3 to 'move' (too many elements to move)", 2) end
+  local last = e - f
+  if t > maxinteger - last then error("bad argument #4 to 'move' (destination wrap around)", 2) end
+  if t > e or t <= f or (a2 ~= nil and a1 ~= a2) then
+    local i = 0
+    while true do
+      local j = last - i >= CHUNK and i + CHUNK - 1 or last
+      move(a1, f + i, f + j, t + i, a2)
+      if j == last then break end
+      i = j + 1
+    end
+  else
+    local j = last
+    while true do
+      local i = j >= CHUNK and j - CHUNK + 1 or 0
+      move(a1, f + i, f + j, t + i, a2)
+      if i == 0 then break end
+      j = i - 1
+    end
+  end
+  if a2 == nil then return a1 end
+  return a2
+end
+
+table.move = function(a1, f, e, t, a2)
+  local fi, ei, ti = integer(f), integer(e), integer(t)
+  if not (fi and ei and ti) or ei < fi or (ei + 0.0) - fi < CHUNK then return move(a1, f, e, t, a2) end
+  return chunked_move(a1, fi, ei, ti, a2)
+end
+
+table.concat = function(list, sep, i, j)
+  local first = i == nil and 1 or integer(i)
+  local last = j
+  if j == nil and type(list) == "table" then last = #list end
+  last = integer(last)
+  if not (first and last) or last < first or (last + 0.0) - first < CHUNK then return concat(list, sep, i, last or j) end
+  local parts, k = {}, 0
+  while true do
+    local upto = (last + 0.0) - first >= CHUNK and first + CHUNK - 1 or last
+    k = k + 1
+    parts[k] = concat(list, sep, first, upto)
+    if upto == last then break end
+    first = upto + 1
+  end
+  return concat(parts, sep)
+end
+
+-- insert/remove shift everything after the position: by #t, which __len (or a table with
+-- keys at powers of two) can make huge; the shift goes through the chunked move.
+table.insert = function(t, ...)
+  local n = select("#", ...)
+  local pos = integer((...))
+  if n ~= 2 or type(t) ~= "table" or pos == nil then return insert(t, ...) end
+  local e = #t + 1
+  if not ult(pos - 1, e) then error("bad argument #2 to 'insert' (position out of bounds)", 2) end
+  if pos < e then table.move(t, pos, e - 1, pos + 1) end
+  t[pos] = select(2, ...)
+end
+
+table.remove = function(t, pos)
+  if pos == nil or type(t) ~= "table" or integer(pos) == nil then return remove(t, pos) end
+  local size, p = #t, integer(pos)
+  if p ~= size and not (ult(p - 1, size) or p - 1 == size) then error("bad argument #2 to 'remove' (position out of bounds)", 2) end
+  local value = t[p]
+  if p < size then
+    table.move(t, p + 1, size, p)
+    p = size
+  end
+  t[p] = nil
+  return value
+end
+
+-- a table with a metatable can claim any length and make up its elements in C
+-- (__index = type): sort a plain copy, so reading them runs where the hook sees it
+table.sort = function(t, comp)
+  if type(t) ~= "table" or debug_getmetatable(t) == nil then return sort(t, comp) end
+  local n = #t
+  if math_type(n) ~= "integer" or n >= 0x7fffffff then return sort(t, comp) end
+  local copy = {}
+  for i = 1, n do copy[i] = t[i] end
+  sort(copy, comp)
+  for i = 1, n do t[i] = copy[i] end
 end
 
 dofile = unavailable("dofile")

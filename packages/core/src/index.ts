@@ -33,6 +33,7 @@ export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAcce
 export { ComponentRegistry } from './registry.js';
 export { executeComponent, newCorrelationId } from './execution/execute-component.js';
 export { abortableDelay } from './abortable-delay.js';
+export { stableJson } from './stable-json.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';
 export { prefixUpperBound } from './prefix-upper-bound.js';

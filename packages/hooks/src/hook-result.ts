@@ -1,4 +1,4 @@
-import { CONTINUE, LlmspellError, type HookContext, type HookResult } from '@llmspell/core';
+import { CONTINUE, LlmspellError, stableJson, type HookContext, type HookResult } from '@llmspell/core';
 
 type Kind = HookResult['type'];
 
@@ -38,18 +38,10 @@ function hasAny(obj: Record<string, unknown>, ...keys: string[]): boolean {
   return keys.some((k) => k in obj);
 }
 
-/** JSON with sorted keys, so equal inputs give equal cache keys. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const keys = Object.keys(value as object).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
-}
-
 /** The default cache key of an operation: the component and its input. */
 export function defaultCacheKey(ctx: HookContext | undefined): string {
   if (!ctx) return 'default';
-  return `${ctx.component_id.id}:${stableStringify(ctx.data.input ?? null)}`;
+  return `${ctx.component_id.id}:${stableJson(ctx.data.input ?? null)}`;
 }
 
 function parseOperations(value: unknown): Array<{ id?: string; operation_type: string; parameters?: unknown }> {

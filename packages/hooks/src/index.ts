@@ -1,7 +1,7 @@
 export { parseHookPoint, isHookPointName, hookPointCategory } from './hook-points.js';
 export { Priority, parsePriority, priorityName } from './priority.js';
 export {
-  normalizeHookResult, describeHookResult, defaultCacheKey, stableStringify,
+  normalizeHookResult, describeHookResult, defaultCacheKey,
   DEFAULT_CACHE_TTL_MS, DEFAULT_RETRY_DELAY_MS, DEFAULT_RETRY_MAX_ATTEMPTS,
 } from './hook-result.js';
 export { CircuitBreaker, DEFAULT_BREAKER_CONFIG } from './circuit-breaker.js';

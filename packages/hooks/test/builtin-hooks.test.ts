@@ -130,6 +130,15 @@ describe('built-in hooks', () => {
     expect(await executeComponent(agent, { q: 1 }, context(executor))).toBe('r1');
   });
 
+  test('caching keys an input by its JSON: key order and undefined-valued keys do not matter', async () => {
+    const { builtins, executor } = withBuiltins();
+    builtins.enable('caching', { min_duration_ms: 0, cache_agents: true });
+    const agent = component('agent', 'a', () => `r${agent.runs}`);
+    expect(await executeComponent(agent, { q: 1, opts: { b: 2, a: 1 } }, context(executor))).toBe('r1');
+    expect(await executeComponent(agent, { opts: { a: 1, b: 2 }, q: 1, extra: undefined }, context(executor))).toBe('r1');
+    expect(await executeComponent(agent, { q: 1, opts: { a: 1, b: 2 }, extra: null }, context(executor))).toBe('r2');
+  });
+
   test('rate limiting cancels past the bucket and fires ResourceLimitExceeded', async () => {
     const { builtins, executor, registry } = withBuiltins();
     const limits: unknown[] = [];

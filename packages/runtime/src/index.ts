@@ -19,3 +19,9 @@ export { builtinFeatures } from './features/index.js';
 export { createMcpGlobal } from './mcp/mcp-global.js';
 export { createMcpSampler } from './mcp/mcp-sampling.js';
 export { mcpFeature } from './mcp/mcp-feature.js';
+// also at `@llmspell/runtime/isolation`, which loads only this (a supervisor starts fast)
+export { DEFAULT_GRACE_MS, HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, IsolatedSession, exitProcessNow, hostHeapMb, runIsolatedScript, stuckHostCount } from './isolation/index.js';
+export type {
+  HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions, IsolatedSetup, IsolatedSetupContext, IsolatedSetupFunction, IsolationKind,
+  IsolationLimits, RunIsolatedScriptOptions,
+} from './isolation/index.js';

@@ -22,6 +22,74 @@ describe('semantic versions', () => {
     expect(compareVersions('2.0.0-beta', '2.0.0')).toBeLessThan(0);
     expect(() => normalizeVersion('one')).toThrow(/semantic version/);
   });
+
+  // SemVer 2.0.0 §11's example chain, each version lower than the next.
+  const SPEC_CHAIN = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+
+  it('orders the SemVer 2.0.0 §11 chain (numeric prerelease identifiers compare as numbers)', () => {
+    const shuffled = [SPEC_CHAIN[5], SPEC_CHAIN[7], SPEC_CHAIN[0], SPEC_CHAIN[4], SPEC_CHAIN[2], SPEC_CHAIN[6], SPEC_CHAIN[1], SPEC_CHAIN[3]];
+    expect([...shuffled].sort(compareVersions)).toEqual(SPEC_CHAIN);
+    expect(compareVersions('1.0.0-beta.2', '1.0.0-beta.11')).toBeLessThan(0);
+  });
+
+  it('agrees with node-semver\'s own comparison fixtures (first is greater)', () => {
+    const greater: Array<[string, string]> = [
+      ['1.2.3', '1.2.3-4'], ['1.2.3-5', '1.2.3-4'], ['1.2.3-5-foo', '1.2.3-5'], ['1.2.3-5-foo', '1.2.3-5-Foo'],
+      ['3.0.0', '2.7.2+asdf'], ['1.2.3-a.10', '1.2.3-a.5'], ['1.2.3-a.b', '1.2.3-a.5'], ['1.2.3-a.b', '1.2.3-a'],
+      ['1.2.3-a.b.c.10.d.5', '1.2.3-a.b.c.5.d.100'], ['1.2.3-r2', '1.2.3-r100'], ['1.2.3-r100', '1.2.3-R2'], ['0.10.0', '0.9.0'],
+    ];
+    for (const [a, b] of greater) {
+      expect([a, b, compareVersions(a, b)]).toEqual([a, b, 1]);
+      expect([b, a, compareVersions(b, a)]).toEqual([b, a, -1]);
+    }
+  });
+
+  it('drops build metadata (no precedence, §10), keeps shorthand, rejects what SemVer rejects', () => {
+    expect(normalizeVersion('v1.2.3-rc.1+build.7')).toBe('1.2.3-rc.1');
+    expect(normalizeVersion('1.2+sha.abc')).toBe('1.2.0');
+    expect(normalizeVersion('2-beta.1')).toBe('2.0.0-beta.1');
+    expect(compareVersions('1.0.0+a', '1.0.0+b')).toBe(0);
+    for (const bad of ['1.0.0-beta..1', '1.0.0-01', '01.2.3', '1.2.3.4', '-1', 1.5, null, '']) {
+      expect(() => normalizeVersion(bad, 'schema.version')).toThrow(/schema.version must be a semantic version/);
+    }
+  });
+});
+
+describe('migrations across prerelease versions', () => {
+  const SPEC_CHAIN = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'];
+
+  it('lists, plans and runs the §11 chain in semver order', async () => {
+    const m = new StateManager({ store: new MemoryStateStore() });
+    await m.set('global', 'doc', { trail: [] });
+    // Registered out of order: the engine, not the registration order, decides.
+    for (const i of [4, 0, 6, 2, 5, 1, 3]) {
+      const to = SPEC_CHAIN[i + 1];
+      m.migrations.registerMigration({
+        from: SPEC_CHAIN[i], to,
+        steps: [{ type: 'custom', fn: (v: unknown) => ({ trail: [...(v as { trail: string[] }).trail, to] }) }],
+      });
+    }
+    expect(m.migrations.versions()).toEqual(SPEC_CHAIN);
+    const status = await m.migrations.status();
+    expect(status).toMatchObject({ current_version: '1.0.0-alpha', latest_version: '1.0.0', is_latest: false, total_schemas: 8 });
+    expect(status.migration_targets).toEqual(SPEC_CHAIN.slice(1));
+    const result = await m.migrations.migrate(status.latest_version);
+    expect(result).toMatchObject({ success: true, status: 'completed', steps_completed: 7 });
+    await expect(m.get('global', 'doc')).resolves.toEqual({ trail: SPEC_CHAIN.slice(1) });
+  });
+
+  it('beta.11 is newer than beta.2: the default current version is beta.2 and migrating to the latest works', async () => {
+    const m = new StateManager({ store: new MemoryStateStore() });
+    await m.set('global', 'doc', { n: 2 });
+    m.migrations.registerSchema({ version: '1.0.0-beta.11', fields: { count: { type: 'integer', required: true } } });
+    m.migrations.registerSchema({ version: '1.0.0-beta.2', fields: { n: 'integer' } });
+    m.migrations.registerMigration({ from: '1.0.0-beta.2', to: '1.0.0-beta.11', steps: [{ type: 'rename', from: 'n', to: 'count' }] });
+    const status = await m.migrations.status();
+    expect(status).toMatchObject({ current_version: '1.0.0-beta.2', latest_version: '1.0.0-beta.11', migration_targets: ['1.0.0-beta.11'] });
+    await expect(m.migrations.migrate(status.latest_version)).resolves.toMatchObject({ success: true, from_version: '1.0.0-beta.2', to_version: '1.0.0-beta.11' });
+    await expect(m.get('global', 'doc')).resolves.toEqual({ count: 2 });
+    await expect(m.migrations.status()).resolves.toMatchObject({ current_version: '1.0.0-beta.11', is_latest: true });
+  });
 });
 
 describe('migrations', () => {

@@ -1,3 +1,4 @@
+// Hand-written because SigV4 is this page over node:crypto, while @smithy/signature-v4 brings the SDK's request types and seven more packages; test/aws-sigv4.test.ts holds AWS's published test suite.
 import { createHash, createHmac } from 'node:crypto';
 
 export interface AwsCredentials {
@@ -27,6 +28,17 @@ function encode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The canonical query string: names and values URI-encoded, sorted by name then value in code point order. */
+export function canonicalQueryString(params: URLSearchParams): string {
+  return [...params.entries()]
+    .map(([k, v]) => [encode(k), encode(v)])
+    .sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
 /**
  * AWS Signature Version 4 for one request (the SES v2 HTTP API). Returns the headers to
  * send: the given ones plus host, x-amz-date, x-amz-content-sha256, the session token and
@@ -47,7 +59,7 @@ export function signAwsRequest(input: SignInput): Record<string, string> {
   const names = Object.keys(headers).sort();
   const canonicalHeaders = names.map((n) => `${n}:${headers[n].replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
-  const query = [...url.searchParams.entries()].map(([k, v]) => [encode(k), encode(v)]).sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0]))).map(([k, v]) => `${k}=${v}`).join('&');
+  const query = canonicalQueryString(url.searchParams);
   const path = url.pathname.split('/').map((seg) => encode(decodeURIComponent(seg))).join('/') || '/';
   const canonicalRequest = [input.method.toUpperCase(), path, query, canonicalHeaders, signedHeaders, payloadHash].join('\n');
   const scope = `${date}/${input.region}/${input.service}/aws4_request`;

@@ -130,7 +130,7 @@ async function convert(params: Params, ctx: ExecutionContext) {
   const format = targetFormat(params);
   const limit = inputLimit(ctx, DEFAULT_MAX_BYTES);
   const file = await statInput(ctx, NAME, source.parameter, source.value, limit);
-  const detected = detectFormat(await readHead(file.resolved));
+  const detected = await detectFormat(await readHead(file.resolved));
   if (!detected || detected.kind === 'image') paramError(NAME, source.parameter, `${source.value} is not a recognised audio file`);
   const sourceFormat = detected.format;
 
@@ -170,7 +170,7 @@ async function convert(params: Params, ctx: ExecutionContext) {
   // Read the written file back so the reported values are what is on disk, not what was asked for.
   const written = await statInput(ctx, NAME, 'target_path', params.target_path, Number.MAX_SAFE_INTEGER);
   const writtenData = await readInput(ctx, NAME, 'target_path', written, Number.MAX_SAFE_INTEGER);
-  const target = await readAudioMetadata(writtenData, detectFormat(writtenData.subarray(0, 4096)), 'target_path', params.target_path);
+  const target = await readAudioMetadata(writtenData, await detectFormat(writtenData.subarray(0, 4096)), 'target_path', params.target_path);
   return {
     message: `Converted ${sourceFormat} to ${format}`,
     result: {
@@ -193,7 +193,7 @@ async function run(params: Params, ctx: ExecutionContext) {
   if (!source.value) paramError(NAME, source.parameter, 'is required');
   const limit = inputLimit(ctx, DEFAULT_MAX_BYTES);
   const file = await statInput(ctx, NAME, source.parameter, source.value, limit);
-  const detected = detectFormat(await readHead(file.resolved));
+  const detected = await detectFormat(await readHead(file.resolved));
   const isAudio = detected?.kind === 'audio';
   if (params.operation === 'detect') {
     const extension = formatFromExtension(source.value);

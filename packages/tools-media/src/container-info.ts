@@ -1,3 +1,4 @@
+// Hand-written because, without ffmpeg, no dependency here reads video tracks: music-metadata gives MP4/MOV video no size or frame rate (and MOV no duration).
 import { promises as fs } from 'node:fs';
 import type { ProbeInfo, StreamInfo } from './ffmpeg.js';
 

@@ -98,7 +98,7 @@ async function loadImage(params: Params, ctx: ExecutionContext, preferSource: bo
   const limit = inputLimit(ctx, DEFAULT_MAX_BYTES);
   const file = await statInput(ctx, NAME, source.parameter, source.value, limit);
   const data = await readInput(ctx, NAME, source.parameter, file, limit);
-  const detected = detectFormat(data.subarray(0, 4096));
+  const detected = await detectFormat(data.subarray(0, 4096));
   return { source, file, data, detected };
 }
 
@@ -119,7 +119,7 @@ async function run(params: Params, ctx: ExecutionContext) {
     const source = inputPath(params, false);
     if (!source.value) paramError(NAME, source.parameter, 'is required');
     const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-    const detected = detectFormat(await readHead(file.resolved));
+    const detected = await detectFormat(await readHead(file.resolved));
     const extension = formatFromExtension(source.value);
     return {
       message: detected?.kind === 'image' ? `Detected ${detected.format} image` : 'Not a recognised image format',

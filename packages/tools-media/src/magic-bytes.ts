@@ -8,24 +8,51 @@ export interface DetectedFormat {
   demuxer?: string;
 }
 
-const ascii = (b: Buffer, start: number, end: number) => b.toString('latin1', start, end);
-
-/** ISO-BMFF `ftyp` brands: which are audio-only, which QuickTime. */
-const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
-
-function isoBmff(b: Buffer): DetectedFormat | undefined {
-  if (b.length < 12 || ascii(b, 4, 8) !== 'ftyp') return undefined;
-  const brand = ascii(b, 8, 12);
-  if (brand === 'avif' || brand === 'avis') return { kind: 'image', format: 'avif', mime: 'image/avif' };
-  if (['heic', 'heix', 'mif1', 'msf1', 'heim', 'heis'].includes(brand)) return { kind: 'image', format: 'heif', mime: 'image/heif' };
-  if (AUDIO_BRANDS.has(brand)) return { kind: 'audio', format: 'm4a', mime: 'audio/mp4', demuxer: 'mov' };
-  if (brand === 'qt  ') return { kind: 'video', format: 'mov', mime: 'video/quicktime', demuxer: 'mov' };
-  if (brand.startsWith('3g')) return { kind: 'video', format: '3gp', mime: 'video/3gpp', demuxer: 'mov' };
-  return { kind: 'video', format: brand === 'M4V ' ? 'm4v' : 'mp4', mime: 'video/mp4', demuxer: 'mov' };
+interface Media {
+  kind: DetectedFormat['kind'];
+  format?: string;
+  /** Replaces file-type's MIME type where ours is the registered or the usual one. */
+  mime?: string;
+  demuxer?: string;
 }
 
-function isMp3FrameSync(b: Buffer, at: number): boolean {
-  // 11 sync bits, a valid MPEG version and layer III/II, and a bitrate index that is not "bad".
+const image = (format?: string, mime?: string): Media => ({ kind: 'image', format, mime });
+const audio = (demuxer: string, format?: string, mime?: string): Media => ({ kind: 'audio', demuxer, format, mime });
+const video = (demuxer: string, format?: string, mime?: string): Media => ({ kind: 'video', demuxer, format, mime });
+
+/**
+ * file-type's extension → our kind, format name (file-type's extension unless given) and ffmpeg demuxer.
+ * A type missing here (PDF, ZIP, MIDI…) is not media to these tools.
+ */
+const MEDIA: Record<string, Media> = {
+  png: image(), apng: image('png', 'image/png'), jpg: image('jpeg'), gif: image(), webp: image(), bmp: image(), tif: image('tiff'),
+  ico: image(), cur: image(), avif: image(), jxl: image(), jp2: image(), jpx: image(), psd: image(), icns: image(),
+  cr2: image(), cr3: image(), nef: image(), dng: image(), arw: image(), orf: image(), rw2: image(), raf: image(),
+  mp3: audio('mp3'), mp2: audio('mp3'), mp1: audio('mp3'), aac: audio('aac'), flac: audio('flac'), wav: audio('wav'),
+  aif: audio('aiff', 'aiff'), ogg: audio('ogg'), oga: audio('ogg', 'ogg'), opus: audio('ogg'), spx: audio('ogg'),
+  // Ogg with a codec file-type does not name: treated as Ogg audio, the common case.
+  ogx: audio('ogg', 'ogg', 'audio/ogg'),
+  m4a: audio('mov', 'm4a', 'audio/mp4'), m4b: audio('mov', 'm4b', 'audio/mp4'), m4p: audio('mov', 'm4p', 'audio/mp4'),
+  f4a: audio('mov', 'f4a', 'audio/mp4'), f4b: audio('mov', 'f4b', 'audio/mp4'),
+  ac3: audio('ac3'), amr: audio('amr'), ape: audio('ape'), wv: audio('wv'), dsf: audio('dsf'), voc: audio('voc'),
+  mp4: video('mov'), m4v: video('mov'), mov: video('mov'), '3gp': video('mov'), '3g2': video('mov'), f4v: video('mov'), f4p: video('mov'),
+  mj2: video('mov'), mkv: video('matroska'), webm: video('matroska'), avi: video('avi'),
+  flv: video('flv'), mpg: video('mpeg', 'mpeg', 'video/mpeg'), mts: video('mpegts', 'ts'), ogv: video('ogg'), ogm: video('ogg', 'ogv'),
+  mxf: video('mxf'),
+};
+
+/** ASF is one extension for three things; the MIME type file-type reads from the stream headers tells them apart. */
+const ASF: Record<string, Media> = {
+  'audio/x-ms-asf': audio('asf', 'wma'),
+  'video/x-ms-asf': video('asf', 'wmv'),
+  'application/vnd.ms-asf': video('asf', 'asf', 'video/x-ms-asf'),
+};
+
+/**
+ * Hand-written because file-type accepts any 11-bit frame sync: it takes noise such as FF FF FF FF
+ * for MPEG audio, while a real frame header has a valid version, layer, bitrate and sample rate.
+ */
+function isMpegAudioFrame(b: Uint8Array, at: number): boolean {
   if (b.length < at + 4 || b[at] !== 0xff || (b[at + 1] & 0xe0) !== 0xe0) return false;
   const version = (b[at + 1] >> 3) & 0x03;
   const layer = (b[at + 1] >> 1) & 0x03;
@@ -34,56 +61,27 @@ function isMp3FrameSync(b: Buffer, at: number): boolean {
   return version !== 1 && layer !== 0 && bitrate !== 0x0f && rate !== 0x03;
 }
 
-/** Detects image, audio and video formats from a file's first bytes (4 KiB is plenty). */
-export function detectFormat(b: Buffer): DetectedFormat | undefined {
-  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-    return { kind: 'image', format: 'png', mime: 'image/png' };
-  }
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { kind: 'image', format: 'jpeg', mime: 'image/jpeg' };
-  if (b.length >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return { kind: 'image', format: 'gif', mime: 'image/gif' };
-  if (b.length >= 2 && ascii(b, 0, 2) === 'BM' && b.length >= 14) return { kind: 'image', format: 'bmp', mime: 'image/bmp' };
-  if (b.length >= 4 && (b.subarray(0, 4).equals(Buffer.from([0x49, 0x49, 0x2a, 0x00])) || b.subarray(0, 4).equals(Buffer.from([0x4d, 0x4d, 0x00, 0x2a])))) {
-    return { kind: 'image', format: 'tiff', mime: 'image/tiff' };
-  }
-  if (b.length >= 4 && b.subarray(0, 4).equals(Buffer.from([0x00, 0x00, 0x01, 0x00]))) return { kind: 'image', format: 'ico', mime: 'image/x-icon' };
-  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF') {
-    const type = ascii(b, 8, 12);
-    if (type === 'WEBP') return { kind: 'image', format: 'webp', mime: 'image/webp' };
-    if (type === 'WAVE') return { kind: 'audio', format: 'wav', mime: 'audio/wav', demuxer: 'wav' };
-    if (type === 'AVI ') return { kind: 'video', format: 'avi', mime: 'video/x-msvideo', demuxer: 'avi' };
-  }
-  if (b.length >= 12 && ascii(b, 0, 4) === 'FORM' && (ascii(b, 8, 12) === 'AIFF' || ascii(b, 8, 12) === 'AIFC')) {
-    return { kind: 'audio', format: 'aiff', mime: 'audio/aiff', demuxer: 'aiff' };
-  }
-  if (b.length >= 4 && ascii(b, 0, 4) === 'fLaC') return { kind: 'audio', format: 'flac', mime: 'audio/flac', demuxer: 'flac' };
-  if (b.length >= 4 && ascii(b, 0, 4) === 'OggS') {
-    const head = ascii(b, 0, Math.min(b.length, 256));
-    if (head.includes('theora')) return { kind: 'video', format: 'ogv', mime: 'video/ogg', demuxer: 'ogg' };
-    if (head.includes('OpusHead')) return { kind: 'audio', format: 'opus', mime: 'audio/ogg', demuxer: 'ogg' };
-    return { kind: 'audio', format: 'ogg', mime: 'audio/ogg', demuxer: 'ogg' };
-  }
-  if (b.length >= 3 && ascii(b, 0, 3) === 'ID3') return { kind: 'audio', format: 'mp3', mime: 'audio/mpeg', demuxer: 'mp3' };
-  const bmff = isoBmff(b);
-  if (bmff) return bmff;
-  if (b.length >= 4 && b.readUInt32BE(0) === 0x1a45dfa3) {
-    // EBML: the DocType element says which Matroska flavour this is.
-    const isWebm = ascii(b, 0, Math.min(b.length, 64)).includes('webm');
-    return isWebm
-      ? { kind: 'video', format: 'webm', mime: 'video/webm', demuxer: 'matroska' }
-      : { kind: 'video', format: 'mkv', mime: 'video/x-matroska', demuxer: 'matroska' };
-  }
-  if (b.length >= 3 && ascii(b, 0, 3) === 'FLV') return { kind: 'video', format: 'flv', mime: 'video/x-flv', demuxer: 'flv' };
-  if (b.length >= 16 && b.subarray(0, 16).equals(Buffer.from('3026b2758e66cf11a6d900aa0062ce6c', 'hex'))) {
-    return { kind: 'video', format: 'wmv', mime: 'video/x-ms-asf', demuxer: 'asf' };
-  }
-  if (b.length >= 4 && b.readUInt32BE(0) === 0x000001ba) return { kind: 'video', format: 'mpeg', mime: 'video/mpeg', demuxer: 'mpeg' };
-  if (b.length >= 377 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47) return { kind: 'video', format: 'ts', mime: 'video/mp2t', demuxer: 'mpegts' };
-  // ADTS AAC: the same 12 sync bits as MPEG audio, but layer bits 00.
-  if (b.length >= 2 && b[0] === 0xff && (b[1] & 0xf6) === 0xf0) return { kind: 'audio', format: 'aac', mime: 'audio/aac', demuxer: 'aac' };
-  if (isMp3FrameSync(b, 0)) return { kind: 'audio', format: 'mp3', mime: 'audio/mpeg', demuxer: 'mp3' };
-  const text = ascii(b, 0, Math.min(b.length, 512)).trimStart();
-  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'))) return { kind: 'image', format: 'svg', mime: 'image/svg+xml' };
-  return undefined;
+/** Hand-written because file-type leaves text formats alone: it reports an SVG as XML or nothing. */
+function isSvg(b: Uint8Array): boolean {
+  const text = Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, 512)).toString('latin1').trimStart();
+  return text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'));
+}
+
+/**
+ * Detects image, audio and video formats from a file's first bytes (4 KiB is plenty) with
+ * file-type, which follows the structure (ISO-BMFF brands, the EBML DocType, Ogg codec headers,
+ * ASF stream types, ID3 tags) instead of matching a few leading bytes.
+ */
+export async function detectFormat(b: Uint8Array): Promise<DetectedFormat | undefined> {
+  // Imported on first use (an ES module, so not through require): registering the tools stays cheap.
+  const { fileTypeFromBuffer } = await import('file-type');
+  const found = await fileTypeFromBuffer(b);
+  if (!found || found.ext === 'xml') return isSvg(b) ? { kind: 'image', format: 'svg', mime: 'image/svg+xml' } : undefined;
+  if ((found.ext === 'mp3' || found.ext === 'mp2' || found.ext === 'mp1') && b[0] === 0xff && !isMpegAudioFrame(b, 0)) return undefined;
+  let media = found.ext === 'asf' ? ASF[found.mime] : MEDIA[found.ext];
+  if (found.ext === 'heic') media = image(found.mime.startsWith('image/heic') ? 'heic' : 'heif');
+  if (!media) return undefined;
+  return { kind: media.kind, format: media.format ?? found.ext, mime: media.mime ?? found.mime, ...(media.demuxer ? { demuxer: media.demuxer } : {}) };
 }
 
 /** The format an extension suggests, for reporting alongside the magic-byte result. */
@@ -91,6 +89,6 @@ export function formatFromExtension(file: string): string | undefined {
   const m = /\.([A-Za-z0-9]+)$/.exec(file);
   if (!m) return undefined;
   const ext = m[1].toLowerCase();
-  const aliases: Record<string, string> = { jpg: 'jpeg', jpe: 'jpeg', tif: 'tiff', mpg: 'mpeg', oga: 'ogg', wave: 'wav', mkv: 'mkv', m4v: 'm4v', qt: 'mov' };
+  const aliases: Record<string, string> = { jpg: 'jpeg', jpe: 'jpeg', tif: 'tiff', mpg: 'mpeg', oga: 'ogg', wave: 'wav', mkv: 'mkv', m4v: 'm4v', qt: 'mov', aif: 'aiff', aifc: 'aiff', mts: 'ts', m2ts: 'ts' };
   return aliases[ext] ?? ext;
 }

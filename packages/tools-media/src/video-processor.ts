@@ -62,7 +62,7 @@ async function openVideo(params: Params, ctx: ExecutionContext) {
   const source = inputPath(params, false);
   if (!source.value) paramError(NAME, source.parameter, 'is required');
   const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-  const detected = detectFormat(await readHead(file.resolved));
+  const detected = await detectFormat(await readHead(file.resolved));
   return { source: source as { value: string; parameter: string }, file, detected };
 }
 

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { defineTool, z } from '@llmspell/core';
 import { paramError } from './errors.js';
+import { jsonEqual } from './json-equal.js';
 import { DateParseError, parseDate } from './date-time/parse-date.js';
 import { daysInMonth } from './date-time/calendar.js';
 import { UTC } from './date-time/zones.js';
@@ -99,16 +100,6 @@ CUSTOM_VALIDATORS.creditcard = CUSTOM_VALIDATORS.credit_card;
 CUSTOM_VALIDATORS.phone_number = CUSTOM_VALIDATORS.phone;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 function typeOf(v: unknown): string {
   if (v === null || v === undefined) return 'null';
@@ -260,7 +251,7 @@ class Validator {
       case 'enum': {
         const values = rule.values;
         if (!Array.isArray(values)) paramError(NAME, `${at}.values`, "must be an array for an 'enum' rule");
-        if (!values.some((v) => deepEqual(v, value))) this.add(field, 'enum', `must be one of ${JSON.stringify(values)}`, value);
+        if (!values.some((v) => jsonEqual(v, value))) this.add(field, 'enum', `must be one of ${JSON.stringify(values)}`, value);
         return;
       }
       case 'email':
@@ -309,7 +300,7 @@ class Validator {
         if (min !== undefined && value.length < min) this.add(field, 'array', `must have at least ${min} items, got ${value.length}`, value);
         if (max !== undefined && value.length > max) this.add(field, 'array', `must have at most ${max} items, got ${value.length}`, value);
         if (rule.unique === true) {
-          const dup = value.findIndex((v, i) => value.findIndex((w) => deepEqual(v, w)) !== i);
+          const dup = value.findIndex((v, i) => value.findIndex((w) => jsonEqual(v, w)) !== i);
           if (dup >= 0) this.add(field, 'array', `must contain unique items (item ${dup} repeats an earlier one)`, value);
         }
         if (rule.item_rules !== undefined && rule.item_rules !== null) {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diffCalculator } from '../src/index.js';
-import { diffSequences } from '../src/diff/myers.js';
+import { applyPatch, parsePatch, structuredPatch } from 'diff';
+import { diffSequences } from '../src/diff/edit-script.js';
 import { failure, result, sandbox } from './helpers.js';
 
 /** Applies a unified diff to the old lines; a correct diff must give back the new lines. */
@@ -30,6 +31,15 @@ function applyUnified(oldLines: string[], diff: string): string[] {
   return out;
 }
 
+/** A deterministic pseudo-random source: rand(n) is in [0, n). */
+function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+}
+
 describe('diff_calculator', () => {
   const oldText = 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n';
   const newText = 'a\nB\nc\nd\ne\nf\ng\nh\ni\nJ\nk\n';
@@ -53,11 +63,7 @@ describe('diff_calculator', () => {
   });
 
   it('produces diffs that apply back to the new text (randomised)', async () => {
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const rand = seededRandom(7);
     for (let round = 0; round < 30; round += 1) {
       const a = Array.from({ length: rand(30) }, () => `l${rand(6)}`);
       const b = a.filter(() => rand(4) !== 0).flatMap((l) => (rand(5) === 0 ? [l, `n${rand(6)}`] : [l]));
@@ -71,11 +77,32 @@ describe('diff_calculator', () => {
     }
   });
 
+  it('gives the hunks jsdiff gives, in a unified diff jsdiff parses and applies (randomised)', async () => {
+    const rand = seededRandom(11);
+    for (let round = 0; round < 40; round += 1) {
+      const a = Array.from({ length: rand(40) }, () => `l${rand(5)}`);
+      const b = a.filter(() => rand(5) !== 0).flatMap((l) => (rand(4) === 0 ? [l, `n${rand(5)}`] : [l]));
+      const oldText = a.map((l) => `${l}\n`).join('');
+      const newText = b.map((l) => `${l}\n`).join('');
+      const context = rand(5);
+      const r = await result(diffCalculator, { old_text: oldText, new_text: newText, context_lines: context });
+      const expected = structuredPatch('old', 'new', oldText, newText, undefined, undefined, { context });
+      if (expected.hunks.length === 0) {
+        expect(r.diff).toBe('');
+        continue;
+      }
+      const [ours] = parsePatch(r.diff);
+      expect({ round, old: ours.oldFileName, new: ours.newFileName, hunks: ours.hunks }).toEqual({ round, old: 'old', new: 'new', hunks: expected.hunks });
+      expect(applyPatch(oldText, r.diff)).toBe(newText);
+    }
+  });
+
   it('stays bounded on large unrelated inputs and still produces a correct diff', async () => {
     const a = Array.from({ length: 5000 }, (_, i) => `old ${i}`);
     const b = Array.from({ length: 5000 }, (_, i) => (i % 1000 === 0 ? `old ${i}` : `new ${i}`));
     const r = await result(diffCalculator, { old_text: a.join('\n'), new_text: b.join('\n') });
     expect(applyUnified(a, r.diff)).toEqual(b);
+    expect(applyPatch(`${a.join('\n')}\n`, r.diff)).toBe(`${b.join('\n')}\n`);
     expect(r.stats.insertions - r.stats.deletions).toBe(0);
   });
 

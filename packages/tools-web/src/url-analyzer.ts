@@ -1,12 +1,13 @@
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+import { domainToUnicode } from 'node:url';
+import type { parse as TldtsParse } from 'tldts';
 import { REDACTED, classifyPrivateAddress, defineTool, looksLikeSecretName, guardedRequest, redactUrl, z } from '@llmspell/core';
 import { decodeText } from './fetch-page.js';
 import { parseHtml, title } from './html.js';
 import { HTML_ACCEPT, timeoutMs, urlParam } from './support.js';
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'ftp:': 21, 'ws:': 80, 'wss:': 443 };
-/** Multi-label public suffixes common enough to matter for `registrable_domain`; not a full PSL. */
-const TWO_LABEL_SUFFIXES = new Set(['co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'co.jp', 'ne.jp', 'or.jp', 'com.au', 'net.au', 'org.au', 'co.nz', 'com.br', 'com.cn', 'co.in', 'co.za', 'com.mx', 'co.kr', 'com.tr', 'com.sg']);
 
 /** Query parameters whose values are credentials (same rule as redactUrl). */
 const SECRET_PARAMS = new Set(['key', 'api_key', 'apikey', 'token', 'access_token', 'sig', 'signature', 'password', 'secret', 'auth', 'code']);
@@ -19,6 +20,13 @@ function safeDecode(s: string): string {
   }
 }
 
+/** The public suffix list (ICANN and private sections, as browsers use for sites and cookies) via tldts. */
+const PSL_OPTIONS = { allowPrivateDomains: true, extractHostname: false, detectSpecialUse: true } as const;
+
+// Loaded on first use, from its CommonJS build so domainInfo stays synchronous: the list is a
+// large module that importing the tool package should not pay for.
+let parsePsl: typeof TldtsParse | undefined;
+
 function domainInfo(hostname: string): Record<string, unknown> {
   const host = hostname.replace(/^\[|\]$/g, '');
   const ipVersion = isIP(host);
@@ -26,19 +34,22 @@ function domainInfo(hostname: string): Record<string, unknown> {
     const why = classifyPrivateAddress(host);
     return { is_ip: true, ip_version: ipVersion, is_private: why !== null, ...(why ? { address_class: why } : {}) };
   }
-  const labels = host.split('.').filter(Boolean);
-  const lastTwo = labels.slice(-2).join('.');
-  const suffixLabels = TWO_LABEL_SUFFIXES.has(lastTwo) ? 2 : 1;
-  const registrable = labels.length > suffixLabels ? labels.slice(-(suffixLabels + 1)).join('.') : host;
-  const sub = labels.slice(0, Math.max(0, labels.length - suffixLabels - 1)).join('.');
+  // Hosts of non-special schemes (`foo://EXAMPLE.COM`) keep their case; DNS names do not have one.
+  const name = host.toLowerCase().replace(/\.$/, '');
+  parsePsl ??= (createRequire(import.meta.url)('tldts') as typeof import('tldts')).parse;
+  const psl = parsePsl(name, PSL_OPTIONS);
+  const labels = name.split('.').filter(Boolean);
   return {
     is_ip: false,
-    tld: labels.slice(-suffixLabels).join('.') || null,
-    registrable_domain: registrable,
-    subdomain: sub || null,
+    tld: psl.publicSuffix,
+    suffix_type: psl.isPrivate ? 'private' : psl.isIcann ? 'icann' : 'unlisted',
+    registrable_domain: psl.domain,
+    subdomain: psl.subdomain || null,
     labels: labels.length,
-    is_local: host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'),
+    is_local: name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal'),
+    is_special_use: psl.isSpecialUse === true,
     is_punycode: labels.some((l) => l.startsWith('xn--')),
+    unicode_hostname: domainToUnicode(name) || name,
   };
 }
 

@@ -95,6 +95,32 @@ describe('url_analyzer', () => {
     expect(r.text).not.toContain('abc123456');
   });
 
+  test('domain parts follow the public suffix list (ICANN and private sections, wildcard and exception rules, IDNs)', async () => {
+    const domain = async (input: string) => ((await run(urlAnalyzer, { input })).result as R).domain as R;
+    const cases: Array<[string, R]> = [
+      ['https://example.co.uk/', { tld: 'co.uk', suffix_type: 'icann', registrable_domain: 'example.co.uk', subdomain: null }],
+      ['https://foo.github.io/repo', { tld: 'github.io', suffix_type: 'private', registrable_domain: 'foo.github.io', subdomain: null }],
+      ['https://a.b.example.com.au/', { tld: 'com.au', registrable_domain: 'example.com.au', subdomain: 'a.b', labels: 5 }],
+      ['https://www.example.gov.br/', { tld: 'gov.br', registrable_domain: 'example.gov.br', subdomain: 'www' }],
+      ['https://bucket.s3.us-east-1.amazonaws.com/k', { tld: 's3.us-east-1.amazonaws.com', suffix_type: 'private', registrable_domain: 'bucket.s3.us-east-1.amazonaws.com' }],
+      // `*.kawasaki.jp` with the exception `!city.kawasaki.jp`.
+      ['https://a.b.c.kawasaki.jp/', { tld: 'c.kawasaki.jp', registrable_domain: 'b.c.kawasaki.jp', subdomain: 'a' }],
+      ['https://city.kawasaki.jp/', { tld: 'kawasaki.jp', registrable_domain: 'city.kawasaki.jp', subdomain: null }],
+      // The WHATWG URL parser gives the A-label; the suffix rule for .рф (xn--p1ai) still applies.
+      ['https://www.пример.рф/', { tld: 'xn--p1ai', registrable_domain: 'xn--e1afmkfd.xn--p1ai', subdomain: 'www', is_punycode: true, unicode_hostname: 'www.пример.рф' }],
+      // The Cyrillic look-alike of apple.com: is_punycode flags it, unicode_hostname shows what a reader sees.
+      ['https://xn--80ak6aa92e.com/', { tld: 'com', registrable_domain: 'xn--80ak6aa92e.com', is_punycode: true, unicode_hostname: '\u0430\u0440\u0440\u04cf\u0435.com' }],
+      ['https://co.uk/', { tld: 'co.uk', registrable_domain: null, subdomain: null }],
+      ['https://intranet.corp.unlistedtld/', { tld: 'unlistedtld', suffix_type: 'unlisted', registrable_domain: 'corp.unlistedtld', subdomain: 'intranet' }],
+      ['foo://WWW.EXAMPLE.CO.UK/x', { tld: 'co.uk', registrable_domain: 'example.co.uk', subdomain: 'www' }],
+      ['http://example.com./', { tld: 'com', registrable_domain: 'example.com', labels: 2, is_special_use: true }],
+      ['http://app.localhost:3000/', { is_local: true, is_special_use: true, registrable_domain: 'app.localhost' }],
+      ['http://printer.home.arpa/', { tld: 'home.arpa', is_special_use: true }],
+      ['https://shop.example.org.uk/', { is_special_use: false, is_local: false, is_punycode: false }],
+    ];
+    for (const [input, expected] of cases) expect({ input, ...(await domain(input)) }).toMatchObject({ input, is_ip: false, ...expected });
+  });
+
   test('decode_params false keeps raw values; IPs are classified; invalid URLs are reported, not thrown', async () => {
     const raw = await run(urlAnalyzer, { input: 'http://10.1.2.3/x?q=a%2Bb', decode_params: false });
     expect((raw.result as R).query_params).toEqual({ q: 'a%2Bb' });

@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { LlmspellError, isLlmspellError, type ScriptContext, type ScriptValue } from '@llmspell/core';
-import { composeRuntime } from '../compose-runtime.js';
-import { chooseEngine, loadEngine } from '../engines.js';
+import { LlmspellError, isLlmspellError, type ScriptValue } from '@llmspell/core';
+import { IsolatedSession } from '@llmspell/runtime/isolation';
+import { normalizeEngineName } from '../engines.js';
 import { formatResult } from '../format-output.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
+import { SCRIPT_HOST_MODULE, flagLimits, isolationKind } from '../script-job.js';
+import type { ScriptHostData } from '../script-host.js';
 import { cliVersion } from '../version.js';
 
 const HELP = `.help     this help
@@ -15,6 +17,8 @@ const HELP = `.help     this help
 .clear    drop a half-typed multi-line input
 .globals  list the globals
 Globals and functions you define stay between inputs. Ctrl-C cancels a running call.
+Each input has the script time limit (--timeout); an input that overruns it, or ignores
+Ctrl-C, ends the session's script host: a new one starts and earlier globals are gone.
 Lua: an expression prints its value ("1 + 1", "Tool.list()"). JavaScript: the same; use await for host calls.`;
 
 /** Whether a syntax error only means "more input to come". */
@@ -22,17 +26,34 @@ function isIncomplete(message: string): boolean {
   return /<eof>|end of (input|file)|unexpected end|unterminated|expecting '.*' near <eof>|unexpected token in expression: ''$|expecting '[)}\]]'$/i.test(message);
 }
 
+/**
+ * The REPL keeps one script context in an isolated host (a child process), like `run`: each
+ * input runs under the time limit with a watchdog, Ctrl-C cancels it, and a host that had to
+ * be killed is replaced by a fresh one for the next input.
+ */
 export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const { runtime, loaded } = await composeRuntime(args.flags, io);
-  const engineName = chooseEngine(args.flags.engine ?? io.env.LLMSPELL_ENGINE, undefined, loaded.config.default_engine);
-  const engine = await loadEngine(engineName);
-  let current = new AbortController();
-  const output = { stdout: (t: string) => io.stdout(runtime.policy.redact(t) + '\n'), stderr: (t: string) => io.stderr(runtime.policy.redact(t) + '\n') };
-  const context: ScriptContext = await runtime.createScriptContext(engine, {
-    globals: runtime.buildGlobals({ language: engine.name, output, signal: () => current.signal }),
-    limits: runtime.scriptLimits,
-    output,
+  const asked = args.flags.engine ?? io.env.LLMSPELL_ENGINE;
+  const data: ScriptHostData = { flags: args.flags, cwd: io.cwd, isTTY: io.isTTY, progress: false };
+  const session = new IsolatedSession({
+    setupModule: SCRIPT_HOST_MODULE,
+    setupData: data,
+    // empty: the config's default_engine decides, in the host
+    engine: asked ? normalizeEngineName(asked) : '',
+    limits: flagLimits(args.flags),
+    isolation: isolationKind(io.env),
+    env: io.env,
+    cwd: io.cwd,
+    output: { stdout: (t) => io.stdout(t + '\n'), stderr: (t) => io.stderr(t + '\n') },
+    write: { stdout: (t) => io.stdout(t), stderr: (t) => io.stderr(t) },
   });
+  try {
+    await session.start();
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  const engine = { name: session.engine ?? 'lua' };
+  let current = new AbortController();
   const interactive = io.isTTY && Boolean(io.stdin && (io.stdin as NodeJS.ReadStream).isTTY);
   const historyFile = typeof args.options.history === 'string' ? path.resolve(io.cwd, args.options.history) : path.join(io.env.HOME ?? os.homedir(), '.llmspell_history');
   let history: string[] = [];
@@ -73,17 +94,18 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
       // Lua prints an expression's value when the input is one ("1 + 1").
       // JavaScript: an expression using await runs as a module whose default export is its value.
       const asExpression = engine.name === 'lua' ? `return ${source}` : /\bawait\b/.test(source) ? `export default (${source.replace(/;\s*$/, '')});` : undefined;
-      if (asExpression && (await context.checkSyntax(asExpression, file)) === null) {
-        value = await context.run(asExpression, { filename: file, signal: current.signal });
+      if (asExpression && (await session.checkSyntax(asExpression, file)) === null) {
+        value = await session.run(asExpression, { filename: file, signal: current.signal }) as ScriptValue;
       } else {
-        value = await context.run(source, { filename: file, signal: current.signal });
+        value = await session.run(source, { filename: file, signal: current.signal }) as ScriptValue;
       }
       const text = formatResult(value, args.flags.output, { engine: engine.name, elapsedMs: 0 });
-      if (text !== null) io.stdout(runtime.policy.redact(text) + '\n');
+      if (text !== null) io.stdout(text + '\n');
     } catch (error) {
       failures++;
       const e = isLlmspellError(error) ? error : new LlmspellError('SCRIPT_ERROR', String(error));
-      io.stderr(runtime.policy.redact(`${e.code === 'SCRIPT_ERROR' && e.details.file ? e.detail : e.message}`) + '\n');
+      io.stderr(`${e.code === 'SCRIPT_ERROR' && e.details.file ? e.detail : e.message}\n`);
+      if (e.details.hostEnded) io.stderr('(the script host was restarted: globals defined before are gone)\n');
     } finally {
       running = false;
     }
@@ -95,7 +117,7 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
       if (trimmed === '.exit' || trimmed === '.quit') return false;
       if (trimmed === '.help') io.stdout(HELP + '\n');
       else if (trimmed === '.clear') buffer = [];
-      else if (trimmed === '.globals') io.stdout(Object.keys(runtime.buildGlobals({ language: engine.name })).sort().join('  ') + '\n');
+      else if (trimmed === '.globals') io.stdout((await session.globals()).join('  ') + '\n');
       else io.stderr(`unknown command ${trimmed} (.help)\n`);
       return true;
     }
@@ -106,8 +128,8 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     }
     buffer.push(line);
     const source = buffer.join('\n');
-    const problem = await context.checkSyntax(source, 'repl');
-    const exprProblem = engine.name === 'lua' ? await context.checkSyntax(`return ${source}`, 'repl') : problem;
+    const problem = await session.checkSyntax(source, 'repl');
+    const exprProblem = engine.name === 'lua' ? await session.checkSyntax(`return ${source}`, 'repl') : problem;
     if (problem && exprProblem && isIncomplete(problem.message)) return true;
     buffer = [];
     if (interactive) {
@@ -150,8 +172,7 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     if (buffer.length > 0) await evaluate(buffer.join('\n'));
   } finally {
     rl.close();
-    context.dispose();
-    await runtime.close();
+    await session.close();
   }
   if (interactive) io.stdout('\n');
   return failures > 0 && !interactive ? 1 : 0;

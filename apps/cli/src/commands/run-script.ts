@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LlmspellError } from '@llmspell/core';
-import { loadCliConfig } from '../compose-runtime.js';
-import { chooseEngine, loadEngine } from '../engines.js';
+import { LlmspellError } from '@llmspell/core/errors';
+import { chooseEngine } from '../engines.js';
 import { formatResult } from '../format-output.js';
 import type { CliIo } from '../io.js';
 import { runScriptJob } from '../script-job.js';
@@ -18,7 +17,11 @@ interface ScriptOrigin {
 async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript', origin: ScriptOrigin = {}): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new LlmspellError('CANCELLED', 'interrupted (Ctrl-C)'));
+  // the script host goes with this process: asked to stop, it is stopped (killed past the grace)
+  const onTerminate = () => controller.abort(new LlmspellError('CANCELLED', 'terminated'));
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onTerminate);
+  process.once('SIGHUP', onTerminate);
   try {
     const started = performance.now();
     const result = await runScriptJob(
@@ -32,6 +35,8 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onTerminate);
+    process.removeListener('SIGHUP', onTerminate);
   }
 }
 
@@ -63,36 +68,4 @@ export async function execCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   if (!code) throw new UsageError('llmspell exec needs code: llmspell exec "print(1 + 1)"');
   const engine = chooseEngine(args.flags.engine ?? io.env.LLMSPELL_ENGINE, undefined, 'lua');
   return execute(args, io, code, engine === 'lua' ? '<exec>.lua' : '<exec>.js', engine);
-}
-
-export async function validateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
-  const file = args.positionals[1];
-  if (!file) {
-    // Without a script, validate the configuration (what rs-llmspell's `validate` did).
-    const loaded = loadCliConfig(args.flags, io);
-    if (args.flags.output === 'json') io.stdout(JSON.stringify({ valid: true, config_file: loaded.source, warnings: loaded.warnings }, null, 2) + '\n');
-    else {
-      io.stdout(`${loaded.source ?? 'built-in defaults'}: configuration is valid\n`);
-      for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
-    }
-    return 0;
-  }
-  const full = path.resolve(io.cwd, file);
-  if (!fs.existsSync(full)) throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`);
-  const engineName = chooseEngine(args.flags.engine, file, 'lua');
-  const engine = await loadEngine(engineName);
-  const context = await engine.createContext({ globals: {}, limits: { memoryBytes: 64 * 1024 * 1024, timeoutMs: 10_000 }, output: { stdout() {}, stderr() {} } });
-  try {
-    const problem = await context.checkSyntax(fs.readFileSync(full, 'utf8'), path.basename(file));
-    if (args.flags.output === 'json') {
-      io.stdout(JSON.stringify({ valid: problem === null, file, engine: engineName, error: problem }, null, 2) + '\n');
-    } else if (problem) {
-      io.stderr(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}\n`);
-    } else {
-      io.stdout(`${file}: ok (${engineName})\n`);
-    }
-    return problem ? 1 : 0;
-  } finally {
-    context.dispose();
-  }
 }

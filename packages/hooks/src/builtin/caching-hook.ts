@@ -1,6 +1,5 @@
-import type { HookContext, HookPoint, HookResult } from '@llmspell/core';
+import { stableJson, type HookContext, type HookPoint, type HookResult } from '@llmspell/core';
 import { compileEventPattern } from '../events/event-pattern.js';
-import { stableStringify } from '../hook-result.js';
 import { cfgBool, cfgNumber, cfgStrings, type BuiltinFactory } from './builtin-hook.js';
 
 /**
@@ -30,7 +29,7 @@ export const createCachingHook: BuiltinFactory = (cfg) => {
     const n = ctx.component_id.name;
     return include.some((m) => m(n)) && !exclude.some((m) => m(n));
   };
-  const keyOf = (ctx: HookContext) => `${ctx.component_id.id}:${stableStringify(ctx.data.input ?? null)}`;
+  const keyOf = (ctx: HookContext) => `${ctx.component_id.id}:${stableJson(ctx.data.input ?? null)}`;
 
   const before = (ctx: HookContext): HookResult | undefined => {
     if (!applies(ctx)) return undefined;

@@ -1,18 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { abortableDelay, LlmspellError, type ScriptValue } from '@llmspell/core';
+import { abortableDelay, LlmspellError, stableJson, type ScriptValue } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
 const HASHES = new Set(['md5', 'sha1', 'sha256', 'sha512']);
-
-/** JSON with object keys sorted, so a table hashes the same whatever its key order. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined && typeof o[k] !== 'function').sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** `Utils.uuid()`, `Utils.timestamp()`, `Utils.hash(data, algorithm?)`, `Utils.sleep(seconds)`. */
 export function createUtilsGlobal(scope: GlobalScope): Record<string, ScriptValue> {
@@ -24,6 +14,7 @@ export function createUtilsGlobal(scope: GlobalScope): Record<string, ScriptValu
       hash: (data: ScriptValue, algorithm?: ScriptValue) => {
         const algo = typeof algorithm === 'string' ? algorithm.toLowerCase() : 'sha256';
         if (!HASHES.has(algo)) throw new LlmspellError('INVALID_ARGUMENT', `Utils.hash: unknown algorithm '${algo}' (md5, sha1, sha256, sha512)`);
+        // Key order does not change the hash: tables are written with their keys sorted.
         const text = typeof data === 'string' ? data : stableJson(data ?? null);
         return createHash(algo).update(text, 'utf8').digest('hex');
       },

@@ -4,7 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError, stableJson } from '@llmspell/core';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -55,20 +55,10 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** JSON with object keys sorted at every level: the same metadata always signs the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** The signature of a backup's metadata (every field but `signature`). */
 export function signMetadata(meta: BackupMetadata, key: Buffer): BackupSignature {
   const { signature: _ignored, ...signed } = meta;
-  return { algorithm: 'hmac-sha256', value: createHmac('sha256', key).update('llmspell-backup-v1\n').update(canonicalJson(signed)).digest('hex') };
+  return { algorithm: 'hmac-sha256', value: createHmac('sha256', key).update('llmspell-backup-v1\n').update(stableJson(signed)).digest('hex') };
 }
 
 /** Whether `meta.signature` is the one `key` makes (constant-time comparison). */

@@ -1,33 +1,38 @@
+import { createRequire } from 'node:module';
+import type compare from 'semver/functions/compare.js';
+import type parse from 'semver/functions/parse.js';
 import { LlmspellError } from '@llmspell/core';
 
-export interface SemanticVersion {
-  major: number;
-  minor: number;
-  patch: number;
-  pre?: string;
+// Loaded on first use (only scripts with schema versions need it), and only the two modules
+// used: the package's index loads all of semver, ranges included, a cost every start would pay.
+let semver: { parse: typeof parse; compare: typeof compare } | undefined;
+function lib(): { parse: typeof parse; compare: typeof compare } {
+  if (!semver) {
+    const load = createRequire(import.meta.url);
+    semver = { parse: load('semver/functions/parse.js') as typeof parse, compare: load('semver/functions/compare.js') as typeof compare };
+  }
+  return semver;
 }
 
-/** Accepts `2`, `"2"`, `"2.1"`, `"2.1.3"`, `"2.1.3-beta"`; returns the canonical `x.y.z[-pre]`. */
+/** Scripts may write `2` or `"2.1"`; both are completed to three numbers before `semver` parses them. */
+const SHORTHAND = /^v?(\d+)(?:\.(\d+))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * Accepts `2`, `"2"`, `"2.1"`, `"2.1.3"`, `"v2.1.3-beta.2"`, `"2.1.3+build.5"`; returns the canonical
+ * `x.y.z[-pre]`. Build metadata is dropped: SemVer 2.0.0 §10 gives it no precedence, so two
+ * versions differing only in it name the same schema.
+ */
 export function normalizeVersion(input: unknown, what = 'version'): string {
-  const v = parseVersion(input, what);
-  return `${v.major}.${v.minor}.${v.patch}${v.pre ? `-${v.pre}` : ''}`;
-}
-
-export function parseVersion(input: unknown, what = 'version'): SemanticVersion {
   const text = typeof input === 'number' && Number.isInteger(input) && input >= 0 ? String(input) : input;
-  const m = typeof text === 'string' ? /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?$/.exec(text.trim()) : null;
-  if (!m) throw new LlmspellError('INVALID_ARGUMENT', `${what} must be a semantic version like "1.2.0", got ${JSON.stringify(input)}`);
-  return { major: Number(m[1]), minor: Number(m[2] ?? 0), patch: Number(m[3] ?? 0), pre: m[4] };
+  const trimmed = typeof text === 'string' ? text.trim() : undefined;
+  const short = trimmed === undefined ? null : SHORTHAND.exec(trimmed);
+  const full = short ? `${short[1]}.${short[2] ?? 0}.0${short[3] ?? ''}${short[4] ?? ''}` : trimmed;
+  const parsed = full === undefined ? null : lib().parse(full);
+  if (!parsed) throw new LlmspellError('INVALID_ARGUMENT', `${what} must be a semantic version like "1.2.0", got ${JSON.stringify(input)}`);
+  return parsed.version;
 }
 
+/** SemVer 2.0.0 precedence (§11): prerelease identifiers compare numerically when numeric. */
 export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  if (x.major !== y.major) return x.major - y.major;
-  if (x.minor !== y.minor) return x.minor - y.minor;
-  if (x.patch !== y.patch) return x.patch - y.patch;
-  if (x.pre === y.pre) return 0;
-  if (!x.pre) return 1;
-  if (!y.pre) return -1;
-  return x.pre < y.pre ? -1 : 1;
+  return lib().compare(normalizeVersion(a), normalizeVersion(b));
 }

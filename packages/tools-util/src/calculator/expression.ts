@@ -1,3 +1,4 @@
+// Hand-written so the grammar, functions and limits are the reference's and no path leads to JavaScript; a math library (mathjs) is far larger than this one job.
 /**
  * A small, safe expression language for the calculator: a tokenizer, a recursive-descent
  * parser producing an AST, and an evaluator. No `eval`/`Function`; every identifier must be

@@ -1,3 +1,4 @@
+import { jsonEqual } from '../json-equal.js';
 export interface JsonChange {
   path: string;
   type: 'added' | 'removed' | 'modified';
@@ -21,16 +22,6 @@ function keyPath(base: string, key: string): string {
   const safe = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
   if (safe.startsWith('[')) return `${base}${safe}`;
   return base ? `${base}.${safe}` : safe;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /**
@@ -69,7 +60,7 @@ export function jsonDiff(oldValue: unknown, newValue: unknown): JsonDiff {
       }
       return;
     }
-    if (deepEqual(a, b)) {
+    if (jsonEqual(a, b)) {
       out.unchanged_count += 1;
       return;
     }

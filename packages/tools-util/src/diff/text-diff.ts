@@ -1,4 +1,4 @@
-import { type Edit, diffSequences } from './myers.js';
+import { type Edit, diffSequences } from './edit-script.js';
 
 export type TextDiffFormat = 'unified' | 'context' | 'inline' | 'simple';
 

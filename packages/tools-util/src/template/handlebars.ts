@@ -1,3 +1,5 @@
+// Hand-written because the `handlebars` package compiles each template to JavaScript with `new Function`; this renderer only interprets.
+import { jsonEqual } from '../json-equal.js';
 import {
   HANDLEBARS_ESCAPE, RenderBudget, SafeString, TemplateError, TextSegments, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
 } from './runtime.js';
@@ -278,16 +280,6 @@ function truthy(v: unknown): boolean {
   return true;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 function child(v: unknown, key: string): unknown {
   if (Array.isArray(v)) {
     if (key === 'length') return v.length;
@@ -301,8 +293,8 @@ function child(v: unknown, key: string): unknown {
 type Helper = (args: unknown[], hash: Record<string, unknown>) => unknown;
 
 const HELPERS: Record<string, Helper> = {
-  eq: ([a, b]) => deepEqual(a, b),
-  ne: ([a, b]) => !deepEqual(a, b),
+  eq: ([a, b]) => jsonEqual(a, b),
+  ne: ([a, b]) => !jsonEqual(a, b),
   gt: ([a, b]) => (a as number) > (b as number),
   gte: ([a, b]) => (a as number) >= (b as number),
   lt: ([a, b]) => (a as number) < (b as number),

@@ -1,3 +1,5 @@
+// Hand-written because Tera is a Rust engine with no JavaScript port, and the Jinja-like JS engines (nunjucks) compile templates with `new Function`.
+import { jsonEqual } from '../json-equal.js';
 import { type Args, type Expr, ExprParser } from './tera-expression.js';
 import {
   RenderBudget, SafeString, TERA_ESCAPE, TemplateError, TextSegments, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
@@ -239,16 +241,9 @@ function plain(v: unknown): unknown {
   return v instanceof SafeString ? v.value : v;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  a = plain(a);
-  b = plain(b);
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
+/** A safe-marked string equals the same plain string. */
+function valuesEqual(a: unknown, b: unknown): boolean {
+  return jsonEqual(plain(a), plain(b));
 }
 
 type Scope = Map<string, unknown>;
@@ -395,11 +390,11 @@ export class TeraRenderer {
     const l = plain(this.eval(x.l, line));
     const r = plain(this.eval(x.r, line));
     switch (x.op) {
-      case '==': return deepEqual(l, r);
-      case '!=': return !deepEqual(l, r);
+      case '==': return valuesEqual(l, r);
+      case '!=': return !valuesEqual(l, r);
       case '~': return display(l) + display(r);
       case 'in':
-        if (Array.isArray(r)) return r.some((v) => deepEqual(v, l));
+        if (Array.isArray(r)) return r.some((v) => valuesEqual(v, l));
         if (typeof r === 'string') return r.includes(display(l));
         if (isPlainObject(r)) return Object.hasOwn(r, display(l));
         return false;
@@ -472,7 +467,7 @@ export class TeraRenderer {
       case 'starting_with': return typeof p === 'string' && p.startsWith(display(args[0]));
       case 'ending_with': return typeof p === 'string' && p.endsWith(display(args[0]));
       case 'containing':
-        if (Array.isArray(p)) return p.some((x) => deepEqual(x, args[0]));
+        if (Array.isArray(p)) return p.some((x) => valuesEqual(x, args[0]));
         if (isPlainObject(p)) return Object.hasOwn(p, display(args[0]));
         return typeof p === 'string' && p.includes(display(args[0]));
       case 'matching': {
@@ -534,7 +529,7 @@ export class TeraRenderer {
         const key = (x: unknown) => (attr !== undefined && isPlainObject(x) ? x[display(attr)] : x) as never;
         return [...arr()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       }
-      case 'unique': return arr().filter((x, i, all) => all.findIndex((y) => deepEqual(x, y)) === i);
+      case 'unique': return arr().filter((x, i, all) => all.findIndex((y) => valuesEqual(x, y)) === i);
       case 'slice': {
         const a = Array.isArray(v) ? v : Array.from(str());
         const out = a.slice(Number(arg('start', 0) ?? 0), arg('end', 1) === undefined ? undefined : Number(arg('end', 1)));
@@ -545,7 +540,7 @@ export class TeraRenderer {
       case 'filter': {
         const attr = display(arg('attribute', 0));
         const want = arg('value', 1);
-        return arr().filter((x) => isPlainObject(x) && (want === undefined ? truthy(x[attr]) : deepEqual(x[attr], want)));
+        return arr().filter((x) => isPlainObject(x) && (want === undefined ? truthy(x[attr]) : valuesEqual(x[attr], want)));
       }
       case 'truncate': {
         const length = Number(arg('length', 0) ?? 255);

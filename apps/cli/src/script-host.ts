@@ -1,0 +1,51 @@
+import { isMainThread } from 'node:worker_threads';
+import type { ScriptArgs } from '@llmspell/runtime';
+import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
+import { composeRuntime } from './compose-runtime.js';
+import { chooseEngine, loadEngine, preloadEngine } from './engines.js';
+import type { CliIo } from './io.js';
+import type { GlobalFlags } from './parse-args.js';
+import { PROGRESS_EVENTS, progressData } from './progress.js';
+
+/** What the CLI hands its script host (structured-cloned across the boundary). */
+export interface ScriptHostData {
+  flags: GlobalFlags;
+  cwd: string;
+  isTTY: boolean;
+  /** Absolute path of a script file (recorded with durable workflow runs). */
+  file?: string;
+  args?: ScriptArgs;
+  resumeRunId?: string;
+  /** Forward the events the progress line shows. */
+  progress: boolean;
+}
+
+interface EventBusLike {
+  on(pattern: string, fn: (event: { event_type: string; data: unknown }) => void): () => void;
+}
+
+/**
+ * The setup module of the CLI's script host (a child process the CLI supervises): composes
+ * the runtime from config, flags and the environment exactly as an in-process run would,
+ * and loads the engine. The engine name is empty when the config's default decides (REPL).
+ */
+export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetup> {
+  const data = context.data as ScriptHostData;
+  if (context.engine) preloadEngine(chooseEngine(context.engine, undefined, 'lua'));
+  const io: CliIo = { stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd };
+  const { runtime, loaded } = await composeRuntime(data.flags, io);
+  try {
+    const engineName = chooseEngine(context.engine || undefined, undefined, loaded.config.default_engine);
+    if (data.file) runtime.services.set('scriptInfo', { file: data.file, engine: engineName, args: data.args ?? { positional: [], named: {} } });
+    if (data.resumeRunId) runtime.services.set('resumeRunId', data.resumeRunId);
+    if (data.progress) {
+      const bus = runtime.service<EventBusLike>('eventBus');
+      for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, progressData(type, event.data)));
+    }
+    if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}\n`);
+    return { runtime, engine: await loadEngine(engineName) };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}

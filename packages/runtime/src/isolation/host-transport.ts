@@ -1,0 +1,193 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FromHost, ToHost } from './protocol.js';
+
+/**
+ * Where a script host runs. `process`: a child Node process; nothing the script causes can take
+ * the caller down (a V8 fatal out-of-memory, a native crash, native code that never returns:
+ * the child is killed). `worker`: a worker thread with `resourceLimits`; cheaper to start, but a
+ * single host-side allocation far past the cap still aborts the whole process (V8 gives a
+ * worker only 16 MiB of slack), and a thread stuck in native code cannot be stopped.
+ */
+export type IsolationKind = 'process' | 'worker';
+
+export interface HostExit {
+  code: number | null;
+  signal: string | null;
+  /** The host ran out of heap (a worker's ERR_WORKER_OUT_OF_MEMORY, a child's V8 fatal OOM). */
+  outOfMemory: boolean;
+  /** What the host's runtime printed when it crashed (V8's fatal error text), trimmed. */
+  crashText: string;
+}
+
+export interface HostStartOptions {
+  heapMb: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /**
+   * Where text the host writes to its own stdout or stderr goes (not script output, which
+   * comes as messages): a tool's stray console.log must not mix into the caller's stdout,
+   * which may be a protocol (`mcp serve`) or the script's result.
+   */
+  stderr: (text: string) => void;
+}
+
+export interface HostTransport {
+  readonly kind: IsolationKind;
+  send(message: ToHost): void;
+  /** Stops the host. Resolves false when it could not be stopped within `waitMs` (a worker thread stuck in native code). */
+  kill(waitMs: number): Promise<boolean>;
+  /** Lets the caller's event loop end while the host is still there. */
+  unref(): void;
+}
+
+export interface HostEvents {
+  message(message: FromHost): void;
+  exit(exit: HostExit): void;
+}
+
+const CRASH_START = /^(<--- Last few GCs --->|FATAL ERROR:|Fatal JavaScript|#\s*Fatal error)/m;
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|invalid size error|invalid (array|table) length|Allocation failed|out of memory/i;
+const CRASH_TEXT_LIMIT = 16 * 1024;
+
+/** The host entry module: the built file beside this one (from the package's own sources, the dist build). */
+function hostEntry(): URL {
+  const beside = new URL('./isolated-host.js', import.meta.url);
+  if (existsSync(beside)) return beside;
+  return new URL('../../dist/isolation/isolated-host.js', import.meta.url);
+}
+
+export function startHost(kind: IsolationKind, options: HostStartOptions, events: HostEvents): HostTransport {
+  return kind === 'worker' ? startWorker(options, events) : startProcess(options, events);
+}
+
+function startProcess(options: HostStartOptions, events: HostEvents): HostTransport {
+  const child: ChildProcess = fork(fileURLToPath(hostEntry()), [], {
+    execArgv: [`--max-old-space-size=${options.heapMb}`],
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+  });
+  let crash = '';
+  let pending = '';
+  let crashing = false;
+  // V8's fatal error report (GC trace, stack dumps) is kept, not shown: the supervisor turns it
+  // into a coded error. Anything else the host writes to stderr passes through.
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (crashing) {
+      crash = (crash + chunk).slice(0, CRASH_TEXT_LIMIT);
+      return;
+    }
+    pending += chunk;
+    const match = CRASH_START.exec(pending);
+    if (match) {
+      crashing = true;
+      const before = pending.slice(0, match.index);
+      if (before.trim() !== '') options.stderr(before);
+      crash = pending.slice(match.index, match.index + CRASH_TEXT_LIMIT);
+      pending = '';
+      return;
+    }
+    const cut = pending.lastIndexOf('\n') + 1;
+    if (cut > 0) {
+      options.stderr(pending.slice(0, cut));
+      pending = pending.slice(cut);
+    }
+  });
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => options.stderr(chunk));
+  let exited = false;
+  const exitWaiters: Array<() => void> = [];
+  child.on('message', (message) => events.message(message as FromHost));
+  child.on('error', () => {
+    // a failed spawn or send: the exit event reports the end
+  });
+  child.on('exit', (code, signal) => {
+    const finish = () => {
+      if (exited) return;
+      exited = true;
+      if (pending && !crashing) options.stderr(pending);
+      events.exit({ code, signal, outOfMemory: OUT_OF_MEMORY.test(crash), crashText: crash.trim() });
+      for (const wake of exitWaiters.splice(0)) wake();
+    };
+    // the last of stderr may still be in the pipe; a grandchild holding it must not delay the end
+    if (!child.stderr || child.stderr.readableEnded) finish();
+    else {
+      child.stderr.once('end', finish);
+      setTimeout(finish, 200).unref();
+    }
+  });
+  return {
+    kind: 'process',
+    send(message) {
+      if (child.connected) child.send(message, (error) => void error);
+    },
+    kill(waitMs) {
+      if (exited) return Promise.resolve(true);
+      child.kill('SIGKILL');
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(exited), waitMs);
+        timer.unref();
+        exitWaiters.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    },
+    unref() {
+      child.unref();
+      child.channel?.unref();
+      for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+    },
+  };
+}
+
+function startWorker(options: HostStartOptions, events: HostEvents): HostTransport {
+  const worker = new Worker(hostEntry(), {
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
+    env: options.env ?? process.env,
+    stdout: true,
+    stderr: true,
+  });
+  for (const stream of [worker.stdout, worker.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => options.stderr(chunk));
+  }
+  let failure: (Error & { code?: string }) | undefined;
+  let exited = false;
+  let terminating: Promise<number> | undefined;
+  worker.on('message', (message) => events.message(message as FromHost));
+  worker.on('error', (error) => {
+    failure = error;
+  });
+  worker.on('exit', (code) => {
+    exited = true;
+    const outOfMemory = failure?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    events.exit({ code, signal: null, outOfMemory, crashText: failure && !outOfMemory ? String(failure.stack ?? failure.message) : '' });
+  });
+  return {
+    kind: 'worker',
+    send(message) {
+      if (!exited) worker.postMessage(message);
+    },
+    kill(waitMs) {
+      if (exited) return Promise.resolve(true);
+      terminating ??= worker.terminate();
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(exited), waitMs);
+        timer.unref();
+        void terminating!.then(() => {
+          clearTimeout(timer);
+          resolve(true);
+        }, () => resolve(exited));
+      });
+    },
+    unref() {
+      worker.unref();
+    },
+  };
+}
