@@ -242,15 +242,6 @@ export class SpanRecorder {
     this.end(root, error, end);
   }
 
-  /**
-   * Nothing is being recorded: lets go of the async context tracking. On Node 20 it costs
-   * every promise of the process while on (V8 promise hooks), so a long-lived process (a
-   * queue worker, `mcp serve`) pays it only while runs are going; the next span turns it on.
-   */
-  idle(): void {
-    if (!this.session) this.als.disable();
-  }
-
   /** Ends the session root (calls made outside any script run, e.g. in the REPL). */
   endSession(): void {
     if (this.session) this.endRun(this.session);

@@ -193,7 +193,6 @@ export class Telemetry {
     const active = this.runs.get(run) ?? { root: run.root, script: this.options.sessionName ?? 'session', lastWriteAt: 0 };
     this.runs.delete(run);
     this.components.forgetRun(run);
-    if (this.runs.size === 0) this.recorder.idle();
     if (active.timer) clearTimeout(active.timer);
     const summary = this.summarize(active);
     this.publishSummary(summary);
