@@ -1,14 +1,20 @@
 // Issue: CLI install size and cold start.
-// Installed size of a production deploy of @llmspell/cli, and the cold start of
-// `llmspell --version`, `llmspell run examples/hello.lua` and `examples/hello.js` next to
-// `node -e 0`, all in the same run.
+// Installed size of @llmspell/cli measured two ways, and the cold start of `llmspell --version`,
+// `llmspell run examples/hello.lua` and `examples/hello.js` next to `node -e 0`, all in one run.
 //
-// Size: `pnpm --filter @llmspell/cli deploy --prod` with inject-workspace-packages, which
-// packs every workspace package as npm would publish it (only its `files`), installs the
-// production dependencies (no devDependencies: tools-media and state-rocksdb are dev-only
-// for the CLI) and nothing else. That is `npm i -g @llmspell/cli` without the registry.
-// One difference is reported apart: a native addon built here from source leaves its
-// object files next to the binary, where npm would fetch a prebuilt binary alone.
+// Size 1, the deploy: `pnpm --filter @llmspell/cli deploy --prod <dir>`, which packs every
+// workspace package as it is published (its `files` only) and installs the production
+// dependencies, no devDependencies (tools-media and state-rocksdb are dev-only for the CLI).
+// Size 2, what a user gets: every public package published to a throwaway local registry
+// (e2e/src/local-registry.ts, the same code as the e2e test) and `npm i -g --prefix <tmp>
+// @llmspell/cli` from it, third-party packages through the registry's uplink.
+// Both count the bytes of files (no directory entries, no symlinks), each inode once, and an
+// inode counts when any one of its paths is kept. Not kept: what node-gyp leaves when it
+// builds a native addon from source (here better-sqlite3 is compiled; npm elsewhere fetches a
+// prebuilt binary alone): everything under a native package's build/ except its
+// build/Release/*.node, and test_extension.node. better-sqlite3's deps/ sources are kept: they
+// are in its npm package (node-gyp's obj/gen copies are hard links of them).
+// LLMSPELL_BENCH_KEEP_INSTALLS=1 keeps both installs and prints where, for a count by hand.
 //
 // Start: every round runs each command once, in a rotating order, so machine load falls
 // on all of them alike; medians after two warm-up rounds. HOME and the XDG dirs point to a
@@ -24,55 +30,157 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'apps/cli/dist/bin.js');
 const ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 const MB = 1024 * 1024;
+const KEEP = process.env.LLMSPELL_BENCH_KEEP_INSTALLS === '1';
 
 /** Packages the CLI must not bring: the RocksDB backend and the media libraries. */
 const MUST_BE_ABSENT = ['rocksdb', '@llmspell/state-rocksdb', '@llmspell/tools-media', 'sharp', 'music-metadata', '@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'];
 
-/** Bytes under `dir`, each file counted once (pnpm may hard-link), symlinks not followed. */
-function sizeOf(dir, seen = new Set(), filter = () => true, measure = (st) => st.size) {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isSymbolicLink()) continue;
-    if (entry.isDirectory()) total += sizeOf(full, seen, filter, measure);
-    else if (entry.isFile()) {
-      const st = fs.statSync(full);
-      const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key) || !filter(full)) continue;
-      seen.add(key);
-      total += measure(st);
+/** The package folder a path lies in: the innermost node_modules/<name> (or the install root). */
+function packageRootOf(file, installRoot) {
+  const rel = path.relative(installRoot, file).split(path.sep);
+  let end = -1;
+  for (let i = rel.length - 2; i >= 0; i--) {
+    if (rel[i] === 'node_modules' && rel[i + 1] !== '.pnpm' && rel[i + 1] !== '.bin') {
+      end = rel[i + 1].startsWith('@') ? i + 3 : i + 2;
+      break;
     }
   }
-  return total;
+  return end < 0 ? installRoot : path.join(installRoot, ...rel.slice(0, end));
 }
 
-/** `.pnpm/<name>@<version>[_peers]` → `<name>@<version>`. */
-function packageOf(entry) {
-  const name = entry.replace(/_.*$/, '').replace(/^(@[^+]+)\+/, '$1/');
-  return name.replace(/@file\+.*$/, '');
+/** A file node-gyp leaves behind, given its package folder (which has a binding.gyp). */
+function isBuildLeftover(file, pkgRoot) {
+  const rel = path.relative(pkgRoot, file).split(path.sep).join('/');
+  if (!rel.startsWith('build/')) return false;
+  return !/^build\/Release\/[^/]+\.node$/.test(rel) || rel.endsWith('/test_extension.node');
 }
 
-const isBuildLeftover = (file) => /[\\/]build[\\/]Release[\\/](obj|obj\.target|\.deps)[\\/]/.test(file) || /[\\/]build[\\/]Release[\\/]test_extension\.node$/.test(file);
+/**
+ * Every file under `dir` (symlinks not followed, directories not counted), grouped by inode:
+ * an inode is counted once, as kept when any of its paths is kept, and belongs to the package
+ * of its first kept path.
+ */
+export function countInstall(dir) {
+  const byInode = new Map();
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        const st = fs.lstatSync(full);
+        const key = `${st.dev}:${st.ino}`;
+        const seen = byInode.get(key) ?? { size: st.size, blocks: st.blocks, paths: [] };
+        seen.paths.push(full);
+        byInode.set(key, seen);
+      }
+    }
+  };
+  walk(dir);
+  const native = new Map();
+  const isNative = (pkgRoot) => {
+    if (!native.has(pkgRoot)) native.set(pkgRoot, fs.existsSync(path.join(pkgRoot, 'binding.gyp')));
+    return native.get(pkgRoot);
+  };
+  const packages = new Map();
+  let kept = 0;
+  let leftovers = 0;
+  let keptBlocks = 0;
+  let files = 0;
+  for (const inode of byInode.values()) {
+    const keptPaths = inode.paths.filter((p) => {
+      const pkgRoot = packageRootOf(p, dir);
+      return !(isNative(pkgRoot) && isBuildLeftover(p, pkgRoot));
+    }).sort();
+    if (keptPaths.length === 0) {
+      leftovers += inode.size;
+      continue;
+    }
+    files++;
+    kept += inode.size;
+    keptBlocks += inode.blocks * 512;
+    const pkgRoot = packageRootOf(keptPaths[0], dir);
+    packages.set(pkgRoot, (packages.get(pkgRoot) ?? 0) + inode.size);
+  }
+  // name@version per package folder; the same name@version installed in two folders is
+  // listed once with its copies counted (npm nests a second copy where it cannot hoist one).
+  const byName = new Map();
+  for (const [pkgRoot, bytes] of packages) {
+    let id = path.relative(dir, pkgRoot) || '(root)';
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(pkgRoot, 'package.json'), 'utf8'));
+      id = `${m.name}@${m.version}`;
+    } catch { /* a folder without a manifest keeps its path */ }
+    const entry = byName.get(id) ?? { bytes: 0, copies: 0 };
+    entry.bytes += bytes;
+    entry.copies += 1;
+    byName.set(id, entry);
+  }
+  const list = [...byName].map(([name, e]) => ({ name, bytes: e.bytes, copies: e.copies })).sort((a, b) => b.bytes - a.bytes);
+  const names = new Set(list.map((p) => p.name.replace(/@[^@]*$/, '')));
+  return { kept, leftovers, keptBlocks, files, packages: list, present: MUST_BE_ABSENT.filter((n) => names.has(n)) };
+}
 
-function installedSize(notes) {
+const mb = (bytes) => (bytes / MB).toFixed(1);
+
+export function largest(count, label) {
+  const top = count.packages.slice(0, 10).map((p) => `${p.name}${p.copies > 1 ? ` (${p.copies} copies)` : ''} ${mb(p.bytes)} MB (${((100 * p.bytes) / count.kept).toFixed(1)} %)`);
+  // Several versions of one package are the duplicates worth removing.
+  const versions = new Map();
+  for (const p of count.packages) {
+    const name = p.name.replace(/@[^@]*$/, '');
+    versions.set(name, [...(versions.get(name) ?? []), p]);
+  }
+  const dupes = [...versions].filter(([, v]) => v.length > 1 || v[0].copies > 1).map(([name, v]) => `${name} ${v.map((p) => `${p.name.slice(name.length + 1)}${p.copies > 1 ? ` ×${p.copies}` : ''}`).join(' + ')} (${mb(v.reduce((a, p) => a + p.bytes, 0))} MB)`);
+  return `Ten largest packages of the ${label} (file bytes, share of ${mb(count.kept)} MB; ${count.packages.length} packages): ${top.join(', ')}. More than one copy: ${dupes.length ? dupes.join('; ') : 'none'}.`;
+}
+
+function keepOrRemove(dir, label, notes) {
+  if (KEEP) {
+    process.stderr.write(`bench: kept the ${label} in ${dir}\n`);
+    notes.push(`The ${label} was kept in ${dir}.`);
+  } else fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function deploySize(notes) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-deploy-'));
+  const target = path.join(dir, 'cli');
   try {
-    execFileSync('pnpm', ['--filter', '@llmspell/cli', 'deploy', '--prod', '--config.inject-workspace-packages=true', '--prefer-offline', dir], { cwd: root, stdio: 'pipe' });
-    const total = sizeOf(dir);
-    const leftovers = sizeOf(dir, new Set(), isBuildLeftover);
-    const onDisk = sizeOf(dir, new Set(), (f) => !isBuildLeftover(f), (st) => st.blocks * 512);
-    notes.push(`Sizes are the bytes of the files; on disk (whole blocks, as \`du\` counts) the same install takes ${(onDisk / MB).toFixed(1)} MB.`);
-    const store = path.join(dir, 'node_modules/.pnpm');
-    const packages = fs.readdirSync(store).filter((e) => e !== 'node_modules' && !e.startsWith('lock'))
-      .map((e) => ({ name: packageOf(e), bytes: sizeOf(path.join(store, e), new Set(), (f) => !isBuildLeftover(f)) }))
-      .sort((a, b) => b.bytes - a.bytes);
-    const names = new Set(packages.map((p) => p.name.replace(/@[^@]*$/, '')));
-    const present = MUST_BE_ABSENT.filter((n) => names.has(n));
-    notes.push(`Largest packages in the deploy (MB, without node-gyp leftovers): ${packages.slice(0, 12).map((p) => `${p.name} ${(p.bytes / MB).toFixed(1)}`).join(', ')}.`);
-    notes.push(`${packages.length} packages in the deploy. RocksDB and media libraries (${MUST_BE_ABSENT.join(', ')}): ${present.length ? `PRESENT: ${present.join(', ')}` : 'none present'}.`);
-    return { total, leftovers, present, count: packages.length };
+    execFileSync('pnpm', ['--filter', '@llmspell/cli', 'deploy', '--prod', '--prefer-offline', target], { cwd: root, stdio: 'pipe' });
+    const count = countInstall(target);
+    notes.push(largest(count, 'deploy'));
+    return count;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    keepOrRemove(dir, 'deploy', notes);
+  }
+}
+
+/** `npm i -g --prefix <tmp> @llmspell/cli` from a local registry holding this checkout's packages. */
+async function registryInstallSize(notes) {
+  const { RegistryUnavailableError, publishWorkspace, startLocalRegistry, userEnv } = await import(pathToFileURL(path.join(root, 'e2e/dist/index.js')).href);
+  let registry;
+  try {
+    registry = await startLocalRegistry();
+  } catch (error) {
+    if (error instanceof RegistryUnavailableError) return { skipped: error.message };
+    throw error;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-npm-install-'));
+  try {
+    const published = await publishWorkspace(registry);
+    const home = path.join(dir, 'home');
+    const prefix = path.join(dir, 'prefix');
+    fs.mkdirSync(home);
+    const started = performance.now();
+    const r = spawnSync('npm', ['install', '--global', '--prefix', prefix, '@llmspell/cli'], { cwd: dir, env: userEnv({ home, registry: registry.url, prefix }), encoding: 'utf8', maxBuffer: 64 * MB });
+    if (r.status !== 0) throw new Error(`npm i -g @llmspell/cli failed: ${r.stderr.slice(-2000)}`);
+    const seconds = (performance.now() - started) / 1000;
+    const count = countInstall(prefix);
+    notes.push(largest(count, 'npm install'));
+    notes.push(`The registry install: ${published.packages.length} packages published by changeset publish in ${published.seconds.toFixed(0)} s; npm i -g took ${seconds.toFixed(0)} s (better-sqlite3 compiled from source).`);
+    return { count };
+  } finally {
+    await registry.stop();
+    keepOrRemove(dir, 'npm install prefix', notes);
   }
 }
 
@@ -144,16 +252,21 @@ export async function run({ percentile }) {
   rows.push({ name: 'process: files loaded by run examples/hello.lua', value: loaded.files, unit: 'files', note: `heavy packages loaded: ${heavy.length ? heavy.join(', ') : 'none'}` });
   notes.push(`Packages loaded by run examples/hello.lua (files each): ${[...loaded.packages].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}.`);
 
-  let size;
+  const sizeRows = (count, what, label) => {
+    rows.push({ name: `install: ${what}, file bytes without native-build leftovers`, value: count.kept / MB, unit: 'MB', goal: '≤ 60 MB', note: `${count.files} files; ${mb(count.keptBlocks)} MB on disk in whole blocks; with node-gyp's leftovers ${mb(count.kept + count.leftovers)} MB` });
+    rows.push({ name: `install: RocksDB or media packages in the ${label}`, value: count.present.length, unit: 'packages', goal: '0', note: count.present.join(', ') });
+  };
   try {
-    size = installedSize(notes);
+    sizeRows(deploySize(notes), 'pnpm --filter @llmspell/cli deploy --prod (the published files of each workspace package, production dependencies)', 'deploy');
   } catch (error) {
-    notes.push(`Installed size not measured: pnpm deploy failed: ${String(error?.stderr ?? error?.message ?? error).slice(0, 300)}`);
+    notes.push(`Deploy size not measured: pnpm deploy failed: ${String(error?.stderr ?? error?.message ?? error).slice(0, 300)}`);
   }
-  if (size) {
-    rows.push({ name: 'install: production deploy of @llmspell/cli, as npm installs it (prebuilt native binaries)', value: (size.total - size.leftovers) / MB, unit: 'MB', goal: '≤ 60 MB' });
-    rows.push({ name: 'install: the same with native addons built from source here', value: size.total / MB, unit: 'MB', note: `${(size.leftovers / MB).toFixed(1)} MB of it is build/Release/obj* left by node-gyp` });
-    rows.push({ name: 'install: RocksDB or media packages present', value: size.present.length, unit: 'packages', goal: '0' });
+  const registryInstall = await registryInstallSize(notes);
+  if (registryInstall.skipped) {
+    rows.push({ name: 'install: npm i -g @llmspell/cli from a local registry of the published packages', value: 'skipped', unit: '', note: `the local registry could not start: ${registryInstall.skipped.split('\n')[0]}` });
+  } else {
+    sizeRows(registryInstall.count, 'npm i -g --prefix <tmp> @llmspell/cli from a local registry of the published packages (what a user gets)', 'npm install');
   }
+  notes.push('Sizes count the bytes of files, each inode once (kept when any of its paths is kept), no directories or symlinks. Native-build leftovers: everything under a native package\'s build/ but build/Release/*.node, and test_extension.node (obj/, obj.target/, .deps/, the static library *.a, Makefiles); better-sqlite3\'s shipped deps/ sources count.');
   return { rows, notes };
 }

@@ -1,6 +1,8 @@
 // Runs every benchmarks/*.bench.mjs and writes benchmarks/RESULTS.md.
 // A bench module exports `title` and `async run({ measure, percentile })` returning
 // { rows: [{ name, value, unit, baseline?, ratio?, goal?, note? }], notes?: string[] }.
+// `pnpm bench cli state` runs only the files whose names contain one of the words, and
+// replaces their sections in RESULTS.md, keeping the others as they were.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,15 +46,11 @@ for (const file of files) {
 }
 
 const cpus = os.cpus();
-const lines = [
-  '# Benchmark results',
-  '',
-  `Run ${new Date().toISOString()} with \`pnpm bench\`. Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`,
-  'Figures vary between runs and machines; ratios against a baseline measured in the same run are the numbers to compare.',
-  '',
-];
-for (const s of sections) {
-  lines.push(`## ${s.title}`, '', `(${s.file}, ${s.seconds.toFixed(1)} s)`, '');
+const machine = `Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`;
+const now = new Date().toISOString();
+
+function sectionText(s) {
+  const lines = [`## ${s.title}`, '', `(${s.file}, ${s.seconds.toFixed(1)} s, run ${now})`, ''];
   if (s.rows.length) {
     lines.push('| measure | value | unit | baseline | ratio | goal | note |', '|---|---|---|---|---|---|---|');
     for (const r of s.rows) lines.push(`| ${r.name} | ${fmt(r.value)} | ${r.unit ?? ''} | ${fmt(r.baseline)} | ${r.ratio !== undefined ? fmt(r.ratio) + '×' : ''} | ${r.goal ?? ''} | ${r.note ?? ''} |`);
@@ -60,7 +58,35 @@ for (const s of sections) {
   }
   for (const n of s.notes ?? []) lines.push(`- ${n}`);
   lines.push('');
+  return lines.join('\n');
 }
-if (only.length === 0) fs.writeFileSync(path.join(here, 'RESULTS.md'), lines.join('\n'));
-else process.stdout.write(lines.join('\n'));
-process.stderr.write(`wrote ${only.length === 0 ? 'benchmarks/RESULTS.md' : 'stdout'}\n`);
+
+/** The sections of an existing RESULTS.md, keyed by the bench file each names. */
+function previousSections(text) {
+  const sections = new Map();
+  // A section written by a whole run has no date of its own: it is the header's.
+  const wholeRun = /^Run (\S+) with/m.exec(text)?.[1];
+  for (const part of text.split(/^(?=## )/m).slice(1)) {
+    const file = /^\((\S+\.bench\.mjs),/m.exec(part)?.[1];
+    if (!file) continue;
+    const dated = wholeRun ? part.replace(/^\((\S+\.bench\.mjs, [\d.]+ s)\)$/m, `($1, run ${wholeRun})`) : part;
+    sections.set(file, dated.trimEnd() + '\n');
+  }
+  return sections;
+}
+
+const resultsFile = path.join(here, 'RESULTS.md');
+const merged = only.length && fs.existsSync(resultsFile) ? previousSections(fs.readFileSync(resultsFile, 'utf8')) : new Map();
+for (const s of sections) merged.set(s.file, sectionText(s));
+const order = fs.readdirSync(here).filter((f) => f.endsWith('.bench.mjs')).sort();
+const header = [
+  '# Benchmark results',
+  '',
+  only.length
+    ? `Sections re-run ${now} with \`pnpm bench ${only.join(' ')}\` (the others keep their own run date). ${machine}`
+    : `Run ${now} with \`pnpm bench\`. ${machine}`,
+  'Figures vary between runs and machines; ratios against a baseline measured in the same run are the numbers to compare.',
+  '',
+];
+fs.writeFileSync(resultsFile, [...header, ...order.filter((f) => merged.has(f)).map((f) => merged.get(f))].join('\n'));
+process.stderr.write(`wrote benchmarks/RESULTS.md (${sections.map((s) => s.file).join(', ')})\n`);

@@ -1,8 +1,10 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
 import { LlmspellRuntime, builtinFeatures, loadConfig, type LoadedConfig } from '@llmspell/runtime';
 import { telemetryFeature } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
-import { loadTools } from './load-tools.js';
+import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
 import type { GlobalFlags } from './parse-args.js';
 import { cliVersion } from './version.js';
 
@@ -30,14 +32,25 @@ export function loadCliConfig(flags: GlobalFlags, io: CliIo): LoadedConfig {
 async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<StateStore | undefined> {
   const persistence = loaded.config.runtime.state_persistence;
   if (!persistence.enabled) return undefined;
-  let stateModule: { openStateStore?: (config: unknown, env: NodeJS.ProcessEnv, options?: { cwd?: string }) => Promise<StateStore> };
+  let stateModule: { openStateStore?: (config: unknown, env: NodeJS.ProcessEnv, options?: { cwd?: string; importer?: (name: string) => Promise<unknown> }) => Promise<StateStore> };
   try {
     stateModule = (await import('@llmspell/state')) as typeof stateModule;
   } catch {
     return undefined;
   }
   if (typeof stateModule.openStateStore !== 'function') return undefined;
-  return stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd });
+  // A backend package is looked for where the state package sees it (the backends installed
+  // with the CLI, and any installed globally next to it), then in the project (rocksdb added
+  // with `npm i` there).
+  const stateDir = path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')));
+  try {
+    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer: (name) => importFromProjectOrCli(name, io.cwd, [stateDir]) });
+  } catch (error) {
+    // The state package blames the backend package for any missing module: say what is missing.
+    const pkg = (error as LlmspellError).details?.package;
+    if ((error as LlmspellError).code !== 'PACKAGE_NOT_INSTALLED' || typeof pkg !== 'string') throw error;
+    throw packageLoadError((error as Error).cause, pkg, 'the state backend set by runtime.state_persistence.backend_type');
+  }
 }
 
 export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { LlmspellError, isTool, type Tool } from '@llmspell/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LlmspellError, isLlmspellError, isTool, type Tool } from '@llmspell/core';
 
 /** Tool packages the CLI installs with it, loaded on start. */
 export const BUNDLED_TOOL_PACKAGES = [
@@ -27,45 +27,116 @@ function collectTools(mod: Record<string, unknown>): Tool[] {
   return [...found.values()];
 }
 
+const isPathLike = (name: string) => name.startsWith('.') || path.isAbsolute(name);
+
+/** The file a package directory's manifest names for `import` (exports, then module/main). */
+function packageEntry(pkgDir: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string; module?: string };
+  let entry: unknown = pkg.exports;
+  if (entry && typeof entry === 'object' && '.' in (entry as object)) entry = (entry as Record<string, unknown>)['.'];
+  while (entry && typeof entry === 'object') {
+    const e = entry as Record<string, unknown>;
+    entry = e.import ?? e.node ?? e.default ?? e.require;
+  }
+  const rel = typeof entry === 'string' ? entry : pkg.module ?? pkg.main ?? 'index.js';
+  return path.join(pkgDir, rel);
+}
+
 /**
- * Finds a package (or a file path) from the user's directory first: a globally installed
- * CLI cannot see the project's node_modules through a bare `import(name)`.
+ * Finds a package (or a path: a file, or a package directory such as a plugin being written)
+ * from the user's directory first: a globally installed CLI cannot see the project's
+ * node_modules through a bare `import(name)`. Undefined when the project does not have it.
  */
 export function resolveFromDirectory(name: string, cwd: string): string | undefined {
-  if (name.startsWith('.') || path.isAbsolute(name)) {
-    const file = path.resolve(cwd, name);
-    return fs.existsSync(file) ? pathToFileURL(file).href : undefined;
+  if (isPathLike(name)) {
+    const target = path.resolve(cwd, name);
+    if (!fs.existsSync(target)) return undefined;
+    if (!fs.statSync(target).isDirectory()) return pathToFileURL(target).href;
+    const manifest = path.join(target, 'package.json');
+    return pathToFileURL(fs.existsSync(manifest) ? packageEntry(target) : path.join(target, 'index.js')).href;
   }
   for (let dir = cwd; ; dir = path.dirname(dir)) {
     const pkgDir = path.join(dir, 'node_modules', name);
-    const manifest = path.join(pkgDir, 'package.json');
-    if (fs.existsSync(manifest)) {
-      const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports?: unknown; main?: string; module?: string };
-      let entry: unknown = pkg.exports;
-      if (entry && typeof entry === 'object' && '.' in (entry as object)) entry = (entry as Record<string, unknown>)['.'];
-      while (entry && typeof entry === 'object') {
-        const e = entry as Record<string, unknown>;
-        entry = e.import ?? e.node ?? e.default ?? e.require;
-      }
-      const rel = typeof entry === 'string' ? entry : pkg.module ?? pkg.main ?? 'index.js';
-      return pathToFileURL(path.join(pkgDir, rel)).href;
-    }
+    if (fs.existsSync(path.join(pkgDir, 'package.json'))) return pathToFileURL(packageEntry(pkgDir)).href;
     if (path.dirname(dir) === dir) return undefined;
   }
 }
 
-async function importPackage(name: string, why: string, cwd = process.cwd()): Promise<Record<string, unknown>> {
+/**
+ * Imports a package the config names: from the first of `searchFirst` folders (and their
+ * parents) that has it, else from the project (the working directory and up), else from where
+ * the CLI is installed (a global install sees packages installed globally next to it). A path
+ * (`./my-plugin`) is taken from the working directory.
+ */
+export async function importFromProjectOrCli(name: string, cwd: string, searchFirst: string[] = []): Promise<unknown> {
+  if (isPathLike(name)) {
+    const file = resolveFromDirectory(name, cwd);
+    if (!file) throw new LlmspellError('NOT_FOUND', `'${name}' does not exist (resolved to ${path.resolve(cwd, name)})`, { details: { path: path.resolve(cwd, name) } });
+    return import(file);
+  }
+  for (const dir of [...searchFirst, cwd]) {
+    const found = resolveFromDirectory(name, dir);
+    if (found) return import(found);
+  }
+  return import(name);
+}
+
+/** How to get a package that is not installed, for a CLI installed globally or in a project. */
+export function installHint(pkg: string): string {
+  const hint = `install it next to the CLI (\`npm i -g ${pkg}\`) or in your project (\`npm i ${pkg}\`)`;
+  // Until the packages are on the public registry, a source checkout installs them itself.
+  return pkg.startsWith('@llmspell/') ? `${hint}; from a source checkout of llmspell: \`pnpm install-global ${pkg}\`` : hint;
+}
+
+/** What an ERR_MODULE_NOT_FOUND names as missing: a package name or a file path. */
+function missingSpecifier(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  return /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error).message))?.[1];
+}
+
+/** The package name in a bare specifier (`@scope/pkg/sub` → `@scope/pkg`). */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * The error to show when loading package `name` (for `why`) failed: not installed, one of its
+ * dependencies not installed (named, instead of blaming the package), a file of it missing (a
+ * plugin not built yet), or its own error.
+ */
+export function packageLoadError(error: unknown, name: string, why: string): LlmspellError {
+  // Our own refusals (a path that is not there) and a plugin's own errors keep their code.
+  if (isLlmspellError(error)) return new LlmspellError(error.code, `${why}: ${error.detail ?? error.message}`, { cause: error, details: { ...error.details, package: name } });
+  const missing = missingSpecifier(error);
+  const importer = /imported from (\S+)/.exec(String((error as Error)?.message))?.[1];
+  const from = importer ? ` (imported from ${importer})` : '';
+  if (missing && (isPathLike(missing) || missing.startsWith('file:'))) {
+    // The package was found but a file of it is not there: most often a plugin not built yet.
+    return new LlmspellError('PACKAGE_NOT_INSTALLED', `${why}: '${name}' is incomplete: ${missing.startsWith('file:') ? fileURLToPath(missing) : missing} is missing; if it is a plugin you are writing, build it first (npm run build)`, {
+      cause: error,
+      details: { package: name, missing },
+    });
+  }
+  if (missing && packageName(missing) === packageName(name)) {
+    return new LlmspellError('PACKAGE_NOT_INSTALLED', `${why} needs the package '${name}': ${installHint(name)}`, { details: { package: name } });
+  }
+  if (missing) {
+    const dependency = packageName(missing);
+    return new LlmspellError('PACKAGE_NOT_INSTALLED', `${why}: '${name}' cannot load because its dependency '${dependency}' is not installed${from}; install it where '${name}' can find it (\`npm install\` in the plugin's folder, or \`npm i ${dependency}\` in your project)`, {
+      cause: error,
+      details: { package: name, dependency },
+    });
+  }
+  return new LlmspellError('PACKAGE_NOT_INSTALLED', `${why}: loading '${name}' failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, details: { package: name } });
+}
+
+async function importPackage(name: string, why: string, cwd: string): Promise<Record<string, unknown>> {
   try {
-    const local = resolveFromDirectory(name, cwd);
-    return (await import(local ?? name)) as Record<string, unknown>;
+    return (await importFromProjectOrCli(name, cwd)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {
-      throw new LlmspellError('PACKAGE_NOT_INSTALLED', `${why} needs the package '${name}': install it with \`npm i -g ${name}\` (or add it to your project)`, {
-        details: { package: name },
-      });
-    }
-    throw new LlmspellError('PACKAGE_NOT_INSTALLED', `${why}: loading '${name}' failed: ${(error as Error).message}`, { cause: error });
+    throw packageLoadError(error, name, why);
   }
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellRuntime } from '@llmspell/runtime';
-import { cli, repoRoot, scratch, type CliRun } from './helpers.js';
+import { FIXTURE_SERVER } from '@llmspell/mcp/testing';
+import { cli, repoRoot, scratch, write, type CliRun } from './helpers.js';
 
 /**
  * Every script in examples/lua and examples/js runs through the built CLI, as a user would
@@ -38,7 +39,14 @@ interface ExampleSpec {
   stderr?: RegExp[];
   /** Text that must never appear anywhere in the output (secrets). */
   never?: string[];
+  /** An llmspell.toml written into the run's working directory. */
+  config?: string;
 }
+
+const mcpConfig = `[mcp.servers.fixture]
+command = ${JSON.stringify(process.execPath)}
+args = [${JSON.stringify(FIXTURE_SERVER)}]
+`;
 
 const EXAMPLES: Record<string, ExampleSpec> = {
   'lua/tool-basics.lua': {
@@ -193,6 +201,16 @@ const EXAMPLES: Record<string, ExampleSpec> = {
     ],
     never: ['tok-should-not-appear', 'only shown with --verbose'],
   },
+  'lua/mcp-tools.lua': {
+    config: mcpConfig,
+    result: { server: 'fixture', echoed: 'echo: hello over MCP', as_tool: 'echo: hello as a tool', bad_argument: 'INVALID_ARGUMENT' },
+    stdout: [/^fixture offers: .*\becho\b/m],
+  },
+  'js/mcp-tools.js': {
+    config: mcpConfig,
+    result: { server: 'fixture', echoed: 'echo: hello over MCP', as_tool: 'echo: hello as a tool', bad_argument: 'INVALID_ARGUMENT' },
+    stdout: [/^fixture offers: .*\becho\b/m],
+  },
   'lua/config-read.lua': {
     env: { LLMSPELL_SCRIPT_TIMEOUT: '45' },
     result: { timeout: 45, backend: 'sqlite', has_runtime: true, has_nonsense: false, fallback: 'default' },
@@ -266,8 +284,10 @@ describe('examples', () => {
     const server = await startMockLlmServer({ replies: spec.replies ?? [] });
     let run: CliRun;
     try {
+      const cwd = scratch();
+      if (spec.config) write(cwd, 'llmspell.toml', spec.config);
       run = await cli(['run', path.join(EXAMPLES_DIR, name), ...(spec.args ? ['--', ...spec.args] : [])], {
-        cwd: scratch(),
+        cwd,
         env: {
           LLMSPELL_STATE_BACKEND: 'sqlite',
           OPENAI_BASE_URL: server.openaiBaseUrl,

@@ -209,7 +209,7 @@ describe('optional packages and plugins', () => {
     write(dir, 'llmspell.toml', '[tools]\npackages = ["@llmspell/tools-not-there"]\n');
     const r = await cli(['exec', 'return 1'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("PACKAGE_NOT_INSTALLED: [tools] packages needs the package '@llmspell/tools-not-there': install it with `npm i -g @llmspell/tools-not-there`");
+    expect(r.stderr).toContain("PACKAGE_NOT_INSTALLED: [tools] packages needs the package '@llmspell/tools-not-there': install it next to the CLI (`npm i -g @llmspell/tools-not-there`) or in your project (`npm i @llmspell/tools-not-there`); from a source checkout of llmspell: `pnpm install-global @llmspell/tools-not-there`");
   });
 
   test('the media tools load when the config names them', async () => {

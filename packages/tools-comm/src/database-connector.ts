@@ -153,7 +153,7 @@ async function mysqlQuery(cfg: DatabaseConfig, name: string, sql: string, kind: 
     // Optional: MySQL users install the driver themselves.
     mysql = (await import('mysql2/promise' as string)) as typeof mysql;
   } catch {
-    throw new LlmspellError('PACKAGE_NOT_INSTALLED', "database_connector: MySQL needs the 'mysql2' package: npm i mysql2");
+    throw new LlmspellError('PACKAGE_NOT_INSTALLED', "database_connector: MySQL needs the 'mysql2' package, which is not installed with llmspell: install it next to the CLI (`npm i -g mysql2`), or in the program that uses @llmspell/tools-comm (`npm i mysql2`)");
   }
   const conn = await mysql.createConnection({ uri: serverUrl(cfg, name, ctx), connectTimeout: (cfg.timeout_seconds ?? 10) * 1000 });
   try {

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { LlmspellError } from '@llmspell/core';
 import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
-import type { ParsedArgs } from '../parse-args.js';
+import { UsageError, type ParsedArgs } from '../parse-args.js';
 import { cliVersion } from '../version.js';
+import { pluginNames, toolPluginFiles } from './tool-plugin-template.js';
 
 const INIT_CONFIG = `# llmspell configuration (rs-llmspell compatible). Every key is optional.
 default_engine = "lua"
@@ -127,7 +130,14 @@ export async function configCommand(args: ParsedArgs, io: CliIo): Promise<number
   }
 }
 
+/** The @llmspell/core version this CLI runs with: what a new plugin should build against. */
+function coreVersion(): string {
+  return (createRequire(import.meta.url)('@llmspell/core/package.json') as { version: string }).version;
+}
+
 export async function initCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const pluginOption = args.options['tool-plugin'];
+  if (pluginOption !== undefined) return initToolPlugin(typeof pluginOption === 'string' ? pluginOption : args.positionals[1], args, io);
   const dir = path.resolve(io.cwd, args.positionals[1] ?? '.');
   const configFile = path.resolve(dir, typeof args.options.out === 'string' ? args.options.out : 'llmspell.toml');
   const force = args.options.force === true;
@@ -148,5 +158,30 @@ export async function initCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     for (const f of written) io.stdout(`created ${path.relative(io.cwd, f) || f}\n`);
     io.stdout(`\nNext: llmspell run ${path.relative(io.cwd, path.join(dir, 'main.lua')) || 'main.lua'}\nSet OPENAI_API_KEY or ANTHROPIC_API_KEY, or point [providers.providers.local] at a local server.\n`);
   }
+  return 0;
+}
+
+/** `llmspell init --tool-plugin <dir>`: a standalone tool plugin package with its own build and tests. */
+async function initToolPlugin(target: string | undefined, args: ParsedArgs, io: CliIo): Promise<number> {
+  if (!target) throw new UsageError('init --tool-plugin needs a directory: llmspell init --tool-plugin my-tools');
+  const dir = path.resolve(io.cwd, target);
+  const names = pluginNames(path.basename(dir));
+  const files = toolPluginFiles(names, coreVersion(), path.basename(dir));
+  const force = args.options.force === true;
+  const existing = Object.keys(files).filter((f) => fs.existsSync(path.join(dir, f)));
+  if (existing.length && !force) {
+    throw new LlmspellError('INVALID_ARGUMENT', `${path.relative(io.cwd, dir) || '.'} already has ${existing.join(', ')} (use --force to overwrite)`);
+  }
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  const shown = path.relative(io.cwd, dir) || '.';
+  if (args.flags.output !== 'text') {
+    io.stdout(JSON.stringify({ package: names.packageName, tool: names.toolName, dir, written: Object.keys(files) }, null, 2) + '\n');
+    return 0;
+  }
+  for (const file of Object.keys(files)) io.stdout(`created ${path.join(shown, file)}\n`);
+  io.stdout(`\nNext: cd ${shown} && npm install && npm run build && npm test\nThen list it in a project's llmspell.toml:  [tools] plugins = ["./${path.basename(dir)}"]  (README.md says more)\n`);
   return 0;
 }

@@ -1,5 +1,6 @@
 import { createExecutionContext, executeComponent, isTool } from '@llmspell/core';
-import plugin, { slugify, wordStats } from '../src/index.js';
+import { describe, expect, test } from 'vitest';
+import plugin, { slugify, wordStats } from './index.js';
 
 describe('example tool plugin', () => {
   test('exports tools', () => {
