@@ -75,6 +75,7 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
       tools,
       stateStore,
       cwd: io.cwd,
+      configFiles: loaded.source ? [loaded.source] : [],
       features: options.telemetry === false ? builtinFeatures : [...builtinFeatures, telemetryFeature({ env: io.env, version: cliVersion() })],
       logger: createLogger({ level, sink: (line) => io.stderr(line + '\n'), redact: (t) => runtime?.policy.redact(t) ?? t }),
     });

@@ -22,6 +22,9 @@ export const COMMANDS: Record<string, CommandHelp> = {
   ui: { summary: 'Browse the run history and span timelines in a local web page', usage: 'llmspell ui [--port N]   (127.0.0.1 only; default port 8717, 0 for any free one)', examples: ['llmspell ui', 'llmspell ui --port 9000'] },
   resume: { summary: 'Resume a durable workflow run from its last completed step', usage: 'llmspell resume <run_id>', examples: ['llmspell resume nightly-2024-06-01'] },
   mcp: { summary: 'MCP servers: list the configured ones, or serve llmspell\'s tools and scripts over MCP', usage: 'llmspell mcp list | llmspell mcp serve [--http --port P [--token T]] [--script file.lua]…', examples: ['llmspell mcp list', 'llmspell mcp serve --script summarize.lua', 'llmspell mcp serve --http --port 3001 --token s3cret'] },
+  worker: { summary: 'Take jobs from a queue (Redis) and run them with this machine\'s config and keys', usage: 'llmspell worker [--queue redis://HOST:PORT] [--concurrency N] [--name NAME]   (LLMSPELL_QUEUE_URL may stand for --queue)', examples: ['llmspell worker --queue redis://127.0.0.1:6379 --concurrency 4', 'LLMSPELL_QUEUE_URL=redis://10.0.0.5:6379 llmspell worker --name gpu-1'] },
+  submit: { summary: 'Queue a script as a job (or one job per JSONL line) for workers', usage: 'llmspell submit SCRIPT [--queue URL] [--each FILE.jsonl] [--wait] [--attempts N] [--run-id ID] [--timeout S] [-- ARGS…]', examples: ['llmspell submit summarize.lua -- --doc a.txt', 'llmspell submit job.lua --each batch.jsonl --wait > results.jsonl'] },
+  jobs: { summary: 'List, show, retry and cancel queued jobs', usage: 'llmspell jobs list [--status S] [--limit N] | show ID | retry ID | cancel ID   [--queue URL]', examples: ['llmspell jobs list --status failed', 'llmspell jobs show 42', 'llmspell jobs retry 42'] },
   completion: { summary: 'Print a shell completion script', usage: 'llmspell completion bash|zsh|fish', examples: ['eval "$(llmspell completion bash)"'] },
 };
 

@@ -1,15 +1,18 @@
 import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { jobsCommand } from './commands/jobs.js';
 import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
 import { runsCommand } from './commands/runs.js';
 import { execCommand, rerunScript, runCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
+import { submitCommand } from './commands/submit.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
 import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
 import { commandHelp, mainHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
 import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
@@ -36,6 +39,9 @@ const HANDLERS: Record<string, Handler> = {
   backup: backupCommand,
   runs: runsCommand,
   ui: uiCommand,
+  worker: workerCommand,
+  submit: submitCommand,
+  jobs: jobsCommand,
   resume: (args, io) => resumeCommand(args, io, (file, engine, scriptArgs) => rerunScript(args, io, file, engine, scriptArgs, args.positionals[1])),
 };
 

@@ -16,6 +16,11 @@ export {
 } from './security/secrets.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
+export { FileAccess, isEnvFileName, isInside, readCapped } from './security/file-access.js';
+export type { FileAccessOptions, LocateOptions, LocatedEntry } from './security/file-access.js';
+export { VerifiedDirectory, handleReadStream, handleWriteStream, hasDescriptorPaths, tempName } from './security/verified-directory.js';
+export type { FileOpenMode, VerifiedFile } from './security/verified-directory.js';
+export { linkStaysInside } from './security/link-target.js';
 export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord, modifiedField } from './hooks-contract.js';
 export type {
   BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Component } from './component.js';
 import type { ExecutionContext } from './execution-context.js';
 import { LlmspellError } from './errors.js';
-import type { SecurityLevel } from './security/security-levels.js';
+import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
 export const ToolCategories = [
   'api', 'communication', 'data', 'filesystem', 'media', 'search', 'system', 'utility', 'web', 'agent', 'workflow', 'custom',
@@ -61,7 +61,14 @@ export interface ToolDefinition<P extends ToolParameters = ToolParameters> {
   aliases?: string[];
   description: string;
   category: ToolCategory;
+  /** The level every call needs (what discovery filters on). */
   securityLevel: SecurityLevel;
+  /**
+   * Parameters that raise the level of a call when given (any value but undefined, null or
+   * false): `base64_encoder` is `safe`, but a call with `input_file` reads a file and needs
+   * `restricted`. A tool's declared level must cover every parameter it has.
+   */
+  parameterLevels?: Readonly<Record<string, SecurityLevel>>;
   version?: string;
   tags?: string[];
   /** A zod object schema; arguments are validated against it before `execute` runs. */
@@ -75,6 +82,13 @@ export interface Tool extends Component<Record<string, unknown>, ToolResult> {
   readonly aliases: readonly string[];
   readonly category: ToolCategory;
   readonly securityLevel: SecurityLevel;
+  /**
+   * Parameters that raise a call's level when given (see `ToolDefinition.parameterLevels`).
+   * Set by `defineTool`, whose `run` checks them; a hand-built tool has only `securityLevel`.
+   */
+  readonly parameterLevels?: Readonly<Record<string, SecurityLevel>>;
+  /** The level a call with these (validated) arguments needs, and the parameter that sets it. */
+  callSecurityLevel?(params: Record<string, unknown>): { level: SecurityLevel; parameter?: string };
   readonly version: string;
   readonly tags: readonly string[];
   readonly parameters: ToolParameters;
@@ -132,6 +146,16 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
     throw new LlmspellError('INVALID_ARGUMENT', `tool name '${definition.name}' must start with a letter and use letters, digits, _ or -`);
   }
   const name = definition.name;
+  const parameterLevels = Object.freeze({ ...(definition.parameterLevels ?? {}) });
+  const callSecurityLevel = (params: Record<string, unknown>): { level: SecurityLevel; parameter?: string } => {
+    let need: { level: SecurityLevel; parameter?: string } = { level: definition.securityLevel };
+    for (const [parameter, level] of Object.entries(parameterLevels)) {
+      const value = params[parameter];
+      if (value === undefined || value === null || value === false) continue;
+      if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
+    }
+    return need;
+  };
   const tool: Tool & { [TOOL_MARK]: true } = {
     [TOOL_MARK]: true,
     kind: 'tool',
@@ -140,6 +164,8 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
     description: definition.description,
     category: definition.category,
     securityLevel: definition.securityLevel,
+    parameterLevels,
+    callSecurityLevel,
     version: definition.version ?? '1.0.0',
     tags: definition.tags ?? [],
     parameters: definition.parameters,
@@ -156,6 +182,9 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
       return parsed.data as Record<string, unknown>;
     },
     async run(input: Record<string, unknown>, ctx: ExecutionContext): Promise<ToolResult> {
+      // Checked here, on the arguments the tool really gets (after hooks changed them).
+      const need = callSecurityLevel(input);
+      if (need.parameter !== undefined) ctx.policy.checkSecurityLevel(name, need.level, need.parameter);
       const started = performance.now();
       const output = await definition.execute(input as z.infer<P>, ctx);
       const op = typeof input.operation === 'string' ? input.operation : undefined;

@@ -7,7 +7,8 @@ export {
   LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
 } from './config/config-schema.js';
 export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
-export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
+export { policyFromConfig, protectedConfigFiles, scriptLimitsFromConfig } from './config/derive.js';
+export type { PolicyFromConfigOptions } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
 export { generateTypes, luaType, schemaToTs } from './api/generate-types.js';

@@ -1,5 +1,5 @@
 import { LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
-import { classifySql, type SqlKind } from './sql-guard.js';
+import { classifySql, refuseSqliteFileAccess, type SqlKind } from './sql-guard.js';
 import { softFailure } from './soft-failure.js';
 
 interface DatabaseConfig {
@@ -81,6 +81,7 @@ function normaliseRows(rows: Record<string, unknown>[]): Record<string, unknown>
 async function sqliteQuery(cfg: DatabaseConfig, name: string, sql: string, kind: SqlKind, params: unknown[], maxRows: number, ctx: ExecutionContext): Promise<QueryResult> {
   if (!cfg.path) throw new LlmspellError('PROVIDER_NOT_CONFIGURED', `database_connector: SQLite database '${name}' needs a path`);
   const file = ctx.policy.resolvePath(cfg.path, `databases.${name}.path`);
+  refuseSqliteFileAccess(sql);
   const { default: Database } = await import('better-sqlite3');
   const readOnly = !cfg.allow_write && !cfg.allow_ddl;
   let db;

@@ -29,7 +29,8 @@ export const httpRequest = defineTool({
   description: 'HTTP client: any method, headers, JSON bodies, basic/bearer/api-key auth, retries with backoff on 429/5xx; refuses private/loopback targets unless allowed',
   category: 'api',
   // The reference's CODE level is Safe (DOC says Restricted); the URL guard does the real protecting.
-  securityLevel: 'safe',
+  // A script-chosen URL is network access: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['http', 'api', 'rest', 'network'],
   parameters: z.looseObject({
     input: z.string().optional().describe('URL to request'),

@@ -1,6 +1,6 @@
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
 import { type Encoding, decode, encode, parseEncoding } from './encodings.js';
-import { atomicWrite, maxFileBytes, missing, normaliseOperation, readFileLimited } from './fs-helpers.js';
+import { maxFileBytes, missing, normaliseOperation } from './fs-helpers.js';
 
 const TOOL = 'file_converter';
 
@@ -55,11 +55,11 @@ async function run(p: Params, ctx: ExecutionContext) {
   const operation = normaliseOperation(TOOL, p.operation, OPERATIONS);
   const input = p.path ?? p.source_path;
   if (!input) throw missing(TOOL, 'path', operation);
-  const real = ctx.policy.resolvePath(input, p.path ? 'path' : 'source_path');
+  const sourceParam = p.path ? 'path' : 'source_path';
   const targetInput = p.target_path ?? p.output_path;
-  const target = targetInput ? ctx.policy.resolvePath(targetInput, p.target_path ? 'target_path' : 'output_path') : real;
+  const targetParam = targetInput ? (p.target_path ? 'target_path' : 'output_path') : sourceParam;
   const from: Encoding | undefined = p.from_encoding ? parseEncoding(p.from_encoding, 'from_encoding') : undefined;
-  const original = await readFileLimited(real, maxFileBytes(ctx), ctx, input);
+  const { data: original, realPath: real } = await ctx.policy.readFile(input, { parameter: sourceParam, maxBytes: maxFileBytes(ctx) });
   const decoded = decode(original, from);
 
   let text = decoded.text;
@@ -96,7 +96,10 @@ async function run(p: Params, ctx: ExecutionContext) {
       throw new LlmspellError('INTERNAL', `${TOOL}: unhandled operation ${operation}`);
   }
   const { bytes, replaced } = encode(text, toEncoding, bom);
-  await atomicWrite(target, bytes, ctx, targetInput ?? input);
+  // In place, the converted text replaces the file it was read from (followed through the same checked links).
+  const { realPath: target } = await ctx.policy.writeFile(targetInput ?? input, bytes, {
+    parameter: targetParam, maxBytes: maxFileBytes(ctx), fsync: ctx.settings.fsync === true,
+  });
   return {
     operation,
     message: `Converted ${input}${targetInput ? ` to ${targetInput}` : ''}`,

@@ -119,7 +119,7 @@ async function run(params: Params, ctx: ExecutionContext) {
     const source = inputPath(params, false);
     if (!source.value) paramError(NAME, source.parameter, 'is required');
     const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-    const detected = await detectFormat(await readHead(file.resolved));
+    const detected = await detectFormat(await readHead(file));
     const extension = formatFromExtension(source.value);
     return {
       message: detected?.kind === 'image' ? `Detected ${detected.format} image` : 'Not a recognised image format',
@@ -213,7 +213,8 @@ export const imageProcessor = defineTool({
   name: NAME,
   description: 'Detects image formats and reads metadata (format, dimensions, colour info); resizes, converts (png/jpeg/gif/webp/tiff/avif), crops, rotates and thumbnails images.',
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['image', 'media', 'resize', 'thumbnail', 'convert'],
   parameters,
   examples: [

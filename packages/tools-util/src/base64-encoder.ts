@@ -28,6 +28,8 @@ export const base64Encoder = defineTool({
   description: 'Encodes and decodes Base64 (standard or URL-safe) for text, hex bytes or files.',
   category: 'utility',
   securityLevel: 'safe',
+  // Reading or writing files is what `restricted` means; text in, text out stays `safe`.
+  parameterLevels: { input_file: 'restricted', output_file: 'restricted' },
   tags: ['base64', 'encoding'],
   parameters,
   examples: [

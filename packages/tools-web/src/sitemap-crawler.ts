@@ -88,7 +88,8 @@ export const sitemapCrawler = defineTool({
   aliases: ['sitemap-crawler'],
   description: 'Read a sitemap (XML, gzip or text; sitemap indexes followed) into a list of page URLs with lastmod/changefreq/priority',
   category: 'web',
-  securityLevel: 'safe',
+  // A script-chosen URL is network access: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['sitemap', 'crawler', 'seo', 'web'],
   parameters: z.looseObject({
     input: z.string().optional().describe('Sitemap URL'),

@@ -59,6 +59,8 @@ export const urlAnalyzer = defineTool({
   description: 'Parse and validate a URL: scheme, host, port, path, decoded query parameters, domain parts; optionally fetch HTTP metadata',
   category: 'web',
   securityLevel: 'safe',
+  // Parsing is `safe`; fetching the URL is network access.
+  parameterLevels: { fetch_metadata: 'restricted' },
   tags: ['url', 'parse', 'validate', 'web'],
   parameters: z.looseObject({
     input: z.string().optional().describe('The URL'),

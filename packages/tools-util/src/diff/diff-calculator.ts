@@ -41,6 +41,8 @@ export const diffCalculator = defineTool({
   description: 'Computes differences between texts (unified, context, word-inline or summary output with insert/delete counts) or JSON values (added, removed and modified paths). Accepts inline values or files.',
   category: 'utility',
   securityLevel: 'safe',
+  // Reading or writing files is what `restricted` means; text in, text out stays `safe`.
+  parameterLevels: { old_file: 'restricted', new_file: 'restricted' },
   tags: ['diff', 'compare', 'patch'],
   parameters,
   examples: [
