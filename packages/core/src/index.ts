@@ -30,12 +30,15 @@ export { ToolCategories, defineTool, isTool, toToolResult } from './tool.js';
 export type {
   MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
 } from './tool.js';
-export { describeParameters, parametersJsonSchema } from './describe-parameters.js';
+export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
 export { emptyTableAsList, missingParameter, normaliseOperation } from './operation-parameters.js';
-export type { ParameterDescription } from './describe-parameters.js';
+export type { JsonSchema, ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
+export { closestMatch, didYouMean, editDistance } from './suggest.js';
+export { checkParameterKeys, declaredKeys } from './parameter-keys.js';
+export type { DeclaredKeys } from './parameter-keys.js';
 export { executeComponent, newCorrelationId } from './execution/execute-component.js';
 export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Component } from './component.js';
 import type { ExecutionContext } from './execution-context.js';
 import { LlmspellError } from './errors.js';
+import { checkParameterKeys } from './parameter-keys.js';
 import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
 export const ToolCategories = [
@@ -52,6 +53,11 @@ export type ToolParameters = z.ZodType<Record<string, unknown>>;
 export interface ToolExample {
   description: string;
   params: Record<string, unknown>;
+  /**
+   * What the example needs that a fresh install lacks (`a mail provider in [tools.email_sender]`).
+   * Examples without it run as shown, given the permissions their tool needs.
+   */
+  needs?: string;
 }
 
 export interface ToolDefinition<P extends ToolParameters = ToolParameters> {
@@ -71,8 +77,17 @@ export interface ToolDefinition<P extends ToolParameters = ToolParameters> {
   parameterLevels?: Readonly<Record<string, SecurityLevel>>;
   version?: string;
   tags?: string[];
-  /** A zod object schema; arguments are validated against it before `execute` runs. */
+  /**
+   * A zod object schema; arguments are validated against it before `execute` runs. A key it
+   * does not declare is refused (`unknown parameter 'inptu' (did you mean 'input'?)`) unless the
+   * schema is open (`z.looseObject`) or the key is in `ignoredParameters`.
+   */
   parameters: P;
+  /** Keys accepted and not used: spellings older callers pass (the reference's docs and examples). */
+  ignoredParameters?: readonly string[];
+  /** The shape of `result` on success, a zod schema; shown by `llmspell tools show` and `llmspell types`. */
+  outputSchema?: z.ZodType;
+  /** Calls that work as shown; the first is the one `llmspell tools show` prints. */
   examples?: ToolExample[];
   execute(params: z.infer<P>, ctx: ExecutionContext): Promise<ToolOutput> | ToolOutput;
 }
@@ -92,6 +107,8 @@ export interface Tool extends Component<Record<string, unknown>, ToolResult> {
   readonly version: string;
   readonly tags: readonly string[];
   readonly parameters: ToolParameters;
+  readonly ignoredParameters?: readonly string[];
+  readonly outputSchema?: z.ZodType;
   readonly examples: readonly ToolExample[];
   /** Validates raw script arguments; throws INVALID_ARGUMENT naming the parameter. */
   validate(params: unknown): Record<string, unknown>;
@@ -169,9 +186,12 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
     version: definition.version ?? '1.0.0',
     tags: definition.tags ?? [],
     parameters: definition.parameters,
+    ignoredParameters: definition.ignoredParameters ?? [],
+    ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}),
     examples: definition.examples ?? [],
     validate(params: unknown): Record<string, unknown> {
       const raw = params === undefined || params === null ? {} : params;
+      if (typeof raw === 'object' && !Array.isArray(raw)) checkParameterKeys(name, raw as Record<string, unknown>, definition.parameters, definition.ignoredParameters);
       const parsed = definition.parameters.safeParse(raw);
       if (!parsed.success) {
         const first = parsed.error.issues[0];

@@ -122,13 +122,21 @@ export const fileConverterTool = defineTool({
   name: TOOL,
   aliases: ['file-converter'],
   description: 'Convert a text file\'s encoding, line endings or indentation',
+  outputSchema: z.object({
+    path: z.string(), target_path: z.string(), from_encoding: z.string(), to_encoding: z.string(), detected: z.boolean().describe('from_encoding was detected'),
+    bytes_before: z.number(), bytes_after: z.number(), replaced_characters: z.number().describe('Characters the target encoding cannot hold'),
+    line_ending: z.string().optional().describe('line_endings'), lines_changed: z.number().optional().describe('line_endings, indentation'),
+    convert_to_spaces: z.boolean().optional().describe('indentation'), tab_size: z.number().optional().describe('indentation'),
+  }),
+  ignoredParameters: ['to_tabs', 'tab_width'],
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['file', 'encoding', 'line endings', 'indentation', 'convert'],
   parameters,
   examples: [
-    { description: 'Convert to UTF-8', params: { operation: 'encoding', path: 'legacy.txt', to_encoding: 'utf8' } },
-    { description: 'Use CRLF line endings', params: { operation: 'line_endings', path: 'a.txt', line_ending: 'crlf' } },
+    { description: 'Re-encode a Latin-1 file as UTF-8 (the source encoding is detected)', params: { operation: 'encoding', path: 'legacy.txt', to_encoding: 'utf8', target_path: 'legacy-utf8.txt' } },
+    { description: 'Use CRLF line endings', params: { operation: 'line_endings', path: 'README.md', line_ending: 'crlf', target_path: 'README-crlf.md' } },
+    { description: 'Tabs to 2 spaces', params: { operation: 'indentation', path: 'README.md', tab_size: 2, target_path: 'README-spaces.md' } },
   ],
   execute: run,
 });

@@ -338,13 +338,31 @@ export const fileOperationsTool = defineTool({
   name: TOOL,
   aliases: ['file-operations', 'file-operations-tool'],
   description: 'Sandboxed file operations: read, write, append, delete, create_dir, list_dir, copy, move, metadata, exists',
+  outputSchema: z.union([
+    z.string().describe('read: the file as UTF-8 text'),
+    z.boolean().describe('exists'),
+    z.array(z.object({ name: z.string(), path: z.string().describe('Relative to the listed directory'), type: z.string(), size: z.number(), modified: z.string() }))
+      .describe('list_dir (metadata.truncated is true past 10,000 entries)'),
+    z.object({
+      path: z.string(), size: z.number(), type: z.string(), is_file: z.boolean(), is_dir: z.boolean(), is_symlink: z.boolean(), created: z.string(),
+      modified: z.string(), accessed: z.string(), permissions: z.string().describe('Octal, e.g. 0644'), readonly: z.boolean(),
+    }).describe('metadata'),
+    z.object({ path: z.string(), bytes_written: z.number(), file_size: z.number() }).describe('write, append'),
+    z.object({ path: z.string(), deleted: z.boolean(), type: z.string() }).describe('delete'),
+    z.object({ path: z.string(), created: z.boolean().describe('False when it existed already') }).describe('create_dir'),
+    z.object({ source: z.string(), target: z.string(), files: z.number(), bytes: z.number(), skipped: z.array(z.string()).describe('Links and special files not copied') })
+      .describe('copy of a directory'),
+    z.object({ source: z.string(), target: z.string(), bytes: z.number() }).describe('copy of a file'),
+    z.object({ source: z.string(), target: z.string() }).describe('move'),
+  ]),
   category: 'filesystem',
   securityLevel: 'privileged',
   tags: ['file', 'filesystem', 'read', 'write'],
   parameters,
   examples: [
-    { description: 'Read a file', params: { operation: 'read', path: 'notes.txt' } },
-    { description: 'Write a file', params: { operation: 'write', path: 'out.txt', input: 'hello' } },
+    { description: 'Write a file (parent folders are created)', params: { operation: 'write', path: 'notes/today.txt', input: 'Buy milk\n' } },
+    { description: 'Read it back', params: { operation: 'read', path: 'notes/today.txt' } },
+    { description: 'List a folder', params: { operation: 'list_dir', path: 'notes' } },
   ],
   execute: run,
 });

@@ -285,12 +285,24 @@ export const fileSearchTool = defineTool({
   name: TOOL,
   aliases: ['file-search'],
   description: 'Search file contents for text or a regular expression, with context lines',
+  outputSchema: z.object({
+    pattern: z.string(), path: z.string(),
+    matches: z.array(z.object({
+      file: z.string().describe('Relative to path'), line_number: z.number(), column: z.number(), line: z.string(), matched_text: z.string(),
+      context_before: z.array(z.string()), context_after: z.array(z.string()),
+    })),
+    total_matches: z.number(), files_searched: z.number(), files_with_matches: z.number(), skipped_binary: z.number(), skipped_large: z.number(),
+    skipped_unreadable: z.number(), timed_out_files: z.array(z.string()).describe('Files whose regex search ran too long'),
+    truncated: z.boolean().describe('Stopped at the match limit'),
+  }),
+  ignoredParameters: ['extensions'],
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['search', 'grep', 'regex', 'file'],
   parameters,
   examples: [
-    { description: 'Find TODOs in TypeScript files', params: { pattern: 'TODO', path: 'src', recursive: true, include_extensions: ['ts'] } },
+    { description: 'Find TODOs in Markdown files, one line of context', params: { pattern: 'TODO', path: 'docs', recursive: true, include_extensions: ['md'], context_lines: 1 } },
+    { description: 'A case-insensitive regex', params: { pattern: 'todo|fixme', path: 'docs', recursive: true, use_regex: true, case_sensitive: false } },
   ],
   execute: run,
 });

@@ -243,12 +243,27 @@ export const fileWatcherTool = defineTool({
   name: TOOL,
   aliases: ['file-watcher'],
   description: 'Watch files or directories and collect change events until a timeout or an event count',
+  outputSchema: z.union([
+    z.object({
+      events: z.array(z.object({
+        event_type: z.enum(['created', 'modified', 'deleted']), path: z.string(), relative_path: z.string(), watched: z.string().describe('The watched path it was seen under'),
+        timestamp: z.string(),
+      })),
+      count: z.number(), stopped_by: z.enum(['timeout', 'max_events']), watched: z.array(z.string()), duration_ms: z.number(),
+    }).describe('watch'),
+    z.object({
+      default_timeout_seconds: z.number(), max_timeout_seconds: z.number(), default_debounce_ms: z.number(), default_max_events: z.number(),
+      max_paths: z.number(), recursive_supported: z.boolean(), platform: z.string(), allowed_roots: z.array(z.string()),
+    }).describe('config'),
+  ]),
+  ignoredParameters: ['events'],
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['watch', 'file', 'events', 'monitor'],
   parameters,
   examples: [
-    { description: 'Collect changes for 5 s', params: { operation: 'watch', input: ['logs'], timeout_seconds: 5, pattern: '*.log' } },
+    { description: 'Collect changes to .log files for 2 seconds', params: { operation: 'watch', input: ['logs'], timeout_seconds: 2, pattern: '*.log' } },
+    { description: 'The limits and defaults in force', params: { operation: 'config' } },
   ],
   execute: run,
 });

@@ -1,5 +1,5 @@
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
-import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
+import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { paramError } from './errors.js';
 import { ffmpegErrorTail, inputArgs, outputArg, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
@@ -222,9 +222,31 @@ async function run(params: Params, ctx: ExecutionContext) {
   };
 }
 
+/** WAV headers and the parser for other formats give different fields; each is there when known. */
+function outputSchema() {
+  const info = {
+    format: z.string().optional(), container: z.string().optional(), codec: z.string().optional(), duration_seconds: z.number().optional(),
+    sample_rate: z.number().optional(), channels: z.number().optional(), bit_depth: z.number().optional(), encoding: z.string().optional().describe('wav: pcm_int, pcm_float…'),
+    audio_format_code: z.number().optional(), byte_rate: z.number().optional(), block_align: z.number().optional(), sample_frames: z.number().optional(),
+    bitrate: z.number().optional().describe('bits per second'), lossless: z.boolean().optional(),
+    tags: z.record(z.string(), z.union([z.string(), z.number()])).optional().describe('title, artist, album, year…'),
+  };
+  return z.union([
+    z.object({
+      source_path: z.string(), target_path: z.string(), source_format: z.string(), target_format: z.string(), engine: z.enum(['builtin', 'ffmpeg']),
+      file_size: z.number(), source: z.object(info).optional(), target: z.object(info).describe('Read back from the written file'),
+    }).describe('convert'),
+    detectResultSchema('audio'),
+    z.object({ file_path: z.string(), mime_type: z.string(), file_size: z.number(), ...info }).describe('metadata'),
+    unrecognisedResultSchema('audio'),
+  ]);
+}
+
 export const audioProcessor = defineTool({
   name: NAME,
   description: 'Detects audio formats by their bytes, reads metadata (WAV header; MP3, FLAC, OGG, M4A via a parser) and converts audio (wav resampling/channels/bit depth built in; mp3, flac, ogg through the bundled ffmpeg).',
+  outputSchema: outputSchema(),
+  ignoredParameters: ['format'],
   category: 'media',
   // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
   securityLevel: 'restricted',
@@ -232,7 +254,8 @@ export const audioProcessor = defineTool({
   parameters,
   examples: [
     { description: 'Read WAV metadata', params: { operation: 'metadata', file_path: 'tone.wav' } },
-    { description: 'Convert WAV to MP3', params: { operation: 'convert', source_path: 'tone.wav', target_path: 'tone.mp3', target_format: 'mp3' } },
+    { description: 'Resample to 8 kHz mono (WAV is converted without ffmpeg)', params: { operation: 'convert', source_path: 'tone.wav', target_path: 'tone-8k.wav', sample_rate: 8000, channels: 1 } },
+    { description: 'Convert WAV to MP3 (needs ffmpeg)', params: { operation: 'convert', source_path: 'tone.wav', target_path: 'tone.mp3', target_format: 'mp3' } },
   ],
   execute: (params, ctx) => run(params, ctx),
 });

@@ -1,6 +1,6 @@
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
 import { loadSharp } from './load-sharp.js';
-import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
+import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { paramError } from './errors.js';
 import { containerInfo } from './container-info.js';
 import { ffmpegErrorTail, inputArgs, optionalFfmpeg, outputArg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
@@ -160,6 +160,27 @@ async function run(params: Params, ctx: ExecutionContext) {
 export const videoProcessor = defineTool({
   name: NAME,
   description: 'Detects video formats by their bytes, reads metadata (duration, resolution, fps, codecs) and extracts frames or thumbnails at a timestamp, using the bundled ffmpeg.',
+  outputSchema: z.union([
+    z.object({
+      file_path: z.string(), target_path: z.string(), timestamp_seconds: z.number(), format: z.enum(['png', 'jpeg', 'webp']), width: z.number(), height: z.number(),
+      file_size: z.number(),
+    }).describe('thumbnail, extract_frame'),
+    detectResultSchema('video'),
+    z.object({
+      file_path: z.string(), format: z.string(), mime_type: z.string(), file_size: z.number(), container: z.string().optional(), duration_seconds: z.number().optional(),
+      width: z.number().optional(), height: z.number().optional(), resolution: z.string().optional().describe('e.g. 1920x1080'), fps: z.number().optional(),
+      video_codec: z.string().optional(), pixel_format: z.string().optional(), bitrate_kbps: z.number().optional(), has_video: z.boolean(), has_audio: z.boolean(),
+      audio: z.object({ codec: z.string(), sample_rate: z.number().optional(), channels: z.number().optional(), channel_layout: z.string().optional() }).optional(),
+      streams: z.array(z.object({
+        index: z.number(), type: z.enum(['video', 'audio', 'subtitle', 'data']), codec: z.string(), codec_long: z.string().optional(), width: z.number().optional(),
+        height: z.number().optional(), fps: z.number().optional(), pixel_format: z.string().optional(), sample_rate: z.number().optional(), channels: z.number().optional(),
+        channel_layout: z.string().optional(), bitrate_kbps: z.number().optional(),
+      })),
+      tags: z.record(z.string(), z.string()), metadata_source: z.enum(['ffmpeg', 'container']).describe('container: read from the MP4/WebM header without ffmpeg'),
+    }).describe('metadata'),
+    unrecognisedResultSchema('video'),
+  ]),
+  ignoredParameters: ['timestamp', 'width', 'height'],
   category: 'media',
   // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
   securityLevel: 'restricted',
@@ -167,7 +188,7 @@ export const videoProcessor = defineTool({
   parameters,
   examples: [
     { description: 'Read video metadata', params: { operation: 'metadata', file_path: 'clip.mp4' } },
-    { description: 'Thumbnail at 1.5 s', params: { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumb.jpg', timestamp_seconds: 1.5 } },
+    { description: 'Thumbnail at 0.5 s (needs ffmpeg)', params: { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumb.jpg', timestamp_seconds: 0.5 } },
   ],
   execute: (params, ctx) => run(params, ctx),
 });

@@ -152,7 +152,7 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       outcome = await this.execute(rs);
     } catch (error) {
       const e = error instanceof LlmspellError ? error : new LlmspellError('WORKFLOW_ERROR', String((error as Error)?.message ?? error));
-      outcome = { success: false, data: {}, output: null, error: { error_type: `${pascal(this.type)}ExecutionError`, message: e.message }, extra: {} };
+      outcome = { success: false, data: {}, output: null, error: { error_type: `${pascal(this.type)}ExecutionError`, message: e.message, code: e.code }, extra: {} };
     }
     const duration = performance.now() - started;
     const result: WorkflowResult = {
@@ -163,7 +163,7 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       duration_ms: Math.round(duration * 1000) / 1000,
       data: outcome.data,
       output: outcome.output ?? null,
-      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.error ? errorFields(outcome.error) : {}),
       metadata: {
         start_time: startTime,
         end_time: new Date().toISOString(),
@@ -191,12 +191,12 @@ export abstract class BaseWorkflow implements WorkflowComponent {
         await checkpoints.saveRun(record);
         await checkpoints.dropSteps(record.run_id);
       } else {
-        record.error = result.error?.message;
+        record.error = result.error;
         await checkpoints.saveRun(record);
       }
     }
     if (!result.success) {
-      throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error?.message ?? 'unknown error'}`, { details: { result } });
+      throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error ?? 'unknown error'}`, { details: { result } });
     }
     return result;
   }
@@ -209,6 +209,13 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       ...(details !== undefined ? { details } : {}),
     };
   }
+}
+
+/** `error` (the message), `error_code` and `error_details` of a failed result. */
+function errorFields(error: WorkflowError): Pick<WorkflowResult, 'error' | 'error_code' | 'error_details'> {
+  const code = error.code ?? /^([A-Z][A-Z0-9_]+): /.exec(error.message)?.[1];
+  const details: WorkflowError = code !== undefined ? { ...error, code } : error;
+  return { error: error.message, ...(code !== undefined ? { error_code: code } : {}), error_details: details };
 }
 
 function pascal(s: string): string {

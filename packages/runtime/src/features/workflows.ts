@@ -149,7 +149,7 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
         const errors: string[] = [];
         const warnings: string[] = [];
         for (const s of wf.steps()) {
-          if (s.kind === 'tool' && !runtime.tools.has(s.tool ?? '')) errors.push(`step '${s.name}': tool '${s.tool}' not found`);
+          if (s.kind === 'tool' && !runtime.tools.has(s.tool ?? '')) errors.push(runtime.tools.notFoundError(s.tool ?? '', { prefix: `step '${s.name}': `, noun: 'Tool' }).detail);
           if (s.kind === 'agent' && typeof s.agent === 'string' && !runtime.agents.has(s.agent)) warnings.push(`step '${s.name}': agent '${s.agent}' is not created yet`);
         }
         return { valid: errors.length === 0, workflow_id: wf.id, errors, warnings };

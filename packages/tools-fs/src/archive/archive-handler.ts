@@ -330,14 +330,33 @@ export const archiveHandlerTool = defineTool({
   name: TOOL,
   aliases: ['archive-handler'],
   description: 'Create, extract and list zip, tar and tar.gz archives, with zip-slip and zip-bomb protection',
+  outputSchema: z.union([
+    z.object({
+      archive: z.string(), format: z.string(), entries: z.number(), files: z.number(), total_input_bytes: z.number(), archive_size: z.number(),
+      base_dir: z.string().describe('Names in the archive are relative to it'), skipped: z.array(z.string()).describe('Links and special files left out'),
+    }).describe('create'),
+    z.object({
+      archive: z.string(), format: z.string(),
+      entries: z.array(z.object({
+        name: z.string(), type: z.enum(['file', 'directory', 'symlink', 'hardlink', 'other']), size: z.number(), compressed_size: z.number().optional(),
+        modified: z.string().optional(), link_target: z.string().optional(),
+      })),
+      count: z.number(), total_size: z.number(), truncated: z.boolean(),
+    }).describe('list'),
+    z.object({
+      archive: z.string(), target_path: z.string(), format: z.string(), entries: z.number(), bytes: z.number(), symlinks: z.number(),
+      skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+    }).describe('extract'),
+  ]),
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['archive', 'zip', 'tar', 'gzip', 'compression'],
   parameters,
   examples: [
-    { description: 'List an archive', params: { operation: 'list', path: 'bundle.zip' } },
-    { description: 'Create a tar.gz', params: { operation: 'create', path: 'out.tar.gz', input: ['docs', 'README.md'] } },
-    { description: 'Extract', params: { operation: 'extract', path: 'bundle.zip', target_path: 'unpacked' } },
+    { description: 'Zip a folder and a file', params: { operation: 'create', path: 'bundle.zip', input: ['docs', 'README.md'] } },
+    { description: 'List the archive', params: { operation: 'list', path: 'bundle.zip' } },
+    { description: 'Extract it into a folder', params: { operation: 'extract', path: 'bundle.zip', target_path: 'unpacked' } },
+    { description: 'A tar.gz instead (the extension sets the format)', params: { operation: 'create', path: 'backup.tar.gz', input: ['docs'] } },
   ],
   execute: run,
 });
