@@ -1,7 +1,7 @@
 export { telemetryFeature, TELEMETRY_SERVICE } from './telemetry-feature.js';
 export type { TelemetryFeatureOptions } from './telemetry-feature.js';
 export { Telemetry } from './telemetry.js';
-export type { RunSummaryEvent, ScriptRunInfo, TelemetryHost, TelemetryOptions } from './telemetry.js';
+export type { RunStartedEvent, RunSummaryEvent, ScriptRunInfo, TelemetryHost, TelemetryOptions } from './telemetry.js';
 export { ObservabilityConfigSchema, parseOtlpHeaders, resolveTelemetrySettings } from './settings.js';
 export type { ObservabilityConfig, OtlpSettings, TelemetrySettings } from './settings.js';
 export { RunHistory } from './run-history.js';

@@ -104,10 +104,13 @@ test('a run still going is visible as running with the spans so far; a dead proc
   const file = dbFile();
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
   const wait = defineTool({
     name: 'wait_for_test', description: 'Waits until the test lets it go', category: 'utility', securityLevel: 'safe',
     parameters: z.object({}),
     execute: async () => {
+      entered();
       await gate;
       return { result: 'released' };
     },
@@ -117,13 +120,18 @@ test('a run still going is visible as running with the spans so far; a dead proc
     return Tool.invoke("wait_for_test", {}).result`, {}, 'long.lua', [wait]);
   const { h, close } = await history(file);
   try {
+    await inside;
+    // On record from the start, before any live rewrite.
+    expect((await h.list()).map((r) => r.status)).toEqual(['running']);
     let seen: RunSummary | undefined;
-    for (let i = 0; i < 200 && !seen; i++) {
+    let live: Awaited<ReturnType<RunHistory['get']>>;
+    // The record is there from the start; the live rewrites (every second) add the spans so far.
+    for (let i = 0; i < 200 && !live?.span_tree.some((s) => s.name === 'execute_tool wait_for_test'); i++) {
       seen = (await h.list()).find((r) => r.status === 'running');
-      if (!seen) await new Promise((r) => setTimeout(r, 50));
+      live = seen && (await h.get(seen.id));
+      await new Promise((r) => setTimeout(r, 50));
     }
     expect(seen).toMatchObject({ script: 'long.lua', status: 'running', pid: process.pid });
-    const live = await h.get(seen!.id);
     expect(live!.span_tree.map((s) => s.name)).toEqual(expect.arrayContaining(['run long.lua', 'execute_tool calculator', 'execute_tool wait_for_test']));
     expect(live!.span_tree.find((s) => s.name === 'execute_tool wait_for_test')!.end).toBeUndefined();
     release();
@@ -139,7 +147,39 @@ test('a run still going is visible as running with the spans so far; a dead proc
   }
 });
 
-test('the cost at the end of a run is one batch (plus the key listing for retention)', async () => {
+test('a run whose process was stopped from outside is ended by endStopped: failed with the code, open spans unfinished', async () => {
+  const file = dbFile();
+  const { h, close } = await history(file);
+  try {
+    await runIn(file, 'return 1', {}, 'base.lua');
+    const base = (await h.list())[0];
+    const start = Date.parse(base.started_at);
+    // What a host killed inside a tool call of a step leaves behind: the record as last written.
+    await h.save({ ...base, id: 'zzzzzzzzzzzz', script: 'killed.lua', status: 'running', pid: process.pid }, [
+      { id: 'a'.repeat(16), name: 'run killed.lua', kind: 'run', start, status: 'unset', attributes: {}, events: [] },
+      { id: 'b'.repeat(16), parent: 'a'.repeat(16), name: 'step fine', kind: 'step', start: start + 1, end: start + 2, status: 'ok', attributes: {}, events: [] },
+      { id: 'c'.repeat(16), parent: 'a'.repeat(16), name: 'step stuck', kind: 'step', start: start + 3, status: 'unset', attributes: {}, events: [] },
+    ]);
+    expect((await h.get('zzzzzzzzzzzz'))?.status).toBe('running');
+    await expect(h.endStopped('zzzzzzzzzzzz', { code: 'CANCELLED', message: 'killed.lua: interrupted (Ctrl-C)' }, start + 2500)).resolves.toBe(true);
+    const ended = await h.get('zzzzzzzzzzzz');
+    expect(ended).toMatchObject({ status: 'error', error_code: 'CANCELLED', error: 'killed.lua: interrupted (Ctrl-C)', duration_ms: 2500, errors: 0 });
+    const byName = Object.fromEntries(ended!.span_tree.map((s) => [s.name, s]));
+    expect(byName['run killed.lua']).toMatchObject({ end: start + 2500, status: 'error', error: { code: 'CANCELLED' } });
+    expect(byName['step stuck']).toMatchObject({ end: start + 2500, status: 'ok', attributes: { 'llmspell.incomplete': true } });
+    expect(byName['step fine']).toMatchObject({ end: start + 2, status: 'ok', attributes: {} });
+    // Once only, and never over a run that ended on its own or one not in the history.
+    await expect(h.endStopped('zzzzzzzzzzzz', { code: 'SCRIPT_TIMEOUT', message: 'late' })).resolves.toBe(false);
+    expect((await h.get('zzzzzzzzzzzz'))?.error_code).toBe('CANCELLED');
+    await expect(h.endStopped(base.id, { code: 'CANCELLED', message: 'no' })).resolves.toBe(false);
+    expect((await h.get(base.id))?.status).toBe('ok');
+    await expect(h.endStopped('yyyyyyyyyyyy', { code: 'CANCELLED', message: 'no' })).resolves.toBe(false);
+  } finally {
+    await close();
+  }
+});
+
+test('a run costs its record at the start and one batch at the end (plus the key listing for retention)', async () => {
   const file = dbFile();
   const store = openSqliteStateStore({ path: file });
   const calls: string[] = [];
@@ -156,6 +196,7 @@ test('the cost at the end of a run is one batch (plus the key listing for retent
   const rt = await LlmspellRuntime.create({ tools: utilTools, stateStore: counted, config: {}, features: [...builtinFeatures, telemetryFeature({ env: {} })] });
   await rt.runScript(lua, 'return Tool.invoke("calculator", { input = "1+1" }).result.result', { filename: 'x.lua', output: { stdout() {}, stderr() {} } });
   await rt.service<Telemetry>(TELEMETRY_SERVICE)!.flush();
-  expect(calls).toEqual(['keys', 'batch']);
+  // The first write lands before the script starts, so a host killed mid-run leaves a record.
+  expect(calls).toEqual(['batch', 'keys', 'batch']);
   await rt.close();
 });

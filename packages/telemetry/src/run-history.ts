@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { LlmspellError, type StateBatchOperation, type StateStore } from '@llmspell/core';
-import type { SpanData } from './span-recorder.js';
+import type { SpanData, SpanError } from './span-recorder.js';
 
 export type RunStatus = 'running' | 'ok' | 'error' | 'interrupted';
 
@@ -75,6 +75,15 @@ function settle(summary: RunSummary, now: number): RunSummary {
   return gone ? { ...summary, status: 'interrupted' } : summary;
 }
 
+/**
+ * Failures that are not just the consequence of another: failed spans with no failed child
+ * (a failed tool inside a failed step inside a failed workflow is one error).
+ */
+export function rootCauses(spans: SpanData[]): number {
+  const failedParents = new Set(spans.filter((s) => s.status === 'error' && s.parent).map((s) => s.parent));
+  return spans.filter((s) => s.status === 'error' && s.kind !== 'run' && !failedParents.has(s.id)).length;
+}
+
 export class RunHistory {
   constructor(private readonly store: StateStore, private readonly keep = 100) {}
 
@@ -93,6 +102,44 @@ export class RunHistory {
       for (const id of ids.slice(0, Math.max(0, excess))) ops.push({ type: 'delete', key: SUMMARY + id }, { type: 'delete', key: TREE + id });
     }
     await this.store.batch(ops);
+  }
+
+  /**
+   * Ends the record of a run whose process was stopped from outside before it could (killed
+   * at its time limit, Ctrl-C, out of memory): the record written when it started, or its
+   * last live update, still says running. Spans still open end now, marked unfinished, as a
+   * run's own end leaves them; the run fails with `error`. Resolves false when the run is
+   * not in the history or had ended already.
+   */
+  async endStopped(id: string, error: SpanError, at = Date.now()): Promise<boolean> {
+    const [s, t] = await Promise.all([this.store.get(SUMMARY + id), this.store.get(TREE + id)]);
+    if (!s) return false;
+    const summary = JSON.parse(s) as RunSummary;
+    if (summary.status !== 'running') return false;
+    const spans = t ? (JSON.parse(t) as SpanData[]) : [];
+    for (const span of spans) {
+      if (span.end !== undefined) continue;
+      span.end = Math.max(at, span.start);
+      if (span.kind === 'run') {
+        span.status = 'error';
+        span.error = error;
+        span.attributes['error.type'] = error.code;
+      } else {
+        span.attributes['llmspell.incomplete'] = true;
+        if (span.status === 'unset') span.status = 'ok';
+      }
+    }
+    const started = Date.parse(summary.started_at);
+    Object.assign(summary, {
+      status: 'error',
+      error_code: error.code,
+      error: error.message,
+      duration_ms: Math.max(0, at - started),
+      errors: rootCauses(spans),
+      updated_at: new Date(at).toISOString(),
+    } satisfies Partial<RunSummary>);
+    await this.save(summary, spans);
+    return true;
   }
 
   /** Newest first. */

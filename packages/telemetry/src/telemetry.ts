@@ -6,7 +6,7 @@ import type { HookRegistry } from '@llmspell/hooks';
 import { ComponentSpans, type AgentInfo } from './component-spans.js';
 import { errorMessage, safeText } from './content.js';
 import type { OtlpSink } from './otlp-sink.js';
-import { RunHistory, type RunStatus, type RunSummary } from './run-history.js';
+import { RunHistory, rootCauses, type RunStatus, type RunSummary } from './run-history.js';
 import type { TelemetrySettings } from './settings.js';
 import { SpanRecorder, nowMs, type LiveSpan, type SpanError, type TraceRun } from './span-recorder.js';
 import { traceStateManager } from './traced-state.js';
@@ -24,16 +24,6 @@ export interface TelemetryHost {
   stateStore?: StateStore;
   readonly services: Map<string, unknown>;
   readonly agents: { get(name: string): unknown };
-}
-
-/**
- * Failures that are not just the consequence of another: failed spans with no failed child
- * (a failed tool inside a failed step inside a failed workflow is one error).
- */
-function rootCauses(run: TraceRun): number {
-  const failedParents = new Set<string>();
-  for (const s of run.spans) if (s.data.status === 'error' && s.data.parent) failedParents.add(s.data.parent);
-  return run.spans.filter((s) => s.data.status === 'error' && s.data.kind !== 'run' && !failedParents.has(s.data.id)).length;
 }
 
 /**
@@ -71,6 +61,14 @@ export type RunSummaryEvent = Pick<RunSummary, 'status' | 'duration_ms' | 'steps
   /** Whether the run is in the history (`llmspell runs show <run_id>`). */
   history: boolean;
 };
+
+/** The `run.started` event published on the event bus as a run starts (after its record is written). */
+export interface RunStartedEvent {
+  run_id: string;
+  trace_id: string;
+  /** Whether the run is in the history. */
+  history: boolean;
+}
 
 export interface TelemetryOptions {
   /** `service.version` of exported spans. */
@@ -173,9 +171,15 @@ export class Telemetry {
     const active: ActiveRun = { root, script, file: scriptInfo?.file, engine: info.language, lastWriteAt: 0 };
     this.runs.set(root.run, active);
     if (this.history) {
+      // On record before the script starts: a host killed mid-run (its time limit, Ctrl-C)
+      // leaves a run that says so, which its supervisor can then end (RunHistory.endStopped).
+      active.lastWriteAt = Date.now();
+      this.queueWrite(this.summarize(active), root.run);
+      await this.writes;
       active.timer = setTimeout(() => this.writeLive(active), LIVE_FIRST_MS);
       active.timer.unref?.();
     }
+    this.publish('run.started', { run_id: root.run.id, trace_id: root.run.traceId, history: this.history !== undefined } satisfies RunStartedEvent);
     let error: SpanError | undefined;
     try {
       return await this.recorder.runWith(root, run);
@@ -200,14 +204,19 @@ export class Telemetry {
   }
 
   private publishSummary(s: RunSummary): void {
-    const bus = this.host.services.get('eventBus') as { hasSubscribers?(t: string): boolean; publish(t: string, d: unknown, o?: unknown): unknown } | undefined;
-    if (!bus || (bus.hasSubscribers && !bus.hasSubscribers('run.summary'))) return;
     const event: RunSummaryEvent = {
       run_id: s.id, status: s.status, duration_ms: s.duration_ms, steps: s.steps, tool_calls: s.tool_calls,
       agent_calls: s.agent_calls, errors: s.errors, tokens: s.tokens, cost_usd: s.cost_usd, history: this.history !== undefined,
     };
+    this.publish('run.summary', event);
+  }
+
+  /** A run's own event on the bus, when anyone listens (the CLI's script host does). */
+  private publish(type: 'run.started' | 'run.summary', event: RunStartedEvent | RunSummaryEvent): void {
+    const bus = this.host.services.get('eventBus') as { hasSubscribers?(t: string): boolean; publish(t: string, d: unknown, o?: unknown): unknown } | undefined;
+    if (!bus || (bus.hasSubscribers && !bus.hasSubscribers(type))) return;
     try {
-      bus.publish('run.summary', event, { source: 'telemetry' });
+      bus.publish(type, event, { source: 'telemetry' });
     } catch {
       // a closed bus
     }
@@ -230,7 +239,7 @@ export class Telemetry {
       steps: t.steps,
       tool_calls: t.tool_calls,
       agent_calls: t.agent_calls,
-      errors: rootCauses(run),
+      errors: rootCauses(run.spans.map((s) => s.data)),
       tokens: { input: t.input_tokens, output: t.output_tokens, total: t.input_tokens + t.output_tokens },
       cost_usd: t.cost_usd === null ? null : Math.round(t.cost_usd * 1e8) / 1e8,
       spans: run.spans.length,
