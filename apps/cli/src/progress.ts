@@ -48,9 +48,9 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
  * (or with LLMSPELL_PROGRESS=1), never with --quiet or a non-text output format. It runs
  * beside the script host: the events arrive as messages.
  */
-export function startProgress(io: CliIo, flags: GlobalFlags): Progress {
+export function startProgress(io: CliIo, flags: GlobalFlags, stderrIsTTY = Boolean(process.stderr.isTTY)): Progress {
   const forced = io.env.LLMSPELL_PROGRESS === '1';
-  const tty = Boolean(process.stderr.isTTY) && io.env.TERM !== 'dumb';
+  const tty = stderrIsTTY && io.env.TERM !== 'dumb';
   if (flags.quiet || flags.output !== 'text' || io.env.LLMSPELL_PROGRESS === '0' || !(tty || forced)) return NOOP;
   const started = Date.now();
   /** What runs now, oldest first: the last one is shown, inside the innermost workflow. */

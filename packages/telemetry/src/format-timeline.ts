@@ -12,7 +12,10 @@ export function formatDuration(ms: number): string {
 export function formatCost(usd: number | null): string {
   if (usd === null) return '-';
   if (usd === 0) return '$0';
-  return usd < 0.01 ? `$${usd.toFixed(6)}` : `$${usd.toFixed(4)}`;
+  if (usd >= 0.01) return `$${usd.toFixed(4)}`;
+  // Small amounts to the millionth of a dollar, without trailing zeros ($0.0012, not $0.001200).
+  const text = usd.toFixed(6).replace(/0+$/, '');
+  return text.endsWith('.') ? '<$0.000001' : `$${text}`;
 }
 
 /** One line summing a run: "2 steps, 3 tool calls, 1 error, 40 tokens, $0.0001, 1.52s". */

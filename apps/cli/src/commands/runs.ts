@@ -9,6 +9,25 @@ import { UsageError, type GlobalFlags, type ParsedArgs } from '../parse-args.js'
 
 const STATUSES: RunStatus[] = ['running', 'ok', 'error', 'interrupted'];
 
+/** A command's own flags, in the shape of `util.parseArgs` options. */
+export type CommandFlags = Record<string, { type: 'string' | 'boolean' }>;
+
+/** The flags of `llmspell runs` besides the global ones. */
+export const RUNS_FLAGS = {
+  status: { type: 'string' },
+  filter: { type: 'string' },
+  limit: { type: 'string' },
+} as const satisfies CommandFlags;
+
+/** A mistyped flag is an error, not silently a filter that does nothing. */
+export function rejectUnknownFlags(command: string, options: Record<string, string | boolean>, declared: CommandFlags): void {
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(declared, name)) continue;
+    const known = Object.keys(declared).map((k) => `--${k}`).join(', ');
+    throw new UsageError(`unknown option --${name} for llmspell ${command}${known ? ` (its options: ${known})` : ''}`);
+  }
+}
+
 export interface HistoryAccess {
   /** The backend in effect (`sqlite`, `rocksdb`, `memory`…). */
   backend: string;
@@ -87,6 +106,9 @@ function table(runs: RunSummary[]): string {
 /** `llmspell runs list [--status S] [--filter TEXT] [--limit N] | show <id|latest> | clear` */
 export async function runsCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const [, sub = 'list', id] = args.positionals;
+  rejectUnknownFlags('runs', args.options, sub === 'list' ? RUNS_FLAGS : {});
+  const extra = args.positionals[sub === 'show' ? 3 : 2];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}': llmspell runs list | show <id|latest> | clear`);
   const json = args.flags.output !== 'text';
   const access = await openHistory(args.flags, io);
   try {

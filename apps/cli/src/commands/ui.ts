@@ -5,9 +5,12 @@ import { LlmspellError, isLlmspellError } from '@llmspell/core';
 import { viewerFiles, type ViewerFile } from '@llmspell/trace-viewer';
 import type { CliIo } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
-import { openHistory, runFilter, type HistoryAccess } from './runs.js';
+import { openHistory, rejectUnknownFlags, runFilter, type CommandFlags, type HistoryAccess } from './runs.js';
 
 export const DEFAULT_UI_PORT = 8717;
+
+/** The flags of `llmspell ui` besides the global ones. */
+export const UI_FLAGS = { port: { type: 'string' } } as const satisfies CommandFlags;
 
 /** The page may load only its own files and call only its own API. */
 const SECURITY_HEADERS = {
@@ -83,6 +86,8 @@ export function createUiHandler(history: HistoryAccess, files: Map<string, Viewe
 
 /** `llmspell ui [--port N]`: the run history in the browser, on 127.0.0.1 only. */
 export async function uiCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  rejectUnknownFlags('ui', args.options, UI_FLAGS);
+  if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}': llmspell ui [--port N]`);
   const raw = args.options.port;
   const port = raw === undefined ? DEFAULT_UI_PORT : Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (0-65535, 0 picks a free one), got '${String(raw)}'`);

@@ -1,3 +1,5 @@
+import { formatCost } from '@llmspell/telemetry/format';
+
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
   if (ms < 1) return `${ms.toFixed(2)} ms`;
@@ -7,10 +9,9 @@ export function duration(ms: number): string {
   return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
 }
 
+/** As `llmspell runs` prints it ('–' when no call had a price). */
 export function cost(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined) return '–';
-  if (usd === 0) return '$0';
-  return usd < 0.01 ? `$${usd.toFixed(6)}` : `$${usd.toFixed(4)}`;
+  return usd === null || usd === undefined ? '–' : formatCost(usd);
 }
 
 export function when(iso: string): string {

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import { startOtlpCollector, type OtlpCollector } from '@llmspell/telemetry/testing';
 import { cli, scratch, write } from './helpers.js';
-import { startUi } from './ui-server.js';
+import { startUi } from './telemetry-ui-server.js';
 
 const WORKFLOW = `
 local writer = Agent.create({ name = "writer", model = "openai/gpt-4o-mini", system_prompt = "Answer briefly." })

@@ -3,16 +3,30 @@
  * playwright-core): a run with a failing step is made, the page lists it, its timeline opens
  * and the failed step is found. Skipped, with a message, only where Chromium is absent.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startServer, type TestServer } from '@llmspell/core/testing';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { cli, scratch, write } from './helpers.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { startUi, type UiServer } from './telemetry-ui-server.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+/** The system's Chromium, as `which` finds it (Debian: /usr/bin/chromium). */
+function findChromium(): string | undefined {
+  for (const name of ['chromium', 'chromium-browser']) {
+    try {
+      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+      // not this name
+    }
+  }
+  return undefined;
+}
+
+const CHROMIUM = findChromium();
 const maybe = CHROMIUM ? describe : describe.skip;
-if (!CHROMIUM) console.warn('ui-browser.test.ts skipped: no Chromium at /usr/bin/chromium (apt-get install -y chromium)');
+if (!CHROMIUM) console.warn('telemetry-ui-browser.test.ts skipped: no chromium on PATH (apt-get install -y chromium)');
 
 maybe('llmspell ui in a headless browser', () => {
   let browser: BrowserContext;
@@ -88,34 +102,53 @@ if not r.success then error("nightly failed") end`);
 
   test('a run still going shows as running and fills in without a reload until it ends', async () => {
     const dir = scratch();
-    const env = { HOME: dir, XDG_DATA_HOME: path.join(dir, '.data'), PATH: process.env.PATH ?? '', NO_COLOR: '1' };
+    const env = {
+      HOME: dir, XDG_DATA_HOME: path.join(dir, '.data'), PATH: process.env.PATH ?? '', NO_COLOR: '1', LLMSPELL_ALLOW_PRIVATE_NETWORK: 'true',
+    };
+    // The middle step waits on an HTTP call that this test answers once it has seen the run going.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    let called!: () => void;
+    const calling = new Promise<void>((resolve) => (called = resolve));
+    const slow: TestServer = await startServer(async (_req, res) => {
+      called();
+      await answered;
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ready":true}');
+    });
     write(dir, 'slow.lua', `
 local wf = Workflow.sequential({ name = "slow", steps = {
   { name = "first", tool = "calculator", input = { input = "1+1" } },
-  { name = "wait", type = "custom", execute = function() os.execute("sleep 5") return 1 end },
+  { name = "wait", tool = "http_request", input = { url = "${slow.url}/ready" } },
   { name = "last", tool = "calculator", input = { input = "2+2" } },
 }})
 return wf:execute({}).success`);
     const ui = await startUi(dir, env);
     const page = await browser.newPage();
+    let run: ReturnType<typeof cli> | undefined;
     try {
       await page.goto(ui.url);
-      const run = cli(['run', 'slow.lua'], { cwd: dir, env });
+      run = cli(['run', 'slow.lua'], { cwd: dir, env });
+      await calling;
       const row = page.locator('tr.run-row', { hasText: 'slow.lua' });
       await row.locator('.badge', { hasText: 'running' }).waitFor({ timeout: 20_000 });
       await row.click();
       const detail = page.locator('.run-detail');
       await page.locator('.run-detail[data-status="running"]').waitFor();
       // The step still going is drawn open-ended; the last step is not there yet.
-      await page.locator('[data-testid="span-row"][data-span-name="step wait"] .bar.open').waitFor();
+      await page.locator('[data-testid="span-row"][data-span-name="step wait"] .bar.open').waitFor({ timeout: 20_000 });
       expect(await page.locator('[data-testid="span-row"][data-span-name="step last"]').count()).toBe(0);
+      answer();
       expect((await run).code).toBe(0);
       await page.locator('.run-detail[data-status="ok"]').waitFor({ timeout: 20_000 });
       await page.locator('[data-testid="span-row"][data-span-name="step last"]').waitFor();
       expect(await detail.locator('.bar.open').count()).toBe(0);
     } finally {
+      answer();
+      await run?.catch(() => undefined);
       await page.close();
       await ui.stop();
+      await slow.close();
     }
   });
 });
