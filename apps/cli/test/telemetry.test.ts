@@ -7,9 +7,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
+import { json, redisSkipReason, startRedis, startServer } from '@llmspell/core/testing';
+import type { RunSummary } from '@llmspell/telemetry';
 import { startOtlpCollector, type OtlpCollector } from '@llmspell/telemetry/testing';
-import { cli, scratch, write } from './helpers.js';
+import { bin, cli, scratch, write } from './helpers.js';
 import { startUi } from './telemetry-ui-server.js';
 
 const WORKFLOW = `
@@ -53,6 +56,10 @@ test('the issue check: spans naming the tool and the model reach the collector; 
   expect(tool?.attributes['gen_ai.tool.name']).toBe('calculator');
   expect(agent?.attributes).toMatchObject({ 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 14, 'gen_ai.usage.output_tokens': 2 });
   expect(spans.find((s) => s.name === 'run report.lua')?.resource['service.name']).toBe('llmspell');
+  // Without capture_content no prompt, no answer and never a key goes into a span.
+  const exported = JSON.stringify(spans.filter((s) => s.traceId === agent?.traceId));
+  expect(llm.requests.at(-1)?.lastUserText).toContain('in words');
+  for (const text of ['in words', 'forty-two', 'Answer briefly', 'test-key-123456']) expect(exported).not.toContain(text);
 
   const listed = await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env: envFor(dir) });
   expect(listed.code).toBe(0);
@@ -100,6 +107,57 @@ test('the issue check: spans naming the tool and the model reach the collector; 
   }
 });
 
+test('[observability] capture_content = true puts prompts, answers and tool arguments into the spans and the history, still no key', async () => {
+  const dir = scratch();
+  write(dir, 'report.lua', WORKFLOW);
+  write(dir, 'llmspell.toml', '[observability]\ncapture_content = true\n');
+  llm.reply({ text: 'forty-two', usage: { input: 14, output: 2 } });
+  const r = await cli(['run', 'report.lua'], { cwd: dir, env: envFor(dir, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }) });
+  expect([r.code, r.stdout]).toEqual([0, 'forty-two\n']);
+  const run = JSON.parse((await cli(['runs', 'show', 'latest', '--output', 'json'], { cwd: dir, env: envFor(dir) })).stdout) as {
+    trace_id: string; content_captured: boolean; span_tree: Array<{ name: string; input?: string; output?: string }>;
+  };
+  expect(run.content_captured).toBe(true);
+  const spans = (await collector.waitForSpans((all) => all.some((x) => x.traceId === run.trace_id && x.name === 'run report.lua'))).filter((x) => x.traceId === run.trace_id);
+  const agent = spans.find((x) => x.name === 'invoke_agent writer')!;
+  expect(String(agent.attributes['gen_ai.input.messages'])).toContain('in words');
+  expect(String(agent.attributes['gen_ai.output.messages'])).toContain('forty-two');
+  expect(String(spans.find((x) => x.name === 'execute_tool calculator')!.attributes['gen_ai.tool.call.arguments'])).toContain('6*7');
+  const stored = run.span_tree.find((x) => x.name === 'invoke_agent writer')!;
+  expect([stored.input, stored.output]).toEqual([expect.stringContaining('in words'), expect.stringContaining('forty-two')]);
+  expect(JSON.stringify(spans) + JSON.stringify(run)).not.toContain('test-key-123456');
+});
+
+test('a run whose script host had to be killed (Ctrl-C a busy script cannot see) is in the history as CANCELLED', async () => {
+  const dir = scratch();
+  // The script tells the test it runs (one HTTP call), then spins where no cancel reaches it.
+  let called!: () => void;
+  const calling = new Promise<void>((resolve) => (called = resolve));
+  const signal = await startServer((_req, res) => {
+    called();
+    json(res, 200, { ok: true });
+  });
+  try {
+    write(dir, 'spin.lua', `Tool.invoke("http_request", { url = "${signal.url}/started" })\nwhile true do end`);
+    const child = spawn(process.execPath, [bin, 'run', 'spin.lua'], { cwd: dir, env: envFor(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await calling;
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toBe('CANCELLED: spin.lua: interrupted (Ctrl-C)\n');
+    const [run] = JSON.parse((await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env: envFor(dir) })).stdout) as RunSummary[];
+    expect(run).toMatchObject({ script: 'spin.lua', status: 'error', error_code: 'CANCELLED', error: 'spin.lua: interrupted (Ctrl-C)' });
+    expect(run.duration_ms).toBeGreaterThan(0);
+    const shown = await cli(['runs', 'show', run.id], { cwd: dir, env: envFor(dir) });
+    expect(shown.stdout).toMatch(/run spin\.lua\s+✗ CANCELLED: spin\.lua: interrupted \(Ctrl-C\)/);
+  } finally {
+    await signal.close();
+  }
+});
+
 test('runs list filters and runs show draws the timeline; a failed step is marked with its code', async () => {
   const dir = scratch();
   write(dir, 'ok.lua', 'return Tool.invoke("calculator", { input = "1+1" }).result.result');
@@ -134,6 +192,9 @@ error("the workflow failed")`);
   const badFlag = await cli(['runs', 'list', '--status', 'weird'], { cwd: dir, env });
   expect(badFlag.code).toBe(2);
   expect(badFlag.stderr).toContain('--status must be one of running, ok, error, interrupted');
+  // A mistyped flag is refused, not a filter that silently does nothing.
+  const typo = await cli(['runs', 'list', '--stauts', 'error'], { cwd: dir, env });
+  expect([typo.code, typo.stderr]).toEqual([2, 'INVALID_ARGUMENT: unknown option --stauts for llmspell runs (its options: --status, --filter, --limit)\n']);
 });
 
 test('[observability] history_runs = 0 keeps no history; history_runs = 2 keeps the last two', async () => {
@@ -207,4 +268,37 @@ test('llmspell ui: a port in use or a bad port is a clear error', async () => {
   }
   const bad = await cli(['ui', '--port', 'eighty'], { cwd: dir, env: envFor(dir) });
   expect([bad.code, bad.stderr]).toEqual([2, "INVALID_ARGUMENT: --port needs a port number (0-65535, 0 picks a free one), got 'eighty'\n"]);
+  const typo = await cli(['ui', '--prot', '9000'], { cwd: dir, env: envFor(dir) });
+  expect([typo.code, typo.stderr]).toEqual([2, 'INVALID_ARGUMENT: unknown option --prot for llmspell ui (its options: --port)\n']);
+});
+
+const redisSkip = redisSkipReason();
+(redisSkip ? test.skip : test)(`a queue job is recorded where it ran: in the worker's history${redisSkip ? ` (skipped: ${redisSkip})` : ''}`, async () => {
+  const redis = await startRedis();
+  const dir = scratch();
+  write(dir, 'llmspell.toml', `[queue]\nname = "telemetry-${process.pid}"\n`);
+  write(dir, 'job.lua', 'return Tool.invoke("calculator", { input = ARGS.expr }).result.result');
+  const env = envFor(dir, { LLMSPELL_QUEUE_URL: redis.url });
+  const worker = spawn(process.execPath, [bin, 'worker', '--name', 'w1'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => worker.on('close', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      worker.stderr!.on('data', (d) => {
+        log += d;
+        if (/ready/.test(log)) resolve();
+      });
+      worker.on('close', () => reject(new Error(`the worker exited: ${log}`)));
+    });
+    const submitted = await cli(['submit', 'job.lua', '--wait', '--', '--expr', '6*7'], { cwd: dir, env });
+    expect(submitted.code).toBe(0);
+    expect(JSON.parse(submitted.stdout)).toMatchObject({ status: 'completed', result: 42 });
+    const runs = JSON.parse((await cli(['runs', 'list', '--output', 'json'], { cwd: dir, env: envFor(dir) })).stdout) as RunSummary[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ script: 'job.lua', status: 'ok', tool_calls: 1 });
+  } finally {
+    worker.kill('SIGTERM');
+    await exited;
+    await redis.stop();
+  }
 });
