@@ -1,4 +1,6 @@
-import { formatRunTotals, type RunSummaryEvent } from '@llmspell/telemetry';
+import type { RunSummaryEvent } from '@llmspell/telemetry';
+// The light entry point: the CLI side of a run loads none of telemetry's recording code.
+import { formatRunTotals } from '@llmspell/telemetry/format-timeline';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 

@@ -1,4 +1,4 @@
-import { formatCost } from '@llmspell/telemetry/format';
+import { formatCost } from '@llmspell/telemetry/format-timeline';
 
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
