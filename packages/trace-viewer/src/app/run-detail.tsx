@@ -58,6 +58,8 @@ function barLabel(s: SpanData): string {
   const bits: string[] = [];
   if (s.kind === 'agent' && typeof a['gen_ai.usage.input_tokens'] === 'number') bits.push(`${a['gen_ai.usage.input_tokens']}+${a['gen_ai.usage.output_tokens'] ?? 0} tok`);
   if (typeof a['llmspell.cost_usd'] === 'number') bits.push(cost(a['llmspell.cost_usd']));
+  // Still open when its run ended (cancelled, or its process killed).
+  if (a['llmspell.incomplete']) bits.push('unfinished');
   if (s.status === 'error') bits.push(s.error?.code ?? 'error');
   return bits.join(' · ');
 }
