@@ -130,13 +130,15 @@ test('capture_content = true puts prompts, answers and tool data in spans, with 
   expect(JSON.stringify(rec)).not.toContain(SECRET);
 });
 
-test('the endpoint from [observability] otlp_endpoint, headers from config and OTEL_EXPORTER_OTLP_HEADERS', async () => {
+test('the endpoint from [observability] otlp_endpoint, service_name and headers from config and OTEL_EXPORTER_OTLP_HEADERS', async () => {
   await runScript('return Tool.invoke("calculator", { input = "1+1" }).result.result', {
     otlp_endpoint: collector.url,
     otlp_headers: { 'x-team': 'reports' },
+    service_name: 'invoice-bot',
   }, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token-123' });
   const spans = await collector.waitForSpans((s) => s.some((x) => x.name === 'execute_tool calculator'));
   expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['run flow.lua', 'execute_tool calculator']));
+  expect(new Set(spans.map((s) => s.resource['service.name']))).toEqual(new Set(['invoice-bot']));
   const headers = collector.requests[0].headers;
   expect(headers['x-team']).toBe('reports');
   expect(headers.authorization).toBe('Bearer collector-token-123');
@@ -149,6 +151,16 @@ test('OTEL_SDK_DISABLED / OTEL_TRACES_EXPORTER=none turn export off; the history
     expect(rec).toMatchObject({ exported: false, status: 'ok' });
   }
   expect(collector.requests).toHaveLength(0);
+});
+
+test('[observability] max_spans bounds the spans a run keeps; the rest are counted, in the totals and as dropped', async () => {
+  const loop = 'for i = 1, 12 do Tool.invoke("calculator", { input = "1+" .. i }) end return 1';
+  const { rec } = await runScript(loop, { max_spans: 5 }, {});
+  expect(rec).toMatchObject({ status: 'ok', tool_calls: 12, spans: 5, dropped_spans: 8 });
+  expect(rec!.span_tree).toHaveLength(5);
+  expect(rec!.span_tree[0].name).toBe('run flow.lua');
+  const { rec: all } = await runScript(loop, {}, {});
+  expect(all).toMatchObject({ tool_calls: 12, spans: 13, dropped_spans: 0 });
 });
 
 test('a bad endpoint is a clear configuration error naming the setting', async () => {
