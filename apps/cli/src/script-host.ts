@@ -41,7 +41,10 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     const bus = runtime.service<EventBusLike>('eventBus');
     if (data.progress) for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, progressData(type, event.data)));
     // The run's id, so the supervisor can end its history record if this host gets killed.
-    bus?.on('run.started', (event) => context.emit('run.started', { run_id: (event.data as { run_id?: unknown } | null)?.run_id }));
+    bus?.on('run.started', (event) => {
+      const started = event.data as { run_id?: unknown; history?: unknown } | null;
+      if (started?.history === true) context.emit('run.started', { run_id: started.run_id });
+    });
     if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}\n`);
     return { runtime, engine: await loadEngine(engineName) };
   } catch (error) {
