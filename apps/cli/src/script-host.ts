@@ -1,6 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import type { ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
+import { TELEMETRY_SERVICE, type Telemetry } from '@llmspell/telemetry';
 import { composeRuntime } from './compose-runtime.js';
 import { chooseEngine, loadEngine, preloadEngine } from './engines.js';
 import type { CliIo } from './io.js';
@@ -38,12 +39,13 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     const engineName = chooseEngine(context.engine || undefined, undefined, loaded.config.default_engine);
     if (data.file) runtime.services.set('scriptInfo', { file: data.file, engine: engineName, args: data.args ?? { positional: [], named: {} } });
     if (data.resumeRunId) runtime.services.set('resumeRunId', data.resumeRunId);
-    const bus = runtime.service<EventBusLike>('eventBus');
-    if (data.progress) for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, progressData(type, event.data)));
+    if (data.progress) {
+      const bus = runtime.service<EventBusLike>('eventBus');
+      for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, progressData(type, event.data)));
+    }
     // The run's id, so the supervisor can end its history record if this host gets killed.
-    bus?.on('run.started', (event) => {
-      const started = event.data as { run_id?: unknown; history?: unknown } | null;
-      if (started?.history === true) context.emit('run.started', { run_id: started.run_id });
+    runtime.service<Telemetry>(TELEMETRY_SERVICE)?.onRunStarted((run) => {
+      if (run.history) context.emit('run.started', { run_id: run.run_id });
     });
     if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}\n`);
     return { runtime, engine: await loadEngine(engineName) };

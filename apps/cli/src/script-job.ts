@@ -88,7 +88,7 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
       output: { stdout: clearing(options.output.stdout), stderr: clearing(options.output.stderr) },
       write: { stdout: clearing(io.stdout), stderr: clearing(io.stderr) },
       onEvent: (type, value) => {
-        // Only the first: the host's own, sent before any script code could publish one.
+        // Sent by the host's telemetry itself (never forwarded from the script's event bus).
         if (type === 'run.started') runId ??= String((value as { run_id?: unknown } | null)?.run_id ?? '') || undefined;
         else if (progress?.active) progress.event(type, value);
       },

@@ -302,3 +302,23 @@ describe('span tree of a run', () => {
   });
 });
 
+
+test('onRunStarted names each run as it starts, with its record already written; a script publishing run.started names nothing', async () => {
+  const m = await makeRuntime();
+  try {
+    const telemetry = m.rt.service<Telemetry>(TELEMETRY_SERVICE)!;
+    const seen: Array<{ run_id: string; status?: string }> = [];
+    const off = telemetry.onRunStarted((run) => {
+      // Called before the script runs; the record is readable by then.
+      void telemetry.history!.get(run.run_id).then((r) => seen.push({ run_id: run.run_id, status: r?.status }));
+    });
+    await run(m, lua, 'Event.publish("run.started", { run_id = "zzzzzzzzzzzz", history = true }) return 1');
+    const first = await lastRun(m);
+    expect(seen).toEqual([{ run_id: first.id, status: 'running' }]);
+    off();
+    await run(m, lua, 'return 2');
+    expect(seen).toHaveLength(1);
+  } finally {
+    await m.rt.close();
+  }
+});

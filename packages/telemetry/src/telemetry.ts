@@ -62,7 +62,7 @@ export type RunSummaryEvent = Pick<RunSummary, 'status' | 'duration_ms' | 'steps
   history: boolean;
 };
 
-/** The `run.started` event published on the event bus as a run starts (after its record is written). */
+/** What `Telemetry.onRunStarted` listeners get as a run starts (after its record is written). */
 export interface RunStartedEvent {
   run_id: string;
   trace_id: string;
@@ -108,6 +108,7 @@ export class Telemetry {
   private readonly runs = new Map<TraceRun, ActiveRun>();
   private writes: Promise<unknown> = Promise.resolve();
   private offBus?: () => void;
+  private readonly startListeners: Array<(run: RunStartedEvent) => void> = [];
 
   constructor(private readonly host: TelemetryHost, readonly settings: TelemetrySettings, private readonly options: TelemetryOptions = {}) {
     this.recorder = new SpanRecorder({ maxSpans: settings.maxSpans, sessionName: options.sessionName ?? 'session', redact: memoizedRedact(host.policy) });
@@ -158,6 +159,19 @@ export class Telemetry {
     this.active = true;
   }
 
+  /**
+   * Calls `listener` as each run starts, once its record is in the history (the CLI's script
+   * host tells its supervisor the id, to end the record should it have to kill the host).
+   * Not an event on the bus: a script can publish those, and must not name a run.
+   */
+  onRunStarted(listener: (run: RunStartedEvent) => void): () => void {
+    this.startListeners.push(listener);
+    return () => {
+      const i = this.startListeners.indexOf(listener);
+      if (i >= 0) this.startListeners.splice(i, 1);
+    };
+  }
+
   /** Runs one script under its run span; records it when it ends. */
   async aroundRun(run: () => Promise<ScriptValue>, info: ScriptRunInfo): Promise<ScriptValue> {
     if (!this.active) return run();
@@ -179,7 +193,14 @@ export class Telemetry {
       active.timer = setTimeout(() => this.writeLive(active), LIVE_FIRST_MS);
       active.timer.unref?.();
     }
-    this.publish('run.started', { run_id: root.run.id, trace_id: root.run.traceId, history: this.history !== undefined } satisfies RunStartedEvent);
+    const started: RunStartedEvent = { run_id: root.run.id, trace_id: root.run.traceId, history: this.history !== undefined };
+    for (const listener of this.startListeners) {
+      try {
+        listener(started);
+      } catch {
+        // Telemetry never fails the run it watches.
+      }
+    }
     let error: SpanError | undefined;
     try {
       return await this.recorder.runWith(root, run);
@@ -212,7 +233,7 @@ export class Telemetry {
   }
 
   /** A run's own event on the bus, when anyone listens (the CLI's script host does). */
-  private publish(type: 'run.started' | 'run.summary', event: RunStartedEvent | RunSummaryEvent): void {
+  private publish(type: 'run.summary', event: RunSummaryEvent): void {
     const bus = this.host.services.get('eventBus') as { hasSubscribers?(t: string): boolean; publish(t: string, d: unknown, o?: unknown): unknown } | undefined;
     if (!bus || (bus.hasSubscribers && !bus.hasSubscribers(type))) return;
     try {
