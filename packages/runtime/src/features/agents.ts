@@ -2,8 +2,7 @@ import { LlmspellError, type ScriptObject, type ScriptValue } from '@llmspell/co
 import type { AgentServices, AgentServicesOptions } from '../agents/agent-services.js';
 import { AgentsConfigSchema } from '../agents/agents-config.js';
 import { agentTypeInfo, agentTypes } from '../agents/agent-types.js';
-import type { GlobalScope, RuntimeFeature } from '../global-scope.js';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { GlobalScope, RuntimeFeature, RuntimeHost } from '../global-scope.js';
 
 export const AGENT_SERVICES = 'agents';
 
@@ -43,7 +42,7 @@ export class LazyAgentServices {
   private limit: number | undefined;
   private limitChanged = false;
 
-  constructor(private readonly runtime: LlmspellRuntime, private readonly options: AgentServicesOptions = {}) {
+  constructor(private readonly runtime: RuntimeHost, private readonly options: AgentServicesOptions = {}) {
     // Checked at start-up, as before, so a bad [agents] section fails before the script runs.
     const parsed = AgentsConfigSchema.safeParse(runtime.config.agents ?? {});
     if (!parsed.success) {

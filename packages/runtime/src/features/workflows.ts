@@ -7,8 +7,7 @@ import {
   createWorkflowFromConfig, decodeUnitRunId, executeWorkflow, workflowAsTool, DEFAULT_RETENTION, CheckpointStore, runScope, UNIT_DISPATCHER, UNIT_TARGET,
   type BaseWorkflow, type ConfigResolver, type RetentionSettings, type RunRecord, type UnitTarget, type WorkflowInput, type WorkflowResult,
 } from '@llmspell/workflows';
-import type { GlobalScope, RuntimeFeature } from '../global-scope.js';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { GlobalScope, RuntimeFeature, RuntimeHost } from '../global-scope.js';
 import { closeUnitQueue, queueUnitDispatcher } from './workflow-dispatcher.js';
 
 const TYPES = ['sequential', 'conditional', 'loop', 'parallel'] as const;
@@ -19,7 +18,7 @@ interface InstanceHooks {
   error: Array<(...a: ScriptValue[]) => Promise<ScriptValue>>;
 }
 
-function retentionFrom(runtime: LlmspellRuntime): RetentionSettings {
+function retentionFrom(runtime: RuntimeHost): RetentionSettings {
   const w = runtime.config.workflows as Record<string, unknown>;
   const maxRuns = Number(w.checkpoint_retention_runs ?? DEFAULT_RETENTION.maxRuns);
   const days = Number(w.checkpoint_retention_days ?? DEFAULT_RETENTION.maxAgeMs / 86_400_000);
