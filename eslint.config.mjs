@@ -20,7 +20,8 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/no-unnecessary-condition': 'error',
+      // TODO(issue 16): 'error' once the ~290 findings (boundary checks typed too narrowly, map lookups) are fixed.
+      '@typescript-eslint/no-unnecessary-condition': 'warn',
       '@typescript-eslint/switch-exhaustiveness-check': [
         'error',
         { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },

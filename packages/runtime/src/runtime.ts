@@ -12,7 +12,6 @@ import { HandleTable } from './handles.js';
 import { SCRIPT_PRELUDES } from './preludes/streaming.js';
 import { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 
-export type { ScriptArgs } from './global-scope.js';
 
 export interface RuntimeOptions {
   /** Parsed config, or raw data validated here. Default: every default. */

@@ -1,4 +1,6 @@
 import { LlmspellError, type ScriptObject, type ScriptValue } from '@llmspell/core';
+// The name list alone: this entry does not load the ai SDK.
+import { KNOWN_PROVIDERS } from '@llmspell/agents/providers';
 import type { AgentServices, AgentServicesOptions } from '../agents/agent-services.js';
 import { AgentsConfigSchema } from '../agents/agents-config.js';
 import { agentTypeInfo, agentTypes } from '../agents/agent-types.js';
@@ -84,12 +86,6 @@ export class LazyAgentServices {
   }
 }
 
-/** Same as @llmspell/agents' KNOWN_PROVIDERS (a test keeps them equal). */
-export const KNOWN_PROVIDER_NAMES: readonly string[] = [
-  'openai', 'anthropic', 'ollama', 'lmstudio', 'vllm', 'local', 'custom', 'openai-compatible', 'groq', 'together', 'fireworks',
-  'perplexity', 'mistral', 'deepseek', 'openrouter', 'gemini', 'cohere',
-];
-
 /** Same list as agent-global.ts (a test keeps them equal). */
 const UNSUPPORTED = [
   'createFromTemplate', 'createComposite', 'getHierarchy', 'createContext', 'createChildContext', 'updateContext',
@@ -162,7 +158,7 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
     },
     getBudget: () => (loaded() ? fn(loaded()!, 'getBudget')() : summary()),
     getUsage: () => (loaded() ? fn(loaded()!, 'getUsage')() : summary()),
-    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDER_NAMES, ...Object.keys(runtime.config.providers.providers ?? {})])]),
+    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDERS, ...Object.keys(runtime.config.providers.providers ?? {})])]),
   };
   for (const fn of UNSUPPORTED) {
     Agent[fn] = () => {
