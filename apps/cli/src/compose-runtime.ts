@@ -85,7 +85,7 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
   }
   if (options.tools !== false) {
     // The MCP global's connector, and the tools of the configured MCP servers.
-    const { attachMcp } = await import('./commands/mcp.js');
+    const { attachMcp } = await import('./attach-mcp.js');
     await attachMcp(runtime, io).catch(async (error: unknown) => {
       await runtime!.close();
       throw error;

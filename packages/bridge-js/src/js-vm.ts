@@ -757,6 +757,8 @@ export class JsVm {
         return this.ctx.newBigInt(value);
       case 'function':
         return this.hostFunction(value as (...args: ScriptValue[]) => unknown);
+      case 'object':
+        break; // null, callbacks, promises, arrays and records: below
     }
     if (value === null) return this.ctx.null;
     const object = value as object;
