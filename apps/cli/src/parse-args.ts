@@ -16,7 +16,7 @@ export interface GlobalFlags {
   help: boolean;
   version: boolean;
   /** `--stream` (run, exec): print lines go out as they happen even with --output json|pretty. */
-  stream: boolean;
+  stream?: boolean;
 }
 
 export interface ParsedArgs {
@@ -83,8 +83,8 @@ function unknownOptionError(argv: string[], command: string | undefined, flags: 
   const owners = Object.entries(COMMAND_FLAGS).filter(([, list]) => list.some((f) => f.name === typed)).map(([name]) => `'${name}'`);
   if (owners.length) return new UsageError(`${message} (--${typed} goes with ${owners.join(', ')})`);
   if (command && SCRIPT_COMMANDS.has(command)) {
-    const script = tokens.filter((t) => t.kind === 'positional')[1];
-    const shown = script && script.kind === 'positional' ? script.value : '<script>';
+    const script = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []))[1] as string | undefined;
+    const shown = script ?? '<script>';
     return new UsageError(`${message}. Arguments for the script go after --: llmspell ${command} ${shown} -- ${raw}`);
   }
   return new UsageError(`${message}. llmspell ${command ? `${command} ` : ''}--help lists the options`);

@@ -4,7 +4,7 @@ import { COMMANDS } from '../help.js';
 import { COMMAND_FLAGS, GLOBAL_FLAGS, type FlagSpec } from '../flags.js';
 
 /** The words a command takes first (its subcommands). */
-const SUBCOMMANDS: Record<string, string[]> = {
+const SUBCOMMANDS: Partial<Record<string, string[]>> = {
   tools: ['list', 'show'],
   state: ['scopes', 'list', 'get', 'set', 'delete', 'clear'],
   backup: ['create', 'list', 'info', 'validate', 'restore', 'cleanup', 'usage'],
@@ -111,7 +111,7 @@ function fish(): string {
     ...names.map((n) => `complete -c llmspell -n '__fish_use_subcommand' -a ${n} -d '${quote(COMMANDS[n].summary)}'`),
     ...GLOBAL_FLAGS.map((f) => fishLine(f, '')),
     ...names.flatMap((n) => COMMAND_FLAGS[n].map((f) => fishLine(f, `__fish_seen_subcommand_from ${n}`))),
-    ...Object.entries(SUBCOMMANDS).filter(([n]) => names.includes(n)).map(([n, subs]) => `complete -c llmspell -n '__fish_seen_subcommand_from ${n}' -x -a '${subs.join(' ')}'`),
+    ...Object.entries(SUBCOMMANDS).filter(([n]) => names.includes(n)).map(([n, subs]) => `complete -c llmspell -n '__fish_seen_subcommand_from ${n}' -x -a '${(subs ?? []).join(' ')}'`),
     `complete -c llmspell -n '__fish_seen_subcommand_from ${SCRIPT_FILE_COMMANDS.join(' ')}' -F -a '(__fish_complete_suffix .lua .js .mjs)'`,
   ];
   return `# llmspell fish completion: llmspell completion fish > ~/.config/fish/completions/llmspell.fish

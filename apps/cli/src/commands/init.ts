@@ -72,7 +72,7 @@ function coreVersion(): string {
 
 export async function initCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const pluginOption = args.options['tool-plugin'];
-  if (pluginOption !== undefined) return initToolPlugin(typeof pluginOption === 'string' ? pluginOption : args.positionals[1], args, io);
+  if (typeof pluginOption === 'string') return initToolPlugin(pluginOption, args, io);
   const dir = path.resolve(io.cwd, args.positionals[1] ?? '.');
   const configFile = path.resolve(dir, typeof args.options.out === 'string' ? args.options.out : 'llmspell.toml');
   const force = args.options.force === true;

@@ -62,7 +62,7 @@ export function rewriteTopLevelAwait(source: string): string | undefined {
       edits.push({ start: statement.end, end: statement.end, text: ';' });
     }
   }
-  const last = body[body.length - 1];
+  const last = body.at(-1);
   if (last?.type === 'ExpressionStatement') {
     edits.push({ start: last.start, end: last.end, text: `return (${slice(last.expression as AnyNode)});` });
   }

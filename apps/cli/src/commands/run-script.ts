@@ -37,7 +37,7 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
       { output: { stdout: (t) => (collect ? printed.push(t) : live(t + '\n')), stderr: (t) => io.stderr(t + '\n') }, signal: controller.signal, progress: true },
     );
     const info = { engine: engineName, elapsedMs: performance.now() - started };
-    const text = args.flags.output === 'json' ? jsonEnvelope({ ok: true, result }, printed, args.flags.stream) : formatResult(result, args.flags.output, info, collect ? printed : undefined);
+    const text = args.flags.output === 'json' ? jsonEnvelope({ ok: true, result }, printed, args.flags.stream === true) : formatResult(result, args.flags.output, info, collect ? printed : undefined);
     if (text !== null) io.stdout(text + '\n');
     return 0;
   } catch (error) {
@@ -45,7 +45,7 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
       if (collect && printed.length) io.stdout(printed.map((l) => l + '\n').join(''));
       throw error;
     }
-    io.stdout(jsonEnvelope({ ok: false, error: errorJson(error) }, printed, args.flags.stream) + '\n');
+    io.stdout(jsonEnvelope({ ok: false, error: errorJson(error) }, printed, args.flags.stream === true) + '\n');
     return error instanceof UsageError ? 2 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
