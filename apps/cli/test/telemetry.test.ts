@@ -269,7 +269,7 @@ test('llmspell ui: a port in use or a bad port is a clear error', async () => {
   const bad = await cli(['ui', '--port', 'eighty'], { cwd: dir, env: envFor(dir) });
   expect([bad.code, bad.stderr]).toEqual([2, "INVALID_ARGUMENT: --port needs a port number (0-65535, 0 picks a free one), got 'eighty'\n"]);
   const typo = await cli(['ui', '--prot', '9000'], { cwd: dir, env: envFor(dir) });
-  expect([typo.code, typo.stderr]).toEqual([2, 'INVALID_ARGUMENT: unknown option --prot for llmspell ui (its options: --port)\n']);
+  expect([typo.code, typo.stderr]).toEqual([2, "INVALID_ARGUMENT: unknown option '--prot' for 'ui'. Did you mean --port?\n"]);
 });
 
 const redisSkip = redisSkipReason();
