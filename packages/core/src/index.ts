@@ -18,6 +18,8 @@ export {
   MAX_SCRIPT_REGEX_LENGTH, MAX_SCRIPT_REGEX_PROGRAM, ScriptRegex, compileScriptRegex, escapeScriptRegex,
 } from './security/script-regex.js';
 export type { ScriptRegexMatch, ScriptRegexOptions } from './security/script-regex.js';
+export { compileGlob, globToRegexSource } from './glob.js';
+export type { GlobMatcher, GlobOptions } from './glob.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
 export { FileAccess, isEnvFileName, isInside, readCapped } from './security/file-access.js';

@@ -68,6 +68,15 @@ describe('file_search', () => {
     expect(glob.matches.map((m) => m.file)).toEqual([path.join('src', 'deep', 'c.md')]);
   });
 
+  it('file_pattern is the core glob dialect: ** spans directories, braces, and a bad glob names the parameter', async () => {
+    const deep = res(await sb.run(tool, { pattern: 'TODO', path: '.', recursive: true, file_pattern: 'src/**/*.{md,ts}' }));
+    expect(deep.matches.map((m) => m.file).sort()).toEqual([path.join('src', 'b.ts'), path.join('src', 'deep', 'c.md')]);
+    const oneLevel = res(await sb.run(tool, { pattern: 'TODO', path: '.', recursive: true, file_pattern: 'src/*' }));
+    expect(oneLevel.matches.map((m) => m.file)).toEqual([path.join('src', 'b.ts')]);
+    const bad = await expectCode(sb.run(tool, { pattern: 'TODO', path: '.', file_pattern: '*.{md' }), 'INVALID_ARGUMENT');
+    expect(bad.message).toMatch(/file_search: parameter 'file_pattern': invalid glob '\*\.\{md': unclosed \{/);
+  });
+
   it('caps matches per file and skips large files', async () => {
     sb.file('many.txt', 'hit\n'.repeat(50));
     expect(res(await sb.run(tool, { pattern: 'hit', path: 'many.txt', max_matches_per_file: 5 })).total_matches).toBe(5);
