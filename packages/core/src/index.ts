@@ -1,10 +1,10 @@
 export { ErrorCodes, LlmspellError, MAX_ERROR_DETAIL_LENGTH, isLlmspellError, toLlmspellError, truncateMiddle } from './errors.js';
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
-  HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
-  isScriptCallback, withIndexFallback,
+  ASYNC_ITERATOR_KEY, HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
+  isScriptAsyncIterator, isScriptCallback, withIndexFallback,
 } from './script-values.js';
-export type { HostFunction, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
+export type { HostFunction, ScriptAsyncIterator, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
 export { createLogger, shouldLog, silentLogger } from './logger.js';
 export type { LogLevel, Logger } from './logger.js';
 export { SecurityLevels, securityLevelRank } from './security/security-levels.js';
@@ -37,7 +37,7 @@ export type {
   MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
 } from './tool.js';
 export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
-export { emptyTableAsList, missingParameter, normaliseOperation } from './operation-parameters.js';
+export { emptyTableAsList, missingParameter, normaliseOperation, paramError } from './operation-parameters.js';
 export type { JsonSchema, ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
@@ -49,6 +49,7 @@ export { executeComponent, newCorrelationId } from './execution/execute-componen
 export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
+export { checkStoreKey, checkStoreValue } from './state-store.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';
 export { prefixUpperBound } from './prefix-upper-bound.js';
 export { DEFAULT_SCRIPT_LIMITS } from './script-engine.js';

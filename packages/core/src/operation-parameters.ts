@@ -1,4 +1,4 @@
-import { LlmspellError } from './errors.js';
+import { type ErrorCode, LlmspellError } from './errors.js';
 
 /*
  * Helpers for tools that take an `operation` parameter with reference aliases
@@ -16,6 +16,11 @@ export function normaliseOperation(tool: string, raw: string, table: Record<stri
     });
   }
   return op;
+}
+
+/** Throws a tool's standard refusal of a bad parameter: `<tool>: parameter '<name>': <why>`. */
+export function paramError(tool: string, parameter: string, why: string, code: ErrorCode = 'INVALID_ARGUMENT', details: Record<string, unknown> = {}): never {
+  throw new LlmspellError(code, `${tool}: parameter '${parameter}': ${why}`, { details: { tool, parameter, ...details } });
 }
 
 /** The error for a parameter an operation needs but did not get. */

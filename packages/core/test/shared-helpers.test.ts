@@ -1,4 +1,7 @@
-import { abortableDelay, emptyTableAsList, isLlmspellError, missingParameter, normaliseOperation, prefixUpperBound } from '../src/index.js';
+import {
+  ASYNC_ITERATOR_KEY, abortableDelay, checkStoreKey, checkStoreValue, emptyTableAsList, hostMethod, isLlmspellError, isScriptAsyncIterator, missingParameter,
+  normaliseOperation, paramError, prefixUpperBound,
+} from '../src/index.js';
 
 describe('abortableDelay', () => {
   it('resolves after the delay and leaves no listener behind', async () => {
@@ -72,5 +75,39 @@ describe('HTTP helpers shared by the network tools', () => {
     expect(stringHeaders({ a: 1, b: 'x', c: null })).toEqual({ a: '1', b: 'x' });
     expect(() => stringHeaders({ bad: { x: 1 } })).toThrow("parameter 'headers.bad' must be a string or number");
     expect(redactStrings({ a: ['key sk-1'], n: 2 }, (t) => t.replace('sk-1', '[R]'))).toEqual({ a: ['key [R]'], n: 2 });
+  });
+});
+
+describe('paramError', () => {
+  it('names tool and parameter in message and details, with the code asked for', () => {
+    let caught: unknown;
+    try {
+      paramError('hash_calculator', 'algorithm', "unknown 'md4'", 'UNSUPPORTED', { value: 'md4' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(isLlmspellError(caught)).toBe(true);
+    expect(caught).toMatchObject({ code: 'UNSUPPORTED', message: "UNSUPPORTED: hash_calculator: parameter 'algorithm': unknown 'md4'", details: { tool: 'hash_calculator', parameter: 'algorithm', value: 'md4' } });
+    expect(() => paramError('t', 'p', 'bad')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('state store boundary checks', () => {
+  it('refuse a non-string key or value naming the operation', () => {
+    expect(() => checkStoreKey(42, 'get')).toThrow("get: key must be a string, got number");
+    expect(() => checkStoreValue(undefined, 'put')).toThrow('put: value must be a string, got undefined');
+    expect(() => checkStoreKey('k', 'get')).not.toThrow();
+    expect(() => checkStoreValue('', 'put')).not.toThrow();
+  });
+});
+
+describe('the pull-stream protocol', () => {
+  it('recognises an object marked with ASYNC_ITERATOR_KEY that has next()', () => {
+    const next = hostMethod(async () => ({ done: true }));
+    expect(isScriptAsyncIterator({ [ASYNC_ITERATOR_KEY]: true, next })).toBe(true);
+    expect(isScriptAsyncIterator({ [ASYNC_ITERATOR_KEY]: true })).toBe(false);
+    expect(isScriptAsyncIterator({ [ASYNC_ITERATOR_KEY]: 'yes', next })).toBe(false);
+    expect(isScriptAsyncIterator({ next })).toBe(false);
+    expect(isScriptAsyncIterator(null)).toBe(false);
   });
 });

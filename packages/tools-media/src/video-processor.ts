@@ -1,7 +1,6 @@
-import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
+import { defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import { loadSharp } from './load-sharp.js';
 import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
-import { paramError } from './errors.js';
 import { containerInfo } from './container-info.js';
 import { ffmpegErrorTail, inputArgs, optionalFfmpeg, outputArg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';

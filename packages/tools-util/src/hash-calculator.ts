@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { defineTool, z } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { defineTool, z, paramError } from '@llmspell/core';
 import { readAllowedFile } from './policy-files.js';
 
 const NAME = 'hash_calculator';

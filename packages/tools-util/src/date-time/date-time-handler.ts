@@ -1,5 +1,4 @@
-import { defineTool, z, type ToolOutput } from '@llmspell/core';
-import { paramError } from '../errors.js';
+import { defineTool, z, type ToolOutput, paramError } from '@llmspell/core';
 import { WEEKDAY_NAMES, MONTH_NAMES, dayOfYear, daysInMonth, isLeapYear, isoWeek } from './calendar.js';
 import { DateParseError, SUPPORTED_FORMATS, parseDate, type ParsedDate } from './parse-date.js';
 import { FORMAT_DIRECTIVES, FormatError, strftime } from './strftime.js';
