@@ -3,7 +3,7 @@ import { LlmspellError } from './errors.js';
 /**
  * A key-value backend for the state layer. Keys are strings, values are strings
  * (JSON text written by the StateManager). Implementations: state-memory, state-sqlite,
- * state-rocksdb, or a third party's; all run the conformance suite in @llmspell/state.
+ * state-rocksdb, or a third party's; all run the conformance suite in @llmspell/state/testing.
  */
 export type StateBatchOperation =
   | { type: 'put'; key: string; value: string }

@@ -3,7 +3,7 @@ import type { StateStore } from '@llmspell/core';
 import { MemoryStateStore } from '@llmspell/state-memory';
 import { RocksdbStateStore } from '@llmspell/state-rocksdb';
 import { SqliteStateStore } from '@llmspell/state-sqlite';
-import { runStateStoreConformance } from '../src/index.js';
+import { runStateStoreConformance } from '../src/testing/index.js';
 import { tempDirs } from './tmp-dir.js';
 
 const dirs = tempDirs();
