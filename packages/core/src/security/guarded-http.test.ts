@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
-import { SecurityPolicy, guardedFetch, guardedRequest, isCredentialHeader } from '../src/index.js';
-import { startServer, type TestServer } from '../src/testing/index.js';
+import { SecurityPolicy, guardedFetch, guardedRequest, isCredentialHeader } from '../index.js';
+import { startServer, type TestServer } from '../testing/index.js';
 
 const open = new SecurityPolicy({ allowPrivateNetwork: true });
 

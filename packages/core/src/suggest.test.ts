@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
   ComponentRegistry, closestMatch, createExecutionContext, declaredKeys, defineTool, didYouMean, editDistance, executeComponent,
-} from '../src/index.js';
+} from './index.js';
 
 describe('editDistance', () => {
   test.each([

@@ -1,4 +1,4 @@
-import { stableJson } from '../src/index.js';
+import { stableJson } from './index.js';
 
 describe('stableJson', () => {
   it('writes equal values the same whatever their key order, at every depth', () => {

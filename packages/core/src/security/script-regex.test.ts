@@ -1,4 +1,4 @@
-import { compileScriptRegex, escapeScriptRegex, LlmspellError, MAX_ERROR_DETAIL_LENGTH, MAX_SCRIPT_REGEX_LENGTH, truncateMiddle } from '../src/index.js';
+import { compileScriptRegex, escapeScriptRegex, LlmspellError, MAX_ERROR_DETAIL_LENGTH, MAX_SCRIPT_REGEX_LENGTH, truncateMiddle } from '../index.js';
 
 const opts = { parameter: 'options.pattern', tool: 'demo' };
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SecurityPolicy, classifyPrivateAddress, isLlmspellError } from '../src/index.js';
+import { SecurityPolicy, classifyPrivateAddress, isLlmspellError } from '../index.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -1,7 +1,7 @@
 import {
   ASYNC_ITERATOR_KEY, abortableDelay, checkStoreKey, checkStoreValue, emptyTableAsList, hostMethod, isLlmspellError, isScriptAsyncIterator, missingParameter,
   normaliseOperation, paramError, prefixUpperBound,
-} from '../src/index.js';
+} from './index.js';
 
 describe('abortableDelay', () => {
   it('resolves after the delay and leaves no listener behind', async () => {
@@ -66,7 +66,7 @@ describe('operation parameters', () => {
 
 describe('HTTP helpers shared by the network tools', () => {
   test('decodeHttpBody, stringHeaders, redactStrings', async () => {
-    const { decodeHttpBody, stringHeaders, redactStrings } = await import('../src/index.js');
+    const { decodeHttpBody, stringHeaders, redactStrings } = await import('./index.js');
     expect(decodeHttpBody(Buffer.from(''), undefined)).toBeNull();
     expect(decodeHttpBody(Buffer.from('{"a":1}'), 'text/plain')).toEqual({ a: 1 });
     expect(decodeHttpBody(Buffer.from('"s"'), undefined)).toBe('s');

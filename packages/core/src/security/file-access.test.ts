@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SecurityPolicy, hasDescriptorPaths, linkStaysInside } from '../src/index.js';
+import { SecurityPolicy, hasDescriptorPaths, linkStaysInside } from '../index.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {

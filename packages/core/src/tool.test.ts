@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   ComponentRegistry, createExecutionContext, defineTool, describeParameters, executeComponent, isLlmspellError, SecurityPolicy,
   type HookExecutor, type HookResult, type HookPoint,
-} from '../src/index.js';
+} from './index.js';
 
 const shout = defineTool({
   name: 'shout',

@@ -1,4 +1,4 @@
-import { SecurityPolicy, classifyPrivateAddress } from '../src/index.js';
+import { SecurityPolicy, classifyPrivateAddress } from '../index.js';
 
 /** Every IPv6 spelling of an IPv4 address that a resolver or a URL may hand us. */
 function v6Encodings(v4: string): Record<string, string> {

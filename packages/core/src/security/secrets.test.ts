@@ -1,4 +1,4 @@
-import { SecretRedactor, looksLikeSecretName, looksLikeSecretValue } from '../src/index.js';
+import { SecretRedactor, looksLikeSecretName, looksLikeSecretValue } from '../index.js';
 
 describe('secret detection', () => {
   test('names', () => {
@@ -33,8 +33,8 @@ describe('secret detection', () => {
 
 import {
   looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, urlCredentials,
-} from '../src/index.js';
-import { SECRET_BEARING_ENV } from '../src/testing/index.js';
+} from '../index.js';
+import { SECRET_BEARING_ENV } from '../testing/index.js';
 
 const HOSTILE_ENV = SECRET_BEARING_ENV;
 
