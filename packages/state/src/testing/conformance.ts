@@ -4,7 +4,7 @@ import type { StateStore } from '@llmspell/core';
  * The StateStore conformance suite. Built on jest's globals (describe/it/expect and the
  * hooks), so call it from a jest test file of the adapter:
  *
- *   import { runStateStoreConformance } from '@llmspell/state/conformance';
+ *   import { runStateStoreConformance } from '@llmspell/state/testing';
  *   runStateStoreConformance('my-store', () => MyStore.open({ path: tmp() }));
  */
 declare const describe: (name: string, fn: () => void) => void;
