@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type ErrorCode, LlmspellError } from './errors.js';
 
 /*
@@ -33,4 +34,14 @@ export function missingParameter(tool: string, parameter: string, operation?: st
 /** Lua's empty table arrives as `{}`; for list parameters it means an empty list. */
 export function emptyTableAsList(value: unknown): unknown {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? [] : value;
+}
+
+/**
+ * A parameter that is another name for `target` (the reference's spelling): optional, and
+ * described as the alias, so `tools show` and the JSON Schema say which parameter it stands for.
+ */
+export function aliasOf(target: string): z.ZodOptional<z.ZodString>;
+export function aliasOf<T extends z.ZodType>(target: string, schema: T): z.ZodOptional<T>;
+export function aliasOf(target: string, schema: z.ZodType = z.string()): z.ZodOptional<z.ZodType> {
+  return schema.optional().describe(`Alias of '${target}'`);
 }

@@ -1,4 +1,4 @@
-import { compileGlob, compileScriptRegex, type ExecutionContext, type GlobMatcher, LlmspellError, defineTool, looksLikeSecretEnvVar, z } from '@llmspell/core';
+import { aliasOf, compileGlob, compileScriptRegex, type ExecutionContext, type GlobMatcher, LlmspellError, defineTool, looksLikeSecretEnvVar, z } from '@llmspell/core';
 import { missing, normaliseOperation } from './helpers.js';
 
 const TOOL = 'environment_reader';
@@ -33,8 +33,8 @@ const MAX_FILTER_LENGTH = 200;
 const parameters = z.object({
   operation: z.string().describe('get | list | pattern | set'),
   variable_name: z.string().optional().describe('Variable for get/set'),
-  name: z.string().optional().describe('Alias of variable_name'),
-  key: z.string().optional().describe('Alias of variable_name (DOC spelling)'),
+  name: aliasOf('variable_name'),
+  key: aliasOf('variable_name'),
   value: z.string().optional().describe('New value for set'),
   pattern: z.string().optional().describe('Glob on names for operation pattern (* and ?)'),
   filter: z.string().optional().describe('DOC: regular expression on names for list'),
