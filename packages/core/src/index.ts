@@ -37,7 +37,7 @@ export type {
   MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
 } from './tool.js';
 export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
-export { aliasOf, emptyTableAsList, missingParameter, normaliseOperation, paramError } from './operation-parameters.js';
+export { aliasOf, emptyTableAsList, missingParameter, normaliseOperation, paramError, urlParameters } from './operation-parameters.js';
 export type { JsonSchema, ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';

@@ -45,3 +45,8 @@ export function aliasOf<T extends z.ZodType>(target: string, schema: T): z.ZodOp
 export function aliasOf(target: string, schema: z.ZodType = z.string()): z.ZodOptional<z.ZodType> {
   return schema.optional().describe(`Alias of '${target}'`);
 }
+
+/** A web tool's URL parameters: `input`, and `url` as its alias (the reference's spelling). */
+export function urlParameters(description: string): { input: z.ZodOptional<z.ZodString>; url: z.ZodOptional<z.ZodString> } {
+  return { input: z.string().optional().describe(description), url: aliasOf('input') };
+}

@@ -1,4 +1,4 @@
-import { aliasOf, LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, type GuardedResponse } from '@llmspell/core';
+import { aliasOf, LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, type GuardedResponse, urlParameters } from '@llmspell/core';
 import { decodeBody, delay, redactStrings, rememberHeaderSecrets, stringHeaders, timeoutMs, urlParam } from './support.js';
 
 export const webhookCaller = defineTool({
@@ -18,8 +18,7 @@ export const webhookCaller = defineTool({
   securityLevel: 'restricted',
   tags: ['webhook', 'http', 'notification', 'retry'],
   parameters: z.object({
-    input: z.string().optional().describe('Webhook URL'),
-    url: aliasOf('input'),
+    ...urlParameters('Webhook URL'),
     payload: z.unknown().default({}).describe('JSON payload (object, array or string)'),
     headers: z.record(z.string(), z.unknown()).optional(),
     method: z.enum(['POST', 'PUT', 'PATCH', 'GET', 'DELETE', 'post', 'put', 'patch', 'get', 'delete']).default('POST'),
