@@ -5,14 +5,13 @@ import { isLlmspellError } from '../errors.js';
 import { createExecutionContext, type ExecutionContextInit } from '../execution-context.js';
 import { executeComponent } from '../execution/execute-component.js';
 import { SecurityPolicy } from '../security/security-policy.js';
-import type { Tool, ToolResult } from '../tool.js';
+import type { Tool, ToolResult } from '../component.js';
 
 /*
  * Helpers for a tool package's jest tests: a call through the real path (validation, hooks,
  * events), its result checked against the script-visible text, a refusal checked for its code and
  * parameter, and a sandbox directory. They use jest's global `expect`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const expect: any;
 
 /** Runs a tool through the real path and returns its ToolResult. */

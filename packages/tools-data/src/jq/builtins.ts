@@ -2,7 +2,7 @@ import { arrayBytes, type Budget, stringBytes } from './budget.js';
 import { jsonPreview } from './json-size.js';
 import type { Node } from './parse.js';
 import {
-  type Json, type Path, Env, JqError, allocate, typeName, truthy, describe, compare, equal, add, indexValue, indices, iterate, contains, length, keysOf, tostring, toJson, getPath, setPath, deletePaths, toEntries, fromEntries, flatten, toNumber, format, regex, matches, captureObject, implode, addAll, toNumStrict, strOf, arrOf,
+  type Json, type Path, Env, JqError, typeName, truthy, describe, compare, equal, add, indexValue, indices, iterate, contains, length, keysOf, tostring, toJson, getPath, setPath, deletePaths, toEntries, fromEntries, flatten, toNumber, regex, matches, captureObject, implode, addAll, toNumStrict, strOf, arrOf,
 } from './values.js';
 
 /** What the builtins need of the interpreter: evaluating their arguments and walking paths. */

@@ -2,7 +2,7 @@ import { arrayBytes, type Budget, stringBytes } from './budget.js';
 import type { Node, Pattern } from './parse.js';
 import { callBuiltin, type JqEvaluator } from './builtins.js';
 import {
-  type Json, type Path, type Closure, type FnDef, Env, JqError, allocate, typeName, truthy, describe, binop, indexValue, sliceValue, iterate, length, tostring, getPath, setPath, deletePaths, format, safeIndex,
+  type Json, type Path, type Closure, type FnDef, Env, JqError, typeName, truthy, describe, binop, indexValue, sliceValue, iterate, tostring, getPath, setPath, deletePaths, format, safeIndex,
 } from './values.js';
 
 /** Carries an error raised downstream of a `try` body's output past that `try`. */
