@@ -46,6 +46,17 @@ export async function expectToolFailure(
   return err;
 }
 
+/** Asserts the promise rejects with an error of `code`, and returns that error. */
+export async function expectRejection(promise: Promise<unknown>, code: string): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    expect((error as { code?: string }).code).toBe(code);
+    return error as Error;
+  }
+  throw new Error(`expected a rejection with ${code}`);
+}
+
 export interface ToolSandbox {
   /** The policy's only allowed root. */
   root: string;

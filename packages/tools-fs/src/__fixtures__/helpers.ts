@@ -52,12 +52,4 @@ export function eventWaiter(type: string): { sink: EventSink; ready: Promise<unk
   };
 }
 
-export async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    expect((error as { code?: string }).code).toBe(code);
-    return error as Error;
-  }
-  throw new Error(`expected rejection with ${code}`);
-}
+export { expectRejection as expectCode } from '@llmspell/core/testing';

@@ -23,12 +23,4 @@ export function sandbox(options: Partial<SecurityPolicyOptions> = {}): Sandbox {
   };
 }
 
-export async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    expect((error as { code?: string }).code).toBe(code);
-    return error as Error;
-  }
-  throw new Error(`expected rejection with ${code}`);
-}
+export { expectRejection as expectCode } from '@llmspell/core/testing';
