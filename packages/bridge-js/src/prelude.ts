@@ -21,7 +21,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     ObjectProto: Object.prototype, ArrayProto: Array.prototype, stringify: JSON.stringify, parse: JSON.parse,
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
-    PromiseThen: Promise.prototype.then, apply: Reflect.apply,
+    PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
   });
 })()`;
 
@@ -229,7 +229,12 @@ export const GUARDS_SOURCE = String.raw`(function (P, maxWalk) {
 export const PRELUDE_CHUNKS = {
   base: String.raw`(function (P) {
   'use strict';
+  const { apply, PromiseResolve, PromiseCtor } = P;
   return {
+    /** A promise fulfilled with v (the answer of a host call that did not have to wait). */
+    resolved(v) {
+      return apply(PromiseResolve, PromiseCtor, [v]);
+    },
     /** Defines a global whose value is converted from the host on first use. */
     lazyGlobal(name, load) {
       const define = (value) => P.defineProperty(P.globalObject, name, { value, writable: true, configurable: true, enumerable: true });
@@ -460,6 +465,7 @@ export type PreludeChunk = keyof typeof PRELUDE_CHUNKS;
 /** Which chunk defines each helper. */
 export const HELPER_CHUNKS = {
   lazyGlobal: 'base',
+  resolved: 'base',
   track: 'track',
   wire: 'data',
   parse: 'data',

@@ -1,7 +1,7 @@
 export { ErrorCodes, LlmspellError, isLlmspellError, toLlmspellError } from './errors.js';
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
-  HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
+  HANDLE_KEY, HOST_ASYNC, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostAsync, hostMethod, isHostAsync, isHostMethod, isPlainObject,
   isScriptCallback, withIndexFallback,
 } from './script-values.js';
 export type { HostFunction, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
@@ -20,6 +20,7 @@ export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord,
 export type {
   BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
 } from './hooks-contract.js';
+export { RUN_NOW } from './component.js';
 export type { Component } from './component.js';
 export { ToolCategories, defineTool, isTool, toToolResult } from './tool.js';
 export type {
@@ -31,7 +32,8 @@ export type { ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
-export { executeComponent, newCorrelationId } from './execution/execute-component.js';
+export { executeComponent, executeComponentNow, newCorrelationId } from './execution/execute-component.js';
+export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/maybe-sync.js';
 export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
 export type { ExecuteOptions } from './execution/execute-component.js';

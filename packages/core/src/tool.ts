@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { Component } from './component.js';
+import { RUN_NOW, type Component } from './component.js';
 import type { ExecutionContext } from './execution-context.js';
 import { LlmspellError } from './errors.js';
+import { isPromiseLike } from './execution/maybe-sync.js';
 import type { SecurityLevel } from './security/security-levels.js';
 
 export const ToolCategories = [
@@ -132,6 +133,14 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
     throw new LlmspellError('INVALID_ARGUMENT', `tool name '${definition.name}' must start with a letter and use letters, digits, _ or -`);
   }
   const name = definition.name;
+  // The tool's answer as soon as it has one: a synchronous `execute` is not made to wait a turn.
+  const runNow = (input: Record<string, unknown>, ctx: ExecutionContext): ToolResult | Promise<ToolResult> => {
+    const started = performance.now();
+    const op = typeof input.operation === 'string' ? input.operation : undefined;
+    const finish = (output: ToolOutput | undefined) => toToolResult(output ?? {}, op, Math.round((performance.now() - started) * 1000) / 1000);
+    const output = definition.execute(input as z.infer<P>, ctx);
+    return isPromiseLike(output) ? Promise.resolve(output).then(finish) : finish(output);
+  };
   const tool: Tool & { [TOOL_MARK]: true } = {
     [TOOL_MARK]: true,
     kind: 'tool',
@@ -156,11 +165,9 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
       return parsed.data as Record<string, unknown>;
     },
     async run(input: Record<string, unknown>, ctx: ExecutionContext): Promise<ToolResult> {
-      const started = performance.now();
-      const output = await definition.execute(input as z.infer<P>, ctx);
-      const op = typeof input.operation === 'string' ? input.operation : undefined;
-      return toToolResult(output ?? {}, op, Math.round((performance.now() - started) * 1000) / 1000);
+      return runNow(input, ctx);
     },
+    [RUN_NOW]: runNow,
   };
   return tool;
 }
