@@ -794,7 +794,7 @@ export class JsVm {
       let result: unknown;
       let args: ScriptValue[];
       try {
-        args = argHandles.map((h) => this.fromHandle(h));
+        args = this.readArguments(argHandles);
       } catch (error) {
         return { error: this.errorHandle(error) };
       }
@@ -814,6 +814,18 @@ export class JsVm {
     });
   }
 
+  /** A host call's arguments: plain data crosses as one JSON text (one engine call for all of them). */
+  private readArguments(handles: QuickJSHandle[]): ScriptValue[] {
+    if (handles.length === 0) return [];
+    const wired = this.callHelper('wireArgs', ...handles);
+    try {
+      if (this.ctx.typeof(wired) === 'string') return JSON.parse(this.ctx.getString(wired)) as ScriptValue[];
+    } finally {
+      wired.dispose();
+    }
+    return handles.map((h) => this.fromHandle(h));
+  }
+
   /**
    * A promise already fulfilled with `value`: the script's await continues in the same run of
    * pending jobs, without a trip through the host's event loop.
@@ -821,6 +833,14 @@ export class JsVm {
   private settledPromise(value: unknown): QuickJSHandle {
     let handle: QuickJSHandle;
     try {
+      if (typeof value === 'object' && value !== null && isPureJson(value, 0)) {
+        const json = this.ctx.newString(JSON.stringify(value));
+        try {
+          return this.callHelper('resolvedJson', json);
+        } finally {
+          json.dispose();
+        }
+      }
       handle = this.toHandle(value);
     } catch (error) {
       return this.trackedPromise(Promise.reject(error));
@@ -1022,7 +1042,11 @@ export class JsVm {
 
   private readString(handle: QuickJSHandle): string {
     const text = this.ctx.getString(handle);
-    if (text.length === this.ctx.getLength(handle)) return text;
+    // (getLength answers only for objects: a string's own length is read as a property)
+    const length = this.ctx.getProp(handle, 'length');
+    const full = this.ctx.typeof(length) === 'number' ? this.ctx.getNumber(length) : -1;
+    length.dispose();
+    if (text.length === full) return text;
     // Cut short at a NUL by the C-string FFI: read it through JSON instead.
     const json = this.callHelper('wire', handle);
     try {

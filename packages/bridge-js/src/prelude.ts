@@ -271,7 +271,7 @@ export const PRELUDE_CHUNKS = {
 
   data: String.raw`(function (P) {
   'use strict';
-  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor } = P;
+  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor, apply, PromiseResolve } = P;
   // Kinds returned by wire() when the value is not plain JSON data.
   const KIND_NULL = 0, KIND_ARRAY = 1, KIND_OBJECT = 2, KIND_ERROR = 3, KIND_PROMISE = 4, KIND_DATE = 5;
 
@@ -318,6 +318,16 @@ export const PRELUDE_CHUNKS = {
     wire(v) {
       if (pure(v, 0, [])) return stringify(v);
       return kindOf(v);
+    },
+    /** A host call's arguments as one JSON array text when all are plain data, else 0. */
+    wireArgs() {
+      const args = [];
+      for (let i = 0; i < arguments.length; i++) args.push(arguments[i]);
+      return pure(args, 0, []) ? stringify(args) : 0;
+    },
+    /** A promise fulfilled with the data in JSON text (a host call's immediate answer). */
+    resolvedJson(text) {
+      return apply(PromiseResolve, PromiseCtor, [P.parse(text)]);
     },
     parse: P.parse,
     /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
@@ -468,6 +478,8 @@ export const HELPER_CHUNKS = {
   resolved: 'base',
   track: 'track',
   wire: 'data',
+  wireArgs: 'data',
+  resolvedJson: 'data',
   parse: 'data',
   entries: 'data',
   dateString: 'data',

@@ -117,6 +117,28 @@ describe('limits', () => {
     }
   });
 
+  it('a callback still waiting on the host when its run returns keeps that run\'s deadline', async () => {
+    const never = () => new Promise(() => undefined);
+    let started: Promise<unknown> | undefined;
+    const h = await harness({ extraGlobals: { never, start: (cb) => ((started = (cb as ScriptCallback).call().catch((e: unknown) => e)), null) } });
+    try {
+      // the run hands the host a callback that waits forever, and returns at once
+      await expect(h.run('start(function() return never() end) return "run done"', 'late.lua', 150)).resolves.toBe('run done');
+      const outcome = await started;
+      expect(outcome).toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('ends a wait on the host when the context is disposed', async () => {
+    const h = await harness({ extraGlobals: { never: () => new Promise(() => undefined) } });
+    const running = h.run('return never()', 'disposed.lua');
+    setTimeout(() => h.context.dispose(), 20);
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('disposed') });
+    await h.runtime.close();
+  });
+
   it('rejects runs and callbacks after dispose', async () => {
     const h = await harness({ extraGlobals: { keep: (cb) => cb } });
     const callback = (await h.run('return keep(function() return 1 end)')) as { call(): Promise<unknown> };
