@@ -69,6 +69,9 @@ interface Refs {
   run: bigint;
 }
 
+/** Finished threads kept for reuse. */
+const IDLE_THREADS = 8;
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -118,6 +121,8 @@ export class LuaContext implements ScriptContext {
   private disposed = false;
   private closed = false;
   private broken?: LlmspellError;
+  /** Threads that finished normally, kept for the next run or callback (creating one costs a protected call). */
+  private readonly idleThreads: Array<{ thread: number; ref: number }> = [];
   /** Guards of runs and callbacks in flight (disposal interrupts their waits). */
   private readonly guards = new Set<Guard>();
   private patterns?: LuaStringPatterns;
@@ -425,6 +430,8 @@ export class LuaContext implements ScriptContext {
   // ---------------------------------------------------------------- driving threads
 
   private newThread(): { thread: number; ref: number } {
+    const idle = this.idleThreads.pop();
+    if (idle) return idle;
     return this.protect(this.G, (L) => {
       const thread = this.m._lua_newthread(L);
       const ref = this.m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -435,7 +442,14 @@ export class LuaContext implements ScriptContext {
   private releaseThread(thread: number, ref: number): void {
     if (this.closed) return;
     const { m } = this;
-    if (m._lua_status(thread) === LUA_YIELD) {
+    const status = m._lua_status(thread);
+    if (status === LUA_OK && this.idleThreads.length < IDLE_THREADS) {
+      // a thread that returned normally starts the next callback as a fresh one would
+      m._lua_settop(thread, 0);
+      this.idleThreads.push({ thread, ref });
+      return;
+    }
+    if (status === LUA_YIELD) {
       // an abandoned run (time limit, cancel): close its pending to-be-closed variables;
       // with no run active the count hook stops a __close handler that does not return
       m._lua_resetthread(thread);
@@ -716,11 +730,13 @@ export class LuaContext implements ScriptContext {
     try {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
-      this.protect(thread, (L) => {
-        if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
-        for (const arg of args) this.values.push(L, arg, new Set(), 0);
-        return { count: args.length, value: null };
-      });
+      if (args.length > 0) {
+        this.protect(thread, (L) => {
+          if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
+          for (const arg of args) this.values.push(L, arg, new Set(), 0);
+          return { count: args.length, value: null };
+        });
+      }
       const finished = await this.drive(thread, 1 + args.length, control);
       return this.outcome(thread, finished, control);
     } finally {

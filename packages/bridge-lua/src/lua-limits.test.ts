@@ -1,4 +1,4 @@
-import { LlmspellError, type ScriptCallback } from '@llmspell/core';
+import { LlmspellError, type ScriptCallback, type ScriptValue } from '@llmspell/core';
 import { LlmspellRuntime } from '@llmspell/runtime';
 import { engine, harness } from '../test/harness.js';
 
@@ -118,7 +118,7 @@ describe('limits', () => {
   });
 
   it('a callback still waiting on the host when its run returns keeps that run\'s deadline', async () => {
-    const never = () => new Promise(() => undefined);
+    const never = () => new Promise<ScriptValue>(() => undefined);
     let started: Promise<unknown> | undefined;
     const h = await harness({ extraGlobals: { never, start: (cb) => ((started = (cb as ScriptCallback).call().catch((e: unknown) => e)), null) } });
     try {
