@@ -23,6 +23,13 @@ export interface IsolatedSessionOptions {
   limits?: Partial<IsolationLimits>;
   /** `process` (default): a child process; `worker`: a worker thread (see `IsolationKind`). */
   isolation?: IsolationKind;
+  /**
+   * The host's entry file (path or file URL): one that calls `serveIsolatedHost({ setup })`
+   * from `@llmspell/runtime/isolation/host`, typically built into one bundled file so the
+   * host starts without loading the module graph. Default: the plain entry, which imports
+   * `setupModule`.
+   */
+  hostEntry?: string | URL;
   /** Time past the limit before the host is killed (default 1000 ms). */
   graceMs?: number;
   /** Time the setup may take (default 60 s). */
@@ -147,6 +154,7 @@ export class IsolatedSession {
     live.ready.catch(() => undefined);
     live.transport = startHost(this.isolation, {
       heapMb: this.heapMb,
+      entry: this.options.hostEntry,
       env: this.options.env,
       cwd: this.options.cwd,
       stderr: (text) => (this.options.write?.stderr ?? ((t: string) => process.stderr.write(t)))(text),

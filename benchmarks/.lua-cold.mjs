@@ -1,0 +1,11 @@
+const t0 = performance.now(); const c0 = process.cpuUsage();
+const { createLuaEngine } = await import('@llmspell/bridge-lua');
+const t1 = performance.now();
+const e = createLuaEngine();
+const opts = { globals: {}, limits: { memoryBytes: 64 << 20, timeoutMs: 5000 }, output: { stdout() {}, stderr() {} } };
+const a = await e.createContext(opts); const t2 = performance.now();
+await a.run('return 1', { filename: 'x.lua' }); const t3 = performance.now();
+const b = await e.createContext(opts); const t4 = performance.now();
+await b.run('local s = 0 for i = 1, 1000 do s = s + i end return s', { filename: 'x.lua' }); const t5 = performance.now();
+const c = process.cpuUsage(c0);
+console.log(`import ${(t1-t0).toFixed(1)} first ctx ${(t2-t1).toFixed(1)} first run ${(t3-t2).toFixed(1)} second ctx ${(t4-t3).toFixed(1)} run ${(t5-t4).toFixed(1)} cpu ${((c.user+c.system)/1000).toFixed(0)}`);

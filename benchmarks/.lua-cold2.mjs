@@ -1,0 +1,14 @@
+const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+const c0 = cpu();
+const { createLuaEngine, warmUpLua } = await import('@llmspell/bridge-lua');
+const c1 = cpu();
+const { createRequire } = await import('node:module');
+const w = createRequire(import.meta.resolve('@llmspell/bridge-lua'))('wasmoon');
+const c2 = cpu();
+const mod = await new w.LuaFactory().getLuaModule();
+const c3 = cpu();
+const e = createLuaEngine();
+const opts = { globals: {}, limits: { memoryBytes: 64 << 20, timeoutMs: 5000 }, output: { stdout() {}, stderr() {} } };
+const a = await e.createContext(opts); const c4 = cpu();
+await a.run('return 1', { filename: 'x.lua' }); const c5 = cpu();
+console.log(`import bridge ${(c1-c0).toFixed(0)} require wasmoon ${(c2-c1).toFixed(0)} getLuaModule ${(c3-c2).toFixed(0)} ctx(2nd module) ${(c4-c3).toFixed(0)} run ${(c5-c4).toFixed(0)}`);
