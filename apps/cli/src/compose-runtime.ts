@@ -71,6 +71,7 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
       tools,
       stateStore,
       cwd: io.cwd,
+      configFiles: loaded.source ? [loaded.source] : [],
       logger: createLogger({ level, sink: (line) => io.stderr(line + '\n'), redact: (t) => runtime?.policy.redact(t) ?? t }),
     });
   } catch (error) {

@@ -1,13 +1,16 @@
 import { agentsCommand } from './commands/agents.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { jobsCommand } from './commands/jobs.js';
 import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
 import { execCommand, rerunScript, runCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
+import { submitCommand } from './commands/submit.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
 import { validateCommand } from './commands/validate.js';
+import { workerCommand } from './commands/worker.js';
 import { commandHelp, mainHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
 import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
@@ -32,6 +35,9 @@ const HANDLERS: Record<string, Handler> = {
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,
+  worker: workerCommand,
+  submit: submitCommand,
+  jobs: jobsCommand,
   resume: (args, io) => resumeCommand(args, io, (file, engine, scriptArgs) => rerunScript(args, io, file, engine, scriptArgs, args.positionals[1])),
 };
 

@@ -25,7 +25,7 @@ export interface ParsedArgs {
 }
 
 /** Flags taking a value: global ones and the command ones that need one. */
-const VALUE_FLAGS = new Set(['config', 'engine', 'output', 'timeout', 'max-memory', 'history', 'limit', 'description', 'out', 'format', 'filter', 'scope', 'category', 'port', 'token']);
+const VALUE_FLAGS = new Set(['config', 'engine', 'output', 'timeout', 'max-memory', 'history', 'limit', 'description', 'out', 'format', 'filter', 'scope', 'category', 'port', 'token', 'queue', 'concurrency', 'name', 'each', 'attempts', 'run-id', 'status']);
 const SHORT: Record<string, string> = { c: 'config', v: 'verbose', q: 'quiet', h: 'help', V: 'version', o: 'out', f: 'force' };
 
 export class UsageError extends LlmspellError {

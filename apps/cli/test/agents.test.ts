@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
-import { cli, scratch, write } from './helpers.js';
+import { cli, repoRoot, scratch, write } from './helpers.js';
 
 describe('agents from scripts against a local OpenAI-compatible server', () => {
   let server: MockLlmServer;
@@ -47,6 +48,43 @@ export default { text: r.text, tokens: r.usage.total_tokens > 0, streamed };`);
     const shown = await cli(['agents', 'show', 'helper'], { cwd: dir, env });
     expect(shown.stdout).toContain('user: What is 6*7?');
     expect(shown.stdout).toContain('assistant: It is 42.');
+  });
+
+  test('the default_provider setup of examples/README.md: agents without a model use that provider and its model', async () => {
+    const dir = scratch();
+    // The llmspell.toml the README documents, with its base_url pointing at this test's server.
+    const readme = fs.readFileSync(path.join(repoRoot, 'examples/README.md'), 'utf8');
+    const toml = /```toml\n(\[providers\]\ndefault_provider[\s\S]*?)```/.exec(readme)![1];
+    expect(toml).toContain('base_url = "http://127.0.0.1:1234/v1"');
+    write(dir, 'llmspell.toml', toml.replace('http://127.0.0.1:1234/v1', server.openaiBaseUrl));
+    // No key and no private-network switch: the configured endpoint is trusted configuration.
+    const env = { HOME: dir, XDG_DATA_HOME: path.join(dir, '.data'), PATH: process.env.PATH ?? '', NO_COLOR: '1' };
+    const before = server.requests.length;
+    server.reply(
+      { toolCalls: [{ name: 'calculator', arguments: { input: '1234 * 5678' } }] },
+      { text: '1234 * 5678 = 7,006,652.' },
+    );
+    const r = await cli(['run', path.join(repoRoot, 'examples/lua/agent-tools.lua')], { cwd: dir, env });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ calls: 1, tool_result: 7006652, mentions_result: true, unknown_tool: 'TOOL_NOT_FOUND' });
+    expect(server.requests.slice(before).map((q) => q.body.model)).toEqual(['qwen2.5-7b-instruct', 'qwen2.5-7b-instruct']);
+
+    // In JavaScript too, and a bare model name goes to the default provider, not to OpenAI.
+    write(dir, 'bare.js', `
+const a = await Agent.create({ name: 'bare' });
+const b = await Agent.create({ name: 'named', model: 'llama3.2' });
+export default [(await a.invoke({ text: 'one' })).text, (await b.invoke({ text: 'two' })).text, a.getConfig().model ?? null];`);
+    server.reply({ text: 'first' }, { text: 'second' });
+    const js = await cli(['run', 'bare.js'], { cwd: dir, env });
+    expect([js.code, js.stderr]).toEqual([0, '']);
+    expect(JSON.parse(js.stdout.trim().split('\n').pop()!)).toEqual(['first', 'second', 'local/qwen2.5-7b-instruct']);
+    expect(server.requests.slice(-2).map((q) => q.body.model)).toEqual(['qwen2.5-7b-instruct', 'llama3.2']);
+
+    // Without a default provider the error says both ways out.
+    write(dir, 'llmspell.toml', '');
+    const none = await cli(['run', 'bare.js'], { cwd: dir, env });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("INVALID_ARGUMENT: bare.js:2: Model specification required (use 'model' field): give the agent a model such as \"openai/gpt-4o-mini\", or set [providers] default_provider in llmspell.toml");
   });
 
   test('a misconfigured provider is a clear error naming what to set; keys never leak', async () => {

@@ -55,6 +55,8 @@ export function cli(args: string[], options: { cwd?: string; env?: Record<string
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A child that exits without reading its input closes the pipe: not a test failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

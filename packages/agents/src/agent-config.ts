@@ -79,10 +79,9 @@ export function parseAgentConfig(input: unknown): AgentConfig {
     throw new LlmspellError('INVALID_ARGUMENT', `Agent.create: parameter '${where}': ${issue.message}`, { details: { parameter: where } });
   }
   const c = parsed.data;
+  // No model and no provider is fine here: the provider registry falls back to
+  // `[providers] default_provider` and its `model`, and says what to set when there is none.
   const model = c.model ?? c.provider_model;
-  if (!model && !c.provider) {
-    throw new LlmspellError('INVALID_ARGUMENT', "Model specification required (use 'model' field)", { details: { parameter: 'model' } });
-  }
   const tools = c.tools ?? [];
   const { api_key: _key, ...raw } = c as Record<string, unknown>;
   return {

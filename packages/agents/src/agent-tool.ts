@@ -26,6 +26,7 @@ export function agentAsTool(agent: Component<unknown, AgentOutput>, options: Age
     securityLevel: 'safe',
     tags: ['agent'],
     parameters: AgentToolParameters,
+    outputSchema: z.string().describe("The agent's answer"),
     async execute(params, ctx) {
       const request = params.input ?? params.text ?? params.prompt;
       if (request === undefined) {

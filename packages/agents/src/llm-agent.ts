@@ -1,5 +1,5 @@
 import {
-  LlmspellError, deriveContext, executeComponent, isLlmspellError, parametersJsonSchema, z,
+  LlmspellError, deriveContext, didYouMean, executeComponent, isLlmspellError, parametersJsonSchema, z,
   type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult,
 } from '@llmspell/core';
 import {
@@ -67,6 +67,8 @@ export interface AgentDeps {
   budget?: BudgetTracker;
   /** Finds a tool by name when the execution context has no component lookup. */
   findTool?: (name: string) => Tool | undefined;
+  /** Every tool name and alias, to suggest a near one for a name that is not found. */
+  toolNames?: () => string[];
   /** `[tools.<name>]` settings for a tool the agent calls. */
   toolSettings?: (name: string) => Record<string, unknown> | undefined;
 }
@@ -389,7 +391,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     const set: ToolSet = {};
     for (const name of this.config.tools) {
       const tool = ctx.components?.tool(name) ?? this.deps.findTool?.(name);
-      if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `agent '${this.name}': tool '${name}' not found`, { details: { tool: name } });
+      if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `agent '${this.name}': tool '${name}' not found${didYouMean(name, knownToolNames(ctx, this.deps))}`, { details: { tool: name } });
       // Providers accept [A-Za-z0-9_-] in tool names; MCP tools are named `server.tool`.
       set[tool.name.replace(/[^A-Za-z0-9_-]/g, '_')] = aiTool({
         description: tool.description,
@@ -518,6 +520,11 @@ function causeText(error: Error): string {
   return code ? `${deepest.message} (${code})` : deepest.message;
 }
 
+function knownToolNames(ctx: ExecutionContext, deps: AgentDeps): string[] {
+  const listed = ctx.components?.tools().flatMap((t) => [t.name, ...t.aliases]);
+  return listed && listed.length > 0 ? listed : deps.toolNames?.() ?? [];
+}
+
 /**
  * Builds an agent: settles its config, resolves its provider and model (failing here on an
  * unknown provider or a missing key, as the reference did at `Agent.create`), and checks
@@ -531,7 +538,7 @@ export async function createAgent(input: unknown, deps: AgentDeps): Promise<LlmA
   if (deps.findTool) {
     for (const name of config.tools) {
       if (!deps.findTool(name)) {
-        throw new LlmspellError('TOOL_NOT_FOUND', `agent '${config.name}': tool '${name}' not found`, { details: { tool: name, parameter: 'tools' } });
+        throw new LlmspellError('TOOL_NOT_FOUND', `agent '${config.name}': tool '${name}' not found${didYouMean(name, deps.toolNames?.() ?? [])}`, { details: { tool: name, parameter: 'tools' } });
       }
     }
   }

@@ -191,12 +191,20 @@ export class ProviderRegistry {
       // `provider = "openai", model = "openai/gpt-4o"` names the provider twice; drop the prefix.
       if (model && model.startsWith(provider + '/')) model = model.slice(provider.length + 1);
     } else if (request.model) {
-      ({ provider, model } = parseModelSpec(request.model));
+      // A bare model name (`qwen2.5`) belongs to the configured default provider, as in the
+      // reference; with none configured it is OpenAI's.
+      ({ provider, model } = !request.model.includes('/') && this.config.default_provider
+        ? { provider: this.config.default_provider, model: request.model }
+        : parseModelSpec(request.model));
     } else {
       provider = this.config.default_provider;
     }
     if (!provider) {
-      throw new LlmspellError('INVALID_ARGUMENT', "Model specification required (use 'model' field)", { details: { parameter: 'model' } });
+      throw new LlmspellError(
+        'INVALID_ARGUMENT',
+        "Model specification required (use 'model' field): give the agent a model such as \"openai/gpt-4o-mini\", or set [providers] default_provider in llmspell.toml",
+        { details: { parameter: 'model' } },
+      );
     }
     const settings = this.config.providers?.[provider];
     const providerType = (settings?.provider_type ?? provider).toLowerCase();

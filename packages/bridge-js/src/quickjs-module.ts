@@ -67,10 +67,14 @@ async function instantiate(heapBytes: number): Promise<QuickJSWASMModule> {
 const mallocFailureHandlers = new WeakMap<QuickJSWASMModule, () => void>();
 const maximumBytes = new WeakMap<QuickJSWASMModule, number>();
 
-/** Whether the instance's memory has grown to (within 1 MiB of) its cap: its allocations are failing. */
+/**
+ * Whether the instance's memory has grown close to its cap, so its allocations are failing.
+ * "Close" leaves room for the one large block that failed (a Map or array doubling asks for
+ * megabytes at once): within 4 MiB or an eighth of the cap, whichever is more.
+ */
 export function instanceMemoryFull(module: QuickJSWASMModule): boolean {
   const maximum = maximumBytes.get(module);
-  return maximum !== undefined && instanceMemoryBytes(module) >= maximum - 1024 * 1024;
+  return maximum !== undefined && instanceMemoryBytes(module) >= maximum - Math.max(4 * 1024 * 1024, maximum / 8);
 }
 
 /**

@@ -9,7 +9,7 @@ export interface ParameterDescription {
   enum?: unknown[];
 }
 
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   description?: string;
   default?: unknown;
@@ -20,6 +20,7 @@ type JsonSchema = {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
+  additionalProperties?: boolean | JsonSchema;
 };
 
 const cache = new WeakMap<object, { json: JsonSchema; params: ParameterDescription[] }>();
@@ -60,6 +61,20 @@ function describeFromJson(json: JsonSchema): ParameterDescription[] {
     if (e.length) d.enum = e;
     return d;
   });
+}
+
+const outputCache = new WeakMap<object, JsonSchema>();
+
+/**
+ * The JSON Schema of a tool's `outputSchema` (output side: what `result` holds). Objects list
+ * every field they have (`additionalProperties: false`), so the schema says the whole shape.
+ */
+export function outputJsonSchema(schema: z.ZodType): JsonSchema {
+  const hit = outputCache.get(schema);
+  if (hit) return hit;
+  const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  outputCache.set(schema, json);
+  return json;
 }
 
 /** The reference's parameter list: `[{name, type, description, required, default?}]`. */

@@ -16,6 +16,11 @@ export {
 } from './security/secrets.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
+export { FileAccess, isEnvFileName, isInside, readCapped } from './security/file-access.js';
+export type { FileAccessOptions, LocateOptions, LocatedEntry } from './security/file-access.js';
+export { VerifiedDirectory, handleReadStream, handleWriteStream, hasDescriptorPaths, tempName } from './security/verified-directory.js';
+export type { FileOpenMode, VerifiedFile } from './security/verified-directory.js';
+export { linkStaysInside } from './security/link-target.js';
 export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord, modifiedField } from './hooks-contract.js';
 export type {
   BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
@@ -26,12 +31,15 @@ export { ToolCategories, defineTool, isTool, toToolResult } from './tool.js';
 export type {
   MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
 } from './tool.js';
-export { describeParameters, parametersJsonSchema } from './describe-parameters.js';
+export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
 export { emptyTableAsList, missingParameter, normaliseOperation } from './operation-parameters.js';
-export type { ParameterDescription } from './describe-parameters.js';
+export type { JsonSchema, ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
+export { closestMatch, didYouMean, editDistance } from './suggest.js';
+export { checkParameterKeys, declaredKeys } from './parameter-keys.js';
+export type { DeclaredKeys } from './parameter-keys.js';
 export { executeComponent, executeComponentNow, newCorrelationId } from './execution/execute-component.js';
 export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/maybe-sync.js';
 export { abortableDelay } from './abortable-delay.js';

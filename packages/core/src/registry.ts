@@ -1,4 +1,5 @@
 import { LlmspellError, type ErrorCode } from './errors.js';
+import { closestMatch } from './suggest.js';
 
 /**
  * A name → item registry with aliases. One per runtime instance; never a module-level
@@ -36,8 +37,27 @@ export class ComponentRegistry<T extends { name: string }> {
 
   require(name: string): T {
     const item = this.get(name);
-    if (!item) throw new LlmspellError(this.notFound, `${this.kind} '${name}' not found`, { details: { name } });
+    if (!item) throw this.notFoundError(name);
     return item;
+  }
+
+  /** The registered name or alias closest to a name that is not registered (`calculater` → `calculator`). */
+  suggest(name: string): string | undefined {
+    return closestMatch(name, [...this.items.keys(), ...this.aliases.keys()]);
+  }
+
+  /**
+   * The error for a name that is not registered, with the closest registered name when one is
+   * near: `TOOL_NOT_FOUND: tool 'calculater' not found (did you mean 'calculator'?)`.
+   * `prefix` starts the message (`step 'x': `), `noun` replaces the kind (`Tool`), `hint`
+   * follows when nothing is near.
+   */
+  notFoundError(name: string, options: { prefix?: string; noun?: string; hint?: string } = {}): LlmspellError {
+    const suggestion = this.suggest(name);
+    const tail = suggestion !== undefined ? ` (did you mean '${suggestion}'?)` : options.hint ? ` (${options.hint})` : '';
+    return new LlmspellError(this.notFound, `${options.prefix ?? ''}${options.noun ?? this.kind} '${name}' not found${tail}`, {
+      details: { name, ...(suggestion !== undefined ? { suggestion } : {}) },
+    });
   }
 
   has(name: string): boolean {

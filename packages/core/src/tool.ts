@@ -3,7 +3,8 @@ import { RUN_NOW, type Component } from './component.js';
 import type { ExecutionContext } from './execution-context.js';
 import { LlmspellError } from './errors.js';
 import { isPromiseLike } from './execution/maybe-sync.js';
-import type { SecurityLevel } from './security/security-levels.js';
+import { checkParameterKeys } from './parameter-keys.js';
+import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
 export const ToolCategories = [
   'api', 'communication', 'data', 'filesystem', 'media', 'search', 'system', 'utility', 'web', 'agent', 'workflow', 'custom',
@@ -53,6 +54,11 @@ export type ToolParameters = z.ZodType<Record<string, unknown>>;
 export interface ToolExample {
   description: string;
   params: Record<string, unknown>;
+  /**
+   * What the example needs that a fresh install lacks (`a mail provider in [tools.email_sender]`).
+   * Examples without it run as shown, given the permissions their tool needs.
+   */
+  needs?: string;
 }
 
 export interface ToolDefinition<P extends ToolParameters = ToolParameters> {
@@ -62,11 +68,27 @@ export interface ToolDefinition<P extends ToolParameters = ToolParameters> {
   aliases?: string[];
   description: string;
   category: ToolCategory;
+  /** The level every call needs (what discovery filters on). */
   securityLevel: SecurityLevel;
+  /**
+   * Parameters that raise the level of a call when given (any value but undefined, null or
+   * false): `base64_encoder` is `safe`, but a call with `input_file` reads a file and needs
+   * `restricted`. A tool's declared level must cover every parameter it has.
+   */
+  parameterLevels?: Readonly<Record<string, SecurityLevel>>;
   version?: string;
   tags?: string[];
-  /** A zod object schema; arguments are validated against it before `execute` runs. */
+  /**
+   * A zod object schema; arguments are validated against it before `execute` runs. A key it
+   * does not declare is refused (`unknown parameter 'inptu' (did you mean 'input'?)`) unless the
+   * schema is open (`z.looseObject`) or the key is in `ignoredParameters`.
+   */
   parameters: P;
+  /** Keys accepted and not used: spellings older callers pass (the reference's docs and examples). */
+  ignoredParameters?: readonly string[];
+  /** The shape of `result` on success, a zod schema; shown by `llmspell tools show` and `llmspell types`. */
+  outputSchema?: z.ZodType;
+  /** Calls that work as shown; the first is the one `llmspell tools show` prints. */
   examples?: ToolExample[];
   execute(params: z.infer<P>, ctx: ExecutionContext): Promise<ToolOutput> | ToolOutput;
 }
@@ -76,9 +98,18 @@ export interface Tool extends Component<Record<string, unknown>, ToolResult> {
   readonly aliases: readonly string[];
   readonly category: ToolCategory;
   readonly securityLevel: SecurityLevel;
+  /**
+   * Parameters that raise a call's level when given (see `ToolDefinition.parameterLevels`).
+   * Set by `defineTool`, whose `run` checks them; a hand-built tool has only `securityLevel`.
+   */
+  readonly parameterLevels?: Readonly<Record<string, SecurityLevel>>;
+  /** The level a call with these (validated) arguments needs, and the parameter that sets it. */
+  callSecurityLevel?(params: Record<string, unknown>): { level: SecurityLevel; parameter?: string };
   readonly version: string;
   readonly tags: readonly string[];
   readonly parameters: ToolParameters;
+  readonly ignoredParameters?: readonly string[];
+  readonly outputSchema?: z.ZodType;
   readonly examples: readonly ToolExample[];
   /** Validates raw script arguments; throws INVALID_ARGUMENT naming the parameter. */
   validate(params: unknown): Record<string, unknown>;
@@ -133,8 +164,24 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
     throw new LlmspellError('INVALID_ARGUMENT', `tool name '${definition.name}' must start with a letter and use letters, digits, _ or -`);
   }
   const name = definition.name;
+  const parameterLevels = Object.freeze({ ...(definition.parameterLevels ?? {}) });
+  const leveledParameters = Object.entries(parameterLevels);
+  const callSecurityLevel = (params: Record<string, unknown>): { level: SecurityLevel; parameter?: string } => {
+    let need: { level: SecurityLevel; parameter?: string } = { level: definition.securityLevel };
+    for (const [parameter, level] of leveledParameters) {
+      const value = params[parameter];
+      if (value === undefined || value === null || value === false) continue;
+      if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
+    }
+    return need;
+  };
   // The tool's answer as soon as it has one: a synchronous `execute` is not made to wait a turn.
   const runNow = (input: Record<string, unknown>, ctx: ExecutionContext): ToolResult | Promise<ToolResult> => {
+    // Checked here, on the arguments the tool really gets (after hooks changed them).
+    if (leveledParameters.length > 0) {
+      const need = callSecurityLevel(input);
+      if (need.parameter !== undefined) ctx.policy.checkSecurityLevel(name, need.level, need.parameter);
+    }
     const started = performance.now();
     const op = typeof input.operation === 'string' ? input.operation : undefined;
     const finish = (output: ToolOutput | undefined) => toToolResult(output ?? {}, op, Math.round((performance.now() - started) * 1000) / 1000);
@@ -149,12 +196,17 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
     description: definition.description,
     category: definition.category,
     securityLevel: definition.securityLevel,
+    parameterLevels,
+    callSecurityLevel,
     version: definition.version ?? '1.0.0',
     tags: definition.tags ?? [],
     parameters: definition.parameters,
+    ignoredParameters: definition.ignoredParameters ?? [],
+    ...(definition.outputSchema ? { outputSchema: definition.outputSchema } : {}),
     examples: definition.examples ?? [],
     validate(params: unknown): Record<string, unknown> {
       const raw = params === undefined || params === null ? {} : params;
+      if (typeof raw === 'object' && !Array.isArray(raw)) checkParameterKeys(name, raw as Record<string, unknown>, definition.parameters, definition.ignoredParameters);
       const parsed = definition.parameters.safeParse(raw);
       if (!parsed.success) {
         const first = parsed.error.issues[0];

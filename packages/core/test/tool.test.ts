@@ -64,6 +64,47 @@ function shoutDef() {
   };
 }
 
+describe('per-call security levels', () => {
+  let executed = 0;
+  const encoder = defineTool({
+    name: 'encoder',
+    description: 'Encodes text, or a file',
+    category: 'utility',
+    securityLevel: 'safe',
+    parameterLevels: { input_file: 'restricted', dangerous: 'privileged' },
+    parameters: z.object({ input: z.string().optional(), input_file: z.string().optional(), dangerous: z.boolean().default(false) }),
+    execute: () => {
+      executed += 1;
+      return { result: 'ran' };
+    },
+  });
+  const at = (level: 'safe' | 'restricted' | 'privileged') => createExecutionContext({ policy: new SecurityPolicy({ maxSecurityLevel: level }) });
+
+  test('a parameter that touches more raises the level of the call that uses it', async () => {
+    expect((await executeComponent(encoder, { input: 'x' }, at('safe'))).result).toBe('ran');
+    const e = await executeComponent(encoder, { input_file: 'a.txt' }, at('safe')).catch((error: Error) => error);
+    expect(e).toMatchObject({ code: 'SECURITY_LEVEL_NOT_ALLOWED', details: { parameter: 'input_file', level: 'restricted' } });
+    expect((e as Error).message).toContain("for parameter 'input_file'");
+    expect((await executeComponent(encoder, { input_file: 'a.txt' }, at('restricted'))).result).toBe('ran');
+    await expect(executeComponent(encoder, { input_file: 'a.txt', dangerous: true }, at('restricted'))).rejects.toMatchObject({ details: { parameter: 'dangerous', level: 'privileged' } });
+    // false / null / absent do not count as using the parameter
+    expect((await executeComponent(encoder, { dangerous: false }, at('safe'))).result).toBe('ran');
+    expect(encoder.callSecurityLevel!({ input_file: null, dangerous: false })).toEqual({ level: 'safe' });
+    expect(encoder.callSecurityLevel!({ input_file: 'x' })).toEqual({ level: 'restricted', parameter: 'input_file' });
+  });
+
+  test('the check sees the arguments a hook put in, and refuses before the tool runs', async () => {
+    const before = executed;
+    const hooks: HookExecutor = {
+      hasHooks: (p: HookPoint) => p === 'BeforeToolExecution',
+      execute: async (): Promise<HookResult> => ({ type: 'modified', data: { input: { input_file: 'smuggled.txt' } } }),
+    } as unknown as HookExecutor;
+    const ctx = createExecutionContext({ policy: new SecurityPolicy({ maxSecurityLevel: 'safe' }), hooks });
+    await expect(executeComponent(encoder, { input: 'x' }, ctx)).rejects.toMatchObject({ code: 'SECURITY_LEVEL_NOT_ALLOWED' });
+    expect(executed).toBe(before);
+  });
+});
+
 describe('executeComponent', () => {
   function hooksReturning(map: Partial<Record<HookPoint, HookResult | ((n: number) => HookResult)>>): HookExecutor & { calls: string[] } {
     const calls: string[] = [];

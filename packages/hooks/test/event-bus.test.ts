@@ -152,7 +152,7 @@ describe('EventBus', () => {
       const bus = new EventBus();
       expect(() => bus.subscribe('n', { backpressure: 'explode' })).toThrow(/backpressure: unknown overflow strategy 'explode'/);
       expect(() => bus.subscribe('n', { max_queue_size: 0 })).toThrow(/max_queue_size/);
-      expect(() => bus.subscribe('')).toThrow(/non-empty/);
+      expect(() => bus.subscribe([])).toThrow(/at least one event pattern/);
       expect(() => bus.publish('', 1)).toThrow(/event type/);
     });
   });

@@ -24,8 +24,12 @@ describe('event patterns', () => {
     for (const t of yes) expect([t, m(t)]).toEqual([t, true]);
     for (const t of no) expect([t, m(t)]).toEqual([t, false]);
   });
+  test('the empty pattern is valid and matches nothing', () => {
+    const m = compileEventPattern('');
+    for (const t of ['', 'a', 'a.b', '*']) expect([t, m(t)]).toEqual([t, false]);
+  });
   test('invalid patterns are INVALID_ARGUMENT', () => {
-    expect(() => compileEventPattern('')).toThrow(/INVALID_ARGUMENT/);
+    expect(() => compileEventPattern(3 as unknown as string)).toThrow(/INVALID_ARGUMENT/);
     expect(() => compileEventPattern('a.{b,c')).toThrow(/unclosed \{/);
     expect(() => compileEventPattern('a.[bc')).toThrow(/unclosed \[/);
   });

@@ -1,6 +1,14 @@
 import type { ExecutionContext, ScriptOutput, ScriptValue } from '@llmspell/core';
 import type { HandleTable } from './handles.js';
-import type { LlmspellRuntime } from './runtime.js';
+import type { LlmspellRuntime, ScriptArgs } from './runtime.js';
+
+/** The script a `runScript` call runs (what a distributed workflow sends its workers). */
+export interface RunningScript {
+  source: string;
+  filename: string;
+  engine: string;
+  args: ScriptArgs;
+}
 
 /** Everything a global factory needs to build one script's globals. */
 export interface GlobalScope {
@@ -13,6 +21,13 @@ export interface GlobalScope {
   context(): ExecutionContext;
   /** The signal of the current script run (cancels host calls when the run ends). */
   readonly signal: AbortSignal;
+  /** The script being run, when it runs through `runScript` (not in a REPL session). */
+  readonly script?: RunningScript;
+  /**
+   * Ends the current run now: `runScript` resolves with `value`, and the script, stopped like
+   * a cancelled one, cannot catch it. Only with `runScript`.
+   */
+  finish?(value: ScriptValue): void;
 }
 
 export type GlobalFactory = (scope: GlobalScope) => Record<string, ScriptValue>;

@@ -7,10 +7,13 @@ export {
   LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
 } from './config/config-schema.js';
 export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
-export { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
+export { policyFromConfig, protectedConfigFiles, scriptLimitsFromConfig } from './config/derive.js';
+export type { PolicyFromConfigOptions } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
-export { generateTypes, luaType, schemaToTs } from './api/generate-types.js';
+export { generateTypes, luaType } from './api/generate-types.js';
+export { formatSchemaType, schemaToLua, schemaToTs } from './api/schema-types.js';
+export type { JsonSchema } from './api/schema-types.js';
 export type { GeneratedTypes } from './api/generate-types.js';
 export { describeGlobals, parameterNames } from './api/describe-globals.js';
 export { API_DOCS, API_TYPES } from './api/api-docs.js';

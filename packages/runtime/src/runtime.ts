@@ -1,12 +1,12 @@
 import {
-  ComponentRegistry, DEFAULT_SCRIPT_LIMITS, LlmspellError, SecurityPolicy, createExecutionContext, createLogger,
+  ComponentRegistry, DEFAULT_SCRIPT_LIMITS, LlmspellError, SecurityPolicy, createExecutionContext, createLogger, urlCredentials,
   type Component, type ComponentLookup, type EventSink, type ExecutionContext, type HookExecutor, type Logger,
   type ScriptContext, type ScriptContextOptions, type ScriptEngine, type ScriptLimits, type ScriptOutput, type ScriptValue, type StateAccess,
   type StateStore, type Tool,
 } from '@llmspell/core';
 import { LlmspellConfigSchema, type LlmspellConfig } from './config/config-schema.js';
 import { builtinFeatures } from './features/index.js';
-import type { GlobalScope, RuntimeFeature } from './global-scope.js';
+import type { GlobalScope, RunningScript, RuntimeFeature } from './global-scope.js';
 import { coreGlobals } from './globals/index.js';
 import { HandleTable } from './handles.js';
 import { SCRIPT_PRELUDES } from './preludes/streaming.js';
@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   policy?: SecurityPolicy;
   logger?: Logger;
   cwd?: string;
+  /** Config files that were read (`LoadedConfig.source`): the derived policy keeps tools away from them. */
+  configFiles?: string[];
   /** Features to install; default every built-in one. */
   features?: RuntimeFeature[];
 }
@@ -97,13 +99,17 @@ export class LlmspellRuntime {
   private constructor(options: RuntimeOptions) {
     this.config = LlmspellConfigSchema.parse(options.config ?? {});
     this.cwd = options.cwd ?? process.cwd();
-    this.policy = options.policy ?? policyFromConfig(this.config, this.cwd);
+    this.policy = options.policy ?? policyFromConfig(this.config, this.cwd, { configFiles: options.configFiles });
     this.logger = options.logger ?? createLogger({ level: 'warn', redact: (t) => this.policy.redact(t) });
     this.stateStore = options.stateStore;
     this.features = options.features ?? builtinFeatures;
     for (const provider of Object.values(this.config.providers.providers)) {
       this.policy.secrets.add(provider.api_key);
       if (provider.api_key_env) this.policy.secrets.add(process.env[provider.api_key_env]);
+    }
+    // Passwords in configured connection strings (shared state, the job queue) never print.
+    for (const url of [this.config.runtime.state_persistence.url, this.config.queue.url]) {
+      if (url && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(url)) for (const secret of urlCredentials(url)) this.policy.secrets.add(secret);
     }
     // Every credential in the environment (by name or value shape) never prints.
     this.policy.secrets.addFromEnvironment(process.env);
@@ -160,6 +166,9 @@ export class LlmspellRuntime {
     /** Cancels host calls; a function is asked on every call (the REPL swaps it per input). */
     signal?: AbortSignal | (() => AbortSignal);
     args?: ScriptArgs;
+    /** The script this context runs, and how to end it early (set by runScript). */
+    script?: RunningScript;
+    finish?: (value: ScriptValue) => void;
   }): Record<string, ScriptValue> {
     const fixed = options.signal ?? new AbortController().signal;
     const current = typeof fixed === 'function' ? fixed : () => fixed;
@@ -174,6 +183,8 @@ export class LlmspellRuntime {
         return current();
       },
       context: () => runtime.createContext({ language: options.language, signal: current() }),
+      script: options.script,
+      finish: options.finish,
     };
     const globals: Record<string, ScriptValue> = {};
     Object.assign(globals, coreGlobals(scope, options.args ?? { positional: [], named: {} }));
@@ -188,16 +199,32 @@ export class LlmspellRuntime {
     if (this.closed) throw new LlmspellError('INTERNAL', 'runtime is closed');
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A signal that fired while the caller was still setting up (a job cancelled as it
+    // started) stops the run before it begins: an aborted signal fires no more events.
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     const output = options.output ?? consoleOutput;
     const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimits, ...options.limits };
+    const args = options.args ?? { positional: [], named: {} };
+    let finished: { value: ScriptValue } | undefined;
+    const finish = (value: ScriptValue) => {
+      if (finished) return;
+      finished = { value };
+      controller.abort(new LlmspellError('CANCELLED', 'script finished early'));
+    };
     const context = await this.createScriptContext(engine, {
-      globals: this.buildGlobals({ language: engine.name, output, signal: controller.signal, args: options.args }),
+      globals: this.buildGlobals({
+        language: engine.name, output, signal: controller.signal, args, script: { source, filename: options.filename, engine: engine.name, args }, finish,
+      }),
       limits,
       output,
     });
     try {
-      return await context.run(source, { filename: options.filename, signal: controller.signal, timeoutMs: limits.timeoutMs });
+      const value = await context.run(source, { filename: options.filename, signal: controller.signal, timeoutMs: limits.timeoutMs });
+      return finished ? finished.value : value;
+    } catch (error) {
+      if (finished) return finished.value;
+      throw error;
     } finally {
       // Host calls still in flight (a timed-out script's tool call) are told to stop.
       controller.abort(new LlmspellError('CANCELLED', 'script finished'));

@@ -9,7 +9,8 @@ import { API_DOCS, LlmspellRuntime, describeGlobals, generateTypes } from '../sr
 const calc = defineTool({
   name: 'calc', aliases: ['calc-tool'], description: 'adds', category: 'utility', securityLevel: 'safe',
   parameters: z.object({ a: z.number().describe('first'), b: z.number().default(1), op: z.enum(['add', 'sub']).optional() }),
-  execute: ({ a, b }) => ({ result: a + b }),
+  outputSchema: z.object({ sum: z.number(), terms: z.array(z.number()), note: z.string().nullable().optional() }),
+  execute: ({ a, b }) => ({ result: { sum: a + b, terms: [a, b] } }),
 });
 
 describe('editor types', () => {
@@ -38,20 +39,23 @@ describe('editor types', () => {
     expect(types.lua.startsWith('---@meta')).toBe(true);
     expect(types.lua).toContain('---@class ToolParams.calc');
     expect(types.lua).toContain('---@field a number first');
-    expect(types.lua).toContain('---@overload fun(name: "calc", params: ToolParams.calc): ToolResult');
+    expect(types.lua).toContain('---@overload fun(name: "calc", params: ToolParams.calc): ToolResult.calc');
+    expect(types.lua).toContain('---@class ToolResult.calc : ToolResult\n---@field result { sum: number, terms: number[], note?: string|nil }');
     expect(types.lua).toContain('function Tool.invoke(name, params) end');
     expect(types.ts).toContain('"calc": { a: number; b?: number; op?: "add" | "sub" };');
     expect(types.ts).toContain('"calc-tool"');
-    expect(types.ts).toContain('invoke<K extends ToolName>(name: K, params?: ToolParamsMap[K]): Promise<ToolResult>;');
+    expect(types.ts).toContain('"calc": { sum: number; terms: number[]; note?: string | null };');
+    expect(types.ts).toContain('invoke<K extends ToolName>(name: K, params?: ToolParamsMap[K]): Promise<ToolResultOf<K>>;');
   });
 
   test('the TypeScript declarations compile and type-check a script', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-types-'));
     const types = generateTypes(rt.buildGlobals({ language: 'lua' }), rt.buildGlobals({ language: 'javascript' }), rt.tools.list());
     fs.writeFileSync(path.join(dir, 'llmspell.d.ts'), types.ts);
-    fs.writeFileSync(path.join(dir, 'ok.ts'), 'const r = await Tool.invoke("calc", { a: 1 });\nconst n: number = r.success ? 1 : 0;\nconst wf = Workflow.sequential({ steps: [] });\nexport { n, wf };\n');
+    fs.writeFileSync(path.join(dir, 'ok.ts'), 'const r = await Tool.invoke("calc", { a: 1 });\nconst n: number = r.success ? r.result.sum + r.result.terms[0] : 0;\nconst wf = Workflow.sequential({ steps: [] });\nexport { n, wf };\n');
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', lib: ['es2022'], types: [] } }));
     fs.writeFileSync(path.join(dir, 'bad.ts'), 'await Tool.invoke("calc", { a: "one" });\nexport {};\n');
+    fs.writeFileSync(path.join(dir, 'bad-result.ts'), 'const r = await Tool.invoke("calc", { a: 1 });\nconst s: string = r.result.sum;\nexport { s };\n');
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     const check = (file: string) => {
       try {
@@ -64,5 +68,6 @@ describe('editor types', () => {
     };
     expect(check('ok.ts')).toBe('');
     expect(check('bad.ts')).toMatch(/bad\.ts.*Type 'string' is not assignable to type 'number'/s);
+    expect(check('bad-result.ts')).toMatch(/bad-result\.ts.*Type 'number' is not assignable to type 'string'/s);
   }, 60_000);
 });

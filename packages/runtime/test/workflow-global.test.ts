@@ -57,11 +57,12 @@ describe('Workflow global', () => {
     const Tool = rt.buildGlobals({ language: 'lua' }).Tool as Obj;
     expect((await Tool.invoke('inner_tool', { input: 'via tool' })).result).toBe('VIA TOOL');
     const errors: string[] = [];
-    W.setDefaultErrorHandler(callback((e) => errors.push(e.message)));
+    // The handler gets the error as text (rs-llmspell's docs print it with tostring), the result second.
+    W.setDefaultErrorHandler(callback((e, result) => errors.push(`${e} [${result.error_code}]`)));
     const bad = W.sequential({ name: 'bad', steps: [{ name: 'x', tool: 'missing_tool' }] });
     const r = await bad.execute();
     expect(r.success).toBe(false);
-    expect(errors[0]).toMatch(/Tool 'missing_tool' not found/);
+    expect(errors[0]).toMatch(/Tool 'missing_tool' not found.*\[TOOL_NOT_FOUND\]$/);
     expect(bad.validate()).toMatchObject({ valid: false });
   });
 

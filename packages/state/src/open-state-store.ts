@@ -8,6 +8,8 @@ export interface StoreConfig {
   backend_type?: string;
   /** SQLite file or RocksDB directory; default in the data directory. */
   path?: string;
+  /** Connection string of a server backend (`postgres://user@host:5432/db`); `LLMSPELL_STATE_URL` overrides it. */
+  url?: string;
   [key: string]: unknown;
 }
 
@@ -24,6 +26,8 @@ const BUILTIN: Record<string, { pkg: string; file: string | null }> = {
   memory: { pkg: '@llmspell/state-memory', file: null },
   sqlite: { pkg: '@llmspell/state-sqlite', file: 'state.db' },
   rocksdb: { pkg: '@llmspell/state-rocksdb', file: 'state.rocksdb' },
+  postgres: { pkg: '@llmspell/state-postgres', file: null },
+  postgresql: { pkg: '@llmspell/state-postgres', file: null },
 };
 
 /** Accepts the `[runtime.state_persistence]` section or a whole llmspell config holding it. */
@@ -58,10 +62,10 @@ function isModuleMissing(error: unknown, pkg: string): boolean {
 
 /**
  * Opens the configured store: `memory`, `sqlite` (default, `<data dir>/state.db`),
- * `rocksdb` (`<data dir>/state.rocksdb/`), or the name of any package exporting
- * `createStateStore(options)`. `LLMSPELL_STATE_BACKEND` overrides the config and
- * `LLMSPELL_STATE_PATH` the location. The backend package is imported on demand, so only
- * the one in use needs to be installed.
+ * `rocksdb` (`<data dir>/state.rocksdb/`), `postgres` (the database at `url`), or the name
+ * of any package exporting `createStateStore(options)`. `LLMSPELL_STATE_BACKEND` overrides the
+ * config, `LLMSPELL_STATE_PATH` the location and `LLMSPELL_STATE_URL` the connection string.
+ * The backend package is imported on demand, so only the one in use needs to be installed.
  */
 export async function openStateStore(configInput: StoreConfig | { runtime?: { state_persistence?: StoreConfig } } = {}, env: Env = process.env, options: OpenStateStoreOptions = {}): Promise<StateStore> {
   const config = persistenceSection(configInput);
@@ -69,7 +73,7 @@ export async function openStateStore(configInput: StoreConfig | { runtime?: { st
   const known = BUILTIN[backend.toLowerCase()];
   const looksLikePackage = backend.startsWith('@') || backend.includes('/') || /^[a-z0-9][a-z0-9._-]*$/.test(backend);
   if (!known && !looksLikePackage) {
-    throw new LlmspellError('CONFIG_INVALID', `runtime.state_persistence.backend_type '${backend}' is not a backend: use sqlite, rocksdb, memory, or the name of a package that exports createStateStore`);
+    throw new LlmspellError('CONFIG_INVALID', `runtime.state_persistence.backend_type '${backend}' is not a backend: use sqlite, rocksdb, postgres, memory, or the name of a package that exports createStateStore`);
   }
   const pkg = known ? known.pkg : backend;
   let path = env.LLMSPELL_STATE_PATH?.trim() || config.path;
@@ -89,5 +93,6 @@ export async function openStateStore(configInput: StoreConfig | { runtime?: { st
     throw new LlmspellError('CONFIG_INVALID', `package ${pkg} does not export createStateStore(options), so it cannot be a state backend`);
   }
   const { enabled: _e, backend_type: _b, backup: _k, ...rest } = config;
-  return mod.createStateStore({ ...rest, ...(path ? { path } : {}) });
+  const url = env.LLMSPELL_STATE_URL?.trim() || config.url;
+  return mod.createStateStore({ ...rest, ...(path ? { path } : {}), ...(url ? { url } : {}) });
 }

@@ -1,33 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { openStateStore, StateManager } from '../src/index.js';
 import { STATE_PACKAGES, ensureBuilt } from './build-dist.js';
+import { nextLine, runTwoCounters, start } from './child-process.js';
 import { tempDirs } from './tmp-dir.js';
 
 const dirs = tempDirs();
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 beforeAll(() => ensureBuilt(STATE_PACKAGES), 120_000);
 afterAll(() => dirs.cleanup());
-
-function start(script: string, args: string[]): { child: ChildProcess; lines: AsyncIterableIterator<string>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, [join(fixtures, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]() as AsyncIterableIterator<string>;
-  return { child, lines, exited };
-}
-
-async function nextLine(lines: AsyncIterableIterator<string>, exited: Promise<{ stderr: string }>): Promise<string> {
-  const r = await Promise.race([lines.next(), exited.then((e) => ({ done: true, value: `exited: ${e.stderr}` }))]);
-  if (r.done) throw new Error(`child ended early ${r.value ?? ''}`);
-  return r.value as string;
-}
 
 const expected = (i: number) => ({ i, text: `value-${i}-`.repeat(20), list: Array.from({ length: 10 }, (_, j) => i * j) });
 
@@ -81,15 +61,7 @@ describe('two processes on one SQLite file', () => {
     const path = join(dirs.make('counter'), 'state.db');
     // Create the database first so neither child races the other on schema creation.
     (await openStateStore({ backend_type: 'sqlite', path }, {})).close();
-    const a = start('counter.mjs', [path, String(times), String(mode)]);
-    const b = start('counter.mjs', [path, String(times), String(mode)]);
-    expect(await nextLine(a.lines, a.exited)).toBe('ready');
-    expect(await nextLine(b.lines, b.exited)).toBe('ready');
-    a.child.stdin!.write('go\n');
-    b.child.stdin!.write('go\n');
-    const [ea, eb] = await Promise.all([a.exited, b.exited]);
-    expect([ea.code, ea.stderr]).toEqual([0, '']);
-    expect([eb.code, eb.stderr]).toEqual([0, '']);
+    expect(await runTwoCounters([path, String(times), String(mode)])).toEqual([[0, ''], [0, '']]);
     const store = await openStateStore({ backend_type: 'sqlite', path }, {});
     await expect(new StateManager({ store }).get('global', 'counter')).resolves.toBe(2 * Number(times));
     await store.close();

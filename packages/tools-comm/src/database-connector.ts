@@ -1,5 +1,5 @@
 import { LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
-import { classifySql, type SqlKind } from './sql-guard.js';
+import { classifySql, refuseSqliteFileAccess, type SqlKind } from './sql-guard.js';
 import { softFailure } from './soft-failure.js';
 
 interface DatabaseConfig {
@@ -81,6 +81,7 @@ function normaliseRows(rows: Record<string, unknown>[]): Record<string, unknown>
 async function sqliteQuery(cfg: DatabaseConfig, name: string, sql: string, kind: SqlKind, params: unknown[], maxRows: number, ctx: ExecutionContext): Promise<QueryResult> {
   if (!cfg.path) throw new LlmspellError('PROVIDER_NOT_CONFIGURED', `database_connector: SQLite database '${name}' needs a path`);
   const file = ctx.policy.resolvePath(cfg.path, `databases.${name}.path`);
+  refuseSqliteFileAccess(sql);
   const { default: Database } = await import('better-sqlite3');
   const readOnly = !cfg.allow_write && !cfg.allow_ddl;
   let db;
@@ -195,10 +196,33 @@ export const databaseConnector = defineTool({
   name: 'database_connector',
   aliases: ['database-connector'],
   description: 'Runs SQL against the SQLite, PostgreSQL or MySQL databases configured in [tools.database_connector.databases]',
+  outputSchema: z.union([
+    z.object({
+      rows: z.array(z.record(z.string(), z.unknown())).describe('Binary values as {type = "binary", base64}'), columns: z.array(z.string()), row_count: z.number(),
+      truncated: z.boolean().describe('Stopped at max_rows'), changes: z.number().optional().describe('Writes: rows changed'), last_insert_id: z.unknown().optional(),
+    }).describe('query'),
+    z.object({
+      database: z.string(),
+      tables: z.record(z.string(), z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean(), primary_key: z.boolean().optional() }))),
+    }).describe('schema'),
+    z.array(z.object({ name: z.string(), type: z.string(), allow_write: z.boolean(), allow_ddl: z.boolean() })).describe('list_databases'),
+  ]),
+  ignoredParameters: ['provider', 'connection_string', 'host', 'port', 'username', 'password', 'use_pool', 'pool_size'],
   category: 'data',
   securityLevel: 'restricted',
   parameters,
-  examples: [{ description: 'Count the rows of a table', params: { operation: 'query', database: 'main', query: 'SELECT count(*) AS n FROM notes WHERE author = ?', params: ['ada'] } }],
+  examples: [
+    { description: 'The configured databases', params: { operation: 'list_databases' } },
+    {
+      description: 'Insert a row with bound values', params: { operation: 'query', database: 'main', query: 'INSERT INTO notes (author, body) VALUES (?, ?)', params: ['ada', 'hello'] },
+      needs: 'a database "main" with a notes table and allow_write = true in [tools.database_connector.databases.main]',
+    },
+    {
+      description: 'Count rows', params: { operation: 'query', database: 'main', query: 'SELECT count(*) AS n FROM notes WHERE author = ?', params: ['ada'] },
+      needs: 'a database "main" with a notes table in [tools.database_connector.databases.main]',
+    },
+    { description: 'Tables and columns', params: { operation: 'schema', database: 'main' }, needs: 'a database "main" in [tools.database_connector.databases.main]' },
+  ],
   execute: async (p: Params, ctx) => {
     const settings = ctx.settings as Settings;
     if (p.operation === 'list_databases') {

@@ -145,10 +145,19 @@ export const emailSender = defineTool({
   name: 'email_sender',
   aliases: ['email-sender'],
   description: 'Sends an e-mail through SMTP, SendGrid or Amazon SES, as configured in [tools.email_sender]',
+  outputSchema: z.object({
+    provider: z.enum(['smtp', 'sendgrid', 'ses']), from: z.string(), to: z.array(z.string()), message_id: z.string().nullable(),
+    accepted: z.array(z.string()).optional().describe('smtp'), rejected: z.array(z.string()).optional().describe('smtp'), response: z.string().optional().describe('smtp: the server\'s answer'),
+    status: z.number().optional().describe('sendgrid, ses: the HTTP status'),
+  }),
+  ignoredParameters: ['smtp_host', 'smtp_port', 'smtp_username', 'smtp_password', 'html_body', 'region', 'attachments'],
   category: 'communication',
   securityLevel: 'restricted',
   parameters,
-  examples: [{ description: 'Send a plain-text report', params: { to: 'team@example.com', subject: 'Nightly report', body: 'All green.' } }],
+  examples: [{
+    description: 'Send a plain-text report', params: { to: 'team@example.com', subject: 'Nightly report', body: 'All green.', from: 'bot@example.com' },
+    needs: 'a mail provider in [tools.email_sender] (smtp host, sendgrid or ses)',
+  }],
   execute: async (p, ctx) => {
     const s = ctx.settings as Settings;
     for (const k of ['to', 'subject', 'from', 'cc', 'bcc', 'reply_to'] as const) noHeaderInjection(k, p[k]);

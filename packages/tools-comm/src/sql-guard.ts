@@ -79,3 +79,27 @@ export function classifySql(sql: string, allow: { write: boolean; ddl: boolean }
   }
   return kind;
 }
+
+const FILE_PRAGMAS = new Set(['TEMP_STORE_DIRECTORY', 'DATA_STORE_DIRECTORY']);
+
+/**
+ * SQLite statements that open, create or load files by name — `ATTACH 'file'`, `VACUUM INTO
+ * 'file'`, `load_extension()`, the directory pragmas — are refused: SQLite would open those
+ * paths itself, past the policy's roots and its verified open. An in-memory or temporary
+ * attachment (`ATTACH ':memory:'` / `''`) touches no file and stays allowed. Each database is
+ * configured (and checked) under [tools.database_connector.databases] instead.
+ */
+export function refuseSqliteFileAccess(sql: string): void {
+  const words: string[] = stripSql(sql).toUpperCase().match(/[A-Z_]+/g) ?? [];
+  const refuse = (what: string) => {
+    throw new LlmspellError('PATH_NOT_ALLOWED', `database_connector: ${what} is refused: SQLite would open a file outside the policy's checks; configure each database under [tools.database_connector.databases]`, {
+      details: { statement: what },
+    });
+  };
+  if (words.includes('LOAD_EXTENSION')) refuse('load_extension()');
+  if (words[0] === 'VACUUM' && words.includes('INTO')) refuse('VACUUM INTO');
+  if (words[0] === 'PRAGMA' && words.some((w) => FILE_PRAGMAS.has(w))) refuse(`PRAGMA ${words.find((w) => FILE_PRAGMAS.has(w))!.toLowerCase()}`);
+  if (words[0] === 'ATTACH' && !/^\s*ATTACH\s+(?:DATABASE\s+)?'(?::memory:)?'\s+AS\s+[A-Za-z_][A-Za-z0-9_]*\s*;?\s*$/i.test(sql)) {
+    refuse('ATTACH of a database file');
+  }
+}

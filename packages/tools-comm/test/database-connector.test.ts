@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SecurityPolicy, createExecutionContext, executeComponent } from '@llmspell/core';
 import { classifySql, databaseConnector } from '../src/index.js';
-import { findPgBin, startPostgres, type PgCluster } from './postgres-cluster.js';
+import { findPgBin, postgresSkipReason, startPostgres, type PgCluster } from '@llmspell/core/testing';
 
 describe('classifySql', () => {
   const all = { write: true, ddl: true };
@@ -61,6 +61,33 @@ describe('database_connector on a real SQLite file', () => {
     await expect(executeComponent(databaseConnector, { operation: 'query', query: 'DELETE FROM notes', query_type: 'SELECT' }, ctx({ allow_write: true }))).rejects.toThrow(/query_type/);
   });
 
+  test('allow_ddl cannot open files by name: ATTACH, VACUUM INTO, load_extension, directory pragmas', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-db-outside-'));
+    try {
+      const ddl = ctx({ allow_write: true, allow_ddl: true });
+      const target = path.join(outside, 'stolen.db');
+      for (const query of [
+        `ATTACH DATABASE '${target}' AS x`,
+        `ATTACH '${target}' AS x`,
+        `ATTACH "${target}" AS x`,
+        `ATTACH 'file:${target}?mode=rwc' AS x`,
+        `ATTACH '' || '${target}' AS x`,
+        `VACUUM INTO '${target}'`,
+        `VACUUM main INTO '${target}'`,
+        `SELECT load_extension('${path.join(outside, 'evil.so')}')`,
+        `PRAGMA temp_store_directory = '${outside}'`,
+      ]) {
+        await expect(executeComponent(databaseConnector, { operation: 'query', query }, ddl)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+      }
+      expect(fs.readdirSync(outside)).toEqual([]);
+      // An in-memory attachment touches no file and still works.
+      const mem = await executeComponent(databaseConnector, { operation: 'query', query: "ATTACH ':memory:' AS scratch" }, ddl);
+      expect(mem.success).toBe(true);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   test('a database outside the allowed roots is refused, and bad input is clear', async () => {
     const outside = createExecutionContext({ policy: new SecurityPolicy({ allowedPaths: [os.homedir() + '/nowhere'] }), settings: { databases: { main: { type: 'sqlite', path: file } } } });
     await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1' }, outside)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
@@ -78,7 +105,7 @@ describe('database_connector on a real SQLite file', () => {
 });
 
 const pgBin = findPgBin();
-(pgBin ? describe : describe.skip)('database_connector on a real PostgreSQL server', () => {
+(pgBin ? describe : describe.skip)(`database_connector on a real PostgreSQL server${pgBin ? '' : ` (skipped: ${postgresSkipReason()})`}`, () => {
   let pg: PgCluster;
   beforeAll(async () => {
     pg = await startPostgres(pgBin!);

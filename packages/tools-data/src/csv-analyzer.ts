@@ -327,10 +327,39 @@ export const csvAnalyzer = defineTool({
   name: 'csv_analyzer',
   aliases: ['csv-analyzer'],
   description: 'Analyze CSV text: statistics and type inference, conversion (json/jsonl/tsv/csv), filtering, transformation, validation and sampling',
+  outputSchema: z.union([
+    z.string().describe('filter, transform, sample: the rows as CSV text (options.output = "rows" for a table)'),
+    z.object({
+      valid: z.boolean(), errors: z.array(z.object({ row: z.number().optional(), column: z.string().optional(), message: z.string() })).describe('At most 1,000'),
+      error_count: z.number(), row_count: z.number(),
+    }).describe('validate'),
+    z.object({
+      row_count: z.number(), column_count: z.number(), headers: z.array(z.string()), delimiter: z.string(),
+      columns: z.array(z.object({
+        name: z.string(), type: z.enum(['empty', 'integer', 'float', 'boolean', 'date', 'string']), null_count: z.number(), non_null_count: z.number(),
+        unique_count: z.number(), min: z.union([z.number(), z.string(), z.null()]).optional(), max: z.union([z.number(), z.string(), z.null()]).optional(),
+        sum: z.number().optional(), mean: z.number().optional(), median: z.number().optional(), std_dev: z.number().optional(),
+        min_length: z.number().optional(), max_length: z.number().optional(), true_count: z.number().optional(), false_count: z.number().optional(),
+        value_counts: z.record(z.string(), z.number()).optional().describe('When a column has at most 20 distinct values'),
+        sample_values: z.array(z.string()),
+      })),
+      inconsistent_rows: z.array(z.object({ row: z.number(), fields: z.number() })),
+    }).describe('analyze'),
+    z.object({ format: z.string(), output: z.unknown().describe('json: a list of row objects; jsonl, tsv, csv: text'), row_count: z.number() })
+      .describe('convert'),
+    z.object({ headers: z.array(z.string()), rows: z.array(z.record(z.string(), z.unknown())), row_count: z.number(), csv: z.string() })
+      .describe('filter, transform, sample with options.output = "rows"'),
+  ]),
+  ignoredParameters: ['path', 'headers'],
+  examples: [
+    { description: 'Column statistics and types', params: { operation: 'analyze', input: 'name,age,city\nAnn,34,Oslo\nBob,27,Rome\nCy,45,Oslo\n' } },
+    { description: 'Convert to JSON rows (typed values)', params: { operation: 'convert', input: 'name,age\nAnn,34\nBob,27\n', options: { format: 'json' } } },
+    { description: 'Rows where age > 30', params: { operation: 'filter', input: 'name,age\nAnn,34\nBob,27\n', options: { filter: 'age > 30', output: 'rows' } } },
+  ],
   category: 'data',
   securityLevel: 'safe',
   tags: ['csv', 'data', 'statistics', 'conversion'],
-  parameters: z.looseObject({
+  parameters: z.object({
     operation: z.enum(OPERATIONS).default('analyze').describe('analyze | convert | filter | transform | validate | sample'),
     input: z.string().describe('CSV content (text, not a path)'),
     options: z.record(z.string(), z.unknown()).default({}).describe('Operation options (format, conditions, select, rules, size, delimiter, has_headers…)'),

@@ -58,11 +58,19 @@ export const graphqlQuery = defineTool({
   name: 'graphql_query',
   aliases: ['graphql-query'],
   description: 'GraphQL client over HTTP: queries, mutations and schema introspection (cached per endpoint)',
+  outputSchema: z.object({
+    data: z.unknown().describe('The response data (null when the server gave none)'), status: z.number(),
+    errors: z.array(z.record(z.string(), z.unknown())).optional().describe('GraphQL errors; then success is false'), extensions: z.unknown().optional(),
+  }),
+  examples: [
+    { description: 'Query with variables', params: { endpoint: 'https://countries.trevorblades.com/graphql', input: 'query ($code: ID!) { country(code: $code) { name capital } }', variables: { code: 'NO' } } },
+    { description: 'The schema (cached per endpoint)', params: { operation: 'introspection', endpoint: 'https://countries.trevorblades.com/graphql' } },
+  ],
   category: 'api',
   // CODE level of the reference (DOC: Restricted).
   securityLevel: 'privileged',
   tags: ['graphql', 'api', 'network'],
-  parameters: z.looseObject({
+  parameters: z.object({
     operation: z.enum(['query', 'mutation', 'subscription', 'introspection']).default('query'),
     endpoint: z.string().describe('GraphQL endpoint URL'),
     input: z.string().optional().describe('The GraphQL document (required except for introspection)'),

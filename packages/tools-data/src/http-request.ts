@@ -27,11 +27,22 @@ export const httpRequest = defineTool({
   name: 'http_request',
   aliases: ['http-request', 'http-request-tool'],
   description: 'HTTP client: any method, headers, JSON bodies, basic/bearer/api-key auth, retries with backoff on 429/5xx; refuses private/loopback targets unless allowed',
+  outputSchema: z.object({
+    status: z.number(), status_text: z.string(), ok: z.boolean().describe('A 2xx status'), headers: z.record(z.string(), z.string()).describe('Lower-cased names'),
+    body: z.unknown().describe('Parsed JSON when the response is JSON, else the text (null when empty)'), url: z.string().describe('After redirects'),
+    redirects: z.array(z.string()), attempts: z.number(), duration_ms: z.number(),
+  }),
+  ignoredParameters: ['timeout_ms'],
+  examples: [
+    { description: 'GET a JSON document', params: { input: 'https://httpbin.org/json' } },
+    { description: 'POST JSON with a bearer token', params: { input: 'https://httpbin.org/post', method: 'POST', body: { name: 'Ann' }, auth: { type: 'bearer', token: 'my-token' } } },
+  ],
   category: 'api',
   // The reference's CODE level is Safe (DOC says Restricted); the URL guard does the real protecting.
-  securityLevel: 'safe',
+  // A script-chosen URL is network access: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['http', 'api', 'rest', 'network'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('URL to request'),
     url: z.string().optional().describe('DOC alias of input'),
     method: z.string().optional().describe('GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS (default GET)'),

@@ -185,6 +185,6 @@ describe('csv_analyzer', () => {
 
 test('dataTools lists the four tools with CODE security levels', () => {
   expect(dataTools.map((t) => [t.name, t.securityLevel])).toEqual([
-    ['json_processor', 'safe'], ['csv_analyzer', 'safe'], ['http_request', 'safe'], ['graphql_query', 'privileged'],
+    ['json_processor', 'safe'], ['csv_analyzer', 'safe'], ['http_request', 'restricted'], ['graphql_query', 'privileged'],
   ]);
 });

@@ -81,10 +81,19 @@ export const jsonProcessor = defineTool({
   name: 'json_processor',
   aliases: ['json-processor'],
   description: 'Query and transform JSON with jq expressions, validate it against a JSON Schema, or process JSON lines',
+  outputSchema: z.union([
+    z.object({
+      valid: z.boolean(),
+      errors: z.array(z.object({ path: z.string(), message: z.string(), keyword: z.string(), params: z.record(z.string(), z.unknown()) })),
+    }).describe('validate'),
+    z.array(z.object({ line: z.number(), success: z.boolean(), result: z.unknown().optional(), error: z.string().optional() })).describe('stream: one entry per line'),
+    z.unknown().describe('query: what the jq expression gives (a list when it gives several values); parse: the value; stringify: JSON text'),
+  ]),
+  ignoredParameters: ['transformation', 'json', 'input_json', 'path', 'value'],
   category: 'data',
   securityLevel: 'safe',
   tags: ['json', 'jq', 'schema', 'validation', 'data'],
-  parameters: z.looseObject({
+  parameters: z.object({
     operation: z.enum(OPERATIONS).default('query')
       .describe('query | validate | stream (transform and jq are aliases of query) | parse (JSON text to a value) | stringify (a value to JSON text; format = pretty stringify)'),
     input: z.unknown().optional().describe('The JSON value (for stream: a string of JSON lines)'),
@@ -94,7 +103,9 @@ export const jsonProcessor = defineTool({
     indent: z.number().int().min(0).max(10).optional().describe('stringify: spaces per level when pretty (default 2)'),
   }),
   examples: [
-    { description: 'Names of active users', params: { operation: 'query', input: { users: [{ name: 'a', active: true }] }, query: '[.users[] | select(.active) | .name]' } },
+    { description: 'Names of active users', params: { operation: 'query', input: { users: [{ name: 'a', active: true }, { name: 'b', active: false }] }, query: '[.users[] | select(.active) | .name]' } },
+    { description: 'Check a value against a JSON Schema', params: { operation: 'validate', input: { age: -1 }, schema: { type: 'object', properties: { age: { type: 'integer', minimum: 0 } } } } },
+    { description: 'A jq query over JSON lines', params: { operation: 'stream', input: '{"n":1}\n{"n":2}\n', query: '.n * 10' } },
   ],
   async execute(params, ctx) {
     const deadline = Date.now() + MAX_TIME_MS;

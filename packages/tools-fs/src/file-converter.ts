@@ -1,6 +1,6 @@
 import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
 import { type Encoding, decode, encode, parseEncoding } from './encodings.js';
-import { atomicWrite, maxFileBytes, missing, normaliseOperation, readFileLimited } from './fs-helpers.js';
+import { maxFileBytes, missing, normaliseOperation } from './fs-helpers.js';
 
 const TOOL = 'file_converter';
 
@@ -55,11 +55,11 @@ async function run(p: Params, ctx: ExecutionContext) {
   const operation = normaliseOperation(TOOL, p.operation, OPERATIONS);
   const input = p.path ?? p.source_path;
   if (!input) throw missing(TOOL, 'path', operation);
-  const real = ctx.policy.resolvePath(input, p.path ? 'path' : 'source_path');
+  const sourceParam = p.path ? 'path' : 'source_path';
   const targetInput = p.target_path ?? p.output_path;
-  const target = targetInput ? ctx.policy.resolvePath(targetInput, p.target_path ? 'target_path' : 'output_path') : real;
+  const targetParam = targetInput ? (p.target_path ? 'target_path' : 'output_path') : sourceParam;
   const from: Encoding | undefined = p.from_encoding ? parseEncoding(p.from_encoding, 'from_encoding') : undefined;
-  const original = await readFileLimited(real, maxFileBytes(ctx), ctx, input);
+  const { data: original, realPath: real } = await ctx.policy.readFile(input, { parameter: sourceParam, maxBytes: maxFileBytes(ctx) });
   const decoded = decode(original, from);
 
   let text = decoded.text;
@@ -96,7 +96,10 @@ async function run(p: Params, ctx: ExecutionContext) {
       throw new LlmspellError('INTERNAL', `${TOOL}: unhandled operation ${operation}`);
   }
   const { bytes, replaced } = encode(text, toEncoding, bom);
-  await atomicWrite(target, bytes, ctx, targetInput ?? input);
+  // In place, the converted text replaces the file it was read from (followed through the same checked links).
+  const { realPath: target } = await ctx.policy.writeFile(targetInput ?? input, bytes, {
+    parameter: targetParam, maxBytes: maxFileBytes(ctx), fsync: ctx.settings.fsync === true,
+  });
   return {
     operation,
     message: `Converted ${input}${targetInput ? ` to ${targetInput}` : ''}`,
@@ -119,13 +122,21 @@ export const fileConverterTool = defineTool({
   name: TOOL,
   aliases: ['file-converter'],
   description: 'Convert a text file\'s encoding, line endings or indentation',
+  outputSchema: z.object({
+    path: z.string(), target_path: z.string(), from_encoding: z.string(), to_encoding: z.string(), detected: z.boolean().describe('from_encoding was detected'),
+    bytes_before: z.number(), bytes_after: z.number(), replaced_characters: z.number().describe('Characters the target encoding cannot hold'),
+    line_ending: z.string().optional().describe('line_endings'), lines_changed: z.number().optional().describe('line_endings, indentation'),
+    convert_to_spaces: z.boolean().optional().describe('indentation'), tab_size: z.number().optional().describe('indentation'),
+  }),
+  ignoredParameters: ['to_tabs', 'tab_width'],
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['file', 'encoding', 'line endings', 'indentation', 'convert'],
   parameters,
   examples: [
-    { description: 'Convert to UTF-8', params: { operation: 'encoding', path: 'legacy.txt', to_encoding: 'utf8' } },
-    { description: 'Use CRLF line endings', params: { operation: 'line_endings', path: 'a.txt', line_ending: 'crlf' } },
+    { description: 'Re-encode a Latin-1 file as UTF-8 (the source encoding is detected)', params: { operation: 'encoding', path: 'legacy.txt', to_encoding: 'utf8', target_path: 'legacy-utf8.txt' } },
+    { description: 'Use CRLF line endings', params: { operation: 'line_endings', path: 'README.md', line_ending: 'crlf', target_path: 'README-crlf.md' } },
+    { description: 'Tabs to 2 spaces', params: { operation: 'indentation', path: 'README.md', tab_size: 2, target_path: 'README-spaces.md' } },
   ],
   execute: run,
 });

@@ -1,10 +1,8 @@
-import type { Dirent } from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
-import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
+import { type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, readCapped, z } from '@llmspell/core';
 import type picomatch from 'picomatch';
-import { emptyTableAsList, io, maxFileBytes, missing, readFileLimited, stringList, throwIfAborted } from './fs-helpers.js';
+import { emptyTableAsList, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
 
 // Loaded on first use, so importing the tool package only builds its definition.
 let picomatchLib: Promise<typeof picomatch> | undefined;
@@ -139,8 +137,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   const scanner = useRegex ? sandboxedScanner(source, flags) : literalScanner(source, flags);
   const fileTimeout = typeof ctx.settings.file_timeout_ms === 'number' ? ctx.settings.file_timeout_ms : DEFAULT_FILE_TIMEOUT_MS;
   if (!p.path) throw missing(TOOL, 'path');
-  const root = ctx.policy.resolvePath(p.path, 'path');
-  const rootStat = await io(p.path, () => fsp.stat(root));
+  const { realPath: root, stat: rootStat } = await ctx.policy.stat(p.path, { parameter: 'path' });
 
   const include = normaliseExtensions(stringList(p.include_extensions));
   const exclude = normaliseExtensions(stringList(p.exclude_extensions));
@@ -195,15 +192,20 @@ async function run(p: Params, ctx: ExecutionContext) {
     }
   };
 
-  const searchFile = async (file: string): Promise<void> => {
-    const rel = rootStat.isDirectory() ? path.relative(root, file) : path.basename(file);
-    const ext = path.extname(file).replace(/^\./, '').toLowerCase();
+  /** Searches one open file; `rel` is its name relative to the searched path. */
+  const searchFile = async (rel: string, open: () => Promise<VerifiedFile>): Promise<void> => {
+    const ext = path.extname(rel).replace(/^\./, '').toLowerCase();
     if (include.size > 0 && !include.has(ext)) return;
     if (exclude.has(ext)) return;
     if (fileGlob && !fileGlob(rel)) return;
     let data: Buffer;
     try {
-      data = await readFileLimited(file, sizeLimit, ctx);
+      const file = await open();
+      try {
+        data = await readCapped(file, sizeLimit, rel);
+      } finally {
+        await file.close();
+      }
     } catch (error) {
       if (error instanceof LlmspellError && error.code === 'SIZE_LIMIT_EXCEEDED') stats.skipped_large += 1;
       else stats.skipped_unreadable += 1;
@@ -219,11 +221,12 @@ async function run(p: Params, ctx: ExecutionContext) {
     if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) flush();
   };
 
-  const walk = async (dir: string, depth: number): Promise<void> => {
+  // Directories are opened through their parent's descriptor; symlinks are never followed.
+  const walk = async (dir: VerifiedDirectory, rel: string, depth: number): Promise<void> => {
     throwIfAborted(ctx, TOOL);
-    let entries: Dirent[];
+    let entries;
     try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
+      entries = await dir.readdir();
     } catch {
       stats.skipped_unreadable += 1;
       return;
@@ -231,19 +234,36 @@ async function run(p: Params, ctx: ExecutionContext) {
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (truncated) return;
-      const full = path.join(dir, entry.name);
-      // Symlinks are never followed: they could lead outside the allowed roots.
+      const relName = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isSymbolicLink()) continue;
       if (entry.isDirectory()) {
-        if (p.recursive && depth < p.max_depth && !excludeDirs.has(entry.name)) await walk(full, depth + 1);
+        if (!p.recursive || depth >= p.max_depth || excludeDirs.has(entry.name)) continue;
+        const child = await dir.openDirectory(entry.name).catch(() => undefined);
+        if (!child) {
+          stats.skipped_unreadable += 1;
+          continue;
+        }
+        try {
+          await walk(child, relName, depth + 1);
+        } finally {
+          await child.close();
+        }
       } else if (entry.isFile()) {
-        await searchFile(full);
+        await searchFile(relName, () => dir.openFile(entry.name, 'read'));
       }
     }
   };
 
-  if (rootStat.isDirectory()) await walk(root, 0);
-  else await searchFile(root);
+  if (rootStat.isDirectory()) {
+    const dir = await ctx.policy.openDirectory(p.path, { parameter: 'path' });
+    try {
+      await walk(dir, '', 0);
+    } finally {
+      await dir.close();
+    }
+  } else {
+    await searchFile(path.basename(root), () => ctx.policy.openFile(p.path, { parameter: 'path', mode: 'read' }));
+  }
   flush();
 
   return {
@@ -265,12 +285,24 @@ export const fileSearchTool = defineTool({
   name: TOOL,
   aliases: ['file-search'],
   description: 'Search file contents for text or a regular expression, with context lines',
+  outputSchema: z.object({
+    pattern: z.string(), path: z.string(),
+    matches: z.array(z.object({
+      file: z.string().describe('Relative to path'), line_number: z.number(), column: z.number(), line: z.string(), matched_text: z.string(),
+      context_before: z.array(z.string()), context_after: z.array(z.string()),
+    })),
+    total_matches: z.number(), files_searched: z.number(), files_with_matches: z.number(), skipped_binary: z.number(), skipped_large: z.number(),
+    skipped_unreadable: z.number(), timed_out_files: z.array(z.string()).describe('Files whose regex search ran too long'),
+    truncated: z.boolean().describe('Stopped at the match limit'),
+  }),
+  ignoredParameters: ['extensions'],
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['search', 'grep', 'regex', 'file'],
   parameters,
   examples: [
-    { description: 'Find TODOs in TypeScript files', params: { pattern: 'TODO', path: 'src', recursive: true, include_extensions: ['ts'] } },
+    { description: 'Find TODOs in Markdown files, one line of context', params: { pattern: 'TODO', path: 'docs', recursive: true, include_extensions: ['md'], context_lines: 1 } },
+    { description: 'A case-insensitive regex', params: { pattern: 'todo|fixme', path: 'docs', recursive: true, use_regex: true, case_sensitive: false } },
   ],
   execute: run,
 });

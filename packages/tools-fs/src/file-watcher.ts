@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
+import { type ExecutionContext, LlmspellError, defineTool, hasDescriptorPaths, z } from '@llmspell/core';
 import type picomatch from 'picomatch';
 import { emptyTableAsList, missing, normaliseOperation, stringList } from './fs-helpers.js';
 
@@ -58,27 +58,53 @@ function setting(ctx: ExecutionContext, key: keyof typeof WATCHER_DEFAULTS): num
   return typeof v === 'number' && v > 0 ? v : WATCHER_DEFAULTS[key];
 }
 
-function watchPaths(p: Params, ctx: ExecutionContext) {
+interface WatchTarget {
+  input: string;
+  real: string;
+  isDir: boolean;
+  /** What fs.watch is given: the held descriptor's path where the platform has one. */
+  watchPath: string;
+  close(): Promise<void>;
+}
+
+/** The paths to watch, each checked through verified descriptors (links followed only inside the roots). */
+async function watchPaths(p: Params, ctx: ExecutionContext) {
   const raw = p.input !== undefined ? stringList(p.input) : p.path ? [p.path] : [];
   if (raw.length === 0) throw missing(TOOL, 'input', 'watch');
   if (raw.length > setting(ctx, 'max_paths')) {
     throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'input': at most ${setting(ctx, 'max_paths')} paths`);
   }
   const param = p.input !== undefined ? 'input' : 'path';
-  return raw.map((r, i) => {
-    const real = ctx.policy.resolvePath(r, raw.length > 1 || Array.isArray(p.input) ? `${param}[${i}]` : param);
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(real);
-    } catch {
-      throw new LlmspellError('NOT_FOUND', `${TOOL}: parameter '${param}': ${r} does not exist`);
+  // Each watched path is held open and watched through its descriptor: swapping it for a link
+  // after the check cannot turn the watch onto a directory outside the roots.
+  const targets: WatchTarget[] = [];
+  try {
+    for (const [i, r] of raw.entries()) {
+      const name = raw.length > 1 || Array.isArray(p.input) ? `${param}[${i}]` : param;
+      try {
+        const { stat } = await ctx.policy.stat(r, { parameter: name });
+        if (stat.isDirectory()) {
+          const dir = await ctx.policy.openDirectory(r, { parameter: name });
+          targets.push({ input: r, real: dir.realPath, isDir: true, watchPath: dir.self(), close: () => dir.close() });
+        } else {
+          const file = await ctx.policy.openFile(r, { parameter: name, mode: 'read' });
+          const watchPath = hasDescriptorPaths() ? `/proc/self/fd/${file.handle.fd}` : file.realPath;
+          targets.push({ input: r, real: file.realPath, isDir: false, watchPath, close: () => file.close() });
+        }
+      } catch (error) {
+        if (error instanceof LlmspellError && error.code === 'NOT_FOUND') throw new LlmspellError('NOT_FOUND', `${TOOL}: parameter '${param}': ${r} does not exist`);
+        throw error;
+      }
     }
-    return { input: r, real, isDir: st.isDirectory() };
-  });
+  } catch (error) {
+    await Promise.all(targets.map((t) => t.close().catch(() => undefined)));
+    throw error;
+  }
+  return targets;
 }
 
 async function watch(p: Params, ctx: ExecutionContext) {
-  const targets = watchPaths(p, ctx);
+  const targets = await watchPaths(p, ctx);
   const maxTimeout = setting(ctx, 'max_timeout_seconds') * 1000;
   const timeoutMs = Math.min(p.timeout_ms ?? (p.timeout_seconds ?? setting(ctx, 'timeout_seconds')) * 1000, maxTimeout);
   const match = p.pattern ? (await loadPicomatch())(p.pattern, { dot: true, basename: !p.pattern.includes('/') }) : undefined;
@@ -111,6 +137,7 @@ async function watch(p: Params, ctx: ExecutionContext) {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
       for (const w of watchers) w.close();
+      for (const t of targets) void t.close().catch(() => undefined);
     };
 
     const finish = (reason: string) => {
@@ -169,7 +196,7 @@ async function watch(p: Params, ctx: ExecutionContext) {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       for (const t of targets) {
-        const w = fs.watch(t.real, { recursive: t.isDir && p.recursive, persistent: true });
+        const w = fs.watch(t.watchPath, { recursive: t.isDir && p.recursive, persistent: true });
         w.on('change', (kind, filename) => onEvent(t, kind, filename));
         w.on('error', (error) => {
           if (finished) return;
@@ -216,12 +243,27 @@ export const fileWatcherTool = defineTool({
   name: TOOL,
   aliases: ['file-watcher'],
   description: 'Watch files or directories and collect change events until a timeout or an event count',
+  outputSchema: z.union([
+    z.object({
+      events: z.array(z.object({
+        event_type: z.enum(['created', 'modified', 'deleted']), path: z.string(), relative_path: z.string(), watched: z.string().describe('The watched path it was seen under'),
+        timestamp: z.string(),
+      })),
+      count: z.number(), stopped_by: z.enum(['timeout', 'max_events']), watched: z.array(z.string()), duration_ms: z.number(),
+    }).describe('watch'),
+    z.object({
+      default_timeout_seconds: z.number(), max_timeout_seconds: z.number(), default_debounce_ms: z.number(), default_max_events: z.number(),
+      max_paths: z.number(), recursive_supported: z.boolean(), platform: z.string(), allowed_roots: z.array(z.string()),
+    }).describe('config'),
+  ]),
+  ignoredParameters: ['events'],
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['watch', 'file', 'events', 'monitor'],
   parameters,
   examples: [
-    { description: 'Collect changes for 5 s', params: { operation: 'watch', input: ['logs'], timeout_seconds: 5, pattern: '*.log' } },
+    { description: 'Collect changes to .log files for 2 seconds', params: { operation: 'watch', input: ['logs'], timeout_seconds: 2, pattern: '*.log' } },
+    { description: 'The limits and defaults in force', params: { operation: 'config' } },
   ],
   execute: run,
 });

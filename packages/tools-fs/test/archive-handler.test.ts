@@ -142,6 +142,23 @@ describe('archive_handler', () => {
     expect(listTree(path.join(sb.dir, 'dot'))).toEqual(['a.txt', 'sub/', 'sub/b.txt']);
   });
 
+  it("archives the allowed root itself ('.'), leaving out .env and loaded configs", async () => {
+    const guarded = sandbox({ protectedFiles: ['llmspell.toml'] });
+    try {
+      guarded.file('a.txt', 'a');
+      guarded.file('sub/b.txt', 'b');
+      guarded.file('.env', 'TOKEN=x');
+      guarded.file('llmspell.toml', 'api_key = "k"');
+      const r = await guarded.run(tool, { operation: 'create', path: 'all.tar', input: ['.'] });
+      // Names are relative to the inputs' common parent, as for any directory input.
+      expect((r.result as { skipped: string[] }).skipped.sort()).toEqual(['root/.env', 'root/llmspell.toml']);
+      await guarded.run(tool, { operation: 'extract', path: 'all.tar', target_path: 'back' });
+      expect(listTree(path.join(guarded.dir, 'back'))).toEqual(['root/', 'root/a.txt', 'root/sub/', 'root/sub/b.txt']);
+    } finally {
+      guarded.cleanup();
+    }
+  });
+
   it('refuses archive and target paths outside the allowed roots', async () => {
     sb.file('a.txt', 'a');
     await sb.run(tool, { operation: 'create', path: 'a.zip', input: ['a.txt'] });

@@ -1,7 +1,7 @@
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
-import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
+import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { paramError } from './errors.js';
-import { ffmpegErrorTail, inputArgs, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
+import { ffmpegErrorTail, inputArgs, outputArg, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
 import { inputLimit, prepareOutput, readHead, readInput, statInput, writeOutput } from './media-files.js';
 import { decodeWav, encodeWav, parseWav, remixChannels, resample, WavError, type WavInfo } from './wav.js';
@@ -130,7 +130,7 @@ async function convert(params: Params, ctx: ExecutionContext) {
   const format = targetFormat(params);
   const limit = inputLimit(ctx, DEFAULT_MAX_BYTES);
   const file = await statInput(ctx, NAME, source.parameter, source.value, limit);
-  const detected = await detectFormat(await readHead(file.resolved));
+  const detected = await detectFormat(await readHead(file));
   if (!detected || detected.kind === 'image') paramError(NAME, source.parameter, `${source.value} is not a recognised audio file`);
   const sourceFormat = detected.format;
 
@@ -153,12 +153,12 @@ async function convert(params: Params, ctx: ExecutionContext) {
     engine = 'ffmpeg';
     const ffmpeg = await requireFfmpeg(NAME, `convert ${sourceFormat} -> ${format}`, ctx.settings);
     const out = await prepareOutput(ctx, NAME, 'target_path', params.target_path);
-    const args = [...inputArgs(file.resolved, detected.demuxer), '-vn', '-map_metadata', '0'];
+    const args = [...inputArgs(file, detected.demuxer), '-vn', '-map_metadata', '0'];
     if (params.sample_rate !== undefined) args.push('-ar', String(params.sample_rate));
     if (params.channels !== undefined) args.push('-ac', String(params.channels));
-    args.push(...ffmpegCodecArgs(format, params), '-y', out.temp);
+    args.push(...ffmpegCodecArgs(format, params), '-y', outputArg(out));
     try {
-      const run = await runFfmpeg(ffmpeg, args, { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME });
+      const run = await runFfmpeg(ffmpeg, args, { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME, input: file, output: out });
       if (run.code !== 0) throw new LlmspellError('TOOL_EXECUTION_FAILED', `${NAME}: ffmpeg could not convert ${source.value} to ${format}: ${ffmpegErrorTail(run.stderr)}`);
       await out.commit();
     } catch (error) {
@@ -193,7 +193,7 @@ async function run(params: Params, ctx: ExecutionContext) {
   if (!source.value) paramError(NAME, source.parameter, 'is required');
   const limit = inputLimit(ctx, DEFAULT_MAX_BYTES);
   const file = await statInput(ctx, NAME, source.parameter, source.value, limit);
-  const detected = await detectFormat(await readHead(file.resolved));
+  const detected = await detectFormat(await readHead(file));
   const isAudio = detected?.kind === 'audio';
   if (params.operation === 'detect') {
     const extension = formatFromExtension(source.value);
@@ -222,16 +222,40 @@ async function run(params: Params, ctx: ExecutionContext) {
   };
 }
 
+/** WAV headers and the parser for other formats give different fields; each is there when known. */
+function outputSchema() {
+  const info = {
+    format: z.string().optional(), container: z.string().optional(), codec: z.string().optional(), duration_seconds: z.number().optional(),
+    sample_rate: z.number().optional(), channels: z.number().optional(), bit_depth: z.number().optional(), encoding: z.string().optional().describe('wav: pcm_int, pcm_float…'),
+    audio_format_code: z.number().optional(), byte_rate: z.number().optional(), block_align: z.number().optional(), sample_frames: z.number().optional(),
+    bitrate: z.number().optional().describe('bits per second'), lossless: z.boolean().optional(),
+    tags: z.record(z.string(), z.union([z.string(), z.number()])).optional().describe('title, artist, album, year…'),
+  };
+  return z.union([
+    z.object({
+      source_path: z.string(), target_path: z.string(), source_format: z.string(), target_format: z.string(), engine: z.enum(['builtin', 'ffmpeg']),
+      file_size: z.number(), source: z.object(info).optional(), target: z.object(info).describe('Read back from the written file'),
+    }).describe('convert'),
+    detectResultSchema('audio'),
+    z.object({ file_path: z.string(), mime_type: z.string(), file_size: z.number(), ...info }).describe('metadata'),
+    unrecognisedResultSchema('audio'),
+  ]);
+}
+
 export const audioProcessor = defineTool({
   name: NAME,
   description: 'Detects audio formats by their bytes, reads metadata (WAV header; MP3, FLAC, OGG, M4A via a parser) and converts audio (wav resampling/channels/bit depth built in; mp3, flac, ogg through the bundled ffmpeg).',
+  outputSchema: outputSchema(),
+  ignoredParameters: ['format'],
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['audio', 'media', 'wav', 'mp3', 'convert'],
   parameters,
   examples: [
     { description: 'Read WAV metadata', params: { operation: 'metadata', file_path: 'tone.wav' } },
-    { description: 'Convert WAV to MP3', params: { operation: 'convert', source_path: 'tone.wav', target_path: 'tone.mp3', target_format: 'mp3' } },
+    { description: 'Resample to 8 kHz mono (WAV is converted without ffmpeg)', params: { operation: 'convert', source_path: 'tone.wav', target_path: 'tone-8k.wav', sample_rate: 8000, channels: 1 } },
+    { description: 'Convert WAV to MP3 (needs ffmpeg)', params: { operation: 'convert', source_path: 'tone.wav', target_path: 'tone.mp3', target_format: 'mp3' } },
   ],
   execute: (params, ctx) => run(params, ctx),
 });

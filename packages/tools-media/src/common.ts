@@ -59,3 +59,20 @@ export function toNumber(value: unknown): number | undefined {
   if (typeof value === 'bigint') return Number(value);
   return undefined;
 }
+
+/** The `result` of `detect`, the same for every media tool but the `is_<kind>` field. */
+export function detectResultSchema<K extends 'audio' | 'video' | 'image'>(kind: K) {
+  return z.object({
+    file_path: z.string(), [`is_${kind}`]: z.boolean(), format: z.string().describe("'unknown' when not recognised"), mime_type: z.string().optional(),
+    detected_kind: z.string().optional().describe('What the bytes look like: audio, video, image…'), extension_format: z.string().optional(),
+    extension_matches: z.boolean().optional(), file_size: z.number(), detected_by: z.literal('magic_bytes'),
+  } as Record<string, z.ZodType>).describe('detect');
+}
+
+/** The `result` of `metadata` for a file that is not of the tool's kind (see unrecognisedMedia). */
+export function unrecognisedResultSchema<K extends 'audio' | 'video' | 'image'>(kind: K) {
+  return z.object({
+    file_path: z.string(), [`is_${kind}`]: z.literal(false), format: z.literal('unknown'), detected_kind: z.string().optional(), detected_format: z.string().optional(),
+    file_size: z.number(),
+  } as Record<string, z.ZodType>).describe(`metadata of a file that is not ${kind}`);
+}

@@ -1,5 +1,6 @@
 // Hand-written because, without ffmpeg, no dependency here reads video tracks: music-metadata gives MP4/MOV video no size or frame rate (and MOV no duration).
-import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { InputFile } from './media-files.js';
 import type { ProbeInfo, StreamInfo } from './ffmpeg.js';
 
 /**
@@ -20,7 +21,7 @@ const MKV_CODECS: Record<string, string> = {
 /** Biggest header structure (moov box, or the head of a Matroska file) read into memory. */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
-async function readAt(handle: fs.FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
   return buffer.subarray(0, bytesRead);
@@ -145,7 +146,7 @@ function parseTrak(b: Buffer, trak: Box): StreamInfo | undefined {
   return stream;
 }
 
-async function isoBmffInfo(handle: fs.FileHandle, size: number): Promise<ProbeInfo | undefined> {
+async function isoBmffInfo(handle: FileHandle, size: number): Promise<ProbeInfo | undefined> {
   // Walk the top-level boxes by their headers only (mdat can be gigabytes) until moov.
   let at = 0;
   while (at + 8 <= size) {
@@ -268,15 +269,16 @@ function matroskaInfo(b: Buffer, fileSize: number): ProbeInfo | undefined {
 }
 
 /** Reads MP4/MOV or WebM/MKV header metadata without ffmpeg; undefined for other containers. */
-export async function containerInfo(resolved: string, demuxer: string | undefined): Promise<ProbeInfo | undefined> {
+export async function containerInfo(input: InputFile, demuxer: string | undefined): Promise<ProbeInfo | undefined> {
   if (demuxer !== 'mov' && demuxer !== 'matroska') return undefined;
-  const handle = await fs.open(resolved, 'r');
+  const file = await input.open();
+  const handle = file.handle;
   try {
     const { size } = await handle.stat();
     if (demuxer === 'mov') return await isoBmffInfo(handle, size);
     // Matroska puts Info and Tracks before the first Cluster; the head of the file is enough.
     return matroskaInfo(await readAt(handle, 0, Math.min(size, 4 * 1024 * 1024)), size);
   } finally {
-    await handle.close();
+    await file.close();
   }
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants, promises as fs } from 'node:fs';
 import { LlmspellError } from '@llmspell/core';
+import type { InputFile, OutputTarget } from './media-files.js';
 
 const INSTALL_HINT = "install the optional npm package '@ffmpeg-installer/ffmpeg' (it ships a static ffmpeg for linux/macOS/windows x64 and arm64)";
 
@@ -56,6 +57,24 @@ export interface RunOptions {
   signal: AbortSignal;
   timeoutMs: number;
   tool: string;
+  /** The input, opened (verified) for the run and handed to ffmpeg as its descriptor 3. */
+  input?: InputFile;
+  /** The output temp file, handed to ffmpeg as its descriptor 4. */
+  output?: OutputTarget;
+}
+
+/**
+ * ffmpeg reads and writes the files the policy opened and verified, as inherited descriptors,
+ * never by path: a directory swapped for a link meanwhile cannot redirect it. Windows has no
+ * `/dev/fd`; there the checked paths are used.
+ */
+const DESCRIPTORS = process.platform !== 'win32';
+export const INPUT_FD = 3;
+export const OUTPUT_FD = 4;
+
+/** The ffmpeg output argument for a prepared output target. */
+export function outputArg(out: OutputTarget): string {
+  return DESCRIPTORS ? `file:/dev/fd/${OUTPUT_FD}` : `file:${out.file.realPath}`;
 }
 
 export interface RunResult {
@@ -70,17 +89,28 @@ const STDERR_CAP = 256 * 1024;
  * Runs ffmpeg without a shell, killing it on timeout or when the call is cancelled.
  * Resolves with the exit code and (capped) stderr; ffmpeg reports failures there.
  */
-export function runFfmpeg(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
+export async function runFfmpeg(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
+  const input = options.input ? await options.input.open() : undefined;
+  try {
+    const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'ignore', 'pipe'];
+    if (DESCRIPTORS && (input || options.output)) stdio.push(input?.handle.fd ?? 'ignore', options.output?.file.handle.fd ?? 'ignore');
+    return await spawnFfmpeg(binary, args, options, stdio);
+  } finally {
+    await input?.close();
+  }
+}
+
+function spawnFfmpeg(binary: string, args: string[], options: RunOptions, stdio: Array<'ignore' | 'pipe' | number>): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     if (options.signal.aborted) {
       reject(new LlmspellError('CANCELLED', `${options.tool}: cancelled before ffmpeg started`));
       return;
     }
-    const child = spawn(binary, ['-hide_banner', '-nostdin', ...args], { shell: false, stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
+    const child = spawn(binary, ['-hide_banner', '-nostdin', ...args], { shell: false, stdio, windowsHide: true });
     let stderr = '';
     let settled = false;
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
       if (stderr.length < STDERR_CAP) stderr += chunk.slice(0, STDERR_CAP - stderr.length);
     });
     let stopping: LlmspellError | undefined;
@@ -115,10 +145,10 @@ export function runFfmpeg(binary: string, args: string[], options: RunOptions): 
  * named (so a file cannot pose as a playlist or concat list that points elsewhere), and
  * only the plain file protocol may be opened.
  */
-export function inputArgs(resolved: string, demuxer: string | undefined): string[] {
+export function inputArgs(input: InputFile, demuxer: string | undefined): string[] {
   const args = ['-protocol_whitelist', 'file'];
   if (demuxer) args.push('-f', demuxer);
-  args.push('-i', `file:${resolved}`);
+  args.push('-i', DESCRIPTORS ? `file:/dev/fd/${INPUT_FD}` : `file:${input.resolved}`);
   return args;
 }
 
@@ -225,8 +255,8 @@ function splitTopLevel(text: string): string[] {
 }
 
 /** Runs `ffmpeg -i` on an input and parses what it prints. */
-export async function probe(binary: string, resolved: string, demuxer: string | undefined, options: RunOptions): Promise<ProbeInfo> {
-  const { stderr } = await runFfmpeg(binary, inputArgs(resolved, demuxer), options);
+export async function probe(binary: string, input: InputFile, demuxer: string | undefined, options: RunOptions): Promise<ProbeInfo> {
+  const { stderr } = await runFfmpeg(binary, inputArgs(input, demuxer), { ...options, input });
   const info = parseFfmpegInfo(stderr);
   if (!info.container && info.streams.length === 0) {
     throw new LlmspellError('TOOL_EXECUTION_FAILED', `${options.tool}: ffmpeg could not read the file: ${ffmpegErrorTail(stderr)}`);

@@ -1,6 +1,6 @@
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
 import type { Sharp, Metadata } from 'sharp';
-import { filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
+import { detectResultSchema, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { paramError } from './errors.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';
 import { loadSharp, type SharpFactory } from './load-sharp.js';
@@ -119,7 +119,7 @@ async function run(params: Params, ctx: ExecutionContext) {
     const source = inputPath(params, false);
     if (!source.value) paramError(NAME, source.parameter, 'is required');
     const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-    const detected = await detectFormat(await readHead(file.resolved));
+    const detected = await detectFormat(await readHead(file));
     const extension = formatFromExtension(source.value);
     return {
       message: detected?.kind === 'image' ? `Detected ${detected.format} image` : 'Not a recognised image format',
@@ -212,13 +212,31 @@ async function run(params: Params, ctx: ExecutionContext) {
 export const imageProcessor = defineTool({
   name: NAME,
   description: 'Detects image formats and reads metadata (format, dimensions, colour info); resizes, converts (png/jpeg/gif/webp/tiff/avif), crops, rotates and thumbnails images.',
+  outputSchema: z.union([
+    z.object({
+      source_path: z.string(), target_path: z.string(), format: z.string(), width: z.number(), height: z.number(), file_size: z.number(),
+      original: z.object({ format: z.string().optional(), width: z.number(), height: z.number(), file_size: z.number() }),
+    }).describe('resize, convert, crop, rotate, thumbnail'),
+    z.object({
+      file_path: z.string(), mime_type: z.string().optional(), format: z.string().optional(), width: z.number().optional(), height: z.number().optional(), file_size: z.number(),
+      aspect_ratio: z.number().optional(),
+      color: z.object({ space: z.string().optional(), channels: z.number().optional(), has_alpha: z.boolean().optional(), bit_depth: z.number().optional(), has_icc_profile: z.boolean() }),
+      density: z.number().optional().describe('DPI'), orientation: z.number().optional().describe('EXIF orientation'), is_progressive: z.boolean().optional(),
+      pages: z.number().optional(), has_exif: z.boolean(),
+    }).describe('metadata'),
+    detectResultSchema('image'),
+    unrecognisedResultSchema('image'),
+  ]),
+  ignoredParameters: ['input_path', 'output_path', 'maintain_aspect', 'size', 'format'],
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['image', 'media', 'resize', 'thumbnail', 'convert'],
   parameters,
   examples: [
-    { description: 'Read image metadata', params: { operation: 'metadata', file_path: 'photo.jpg' } },
-    { description: 'Make a thumbnail', params: { operation: 'thumbnail', source_path: 'photo.jpg', target_path: 'thumb.webp', max_width: 128, max_height: 128 } },
+    { description: 'Read image metadata', params: { operation: 'metadata', file_path: 'photo.png' } },
+    { description: 'Make a WebP thumbnail', params: { operation: 'thumbnail', source_path: 'photo.png', target_path: 'thumb.webp', max_width: 128, max_height: 128 } },
+    { description: 'Convert to JPEG at quality 85', params: { operation: 'convert', source_path: 'photo.png', target_path: 'photo.jpg', quality: 85 } },
   ],
   execute: (params, ctx) => run(params, ctx),
 });

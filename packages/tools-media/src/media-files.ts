@@ -1,7 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+import { LlmspellError, type ExecutionContext, type LocatedEntry, type VerifiedFile, readCapped, tempName } from '@llmspell/core';
 import { toNumber } from './common.js';
 import { paramError } from './errors.js';
 
@@ -18,44 +15,57 @@ export function inputLimit(ctx: ExecutionContext, toolDefault: number): number {
 export interface InputFile {
   /** What the script passed. */
   given: string;
-  /** The resolved real path inside an allowed root. */
+  /** The real path inside an allowed root (for messages). */
   resolved: string;
   size: number;
+  /**
+   * Opens the file again through the policy's verified open. Every use (reading, ffmpeg)
+   * opens it this way, so each one reads a file that is inside the roots at that moment.
+   */
+  open(): Promise<VerifiedFile>;
 }
 
-/** Resolves an input path through the policy and checks it is a regular file under the size cap. */
-export async function statInput(ctx: ExecutionContext, tool: string, parameter: string, file: string, limit: number): Promise<InputFile> {
-  const resolved = ctx.policy.resolvePath(file, parameter);
-  let stat;
-  try {
-    stat = await fs.stat(resolved);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') paramError(tool, parameter, `file not found: ${file}`, 'NOT_FOUND', { path: file });
-    throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${file}: ${(error as Error).message}`, { cause: error });
+/** Maps a policy refusal or fs failure onto this package's `<tool>: parameter '<p>'` errors. */
+function inputError(error: unknown, tool: string, parameter: string, file: string): never {
+  if (error instanceof LlmspellError) {
+    if (error.code === 'NOT_FOUND') paramError(tool, parameter, `file not found: ${file}`, 'NOT_FOUND', { path: file });
+    if (error.code === 'INVALID_ARGUMENT') paramError(tool, parameter, `not a regular file: ${file}`, 'INVALID_ARGUMENT', { path: file });
+    throw error;
   }
-  if (!stat.isFile()) paramError(tool, parameter, `not a regular file: ${file}`, 'INVALID_ARGUMENT', { path: file });
-  ctx.policy.checkSize(`${tool}: parameter '${parameter}': file ${file}`, stat.size, limit);
-  return { given: file, resolved, size: stat.size };
+  throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${file}: ${(error as Error).message}`, { cause: error });
+}
+
+/** Opens an input through the policy and checks it is a regular file under the size cap. */
+export async function statInput(ctx: ExecutionContext, tool: string, parameter: string, file: string, limit: number): Promise<InputFile> {
+  const open = () => ctx.policy.openFile(file, { parameter, mode: 'read' }).catch((error: unknown) => inputError(error, tool, parameter, file));
+  const handle = await open();
+  try {
+    ctx.policy.checkSize(`${tool}: parameter '${parameter}': file ${file}`, handle.stat.size, limit);
+    return { given: file, resolved: handle.realPath, size: handle.stat.size, open };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reads a checked input; the length is checked again in case the file grew since the stat. */
 export async function readInput(ctx: ExecutionContext, tool: string, parameter: string, input: InputFile, limit: number): Promise<Buffer> {
-  let data: Buffer;
+  const handle = await input.open();
   try {
-    data = await fs.readFile(input.resolved);
+    return await readCapped(handle, limit, `${tool}: parameter '${parameter}': file ${input.given}`);
   } catch (error) {
+    if (error instanceof LlmspellError) throw error;
     throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${input.given}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await handle.close();
   }
-  ctx.policy.checkSize(`${tool}: parameter '${parameter}': file ${input.given}`, data.length, limit);
-  return data;
 }
 
 /** Reads only the first bytes of a file (enough for magic-byte detection). */
-export async function readHead(resolved: string, bytes = 4096): Promise<Buffer> {
-  const handle = await fs.open(resolved, 'r');
+export async function readHead(input: InputFile, bytes = 4096): Promise<Buffer> {
+  const handle = await input.open();
   try {
     const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    const { bytesRead } = await handle.handle.read(buffer, 0, bytes, 0);
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
@@ -65,39 +75,69 @@ export async function readHead(resolved: string, bytes = 4096): Promise<Buffer> 
 export interface OutputTarget {
   given: string;
   resolved: string;
-  /** A sibling temp file; produce the output there, then `commit()` renames it into place. */
-  temp: string;
+  /** The temp file the output is produced in (created new, inside the verified target directory). */
+  file: VerifiedFile;
+  /** Reads back what was produced in the temp file. */
+  read(): Promise<Buffer>;
+  /** Renames the temp file over the target, within the size cap. */
   commit(): Promise<number>;
   discard(): Promise<void>;
 }
 
 /**
- * Prepares an atomic write: the output is produced in a temp file next to the target
- * (same directory, so the rename cannot cross file systems) and renamed over it only when
- * complete and within the size cap, so a failed or cancelled run never leaves half a file.
+ * Prepares an atomic write: the output is produced in a temp file created next to the target
+ * (in the same verified directory, so the rename cannot cross file systems or be redirected)
+ * and renamed over it only when complete and within the size cap, so a failed or cancelled run
+ * never leaves half a file.
  */
-export async function prepareOutput(ctx: ExecutionContext, tool: string, parameter: string, file: string, extension = ''): Promise<OutputTarget> {
-  const resolved = ctx.policy.resolvePath(file, parameter);
+export async function prepareOutput(ctx: ExecutionContext, tool: string, parameter: string, file: string): Promise<OutputTarget> {
+  let entry: LocatedEntry;
   try {
-    await fs.mkdir(path.dirname(resolved), { recursive: true });
-    const existing = await fs.stat(resolved).catch(() => undefined);
-    if (existing?.isDirectory()) paramError(tool, parameter, `is a directory: ${file}`);
+    entry = await ctx.policy.locate(file, { parameter, createParents: true });
   } catch (error) {
-    if (error instanceof LlmspellError) throw error;
-    throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot create ${path.dirname(file)}: ${(error as Error).message}`, { cause: error });
+    if (error instanceof LlmspellError && error.code !== 'IO_ERROR') throw error;
+    throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot create the directory of ${file}: ${(error as Error).message}`, { cause: error });
   }
-  const temp = path.join(path.dirname(resolved), `.${path.basename(resolved)}.${randomBytes(6).toString('hex')}.tmp${extension}`);
-  const discard = () => fs.rm(temp, { force: true });
+  const { dir, name } = entry;
+  const tmp = tempName(name);
+  let temp: VerifiedFile;
+  try {
+    if (entry.stat?.isDirectory()) paramError(tool, parameter, `is a directory: ${file}`);
+    temp = await dir.openFile(tmp, 'create', 0o644);
+  } catch (error) {
+    await dir.close();
+    throw error;
+  }
+  let done = false;
+  const discard = async () => {
+    if (done) return;
+    done = true;
+    await temp.close().catch(() => undefined);
+    await dir.unlink(tmp).catch(() => undefined);
+    await dir.close();
+  };
   return {
     given: file,
-    resolved,
-    temp,
+    resolved: entry.realPath,
+    file: temp,
+    async read() {
+      // The temp file was created write-only; read it back through the same verified directory.
+      const reader = await dir.openFile(tmp, 'read');
+      try {
+        return await readCapped(reader, ctx.policy.maxFileBytes, `${tool}: parameter '${parameter}': output ${file}`);
+      } finally {
+        await reader.close();
+      }
+    },
     discard,
     async commit() {
       try {
-        const { size } = await fs.stat(temp);
+        const { size } = await temp.handle.stat();
         ctx.policy.checkSize(`${tool}: parameter '${parameter}': output ${file}`, size, ctx.policy.maxFileBytes);
-        await fs.rename(temp, resolved);
+        await temp.close();
+        await dir.renameTo(tmp, dir, name);
+        done = true;
+        await dir.close();
         return size;
       } catch (error) {
         await discard();
@@ -108,15 +148,15 @@ export async function prepareOutput(ctx: ExecutionContext, tool: string, paramet
   };
 }
 
-/** Writes `data` to a target atomically and returns the bytes written. */
+/** Writes `data` to a target atomically (through the policy's verified open) and returns the bytes written. */
 export async function writeOutput(ctx: ExecutionContext, tool: string, parameter: string, file: string, data: Buffer): Promise<{ resolved: string; size: number }> {
   ctx.policy.checkSize(`${tool}: parameter '${parameter}': output ${file}`, data.length, ctx.policy.maxFileBytes);
-  const out = await prepareOutput(ctx, tool, parameter, file);
   try {
-    await fs.writeFile(out.temp, data);
+    const { realPath } = await ctx.policy.writeFile(file, data, { parameter, createParents: true });
+    return { resolved: realPath, size: data.length };
   } catch (error) {
-    await out.discard();
+    if (error instanceof LlmspellError && error.code === 'INVALID_ARGUMENT') paramError(tool, parameter, `is a directory: ${file}`);
+    if (error instanceof LlmspellError && error.code !== 'IO_ERROR') throw error;
     throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot write ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return { resolved: out.resolved, size: await out.commit() };
 }

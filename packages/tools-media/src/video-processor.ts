@@ -1,10 +1,9 @@
-import { promises as fs } from 'node:fs';
 import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
 import { loadSharp } from './load-sharp.js';
-import { ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia } from './common.js';
+import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { paramError } from './errors.js';
 import { containerInfo } from './container-info.js';
-import { ffmpegErrorTail, inputArgs, optionalFfmpeg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
+import { ffmpegErrorTail, inputArgs, optionalFfmpeg, outputArg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';
 import { inputLimit, prepareOutput, readHead, statInput, writeOutput } from './media-files.js';
 
@@ -62,7 +61,7 @@ async function openVideo(params: Params, ctx: ExecutionContext) {
   const source = inputPath(params, false);
   if (!source.value) paramError(NAME, source.parameter, 'is required');
   const file = await statInput(ctx, NAME, source.parameter, source.value, inputLimit(ctx, DEFAULT_MAX_BYTES));
-  const detected = await detectFormat(await readHead(file.resolved));
+  const detected = await detectFormat(await readHead(file));
   return { source: source as { value: string; parameter: string }, file, detected };
 }
 
@@ -74,20 +73,20 @@ async function grabFrame(params: Params, ctx: ExecutionContext, thumbnail: boole
   const ffmpeg = await requireFfmpeg(NAME, params.operation, ctx.settings);
   const runOptions = { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME };
   // ffmpeg writes a PNG next to the target; sharp then encodes the requested format and measures it.
-  const scratch = await prepareOutput(ctx, NAME, 'target_path', params.target_path, '.png');
+  const scratch = await prepareOutput(ctx, NAME, 'target_path', params.target_path);
   let png: Buffer;
   try {
-    const args = ['-ss', params.timestamp_seconds.toFixed(3), ...inputArgs(file.resolved, detected.demuxer), '-map', '0:v:0', '-frames:v', '1', '-an', '-sn'];
+    const args = ['-ss', params.timestamp_seconds.toFixed(3), ...inputArgs(file, detected.demuxer), '-map', '0:v:0', '-frames:v', '1', '-an', '-sn'];
     if (thumbnail) {
       const { max_width: w, max_height: h } = params;
       args.push('-vf', `scale=w='min(${w},iw)':h='min(${h},ih)':force_original_aspect_ratio=decrease`);
     }
-    args.push('-c:v', 'png', '-f', 'image2', '-y', scratch.temp);
-    const run = await runFfmpeg(ffmpeg, args, runOptions);
-    png = await fs.readFile(scratch.temp).catch(() => Buffer.alloc(0));
+    args.push('-c:v', 'png', '-f', 'image2', '-y', outputArg(scratch));
+    const run = await runFfmpeg(ffmpeg, args, { ...runOptions, input: file, output: scratch });
+    png = await scratch.read().catch(() => Buffer.alloc(0));
     if (png.length === 0) {
       if (run.code === 0) {
-        const info = await probe(ffmpeg, file.resolved, detected.demuxer, runOptions).catch(() => undefined);
+        const info = await probe(ffmpeg, file, detected.demuxer, runOptions).catch(() => undefined);
         const duration = info?.duration_seconds;
         paramError(NAME, 'timestamp_seconds', `no frame at ${params.timestamp_seconds} s${duration !== undefined ? ` (the video is ${duration} s long)` : ''}`);
       }
@@ -144,10 +143,10 @@ async function run(params: Params, ctx: ExecutionContext) {
   const ffmpeg = await optionalFfmpeg(ctx.settings);
   let info: ProbeInfo | undefined;
   let metadataSource: 'ffmpeg' | 'container' = 'ffmpeg';
-  if (ffmpeg) info = await probe(ffmpeg, file.resolved, detected.demuxer, { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME });
+  if (ffmpeg) info = await probe(ffmpeg, file, detected.demuxer, { signal: ctx.signal, timeoutMs: ffmpegTimeout(ctx.settings), tool: NAME });
   else {
     metadataSource = 'container';
-    info = await containerInfo(file.resolved, detected.demuxer).catch(() => undefined);
+    info = await containerInfo(file, detected.demuxer).catch(() => undefined);
     if (!info) await requireFfmpeg(NAME, `metadata of ${detected.format}`, ctx.settings);
   }
   const meta = { ...describeProbe(info!), metadata_source: metadataSource };
@@ -161,13 +160,35 @@ async function run(params: Params, ctx: ExecutionContext) {
 export const videoProcessor = defineTool({
   name: NAME,
   description: 'Detects video formats by their bytes, reads metadata (duration, resolution, fps, codecs) and extracts frames or thumbnails at a timestamp, using the bundled ffmpeg.',
+  outputSchema: z.union([
+    z.object({
+      file_path: z.string(), target_path: z.string(), timestamp_seconds: z.number(), format: z.enum(['png', 'jpeg', 'webp']), width: z.number(), height: z.number(),
+      file_size: z.number(),
+    }).describe('thumbnail, extract_frame'),
+    detectResultSchema('video'),
+    z.object({
+      file_path: z.string(), format: z.string(), mime_type: z.string(), file_size: z.number(), container: z.string().optional(), duration_seconds: z.number().optional(),
+      width: z.number().optional(), height: z.number().optional(), resolution: z.string().optional().describe('e.g. 1920x1080'), fps: z.number().optional(),
+      video_codec: z.string().optional(), pixel_format: z.string().optional(), bitrate_kbps: z.number().optional(), has_video: z.boolean(), has_audio: z.boolean(),
+      audio: z.object({ codec: z.string(), sample_rate: z.number().optional(), channels: z.number().optional(), channel_layout: z.string().optional() }).optional(),
+      streams: z.array(z.object({
+        index: z.number(), type: z.enum(['video', 'audio', 'subtitle', 'data']), codec: z.string(), codec_long: z.string().optional(), width: z.number().optional(),
+        height: z.number().optional(), fps: z.number().optional(), pixel_format: z.string().optional(), sample_rate: z.number().optional(), channels: z.number().optional(),
+        channel_layout: z.string().optional(), bitrate_kbps: z.number().optional(),
+      })),
+      tags: z.record(z.string(), z.string()), metadata_source: z.enum(['ffmpeg', 'container']).describe('container: read from the MP4/WebM header without ffmpeg'),
+    }).describe('metadata'),
+    unrecognisedResultSchema('video'),
+  ]),
+  ignoredParameters: ['timestamp', 'width', 'height'],
   category: 'media',
-  securityLevel: 'safe',
+  // Every operation reads (and some write) files: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['video', 'media', 'thumbnail', 'frame'],
   parameters,
   examples: [
     { description: 'Read video metadata', params: { operation: 'metadata', file_path: 'clip.mp4' } },
-    { description: 'Thumbnail at 1.5 s', params: { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumb.jpg', timestamp_seconds: 1.5 } },
+    { description: 'Thumbnail at 0.5 s (needs ffmpeg)', params: { operation: 'thumbnail', file_path: 'clip.mp4', target_path: 'thumb.jpg', timestamp_seconds: 0.5 } },
   ],
   execute: (params, ctx) => run(params, ctx),
 });

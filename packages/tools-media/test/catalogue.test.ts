@@ -2,12 +2,12 @@ import { z } from '@llmspell/core';
 import { audioProcessor, imageProcessor, mediaTools, videoProcessor } from '../src/index.js';
 
 describe('media tool catalogue', () => {
-  it('exports the three tools under the reference names, category media, level safe', () => {
+  it('exports the three tools under the reference names, category media, level restricted (they read files)', () => {
     expect(mediaTools.map((t) => t.name)).toEqual(['audio_processor', 'video_processor', 'image_processor']);
     expect(mediaTools).toEqual([audioProcessor, videoProcessor, imageProcessor]);
     for (const tool of mediaTools) {
       expect(tool.category).toBe('media');
-      expect(tool.securityLevel).toBe('safe');
+      expect(tool.securityLevel).toBe('restricted');
       expect(tool.kind).toBe('tool');
       expect(tool.description.length).toBeGreaterThan(20);
     }

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { detectFormat } from '../src/index.js';
+import { createExecutionContext } from '@llmspell/core';
 import { locateFfmpeg, parseFfmpegInfo, probe, runFfmpeg } from '../src/ffmpeg.js';
+import { statInput } from '../src/media-files.js';
 import { videoProcessor, audioProcessor } from '../src/index.js';
 import { failure, result, sandbox } from './helpers.js';
 
@@ -111,7 +113,9 @@ describe('detectFormat on files ffmpeg writes', () => {
     expect(made.code).toBe(0);
     const found = await detectFormat((await fs.readFile(file)).subarray(0, 4096));
     expect(found).toMatchObject({ kind, format, mime });
-    const info = await probe(ffmpeg, file, found?.demuxer, opts());
+    // ffmpeg reads the file the policy opened (its descriptor), not the path.
+    const checked = await statInput(createExecutionContext({ policy: box.policy }), 't', 'file_path', name, Number.MAX_SAFE_INTEGER);
+    const info = await probe(ffmpeg, checked, found?.demuxer, opts());
     expect(info.streams.length).toBeGreaterThan(0);
   });
 });

@@ -70,11 +70,22 @@ export const webSearch = defineTool({
   name: 'web_search',
   aliases: ['web-search', 'web-search-tool'],
   description: 'Search the web (DuckDuckGo without a key; Serper, Brave, Google Custom Search or SerpApi with one), falling back across providers',
+  outputSchema: z.object({
+    query: z.string(), provider: z.string().describe('The provider that answered'), search_type: z.enum(['web', 'news', 'images']),
+    results: z.array(z.object({
+      title: z.string(), url: z.string(), snippet: z.string(), rank: z.number(), date: z.string().optional().describe('news'), source: z.string().optional().describe('news'),
+      image_url: z.string().optional().describe('images'),
+    })),
+    count: z.number(),
+  }),
+  examples: [
+    { description: 'Five results from DuckDuckGo (no key needed)', params: { input: 'rust async programming', max_results: 5 } },
+  ],
   category: 'search',
   // CODE level (DOC: Restricted). Every request still goes through the network guard.
   securityLevel: 'safe',
   tags: ['search', 'web', 'duckduckgo', 'google', 'brave', 'serper', 'serpapi'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('The search query'),
     query: z.string().optional().describe('DOC alias of input'),
     provider: z.string().optional().describe('duckduckgo | serperdev | brave | google | serpapi (default from config, else duckduckgo)'),

@@ -166,12 +166,22 @@ export const environmentReaderTool = defineTool({
   name: TOOL,
   aliases: ['environment-reader', 'env_reader'],
   description: 'Read harmless environment variables (get, list, glob pattern); only an allow-list is visible, secrets never; set only when configured',
+  outputSchema: z.union([
+    z.object({ variable_name: z.string(), value: z.string().nullable(), exists: z.boolean(), hidden: z.literal(false) }).describe('get'),
+    z.object({ variable_name: z.string(), set: z.literal(true), had_previous: z.boolean(), hidden: z.boolean() }).describe('set'),
+    z.object({
+      pattern: z.string().optional().describe('pattern'), variables: z.record(z.string(), z.string()), count: z.number(),
+      hidden_count: z.number().describe('Matching variables not shown (secret or not allowed)'),
+    }).describe('list, pattern'),
+  ]),
+  ignoredParameters: ['variables'],
   category: 'system',
   securityLevel: 'restricted',
   tags: ['environment', 'env', 'variables', 'system'],
   parameters,
   examples: [
     { description: 'Read HOME', params: { operation: 'get', variable_name: 'HOME' } },
+    { description: 'The visible variables whose name starts with XDG', params: { operation: 'list', filter: '^XDG' } },
     { description: 'All LC_* variables', params: { operation: 'pattern', pattern: 'LC_*' } },
   ],
   execute: run,

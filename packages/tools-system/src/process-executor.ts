@@ -204,10 +204,21 @@ export const processExecutorTool = defineTool({
   name: TOOL,
   aliases: ['process-executor'],
   description: 'Run an allow-listed executable without a shell, with a time limit and capped output',
+  outputSchema: z.object({
+    executable: z.string().describe('The resolved program'), arguments: z.array(z.string()), working_directory: z.string(),
+    exit_code: z.number().nullable(), signal: z.string().nullable().describe('When a signal ended it'),
+    stdout: z.string(), stderr: z.string(), stdout_truncated: z.boolean(), stderr_truncated: z.boolean(),
+    success: z.boolean().describe('Exit code 0 within the time limit'), timed_out: z.boolean(), duration_ms: z.number(),
+    dropped_environment: z.array(z.string()).describe('environment entries not passed on (secret-looking or loader variables)'),
+  }),
+  ignoredParameters: ['operation', 'capture_output'],
   category: 'system',
   securityLevel: 'restricted',
   tags: ['process', 'command', 'execute', 'system'],
   parameters,
-  examples: [{ description: 'List files', params: { executable: 'ls', arguments: ['-la'] } }],
+  examples: [
+    { description: 'List files (needs allow_process_spawn = true)', params: { executable: 'ls', arguments: ['-la'] } },
+    { description: 'Feed standard input to a program', params: { executable: 'wc', arguments: ['-l'], input: 'one\ntwo\n' } },
+  ],
   execute: run,
 });

@@ -241,13 +241,31 @@ export const serviceCheckerTool = defineTool({
   name: TOOL,
   aliases: ['service-checker'],
   description: 'Check whether a TCP port, HTTP(S) endpoint or DNS name is reachable',
+  outputSchema: z.discriminatedUnion('check_type', [
+    z.object({
+      target: z.string(), check_type: z.literal('tcp'), available: z.boolean(), host: z.string(), port: z.number(), address: z.string().optional().describe('The address that answered'),
+      status: z.string().optional(), response_time_ms: z.number(), error: z.string().optional().describe('Why it is not available'),
+    }),
+    z.object({
+      target: z.string(), check_type: z.enum(['http', 'https']), available: z.boolean().describe('Answered with a status below 500'), url: z.string(),
+      status_code: z.number().optional(), status_text: z.string().optional(), healthy: z.boolean().optional().describe('A 2xx or 3xx status'),
+      headers: z.record(z.string(), z.string()).optional().describe('server, content-type, location'), address: z.string().optional(), status: z.string().optional(),
+      response_time_ms: z.number(), error: z.string().optional(),
+    }),
+    z.object({
+      target: z.string(), check_type: z.literal('dns'), available: z.boolean(), hostname: z.string(),
+      addresses: z.array(z.object({ address: z.string(), family: z.number() })), response_time_ms: z.number(), error: z.string().optional(),
+    }),
+  ]),
+  ignoredParameters: ['service', 'timeout', 'operation', 'services', 'timeout_ms'],
   category: 'system',
   securityLevel: 'restricted',
   tags: ['network', 'health', 'tcp', 'http', 'dns', 'monitor'],
   parameters,
   examples: [
     { description: 'Is the web server up?', params: { target: 'https://example.com', check_type: 'https' } },
-    { description: 'Is the port open?', params: { target: 'db.example.com:5432', check_type: 'tcp' } },
+    { description: 'Is the port open?', params: { target: 'example.com:443', check_type: 'tcp' } },
+    { description: 'Does the name resolve?', params: { target: 'example.com', check_type: 'dns' } },
   ],
   execute: run,
 });

@@ -203,14 +203,45 @@ async function run(p: Params, ctx: ExecutionContext) {
   return { operation, result, metadata: { metrics: wanted } };
 }
 
+/** One metric's shape, or several by name (all, get_metrics). */
+function outputSchema() {
+  const cpu = z.object({
+    usage_percent: z.number().nullable().describe('Over sample_ms; null when sample_ms is 0'), per_core_usage_percent: z.array(z.number()).nullable(),
+    cores: z.number(), model: z.string(), speed_mhz: z.number(), load_average: z.object({ one: z.number(), five: z.number(), fifteen: z.number() }), sample_ms: z.number(),
+  });
+  const memory = z.object({
+    total_bytes: z.number(), available_bytes: z.number(), used_bytes: z.number(), usage_percent: z.number(),
+    process: z.object({ rss_bytes: z.number(), heap_used_bytes: z.number(), heap_total_bytes: z.number() }),
+  });
+  const disk = z.object({
+    disks: z.array(z.object({
+      mount_point: z.string(), filesystem: z.string(), total_bytes: z.number(), used_bytes: z.number(), free_bytes: z.number(), available_bytes: z.number(), usage_percent: z.number(),
+    })),
+    count: z.number(),
+  });
+  const system = z.object({
+    os: z.string(), platform: z.string(), release: z.string(), arch: z.string(), hostname: z.string(), uptime_seconds: z.number(), node_version: z.string(),
+    process_uptime_seconds: z.number(), cpu_count: z.number(),
+  });
+  return z.union([
+    cpu.describe('cpu'), memory.describe('memory'), disk.describe('disk'), system.describe('stats'),
+    z.object({ cpu: cpu.optional(), memory: memory.optional(), disk: disk.optional(), system: system.optional() }).describe('all, get_metrics: the metrics asked for'),
+  ]);
+}
+
 export const systemMonitorTool = defineTool({
   name: TOOL,
   aliases: ['system-monitor'],
   description: 'CPU, memory, disk and system statistics of the host',
+  outputSchema: outputSchema(),
   category: 'system',
   securityLevel: 'safe',
   tags: ['system', 'cpu', 'memory', 'disk', 'monitor', 'stats'],
   parameters,
-  examples: [{ description: 'Memory usage', params: { operation: 'memory' } }],
+  examples: [
+    { description: 'Memory usage', params: { operation: 'memory' } },
+    { description: 'CPU load sampled over 200 ms', params: { operation: 'cpu', sample_ms: 200 } },
+    { description: 'Disks and system facts together', params: { operation: 'get_metrics', metrics: ['disk', 'stats'] } },
+  ],
   execute: run,
 });

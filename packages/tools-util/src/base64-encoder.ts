@@ -26,8 +26,21 @@ function isUtf8(bytes: Buffer): boolean {
 export const base64Encoder = defineTool({
   name: NAME,
   description: 'Encodes and decodes Base64 (standard or URL-safe) for text, hex bytes or files.',
+  outputSchema: z.discriminatedUnion('operation', [
+    z.object({
+      operation: z.literal('encode'), variant: z.enum(['standard', 'url-safe']), output: z.string().describe('The base64 text'),
+      input_size: z.number(), output_size: z.number(), output_file: z.string().optional(),
+    }),
+    z.object({
+      operation: z.literal('decode'), variant: z.enum(['standard', 'url-safe']),
+      output: z.string().describe('The decoded text (hex when the bytes are not UTF-8)'), output_encoding: z.enum(['utf8', 'hex']),
+      is_binary: z.boolean(), input_size: z.number(), output_size: z.number(), output_file: z.string().optional(),
+    }),
+  ]),
   category: 'utility',
   securityLevel: 'safe',
+  // Reading or writing files is what `restricted` means; text in, text out stays `safe`.
+  parameterLevels: { input_file: 'restricted', output_file: 'restricted' },
   tags: ['base64', 'encoding'],
   parameters,
   examples: [

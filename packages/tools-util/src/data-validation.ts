@@ -442,6 +442,12 @@ const parameters = z.object({
 export const dataValidation = defineTool({
   name: NAME,
   description: 'Validates data against rules: required, type, length, range, pattern, enum, email, url, date, custom checks (phone, uuid, credit_card, ipv4 …), arrays and nested objects. Returns {valid, errors}.',
+  outputSchema: z.object({
+    valid: z.boolean(),
+    errors: z.array(z.object({ field: z.string(), message: z.string(), rule: z.string(), value: z.unknown().optional() })).describe('At most 100; empty when valid'),
+    error_count: z.number(),
+  }),
+  ignoredParameters: ['operation'],
   category: 'utility',
   securityLevel: 'safe',
   tags: ['validation', 'schema', 'check'],
@@ -464,6 +470,7 @@ export const dataValidation = defineTool({
         },
       },
     },
+    { description: 'An invalid value lists its errors', params: { input: 'not-an-email', rules: { rules: [{ type: 'email' }] } } },
   ],
   execute(params) {
     const input = params.input;

@@ -31,6 +31,14 @@ function decodeExpected(text: string, format: 'hex' | 'base64'): Buffer | undefi
 export const hashCalculator = defineTool({
   name: NAME,
   description: 'Computes and verifies MD5, SHA-1, SHA-256 and SHA-512 hashes of text or files (hex or base64).',
+  outputSchema: z.union([
+    z.object({
+      algorithm: z.string(), valid: z.boolean(), matches: z.boolean().describe('Same as valid'), hash: z.string().describe('The computed hash'),
+      format: z.enum(['hex', 'base64']), expected_hash: z.string(), file: z.string().optional(), file_size: z.number().optional(),
+    }).describe('verify'),
+    z.object({ algorithm: z.string(), hash: z.string(), format: z.enum(['hex', 'base64']), file: z.string().optional(), file_size: z.number().optional() })
+      .describe('hash'),
+  ]),
   category: 'utility',
   securityLevel: 'restricted',
   tags: ['hash', 'checksum', 'sha256', 'md5'],

@@ -87,6 +87,8 @@ function escapeRegExp(s: string): string {
 export const textManipulator = defineTool({
   name: NAME,
   description: 'Transforms text with one operation: case changes (upper, lower, snake, camel, pascal), trim, reverse, replace, substring, split, join, sanitize, truncate, indent, dedent, whitespace normalisation and word wrap.',
+  outputSchema: z.union([z.string(), z.array(z.string()).describe('split')]).describe('The transformed text; split gives a list'),
+  ignoredParameters: ['format', 'transformations', 'pattern', 'replacement', 'start', 'length', 'text'],
   category: 'utility',
   securityLevel: 'safe',
   tags: ['text', 'string', 'case', 'format'],

@@ -111,6 +111,14 @@ const parameters = z.object({
 export const uuidGenerator = defineTool({
   name: NAME,
   description: 'Generates UUIDs (v1, v4, v5) in several formats, prefixed component ids and deterministic ids, and validates UUIDs.',
+  outputSchema: z.union([
+    z.object({ valid: z.literal(true), uuid: z.string(), version: z.string().nullable(), variant: z.string(), nil: z.boolean() }).describe('validate'),
+    z.object({ valid: z.literal(false), uuid: z.string(), error: z.string() }).describe('validate, not a UUID'),
+    z.object({ uuid: z.string(), version: z.string(), format: z.string() }).describe('generate'),
+    z.object({ id: z.string(), prefix: z.string(), short: z.boolean() }).describe('component_id'),
+    z.object({ id: z.string(), namespace: z.string(), name: z.string() }).describe('deterministic'),
+    z.object({ id: z.string(), timestamp: z.boolean(), short: z.boolean() }).describe('custom'),
+  ]),
   category: 'utility',
   securityLevel: 'safe',
   tags: ['uuid', 'id', 'identifier'],

@@ -7,10 +7,23 @@ export const apiTester = defineTool({
   name: 'api_tester',
   aliases: ['api-tester'],
   description: 'Send one HTTP request to an API and report status, headers, parsed body and timing; optionally check the expected status',
+  outputSchema: z.object({
+    request: z.object({ url: z.string(), method: z.string(), headers: z.record(z.string(), z.string()).describe('Credentials hidden'), body_bytes: z.number() }),
+    response: z.object({
+      status: z.number(), status_text: z.string(), ok: z.boolean(), headers: z.record(z.string(), z.string()), body: z.unknown().describe('Parsed JSON, or text'),
+      size_bytes: z.number(), final_url: z.string(), redirects: z.array(z.string()),
+    }),
+    timing: z.object({ total_ms: z.number(), response_time_ms: z.number() }),
+    expected_status: z.array(z.number()).optional(), passed: z.boolean().optional().describe('With expected_status; false also makes success false'),
+  }),
+  examples: [
+    { description: 'Check that an endpoint answers 200', params: { input: 'https://httpbin.org/get', expected_status: 200 } },
+    { description: 'POST JSON and inspect the answer', params: { input: 'https://httpbin.org/post', method: 'POST', body: { ping: true } } },
+  ],
   category: 'web',
   securityLevel: 'restricted',
   tags: ['api', 'http', 'testing', 'rest'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('URL to test'),
     url: z.string().optional().describe('DOC alias of input'),
     method: z.string().default('GET'),

@@ -87,10 +87,22 @@ export const sitemapCrawler = defineTool({
   name: 'sitemap_crawler',
   aliases: ['sitemap-crawler'],
   description: 'Read a sitemap (XML, gzip or text; sitemap indexes followed) into a list of page URLs with lastmod/changefreq/priority',
+  outputSchema: z.object({
+    sitemap_url: z.string(),
+    urls: z.array(z.object({ loc: z.string(), lastmod: z.string().optional(), changefreq: z.string().optional(), priority: z.number().optional() })),
+    count: z.number(), sitemaps_processed: z.array(z.string()), child_sitemaps: z.array(z.string()).describe('Listed by a sitemap index'),
+    truncated: z.boolean().describe('Stopped at max_urls'),
+    errors: z.array(z.object({ sitemap: z.string(), error: z.string(), code: z.string().optional() })).describe('Child sitemaps that could not be read'),
+  }),
+  ignoredParameters: ['max_depth'],
+  examples: [
+    { description: 'The pages a site lists', params: { input: 'https://www.sitemaps.org/sitemap.xml', max_urls: 100 } },
+  ],
   category: 'web',
-  securityLevel: 'safe',
+  // A script-chosen URL is network access: what `restricted` means (the reference said Safe).
+  securityLevel: 'restricted',
   tags: ['sitemap', 'crawler', 'seo', 'web'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('Sitemap URL'),
     url: z.string().optional().describe('DOC alias of input'),
     follow_sitemaps: z.boolean().default(true).describe('Follow child sitemaps of a sitemap index'),

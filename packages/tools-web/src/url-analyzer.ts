@@ -57,10 +57,40 @@ export const urlAnalyzer = defineTool({
   name: 'url_analyzer',
   aliases: ['url-analyzer'],
   description: 'Parse and validate a URL: scheme, host, port, path, decoded query parameters, domain parts; optionally fetch HTTP metadata',
+  outputSchema: z.union([
+    z.object({
+      valid: z.literal(true), url: z.string(), scheme: z.string(), host: z.string(), hostname: z.string(), port: z.number().nullable(), explicit_port: z.boolean(),
+      path: z.string(), path_segments: z.array(z.string()), file_extension: z.string().nullable(), query: z.string().nullable(),
+      query_params: z.record(z.string(), z.union([z.string(), z.array(z.string())])).describe('Secret-looking values redacted'), fragment: z.string().nullable(),
+      has_credentials: z.boolean(), origin: z.string(), is_secure: z.boolean(),
+      domain: z.union([
+        z.object({ is_ip: z.literal(true), ip_version: z.number(), is_private: z.boolean(), address_class: z.string().optional() }),
+        z.object({
+          is_ip: z.literal(false), tld: z.string().nullable().describe('The public suffix'), suffix_type: z.enum(['icann', 'private', 'unlisted']),
+          registrable_domain: z.string().nullable(), subdomain: z.string().nullable(), labels: z.number(), is_local: z.boolean(), is_special_use: z.boolean(),
+          is_punycode: z.boolean(), unicode_hostname: z.string(),
+        }),
+      ]).nullable(),
+      metadata: z.union([
+        z.object({
+          status: z.number(), status_text: z.string(), final_url: z.string(), redirects: z.array(z.string()), content_type: z.string().nullable(),
+          content_length: z.number().nullable(), headers: z.record(z.string(), z.string()), title: z.string().nullable(), response_time_ms: z.number(),
+        }),
+        z.object({ error: z.string() }),
+      ]).optional().describe('With fetch_metadata'),
+    }),
+    z.object({ valid: z.literal(false), input: z.string(), error: z.string() }),
+  ]),
+  examples: [
+    { description: 'Take a URL apart', params: { input: 'https://user@docs.example.co.uk:8443/guide/intro.html?lang=en&page=2#setup' } },
+    { description: 'Also fetch status, headers and the page title', params: { input: 'https://example.com/', fetch_metadata: true } },
+  ],
   category: 'web',
   securityLevel: 'safe',
+  // Parsing is `safe`; fetching the URL is network access.
+  parameterLevels: { fetch_metadata: 'restricted' },
   tags: ['url', 'parse', 'validate', 'web'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('The URL'),
     url: z.string().optional().describe('DOC alias of input'),
     fetch_metadata: z.boolean().default(false).describe('Also request the URL for status, headers and title'),

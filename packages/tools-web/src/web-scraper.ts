@@ -14,10 +14,26 @@ export const webScraper = defineTool({
   name: 'web_scraper',
   aliases: ['web-scraper'],
   description: 'Fetch a web page and extract content with CSS selectors, plus optional links, images and meta tags',
+  outputSchema: z.object({
+    url: z.string().describe('After redirects'), status: z.number(), content_type: z.string(), title: z.string().nullable(),
+    text: z.string().describe('The visible text (at most 200,000 characters)'), text_truncated: z.boolean().optional(),
+    selected: z.array(z.string()).optional().describe('selector: the text of each match'),
+    elements: z.array(z.object({ tag: z.string(), text: z.string(), attributes: z.record(z.string(), z.string()) })).optional().describe('selector: the first 500 matches'),
+    selectors: z.record(z.string(), z.union([z.array(z.string().nullable()), z.string(), z.null()])).optional()
+      .describe('selectors: name → the values found (one value, or null, with first = true)'),
+    links: z.array(z.object({ text: z.string(), href: z.string(), rel: z.string().optional() })).optional(),
+    images: z.array(z.object({ src: z.string(), alt: z.string().nullable(), width: z.string().optional(), height: z.string().optional() })).optional(),
+    meta: z.record(z.string(), z.string()).optional(),
+    warnings: z.array(z.string()).optional(),
+  }),
+  examples: [
+    { description: 'The heading and links of a page', params: { input: 'https://example.com/', selector: 'h1', extract_links: true } },
+    { description: 'Named selectors: one title, every paragraph', params: { input: 'https://example.com/', selectors: { heading: { selector: 'h1', first: true }, paragraphs: 'p' }, extract_meta: true } },
+  ],
   category: 'web',
   securityLevel: 'restricted',
   tags: ['web', 'scraping', 'html', 'css', 'selectors'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('URL of the page'),
     url: z.string().optional().describe('DOC alias of input'),
     selectors: z.record(z.string(), SelectorSpec).optional().describe('name → CSS selector (or {selector, attribute, html, first})'),

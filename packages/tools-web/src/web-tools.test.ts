@@ -328,6 +328,6 @@ test('webTools: snake_case names, hyphenated aliases, CODE security levels', () 
     ['api_tester', 'api-tester', 'restricted'],
     ['webhook_caller', 'webhook-caller', 'restricted'],
     ['webpage_monitor', 'webpage-monitor', 'restricted'],
-    ['sitemap_crawler', 'sitemap-crawler', 'safe'],
+    ['sitemap_crawler', 'sitemap-crawler', 'restricted'],
   ]);
 });

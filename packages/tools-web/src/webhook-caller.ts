@@ -5,10 +5,19 @@ export const webhookCaller = defineTool({
   name: 'webhook_caller',
   aliases: ['webhook-caller'],
   description: 'Deliver a JSON payload to a webhook, retrying with exponential back-off on network errors, 429 and 5xx',
+  outputSchema: z.object({
+    url: z.string(), method: z.string(), delivered: z.boolean().describe('A 2xx answer'), status: z.number().nullable(),
+    response: z.unknown().describe('The answer body: parsed JSON, or text'), response_headers: z.record(z.string(), z.string()).nullable(), attempts: z.number(),
+    attempt_log: z.array(z.object({ attempt: z.number(), status: z.number().optional(), error: z.string().optional(), duration_ms: z.number() })),
+    timing_ms: z.number(),
+  }),
+  examples: [
+    { description: 'POST an event, retrying 5xx answers twice', params: { input: 'https://httpbin.org/post', payload: { event: 'deploy', status: 'ok' }, max_retries: 2 } },
+  ],
   category: 'web',
   securityLevel: 'restricted',
   tags: ['webhook', 'http', 'notification', 'retry'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('Webhook URL'),
     url: z.string().optional().describe('DOC alias of input'),
     payload: z.unknown().default({}).describe('JSON payload (object, array or string)'),

@@ -49,10 +49,22 @@ export const webpageMonitor = defineTool({
   name: 'webpage_monitor',
   aliases: ['webpage-monitor'],
   description: 'Fetch a page (or a CSS-selected part of it) and report line changes against previously seen content',
+  outputSchema: z.object({
+    url: z.string(), status: z.number(), content: z.string().describe('The watched text: keep it for the next check'), content_hash: z.string().describe('sha256 of it'),
+    checked_at: z.string(), selector: z.string().optional(), matched_elements: z.number().optional(),
+    has_changes: z.boolean().optional().describe('With previous_content or previous_hash'),
+    changes: z.array(z.object({ type: z.enum(['added', 'removed']), line: z.number(), content: z.string() })).optional().describe('With previous_content'),
+    summary: z.object({ added: z.number(), removed: z.number(), truncated: z.boolean() }).optional(),
+  }),
+  ignoredParameters: ['metrics'],
+  examples: [
+    { description: 'Capture a baseline of the main heading', params: { input: 'https://example.com/', selector: 'h1' } },
+    { description: 'Compare with what was seen before', params: { input: 'https://example.com/', selector: 'h1', previous_content: 'Example Page' } },
+  ],
   category: 'web',
   securityLevel: 'restricted',
   tags: ['web', 'monitor', 'diff', 'changes'],
-  parameters: z.looseObject({
+  parameters: z.object({
     input: z.string().optional().describe('URL to check'),
     url: z.string().optional().describe('DOC alias of input'),
     previous_content: z.string().optional().describe('Content from an earlier check to diff against'),

@@ -1,11 +1,13 @@
 import type { StateAccess } from '@llmspell/core';
+import type { UnitRecord } from './distributed.js';
 
 /**
  * Durable-run checkpoints in the state layer. One small record per completed step
  * (`run:<id>:step:<path>` → `{o: output, s?: shared snapshot when it changed, d: ms}`) plus a
  * run record (`run:<id>`). When a run completes its step records are dropped and only the
  * run record with the result stays, so storage stays bounded; old run records are pruned
- * by count and age.
+ * by count and age. A distributed run also keeps what each dispatched unit starts from
+ * (`unit:<id>:<unit>`), dropped with its steps.
  */
 export interface StepCheckpoint {
   o: unknown;
@@ -42,6 +44,7 @@ export function runScope(workflow: string): string {
 
 const runKey = (id: string) => `run:${id}`;
 const stepPrefix = (id: string) => `run:${id}:step:`;
+const unitPrefix = (id: string) => `unit:${id}:`;
 
 export class CheckpointStore {
   constructor(private readonly state: StateAccess, private readonly scope: string) {}
@@ -69,8 +72,15 @@ export class CheckpointStore {
     await this.state.set(this.scope, stepPrefix(runId) + path, checkpoint);
   }
 
-  async dropSteps(runId: string): Promise<void> {
-    const prefix = stepPrefix(runId);
+  async saveUnit(runId: string, unit: string, record: UnitRecord): Promise<void> {
+    await this.state.set(this.scope, unitPrefix(runId) + unit, record);
+  }
+
+  async loadUnit(runId: string, unit: string): Promise<UnitRecord | undefined> {
+    return ((await this.state.get(this.scope, unitPrefix(runId) + unit)) as UnitRecord | undefined) ?? undefined;
+  }
+
+  private async dropPrefix(prefix: string): Promise<void> {
     if (this.state.deletePrefix) {
       await this.state.deletePrefix(this.scope, prefix);
       return;
@@ -78,6 +88,12 @@ export class CheckpointStore {
     for (const key of (await this.state.keys(this.scope)).filter((k) => k.startsWith(prefix))) {
       await this.state.delete(this.scope, key);
     }
+  }
+
+  /** Drops a run's step checkpoints and unit records (its run record stays). */
+  async dropSteps(runId: string): Promise<void> {
+    await this.dropPrefix(stepPrefix(runId));
+    await this.dropPrefix(unitPrefix(runId));
   }
 
   /** Deletes runs beyond the newest `maxRuns` and runs older than `maxAgeMs`. */

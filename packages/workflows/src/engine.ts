@@ -1,5 +1,5 @@
 import {
-  INDEX_FALLBACK, LlmspellError, abortableDelay, executeComponent, isLlmspellError, toLlmspellError,
+  INDEX_FALLBACK, LlmspellError, abortableDelay, didYouMean, executeComponent, isLlmspellError, toLlmspellError,
   type Component, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
@@ -121,6 +121,12 @@ function stepFunctionContext(own: Record<string, unknown>, members: Record<strin
   }) as unknown as StepFunctionContext;
 }
 
+/** ` (did you mean 'x'?)` for a tool name no tool or alias answers to. */
+function toolSuggestion(rs: RunState, name: string | undefined): string {
+  const tools = rs.ctx.components?.tools() ?? [];
+  return didYouMean(name ?? '', tools.flatMap((t) => [t.name, ...t.aliases]));
+}
+
 function stepComponent(rs: RunState, step: StepSpec, run: (ctx: ExecutionContext) => Promise<unknown>): Component<unknown, unknown> {
   return { kind: 'workflow', name: `${rs.workflowName}.${step.name}`, description: `step ${step.name}`, run: (_input, ctx) => run(ctx) };
 }
@@ -179,7 +185,7 @@ async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { c
     switch (step.kind) {
       case 'tool': {
         const tool = rs.ctx.components?.tool(step.tool ?? '');
-        if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `step '${step.name}': Tool '${step.tool}' not found`);
+        if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `step '${step.name}': Tool '${step.tool}' not found${toolSuggestion(rs, step.tool)}`, { details: { step: step.name, tool: step.tool } });
         const args = textForStringParameters(tool, step.params, (params ?? {}) as Record<string, unknown>, rs.scope(loop, state));
         const result = (await executeComponent(tool, args, ctx)) as ToolResult;
         if (result && result.success === false) {
@@ -200,7 +206,7 @@ async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { c
           if (r) return r;
           throw e;
         })) as WorkflowResult;
-        if (!result.success) throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error?.message ?? 'unknown error'}`);
+        if (!result.success) throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
         return result.output;
       }
       case 'custom': {
@@ -404,7 +410,7 @@ export async function evaluateCondition(cond: ConditionSpec, rs: RunState, data:
     }
     case 'tool': {
       const tool = rs.ctx.components?.tool(cond.tool);
-      if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `condition: Tool '${cond.tool}' not found`);
+      if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `condition: Tool '${cond.tool}' not found${toolSuggestion(rs, cond.tool)}`, { details: { tool: cond.tool } });
       const params = resolveReferences(cond.params ?? {}, rs.scope());
       const r = (await executeComponent(tool, params as Record<string, unknown>, rs.ctx)) as ToolResult;
       const v = r.result;

@@ -3,7 +3,9 @@ export type { ConfigResolver } from './parse-config.js';
 export {
   BaseWorkflow, ConditionalWorkflow, LoopWorkflow, ParallelWorkflow, SequentialWorkflow,
 } from './workflow.js';
-export type { Aggregation, BaseWorkflowOptions, LoopIterator, WorkflowMetrics } from './workflow.js';
+export type { Aggregation, BaseWorkflowOptions, LoopIterator, UnitSelection, WorkflowMetrics } from './workflow.js';
+export { UNIT_DISPATCHER, UNIT_TARGET, decodeUnitRunId, encodeUnitRunId, unitKey } from './distributed.js';
+export type { UnitDispatcher, UnitOutcome, UnitRecord, UnitTarget, WorkUnit } from './distributed.js';
 export { CheckpointStore, DEFAULT_RETENTION, runScope } from './checkpoints.js';
 export type { RetentionSettings, RunRecord, StepCheckpoint } from './checkpoints.js';
 export { evaluateExpression } from './expression.js';

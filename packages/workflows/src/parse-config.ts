@@ -200,6 +200,7 @@ function baseOptions(o: Raw, type: WorkflowType, retention: RetentionSettings, r
     errorStrategy: parseErrorStrategy(o.error_strategy ?? o.on_error, `workflow '${name}'`, resolver),
     timeoutMs: timeoutOf(o, `workflow '${name}'`),
     retention,
+    distributed: o.distributed === true,
   };
 }
 
@@ -228,10 +229,12 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
   switch (type) {
     case 'sequential': {
       if (o.steps === undefined) bad("Sequential workflow requires 'steps' array");
+      if (o.distributed === true) bad('distributed applies to parallel and loop workflows (their branches or iterations become jobs)');
       return new SequentialWorkflow(baseOptions(o, 'sequential', retention, resolver), parseSteps(o.steps, resolver));
     }
     case 'conditional': {
       if (o.branches === undefined) bad("Conditional workflow requires 'branches'");
+      if (o.distributed === true) bad('distributed applies to parallel and loop workflows (their branches or iterations become jobs)');
       const branches = parseBranches(o.branches, resolver, 'branches');
       const dRaw = o.default_branch ?? o.default ?? o.else;
       let def: BranchSpec | undefined;
@@ -275,7 +278,9 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
       // The reference ignored this key, so scripts carry other names (collect_outputs…):
       // anything unknown collects every iteration's output.
       const agg = (['collect_all', 'last', 'summary', 'concat', 'none'].includes(aggRaw) ? aggRaw : 'collect_all') as Aggregation;
-      return new LoopWorkflow(baseOptions(o, 'loop', retention, resolver), iterator, body, maxIterations, breaks, agg);
+      const loopConcurrency = num(o.max_concurrency, 'max_concurrency') ?? 16;
+      if (loopConcurrency < 1) bad('max_concurrency must be at least 1');
+      return new LoopWorkflow(baseOptions(o, 'loop', retention, resolver), iterator, body, maxIterations, breaks, agg, loopConcurrency);
     }
     case 'parallel': {
       if (o.branches === undefined && o.steps === undefined) bad("Parallel workflow requires either 'branches' or 'steps' field");

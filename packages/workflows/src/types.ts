@@ -95,9 +95,12 @@ export interface StepResult {
   from_checkpoint?: boolean;
 }
 
+/** Why a workflow failed, in full (`error_details` of a result). */
 export interface WorkflowError {
   error_type: string;
   message: string;
+  /** The code of the error that failed it (`TOOL_EXECUTION_FAILED`, `TIMEOUT`…), when it had one. */
+  code?: string;
   location?: string;
   details?: unknown;
 }
@@ -112,7 +115,13 @@ export interface WorkflowResult {
   data: Record<string, unknown>;
   /** The workflow's final value (what a parent step or a tool call sees). */
   output: unknown;
-  error?: WorkflowError;
+  /**
+   * Why it failed, as text: scripts print it (`"failed: " .. tostring(r.error)`), as the
+   * reference's examples do. The structure is in `error_details`, the code in `error_code`.
+   */
+  error?: string;
+  error_code?: string;
+  error_details?: WorkflowError;
   metadata: {
     start_time: string;
     end_time: string;

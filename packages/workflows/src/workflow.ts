@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LlmspellError, type ExecutionContext } from '@llmspell/core';
 import { CheckpointStore, DEFAULT_RETENTION, runScope, type RetentionSettings, type RunRecord } from './checkpoints.js';
+import {
+  changedShared, dispatcherOf, pool, runUnitRemotely, unitKey, unitTargetOf, type UnitDispatcher, type UnitOutcome, type UnitRecord, type WorkUnit,
+} from './distributed.js';
 import { evaluateCondition, runSequence, RunState, type SequenceOutcome } from './engine.js';
 import type {
   BranchSpec, ConditionSpec, ErrorStrategy, StepResult, StepSpec, WorkflowComponent, WorkflowError, WorkflowInput, WorkflowResult, WorkflowType,
@@ -28,6 +31,16 @@ export interface BaseWorkflowOptions {
   errorStrategy?: ErrorStrategy;
   timeoutMs?: number;
   retention?: RetentionSettings;
+  /** Run branches (parallel) or iterations (loop) as jobs on queue workers when a queue is configured. */
+  distributed?: boolean;
+}
+
+/** The steps one unit of a distributed workflow runs, and where their checkpoints go. */
+export interface UnitSelection {
+  steps: StepSpec[];
+  prefix: string;
+  branch?: string;
+  loop?: { current_item: unknown; current_index: number };
 }
 
 /** The pieces every pattern shares: run bookkeeping, durable checkpoints, metrics. */
@@ -40,6 +53,7 @@ export abstract class BaseWorkflow implements WorkflowComponent {
   readonly errorStrategy: ErrorStrategy;
   readonly timeoutMs?: number;
   readonly retention: RetentionSettings;
+  readonly distributed: boolean;
   /** Script metadata recorded with durable runs (set by the CLI for `llmspell resume`). */
   scriptInfo?: RunRecord['script'];
   private readonly stats = { total: 0, ok: 0, failed: 0, totalMs: 0, last: null as string | null };
@@ -50,9 +64,40 @@ export abstract class BaseWorkflow implements WorkflowComponent {
     this.errorStrategy = options.errorStrategy ?? { kind: 'fail_fast' };
     this.timeoutMs = options.timeoutMs;
     this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.distributed = options.distributed === true;
   }
 
   protected abstract execute(rs: RunState): Promise<PatternOutcome>;
+
+  /** The steps of one unit (`branch:<name>`, `iteration:<index>`) of a distributed workflow. */
+  protected unitSelection(unit: string, _record: UnitRecord): UnitSelection {
+    throw new LlmspellError('INVALID_ARGUMENT', `workflow '${this.name}' (${this.type}) has no unit '${unit}': only parallel and loop workflows run distributed`);
+  }
+
+  /**
+   * Runs one unit of a distributed run here (on a worker): its steps, under the run's id, from
+   * the unit's record and the run's checkpoints, checkpointing each step it completes.
+   * Resolves the outcome the dispatching side joins back into the run.
+   */
+  async runUnit(unit: WorkUnit, ctx: ExecutionContext): Promise<UnitOutcome> {
+    if (!ctx.state) throw new LlmspellError('STATE_ERROR', `workflow '${this.name}': a distributed unit needs the shared state layer`);
+    const checkpoints = new CheckpointStore(ctx.state, runScope(this.name));
+    const record = await checkpoints.loadUnit(unit.run_id, unit.unit);
+    if (!record) {
+      throw new LlmspellError('NOT_FOUND', `workflow '${this.name}': no record of ${unit.unit} of run '${unit.run_id}' in this worker's state: every machine of a distributed workflow needs the same shared state (e.g. backend_type = "postgres")`);
+    }
+    const selection = this.unitSelection(unit.unit, record);
+    const restored = await checkpoints.loadSteps(unit.run_id);
+    const rs = new RunState(this.name, ctx, record.input ?? null, unit.run_id, checkpoints, restored, { ...record.shared });
+    const o = await runSequence(rs, selection.steps, selection.prefix, this.errorStrategy, selection.loop, selection.branch);
+    const outputs: Record<string, unknown> = {};
+    for (const step of selection.steps) if (step.name in rs.outputs) outputs[step.name] = rs.outputs[step.name];
+    const shared = changedShared(record.shared ?? {}, rs.shared);
+    return {
+      llmspell_unit: unitKey(unit), success: !o.failed, output: o.lastOutput ?? null, outputs, results: o.results,
+      ...(shared ? { shared } : {}), error: o.failed?.error ?? null,
+    };
+  }
 
   /** Every step of this workflow (for validation and `getInfo`). */
   abstract steps(): StepSpec[];
@@ -68,10 +113,20 @@ export abstract class BaseWorkflow implements WorkflowComponent {
   }
 
   async run(raw: WorkflowInput | undefined, ctx: ExecutionContext): Promise<WorkflowResult> {
+    // On a worker running one unit of this workflow: run that unit only, and end the script
+    // with its outcome (the script's run ends through `finish`, so this never resolves).
+    const target = unitTargetOf(ctx);
+    if (target && target.unit.workflow === this.name) {
+      target.finish(await this.runUnit(target.unit, ctx));
+      return new Promise<WorkflowResult>(() => undefined);
+    }
     const input: WorkflowInput = raw ?? {};
     const started = performance.now();
     const startTime = new Date().toISOString();
-    const runId = typeof input.run_id === 'string' && input.run_id !== '' ? input.run_id : null;
+    // A distributed run needs a durable id even when the script gave none: its units
+    // checkpoint under it, wherever they run.
+    const runId = typeof input.run_id === 'string' && input.run_id !== '' ? input.run_id
+      : this.distributed && dispatcherOf(ctx) ? `${this.name}-${randomUUID()}` : null;
     let checkpoints: CheckpointStore | null = null;
     let restored = new Map();
     let record: RunRecord | undefined;
@@ -97,7 +152,7 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       outcome = await this.execute(rs);
     } catch (error) {
       const e = error instanceof LlmspellError ? error : new LlmspellError('WORKFLOW_ERROR', String((error as Error)?.message ?? error));
-      outcome = { success: false, data: {}, output: null, error: { error_type: `${pascal(this.type)}ExecutionError`, message: e.message }, extra: {} };
+      outcome = { success: false, data: {}, output: null, error: { error_type: `${pascal(this.type)}ExecutionError`, message: e.message, code: e.code }, extra: {} };
     }
     const duration = performance.now() - started;
     const result: WorkflowResult = {
@@ -108,7 +163,7 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       duration_ms: Math.round(duration * 1000) / 1000,
       data: outcome.data,
       output: outcome.output ?? null,
-      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.error ? errorFields(outcome.error) : {}),
       metadata: {
         start_time: startTime,
         end_time: new Date().toISOString(),
@@ -128,17 +183,20 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       record.status = result.success ? 'completed' : 'failed';
       record.updated_at = result.metadata.end_time;
       record.steps_completed = rs.stepsSucceeded;
+      // The result is kept also for a failed run: a worker replaying the script to reach a
+      // later distributed workflow gets this one's result instead of running it again.
+      record.result = result;
       if (result.success) {
-        record.result = result;
+        delete record.error;
         await checkpoints.saveRun(record);
         await checkpoints.dropSteps(record.run_id);
       } else {
-        record.error = result.error?.message;
+        record.error = result.error;
         await checkpoints.saveRun(record);
       }
     }
     if (!result.success) {
-      throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error?.message ?? 'unknown error'}`, { details: { result } });
+      throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error ?? 'unknown error'}`, { details: { result } });
     }
     return result;
   }
@@ -151,6 +209,13 @@ export abstract class BaseWorkflow implements WorkflowComponent {
       ...(details !== undefined ? { details } : {}),
     };
   }
+}
+
+/** `error` (the message), `error_code` and `error_details` of a failed result. */
+function errorFields(error: WorkflowError): Pick<WorkflowResult, 'error' | 'error_code' | 'error_details'> {
+  const code = error.code ?? /^([A-Z][A-Z0-9_]+): /.exec(error.message)?.[1];
+  const details: WorkflowError = code !== undefined ? { ...error, code } : error;
+  return { error: error.message, ...(code !== undefined ? { error_code: code } : {}), error_details: details };
 }
 
 function pascal(s: string): string {
@@ -264,8 +329,84 @@ export class LoopWorkflow extends BaseWorkflow {
     private readonly maxIterations: number,
     private readonly breakConditions: ConditionSpec[],
     private readonly aggregation: Aggregation,
+    /** Iterations running at once when distributed. */
+    private readonly maxConcurrency = 16,
   ) {
     super(options);
+    if (this.distributed && (iterator.kind === 'while' || breakConditions.length > 0)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `loop '${this.name}': a distributed loop runs its iterations at once, so it needs a range or a collection and no break_conditions (they need iterations one after another)`);
+    }
+  }
+
+  protected override unitSelection(unit: string, record: UnitRecord): UnitSelection {
+    const m = /^iteration:(\d+)$/.exec(unit);
+    if (!m) return super.unitSelection(unit, record);
+    const index = Number(m[1]);
+    return { steps: this.body, prefix: `i${index}/`, loop: { current_item: record.item ?? null, current_index: record.index ?? index } };
+  }
+
+  /** Every iteration as a unit on the workers, at most max_concurrency at once; outputs in iteration order. */
+  private async executeDistributed(rs: RunState, dispatcher: UnitDispatcher): Promise<PatternOutcome> {
+    const items: unknown[] = [];
+    let breakReason = 'completed';
+    for (const item of this.items(await this.collection(rs))) {
+      if (items.length >= this.maxIterations) {
+        breakReason = 'max_iterations';
+        break;
+      }
+      items.push(item);
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(rs.ctx.signal.reason);
+    rs.ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const perIteration: unknown[] = new Array(items.length).fill(null);
+    const resultsByIndex: StepResult[][] = [];
+    let failed: { index: number; result: StepResult } | undefined;
+    let completed = 0;
+    let started = 0;
+    try {
+      await pool(items.length, this.maxConcurrency, async (index) => {
+        if (controller.signal.aborted) return;
+        started++;
+        const loop = { current_item: items[index], current_index: index };
+        const o = await runUnitRemotely(
+          rs, dispatcher, { workflow: this.name, run_id: rs.runId!, unit: `iteration:${index}` },
+          { input: rs.input, shared: rs.shared, item: items[index], index }, this.body, `i${index}/`, controller.signal, loop,
+        );
+        resultsByIndex[index] = o.results;
+        if (o.failed) {
+          if (!failed || index < failed.index) failed = { index, result: o.failed };
+          if (this.errorStrategy.kind !== 'continue' && !controller.signal.aborted) {
+            controller.abort(new LlmspellError('CANCELLED', `loop '${this.name}' stopped: iteration ${index} failed`));
+          }
+        } else {
+          completed++;
+          perIteration[index] = o.lastOutput ?? null;
+        }
+      });
+    } finally {
+      rs.ctx.signal.removeEventListener('abort', onAbort);
+    }
+    const allResults = resultsByIndex.flat().filter(Boolean);
+    const ok = !failed || this.errorStrategy.kind === 'continue';
+    if (!ok) breakReason = 'error';
+    const outputs = ok ? perIteration : perIteration.slice(0, failed!.index);
+    const aggregated = this.aggregate(outputs, outputs[outputs.length - 1] ?? null, completed, allResults);
+    return {
+      success: ok,
+      data: { total_iterations: started, completed_iterations: completed, aggregated_results: aggregated, break_reason: breakReason },
+      output: aggregated,
+      error: ok ? undefined : this.failure('loop', failed!.result, `iteration ${failed!.index}`),
+      extra: { total_iterations: started, completed_iterations: completed, break_reason: breakReason, distributed: true, step_results: stepRecords(allResults) },
+    };
+  }
+
+  private aggregate(perIteration: unknown[], lastOutput: unknown, completed: number, allResults: StepResult[]): unknown {
+    return this.aggregation === 'last' ? lastOutput
+      : this.aggregation === 'summary' ? { iterations: completed, successful_steps: allResults.filter((r) => r.success).length, failed_steps: allResults.filter((r) => !r.success).length }
+      : this.aggregation === 'concat' ? perIteration.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n')
+      : this.aggregation === 'none' ? null
+      : perIteration;
   }
 
   steps(): StepSpec[] {
@@ -296,6 +437,8 @@ export class LoopWorkflow extends BaseWorkflow {
   }
 
   protected async execute(rs: RunState): Promise<PatternOutcome> {
+    const dispatcher = this.distributed && rs.runId && rs.checkpoints ? dispatcherOf(rs.ctx) : undefined;
+    if (dispatcher) return this.executeDistributed(rs, dispatcher);
     const perIteration: unknown[] = [];
     const allResults: StepResult[] = [];
     let completed = 0;
@@ -337,11 +480,7 @@ export class LoopWorkflow extends BaseWorkflow {
         break;
       }
     }
-    const aggregated = this.aggregation === 'last' ? lastOutput
-      : this.aggregation === 'summary' ? { iterations: completed, successful_steps: allResults.filter((r) => r.success).length, failed_steps: allResults.filter((r) => !r.success).length }
-      : this.aggregation === 'concat' ? perIteration.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n')
-      : this.aggregation === 'none' ? null
-      : perIteration;
+    const aggregated = this.aggregate(perIteration, lastOutput, completed, allResults);
     const ok = breakReason !== 'error';
     return {
       success: ok,
@@ -363,7 +502,15 @@ export class ParallelWorkflow extends BaseWorkflow {
     return this.branches.flatMap((b) => b.steps);
   }
 
+  protected override unitSelection(unit: string, record: UnitRecord): UnitSelection {
+    const name = unit.startsWith('branch:') ? unit.slice('branch:'.length) : undefined;
+    const b = this.branches.find((x) => x.name === name);
+    if (!b) return super.unitSelection(unit, record);
+    return { steps: b.steps, prefix: `${b.name}/`, branch: b.name };
+  }
+
   protected async execute(rs: RunState): Promise<PatternOutcome> {
+    const dispatcher = this.distributed && rs.runId && rs.checkpoints ? dispatcherOf(rs.ctx) : undefined;
     const controller = new AbortController();
     const parentSignal = rs.ctx.signal;
     const onAbort = () => controller.abort(parentSignal.reason);
@@ -395,7 +542,9 @@ export class ParallelWorkflow extends BaseWorkflow {
         });
         let o: SequenceOutcome;
         try {
-          o = await runSequence(branchRs, b.steps, `${b.name}/`, this.errorStrategy, undefined, b.name);
+          o = dispatcher
+            ? await runUnitRemotely(branchRs, dispatcher, { workflow: this.name, run_id: rs.runId!, unit: `branch:${b.name}` }, { input: rs.input, shared: rs.shared }, b.steps, `${b.name}/`, branchController.signal, undefined, b.name)
+            : await runSequence(branchRs, b.steps, `${b.name}/`, this.errorStrategy, undefined, b.name);
         } finally {
           clearTimeout(timer);
           controller.signal.removeEventListener('abort', onParent);
@@ -427,7 +576,10 @@ export class ParallelWorkflow extends BaseWorkflow {
       data: { successful_branches: successful, failed_branches: failedBranches.length, branch_outputs: outputs },
       output: outputs,
       error: ok ? undefined : this.failure('parallel', firstRequiredFailure!.result, firstRequiredFailure!.branch, { failed_branches: failedBranches }),
-      extra: { total_branches: this.branches.length, successful_branches: successful, failed_branches: failedBranches.length, stopped_early: stoppedEarly, branch_details: details },
+      extra: {
+        total_branches: this.branches.length, successful_branches: successful, failed_branches: failedBranches.length, stopped_early: stoppedEarly, branch_details: details,
+        ...(dispatcher ? { distributed: true } : {}),
+      },
     };
   }
 }

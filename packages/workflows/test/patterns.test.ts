@@ -30,8 +30,11 @@ describe('sequential', () => {
     const ff = await run(createWorkflowFromConfig('sequential', { name: 'ff', steps }));
     expect(ff.success).toBe(false);
     expect(ff.data.steps_executed).toBe(2);
-    expect(ff.error).toMatchObject({ error_type: 'SequentialExecutionError', location: 'b' });
-    expect(ff.error!.message).toContain('tool failure');
+    expect(ff.error_details).toMatchObject({ error_type: 'SequentialExecutionError', location: 'b' });
+    expect(typeof ff.error).toBe('string');
+    expect(ff.error).toContain('tool failure');
+    expect(ff.error_code).toBe('TOOL_EXECUTION_FAILED');
+    expect(ff.error_details!.message).toBe(ff.error);
     const cont = await run(createWorkflowFromConfig('sequential', { name: 'cont', steps, error_strategy: 'continue' }));
     expect(cont.success).toBe(true);
     expect(cont.data).toMatchObject({ steps_executed: 3, successful_steps: 2, failed_steps: 1, final_output: 'Y' });
@@ -57,7 +60,8 @@ describe('sequential', () => {
     const slow = () => new Promise((r) => setTimeout(() => r('late'), 2000));
     const r = await run(createWorkflowFromConfig('sequential', { name: 'slow', steps: [{ name: 's', execute: slow, timeout_ms: 20 }] }));
     expect(r.success).toBe(false);
-    expect(r.error!.message).toMatch(/TIMEOUT/);
+    expect(r.error).toMatch(/TIMEOUT/);
+    expect(r.error_code).toBe('TIMEOUT');
     const wf = createWorkflowFromConfig('sequential', { name: 'slowwf', timeout_ms: 20, steps: [{ name: 's', execute: slow }] });
     await expect(run(wf)).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
@@ -151,7 +155,7 @@ describe('loop', () => {
   test('an error ends the loop with its iteration as location', async () => {
     const r = await run(createWorkflowFromConfig('loop', { name: 'le', iterator: { collection: [1, 2] }, body: [{ name: 'f', tool: 'fail' }] }));
     expect(r.success).toBe(false);
-    expect(r.error).toMatchObject({ error_type: 'LoopExecutionError', location: 'iteration 0' });
+    expect(r.error_details).toMatchObject({ error_type: 'LoopExecutionError', location: 'iteration 0' });
   });
 });
 
@@ -186,7 +190,7 @@ describe('parallel', () => {
     const ff = await run(createWorkflowFromConfig('parallel', { name: 'pff', branches }));
     expect(ff.success).toBe(false);
     expect(ff.metadata.extra.stopped_early).toBe(true);
-    expect(ff.error).toMatchObject({ error_type: 'ParallelExecutionError', location: 'bad' });
+    expect(ff.error_details).toMatchObject({ error_type: 'ParallelExecutionError', location: 'bad' });
     const all = await run(createWorkflowFromConfig('parallel', { name: 'pall', fail_fast: false, branches }));
     expect(all.success).toBe(false);
     expect(all.data.branch_outputs).toEqual({ slow: 'slow done' });
@@ -232,7 +236,7 @@ describe('composition, hooks and events', () => {
     const hooks = { hasHooks: (p: HookPoint) => p === 'BeforeWorkflowStage', execute: async () => ({ type: 'cancel' as const, reason: 'not today' }) };
     const r = await executeWorkflow(createWorkflowFromConfig('sequential', { name: 'cx', steps: [{ name: 'a', tool: 'upper', input: { input: 'x' } }] }), {}, context({ hooks }));
     expect(r.success).toBe(false);
-    expect(r.error!.message).toContain('not today');
+    expect(r.error).toContain('not today');
   });
 
   test('agents by instance as steps', async () => {
@@ -347,7 +351,7 @@ describe('reference example compatibility', () => {
     expect((await executeWorkflow(loop, { input: { words: ['a', 'b'] } }, context())).output).toEqual(['A', 'B']);
     expect((await executeWorkflow(loop, { input: { words: {} } }, context())).data.total_iterations).toBe(0);
     expect(calls).toBe(2);
-    const bad = await executeWorkflow(loop, { input: { words: 'abc' } }, context()).then((r) => r.error?.message, (e: Error) => e.message);
+    const bad = await executeWorkflow(loop, { input: { words: 'abc' } }, context()).then((r) => r.error, (e: Error) => e.message);
     expect(bad).toMatch(/iterator.collection function must return an array, got string/);
   });
 

@@ -1,16 +1,24 @@
 import { promises as dns } from 'node:dns';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { LlmspellError } from '../errors.js';
+import { FileAccess, type LocateOptions, type LocatedEntry, realpathOfLongestExistingPrefix } from './file-access.js';
 import { classifyPrivateAddress, isLocalHostname } from './network.js';
 import { SecretRedactor } from './secrets.js';
 import { type SecurityLevel, securityLevelRank } from './security-levels.js';
+import type { FileOpenMode, VerifiedDirectory, VerifiedFile } from './verified-directory.js';
 
 export interface SecurityPolicyOptions {
   /** Roots that file tools may touch. Default: the working directory and the system temp directory. */
   allowedPaths?: string[];
+  /** Let tools touch files at all (`runtime.security.allow_file_access`). Default true. */
+  allowFileAccess?: boolean;
+  /**
+   * Files no tool may read or write, whatever the roots: the config files the runtime loaded
+   * (or would load). `.env*` files are always protected.
+   */
+  protectedFiles?: string[];
   /** Allow loopback/private/link-local targets for network tools. Default false. */
   allowPrivateNetwork?: boolean;
   /** Allow network tools at all. Default true. */
@@ -47,32 +55,6 @@ export interface ResolvedHost {
   addresses: Array<{ address: string; family: number }>;
 }
 
-function realpathOfLongestExistingPrefix(p: string, depth = 0): string {
-  let current = p;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      const real = fs.realpathSync.native(current);
-      return rest.length ? path.join(real, ...rest.reverse()) : real;
-    } catch {
-      // A dangling symlink: a write through it would land where it points, so resolve
-      // its target instead of treating the link's own location as the answer.
-      try {
-        if (depth < 40 && fs.lstatSync(current).isSymbolicLink()) {
-          const target = path.resolve(path.dirname(current), fs.readlinkSync(current));
-          return realpathOfLongestExistingPrefix(rest.length ? path.join(target, ...rest.reverse()) : target, depth + 1);
-        }
-      } catch {
-        // not there at all: fall through to the parent
-      }
-      const parent = path.dirname(current);
-      if (parent === current) return p;
-      rest.push(path.basename(current));
-      current = parent;
-    }
-  }
-}
-
 let localAddresses: { at: number; set: Set<string> } | undefined;
 function localInterfaceAddresses(): Set<string> {
   const now = Date.now();
@@ -82,12 +64,6 @@ function localInterfaceAddresses(): Set<string> {
     localAddresses = { at: now, set };
   }
   return localAddresses.set;
-}
-
-function isInside(child: string, root: string): boolean {
-  if (child === root) return true;
-  const rel = path.relative(root, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function domainMatches(host: string, pattern: string): boolean {
@@ -116,12 +92,15 @@ export class SecurityPolicy {
   readonly blockedDomains: readonly string[];
   readonly cwd: string;
   readonly secrets = new SecretRedactor();
+  /** The fd-verified file access every file tool goes through. */
+  readonly files: FileAccess;
   private readonly roots: string[];
 
   constructor(options: SecurityPolicyOptions = {}) {
     this.cwd = path.resolve(options.cwd ?? process.cwd());
     const roots = options.allowedPaths ?? [this.cwd, os.tmpdir()];
     this.roots = roots.map((r) => realpathOfLongestExistingPrefix(path.resolve(this.cwd, r)));
+    this.files = new FileAccess({ cwd: this.cwd, roots: this.roots, enabled: options.allowFileAccess ?? true, protectedFiles: options.protectedFiles ?? [] });
     this.allowPrivateNetwork = options.allowPrivateNetwork ?? false;
     this.allowNetwork = options.allowNetwork ?? true;
     this.allowProcessSpawn = options.allowProcessSpawn ?? false;
@@ -139,39 +118,79 @@ export class SecurityPolicy {
     return this.roots;
   }
 
-  /** Throws SECURITY_LEVEL_NOT_ALLOWED when a tool's level is above the configured maximum. */
-  checkSecurityLevel(toolName: string, level: SecurityLevel): void {
+  /**
+   * Throws SECURITY_LEVEL_NOT_ALLOWED when a tool's level is above the configured maximum;
+   * `parameter` names the argument that raised this call's level, when one did.
+   */
+  checkSecurityLevel(toolName: string, level: SecurityLevel, parameter?: string): void {
     if (securityLevelRank(level) > securityLevelRank(this.maxSecurityLevel)) {
+      const why = parameter ? ` for parameter '${parameter}'` : '';
       throw new LlmspellError(
         'SECURITY_LEVEL_NOT_ALLOWED',
-        `tool '${toolName}' needs security level '${level}', above the allowed '${this.maxSecurityLevel}' (runtime.security.max_security_level)`,
-        { details: { tool: toolName, level, allowed: this.maxSecurityLevel } },
+        `tool '${toolName}' needs security level '${level}'${why}, above the allowed '${this.maxSecurityLevel}' (runtime.security.max_security_level)`,
+        { details: { tool: toolName, level, allowed: this.maxSecurityLevel, ...(parameter ? { parameter } : {}) } },
       );
     }
   }
 
+  get allowFileAccess(): boolean {
+    return this.files.enabled;
+  }
+
+  /** Real paths of the files no tool may read or write (besides every `.env*` file). */
+  get protectedFiles(): readonly string[] {
+    return this.files.protectedFiles;
+  }
+
   /**
    * Resolves a path (relative to cwd; `..` and symlinks resolved, including those of
-   * not-yet-existing parents) and checks it lies inside an allowed root.
-   * Returns the resolved real path; throws PATH_NOT_ALLOWED otherwise.
+   * not-yet-existing parents) and checks it lies inside an allowed root and is not protected.
+   * Returns the real path; throws PATH_NOT_ALLOWED otherwise. This checks a path only: to use
+   * the file, open it with `openFile`/`openDirectory`/`locate`, which verify the descriptor.
    */
   resolvePath(input: string, parameter = 'path'): string {
-    if (typeof input !== 'string' || input.length === 0) {
-      throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}' must be a non-empty path`);
-    }
-    if (input.includes('\0')) {
-      throw new LlmspellError('PATH_NOT_ALLOWED', `parameter '${parameter}' contains a NUL byte`);
-    }
-    const absolute = path.resolve(this.cwd, input);
-    const real = realpathOfLongestExistingPrefix(absolute);
-    if (!this.roots.some((root) => isInside(real, root))) {
-      throw new LlmspellError(
-        'PATH_NOT_ALLOWED',
-        `${input} resolves to ${real}, outside the allowed roots (${this.roots.join(', ')}); widen runtime.security.allowed_paths or LLMSPELL_ALLOWED_PATHS`,
-        { details: { parameter, path: input, resolved: real, allowed: [...this.roots] } },
-      );
-    }
-    return real;
+    return this.files.resolve(input, parameter);
+  }
+
+  /**
+   * Opens a regular file so that the object checked is the object used: its directory is opened
+   * and verified through its descriptor, the file is opened from there with O_NOFOLLOW and its
+   * descriptor verified inside the roots and against the deny list. Modes: `read` (existing),
+   * `write` (create or empty, after verification), `append`, `create` (new only).
+   */
+  openFile(input: string, options: LocateOptions & { mode?: FileOpenMode; fileMode?: number } = {}): Promise<VerifiedFile> {
+    return this.files.openFile(input, options);
+  }
+
+  /** Opens a directory (with `create`, making missing components) verified through its descriptor. */
+  openDirectory(input: string, options: { parameter?: string; create?: boolean } = {}): Promise<VerifiedDirectory> {
+    return this.files.openDirectory(input, options);
+  }
+
+  /** The verified parent directory of `input` plus its last component (for delete, move, create). Close `dir`. */
+  locate(input: string, options: LocateOptions = {}): Promise<LocatedEntry> {
+    return this.files.locate(input, options);
+  }
+
+  /** Reads a whole file through a verified descriptor, capped at `maxBytes` (default `maxFileBytes`). */
+  readFile(input: string, options: LocateOptions & { maxBytes?: number } = {}): Promise<{ data: Buffer; realPath: string }> {
+    return this.files.readFile(input, { ...options, maxBytes: options.maxBytes ?? this.maxFileBytes });
+  }
+
+  /** Writes a file atomically inside its verified directory, capped at `maxBytes` (default `maxFileBytes`). */
+  writeFile(input: string, data: Buffer | Uint8Array | string, options: LocateOptions & { fileMode?: number; fsync?: boolean; maxBytes?: number } = {}): Promise<{ realPath: string; bytes: number }> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    return this.files.writeFile(input, bytes, { ...options, maxBytes: options.maxBytes ?? this.maxFileBytes });
+  }
+
+  /** Makes a directory through verified descriptors; an existing directory is success (`created: false`). */
+  mkdir(input: string, options: { parameter?: string; recursive?: boolean } = {}): Promise<{ realPath: string; created: boolean }> {
+    return this.files.mkdir(input, options);
+  }
+
+  /** Stats what `input` names through checked hops; `isLink` tells whether `input` itself is a symlink. */
+  stat(input: string, options: { parameter?: string } = {}) {
+    return this.files.stat(input, options);
   }
 
   /** Checks a size against a limit, naming what was too big. */

@@ -44,10 +44,14 @@ function invalid(pattern: string, why: string): LlmspellError {
  * Compiles an event-type pattern. Dot-separated segments: `*` matches within one segment,
  * `**` any number of segments, `?` one character, `{a,b}` alternatives, `[abc]` a class.
  * As in the reference, `*` alone matches everything and a trailing `*` is a prefix match
- * (`agent.*` matches `agent.state.saved` too). A pattern without wildcards is exact.
+ * (`agent.*` matches `agent.state.saved` too). A pattern without wildcards is exact; the
+ * empty pattern matches nothing.
  */
 export function compileEventPattern(pattern: string): EventMatcher {
-  if (typeof pattern !== 'string' || pattern.length === 0) throw new LlmspellError('INVALID_ARGUMENT', 'event pattern must be a non-empty string');
+  if (typeof pattern !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'event pattern must be a string');
+  // Every event type is non-empty, so the empty pattern is exact and matches nothing. Reference
+  // scripts subscribe with "" and expect a subscription, not an error.
+  if (pattern.length === 0) return () => false;
   if (pattern.length > 512) throw invalid(pattern.slice(0, 40) + '…', 'longer than 512 characters');
   if (pattern === '*' || pattern === '**') return () => true;
   if (!SPECIAL.test(pattern)) return (type) => type === pattern;

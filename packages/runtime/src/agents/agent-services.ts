@@ -45,6 +45,7 @@ export class AgentServices {
       prices: this.prices,
       budget: this.budget,
       findTool: (name) => runtime.tools.get(name),
+      toolNames: () => [...runtime.tools.names(), ...runtime.tools.aliasEntries().map(([alias]) => alias)],
       toolSettings: (name) => {
         const s = (runtime.config.tools as Record<string, unknown>)[name];
         return typeof s === 'object' && s !== null && !Array.isArray(s) ? (s as Record<string, unknown>) : undefined;

@@ -1,6 +1,7 @@
-import { parametersJsonSchema, type ScriptValue, type Tool } from '@llmspell/core';
+import { outputJsonSchema, parametersJsonSchema, type ScriptValue, type Tool } from '@llmspell/core';
 import { API_DOCS, API_TYPES, type ApiFunctionDoc } from './api-docs.js';
 import { describeGlobals, type MemberShape } from './describe-globals.js';
+import { mergeObjectUnions, schemaToLua, schemaToTs, type JsonSchema } from './schema-types.js';
 
 /** TS type text → LuaLS type text, for the small vocabulary the docs use. */
 export function luaType(ts: string): string {
@@ -13,45 +14,6 @@ export function luaType(ts: string): string {
   return t;
 }
 
-interface JsonSchema {
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  items?: JsonSchema;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  description?: string;
-  default?: unknown;
-  additionalProperties?: boolean | JsonSchema;
-}
-
-/** A JSON Schema (from a tool's zod parameters) as a TS type. */
-export function schemaToTs(s: JsonSchema, depth = 0): string {
-  if (depth > 4) return 'unknown';
-  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
-  if (s.const !== undefined) return JSON.stringify(s.const);
-  const alts = s.anyOf ?? s.oneOf;
-  if (alts) return [...new Set(alts.map((a) => schemaToTs(a, depth + 1)))].join(' | ');
-  const types = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
-  if (types.length > 1) return types.map((t) => schemaToTs({ ...s, type: t }, depth + 1)).join(' | ');
-  switch (types[0]) {
-    case 'string': return 'string';
-    case 'number': case 'integer': return 'number';
-    case 'boolean': return 'boolean';
-    case 'null': return 'null';
-    case 'array': return `Array<${s.items ? schemaToTs(s.items, depth + 1) : 'unknown'}>`;
-    case 'object': {
-      if (!s.properties) return 'Record<string, unknown>';
-      const req = new Set(s.required ?? []);
-      const fields = Object.entries(s.properties).map(([k, v]) => `${/^[A-Za-z_]\w*$/.test(k) ? k : JSON.stringify(k)}${req.has(k) && v.default === undefined ? '' : '?'}: ${schemaToTs(v, depth + 1)}`);
-      return `{ ${fields.join('; ')} }`;
-    }
-    default: return 'unknown';
-  }
-}
-
 function paramsOf(doc: ApiFunctionDoc | undefined, shape: MemberShape): Array<{ name: string; type: string; optional: boolean; doc?: string }> {
   if (doc) return doc.params.map((p) => ({ name: p.name, type: p.type, optional: Boolean(p.optional), doc: p.doc }));
   return shape.params.map((p) => ({ name: p, type: 'unknown', optional: true }));
@@ -60,6 +22,11 @@ function paramsOf(doc: ApiFunctionDoc | undefined, shape: MemberShape): Array<{ 
 function valueType(key: string): string {
   const d = API_DOCS[key];
   return d && 'type' in d ? d.type : 'any';
+}
+
+/** A tool's result type for declarations: one object across operations, fields optional where they differ. */
+function resultSchema(schema: NonNullable<Tool['outputSchema']>): JsonSchema {
+  return mergeObjectUnions(outputJsonSchema(schema) as JsonSchema);
 }
 
 function toolTypeName(name: string): string {
@@ -98,13 +65,23 @@ export function generateTypes(luaGlobals: Record<string, ScriptValue>, jsGlobals
     for (const n of [tool.name, ...tool.aliases]) ts.push(`  ${JSON.stringify(n)}: ${schema};`);
   }
   ts.push('}', 'type ToolName = keyof ToolParamsMap;', '');
+  // Result types: `r.result` of `Tool.invoke("calculator", …)` is the calculator's declared output.
+  ts.push('interface ToolResultMap {');
+  for (const tool of tools) {
+    const result = tool.outputSchema ? schemaToTs(resultSchema(tool.outputSchema)) : 'unknown';
+    for (const n of [tool.name, ...tool.aliases]) ts.push(`  ${JSON.stringify(n)}: ${result};`);
+  }
+  ts.push('}', 'type ToolResultOf<K extends ToolName> = Omit<ToolResult, "result"> & { result: ToolResultMap[K]; output: ToolResultMap[K] };', '');
   for (const tool of tools) {
     const json = parametersJsonSchema(tool.parameters) as JsonSchema;
     lua.push(`---${tool.description.replace(/\n/g, ' ')}`, `---@class ToolParams.${toolTypeName(tool.name)}`);
     const req = new Set(json.required ?? []);
     for (const [k, v] of Object.entries(json.properties ?? {})) {
-      lua.push(`---@field ${k}${req.has(k) && v.default === undefined ? '' : '?'} ${luaType(schemaToTs(v))}${v.description ? ' ' + v.description.replace(/\n/g, ' ') : ''}`);
+      lua.push(`---@field ${k}${req.has(k) && v.default === undefined ? '' : '?'} ${schemaToLua(v)}${v.description ? ' ' + v.description.replace(/\n/g, ' ') : ''}`);
     }
+    lua.push('');
+    lua.push(`---@class ToolResult.${toolTypeName(tool.name)} : ToolResult`);
+    if (tool.outputSchema) lua.push(`---@field result ${schemaToLua(resultSchema(tool.outputSchema))}`);
     lua.push('');
   }
 
@@ -130,14 +107,15 @@ export function generateTypes(luaGlobals: Record<string, ScriptValue>, jsGlobals
           lua.push(`---${(doc?.doc ?? key).replace(/\n/g, '\n---')}`);
           for (const p of params) lua.push(`---@param ${p.name}${p.optional ? '?' : ''} ${luaType(p.type)}${p.doc ? ' ' + p.doc : ''}`);
           if (shape.name === 'Tool' && (m.name === 'invoke')) {
-            for (const tool of tools) lua.push(`---@overload fun(name: ${JSON.stringify(tool.name)}, params: ToolParams.${toolTypeName(tool.name)}): ToolResult`);
+            for (const tool of tools) lua.push(`---@overload fun(name: ${JSON.stringify(tool.name)}, params: ToolParams.${toolTypeName(tool.name)}): ToolResult.${toolTypeName(tool.name)}`);
           }
           lua.push(`---@return ${luaType(returns)}`, `function ${shape.name}.${m.name}(${params.map((p) => p.name).join(', ')}) end`, '');
         } else {
           const tsParams = shape.name === 'Tool' && m.name === 'invoke'
             ? '<K extends ToolName>(name: K, params?: ToolParamsMap[K])'
             : `(${params.map((p) => `${p.name}${p.optional ? '?' : ''}: ${p.type}`).join(', ')})`;
-          const ret = doc?.async ? `Promise<${returns.replace(/^Promise<(.*)>$/, '$1')}>` : returns;
+          const settled = shape.name === 'Tool' && m.name === 'invoke' ? 'ToolResultOf<K>' : returns.replace(/^Promise<(.*)>$/, '$1');
+          const ret = doc?.async ? `Promise<${settled}>` : settled;
           ts.push(`  /** ${(doc?.doc ?? key).replace(/\*\//g, '').replace(/\n/g, ' ')} */`, `  ${m.name}${tsParams}: ${ret};`);
         }
       } else if (language === 'js') {

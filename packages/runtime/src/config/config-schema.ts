@@ -43,6 +43,12 @@ export const StatePersistenceConfigSchema = z.looseObject({
   backend_type: z.string().default('sqlite'),
   /** File or directory of a persistent backend; default in the user's data directory. */
   path: z.string().optional(),
+  /** Connection string of a server backend: `postgres://user:password@host:5432/db` (`LLMSPELL_STATE_URL`). */
+  url: z.string().min(1).optional(),
+  /** Connections a server backend keeps open (postgres; default 10). */
+  pool_size: positiveInt.optional(),
+  /** The server cancels a statement running longer (postgres; default 30000, 0 = never). */
+  statement_timeout_ms: z.number().int().nonnegative().optional(),
   migration_enabled: boolish.default(true),
   schema_directory: z.string().optional(),
   backup_on_migration: boolish.default(true),
@@ -122,6 +128,39 @@ export const McpSectionSchema = z.looseObject({
   servers: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a server name starts with a letter and uses letters, digits, _ or -'), McpServerConfigSchema).default({}),
 });
 
+/** `[queue]`: where `llmspell worker`, `submit`, `jobs` and distributed workflows meet (BullMQ on Redis). */
+export const QueueSectionSchema = z.looseObject({
+  /** `redis://[:password@]host:6379[/db]` or `rediss://…` (`LLMSPELL_QUEUE_URL`). */
+  url: z.string().regex(/^rediss?:\/\//, 'use redis://host:port or rediss://host:port').optional(),
+  /** Queue name: workers take jobs only from the queue they name. */
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('llmspell'),
+  /** Jobs a worker runs at once (`--concurrency`). */
+  concurrency: positiveInt.default(1),
+  /** Runs of a job before it ends failed (`submit --attempts`). */
+  attempts: positiveInt.default(3),
+  /** Wait before a failed job runs again; doubles after each failure. */
+  backoff_ms: z.number().int().nonnegative().default(1000),
+  /** How long a worker's claim on a job lasts without renewal: a killed worker's jobs run again after it. */
+  lock_duration_ms: positiveInt.default(30_000),
+  /** How often workers look for jobs whose worker died. */
+  stalled_interval_ms: positiveInt.default(30_000),
+  /** Times a job may be recovered from a dead worker before it ends failed. */
+  max_stalled_count: z.number().int().nonnegative().default(1),
+  /** First wait after a provider's rate limit (HTTP 429); doubles each time, up to 10 minutes. */
+  rate_limit_delay_ms: positiveInt.default(30_000),
+  /** Rate-limit waits a job may take before it ends failed with RATE_LIMITED. */
+  max_rate_limit_delays: z.number().int().nonnegative().default(20),
+  /**
+   * Distributed workflows send their units to the queue (`LLMSPELL_DISTRIBUTE_WORKFLOWS`);
+   * false runs them in place. Workers set it false for the jobs they run, so a job never
+   * waits on jobs that need its worker's own slots.
+   */
+  distribute_workflows: boolish.default(true),
+  /** Finished jobs kept for `llmspell jobs` (the oldest are removed beyond these). */
+  keep_completed: z.number().int().nonnegative().default(1000),
+  keep_failed: z.number().int().nonnegative().default(5000),
+});
+
 export const LlmspellConfigSchema = z.looseObject({
   default_engine: z.string().default('lua'),
   engines: EnginesSectionSchema.prefault({}),
@@ -129,6 +168,7 @@ export const LlmspellConfigSchema = z.looseObject({
   runtime: RuntimeSectionSchema.prefault({}),
   tools: ToolsSectionSchema.prefault({}),
   mcp: McpSectionSchema.prefault({}),
+  queue: QueueSectionSchema.prefault({}),
   /** Sections owned by the packages that read them (agents, hooks, events, workflows). */
   agents: z.record(z.string(), z.unknown()).default({}),
   hooks: z.record(z.string(), z.unknown()).default({}),

@@ -1,11 +1,36 @@
+import os from 'node:os';
+import path from 'node:path';
 import { DEFAULT_SCRIPT_LIMITS, SecurityPolicy, type ScriptLimits } from '@llmspell/core';
 import type { LlmspellConfig } from './config-schema.js';
+import { configSearchPaths } from './load-config.js';
+
+export interface PolicyFromConfigOptions {
+  /** Config files the runtime read (`LoadedConfig.source`); no tool may read or write them. */
+  configFiles?: string[];
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+}
+
+/**
+ * The files tools may never read or write: the configs that were loaded, every place a config
+ * would be looked for (a script must not plant one that raises its own limits on the next run),
+ * and the file `LLMSPELL_CONFIG` names. `.env*` files are protected by the policy itself.
+ */
+export function protectedConfigFiles(cwd: string, options: PolicyFromConfigOptions = {}): string[] {
+  const env = options.env ?? process.env;
+  const home = options.home ?? env.HOME ?? os.homedir();
+  const files = [...configSearchPaths(cwd, home, env), ...(options.configFiles ?? [])];
+  if (env.LLMSPELL_CONFIG) files.push(path.resolve(cwd, env.LLMSPELL_CONFIG));
+  return [...new Set(files)];
+}
 
 /** The security policy a config describes. */
-export function policyFromConfig(config: LlmspellConfig, cwd: string): SecurityPolicy {
+export function policyFromConfig(config: LlmspellConfig, cwd: string, options: PolicyFromConfigOptions = {}): SecurityPolicy {
   const s = config.runtime.security;
   return new SecurityPolicy({
     cwd,
+    allowFileAccess: s.allow_file_access,
+    protectedFiles: protectedConfigFiles(cwd, options),
     allowedPaths: s.allowed_paths,
     allowPrivateNetwork: s.allow_private_network,
     allowNetwork: s.allow_network_access,

@@ -77,6 +77,9 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
     ['LLMSPELL_ENABLE_STREAMING', 'runtime.enable_streaming', parseBool],
     ['LLMSPELL_STATE_BACKEND', 'runtime.state_persistence.backend_type', (_n, v) => v],
     ['LLMSPELL_STATE_PATH', 'runtime.state_persistence.path', (_n, v) => v],
+    ['LLMSPELL_STATE_URL', 'runtime.state_persistence.url', (_n, v) => v],
+    ['LLMSPELL_QUEUE_URL', 'queue.url', (_n, v) => v],
+    ['LLMSPELL_DISTRIBUTE_WORKFLOWS', 'queue.distribute_workflows', parseBool],
     ['LLMSPELL_BACKUP_DIR', 'runtime.state_persistence.backup.backup_dir', (_n, v) => v],
   ];
   for (const [name, key, convert] of map) {

@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import {
   HANDLE_KEY, LlmspellError, hostMethod, isScriptCallback,
-  type Component, type ScriptObject, type ScriptValue,
+  type Component, type ExecutionContext, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import {
-  createWorkflowFromConfig, executeWorkflow, workflowAsTool, DEFAULT_RETENTION, CheckpointStore, runScope,
-  type BaseWorkflow, type ConfigResolver, type RetentionSettings, type RunRecord, type WorkflowInput, type WorkflowResult,
+  createWorkflowFromConfig, decodeUnitRunId, executeWorkflow, workflowAsTool, DEFAULT_RETENTION, CheckpointStore, runScope, UNIT_DISPATCHER, UNIT_TARGET,
+  type BaseWorkflow, type ConfigResolver, type RetentionSettings, type RunRecord, type UnitTarget, type WorkflowInput, type WorkflowResult,
 } from '@llmspell/workflows';
 import type { GlobalScope, RuntimeFeature } from '../global-scope.js';
 import type { LlmspellRuntime } from '../runtime.js';
+import { closeUnitQueue, queueUnitDispatcher } from './workflow-dispatcher.js';
 
 const TYPES = ['sequential', 'conditional', 'loop', 'parallel'] as const;
 
@@ -72,19 +74,49 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
   const instanceHooks = new WeakMap<BaseWorkflow, InstanceHooks>();
   let defaultErrorHandler: ((...a: ScriptValue[]) => Promise<ScriptValue>) | undefined;
   let debug = false;
+  // A queue job running one unit of a distributed workflow: that workflow runs only the unit
+  // and ends the script with its outcome. Otherwise, with a queue configured, distributed
+  // workflows send their units to workers (never from inside a unit: no nested dispatch).
+  const unit = decodeUnitRunId(runtime.service<string>('resumeRunId'));
+  // Automatic run ids of distributed workflows derive from this script run's id, which a
+  // unit's job carries: the worker's replay of the script then names them alike.
+  const scriptRun = unit?.script_run ?? randomUUID();
+  const autoRuns = new Map<string, number>();
+  const autoRunId = (name: string) => {
+    const n = (autoRuns.get(name) ?? 0) + 1;
+    autoRuns.set(name, n);
+    return n === 1 ? `${name}-${scriptRun}` : `${name}-${scriptRun}-${n}`;
+  };
+  const queue = runtime.config.queue;
+  const dispatcher = !unit && scope.script && queue.url && queue.distribute_workflows && runtime.state ? queueUnitDispatcher(runtime, scope.script, scriptRun) : undefined;
+  const workflowContext = (): ExecutionContext => {
+    const ctx = scope.context();
+    if (unit && scope.finish) {
+      const target: UnitTarget = { unit, finish: (outcome) => scope.finish!(outcome as unknown as ScriptValue) };
+      return { ...ctx, services: { ...ctx.services, [UNIT_TARGET]: target } };
+    }
+    return dispatcher ? { ...ctx, services: { ...ctx.services, [UNIT_DISPATCHER]: dispatcher } } : ctx;
+  };
 
   const run = async (wf: BaseWorkflow, input: WorkflowInput): Promise<ScriptValue> => {
+    if (wf.distributed && input.run_id === undefined && (dispatcher || unit)) input = { ...input, run_id: autoRunId(wf.name) };
+    if (unit?.workflow === wf.name) return (await executeWorkflow(wf, input, workflowContext())) as unknown as ScriptValue;
+    if (unit && input.run_id && runtime.state) {
+      // Replaying the script on a worker to reach the unit's workflow: a workflow that already
+      // ran (to success or failure) in the dispatching run gives its recorded result, not a rerun.
+      const record = await new CheckpointStore(runtime.state, runScope(wf.name)).loadRun(input.run_id);
+      if (record?.result && (record.status === 'completed' || record.status === 'failed')) return record.result as ScriptValue;
+    }
     // `llmspell resume <id>` re-runs the script; a workflow started without a run id of its
     // own continues that run when it is one of this workflow's.
-    const resumeId = runtime.service<string>('resumeRunId');
+    const resumeId = unit ? undefined : runtime.service<string>('resumeRunId');
     if (input.run_id === undefined && resumeId && runtime.state) {
       const record = await new CheckpointStore(runtime.state, runScope(wf.name)).loadRun(resumeId);
       if (record) input = { ...input, run_id: resumeId, input: input.input ?? record.input };
     }
     const hooks = instanceHooks.get(wf);
     for (const h of hooks?.before ?? []) await h({ workflow_id: wf.id, name: wf.name, input: (input.input ?? null) as ScriptValue });
-    const ctx = scope.context();
-    const result: WorkflowResult = await executeWorkflow(wf, input, ctx);
+    const result: WorkflowResult = await executeWorkflow(wf, input, workflowContext());
     if (debug) runtime.logger.info(`workflow ${wf.name}: ${result.success ? 'ok' : 'failed'} in ${result.duration_ms} ms`, { steps: result.metadata.steps_executed });
     if (result.success) for (const h of hooks?.after ?? []) await h(result as unknown as ScriptValue);
     else {
@@ -117,7 +149,7 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
         const errors: string[] = [];
         const warnings: string[] = [];
         for (const s of wf.steps()) {
-          if (s.kind === 'tool' && !runtime.tools.has(s.tool ?? '')) errors.push(`step '${s.name}': tool '${s.tool}' not found`);
+          if (s.kind === 'tool' && !runtime.tools.has(s.tool ?? '')) errors.push(runtime.tools.notFoundError(s.tool ?? '', { prefix: `step '${s.name}': `, noun: 'Tool' }).detail);
           if (s.kind === 'agent' && typeof s.agent === 'string' && !runtime.agents.has(s.agent)) warnings.push(`step '${s.name}': agent '${s.agent}' is not created yet`);
         }
         return { valid: errors.length === 0, workflow_id: wf.id, errors, warnings };
@@ -245,4 +277,4 @@ function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
   return { Workflow };
 }
 
-export const workflowsFeature: RuntimeFeature = { name: 'workflows', globals: createWorkflowGlobal };
+export const workflowsFeature: RuntimeFeature = { name: 'workflows', globals: createWorkflowGlobal, close: closeUnitQueue };

@@ -31,7 +31,7 @@ function asParams(name: string, params: ScriptValue): Record<string, unknown> {
 export function invokeToolNow(scope: GlobalScope, name: string, params: ScriptValue): MaybePromise<ScriptValue> {
   if (typeof name !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'Tool.invoke: tool name must be a string');
   const tool = scope.runtime.tools.get(name);
-  if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `Tool '${name}' not found`, { details: { name } });
+  if (!tool) throw scope.runtime.tools.notFoundError(name, { noun: 'Tool' });
   const settings = (scope.runtime.config.tools as Record<string, unknown>)[tool.name];
   const ctx = scope.runtime.createContext({
     language: scope.language,

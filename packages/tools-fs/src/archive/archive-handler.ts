@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
-import { emptyTableAsList, errnoCode, io, isInside, maxFileBytes, missing, normaliseOperation, stringList, tempSibling, throwIfAborted } from '../fs-helpers.js';
+import {
+  type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, linkStaysInside, tempName, z,
+} from '@llmspell/core';
+import {
+  emptyTableAsList, errnoCode, fsError, io, isInside, maxFileBytes, missing, normaliseOperation, stringList, throwIfAborted,
+} from '../fs-helpers.js';
 import { ExtractGuard, extractLimits } from './extract-guard.js';
 import { createTarArchive, extractTar, listTar } from './tar.js';
 import type { SourceFile } from './types.js';
@@ -62,172 +65,247 @@ function commonParent(paths: string[]): string {
   return base;
 }
 
-/** Collects what goes into a new archive, checking entry count and total size up front. */
-async function collectSources(ctx: ExecutionContext, inputs: string[], base: string, param: string) {
+/**
+ * Collects what goes into a new archive, checking entry count and total size up front. Each
+ * input is reached through its own verified directory (its parent, or itself when it is an
+ * allowed root) and walked through descriptors, never through a link; names in the archive
+ * are relative to `base`. Files the policy protects (`.env`, loaded configs) are left out and
+ * reported. The anchors stay open until the archive is written.
+ */
+async function collectSources(ctx: ExecutionContext, base: string, reals: string[], inputs: string[], param: string, anchors: VerifiedDirectory[]) {
   const files: SourceFile[] = [];
   const skipped: string[] = [];
   let total = 0;
   const limitBytes = maxFileBytes(ctx);
   const seen = new Set<string>();
-  const add = async (real: string): Promise<void> => {
+  const add = async (dir: VerifiedDirectory, anchor: number, parts: string[]): Promise<void> => {
     throwIfAborted(ctx, TOOL);
-    if (seen.has(real)) return; // listed twice, or a file inside a listed directory
-    seen.add(real);
-    const st = await io(real, () => fsp.lstat(real));
-    const name = path.relative(base, real).split(path.sep).join('/');
-    if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory())) {
-      skipped.push(name);
+    const leaf = parts[parts.length - 1];
+    const real = dir.display(leaf);
+    const key = path.relative(base, real).split(path.sep).join('/');
+    if (seen.has(key)) return; // listed twice, or a file inside a listed directory
+    seen.add(key);
+    const st = await dir.lstat(leaf);
+    if (!st) throw new LlmspellError('NOT_FOUND', `${TOOL}: ${key}: no such file or directory`);
+    if (st.isSymbolicLink() || !(st.isFile() || st.isDirectory()) || ctx.policy.files.protectedReason(real, st)) {
+      skipped.push(key);
       return;
     }
     if (files.length >= ctx.policy.maxExtractEntries) {
       throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `${TOOL}: more than ${ctx.policy.maxExtractEntries} files to archive`);
     }
-    const entry: SourceFile = {
+    files.push({
       real,
-      name: st.isDirectory() ? `${name}/` : name,
+      anchor,
+      parts,
+      name: st.isDirectory() ? `${key}/` : key,
       type: st.isDirectory() ? 'directory' : 'file',
       size: st.isFile() ? st.size : 0,
       mtime: st.mtime,
       mode: st.mode & 0o777,
-    };
-    if (name !== '') files.push(entry);
+    });
     if (st.isFile()) {
       total += st.size;
       ctx.policy.checkSize('total size of the files to archive', total, limitBytes);
-    } else {
-      for (const child of (await fsp.readdir(real)).sort()) await add(path.join(real, child));
+      return;
+    }
+    const child = await dir.openDirectory(leaf);
+    try {
+      for (const e of (await child.readdir()).map((d) => d.name).sort()) await add(child, anchor, [...parts, e]);
+    } finally {
+      await child.close();
     }
   };
-  for (const [i, input] of inputs.entries()) {
-    const real = ctx.policy.resolvePath(input, `${param}[${i}]`);
+  for (const [i, real] of reals.entries()) {
+    const name = reals.length > 1 ? `${param}[${i}]` : param;
     if (!isInside(real, base)) {
-      throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter '${param}[${i}]': ${input} is not inside base_dir`);
+      throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter '${name}': ${inputs[i]} is not inside base_dir`);
     }
-    if (real === base) {
-      // Archiving the base itself: add its children at the top level.
-      const st = await io(input, () => fsp.stat(real));
-      if (!st.isDirectory()) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter '${param}[${i}]': ${input} is base_dir`);
-      for (const child of (await fsp.readdir(real)).sort()) await add(path.join(real, child));
+    const isRoot = ctx.policy.allowedRoots.includes(real);
+    const anchorDir = await ctx.policy.openDirectory(isRoot ? real : path.dirname(real), { parameter: name });
+    anchors.push(anchorDir);
+    const anchor = anchors.length - 1;
+    if (isRoot || real === base) {
+      // Archiving the base (or a whole root) itself: its children, named relative to base.
+      const dir = isRoot ? anchorDir : await anchorDir.openDirectory(path.basename(real));
+      try {
+        for (const e of (await dir.readdir()).map((d) => d.name).sort()) {
+          await add(dir, anchor, isRoot ? [e] : [path.basename(real), e]);
+        }
+      } finally {
+        if (dir !== anchorDir) await dir.close();
+      }
     } else {
-      await add(real);
+      await add(anchorDir, anchor, [path.basename(real)]);
     }
   }
   return { files, skipped, total };
 }
 
-/** Moves everything from `staging` into `target`, merging directories. */
-async function mergeInto(ctx: ExecutionContext, staging: string, target: string): Promise<void> {
-  for (const name of await fsp.readdir(staging)) {
-    const from = path.join(staging, name);
-    const to = path.join(target, name);
-    const real = ctx.policy.resolvePath(to, 'target_path');
-    if (!isInside(real, target)) {
-      throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: ${to} resolves outside the target directory through an existing link`);
-    }
-    const src = await fsp.lstat(from);
-    const dst = await fsp.lstat(to).catch(() => undefined);
-    if (src.isDirectory() && dst?.isDirectory()) {
-      await mergeInto(ctx, from, to);
-    } else {
-      if (dst?.isDirectory()) await io(to, () => fsp.rm(to, { recursive: true }));
-      await io(to, () => fsp.rename(from, to));
-    }
+/** Opens a collected source through its anchor's descriptor, one component at a time, never through a link. */
+async function openSource(anchors: VerifiedDirectory[], f: SourceFile): Promise<VerifiedFile> {
+  const dir = await anchors[f.anchor].openPath(f.parts.slice(0, -1));
+  try {
+    return await dir.openFile(f.parts[f.parts.length - 1], 'read');
+  } catch (error) {
+    throw fsError(error, f.name);
+  } finally {
+    await dir.close();
   }
 }
 
-async function extract(p: Params, ctx: ExecutionContext, archiveInput: string, archiveReal: string, format: Format) {
-  const st = await io(archiveInput, () => fsp.stat(archiveReal));
-  if (!st.isFile()) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'path': ${archiveInput} is not a file`);
-  const targetInput = p.target_path ?? p.output_path ?? stripArchiveExtension(archiveReal);
+/**
+ * Moves everything from `staging` into `target`, merging directories. An existing link in the
+ * target is replaced by a file only when it stays inside the target; a directory is never
+ * merged into a link.
+ */
+async function mergeInto(staging: VerifiedDirectory, target: VerifiedDirectory, top: VerifiedDirectory, rel: string): Promise<void> {
+  for (const { name } of await staging.readdir()) {
+    const relName = rel ? `${rel}/${name}` : name;
+    const src = await staging.lstat(name);
+    const dst = await target.lstat(name);
+    if (!src) continue;
+    if (dst?.isSymbolicLink()) {
+      const inside = (real: string) => isInside(real, top.realPath);
+      if (src.isDirectory() || !linkStaysInside(inside, target.realPath, await target.readlink(name))) {
+        throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: ${relName} resolves outside the target directory through an existing link; refused (zip-slip protection)`, {
+          details: { entry: relName },
+        });
+      }
+    }
+    if (src.isDirectory() && dst?.isDirectory()) {
+      const from = await staging.openDirectory(name);
+      try {
+        const to = await target.openDirectory(name);
+        try {
+          await mergeInto(from, to, top, relName);
+        } finally {
+          await to.close();
+        }
+      } finally {
+        await from.close();
+      }
+      continue;
+    }
+    if (dst && (dst.isDirectory() || src.isDirectory())) await io(relName, () => target.removeTree(name));
+    await io(relName, () => staging.renameTo(name, target, name));
+  }
+}
+
+async function extract(p: Params, ctx: ExecutionContext, archive: VerifiedFile, archiveInput: string, format: Format) {
+  const targetInput = p.target_path ?? p.output_path ?? stripArchiveExtension(archive.realPath);
   const targetParam = p.target_path ? 'target_path' : p.output_path ? 'output_path' : 'path';
-  const target = ctx.policy.resolvePath(targetInput, targetParam);
-  await io(targetInput, () => fsp.mkdir(target, { recursive: true }));
-  const staging = path.join(target, `.llmspell-extract-${randomBytes(6).toString('hex')}`);
-  await fsp.mkdir(staging);
-  const guard = new ExtractGuard(ctx, extractLimits(ctx, maxFileBytes(ctx)), staging);
+  const target = await ctx.policy.openDirectory(targetInput, { parameter: targetParam, create: true });
+  const stagingName = `.llmspell-extract-${randomBytes(6).toString('hex')}`;
+  let guard: ExtractGuard | undefined;
   try {
-    if (format === 'zip') await extractZip(archiveReal, archiveInput, guard, ctx.signal);
-    else await extractTar(archiveReal, archiveInput, format === 'tar.gz', guard, ctx.signal);
-    guard.createSymlinks();
-    throwIfAborted(ctx, TOOL);
-    await mergeInto(ctx, staging, target);
+    const staging = await target.openDirectory(stagingName, { create: true, mode: 0o700 });
+    guard = new ExtractGuard(extractLimits(ctx, maxFileBytes(ctx)), staging);
+    try {
+      if (format === 'zip') await extractZip(archive.handle, archiveInput, guard, ctx.signal);
+      else await extractTar(archive.handle, archiveInput, format === 'tar.gz', guard, ctx.signal);
+      await guard.serial(() => guard!.createSymlinks());
+      throwIfAborted(ctx, TOOL);
+      await guard.close();
+      await mergeInto(staging, target, target, '');
+      // Links are checked again from their final place: the target may hold other links.
+      await guard.verifySymlinks(target);
+    } finally {
+      await guard.close();
+      await staging.close();
+    }
   } finally {
-    // Never let cleanup trouble hide the real outcome; retry covers a file closing late.
-    await fsp.rm(staging, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 }).catch((error) => {
-      ctx.logger.warn(`${TOOL}: could not remove staging directory ${staging}: ${(error as Error).message}`);
+    // Never let cleanup trouble hide the real outcome.
+    await target.removeTree(stagingName).catch((error) => {
+      if (errnoCode(error) !== 'ENOENT') ctx.logger.warn(`${TOOL}: could not remove staging directory ${stagingName}: ${(error as Error).message}`);
     });
+    await target.close();
   }
   return {
     operation: 'extract',
     message: `Extracted ${guard.entries} entries (${guard.bytes} bytes) from ${archiveInput} to ${targetInput}`,
     result: {
-      archive: archiveReal,
-      target_path: target,
+      archive: archive.realPath,
+      target_path: target.realPath,
       format,
       entries: guard.entries,
       bytes: guard.bytes,
       symlinks: guard.symlinks.length,
       skipped: guard.skipped,
     },
-    metadata: { file_path: archiveReal, target_path: target, count: guard.entries, total_size: guard.bytes },
+    metadata: { file_path: archive.realPath, target_path: target.realPath, count: guard.entries, total_size: guard.bytes },
   };
 }
 
-async function create(p: Params, ctx: ExecutionContext, archiveInput: string, archiveReal: string, format: Format) {
+async function create(p: Params, ctx: ExecutionContext, archiveInput: string, archiveParam: string, format: Format) {
   const rawInputs = p.input ?? p.source_path ?? p.files;
   const param = p.input !== undefined ? 'input' : p.source_path !== undefined ? 'source_path' : 'files';
   const inputs = stringList(rawInputs);
   if (inputs.length === 0) throw missing(TOOL, 'input', 'create');
   const reals = inputs.map((i, n) => ctx.policy.resolvePath(i, `${param}[${n}]`));
-  const base = p.base_dir ? ctx.policy.resolvePath(p.base_dir, 'base_dir') : commonParent(reals);
+  const archiveReal = ctx.policy.resolvePath(archiveInput, archiveParam);
   if (reals.some((r) => r === archiveReal)) {
     throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: the archive ${archiveInput} cannot contain itself`);
   }
-  const { files, skipped, total } = await collectSources(ctx, inputs, base, param);
-  const contents = files.filter((f) => f.real !== archiveReal);
-  await io(path.dirname(archiveInput), () => fsp.mkdir(path.dirname(archiveReal), { recursive: true }));
-  const tmp = tempSibling(archiveReal);
+  const base = p.base_dir ? ctx.policy.resolvePath(p.base_dir, 'base_dir') : commonParent(reals);
+  const anchors: VerifiedDirectory[] = [];
   try {
-    if (format === 'zip') await createZip(contents, tmp);
-    else await createTarArchive(contents, base, tmp, format === 'tar.gz');
-    const size = (await fsp.stat(tmp)).size;
-    ctx.policy.checkSize(`archive ${archiveInput}`, size, maxFileBytes(ctx));
-    await io(archiveInput, () => fsp.rename(tmp, archiveReal));
-    return {
-      operation: 'create',
-      message: `Created ${format} archive ${archiveInput} with ${contents.length} entries`,
-      result: {
-        archive: archiveReal,
-        format,
-        entries: contents.length,
-        files: contents.filter((f) => f.type === 'file').length,
-        total_input_bytes: total,
-        archive_size: size,
-        base_dir: base,
-        skipped,
-      },
-      metadata: { file_path: archiveReal, file_size: size, count: contents.length },
-    };
-  } catch (error) {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
-    if (errnoCode(error)) throw new LlmspellError('IO_ERROR', `${TOOL}: creating ${archiveInput}: ${(error as Error).message}`, { cause: error });
-    throw error;
+    const { files, skipped, total } = await collectSources(ctx, base, reals, inputs, param, anchors);
+    const out = await ctx.policy.locate(archiveInput, { parameter: archiveParam, createParents: true });
+    try {
+      const contents = files.filter((f) => f.real !== out.realPath);
+      const tmp = tempName(out.name);
+      try {
+        const file = await out.dir.openFile(tmp, 'create', 0o644);
+        let size: number;
+        try {
+          if (format === 'zip') await createZip(contents, file.handle, (f) => openSource(anchors, f));
+          else await createTarArchive(contents, file.handle, format === 'tar.gz', (f) => openSource(anchors, f));
+          size = (await file.handle.stat()).size;
+        } finally {
+          await file.close();
+        }
+        ctx.policy.checkSize(`archive ${archiveInput}`, size, maxFileBytes(ctx));
+        await io(archiveInput, () => out.dir.renameTo(tmp, out.dir, out.name));
+        return {
+          operation: 'create',
+          message: `Created ${format} archive ${archiveInput} with ${contents.length} entries`,
+          result: {
+            archive: out.realPath,
+            format,
+            entries: contents.length,
+            files: contents.filter((f) => f.type === 'file').length,
+            total_input_bytes: total,
+            archive_size: size,
+            base_dir: base,
+            skipped,
+          },
+          metadata: { file_path: out.realPath, file_size: size, count: contents.length },
+        };
+      } catch (error) {
+        await out.dir.unlink(tmp).catch(() => undefined);
+        if (errnoCode(error)) throw new LlmspellError('IO_ERROR', `${TOOL}: creating ${archiveInput}: ${(error as Error).message}`, { cause: error });
+        throw error;
+      }
+    } finally {
+      await out.dir.close();
+    }
+  } finally {
+    await Promise.all(anchors.map((a) => a.close()));
   }
 }
 
-async function list(ctx: ExecutionContext, archiveInput: string, archiveReal: string, format: Format) {
-  const st = await io(archiveInput, () => fsp.stat(archiveReal));
-  if (!st.isFile()) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'path': ${archiveInput} is not a file`);
+async function list(ctx: ExecutionContext, archive: VerifiedFile, archiveInput: string, format: Format) {
   const max = ctx.policy.maxExtractEntries;
   const { entries, truncated } = format === 'zip'
-    ? await listZip(archiveReal, archiveInput, max)
-    : await listTar(archiveReal, archiveInput, format === 'tar.gz', max, ctx.policy.maxExtractBytes + max * 1536 + 1024 * 1024, ctx.signal);
+    ? await listZip(archive.handle, archiveInput, max)
+    : await listTar(archive.handle, archiveInput, format === 'tar.gz', max, ctx.policy.maxExtractBytes + max * 1536 + 1024 * 1024, ctx.signal);
   const totalSize = entries.reduce((n, e) => n + e.size, 0);
   return {
     operation: 'list',
     message: `${entries.length} entries in ${archiveInput}`,
-    result: { archive: archiveReal, format, entries, count: entries.length, total_size: totalSize, truncated },
-    metadata: { file_path: archiveReal, file_size: st.size, count: entries.length },
+    result: { archive: archive.realPath, format, entries, count: entries.length, total_size: totalSize, truncated },
+    metadata: { file_path: archive.realPath, file_size: archive.stat.size, count: entries.length },
   };
 }
 
@@ -236,25 +314,49 @@ async function run(p: Params, ctx: ExecutionContext) {
   const archiveInput = p.path ?? p.archive_path ?? (operation === 'create' ? p.output_path : undefined);
   if (!archiveInput) throw missing(TOOL, 'path', operation);
   const archiveParam = p.path ? 'path' : p.archive_path ? 'archive_path' : 'output_path';
-  const archiveReal = ctx.policy.resolvePath(archiveInput, archiveParam);
   const format = detectFormat(archiveInput, p.format);
-  if (operation === 'list') return list(ctx, archiveInput, archiveReal, format);
-  if (operation === 'extract') return extract(p, ctx, archiveInput, archiveReal, format);
-  return create(p, ctx, archiveInput, archiveReal, format);
+  if (operation === 'create') return create(p, ctx, archiveInput, archiveParam, format);
+  // The archive is read through one verified descriptor from start to end.
+  const archive = await ctx.policy.openFile(archiveInput, { parameter: archiveParam, mode: 'read' });
+  try {
+    if (operation === 'list') return await list(ctx, archive, archiveInput, format);
+    return await extract(p, ctx, archive, archiveInput, format);
+  } finally {
+    await archive.close();
+  }
 }
 
 export const archiveHandlerTool = defineTool({
   name: TOOL,
   aliases: ['archive-handler'],
   description: 'Create, extract and list zip, tar and tar.gz archives, with zip-slip and zip-bomb protection',
+  outputSchema: z.union([
+    z.object({
+      archive: z.string(), format: z.string(), entries: z.number(), files: z.number(), total_input_bytes: z.number(), archive_size: z.number(),
+      base_dir: z.string().describe('Names in the archive are relative to it'), skipped: z.array(z.string()).describe('Links and special files left out'),
+    }).describe('create'),
+    z.object({
+      archive: z.string(), format: z.string(),
+      entries: z.array(z.object({
+        name: z.string(), type: z.enum(['file', 'directory', 'symlink', 'hardlink', 'other']), size: z.number(), compressed_size: z.number().optional(),
+        modified: z.string().optional(), link_target: z.string().optional(),
+      })),
+      count: z.number(), total_size: z.number(), truncated: z.boolean(),
+    }).describe('list'),
+    z.object({
+      archive: z.string(), target_path: z.string(), format: z.string(), entries: z.number(), bytes: z.number(), symlinks: z.number(),
+      skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+    }).describe('extract'),
+  ]),
   category: 'filesystem',
   securityLevel: 'restricted',
   tags: ['archive', 'zip', 'tar', 'gzip', 'compression'],
   parameters,
   examples: [
-    { description: 'List an archive', params: { operation: 'list', path: 'bundle.zip' } },
-    { description: 'Create a tar.gz', params: { operation: 'create', path: 'out.tar.gz', input: ['docs', 'README.md'] } },
-    { description: 'Extract', params: { operation: 'extract', path: 'bundle.zip', target_path: 'unpacked' } },
+    { description: 'Zip a folder and a file', params: { operation: 'create', path: 'bundle.zip', input: ['docs', 'README.md'] } },
+    { description: 'List the archive', params: { operation: 'list', path: 'bundle.zip' } },
+    { description: 'Extract it into a folder', params: { operation: 'extract', path: 'bundle.zip', target_path: 'unpacked' } },
+    { description: 'A tar.gz instead (the extension sets the format)', params: { operation: 'create', path: 'backup.tar.gz', input: ['docs'] } },
   ],
   execute: run,
 });

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { type ExecutionContext, LlmspellError } from '@llmspell/core';
+import { type ExecutionContext, LlmspellError, type VerifiedDirectory, linkStaysInside } from '@llmspell/core';
 import { isInside } from '../fs-helpers.js';
 
 export interface ExtractLimits {
@@ -37,58 +36,21 @@ function pathRefused(name: string, why: string): LlmspellError {
 }
 
 /**
- * Follows `linkpath` from the directory `fromDir` component by component, reading
- * symlinks on disk as it goes, and reports whether every step stays inside `root`.
- * Lexical checks alone are not enough: with `d -> .`, the target `d/..` looks inside but
- * really is the parent of the root.
- */
-export function symlinkStaysInside(root: string, fromDir: string, linkpath: string, hopsLeft = 40): boolean {
-  if (path.isAbsolute(linkpath)) return false;
-  let current = fromDir;
-  const parts = linkpath.split(/[\\/]+/).filter((s) => s.length > 0 && s !== '.');
-  for (let i = 0; i < parts.length; i += 1) {
-    const part = parts[i];
-    if (part === '..') {
-      current = path.dirname(current);
-      if (!isInside(current, root)) return false;
-      continue;
-    }
-    const next = path.join(current, part);
-    if (!isInside(next, root)) return false;
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(next);
-    } catch {
-      st = undefined;
-    }
-    if (st?.isSymbolicLink()) {
-      if (hopsLeft <= 0) return false;
-      const target = fs.readlinkSync(next);
-      if (path.isAbsolute(target)) return false;
-      // Resolve the link first, then continue with the remaining parts from where it lands.
-      const rest = parts.slice(i + 1).join('/');
-      return symlinkStaysInside(root, current, rest ? `${target}/${rest}` : target, hopsLeft - 1);
-    }
-    current = next;
-  }
-  return isInside(current, root);
-}
-
-/**
  * Counts what an extraction writes and decides where each entry may go. Every byte is
  * counted as it streams, so a lying header cannot sneak a bomb past the limits.
  */
 export class ExtractGuard {
   entries = 0;
   bytes = 0;
-  readonly symlinks: Array<{ dest: string; linkpath: string; name: string }> = [];
+  readonly symlinks: Array<{ parts: string[]; linkpath: string; name: string }> = [];
   readonly skipped: Array<{ name: string; reason: string }> = [];
+  private cached: { key: string; dir: VerifiedDirectory } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly ctx: ExecutionContext,
     readonly limits: ExtractLimits,
-    /** The (real) directory entries are written to. */
-    readonly root: string,
+    /** The verified (staging) directory entries are written to. */
+    readonly root: VerifiedDirectory,
   ) {}
 
   countEntry(name: string): void {
@@ -127,41 +89,88 @@ export class ExtractGuard {
   }
 
   /**
-   * Where entry `name` goes: refuses absolute names and names that leave the root
-   * (lexically, or through anything already on disk), and checks the policy too.
+   * Where entry `name` goes, as path components below the staging directory (empty for the
+   * root itself). Absolute names and names that leave the root are refused; anything already
+   * on disk is never followed, since every component is opened with O_NOFOLLOW.
    */
-  resolveEntry(name: string): string {
+  entryParts(name: string): string[] {
     const clean = name.replace(/\\/g, '/');
     if (clean.startsWith('/') || /^[A-Za-z]:/.test(clean)) throw pathRefused(name, 'has an absolute path');
-    const full = path.resolve(this.root, clean);
-    if (!isInside(full, this.root)) throw pathRefused(name, 'resolves outside the target directory');
-    if (full === this.root) return full; // "./" — callers treat the root itself as a directory
-    const real = this.ctx.policy.resolvePath(full, 'target_path');
-    if (!isInside(real, this.root)) throw pathRefused(name, 'resolves through a link outside the target directory');
-    return full;
+    const normal = path.posix.normalize(clean);
+    if (normal === '..' || normal.startsWith('../')) throw pathRefused(name, 'resolves outside the target directory');
+    return normal.split('/').filter((s) => s.length > 0 && s !== '.');
+  }
+
+  /** Runs entry work one piece at a time (entries share the open directory cache). */
+  serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The (created) directory holding entry `parts`; the last one is kept open for the next entry. */
+  async parentOf(parts: readonly string[]): Promise<VerifiedDirectory> {
+    const key = parts.slice(0, -1).join('/');
+    if (this.cached?.key === key) return this.cached.dir;
+    const dir = await this.root.openPath(parts.slice(0, -1), { create: true });
+    await this.cached?.dir.close();
+    this.cached = { key, dir };
+    return dir;
+  }
+
+  async makeDirectory(parts: readonly string[]): Promise<void> {
+    if (parts.length === 0) return;
+    await (await this.root.openPath(parts, { create: true })).close();
   }
 
   /** Records a symlink; links are created after all files so no write can go through one. */
-  addSymlink(name: string, dest: string, linkpath: string): void {
+  addSymlink(name: string, parts: string[], linkpath: string): void {
     if (linkpath.length === 0) throw pathRefused(name, 'is a symlink with an empty target');
     if (path.isAbsolute(linkpath) || /^[A-Za-z]:/.test(linkpath)) throw pathRefused(name, `is a symlink to the absolute path ${linkpath}`);
-    if (!isInside(path.resolve(path.dirname(dest), linkpath), this.root)) {
+    const lexical = path.posix.normalize(path.posix.join(parts.slice(0, -1).join('/') || '.', linkpath.replace(/\\/g, '/')));
+    if (lexical === '..' || lexical.startsWith('../')) {
       throw pathRefused(name, `is a symlink pointing outside the target directory (${linkpath})`);
     }
-    this.symlinks.push({ name, dest, linkpath });
+    if (parts.length === 0) throw pathRefused(name, 'is a symlink in place of the target directory');
+    this.symlinks.push({ name, parts, linkpath });
   }
 
   /** Creates the recorded symlinks and verifies each one, following chains on disk. */
-  createSymlinks(): void {
+  async createSymlinks(): Promise<void> {
     for (const link of this.symlinks) {
-      fs.mkdirSync(path.dirname(link.dest), { recursive: true });
-      fs.rmSync(link.dest, { force: true, recursive: true });
-      fs.symlinkSync(link.linkpath, link.dest);
+      const dir = await this.parentOf(link.parts);
+      const leaf = link.parts[link.parts.length - 1];
+      if (await dir.lstat(leaf)) await dir.removeTree(leaf);
+      await dir.symlink(link.linkpath, leaf);
     }
+    await this.verifySymlinks(this.root);
+  }
+
+  /**
+   * Checks every extracted link from where it is now under `root` (the staging directory, then
+   * the final target); a link leading outside is removed and the extraction refused.
+   */
+  async verifySymlinks(root: VerifiedDirectory): Promise<void> {
+    const inside = (real: string) => isInside(real, root.realPath);
     for (const link of this.symlinks) {
-      if (!symlinkStaysInside(this.root, path.dirname(link.dest), link.linkpath)) {
-        throw pathRefused(link.name, `is a symlink that resolves outside the target directory (${link.linkpath})`);
+      const dir = await root.openPath(link.parts.slice(0, -1)).catch(() => undefined);
+      if (!dir) continue; // replaced by a later entry
+      try {
+        const leaf = link.parts[link.parts.length - 1];
+        const st = await dir.lstat(leaf);
+        if (!st?.isSymbolicLink()) continue;
+        if (!linkStaysInside(inside, dir.realPath, link.linkpath)) {
+          await dir.unlink(leaf).catch(() => undefined);
+          throw pathRefused(link.name, `is a symlink that resolves outside the target directory (${link.linkpath})`);
+        }
+      } finally {
+        await dir.close();
       }
     }
+  }
+
+  async close(): Promise<void> {
+    await this.cached?.dir.close();
+    this.cached = undefined;
   }
 }

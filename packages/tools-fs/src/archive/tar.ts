@@ -1,7 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { LlmspellError, toLlmspellError } from '@llmspell/core';
+import { LlmspellError, type VerifiedFile, handleReadStream, handleWriteStream, toLlmspellError } from '@llmspell/core';
 import type { ReadEntry } from 'tar';
 import type { ExtractGuard } from './extract-guard.js';
 import type { ArchiveEntry, SourceFile } from './types.js';
@@ -31,7 +32,8 @@ function badArchive(display: string, error: unknown): LlmspellError {
 }
 
 interface TarWalk {
-  file: string;
+  /** The open, verified archive (never closed here). */
+  handle: FileHandle;
   display: string;
   gzip: boolean;
   signal: AbortSignal;
@@ -43,7 +45,7 @@ interface TarWalk {
    * Called synchronously for each entry; must consume it (pipe or resume). May return a
    * promise that settles when the entry's data is safely written.
    */
-  onEntry(entry: ReadEntry, fail: (error: unknown) => void, track: (out: fs.WriteStream) => void): Promise<void> | void;
+  onEntry(entry: ReadEntry, fail: (error: unknown) => void, track: (out: Writable) => void): Promise<void> | void;
 }
 
 /**
@@ -57,12 +59,12 @@ async function walkTar(w: TarWalk): Promise<void> {
     let compressed = 0;
     let decompressed = 0;
     const pending: Array<Promise<void>> = [];
-    const open = new Set<fs.WriteStream>();
-    const track = (out: fs.WriteStream) => {
+    const open = new Set<Writable>();
+    const track = (out: Writable) => {
       open.add(out);
       out.once('close', () => open.delete(out));
     };
-    const source = fs.createReadStream(w.file);
+    const source = handleReadStream(w.handle);
     const gunzip = w.gzip ? zlib.createGunzip() : undefined;
     const parser = new Parser({ strict: true });
     const onAbort = () => fail(w.signal.reason ?? new LlmspellError('CANCELLED', `${w.display}: cancelled`));
@@ -133,11 +135,11 @@ async function walkTar(w: TarWalk): Promise<void> {
   });
 }
 
-export async function listTar(file: string, display: string, gzip: boolean, maxEntries: number, maxStreamBytes: number, signal: AbortSignal) {
+export async function listTar(handle: FileHandle, display: string, gzip: boolean, maxEntries: number, maxStreamBytes: number, signal: AbortSignal) {
   const entries: ArchiveEntry[] = [];
   let truncated = false;
   await walkTar({
-    file, display, gzip, signal, maxStreamBytes,
+    handle, display, gzip, signal, maxStreamBytes,
     onEntry(entry) {
       if (entries.length >= maxEntries) truncated = true;
       else {
@@ -155,9 +157,9 @@ export async function listTar(file: string, display: string, gzip: boolean, maxE
   return { entries, truncated };
 }
 
-export async function extractTar(file: string, display: string, gzip: boolean, guard: ExtractGuard, signal: AbortSignal): Promise<void> {
+export async function extractTar(handle: FileHandle, display: string, gzip: boolean, guard: ExtractGuard, signal: AbortSignal): Promise<void> {
   await walkTar({
-    file, display, gzip, signal,
+    handle, display, gzip, signal,
     maxStreamBytes: guard.limits.maxBytes + guard.limits.maxEntries * 1536 + 1024 * 1024,
     checkRatio: (u, c) => guard.checkRatio(u, c, display),
     onEntry(entry, fail, track) {
@@ -169,64 +171,136 @@ export async function extractTar(file: string, display: string, gzip: boolean, g
         entry.resume();
         return;
       }
-      const dest = guard.resolveEntry(name);
-      if (kind === 'directory' || dest === guard.root) {
-        fs.mkdirSync(dest, { recursive: true });
+      const parts = guard.entryParts(name);
+      if (kind === 'directory' || parts.length === 0) {
         entry.resume();
-        return;
+        return guard.serial(() => guard.makeDirectory(parts));
       }
       if (kind === 'symlink') {
-        guard.addSymlink(name, dest, entry.linkpath ?? '');
+        guard.addSymlink(name, parts, entry.linkpath ?? '');
         entry.resume();
         return;
       }
       if (kind === 'hardlink') {
-        // Hard links become copies of an already extracted file inside the target.
-        const from = guard.resolveEntry(entry.linkpath ?? '');
         entry.resume();
-        if (!fs.existsSync(from) || !fs.statSync(from).isFile()) {
-          guard.skipped.push({ name, reason: `hard link target '${entry.linkpath}' not extracted` });
-          return;
-        }
-        fs.mkdirSync(path.dirname(dest), { recursive: true });
-        const size = fs.statSync(from).size;
-        guard.addBytes(size, size, name);
-        fs.copyFileSync(from, dest);
-        return;
+        return guard.serial(() => copyHardLink(guard, name, parts, entry.linkpath ?? ''));
       }
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
-      const mode = (entry.mode ?? 0o644) & 0o777;
-      const out = fs.createWriteStream(dest, { mode: mode | 0o600 });
-      track(out);
-      const closed = new Promise<void>((resolve, reject) => {
-        out.once('close', () => resolve());
-        out.once('error', reject);
-      });
-      let entryBytes = 0;
-      entry.on('data', (chunk: Buffer) => {
-        entryBytes += chunk.length;
-        try {
-          guard.addBytes(chunk.length, entryBytes, name);
-        } catch (error) {
-          entry.unpipe(out);
-          out.destroy();
-          fail(error);
-        }
-      });
-      entry.pipe(out);
-      return closed;
+      // Paused (the parser waits) until earlier entries are done and the file is open.
+      entry.pause();
+      return guard.serial(() => writeEntry(guard, entry, name, parts, fail, track));
     },
   });
 }
 
-/** Writes a tar (gzipped when `gzip`) of `files`, named relative to `base`, to `out`. */
-export async function createTarArchive(files: SourceFile[], base: string, out: string, gzip: boolean): Promise<void> {
-  // Every entry is listed and tar does not descend by itself, so the archive holds exactly
-  // what was checked (and never the temp file it is being written to).
-  const names = files.map((f) => {
-    const rel = path.relative(base, f.real);
-    // node-tar reads a leading '@' as "append this archive"
-    return rel.startsWith('@') ? `./${rel}` : rel;
+/** Hard links become copies of an already extracted file inside the target. */
+async function copyHardLink(guard: ExtractGuard, name: string, parts: string[], linkpath: string): Promise<void> {
+  const fromParts = guard.entryParts(linkpath);
+  const fromDir = fromParts.length > 0 ? await guard.root.openPath(fromParts.slice(0, -1)).catch(() => undefined) : undefined;
+  if (!fromDir) {
+    guard.skipped.push({ name, reason: `hard link target '${linkpath}' not extracted` });
+    return;
+  }
+  try {
+    const leaf = fromParts[fromParts.length - 1];
+    const st = await fromDir.lstat(leaf);
+    if (!st?.isFile()) {
+      guard.skipped.push({ name, reason: `hard link target '${linkpath}' not extracted` });
+      return;
+    }
+    const src = await fromDir.openFile(leaf, 'read');
+    try {
+      guard.addBytes(src.stat.size, src.stat.size, name);
+      const dir = await guard.parentOf(parts);
+      const out = await dir.openFile(parts[parts.length - 1], 'write', src.stat.mode & 0o777);
+      try {
+        await pipeline(handleReadStream(src.handle), handleWriteStream(out.handle));
+      } finally {
+        await out.close();
+      }
+    } finally {
+      await src.close();
+    }
+  } finally {
+    await fromDir.close();
+  }
+}
+
+async function writeEntry(guard: ExtractGuard, entry: ReadEntry, name: string, parts: string[], fail: (error: unknown) => void, track: (out: Writable) => void): Promise<void> {
+  const dir = await guard.parentOf(parts);
+  const leaf = parts[parts.length - 1];
+  // A later entry of the same name replaces an earlier one; nothing is written through a link.
+  if (await dir.lstat(leaf)) await dir.removeTree(leaf);
+  const mode = (entry.mode ?? 0o644) & 0o777;
+  const file = await dir.openFile(leaf, 'create', mode | 0o600);
+  const out = handleWriteStream(file.handle);
+  track(out);
+  let entryBytes = 0;
+  // Every byte is counted on its way to the file, so a lying header cannot sneak a bomb past.
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      entryBytes += chunk.length;
+      try {
+        guard.addBytes(chunk.length, entryBytes, name);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      callback(null, chunk);
+    },
   });
-  await (await loadTar()).create({ file: out, cwd: base, gzip, portable: true, follow: false, strict: true, noDirRecurse: true }, names);
+  try {
+    await pipeline(entry as unknown as Readable, counter, out);
+  } catch (error) {
+    fail(error);
+    throw error;
+  } finally {
+    await file.close();
+  }
+}
+
+const BLOCK = 512;
+
+/**
+ * Writes a tar (gzipped when `gzip`) of `files` to `out`. Each file is opened (verified) only
+ * when its turn comes and must still have the size it had when collected; a file that changes
+ * meanwhile fails the archive with a coded error.
+ */
+export async function createTarArchive(files: SourceFile[], out: FileHandle, gzip: boolean, open: (file: SourceFile) => Promise<VerifiedFile>): Promise<void> {
+  const { Header, Pax } = await loadTar();
+  async function* blocks(): AsyncGenerator<Buffer> {
+    for (const f of files) {
+      const data = { path: f.name, mode: f.mode, size: f.type === 'file' ? f.size : 0, mtime: f.mtime, type: f.type === 'file' ? 'File' as const : 'Directory' as const };
+      const header = new Header(data);
+      // Long or non-ASCII names need a pax header before the plain one.
+      if (header.encode()) yield new Pax(data).encode();
+      yield header.block!;
+      if (f.type !== 'file') continue;
+      const file = await open(f);
+      try {
+        let left = f.size;
+        const buf = Buffer.allocUnsafe(Math.min(Math.max(f.size, 1), 1 << 20));
+        while (left > 0) {
+          const { bytesRead } = await file.handle.read(buf, 0, Math.min(buf.length, left), null);
+          if (bytesRead === 0) throw changedSize(f);
+          left -= bytesRead;
+          yield Buffer.from(buf.subarray(0, bytesRead));
+        }
+        if ((await file.handle.read(Buffer.alloc(1), 0, 1, null)).bytesRead > 0) throw changedSize(f);
+      } finally {
+        await file.close();
+      }
+      const pad = (BLOCK - (f.size % BLOCK)) % BLOCK;
+      if (pad > 0) yield Buffer.alloc(pad);
+    }
+    yield Buffer.alloc(BLOCK * 2);
+  }
+  const sink = handleWriteStream(out);
+  if (gzip) await pipeline(Readable.from(blocks()), zlib.createGzip(), sink);
+  else await pipeline(Readable.from(blocks()), sink);
+}
+
+function changedSize(f: SourceFile): LlmspellError {
+  return new LlmspellError('IO_ERROR', `${f.name} changed size while it was being archived (expected ${f.size} bytes); archive not written`, {
+    details: { entry: f.name, size: f.size },
+  });
 }

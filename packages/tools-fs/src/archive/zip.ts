@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { Writable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError, type VerifiedFile, handleReadStream, handleWriteStream } from '@llmspell/core';
 import type yauzl from 'yauzl';
 import type yazl from 'yazl';
 import type { ExtractGuard } from './extract-guard.js';
@@ -29,10 +28,21 @@ function mapZipError(error: unknown, display: string): LlmspellError {
   return new LlmspellError('IO_ERROR', `${display}: ${message}`, { cause: error });
 }
 
-async function openZip(file: string, display: string): Promise<yauzl.ZipFile> {
+/**
+ * Opens a zip from an open, verified descriptor. yauzl reads it through a reader that never
+ * closes the descriptor (the caller owns it), so the file checked is the file read.
+ */
+async function openZip(handle: FileHandle, display: string): Promise<yauzl.ZipFile> {
   const { reader } = await loadZipLibs();
+  const source = new (class extends reader.RandomAccessReader {
+    override _readStreamForRange(start: number, end: number): Readable {
+      if (end <= start) return Readable.from([]);
+      return handleReadStream(handle, { start, end: end - 1 });
+    }
+  })();
+  const size = (await handle.stat()).size;
   return new Promise((resolve, reject) => {
-    reader.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
+    reader.fromRandomAccessReader(source, size, { lazyEntries: true, autoClose: true, validateEntrySizes: true, decodeStrings: true }, (err, zip) => {
       if (err || !zip) reject(mapZipError(err, display));
       else resolve(zip);
     });
@@ -78,8 +88,8 @@ async function forEachEntry(zip: yauzl.ZipFile, display: string, each: (entry: y
   });
 }
 
-export async function listZip(file: string, display: string, maxEntries: number): Promise<{ entries: ArchiveEntry[]; truncated: boolean }> {
-  const zip = await openZip(file, display);
+export async function listZip(handle: FileHandle, display: string, maxEntries: number): Promise<{ entries: ArchiveEntry[]; truncated: boolean }> {
+  const zip = await openZip(handle, display);
   const entries: ArchiveEntry[] = [];
   let truncated = false;
   await forEachEntry(zip, display, async (entry) => {
@@ -110,8 +120,8 @@ async function readSmall(stream: NodeJS.ReadableStream, max: number, name: strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function extractZip(file: string, display: string, guard: ExtractGuard, signal: AbortSignal): Promise<void> {
-  const zip = await openZip(file, display);
+export async function extractZip(handle: FileHandle, display: string, guard: ExtractGuard, signal: AbortSignal): Promise<void> {
+  const zip = await openZip(handle, display);
   if (zip.entryCount > guard.limits.maxEntries) {
     zip.close();
     throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `${display} declares ${zip.entryCount} entries, over the limit of ${guard.limits.maxEntries}; possible zip bomb`, {
@@ -122,20 +132,32 @@ export async function extractZip(file: string, display: string, guard: ExtractGu
     const name = entry.fileName;
     guard.countEntry(name);
     const kind = entryKind(entry);
-    const dest = guard.resolveEntry(name);
-    if (kind === 'directory' || dest === guard.root) {
-      fs.mkdirSync(dest, { recursive: true });
+    const parts = guard.entryParts(name);
+    if (kind === 'directory' || parts.length === 0) {
+      await guard.makeDirectory(parts);
       return;
     }
-    const stream = await openEntry(zip, entry);
     if (kind === 'symlink') {
-      guard.addSymlink(name, dest, await readSmall(stream, 4096, name));
+      guard.addSymlink(name, parts, await readSmall(await openEntry(zip, entry), 4096, name));
       return;
     }
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    const dir = await guard.parentOf(parts);
+    const leaf = parts[parts.length - 1];
+    // A later entry of the same name replaces an earlier one; nothing is written through a link.
+    if (await dir.lstat(leaf)) await dir.removeTree(leaf);
+    const mode = (entry.externalFileAttributes >>> 16) & 0o777;
+    const file = await dir.openFile(leaf, 'create', mode ? mode | 0o600 : 0o644);
+    // The entry stream is opened last and piped at once: it may fail (lying sizes) any time.
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await openEntry(zip, entry);
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
     let entryBytes = 0;
-    const counter = new Writable({
-      write(chunk: Buffer, _enc, cb) {
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
         entryBytes += chunk.length;
         try {
           guard.addBytes(chunk.length, entryBytes, name, entry.compressedSize);
@@ -143,36 +165,66 @@ export async function extractZip(file: string, display: string, guard: ExtractGu
           cb(error as Error);
           return;
         }
-        if (!out.write(chunk)) out.once('drain', () => cb());
-        else cb();
-      },
-      final(cb) {
-        out.end(cb);
-      },
-      destroy(error, cb) {
-        out.destroy();
-        cb(error);
+        cb(null, chunk);
       },
     });
-    const mode = (entry.externalFileAttributes >>> 16) & 0o777;
-    const out = fs.createWriteStream(dest, { mode: mode ? mode | 0o600 : 0o644 });
-    const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
     try {
-      await pipeline(stream, counter, { signal });
+      await pipeline(stream, counter, handleWriteStream(file.handle), { signal });
     } finally {
-      out.destroy();
-      await closed;
+      await file.close();
     }
   });
 }
 
-/** Writes a zip of `files` to `out` (a temp path). Symlinks are skipped by the caller. */
-export async function createZip(files: SourceFile[], out: string): Promise<void> {
+/**
+ * Writes a zip of `files` to `out`. Each file is opened (verified) only when its turn comes,
+ * and must still have the size it had when collected: a file that changes meanwhile fails the
+ * archive with a coded error instead of an unhandled 'error' event.
+ */
+export async function createZip(files: SourceFile[], out: FileHandle, open: (file: SourceFile) => Promise<VerifiedFile>): Promise<void> {
   const zip = new (await loadZipLibs()).writer.ZipFile();
+  const opened = new Set<VerifiedFile>();
+  const failed = new Promise<never>((_, reject) => {
+    zip.on('error', (error: Error) => reject(changedWhileArchiving(error)));
+  });
+  failed.catch(() => undefined);
   for (const f of files) {
-    if (f.type === 'directory') zip.addEmptyDirectory(f.name, { mtime: f.mtime, mode: S_IFDIR | f.mode });
-    else zip.addFile(f.real, f.name, { mtime: f.mtime, mode: 0o100000 | f.mode });
+    if (f.type === 'directory') {
+      zip.addEmptyDirectory(f.name, { mtime: f.mtime, mode: S_IFDIR | f.mode });
+      continue;
+    }
+    zip.addReadStreamLazy(f.name, { mtime: f.mtime, mode: 0o100000 | f.mode, size: f.size }, (cb) => {
+      open(f).then(
+        // One byte past the collected size is read, so a file that grew is noticed too.
+        (file) => {
+          opened.add(file);
+          const stream = handleReadStream(file.handle, { end: f.size });
+          stream.once('close', () => {
+            opened.delete(file);
+            void file.close().catch(() => undefined);
+          });
+          cb(null, stream);
+        },
+        (error) => cb(error, undefined as unknown as NodeJS.ReadableStream),
+      );
+    });
   }
   zip.end();
-  await pipeline(zip.outputStream, fs.createWriteStream(out));
+  const written = pipeline(zip.outputStream, handleWriteStream(out));
+  try {
+    await Promise.race([written, failed]);
+  } catch (error) {
+    (zip.outputStream as unknown as Readable).destroy();
+    await written.catch(() => undefined);
+    await Promise.all([...opened].map((f) => f.close().catch(() => undefined)));
+    throw error;
+  }
+}
+
+function changedWhileArchiving(error: Error): LlmspellError {
+  if (error instanceof LlmspellError) return error;
+  if (/unexpected number of bytes/i.test(error.message)) {
+    return new LlmspellError('IO_ERROR', `a file changed size while it was being archived; archive not written (${error.message})`, { cause: error });
+  }
+  return new LlmspellError('IO_ERROR', `creating the zip failed: ${error.message}`, { cause: error });
 }

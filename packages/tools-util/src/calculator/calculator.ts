@@ -33,6 +33,22 @@ function checkVariableNames(variables: Record<string, Value>): void {
 export const calculator = defineTool({
   name: NAME,
   description: 'Safely evaluates math expressions: + - * / % ^, comparisons, boolean logic, functions (sqrt, sin, log, min, max, …), constants pi and e, and variables. No code execution.',
+  outputSchema: z.union([
+    z.object({
+      result: z.union([z.number(), z.boolean()]).describe('The value'),
+      result_type: z.enum(['integer', 'float', 'boolean']),
+      expression: z.string(),
+      variables: z.record(z.string(), z.union([z.number(), z.boolean()])),
+    }).describe('evaluate'),
+    z.object({ valid: z.boolean(), expression: z.string(), error: z.string().optional(), position: z.number().optional().describe('1-based column of the problem') })
+      .describe('validate'),
+    z.object({
+      functions: z.array(z.object({ name: z.string(), description: z.string(), min_args: z.number(), max_args: z.number().nullable() })),
+      constants: z.record(z.string(), z.number()),
+      operators: z.array(z.object({ op: z.string(), description: z.string() })),
+      limits: z.object({ max_length: z.number(), max_nesting_depth: z.number() }),
+    }).describe('functions'),
+  ]),
   category: 'utility',
   securityLevel: 'safe',
   tags: ['math', 'expression', 'calculate'],

@@ -287,10 +287,52 @@ function execute(p: Params): ToolOutput {
   }
 }
 
+/** The `result` of each operation, for `tools show` and `llmspell types`. */
+function outputSchema() {
+  const when = z.union([z.string(), z.number()]);
+  const calendar = {
+    year: z.number(), month: z.number(), month_name: z.string(), day: z.number(), hour: z.number(), minute: z.number(), second: z.number(),
+    millisecond: z.number(), weekday: z.string(), weekday_number: z.number().describe('1 = Monday … 7 = Sunday'), day_of_year: z.number(),
+    week_of_year: z.number(), iso_week_year: z.number(), quarter: z.number(), is_leap_year: z.boolean(), days_in_month: z.number(),
+    is_weekend: z.boolean(), timezone: z.string(), offset: z.string(),
+  };
+  return z.union([
+    z.object({
+      input: when,
+      parsed: z.object({ utc: z.string(), iso: z.string(), timestamp: z.number(), timestamp_ms: z.number(), ...calendar }),
+      detected_format: z.string(),
+      local: z.object({ formatted: z.string(), ...calendar }).optional().describe('In the input\'s or the given zone, when not UTC'),
+      formatted: z.string().optional().describe('format only'),
+    }).describe('parse, format'),
+    z.object({ timezone: z.string(), datetime: z.string(), format: z.string(), timestamp: z.number(), timestamp_ms: z.number(), iso: z.string(), offset: z.string() })
+      .describe('now'),
+    z.object({
+      input: when, source_timezone: z.string(), target_timezone: z.string(), original: z.string(), converted: z.string(), utc: z.string(),
+      offset: z.string(), abbreviation: z.string(), timestamp: z.number(),
+    }).describe('convert_timezone'),
+    z.object({
+      input: when, amount: z.number(), unit: z.string(), original: z.string(), result: z.string(), result_utc: z.string(), timestamp: z.number(),
+    }).describe('add, subtract'),
+    z.object({
+      start: when, end: when,
+      difference: z.object({
+        total_milliseconds: z.number(), total_seconds: z.number(), seconds: z.number(), minutes: z.number(), hours: z.number(), days: z.number(),
+        weeks: z.number(), human_readable: z.string(), is_negative: z.boolean(),
+      }),
+    }).describe('difference'),
+    z.object({ input: when, info: z.object({ ...calendar, formatted: z.string(), timestamp: z.number() }) }).describe('info'),
+    z.object({
+      available_formats: z.array(z.object({ name: z.string(), example: z.string() })), example_formats: z.record(z.string(), z.string()),
+      directives: z.record(z.string(), z.string()), units: z.array(z.string()),
+    }).describe('formats'),
+  ]);
+}
+
 export const dateTimeHandler = defineTool({
   name: NAME,
   aliases: ['datetime_handler'],
   description: 'Parses dates in many formats (RFC 3339/2822, ISO 8601, Unix timestamps, m/d/Y …), formats them strftime-style, converts between IANA time zones, adds/subtracts durations, computes differences and calendar info.',
+  outputSchema: outputSchema(),
   category: 'utility',
   securityLevel: 'safe',
   tags: ['date', 'time', 'timezone', 'datetime'],

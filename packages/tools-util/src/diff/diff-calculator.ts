@@ -39,8 +39,27 @@ function asJson(value: unknown, parameter: string): unknown {
 export const diffCalculator = defineTool({
   name: NAME,
   description: 'Computes differences between texts (unified, context, word-inline or summary output with insert/delete counts) or JSON values (added, removed and modified paths). Accepts inline values or files.',
+  outputSchema: z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('text'), format: z.enum(['unified', 'context', 'inline', 'simple']), diff: z.string(),
+      stats: z.object({
+        old_lines: z.number(), new_lines: z.number(), insertions: z.number(), deletions: z.number(), unchanged: z.number(), changes: z.number(),
+        hunks: z.number(), identical: z.boolean(),
+      }),
+    }),
+    z.object({
+      type: z.literal('json'), equal: z.boolean(),
+      added: z.record(z.string(), z.unknown()).describe('path → new value'), removed: z.record(z.string(), z.unknown()).describe('path → old value'),
+      modified: z.record(z.string(), z.object({ old: z.unknown(), new: z.unknown() })),
+      changes: z.array(z.object({ path: z.string(), type: z.enum(['added', 'removed', 'modified']), old: z.unknown().optional(), new: z.unknown().optional() })),
+      unchanged_count: z.number(),
+      stats: z.object({ added: z.number(), removed: z.number(), modified: z.number(), total: z.number() }),
+    }),
+  ]),
   category: 'utility',
   securityLevel: 'safe',
+  // Reading or writing files is what `restricted` means; text in, text out stays `safe`.
+  parameterLevels: { old_file: 'restricted', new_file: 'restricted' },
   tags: ['diff', 'compare', 'patch'],
   parameters,
   examples: [

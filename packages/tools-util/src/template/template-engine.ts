@@ -43,6 +43,10 @@ function limitFromSettings(settings: Readonly<Record<string, unknown>>, key: key
 export const templateEngine = defineTool({
   name: NAME,
   description: 'Renders Tera (Jinja2-style) or Handlebars templates with a context: variables, filters/helpers, conditionals and loops. Sandboxed: no includes, partials or file access; size and render-time limits.',
+  outputSchema: z.object({
+    rendered: z.string().describe('The rendered text'), engine: z.enum(['tera', 'handlebars']), template_length: z.number(),
+    context_size: z.number().describe('Bytes of the context as JSON'),
+  }),
   category: 'utility',
   securityLevel: 'restricted',
   tags: ['template', 'render', 'tera', 'handlebars', 'jinja'],

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { LlmspellError } from './errors.js';
+import { closestMatch } from './suggest.js';
+
+/** The top-level keys an object schema declares, and whether it takes keys beyond them. */
+export interface DeclaredKeys {
+  keys: string[];
+  /** True for `z.looseObject` / `.catchall(…)`: the schema itself wants keys it does not name. */
+  open: boolean;
+}
+
+interface Def {
+  type: string;
+  shape?: Record<string, unknown>;
+  catchall?: { _zod: { def: Def } };
+  in?: { _zod: { def: Def } };
+  out?: { _zod: { def: Def } };
+  innerType?: { _zod: { def: Def } };
+  options?: Array<{ _zod: { def: Def } }>;
+  left?: { _zod: { def: Def } };
+  right?: { _zod: { def: Def } };
+}
+
+const cache = new WeakMap<object, DeclaredKeys | null>();
+
+function declared(def: Def, depth: number): DeclaredKeys | null {
+  if (depth > 10) return null;
+  switch (def.type) {
+    case 'object':
+      return { keys: Object.keys(def.shape ?? {}), open: def.catchall !== undefined && def.catchall._zod.def.type !== 'never' };
+    case 'pipe': {
+      // z.preprocess(fn, object) is a pipe into the object; a transform out of it keeps the input's keys.
+      const inner = def.in?._zod.def.type === 'transform' ? def.out : def.in;
+      return inner ? declared(inner._zod.def, depth + 1) : null;
+    }
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+      return def.innerType ? declared(def.innerType._zod.def, depth + 1) : null;
+    case 'union': {
+      const parts = (def.options ?? []).map((o) => declared(o._zod.def, depth + 1));
+      if (parts.some((p) => p === null)) return null;
+      return { keys: [...new Set(parts.flatMap((p) => p!.keys))], open: parts.some((p) => p!.open) };
+    }
+    case 'intersection': {
+      const l = def.left ? declared(def.left._zod.def, depth + 1) : null;
+      const r = def.right ? declared(def.right._zod.def, depth + 1) : null;
+      if (!l || !r) return null;
+      return { keys: [...new Set([...l.keys, ...r.keys])], open: l.open || r.open };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * The keys a tool's parameter schema declares at the top level, or null when the schema is
+ * not built from objects (then nothing can be said about unknown keys).
+ */
+export function declaredKeys(schema: z.ZodType): DeclaredKeys | null {
+  if (cache.has(schema)) return cache.get(schema)!;
+  const result = declared((schema as unknown as { _zod: { def: Def } })._zod.def, 0);
+  cache.set(schema, result);
+  return result;
+}
+
+/**
+ * Refuses argument keys a tool does not know, so that a typo (`inptu`) is an error naming the
+ * key and the closest known one instead of a silently ignored value. `ignored` are names the
+ * tool accepts without using (the reference's spellings); an undefined value counts as absent.
+ */
+export function checkParameterKeys(toolName: string, params: Record<string, unknown>, schema: z.ZodType, ignored: readonly string[] = []): void {
+  const decl = declaredKeys(schema);
+  if (!decl || decl.open) return;
+  const known = new Set([...decl.keys, ...ignored]);
+  for (const key of Object.keys(params)) {
+    if (known.has(key) || params[key] === undefined) continue;
+    // Only keys that do something are worth suggesting.
+    const suggestion = closestMatch(key, decl.keys);
+    const hint = suggestion !== undefined ? `did you mean '${suggestion}'?` : `known parameters: ${decl.keys.join(', ')}`;
+    throw new LlmspellError('INVALID_ARGUMENT', `${toolName}: unknown parameter '${key}' (${hint})`, {
+      details: { tool: toolName, parameter: key, ...(suggestion !== undefined ? { suggestion } : {}), known: decl.keys },
+    });
+  }
+}

@@ -1,0 +1,11 @@
+export { JobQueue } from './job-queue.js';
+export type { JobProgress, SubmitOptions, WatchOptions } from './job-queue.js';
+export { startQueueWorker } from './queue-worker.js';
+export type { JobRunner, QueueWorker, QueueWorkerOptions, RunningJob } from './queue-worker.js';
+export { JobPayloadSchema, MAX_SCRIPT_BYTES, checkPayload } from './job-payload.js';
+export type { JobPayload } from './job-payload.js';
+export { CANCELLED_PREFIX, FINISHED } from './job-info.js';
+export type { JobInfo, JobStatus } from './job-info.js';
+export { KEY_PREFIX, MAX_RATE_LIMIT_DELAY_MS, QUEUE_DEFAULTS, queueSettings } from './queue-settings.js';
+export type { QueueSettings } from './queue-settings.js';
+export { describeRedisUrl } from './redis-connection.js';
