@@ -143,6 +143,8 @@ async function run(message: Extract<ToHost, { t: 'run' }>): Promise<void> {
   runningId = message.id;
   if (cancelledEarly.delete(message.id)) current.abort(new LlmspellError('CANCELLED', 'script cancelled'));
   try {
+    if (message.prepare !== undefined) await setup.beforeRun?.(message.prepare);
+    const timeoutMs = Math.min(limits!.timeoutMs, message.timeoutMs ?? Infinity);
     let value: unknown;
     if (message.fresh) {
       value = await setup.runtime.runScript(setup.engine, message.source, {
@@ -150,11 +152,11 @@ async function run(message: Extract<ToHost, { t: 'run' }>): Promise<void> {
         args: message.args,
         signal: current.signal,
         output: scriptOutput(setup),
-        limits: limits,
+        limits: { ...limits!, timeoutMs },
       });
     } else {
       const context = await sessionContext(setup);
-      value = await context.run(message.source, { filename: message.filename, signal: current.signal, timeoutMs: limits!.timeoutMs });
+      value = await context.run(message.source, { filename: message.filename, signal: current.signal, timeoutMs });
     }
     send({ t: 'result', id: message.id, value: cloneable(setup.runtime.policy.redactValue(value)) });
   } catch (error) {
