@@ -127,6 +127,9 @@ await esbuild.build({
     ].join('\n'),
   },
   plugins: [commonJsImports, rewrites],
+  // smaller to install and to parse; identifiers are not minified, so stack traces still read
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   legalComments: 'none',
 });

@@ -1,5 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import nodeModule from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FromHost, ToHost } from './protocol.js';
@@ -88,9 +91,23 @@ function findSetpriv(): string | null {
   return setprivPath;
 }
 
+/**
+ * Where a Node that has a compile cache (22+, `module.enableCompileCache`) keeps V8's compiled
+ * code of the host's modules between starts: the user's own cache folder, never a shared /tmp
+ * one another user could plant code in. Undefined on Node 20 (no such cache).
+ */
+export function hostCompileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache !== 'function') return undefined;
+  if (env.NODE_COMPILE_CACHE !== undefined || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return undefined;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : undefined) || os.homedir();
+  return base ? path.join(base, 'llmspell', 'compile-cache') : undefined;
+}
+
 function startProcess(options: HostStartOptions, events: HostEvents): HostTransport {
   const setpriv = findSetpriv();
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), LLMSPELL_SUPERVISOR_PID: String(process.pid) };
+  const compileCache = hostCompileCacheDir(env);
+  if (compileCache) env.NODE_COMPILE_CACHE = compileCache;
   const heapFlag = `--max-old-space-size=${options.heapMb}`;
   if (setpriv) env.LLMSPELL_PARENT_DEATH_SIGNAL = '1';
   else delete env.LLMSPELL_PARENT_DEATH_SIGNAL;
