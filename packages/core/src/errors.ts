@@ -54,6 +54,42 @@ export const ErrorCodes = [
 
 export type ErrorCode = (typeof ErrorCodes)[number];
 
+/**
+ * Longest `detail` an error keeps, in characters. A message can quote input (a script's
+ * `error(...)`, a value that failed to parse); past this length the middle is cut and a marker
+ * says how much, so a 20 MB message prints as about 8 KiB. String values in `details` are cut
+ * the same way.
+ */
+export const MAX_ERROR_DETAIL_LENGTH = 8192;
+
+/**
+ * Room a cut message keeps for being wrapped again (`file:line: ` plus the cut one): only text over
+ * the limit by more than this is cut, so a cut message is not cut a second time, which would drop
+ * the first marker and misstate how much was cut.
+ */
+const WRAP_SLACK = 1024;
+
+/** Cuts text over `max` characters (plus a small slack), keeping its start and end with a marker of what was cut between. */
+export function truncateMiddle(text: string, max = MAX_ERROR_DETAIL_LENGTH): string {
+  if (text.length <= max + WRAP_SLACK) return text;
+  const keepEnd = Math.floor(max / 4);
+  const keepStart = max - keepEnd;
+  const cut = text.length - keepStart - keepEnd;
+  return `${text.slice(0, keepStart)} … [${cut} characters cut] … ${text.slice(text.length - keepEnd)}`;
+}
+
+function boundDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!details) return {};
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(details)) {
+    if (typeof value === 'string' && value.length > MAX_ERROR_DETAIL_LENGTH + WRAP_SLACK) {
+      out ??= { ...details };
+      out[key] = truncateMiddle(value);
+    }
+  }
+  return out ?? details;
+}
+
 export interface LlmspellErrorOptions {
   cause?: unknown;
   details?: Record<string, unknown>;
@@ -66,16 +102,17 @@ export interface LlmspellErrorOptions {
  */
 export class LlmspellError extends Error {
   readonly code: ErrorCode;
-  /** The message without the code prefix. */
+  /** The message without the code prefix, at most MAX_ERROR_DETAIL_LENGTH characters plus the cut marker. */
   readonly detail: string;
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, detail: string, options: LlmspellErrorOptions = {}) {
-    super(`${code}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    const bounded = truncateMiddle(detail);
+    super(`${code}: ${bounded}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LlmspellError';
     this.code = code;
-    this.detail = detail;
-    this.details = options.details ?? {};
+    this.detail = bounded;
+    this.details = boundDetails(options.details);
   }
 
   toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {

@@ -1,4 +1,4 @@
-export { ErrorCodes, LlmspellError, isLlmspellError, toLlmspellError } from './errors.js';
+export { ErrorCodes, LlmspellError, MAX_ERROR_DETAIL_LENGTH, isLlmspellError, toLlmspellError, truncateMiddle } from './errors.js';
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
   HANDLE_KEY, HOST_ASYNC, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostAsync, hostMethod, isHostAsync, isHostMethod, isPlainObject,
@@ -14,6 +14,10 @@ export {
   REDACTED, SecretRedactor, looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue,
   urlCredentials,
 } from './security/secrets.js';
+export {
+  MAX_SCRIPT_REGEX_LENGTH, MAX_SCRIPT_REGEX_PROGRAM, ScriptRegex, compileScriptRegex, escapeScriptRegex,
+} from './security/script-regex.js';
+export type { ScriptRegexMatch, ScriptRegexOptions } from './security/script-regex.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
 export { FileAccess, isEnvFileName, isInside, readCapped } from './security/file-access.js';

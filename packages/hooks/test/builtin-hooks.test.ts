@@ -96,6 +96,16 @@ describe('built-in hooks', () => {
     expect(JSON.stringify(s)).not.toContain('sk-1');
   });
 
+  test('security matches script-supplied blocked patterns in linear time', async () => {
+    const { builtins, executor } = withBuiltins();
+    builtins.enable('security', { block_on_violations: true, blocked_patterns: ['^(a+)+$'], max_parameter_length: 100_000 });
+    expect((await executeComponent(echoTool, { text: `${'a'.repeat(34)}!` }, context(executor))).result).toBe(`${'a'.repeat(34)}!`);
+    await expect(executeComponent(echoTool, { text: 'a'.repeat(34) }, context(executor))).rejects.toMatchObject({ code: 'HOOK_CANCELLED' });
+    // The built-in checks scan long runs of whitespace without backtracking.
+    expect((await executeComponent(echoTool, { text: `;${' '.repeat(50_000)}x` }, context(executor))).result).toBe(`;${' '.repeat(50_000)}x`);
+    expect(() => builtins.enable('security', { blocked_patterns: ['(a)\\1'] })).toThrow(/security.blocked_patterns\[1\] is not a valid regular expression: .*backreference/);
+  });
+
   test('security blocks oversized parameters when blocking', async () => {
     const { builtins, executor } = withBuiltins();
     builtins.enable('security', { block_on_violations: true, max_parameter_length: 50 });

@@ -34,3 +34,9 @@ describe('event patterns', () => {
     expect(() => compileEventPattern('a.[bc')).toThrow(/unclosed \[/);
   });
 });
+
+test('wildcard-heavy patterns match in linear time', () => {
+  const match = compileEventPattern(`${'*a'.repeat(40)}*b`);
+  expect(match('a'.repeat(5000))).toBe(false);
+  expect(match(`${'a'.repeat(5000)}b`)).toBe(true);
+});

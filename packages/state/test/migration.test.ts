@@ -206,6 +206,7 @@ describe('migrations', () => {
     expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [{ type: 'convert', field: 'a', converter: 'rot13' }] })).toThrow(/converter must be one of/);
     expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [], validation: [{ field: 'a', rule: 'pattern', pattern: '(' }] })).toThrow(/not a valid regular expression/);
     expect(() => m.migrations.registerSchema({ version: 'x' })).toThrow(/schema.version/);
+    expect(() => m.migrations.registerMigration({ from: '1', to: '2', steps: [], validation: [{ field: 'a', rule: 'pattern', pattern: '(a)\\1' }] })).toThrow(/backreference/);
   });
 });
 

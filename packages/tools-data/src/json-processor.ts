@@ -1,7 +1,9 @@
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { LlmspellError, defineTool, z } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, defineTool, z } from '@llmspell/core';
+import { DEFAULT_MAX_STEPS, DEFAULT_MAX_VALUE_BYTES } from './jq/budget.js';
 import { runJq } from './jq/evaluate.js';
+import { jsonSizeWithin } from './jq/json-size.js';
 
 const MAX_INPUT_BYTES = 100 * 1024 * 1024;
 const MAX_TIME_MS = 30_000;
@@ -13,6 +15,15 @@ const loadAjv = () => (ajvLibs ??= Promise.all([import('ajv'), import('ajv/dist/
   Ajv2020: a2020.Ajv2020,
   addFormats: ((formats.default as unknown as { default?: unknown }).default ?? formats.default) as (ajv: Ajv | Ajv2020) => void,
 })));
+
+/**
+ * Ajv's `pattern` and `patternProperties` run on the linear-time engine: a schema's regex comes
+ * from the script, and V8's backtracking one would let `^(a+)+$` stall the host.
+ */
+const scriptRegExp = Object.assign((pattern: string, flags: string) => {
+  const rx = compileScriptRegex(pattern, { parameter: 'schema', flags });
+  return { test: (s: string) => rx.test(s), toString: () => `/${pattern}/${flags}` };
+}, { code: 'scriptRegExp' });
 
 const OPERATIONS = ['query', 'validate', 'stream', 'transform', 'jq', 'parse', 'stringify', 'format'] as const;
 
@@ -29,6 +40,10 @@ function coerceInput(input: unknown): unknown {
     }
   }
   return input === undefined ? null : input;
+}
+
+function positiveSetting(value: unknown): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
 function collapse(outputs: unknown[]): unknown {
@@ -49,10 +64,10 @@ async function validatorFor(schema: Record<string, unknown>): Promise<ValidateFu
   const modern = /2019-09|2020-12/.test(draft);
   let ajv: Ajv | Ajv2020;
   if (modern) {
-    ajv2020 ??= (() => { const a = new lib.Ajv2020({ allErrors: true, strict: false }); lib.addFormats(a); return a; })();
+    ajv2020 ??= (() => { const a = new lib.Ajv2020({ allErrors: true, strict: false, code: { regExp: scriptRegExp } }); lib.addFormats(a); return a; })();
     ajv = ajv2020;
   } else {
-    ajv07 ??= (() => { const a = new lib.Ajv({ allErrors: true, strict: false }); lib.addFormats(a); return a; })();
+    ajv07 ??= (() => { const a = new lib.Ajv({ allErrors: true, strict: false, code: { regExp: scriptRegExp } }); lib.addFormats(a); return a; })();
     ajv = ajv07;
   }
   let fn: ValidateFunction;
@@ -109,9 +124,14 @@ export const jsonProcessor = defineTool({
   ],
   async execute(params, ctx) {
     const deadline = Date.now() + MAX_TIME_MS;
-    // The step budget bounds memory as much as time (`[range(1e9)]`); [tools.json_processor] max_steps raises it.
-    const maxSteps = typeof ctx.settings.max_steps === 'number' && ctx.settings.max_steps > 0 ? ctx.settings.max_steps : 10_000_000;
-    const limits = { deadline, signal: ctx.signal, maxSteps };
+    // The step budget bounds time (`range(1e12)`, `repeat`); [tools.json_processor] max_steps raises it.
+    const maxSteps = positiveSetting(ctx.settings.max_steps) ?? DEFAULT_MAX_STEPS;
+    // The value budget bounds memory (`reduce range(27) as $i ([0]; . + .)`, `"x" * 1e9`): no value
+    // the query builds, and not its outputs together, may pass it. A large input raises it, so a
+    // query can still copy or return its whole input.
+    const maxOutput = positiveSetting(ctx.settings.max_output_bytes) ?? DEFAULT_MAX_VALUE_BYTES;
+    const inputBytes = typeof params.input === 'string' ? Buffer.byteLength(params.input) : jsonSizeWithin(params.input ?? null, MAX_INPUT_BYTES);
+    const limits = { deadline, signal: ctx.signal, maxSteps, maxValueBytes: Math.max(maxOutput, 2 * Math.min(inputBytes, MAX_INPUT_BYTES)) };
     const operation = params.operation === 'transform' || params.operation === 'jq' ? 'query' : params.operation;
     if (operation === 'stream') {
       if (typeof params.input !== 'string') {

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import vm from 'node:vm';
-import { type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, readCapped, z } from '@llmspell/core';
+import { compileScriptRegex, type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, readCapped, z } from '@llmspell/core';
 import type picomatch from 'picomatch';
 import { emptyTableAsList, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
 
@@ -12,8 +11,6 @@ const TOOL = 'file_search';
 
 /** Longest pattern accepted; long patterns are the usual carriers of pathological regexes. */
 export const MAX_PATTERN_LENGTH = 1000;
-/** CPU time one file's regex scan may take before it is abandoned. */
-export const DEFAULT_FILE_TIMEOUT_MS = 1000;
 const MAX_TOTAL_MATCHES = 10_000;
 const MAX_LINE_CHARS = 1000;
 const BINARY_SNIFF_BYTES = 8000;
@@ -26,7 +23,7 @@ const parameters = z.object({
   path: z.string().describe('File or directory to search'),
   recursive: z.boolean().default(false).describe('Descend into subdirectories'),
   case_sensitive: z.boolean().default(true),
-  use_regex: z.boolean().default(false).describe('Treat pattern as a JavaScript regular expression'),
+  use_regex: z.boolean().default(false).describe('Treat pattern as a regular expression (JavaScript syntax, matched in linear time: no backreferences or lookahead)'),
   context_lines: z.number().int().min(0).max(50).default(2).describe('Lines of context before and after each match'),
   include_extensions: listParam.describe('Only files with these extensions (e.g. ["ts", "md"])'),
   exclude_extensions: listParam.describe('Skip files with these extensions'),
@@ -60,57 +57,46 @@ function clip(line: string): string {
 
 type Hit = [line: number, column: number, text: string];
 
-/** Finds the first match on each line; shared by both scanners (kept as source for the vm). */
-const SCAN_SOURCE = `function __scan(re, text, max) {
-  const lines = text.split(/\\r\\n|\\r|\\n/);
-  const hits = [];
-  for (let i = 0; i < lines.length; i++) {
-    re.lastIndex = 0;
-    const m = re.exec(lines[i]);
-    if (m) {
-      hits.push([i, m.index, m[0]]);
-      if (max > 0 && hits.length >= max) break;
-    }
-  }
-  return hits;
-}`;
+const LINE_BREAK = /\r\n|\r|\n/;
 
+/** Finds the first match on each line of each text. */
 interface Scanner {
-  /** Scans several texts at once; 'timeout' when the whole batch ran out of time. */
-  scan(texts: string[], max: number, timeoutMs: number): Hit[][] | 'timeout';
+  scan(texts: string[], max: number): Hit[][];
+}
+
+function scanLines(texts: string[], max: number, first: (line: string) => { index: number; text: string } | null): Hit[][] {
+  return texts.map((text) => {
+    const lines = text.split(LINE_BREAK);
+    const hits: Hit[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const m = first(lines[i]);
+      if (m) {
+        hits.push([i, m.index, m.text]);
+        if (max > 0 && hits.length >= max) break;
+      }
+    }
+    return hits;
+  });
 }
 
 /** An escaped literal cannot backtrack badly, so it runs natively. */
 function literalScanner(source: string, flags: string): Scanner {
-  const scan = new Function(`${SCAN_SOURCE}; return __scan;`)() as (re: RegExp, text: string, max: number) => Hit[];
   const re = new RegExp(source, flags);
-  return { scan: (texts, max) => texts.map((t) => scan(re, t, max)) };
+  return { scan: (texts, max) => scanLines(texts, max, (line) => { const m = re.exec(line); return m && { index: m.index, text: m[0] }; }) };
 }
 
 /**
- * User regexes run inside a vm context with a timeout: V8 interrupts a running regex
- * there, so a catastrophic-backtracking pattern costs at most the time budget instead of
- * hanging the host. Files go in batches because each timed run costs a watchdog thread.
+ * User regexes run on the linear-time engine: a catastrophic-backtracking pattern gets its right
+ * answer in time proportional to the file, in every file.
  */
-function sandboxedScanner(source: string, flags: string): Scanner {
-  const context = vm.createContext({ __source: source, __flags: flags });
-  vm.runInContext(`${SCAN_SOURCE}\nconst __re = new RegExp(__source, __flags);`, context, { timeout: 1000 });
-  const script = new vm.Script('__result = __texts.map((t) => __scan(__re, t, __max))');
+function regexScanner(source: string, flags: string): Scanner {
+  const re = compileScriptRegex(source, { tool: TOOL, parameter: 'pattern', flags });
   return {
-    scan(texts, max, timeoutMs) {
-      context.__texts = texts;
-      context.__max = max;
-      try {
-        script.runInContext(context, { timeout: timeoutMs });
-        return context.__result as Hit[][];
-      } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout';
-        throw error;
-      } finally {
-        context.__texts = [];
-        context.__result = undefined;
-      }
-    },
+    scan: (texts, max) => scanLines(texts, max, (line) => {
+      if (!re.test(line)) return null;
+      const m = re.exec(line)!;
+      return { index: m.index, text: m[0] };
+    }),
   };
 }
 
@@ -128,14 +114,7 @@ async function run(p: Params, ctx: ExecutionContext) {
     throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'pattern' is ${p.pattern.length} characters, over the limit of ${maxPattern}`);
   }
   const flags = p.case_sensitive ? '' : 'i';
-  const source = useRegex ? p.pattern : escapeRegex(p.pattern);
-  try {
-    new RegExp(source, flags);
-  } catch (error) {
-    throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'pattern' is not a valid regular expression: ${(error as Error).message}`);
-  }
-  const scanner = useRegex ? sandboxedScanner(source, flags) : literalScanner(source, flags);
-  const fileTimeout = typeof ctx.settings.file_timeout_ms === 'number' ? ctx.settings.file_timeout_ms : DEFAULT_FILE_TIMEOUT_MS;
+  const scanner = useRegex ? regexScanner(p.pattern, flags) : literalScanner(escapeRegex(p.pattern), flags);
   if (!p.path) throw missing(TOOL, 'path');
   const { realPath: root, stat: rootStat } = await ctx.policy.stat(p.path, { parameter: 'path' });
 
@@ -146,7 +125,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   const sizeLimit = Math.min(p.max_file_size, maxFileBytes(ctx));
 
   const matches: Match[] = [];
-  const stats = { files_searched: 0, files_with_matches: 0, skipped_binary: 0, skipped_large: 0, skipped_unreadable: 0, timed_out_files: [] as string[] };
+  const stats = { files_searched: 0, files_with_matches: 0, skipped_binary: 0, skipped_large: 0, skipped_unreadable: 0 };
   let truncated = false;
 
   let batch: Array<{ rel: string; text: string }> = [];
@@ -179,17 +158,8 @@ async function run(p: Params, ctx: ExecutionContext) {
     batch = [];
     batchBytes = 0;
     throwIfAborted(ctx, TOOL);
-    const all = scanner.scan(items.map((i) => i.text), p.max_matches_per_file, fileTimeout);
-    if (all !== 'timeout') {
-      items.forEach((item, i) => record(item.rel, item.text, all[i]));
-      return;
-    }
-    // Some file in the batch is pathological: rescan one by one to find it.
-    for (const item of items) {
-      const one = scanner.scan([item.text], p.max_matches_per_file, fileTimeout);
-      if (one === 'timeout') stats.timed_out_files.push(item.rel);
-      else record(item.rel, item.text, one[0]);
-    }
+    const all = scanner.scan(items.map((i) => i.text), p.max_matches_per_file);
+    items.forEach((item, i) => record(item.rel, item.text, all[i]));
   };
 
   /** Searches one open file; `rel` is its name relative to the searched path. */
@@ -292,7 +262,7 @@ export const fileSearchTool = defineTool({
       context_before: z.array(z.string()), context_after: z.array(z.string()),
     })),
     total_matches: z.number(), files_searched: z.number(), files_with_matches: z.number(), skipped_binary: z.number(), skipped_large: z.number(),
-    skipped_unreadable: z.number(), timed_out_files: z.array(z.string()).describe('Files whose regex search ran too long'),
+    skipped_unreadable: z.number(),
     truncated: z.boolean().describe('Stopped at the match limit'),
   }),
   ignoredParameters: ['extensions'],

@@ -12,7 +12,7 @@ export { convertIndentation, convertLineEndings, fileConverterTool } from './fil
 export { decode, detectEncoding, encode, parseEncoding } from './encodings.js';
 export type { Encoding } from './encodings.js';
 export { fileOperationsTool } from './file-operations.js';
-export { DEFAULT_FILE_TIMEOUT_MS, MAX_PATTERN_LENGTH, fileSearchTool } from './file-search.js';
+export { MAX_PATTERN_LENGTH, fileSearchTool } from './file-search.js';
 export { WATCHER_DEFAULTS, fileWatcherTool } from './file-watcher.js';
 export type { WatchEvent } from './file-watcher.js';
 

@@ -1,4 +1,4 @@
-import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, z } from '@llmspell/core';
+import { compileScriptRegex, type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, type ScriptRegex, z } from '@llmspell/core';
 import { globToRegExp, missing, normaliseOperation } from './helpers.js';
 
 const TOOL = 'environment_reader';
@@ -51,9 +51,9 @@ function configuredAllowList(ctx: ExecutionContext): string[] | undefined {
 }
 
 /** The configured globs, replacing the default list, or the default list. */
-function allowList(ctx: ExecutionContext): RegExp[] {
+function allowList(ctx: ExecutionContext): ScriptRegex[] {
   const globs = configuredAllowList(ctx) ?? DEFAULT_ALLOWED_ENV_VARS;
-  return globs.map((g) => globToRegExp(g));
+  return globs.map((g) => globToRegExp(g, false, 'allowed_variables'));
 }
 
 /**
@@ -111,12 +111,8 @@ async function run(p: Params, ctx: ExecutionContext) {
         if (p.filter.length > MAX_FILTER_LENGTH) {
           throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'filter' is longer than ${MAX_FILTER_LENGTH} characters`);
         }
-        let re: RegExp;
-        try {
-          re = new RegExp(p.filter);
-        } catch (error) {
-          throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'filter' is not a valid regular expression: ${(error as Error).message}`);
-        }
+        // Linear-time matching: a script's pattern cannot stall the host.
+        const re = compileScriptRegex(p.filter, { tool: TOOL, parameter: 'filter' });
         keep = (n) => re.test(n);
       }
       const out = visibleVariables(ctx, keep);

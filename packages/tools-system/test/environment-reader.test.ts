@@ -112,6 +112,26 @@ describe('environment_reader', () => {
     expect(Object.keys((q.result as { variables: object }).variables)).toEqual(['LLMSPELL_TEST_SIZE']);
   });
 
+  it('filters names with a regex on the linear-time engine', async () => {
+    process.env[`LLMSPELL_${'A'.repeat(34)}`] = 'x';
+    const settings = { allowed_variables: ['LLMSPELL_*'] };
+    const r = await sb.run(tool, { operation: 'list', filter: '^LLMSPELL_(A+)+!$' }, { settings });
+    expect((r.result as { variables: object }).variables).toEqual({});
+    const hit = await sb.run(tool, { operation: 'list', filter: '^LLMSPELL_(A+)+$' }, { settings });
+    expect(Object.keys((hit.result as { variables: object }).variables)).toEqual([`LLMSPELL_${'A'.repeat(34)}`]);
+    const e = await expectCode(sb.run(tool, { operation: 'list', filter: '(A)\\1' }, { settings }), 'INVALID_ARGUMENT');
+    expect(e.message).toMatch(/parameter 'filter'.*backreference/);
+  });
+
+  it('matches wildcard-heavy globs in linear time', async () => {
+    process.env[`LLMSPELL_${'A'.repeat(60)}`] = 'x';
+    const settings = { allowed_variables: ['LLMSPELL_*'] };
+    const r = await sb.run(tool, { operation: 'pattern', pattern: `${'*A'.repeat(30)}*B` }, { settings });
+    expect((r.result as { variables: object }).variables).toEqual({});
+    const hit = await sb.run(tool, { operation: 'pattern', pattern: `LLMSPELL_${'*A'.repeat(30)}*` }, { settings });
+    expect(Object.keys((hit.result as { variables: object }).variables)).toEqual([`LLMSPELL_${'A'.repeat(60)}`]);
+  });
+
   it('honours the allowed_variables setting (it replaces the default list)', async () => {
     const settings = { allowed_variables: ['LLMSPELL_TEST_COLOR'] };
     const r = await sb.run(tool, { operation: 'list' }, { settings });

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defineTool, z } from '@llmspell/core';
+import { compileScriptRegex, defineTool, z, type ScriptRegex } from '@llmspell/core';
 import { paramError } from './errors.js';
 import { jsonEqual } from './json-equal.js';
 import { DateParseError, parseDate } from './date-time/parse-date.js';
@@ -17,7 +17,10 @@ export interface ValidationError {
   value?: unknown;
 }
 
-type Rule = Record<string, unknown> & { type: string };
+type Rule = Record<string | symbol, unknown> & { type: string };
+
+/** Rules translated from a JSON Schema remember the schema keyword they came from, for errors. */
+const SCHEMA_PATH = Symbol('schema path');
 
 const RULE_TYPES = ['required', 'type', 'length', 'range', 'pattern', 'enum', 'email', 'url', 'date', 'custom', 'array', 'object'];
 const TYPE_NAMES = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'null', 'any'];
@@ -101,6 +104,29 @@ CUSTOM_VALIDATORS.phone_number = CUSTOM_VALIDATORS.phone;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A text that is equal exactly for `jsonEqual` values (object keys sorted, 0 and -0 alike, NaN equal
+ * to NaN, a key holding undefined apart from a missing one), so repeats are found with one pass and
+ * a set instead of comparing every pair.
+ */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (typeof v === 'number') return String(v);
+  return v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+}
+
+/** Index of the first item equal to an earlier one, or -1. */
+function firstRepeat(items: unknown[]): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const key = canonical(items[i]);
+    if (seen.has(key)) return i;
+    seen.add(key);
+  }
+  return -1;
+}
+
 function typeOf(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -117,7 +143,7 @@ function matchesType(v: unknown, expected: string): boolean {
 }
 
 /** Checks a date string against a strftime-like format (%Y %m %d %H %M %S %y %b %j and literals). */
-function matchesDateFormat(value: string, format: string): boolean {
+function matchesDateFormat(value: string, format: string, at: string): boolean {
   const groups: string[] = [];
   const re = format.replace(/%(.)|([.*+?^${}()|[\]\\])|(.)/g, (all, d: string | undefined, special: string | undefined) => {
     if (special) return `\\${special}`;
@@ -127,7 +153,8 @@ function matchesDateFormat(value: string, format: string): boolean {
     groups.push(d);
     return map[d];
   });
-  const m = new RegExp(`^${re}$`).exec(value);
+  // `%B%B%B…` becomes `([A-Za-z]+)([A-Za-z]+)…`, which backtracks polynomially on V8's engine.
+  const m = compileScriptRegex(`^${re}$`, { tool: NAME, parameter: `${at}.format` }).exec(value);
   if (!m) return false;
   const get = (d: string): number | undefined => {
     const i = groups.indexOf(d);
@@ -153,7 +180,7 @@ function matchesDateFormat(value: string, format: string): boolean {
 
 class Validator {
   readonly errors: ValidationError[] = [];
-  private readonly regexes = new Map<string, RegExp>();
+
   constructor(private readonly failFast: boolean) {}
 
   get done(): boolean {
@@ -185,17 +212,10 @@ class Validator {
     }
   }
 
-  private regex(source: string, at: string): RegExp {
-    let re = this.regexes.get(source);
-    if (!re) {
-      try {
-        re = new RegExp(source, 'u');
-      } catch (error) {
-        paramError(NAME, `${at}.regex`, `invalid regular expression: ${(error as Error).message}`);
-      }
-      this.regexes.set(source, re);
-    }
-    return re;
+  private regex(source: string, rule: Rule, at: string): ScriptRegex {
+    // Rule patterns come from scripts: linear-time matching, so no pattern can stall the host.
+    const parameter = typeof rule[SCHEMA_PATH] === 'string' ? rule[SCHEMA_PATH] : `${at}.regex`;
+    return compileScriptRegex(source, { tool: NAME, parameter, flags: 'u' });
   }
 
   private check(value: unknown, field: string, rule: Rule, at: string, depth: number): void {
@@ -243,7 +263,7 @@ class Validator {
       }
       case 'pattern': {
         const source = str('regex') ?? '';
-        const re = this.regex(source, at);
+        const re = this.regex(source, rule, at);
         if (typeof value !== 'string') return this.add(field, 'pattern', `must be a string, got ${typeOf(value)}`, value);
         if (!re.test(value)) this.add(field, 'pattern', `does not match pattern ${source}`, value);
         return;
@@ -274,7 +294,7 @@ class Validator {
         const format = str('format', false);
         if (typeof value !== 'string') return this.add(field, 'date', `must be a date string, got ${typeOf(value)}`, value);
         if (format !== undefined) {
-          if (!matchesDateFormat(value, format)) this.add(field, 'date', `is not a valid date in format ${format}`, value);
+          if (!matchesDateFormat(value, format, at)) this.add(field, 'date', `is not a valid date in format ${format}`, value);
           return;
         }
         try {
@@ -300,7 +320,7 @@ class Validator {
         if (min !== undefined && value.length < min) this.add(field, 'array', `must have at least ${min} items, got ${value.length}`, value);
         if (max !== undefined && value.length > max) this.add(field, 'array', `must have at most ${max} items, got ${value.length}`, value);
         if (rule.unique === true) {
-          const dup = value.findIndex((v, i) => value.findIndex((w) => jsonEqual(v, w)) !== i);
+          const dup = firstRepeat(value);
           if (dup >= 0) this.add(field, 'array', `must contain unique items (item ${dup} repeats an earlier one)`, value);
         }
         if (rule.item_rules !== undefined && rule.item_rules !== null) {
@@ -386,7 +406,7 @@ function schemaToRules(schema: unknown, at: string, depth = 0): Rule[] {
   const maxLength = take('maxLength');
   if (minLength !== undefined || maxLength !== undefined) rules.push({ type: 'length', min: minLength, max: maxLength });
   const pattern = take('pattern');
-  if (pattern !== undefined) rules.push({ type: 'pattern', regex: pattern });
+  if (pattern !== undefined) rules.push({ type: 'pattern', regex: pattern, [SCHEMA_PATH]: `${at}.pattern` });
   const enumValues = take('enum');
   if (enumValues !== undefined) rules.push({ type: 'enum', values: enumValues });
   const constValue = take('const');

@@ -1,7 +1,9 @@
-import { defineTool, z } from '@llmspell/core';
+import { compileScriptRegex, defineTool, escapeScriptRegex, z } from '@llmspell/core';
 import { paramError } from './errors.js';
 
 const NAME = 'text_manipulator';
+/** Longest text an operation may produce: replace, indent and join can multiply their input. */
+export const MAX_RESULT_CHARS = 32 * 1024 * 1024;
 
 export const TEXT_OPERATIONS = [
   'uppercase', 'lowercase', 'reverse', 'trim', 'replace', 'substring', 'split', 'join', 'snake_case', 'camel_case', 'pascal_case',
@@ -33,7 +35,29 @@ const parameters = z.object({
 
 // Built on first use: creating a Segmenter loads ICU data, a cost every start would pay.
 let graphemes: Intl.Segmenter | undefined;
-const chars = (s: string): string[] => Array.from((graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(s), (g) => g.segment);
+const SEGMENT_CHUNK = 256;
+
+/**
+ * The text's grapheme clusters. V8's segmenter slows down with the length of the string it
+ * segments (a 200 000-character word took minutes), so long text is segmented in short windows;
+ * each window's last cluster, which may continue past the window, is segmented again with the next.
+ */
+function chars(s: string): string[] {
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  if (s.length <= SEGMENT_CHUNK) return Array.from(graphemes.segment(s), (g) => g.segment);
+  const out: string[] = [];
+  let start = 0;
+  while (start < s.length) {
+    const end = Math.min(s.length, start + SEGMENT_CHUNK);
+    const parts = Array.from(graphemes.segment(s.slice(start, end)), (g) => g.segment);
+    if (end < s.length && parts.length > 1) parts.pop();
+    for (const part of parts) {
+      out.push(part);
+      start += part.length;
+    }
+  }
+  return out;
+}
 
 /** Splits identifiers and prose into words: "parseHTTPResponse_code v2" → parse, HTTP, Response, code, v2. */
 function words(s: string): string[] {
@@ -42,6 +66,13 @@ function words(s: string): string[] {
     .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2')
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
+}
+
+/** Drops trailing spaces; `/ +$/` would rescan every run of spaces that is not at the end. */
+function trimEndSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+  return s.slice(0, end);
 }
 
 const capitalize = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase();
@@ -60,28 +91,29 @@ function dedent(s: string): string {
 function wordWrap(s: string, width: number): string {
   const out: string[] = [];
   for (const paragraph of s.split('\n')) {
-    let line = '';
+    // Lengths are counted in graphemes once per word, so a long paragraph or word stays linear.
+    let line: string[] = [];
+    let lineLength = 0;
     for (const word of paragraph.split(/[ \t]+/).filter(Boolean)) {
-      if (line === '') line = word;
-      else if (chars(line).length + 1 + chars(word).length <= width) line += ` ${word}`;
-      else {
-        out.push(line);
-        line = word;
+      const cs = chars(word);
+      if (lineLength > 0 && lineLength + 1 + cs.length <= width) {
+        line.push(' ', word);
+        lineLength += 1 + cs.length;
+        continue;
       }
+      if (lineLength > 0) out.push(line.join(''));
       // A word longer than the width is broken hard.
-      while (chars(line).length > width) {
-        const cs = chars(line);
-        out.push(cs.slice(0, width).join(''));
-        line = cs.slice(width).join('');
+      let from = 0;
+      while (cs.length - from > width) {
+        out.push(cs.slice(from, from + width).join(''));
+        from += width;
       }
+      line = [cs.slice(from).join('')];
+      lineLength = cs.length - from;
     }
-    out.push(line);
+    out.push(line.join(''));
   }
   return out.join('\n');
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export const textManipulator = defineTool({
@@ -112,13 +144,12 @@ export const textManipulator = defineTool({
         const to = o.to ?? o.replacement;
         if (from === undefined || from === '') paramError(NAME, 'options.from', "replace needs a non-empty 'from' (or 'pattern')");
         if (to === undefined) paramError(NAME, 'options.to', "replace needs 'to' (or 'replacement')");
-        let re: RegExp;
-        try {
-          re = new RegExp(o.regex ? from : escapeRegExp(from), `g${o.case_insensitive ? 'i' : ''}u`);
-        } catch (error) {
-          paramError(NAME, 'options.pattern', `invalid regular expression: ${(error as Error).message}`);
-        }
-        result = o.regex ? input.replace(re, to) : input.replace(re, () => to);
+        // Script-supplied patterns run on the linear-time engine: no pattern can stall the host.
+        const re = compileScriptRegex(o.regex ? from : escapeScriptRegex(from), {
+          tool: NAME, parameter: o.from !== undefined ? 'options.from' : 'options.pattern', flags: o.case_insensitive ? 'i' : '',
+        });
+        const limits = { maxLength: MAX_RESULT_CHARS, parameter: o.to !== undefined ? 'options.to' : 'options.replacement' };
+        result = o.regex ? re.replace(input, to, limits) : re.replace(input, () => to, limits);
         break;
       }
       case 'substring': {
@@ -141,7 +172,11 @@ export const textManipulator = defineTool({
         } catch {
           parts = input.split(/\r?\n/);
         }
-        result = parts.join(o.delimiter ?? o.separator ?? ' ');
+        const delimiter = o.delimiter ?? o.separator ?? ' ';
+        let total = delimiter.length * Math.max(0, parts.length - 1);
+        for (const part of parts) total += part.length;
+        if (total > MAX_RESULT_CHARS) paramError(NAME, 'options.delimiter', `the joined text would be ${total} characters, over the limit of ${MAX_RESULT_CHARS}`, 'SIZE_LIMIT_EXCEEDED');
+        result = parts.join(delimiter);
         break;
       }
       case 'snake_case': result = words(input).map((w) => w.toLowerCase()).join('_'); break;
@@ -151,7 +186,8 @@ export const textManipulator = defineTool({
         // Drop control characters (keeping newline, tab), zero-width and bidi-override characters.
         result = input
           .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, '')
-          .replace(/^ +| +$/g, '');
+          .replace(/^ +/, '');
+        result = trimEndSpaces(result);
         break;
       case 'truncate': {
         const max = o.max_length ?? o.length ?? 100;
@@ -165,8 +201,12 @@ export const textManipulator = defineTool({
         break;
       }
       case 'indent': {
-        const prefix = o.prefix ?? ' '.repeat(o.spaces ?? 4);
-        result = input.split('\n').map((l) => (l.length ? prefix + l : l)).join('\n');
+        const width = o.prefix?.length ?? o.spaces ?? 4;
+        const lines = input.split('\n');
+        const grown = input.length + width * lines.filter((l) => l.length > 0).length;
+        if (grown > MAX_RESULT_CHARS || width > MAX_RESULT_CHARS) paramError(NAME, o.prefix !== undefined ? 'options.prefix' : 'options.spaces', `the indented text would be ${grown} characters, over the limit of ${MAX_RESULT_CHARS}`, 'SIZE_LIMIT_EXCEEDED');
+        const prefix = o.prefix ?? ' '.repeat(width);
+        result = lines.map((l) => (l.length ? prefix + l : l)).join('\n');
         break;
       }
       case 'dedent': result = dedent(input); break;

@@ -159,4 +159,41 @@ describe('data_validation', () => {
     await failure(dataValidation, { input: 1, schema: { format: 'isbn' } }, 'INVALID_ARGUMENT', 'schema.format');
     await failure(dataValidation, { input: 1, schema: { properties: { a: { type: 'float' } } } }, 'INVALID_ARGUMENT', 'schema.properties.a.type');
   });
+
+  describe('hostile input', () => {
+    const evil = `${'a'.repeat(34)}!`;
+
+    it('matches a catastrophic-backtracking rule pattern in linear time with the right answer', async () => {
+      const r = await validate(evil, [{ type: 'pattern', regex: '^(a+)+$' }]);
+      expect(r.errors.map((e: { rule: string }) => e.rule)).toEqual(['pattern']);
+      expect((await validate('a'.repeat(34), [{ type: 'pattern', regex: '^(a+)+$' }])).valid).toBe(true);
+      const many = await validate(Array(2000).fill(evil), [{ type: 'array', item_rules: { rules: [{ type: 'pattern', regex: '^(a|aa)+$' }] } }]);
+      expect(many.error_count).toBe(100);
+    });
+
+    it('does the same for a JSON-Schema pattern, naming schema.pattern when it is refused', async () => {
+      const r = await result(dataValidation, { input: { id: evil }, schema: { properties: { id: { type: 'string', pattern: '^(a+)+$' } } } });
+      expect(r.errors[0]).toMatchObject({ field: 'id', rule: 'pattern' });
+      const e = await failure(dataValidation, { input: 'aa', schema: { pattern: '(a)\\1' } }, 'INVALID_ARGUMENT', 'schema.pattern');
+      expect(e.message).toContain('backreference');
+      await failure(dataValidation, { input: 'aa', rules: { rules: [{ type: 'pattern', regex: 'a(?=a)' }] } }, 'INVALID_ARGUMENT', 'rules.rules[0].regex');
+    });
+
+    it('checks a date format with many greedy fields in linear time', async () => {
+      const format = '%B'.repeat(30) + '!';
+      const r = await validate('abcdefghijklmnopqrstuvwxyzabcdefghijklmn', [{ type: 'date', format }]);
+      expect(r.errors[0].rule).toBe('date');
+    });
+
+    it('finds repeats in a large array with unique = true in one pass', async () => {
+      const items = Array.from({ length: 200_000 }, (_, i) => ({ id: i, tags: ['x', i % 7] }));
+      expect((await validate(items, [{ type: 'array', unique: true }])).valid).toBe(true);
+      items.push({ tags: ['x', 5], id: 12 });
+      const r = await validate(items, [{ type: 'array', unique: true }]);
+      expect(r.errors[0].message).toContain('item 200000 repeats an earlier one');
+      expect((await validate([NaN, NaN], [{ type: 'array', unique: true }])).errors[0].message).toContain('item 1 repeats');
+      expect((await validate([0, -0], [{ type: 'array', unique: true }])).errors[0].message).toContain('item 1 repeats');
+      expect((await validate([{ a: undefined }, {}], [{ type: 'array', unique: true }])).valid).toBe(true);
+    });
+  });
 });

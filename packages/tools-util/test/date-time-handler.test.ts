@@ -21,6 +21,14 @@ describe('date_time_handler', () => {
     expect(await iso('2020-W53-7')).toBe('2021-01-03T00:00:00.000Z');
   });
 
+  it('refuses text longer than any date before its patterns run (they would backtrack on long whitespace)', async () => {
+    for (const input of [`2024-01-01${' '.repeat(200_000)}x`, `Jan${' '.repeat(200_000)}1 x`]) {
+      const e = await failure(dateTimeHandler, { operation: 'parse', input }, 'INVALID_ARGUMENT', 'input');
+      expect(e.message).toContain('longer than any date');
+    }
+    expect(await iso(`  2024-01-15${' '.repeat(1000)}`)).toBe('2024-01-15T00:00:00.000Z');
+  });
+
   it('parses RFC 2822, month names, ctime and JS date strings', async () => {
     expect(await iso('Mon, 15 Jan 2024 10:30:00 +0100')).toBe('2024-01-15T09:30:00.000Z');
     expect(await iso('15 Jan 2024 10:30 GMT')).toBe('2024-01-15T10:30:00.000Z');

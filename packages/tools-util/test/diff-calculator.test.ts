@@ -106,6 +106,14 @@ describe('diff_calculator', () => {
     expect(r.stats.insertions - r.stats.deletions).toBe(0);
   });
 
+  it('diffs sequences of 300 000 changed lines without overflowing the stack', () => {
+    const a = Array.from({ length: 300_000 }, (_, i) => `old ${i}`);
+    const b = Array.from({ length: 300_000 }, (_, i) => `new ${i}`);
+    const edits = diffSequences(a, b);
+    expect(edits.filter((e) => e.kind === 'delete')).toHaveLength(300_000);
+    expect(edits.filter((e) => e.kind === 'insert')).toHaveLength(300_000);
+  });
+
   it('finds a minimal edit script', () => {
     const edits = diffSequences('ABCABBA'.split(''), 'CBABAC'.split(''));
     // Myers' paper example: the shortest edit script has 5 edits.

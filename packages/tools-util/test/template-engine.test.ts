@@ -30,6 +30,13 @@ describe('template_engine', () => {
       expect(await tera('{% if "b" in items %}yes{% endif %}{% if "z" not in items %}no{% endif %}', { items: ['a', 'b'] })).toBe('yesno');
     });
 
+    it('tests `matching` on the linear-time engine', async () => {
+      const t = '{% if s is matching("^(a+)+$") %}yes{% else %}no{% endif %}';
+      expect(await tera(t, { s: `${'a'.repeat(34)}!` })).toBe('no');
+      expect(await tera(t, { s: 'a'.repeat(34) })).toBe('yes');
+      await failure(templateEngine, { input: '{% if s is matching("a(?=a)") %}y{% endif %}', context: { s: 'aa' }, engine: 'tera' }, 'INVALID_ARGUMENT', /invalid regex in 'matching': .*lookahead/);
+    });
+
     it('loops with loop.index, first/last, key-value, else, break and range', async () => {
       const t = '{% for u in users %}{{ loop.index }}. {{ u.name }}{% if not loop.last %}, {% endif %}{% endfor %}';
       expect(await tera(t, { users: [{ name: 'ann' }, { name: 'bob' }, { name: 'cy' }] })).toBe('1. ann, 2. bob, 3. cy');

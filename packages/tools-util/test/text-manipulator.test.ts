@@ -1,4 +1,5 @@
 import { TEXT_OPERATIONS, textManipulator } from '../src/index.js';
+import { MAX_RESULT_CHARS } from '../src/text-manipulator.js';
 import { call, failure } from './helpers.js';
 
 const run = async (input: string, operation: string, options?: Record<string, unknown>) => {
@@ -79,5 +80,44 @@ describe('text_manipulator', () => {
     await failure(textManipulator, { input: 'x', operation: 'substring', options: {} }, 'INVALID_ARGUMENT', 'options.start');
     await failure(textManipulator, { input: 'x', operation: 'word_wrap', options: { width: 0 } }, 'INVALID_ARGUMENT', 'options.width');
     await failure(textManipulator, { input: 42, operation: 'uppercase' }, 'INVALID_ARGUMENT', 'input');
+  });
+
+  describe('hostile input', () => {
+    it('runs a catastrophic-backtracking regex in linear time with the right answer', async () => {
+      const input = `${'a'.repeat(34)}!`;
+      expect(await run(input, 'replace', { pattern: '^(a+)+$', replacement: 'X', regex: true })).toBe(input);
+      expect(await run('a'.repeat(34), 'replace', { pattern: '^(a+)+$', replacement: 'X', regex: true })).toBe('X');
+      expect(await run(`${'a'.repeat(200_000)}!`, 'replace', { pattern: '(a|aa)+$', replacement: '', regex: true })).toBe(`${'a'.repeat(200_000)}!`);
+    });
+
+    it('refuses backreferences and lookahead naming the parameter, and keeps named groups working', async () => {
+      const e = await failure(textManipulator, { input: 'aa', operation: 'replace', options: { pattern: '(a)\\1', replacement: '', regex: true } }, 'INVALID_ARGUMENT', 'options.pattern');
+      expect(e.message).toContain('backreference');
+      await failure(textManipulator, { input: 'ab', operation: 'replace', options: { from: 'a(?=b)', to: '', regex: true } }, 'INVALID_ARGUMENT', 'options.from');
+      expect(await run('2024-01-15', 'replace', { pattern: '(?<y>\\d+)-(?<m>\\d+)-(?<d>\\d+)', replacement: '$<d>.$<m>.$<y>', regex: true })).toBe('15.01.2024');
+    });
+
+    it('stops replacements, joins and indents that would grow past the result limit', async () => {
+      await failure(textManipulator, { input: 'a'.repeat(100_000), operation: 'replace', options: { pattern: 'x*', replacement: 'x'.repeat(1000), regex: true } }, 'SIZE_LIMIT_EXCEEDED', 'options.replacement');
+      await failure(textManipulator, { input: 'a\n'.repeat(100_000), operation: 'indent', options: { prefix: 'p'.repeat(1000) } }, 'SIZE_LIMIT_EXCEEDED', 'options.prefix');
+      await failure(textManipulator, { input: '', operation: 'indent', options: { spaces: MAX_RESULT_CHARS + 1 } }, 'SIZE_LIMIT_EXCEEDED', 'options.spaces');
+      await failure(textManipulator, { input: 'a\nb', operation: 'join', options: { delimiter: 'd'.repeat(MAX_RESULT_CHARS) } }, 'SIZE_LIMIT_EXCEEDED', 'options.delimiter');
+    });
+
+    it('splits long text into graphemes correctly', async () => {
+      const text = 'añ👍🏽b'.repeat(20_000);
+      expect(await run(text, 'reverse')).toBe('b👍🏽ña'.repeat(20_000));
+      expect(await run(text, 'substring', { start: -4 })).toBe('añ👍🏽b');
+    });
+
+    it('wraps and sanitizes long input in linear time', async () => {
+      const word = 'w'.repeat(300_000);
+      const wrapped = (await run(word, 'word_wrap', { width: 3 })) as string;
+      expect(wrapped.length).toBe(word.length + Math.ceil(word.length / 3) - 1);
+      const prose = 'word '.repeat(50_000);
+      expect(((await run(prose, 'word_wrap', { width: 1_000_000_000 })) as string)).toBe(prose.trim());
+      const spaces = `${' '.repeat(200_000)}x${' '.repeat(200_000)}y${' '.repeat(10)}`;
+      expect(await run(spaces, 'sanitize')).toBe(`x${' '.repeat(200_000)}y`);
+    });
   });
 });

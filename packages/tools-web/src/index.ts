@@ -6,7 +6,9 @@ import { webhookCaller } from './webhook-caller.js';
 import { webpageMonitor } from './webpage-monitor.js';
 
 export { apiTester, sitemapCrawler, urlAnalyzer, webScraper, webhookCaller, webpageMonitor };
-export { lineDiff } from './webpage-monitor.js';
+export { lineDiff, MAX_CONTENT_CHARS, MAX_DIFF_EDITS } from './webpage-monitor.js';
+export { MAX_HTML_DEPTH, MAX_SELECTOR_WORK, MAX_TEXT_VISITS } from './html.js';
+export { MAX_SELECTED_CHARS } from './web-scraper.js';
 export type { LineChange } from './webpage-monitor.js';
 export { parseSitemap } from './sitemap-crawler.js';
 export type { SitemapUrl } from './sitemap-crawler.js';

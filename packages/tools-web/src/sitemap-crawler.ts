@@ -165,7 +165,7 @@ export const sitemapCrawler = defineTool({
         urls.push(u);
       }
       if (parsed.kind === 'sitemapindex') {
-        childSitemaps.push(...parsed.sitemaps.map(redactUrl));
+        for (const s of parsed.sitemaps) childSitemaps.push(redactUrl(s));
         if (!params.follow_sitemaps) return;
         if (depth >= MAX_DEPTH) {
           errors.push({ sitemap: redactUrl(sitemapUrl), error: `sitemap index nesting deeper than ${MAX_DEPTH} not followed` });

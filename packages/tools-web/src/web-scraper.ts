@@ -1,9 +1,14 @@
 import { LlmspellError, defineTool, redactUrl, z } from '@llmspell/core';
 import { fetchPage } from './fetch-page.js';
-import { attribute, baseUrl, elementText, images, links, meta, outerHtml, parseHtml, select, title, visibleText } from './html.js';
+import { attribute, baseUrl, boundedText, elementText, images, links, meta, MAX_TEXT_VISITS, outerHtml, parseHtml, select, TextBudget, title } from './html.js';
 import { timeoutMs, urlParam } from './support.js';
 
 const MAX_TEXT_CHARS = 200_000;
+/**
+ * Most characters of selected values one call returns. Selected elements can nest (every `div`
+ * of a page), so each value is cut at MAX_TEXT_CHARS and the values together at this.
+ */
+export const MAX_SELECTED_CHARS = 4_000_000;
 
 const SelectorSpec = z.union([
   z.string(),
@@ -50,19 +55,45 @@ export const webScraper = defineTool({
     const page = await fetchPage(ctx, url, timeoutMs(params.timeout, ctx));
     const doc = await parseHtml(page.text);
     const base = baseUrl(doc, page.response.url);
-    const text = visibleText(doc);
+    const text = boundedText(doc, MAX_TEXT_CHARS);
     const result: Record<string, unknown> = {
       url: redactUrl(page.response.url),
       status: page.response.status,
       content_type: page.contentType,
       title: title(doc),
-      text: text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text,
+      text: text.text,
     };
-    if (text.length > MAX_TEXT_CHARS) result.text_truncated = true;
+    if (text.truncated) result.text_truncated = true;
+    const warnings: string[] = [];
+    let room = MAX_SELECTED_CHARS;
+    let stopped = false;
+    const visits = new TextBudget();
+    /** Gives each selected value its share of what is left, or stops. */
+    const take = <T>(make: (max: number) => T, size: (v: T) => number): T | undefined => {
+      if (room <= 0 || visits.exhausted) {
+        stopped = true;
+        return undefined;
+      }
+      const value = make(Math.min(MAX_TEXT_CHARS, room));
+      // A value whose walk ran out of visits is incomplete: it is left out.
+      if (visits.exhausted) {
+        stopped = true;
+        return undefined;
+      }
+      room -= size(value) + 1;
+      return value;
+    };
+    const textOf = (v: string | null) => v?.length ?? 0;
     if (params.selector !== undefined) {
       const els = select(params.selector, doc, 'selector');
-      result.selected = els.map((el) => elementText(el));
-      result.elements = els.slice(0, 500).map((el) => ({ tag: el.name, text: elementText(el), attributes: { ...el.attribs } }));
+      const selected: string[] = [];
+      for (const el of els) {
+        const v = take((max) => elementText(el, max, visits), textOf);
+        if (v === undefined) break;
+        selected.push(v);
+      }
+      result.selected = selected;
+      result.elements = els.slice(0, Math.min(500, selected.length)).map((el, i) => ({ tag: el.name, text: selected[i], attributes: { ...el.attribs } }));
     }
     if (params.selectors !== undefined) {
       const out: Record<string, unknown> = {};
@@ -70,7 +101,12 @@ export const webScraper = defineTool({
         const s = typeof spec === 'string' ? { selector: spec } : spec;
         if (s.selector.trim() === '') throw new LlmspellError('INVALID_ARGUMENT', `parameter 'selectors.${name}' is an empty selector`);
         const els = select(s.selector, doc, `selectors.${name}`);
-        const values = els.map((el) => (s.attribute ? attribute(el, s.attribute) : s.html ? outerHtml(el) : elementText(el)));
+        const values: Array<string | null> = [];
+        for (const el of s.first ? els.slice(0, 1) : els) {
+          const v = take((max) => (s.attribute ? attribute(el, s.attribute) : s.html ? outerHtml(el, max) : elementText(el, max, visits)), textOf);
+          if (v === undefined) break;
+          values.push(v);
+        }
         out[name] = s.first ? values[0] ?? null : values;
       }
       result.selectors = out;
@@ -78,7 +114,7 @@ export const webScraper = defineTool({
     if (params.extract_links) result.links = links(doc, base);
     if (params.extract_images) result.images = images(doc, base);
     if (params.extract_meta) result.meta = meta(doc, base);
-    const warnings: string[] = [];
+    if (stopped) warnings.push(`selected values stop after ${MAX_SELECTED_CHARS} characters or ${MAX_TEXT_VISITS} visited nodes; narrow the selectors`);
     if (params.wait_for_js) warnings.push('wait_for_js is not supported: the page is parsed as served, without running scripts');
     if (warnings.length) result.warnings = warnings;
     return {

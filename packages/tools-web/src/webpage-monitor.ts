@@ -3,10 +3,17 @@ import { createRequire } from 'node:module';
 import type { diffArrays as DiffArrays } from 'diff';
 import { defineTool, redactUrl, z } from '@llmspell/core';
 import { fetchPage } from './fetch-page.js';
-import { parseHtml, select, visibleText } from './html.js';
+import { boundedText, parseHtml, select, TextBudget } from './html.js';
 import { timeoutMs, urlParam } from './support.js';
 
 const MAX_CHANGES = 1000;
+/** Most characters of watched content kept from one page (selected elements can nest). */
+export const MAX_CONTENT_CHARS = 4_000_000;
+/**
+ * Edit distance up to which changes are found by a line-by-line diff (Myers, O(lines × edits));
+ * past it the lines are matched by content, in linear time.
+ */
+export const MAX_DIFF_EDITS = 2000;
 
 // Loaded on first use, from its CommonJS build so lineDiff stays synchronous; importing the
 // tool package only builds its definitions.
@@ -24,13 +31,21 @@ export interface LineChange {
   content: string;
 }
 
-/** Line diff of two texts (LCS via jsdiff), as added/removed lines with their positions. */
-export function lineDiff(oldText: string, newText: string, ignoreWhitespace: boolean): LineChange[] {
-  const changes: LineChange[] = [];
+/**
+ * Line diff of two texts (LCS via jsdiff), as added/removed lines with their positions. When the
+ * texts differ by more than MAX_DIFF_EDITS lines, lines are matched by content instead (each line
+ * of one text not found, as often, in the other): linear, and `approximate` is set.
+ */
+export function lineDiff(oldText: string, newText: string, ignoreWhitespace: boolean): LineChange[] & { approximate?: boolean } {
+  const changes: LineChange[] & { approximate?: boolean } = [];
   let oldLine = 1;
   let newLine = 1;
   diffArrays ??= (createRequire(import.meta.url)('diff') as typeof import('diff')).diffArrays;
-  for (const part of diffArrays(lines(oldText, ignoreWhitespace), lines(newText, ignoreWhitespace))) {
+  const a = lines(oldText, ignoreWhitespace);
+  const b = lines(newText, ignoreWhitespace);
+  const parts = diffArrays(a, b, { maxEditLength: MAX_DIFF_EDITS });
+  if (parts === undefined) return contentDiff(a, b);
+  for (const part of parts) {
     for (const value of part.value) {
       if (part.removed) changes.push({ type: 'removed', line: oldLine++, content: value });
       else if (part.added) changes.push({ type: 'added', line: newLine++, content: value });
@@ -40,6 +55,29 @@ export function lineDiff(oldText: string, newText: string, ignoreWhitespace: boo
       }
     }
   }
+  return changes;
+}
+
+function contentDiff(a: string[], b: string[]): LineChange[] & { approximate?: boolean } {
+  const count = (xs: string[]) => {
+    const m = new Map<string, number>();
+    for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+    return m;
+  };
+  const inOld = count(a);
+  const inNew = count(b);
+  const changes: LineChange[] & { approximate?: boolean } = [];
+  a.forEach((content, i) => {
+    const left = inNew.get(content) ?? 0;
+    if (left > 0) inNew.set(content, left - 1);
+    else changes.push({ type: 'removed', line: i + 1, content });
+  });
+  b.forEach((content, i) => {
+    const left = inOld.get(content) ?? 0;
+    if (left > 0) inOld.set(content, left - 1);
+    else changes.push({ type: 'added', line: i + 1, content });
+  });
+  changes.approximate = true;
   return changes;
 }
 
@@ -80,13 +118,31 @@ export const webpageMonitor = defineTool({
     const isHtml = /html|xml/i.test(page.contentType) || /<html|<body|<div|<p[ >]/i.test(page.text.slice(0, 4096));
     let content: string;
     let matched: number | undefined;
+    let truncated = false;
     if (isHtml) {
       const doc = await parseHtml(page.text);
       if (params.selector !== undefined) {
         const els = select(params.selector, doc, 'selector');
         matched = els.length;
-        content = els.map((el) => visibleText(el)).join('\n');
-      } else content = visibleText(doc);
+        const parts: string[] = [];
+        let room = MAX_CONTENT_CHARS;
+        const visits = new TextBudget();
+        for (const el of els) {
+          if (room <= 0 || visits.exhausted) {
+            truncated = true;
+            break;
+          }
+          const text = boundedText(el, room, visits);
+          parts.push(text.text);
+          room -= text.text.length + 1;
+          truncated ||= text.truncated;
+        }
+        content = parts.join('\n');
+      } else {
+        const text = boundedText(doc, MAX_CONTENT_CHARS);
+        content = text.text;
+        truncated = text.truncated;
+      }
     } else content = page.text;
     const normalized = lines(content, params.ignore_whitespace).join('\n');
     const hash = sha256(normalized);
@@ -97,6 +153,7 @@ export const webpageMonitor = defineTool({
       content_hash: hash,
       checked_at: new Date().toISOString(),
       ...(params.selector !== undefined ? { selector: params.selector, matched_elements: matched ?? 0 } : {}),
+      ...(truncated ? { content_truncated: true } : {}),
     };
     if (params.previous_content !== undefined) {
       const changes = lineDiff(params.previous_content, content, params.ignore_whitespace);
@@ -106,6 +163,7 @@ export const webpageMonitor = defineTool({
         added: changes.filter((c) => c.type === 'added').length,
         removed: changes.filter((c) => c.type === 'removed').length,
         truncated: changes.length > MAX_CHANGES,
+        ...(changes.approximate ? { approximate: true } : {}),
       };
     } else if (params.previous_hash !== undefined) {
       result.has_changes = params.previous_hash.toLowerCase() !== hash;

@@ -1,4 +1,4 @@
-import { LlmspellError, type HookContext, type HookResult } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, type HookContext, type HookResult } from '@llmspell/core';
 import { cfgNumber, cfgPoints, cfgString, cfgStrings, type BuiltinFactory } from './builtin-hook.js';
 
 const BACKOFFS = ['exponential', 'fixed', 'linear', 'fibonacci'] as const;
@@ -40,9 +40,10 @@ export const createRetryHook: BuiltinFactory = (cfg, deps) => {
   const codes = new Set(cfgStrings(cfg, name, ['retryable_codes'], DEFAULT_RETRYABLE_CODES).map((c) => c.toUpperCase()));
   const patterns = cfgStrings(cfg, name, ['retryable_errors', 'retryable_patterns'], DEFAULT_RETRYABLE_PATTERNS).map((p, i) => {
     try {
-      return new RegExp(p, 'i');
+      // Scripts configure built-ins too: their patterns match on the linear-time engine.
+      return compileScriptRegex(p, { parameter: `${name}.retryable_errors[${i + 1}]`, flags: 'i' });
     } catch (e) {
-      throw new LlmspellError('CONFIG_INVALID', `${name}.retryable_errors[${i + 1}] is not a valid regular expression: ${(e as Error).message}`);
+      throw new LlmspellError('CONFIG_INVALID', `${name}.retryable_errors[${i + 1}] is not a valid regular expression: ${(e as LlmspellError).detail}`);
     }
   });
   const statuses = (Array.isArray(cfg.retry_status_codes) ? cfg.retry_status_codes : []).map((s) => String(s));

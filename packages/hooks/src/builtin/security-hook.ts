@@ -1,4 +1,4 @@
-import { LlmspellError, type HookContext, type HookPoint, type HookResult } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, type HookContext, type HookPoint, type HookResult } from '@llmspell/core';
 import { cfgBool, cfgNumber, cfgPoints, cfgStrings, publishSafe, type BuiltinFactory } from './builtin-hook.js';
 
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -18,12 +18,16 @@ export interface SecurityEvent {
 const DEFAULT_SENSITIVE = ['password', 'passwd', 'token', 'key', 'secret', 'api_key', 'apikey', 'auth', 'authorization', 'credential'];
 
 /** Input checks of the DOC SecurityValidator: what each catches, as patterns over string values. */
-const CHECKS: Array<{ rule: string; flag: string; severity: Severity; re: RegExp }> = [
+const CHECKS: Array<{ rule: string; flag: string; severity: Severity; re: { test(text: string): boolean } }> = ([
   { rule: 'sql_injection', flag: 'check_sql_injection', severity: 'high', re: /('|;|--)\s*(drop|delete|truncate|insert|update|alter)\s+\w|\bunion\s+(all\s+)?select\b|'\s*or\s+'?\d+'?\s*=\s*'?\d+/i },
   { rule: 'command_injection', flag: 'check_command_injection', severity: 'high', re: /(^|[;&|`]\s*|\$\()\s*(rm\s+-|curl\s|wget\s|nc\s|bash\s|sh\s+-c|chmod\s|mkfifo|python\s+-c)|`[^`]+`|\$\([^)]+\)/ },
   { rule: 'path_traversal', flag: 'check_path_traversal', severity: 'medium', re: /(^|[\\/])\.\.([\\/]|$)|%2e%2e[\\/%]/i },
   { rule: 'xss', flag: 'check_xss', severity: 'medium', re: /<script\b|javascript:|\bon(error|load|click)\s*=/i },
-];
+] as Array<{ rule: string; flag: string; severity: Severity; re: RegExp }>).map((c) => {
+  // They scan script-supplied values: on the linear-time engine (`\s*\s*` runs would backtrack on V8's).
+  const linear = compileScriptRegex(c.re.source, { parameter: `security.${c.flag}`, flags: c.re.flags });
+  return { ...c, re: linear };
+});
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -63,9 +67,10 @@ export const createSecurityHook: BuiltinFactory = (cfg, deps) => {
   if (!(blockSeverity in SEVERITY_RANK)) throw new LlmspellError('CONFIG_INVALID', `${name}.block_severity must be one of ${Object.keys(SEVERITY_RANK).join(', ')}`);
   const blocked = cfgStrings(cfg, name, ['blocked_patterns'], []).map((p, i) => {
     try {
-      return new RegExp(p, 'i');
+      // Scripts configure built-ins too: their patterns match parameters on the linear-time engine.
+      return compileScriptRegex(p, { parameter: `${name}.blocked_patterns[${i + 1}]`, flags: 'i' });
     } catch (e) {
-      throw new LlmspellError('CONFIG_INVALID', `${name}.blocked_patterns[${i + 1}] is not a valid regular expression: ${(e as Error).message}`);
+      throw new LlmspellError('CONFIG_INVALID', `${name}.blocked_patterns[${i + 1}] is not a valid regular expression: ${(e as LlmspellError).detail}`);
     }
   });
   const checks = CHECKS.filter((c) => cfgBool(cfg, name, [c.flag], true));

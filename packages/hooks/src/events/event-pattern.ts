@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, type ScriptRegex } from '@llmspell/core';
 
 export type EventMatcher = (type: string) => boolean;
 
@@ -74,11 +74,12 @@ export function compileEventPattern(pattern: string): EventMatcher {
     re += segmentRe(seg, pattern, last);
   }
   re += '$';
-  let compiled: RegExp;
+  // `*a*a*a…` becomes `[^.]*a[^.]*a…`, which backtracks polynomially on V8's engine: linear-time matching.
+  let compiled: ScriptRegex;
   try {
-    compiled = new RegExp(re);
+    compiled = compileScriptRegex(re, { parameter: 'pattern' });
   } catch (e) {
-    throw invalid(pattern, (e as Error).message);
+    throw invalid(pattern, (e as LlmspellError).detail);
   }
   return (type) => compiled.test(type);
 }

@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, type ScriptRegex } from '@llmspell/core';
 import { getPath, hasPath, isFieldObject } from './field-path.js';
 
 export const VALUE_TYPES = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'null', 'any'] as const;
@@ -10,7 +10,7 @@ export type ValidationRule =
   | { rule: 'type'; field: string; type: ValueType }
   | { rule: 'range'; field: string; min?: number; max?: number }
   | { rule: 'length'; field: string; min?: number; max?: number }
-  | { rule: 'pattern'; field: string; pattern: RegExp };
+  | { rule: 'pattern'; field: string; pattern: ScriptRegex };
 
 export function typeOf(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -52,9 +52,10 @@ export function normalizeRule(input: unknown, where: string): ValidationRule {
     case 'pattern': {
       if (typeof raw.pattern !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}.pattern must be a regular expression string`);
       try {
-        return { rule, field, pattern: new RegExp(raw.pattern, 'u') };
+        // Script-supplied, tested on every stored value: linear-time matching.
+        return { rule, field, pattern: compileScriptRegex(raw.pattern, { parameter: `${where}.pattern`, flags: 'u' }) };
       } catch (error) {
-        throw new LlmspellError('INVALID_ARGUMENT', `${where}.pattern is not a valid regular expression: ${(error as Error).message}`);
+        throw new LlmspellError('INVALID_ARGUMENT', `${where}.pattern is not a valid regular expression: ${(error as LlmspellError).detail}`);
       }
     }
     default:

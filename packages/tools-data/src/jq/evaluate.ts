@@ -1,5 +1,9 @@
-import { LlmspellError } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, type ScriptRegex, type ScriptRegexMatch } from '@llmspell/core';
 import { parseJq, type Node, type Pattern } from './parse.js';
+import { arrayBytes, Budget, objectBytes, stringBytes, type JqLimits } from './budget.js';
+import { jsonPreview, jsonSizeWithin } from './json-size.js';
+
+export type { JqLimits } from './budget.js';
 
 type Json = unknown;
 type Path = Array<string | number | { start: number | null; end: number | null }>;
@@ -29,25 +33,13 @@ export class JqError extends Error {
   constructor(message: string, readonly value: Json = message) { super(message); }
 }
 
-/** Evaluation budget: guards against `range(1e12)` and friends. */
-export interface JqLimits {
-  maxSteps?: number;
-  deadline?: number;
-  signal?: AbortSignal;
-}
-
-class Budget {
-  steps = 0;
-  constructor(readonly maxSteps: number, readonly deadline: number, readonly signal?: AbortSignal) {}
-  tick(n = 1): void {
-    this.steps += n;
-    if (this.steps > this.maxSteps) throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `jq query exceeded ${this.maxSteps} evaluation steps`);
-    if ((this.steps & 0x3ff) === 0) {
-      if (Date.now() > this.deadline) throw new LlmspellError('TIMEOUT', 'jq query exceeded its time limit');
-      if (this.signal?.aborted) throw new LlmspellError('CANCELLED', 'jq query cancelled');
-    }
-  }
-}
+/**
+ * The budget of the evaluation running now. Evaluation is synchronous, so module helpers
+ * (comparison, merging, flattening) reach it here to watch the deadline in their loops.
+ */
+let active: Budget | undefined;
+const touch = (n = 1): void => active?.touch(n);
+const allocate = (bytes: number, what: string): void => active?.allocate(bytes, what);
 
 const typeName = (v: Json): string =>
   v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'boolean' : 'null';
@@ -57,11 +49,13 @@ const truthy = (v: Json): boolean => v !== false && v !== null && v !== undefine
 const typeOrder: Record<string, number> = { null: 0, boolean: 1, number: 2, string: 3, array: 4, object: 5 };
 
 function describe(v: Json): string {
-  const s = JSON.stringify(v) ?? 'null';
+  // A preview, not JSON.stringify: a value built by sharing (`[., .]` repeated) is huge as text.
+  const s = jsonPreview(v, 30);
   return `${typeName(v)} (${s.length > 30 ? s.slice(0, 27) + '...' : s})`;
 }
 
 export function compare(a: Json, b: Json): number {
+  if (a === b && typeof a === 'object') return 0;
   const ta = typeName(a);
   const tb = typeName(b);
   if (ta !== tb) return typeOrder[ta] - typeOrder[tb];
@@ -73,6 +67,7 @@ export function compare(a: Json, b: Json): number {
     case 'array': {
       const x = a as Json[];
       const y = b as Json[];
+      touch(Math.min(x.length, y.length) + 1);
       for (let i = 0; i < Math.min(x.length, y.length); i++) {
         const c = compare(x[i], y[i]);
         if (c !== 0) return c;
@@ -82,6 +77,7 @@ export function compare(a: Json, b: Json): number {
     default: {
       const x = a as Record<string, Json>;
       const y = b as Record<string, Json>;
+      touch(Object.keys(x).length + 1);
       const kc = compare(Object.keys(x).sort(), Object.keys(y).sort());
       if (kc !== 0) return kc;
       for (const k of Object.keys(x).sort()) {
@@ -99,13 +95,28 @@ function add(a: Json, b: Json): Json {
   if (a === null) return b;
   if (b === null) return a;
   if (typeof a === 'number' && typeof b === 'number') return a + b;
-  if (typeof a === 'string' && typeof b === 'string') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-  if (typeName(a) === 'object' && typeName(b) === 'object') return { ...(a as object), ...(b as object) };
+  if (typeof a === 'string' && typeof b === 'string') {
+    allocate(stringBytes(a) + stringBytes(b), 'a string');
+    return a + b;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    allocate(arrayBytes(a.length + b.length), 'an array');
+    touch(a.length + b.length);
+    return a.concat(b);
+  }
+  if (typeName(a) === 'object' && typeName(b) === 'object') {
+    const keys = Object.keys(a as object).length + Object.keys(b as object).length;
+    allocate(objectBytes(keys), 'an object');
+    touch(keys);
+    return { ...(a as object), ...(b as object) };
+  }
   throw new JqError(`${describe(a)} and ${describe(b)} cannot be added`);
 }
 
 function deepMerge(a: Record<string, Json>, b: Record<string, Json>): Record<string, Json> {
+  const keys = Object.keys(a).length + Object.keys(b).length;
+  allocate(objectBytes(keys), 'an object');
+  touch(keys);
   const out: Record<string, Json> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     out[k] = typeName(out[k]) === 'object' && typeName(v) === 'object' ? deepMerge(out[k] as Record<string, Json>, v as Record<string, Json>) : v;
@@ -113,17 +124,27 @@ function deepMerge(a: Record<string, Json>, b: Record<string, Json>): Record<str
   return out;
 }
 
+function repeatString(s: string, times: number): Json {
+  if (times <= 0) return null;
+  const n = Math.max(Math.ceil(times), 1);
+  allocate(stringBytes(s) * n, 'a string');
+  return s.repeat(n);
+}
+
 function binop(op: string, a: Json, b: Json): Json {
   switch (op) {
     case '+': return add(a, b);
     case '-':
       if (typeof a === 'number' && typeof b === 'number') return a - b;
-      if (Array.isArray(a) && Array.isArray(b)) return a.filter((x) => !b.some((y) => equal(x, y)));
+      if (Array.isArray(a) && Array.isArray(b)) {
+        touch(a.length * b.length);
+        return a.filter((x) => !b.some((y) => equal(x, y)));
+      }
       throw new JqError(`${describe(a)} and ${describe(b)} cannot be subtracted`);
     case '*':
       if (typeof a === 'number' && typeof b === 'number') return a * b;
-      if (typeof a === 'string' && typeof b === 'number') return b <= 0 ? null : a.repeat(Math.max(Math.ceil(b), 1));
-      if (typeof b === 'string' && typeof a === 'number') return a <= 0 ? null : b.repeat(Math.max(Math.ceil(a), 1));
+      if (typeof a === 'string' && typeof b === 'number') return repeatString(a, b);
+      if (typeof b === 'string' && typeof a === 'number') return repeatString(b, a);
       if (typeName(a) === 'object' && typeName(b) === 'object') return deepMerge(a as Record<string, Json>, b as Record<string, Json>);
       throw new JqError(`${describe(a)} and ${describe(b)} cannot be multiplied`);
     case '/':
@@ -206,13 +227,17 @@ function indices(v: Json, x: Json): Json {
   if (typeof v === 'string' && typeof x === 'string') {
     if (x === '') return null;
     const out: number[] = [];
-    for (let i = v.indexOf(x); i >= 0; i = v.indexOf(x, i + 1)) out.push(i);
+    for (let i = v.indexOf(x); i >= 0; i = v.indexOf(x, i + 1)) {
+      touch();
+      out.push(i);
+    }
     return out;
   }
   if (Array.isArray(v)) {
     const needle = Array.isArray(x) ? x : [x];
     if (needle.length === 0) return null;
     const out: number[] = [];
+    touch(v.length * needle.length);
     for (let i = 0; i + needle.length <= v.length; i++) if (needle.every((n, j) => equal(v[i + j], n))) out.push(i);
     return out;
   }
@@ -227,6 +252,7 @@ function iterate(v: Json, opt: boolean): Json[] {
 }
 
 function contains(a: Json, b: Json): boolean {
+  touch();
   if (typeName(a) !== typeName(b)) throw new JqError(`${describe(a)} and ${describe(b)} cannot have their containment checked`);
   if (typeof a === 'string') return a.includes(b as string);
   if (Array.isArray(a)) return (b as Json[]).every((y) => a.some((x) => typeName(x) === typeName(y) && contains(x, y)));
@@ -258,7 +284,15 @@ function keysOf(v: Json, sorted: boolean): Json {
 }
 
 function tostring(v: Json): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : toJson(v);
+}
+
+/** JSON text of a value, refused past the value limit before any of it is written. */
+function toJson(v: Json): string {
+  const limit = active?.maxValueBytes ?? Infinity;
+  const size = jsonSizeWithin(v, limit);
+  if (size === Infinity) allocate(limit + 1, 'JSON text');
+  return JSON.stringify(v);
 }
 
 function getPath(v: Json, path: Path): Json {
@@ -284,6 +318,10 @@ function setPath(v: Json, path: Path, value: Json, i = 0): Json {
     const a = [...((v ?? []) as Json[])];
     const idx = p < 0 ? a.length + p : p;
     if (idx < 0) throw new JqError('Out of bounds negative array index');
+    if (idx >= a.length) {
+      allocate(arrayBytes(idx + 1), 'an array');
+      touch(idx + 1 - a.length);
+    }
     while (a.length <= idx) a.push(null);
     a[idx] = setPath(a[idx], path, value, i + 1);
     return a;
@@ -351,10 +389,17 @@ function flatten(v: Json, depth: number): Json[] {
   if (!Array.isArray(v)) throw new JqError(`Cannot iterate over ${describe(v)}`);
   if (depth < 0) throw new JqError('flatten depth must not be negative');
   const out: Json[] = [];
-  for (const x of v) {
-    if (Array.isArray(x) && depth > 0) out.push(...flatten(x, depth - 1));
-    else out.push(x);
-  }
+  const into = (xs: Json[], d: number): void => {
+    touch(xs.length);
+    for (const x of xs) {
+      if (Array.isArray(x) && d > 0) into(x, d - 1);
+      else {
+        out.push(x);
+        if ((out.length & 0xffff) === 0) allocate(arrayBytes(out.length), 'an array');
+      }
+    }
+  };
+  into(v, depth);
   return out;
 }
 
@@ -367,7 +412,7 @@ function toNumber(v: Json): number {
 function format(name: string, v: Json): string {
   switch (name) {
     case 'text': return tostring(v);
-    case 'json': return JSON.stringify(v);
+    case 'json': return toJson(v);
     case 'html': return tostring(v).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' }[c]!));
     case 'uri': return encodeURIComponent(tostring(v)).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
     case 'base64': return Buffer.from(tostring(v), 'utf8').toString('base64');
@@ -376,7 +421,7 @@ function format(name: string, v: Json): string {
       const q = (x: Json) => {
         if (typeof x === 'string') return `'${x.replace(/'/g, "'\\''")}'`;
         if (typeof x === 'object' && x !== null) throw new JqError(`${describe(x)} can not be escaped for shell`);
-        return JSON.stringify(x);
+        return String(JSON.stringify(x));
       };
       return Array.isArray(v) ? v.map(q).join(' ') : q(v);
     }
@@ -394,41 +439,45 @@ function format(name: string, v: Json): string {
   }
 }
 
-function regex(re: Json, flags: Json): { rx: RegExp; global: boolean } {
+function regex(re: Json, flags: Json): { rx: ScriptRegex; global: boolean; skipEmpty: boolean } {
   if (typeof re !== 'string') throw new JqError(`${describe(re)} cannot be matched, as it is not a string`);
   const f = flags === null || flags === undefined ? '' : String(flags);
-  let js = 'u';
+  let js = '';
   let global = false;
+  let skipEmpty = false;
   for (const c of f) {
     if (c === 'g') global = true;
     else if (c === 'i') js += 'i';
     else if (c === 'x') { /* extended: strip whitespace below */ }
     else if (c === 's') js += 's';
-    else if (c === 'n') { /* ignore empty matches: handled by callers */ }
+    else if (c === 'n') skipEmpty = true;
     else if (c === 'l' || c === 'p') { /* longest / multi-line: approximated */ if (c === 'p') js += 's'; }
     else throw new JqError(`${f} is not a valid modifier string`);
   }
   const source = f.includes('x') ? re.replace(/\\#/g, '\u0000').replace(/\s+|#.*$/gm, '').replace(/\u0000/g, '\\#') : re;
+  // Query regexes run on the linear-time engine: no pattern can stall the host. What it cannot
+  // do (backreferences, lookahead) is a jq error, which `try` catches like any bad regex.
   try {
-    return { rx: new RegExp(source, js + 'g'), global };
-  } catch (e) {
-    throw new JqError(`${re} (at offset 0) is not a valid regex: ${(e as Error).message}`);
+    return { rx: compileScriptRegex(source, { parameter: 'query', flags: js }), global, skipEmpty };
+  } catch (error) {
+    throw new JqError(`${re} (at offset 0) is not a valid regex: ${(error as LlmspellError).detail.replace(/^parameter 'query': /, '')}`);
   }
 }
 
 function matches(input: Json, re: Json, flags: Json, forceGlobal = false): Array<Record<string, Json>> {
   if (typeof input !== 'string') throw new JqError(`${describe(input)} cannot be matched, as it is not a string`);
-  const { rx, global } = regex(re, flags);
+  const { rx, global, skipEmpty } = regex(re, flags);
+  const names = rx.groupNames;
   const out: Array<Record<string, Json>> = [];
-  for (const m of input.matchAll(rx)) {
-    const names = m.groups ? Object.keys(m.groups) : [];
+  for (const m of rx.matchAll(input) as Iterable<ScriptRegexMatch>) {
+    touch();
+    if (skipEmpty && m[0] === '') continue;
     const captures: Json[] = [];
     for (let gi = 1; gi < m.length; gi++) {
       const text = m[gi];
-      const name = names.find((n) => m.groups![n] === text && !captures.some((c) => (c as { name: Json }).name === n)) ?? null;
-      captures.push({ offset: text === undefined ? -1 : input.indexOf(text, m.index!), length: text === undefined ? 0 : [...text].length, string: text ?? null, name });
+      captures.push({ offset: text === undefined ? -1 : input.indexOf(text, m.index), length: text === undefined ? 0 : [...text].length, string: text ?? null, name: names[gi] ?? null });
     }
-    out.push({ offset: m.index!, length: [...m[0]].length, string: m[0], captures });
+    out.push({ offset: m.index, length: [...m[0]].length, string: m[0], captures });
     if (!global && !forceGlobal) break;
   }
   return out;
@@ -438,6 +487,36 @@ function captureObject(m: Record<string, Json>): Json {
   const out: Record<string, Json> = {};
   for (const c of m.captures as Array<Record<string, Json>>) if (typeof c.name === 'string') out[c.name] = c.string;
   return out;
+}
+
+function implode(codes: Json[]): string {
+  allocate(codes.length * 2, 'a string');
+  touch(codes.length);
+  // In slices: spreading a long array into one call overflows the stack.
+  let out = '';
+  for (let i = 0; i < codes.length; i += 8192) out += String.fromCodePoint(...(codes.slice(i, i + 8192) as number[]));
+  return out;
+}
+
+/** `add` over a list: arrays and strings are joined in one go (jq adds them in place; copying each step would be quadratic). */
+function addAll(items: Json[]): Json {
+  const nonNull = items.filter((x) => x !== null);
+  if (nonNull.length > 1 && nonNull.every(Array.isArray)) {
+    let total = 0;
+    for (const a of nonNull as Json[][]) total += a.length;
+    allocate(arrayBytes(total), 'an array');
+    touch(total);
+    const out: Json[] = [];
+    for (const a of nonNull as Json[][]) for (const x of a) out.push(x);
+    return out;
+  }
+  if (nonNull.length > 1 && nonNull.every((x) => typeof x === 'string')) {
+    let total = 0;
+    for (const x of nonNull as string[]) total += x.length;
+    allocate(total, 'a string');
+    return (nonNull as string[]).join('');
+  }
+  return items.reduce((acc: Json, x) => add(acc, x), null);
 }
 
 /** Carries an error raised downstream of a `try` body's output past that `try`. */
@@ -455,7 +534,10 @@ export class Interpreter {
 
   run(node: Node, input: Json, env: Env): Json[] {
     const out: Json[] = [];
-    this.ev(node, input, env, (v) => { out.push(v); });
+    this.ev(node, input, env, (v) => {
+      out.push(v);
+      if ((out.length & 0x3fff) === 0) this.budget.allocate(arrayBytes(out.length), 'an array');
+    });
     return out;
   }
 
@@ -497,7 +579,11 @@ export class Interpreter {
           if (i === node.parts.length) { emit(acc); return; }
           const p = node.parts[i];
           if (typeof p === 'string') { render(i + 1, acc + p); return; }
-          this.ev(p, input, env, (v) => render(i + 1, acc + (node.format ? format(node.format, v) : tostring(v))));
+          this.ev(p, input, env, (v) => {
+            const piece = node.format ? format(node.format, v) : tostring(v);
+            this.budget.allocate(stringBytes(acc) + stringBytes(piece), 'a string');
+            render(i + 1, acc + piece);
+          });
         };
         render(0, '');
         return;
@@ -663,6 +749,7 @@ export class Interpreter {
       case 'identity': emit(base, input); return;
       case 'recurse': {
         const walk = (p: Path, v: Json) => {
+          this.budget.tick();
           emit(p, v);
           if (Array.isArray(v)) v.forEach((x, i) => walk([...p, i], x));
           else if (typeName(v) === 'object') for (const [k, x] of Object.entries(v as object)) walk([...p, k], x);
@@ -913,7 +1000,8 @@ export class Interpreter {
       }
       case 'add/0': {
         const arr = iterate(input, false);
-        emit(arr.reduce((acc: Json, x) => add(acc, x), null));
+        this.budget.tick(arr.length);
+        emit(addAll(arr));
         return;
       }
       case 'add/1': {
@@ -957,7 +1045,7 @@ export class Interpreter {
       case 'tostring/0': return one(tostring);
       case 'tonumber/0': return one(toNumber);
       case 'type/0': return one(typeName);
-      case 'tojson/0': return one((v) => JSON.stringify(v));
+      case 'tojson/0': return one(toJson);
       case 'fromjson/0':
         return one((v) => {
           try { return JSON.parse(v as string); } catch (e) { throw new JqError(`${describe(v)} cannot be parsed as JSON: ${(e as Error).message}`); }
@@ -973,18 +1061,27 @@ export class Interpreter {
       case 'startswith/1': return withArg(0, (s) => { if (typeof input !== 'string' || typeof s !== 'string') throw new JqError('startswith() requires string inputs'); emit(input.startsWith(s)); });
       case 'endswith/1': return withArg(0, (s) => { if (typeof input !== 'string' || typeof s !== 'string') throw new JqError('endswith() requires string inputs'); emit(input.endsWith(s)); });
       case 'split/1': return withArg(0, (s) => { if (typeof input !== 'string' || typeof s !== 'string') throw new JqError('split input and separator must be strings'); emit(input === '' ? [] : input.split(s)); });
-      case 'split/2': return withArg(0, (re) => withArg(1, (fl) => emit(strOf(input, 'split').split(regex(re, fl).rx))));
+      case 'split/2': return withArg(0, (re) => withArg(1, (fl) => emit(regex(re, fl).rx.split(strOf(input, 'split')))));
       case 'join/1':
         return withArg(0, (sep) => {
           const arr = iterate(input, false);
+          this.budget.tick(arr.length);
+          let total = tostring(sep).length * arr.length;
+          for (const x of arr) if (typeof x === 'string') total += x.length;
+          this.budget.allocate(total, 'a string');
           emit(arr.map((x) => {
             if (x === null) return '';
             if (typeof x === 'object') throw new JqError(`Cannot join with ${typeName(x)}`);
             return String(x);
           }).join(tostring(sep)));
         });
-      case 'explode/0': return one((v) => [...strOf(v, 'explode')].map((c) => c.codePointAt(0)!));
-      case 'implode/0': return one((v) => String.fromCodePoint(...(iterate(v, false) as number[])));
+      case 'explode/0': return one((v) => {
+        const s = strOf(v, 'explode');
+        this.budget.allocate(arrayBytes(s.length), 'an array');
+        this.budget.tick(s.length);
+        return Array.from(s, (c) => c.codePointAt(0)!);
+      });
+      case 'implode/0': return one((v) => implode(iterate(v, false)));
       case 'ascii/0': return one((v) => String.fromCharCode(v as number));
       case 'test/1': return withArg(0, (re) => emit(matches(input, re, null).length > 0));
       case 'test/2': return withArg(0, (re) => withArg(1, (fl) => emit(matches(input, re, fl).length > 0)));
@@ -1003,7 +1100,7 @@ export class Interpreter {
       case 'splits/1': case 'splits/2':
         return withArg(0, (re) => {
           const fl = args[1] ? this.run(args[1], input, env)[0] : null;
-          for (const s of strOf(input, 'splits').split(regex(re, fl).rx)) emit(s);
+          for (const s of regex(re, fl).rx.split(strOf(input, 'splits'))) emit(s);
         });
       case 'sub/2': case 'sub/3': case 'gsub/2': case 'gsub/3': {
         const s = strOf(input, name);
@@ -1015,15 +1112,18 @@ export class Interpreter {
           for (const m of all) {
             const rep = this.run(args[1], captureObject(m), env)[0];
             const offset = m.offset as number;
-            out += s.slice(last, offset) + tostring(rep);
+            const piece = s.slice(last, offset) + tostring(rep);
+            this.budget.allocate(stringBytes(out) + stringBytes(piece), 'a string');
+            out += piece;
             last = offset + (m.string as string).length;
           }
           emit(out + s.slice(last));
         });
       }
-      case 'sort/0': return one((v) => [...(arrOf(v, 'sort'))].sort(compare));
+      case 'sort/0': return one((v) => { const arr = arrOf(v, 'sort'); this.budget.tick(arr.length); return [...arr].sort(compare); });
       case 'sort_by/1': {
         const arr = arrOf(input, 'sort_by');
+        this.budget.tick(arr.length);
         const keyed = arr.map((x) => ({ x, k: this.run(args[0], x, env) }));
         keyed.sort((a, b) => compare(a.k, b.k));
         emit(keyed.map((e) => e.x));
@@ -1031,6 +1131,7 @@ export class Interpreter {
       }
       case 'group_by/1': {
         const arr = arrOf(input, 'group_by');
+        this.budget.tick(arr.length);
         const keyed = arr.map((x) => ({ x, k: this.run(args[0], x, env) })).sort((a, b) => compare(a.k, b.k));
         const groups: Json[][] = [];
         let prev: Json[] | undefined;
@@ -1043,7 +1144,9 @@ export class Interpreter {
         return;
       }
       case 'unique/0': {
-        const sorted = [...arrOf(input, 'unique')].sort(compare);
+        const arr = arrOf(input, 'unique');
+        this.budget.tick(arr.length);
+        const sorted = [...arr].sort(compare);
         emit(sorted.filter((x, i) => i === 0 || !equal(x, sorted[i - 1])));
         return;
       }
@@ -1143,7 +1246,10 @@ export class Interpreter {
       }
       case 'transpose/0': {
         const rows = arrOf(input, 'transpose') as Json[][];
-        const n = Math.max(0, ...rows.map((r) => (Array.isArray(r) ? r.length : 0)));
+        let n = 0;
+        for (const r of rows) if (Array.isArray(r) && r.length > n) n = r.length;
+        this.budget.allocate(arrayBytes(n * rows.length), 'an array');
+        this.budget.tick(n * rows.length);
         emit(Array.from({ length: n }, (_, i) => rows.map((r) => r[i] ?? null)));
         return;
       }
@@ -1176,6 +1282,7 @@ export class Interpreter {
       case 'to_array/0': return one((v) => (Array.isArray(v) ? v : [v]));
       case 'tostream/0': {
         const walk = (p: Path, v: Json, top: boolean): void => {
+          this.budget.tick();
           if (v !== null && typeof v === 'object' && Object.keys(v).length) {
             const entries = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v);
             entries.forEach(([k, x]) => walk([...p, k], x, false));
@@ -1187,8 +1294,8 @@ export class Interpreter {
         walk([], input, true);
         return;
       }
-      case 'error/0': throw new JqError(typeof input === 'string' ? input : `${JSON.stringify(input)} (not a string)`, input);
-      case 'error/1': return withArg(0, (m) => { throw new JqError(typeof m === 'string' ? m : `${JSON.stringify(m)} (not a string)`, m); });
+      case 'error/0': throw new JqError(typeof input === 'string' ? input : `${jsonPreview(input, 8192)} (not a string)`, input);
+      case 'error/1': return withArg(0, (m) => { throw new JqError(typeof m === 'string' ? m : `${jsonPreview(m, 8192)} (not a string)`, m); });
       case 'debug/0': case 'debug/1': emit(input); return;
       case 'now/0': return emit(Date.now() / 1000);
       case 'todate/0': case 'todateiso8601/0': return one((v) => new Date(toNumber(v) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
@@ -1196,7 +1303,11 @@ export class Interpreter {
         return one((v) => { const t = Date.parse(strOf(v, 'fromdate')); if (Number.isNaN(t)) throw new JqError(`date "${v}" does not match format "%Y-%m-%dT%H:%M:%SZ"`); return Math.floor(t / 1000); });
       case 'combinations/0': {
         const arrs = arrOf(input, 'combinations') as Json[][];
-        const go = (i: number, acc: Json[]): void => { if (i === arrs.length) { emit(acc); return; } for (const x of arrs[i]) go(i + 1, [...acc, x]); };
+        const go = (i: number, acc: Json[]): void => {
+          this.budget.tick();
+          if (i === arrs.length) { emit(acc); return; }
+          for (const x of arrs[i]) go(i + 1, [...acc, x]);
+        };
         go(0, []);
         return;
       }
@@ -1267,17 +1378,34 @@ function arrOf(v: Json, fn: string): Json[] {
  */
 export function runJq(query: string, input: Json, limits: JqLimits = {}, vars: Record<string, Json> = {}): Json[] {
   const ast = parseJq(query);
-  const budget = new Budget(limits.maxSteps ?? 10_000_000, limits.deadline ?? Date.now() + 30_000, limits.signal);
+  const budget = new Budget(limits);
   const env = new Env(null, new Map(Object.entries(vars)));
+  const outer = active;
+  active = budget;
   try {
-    return new Interpreter(budget).run(ast, input, env);
+    const outputs = new Interpreter(budget).run(ast, input, env);
+    // The outputs become JSON text for the script: a value built by sharing must not expand past the limit there.
+    let room = budget.maxValueBytes;
+    for (const o of outputs) {
+      const size = jsonSizeWithin(o, room);
+      if (size === Infinity) {
+        throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `parameter 'query': the jq output is over ${budget.maxValueBytes} bytes of JSON ([tools.json_processor] max_output_bytes)`);
+      }
+      room -= size;
+    }
+    return outputs;
   } catch (error) {
     if (error instanceof JqError) {
-      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'query': jq error: ${error.message}`, { details: { query, jq_error: error.value } });
+      // The raised value goes into details only when it is small: it may be a huge shared structure.
+      const value = jsonSizeWithin(error.value, 8192) === Infinity ? jsonPreview(error.value, 8192) : error.value;
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'query': jq error: ${error.message}`, { details: { query, jq_error: value } });
     }
     if (error instanceof RangeError) {
-      throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `parameter 'query': jq evaluation too deep (${error.message})`);
+      const tooLarge = !/call stack/i.test(error.message);
+      throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `parameter 'query': jq evaluation too ${tooLarge ? 'large' : 'deep'} (${error.message})`);
     }
     throw error;
+  } finally {
+    active = outer;
   }
 }

@@ -118,13 +118,19 @@ function parseUnix(digits: string, fraction: string | undefined): ParsedDate {
  * Parses a date/time in any of SUPPORTED_FORMATS. Inputs without an offset are read in
  * `defaultZone` (UTC unless the caller passes the `timezone` parameter).
  */
+/** Longest date text read. */
+export const MAX_DATE_LENGTH = 256;
+
 export function parseDate(raw: string | number, defaultZone: Zone, nowMs = Date.now()): ParsedDate {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) throw new DateParseError('timestamp must be a finite number');
     const [int, frac] = String(Math.abs(raw)).split('.');
     return parseUnix((raw < 0 ? '-' : '') + int, frac);
   }
-  const input = raw.trim().replace(/\s+\([^)]*\)$/, ''); // drop a trailing "(Central European Standard Time)"
+  const trimmed = raw.trim();
+  // No date is this long; the patterns below are not meant for (and would backtrack on) megabytes.
+  if (trimmed.length > MAX_DATE_LENGTH) throw new DateParseError(`date text is ${trimmed.length} characters, longer than any date (${MAX_DATE_LENGTH})`);
+  const input = trimmed.replace(/\s+\([^)]*\)$/, ''); // drop a trailing "(Central European Standard Time)"
   if (input === '') throw new DateParseError('empty date');
   let m: RegExpExecArray | null;
 

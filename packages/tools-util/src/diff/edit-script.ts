@@ -34,7 +34,8 @@ export function diffSequences(a: readonly string[], b: readonly string[], maxEdi
   let n = 0;
   for (const change of changes) {
     if (!change.added && !change.removed && inserts.length > 0) {
-      edits.push(...inserts);
+      // Loops, not push(...): spreading a long run into one call overflows the stack.
+      for (const e of inserts) edits.push(e);
       inserts = [];
     }
     for (let i = 0; i < change.count; i += 1) {
@@ -43,7 +44,7 @@ export function diffSequences(a: readonly string[], b: readonly string[], maxEdi
       else edits.push({ kind: 'equal', oldIndex: o++, newIndex: n++ });
     }
   }
-  edits.push(...inserts);
+  for (const e of inserts) edits.push(e);
   return edits;
 }
 

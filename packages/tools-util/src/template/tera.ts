@@ -1,4 +1,5 @@
 // Hand-written because Tera is a Rust engine with no JavaScript port, and the Jinja-like JS engines (nunjucks) compile templates with `new Function`.
+import { compileScriptRegex } from '@llmspell/core';
 import { jsonEqual } from '../json-equal.js';
 import { type Args, type Expr, ExprParser } from './tera-expression.js';
 import {
@@ -472,9 +473,10 @@ export class TeraRenderer {
         return typeof p === 'string' && p.includes(display(args[0]));
       case 'matching': {
         try {
-          return typeof p === 'string' && new RegExp(display(args[0]), 'u').test(p);
+          // Templates and their data come from scripts: linear-time matching.
+          return typeof p === 'string' && compileScriptRegex(display(args[0]), { parameter: 'matching', flags: 'u' }).test(p);
         } catch (error) {
-          throw new TemplateError(`invalid regex in 'matching': ${(error as Error).message}`, line || undefined);
+          throw new TemplateError(`invalid regex in 'matching': ${(error as Error & { detail?: string }).detail ?? (error as Error).message}`, line || undefined);
         }
       }
       default: throw new TemplateError(`unknown test '${name}'`, line || undefined);
