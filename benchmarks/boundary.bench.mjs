@@ -283,7 +283,7 @@ export async function run() {
         part('redacting the result (redactValue)', per('redactValue')),
         part('building the Lua result table (pushResult)', per('pushResult')),
       ].join(', ') +
-      `; the rest of the ${(toolProfile.busyUs / calls).toFixed(1)} µs per call of the host thread is the Lua VM running the loop and the WASM crossings.`,
+      '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.',
     );
     const start = profileRun(['run', 'examples/hello.lua'], env);
     notes.push(
