@@ -1,6 +1,20 @@
 #!/usr/bin/env node
+import nodeModule from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { COMMANDS, commandHelp, mainHelp } from './help.js';
 import { cliVersion } from './version.js';
+
+// Node 22+ keeps V8's compiled code of what loads next between runs, in the user's own cache
+// folder (a shared /tmp one could be planted by another user); Node 20 has no such cache.
+const enableCompileCache = (nodeModule as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
+if (enableCompileCache && process.env.NODE_COMPILE_CACHE === undefined && process.env.NODE_DISABLE_COMPILE_CACHE === undefined) {
+  try {
+    enableCompileCache(path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'llmspell', 'compile-cache'));
+  } catch {
+    // a cache is an optimisation: never a reason not to start
+  }
+}
 
 /**
  * `--version` and help answer from two dependency-free modules: loading the runtime, zod

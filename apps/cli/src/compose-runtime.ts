@@ -47,10 +47,13 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
   if (typeof stateModule.openStateStore !== 'function') return undefined;
   // A backend package is looked for where the state package sees it (the backends installed
   // with the CLI, and any installed globally next to it), then in the project (rocksdb added
-  // with `npm i` there).
-  const stateDir = path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')));
+  // with `npm i` there). SQLite, the CLI's own dependency, is a literal import (bundled).
+  const stateDir = typeof import.meta.resolve === 'function'
+    ? path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')))
+    : path.dirname(fileURLToPath(import.meta.url));
+  const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateDir]));
   try {
-    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer: (name) => importFromProjectOrCli(name, io.cwd, [stateDir]) });
+    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer });
   } catch (error) {
     // The state package blames the backend package for any missing module: say what is missing.
     const pkg = (error as LlmspellError).details?.package;

@@ -3,16 +3,21 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LlmspellError, isLlmspellError, isTool, type Tool } from '@llmspell/core';
 
-/** Tool packages the CLI installs with it, loaded on start. */
-export const BUNDLED_TOOL_PACKAGES = [
-  '@llmspell/tools-util',
-  '@llmspell/tools-fs',
-  '@llmspell/tools-data',
-  '@llmspell/tools-web',
-  '@llmspell/tools-system',
-  '@llmspell/tools-search',
-  '@llmspell/tools-comm',
-];
+/**
+ * Tool packages the CLI installs with it, loaded on start. Written as literal imports so the
+ * build's bundle of the script host (scripts/bundle-host.mjs) takes them in.
+ */
+const BUNDLED_TOOL_LOADERS: Record<string, () => Promise<unknown>> = {
+  '@llmspell/tools-util': () => import('@llmspell/tools-util'),
+  '@llmspell/tools-fs': () => import('@llmspell/tools-fs'),
+  '@llmspell/tools-data': () => import('@llmspell/tools-data'),
+  '@llmspell/tools-web': () => import('@llmspell/tools-web'),
+  '@llmspell/tools-system': () => import('@llmspell/tools-system'),
+  '@llmspell/tools-search': () => import('@llmspell/tools-search'),
+  '@llmspell/tools-comm': () => import('@llmspell/tools-comm'),
+};
+
+export const BUNDLED_TOOL_PACKAGES = Object.keys(BUNDLED_TOOL_LOADERS);
 
 /** Optional packages: loaded only when the config names them, since they are heavy. */
 export const OPTIONAL_TOOL_PACKAGES = ['@llmspell/tools-media'];
@@ -149,7 +154,7 @@ async function importPackage(name: string, why: string, cwd: string): Promise<Re
 export async function loadTools(config: { tools: { packages: string[]; plugins: string[] } }, cwd = process.cwd()): Promise<Tool[]> {
   const tools: Tool[] = [];
   const loaded = await Promise.all(
-    BUNDLED_TOOL_PACKAGES.map((name) => import(name).then((m) => m as Record<string, unknown>, () => undefined)),
+    BUNDLED_TOOL_PACKAGES.map((name) => BUNDLED_TOOL_LOADERS[name]().then((m) => m as Record<string, unknown>, () => undefined)),
   );
   for (const mod of loaded) if (mod) tools.push(...collectTools(mod));
   for (const name of config.tools.packages) {

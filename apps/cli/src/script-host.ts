@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
@@ -8,15 +9,22 @@ import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 import { PROGRESS_EVENTS, progressData } from './progress.js';
 
-/** What the CLI hands its script host (structured-cloned across the boundary). */
-export interface ScriptHostData {
-  flags: GlobalFlags;
-  cwd: string;
-  isTTY: boolean;
+/** Whether this code runs from the build's bundle of the host (its file sits in dist/host/). */
+const BUNDLED = /[\\/]host[\\/][^\\/]+\.mjs$/.test(fileURLToPath(import.meta.url));
+
+/** What a host learns of its job: at setup, or before the run when it was started ahead. */
+export interface ScriptHostJob {
   /** Absolute path of a script file (recorded with durable workflow runs). */
   file?: string;
   args?: ScriptArgs;
   resumeRunId?: string;
+}
+
+/** What the CLI hands its script host (structured-cloned across the boundary). */
+export interface ScriptHostData extends ScriptHostJob {
+  flags: GlobalFlags;
+  cwd: string;
+  isTTY: boolean;
   /** Forward the events the progress line shows. */
   progress: boolean;
 }
@@ -37,8 +45,12 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
   const { runtime, loaded } = await composeRuntime(data.flags, io);
   try {
     const engineName = chooseEngine(context.engine || undefined, undefined, loaded.config.default_engine);
-    if (data.file) runtime.services.set('scriptInfo', { file: data.file, engine: engineName, args: data.args ?? { positional: [], named: {} } });
-    if (data.resumeRunId) runtime.services.set('resumeRunId', data.resumeRunId);
+    // a host started ahead of its job (a queue worker's pool) learns of the job in beforeRun
+    const describeJob = (job: ScriptHostJob) => {
+      if (job.file) runtime.services.set('scriptInfo', { file: job.file, engine: engineName, args: job.args ?? { positional: [], named: {} } });
+      if (job.resumeRunId) runtime.services.set('resumeRunId', job.resumeRunId);
+    };
+    describeJob(data);
     if (data.progress) {
       const bus = runtime.service<EventBusLike>('eventBus');
       for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, progressData(type, event.data)));
@@ -47,8 +59,9 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     runtime.service<Telemetry>(TELEMETRY_SERVICE)?.onRunStarted((run) => {
       if (run.history) context.emit('run.started', { run_id: run.run_id });
     });
-    if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}\n`);
-    return { runtime, engine: await loadEngine(engineName) };
+    if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${BUNDLED ? 'bundled entry' : 'module graph'}
+`);
+    return { runtime, engine: await loadEngine(engineName), beforeRun: (job) => describeJob(job as ScriptHostJob) };
   } catch (error) {
     await runtime.close();
     throw error;

@@ -1,11 +1,13 @@
 import type { ScriptValue } from '@llmspell/core';
 import { isLlmspellError, type LlmspellError } from '@llmspell/core/errors';
 import type { ScriptArgs } from '@llmspell/runtime';
-import { runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { IsolatedHostPool, runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
 import { UsageError, type GlobalFlags } from './parse-args.js';
 import type { CliIo } from './io.js';
 import { startProgress } from './progress.js';
-import type { ScriptHostData } from './script-host.js';
+import type { ScriptHostData, ScriptHostJob } from './script-host.js';
 
 /** One script to run: what `run`, `exec`, `resume`, queue workers and `mcp serve` hand over. */
 export interface ScriptJob {
@@ -36,6 +38,18 @@ function hostWasEnded(error: unknown): boolean {
 
 /** The script host's module, beside this one in the build. */
 export const SCRIPT_HOST_MODULE = new URL('./script-host.js', import.meta.url);
+
+/**
+ * The script host's entry as the build bundles it (dist/host/script-host.mjs, see
+ * scripts/bundle-host.mjs): it starts several times faster than the module graph. Undefined
+ * (the host imports SCRIPT_HOST_MODULE) when the bundle was not built, or with
+ * LLMSPELL_HOST_BUNDLE=0.
+ */
+export function scriptHostEntry(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.LLMSPELL_HOST_BUNDLE === '0') return undefined;
+  const bundled = fileURLToPath(new URL('./host/script-host.mjs', import.meta.url));
+  return existsSync(bundled) ? bundled : undefined;
+}
 
 /** `LLMSPELL_ISOLATION`: `process` (default) or `worker` (cheaper, weaker: see the runtime README). */
 export function isolationKind(env: NodeJS.ProcessEnv): IsolationKind {
@@ -75,6 +89,7 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
   try {
     return await runIsolatedScript({
       setupModule: SCRIPT_HOST_MODULE,
+      hostEntry: scriptHostEntry(io.env),
       setupData: data,
       engine: job.engine,
       source: job.source,
@@ -102,4 +117,44 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
   } finally {
     progress?.stop();
   }
+}
+
+/** Runs jobs from script hosts started ahead of them (see IsolatedHostPool): a queue worker's. */
+export interface ScriptJobPool {
+  /** Like runScriptJob, with the job's own (shorter) time limit. */
+  run(job: ScriptJob, options: ScriptJobOptions & { timeoutMs?: number }): Promise<ScriptValue>;
+  /** Starts hosts for an engine before its first job. */
+  warm(engine: ScriptJob['engine']): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Script hosts set up ahead of the jobs they will run, `spares` waiting per engine: a job's
+ * run no longer waits for a host to start (config, tools, state, WASM), yet every job still
+ * has a host process of its own, closed after it, exactly as `runScriptJob` gives it. What
+ * differs between jobs reaches the host before the run: arguments, file, run id, time limit.
+ */
+export function startScriptJobPool(flags: GlobalFlags, io: CliIo, spares: number): ScriptJobPool {
+  const data: ScriptHostData = { flags, cwd: io.cwd, isTTY: io.isTTY, progress: false };
+  const pool = new IsolatedHostPool({
+    setupModule: SCRIPT_HOST_MODULE,
+    hostEntry: scriptHostEntry(io.env),
+    setupData: data,
+    limits: flagLimits(flags),
+    isolation: isolationKind(io.env),
+    env: io.env,
+    cwd: io.cwd,
+    write: { stdout: io.stdout, stderr: io.stderr },
+    spares,
+  });
+  return {
+    async run(job, options) {
+      const prepare: ScriptHostJob = { file: job.file, args: job.args, resumeRunId: job.resumeRunId };
+      return (await pool.run(job.source, {
+        engine: job.engine, filename: job.filename, args: job.args, signal: options.signal, output: options.output, prepare, timeoutMs: options.timeoutMs,
+      })) as ScriptValue;
+    },
+    warm: (engine) => pool.warm(engine),
+    close: () => pool.close(),
+  };
 }

@@ -1,5 +1,5 @@
 import {
-  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isPlainObject, isScriptCallback, toLlmspellError,
+  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isHostAsync, isPlainObject, isScriptCallback, toLlmspellError,
   type ScriptCallback, type ScriptLimits, type ScriptOutput, type ScriptValue,
 } from '@llmspell/core';
 import type {
@@ -52,6 +52,9 @@ interface Operation {
   timeoutMs: number;
   deadline: number;
   signal?: AbortSignal;
+  /** Set at the operation's first wait for the host: ends every wait at the deadline. */
+  timer?: ReturnType<typeof setTimeout>;
+  onAbort?: () => void;
 }
 
 export interface JsVmOptions {
@@ -117,6 +120,10 @@ export function evaluateSource(ctx: QuickJSContext, source: string, file: string
 
 export function syntaxText(problem: SyntaxProblem): string {
   return problem.name && problem.name !== 'SyntaxError' ? `${problem.name}: ${problem.message}` : problem.message;
+}
+
+function timeoutError(op: Operation): LlmspellError {
+  return scriptError('SCRIPT_TIMEOUT', op.file, null, `script exceeded its time limit of ${op.timeoutMs} ms`);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -396,7 +403,7 @@ export class JsVm {
 
   async invokeCallback(callback: JsCallback, args: ScriptValue[]): Promise<ScriptValue> {
     // Never run inside a synchronous QuickJS call that happens to call the host.
-    await Promise.resolve();
+    if (this.depth > 0) await Promise.resolve();
     if (this.disposeRequested || !callback.handle.alive) {
       throw new LlmspellError('SCRIPT_ERROR', 'the JavaScript function was released or its script context was disposed');
     }
@@ -453,6 +460,8 @@ export class JsVm {
 
   private endOp(op: Operation): void {
     this.ops.delete(op);
+    if (op.timer) clearTimeout(op.timer);
+    if (op.onAbort) op.signal?.removeEventListener('abort', op.onAbort);
   }
 
   /** Whether the script must stop now (a limit passed or a cancel): then it calls nothing on the host. */
@@ -566,33 +575,23 @@ export class JsVm {
     return executed;
   }
 
+  /**
+   * Waits until something on the host side happened (a host promise settled, a callback
+   * finished, a limit passed): the caller then looks again. The time limit and the cancel
+   * signal are watched by one timer and one listener per operation, armed at its first wait,
+   * so a wait costs a promise, not a timer.
+   */
   private waitForHost(op: Operation): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const remaining = op.deadline - Date.now();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        op.signal?.removeEventListener('abort', onAbort);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-      };
-      const waiter = () => {
-        cleanup();
-        resolve();
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled')));
-      };
-      const onTimeout = () => {
-        cleanup();
-        reject(this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, null, `script exceeded its time limit of ${op.timeoutMs} ms`)));
-      };
-      if (op.signal?.aborted) return onAbort();
-      if (remaining <= 0) return onTimeout();
-      timer = setTimeout(onTimeout, remaining);
-      op.signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
+    if (op.signal?.aborted) return Promise.reject(this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled')));
+    if (Date.now() >= op.deadline) return Promise.reject(this.setFatal(timeoutError(op)));
+    if (!op.timer) {
+      op.timer = setTimeout(() => this.setFatal(timeoutError(op)), Math.min(op.deadline - Date.now(), 2 ** 31 - 1));
+      if (op.signal) {
+        op.onAbort = () => this.setFatal(scriptError('CANCELLED', op.file, null, 'script cancelled'));
+        op.signal.addEventListener('abort', op.onAbort, { once: true });
+      }
+    }
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   private wake(): void {
@@ -828,23 +827,70 @@ export class JsVm {
   }
 
   private hostFunction(fn: (...args: ScriptValue[]) => unknown): QuickJSHandle {
+    // a function the script API calls asynchronous stays a promise here even when it answered at once
+    const promised = isHostAsync(fn);
     return this.ctx.newFunction(fn.name || 'hostFunction', (...argHandles) => {
       // past the time limit (a finally block, a late job) the script reaches nothing of the host
       if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
       let result: unknown;
+      let args: ScriptValue[];
       try {
-        const args = argHandles.map((h) => this.fromHandle(h));
-        result = fn(...args);
+        args = this.readArguments(argHandles);
       } catch (error) {
         return { error: this.errorHandle(error) };
       }
+      try {
+        result = fn(...args);
+      } catch (error) {
+        if (promised) return this.trackedPromise(Promise.reject(error));
+        return { error: this.errorHandle(error) };
+      }
       if (isThenable(result)) return this.trackedPromise(result);
+      if (promised) return this.settledPromise(result);
       try {
         return this.toHandle(result);
       } catch (error) {
         return { error: this.errorHandle(error) };
       }
     });
+  }
+
+  /** A host call's arguments: plain data crosses as one JSON text (one engine call for all of them). */
+  private readArguments(handles: QuickJSHandle[]): ScriptValue[] {
+    if (handles.length === 0) return [];
+    const wired = this.callHelper('wireArgs', ...handles);
+    try {
+      if (this.ctx.typeof(wired) === 'string') return JSON.parse(this.ctx.getString(wired)) as ScriptValue[];
+    } finally {
+      wired.dispose();
+    }
+    return handles.map((h) => this.fromHandle(h));
+  }
+
+  /**
+   * A promise already fulfilled with `value`: the script's await continues in the same run of
+   * pending jobs, without a trip through the host's event loop.
+   */
+  private settledPromise(value: unknown): QuickJSHandle {
+    let handle: QuickJSHandle;
+    try {
+      if (typeof value === 'object' && value !== null && isPureJson(value, 0)) {
+        const json = this.ctx.newString(JSON.stringify(value));
+        try {
+          return this.callHelper('resolvedJson', json);
+        } finally {
+          json.dispose();
+        }
+      }
+      handle = this.toHandle(value);
+    } catch (error) {
+      return this.trackedPromise(Promise.reject(error));
+    }
+    try {
+      return this.callHelper('resolved', handle);
+    } finally {
+      handle.dispose();
+    }
   }
 
   /**
@@ -1053,7 +1099,11 @@ export class JsVm {
 
   private readString(handle: QuickJSHandle): string {
     const text = this.ctx.getString(handle);
-    if (text.length === this.ctx.getLength(handle)) return text;
+    // (getLength answers only for objects: a string's own length is read as a property)
+    const length = this.ctx.getProp(handle, 'length');
+    const full = this.ctx.typeof(length) === 'number' ? this.ctx.getNumber(length) : -1;
+    length.dispose();
+    if (text.length === full) return text;
     // Cut short at a NUL by the C-string FFI: read it through JSON instead.
     const json = this.callHelper('wire', handle);
     try {

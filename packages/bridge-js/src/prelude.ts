@@ -21,7 +21,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     ObjectProto: Object.prototype, ArrayProto: Array.prototype, stringify: JSON.stringify, parse: JSON.parse,
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
-    PromiseThen: Promise.prototype.then, apply: Reflect.apply,
+    PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
   });
 })()`;
 
@@ -229,7 +229,12 @@ export const GUARDS_SOURCE = String.raw`(function (P, maxWalk) {
 export const PRELUDE_CHUNKS = {
   base: String.raw`(function (P) {
   'use strict';
+  const { apply, PromiseResolve, PromiseCtor } = P;
   return {
+    /** A promise fulfilled with v (the answer of a host call that did not have to wait). */
+    resolved(v) {
+      return apply(PromiseResolve, PromiseCtor, [v]);
+    },
     /** Defines a global whose value is converted from the host on first use. */
     lazyGlobal(name, load) {
       const define = (value) => P.defineProperty(P.globalObject, name, { value, writable: true, configurable: true, enumerable: true });
@@ -266,7 +271,7 @@ export const PRELUDE_CHUNKS = {
 
   data: String.raw`(function (P) {
   'use strict';
-  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor } = P;
+  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor, apply, PromiseResolve } = P;
   // Kinds returned by wire() when the value is not plain JSON data.
   const KIND_NULL = 0, KIND_ARRAY = 1, KIND_OBJECT = 2, KIND_ERROR = 3, KIND_PROMISE = 4, KIND_DATE = 5;
 
@@ -313,6 +318,16 @@ export const PRELUDE_CHUNKS = {
     wire(v) {
       if (pure(v, 0, [])) return stringify(v);
       return kindOf(v);
+    },
+    /** A host call's arguments as one JSON array text when all are plain data, else 0. */
+    wireArgs() {
+      const args = [];
+      for (let i = 0; i < arguments.length; i++) args.push(arguments[i]);
+      return pure(args, 0, []) ? stringify(args) : 0;
+    },
+    /** A promise fulfilled with the data in JSON text (a host call's immediate answer). */
+    resolvedJson(text) {
+      return apply(PromiseResolve, PromiseCtor, [P.parse(text)]);
     },
     parse: P.parse,
     /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
@@ -460,8 +475,11 @@ export type PreludeChunk = keyof typeof PRELUDE_CHUNKS;
 /** Which chunk defines each helper. */
 export const HELPER_CHUNKS = {
   lazyGlobal: 'base',
+  resolved: 'base',
   track: 'track',
   wire: 'data',
+  wireArgs: 'data',
+  resolvedJson: 'data',
   parse: 'data',
   entries: 'data',
   dateString: 'data',

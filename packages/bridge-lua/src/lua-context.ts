@@ -22,18 +22,45 @@ export interface LuaContextTuning {
 
 /** A host promise a Lua thread is waiting for. */
 interface Pending {
-  done: Promise<void>;
   settled?: { ok: true; value: ScriptValue } | { ok: false; error: unknown };
+  /** Resumes the waiting thread once the promise settled (unset when nobody waits any more). */
+  wake?: () => void;
+}
+
+/**
+ * The time limit and cancel signal of one run, shared by the callbacks it calls. One timer
+ * and one abort listener per run (armed when a thread first waits for the host), not one per
+ * host call: a host call that waits then costs a single promise reaction.
+ */
+interface Guard {
+  deadline: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Threads under this guard waiting for a host promise now. */
+  waiting: Set<Control>;
+  armed: boolean;
+  /** Its run (or callback) returned; the guard goes once no thread under it waits any more. */
+  ended: boolean;
+  timer?: NodeJS.Timeout;
+  onAbort?: () => void;
 }
 
 /** The limits one driven thread runs under (a script run, or a callback call). */
 interface Control {
+  guard: Guard;
   deadline: number;
   timeoutMs: number;
   signal?: AbortSignal;
   filename: string;
   /** Set when the run must stop (time limit, cancel); the count hook raises FATAL. */
   fatal?: LlmspellError;
+  /** Ends the thread's current wait for the host early (time limit, cancel, disposal). */
+  interrupt?: (error: LlmspellError) => void;
+}
+
+interface Finished {
+  status: number;
+  count: number;
 }
 
 interface Refs {
@@ -41,6 +68,9 @@ interface Refs {
   fatal: bigint;
   run: bigint;
 }
+
+/** Finished threads kept for reuse. */
+const IDLE_THREADS = 8;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -91,7 +121,10 @@ export class LuaContext implements ScriptContext {
   private disposed = false;
   private closed = false;
   private broken?: LlmspellError;
-  private readonly disposal = new AbortController();
+  /** Threads that finished normally, kept for the next run or callback (creating one costs a protected call). */
+  private readonly idleThreads: Array<{ thread: number; ref: number }> = [];
+  /** Guards of runs and callbacks in flight (disposal interrupts their waits). */
+  private readonly guards = new Set<Guard>();
   private patterns?: LuaStringPatterns;
 
   private constructor(
@@ -332,10 +365,17 @@ export class LuaContext implements ScriptContext {
   /** Yields the calling thread with (AWAIT, id); the driver resumes it when the promise settles. */
   private awaitHost(L: number, promise: PromiseLike<unknown>): number {
     const { m } = this;
-    const pending: Pending = { done: Promise.resolve() };
-    pending.done = Promise.resolve(promise).then(
-      (value) => void (pending.settled = { ok: true, value: value as ScriptValue }),
-      (error: unknown) => void (pending.settled = { ok: false, error }),
+    const pending: Pending = {};
+    // one reaction per host call: it records the outcome and resumes the waiting thread
+    Promise.resolve(promise).then(
+      (value) => {
+        pending.settled = { ok: true, value: value as ScriptValue };
+        pending.wake?.();
+      },
+      (error: unknown) => {
+        pending.settled = { ok: false, error };
+        pending.wake?.();
+      },
     );
     if (!m._lua_isyieldable(L)) {
       return this.raise(L, this.hostFailure(new LlmspellError('SCRIPT_ERROR',
@@ -390,6 +430,8 @@ export class LuaContext implements ScriptContext {
   // ---------------------------------------------------------------- driving threads
 
   private newThread(): { thread: number; ref: number } {
+    const idle = this.idleThreads.pop();
+    if (idle) return idle;
     return this.protect(this.G, (L) => {
       const thread = this.m._lua_newthread(L);
       const ref = this.m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -400,7 +442,14 @@ export class LuaContext implements ScriptContext {
   private releaseThread(thread: number, ref: number): void {
     if (this.closed) return;
     const { m } = this;
-    if (m._lua_status(thread) === LUA_YIELD) {
+    const status = m._lua_status(thread);
+    if (status === LUA_OK && this.idleThreads.length < IDLE_THREADS) {
+      // a thread that returned normally starts the next callback as a fresh one would
+      m._lua_settop(thread, 0);
+      this.idleThreads.push({ thread, ref });
+      return;
+    }
+    if (status === LUA_YIELD) {
       // an abandoned run (time limit, cancel): close its pending to-be-closed variables;
       // with no run active the count hook stops a __close handler that does not return
       m._lua_resetthread(thread);
@@ -428,61 +477,119 @@ export class LuaContext implements ScriptContext {
     }
   }
 
-  /** Resumes `thread` until it finishes, waiting for host promises it yields. */
-  private async drive(thread: number, nargs: number, control: Control): Promise<{ status: number; count: number }> {
-    const { m } = this;
-    let status = this.resume(thread, nargs, control);
-    while (status === LUA_YIELD) {
-      const count = m.HEAP32[this.scratch >> 2];
-      const id = count === 2 && this.isSentinel(thread, -2, this.awaitPointer) ? Number(m._lua_tointegerx(thread, -1, 0)) : undefined;
-      m._lua_settop(thread, -count - 1);
-      const pending = id === undefined ? undefined : this.pending.get(id);
-      if (!pending) throw new LlmspellError('SCRIPT_ERROR', `${control.filename}: attempt to yield from outside a coroutine`);
-      try {
-        await this.wait(pending.done, control);
-      } catch (error) {
-        this.pending.delete(id!);
-        throw error;
-      }
-      status = this.resume(thread, 0, control);
-    }
-    return { status, count: m.HEAP32[this.scratch >> 2] };
+  /**
+   * Resumes `thread` until it finishes, waiting for the host promises it yields. A thread
+   * whose host calls all return at once finishes here synchronously; a wait costs one promise
+   * reaction (the host promise's), and the time limit, a cancel or disposal end it early
+   * through the run's guard.
+   */
+  private drive(thread: number, nargs: number, control: Control): Promise<Finished> {
+    return new Promise<Finished>((resolve, reject) => {
+      const step = (count: number): void => {
+        let status: number;
+        try {
+          status = this.resume(thread, count, control);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (status !== LUA_YIELD) {
+          resolve({ status, count: this.m.HEAP32[this.scratch >> 2] });
+          return;
+        }
+        const { m } = this;
+        const yielded = m.HEAP32[this.scratch >> 2];
+        const id = yielded === 2 && this.isSentinel(thread, -2, this.awaitPointer) ? Number(m._lua_tointegerx(thread, -1, 0)) : undefined;
+        m._lua_settop(thread, -yielded - 1);
+        const pending = id === undefined ? undefined : this.pending.get(id);
+        if (!pending) {
+          reject(new LlmspellError('SCRIPT_ERROR', `${control.filename}: attempt to yield from outside a coroutine`));
+          return;
+        }
+        const stop = this.stopBeforeWait(control);
+        if (stop) {
+          this.pending.delete(id!);
+          reject(stop);
+          return;
+        }
+        const guard = control.guard;
+        const done = () => {
+          pending.wake = undefined;
+          control.interrupt = undefined;
+          guard.waiting.delete(control);
+          if (guard.ended && guard.waiting.size === 0) this.disarm(guard);
+        };
+        pending.wake = () => {
+          done();
+          step(0);
+        };
+        control.interrupt = (error) => {
+          done();
+          this.pending.delete(id!);
+          reject(error);
+        };
+        guard.waiting.add(control);
+        this.arm(guard);
+      };
+      step(nargs);
+    });
   }
 
-  /** Waits for a host promise, but not past the deadline, a cancel, or disposal. */
-  private wait(done: Promise<void>, control: Control): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (error?: LlmspellError) => {
-        if (timer) clearTimeout(timer);
-        control.signal?.removeEventListener('abort', onAbort);
-        this.disposal.signal.removeEventListener('abort', onDispose);
-        if (error) {
-          control.fatal ??= error;
-          reject(control.fatal);
-        } else {
-          resolve();
-        }
-      };
-      const onAbort = () => finish(limitError('CANCELLED', control.filename, 'script cancelled'));
-      const onDispose = () => finish(limitError('CANCELLED', control.filename, 'the Lua context was disposed'));
-      if (control.fatal) return finish(control.fatal);
-      if (control.signal?.aborted) return onAbort();
-      if (this.disposal.signal.aborted) return onDispose();
-      const remaining = control.deadline - Date.now();
-      if (remaining <= 0) return finish(this.timeoutError(control));
-      timer = setTimeout(() => finish(this.timeoutError(control)), Math.min(remaining, 2 ** 31 - 1));
-      control.signal?.addEventListener('abort', onAbort, { once: true });
-      this.disposal.signal.addEventListener('abort', onDispose, { once: true });
-      void done.then(() => finish());
-    });
+  /** Why `control` must not start waiting for the host (already stopped, cancelled, past the deadline, disposed). */
+  private stopBeforeWait(control: Control): LlmspellError | undefined {
+    if (!control.fatal) {
+      if (control.signal?.aborted) control.fatal = limitError('CANCELLED', control.filename, 'script cancelled');
+      else if (this.disposed) control.fatal = limitError('CANCELLED', control.filename, 'the Lua context was disposed');
+      else if (Date.now() >= control.deadline) control.fatal = this.timeoutError(control);
+    }
+    return control.fatal;
+  }
+
+  /** Starts the guard's timer and abort listener (once per run, at its first wait). */
+  private arm(guard: Guard): void {
+    if (guard.armed) return;
+    guard.armed = true;
+    const remaining = Math.max(0, guard.deadline - Date.now());
+    guard.timer = setTimeout(() => this.interruptAll(guard, (control) => this.timeoutError(control)), Math.min(remaining, 2 ** 31 - 1));
+    if (guard.signal) {
+      guard.onAbort = () => this.interruptAll(guard, (control) => limitError('CANCELLED', control.filename, 'script cancelled'));
+      guard.signal.addEventListener('abort', guard.onAbort, { once: true });
+    }
+  }
+
+  /** The run or callback of `guard` returned: its timer goes now, or when its last waiting callback does. */
+  private release(guard: Guard): void {
+    guard.ended = true;
+    if (guard.waiting.size === 0) this.disarm(guard);
+  }
+
+  private disarm(guard: Guard): void {
+    this.guards.delete(guard);
+    if (!guard.armed) return;
+    guard.armed = false;
+    clearTimeout(guard.timer);
+    if (guard.onAbort) guard.signal?.removeEventListener('abort', guard.onAbort);
+  }
+
+  /** Ends every wait under `guard` with the error `why` gives (the first error of a control stays). */
+  private interruptAll(guard: Guard, why: (control: Control) => LlmspellError): void {
+    for (const control of [...guard.waiting]) {
+      control.fatal ??= why(control);
+      control.interrupt?.(control.fatal);
+    }
+  }
+
+  private newGuard(deadline: number, timeoutMs: number, signal: AbortSignal | undefined): Guard {
+    const guard: Guard = { deadline, timeoutMs, signal, waiting: new Set(), armed: false, ended: false };
+    this.guards.add(guard);
+    return guard;
   }
 
   /**
    * Reads what the prelude's runner returned — (true, results...) or (false, failure) —
    * and turns it into the call's value or its LlmspellError.
    */
-  private outcome(thread: number, { status, count }: { status: number; count: number }, control: Control): ScriptValue {
+  private outcome(thread: number, { status, count }: Finished, control: Control): ScriptValue {
     const { m } = this;
     if (control.fatal) throw control.fatal;
     if (status === LUA_ERRMEM) throw this.memoryError(control);
@@ -544,8 +651,10 @@ export class LuaContext implements ScriptContext {
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
     const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
-    const control: Control = { deadline: Date.now() + timeoutMs, timeoutMs, signal: options.signal, filename };
     if (options.signal?.aborted) throw limitError('CANCELLED', filename, 'script cancelled');
+    const deadline = Date.now() + timeoutMs;
+    const guard = this.newGuard(deadline, timeoutMs, options.signal);
+    const control: Control = { guard, deadline, timeoutMs, signal: options.signal, filename };
     this.lastFilename = filename;
     this.lastHostError = undefined;
     const { m } = this;
@@ -562,6 +671,7 @@ export class LuaContext implements ScriptContext {
       return this.outcome(thread, finished, control);
     } finally {
       this.runs.splice(this.runs.indexOf(control), 1);
+      this.release(guard);
       this.releaseThread(thread, ref);
     }
   }
@@ -600,34 +710,37 @@ export class LuaContext implements ScriptContext {
     }
   }
 
-  private async callCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
-    // never resume a thread from inside another resume: start on a fresh microtask
-    await Promise.resolve();
+  private callCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
+    // never resume a thread from inside another resume: called from one, start on a fresh microtask
+    if (this.active) return Promise.resolve().then(() => this.startCallback(record, args));
+    return this.startCallback(record, args);
+  }
+
+  private async startCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
     const current = this.runs[this.runs.length - 1];
     const filename = current?.filename ?? this.lastFilename;
     if (record.released) throw new LlmspellError('INVALID_ARGUMENT', `${filename}: the Lua function was released`);
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
-    const timeoutMs = current ? current.deadline - Date.now() : this.limits.timeoutMs;
-    const control: Control = {
-      deadline: current ? current.deadline : Date.now() + timeoutMs,
-      timeoutMs: current ? current.timeoutMs : timeoutMs,
-      signal: current?.signal,
-      filename,
-    };
+    // a callback called while a run is in flight lives under that run's limits
+    const guard = current ? current.guard : this.newGuard(Date.now() + this.limits.timeoutMs, this.limits.timeoutMs, undefined);
+    const control: Control = { guard, deadline: guard.deadline, timeoutMs: guard.timeoutMs, signal: guard.signal, filename };
     const { m } = this;
     const { thread, ref } = this.newThread();
     try {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
-      this.protect(thread, (L) => {
-        if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
-        for (const arg of args) this.values.push(L, arg, new Set(), 0);
-        return { count: args.length, value: null };
-      });
+      if (args.length > 0) {
+        this.protect(thread, (L) => {
+          if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
+          for (const arg of args) this.values.push(L, arg, new Set(), 0);
+          return { count: args.length, value: null };
+        });
+      }
       const finished = await this.drive(thread, 1 + args.length, control);
       return this.outcome(thread, finished, control);
     } finally {
+      if (!current) this.release(guard);
       this.releaseThread(thread, ref);
     }
   }
@@ -640,7 +753,7 @@ export class LuaContext implements ScriptContext {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.disposal.abort();
+    for (const guard of [...this.guards]) this.interruptAll(guard, (control) => limitError('CANCELLED', control.filename, 'the Lua context was disposed'));
     // a host function may dispose from inside a resume: close once it returns
     if (!this.active) this.close();
   }

@@ -78,11 +78,19 @@ describe('script errors', () => {
 
   it('explains a host wait where Lua cannot yield', async () => {
     const error = await h.run(`
-      local t = {3, 1, 2}
-      table.sort(t, function(a, b) return Tool.invoke("add_numbers", {a = a, b = 0}).result < b end)
+      local t = {"c", "a", "b"}
+      table.sort(t, function(a, b) return Tool.invoke("echo_tool", {input = a, delayMs = 0}).result.echoed < b end)
     `).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SCRIPT_ERROR', details: { line: 3 } });
     expect((error as Error).message).toMatch(/^SCRIPT_ERROR: test\.lua:3: cannot wait for a host call here/);
+  });
+
+  it('takes a host call that answers at once even where Lua cannot yield (no wait needed)', async () => {
+    await expect(h.run(`
+      local t = {3, 1, 2}
+      table.sort(t, function(a, b) return Tool.invoke("add_numbers", {a = a, b = 0}).result < b end)
+      return t
+    `)).resolves.toEqual([1, 2, 3]);
   });
 
   it('still runs after errors', async () => {

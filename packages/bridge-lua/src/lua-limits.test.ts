@@ -1,4 +1,4 @@
-import { LlmspellError, type ScriptCallback } from '@llmspell/core';
+import { LlmspellError, type ScriptCallback, type ScriptValue } from '@llmspell/core';
 import { LlmspellRuntime } from '@llmspell/runtime';
 import { engine, harness } from '../test/harness.js';
 
@@ -115,6 +115,28 @@ describe('limits', () => {
     } finally {
       await h.close();
     }
+  });
+
+  it('a callback still waiting on the host when its run returns keeps that run\'s deadline', async () => {
+    const never = () => new Promise<ScriptValue>(() => undefined);
+    let started: Promise<unknown> | undefined;
+    const h = await harness({ extraGlobals: { never, start: (cb) => ((started = (cb as ScriptCallback).call().catch((e: unknown) => e)), null) } });
+    try {
+      // the run hands the host a callback that waits forever, and returns at once
+      await expect(h.run('start(function() return never() end) return "run done"', 'late.lua', 150)).resolves.toBe('run done');
+      const outcome = await started;
+      expect(outcome).toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('ends a wait on the host when the context is disposed', async () => {
+    const h = await harness({ extraGlobals: { never: () => new Promise(() => undefined) } });
+    const running = h.run('return never()', 'disposed.lua');
+    setTimeout(() => h.context.dispose(), 20);
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringContaining('disposed') });
+    await h.runtime.close();
   });
 
   it('rejects runs and callbacks after dispose', async () => {

@@ -124,6 +124,49 @@ export interface LuaState {
 
 let cached: Promise<{ module: LuaModule; wasm: unknown }> | undefined;
 
+type WasmApi = { instantiate(...args: unknown[]): Promise<unknown> };
+
+/**
+ * wasmoon's build wraps every export of its WASM in a checking function that forwards with
+ * `apply(null, arguments)`; the bridge makes several C API calls per value it converts, so
+ * those wrappers cost as much as the calls. The module is instantiated with
+ * `WebAssembly.instantiate` watched for the instance that exports the Lua API, and the
+ * bridge calls that instance's exports directly (same functions, same memory).
+ */
+async function loadModule(): Promise<{ module: LuaModule; wasm: unknown }> {
+  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const original = api.instantiate;
+  let exports: Record<string, unknown> | undefined;
+  api.instantiate = function instantiate(this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args);
+    void result.then((made) => {
+      const instance = (made as { instance?: { exports?: Record<string, unknown> } }).instance;
+      if (instance?.exports && typeof instance.exports.lua_gettop === 'function') exports = instance.exports;
+    }, () => undefined);
+    return result;
+  };
+  let wasm: Awaited<ReturnType<Wasmoon.LuaFactory['getLuaModule']>>;
+  try {
+    wasm = await new (wasmoon().LuaFactory)().getLuaModule();
+  } finally {
+    api.instantiate = original;
+  }
+  return { wasm, module: directExports(wasm.module as unknown as LuaModule, exports) };
+}
+
+/** The module with its `_lua*`/`_luaL*`/`_luaopen*`/`_malloc`/`_free` taken from the raw exports, when they were found. */
+function directExports(module: LuaModule, exports: Record<string, unknown> | undefined): LuaModule {
+  if (!exports) return module;
+  // everything else (HEAPU8 after memory growth, addFunction) is read through the original
+  const direct = Object.create(module) as Record<string, unknown>;
+  for (const key of Object.keys(module)) {
+    if (!/^_(lua|luaL|luaopen|malloc$|free$)/.test(key)) continue;
+    const raw = exports[key.slice(1)];
+    if (typeof raw === 'function') direct[key] = raw;
+  }
+  return direct as unknown as LuaModule;
+}
+
 /**
  * The compiled and instantiated WASM module is shared by every context (creating a
  * context then only costs a `lua_newstate`); each context has its own Lua state and its
@@ -132,7 +175,7 @@ let cached: Promise<{ module: LuaModule; wasm: unknown }> | undefined;
  */
 async function sharedModule(): Promise<{ module: LuaModule; wasm: unknown }> {
   if (!cached) {
-    cached = new (wasmoon().LuaFactory)().getLuaModule().then((wasm) => ({ wasm, module: wasm.module as unknown as LuaModule }));
+    cached = loadModule();
     cached.catch(() => {
       cached = undefined;
     });

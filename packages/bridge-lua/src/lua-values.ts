@@ -10,6 +10,11 @@ import {
 const MAX_DEPTH = 200;
 export const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 const INT64_LIMIT = 2 ** 63;
+/** Strings up to this many UTF-16 units go through the shared scratch buffer (longer ones get their own). */
+const SCRATCH_LIMIT = 64 * 1024;
+/** Strings up to this long are tried as plain ASCII first. */
+const ASCII_SCAN_LIMIT = 64;
+const encoder = new TextEncoder();
 
 /** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
 export interface HostEntry {
@@ -43,9 +48,25 @@ export class LuaValues {
   trampolinePtr = 0;
   hostMetaRef = 0n;
   private readonly lengthPointer: number;
+  /** WASM memory strings are copied through on their way into Lua (grown on demand, kept). */
+  private scratch = 0;
+  private scratchSize = 0;
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
+  }
+
+  /** A buffer of at least `size` bytes in WASM memory, reused by every string push. */
+  private scratchOf(size: number): number {
+    if (size > this.scratchSize) {
+      const next = Math.max(size, this.scratchSize * 2, 256);
+      const pointer = this.m._malloc(next);
+      if (!pointer) throw new Error('out of WASM memory');
+      if (this.scratch) this.m._free(this.scratch);
+      this.scratch = pointer;
+      this.scratchSize = next;
+    }
+    return this.scratch;
   }
 
   /** The host function behind a trampoline call (its first upvalue), if still known. */
@@ -65,18 +86,39 @@ export class LuaValues {
     this.hostFns.clear();
     try {
       this.m._free(this.lengthPointer);
+      if (this.scratch) this.m._free(this.scratch);
+      this.scratch = 0;
     } catch {
       // a module that aborted keeps its memory
     }
   }
 
   pushString(L: number, text: string): void {
-    const [pointer, length] = allocUtf8(this.m, text);
-    try {
-      this.m._lua_pushlstring(L, pointer, length);
-    } finally {
-      this.m._free(pointer);
+    const { m } = this;
+    const length = text.length;
+    if (length > SCRATCH_LIMIT) {
+      const [pointer, bytes] = allocUtf8(m, text);
+      try {
+        m._lua_pushlstring(L, pointer, bytes);
+      } finally {
+        m._free(pointer);
+      }
+      return;
     }
+    // Most strings crossing are short ASCII (keys, names, numbers as text): copied byte by
+    // byte, they skip TextEncoder's allocation and a malloc/free pair per string.
+    const pointer = this.scratchOf(length * 3 + 1);
+    const heap = m.HEAPU8;
+    let i = 0;
+    if (length <= ASCII_SCAN_LIMIT) {
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0x7f) break;
+        heap[pointer + i] = code;
+      }
+    }
+    const bytes = i === length ? length : encoder.encodeInto(text, heap.subarray(pointer, pointer + length * 3)).written;
+    m._lua_pushlstring(L, pointer, bytes);
   }
 
   pushBytes(L: number, bytes: Uint8Array): void {
@@ -187,9 +229,23 @@ export class LuaValues {
   }
 
   readString(L: number, index: number): string {
-    const pointer = this.m._lua_tolstring(L, index, this.lengthPointer);
+    const { m } = this;
+    const pointer = m._lua_tolstring(L, index, this.lengthPointer);
     if (!pointer) return '';
-    return decodeUtf8(readBytes(this.m, pointer, this.m.HEAP32[this.lengthPointer >> 2] >>> 0));
+    const length = m.HEAP32[this.lengthPointer >> 2] >>> 0;
+    if (length <= ASCII_SCAN_LIMIT) {
+      // short ASCII text is read without TextDecoder (whose call costs more than the copy)
+      const heap = m.HEAPU8;
+      let text = '';
+      let i = 0;
+      for (; i < length; i++) {
+        const byte = heap[pointer + i];
+        if (byte > 0x7f) break;
+        text += String.fromCharCode(byte);
+      }
+      if (i === length) return text;
+    }
+    return decodeUtf8(readBytes(m, pointer, length));
   }
 
   read(L: number, index: number, path: Set<number>, depth: number): ScriptValue {

@@ -17,7 +17,16 @@ export interface Component<Input = unknown, Output = unknown> {
   readonly description: string;
   /** Does the work. Called only by `executeComponent`. */
   run(input: Input, ctx: ExecutionContext): Promise<Output>;
+  /**
+   * Optional: the same work as `run`, returning the output itself (not a promise) when it
+   * finished without waiting. `executeComponent` prefers it, so a synchronous tool called
+   * from a script answers within the call. `defineTool` provides it.
+   */
+  [RUN_NOW]?(input: Input, ctx: ExecutionContext): Output | Promise<Output>;
 }
+
+/** Key of a component's optional synchronous-when-possible `run` (see `Component`). */
+export const RUN_NOW: unique symbol = Symbol.for('llmspell.component.runNow');
 
 /** Scoped JSON state as components see it (agent history, workflow checkpoints). */
 export interface StateAccess {

@@ -118,7 +118,20 @@ export class LlmspellError extends Error {
   toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
     return { code: this.code, message: this.message, details: this.details };
   }
+
+  /**
+   * `instanceof LlmspellError` holds for an error of another copy of this package too (a
+   * plugin's own @llmspell/core, the CLI's bundled host): code written against either copy
+   * must see the other's errors as coded errors, not wrap them as unknown failures.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== LlmspellError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
+  }
 }
+
+const ERROR_BRAND = Symbol.for('llmspell.error');
+Object.defineProperty(LlmspellError.prototype, ERROR_BRAND, { value: true });
 
 export function isLlmspellError(value: unknown): value is LlmspellError {
   return value instanceof LlmspellError || (

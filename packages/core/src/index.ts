@@ -1,7 +1,7 @@
 export { ErrorCodes, LlmspellError, MAX_ERROR_DETAIL_LENGTH, isLlmspellError, toLlmspellError, truncateMiddle } from './errors.js';
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
-  ASYNC_ITERATOR_KEY, HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
+  ASYNC_ITERATOR_KEY, HANDLE_KEY, HOST_ASYNC, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostAsync, hostMethod, isHostAsync, isHostMethod, isPlainObject,
   isScriptAsyncIterator, isScriptCallback, withIndexFallback,
 } from './script-values.js';
 export type { HostFunction, ScriptAsyncIterator, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
@@ -46,7 +46,9 @@ export { ComponentRegistry } from './registry.js';
 export { closestMatch, didYouMean, editDistance } from './suggest.js';
 export { checkParameterKeys, declaredKeys } from './parameter-keys.js';
 export type { DeclaredKeys } from './parameter-keys.js';
-export { executeComponent, newCorrelationId } from './execution/execute-component.js';
+export { executeComponent, executeComponentNow, newCorrelationId } from './execution/execute-component.js';
+export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/maybe-sync.js';
+export { RUN_NOW } from './component.js';
 export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
 export type { ExecuteOptions } from './execution/execute-component.js';

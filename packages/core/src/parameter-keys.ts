@@ -62,15 +62,28 @@ export function declaredKeys(schema: z.ZodType): DeclaredKeys | null {
   return result;
 }
 
+const NO_KEYS: readonly string[] = [];
+
+/** Declared plus ignored keys, made once per schema and list of ignored names (every call needs them). */
+const knownCache = new WeakMap<DeclaredKeys, { ignored: readonly string[]; known: Set<string> }>();
+
+function knownKeys(decl: DeclaredKeys, ignored: readonly string[]): Set<string> {
+  const hit = knownCache.get(decl);
+  if (hit && hit.ignored === ignored) return hit.known;
+  const known = new Set([...decl.keys, ...ignored]);
+  knownCache.set(decl, { ignored, known });
+  return known;
+}
+
 /**
  * Refuses argument keys a tool does not know, so that a typo (`inptu`) is an error naming the
  * key and the closest known one instead of a silently ignored value. `ignored` are names the
  * tool accepts without using (the reference's spellings); an undefined value counts as absent.
  */
-export function checkParameterKeys(toolName: string, params: Record<string, unknown>, schema: z.ZodType, ignored: readonly string[] = []): void {
+export function checkParameterKeys(toolName: string, params: Record<string, unknown>, schema: z.ZodType, ignored: readonly string[] = NO_KEYS): void {
   const decl = declaredKeys(schema);
   if (!decl || decl.open) return;
-  const known = new Set([...decl.keys, ...ignored]);
+  const known = knownKeys(decl, ignored);
   for (const key of Object.keys(params)) {
     if (known.has(key) || params[key] === undefined) continue;
     // Only keys that do something are worth suggesting.

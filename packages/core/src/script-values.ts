@@ -21,9 +21,11 @@ export interface ScriptObject {
 /** A host function exposed to scripts. May return a promise: Lua awaits it, JS gets the promise. */
 export type HostFunction = ((...args: ScriptValue[]) => ScriptValue | Promise<ScriptValue>) & {
   [HOST_METHOD]?: true;
+  [HOST_ASYNC]?: true;
 };
 
 export const HOST_METHOD: unique symbol = Symbol.for('llmspell.hostMethod');
+export const HOST_ASYNC: unique symbol = Symbol.for('llmspell.hostAsync');
 export const SCRIPT_CALLBACK: unique symbol = Symbol.for('llmspell.scriptCallback');
 
 /**
@@ -47,6 +49,22 @@ export interface ScriptCallback {
 export function hostMethod<F extends (...args: any[]) => any>(fn: F): F & HostFunction {
   (fn as unknown as HostFunction)[HOST_METHOD] = true;
   return fn as F & HostFunction;
+}
+
+/**
+ * Marks a function that scripts see as asynchronous (a promise in JavaScript) but that may
+ * answer within the call: it returns its value, or throws, when its work did not wait, and
+ * returns a promise otherwise. Lua takes an immediate answer without suspending the script;
+ * JavaScript still gets a promise, already settled, so `.then` and `await` behave as ever
+ * (an immediate error becomes a rejected promise, not an exception at the call).
+ */
+export function hostAsync<F extends (...args: any[]) => any>(fn: F): F & HostFunction {
+  (fn as unknown as HostFunction)[HOST_ASYNC] = true;
+  return fn as F & HostFunction;
+}
+
+export function isHostAsync(value: unknown): boolean {
+  return typeof value === 'function' && (value as HostFunction)[HOST_ASYNC] === true;
 }
 
 export function isHostMethod(value: unknown): boolean {

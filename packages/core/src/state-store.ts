@@ -16,6 +16,13 @@ export interface StateStore {
   readonly persistent: boolean;
   get(key: string): Promise<string | undefined>;
   put(key: string, value: string): Promise<void>;
+  /**
+   * Optional, for backends whose driver answers at once (memory, SQLite): `get` and `put`
+   * returning within the call, same checks and errors (thrown). The StateManager uses them
+   * so a script's `State.load`/`State.save` does not have to wait a turn of the event loop.
+   */
+  getSync?(key: string): string | undefined;
+  putSync?(key: string, value: string): void;
   /** Resolves true when the key existed. */
   delete(key: string): Promise<boolean>;
   /** Keys starting with `prefix`, in ascending order. */

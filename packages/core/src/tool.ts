@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { ExecutionContext, Tool, ToolDefinition, ToolOutput, ToolParameters, ToolResult } from './component.js';
+import { RUN_NOW, type ExecutionContext, type Tool, type ToolDefinition, type ToolOutput, type ToolParameters, type ToolResult } from './component.js';
 import { LlmspellError } from './errors.js';
+import { isPromiseLike } from './execution/maybe-sync.js';
 import { checkParameterKeys } from './parameter-keys.js';
 import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
@@ -54,14 +55,28 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
   }
   const name = definition.name;
   const parameterLevels = Object.freeze({ ...(definition.parameterLevels ?? {}) });
+  const leveledParameters = Object.entries(parameterLevels);
   const callSecurityLevel = (params: Record<string, unknown>): { level: SecurityLevel; parameter?: string } => {
     let need: { level: SecurityLevel; parameter?: string } = { level: definition.securityLevel };
-    for (const [parameter, level] of Object.entries(parameterLevels)) {
+    for (const [parameter, level] of leveledParameters) {
       const value = params[parameter];
       if (value === undefined || value === null || value === false) continue;
       if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
     }
     return need;
+  };
+  // The tool's answer as soon as it has one: a synchronous `execute` is not made to wait a turn.
+  const runNow = (input: Record<string, unknown>, ctx: ExecutionContext): ToolResult | Promise<ToolResult> => {
+    // Checked here, on the arguments the tool really gets (after hooks changed them).
+    if (leveledParameters.length > 0) {
+      const need = callSecurityLevel(input);
+      if (need.parameter !== undefined) ctx.policy.checkSecurityLevel(name, need.level, need.parameter);
+    }
+    const started = performance.now();
+    const op = typeof input.operation === 'string' ? input.operation : undefined;
+    const finish = (output: ToolOutput | undefined) => toToolResult(output ?? {}, op, Math.round((performance.now() - started) * 1000) / 1000);
+    const output = definition.execute(input as z.infer<P>, ctx);
+    return isPromiseLike(output) ? Promise.resolve(output).then(finish) : finish(output);
   };
   const tool: Tool & { [TOOL_MARK]: true } = {
     [TOOL_MARK]: true,
@@ -92,14 +107,9 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
       return parsed.data as Record<string, unknown>;
     },
     async run(input: Record<string, unknown>, ctx: ExecutionContext): Promise<ToolResult> {
-      // Checked here, on the arguments the tool really gets (after hooks changed them).
-      const need = callSecurityLevel(input);
-      if (need.parameter !== undefined) ctx.policy.checkSecurityLevel(name, need.level, need.parameter);
-      const started = performance.now();
-      const output = await definition.execute(input as z.infer<P>, ctx);
-      const op = typeof input.operation === 'string' ? input.operation : undefined;
-      return toToolResult(output ?? {}, op, Math.round((performance.now() - started) * 1000) / 1000);
+      return runNow(input, ctx);
     },
+    [RUN_NOW]: runNow,
   };
   return tool;
 }

@@ -101,6 +101,23 @@ describe('HookExecutor', () => {
     expect(info.find((h) => h.name === 'hangs')!.stats.last_error).toMatch(/timed out after 20 ms/);
   });
 
+  test('each hook call keeps its own timeout while calls overlap (one shared timer watches them)', async () => {
+    const registry = new HookRegistry();
+    const executor = new HookExecutor(registry, { config: { timeout_ms: 60_000, circuit_breaker: false } });
+    registry.register({ point: 'SystemStartup', name: 'slow-long', timeout_ms: 60_000, handler: () => new Promise((resolve) => setTimeout(() => resolve('continue'), 30)) });
+    registry.register({ point: 'SystemShutdown', name: 'hangs-short', timeout_ms: 15, handler: () => new Promise(() => undefined) });
+    registry.register({ point: 'SystemShutdown', name: 'fast', handler: async () => 'continue' });
+    // the long-timeout call starts first (arms the timer far away); the short one must still time out
+    const long = executor.execute('SystemStartup', hookContext('SystemStartup'));
+    await expect(executor.execute('SystemShutdown', hookContext('SystemShutdown'))).resolves.toEqual({ type: 'continue' });
+    await expect(long).resolves.toEqual({ type: 'continue' });
+    expect(registry.list('SystemShutdown').find((h) => h.name === 'hangs-short')!.stats.last_error).toMatch(/timed out after 15 ms/);
+    expect(registry.list('SystemStartup').find((h) => h.name === 'slow-long')!.stats.last_error).toBeUndefined();
+    // and again after everything settled
+    await expect(executor.execute('SystemShutdown', hookContext('SystemShutdown'))).resolves.toEqual({ type: 'continue' });
+    expect(registry.list('SystemShutdown').find((h) => h.name === 'hangs-short')!.stats.failures).toBe(2);
+  });
+
   test('the circuit breaker disables a failing hook and re-enables it after the cool-down', async () => {
     let now = 0;
     const registry = new HookRegistry();

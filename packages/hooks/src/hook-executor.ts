@@ -51,15 +51,67 @@ class HookTimeout extends Error {}
  */
 const activeScriptHooks = new AsyncLocalStorage<ReadonlySet<string>>();
 
-function withTimeout<T>(p: PromiseLike<T>, ms: number): Promise<T> {
-  if (!(ms > 0) || !Number.isFinite(ms)) return Promise.resolve(p);
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    Promise.resolve(p).finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HookTimeout(`timed out after ${ms} ms`)), ms);
-    }),
-  ]);
+/**
+ * Deadlines of the hook calls in flight, watched by one timer set for the earliest of them:
+ * a hook call then costs a set entry instead of a timer of its own (hooks run on every step
+ * and tool call, and most finish long before their timeout).
+ */
+interface Deadline {
+  at: number;
+  ms: number;
+  reject: (error: Error) => void;
+}
+
+class Deadlines {
+  private readonly pending = new Set<Deadline>();
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+
+  race<T>(p: PromiseLike<T>, ms: number): Promise<T> {
+    if (!(ms > 0) || !Number.isFinite(ms)) return Promise.resolve(p);
+    return new Promise<T>((resolve, reject) => {
+      const entry: Deadline = { at: performance.now() + ms, ms, reject };
+      this.pending.add(entry);
+      if (entry.at < this.timerAt) this.arm(entry.at);
+      else if (this.pending.size === 1) this.timer?.ref();
+      Promise.resolve(p).then(
+        (value) => {
+          this.settled(entry);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.settled(entry);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** With nothing pending the timer stays set but does not keep the process alive. */
+  private settled(entry: Deadline): void {
+    this.pending.delete(entry);
+    if (this.pending.size === 0) this.timer?.unref();
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, at - performance.now()));
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const entry of this.pending) {
+      if (entry.at <= now) {
+        this.pending.delete(entry);
+        entry.reject(new HookTimeout(`timed out after ${entry.ms} ms`));
+      } else if (entry.at < next) next = entry.at;
+    }
+    if (next < Infinity) this.arm(next);
+  }
 }
 
 /** The data record after a `modified` result (see core's `modifiedField` for the reading side). */
@@ -88,6 +140,7 @@ export class HookExecutor implements CoreHookExecutor {
   private readonly now: () => number;
   private events?: EventSink;
   private readonly pointStats = new Map<HookPoint, PointStats>();
+  private readonly deadlines = new Deadlines();
 
   constructor(readonly registry: HookRegistry, options: HookExecutorOptions = {}) {
     this.config = { ...DEFAULT_EXECUTOR_CONFIG, ...options.config, breaker: { ...DEFAULT_BREAKER_CONFIG, ...options.config?.breaker } };
@@ -182,7 +235,7 @@ export class HookExecutor implements CoreHookExecutor {
       return undefined;
     }
     if (isThenable(raw)) {
-      return withTimeout(raw, hook.timeout_ms ?? this.config.timeout_ms).then(
+      return this.deadlines.race(raw, hook.timeout_ms ?? this.config.timeout_ms).then(
         (value) => this.finish(hook, context, value, t0, breaker),
         (error: unknown) => {
           this.failed(hook, performance.now() - t0, error, breaker);

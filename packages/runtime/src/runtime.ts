@@ -37,6 +37,34 @@ export interface RunScriptOptions {
   limits?: Partial<ScriptLimits>;
 }
 
+/**
+ * The services map, with a plain-object copy for execution contexts that is made once per
+ * change instead of once per call (every tool call from a script creates a context).
+ */
+class ServiceMap extends Map<string, unknown> {
+  private copy?: Readonly<Record<string, unknown>>;
+
+  override set(key: string, value: unknown): this {
+    this.copy = undefined;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.copy = undefined;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.copy = undefined;
+    super.clear();
+  }
+
+  snapshot(): Readonly<Record<string, unknown>> {
+    this.copy ??= Object.freeze(Object.fromEntries(this));
+    return this.copy;
+  }
+}
+
 const consoleOutput: ScriptOutput = {
   stdout: (t) => process.stdout.write(t + '\n'),
   stderr: (t) => process.stderr.write(t + '\n'),
@@ -56,7 +84,7 @@ export class LlmspellRuntime implements RuntimeHost {
   readonly agents = new ComponentRegistry<Component>('agent', 'AGENT_NOT_FOUND');
   readonly workflows = new ComponentRegistry<Component>('workflow', 'WORKFLOW_NOT_FOUND');
   /** Services added by features, by name (e.g. "stateManager", "hookRegistry"). */
-  readonly services = new Map<string, unknown>();
+  readonly services: Map<string, unknown> = new ServiceMap();
   readonly features: readonly RuntimeFeature[];
   stateStore?: StateStore;
   hooks?: HookExecutor;
@@ -118,7 +146,7 @@ export class LlmspellRuntime implements RuntimeHost {
       state: this.state,
       components: this.lookup,
       settings: options.settings,
-      services: Object.fromEntries(this.services),
+      services: (this.services as ServiceMap).snapshot(),
     });
   }
 

@@ -17,12 +17,20 @@ export class MemoryStateStore implements StateStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    return this.getSync(key);
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    this.putSync(key, value);
+  }
+
+  getSync(key: string): string | undefined {
     this.open();
     checkStoreKey(key, 'get');
     return this.data.get(key);
   }
 
-  async put(key: string, value: string): Promise<void> {
+  putSync(key: string, value: string): void {
     this.open();
     checkStoreKey(key, 'put');
     checkStoreValue(value, 'put');

@@ -179,12 +179,20 @@ export class SqliteStateStore implements StateStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    return this.getSync(key);
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    this.putSync(key, value);
+  }
+
+  getSync(key: string): string | undefined {
     this.ensureOpen();
     checkStoreKey(key, 'get');
     return this.run('get', () => this.stmt.get.get(key) as string | undefined);
   }
 
-  async put(key: string, value: string): Promise<void> {
+  putSync(key: string, value: string): void {
     this.ensureWritable('put');
     checkStoreKey(key, 'put');
     checkStoreValue(value, 'put');

@@ -304,3 +304,63 @@ describe('clear, increment and update', () => {
     await expect(m.exists('global', 'k')).resolves.toBe(false);
   });
 });
+
+describe('setNow / getNow: answers within the call where nothing waits', () => {
+  const isPromise = (v: unknown) => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+  it.each([
+    ['memory', () => new MemoryStateStore()],
+    ['sqlite', () => new SqliteStateStore({ path: join(dirs.make(), 'now.db') })],
+  ])('on %s: write and read back without a promise, state.changed published in the call', async (_name, open) => {
+    const store = open();
+    const events = new ListEventSink();
+    const m = new StateManager({ store, events });
+    try {
+      expect(m.setNow('custom:now', 'k', { n: 1 })).toBeUndefined();
+      expect(events.events.map((e) => e.type)).toEqual(['state.changed']);
+      const value = m.getNow('custom:now', 'k');
+      expect(isPromise(value)).toBe(false);
+      expect(value).toEqual({ n: 1 });
+      expect(m.getNow('custom:now', 'missing')).toBeUndefined();
+      // the promise forms see the same data
+      await expect(m.get('custom:now', 'k')).resolves.toEqual({ n: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('bad input throws within the call with its code; set() still rejects', async () => {
+    const m = manager();
+    expect(() => m.setNow('custom:', 'k', 1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => m.setNow('custom:a', 'k', () => 1)).toThrow();
+    const rejected = m.set('custom:', 'k', 1);
+    expect(rejected).toBeInstanceOf(Promise);
+    await expect(rejected).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('write hooks make setNow wait for them, and they still apply', async () => {
+    const hooks = new ListHookExecutor().on('BeforeStateWrite', () => ({ type: 'modified', data: { value: 'changed' } }));
+    const m = manager({ hooks });
+    const written = m.setNow('custom:h', 'k', 'original');
+    expect(isPromise(written)).toBe(true);
+    await written;
+    expect(m.getNow('custom:h', 'k')).toBe('changed');
+  });
+
+  it('a store without getSync/putSync still works through its promises', async () => {
+    const inner = new MemoryStateStore();
+    const asyncOnly = {
+      name: 'async-only', persistent: false,
+      get: (k: string) => inner.get(k), put: (k: string, v: string) => inner.put(k, v), delete: (k: string) => inner.delete(k),
+      keys: (p: string) => inner.keys(p), entries: (p: string) => inner.entries(p), batch: (o: Parameters<MemoryStateStore['batch']>[0]) => inner.batch(o),
+      update: (k: string, f: (c: string | undefined) => string | undefined) => inner.update(k, f), close: () => inner.close(),
+    };
+    const m = new StateManager({ store: asyncOnly });
+    const written = m.setNow('custom:a', 'k', 7);
+    expect(isPromise(written)).toBe(true);
+    await written;
+    const read = m.getNow('custom:a', 'k');
+    expect(isPromise(read)).toBe(true);
+    await expect(read).resolves.toBe(7);
+  });
+});

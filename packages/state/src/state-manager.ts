@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  LlmspellError, SecretRedactor, modifiedField,
-  type EventSink, type HookContext, type HookExecutor, type HookPoint, type HookResult, type Logger, type StateAccess, type StateStore,
+  LlmspellError, SecretRedactor, modifiedField, runMaybeSync,
+  type EventSink, type MaybePromise, type HookContext, type HookExecutor, type HookPoint, type HookResult, type Logger, type StateAccess, type StateStore,
 } from '@llmspell/core';
 import { BackupManager, type BackupManagerOptions } from './backup/backup-manager.js';
 import { MigrationEngine } from './migration/migration-engine.js';
@@ -44,6 +44,15 @@ export interface StateCallOptions {
 
 const CONFLICT = Symbol('state.conflict');
 const MAX_CAS_ATTEMPTS = 100;
+
+/** A promise of what `fn` gives, now or later; what it throws becomes a rejection. */
+function settled<T>(fn: () => MaybePromise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /**
  * Scoped JSON state over any StateStore. Every key lives under
@@ -112,10 +121,23 @@ export class StateManager implements StateAccess {
     return text;
   }
 
-  async get(scope: string, key: string): Promise<unknown> {
+  get(scope: string, key: string): Promise<unknown> {
+    return settled(() => this.getNow(scope, key));
+  }
+
+  /**
+   * `get` answering within the call when the store can (`getSync`): the value, or a thrown
+   * error; a promise otherwise. A script's `State.load` runs through here.
+   */
+  getNow(scope: string, key: string): MaybePromise<unknown> {
     const { physical } = this.locate(scope, key);
-    const value = decodeValue(await this.store.get(physical));
-    return value === undefined ? undefined : value;
+    const read = this.read(physical);
+    return typeof read === 'string' || read === undefined ? decodeValue(read) : read.then(decodeValue);
+  }
+
+  /** A stored value's text: within the call from a store that can, else a promise. */
+  private read(physical: string): MaybePromise<string | undefined> {
+    return this.store.getSync ? this.store.getSync(physical) : this.store.get(physical);
   }
 
   async exists(scope: string, key: string): Promise<boolean> {
@@ -123,7 +145,21 @@ export class StateManager implements StateAccess {
     return (await this.store.get(physical)) !== undefined;
   }
 
-  async set(scope: string, key: string, value: unknown, options: StateCallOptions = {}): Promise<void> {
+  set(scope: string, key: string, value: unknown, options: StateCallOptions = {}): Promise<void> {
+    return settled(() => this.setNow(scope, key, value, options));
+  }
+
+  /**
+   * `set` finishing within the call when nothing on its way waits (a store with `putSync`,
+   * no BeforeStateWrite/AfterStateWrite hooks); a promise otherwise. Same checks, hooks,
+   * event and errors. A script's `State.save` runs through here.
+   */
+  setNow(scope: string, key: string, value: unknown, options: StateCallOptions = {}): MaybePromise<void> {
+    return runMaybeSync(this.setSteps(scope, key, value, options));
+  }
+
+  /** The body of `set`; each `yield` is an `await` (see runMaybeSync). */
+  private *setSteps(scope: string, key: string, value: unknown, options: StateCallOptions): Generator<unknown, void, unknown> {
     const loc = this.locate(scope, key);
     let text = this.prepare(value, loc.key);
     const hooks = this.hooks(options);
@@ -131,14 +167,14 @@ export class StateManager implements StateAccess {
     const before = hooks?.hasHooks('BeforeStateWrite') ?? false;
     const after = hooks?.hasHooks('AfterStateWrite') ?? false;
     const publish = this.wantsEvent(events);
-    const old = before || after || publish ? decodeValue(await this.store.get(loc.physical)) : undefined;
+    const old = before || after || publish ? decodeValue((yield this.read(loc.physical)) as string | undefined) : undefined;
     const correlation = options.correlationId ?? randomUUID();
     if (before) {
-      const replaced = await this.runHook(hooks!, 'BeforeStateWrite', 'set', loc, old, JSON.parse(text), correlation, options);
+      const replaced = (yield this.runHook(hooks!, 'BeforeStateWrite', 'set', loc, old, JSON.parse(text), correlation, options)) as { found: boolean; value?: unknown };
       if (replaced.found) text = this.prepare(replaced.value, loc.key);
     }
-    await this.store.put(loc.physical, text);
-    await this.afterWrite('set', loc, old, after || publish ? JSON.parse(text) : undefined, correlation, options, hooks, after, events, publish);
+    yield this.store.putSync ? this.store.putSync(loc.physical, text) : this.store.put(loc.physical, text);
+    yield this.afterWrite('set', loc, old, after || publish ? JSON.parse(text) : undefined, correlation, options, hooks, after, events, publish);
   }
 
   async delete(scope: string, key: string, options: StateCallOptions = {}): Promise<boolean> {
@@ -314,19 +350,28 @@ export class StateManager implements StateAccess {
     return { found: true, value: modifiedField(result.data, 'value', original) };
   }
 
-  private async afterWrite(
+  /** After a write: the AfterStateWrite hooks (a promise, when there are any), then `state.changed`. */
+  private afterWrite(
     operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string,
     options: StateCallOptions, hooks: HookExecutor | undefined, after: boolean, events: EventSink | undefined, publish: boolean,
     extra: Record<string, unknown> = {},
-  ): Promise<void> {
+  ): MaybePromise<void> {
     if (after && hooks) {
-      try {
-        await hooks.execute('AfterStateWrite', this.context('AfterStateWrite', operation, loc, old, value, correlation, options));
-      } catch (error) {
-        // The write has happened; an after-hook failing must not report it as failed.
-        this.logger?.warn('AfterStateWrite hook failed', { error: String(error), key: loc.key });
-      }
+      return hooks.execute('AfterStateWrite', this.context('AfterStateWrite', operation, loc, old, value, correlation, options)).then(
+        () => undefined,
+        (error: unknown) => {
+          // The write has happened; an after-hook failing must not report it as failed.
+          this.logger?.warn('AfterStateWrite hook failed', { error: String(error), key: loc.key });
+        },
+      ).then(() => this.publishChange(operation, loc, old, value, correlation, options, events, publish, extra));
     }
+    this.publishChange(operation, loc, old, value, correlation, options, events, publish, extra);
+  }
+
+  private publishChange(
+    operation: string, loc: { scope: StateScope; key: string }, old: unknown, value: unknown, correlation: string,
+    options: StateCallOptions, events: EventSink | undefined, publish: boolean, extra: Record<string, unknown>,
+  ): void {
     if (publish && events) {
       try {
         events.publish('state.changed', { operation, scope: loc.scope.name, key: loc.key, old_value: old ?? null, new_value: value ?? null, ...extra }, {

@@ -22,6 +22,7 @@ export class RunState {
   stepsSucceeded = 0;
   stepsFailed = 0;
   resumed = false;
+  private stepMembers?: Record<string, unknown>;
 
   constructor(
     readonly workflowName: string,
@@ -37,6 +38,30 @@ export class RunState {
 
   scope(loop?: { current_item: unknown; current_index: number }, state: Record<string, unknown> = {}): ReferenceScope {
     return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state, primaries: this.primaries };
+  }
+
+  /**
+   * What every custom step of this run sees the same: the outputs and shared-data views and
+   * the shared/state functions, made once per run rather than once per step.
+   */
+  members(): Record<string, unknown> {
+    this.stepMembers ??= {
+      outputs: lazyRecord(() => this.outputs),
+      shared: lazyRecord(() => this.shared),
+      get_shared: (key: string) => this.shared[key] ?? null,
+      set_shared: (key: string, value: unknown) => {
+        this.shared = { ...this.shared, [key]: value };
+        this.sharedDirty = true;
+        return null;
+      },
+      get_state: async (key: string) => (this.ctx.state ? ((await this.ctx.state.get(`workflow:${this.workflowName}`, key)) ?? null) : null),
+      set_state: async (key: string, value: unknown) => {
+        if (!this.ctx.state) throw new LlmspellError('STATE_ERROR', 'no state layer is available');
+        await this.ctx.state.set(`workflow:${this.workflowName}`, key, value);
+        return null;
+      },
+    };
+    return this.stepMembers;
   }
 
   conditionData(loop?: { current_item: unknown; current_index: number }, iteration?: number): ConditionData {
@@ -77,6 +102,23 @@ function lazyRecord(source: () => Record<string, unknown>): Record<string, unkno
     set: () => false,
     deleteProperty: () => false,
   });
+}
+
+/**
+ * A custom step's context: its own fields (input, step, loop position, params) plus the run's
+ * members (see RunState.members), which a script bridge converts only when the script reads
+ * them (through the index fallback) and host code reads like any property.
+ */
+function stepFunctionContext(own: Record<string, unknown>, members: Record<string, unknown>): StepFunctionContext {
+  const fallback = (key: string) => (Object.hasOwn(members, key) ? members[key] : null) as ScriptValue;
+  return new Proxy(own, {
+    get: (target, key) => {
+      if (key === INDEX_FALLBACK) return fallback;
+      if (typeof key === 'string' && !Object.hasOwn(target, key) && Object.hasOwn(members, key)) return members[key];
+      return Reflect.get(target, key);
+    },
+    has: (target, key) => Reflect.has(target, key) || (typeof key === 'string' && Object.hasOwn(members, key)),
+  }) as unknown as StepFunctionContext;
 }
 
 /** ` (did you mean 'x'?)` for a tool name no tool or alias answers to. */
@@ -169,30 +211,16 @@ async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { c
       }
       case 'custom': {
         if (!step.fn) throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': custom step needs a function (execute = function(ctx) … end)`);
-        const fctx: StepFunctionContext = {
+        const own: Record<string, unknown> = {
           input: rs.input,
           workflow: rs.workflowName,
           step: step.name,
           run_id: rs.runId,
           current_item: loop?.current_item,
           current_index: loop?.current_index,
-          outputs: lazyRecord(() => rs.outputs),
-          shared: lazyRecord(() => rs.shared),
-          get_shared: (key: string) => rs.shared[key] ?? null,
-          set_shared: (key: string, value: unknown) => {
-            rs.shared = { ...rs.shared, [key]: value };
-            rs.sharedDirty = true;
-            return null;
-          },
-          get_state: async (key: string) => (rs.ctx.state ? ((await rs.ctx.state.get(`workflow:${rs.workflowName}`, key)) ?? null) : null),
-          set_state: async (key: string, value: unknown) => {
-            if (!rs.ctx.state) throw new LlmspellError('STATE_ERROR', 'no state layer is available');
-            await rs.ctx.state.set(`workflow:${rs.workflowName}`, key, value);
-            return null;
-          },
         };
-        if (params !== undefined) (fctx as unknown as Record<string, unknown>).params = params;
-        return (await step.fn(fctx)) ?? null;
+        if (params !== undefined) own.params = params;
+        return (await step.fn(stepFunctionContext(own, rs.members()))) ?? null;
       }
       default:
         throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': unknown step kind`);

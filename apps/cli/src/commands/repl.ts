@@ -8,7 +8,7 @@ import { normalizeEngineName } from '../engines.js';
 import { formatResult } from '../format-output.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
-import { SCRIPT_HOST_MODULE, flagLimits, isolationKind } from '../script-job.js';
+import { SCRIPT_HOST_MODULE, flagLimits, isolationKind, scriptHostEntry } from '../script-job.js';
 import type { ScriptHostData } from '../script-host.js';
 import { cliVersion } from '../version.js';
 
@@ -37,6 +37,7 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   const data: ScriptHostData = { flags: args.flags, cwd: io.cwd, isTTY: io.isTTY, progress: false };
   const session = new IsolatedSession({
     setupModule: SCRIPT_HOST_MODULE,
+    hostEntry: scriptHostEntry(io.env),
     setupData: data,
     // empty: the config's default_engine decides, in the host
     engine: asked ? normalizeEngineName(asked) : '',

@@ -2,7 +2,8 @@ import { ErrorCodes, LlmspellError, type ErrorCode, type ScriptValue } from '@ll
 import { scriptLimitsFromConfig } from '@llmspell/runtime';
 import type { CliIo } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
-import { runScriptJob } from '../script-job.js';
+import { startScriptJobPool } from '../script-job.js';
+import { chooseEngine } from '../engines.js';
 import { loadQueue, positiveIntFlag, queueSettingsFor } from './queue-common.js';
 
 function isFailedUnit(value: unknown): value is { success: false; error?: string | null } {
@@ -58,30 +59,30 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const flags = args.flags;
+  // Each job runs in a script host of its own, set up before the job arrives (one waiting per
+  // slot, for each engine in use): a job's own distributed workflows run in place, since a
+  // job waiting on units that need this worker's slots could wait for ever.
+  const hosts = startScriptJobPool(flags, { ...io, env: { ...io.env, LLMSPELL_DISTRIBUTE_WORKFLOWS: 'false' } }, settings.concurrency);
+  hosts.warm(chooseEngine(undefined, undefined, loaded.config.default_engine));
   try {
     worker = await startQueueWorker({
       settings,
       name: typeof name === 'string' ? name : undefined,
       onActivity: note,
       run: async (job) => {
-        const flags = { ...args.flags };
         // A job may ask for less time than this worker allows, never for more.
         const asked = job.payload.options?.timeout_seconds;
-        if (asked !== undefined) flags.timeoutSeconds = Math.min(asked, flags.timeoutSeconds ?? Infinity, workerLimitMs / 1000);
+        const timeoutMs = asked === undefined ? undefined : Math.round(Math.min(asked, flags.timeoutSeconds ?? Infinity, workerLimitMs / 1000) * 1000);
         let lines = 0;
         const forward = (stream: 'stdout' | 'stderr') => (text: string) => {
           job.log(stream === 'stderr' ? `[stderr] ${text}` : text);
           if (++lines <= MAX_PROGRESS_LINES) void job.progress({ event: 'output', stream, text });
         };
         const { script, args: scriptArgs, run_id } = job.payload;
-        // A job's own distributed workflows run in place: a job waiting on units that need
-        // this worker's slots could wait for ever.
-        const jobIo = { ...io, env: { ...io.env, LLMSPELL_DISTRIBUTE_WORKFLOWS: 'false' } };
-        const result: ScriptValue = await runScriptJob(
+        const result: ScriptValue = await hosts.run(
           { source: script.source, filename: script.filename, engine: script.engine, args: scriptArgs, ...(run_id ? { resumeRunId: run_id } : {}) },
-          flags,
-          jobIo,
-          { output: { stdout: forward('stdout'), stderr: forward('stderr') }, signal: job.signal },
+          { output: { stdout: forward('stdout'), stderr: forward('stderr') }, signal: job.signal, timeoutMs },
         );
         // A distributed workflow's unit whose steps failed is a failed job: it gets the job's
         // retries (its completed steps are checkpointed, so a retry starts at the failed one).
@@ -95,6 +96,7 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
   } finally {
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);
+    await hosts.close();
   }
   note('stopped');
   return 0;

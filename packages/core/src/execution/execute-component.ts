@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '../abortable-delay.js';
-import type { Component, ExecutionContext, Tool } from '../component.js';
+import { RUN_NOW, type Component, type ExecutionContext, type Tool } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
 import { modifiedField, type HookContext, type HookPoint, type HookResult } from '../hooks-contract.js';
 import { isTool } from '../tool.js';
+import { runMaybeSync, type MaybePromise } from './maybe-sync.js';
 
 interface KindPoints {
   before: HookPoint;
@@ -59,19 +60,29 @@ function cachePut(owner: object, key: string, value: unknown, ttlMs: number): vo
 }
 
 /**
- * Runs `promiseFn` under a timeout and the context's signal. The component gets a child
- * signal that aborts on either, so it can stop its own work.
+ * Runs `fn` under a timeout and the context's signal. The component gets a child signal that
+ * aborts on either, so it can stop its own work. Without a timeout `fn` runs as it is (its
+ * result may be a plain value).
  */
-async function runLimited<T>(
+function runLimited<T>(
   name: string,
   ctx: ExecutionContext,
   timeoutMs: number | undefined,
-  fn: (ctx: ExecutionContext) => Promise<T>,
-): Promise<T> {
+  fn: (ctx: ExecutionContext) => MaybePromise<T>,
+): MaybePromise<T> {
   if (ctx.signal.aborted) throw new LlmspellError('CANCELLED', `${name}: cancelled before it started`);
   if (timeoutMs === undefined || !(timeoutMs > 0)) {
     return fn(ctx);
   }
+  return runWithTimeout(name, ctx, timeoutMs, fn);
+}
+
+async function runWithTimeout<T>(
+  name: string,
+  ctx: ExecutionContext,
+  timeoutMs: number,
+  fn: (ctx: ExecutionContext) => MaybePromise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onParentAbort, { once: true });
@@ -151,12 +162,40 @@ function changedField(f: Fired, field: string, fallback: unknown): unknown {
  * stores the output; error — `retry` runs again, `modified`/`replace` recover with an output,
  * `cancel` fails with HOOK_CANCELLED.
  */
-export async function executeComponent<I, O>(
+export function executeComponent<I, O>(
   component: Component<I, O>,
   input: I,
   ctx: ExecutionContext,
   options: ExecuteOptions = {},
 ): Promise<O> {
+  try {
+    return Promise.resolve(runMaybeSync(executeSteps(component, input, ctx, options)));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * `executeComponent` for callers that can take a plain value: when nothing on the path waits
+ * (no hooks registered, a tool whose work is synchronous) the output comes back within the
+ * call, and an error is thrown; otherwise a promise. Same hooks, events, limits and errors.
+ */
+export function executeComponentNow<I, O>(
+  component: Component<I, O>,
+  input: I,
+  ctx: ExecutionContext,
+  options: ExecuteOptions = {},
+): MaybePromise<O> {
+  return runMaybeSync(executeSteps(component, input, ctx, options));
+}
+
+/** The body of `executeComponent`; each `yield` is an `await` (see runMaybeSync). */
+function* executeSteps<I, O>(
+  component: Component<I, O>,
+  input: I,
+  ctx: ExecutionContext,
+  options: ExecuteOptions,
+): Generator<unknown, O, unknown> {
   const points = options.points ? { ...POINTS[component.kind], ...options.points } : POINTS[component.kind];
   const hooks = ctx.hooks;
   const events = ctx.events;
@@ -195,7 +234,7 @@ export async function executeComponent<I, O>(
   if (tool) {
     ctx.policy.checkSecurityLevel(tool.name, tool.securityLevel);
     const pv = fire('ToolValidation', { input: current, tool: tool.name });
-    const v = pv && await pv;
+    const v = (pv && (yield pv)) as Fired | undefined;
     if (v) {
       if (v.result.type === 'cancel') throw cancelled('ToolValidation', v.result.reason);
       current = changedField(v, 'input', current);
@@ -207,7 +246,7 @@ export async function executeComponent<I, O>(
   let cacheKey: { key: string; ttl: number } | undefined;
   let forked: Promise<unknown> | undefined;
   const pb = fire(points.before, { input: current });
-  const before = pb && await pb;
+  const before = (pb && (yield pb)) as Fired | undefined;
   if (before) {
     const r = before.result;
     const next = changedField(before, 'input', current);
@@ -240,7 +279,7 @@ export async function executeComponent<I, O>(
           const nextOptions: ExecuteOptions = { timeoutMs: options.timeoutMs, metadata: options.metadata, points: target.kind === component.kind ? options.points : undefined };
           redirectDepth.set(nextOptions, depth);
           publish('redirected', { target: r.target });
-          return executeComponent(target as unknown as Component<I, O>, current as I, ctx, nextOptions);
+          return (yield executeComponentNow(target as unknown as Component<I, O>, current as I, ctx, nextOptions)) as O;
         }
         break;
       }
@@ -261,10 +300,11 @@ export async function executeComponent<I, O>(
       // Events reach other scripts and may be persisted: known secrets and secret-named fields are masked.
       publish('started', { attempt, input: events ? ctx.policy.redactValue(current) : undefined });
       try {
-        let output: O = await runLimited<O>(component.name, ctx, options.timeoutMs, (c) => component.run(current as I, c));
+        const runNow = component[RUN_NOW];
+        let output = (yield runLimited<O>(component.name, ctx, options.timeoutMs, (c) => (runNow ? runNow.call(component, current as I, c) : component.run(current as I, c)))) as O;
         const duration = performance.now() - started;
         const pa = fire(points.after, { input: current, output, duration_ms: duration });
-        const after = pa && await pa;
+        const after = (pa && (yield pa)) as Fired | undefined;
         if (after) {
           const r = after.result;
           output = changedField(after, 'output', output) as O;
@@ -274,7 +314,7 @@ export async function executeComponent<I, O>(
             maxAttempts = Math.max(maxAttempts, r.max_attempts);
             if (attempt < maxAttempts) {
               publish('retrying', { attempt, reason: 'after hook asked for a retry' });
-              await abortableDelay(r.delay_ms, ctx.signal);
+              yield abortableDelay(r.delay_ms, ctx.signal);
               continue;
             }
           } else if (r.type === 'cache' && hooks) cachePut(hooks, r.key, output, r.ttl_ms);
@@ -289,14 +329,14 @@ export async function executeComponent<I, O>(
           error: { code: error.code, message: error.message },
           attempt,
         });
-        const onError = pe && await pe;
+        const onError = (pe && (yield pe)) as Fired | undefined;
         if (onError) {
           const r = onError.result;
           if (r.type === 'retry') {
             maxAttempts = Math.max(maxAttempts, r.max_attempts);
             if (attempt < maxAttempts) {
               publish('retrying', { attempt, error: error.message, code: error.code });
-              await abortableDelay(r.delay_ms, ctx.signal);
+              yield abortableDelay(r.delay_ms, ctx.signal);
               continue;
             }
           } else if (r.type === 'replace' || r.type === 'modified') {
@@ -313,7 +353,7 @@ export async function executeComponent<I, O>(
       }
     }
   } finally {
-    if (forked) await forked;
+    if (forked) yield forked;
   }
 }
 

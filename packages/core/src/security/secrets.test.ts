@@ -122,3 +122,37 @@ describe('encoded forms of a known secret', () => {
     });
   }
 });
+
+describe('redaction of token shapes inside longer text', () => {
+  // redact() skips the patterns for text holding none of their fixed parts; every shape must still go
+  const shapes = [
+    'sk-ant-api03-abcdefghijklmnopqrstuv', 'sk-proj-abcdefghijklmnopqrstuvwx', 'AKIAABCDEFGHIJKLMNOP', 'ASIAABCDEFGHIJKLMNOP',
+    'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz',
+    'glpat-abcdefghij0123456789', 'xoxb-1234567890-abcdefghij', 'xapp-1-abcdefghij12', 'sk_live_abcdefghijklmnop1234',
+    'pk_test_abcdefghijklmnop1234', 'whsec_abcdefghijklmnop1234', 'AIzaSyA1234567890abcdefghijklmnopqrstuv',
+    'npm_abcdefghijklmnopqrstuvwxyz0123456789', 'hf_abcdefghijklmnopqrstuvwxyz0123456',
+    'SG.abcdefghijklmnop.qrstuvwxyz0123456789', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    'Bearer abcdefghijklmnop1234', '-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----',
+  ];
+  test.each(shapes)('%s', (shape) => {
+    const out = new SecretRedactor().redact(`before ${shape} after`);
+    expect(out).toContain('[REDACTED]');
+    expect(out).not.toContain(shape);
+  });
+
+  test('assignments of secret-named settings lose their value, whatever the case', () => {
+    const r = new SecretRedactor();
+    expect(r.redact('PASSWORD=hunter2hunter2')).toBe('PASSWORD=[REDACTED]');
+    expect(r.redact('client_secret: "abcdef123456"')).toBe('client_secret: "[REDACTED]"');
+    expect(r.redact('nothing to see here')).toBe('nothing to see here');
+  });
+
+  test('keys that look secret are masked in values, on every call (the verdict cache changes nothing)', () => {
+    const r = new SecretRedactor();
+    for (let i = 0; i < 3; i++) {
+      expect(r.redactValue({ apiKey: 'abc123', max_tokens: 5, nested: [{ password: 'x1' }] })).toEqual({
+        apiKey: '[REDACTED]', max_tokens: 5, nested: [{ password: '[REDACTED]' }],
+      });
+    }
+  });
+});

@@ -38,9 +38,17 @@ const SECRET_VALUE_PATTERNS: RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
 ];
 
+/**
+ * Cheap first look: every match of SECRET_VALUE_PATTERNS and ASSIGNMENT_PATTERN contains one
+ * of these (each pattern's fixed prefix, or a word of the assignment names), so text without
+ * any of them is left as it is without running the patterns one by one.
+ */
+const MAY_HOLD_PATTERN = /sk-|akia|asia|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|xapp-|_live_|_test_|whsec_|aiza|npm_|hf_|sg\.|eyj|bearer|-----begin|api|key|token|passw|pwd|secret/i;
+
 const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?token|auth[_-]?token|password|passwd|pwd|secret|private[_-]?key|client[_-]?secret)(\s*[:=]\s*)(["']?)([^\s"',;&]{6,})\3/gi;
 
 export const REDACTED = '[REDACTED]';
+const SECRET_NAME_CACHE_SIZE = 4096;
 
 export function looksLikeSecretValue(value: string): boolean {
   for (const p of SECRET_VALUE_PATTERNS) {
@@ -167,6 +175,8 @@ export class SecretRedactor {
   private readonly known = new Set<string>();
   /** Every string to scrub (secrets and their encodings), longest first. */
   private forms: string[] = [];
+  /** Verdicts of `looksLikeSecretName` for the keys seen so far (the same few keys recur in every value). */
+  private readonly secretNames = new Map<string, boolean>();
 
   /** Registers a secret value; values shorter than 6 characters are ignored (too many false hits). */
   add(value: string | undefined | null): void {
@@ -203,6 +213,7 @@ export class SecretRedactor {
     for (const secret of this.forms) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
+    if (!MAY_HOLD_PATTERN.test(out)) return out;
     for (const p of SECRET_VALUE_PATTERNS) out = out.replace(p, REDACTED);
     out = out.replace(ASSIGNMENT_PATTERN, (_m, name: string, sep: string, q: string) => `${name}${sep}${q}${REDACTED}${q}`);
     return out;
@@ -217,8 +228,18 @@ export class SecretRedactor {
     if (Array.isArray(value)) return value.map((v) => this.redactValue(v, seen)) as T;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = looksLikeSecretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : this.redactValue(v, seen);
+      out[k] = this.isSecretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : this.redactValue(v, seen);
     }
     return out as T;
+  }
+
+  private isSecretName(key: string): boolean {
+    let verdict = this.secretNames.get(key);
+    if (verdict === undefined) {
+      verdict = looksLikeSecretName(key);
+      if (this.secretNames.size >= SECRET_NAME_CACHE_SIZE) this.secretNames.clear();
+      this.secretNames.set(key, verdict);
+    }
+    return verdict;
   }
 }

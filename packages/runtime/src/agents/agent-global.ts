@@ -1,10 +1,10 @@
 import { LlmAgent, agentAsTool, agentChunkIterator, streamAgent, type AgentOutput } from '@llmspell/agents';
 import {
-  ASYNC_ITERATOR_KEY, HANDLE_KEY, LlmspellError, executeComponent, hostMethod, isPlainObject, isScriptCallback,
+  ASYNC_ITERATOR_KEY, HANDLE_KEY, LlmspellError, executeComponent, hostAsync, hostMethod, isPlainObject, isScriptCallback,
   type Component, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
-import { invokeTool } from '../globals/tool.js';
+import { invokeToolNow } from '../globals/tool.js';
 import type { AgentServices } from './agent-services.js';
 import { agentTypeInfo, agentTypes } from './agent-types.js';
 
@@ -191,7 +191,7 @@ function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgen
     hasTool: hostMethod((name: Sv) => typeof name === 'string' && runtime.tools.has(name)),
     getToolMetadata: hostMethod((name: Sv) => (typeof name === 'string' ? toolMeta(name) : null)),
     getAllToolMetadata: hostMethod(() => Object.fromEntries(runtime.tools.names().map((n) => [n, toolMeta(n)])) as ScriptObject),
-    invokeTool: hostMethod((name: Sv, params: Sv) => invokeTool(scope, asName('agent:invokeTool', name, 'tool_name'), params ?? null)),
+    invokeTool: hostMethod(hostAsync((name: Sv, params: Sv) => invokeToolNow(scope, asName('agent:invokeTool', name, 'tool_name'), params ?? null))),
     destroy: hostMethod(() => {
       if (runtime.agents.get(agent.name) === agent) runtime.agents.unregister(agent.name);
       agent.destroyed = true;

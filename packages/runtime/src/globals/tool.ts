@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  LlmspellError, describeParameters, executeComponent, hostMethod, withIndexFallback,
-  type ScriptObject, type ScriptValue, type Tool,
+  LlmspellError, describeParameters, executeComponentNow, hostAsync, hostMethod, isPromiseLike, withIndexFallback,
+  type MaybePromise, type ScriptObject, type ScriptValue, type Tool,
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
@@ -23,8 +23,12 @@ function asParams(name: string, params: ScriptValue): Record<string, unknown> {
   return params as Record<string, unknown>;
 }
 
-/** Runs a tool by name through the single execution path. */
-export async function invokeTool(scope: GlobalScope, name: string, params: ScriptValue): Promise<ScriptValue> {
+/**
+ * Runs a tool by name through the single execution path. The result comes back within the
+ * call when nothing on the path waited (a synchronous tool, no hooks), else as a promise;
+ * errors are thrown or rejected alike (see `hostAsync`).
+ */
+export function invokeToolNow(scope: GlobalScope, name: string, params: ScriptValue): MaybePromise<ScriptValue> {
   if (typeof name !== 'string') throw new LlmspellError('INVALID_ARGUMENT', 'Tool.invoke: tool name must be a string');
   const tool = scope.runtime.tools.get(name);
   if (!tool) throw scope.runtime.tools.notFoundError(name, { noun: 'Tool' });
@@ -34,12 +38,22 @@ export async function invokeTool(scope: GlobalScope, name: string, params: Scrip
     signal: scope.signal,
     settings: typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>) : undefined,
   });
-  const result = await executeComponent(tool, asParams(name, params), ctx);
-  return scope.runtime.policy.redactValue(result) as unknown as ScriptValue;
+  const redact = (result: unknown) => scope.runtime.policy.redactValue(result) as unknown as ScriptValue;
+  const result = executeComponentNow(tool, asParams(name, params), ctx);
+  return isPromiseLike(result) ? result.then(redact) : redact(result);
+}
+
+/** Runs a tool by name through the single execution path; resolves with the redacted result. */
+export function invokeTool(scope: GlobalScope, name: string, params: ScriptValue): Promise<ScriptValue> {
+  try {
+    return Promise.resolve(invokeToolNow(scope, name, params));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 function toolObject(scope: GlobalScope, tool: Tool, full: boolean): ScriptObject {
-  const execute = hostMethod((params?: ScriptValue) => invokeTool(scope, tool.name, params ?? null));
+  const execute = hostMethod(hostAsync((params?: ScriptValue) => invokeToolNow(scope, tool.name, params ?? null)));
   const base: ScriptObject = {
     name: tool.name,
     description: tool.description,
@@ -85,7 +99,7 @@ export function createToolGlobal(scope: GlobalScope): Record<string, ScriptValue
       const tool = typeof name === 'string' ? registry.get(name) : undefined;
       return tool ? toolObject(scope, tool, true) : null;
     },
-    invoke: (name: ScriptValue, params: ScriptValue) => invokeTool(scope, name as string, params),
+    invoke: hostAsync((name: ScriptValue, params: ScriptValue) => invokeToolNow(scope, name as string, params)),
     exists: (name: ScriptValue) => typeof name === 'string' && registry.has(name),
     categories: () => [...new Set(registry.list().map((t) => t.category))].sort(),
     discover: (filter: ScriptValue) => {

@@ -1,5 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import nodeModule from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FromHost, ToHost } from './protocol.js';
@@ -24,6 +27,8 @@ export interface HostExit {
 
 export interface HostStartOptions {
   heapMb: number;
+  /** The host's entry module (a file path or file URL); default the plain `isolated-host.js`. */
+  entry?: string | URL;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /**
@@ -63,12 +68,56 @@ export function startHost(kind: IsolationKind, options: HostStartOptions, events
   return kind === 'worker' ? startWorker(options, events) : startProcess(options, events);
 }
 
+function entryPath(entry: string | URL | undefined): string {
+  if (entry === undefined) return fileURLToPath(hostEntry());
+  return entry instanceof URL || entry.startsWith('file:') ? fileURLToPath(entry) : entry;
+}
+
+let setprivPath: string | null | undefined;
+
+/**
+ * util-linux's `setpriv`, which can start a program with a parent-death signal
+ * (prctl PR_SET_PDEATHSIG): the kernel kills the host the moment its supervisor dies, however
+ * stuck the host is. Where it is missing (not Linux, a minimal image) the host watches its
+ * parent from a thread instead, which costs a Node worker's start.
+ */
+function findSetpriv(): string | null {
+  if (setprivPath !== undefined) return setprivPath;
+  setprivPath = null;
+  if (process.platform !== 'linux' || process.env.LLMSPELL_NO_SETPRIV === '1') return setprivPath;
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    if (existsSync(`${dir}/setpriv`)) return (setprivPath = `${dir}/setpriv`);
+  }
+  return setprivPath;
+}
+
+/**
+ * Where a Node that has a compile cache (22+, `module.enableCompileCache`) keeps V8's compiled
+ * code of the host's modules between starts: the user's own cache folder, never a shared /tmp
+ * one another user could plant code in. Undefined on Node 20 (no such cache).
+ */
+export function hostCompileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache !== 'function') return undefined;
+  if (env.NODE_COMPILE_CACHE !== undefined || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return undefined;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : undefined) || os.homedir();
+  return base ? path.join(base, 'llmspell', 'compile-cache') : undefined;
+}
+
 function startProcess(options: HostStartOptions, events: HostEvents): HostTransport {
-  const child: ChildProcess = fork(fileURLToPath(hostEntry()), [], {
-    execArgv: [`--max-old-space-size=${options.heapMb}`],
+  const setpriv = findSetpriv();
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), LLMSPELL_SUPERVISOR_PID: String(process.pid) };
+  const compileCache = hostCompileCacheDir(env);
+  if (compileCache) env.NODE_COMPILE_CACHE = compileCache;
+  const heapFlag = `--max-old-space-size=${options.heapMb}`;
+  if (setpriv) env.LLMSPELL_PARENT_DEATH_SIGNAL = '1';
+  else delete env.LLMSPELL_PARENT_DEATH_SIGNAL;
+  // fork runs execPath with execArgv before the module: `setpriv --pdeathsig KILL <node> <flags> <entry>`
+  const child: ChildProcess = fork(entryPath(options.entry), [], {
+    execPath: setpriv ?? process.execPath,
+    execArgv: setpriv ? ['--pdeathsig', 'KILL', process.execPath, heapFlag] : [heapFlag],
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: options.env ?? process.env,
+    env,
     cwd: options.cwd,
   });
   let crash = '';
@@ -147,7 +196,8 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
 }
 
 function startWorker(options: HostStartOptions, events: HostEvents): HostTransport {
-  const worker = new Worker(hostEntry(), {
+  const entry = options.entry === undefined ? hostEntry() : options.entry instanceof URL ? options.entry : entryPath(options.entry);
+  const worker = new Worker(entry, {
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
     env: options.env ?? process.env,
     stdout: true,

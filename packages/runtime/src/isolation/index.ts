@@ -6,6 +6,8 @@
 export { runIsolatedScript } from './run-isolated-script.js';
 export type { RunIsolatedScriptOptions } from './run-isolated-script.js';
 export { DEFAULT_GRACE_MS, IsolatedSession, stuckHostCount } from './isolated-session.js';
+export { IsolatedHostPool } from './isolated-host-pool.js';
+export type { IsolatedHostPoolOptions, PooledRunOptions } from './isolated-host-pool.js';
 export type { HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions } from './isolated-session.js';
 export type { IsolationKind } from './host-transport.js';
 export type { IsolationLimits } from './protocol.js';

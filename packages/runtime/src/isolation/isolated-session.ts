@@ -23,6 +23,13 @@ export interface IsolatedSessionOptions {
   limits?: Partial<IsolationLimits>;
   /** `process` (default): a child process; `worker`: a worker thread (see `IsolationKind`). */
   isolation?: IsolationKind;
+  /**
+   * The host's entry file (path or file URL): one that calls `serveIsolatedHost({ setup })`
+   * from `@llmspell/runtime/isolation/host`, typically built into one bundled file so the
+   * host starts without loading the module graph. Default: the plain entry, which imports
+   * `setupModule`.
+   */
+  hostEntry?: string | URL;
   /** Time past the limit before the host is killed (default 1000 ms). */
   graceMs?: number;
   /** Time the setup may take (default 60 s). */
@@ -44,6 +51,10 @@ export interface IsolatedRunOptions {
   signal?: AbortSignal;
   /** true: a fresh script context for this run; false (default): the session's shared one. */
   fresh?: boolean;
+  /** Data for the setup's `beforeRun` (see IsolatedSetup.beforeRun). */
+  prepare?: unknown;
+  /** A shorter wall-time limit for this run than the session's (a queue job that asks for less). */
+  timeoutMs?: number;
 }
 
 interface Request {
@@ -53,7 +64,7 @@ interface Request {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Runs only: what a watchdog needs. */
-  run?: { filename: string; timer?: NodeJS.Timeout; cancelled?: boolean };
+  run?: { filename: string; timeoutMs?: number; timer?: NodeJS.Timeout; cancelled?: boolean };
 }
 
 /** Error details marking a failure the supervisor produced by ending the host. */
@@ -147,6 +158,7 @@ export class IsolatedSession {
     live.ready.catch(() => undefined);
     live.transport = startHost(this.isolation, {
       heapMb: this.heapMb,
+      entry: this.options.hostEntry,
       env: this.options.env,
       cwd: this.options.cwd,
       stderr: (text) => (this.options.write?.stderr ?? ((t: string) => process.stderr.write(t)))(text),
@@ -202,10 +214,14 @@ export class IsolatedSession {
     if (this.closed) throw new LlmspellError('INTERNAL', 'the isolated session is closed');
     if (options.signal?.aborted) throw cancelled(options.filename, options.signal.reason);
     const request: Request = {
-      message: { t: 'run', id: 0, source, filename: options.filename, args: options.args, fresh: options.fresh ?? false },
+      message: {
+        t: 'run', id: 0, source, filename: options.filename, args: options.args, fresh: options.fresh ?? false,
+        ...(options.prepare !== undefined ? { prepare: options.prepare } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      },
       resolve: () => undefined,
       reject: () => undefined,
-      run: { filename: options.filename },
+      run: { filename: options.filename, timeoutMs: options.timeoutMs },
     };
     const onAbort = () => this.cancel(request, options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -231,10 +247,10 @@ export class IsolatedSession {
   private arm(live: LiveHost, request: Request): void {
     const run = request.run!;
     if (run.timer || run.cancelled) return;
-    const limits = live.limits!;
+    const timeoutMs = Math.min(live.limits!.timeoutMs, run.timeoutMs ?? Infinity);
     run.timer = setTimeout(() => {
-      void this.endHost(live, (_file, stopped) => hostEnded('SCRIPT_TIMEOUT', run.filename, `script exceeded its time limit of ${limits.timeoutMs} ms`, stopped));
-    }, limits.timeoutMs + this.graceMs);
+      void this.endHost(live, (_file, stopped) => hostEnded('SCRIPT_TIMEOUT', run.filename, `script exceeded its time limit of ${timeoutMs} ms`, stopped));
+    }, timeoutMs + this.graceMs);
   }
 
   private cancel(request: Request, reason: unknown): void {

@@ -20,6 +20,12 @@ export interface IsolatedSetupContext {
 export interface IsolatedSetup {
   runtime: LlmspellRuntime;
   engine: ScriptEngine;
+  /**
+   * Called before a run that brings `prepare` data (IsolatedRunOptions.prepare): a host started
+   * before its job was known (IsolatedHostPool) learns of the job here, e.g. to set services
+   * the script's globals read.
+   */
+  beforeRun?(data: unknown): Promise<void> | void;
   /** Called after `runtime.close()` when the host ends normally. */
   close?(): Promise<void> | void;
 }

@@ -183,3 +183,56 @@ describe('worker isolation and native code', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ code: 'SCRIPT_TIMEOUT', details: { hostEnded: true, hostStuck: true }, stuck: 1 });
   });
 });
+
+describe('a host whose supervisor is killed', () => {
+  // The host is stuck in native code (its event loop never turns), the supervisor is SIGKILLed:
+  // with setpriv the kernel's parent-death signal ends the host, without it the host's
+  // watchdog thread does. Either way no orphan lives on.
+  const hasSetpriv = process.platform === 'linux' && ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => fs.existsSync(p));
+  const ways = [
+    ['the parent-death signal (setpriv)', {}, hasSetpriv],
+    ['the watchdog thread (no setpriv)', { LLMSPELL_NO_SETPRIV: '1' }, process.platform !== 'win32'],
+  ] as const;
+
+  test.each(ways)('%s ends it', async (_label, env, available) => {
+    if (!available) {
+      console.warn('skipped: this platform has no way to be tested here');
+      return;
+    }
+    const dir = scratch();
+    const program = path.join(dir, 'supervisor.mjs');
+    const pidFile = path.join(dir, 'host.pid');
+    const isolation = new URL('../../dist/isolation/index.js', import.meta.url).href;
+    fs.writeFileSync(program, `
+      import { runIsolatedScript } from ${JSON.stringify(isolation)};
+      const source = "(await import('node:fs')).writeFileSync(${JSON.stringify(pidFile).replace(/"/g, "'")}, String(process.pid));" +
+        "const D = (await import('node:module')).createRequire('file:///')(${JSON.stringify(betterSqlite).replace(/"/g, "'")});" +
+        "new D(':memory:').prepare('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c').get();";
+      await runIsolatedScript({ setupModule: ${JSON.stringify(setupModule.href)}, engine: 'hostjs', source, filename: 'stuck.hjs', limits: { timeoutMs: 120000 }, write: { stdout() {}, stderr() {} } });
+    `);
+    const supervisor = spawn(process.execPath, [program], { stdio: 'ignore', env: { ...process.env, ...env } });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const until = async (what: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (what()) return true;
+      return what();
+    };
+    try {
+      expect(await until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '', 20_000)).toBe(true);
+      // the script writes the file and starts the endless query in one synchronous run: from
+      // here on the host's event loop never turns again
+      const host = Number(fs.readFileSync(pidFile, 'utf8'));
+      expect(alive(host)).toBe(true);
+      supervisor.kill('SIGKILL');
+      expect(await until(() => !alive(host), 10_000)).toBe(true);
+    } finally {
+      supervisor.kill('SIGKILL');
+    }
+  });
+});

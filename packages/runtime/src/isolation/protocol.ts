@@ -40,6 +40,10 @@ export type ToHost =
       args?: ScriptArgsMessage;
       /** true: one fresh context for this run (a script); false: the session's shared context (a REPL). */
       fresh: boolean;
+      /** For the setup's `beforeRun` (what a host started ahead of its job learns of the job). */
+      prepare?: unknown;
+      /** A shorter wall-time limit for this run than the host's. */
+      timeoutMs?: number;
     }
   | { t: 'check'; id: number; source: string; filename: string }
   | { t: 'globals'; id: number }

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  SCRIPT_CALLBACK, type EventSink, type StateStore, type HookContext, type HookExecutor, type HookPoint, type HookResult, type ScriptCallback, type ScriptValue,
+  SCRIPT_CALLBACK, isHostAsync, type EventSink, type StateStore, type HookContext, type HookExecutor, type HookPoint, type HookResult, type ScriptCallback, type ScriptValue,
 } from '@llmspell/core';
 import { StateManager, openStateStore } from '@llmspell/state';
 import { MemoryStateStore } from '@llmspell/state-memory';
@@ -16,6 +16,24 @@ const tmp = () => {
   return dir;
 };
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/**
+ * The State functions as JavaScript sees them: save and load are hostAsync (they may answer
+ * within the call); a bridge hands the script a promise either way, and so does this.
+ */
+function promised(state: Obj): Obj {
+  const out: Obj = {};
+  for (const [name, fn] of Object.entries(state)) {
+    out[name] = !isHostAsync(fn) ? fn : (...args: unknown[]) => {
+      try {
+        return Promise.resolve(fn(...args));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+  return out;
+}
 
 /** A script function as a bridge hands it to the host. */
 function callback(fn: (...args: ScriptValue[]) => ScriptValue | Promise<ScriptValue>): ScriptCallback {
@@ -39,7 +57,7 @@ async function runtime(statePersistence: Record<string, unknown> = {}, options: 
     config: { runtime: { state_persistence: { backup: { backup_dir: backupDir, max_backups: 0 }, ...statePersistence } } },
     stateStore: options.stateStore,
   });
-  return { rt, State: rt.buildGlobals({ language: 'lua' }).State as Obj, backupDir };
+  return { rt, State: promised(rt.buildGlobals({ language: 'lua' }).State as Obj), backupDir };
 }
 
 describe('State global (host functions)', () => {

@@ -1,6 +1,6 @@
 import {
   isLlmspellError,
-  LlmspellError, isScriptCallback, type ScriptCallback, type ScriptObject, type ScriptValue,
+  LlmspellError, hostAsync, isPromiseLike, isScriptCallback, type ScriptCallback, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { BackupMetadata, CustomTransform, StateCallOptions, StateManager } from '@llmspell/state';
 import type { GlobalScope } from '../global-scope.js';
@@ -73,11 +73,17 @@ export function createStateGlobal(scope: GlobalScope, manager: StateManager): Sc
   };
 
   return {
-    save: async (s: ScriptValue, key: ScriptValue, value: ScriptValue) => {
-      await manager.set(s as string, key as string, value, call());
-      return null;
-    },
-    load: async (s: ScriptValue, key: ScriptValue) => plain(await manager.get(s as string, key as string)),
+    // save and load answer within the call when the store can (memory, SQLite): a script's
+    // loop of State calls then never waits for the event loop
+    save: hostAsync((s: ScriptValue, key: ScriptValue, value: ScriptValue) => {
+      const written = manager.setNow(s as string, key as string, value, call());
+      return isPromiseLike(written) ? written.then(() => null) : null;
+    }),
+    load: hostAsync((s: ScriptValue, key: ScriptValue) => {
+      // a freshly decoded JSON value is already plain script data
+      const value = manager.getNow(s as string, key as string);
+      return isPromiseLike(value) ? value.then((v) => (v === undefined ? null : (v as ScriptValue))) : value === undefined ? null : (value as ScriptValue);
+    }),
     delete: async (...args: ScriptValue[]) => {
       const [s, key] = args.length >= 2 && present(args[1]) ? [args[0], args[1]] : ['global', args[0]];
       return manager.delete(s as string, key as string, call());

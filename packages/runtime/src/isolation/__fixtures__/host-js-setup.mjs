@@ -64,5 +64,12 @@ export async function setup({ data, engine, write, emit }) {
   });
   write.stderr('setup done\n');
   emit('setup.ready', { component: 'fixture' });
-  return { runtime, engine: hostJsEngine };
+  return {
+    runtime,
+    engine: hostJsEngine,
+    // what a pooled run tells its host (the scripts run in this realm and read it from here)
+    beforeRun(prepared) {
+      globalThis.llmspellPrepared = prepared;
+    },
+  };
 }

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { bin, cli, scratch, write } from './helpers.js';
+
+// The build bundles the script host (scripts/bundle-host.mjs → dist/host/): the CLI starts
+// that, and the module graph only when the bundle is missing or LLMSPELL_HOST_BUNDLE=0.
+// Every other CLI test runs through the bundle; this one checks it is the one in use and
+// that both entries give the same run, lazily loaded parts (state, an agent's provider, the JS engine) included.
+describe('the bundled script host', () => {
+  const dist = path.join(path.dirname(bin), 'host');
+
+  test('the build made it: one entry module, chunks, and the engines\' WASM beside them', () => {
+    expect(fs.existsSync(path.join(dist, 'script-host.mjs'))).toBe(true);
+    for (const wasm of ['glue.wasm', 'emscripten-module.wasm']) expect(fs.existsSync(path.join(dist, wasm))).toBe(true);
+    expect(fs.readdirSync(path.join(dist, 'chunks')).some((f) => f.endsWith('.mjs'))).toBe(true);
+  });
+
+  test.each(['lua', 'js'])('a %s run gives the same result from the bundle and from the module graph', async (ext) => {
+    const dir = scratch();
+    const source = ext === 'lua'
+      ? 'State.save("custom:t", "k", { n = 2 })\nlocal a = Agent.create({ name = "b", model = "openai/gpt-4o-mini" })\nreturn { tool = Tool.invoke("calculator", { input = "6*7" }).result.result, state = State.load("custom:t", "k").n, agent = type(a.invoke), tools = #Tool.list() }'
+      : 'await State.save("custom:t", "k", { n: 2 });\nconst r = await Tool.invoke("calculator", { input: "6*7" });\nexport default { tool: r.result.result, state: (await State.load("custom:t", "k")).n, agent: typeof (await Agent.create({ name: "b", model: "openai/gpt-4o-mini" })).invoke, tools: Tool.list().length };';
+    write(dir, `s.${ext}`, source);
+    const bundled = await cli(['run', '--verbose', `s.${ext}`], { cwd: dir, env: { OPENAI_API_KEY: 'sk-never-used' } });
+    const graph = await cli(['run', '--verbose', `s.${ext}`], { cwd: dir, env: { OPENAI_API_KEY: 'sk-never-used', LLMSPELL_HOST_BUNDLE: '0' } });
+    expect(bundled.code).toBe(0);
+    expect(graph.code).toBe(0);
+    expect(bundled.stderr).toMatch(/\[debug\] script host: child process \d+, bundled entry/);
+    expect(graph.stderr).toMatch(/\[debug\] script host: child process \d+, module graph/);
+    const result = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
+    expect(result(bundled.stdout)).toEqual(result(graph.stdout));
+    expect(result(bundled.stdout)).toMatchObject({ tool: 42, state: 2, agent: 'function' });
+  });
+
+  test('the bundle also serves a worker-thread host', async () => {
+    const dir = scratch();
+    write(dir, 'w.lua', 'return Tool.invoke("text_manipulator", { operation = "uppercase", input = "ok" }).result');
+    const run = await cli(['run', '--verbose', 'w.lua'], { cwd: dir, env: { LLMSPELL_ISOLATION: 'worker' } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/\[debug\] script host: worker thread, bundled entry/);
+    expect(run.stdout.trim().split('\n').pop()).toBe('OK');
+  });
+});

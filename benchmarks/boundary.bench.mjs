@@ -1,0 +1,303 @@
+// Issue 15: the script boundary and the cold start, measured through the CLI as a user runs
+// it. Each per-operation figure is (a big run − a tiny run of the same script) / (count − 1),
+// both `llmspell run` processes, in one run of this file; next to it, its floor measured here
+// in-process in the same run (the same work without the engine boundary). Wall time is what
+// the issue states; CPU time (the children's user + system time from /proc/self/stat) is
+// given too, since other processes on a shared machine disturb it less.
+//
+// Cold start: `node -e 0`, `llmspell --version`, `llmspell run hello.lua` and `hello.js`,
+// medians of 15 interleaved rounds after 2 warm-ups; also the host without its bundle
+// (LLMSPELL_HOST_BUNDLE=0, the module graph) and without setpriv (LLMSPELL_NO_SETPRIV=1, the
+// watchdog thread), so the effect of each is visible in the same run.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createExecutionContext, executeComponent } from '@llmspell/core';
+import { EventBus } from '@llmspell/hooks';
+import { LlmspellRuntime } from '@llmspell/runtime';
+import { createStateManager } from '@llmspell/state';
+import { SqliteStateStore } from '@llmspell/state-sqlite';
+import { utilTools } from '@llmspell/tools-util';
+import { createWorkflowFromConfig, executeWorkflow } from '@llmspell/workflows';
+
+export const title = 'Script boundary and cold start through the CLI (issue 15)';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'apps/cli/dist/bin.js');
+const ROUNDS = Number(process.env.BOUNDARY_BENCH_ROUNDS ?? 3);
+const START_ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** CPU time (ms) of this process's waited-for children so far; NaN where /proc is missing. */
+function childrenCpuMs() {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * (1000 / 100); // cutime, cstime (fields 16, 17)
+  } catch {
+    return NaN;
+  }
+}
+
+function cli(args, env) {
+  const cpu0 = childrenCpuMs();
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env, encoding: 'utf8' });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`llmspell ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, cpu: childrenCpuMs() - cpu0, stdout: r.stdout };
+}
+
+/** Per-operation µs of `script` (wall and CPU): (big − tiny) / (count − 1), median of rounds. */
+function perOperation(script, count, env, extra = []) {
+  const wall = [];
+  const cpu = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const tiny = cli(['run', script, '--', '1', ...extra], env);
+    const big = cli(['run', script, '--', String(count), ...extra], env);
+    wall.push(((big.ms - tiny.ms) / (count - 1)) * 1000);
+    cpu.push(((big.cpu - tiny.cpu) / (count - 1)) * 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** µs per call of `fn` (awaited), median of 5 batches after a warm-up. */
+async function floor(fn, count) {
+  for (let i = 0; i < Math.min(count, 2000); i++) await fn(i);
+  const per = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    for (let i = 0; i < count; i++) await fn(i);
+    per.push(((performance.now() - t) / count) * 1000);
+  }
+  return median(per);
+}
+
+const SCRIPTS = {
+  'tool.lua': `local n = tonumber(ARGS[1])
+for i = 1, n do Tool.invoke("text_manipulator", { operation = "uppercase", input = "x" }) end
+return n`,
+  'tool.js': `const n = Number(ARGS[0]);
+for (let i = 0; i < n; i++) await Tool.invoke('text_manipulator', { operation: 'uppercase', input: 'x' });
+export default n;`,
+  'state.lua': `local n = tonumber(ARGS[1])
+for i = 1, n do State.save("custom:bench", "k", i); State.load("custom:bench", "k") end
+return n`,
+  'workflow.lua': `local n = tonumber(ARGS[1])
+local steps = {}
+for i = 1, n do steps[i] = { name = "s" .. i, type = "custom", execute = function(ctx) return i end } end
+return Workflow.sequential({ name = "bench", steps = steps }):execute({}).success`,
+  'event.lua': `local n = tonumber(ARGS[1])
+for i = 1, n do Event.publish("bench.tick", { i = i }) end
+return n`,
+  'hooks.lua': `local n = tonumber(ARGS[1])
+for h = 1, tonumber(ARGS[2]) do Hook.register("BeforeToolExecution", function(ctx) return nil end) end
+for i = 1, n do Tool.invoke("text_manipulator", { operation = "uppercase", input = "x" }) end
+return n`,
+};
+
+/** Self time per node id and the tree of a V8 .cpuprofile. */
+function readProfile(file) {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const totals = new Map();
+  const total = (id) => {
+    if (totals.has(id)) return totals.get(id);
+    let t = self.get(id) ?? 0;
+    for (const c of byId.get(id).children ?? []) t += total(c);
+    totals.set(id, t);
+    return t;
+  };
+  // inclusive time per function name, each path counted once (recursion not twice)
+  const inclusive = new Map();
+  const walk = (id, active) => {
+    const name = byId.get(id).callFrame.functionName;
+    const counted = name !== '' && !active.has(name);
+    if (counted) {
+      inclusive.set(name, (inclusive.get(name) ?? 0) + total(id));
+      active.add(name);
+    }
+    for (const c of byId.get(id).children ?? []) walk(c, active);
+    if (counted) active.delete(name);
+  };
+  walk(p.nodes[0].id, new Set());
+  const idle = [...self].filter(([id]) => byId.get(id).callFrame.functionName === '(idle)').reduce((n, [, us]) => n + us, 0);
+  return { byId, self, inclusive, busyUs: p.endTime - p.startTime - idle };
+}
+
+/**
+ * Runs the CLI under `--cpu-prof` with the host in a worker thread (so one profile directory
+ * holds the CLI's thread and the host's; the host's code is the same as in a child process)
+ * and returns the profile of the host thread (the busier one) and of the CLI's.
+ */
+function profileRun(args, env) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-prof-'));
+  try {
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, bin, ...args], { cwd: root, env: { ...env, LLMSPELL_ISOLATION: 'worker' }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`profiled llmspell ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    const profiles = fs.readdirSync(dir).map((f) => readProfile(path.join(dir, f))).sort((a, b) => b.busyUs - a.busyUs);
+    return { host: profiles[0], cli: profiles[1] };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where a profile's busy time went, by kind of work (self time). */
+function startBreakdown(profile) {
+  const kinds = new Map();
+  for (const [id, us] of profile.self) {
+    const { functionName: fn, url } = profile.byId.get(id).callFrame;
+    let kind;
+    if (fn === '(idle)') continue;
+    else if (fn === '(garbage collector)') kind = 'garbage collection';
+    else if (url.startsWith('wasm://')) kind = 'WASM (engine start, compile)';
+    else if (/^node:internal\/(modules|bootstrap)/.test(url) || /compile|^\(program\)$/.test(fn) || fn === 'internalBinding') kind = 'loading and compiling modules, Node bootstrap';
+    else if (url.includes('/dist/host/') || url.includes('/packages/') || url.includes('/apps/')) kind = 'llmspell code (config, tools, runtime, engine setup)';
+    else if (url.includes('node_modules')) kind = 'dependencies';
+    else kind = 'other Node internals (fs, streams, timers, IPC)';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + us);
+  }
+  const busy = [...kinds.values()].reduce((a, b) => a + b, 0);
+  return [...kinds].sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${(us / 1000).toFixed(0)} ms (${((us / busy) * 100).toFixed(0)} %)`).join(', ');
+}
+
+export async function run() {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-boundary-'));
+  const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_DATA_HOME: path.join(home, '.data'), XDG_CONFIG_HOME: path.join(home, '.config'), NO_COLOR: '1' };
+  for (const [name, text] of Object.entries(SCRIPTS)) fs.writeFileSync(path.join(home, name), text);
+  const script = (name) => path.join(home, name);
+  const rows = [];
+  const notes = [];
+  const loadBefore = os.loadavg()[0];
+  try {
+    // ---- floors, in this process
+    const runtime = await LlmspellRuntime.create({ tools: utilTools });
+    const tool = runtime.tools.get('text_manipulator');
+    const toolFloor = await floor(async () => runtime.policy.redactValue(await executeComponent(tool, { operation: 'uppercase', input: 'x' }, runtime.createContext({ language: 'lua' }))), 20_000);
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-boundary-state-'));
+    const store = new SqliteStateStore({ path: path.join(stateDir, 'state.db') });
+    const manager = createStateManager(store, { backup_enabled: false });
+    const stateFloor = await floor(async (i) => {
+      await manager.set('custom:bench', 'k', i);
+      await manager.get('custom:bench', 'k');
+    }, 20_000);
+    await store.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    const steps = 5000;
+    const wfPer = [];
+    for (let r = 0; r < 5; r++) {
+      const wf = createWorkflowFromConfig('sequential', { name: 'floor', steps: Array.from({ length: steps }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => i })) });
+      const t = performance.now();
+      await executeWorkflow(wf, { input: {} }, createExecutionContext());
+      wfPer.push(((performance.now() - t) / steps) * 1000);
+    }
+    const workflowFloor = median(wfPer);
+    const bus = new EventBus();
+    const eventFloor = await floor((i) => bus.publish('bench.tick', { i }), 100_000);
+    await runtime.close();
+
+    // ---- through the CLI
+    const luaTool = perOperation(script('tool.lua'), 20_000, env);
+    const jsTool = perOperation(script('tool.js'), 20_000, env);
+    const state = perOperation(script('state.lua'), 20_000, env);
+    const workflow = perOperation(script('workflow.lua'), 5_000, env);
+    const event = perOperation(script('event.lua'), 100_000, env);
+    const hooks5 = perOperation(script('hooks.lua'), 5_000, env, ['5']);
+    const hooks0 = perOperation(script('hooks.lua'), 5_000, env, ['0']);
+    const perHook = { wall: (hooks5.wall - hooks0.wall) / 5, cpu: (hooks5.cpu - hooks0.cpu) / 5 };
+    const row = (name, m, base, goal, note = '') => rows.push({
+      name, value: m.wall, unit: 'µs', baseline: base, ratio: base ? m.wall / base : undefined, goal,
+      note: `CPU ${m.cpu.toFixed(1)} µs${base ? ` (${(m.cpu / base).toFixed(2)}× the floor)` : ''}${note ? `; ${note}` : ''}`,
+    });
+    rows.push({ name: 'floor: executeComponent(text_manipulator) + redaction, in-process', value: toolFloor, unit: 'µs' });
+    row('Lua Tool.invoke(text_manipulator) through the CLI', luaTool, toolFloor, '≤ 20 µs', '20,000 calls');
+    row('JS await Tool.invoke(text_manipulator) through the CLI', jsTool, toolFloor, '≤ 40 µs', '20,000 calls');
+    rows.push({ name: 'floor: StateManager set+get on SQLite, in-process', value: stateFloor, unit: 'µs' });
+    row('Lua State.save+State.load on SQLite through the CLI', state, stateFloor, '≤ 50 µs', '20,000 pairs, the CLI default backend');
+    rows.push({ name: 'floor: workflow step (TypeScript custom step), in-process', value: workflowFloor, unit: 'µs' });
+    row('workflow step of a Lua function through the CLI', workflow, workflowFloor, '≤ 20 µs', '5,000 steps, building the workflow included');
+    rows.push({ name: 'floor: EventBus.publish, in-process', value: eventFloor, unit: 'µs' });
+    row('Lua Event.publish through the CLI', event, eventFloor, '≤ 5 µs', '100,000 publishes');
+    rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls` });
+    rows.push({ name: '5 Lua hooks as a share of a 1 ms step', value: (perHook.wall * 5) / 10, unit: '%', goal: '< 1 %', note: `CPU ${((perHook.cpu * 5) / 10).toFixed(1)} %` });
+
+    // ---- cold start
+    const commands = [
+      { name: 'node -e 0', args: ['-e', '0'], node: true },
+      { name: 'llmspell --version', args: ['--version'] },
+      { name: 'llmspell run examples/hello.lua', args: ['run', 'examples/hello.lua'] },
+      { name: 'llmspell run examples/hello.js', args: ['run', 'examples/hello.js'] },
+      { name: 'llmspell run examples/hello.lua, host as a module graph (LLMSPELL_HOST_BUNDLE=0)', args: ['run', 'examples/hello.lua'], env: { LLMSPELL_HOST_BUNDLE: '0' } },
+      { name: 'llmspell run examples/hello.lua, watchdog thread (LLMSPELL_NO_SETPRIV=1)', args: ['run', 'examples/hello.lua'], env: { LLMSPELL_NO_SETPRIV: '1' } },
+    ];
+    const wall = commands.map(() => []);
+    const cpu = commands.map(() => []);
+    for (let round = 0; round < START_ROUNDS + 2; round++) {
+      for (let k = 0; k < commands.length; k++) {
+        const i = (k + round) % commands.length;
+        const c = commands[i];
+        const cpu0 = childrenCpuMs();
+        const t = performance.now();
+        const r = spawnSync(process.execPath, c.node ? c.args : [bin, ...c.args], { cwd: root, env: { ...env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const ms = performance.now() - t;
+        if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${r.stderr}`);
+        if (round >= 2) {
+          wall[i].push(ms);
+          cpu[i].push(childrenCpuMs() - cpu0);
+        }
+      }
+    }
+    const nodeMs = median(wall[0]);
+    const nodeCpu = median(cpu[0]);
+    commands.forEach((c, i) => {
+      const ms = median(wall[i]);
+      const goal = i === 1 ? '≤ 2×' : i === 2 ? '≤ 3×' : '';
+      rows.push({
+        name: `process: ${c.name}`, value: ms, unit: 'ms', baseline: i === 0 ? undefined : nodeMs, ratio: i === 0 ? undefined : ms / nodeMs, goal,
+        note: `CPU ${median(cpu[i]).toFixed(0)} ms${i === 0 ? '' : ` (${(median(cpu[i]) / nodeCpu).toFixed(2)}× node's)`}`,
+      });
+    });
+    // ---- where the time goes (--cpu-prof)
+    const calls = 20_000;
+    const toolProfile = profileRun(['run', script('tool.lua'), '--', String(calls)], env).host;
+    const per = (name) => (toolProfile.inclusive.get(name) ?? 0) / calls;
+    const hostSide = per('callHost');
+    const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / hostSide) * 100).toFixed(0)} %)`;
+    const execute = per('executeComponentNow');
+    const validate = per('validate');
+    notes.push(
+      `Where a Lua Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): ` +
+      `the host side of a call (callHost) ${hostSide.toFixed(1)} µs, of which ` +
+      [
+        part('reading the Lua arguments (readTable)', per('readTable')),
+        part('executeComponentNow', execute),
+        part('– argument checks (validate: unknown keys, zod)', validate),
+        part('– the tool itself with its result record (runNow, toToolResult with its JSON text)', per('runNow')),
+        part('redacting the result (redactValue)', per('redactValue')),
+        part('building the Lua result table (pushResult)', per('pushResult')),
+      ].join(', ') +
+      '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.',
+    );
+    const start = profileRun(['run', 'examples/hello.lua'], env);
+    notes.push(
+      `Where a cold start's time goes (--cpu-prof of \`llmspell run examples/hello.lua\`, host in a worker thread): the script host ${(start.host.busyUs / 1000).toFixed(0)} ms busy: ${startBreakdown(start.host)}; the CLI's own thread ${(start.cli.busyUs / 1000).toFixed(0)} ms: ${startBreakdown(start.cli)}. A child-process host (the default) adds a second Node start (about \`node -e 0\`'s CPU).`,
+    );
+
+    notes.push(
+      `Per-operation rows: (a run of N operations − a run of 1) / (N − 1), each an \`llmspell run\` of a script written to a scratch HOME (default config, SQLite state there); median of ${ROUNDS} rounds. Floors are measured in this process in the same run: the same host work without a script engine (µs per call, median of 5 batches).`,
+      'The Lua hook row is the extra cost per hook of a tool call with 5 Lua BeforeToolExecution hooks (each a no-op function) over the same call with none; the share row is 5 such calls against a 1 ms step.',
+      `Cold starts: medians of ${START_ROUNDS} interleaved rounds after 2 warm-ups; CPU is the children's user + system time (10 ms ticks of /proc/self/stat), the parent CLI and its script host together.`,
+      `Load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, on ${os.cpus().length} CPUs: wall figures on a loaded machine carry the other processes' share; compare ratios from the same run.`,
+    );
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  return { rows, notes };
+}
