@@ -1,28 +1,70 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  LlmspellError, MCP_CONNECTOR_SERVICE, executeComponent, securityLevelRank, type Tool, type ToolResult,
+  LlmspellError, MCP_CONNECTOR_SERVICE, executeComponent, securityLevelRank, type McpConnector, type Tool, type ToolResult,
 } from '@llmspell/core';
 import { createMcpSampler, type LlmspellRuntime } from '@llmspell/runtime';
 import type { McpClientConnector, ScriptTool } from '@llmspell/mcp';
 import { composeRuntime } from '../compose-runtime.js';
 import { chooseEngine } from '../engines.js';
 import { paint, useColor, type CliIo } from '../io.js';
+import { importFromProjectOrCli, packageLoadError } from '../load-tools.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
 import { runScriptJob } from '../script-job.js';
 import { cliVersion } from '../version.js';
+
+type McpModule = typeof import('@llmspell/mcp');
+
+/** What needs `@llmspell/mcp`, as the install hint names it. */
+const MCP_NEEDS = 'MCP (the MCP global, [mcp.servers], llmspell mcp list and serve)';
+
+/**
+ * `@llmspell/mcp` (the MCP SDK with its HTTP server stack) is an add-on, not a dependency of
+ * the CLI: it is about a sixth of an install. Loaded from the project or from beside the CLI,
+ * with an install hint when it is missing.
+ */
+export async function loadMcp(cwd: string): Promise<McpModule> {
+  try {
+    return (await importFromProjectOrCli('@llmspell/mcp', cwd)) as McpModule;
+  } catch (error) {
+    throw packageLoadError(error, '@llmspell/mcp', MCP_NEEDS);
+  }
+}
+
+/** The `MCP` global without `@llmspell/mcp`: no servers, and `connect` says what to install. */
+function missingConnector(error: LlmspellError): McpConnector {
+  return {
+    servers: () => [],
+    connect: () => Promise.reject(new LlmspellError(error.code, `MCP.connect: ${error.detail ?? error.message}`, { details: error.details })),
+    close: async () => {},
+  };
+}
 
 /**
  * Puts an MCP connector in the runtime (the `MCP` global) and registers the tools of the
  * configured servers. Servers start with the run, all at once, as desktop MCP clients start
  * theirs: their tools must be in `Tool.list()` from the script's first line. A server that
  * fails is reported on stderr and its tools are missing; the run goes on. A run whose config
- * has no `[mcp.servers]` starts nothing and loads no MCP SDK.
+ * has no `[mcp.servers]` starts nothing and loads no MCP SDK. Without `@llmspell/mcp`, a config
+ * naming servers is refused with the install hint; otherwise only `MCP.connect` is.
  */
-export async function attachMcp(runtime: LlmspellRuntime, io: CliIo, options: { tools?: boolean } = {}): Promise<McpClientConnector> {
-  const { createMcpConnector } = await import('@llmspell/mcp');
+export async function attachMcp(
+  runtime: LlmspellRuntime,
+  io: CliIo,
+  options: { tools?: boolean; load?: (cwd: string) => Promise<McpModule> } = {},
+): Promise<McpConnector> {
+  let mcp: McpModule;
+  try {
+    mcp = await (options.load ?? loadMcp)(io.cwd);
+  } catch (error) {
+    const configured = Object.values(runtime.config.mcp.servers).some((s) => s.enabled !== false);
+    if (configured || !(error instanceof LlmspellError) || error.code !== 'PACKAGE_NOT_INSTALLED') throw error;
+    const connector = missingConnector(error);
+    runtime.services.set(MCP_CONNECTOR_SERVICE, connector);
+    return connector;
+  }
   const interactive = io.isTTY && Boolean(process.stdin.isTTY);
-  const connector = createMcpConnector(runtime.config.mcp, {
+  const connector = mcp.createMcpConnector(runtime.config.mcp, {
     policy: runtime.policy,
     events: runtime.events,
     logger: runtime.logger,
@@ -48,9 +90,10 @@ export async function mcpCommand(args: ParsedArgs, io: CliIo): Promise<number> {
 }
 
 async function listServers(args: ParsedArgs, io: CliIo): Promise<number> {
+  await loadMcp(io.cwd);
   const { runtime } = await composeRuntime(args.flags, io, { state: false, tools: false });
   try {
-    const connector = await attachMcp(runtime, io, { tools: false });
+    const connector = (await attachMcp(runtime, io, { tools: false })) as McpClientConnector;
     const servers = await connector.status();
     if (args.flags.output !== 'text') {
       io.stdout(JSON.stringify(servers, null, 2) + '\n');
@@ -138,8 +181,10 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   if (!http && (args.options.port !== undefined || args.options.token !== undefined)) throw new UsageError('--port and --token go with --http');
   if (args.options.token === true || args.options.token === '') throw new UsageError('--token needs a value');
   const token = typeof args.options.token === 'string' ? args.options.token : undefined;
+  const mcp = await loadMcp(io.cwd);
+  // composeRuntime attaches the MCP connector and the configured servers' tools (once: a
+  // second connector would start every server twice and leave the first ones running).
   const { runtime } = await composeRuntime(args.flags, io);
-  await attachMcp(runtime, io);
   try {
     if (token) runtime.policy.secrets.add(token);
     const allowed = runtime.tools.list().filter((t) => securityLevelRank(t.securityLevel) <= securityLevelRank(runtime.policy.maxSecurityLevel));
@@ -150,7 +195,6 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
       return runtime.policy.redactValue(await executeComponent(tool, toolArgs, ctx));
     };
     const serverOptions = { tools: allowed, scripts, executeTool, redact: (t: string) => runtime.policy.redact(t), version: cliVersion() };
-    const mcp = await import('@llmspell/mcp');
     if (!http) {
       await mcp.serveMcpStdio(serverOptions, { stdin: io.stdin ?? process.stdin, stdout: process.stdout });
       return 0;
