@@ -1,5 +1,6 @@
 import { compileScriptRegex, LlmspellError, type ScriptRegex, type ScriptRegexMatch } from '@llmspell/core';
 import { parseJq, type Node, type Pattern } from './parse.js';
+import { appendOnlyUpdate } from './reduce-append.js';
 import { arrayBytes, Budget, objectBytes, stringBytes, type JqLimits } from './budget.js';
 import { jsonPreview, jsonSizeWithin } from './json-size.js';
 
@@ -681,9 +682,21 @@ export class Interpreter {
       }
       case 'reduce': {
         let accs = this.run(node.init, input, env);
+        const append = appendOnlyUpdate(node.update);
+        let owned: Json[] | undefined;
         this.ev(node.source, input, env, (item) => {
           const next: Json[] = [];
           const e2 = this.bind(node.name, item, input, env);
+          if (append && accs.length === 1 && Array.isArray(accs[0])) {
+            // `. + [E]`: push E's outputs into an array this reduce owns (copied once), not a copy per step.
+            const items = this.run(append, null, e2)[0] as Json[];
+            allocate(arrayBytes(accs[0].length + items.length), 'an array');
+            touch(items.length);
+            let target = accs[0];
+            if (owned !== target) accs = [(target = owned = target.slice())];
+            for (const v of items) target.push(v);
+            return;
+          }
           for (const acc of accs) this.ev(node.update, acc, e2, (v) => next.push(v));
           accs = next.length ? [next[next.length - 1]] : [];
         });
