@@ -282,6 +282,38 @@ return {
   }, LONG);
 });
 
+describe('a 50 MB CSV by path', () => {
+  test('csv_analyzer reads the file in parts: the default 64 MiB of script memory is enough', async () => {
+    const dir = scratch();
+    const out = fs.openSync(path.join(dir, 'data.csv'), 'w');
+    fs.writeSync(out, 'id,name,amount,city\n');
+    const cities = ['Paris', 'Berlin', 'Rome', 'Oslo'];
+    let bytes = 0;
+    let rows = 0;
+    while (bytes < 50_000_000) {
+      const lines: string[] = [];
+      for (let i = 0; i < 10_000; i++, rows++) lines.push(`${rows},"user ${rows}, ""quoted""",${(rows % 1000) / 10},${cities[rows % 4]}`);
+      const chunk = `${lines.join('\n')}\n`;
+      fs.writeSync(out, chunk);
+      bytes += chunk.length;
+    }
+    fs.closeSync(out);
+    write(dir, 'c.lua', `${LUA}
+local a = tool("csv_analyzer", { operation = "analyze", path = "data.csv" })
+local v = tool("csv_analyzer", { operation = "validate", path = "data.csv", options = { rules = { id = { type = "integer", unique = true } } } })
+local s = tool("csv_analyzer", { operation = "sample", path = "data.csv", options = { size = 2, method = "last", output = "rows" } })
+return { rows = a.row_count, city_counts = a.columns[4].value_counts, errors = v.error_count, last_name = s.rows[2].name,
+  outside = try(function() return tool("csv_analyzer", { path = "/etc/passwd" }) end) }
+`);
+    const r = await run(dir, ['c.lua'], 280_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(returned(r)).toEqual({
+      rows, city_counts: { Paris: rows / 4, Berlin: rows / 4, Rome: rows / 4, Oslo: rows / 4 }, errors: 0, last_name: `user ${rows - 1}, "quoted"`, outside: 'PATH_NOT_ALLOWED',
+    });
+  }, LONG);
+});
+
 describe('a 20 MB error message', () => {
   const MB20 = 20 * 1024 * 1024;
 
