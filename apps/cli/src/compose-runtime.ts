@@ -1,21 +1,31 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
-import { LlmspellRuntime, loadConfig, type LoadedConfig } from '@llmspell/runtime';
+import { LlmspellRuntime, applyStateLocation, builtinFeatures, loadConfig, type LoadedConfig, type StateLocation } from '@llmspell/runtime';
+import { telemetryFeature } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
 import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
 import type { GlobalFlags } from './parse-args.js';
+import { cliVersion } from './version.js';
 
 export interface ComposeOptions {
   /** Open the configured state backend (off for commands that never touch state). */
   state?: boolean;
   /** Load tools (off for `config show`, `completion`). */
   tools?: boolean;
+  /** Record runs in the history and export spans ([observability]); off for `runs` and `ui`. */
+  telemetry?: boolean;
 }
 
-/** Reads the config with CLI flag overrides applied. */
-export function loadCliConfig(flags: GlobalFlags, io: CliIo): LoadedConfig {
-  const loaded = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env });
+export interface CliConfig extends LoadedConfig {
+  /** Where the state lives and why (`llmspell info`). */
+  state: StateLocation;
+}
+
+/** Reads the config with CLI flag overrides applied, and a project's state placed in the project. */
+export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
+  const base = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env });
+  const loaded: CliConfig = { ...base, state: applyStateLocation(base.config, io.cwd, io.env) };
   const runtime = loaded.config.runtime;
   if (flags.timeoutSeconds !== undefined) {
     runtime.script_timeout_seconds = Math.ceil(flags.timeoutSeconds);
@@ -72,6 +82,7 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
       stateStore,
       cwd: io.cwd,
       configFiles: loaded.source ? [loaded.source] : [],
+      features: options.telemetry === false ? builtinFeatures : [...builtinFeatures, telemetryFeature({ env: io.env, version: cliVersion() })],
       logger: createLogger({ level, sink: (line) => io.stderr(line + '\n'), redact: (t) => runtime?.policy.redact(t) ?? t }),
     });
   } catch (error) {
@@ -80,7 +91,7 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
   }
   if (options.tools !== false) {
     // The MCP global's connector, and the tools of the configured MCP servers.
-    const { attachMcp } = await import('./commands/mcp.js');
+    const { attachMcp } = await import('./attach-mcp.js');
     await attachMcp(runtime, io).catch(async (error: unknown) => {
       await runtime!.close();
       throw error;

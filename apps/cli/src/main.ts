@@ -1,14 +1,21 @@
 import { agentsCommand } from './commands/agents.js';
+import { backupCommand } from './commands/backup.js';
 import { completionCommand } from './commands/completion.js';
-import { configCommand, infoCommand, initCommand, providersCommand } from './commands/info.js';
+import { configCommand } from './commands/config.js';
+import { infoCommand } from './commands/info.js';
+import { initCommand } from './commands/init.js';
 import { jobsCommand } from './commands/jobs.js';
 import { mcpCommand } from './commands/mcp.js';
+import { providersCommand } from './commands/providers.js';
 import { replCommand } from './commands/repl.js';
+import { resumeCommand } from './commands/resume.js';
+import { runsCommand } from './commands/runs.js';
 import { execCommand, rerunScript, runCommand } from './commands/run-script.js';
-import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
+import { stateCommand } from './commands/state.js';
 import { submitCommand } from './commands/submit.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
+import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -35,6 +42,8 @@ const HANDLERS: Record<string, Handler> = {
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,
+  runs: runsCommand,
+  ui: uiCommand,
   worker: workerCommand,
   submit: submitCommand,
   jobs: jobsCommand,

@@ -8,9 +8,11 @@ export { agentChunkIterator, streamAgent } from './agent-stream.js';
 export type { AgentChunkIterator } from './agent-stream.js';
 export { agentAsTool } from './agent-tool.js';
 export type { AgentToolOptions } from './agent-tool.js';
-export { KNOWN_PROVIDERS, ProviderRegistry, defaultModelFactory, parseModelSpec } from './provider-registry.js';
+export { KNOWN_PROVIDERS } from './providers.js';
+export type { ProviderProtocol } from './providers.js';
+export { ProviderRegistry, defaultModelFactory, parseModelSpec } from './provider-registry.js';
 export type {
-  ModelFactory, ModelRequest, ProviderProtocol, ProviderRegistryOptions, ProviderSettings, ProvidersConfig, ResolvedModel,
+  ModelFactory, ModelRequest, ProviderRegistryOptions, ProviderSettings, ProvidersConfig, ResolvedModel,
 } from './provider-registry.js';
 export { BUILTIN_PRICES, BudgetTracker, PriceTable } from './prices.js';
 export type { ModelPrice } from './prices.js';

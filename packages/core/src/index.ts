@@ -29,16 +29,17 @@ export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord,
 export type {
   BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
 } from './hooks-contract.js';
-export type { Component } from './component.js';
-export { ToolCategories, defineTool, isTool, toToolResult } from './tool.js';
+export { ToolCategories } from './component.js';
 export type {
-  MediaItem, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput, ToolParameters, ToolResult,
-} from './tool.js';
+  Component, ComponentLookup, ExecutionContext, MediaItem, StateAccess, Tool, ToolCategory, ToolDefinition, ToolExample, ToolOutput,
+  ToolParameters, ToolResult,
+} from './component.js';
+export { defineTool, isTool, toToolResult } from './tool.js';
 export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
 export { emptyTableAsList, missingParameter, normaliseOperation } from './operation-parameters.js';
 export type { JsonSchema, ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
-export type { ComponentLookup, ExecutionContext, ExecutionContextInit, StateAccess } from './execution-context.js';
+export type { ExecutionContextInit } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
 export { closestMatch, didYouMean, editDistance } from './suggest.js';
 export { checkParameterKeys, declaredKeys } from './parameter-keys.js';

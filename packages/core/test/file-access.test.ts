@@ -156,6 +156,31 @@ describe('fd-verified file access', () => {
     expect(policy.protectedFiles).toContain(path.join(root, 'llmspell.toml'));
   });
 
+  it('protected directories (the state store) are refused inside the roots, by path, link and directory', async () => {
+    fs.mkdirSync(path.join(root, '.llmspell'));
+    fs.writeFileSync(path.join(root, '.llmspell', 'state.db'), 'db');
+    const guarded = new SecurityPolicy({ allowedPaths: [root], cwd: root, protectedDirs: ['.llmspell', 'elsewhere.db-wal'] });
+    fs.symlinkSync(path.join(root, '.llmspell', 'state.db'), path.join(root, 'alias.db'));
+    for (const attempt of [
+      guarded.readFile('.llmspell/state.db'),
+      guarded.readFile('alias.db'),
+      guarded.writeFile('.llmspell/state.db-wal', 'x'),
+      guarded.writeFile('elsewhere.db-wal', 'x'),
+      guarded.openDirectory('.llmspell'),
+      guarded.mkdir('.llmspell/new'),
+    ]) {
+      const e = await attempt.then(() => undefined, (error: Error) => error);
+      expect(e).toMatchObject({ code: 'PATH_NOT_ALLOWED', details: { reason: 'protected_file' } });
+      expect((e as Error).message).toMatch(/state store/);
+    }
+    expect(fs.readFileSync(path.join(root, '.llmspell', 'state.db'), 'utf8')).toBe('db');
+    expect(fs.existsSync(path.join(root, 'elsewhere.db-wal'))).toBe(false);
+    // a sibling with a similar name is an ordinary file, and so is a dotfile (its temp name starts with '..')
+    await guarded.writeFile('.llmspell-notes.txt', 'ok');
+    await guarded.writeFile('.gitignore', 'dist/');
+    expect(fs.readFileSync(path.join(root, '.gitignore'), 'utf8')).toBe('dist/');
+  });
+
   it('allowFileAccess = false refuses every path, naming the switch', async () => {
     fs.writeFileSync(path.join(root, 'a.txt'), 'a');
     const off = new SecurityPolicy({ allowedPaths: [root], cwd: root, allowFileAccess: false });

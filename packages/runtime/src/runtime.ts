@@ -6,16 +6,12 @@ import {
 } from '@llmspell/core';
 import { LlmspellConfigSchema, type LlmspellConfig } from './config/config-schema.js';
 import { builtinFeatures } from './features/index.js';
-import type { GlobalScope, RunningScript, RuntimeFeature } from './global-scope.js';
+import type { GlobalScope, RunningScript, RuntimeFeature, RuntimeHost, ScriptArgs } from './global-scope.js';
 import { coreGlobals } from './globals/index.js';
 import { HandleTable } from './handles.js';
 import { SCRIPT_PRELUDES } from './preludes/streaming.js';
 import { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 
-export interface ScriptArgs {
-  positional: string[];
-  named: Record<string, string>;
-}
 
 export interface RuntimeOptions {
   /** Parsed config, or raw data validated here. Default: every default. */
@@ -51,7 +47,7 @@ const consoleOutput: ScriptOutput = {
  * built from them. Engine-neutral: a ScriptEngine (bridge-lua, bridge-js) runs scripts
  * against the globals this builds. Two runtimes in a process share nothing.
  */
-export class LlmspellRuntime {
+export class LlmspellRuntime implements RuntimeHost {
   readonly config: LlmspellConfig;
   readonly policy: SecurityPolicy;
   readonly logger: Logger;
@@ -169,6 +165,16 @@ export class LlmspellRuntime {
   /** Runs one script to completion in a fresh context of `engine`. */
   async runScript(engine: ScriptEngine, source: string, options: RunScriptOptions): Promise<ScriptValue> {
     if (this.closed) throw new LlmspellError('INTERNAL', 'runtime is closed');
+    let run = () => this.runScriptOnce(engine, source, options);
+    for (const feature of this.features) {
+      if (!feature.aroundRun) continue;
+      const inner = run;
+      run = () => feature.aroundRun!(inner, { filename: options.filename, language: engine.name }, this);
+    }
+    return run();
+  }
+
+  private async runScriptOnce(engine: ScriptEngine, source: string, options: RunScriptOptions): Promise<ScriptValue> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     // A signal that fired while the caller was still setting up (a job cancelled as it

@@ -10,7 +10,7 @@ import type { StateStore } from '@llmspell/core';
 declare const describe: (name: string, fn: () => void) => void;
 declare const it: (name: string, fn: () => Promise<void> | void, timeout?: number) => void;
 declare const afterEach: (fn: () => Promise<void> | void) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// jest's `expect`, untyped: this module ships in the package, which is built without jest's types.
 declare const expect: any;
 
 export interface ConformanceOptions {

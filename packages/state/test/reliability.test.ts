@@ -60,7 +60,7 @@ describe('two processes on one SQLite file', () => {
   ])('%s from both, %i times each, loses nothing', async (mode: string | number, times: string | number) => {
     const path = join(dirs.make('counter'), 'state.db');
     // Create the database first so neither child races the other on schema creation.
-    (await openStateStore({ backend_type: 'sqlite', path }, {})).close();
+    await (await openStateStore({ backend_type: 'sqlite', path }, {})).close();
     expect(await runTwoCounters([path, String(times), String(mode)])).toEqual([[0, ''], [0, '']]);
     const store = await openStateStore({ backend_type: 'sqlite', path }, {});
     await expect(new StateManager({ store }).get('global', 'counter')).resolves.toBe(2 * Number(times));

@@ -1,4 +1,4 @@
-import { abortableDelay, LlmspellError, type ExecutionContext } from '@llmspell/core';
+import { abortableDelay, type ExecutionContext } from '@llmspell/core';
 
 export { decodeHttpBody as decodeBody, redactStrings, stringHeaders } from '@llmspell/core';
 

@@ -13,20 +13,6 @@ async function afterTicks(ticks: number): Promise<void> {
   for (let i = 0; i < ticks; i += 1) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Every regular file below `dir`, with its content. */
-function filesBelow(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) out[path.relative(dir, full)] = fs.readFileSync(full, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 const CODED = /^[A-Z_]+$/;
 
 describe('check-then-use races', () => {

@@ -4,7 +4,7 @@ import { parseDuckDuckGoHtml, providerConfig, resetSearchQuotas, searchTools, we
 import { json, startServer, type TestServer } from '@llmspell/core/testing';
 
 const fixture = (name: string) => fs.readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
-type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type R = Record<string, any>;
 
 const KEY_VARS = ['SERPER_API_KEY', 'SERPERDEV_API_KEY', 'LLMSPELL_API_KEY_SERPERDEV', 'BRAVE_API_KEY', 'BRAVE_SEARCH_API_KEY', 'LLMSPELL_API_KEY_BRAVE',
   'GOOGLE_API_KEY', 'GOOGLE_SEARCH_API_KEY', 'LLMSPELL_API_KEY_GOOGLE', 'SERPAPI_API_KEY', 'SERPAPI_KEY', 'LLMSPELL_API_KEY_SERPAPI', 'GOOGLE_SEARCH_ENGINE_ID', 'GOOGLE_CSE_ID', 'GOOGLE_CX'];

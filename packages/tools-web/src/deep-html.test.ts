@@ -4,7 +4,7 @@ import type { AnyNode } from 'domhandler';
 import { boundedText, parseHtml, select } from './html.js';
 import { lineDiff, MAX_DIFF_EDITS, MAX_HTML_DEPTH, MAX_SELECTOR_WORK, webpageMonitor, webScraper } from './index.js';
 
-type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type R = Record<string, any>;
 
 const ctx = () => createExecutionContext({ policy: new SecurityPolicy({ allowPrivateNetwork: true, maxResponseBytes: 16 * 1024 * 1024 }) });
 const run = (tool: Tool, params: Record<string, unknown>) => executeComponent(tool, params, ctx()) as Promise<ToolResult>;

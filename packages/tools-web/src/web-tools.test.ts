@@ -5,7 +5,7 @@ import { json, startServer, type TestServer } from '@llmspell/core/testing';
 
 const openCtx = () => createExecutionContext({ policy: new SecurityPolicy({ allowPrivateNetwork: true }) });
 const run = (tool: Tool, params: Record<string, unknown>, ctx = openCtx()) => executeComponent(tool, params, ctx) as Promise<ToolResult>;
-type R = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type R = Record<string, any>;
 
 const servers: TestServer[] = [];
 afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });

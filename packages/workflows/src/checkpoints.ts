@@ -1,5 +1,14 @@
 import type { StateAccess } from '@llmspell/core';
-import type { UnitRecord } from './distributed.js';
+
+/** What a unit starts from, kept in the shared state beside the run's checkpoints. */
+export interface UnitRecord {
+  input: unknown;
+  /** The run's shared data when the unit was dispatched. */
+  shared: Record<string, unknown>;
+  /** A loop iteration's item and index. */
+  item?: unknown;
+  index?: number;
+}
 
 /**
  * Durable-run checkpoints in the state layer. One small record per completed step

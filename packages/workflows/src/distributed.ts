@@ -1,6 +1,7 @@
 import { LlmspellError, isLlmspellError, stableJson, type ExecutionContext } from '@llmspell/core';
 import { runSequence, type RunState, type SequenceOutcome } from './engine.js';
 import type { StepResult, StepSpec } from './types.js';
+import type { UnitRecord } from './checkpoints.js';
 
 /*
  * Distributed workflows (opt-in: `distributed = true` on a parallel or loop workflow). Each
@@ -24,16 +25,6 @@ export interface WorkUnit {
    * before this one the same automatic run ids (and finds their recorded results).
    */
   script_run?: string;
-}
-
-/** What a unit starts from, kept in the shared state beside the run's checkpoints. */
-export interface UnitRecord {
-  input: unknown;
-  /** The run's shared data when the unit was dispatched. */
-  shared: Record<string, unknown>;
-  /** A loop iteration's item and index. */
-  item?: unknown;
-  index?: number;
 }
 
 /** A unit's end, as the worker's script returns it. */

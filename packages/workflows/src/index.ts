@@ -5,9 +5,9 @@ export {
 } from './workflow.js';
 export type { Aggregation, BaseWorkflowOptions, LoopIterator, UnitSelection, WorkflowMetrics } from './workflow.js';
 export { UNIT_DISPATCHER, UNIT_TARGET, decodeUnitRunId, encodeUnitRunId, unitKey } from './distributed.js';
-export type { UnitDispatcher, UnitOutcome, UnitRecord, UnitTarget, WorkUnit } from './distributed.js';
+export type { UnitDispatcher, UnitOutcome, UnitTarget, WorkUnit } from './distributed.js';
 export { CheckpointStore, DEFAULT_RETENTION, runScope } from './checkpoints.js';
-export type { RetentionSettings, RunRecord, StepCheckpoint } from './checkpoints.js';
+export type { RetentionSettings, RunRecord, StepCheckpoint, UnitRecord } from './checkpoints.js';
 export { evaluateExpression } from './expression.js';
 export { resolveReferences } from './references.js';
 export { executeWorkflow, workflowAsTool } from './execute-workflow.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LlmspellError, type ExecutionContext } from '@llmspell/core';
-import { CheckpointStore, DEFAULT_RETENTION, runScope, type RetentionSettings, type RunRecord } from './checkpoints.js';
+import { CheckpointStore, DEFAULT_RETENTION, runScope, type RetentionSettings, type RunRecord, type UnitRecord } from './checkpoints.js';
 import {
-  changedShared, dispatcherOf, pool, runUnitRemotely, unitKey, unitTargetOf, type UnitDispatcher, type UnitOutcome, type UnitRecord, type WorkUnit,
+  changedShared, dispatcherOf, pool, runUnitRemotely, unitKey, unitTargetOf, type UnitDispatcher, type UnitOutcome, type WorkUnit,
 } from './distributed.js';
 import { evaluateCondition, runSequence, RunState, type SequenceOutcome } from './engine.js';
 import type {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '../abortable-delay.js';
-import type { Component } from '../component.js';
+import type { Component, ExecutionContext, Tool } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
-import type { ExecutionContext } from '../execution-context.js';
 import { modifiedField, type HookContext, type HookPoint, type HookResult } from '../hooks-contract.js';
-import { isTool, type Tool } from '../tool.js';
+import { isTool } from '../tool.js';
 
 interface KindPoints {
   before: HookPoint;

@@ -134,7 +134,10 @@ export class EventBus implements EventSink {
   publish(type: string, data: unknown, options: PublishOptions = {}): boolean {
     const event = this.createEvent(type, data, options);
     if (this.hasEmitHooks() || this.chained > 0) {
-      this.enqueue(() => this.publishWithHooks(event, false));
+      // Nobody awaits a plain publish: a failing emit hook is logged, not an unhandled rejection.
+      this.enqueue(() => this.publishWithHooks(event, false)).catch((error: unknown) => {
+        this.logger.warn(`publishing '${type}' failed`, { error: error instanceof Error ? error.message : String(error) });
+      });
       return true;
     }
     return this.dispatch(event, false) as boolean;

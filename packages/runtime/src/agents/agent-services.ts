@@ -2,7 +2,7 @@ import {
   BudgetTracker, PriceTable, ProviderRegistry, createAgent, type AgentDeps, type LlmAgent, type ModelFactory, type ProvidersConfig,
 } from '@llmspell/agents';
 import { LlmspellError } from '@llmspell/core';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { RuntimeHost } from '../global-scope.js';
 import { AgentsConfigSchema } from './agents-config.js';
 
 export { AgentsConfigSchema };
@@ -24,7 +24,7 @@ export class AgentServices {
   readonly budget: BudgetTracker;
   readonly deps: AgentDeps;
 
-  constructor(private readonly runtime: LlmspellRuntime, options: AgentServicesOptions = {}) {
+  constructor(private readonly runtime: RuntimeHost, options: AgentServicesOptions = {}) {
     const parsed = AgentsConfigSchema.safeParse(runtime.config.agents ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -1,9 +1,10 @@
 import { LlmspellError, type ScriptObject, type ScriptValue } from '@llmspell/core';
+// The name list alone: this entry does not load the ai SDK.
+import { KNOWN_PROVIDERS } from '@llmspell/agents/providers';
 import type { AgentServices, AgentServicesOptions } from '../agents/agent-services.js';
 import { AgentsConfigSchema } from '../agents/agents-config.js';
 import { agentTypeInfo, agentTypes } from '../agents/agent-types.js';
-import type { GlobalScope, RuntimeFeature } from '../global-scope.js';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { GlobalScope, RuntimeFeature, RuntimeHost } from '../global-scope.js';
 
 export const AGENT_SERVICES = 'agents';
 
@@ -43,7 +44,7 @@ export class LazyAgentServices {
   private limit: number | undefined;
   private limitChanged = false;
 
-  constructor(private readonly runtime: LlmspellRuntime, private readonly options: AgentServicesOptions = {}) {
+  constructor(private readonly runtime: RuntimeHost, private readonly options: AgentServicesOptions = {}) {
     // Checked at start-up, as before, so a bad [agents] section fails before the script runs.
     const parsed = AgentsConfigSchema.safeParse(runtime.config.agents ?? {});
     if (!parsed.success) {
@@ -84,12 +85,6 @@ export class LazyAgentServices {
     return { spent_usd: 0, budget_usd: this.limit ?? null, remaining_usd: this.limit ?? null, calls: 0, input_tokens: 0, output_tokens: 0 };
   }
 }
-
-/** Same as @llmspell/agents' KNOWN_PROVIDERS (a test keeps them equal). */
-export const KNOWN_PROVIDER_NAMES: readonly string[] = [
-  'openai', 'anthropic', 'ollama', 'lmstudio', 'vllm', 'local', 'custom', 'openai-compatible', 'groq', 'together', 'fireworks',
-  'perplexity', 'mistral', 'deepseek', 'openrouter', 'gemini', 'cohere',
-];
 
 /** Same list as agent-global.ts (a test keeps them equal). */
 const UNSUPPORTED = [
@@ -163,7 +158,7 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
     },
     getBudget: () => (loaded() ? fn(loaded()!, 'getBudget')() : summary()),
     getUsage: () => (loaded() ? fn(loaded()!, 'getUsage')() : summary()),
-    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDER_NAMES, ...Object.keys(runtime.config.providers.providers ?? {})])]),
+    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDERS, ...Object.keys(runtime.config.providers.providers ?? {})])]),
   };
   for (const fn of UNSUPPORTED) {
     Agent[fn] = () => {

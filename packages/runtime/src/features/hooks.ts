@@ -3,12 +3,11 @@ import type { HookContext, HookPoint } from '@llmspell/core';
 import {
   BuiltinHooks, EventBus, HookExecutor, HookRegistry, ResourceMonitor, eventBusConfigFromConfig, hooksSettingsFromConfig,
 } from '@llmspell/hooks';
-import type { RuntimeFeature } from '../global-scope.js';
+import type { RuntimeFeature, RuntimeHost } from '../global-scope.js';
 import { createEventGlobal } from '../hooks/event-global.js';
 import { createHookGlobal } from '../hooks/hook-global.js';
-import type { LlmspellRuntime } from '../runtime.js';
 
-async function fireSystem(runtime: LlmspellRuntime, point: HookPoint, data: Record<string, unknown>): Promise<void> {
+async function fireSystem(runtime: RuntimeHost, point: HookPoint, data: Record<string, unknown>): Promise<void> {
   const hooks = runtime.hooks;
   if (!hooks?.hasHooks(point)) return;
   const ctx: HookContext = {

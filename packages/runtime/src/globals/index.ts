@@ -1,6 +1,5 @@
 import type { ScriptValue } from '@llmspell/core';
-import type { GlobalScope } from '../global-scope.js';
-import type { ScriptArgs } from '../runtime.js';
+import type { GlobalScope, ScriptArgs } from '../global-scope.js';
 import { createConfigGlobal } from './config.js';
 import { createJsonGlobal } from './json.js';
 import { createLoggerGlobal } from './logger.js';

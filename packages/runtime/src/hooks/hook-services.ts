@@ -1,6 +1,6 @@
 import type { BuiltinHooks, EventBus, HookExecutor, HookRegistry } from '@llmspell/hooks';
 import { LlmspellError } from '@llmspell/core';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { RuntimeHost } from '../global-scope.js';
 
 export interface HookServices {
   registry: HookRegistry;
@@ -10,7 +10,7 @@ export interface HookServices {
 }
 
 /** The hook registry, executor, event bus and built-ins the hooks feature installed. */
-export function hookServices(runtime: LlmspellRuntime): HookServices {
+export function hookServices(runtime: RuntimeHost): HookServices {
   const registry = runtime.service<HookRegistry>('hookRegistry');
   const executor = runtime.service<HookExecutor>('hookExecutor');
   const bus = runtime.service<EventBus>('eventBus');

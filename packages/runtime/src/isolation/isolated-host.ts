@@ -196,6 +196,8 @@ async function handle(message: ToHost): Promise<void> {
     case 'globals':
       send({ t: 'globals', id: message.id, names: Object.keys(made.runtime.buildGlobals({ language: made.engine.name })).sort() });
       return;
+    case 'cancel':
+      return; // acted on as it arrives, in receive(), not queued behind a run
   }
 }
 

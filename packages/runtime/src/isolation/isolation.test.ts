@@ -38,7 +38,7 @@ function run(isolation: IsolationKind, source: string, extra: Partial<RunIsolate
 
 describe.each(['process', 'worker'] as const)('isolated script host (%s)', (isolation) => {
   test('the result, output lines, arguments and setup writes come back; secrets in them are masked', async () => {
-    const { done, sink } = await run(isolation, `
+    const { done, sink } = run(isolation, `
       print('hello', ARGS[0], ARGS.name);
       print('key', process.env.DEMO_API_KEY);
       return { sum: 1 + 2, nested: [true, null, 'x'], fn: () => 1, key: process.env.DEMO_API_KEY };

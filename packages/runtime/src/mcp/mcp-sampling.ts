@@ -1,12 +1,12 @@
 import { executeComponent, LlmspellError, type McpSamplingRequest, type McpSamplingResult } from '@llmspell/core';
 import { AGENT_SERVICES, type LazyAgentServices } from '../features/agents.js';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { RuntimeHost } from '../global-scope.js';
 
 /**
  * Answers MCP sampling requests with an agent on the model the server's `sampling` names,
  * through the agents package: the runtime's providers, budget, hooks and policy apply.
  */
-export function createMcpSampler(runtime: LlmspellRuntime) {
+export function createMcpSampler(runtime: RuntimeHost) {
   return async (call: McpSamplingRequest): Promise<McpSamplingResult> => {
     const lazy = runtime.service<LazyAgentServices>(AGENT_SERVICES);
     if (!lazy) throw new LlmspellError('UNSUPPORTED', `sampling for MCP server '${call.server}' needs the agents feature`);

@@ -1,7 +1,6 @@
 import { LlmspellError, type ErrorCode, ErrorCodes } from '@llmspell/core';
 import { encodeUnitRunId, type UnitDispatcher, type UnitOutcome, type WorkUnit } from '@llmspell/workflows';
-import type { RunningScript } from '../global-scope.js';
-import type { LlmspellRuntime } from '../runtime.js';
+import type { RunningScript, RuntimeHost } from '../global-scope.js';
 
 type QueueModule = typeof import('@llmspell/queue');
 type JobQueue = import('@llmspell/queue').JobQueue;
@@ -10,7 +9,7 @@ type JobQueue = import('@llmspell/queue').JobQueue;
 const QUEUE_SERVICE = 'workflowUnitQueue';
 
 /** Opens (once per runtime) the queue of `[queue]`, listening for job events. */
-async function unitQueue(runtime: LlmspellRuntime): Promise<JobQueue> {
+async function unitQueue(runtime: RuntimeHost): Promise<JobQueue> {
   let pending = runtime.service<Promise<JobQueue>>(QUEUE_SERVICE);
   if (!pending) {
     pending = (async () => {
@@ -31,7 +30,7 @@ async function unitQueue(runtime: LlmspellRuntime): Promise<JobQueue> {
 }
 
 /** Closes the runtime's unit queue, if one was opened. */
-export async function closeUnitQueue(runtime: LlmspellRuntime): Promise<void> {
+export async function closeUnitQueue(runtime: RuntimeHost): Promise<void> {
   const pending = runtime.service<Promise<JobQueue>>(QUEUE_SERVICE);
   runtime.services.delete(QUEUE_SERVICE);
   if (pending) await (await pending.catch(() => undefined))?.close();
@@ -47,7 +46,7 @@ function codeOf(text: string | undefined): ErrorCode {
  * and arguments, with a run id that names the unit (nothing else: each worker uses its own
  * config, keys and policy). Waits for each job's end; aborting cancels the job.
  */
-export function queueUnitDispatcher(runtime: LlmspellRuntime, script: RunningScript, scriptRun: string): UnitDispatcher {
+export function queueUnitDispatcher(runtime: RuntimeHost, script: RunningScript, scriptRun: string): UnitDispatcher {
   return {
     async run(unit: WorkUnit, signal: AbortSignal): Promise<UnitOutcome> {
       if (signal.aborted) throw signal.reason instanceof LlmspellError ? signal.reason : new LlmspellError('CANCELLED', `${unit.unit} cancelled`);
