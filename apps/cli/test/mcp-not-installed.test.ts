@@ -48,7 +48,7 @@ describe('without @llmspell/mcp installed', () => {
 return { ok = ok, servers = #MCP.servers(), message = tostring(e), sum = Tool.invoke("calculator", {input = "2+3"}).result.result }`);
     const r = await cli(['run', 'mcp.lua', '--output', 'json'], { cwd: dir, env: withoutMcp(dir) });
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { ok: boolean; servers: number; message: string; sum: number };
+    const out = (JSON.parse(r.stdout) as { result: { ok: boolean; servers: number; message: string; sum: number } }).result;
     expect(out).toMatchObject({ ok: false, servers: 0, sum: 5 });
     expect(out.message).toMatch(/^PACKAGE_NOT_INSTALLED: MCP\.connect: .*@llmspell\/mcp/);
     expect(out.message).toContain(HINT);
