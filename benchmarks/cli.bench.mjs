@@ -15,6 +15,7 @@
 // build/Release/*.node, and test_extension.node. better-sqlite3's deps/ sources are kept: they
 // are in its npm package (node-gyp's obj/gen copies are hard links of them).
 // LLMSPELL_BENCH_KEEP_INSTALLS=1 keeps both installs and prints where, for a count by hand.
+// CLI_BENCH_ONLY=size measures the sizes only (no cold starts), CLI_BENCH_ONLY=start the starts only.
 //
 // Start: every round runs each command once, in a rotating order, so machine load falls
 // on all of them alike; medians after two warm-up rounds. HOME and the XDG dirs point to a
@@ -31,9 +32,10 @@ const bin = path.join(root, 'apps/cli/dist/bin.js');
 const ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 const MB = 1024 * 1024;
 const KEEP = process.env.LLMSPELL_BENCH_KEEP_INSTALLS === '1';
+const ONLY = process.env.CLI_BENCH_ONLY ?? '';
 
-/** Packages the CLI must not bring: the RocksDB backend and the media libraries. */
-const MUST_BE_ABSENT = ['rocksdb', '@llmspell/state-rocksdb', '@llmspell/tools-media', 'sharp', 'music-metadata', '@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64'];
+/** Packages the CLI must not bring: the RocksDB backend, the media libraries, the MCP SDK and its HTTP servers. */
+const MUST_BE_ABSENT = ['rocksdb', '@llmspell/state-rocksdb', '@llmspell/tools-media', 'sharp', 'music-metadata', '@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64', '@llmspell/mcp', '@modelcontextprotocol/sdk', 'express'];
 
 /** The package folder a path lies in: the innermost node_modules/<name> (or the install root). */
 function packageRootOf(file, installRoot) {
@@ -232,6 +234,12 @@ function modulesLoaded() {
 export async function run({ percentile }) {
   const rows = [];
   const notes = [];
+  if (ONLY !== 'size') await startRows(rows, notes, percentile);
+  if (ONLY !== 'start') await sizeRowsAll(rows, notes);
+  return { rows, notes };
+}
+
+async function startRows(rows, notes, percentile) {
   const loadBefore = os.loadavg()[0];
   const [node, version, lua, js] = coldStarts([
     { name: 'node -e 0', args: ['-e', '0'] },
@@ -252,9 +260,12 @@ export async function run({ percentile }) {
   rows.push({ name: 'process: files loaded by run examples/hello.lua', value: loaded.files, unit: 'files', note: `heavy packages loaded: ${heavy.length ? heavy.join(', ') : 'none'}` });
   notes.push(`Packages loaded by run examples/hello.lua (files each): ${[...loaded.packages].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ')}.`);
 
+}
+
+async function sizeRowsAll(rows, notes) {
   const sizeRows = (count, what, label) => {
     rows.push({ name: `install: ${what}, file bytes without native-build leftovers`, value: count.kept / MB, unit: 'MB', goal: '≤ 60 MB', note: `${count.files} files; ${mb(count.keptBlocks)} MB on disk in whole blocks; with node-gyp's leftovers ${mb(count.kept + count.leftovers)} MB` });
-    rows.push({ name: `install: RocksDB or media packages in the ${label}`, value: count.present.length, unit: 'packages', goal: '0', note: count.present.join(', ') });
+    rows.push({ name: `install: add-on packages (RocksDB, media, MCP SDK) in the ${label}`, value: count.present.length, unit: 'packages', goal: '0', note: count.present.join(', ') });
   };
   try {
     sizeRows(deploySize(notes), 'pnpm --filter @llmspell/cli deploy --prod (the published files of each workspace package, production dependencies)', 'deploy');
@@ -267,6 +278,5 @@ export async function run({ percentile }) {
   } else {
     sizeRows(registryInstall.count, 'npm i -g --prefix <tmp> @llmspell/cli from a local registry of the published packages (what a user gets)', 'npm install');
   }
-  notes.push('Sizes count the bytes of files, each inode once (kept when any of its paths is kept), no directories or symlinks. Native-build leftovers: everything under a native package\'s build/ but build/Release/*.node, and test_extension.node (obj/, obj.target/, .deps/, the static library *.a, Makefiles); better-sqlite3\'s shipped deps/ sources count.');
-  return { rows, notes };
+  notes.push('Sizes count the bytes of files, each inode once (kept when any of its paths is kept), no directories or symlinks. Native-build leftovers: everything under a native package\'s build/ but build/Release/*.node, and test_extension.node (obj/, obj.target/, .deps/, the static library *.a, Makefiles); better-sqlite3\'s shipped deps/ sources count. Add-ons a user installs next to the CLI when needed (@llmspell/mcp, @llmspell/queue, @llmspell/state-postgres, @llmspell/tools-media, @llmspell/state-rocksdb) are not in these figures.');
 }

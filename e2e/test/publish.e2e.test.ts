@@ -147,13 +147,39 @@ describe('every public package, published and installed as a user would', () => 
     expect(ls.stderr).toBe('');
     expect(ls.code).toBe(0);
     const cli = path.join(globalModules, '@llmspell/cli');
-    for (const name of ['@llmspell/tools-media', '@llmspell/state-rocksdb', 'sharp', 'rocksdb']) expect(fs.existsSync(path.join(cli, 'node_modules', name))).toBe(false);
+    for (const name of ['@llmspell/tools-media', '@llmspell/state-rocksdb', '@llmspell/mcp', '@modelcontextprotocol/sdk', 'express', 'sharp', 'rocksdb']) expect(fs.existsSync(path.join(cli, 'node_modules', name))).toBe(false);
     const installed = fs.readdirSync(path.join(cli, 'node_modules/@llmspell'));
     for (const name of installed) {
       const manifest = fs.readFileSync(path.join(cli, 'node_modules/@llmspell', name, 'package.json'), 'utf8');
       expect(manifest).not.toContain('workspace:');
     }
   }, 5 * 60_000);
+
+  test('@llmspell/mcp: without it the CLI names it; installed next to the CLI, MCP works both ways', async () => {
+    if (!live()) return;
+    const missing = await user('mcp serve without @llmspell/mcp', 'llmspell', ['mcp', 'serve'], { allowFailure: true });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("PACKAGE_NOT_INSTALLED: MCP (the MCP global, [mcp.servers], llmspell mcp list and serve) needs the package '@llmspell/mcp'");
+    expect(missing.stderr).toContain('`npm i -g @llmspell/mcp`');
+    const hello = await user('run without @llmspell/mcp', 'llmspell', ['exec', 'local ok, e = pcall(MCP.connect, {url = "https://example.com/mcp"}); return e']);
+    expect(hello.stdout).toContain('npm i -g @llmspell/mcp');
+
+    // The hint, followed: the package's own fixture server is a configured stdio server, and
+    // `llmspell mcp serve` (started by a second llmspell, from a folder without a config)
+    // serves the built-in tools over stdio.
+    await user('npm i -g @llmspell/mcp', 'npm', ['install', '--global', '--prefix', prefix, '@llmspell/mcp'], { cwd: work });
+    const served = path.join(work, 'served');
+    fs.mkdirSync(served, { recursive: true });
+    const fixture = path.join(globalModules, '@llmspell/mcp/src/__fixtures__/fixture-server.mjs');
+    config(`[mcp.servers.fixture]\ncommand = "node"\nargs = [${JSON.stringify(fixture)}]\n\n[mcp.servers.self]\ncommand = "llmspell"\nargs = ["mcp", "serve"]\ncwd = ${JSON.stringify(served)}\n`);
+    const listed = await user('mcp list', 'llmspell', ['mcp', 'list']);
+    expect(listed.stdout).toContain('fixture.echo');
+    expect(listed.stdout).toContain('self.calculator');
+    write(project, 'mcp.lua', 'return { Tool.invoke("fixture.echo", { message = "hi" }).text, Tool.invoke("self.calculator", { input = "2 + 3" }).text }');
+    const both = await user('MCP tools from Lua', 'llmspell', ['run', 'mcp.lua']);
+    expect(JSON.parse(both.stdout)).toEqual(['echo: hi', expect.stringContaining('"message": "2 + 3 = 5"')]);
+    fs.rmSync(path.join(project, 'llmspell.toml'));
+  }, 15 * 60_000);
 
   test('@llmspell/tools-media installed next to the CLI: the config names it, an image gets resized', async () => {
     if (!live()) return;

@@ -231,7 +231,7 @@ describe('every tool example runs as printed and returns its declared result', (
     expect(doc.output_schema).toEqual(JSON.parse(JSON.stringify(outputJsonSchema(TOOLS.find((t) => t.name === 'web_scraper')!.outputSchema!))));
     expect(doc.examples[0].params).toEqual({ input: 'https://example.com/', selector: 'h1', extract_links: true });
     const csv = JSON.parse((await cli(['tools', 'show', 'csv_analyzer', '--output', 'json'], { cwd: dir })).stdout) as { ignored_parameters: string[] };
-    expect(csv.ignored_parameters).toEqual(['path', 'headers']);
+    expect(csv.ignored_parameters).toEqual(['headers']);
   });
 
   test('JavaScript: every example runs and its result validates against the output schema, field for field', async () => {

@@ -956,7 +956,9 @@ export class JsVm {
     this.dropFloatingFailures();
     const failure = this.toError(first.error, op);
     if (this.fatal) throw this.fatal;
-    throw new LlmspellError(failure.code, `${op.file}:${first.line}: unhandled promise rejection: ${failure.detail}`, {
+    // the error's own "file:line: " would repeat the place this message starts with
+    const detail = failure.detail.startsWith(`${op.file}:`) ? failure.detail.replace(/^[^:]*:(?:\d+:)? /, '') : failure.detail;
+    throw new LlmspellError(failure.code, `${op.file}:${first.line}: unhandled promise rejection: ${detail}`, {
       details: { file: op.file, line: first.line }, cause: failure,
     });
   }

@@ -207,6 +207,24 @@ describe('faults end in coded errors and the connector goes on', () => {
     }
   });
 
+  test('a page of 150,000 tools or resources is listed whole (no spread into push: the stack)', async () => {
+    const mcp = new McpClientConnector(
+      { timeout_secs: 60, max_response_bytes: 64 * 1024 * 1024, servers: { many: nodeServer(HOSTILE, 'many', '150000') } },
+      { policy: new SecurityPolicy() },
+    );
+    try {
+      const session = await mcp.connect({ server: 'many' });
+      const tools = await session.listTools();
+      expect(tools).toHaveLength(150000);
+      expect(tools[149999]).toMatchObject({ name: 't149999' });
+      const resources = await session.listResources();
+      expect(resources).toHaveLength(150000);
+      expect(resources[0]).toMatchObject({ uri: 'memo://0' });
+    } finally {
+      await mcp.close();
+    }
+  }, 120_000);
+
   test('loadTools reports a failing server and still returns the others', async () => {
     const mcp = connector({ broken: nodeServer(HOSTILE, 'exit'), fixture: nodeServer(FIXTURE) });
     try {

@@ -1,9 +1,12 @@
 import { compileScriptRegex, LlmspellError, defineTool, z, type ScriptRegex } from '@llmspell/core';
 import { ColumnProfile, FLOAT, isNull, TypeTracker, typedValue, valueType, type ColumnType } from './csv/column-profile.js';
 import { scanCsv, STOP_SCAN, type CsvShape } from './csv/csv-scan.js';
+import type { CsvSource } from './csv/csv-source.js';
 import { rowFilter } from './csv/csv-filter.js';
 
 const MAX_CSV_BYTES = 100 * 1024 * 1024;
+/** A file (`path`) is read in parts, never whole: only the time of a pass bounds it. */
+const MAX_CSV_FILE_BYTES = 1024 * 1024 * 1024;
 /** Distinct values kept exactly across all columns of `analyze`; past a column's share, counts are estimated. */
 const DISTINCT_BUDGET = 1_000_000;
 const MAX_LISTED_ERRORS = 1000;
@@ -94,7 +97,7 @@ function rowsOutput(shape: CsvShape, headers: string[], rows: Fields[], options:
   return { headers, rows: rows.map((r) => typedRow(headers, r, types, options.typed !== false)), row_count: rows.length, csv };
 }
 
-function analyze(input: string, options: Record<string, unknown>): { result: Record<string, unknown>; shape: CsvShape } {
+function analyze(input: CsvSource, options: Record<string, unknown>): { result: Record<string, unknown>; shape: CsvShape } {
   let profiles: ColumnProfile[] = [];
   const shape = scanCsv(input, options, (fields) => {
     for (let j = 0; j < profiles.length; j++) profiles[j].add(fields[j]);
@@ -115,7 +118,7 @@ function analyze(input: string, options: Record<string, unknown>): { result: Rec
   };
 }
 
-function convert(input: string, options: Record<string, unknown>): Record<string, unknown> {
+function convert(input: CsvSource, options: Record<string, unknown>): Record<string, unknown> {
   const format = String(options.format ?? options.to ?? 'json').toLowerCase();
   if (['parquet', 'excel', 'xlsx'].includes(format)) {
     throw new LlmspellError('UNSUPPORTED', `parameter 'options.format': '${format}' output is not supported (use json, jsonl, tsv or csv)`);
@@ -158,7 +161,7 @@ function convert(input: string, options: Record<string, unknown>): Record<string
   return { result: { format, output, row_count: shape.rowCount }, metadata: { format, row_count: shape.rowCount } };
 }
 
-function filter(input: string, options: Record<string, unknown>): Record<string, unknown> {
+function filter(input: CsvSource, options: Record<string, unknown>): Record<string, unknown> {
   const rows: Fields[] = [];
   let test: (fields: Fields) => boolean = () => false;
   const shape = scanCsv(input, options, (fields) => { if (test(fields)) rows.push(fields); }, (headers) => { test = rowFilter(options, headers); });
@@ -176,7 +179,7 @@ const TRANSFORMS: Record<string, (v: string) => string> = {
   round: (v) => (FLOAT.test(v.trim()) ? String(Math.round(Number(v.trim()))) : v),
 };
 
-function transform(input: string, options: Record<string, unknown>): Record<string, unknown> {
+function transform(input: CsvSource, options: Record<string, unknown>): Record<string, unknown> {
   const renames = typeof options.rename === 'object' && options.rename !== null ? (options.rename as Record<string, unknown>) : {};
   if (options.rename !== undefined && (typeof options.rename !== 'object' || options.rename === null)) {
     throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.rename' must map old → new column names");
@@ -275,7 +278,7 @@ class ErrorList {
   }
 }
 
-function validate(input: string, options: Record<string, unknown>): Record<string, unknown> {
+function validate(input: CsvSource, options: Record<string, unknown>): Record<string, unknown> {
   const rulesRaw = (options.rules ?? options.schema ?? {}) as Record<string, unknown>;
   if (typeof rulesRaw !== 'object' || rulesRaw === null || Array.isArray(rulesRaw)) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.rules' must map column → rule");
   const rules = Object.entries(rulesRaw).map(([col, ruleRaw]) => {
@@ -379,7 +382,7 @@ function sampleIndices(method: string, size: number, total: number, options: Rec
   return picked.sort((a, b) => a - b);
 }
 
-function sample(input: string, options: Record<string, unknown>): Record<string, unknown> {
+function sample(input: CsvSource, options: Record<string, unknown>): Record<string, unknown> {
   const size = Math.max(0, Math.floor(Number(options.size ?? options.n ?? options.sample_size ?? 10)));
   if (!Number.isFinite(size)) throw new LlmspellError('INVALID_ARGUMENT', "parameter 'options.size' must be a number");
   const method = String(options.method ?? 'random').toLowerCase();
@@ -434,7 +437,7 @@ export const csvAnalyzer = defineTool({
     z.object({ headers: z.array(z.string()), rows: z.array(z.record(z.string(), z.unknown())), row_count: z.number(), csv: z.string() })
       .describe('filter, transform, sample with options.output = "rows"'),
   ]),
-  ignoredParameters: ['path', 'headers'],
+  ignoredParameters: ['headers'],
   examples: [
     { description: 'Column statistics and types', params: { operation: 'analyze', input: 'name,age,city\nAnn,34,Oslo\nBob,27,Rome\nCy,45,Oslo\n' } },
     { description: 'Convert to JSON rows (typed values)', params: { operation: 'convert', input: 'name,age\nAnn,34\nBob,27\n', options: { format: 'json' } } },
@@ -442,24 +445,43 @@ export const csvAnalyzer = defineTool({
   ],
   category: 'data',
   securityLevel: 'safe',
+  // Reading a file is what `restricted` means; CSV text in, results out stays `safe`.
+  parameterLevels: { path: 'restricted' },
   tags: ['csv', 'data', 'statistics', 'conversion'],
   parameters: z.object({
     operation: z.enum(OPERATIONS).default('analyze').describe('analyze | convert | filter | transform | validate | sample'),
-    input: z.string().describe('CSV content (text, not a path)'),
+    input: z.string().optional().describe('CSV content (text, not a path); or give path'),
+    path: z.string().optional().describe('A CSV file inside the allowed roots, read in parts (for tables too large to pass as text)'),
     options: z.record(z.string(), z.unknown()).default({}).describe('Operation options (format, conditions, select, rules, size, delimiter, has_headers…)'),
   }),
-  execute({ operation, input, options }, ctx) {
-    ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(input), MAX_CSV_BYTES);
-    switch (operation) {
-      case 'analyze': {
-        const { result, shape } = analyze(input, options);
-        return { result, message: `${shape.rowCount} rows, ${shape.headers.length} columns`, metadata: { row_count: shape.rowCount, column_count: shape.headers.length } };
-      }
-      case 'convert': return convert(input, options);
-      case 'filter': return filter(input, options);
-      case 'transform': return transform(input, options);
-      case 'validate': return validate(input, options);
-      case 'sample': return sample(input, options);
+  async execute({ operation, input, path, options }, ctx) {
+    if ((input === undefined) === (path === undefined)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `csv_analyzer: parameter '${input === undefined ? 'input' : 'path'}': give either input (CSV text) or path (a CSV file), ${input === undefined ? 'one is required' : 'not both'}`, { details: { parameter: input === undefined ? 'input' : 'path' } });
+    }
+    if (input !== undefined) {
+      ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(input), MAX_CSV_BYTES);
+      return run(operation, input, options);
+    }
+    const file = await ctx.policy.openFile(path!, { parameter: 'path' });
+    try {
+      ctx.policy.checkSize(`parameter 'path' (${path})`, file.stat.size, MAX_CSV_FILE_BYTES);
+      return run(operation, { fd: file.handle.fd, size: file.stat.size, parameter: 'path' }, options);
+    } finally {
+      await file.close();
     }
   },
 });
+
+function run(operation: (typeof OPERATIONS)[number], input: CsvSource, options: Record<string, unknown>) {
+  switch (operation) {
+    case 'analyze': {
+      const { result, shape } = analyze(input, options);
+      return { result, message: `${shape.rowCount} rows, ${shape.headers.length} columns`, metadata: { row_count: shape.rowCount, column_count: shape.headers.length } };
+    }
+    case 'convert': return convert(input, options);
+    case 'filter': return filter(input, options);
+    case 'transform': return transform(input, options);
+    case 'validate': return validate(input, options);
+    case 'sample': return sample(input, options);
+  }
+}

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createExecutionContext } from '@llmspell/core';
 import { audioProcessor, parseWav } from './index.js';
+import { DETECTION_BYTES } from './magic-bytes.js';
 import { type ToolSandbox, expectToolFailure, toolResult, toolSandbox } from '@llmspell/core/testing';
 import { countCrossings16, MAGIC, makeWav, repeatWav, tempLeftovers } from './__fixtures__/helpers.js';
 
@@ -25,6 +26,18 @@ describe('audio_processor', () => {
     await fs.writeFile(box.at('mono24.wav'), makeWav({ sampleRate: 8000, channels: 1, bitDepth: 24, seconds: 0.25, listChunk: true }));
     expect(await toolResult(audioProcessor, { operation: 'get_info', path: 'mono24.wav' }, opts))
       .toMatchObject({ sample_rate: 8000, channels: 1, bit_depth: 24, sample_frames: 2000, duration_seconds: 0.25, block_align: 3 });
+  });
+
+  it('reads as far as file-type looks: a FLAC behind a 4086-byte ID3 tag (signature at byte 4096) is FLAC', async () => {
+    expect(DETECTION_BYTES).toBe(4100);
+    const payload = 4086;
+    const id3 = Buffer.alloc(10 + payload);
+    id3.write('ID3', 0, 'latin1');
+    id3[3] = 4;
+    Buffer.from([(payload >> 21) & 0x7f, (payload >> 14) & 0x7f, (payload >> 7) & 0x7f, payload & 0x7f]).copy(id3, 6);
+    await fs.writeFile(box.at('tagged.flac'), Buffer.concat([id3, Buffer.from('fLaC'), Buffer.from([0x80, 0, 0, 34]), Buffer.alloc(64)]));
+    expect(await toolResult(audioProcessor, { operation: 'detect', file_path: 'tagged.flac' }, opts))
+      .toMatchObject({ is_audio: true, format: 'flac', extension_matches: true });
   });
 
   it('detects by magic bytes, not the extension', async () => {

@@ -1,7 +1,7 @@
 import { defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { ffmpegErrorTail, inputArgs, outputArg, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
-import { detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
+import { DETECTION_BYTES, detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
 import { inputLimit, prepareOutput, readHead, readInput, statInput, writeOutput } from './media-files.js';
 import { decodeWav, encodeWav, parseWav, remixChannels, resample, WavError, type WavInfo } from './wav.js';
 
@@ -169,7 +169,7 @@ async function convert(params: Params, ctx: ExecutionContext) {
   // Read the written file back so the reported values are what is on disk, not what was asked for.
   const written = await statInput(ctx, NAME, 'target_path', params.target_path, Number.MAX_SAFE_INTEGER);
   const writtenData = await readInput(ctx, NAME, 'target_path', written, Number.MAX_SAFE_INTEGER);
-  const target = await readAudioMetadata(writtenData, await detectFormat(writtenData.subarray(0, 4096)), 'target_path', params.target_path);
+  const target = await readAudioMetadata(writtenData, await detectFormat(writtenData.subarray(0, DETECTION_BYTES)), 'target_path', params.target_path);
   return {
     message: `Converted ${sourceFormat} to ${format}`,
     result: {

@@ -1,7 +1,7 @@
 import { defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import type { Sharp, Metadata } from 'sharp';
 import { detectResultSchema, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
-import { detectFormat, formatFromExtension } from './magic-bytes.js';
+import { DETECTION_BYTES, detectFormat, formatFromExtension } from './magic-bytes.js';
 import { loadSharp, type SharpFactory } from './load-sharp.js';
 import { inputLimit, readHead, readInput, statInput, writeOutput } from './media-files.js';
 
@@ -97,7 +97,7 @@ async function loadImage(params: Params, ctx: ExecutionContext, preferSource: bo
   const limit = inputLimit(ctx, DEFAULT_MAX_BYTES);
   const file = await statInput(ctx, NAME, source.parameter, source.value, limit);
   const data = await readInput(ctx, NAME, source.parameter, file, limit);
-  const detected = await detectFormat(data.subarray(0, 4096));
+  const detected = await detectFormat(data.subarray(0, DETECTION_BYTES));
   return { source, file, data, detected };
 }
 

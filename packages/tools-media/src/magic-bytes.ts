@@ -68,7 +68,13 @@ function isSvg(b: Uint8Array): boolean {
 }
 
 /**
- * Detects image, audio and video formats from a file's first bytes (4 KiB is plenty) with
+ * How many leading bytes detection reads: file-type's `reasonableDetectionSizeInBytes` (a tag
+ * such as ID3 can push a format's signature to the end of 4 KiB, and file-type's reach is 4100).
+ */
+export const DETECTION_BYTES = 4100;
+
+/**
+ * Detects image, audio and video formats from a file's first DETECTION_BYTES with
  * file-type, which follows the structure (ISO-BMFF brands, the EBML DocType, Ogg codec headers,
  * ASF stream types, ID3 tags) instead of matching a few leading bytes.
  */

@@ -1,5 +1,6 @@
 import { LlmspellError, type ExecutionContext, type LocatedEntry, type VerifiedFile, readCapped, tempName, paramError } from '@llmspell/core';
 import { toNumber } from './common.js';
+import { DETECTION_BYTES } from './magic-bytes.js';
 
 /**
  * The input cap of a tool: the policy's `maxFileBytes`, lowered by the tool's own
@@ -60,7 +61,7 @@ export async function readInput(ctx: ExecutionContext, tool: string, parameter: 
 }
 
 /** Reads only the first bytes of a file (enough for magic-byte detection). */
-export async function readHead(input: InputFile, bytes = 4096): Promise<Buffer> {
+export async function readHead(input: InputFile, bytes = DETECTION_BYTES): Promise<Buffer> {
   const handle = await input.open();
   try {
     const buffer = Buffer.alloc(bytes);

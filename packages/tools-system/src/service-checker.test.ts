@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { parseHostPort, serviceCheckerTool as tool } from './index.js';
+import { awaitConnect } from './service-checker.js';
 import { type Sandbox, expectCode, sandbox } from './__fixtures__/helpers.js';
 
 let sb: Sandbox;
@@ -122,5 +123,24 @@ describe('service_checker', () => {
     await expectCode(sb.run(tool, { check_type: 'tcp' }), 'INVALID_ARGUMENT');
     await expectCode(sb.run(tool, { target: `127.0.0.1:${tcpPort}` }), 'INVALID_ARGUMENT');
     await expectCode(sb.run(tool, { target: 'file:///etc/passwd', check_type: 'http' }), 'NETWORK_NOT_ALLOWED');
+  });
+});
+
+describe('a TCP check survives every error its socket emits', () => {
+  // An `error` event with no listener throws in the host: a socket can emit several (a reset
+  // while it closes, the abort's destroy after a failure), and only the first settles the check.
+  test('after a connect, and after a refused connect, later errors are handled', async () => {
+    const connected = net.connect({ host: '127.0.0.1', port: tcpPort });
+    await awaitConnect(connected, new AbortController().signal);
+    expect(() => connected.emit('error', new Error('reset while closing'))).not.toThrow();
+    expect(() => connected.emit('error', new Error('and again'))).not.toThrow();
+
+    const free = net.createServer();
+    const port = await listen(free);
+    await new Promise((r) => free.close(r));
+    const refused = net.connect({ host: '127.0.0.1', port });
+    await expect(awaitConnect(refused, new AbortController().signal)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(() => refused.emit('error', new Error('a second error'))).not.toThrow();
+    expect(refused.destroyed).toBe(true);
   });
 });

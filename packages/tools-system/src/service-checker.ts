@@ -74,8 +74,16 @@ function unavailable(error: unknown): string {
 }
 
 function connectTcp(address: string, port: number, signal: AbortSignal): Promise<void> {
+  return awaitConnect(net.connect({ host: address, port }), signal);
+}
+
+/**
+ * Settles on the socket's first `connect` or `error`, then closes it. The error listener stays
+ * for the socket's whole life: a socket can emit more than one error (a reset while it ends,
+ * the abort's destroy after a failure), and an `error` with no listener throws in the process.
+ */
+export function awaitConnect(socket: net.Socket, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: address, port });
     const onAbort = () => socket.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
@@ -84,8 +92,9 @@ function connectTcp(address: string, port: number, signal: AbortSignal): Promise
       socket.destroy();
       resolve();
     });
-    socket.once('error', (error) => {
+    socket.on('error', (error) => {
       signal.removeEventListener('abort', onAbort);
+      socket.destroy();
       reject(error);
     });
   });

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { compileScriptRegex, defineTool, z, type ScriptRegex, paramError } from '@llmspell/core';
-import { jsonEqual } from './json-equal.js';
+import { jsonEqual, jsonKey } from './json-equal.js';
 import { DateParseError, parseDate } from './date-time/parse-date.js';
 import { daysInMonth } from './date-time/calendar.js';
 import { UTC } from './date-time/zones.js';
@@ -103,23 +103,11 @@ CUSTOM_VALIDATORS.phone_number = CUSTOM_VALIDATORS.phone;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * A text that is equal exactly for `jsonEqual` values (object keys sorted, 0 and -0 alike, NaN equal
- * to NaN, a key holding undefined apart from a missing one), so repeats are found with one pass and
- * a set instead of comparing every pair.
- */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  if (typeof v === 'number') return String(v);
-  return v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
-}
-
 /** Index of the first item equal to an earlier one, or -1. */
 function firstRepeat(items: unknown[]): number {
   const seen = new Set<string>();
   for (let i = 0; i < items.length; i++) {
-    const key = canonical(items[i]);
+    const key = jsonKey(items[i]);
     if (seen.has(key)) return i;
     seen.add(key);
   }

@@ -1,5 +1,5 @@
 import { dataValidation, diffCalculator, templateEngine } from './index.js';
-import { jsonEqual } from './json-equal.js';
+import { jsonEqual, jsonKey } from './json-equal.js';
 import { toolResult } from '@llmspell/core/testing';
 
 describe('jsonEqual', () => {
@@ -61,5 +61,15 @@ describe('tools comparing values use JSON equality', () => {
 
   it('diff_calculator json: -0 and 0 are unchanged', async () => {
     expect(await toolResult(diffCalculator, { type: 'json', old_json: { x: -0, y: [1] }, new_json: { x: 0, y: [1] } })).toMatchObject({ equal: true, unchanged_count: 2 });
+  });
+});
+
+describe('jsonKey agrees with jsonEqual', () => {
+  it('two values have the same key exactly when jsonEqual says they are equal', () => {
+    const values: unknown[] = [
+      0, -0, 1, '1', NaN, null, undefined, true, 'undefined', 'null', [], {}, [1], { 0: 1 }, [1, 2], [2, 1],
+      { a: 1, b: 2 }, { b: 2, a: 1 }, { a: undefined }, { a: null }, { a: [1, { z: -0 }] }, { a: [1, { z: 0 }] }, ['a,b'], ['a', 'b'], { 'a"': 1 },
+    ];
+    for (const a of values) for (const b of values) expect([a, b, jsonKey(a) === jsonKey(b)]).toEqual([a, b, jsonEqual(a, b)]);
   });
 });

@@ -30,3 +30,17 @@ function withoutNegativeZero(value: unknown, seen: Set<object>): unknown {
   }
   return copy ?? value;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A text that is equal exactly for `jsonEqual` values (object keys sorted, 0 and -0 alike, NaN equal
+ * to NaN, a key holding undefined apart from a missing one), so repeats are found with one pass and
+ * a set instead of comparing every pair.
+ */
+export function jsonKey(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(jsonKey).join(',')}]`;
+  if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${jsonKey(v[k])}`).join(',')}}`;
+  if (typeof v === 'number') return String(v);
+  return v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+}

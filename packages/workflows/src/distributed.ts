@@ -1,4 +1,4 @@
-import { LlmspellError, isLlmspellError, type ExecutionContext } from '@llmspell/core';
+import { LlmspellError, isLlmspellError, stableJson, type ExecutionContext } from '@llmspell/core';
 import { runSequence, type RunState, type SequenceOutcome } from './engine.js';
 import type { StepResult, StepSpec } from './types.js';
 import type { UnitRecord } from './checkpoints.js';
@@ -96,10 +96,10 @@ export function dispatcherOf(ctx: ExecutionContext): UnitDispatcher | undefined 
   return d && typeof d.run === 'function' ? d : undefined;
 }
 
-/** The shared keys whose values differ from `before` (what a unit changed). */
+/** The shared keys whose values differ from `before` (what a unit changed; key order is no change). */
 export function changedShared(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(after)) if (JSON.stringify(v) !== JSON.stringify(before[k])) out[k] = v;
+  for (const [k, v] of Object.entries(after)) if (!(k in before) || stableJson(v) !== stableJson(before[k])) out[k] = v;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

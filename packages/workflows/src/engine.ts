@@ -1,5 +1,5 @@
 import {
-  INDEX_FALLBACK, LlmspellError, abortableDelay, didYouMean, executeComponent, isLlmspellError, toLlmspellError,
+  INDEX_FALLBACK, LlmspellError, abortableDelay, didYouMean, executeComponent, isLlmspellError, stableJson, toLlmspellError,
   type Component, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
@@ -379,18 +379,18 @@ export async function evaluateCondition(cond: ConditionSpec, rs: RunState, data:
   switch (cond.type) {
     case 'always': return true;
     case 'never': return false;
-    case 'shared_data_equals': return JSON.stringify(data.shared[cond.key] ?? null) === JSON.stringify(cond.value ?? null);
+    case 'shared_data_equals': return stableJson(data.shared[cond.key] ?? null) === stableJson(cond.value ?? null);
     case 'shared_data_exists': return data.shared[cond.key] !== undefined && data.shared[cond.key] !== null;
     case 'shared_data_greater_than': return Number(data.shared[cond.key]) > cond.value;
     case 'shared_data_less_than': return Number(data.shared[cond.key]) < cond.value;
-    case 'step_output_equals': return JSON.stringify(data.outputs[cond.step] ?? null) === JSON.stringify(cond.value ?? null);
+    case 'step_output_equals': return stableJson(data.outputs[cond.step] ?? null) === stableJson(cond.value ?? null);
     case 'step_output_contains': {
       const out = data.outputs[cond.step];
       return (typeof out === 'string' ? out : JSON.stringify(out ?? '')).includes(String(cond.value));
     }
     case 'input_equals': {
       const v = cond.key ? (data.input as Record<string, unknown> | null)?.[cond.key] : data.input;
-      return JSON.stringify(v ?? null) === JSON.stringify(cond.value ?? null);
+      return stableJson(v ?? null) === stableJson(cond.value ?? null);
     }
     case 'and': {
       for (const c of cond.conditions) if (!(await evaluateCondition(c, rs, data))) return false;

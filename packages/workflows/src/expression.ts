@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError, stableJson } from '@llmspell/core';
 import { getPath } from './references.js';
 
 /**
@@ -63,8 +63,9 @@ export function evaluateExpression(src: string, vars: Record<string, unknown>): 
     if (isOp('==', '!=', '<', '<=', '>', '>=')) {
       const op = next().v; const r = add();
       switch (op) {
-        case '==': return JSON.stringify(l) === JSON.stringify(r);
-        case '!=': return JSON.stringify(l) !== JSON.stringify(r);
+        // Equal JSON values are equal whatever their key order ({a=1,b=2} == {b=2,a=1}).
+        case '==': return stableJson(l) === stableJson(r);
+        case '!=': return stableJson(l) !== stableJson(r);
         case '<': return (l as number) < (r as number);
         case '<=': return (l as number) <= (r as number);
         case '>': return (l as number) > (r as number);

@@ -3,9 +3,9 @@ import path from 'node:path';
 import {
   LlmspellError, executeComponent, securityLevelRank, type Tool, type ToolResult,
 } from '@llmspell/core';
-import type { ScriptTool } from '@llmspell/mcp';
+import type { McpClientConnector, ScriptTool } from '@llmspell/mcp';
+import { attachMcp, loadMcp } from '../attach-mcp.js';
 import { composeRuntime } from '../compose-runtime.js';
-import { attachMcp } from '../attach-mcp.js';
 import { chooseEngine } from '../engines.js';
 import { paint, useColor, type CliIo } from '../io.js';
 import { UsageError, type ParsedArgs } from '../parse-args.js';
@@ -20,9 +20,10 @@ export async function mcpCommand(args: ParsedArgs, io: CliIo): Promise<number> {
 }
 
 async function listServers(args: ParsedArgs, io: CliIo): Promise<number> {
+  await loadMcp(io.cwd);
   const { runtime } = await composeRuntime(args.flags, io, { state: false, tools: false });
   try {
-    const connector = await attachMcp(runtime, io, { tools: false });
+    const connector = (await attachMcp(runtime, io, { tools: false })) as McpClientConnector;
     const servers = await connector.status();
     if (args.flags.output !== 'text') {
       io.stdout(JSON.stringify(servers, null, 2) + '\n');
@@ -110,8 +111,10 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   if (!http && (args.options.port !== undefined || args.options.token !== undefined)) throw new UsageError('--port and --token go with --http');
   if (args.options.token === true || args.options.token === '') throw new UsageError('--token needs a value');
   const token = typeof args.options.token === 'string' ? args.options.token : undefined;
+  const mcp = await loadMcp(io.cwd);
+  // composeRuntime attaches the MCP connector and the configured servers' tools (once: a
+  // second connector would start every server twice and leave the first ones running).
   const { runtime } = await composeRuntime(args.flags, io);
-  await attachMcp(runtime, io);
   try {
     if (token) runtime.policy.secrets.add(token);
     const allowed = runtime.tools.list().filter((t) => securityLevelRank(t.securityLevel) <= securityLevelRank(runtime.policy.maxSecurityLevel));
@@ -122,7 +125,6 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
       return runtime.policy.redactValue(await executeComponent(tool, toolArgs, ctx));
     };
     const serverOptions = { tools: allowed, scripts, executeTool, redact: (t: string) => runtime.policy.redact(t), version: cliVersion() };
-    const mcp = await import('@llmspell/mcp');
     if (!http) {
       await mcp.serveMcpStdio(serverOptions, { stdin: io.stdin ?? process.stdin, stdout: process.stdout });
       return 0;

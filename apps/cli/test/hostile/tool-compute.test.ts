@@ -218,23 +218,29 @@ return {
   }, LONG);
 });
 
+const CITIES = ['Paris', 'Berlin', 'Rome', 'Oslo'];
+
+/** Writes a CSV of at least 50 MB: the header, then `line(n)` for n = 0, 1, …; its data bytes and rows. */
+function writeCsv(file: string, header: string, line: (n: number) => string): { bytes: number; rows: number } {
+  const out = fs.openSync(file, 'w');
+  fs.writeSync(out, `${header}\n`);
+  let bytes = 0;
+  let rows = 0;
+  while (bytes < 50_000_000) {
+    const lines: string[] = [];
+    for (let i = 0; i < 10_000; i++, rows++) lines.push(line(rows));
+    const chunk = `${lines.join('\n')}\n`;
+    fs.writeSync(out, chunk);
+    bytes += chunk.length;
+  }
+  fs.closeSync(out);
+  return { bytes, rows };
+}
+
 describe('a 50 MB CSV', () => {
   test('every operation works in bounded memory; object rows past the limit are a coded error', async () => {
     const dir = scratch();
-    const file = path.join(dir, 'data.csv');
-    const out = fs.openSync(file, 'w');
-    fs.writeSync(out, 'id,name,amount,city,active\n');
-    const cities = ['Paris', 'Berlin', 'Rome', 'Oslo'];
-    let bytes = 0;
-    let rows = 0;
-    while (bytes < 50_000_000) {
-      const lines: string[] = [];
-      for (let i = 0; i < 10_000; i++, rows++) lines.push(`${rows},user${rows},${(rows % 1000) / 10},${cities[rows % 4]},${rows % 3 === 0}`);
-      const chunk = `${lines.join('\n')}\n`;
-      fs.writeSync(out, chunk);
-      bytes += chunk.length;
-    }
-    fs.closeSync(out);
+    const { bytes, rows } = writeCsv(path.join(dir, 'data.csv'), 'id,name,amount,city,active', (n) => `${n},user${n},${(n % 1000) / 10},${CITIES[n % 4]},${n % 3 === 0}`);
     write(dir, 'c.lua', `${LUA}
 local csv = Tool.invoke("file_operations", { operation = "read", path = "data.csv" }).result
 if type(csv) == "table" then csv = csv.content end
@@ -279,6 +285,26 @@ return {
     expect(JSON.parse(got.first_line)).toEqual({ id: 0, name: 'user0', amount: 0, city: 'Paris', active: true });
     expect(got.last_id).toBe(rows - 1);
     expect(got.json_objects).toBe('SIZE_LIMIT_EXCEEDED');
+  }, LONG);
+});
+
+describe('a 50 MB CSV by path', () => {
+  test('csv_analyzer reads the file in parts: the default 64 MiB of script memory is enough', async () => {
+    const dir = scratch();
+    const { rows } = writeCsv(path.join(dir, 'data.csv'), 'id,name,amount,city', (n) => `${n},"user ${n}, ""quoted""",${(n % 1000) / 10},${CITIES[n % 4]}`);
+    write(dir, 'c.lua', `${LUA}
+local a = tool("csv_analyzer", { operation = "analyze", path = "data.csv" })
+local v = tool("csv_analyzer", { operation = "validate", path = "data.csv", options = { rules = { id = { type = "integer", unique = true } } } })
+local s = tool("csv_analyzer", { operation = "sample", path = "data.csv", options = { size = 2, method = "last", output = "rows" } })
+return { rows = a.row_count, city_counts = a.columns[4].value_counts, errors = v.error_count, last_name = s.rows[2].name,
+  outside = try(function() return tool("csv_analyzer", { path = "/etc/passwd" }) end) }
+`);
+    const r = await run(dir, ['c.lua'], 280_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(returned(r)).toEqual({
+      rows, city_counts: { Paris: rows / 4, Berlin: rows / 4, Rome: rows / 4, Oslo: rows / 4 }, errors: 0, last_name: `user ${rows - 1}, "quoted"`, outside: 'PATH_NOT_ALLOWED',
+    });
   }, LONG);
 });
 

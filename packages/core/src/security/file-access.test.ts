@@ -242,3 +242,59 @@ describe('linkStaysInside', () => {
     expect(linkStaysInside(inside(root), path.join(root, 'a'), 'd/b')).toBe(true);
   });
 });
+
+describe('kernel trees: /proc, /sys and /dev', () => {
+  const linux = process.platform === 'linux' ? it : it.skip;
+  const everything = () => new SecurityPolicy({ allowedPaths: ['/'], cwd: os.tmpdir() });
+
+  linux('are refused under a root of / (no /proc/self/environ), with a code and the reason', async () => {
+    const policy = everything();
+    for (const p of ['/proc/self/environ', '/proc/1/cmdline', '/proc', '/sys/kernel/hostname', '/dev/fd/0', '/dev/stdin', '/dev/shm', '/dev']) {
+      let error: { code?: string; details?: Record<string, unknown>; message?: string } | undefined;
+      try {
+        policy.resolvePath(p);
+      } catch (e) {
+        error = e as typeof error;
+      }
+      expect([p, error?.code, error?.details?.reason]).toEqual([p, 'PATH_NOT_ALLOWED', 'kernel_filesystem']);
+    }
+    expect(await codeOf(policy.readFile('/proc/self/environ'))).toBe('PATH_NOT_ALLOWED');
+    expect(await codeOf(policy.readFile('/dev/stdin'))).toBe('PATH_NOT_ALLOWED');
+    expect(await codeOf(policy.openDirectory('/proc/self'))).toBe('PATH_NOT_ALLOWED');
+    // What the refusal says: where it is, and how to allow it on purpose.
+    expect(() => policy.resolvePath('/proc/self/environ', 'file_path')).toThrow(/parameter 'file_path': .*in \/proc, .*allowed_paths/);
+  });
+
+  linux('a symlink into /proc is refused where it is opened, not only by name', async () => {
+    const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-kt-')));
+    try {
+      fs.symlinkSync('/proc/self/environ', path.join(base, 'env-link'));
+      fs.symlinkSync('/proc/self', path.join(base, 'self-link'));
+      const policy = everything();
+      expect(await codeOf(policy.readFile(path.join(base, 'env-link')))).toBe('PATH_NOT_ALLOWED');
+      expect(await codeOf(policy.readFile(path.join(base, 'self-link/environ')))).toBe('PATH_NOT_ALLOWED');
+      expect(await codeOf(policy.writeFile(path.join(base, 'self-link/comm'), 'x'))).toBe('PATH_NOT_ALLOWED');
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  linux('/dev/null and the like stay usable; a root named inside a kernel tree grants it', async () => {
+    const policy = everything();
+    expect(policy.resolvePath('/dev/null')).toBe('/dev/null');
+    expect(policy.resolvePath('/dev/urandom')).toBe('/dev/urandom');
+    // Ordinary files under / are untouched by the rule.
+    expect(policy.resolvePath(os.tmpdir())).toBe(fs.realpathSync(os.tmpdir()));
+    if (fs.existsSync('/dev/shm')) {
+      const shm = new SecurityPolicy({ allowedPaths: ['/dev/shm'], cwd: '/dev/shm' });
+      const name = `llmspell-kt-${process.pid}.txt`;
+      try {
+        await shm.writeFile(name, 'scratch');
+        expect((await shm.readFile(name)).data.toString()).toBe('scratch');
+      } finally {
+        fs.rmSync(path.join('/dev/shm', name), { force: true });
+      }
+      expect(() => shm.resolvePath('/dev/fd/0')).toThrow(expect.objectContaining({ code: 'PATH_NOT_ALLOWED' }));
+    }
+  });
+});

@@ -42,6 +42,19 @@ export function realpathOfLongestExistingPrefix(p: string, depth = 0): string {
   }
 }
 
+/**
+ * /proc, /sys and /dev: not files but the host's processes and devices (/proc/self/environ
+ * holds every secret of the environment, /dev/fd the open descriptors of this process).
+ */
+const KERNEL_TREES = ['/proc', '/sys', '/dev'];
+/** Devices a tool may use under a root that holds /dev: sinks and sources of bytes, nothing more. */
+const HARMLESS_DEVICES = new Set(['/dev/null', '/dev/zero', '/dev/random', '/dev/urandom', '/dev/full']);
+
+/** The kernel tree a real path lies in, if any (Linux and other Unix layouts). */
+function kernelTree(real: string): string | undefined {
+  return process.platform === 'win32' ? undefined : KERNEL_TREES.find((tree) => isInside(real, tree));
+}
+
 /** `.env`, `.env.local`, `.envrc`…: files that conventionally hold secrets. */
 export function isEnvFileName(name: string): boolean {
   return /^\.env/i.test(name);
@@ -115,10 +128,19 @@ export class FileAccess implements DescriptorGate {
   }
 
   insideRoots(real: string): boolean {
-    return this.options.roots.some((root) => isInside(real, root));
+    const tree = kernelTree(real);
+    // A kernel tree is granted only by a root inside it (say /dev/shm), never by `/` above it.
+    return this.options.roots.some((root) => isInside(real, root) && (!tree || isInside(root, tree) || HARMLESS_DEVICES.has(real)));
   }
 
   private outside(input: string, real: string, parameter: string): LlmspellError {
+    const tree = kernelTree(real);
+    if (tree && this.options.roots.some((root) => isInside(real, root))) {
+      return this.refuse(
+        `parameter '${parameter}': ${input} resolves to ${real}, in ${tree}, the kernel's view of processes and devices (environments, memory, open files of this host); a root above it such as / does not grant it: allow a directory inside ${tree} by name in runtime.security.allowed_paths`,
+        { parameter, path: input, resolved: real, reason: 'kernel_filesystem', allowed: [...this.options.roots] },
+      );
+    }
     return this.refuse(
       `parameter '${parameter}': ${input} resolves to ${real}, outside the allowed roots (${this.options.roots.join(', ')}); widen runtime.security.allowed_paths or LLMSPELL_ALLOWED_PATHS`,
       { parameter, path: input, resolved: real, allowed: [...this.options.roots] },
@@ -161,7 +183,10 @@ export class FileAccess implements DescriptorGate {
     }
     this.checkEnabled(parameter, input);
     if (input.includes('\0')) throw this.refuse(`parameter '${parameter}' contains a NUL byte`, { parameter });
-    const real = realpathOfLongestExistingPrefix(path.resolve(this.options.cwd, input));
+    const absolute = path.resolve(this.options.cwd, input);
+    // /dev/fd/N and /proc/self/fd/N resolve to whatever this process has open: judge the name too.
+    if (kernelTree(absolute) && !this.insideRoots(absolute)) throw this.outside(input, absolute, parameter);
+    const real = realpathOfLongestExistingPrefix(absolute);
     if (!this.insideRoots(real)) throw this.outside(input, real, parameter);
     this.checkProtected(real, input, fs.statSync(real, { throwIfNoEntry: false }), parameter);
     return real;

@@ -7,9 +7,12 @@
  *   banner   prints one stray line, then behaves
  *   die      works until a tool is called, then dies
  *   flood    its tool returns 10 MB
+ *   many N   lists N tools and N resources in one page each (default 150000)
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { ListResourcesRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const mode = process.argv[2];
 if (mode === 'exit') {
@@ -22,6 +25,12 @@ if (mode === 'exit') {
   process.stdin.on('data', () => {
     for (let i = 0; i < 30; i++) process.stdout.write(`this is not json ${i}\n`);
   });
+} else if (mode === 'many') {
+  const n = Number(process.argv[3] ?? 150000);
+  const server = new Server({ name: 'many', version: '0.0.1' }, { capabilities: { tools: {}, resources: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } })) }));
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: Array.from({ length: n }, (_, i) => ({ uri: `memo://${i}`, name: `r${i}` })) }));
+  await server.connect(new StdioServerTransport());
 } else {
   if (mode === 'banner') process.stdout.write('Hostile server v1 starting (a stray banner)\n');
   const server = new McpServer({ name: 'hostile', version: '0.0.1' });

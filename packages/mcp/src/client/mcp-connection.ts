@@ -204,7 +204,8 @@ export class McpConnection {
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
         const r = await this.client.listTools(cursor ? { cursor } : undefined, this.options(scoped));
-        tools.push(...r.tools);
+        // One by one: a spread passes every item as an argument, and a page of ~130,000 overflows the stack.
+        for (const tool of r.tools) tools.push(tool);
         cursor = r.nextCursor;
         if (!cursor) break;
       }
@@ -231,7 +232,7 @@ export class McpConnection {
       let cursor: string | undefined;
       for (let i = 0; i < MAX_PAGES; i++) {
         const r = await page(cursor, scoped);
-        items.push(...((r[key] as T[]) ?? []));
+        for (const item of (r[key] as T[] | undefined) ?? []) items.push(item);
         cursor = r.nextCursor as string | undefined;
         if (!cursor) break;
       }

@@ -11,6 +11,12 @@ export interface RecordOptions {
   delimiter: string;
   /** Trim spaces and tabs around fields (outside quotes). */
   trim: boolean;
+  /** The parameter errors name (default `input`). */
+  parameter?: string;
+  /** Line number of the text's first line, when it is a part of a longer table (default 1). */
+  firstLine?: number;
+  /** Drop a leading BOM (default true: the text is the start of the table). */
+  bom?: boolean;
 }
 
 const QUOTE = 34; // "
@@ -21,13 +27,14 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
-export function readRecords(text: string, options: RecordOptions, visit: (record: string[]) => void): void {
+/** Returns the line number after the text's last line break. */
+export function readRecords(text: string, options: RecordOptions, visit: (record: string[]) => void): number {
   const { delimiter, trim } = options;
   const d0 = delimiter.charCodeAt(0);
   const dLen = delimiter.length;
   const n = text.length;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
+  let i = options.bom !== false && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = options.firstLine ?? 1;
   const atDelimiter = (at: number) => text.charCodeAt(at) === d0 && (dLen === 1 || text.startsWith(delimiter, at));
 
   while (i < n) {
@@ -52,7 +59,7 @@ export function readRecords(text: string, options: RecordOptions, visit: (record
         for (;;) {
           const q = text.indexOf('"', j);
           if (q < 0) {
-            throw new LlmspellError('INVALID_ARGUMENT', `parameter 'input': CSV could not be parsed: a quoted field opened on line ${openedAt} is never closed`);
+            throw new LlmspellError('INVALID_ARGUMENT', `parameter '${options.parameter ?? 'input'}': CSV could not be parsed: a quoted field opened on line ${openedAt} is never closed`);
           }
           for (let k = text.indexOf('\n', j); k >= 0 && k < q; k = text.indexOf('\n', k + 1)) line++;
           value += text.slice(j, q);
@@ -102,4 +109,5 @@ export function readRecords(text: string, options: RecordOptions, visit: (record
     if (trim && record.length === 1 && record[0] === '') continue;
     visit(record);
   }
+  return line;
 }

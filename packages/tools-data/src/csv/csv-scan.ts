@@ -1,7 +1,7 @@
-import { readRecords } from './csv-records.js';
+import { headOf, readSourceRecords, type CsvSource } from './csv-source.js';
 
 /**
- * Streams the records of CSV text to a visitor instead of building them all: a 50 MB table is
+ * Streams the records of CSV text (or a file, read in parts) to a visitor instead of building them all: a 50 MB table is
  * read with memory for one record at a time (plus what the operation keeps). Each operation makes
  * one or two passes.
  */
@@ -39,9 +39,9 @@ function sniffDelimiter(text: string): string {
   return best;
 }
 
-function eachRecord(input: string, delimiter: string, trim: boolean, visit: (record: string[]) => void): void {
+function eachRecord(input: CsvSource, delimiter: string, trim: boolean, visit: (record: string[]) => void): void {
   try {
-    readRecords(input, { delimiter, trim }, visit);
+    readSourceRecords(input, { delimiter, trim }, visit);
   } catch (error) {
     if (error !== STOP_SCAN) throw error;
   }
@@ -69,12 +69,12 @@ export interface ScanOptions {
  * fields padded or cut to the header width, and the 1-based row number. Returns the table's shape.
  */
 export function scanCsv(
-  input: string,
+  input: CsvSource,
   options: ScanOptions,
   onRow: (fields: string[], row: number) => void,
   onHeaders: (headers: string[]) => void = () => {},
 ): CsvShape {
-  const delimiter = typeof options.delimiter === 'string' && options.delimiter.length > 0 ? options.delimiter : sniffDelimiter(input);
+  const delimiter = typeof options.delimiter === 'string' && options.delimiter.length > 0 ? options.delimiter : sniffDelimiter(headOf(input, 64 * 1024));
   const hasHeaders = options.has_headers !== false && options.headers !== false;
   const trim = options.trim === true;
   const shape: CsvShape = { headers: [], delimiter, hasHeaders, rowCount: 0, ragged: [], raggedCount: 0 };

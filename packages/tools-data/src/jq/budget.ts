@@ -1,5 +1,4 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapStatistics } from 'node:v8';
 import { LlmspellError } from '@llmspell/core';
 
 /** Evaluation limits of one jq run; json_processor derives them from its settings and input. */
@@ -65,38 +64,21 @@ export class Budget {
     if (bytes > this.maxValueBytes) {
       throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `jq query would build ${what} of about ${Math.round(bytes)} bytes, over the limit of ${this.maxValueBytes} ([tools.json_processor] max_output_bytes)`);
     }
-    if (bytes >= LARGE_ALLOCATION) this.heapGuard();
+    if (bytes >= LARGE_ALLOCATION) this.heapGuard(bytes);
   }
 
-  private heapGuard(): void {
-    let heap = getHeapStatistics();
-    if (heap.used_heap_size <= heap.heap_size_limit * HEAP_SHARE) return;
-    // Garbage (of this query or an earlier one) counts as used until V8 collects it: collect, then judge.
-    if (collectGarbage()) heap = getHeapStatistics();
-    if (heap.used_heap_size > heap.heap_size_limit * HEAP_SHARE) {
+  /**
+   * Reads the heap statistics only: no forced collection, which would need `--expose-gc` set
+   * process-wide at run time. Garbage not yet collected counts as used, so a query may be stopped
+   * a little early when the heap is full of garbage; V8 collects well before 80 % of its limit as
+   * a rule, and a stop is a coded error, never a crash.
+   */
+  private heapGuard(upcoming = 0): void {
+    const heap = getHeapStatistics();
+    if (heap.used_heap_size + upcoming > heap.heap_size_limit * HEAP_SHARE) {
       throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `jq query stopped: the values it holds use ${Math.round(heap.used_heap_size / 1048576)} MiB, near the heap limit of ${Math.round(heap.heap_size_limit / 1048576)} MiB`);
     }
   }
-}
-
-let gc: (() => void) | null | undefined;
-
-/**
- * Runs a full garbage collection, when V8 lets us: `--expose-gc` set at run time makes `gc` visible
- * in new contexts only, so one is made for it. Used only when the heap looks nearly full.
- */
-function collectGarbage(): boolean {
-  if (gc === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
-    } catch {
-      gc = null;
-    }
-  }
-  if (!gc) return false;
-  gc();
-  return true;
 }
 
 /** Estimated bytes of a string value. */

@@ -1,6 +1,7 @@
 import { arrayBytes, type Budget, stringBytes } from './budget.js';
 import type { Node, Pattern } from './parse.js';
 import { callBuiltin, type JqEvaluator } from './builtins.js';
+import { appendOnlyUpdate } from './reduce-append.js';
 import {
   type Json, type Path, type Closure, type FnDef, Env, JqError, typeName, truthy, describe, binop, indexValue, sliceValue, iterate, tostring, getPath, setPath, deletePaths, format, safeIndex,
 } from './values.js';
@@ -163,9 +164,21 @@ export class Interpreter implements JqEvaluator {
       }
       case 'reduce': {
         let accs = this.run(node.init, input, env);
+        const append = appendOnlyUpdate(node.update);
+        let owned: Json[] | undefined;
         this.ev(node.source, input, env, (item) => {
           const next: Json[] = [];
           const e2 = this.bind(node.name, item, input, env);
+          if (append && accs.length === 1 && Array.isArray(accs[0])) {
+            // `. + [E]`: push E's outputs into an array this reduce owns (copied once), not a copy per step.
+            const items = this.run(append, null, e2)[0] as Json[];
+            this.budget.allocate(arrayBytes(accs[0].length + items.length), 'an array');
+            this.budget.touch(items.length);
+            let target = accs[0];
+            if (owned !== target) accs = [(target = owned = target.slice())];
+            for (const v of items) target.push(v);
+            return;
+          }
           for (const acc of accs) this.ev(node.update, acc, e2, (v) => next.push(v));
           accs = next.length ? [next[next.length - 1]] : [];
         });

@@ -186,3 +186,16 @@ describe('template_engine', () => {
     });
   });
 });
+
+describe('tera unique', () => {
+  it('keeps the first of equal values: objects in any key order, 0 and -0, safe and plain strings', async () => {
+    const items = [{ a: 1, b: 2 }, { b: 2, a: 1 }, [1, 2], [2, 1], 0, -0, 'x', 'x', null, { a: null }, {}];
+    expect(await tera('{{ items | unique | json_encode() | safe }}', { items })).toBe('[{"a":1,"b":2},[1,2],[2,1],0,"x",null,{"a":null},{}]');
+    expect(await tera('{{ ["<b>", "<b>" | safe, "c"] | unique | length }}', {})).toBe('2');
+  });
+
+  it('is one pass: 60,000 distinct objects come back whole (pairwise comparison would take minutes)', async () => {
+    const items = Array.from({ length: 60000 }, (_, i) => ({ id: i, tag: i % 7 }));
+    expect(await tera('{{ items | unique | length }}', { items: [...items, ...items.slice(0, 10)] })).toBe('60000');
+  });
+});

@@ -1,6 +1,6 @@
 // Hand-written because Tera is a Rust engine with no JavaScript port, and the Jinja-like JS engines (nunjucks) compile templates with `new Function`.
 import { compileScriptRegex } from '@llmspell/core';
-import { jsonEqual } from '../json-equal.js';
+import { jsonEqual, jsonKey } from '../json-equal.js';
 import { type Args, type Expr, ExprParser } from './tera-expression.js';
 import {
   RenderBudget, SafeString, TERA_ESCAPE, TemplateError, TextSegments, UNDEFINED, display, escapeHtml, isPlainObject, lineAt,
@@ -531,7 +531,16 @@ export class TeraRenderer {
         const key = (x: unknown) => (attr !== undefined && isPlainObject(x) ? x[display(attr)] : x) as never;
         return [...arr()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
       }
-      case 'unique': return arr().filter((x, i, all) => all.findIndex((y) => valuesEqual(x, y)) === i);
+      case 'unique': {
+        // One pass with a set of jsonKey texts (equal exactly when valuesEqual is): linear, not n².
+        const seen = new Set<string>();
+        return arr().filter((x) => {
+          const key = jsonKey(plain(x));
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        });
+      }
       case 'slice': {
         const a = Array.isArray(v) ? v : Array.from(str());
         const out = a.slice(Number(arg('start', 0) ?? 0), arg('end', 1) === undefined ? undefined : Number(arg('end', 1)));
