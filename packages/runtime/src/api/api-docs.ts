@@ -187,7 +187,7 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   'MCP.servers': fn('The configured server names.', [], 'string[]'),
   'MCP.connect': fn('Opens a configured server by name, or an HTTP server `{url=…, headers=…}` under the network policy; returns a client with listTools, callTool(name, args), listResources, readResource(uri), listPrompts, getPrompt(name, args), close.', [p('target', 'string | { url: string; headers?: Record<string, string> }')], 'McpClient', true),
 
-  Streaming: { doc: 'Pull streams over a Lua coroutine or a JS generator (defined in script code, see preludes/streaming.ts).', type: 'any' },
+  Streaming: { doc: 'Pull streams over a Lua coroutine or a JS generator (defined in script code, see runtime/src/preludes/streaming.ts).', type: 'any' },
   'Streaming.create': fn('Wraps a generator function as a stream with next(), isDone() and collect().', [p('fn', '() => any')], '{ next(): any; isDone(): boolean; collect(): any[] }'),
   'Streaming.yield': fn('Lua: yields a value from inside the stream\'s function (coroutine.yield works too).', [p('value', 'any')], 'any'),
 };
