@@ -1,16 +1,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
-import { LlmspellRuntime, loadConfig, type LoadedConfig } from '@llmspell/runtime';
+import { LlmspellRuntime, builtinFeatures, loadConfig, type LoadedConfig } from '@llmspell/runtime';
+import { telemetryFeature } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
 import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
 import type { GlobalFlags } from './parse-args.js';
+import { cliVersion } from './version.js';
 
 export interface ComposeOptions {
   /** Open the configured state backend (off for commands that never touch state). */
   state?: boolean;
   /** Load tools (off for `config show`, `completion`). */
   tools?: boolean;
+  /** Record runs in the history and export spans ([observability]); off for `runs` and `ui`. */
+  telemetry?: boolean;
 }
 
 /** Reads the config with CLI flag overrides applied. */
@@ -72,6 +76,7 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
       stateStore,
       cwd: io.cwd,
       configFiles: loaded.source ? [loaded.source] : [],
+      features: options.telemetry === false ? builtinFeatures : [...builtinFeatures, telemetryFeature({ env: io.env, version: cliVersion() })],
       logger: createLogger({ level, sink: (line) => io.stderr(line + '\n'), redact: (t) => runtime?.policy.redact(t) ?? t }),
     });
   } catch (error) {

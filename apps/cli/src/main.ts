@@ -4,11 +4,13 @@ import { configCommand, infoCommand, initCommand, providersCommand } from './com
 import { jobsCommand } from './commands/jobs.js';
 import { mcpCommand } from './commands/mcp.js';
 import { replCommand } from './commands/repl.js';
+import { runsCommand } from './commands/runs.js';
 import { execCommand, rerunScript, runCommand } from './commands/run-script.js';
 import { backupCommand, resumeCommand, stateCommand } from './commands/state.js';
 import { submitCommand } from './commands/submit.js';
 import { toolsCommand } from './commands/tools.js';
 import { typesCommand } from './commands/types.js';
+import { uiCommand } from './commands/ui.js';
 import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -35,6 +37,8 @@ const HANDLERS: Record<string, Handler> = {
   types: typesCommand,
   state: stateCommand,
   backup: backupCommand,
+  runs: runsCommand,
+  ui: uiCommand,
   worker: workerCommand,
   submit: submitCommand,
   jobs: jobsCommand,

@@ -1,11 +1,12 @@
 import { isMainThread } from 'node:worker_threads';
 import type { ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
+import { TELEMETRY_SERVICE, type Telemetry } from '@llmspell/telemetry';
 import { composeRuntime } from './compose-runtime.js';
 import { chooseEngine, loadEngine, preloadEngine } from './engines.js';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
-import { PROGRESS_EVENTS } from './progress.js';
+import { PROGRESS_EVENTS, progressData } from './progress.js';
 
 /** What the CLI hands its script host (structured-cloned across the boundary). */
 export interface ScriptHostData {
@@ -40,8 +41,12 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     if (data.resumeRunId) runtime.services.set('resumeRunId', data.resumeRunId);
     if (data.progress) {
       const bus = runtime.service<EventBusLike>('eventBus');
-      for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, { component: (event.data as { component?: unknown } | null)?.component }));
+      for (const type of PROGRESS_EVENTS) bus?.on(type, (event) => context.emit(type, progressData(type, event.data)));
     }
+    // The run's id, so the supervisor can end its history record if this host gets killed.
+    runtime.service<Telemetry>(TELEMETRY_SERVICE)?.onRunStarted((run) => {
+      if (run.history) context.emit('run.started', { run_id: run.run_id });
+    });
     if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}\n`);
     return { runtime, engine: await loadEngine(engineName) };
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { ScriptValue } from '@llmspell/core';
+import { isLlmspellError, type LlmspellError } from '@llmspell/core/errors';
 import type { ScriptArgs } from '@llmspell/runtime';
 import { runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
 import { UsageError, type GlobalFlags } from './parse-args.js';
@@ -26,6 +27,11 @@ export interface ScriptJobOptions {
   signal?: AbortSignal;
   /** Show the stderr progress line (only the interactive CLI commands do). */
   progress?: boolean;
+}
+
+/** A failure the supervisor made by ending the host (killed at its limit, Ctrl-C, crashed). */
+function hostWasEnded(error: unknown): boolean {
+  return isLlmspellError(error) && (error.details as { hostEnded?: unknown } | undefined)?.hostEnded === true;
 }
 
 /** The script host's module, beside this one in the build. */
@@ -64,6 +70,8 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
   const data: ScriptHostData = {
     flags, cwd: io.cwd, isTTY: io.isTTY, file: job.file, args: job.args, resumeRunId: job.resumeRunId, progress: Boolean(progress?.active),
   };
+  /** The history record of this run, announced by the host before the script starts. */
+  let runId: string | undefined;
   try {
     return await runIsolatedScript({
       setupModule: SCRIPT_HOST_MODULE,
@@ -79,8 +87,18 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
       cwd: io.cwd,
       output: { stdout: clearing(options.output.stdout), stderr: clearing(options.output.stderr) },
       write: { stdout: clearing(io.stdout), stderr: clearing(io.stderr) },
-      onEvent: progress?.active ? (type, value) => progress.event(type, value) : undefined,
+      onEvent: (type, value) => {
+        // Sent by the host's telemetry itself (never forwarded from the script's event bus).
+        if (type === 'run.started') runId ??= String((value as { run_id?: unknown } | null)?.run_id ?? '') || undefined;
+        else if (progress?.active) progress.event(type, value);
+      },
     }) as ScriptValue;
+  } catch (error) {
+    if (runId && hostWasEnded(error)) {
+      const { recordStoppedRun } = await import('./commands/runs-stopped.js');
+      await recordStoppedRun(flags, io, runId, error as LlmspellError);
+    }
+    throw error;
   } finally {
     progress?.stop();
   }

@@ -11,12 +11,26 @@ import {
 import {
   GUARDS_SOURCE, HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, PRIMORDIALS_SOURCE, WireKind, type Helper, type PreludeChunk,
 } from './prelude.js';
+import { FLOATING_HELPER, markFloatingCalls } from './floating-promises.js';
 import { instanceMemoryFull, onMallocFailure } from './quickjs-module.js';
 
 
 /** Cap on nesting when converting values, so a deep structure fails cleanly instead of overflowing the host stack. */
 const MAX_DEPTH = 200;
 const MODULE_HINT = /^\s*(?:import|export)\b|\bawait\b/m;
+/** Makes the floating-call helper over the host's `failed(error, line)`; `then` read once, as await does. */
+const FLOATING_SOURCE = String.raw`(function (failed) {
+  'use strict';
+  const apply = Reflect.apply;
+  return function floating(value, line) {
+    if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
+      let then;
+      try { then = value.then; } catch { return value; }
+      if (typeof then === 'function') apply(then, value, [undefined, (error) => { failed(error, line); }]);
+    }
+    return value;
+  };
+})`;
 
 interface Disposable {
   readonly alive: boolean;
@@ -194,6 +208,8 @@ export class JsVm {
   private readonly hostPromises = new Map<number, HostPromiseRecord>();
   private nextHostPromise = 1;
   private observer: QuickJSHandle | undefined;
+  /** Rejections of promises the script dropped (`main();`), with the line of the statement. */
+  private floatingFailures: Array<{ error: QuickJSHandle; line: number }> = [];
   private disposeRequested = false;
   private freed = false;
   /** A timeout, cancel or memory failure: the context must not run anything more. */
@@ -244,6 +260,7 @@ export class JsVm {
       globals.push([name, () => this.toHandle(value)]);
     }
     globals.push(['print', () => this.consoleMember('print')], ['console', () => this.consoleMember('console')]);
+    globals.push([FLOATING_HELPER, () => this.floatingHelper()]);
     for (const [name, make] of globals) {
       const key = this.ctx.newString(name);
       const load = this.ctx.newFunction(name, () => {
@@ -299,6 +316,26 @@ export class JsVm {
     return this.ctx.getProp(this.consoleObject, name);
   }
 
+  /**
+   * What `markFloatingCalls` wraps dropped calls in: a rejection of the dropped value is kept
+   * for `finishFloating`, which fails the run with it.
+   */
+  private floatingHelper(): QuickJSHandle {
+    const failed = this.ctx.newFunction('failed', (error, line) => {
+      this.floatingFailures.push({ error: error.dup(), line: this.ctx.getNumber(line) });
+    });
+    const made = this.ctx.evalCode(FLOATING_SOURCE, PRELUDE_FILENAME, { type: 'global', strict: true });
+    try {
+      if (made.error) throw this.engineFailure(made.error);
+      const called = this.enter(() => this.ctx.callFunction(made.value, this.ctx.undefined, failed));
+      if (called.error) throw this.engineFailure(called.error);
+      return called.value;
+    } finally {
+      failed.dispose();
+      if (!made.error) made.value.dispose();
+    }
+  }
+
   /** Evaluates one prelude chunk and keeps its helpers. */
   private loadChunk(chunk: PreludeChunk): void {
     const evaluated = this.enter(() => this.ctx.evalCode(PRELUDE_CHUNKS[chunk], PRELUDE_FILENAME, { type: 'global', strict: true }));
@@ -330,7 +367,9 @@ export class JsVm {
     this.lastFile = options.filename;
     try {
       if (options.signal?.aborted) throw scriptError('CANCELLED', op.file, null, 'script cancelled before it started');
-      const outcome = this.enter(() => evaluateSource(this.ctx, source, op.file));
+      this.dropFloatingFailures();
+      const marked = markFloatingCalls(source);
+      const outcome = this.enter(() => evaluateSource(this.ctx, marked, op.file));
       if (outcome.kind === 'syntax') throw scriptError('SCRIPT_SYNTAX_ERROR', op.file, outcome.problem.line, syntaxText(outcome.problem));
       if (outcome.kind === 'thrown') throw this.toError(outcome.error, op);
       let result = outcome.value;
@@ -859,9 +898,25 @@ export class JsVm {
       if (this.fatal) throw this.fatal;
       // settled host promises queue the script's reactions: run them before deciding
       if (this.drain(op) > 0) continue;
+      this.throwFloatingFailure(op);
       if (!waiting) return;
       await this.waitForHost(op);
     }
+  }
+
+  private throwFloatingFailure(op: Operation): void {
+    const first = this.floatingFailures.shift();
+    if (!first) return;
+    this.dropFloatingFailures();
+    const failure = this.toError(first.error, op);
+    if (this.fatal) throw this.fatal;
+    throw new LlmspellError(failure.code, `${op.file}:${first.line}: unhandled promise rejection: ${failure.detail}`, {
+      details: { file: op.file, line: first.line }, cause: failure,
+    });
+  }
+
+  private dropFloatingFailures(): void {
+    for (const { error } of this.floatingFailures.splice(0)) if (error.alive && !this.freed) error.dispose();
   }
 
   /** A QuickJS promise settled when the host promise settles (jobs run on the next pump). */
@@ -1052,6 +1107,7 @@ export class JsVm {
     this.ops.clear();
     if (this.poisoned) return; // never call into a broken WASM instance; the GC takes it
     try {
+      for (const { error } of this.floatingFailures.splice(0)) if (error.alive) error.dispose();
       for (const item of [...this.owned].reverse()) if (item.alive) item.dispose();
       this.owned.clear();
       this.helpers.clear();

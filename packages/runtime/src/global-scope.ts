@@ -47,6 +47,14 @@ export interface RunningScript {
   args: ScriptArgs;
 }
 
+/** What a script run is, as `aroundRun` sees it. */
+export interface ScriptRunInfo {
+  /** The name errors show (`hello.lua`, `<exec>.lua`). */
+  filename: string;
+  /** The engine: "lua" or "javascript". */
+  language: string;
+}
+
 /** Everything a global factory needs to build one script's globals. */
 export interface GlobalScope {
   readonly runtime: RuntimeHost;
@@ -76,6 +84,11 @@ export interface RuntimeFeature {
   setup?(runtime: RuntimeHost): void | Promise<void>;
   /** The script globals this feature adds. */
   globals?: GlobalFactory;
+  /**
+   * Wraps each `runScript` (context set-up, the run, disposal), e.g. in a trace span. Must
+   * call `run` once and return or throw what it does.
+   */
+  aroundRun?(run: () => Promise<ScriptValue>, info: ScriptRunInfo, runtime: RuntimeHost): Promise<ScriptValue>;
   /** Releases resources when the runtime closes. */
   close?(runtime: RuntimeHost): void | Promise<void>;
 }

@@ -1,6 +1,6 @@
 export { LlmspellRuntime } from './runtime.js';
 export type { RunScriptOptions, RuntimeOptions } from './runtime.js';
-export type { GlobalFactory, GlobalScope, RuntimeFeature, RuntimeHost, ScriptArgs } from './global-scope.js';
+export type { GlobalFactory, GlobalScope, RuntimeFeature, RuntimeHost, ScriptArgs, ScriptRunInfo } from './global-scope.js';
 export { HandleTable } from './handles.js';
 export { invokeTool } from './globals/tool.js';
 export {

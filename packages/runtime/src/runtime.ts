@@ -165,6 +165,16 @@ export class LlmspellRuntime implements RuntimeHost {
   /** Runs one script to completion in a fresh context of `engine`. */
   async runScript(engine: ScriptEngine, source: string, options: RunScriptOptions): Promise<ScriptValue> {
     if (this.closed) throw new LlmspellError('INTERNAL', 'runtime is closed');
+    let run = () => this.runScriptOnce(engine, source, options);
+    for (const feature of this.features) {
+      if (!feature.aroundRun) continue;
+      const inner = run;
+      run = () => feature.aroundRun!(inner, { filename: options.filename, language: engine.name }, this);
+    }
+    return run();
+  }
+
+  private async runScriptOnce(engine: ScriptEngine, source: string, options: RunScriptOptions): Promise<ScriptValue> {
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     // A signal that fired while the caller was still setting up (a job cancelled as it

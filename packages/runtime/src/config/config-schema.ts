@@ -169,11 +169,13 @@ export const LlmspellConfigSchema = z.looseObject({
   tools: ToolsSectionSchema.prefault({}),
   mcp: McpSectionSchema.prefault({}),
   queue: QueueSectionSchema.prefault({}),
-  /** Sections owned by the packages that read them (agents, hooks, events, workflows). */
+  /** Sections owned by the packages that read them (agents, hooks, events, workflows, observability). */
   agents: z.record(z.string(), z.unknown()).default({}),
   hooks: z.record(z.string(), z.unknown()).default({}),
   events: z.record(z.string(), z.unknown()).default({}),
   workflows: z.record(z.string(), z.unknown()).default({}),
+  /** `[observability]`: traces, OTLP export and the run history (@llmspell/telemetry reads it). */
+  observability: z.record(z.string(), z.unknown()).default({}),
 });
 
 export type LlmspellConfig = z.infer<typeof LlmspellConfigSchema>;

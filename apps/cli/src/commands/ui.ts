@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LlmspellError, isLlmspellError } from '@llmspell/core';
+import { viewerFiles, type ViewerFile } from '@llmspell/trace-viewer';
+import type { CliIo } from '../io.js';
+import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { openHistory, rejectUnknownFlags, runFilter, type CommandFlags, type HistoryAccess } from './runs.js';
+
+export const DEFAULT_UI_PORT = 8717;
+
+/** The flags of `llmspell ui` besides the global ones. */
+export const UI_FLAGS = { port: { type: 'string' } } as const satisfies CommandFlags;
+
+/** The page may load only its own files and call only its own API. */
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message } });
+}
+
+function sendFile(req: http.IncomingMessage, res: http.ServerResponse, f: ViewerFile): void {
+  const body = fs.readFileSync(f.file);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': f.contentType,
+    'Content-Length': body.length,
+    'Cache-Control': f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Serves the trace viewer and the history as JSON: `GET /api/runs` (the same list as `llmspell
+ * runs list --output json`, filters `status`, `script`, `limit`) and `GET /api/runs/:id`
+ * (`runs show --output json`). Only requests addressed to this loopback server by name are
+ * answered, so a web page elsewhere cannot read the history through DNS rebinding.
+ */
+export function createUiHandler(history: HistoryAccess, files: Map<string, ViewerFile>, allowedHosts: () => Set<string>) {
+  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (!allowedHosts().has(String(req.headers.host ?? '').toLowerCase())) {
+      return sendError(res, 403, 'FORBIDDEN', 'this server answers only requests for 127.0.0.1 or localhost');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'the viewer is read-only');
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    try {
+      if (url.pathname === '/api/runs') {
+        const options: Record<string, string> = {};
+        for (const key of ['status', 'script', 'limit']) {
+          const v = url.searchParams.get(key);
+          if (v) options[key] = v;
+        }
+        const filter = runFilter(options);
+        return sendJson(res, 200, await history.use((h) => h.list(filter)));
+      }
+      const m = /^\/api\/runs\/([^/]+)$/.exec(url.pathname);
+      if (m) {
+        const id = decodeURIComponent(m[1]);
+        const run = await history.use((h) => h.get(id));
+        return run ? sendJson(res, 200, run) : sendError(res, 404, 'NOT_FOUND', `no run '${id}' in the history`);
+      }
+      if (url.pathname.startsWith('/api/')) return sendError(res, 404, 'NOT_FOUND', `no API route ${url.pathname}`);
+      const file = files.get(url.pathname);
+      if (file) return sendFile(req, res, file);
+      return sendError(res, 404, 'NOT_FOUND', `no page ${url.pathname}`);
+    } catch (error) {
+      if (isLlmspellError(error)) return sendError(res, error.code === 'INVALID_ARGUMENT' ? 400 : 500, error.code, error.message);
+      return sendError(res, 500, 'INTERNAL', error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+/** `llmspell ui [--port N]`: the run history in the browser, on 127.0.0.1 only. */
+export async function uiCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  rejectUnknownFlags('ui', args.options, UI_FLAGS);
+  if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}': llmspell ui [--port N]`);
+  const raw = args.options.port;
+  const port = raw === undefined ? DEFAULT_UI_PORT : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (0-65535, 0 picks a free one), got '${String(raw)}'`);
+  const files = viewerFiles();
+  if (!files.has('/')) throw new LlmspellError('INTERNAL', 'the trace viewer is not built (@llmspell/trace-viewer has no dist/app); reinstall llmspell');
+  const history = await openHistory(args.flags, io);
+  let hosts = new Set<string>();
+  const server = http.createServer((req, res) => void createUiHandler(history, files, () => hosts)(req, res));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(error.code === 'EADDRINUSE'
+          ? new LlmspellError('INVALID_ARGUMENT', `port ${port} on 127.0.0.1 is in use; pick another with --port N (0 for any free one)`)
+          : error);
+      });
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  } catch (error) {
+    await history.close();
+    throw error;
+  }
+  const actual = (server.address() as AddressInfo).port;
+  hosts = new Set([`127.0.0.1:${actual}`, `localhost:${actual}`]);
+  const url = `http://127.0.0.1:${actual}/`;
+  if (args.flags.output === 'json') io.stdout(JSON.stringify({ url, port: actual, backend: history.backend }) + '\n');
+  else {
+    io.stdout(`llmspell ui: ${url}  (Ctrl-C to stop)\n`);
+    if (history.backend === 'memory') io.stderr('note: state persistence is off, so no runs are kept between processes\n');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  await history.close();
+  return 0;
+}

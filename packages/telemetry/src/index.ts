@@ -1,0 +1,12 @@
+export { telemetryFeature, TELEMETRY_SERVICE } from './telemetry-feature.js';
+export type { TelemetryFeatureOptions } from './telemetry-feature.js';
+export { Telemetry } from './telemetry.js';
+export type { RunStartedEvent, RunSummaryEvent, ScriptRunInfo, TelemetryHost, TelemetryOptions } from './telemetry.js';
+export { ObservabilityConfigSchema, parseOtlpHeaders, resolveTelemetrySettings } from './settings.js';
+export type { ObservabilityConfig, OtlpSettings, TelemetrySettings } from './settings.js';
+export { RunHistory } from './run-history.js';
+export type { RunFilter, RunRecord, RunStatus, RunSummary } from './run-history.js';
+export { SpanRecorder, newRunId } from './span-recorder.js';
+export type { Attributes, AttributeValue, LiveSpan, SpanData, SpanError, SpanEvent, SpanKind, TraceRun } from './span-recorder.js';
+export { childrenOf, formatCost, formatDuration, formatRunTimeline, formatRunTotals } from './format-timeline.js';
+export type { TimelineOptions } from './format-timeline.js';

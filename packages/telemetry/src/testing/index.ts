@@ -1,0 +1,2 @@
+export { decodeOtlpTraces, startOtlpCollector } from './otlp-collector.js';
+export type { CollectedSpan, OtlpCollector, OtlpValue } from './otlp-collector.js';

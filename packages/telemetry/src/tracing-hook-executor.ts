@@ -1,0 +1,112 @@
+import { CONTINUE, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
+import type { HookRegistry, RegisteredHook } from '@llmspell/hooks';
+import { OPENING_POINTS, type ComponentSpans } from './component-spans.js';
+import { safeText } from './content.js';
+import type { LiveSpan, SpanRecorder } from './span-recorder.js';
+
+/** Points whose firing tells telemetry about a component call (see ComponentSpans). */
+const OBSERVED = new Set<HookPoint>([
+  ...OPENING_POINTS.keys(),
+  'AfterToolExecution', 'AfterAgentExecution', 'AfterWorkflowComplete', 'AfterWorkflowStage',
+  'ToolError', 'AgentError', 'WorkflowError',
+]);
+
+export interface TracingHookExecutorOptions {
+  recorder: SpanRecorder;
+  components: ComponentSpans;
+  policy: SecurityPolicy;
+  /** The registry behind `inner`, to name the hooks a point ran. */
+  registry?: Pick<HookRegistry, 'hooksFor'>;
+  /** False once telemetry is closed: everything passes straight through. */
+  active(): boolean;
+}
+
+/**
+ * Stands in for the runtime's hook executor (core's HookExecutor contract): it sees every
+ * component's before/after/error point, which gives each call's span, and wraps the hooks
+ * that are registered at a point in a `hook <point>` span with one child per hook that ran.
+ * Results are the inner executor's, unchanged.
+ */
+export class TracingHookExecutor implements HookExecutor {
+  constructor(private readonly inner: HookExecutor | undefined, private readonly o: TracingHookExecutorOptions) {}
+
+  hasHooks(point: HookPoint): boolean {
+    return (OBSERVED.has(point) && this.o.active()) || (this.inner?.hasHooks(point) ?? false);
+  }
+
+  execute(point: HookPoint, context: HookContext): Promise<HookResult> {
+    const inner = this.inner;
+    if (!this.o.active()) return inner ? inner.execute(point, context) : Promise.resolve(CONTINUE);
+    let opened: LiveSpan | undefined;
+    if (OBSERVED.has(point)) {
+      try {
+        opened = this.o.components.before(point, context);
+      } catch {
+        // Telemetry never fails the operation it watches.
+      }
+    }
+    if (!inner || !inner.hasHooks(point)) {
+      if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
+      return Promise.resolve(CONTINUE);
+    }
+    return this.runHooks(inner, point, context, opened);
+  }
+
+  private observeAfter(point: HookPoint, context: HookContext): void {
+    try {
+      this.o.components.afterOrError(point, context);
+    } catch {
+      // as above
+    }
+  }
+
+  private async runHooks(inner: HookExecutor, point: HookPoint, context: HookContext, opened: LiveSpan | undefined): Promise<HookResult> {
+    const { recorder } = this.o;
+    const hooks = this.o.registry?.hooksFor(point) ?? [];
+    const before = hooks.map((h) => ({ hook: h, calls: h.stats.calls, failures: h.stats.failures, ms: h.stats.total_ms, last: h.stats.last_result }));
+    const span = recorder.start('hook', `hook ${point}`, {
+      'llmspell.hook.point': point,
+      'llmspell.hook.count': hooks.length,
+      'llmspell.hook.names': hooks.map((h) => safeText(h.name, this.o.policy)),
+    }, opened ?? recorder.current());
+    let result: HookResult | undefined;
+    let failure: unknown;
+    try {
+      result = await inner.execute(point, context);
+      return result;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      this.recordHookRuns(span, before);
+      span.data.attributes['llmspell.hook.result'] = result?.type ?? 'error';
+      recorder.end(span, failure ? { code: 'HOOK_ERROR', message: safeText(failure instanceof Error ? failure.message : failure, this.o.policy) } : undefined);
+      if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
+    }
+  }
+
+  /**
+   * One child span per hook that ran, from its statistics: hooks at a point run one after
+   * the other, so each starts where the previous ended.
+   */
+  private recordHookRuns(span: LiveSpan, before: Array<{ hook: RegisteredHook; calls: number; failures: number; ms: number; last?: string }>): void {
+    const { recorder } = this.o;
+    let t = span.data.start;
+    for (const b of before) {
+      const s = b.hook.stats;
+      if (s.calls === b.calls) continue;
+      const ms = s.total_ms - b.ms;
+      const child = recorder.start('hook', `hook ${b.hook.name}`, {
+        'llmspell.hook.name': safeText(b.hook.name, this.o.policy),
+        'llmspell.hook.language': b.hook.language,
+        'llmspell.hook.priority': b.hook.priority,
+      }, span);
+      child.data.start = t;
+      const failed = s.failures > b.failures;
+      // The registry notes only results other than `continue`.
+      if (!failed) child.data.attributes['llmspell.hook.result'] = s.last_result !== b.last && s.last_result ? safeText(s.last_result, this.o.policy) : 'continue';
+      recorder.end(child, failed ? { code: 'HOOK_ERROR', message: safeText(s.last_error ?? 'hook failed', this.o.policy) } : undefined, t + ms);
+      t += ms;
+    }
+  }
+}
