@@ -60,7 +60,7 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   'Tool.discover': fn('Tools filtered by `category`, `security_level` or `tag` (matched in the description).', [p('filter', '{ category?: string; tag?: string; security_level?: string }', true)], 'ToolInfo[]'),
   'Tool.get_schema': fn('A tool\'s parameter schema, or nil.', [p('name', 'string')], 'ToolSchema | null'),
 
-  JSON: { doc: 'JSON for Lua (JavaScript scripts have the language\'s own JSON).', type: 'any' },
+  JSON: { doc: 'JSON text to values and back (JavaScript scripts get the language\'s own JSON, which also takes a reviver and a replacer).', type: 'any' },
   'JSON.parse': fn('Parses JSON text; arrays become 1-based tables, null becomes nil.', [p('text', 'string')], 'any'),
   'JSON.stringify': fn('Serialises a value; an empty table becomes {}.', [p('value', 'any'), p('pretty', 'boolean', true)], 'string'),
 
