@@ -47,7 +47,7 @@ export const API_TYPES: Record<string, ApiTypeDoc> = {
   LlmspellEvent: { fields: { id: 'string', event_type: 'string', data: 'any', timestamp: 'string', sequence: 'number', correlation_id: 'string', language: 'string' } },
 };
 
-export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
+export const API_DOCS: Readonly<Record<string, ApiFunctionDoc | ApiValueDoc | undefined>> = {
   ARGS: { doc: 'Script arguments after `--`: positional ones by index (Lua 1-based, JS 0-based) and `--name value` pairs as fields.', type: 'string[] & Record<string, string>' },
 
   Tool: { doc: 'The built-in and plugin tools.', type: 'any' },

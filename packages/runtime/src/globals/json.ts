@@ -19,7 +19,8 @@ export function createJsonGlobal(_scope: GlobalScope): Record<string, ScriptValu
       },
       stringify: (value: ScriptValue, pretty?: ScriptValue) => {
         try {
-          const text = JSON.stringify(value ?? null, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), pretty ? 2 : undefined);
+          // undefined for a value JSON cannot hold (a function), whatever lib's type says
+          const text = JSON.stringify(value ?? null, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), pretty ? 2 : undefined) as string | undefined;
           return text ?? 'null';
         } catch (error) {
           throw new LlmspellError('INVALID_ARGUMENT', `JSON stringify error: ${(error as Error).message}`);
