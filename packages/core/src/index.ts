@@ -47,6 +47,7 @@ export type { DeclaredKeys } from './parameter-keys.js';
 export { executeComponent, newCorrelationId } from './execution/execute-component.js';
 export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
+export { ownEntry } from './own-entry.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';
 export { prefixUpperBound } from './prefix-upper-bound.js';
