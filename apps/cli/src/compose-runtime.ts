@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
-import { LlmspellRuntime, builtinFeatures, loadConfig, type LoadedConfig } from '@llmspell/runtime';
+import { LlmspellRuntime, applyStateLocation, builtinFeatures, loadConfig, type LoadedConfig, type StateLocation } from '@llmspell/runtime';
 import { telemetryFeature } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
 import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
@@ -17,9 +17,15 @@ export interface ComposeOptions {
   telemetry?: boolean;
 }
 
-/** Reads the config with CLI flag overrides applied. */
-export function loadCliConfig(flags: GlobalFlags, io: CliIo): LoadedConfig {
-  const loaded = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env });
+export interface CliConfig extends LoadedConfig {
+  /** Where the state lives and why (`llmspell info`). */
+  state: StateLocation;
+}
+
+/** Reads the config with CLI flag overrides applied, and a project's state placed in the project. */
+export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
+  const base = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env });
+  const loaded: CliConfig = { ...base, state: applyStateLocation(base.config, io.cwd, io.env) };
   const runtime = loaded.config.runtime;
   if (flags.timeoutSeconds !== undefined) {
     runtime.script_timeout_seconds = Math.ceil(flags.timeoutSeconds);

@@ -1,3 +1,5 @@
+import { COMMAND_FLAGS, GLOBAL_FLAGS, flagHelpLines } from './flags.js';
+
 export interface CommandHelp {
   summary: string;
   usage: string;
@@ -5,8 +7,8 @@ export interface CommandHelp {
 }
 
 export const COMMANDS: Record<string, CommandHelp> = {
-  run: { summary: 'Run a Lua or JavaScript script', usage: 'llmspell run <script.lua|script.js> [--engine lua|js] [-- args…]', examples: ['llmspell run hello.lua', 'llmspell run report.js -- data.csv --limit 10', 'llmspell --output json run summarize.lua'] },
-  exec: { summary: 'Run code given on the command line', usage: 'llmspell exec "<code>" [--engine lua|js]', examples: ['llmspell exec "print(Tool.invoke(\'calculator\', {input=\'2^10\'}).result.result)"', 'llmspell exec --engine js "print(1 + 1)"'] },
+  run: { summary: 'Run a Lua or JavaScript script', usage: 'llmspell run <script.lua|script.js> [--engine lua|js] [--stream] [-- args…]', examples: ['llmspell run hello.lua', 'llmspell run report.js -- data.csv --limit 10', 'llmspell --output json run summarize.lua'] },
+  exec: { summary: 'Run code given on the command line', usage: 'llmspell exec "<code>" [--engine lua|js] [--stream]', examples: ['llmspell exec "print(Tool.invoke(\'calculator\', {input=\'2^10\'}).result.result)"', 'llmspell exec --engine js "print(1 + 1)"'] },
   repl: { summary: 'Interactive Lua or JavaScript with every global', usage: 'llmspell repl [--engine lua|js] [--history FILE]', examples: ['llmspell repl', 'llmspell repl --engine js', 'echo "return 1 + 1" | llmspell repl'] },
   validate: { summary: 'Check a script\'s syntax without running it, or the config without one', usage: 'llmspell validate [script]', examples: ['llmspell validate hello.lua', 'llmspell -c llmspell.toml validate'] },
   info: { summary: 'Show version, engines, config file and policy', usage: 'llmspell info', examples: ['llmspell info', 'llmspell info --output json'] },
@@ -38,15 +40,7 @@ Commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Options (before or after the command):
-  -c, --config <file>     config file (default: search llmspell.toml, ~/.llmspell/config.toml…)
-      --engine <name>     lua | javascript | js (default: from the file extension)
-      --output <format>   text | json | pretty
-      --timeout <s>       script wall-time limit in seconds (default 300)
-      --max-memory <MB>   script memory limit (default 64)
-  -v, --verbose           debug logging on stderr
-  -q, --quiet             errors only on stderr
-  -h, --help              help for a command: llmspell run --help
-  -V, --version           print the version
+${flagHelpLines(GLOBAL_FLAGS)}
 
 Examples:
   llmspell run hello.lua
@@ -58,9 +52,12 @@ Examples:
 export function commandHelp(name: string): string | undefined {
   const c = COMMANDS[name];
   if (!c) return undefined;
+  const own = COMMAND_FLAGS[name] ?? [];
   return `${c.summary}
 
 Usage: ${c.usage}
+${own.length ? `\nOptions:\n${flagHelpLines(own)}\n` : ''}
+Global options: ${GLOBAL_FLAGS.map((f) => `--${f.name}`).join(' ')} (llmspell --help)
 
 Examples:
 ${c.examples.map((e) => `  ${e}`).join('\n')}

@@ -2,16 +2,28 @@ import { isLlmspellError } from '@llmspell/core/errors';
 import type { CliIo } from './io.js';
 import type { ParsedArgs } from './parse-args.js';
 
-/** Prints a command's failure: `CODE: message` (or `file:line: message` for a plain script error), JSON with --output json. */
+/** An error as JSON: `{code, message, …details}` (file, line, traceback for a script error). */
+export function errorJson(error: unknown, verbose = false): Record<string, unknown> {
+  if (isLlmspellError(error)) return { code: error.code, message: error.message, ...error.details };
+  const text = error instanceof Error ? (verbose ? error.stack ?? error.message : error.message) : String(error);
+  return { code: 'INTERNAL', message: text };
+}
+
+/**
+ * Prints a command's failure on stderr: `CODE: message` (for a script error `CODE: file:line:
+ * message`, and with -v the script's traceback after it), JSON with --output json.
+ */
 export function reportError(error: unknown, args: ParsedArgs | undefined, io: CliIo): void {
-  const json = args?.flags.output === 'json';
-  if (isLlmspellError(error)) {
-    if (json) io.stderr(JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } }) + '\n');
-    // A plain script error reads like Lua's and Node's own: `file:line: message`.
-    else io.stderr(`${error.code === 'SCRIPT_ERROR' && error.details.file ? error.detail : error.message}\n`);
+  const verbose = args?.flags.verbose ?? false;
+  if (args?.flags.output === 'json') {
+    io.stderr(JSON.stringify({ error: errorJson(error, verbose) }) + '\n');
     return;
   }
-  const text = error instanceof Error ? (args?.flags.verbose ? error.stack ?? error.message : error.message) : String(error);
-  if (json) io.stderr(JSON.stringify({ error: { code: 'INTERNAL', message: text } }) + '\n');
-  else io.stderr(`llmspell: internal error: ${text}\n`);
+  if (isLlmspellError(error)) {
+    const traceback = verbose && typeof error.details.traceback === 'string' ? `\n${error.details.traceback}` : '';
+    io.stderr(`${error.message}${traceback}\n`);
+    return;
+  }
+  const text = error instanceof Error ? (verbose ? error.stack ?? error.message : error.message) : String(error);
+  io.stderr(`llmspell: internal error: ${text}\n`);
 }

@@ -14,10 +14,29 @@ export interface CliRun {
   stderr: string;
 }
 
-/** A scratch directory that doubles as HOME and XDG dirs, so no test touches the user's files. */
-export function scratch(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-cli-'));
+const made: string[] = [];
+let cleanupRegistered = false;
+
+/** Removes a test file's scratch folders when the file is done (the suite's teardown checks). */
+function removeScratchAfterAll(): void {
+  if (cleanupRegistered || typeof afterAll !== 'function') return;
+  cleanupRegistered = true;
+  afterAll(() => {
+    for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  });
 }
+
+/**
+ * A scratch directory that doubles as HOME and XDG dirs, so no test touches the user's files;
+ * removed after the test file.
+ */
+export function scratch(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-cli-'));
+  made.push(dir);
+  return dir;
+}
+
+removeScratchAfterAll();
 
 export function write(dir: string, name: string, text: string): string {
   const file = path.join(dir, name);

@@ -35,9 +35,9 @@ describe('llmspell run / exec', () => {
     const text = await cli(['run', 's.lua'], { cwd: dir });
     expect(text.stdout).toBe('side\n{"a":1,"b":[2,3]}\n');
     const json = await cli(['--output', 'json', 'run', 's.lua'], { cwd: dir });
-    expect(JSON.parse(json.stdout.slice(json.stdout.indexOf('{')))).toEqual({ a: 1, b: [2, 3] });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, result: { a: 1, b: [2, 3] }, output: ['side'] });
     const pretty = await cli(['run', 's.lua', '--output', 'pretty'], { cwd: dir });
-    expect(pretty.stdout).toMatch(/Output: \{[\s\S]*Engine: lua\nExecution time: \d+ms/);
+    expect(pretty.stdout).toMatch(/^Console Output:\n  side\nOutput: \{[\s\S]*Engine: lua\nExecution time: \d+ms/);
     write(dir, 'str.lua', 'return "plain"');
     expect((await cli(['run', 'str.lua'], { cwd: dir })).stdout).toBe('plain\n');
     write(dir, 'nil.lua', 'local x = 1');
@@ -49,11 +49,11 @@ describe('llmspell run / exec', () => {
     write(dir, 'bad.lua', 'local x = 1\n\nerror("broken here")\n');
     const bad = await cli(['run', 'bad.lua'], { cwd: dir });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^bad\.lua:3: .*broken here/m);
+    expect(bad.stderr).toMatch(/^SCRIPT_ERROR: bad\.lua:3: .*broken here/m);
     write(dir, 'bad.js', 'const x = 1;\nthrow new Error("js broken");\n');
     const badJs = await cli(['run', 'bad.js'], { cwd: dir });
     expect(badJs.code).toBe(1);
-    expect(badJs.stderr).toMatch(/bad\.js:2: .*js broken/);
+    expect(badJs.stderr).toMatch(/^SCRIPT_ERROR: bad\.js:2: .*js broken/m);
     write(dir, 'syntax.lua', 'local = = 3');
     const syn = await cli(['run', 'syntax.lua'], { cwd: dir });
     expect(syn.code).toBe(1);

@@ -100,7 +100,11 @@ function outcomes(stdout: string): Array<{ id: string; status: string; result?: 
 
 suite(`scale-out: workers, submit and jobs on Redis with state in PostgreSQL${skipped}`, () => {
   beforeAll(async () => {
-    [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    // whichever started is stopped in afterAll, also when the other did not
+    const [pgStart, redisStart] = await Promise.allSettled([startPostgres(), startRedis()]);
+    if (pgStart.status === 'fulfilled') pg = pgStart.value;
+    if (redisStart.status === 'fulfilled') redis = redisStart.value;
+    for (const r of [pgStart, redisStart]) if (r.status === 'rejected') throw r.reason;
   }, 60_000);
   afterEach(async () => {
     for (const w of workers.splice(0)) {
@@ -274,7 +278,7 @@ return { ok = r.success, outputs = r.data.branch_outputs, error = r.error, distr
     startWorker(p, 'w2', ['--concurrency', '2']);
     const first = await cli(['--output', 'json', 'run', 'fan.lua', '--', '--run', 'd1', '--tag', 'x'], { cwd: p.dir, env: p.env, timeoutMs: 120_000 });
     expect(first.code).toBe(0);
-    const out = JSON.parse(first.stdout);
+    const out = JSON.parse(first.stdout).result;
     expect(out).toMatchObject({ ok: false, distributed: true, outputs: { a: 'a for x', c: 'C FOR ADA' }, error: expect.stringMatching(/b is not allowed yet/), squares: [1, 4, 9, 16] });
     const units = JSON.parse((await cli(['jobs', 'list', '--output', 'json'], { cwd: p.dir, env: p.env })).stdout) as Array<{ kind: string; status: string; worker: string; attempts_made: number }>;
     expect(units).toHaveLength(7);
@@ -292,7 +296,7 @@ return { ok = r.success, outputs = r.data.branch_outputs, error = r.error, distr
     write(other, 'fan.lua', fs.readFileSync(path.join(p.dir, 'fan.lua'), 'utf8'));
     const resumed = await cli(['--output', 'json', 'run', 'fan.lua', '--', '--run', 'd1', '--tag', 'x', '--resume', 'yes'], { cwd: other, env: { ...p.env, HOME: other }, timeoutMs: 120_000 });
     expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, outputs: { a: 'a for x', b: 'b1+b2', c: 'C FOR ADA' } });
+    expect(JSON.parse(resumed.stdout).result).toMatchObject({ ok: true, outputs: { a: 'a for x', b: 'b1+b2', c: 'C FOR ADA' } });
     const after = JSON.parse((await cli(['jobs', 'list', '--output', 'json', '--limit', '100'], { cwd: p.dir, env: p.env })).stdout) as Array<{ id: string; kind: string }>;
     // Only branch b went out again (a and c came from their checkpoints), plus the loop's four.
     expect(after).toHaveLength(7 + 1 + 4);

@@ -194,7 +194,7 @@ error("the workflow failed")`);
   expect(badFlag.stderr).toContain('--status must be one of running, ok, error, interrupted');
   // A mistyped flag is refused, not a filter that silently does nothing.
   const typo = await cli(['runs', 'list', '--stauts', 'error'], { cwd: dir, env });
-  expect([typo.code, typo.stderr]).toEqual([2, 'INVALID_ARGUMENT: unknown option --stauts for llmspell runs (its options: --status, --filter, --limit)\n']);
+  expect([typo.code, typo.stderr]).toEqual([2, "INVALID_ARGUMENT: unknown option '--stauts' for 'runs'. Did you mean --status?\n"]);
 });
 
 test('[observability] history_runs = 0 keeps no history; history_runs = 2 keeps the last two', async () => {
@@ -269,7 +269,7 @@ test('llmspell ui: a port in use or a bad port is a clear error', async () => {
   const bad = await cli(['ui', '--port', 'eighty'], { cwd: dir, env: envFor(dir) });
   expect([bad.code, bad.stderr]).toEqual([2, "INVALID_ARGUMENT: --port needs a port number (0-65535, 0 picks a free one), got 'eighty'\n"]);
   const typo = await cli(['ui', '--prot', '9000'], { cwd: dir, env: envFor(dir) });
-  expect([typo.code, typo.stderr]).toEqual([2, 'INVALID_ARGUMENT: unknown option --prot for llmspell ui (its options: --port)\n']);
+  expect([typo.code, typo.stderr]).toEqual([2, "INVALID_ARGUMENT: unknown option '--prot' for 'ui'. Did you mean --port?\n"]);
 });
 
 const redisSkip = redisSkipReason();

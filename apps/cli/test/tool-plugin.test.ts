@@ -65,7 +65,7 @@ describe('llmspell init --tool-plugin', () => {
     expect(fs.readFileSync(path.join(dir, 'p/src/index.ts'), 'utf8')).toContain('defineTool');
     const none = await cli(['init', '--tool-plugin'], { cwd: dir });
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('needs a directory');
+    expect(none.stderr).toContain('--tool-plugin needs a value: --tool-plugin <dir>');
   });
 });
 

@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, executeComponent, z, type Component, type Tool } from '@llmspell/core';
+import { aliasOf, LlmspellError, defineTool, executeComponent, z, type Component, type Tool } from '@llmspell/core';
 import type { AgentOutput } from './llm-agent.js';
 
 export interface AgentToolOptions {
@@ -8,8 +8,8 @@ export interface AgentToolOptions {
 
 const AgentToolParameters = z.looseObject({
   input: z.string().optional().describe('The request for the agent'),
-  text: z.string().optional().describe('Alias of input'),
-  prompt: z.string().optional().describe('Alias of input'),
+  text: aliasOf('input'),
+  prompt: aliasOf('input'),
   context: z.string().optional().describe('Optional extra context appended to the request'),
 });
 

@@ -1,7 +1,4 @@
-import {
-  LlmspellError, deriveContext, didYouMean, executeComponent, isLlmspellError, parametersJsonSchema, z,
-  type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult,
-} from '@llmspell/core';
+import { LlmspellError, deriveContext, didYouMean, executeComponent, isLlmspellError, parametersJsonSchema, z, type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult, redactStrings } from '@llmspell/core';
 import {
   APICallError, NoObjectGeneratedError, Output, RetryError, generateText, jsonSchema, stepCountIs, streamText, tool as aiTool,
   type JSONSchema7, type LanguageModel, type ModelMessage, type StepResult, type ToolSet,
@@ -457,19 +454,6 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     const text = isErrorLike(error) ? error.message : String(error);
     return new LlmspellError('AGENT_ERROR', redact(`${who}: ${text}`), { cause: error });
   }
-}
-
-/**
- * Scrubs known secrets from every string. Unlike `redactValue` it leaves keys alone:
- * `token_count` or `max_tokens` are usage numbers here, not credentials.
- */
-function redactStrings<T>(value: T, redact: (t: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
-  }
-  return value;
 }
 
 /**

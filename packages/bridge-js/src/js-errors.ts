@@ -33,9 +33,18 @@ export function stripCodePrefix(message: string, code: string): string {
   return message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
 }
 
-export function scriptError(code: ErrorCode, file: string, line: number | null, text: string, cause?: unknown): LlmspellError {
+export function scriptError(code: ErrorCode, file: string, line: number | null, text: string, cause?: unknown, traceback?: string): LlmspellError {
   const where = line === null ? file : `${file}:${line}`;
-  return new LlmspellError(code, `${where}: ${text}`, { details: { file, line }, cause });
+  return new LlmspellError(code, `${where}: ${text}`, { details: traceback ? { file, line, traceback } : { file, line }, cause });
+}
+
+/**
+ * The stack of a script error as `stack traceback:` lines like Lua's, script frames only: the
+ * bridge's own prelude frames say nothing to the script's author.
+ */
+export function scriptTraceback(stack: string): string | undefined {
+  const frames = stack.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ') && !/\(<?(?:llmspell|prelude|native)[^)]*\)?$/.test(l));
+  return frames.length ? `stack traceback:\n${frames.map((f) => `\t${f}`).join('\n')}` : undefined;
 }
 
 export function isStackOverflow(info: ErrorInfo): boolean {

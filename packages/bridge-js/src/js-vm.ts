@@ -6,7 +6,7 @@ import type {
   QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import {
-  formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo,
+  formatBytes, isErrorCode, isOutOfMemory, isStackOverflow, lineFromStack, scriptError, stripCodePrefix, type ErrorInfo, scriptTraceback,
 } from './js-errors.js';
 import {
   GUARDS_SOURCE, HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, PRIMORDIALS_SOURCE, WireKind, type Helper, type PreludeChunk,
@@ -681,7 +681,7 @@ export class JsVm {
     const code = isErrorCode(info.code) ? info.code : 'SCRIPT_ERROR';
     let text = stripCodePrefix(info.message, code);
     if (code === 'SCRIPT_ERROR' && info.isError && info.name && info.name !== 'Error') text = `${info.name}: ${text}`;
-    return scriptError(code, op.file, line, text);
+    return scriptError(code, op.file, line, text, undefined, scriptTraceback(info.stack));
   }
 
   /** A JS Error for a host failure: `.code` is the llmspell code, `.message` starts with it. */

@@ -1,10 +1,10 @@
 export { ErrorCodes, LlmspellError, MAX_ERROR_DETAIL_LENGTH, isLlmspellError, toLlmspellError, truncateMiddle } from './errors.js';
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
-  HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
-  isScriptCallback, withIndexFallback,
+  ASYNC_ITERATOR_KEY, HANDLE_KEY, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostMethod, isHostMethod, isPlainObject,
+  isScriptAsyncIterator, isScriptCallback, withIndexFallback,
 } from './script-values.js';
-export type { HostFunction, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
+export type { HostFunction, ScriptAsyncIterator, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
 export { createLogger, shouldLog, silentLogger } from './logger.js';
 export type { LogLevel, Logger } from './logger.js';
 export { SecurityLevels, securityLevelRank } from './security/security-levels.js';
@@ -18,6 +18,8 @@ export {
   MAX_SCRIPT_REGEX_LENGTH, MAX_SCRIPT_REGEX_PROGRAM, ScriptRegex, compileScriptRegex, escapeScriptRegex,
 } from './security/script-regex.js';
 export type { ScriptRegexMatch, ScriptRegexOptions } from './security/script-regex.js';
+export { compileGlob, globToRegexSource } from './glob.js';
+export type { GlobMatcher, GlobOptions } from './glob.js';
 export { DEFAULT_ALLOWED_EXECUTABLES, SecurityPolicy } from './security/security-policy.js';
 export type { ResolvedHost, SecurityPolicyOptions } from './security/security-policy.js';
 export { FileAccess, isEnvFileName, isInside, readCapped } from './security/file-access.js';
@@ -36,7 +38,7 @@ export type {
 } from './component.js';
 export { defineTool, isTool, toToolResult } from './tool.js';
 export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
-export { emptyTableAsList, missingParameter, normaliseOperation } from './operation-parameters.js';
+export { aliasOf, emptyTableAsList, missingParameter, normaliseOperation, paramError, urlParameters } from './operation-parameters.js';
 export type { JsonSchema, ParameterDescription } from './describe-parameters.js';
 export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ExecutionContextInit } from './execution-context.js';
@@ -49,6 +51,7 @@ export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
 export { ownEntry } from './own-entry.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
+export { checkStoreKey, checkStoreValue } from './state-store.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';
 export { prefixUpperBound } from './prefix-upper-bound.js';
 export { DEFAULT_SCRIPT_LIMITS } from './script-engine.js';

@@ -85,3 +85,22 @@ export function getIndexFallback(value: unknown): ((key: string) => ScriptValue)
   if (typeof value !== 'object' || value === null) return undefined;
   return (value as { [INDEX_FALLBACK]?: (key: string) => ScriptValue })[INDEX_FALLBACK];
 }
+
+/**
+ * The pull-stream protocol between the runtime and the bridges. An object with
+ * `__async_iterator: true` and host methods `next()` → `{ done, value }` and (optional)
+ * `return()` is a stream: the JS bridge makes it `for await`-able, Lua calls `next()` in a loop.
+ * `Agent:stream()` returns one.
+ */
+export const ASYNC_ITERATOR_KEY = '__async_iterator';
+
+export interface ScriptAsyncIterator extends ScriptObject {
+  [ASYNC_ITERATOR_KEY]: true;
+  next: HostFunction;
+  return?: HostFunction;
+}
+
+export function isScriptAsyncIterator(value: unknown): value is ScriptAsyncIterator {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    && (value as Record<string, unknown>)[ASYNC_ITERATOR_KEY] === true && typeof (value as Record<string, unknown>).next === 'function';
+}

@@ -1,7 +1,9 @@
+import { LlmspellError } from './errors.js';
+
 /**
  * A key-value backend for the state layer. Keys are strings, values are strings
  * (JSON text written by the StateManager). Implementations: state-memory, state-sqlite,
- * state-rocksdb, or a third party's; all run the conformance suite in @llmspell/state.
+ * state-rocksdb, or a third party's; all run the conformance suite in @llmspell/state/testing.
  */
 export type StateBatchOperation =
   | { type: 'put'; key: string; value: string }
@@ -31,4 +33,14 @@ export interface StateStore {
   /** Approximate bytes used, when the backend can tell. */
   size?(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A backend's check of a key at its boundary (`where` is the operation: `get`, `batch`…). */
+export function checkStoreKey(key: unknown, where: string): asserts key is string {
+  if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);
+}
+
+/** A backend's check of a value at its boundary. */
+export function checkStoreValue(value: unknown, where: string): asserts value is string {
+  if (typeof value !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must be a string, got ${typeof value}`);
 }

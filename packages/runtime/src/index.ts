@@ -7,7 +7,9 @@ export {
   LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
 } from './config/config-schema.js';
 export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
-export { policyFromConfig, protectedConfigFiles, scriptLimitsFromConfig } from './config/derive.js';
+export { policyFromConfig, protectedConfigFiles, protectedStatePaths, scriptLimitsFromConfig } from './config/derive.js';
+export { applyStateLocation, findProjectDir, PROJECT_STATE_DIR, stateLocation } from './config/state-location.js';
+export type { StateLocation } from './config/state-location.js';
 export type { PolicyFromConfigOptions } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';

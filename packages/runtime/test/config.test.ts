@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, scriptLimitsFromConfig } from '../src/index.js';
+import { applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation } from '../src/index.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-config-'));
@@ -51,6 +51,32 @@ max_memory_bytes = 50000000
     fs.mkdirSync(path.join(cwd, 'config'));
     fs.writeFileSync(path.join(cwd, 'config', 'llmspell.toml'), 'default_engine = "lua"\n');
     expect(loadConfig({ cwd, home, env: {} }).source).toBe(path.join(cwd, 'config', 'llmspell.toml'));
+  });
+
+  test('a project llmspell.toml above the working directory is found, and its state lives in the project', () => {
+    const home = tmp();
+    const project = tmp();
+    fs.writeFileSync(path.join(project, 'llmspell.toml'), 'default_engine = "javascript"\n');
+    const sub = path.join(project, 'a', 'b');
+    fs.mkdirSync(sub, { recursive: true });
+    const loaded = loadConfig({ cwd: sub, home, env: {} });
+    expect(loaded.source).toBe(path.join(project, 'llmspell.toml'));
+    expect(findProjectDir(sub)).toBe(project);
+    const env = { XDG_DATA_HOME: path.join(home, 'data') };
+    const location = applyStateLocation(loaded.config, sub, env);
+    expect(location).toMatchObject({ backend: 'sqlite', file: path.join(project, '.llmspell', 'state.db'), project });
+    expect(loaded.config.runtime.state_persistence.path).toBe(path.join(project, '.llmspell', 'state.db'));
+    expect(loaded.config.runtime.state_persistence.backup.backup_dir).toBe(path.join(project, '.llmspell', 'backups'));
+    expect(protectedStatePaths(loaded.config, sub, env)).toEqual(expect.arrayContaining([path.join(project, '.llmspell'), path.join(project, '.llmspell', 'state.db-wal')]));
+    // outside any project: the user data dir; LLMSPELL_STATE_PATH and a configured path win
+    const loose = tmp();
+    const defaults = loadConfig({ cwd: loose, home, env: {} }).config;
+    expect(stateLocation(defaults, loose, env).file).toBe(path.join(home, 'data', 'llmspell', 'state.db'));
+    expect(stateLocation(defaults, loose, { ...env, LLMSPELL_STATE_PATH: 'x.db' })).toMatchObject({ file: path.join(loose, 'x.db'), reason: 'set by LLMSPELL_STATE_PATH' });
+    const own = loadConfig({ cwd: sub, home, env: {} }).config;
+    own.runtime.state_persistence.path = '/srv/state.db';
+    expect(applyStateLocation(own, sub, env).file).toBe('/srv/state.db');
+    expect(own.runtime.state_persistence.path).toBe('/srv/state.db');
   });
 
   test('a bad value names the file, key and line', () => {

@@ -1,13 +1,5 @@
-import { LlmspellError, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, type StateBatchOperation, type StateStore, checkStoreKey, checkStoreValue } from '@llmspell/core';
 import { compareKeys } from './key-order.js';
-
-function checkKey(key: unknown, where: string): asserts key is string {
-  if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);
-}
-
-function checkValue(value: unknown, where: string): asserts value is string {
-  if (typeof value !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must be a string, got ${typeof value}`);
-}
 
 /**
  * A StateStore in a Map. Nothing survives the process. Every operation completes without
@@ -26,26 +18,26 @@ export class MemoryStateStore implements StateStore {
 
   async get(key: string): Promise<string | undefined> {
     this.open();
-    checkKey(key, 'get');
+    checkStoreKey(key, 'get');
     return this.data.get(key);
   }
 
   async put(key: string, value: string): Promise<void> {
     this.open();
-    checkKey(key, 'put');
-    checkValue(value, 'put');
+    checkStoreKey(key, 'put');
+    checkStoreValue(value, 'put');
     this.data.set(key, value);
   }
 
   async delete(key: string): Promise<boolean> {
     this.open();
-    checkKey(key, 'delete');
+    checkStoreKey(key, 'delete');
     return this.data.delete(key);
   }
 
   async keys(prefix: string): Promise<string[]> {
     this.open();
-    checkKey(prefix, 'keys');
+    checkStoreKey(prefix, 'keys');
     const out: string[] = [];
     for (const k of this.data.keys()) if (k.startsWith(prefix)) out.push(k);
     return out.sort(compareKeys);
@@ -62,8 +54,8 @@ export class MemoryStateStore implements StateStore {
     // Validate everything first so a bad operation leaves the store untouched.
     operations.forEach((op, i) => {
       if (!op || (op.type !== 'put' && op.type !== 'delete')) throw new LlmspellError('INVALID_ARGUMENT', `batch: operations[${i}].type must be "put" or "delete"`);
-      checkKey(op.key, `batch: operations[${i}]`);
-      if (op.type === 'put') checkValue(op.value, `batch: operations[${i}]`);
+      checkStoreKey(op.key, `batch: operations[${i}]`);
+      if (op.type === 'put') checkStoreValue(op.value, `batch: operations[${i}]`);
     });
     for (const op of operations) {
       if (op.type === 'put') this.data.set(op.key, op.value);
@@ -73,11 +65,11 @@ export class MemoryStateStore implements StateStore {
 
   async update(key: string, fn: (current: string | undefined) => string | undefined): Promise<string | undefined> {
     this.open();
-    checkKey(key, 'update');
+    checkStoreKey(key, 'update');
     const next = fn(this.data.get(key));
     if (next === undefined) this.data.delete(key);
     else {
-      checkValue(next, 'update');
+      checkStoreValue(next, 'update');
       this.data.set(key, next);
     }
     return next;

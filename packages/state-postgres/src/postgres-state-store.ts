@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { LlmspellError, prefixUpperBound, z, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, prefixUpperBound, z, type StateBatchOperation, type StateStore, checkStoreKey, checkStoreValue } from '@llmspell/core';
 import { describePostgresUrl, isRetryable, passwordsIn, toStateError } from './postgres-errors.js';
 import { migrate, qualified } from './postgres-migrations.js';
 
@@ -33,12 +33,12 @@ const MAX_TX_RETRIES = 5;
 const MAX_UPDATE_RACES = 100;
 
 function checkKey(key: unknown, where: string): asserts key is string {
-  if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);
+  checkStoreKey(key, where);
   if (key.includes('\0')) throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must not contain NUL (PostgreSQL text cannot hold it)`);
 }
 
 function checkValue(value: unknown, where: string): asserts value is string {
-  if (typeof value !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must be a string, got ${typeof value}`);
+  checkStoreValue(value, where);
   if (value.includes('\0')) throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must not contain NUL (PostgreSQL text cannot hold it)`);
 }
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore, checkStoreKey, checkStoreValue } from '@llmspell/core';
 import { call, loadRocksdb, type RocksDatabase } from './rocksdb-binding.js';
 
 export interface RocksdbStateStoreOptions {
@@ -15,14 +15,6 @@ export interface RocksdbStateStoreOptions {
   sync?: boolean;
   /** Block cache size in bytes (default 8 MiB). */
   cacheSize?: number;
-}
-
-function checkKey(key: unknown, where: string): asserts key is string {
-  if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);
-}
-
-function checkValue(value: unknown, where: string): asserts value is string {
-  if (typeof value !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must be a string, got ${typeof value}`);
 }
 
 function toStateError(error: unknown, path: string, action: string): LlmspellError {
@@ -120,14 +112,14 @@ export class RocksdbStateStore implements StateStore {
 
   async get(key: string): Promise<string | undefined> {
     this.ensureOpen();
-    checkKey(key, 'get');
+    checkStoreKey(key, 'get');
     return this.rawGet(key);
   }
 
   async put(key: string, value: string): Promise<void> {
     this.ensureWritable('put');
-    checkKey(key, 'put');
-    checkValue(value, 'put');
+    checkStoreKey(key, 'put');
+    checkStoreValue(value, 'put');
     await this.serial(async () => {
       try {
         await call((cb) => this.db.put(key, value, this.writeOptions, cb));
@@ -139,7 +131,7 @@ export class RocksdbStateStore implements StateStore {
 
   async delete(key: string): Promise<boolean> {
     this.ensureWritable('delete');
-    checkKey(key, 'delete');
+    checkStoreKey(key, 'delete');
     return this.serial(async () => {
       const existed = (await this.rawGet(key)) !== undefined;
       if (!existed) return false;
@@ -188,13 +180,13 @@ export class RocksdbStateStore implements StateStore {
 
   async keys(prefix: string): Promise<string[]> {
     this.ensureOpen();
-    checkKey(prefix, 'keys');
+    checkStoreKey(prefix, 'keys');
     return (await this.scan(prefix, false)).map(([k]) => k);
   }
 
   async entries(prefix: string): Promise<Array<[string, string]>> {
     this.ensureOpen();
-    checkKey(prefix, 'entries');
+    checkStoreKey(prefix, 'entries');
     return this.scan(prefix, true);
   }
 
@@ -203,9 +195,9 @@ export class RocksdbStateStore implements StateStore {
     if (!Array.isArray(operations)) throw new LlmspellError('INVALID_ARGUMENT', 'batch: operations must be an array');
     const ops = operations.map((op, i) => {
       if (!op || (op.type !== 'put' && op.type !== 'delete')) throw new LlmspellError('INVALID_ARGUMENT', `batch: operations[${i}].type must be "put" or "delete"`);
-      checkKey(op.key, `batch: operations[${i}]`);
+      checkStoreKey(op.key, `batch: operations[${i}]`);
       if (op.type === 'put') {
-        checkValue(op.value, `batch: operations[${i}]`);
+        checkStoreValue(op.value, `batch: operations[${i}]`);
         return { type: 'put' as const, key: op.key, value: op.value };
       }
       return { type: 'del' as const, key: op.key };
@@ -222,13 +214,13 @@ export class RocksdbStateStore implements StateStore {
 
   async update(key: string, fn: (current: string | undefined) => string | undefined): Promise<string | undefined> {
     this.ensureWritable('update');
-    checkKey(key, 'update');
+    checkStoreKey(key, 'update');
     return this.serial(async () => {
       const next = fn(await this.rawGet(key));
       try {
         if (next === undefined) await call((cb) => this.db.del(key, this.writeOptions, cb));
         else {
-          checkValue(next, 'update');
+          checkStoreValue(next, 'update');
           await call((cb) => this.db.put(key, next, this.writeOptions, cb));
         }
       } catch (error) {

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore, checkStoreKey, checkStoreValue } from '@llmspell/core';
 import { toStateError } from './sqlite-errors.js';
 
 export interface SqliteStateStoreOptions {
@@ -22,14 +22,6 @@ type Statement = Database.Statement;
 
 /** Rows per multi-row statement in a batch (2 parameters each; SQLite allows 32,766). */
 const BATCH_ROWS = 32;
-
-function checkKey(key: unknown, where: string): asserts key is string {
-  if (typeof key !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: key must be a string, got ${typeof key}`);
-}
-
-function checkValue(value: unknown, where: string): asserts value is string {
-  if (typeof value !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `${where}: value must be a string, got ${typeof value}`);
-}
 
 function checkWritableLocation(path: string): void {
   const dir = dirname(path);
@@ -161,7 +153,7 @@ export class SqliteStateStore implements StateStore {
       const next = fn(current);
       if (next === undefined) this.stmt.del.run(key);
       else {
-        checkValue(next, 'update');
+        checkStoreValue(next, 'update');
         this.stmt.put.run(key, next);
       }
       return next;
@@ -188,26 +180,26 @@ export class SqliteStateStore implements StateStore {
 
   async get(key: string): Promise<string | undefined> {
     this.ensureOpen();
-    checkKey(key, 'get');
+    checkStoreKey(key, 'get');
     return this.run('get', () => this.stmt.get.get(key) as string | undefined);
   }
 
   async put(key: string, value: string): Promise<void> {
     this.ensureWritable('put');
-    checkKey(key, 'put');
-    checkValue(value, 'put');
+    checkStoreKey(key, 'put');
+    checkStoreValue(value, 'put');
     this.run('put', () => this.stmt.put.run(key, value));
   }
 
   async delete(key: string): Promise<boolean> {
     this.ensureWritable('delete');
-    checkKey(key, 'delete');
+    checkStoreKey(key, 'delete');
     return this.run('delete', () => this.stmt.del.run(key).changes > 0);
   }
 
   async keys(prefix: string): Promise<string[]> {
     this.ensureOpen();
-    checkKey(prefix, 'keys');
+    checkStoreKey(prefix, 'keys');
     if (prefix === '') return this.run('keys', () => this.stmt.keysAll.all() as string[]);
     const upper = prefixUpperBound(prefix);
     return this.run('keys', () => (upper === undefined ? this.stmt.keysFrom.all(prefix) : this.stmt.keysRange.all(prefix, upper)) as string[]);
@@ -215,7 +207,7 @@ export class SqliteStateStore implements StateStore {
 
   async entries(prefix: string): Promise<Array<[string, string]>> {
     this.ensureOpen();
-    checkKey(prefix, 'entries');
+    checkStoreKey(prefix, 'entries');
     if (prefix === '') return this.run('entries', () => this.stmt.entriesAll.all() as Array<[string, string]>);
     const upper = prefixUpperBound(prefix);
     return this.run('entries', () => (upper === undefined ? this.stmt.entriesFrom.all(prefix) : this.stmt.entriesRange.all(prefix, upper)) as Array<[string, string]>);
@@ -226,8 +218,8 @@ export class SqliteStateStore implements StateStore {
     if (!Array.isArray(operations)) throw new LlmspellError('INVALID_ARGUMENT', 'batch: operations must be an array');
     operations.forEach((op, i) => {
       if (!op || (op.type !== 'put' && op.type !== 'delete')) throw new LlmspellError('INVALID_ARGUMENT', `batch: operations[${i}].type must be "put" or "delete"`);
-      checkKey(op.key, `batch: operations[${i}]`);
-      if (op.type === 'put') checkValue(op.value, `batch: operations[${i}]`);
+      checkStoreKey(op.key, `batch: operations[${i}]`);
+      if (op.type === 'put') checkStoreValue(op.value, `batch: operations[${i}]`);
     });
     if (operations.length === 0) return;
     this.run('batch', () => this.batchTx(operations));
@@ -235,7 +227,7 @@ export class SqliteStateStore implements StateStore {
 
   async update(key: string, fn: (current: string | undefined) => string | undefined): Promise<string | undefined> {
     this.ensureWritable('update');
-    checkKey(key, 'update');
+    checkStoreKey(key, 'update');
     // An error thrown by `fn` itself reaches the caller unchanged (the transaction is rolled back).
     let own: { error: unknown } | undefined;
     const guarded = (current: string | undefined) => {

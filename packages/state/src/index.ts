@@ -25,5 +25,3 @@ export type {
 export type { BackupMetadata, BackupType } from './backup/backup-format.js';
 export { decideRetention } from './backup/retention.js';
 export type { RetentionDecision, RetentionLimits, RetentionPriority } from './backup/retention.js';
-export { runStateStoreConformance } from './conformance.js';
-export type { ConformanceOptions, StateStoreFactory } from './conformance.js';

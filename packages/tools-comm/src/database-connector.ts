@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
+import { aliasOf, LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
 import { classifySql, refuseSqliteFileAccess, type SqlKind } from './sql-guard.js';
 import { softFailure } from './soft-failure.js';
 
@@ -25,7 +25,7 @@ const parameters = z.object({
   operation: z.enum(['query', 'schema', 'execute', 'list_databases']).describe('query runs SQL; schema lists tables and columns; list_databases the configured names (execute is the DOC alias of query)'),
   database: z.string().optional().describe('Configured database name ([tools.database_connector.databases.<name>]); default: the `default` one, or the only one'),
   query: z.string().optional().describe('One SQL statement (required for query); bind values with params'),
-  sql: z.string().optional().describe('DOC alias of query'),
+  sql: aliasOf('query'),
   params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().describe('Values bound to ? (SQLite, MySQL) or $1, $2 (PostgreSQL) placeholders'),
   query_type: z.enum(['SELECT', 'INSERT', 'UPDATE', 'DELETE']).optional().describe('The statement kind you expect; a mismatch is refused'),
   max_rows: z.number().int().positive().max(100_000).optional().describe('Rows returned at most (default 1000)'),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LlmspellError, defineTool, guardedRequest, redactUrl, z } from '@llmspell/core';
+import { aliasOf, LlmspellError, defineTool, guardedRequest, redactUrl, z } from '@llmspell/core';
 import { redactStrings, settingNumber, stringHeaders } from './http-support.js';
 
 export const INTROSPECTION_QUERY = `query IntrospectionQuery {
@@ -74,7 +74,7 @@ export const graphqlQuery = defineTool({
     operation: z.enum(['query', 'mutation', 'subscription', 'introspection']).default('query'),
     endpoint: z.string().describe('GraphQL endpoint URL'),
     input: z.string().optional().describe('The GraphQL document (required except for introspection)'),
-    query: z.string().optional().describe('DOC alias of input'),
+    query: aliasOf('input'),
     variables: z.record(z.string(), z.unknown()).optional(),
     operation_name: z.string().optional(),
     headers: z.record(z.string(), z.unknown()).optional(),

@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, type GuardedResponse } from '@llmspell/core';
+import { LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, type GuardedResponse, urlParameters } from '@llmspell/core';
 import { decodeBody, delay, redactStrings, rateLimit, retryAfterMs, settingNumber, stringHeaders } from './http-support.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
@@ -43,8 +43,7 @@ export const httpRequest = defineTool({
   securityLevel: 'restricted',
   tags: ['http', 'api', 'rest', 'network'],
   parameters: z.object({
-    input: z.string().optional().describe('URL to request'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('URL to request'),
     method: z.string().optional().describe('GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS (default GET)'),
     operation: z.string().optional().describe('DOC alias of method (get, post, …)'),
     headers: z.record(z.string(), z.unknown()).optional(),

@@ -1,4 +1,4 @@
-import { type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
+import { aliasOf, type ExecutionContext, LlmspellError, defineTool, z } from '@llmspell/core';
 import { type Encoding, decode, encode, parseEncoding } from './encodings.js';
 import { maxFileBytes, missing, normaliseOperation } from './fs-helpers.js';
 
@@ -15,12 +15,12 @@ const LINE_ENDINGS: Record<string, string> = { lf: '\n', unix: '\n', crlf: '\r\n
 const parameters = z.object({
   operation: z.string().describe('encoding | line_endings | indentation'),
   path: z.string().optional().describe('The file to convert'),
-  source_path: z.string().optional().describe('Alias of path (DOC spelling)'),
+  source_path: aliasOf('path'),
   target_path: z.string().optional().describe('Where to write the result (default: in place)'),
-  output_path: z.string().optional().describe('Alias of target_path'),
+  output_path: aliasOf('target_path'),
   from_encoding: z.string().optional().describe('Source encoding; auto-detected (BOM, then UTF-8, else windows-1252) when absent'),
   to_encoding: z.string().optional().describe('Target encoding (required for operation encoding): utf8, utf16le, utf16be, latin1/iso-8859-1, windows-1252, ascii'),
-  target_encoding: z.string().optional().describe('Alias of to_encoding'),
+  target_encoding: aliasOf('to_encoding'),
   add_bom: z.boolean().default(false).describe('Write a byte-order mark (utf8/utf16 targets)'),
   line_ending: z.string().optional().describe('lf | crlf | cr (required for operation line_endings)'),
   convert_to_spaces: z.boolean().default(true).describe('indentation: tabs to spaces (true) or spaces to tabs (false)'),

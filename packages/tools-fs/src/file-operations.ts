@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type ExecutionContext, LlmspellError, type LocatedEntry, type VerifiedDirectory, defineTool, readCapped, z } from '@llmspell/core';
+import { aliasOf, type ExecutionContext, LlmspellError, type LocatedEntry, type VerifiedDirectory, defineTool, readCapped, z } from '@llmspell/core';
 import { errnoCode, fsError, io, isInside, maxFileBytes, missing, normaliseOperation, statType, throwIfAborted } from './fs-helpers.js';
 import { copyFileInto, copyTree, escapingLinks } from './tree-ops.js';
 
@@ -26,10 +26,10 @@ const parameters = z.object({
   operation: z.string().describe('read | write | append | delete | create_dir (mkdir, create_directory) | list_dir (ls, dir, list) | copy (cp) | move (mv, rename) | metadata (stat, info) | exists'),
   path: z.string().optional().describe('File or directory the operation works on'),
   input: z.string().optional().describe('Content for write/append'),
-  content: z.string().optional().describe('Alias of input (DOC spelling)'),
+  content: aliasOf('input'),
   source_path: z.string().optional().describe('Source for copy/move (defaults to path)'),
   target_path: z.string().optional().describe('Destination for copy/move'),
-  destination: z.string().optional().describe('Alias of target_path'),
+  destination: aliasOf('target_path'),
   recursive: z.boolean().default(false).describe('create_dir: create parents; delete: remove non-empty directories; list_dir: descend; copy: copy directories'),
 });
 

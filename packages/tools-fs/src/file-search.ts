@@ -1,11 +1,6 @@
 import path from 'node:path';
-import { compileScriptRegex, type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, readCapped, z } from '@llmspell/core';
-import type picomatch from 'picomatch';
+import { compileGlob, compileScriptRegex, type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, readCapped, z } from '@llmspell/core';
 import { emptyTableAsList, maxFileBytes, missing, stringList, throwIfAborted } from './fs-helpers.js';
-
-// Loaded on first use, so importing the tool package only builds its definition.
-let picomatchLib: Promise<typeof picomatch> | undefined;
-const loadPicomatch = () => (picomatchLib ??= import('picomatch').then((m) => m.default));
 
 const TOOL = 'file_search';
 
@@ -121,7 +116,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   const include = normaliseExtensions(stringList(p.include_extensions));
   const exclude = normaliseExtensions(stringList(p.exclude_extensions));
   const excludeDirs = new Set(p.exclude_dirs === undefined ? DEFAULT_EXCLUDE_DIRS : stringList(p.exclude_dirs));
-  const fileGlob = p.file_pattern ? (await loadPicomatch())(p.file_pattern, { dot: true, basename: !p.file_pattern.includes('/') }) : undefined;
+  const fileGlob = p.file_pattern ? compileGlob(p.file_pattern, { tool: TOOL, parameter: 'file_pattern', separator: '/', matchBaseName: true }) : undefined;
   const sizeLimit = Math.min(p.max_file_size, maxFileBytes(ctx));
 
   const matches: Match[] = [];

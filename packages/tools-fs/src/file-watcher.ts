@@ -1,12 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ExecutionContext, LlmspellError, defineTool, hasDescriptorPaths, z } from '@llmspell/core';
-import type picomatch from 'picomatch';
+import { compileGlob, type ExecutionContext, LlmspellError, defineTool, hasDescriptorPaths, z } from '@llmspell/core';
 import { emptyTableAsList, missing, normaliseOperation, stringList } from './fs-helpers.js';
-
-// Loaded on first use, so importing the tool package only builds its definition.
-let picomatchLib: Promise<typeof picomatch> | undefined;
-const loadPicomatch = () => (picomatchLib ??= import('picomatch').then((m) => m.default));
 
 const TOOL = 'file_watcher';
 
@@ -107,7 +102,7 @@ async function watch(p: Params, ctx: ExecutionContext) {
   const targets = await watchPaths(p, ctx);
   const maxTimeout = setting(ctx, 'max_timeout_seconds') * 1000;
   const timeoutMs = Math.min(p.timeout_ms ?? (p.timeout_seconds ?? setting(ctx, 'timeout_seconds')) * 1000, maxTimeout);
-  const match = p.pattern ? (await loadPicomatch())(p.pattern, { dot: true, basename: !p.pattern.includes('/') }) : undefined;
+  const match = p.pattern ? compileGlob(p.pattern, { tool: TOOL, parameter: 'pattern', separator: '/', matchBaseName: true }) : undefined;
   const events: WatchEvent[] = [];
   const pending = new Map<string, Pending>();
   const watchers: fs.FSWatcher[] = [];

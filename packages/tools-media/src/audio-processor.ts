@@ -1,6 +1,5 @@
-import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
+import { defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
-import { paramError } from './errors.js';
 import { ffmpegErrorTail, inputArgs, outputArg, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
 import { inputLimit, prepareOutput, readHead, readInput, statInput, writeOutput } from './media-files.js';

@@ -1,7 +1,6 @@
-import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
+import { defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import type { Sharp, Metadata } from 'sharp';
 import { detectResultSchema, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
-import { paramError } from './errors.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';
 import { loadSharp, type SharpFactory } from './load-sharp.js';
 import { inputLimit, readHead, readInput, statInput, writeOutput } from './media-files.js';

@@ -1,6 +1,5 @@
-import { LlmspellError, type ExecutionContext, type LocatedEntry, type VerifiedFile, readCapped, tempName } from '@llmspell/core';
+import { LlmspellError, type ExecutionContext, type LocatedEntry, type VerifiedFile, readCapped, tempName, paramError } from '@llmspell/core';
 import { toNumber } from './common.js';
-import { paramError } from './errors.js';
 
 /**
  * The input cap of a tool: the policy's `maxFileBytes`, lowered by the tool's own

@@ -1,7 +1,6 @@
-import { defineTool, LlmspellError, z, type ExecutionContext } from '@llmspell/core';
+import { aliasOf, defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import { loadSharp } from './load-sharp.js';
 import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
-import { paramError } from './errors.js';
 import { containerInfo } from './container-info.js';
 import { ffmpegErrorTail, inputArgs, optionalFfmpeg, outputArg, probe, requireFfmpeg, runFfmpeg, type ProbeInfo } from './ffmpeg.js';
 import { detectFormat, formatFromExtension } from './magic-bytes.js';
@@ -17,7 +16,7 @@ const parameters = z.object({
   operation: operationParam(OPERATIONS),
   file_path: filePathParam,
   path: pathAliasParam,
-  source_path: z.string().min(1).optional().describe("Alias of 'file_path'"),
+  source_path: aliasOf('file_path', z.string().min(1)),
   target_path: z.string().min(1).optional().describe('thumbnail/extract_frame: the image to write (png, jpg or webp by extension; atomically, inside the allowed paths)'),
   timestamp_seconds: z.number().nonnegative().default(0).describe('thumbnail/extract_frame: the moment of the frame, in seconds'),
   max_width: z.number().int().positive().max(16_384).default(320).describe('thumbnail: largest width'),

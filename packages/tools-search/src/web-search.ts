@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, isLlmspellError, z, type ExecutionContext } from '@llmspell/core';
+import { aliasOf, LlmspellError, defineTool, isLlmspellError, z, type ExecutionContext } from '@llmspell/core';
 import { PROVIDERS, PROVIDER_NAMES, type ProviderConfig, type ProviderName, type SearchResult, type SearchType } from './providers.js';
 
 /** Environment variables holding each provider's key, first match wins. */
@@ -87,10 +87,10 @@ export const webSearch = defineTool({
   tags: ['search', 'web', 'duckduckgo', 'google', 'brave', 'serper', 'serpapi'],
   parameters: z.object({
     input: z.string().optional().describe('The search query'),
-    query: z.string().optional().describe('DOC alias of input'),
+    query: aliasOf('input'),
     provider: z.string().optional().describe('duckduckgo | serperdev | brave | google | serpapi (default from config, else duckduckgo)'),
     max_results: z.number().int().min(1).max(100).optional().describe('1–100 (default from config, else 10)'),
-    limit: z.number().int().min(1).max(100).optional().describe('DOC alias of max_results'),
+    limit: aliasOf('max_results', z.number().int().min(1).max(100)),
     search_type: z.enum(['web', 'news', 'images']).default('web'),
     safe_search: z.boolean().optional().describe('Default from config, else true'),
     language: z.string().optional().describe('e.g. en'),

@@ -1,5 +1,5 @@
-import { compileScriptRegex, type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, type ScriptRegex, z } from '@llmspell/core';
-import { globToRegExp, missing, normaliseOperation } from './helpers.js';
+import { aliasOf, compileGlob, compileScriptRegex, type ExecutionContext, type GlobMatcher, LlmspellError, defineTool, looksLikeSecretEnvVar, z } from '@llmspell/core';
+import { missing, normaliseOperation } from './helpers.js';
 
 const TOOL = 'environment_reader';
 
@@ -33,8 +33,8 @@ const MAX_FILTER_LENGTH = 200;
 const parameters = z.object({
   operation: z.string().describe('get | list | pattern | set'),
   variable_name: z.string().optional().describe('Variable for get/set'),
-  name: z.string().optional().describe('Alias of variable_name'),
-  key: z.string().optional().describe('Alias of variable_name (DOC spelling)'),
+  name: aliasOf('variable_name'),
+  key: aliasOf('variable_name'),
   value: z.string().optional().describe('New value for set'),
   pattern: z.string().optional().describe('Glob on names for operation pattern (* and ?)'),
   filter: z.string().optional().describe('DOC: regular expression on names for list'),
@@ -51,9 +51,9 @@ function configuredAllowList(ctx: ExecutionContext): string[] | undefined {
 }
 
 /** The configured globs, replacing the default list, or the default list. */
-function allowList(ctx: ExecutionContext): ScriptRegex[] {
+function allowList(ctx: ExecutionContext): GlobMatcher[] {
   const globs = configuredAllowList(ctx) ?? DEFAULT_ALLOWED_ENV_VARS;
-  return globs.map((g) => globToRegExp(g, false, 'allowed_variables'));
+  return globs.map((g) => compileGlob(g, { parameter: 'allowed_variables' }));
 }
 
 /**
@@ -65,7 +65,7 @@ export function classifyVariable(ctx: ExecutionContext, name: string, value: str
   const secret = looksLikeSecretEnvVar(name, value) || (value !== undefined && value !== '' && ctx.policy.redact(value) !== value);
   if (secret && value) ctx.policy.secrets.addFromEnvironment({ [name]: value });
   if (secret) return 'secret';
-  return allowList(ctx).some((re) => re.test(name)) ? 'visible' : 'not_allowed';
+  return allowList(ctx).some((matches) => matches(name)) ? 'visible' : 'not_allowed';
 }
 
 function visibleVariables(ctx: ExecutionContext, keep: (name: string) => boolean) {
@@ -121,8 +121,8 @@ async function run(p: Params, ctx: ExecutionContext) {
     case 'pattern': {
       const glob = p.pattern ?? p.filter;
       if (!glob) throw missing(TOOL, 'pattern', operation);
-      const re = globToRegExp(glob, process.platform === 'win32');
-      const out = visibleVariables(ctx, (n) => re.test(n));
+      const matches = compileGlob(glob, { tool: TOOL, parameter: 'pattern', caseInsensitive: process.platform === 'win32' });
+      const out = visibleVariables(ctx, matches);
       return { operation, message: `${out.count} variables match ${glob} (${out.hidden_count} hidden)`, result: { pattern: glob, ...out } };
     }
     case 'set': {
@@ -141,7 +141,7 @@ async function run(p: Params, ctx: ExecutionContext) {
         throw new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': ${name} looks like a credential variable and cannot be set from a script`);
       }
       // A configured allow-list bounds what may be set; the default one is about reading only.
-      if (configuredAllowList(ctx) && !allowList(ctx).some((re) => re.test(name))) {
+      if (configuredAllowList(ctx) && !allowList(ctx).some((matches) => matches(name))) {
         throw new LlmspellError('PROCESS_NOT_ALLOWED', `${TOOL}: parameter '${nameParam}': ${name} is not in the allowed variables`);
       }
       const previous = process.env[name];

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
+import { aliasOf, type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
 import { cancelledError, emptyTableAsList, numberSetting } from './helpers.js';
 import { checkCommandFlags, checkPathArguments } from './process/argument-rules.js';
 import { findExecutable, spawnInGroup } from './process/spawn-group.js';
@@ -19,13 +19,13 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 const parameters = z.object({
   executable: z.string().min(1).optional().describe('Program to run (must be on the allow-list); no shell is involved'),
-  command: z.string().min(1).optional().describe('Alias of executable (DOC spelling)'),
+  command: aliasOf('executable', z.string().min(1)),
   arguments: z.preprocess(emptyTableAsList, z.array(scalar)).optional().describe('Arguments, passed as-is (no shell expansion)'),
-  args: z.preprocess(emptyTableAsList, z.array(scalar)).optional().describe('Alias of arguments (DOC spelling)'),
+  args: aliasOf('arguments', z.preprocess(emptyTableAsList, z.array(scalar))),
   working_directory: z.string().optional().describe('Directory to run in (inside the allowed paths)'),
-  cwd: z.string().optional().describe('Alias of working_directory (DOC spelling)'),
+  cwd: aliasOf('working_directory'),
   environment: z.record(z.string(), scalar).optional().describe('Extra environment variables (secret-looking and loader variables are dropped)'),
-  env: z.record(z.string(), scalar).optional().describe('Alias of environment'),
+  env: aliasOf('environment', z.record(z.string(), scalar)),
   input: z.string().optional().describe('Text written to the program\'s standard input'),
   timeout_ms: z.number().positive().optional().describe('Lower the configured time limit for this call (ms)'),
   timeout: z.number().positive().optional().describe('Alias of timeout_ms (DOC spelling, ms)'),

@@ -2,7 +2,7 @@ import { promises as dns } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { type ExecutionContext, LlmspellError, type ResolvedHost, defineTool, z } from '@llmspell/core';
+import { aliasOf, type ExecutionContext, LlmspellError, type ResolvedHost, defineTool, z } from '@llmspell/core';
 import { cancelledError } from './helpers.js';
 
 const TOOL = 'service_checker';
@@ -12,10 +12,10 @@ const MAX_TIMEOUT_SECONDS = 60;
 
 const parameters = z.object({
   target: z.string().min(1).optional().describe('host:port for tcp, a URL (or host) for http/https, a host name for dns'),
-  host: z.string().min(1).optional().describe('Alias of target'),
-  url: z.string().min(1).optional().describe('Alias of target'),
+  host: aliasOf('target', z.string().min(1)),
+  url: aliasOf('target', z.string().min(1)),
   check_type: z.string().optional().describe('tcp | http | https | dns'),
-  type: z.string().optional().describe('Alias of check_type'),
+  type: aliasOf('check_type'),
   port: z.number().int().min(1).max(65535).optional().describe('tcp: port, when target has none'),
   timeout_seconds: z.number().positive().max(MAX_TIMEOUT_SECONDS).default(5),
 });

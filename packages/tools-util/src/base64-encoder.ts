@@ -1,5 +1,4 @@
-import { defineTool, z } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { defineTool, z, paramError } from '@llmspell/core';
 import { readAllowedFile, writeAllowedFile } from './policy-files.js';
 
 const NAME = 'base64_encoder';

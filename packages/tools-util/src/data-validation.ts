@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
-import { compileScriptRegex, defineTool, z, type ScriptRegex } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { compileScriptRegex, defineTool, z, type ScriptRegex, paramError } from '@llmspell/core';
 import { jsonEqual } from './json-equal.js';
 import { DateParseError, parseDate } from './date-time/parse-date.js';
 import { daysInMonth } from './date-time/calendar.js';

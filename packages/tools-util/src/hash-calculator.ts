@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { defineTool, z } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { aliasOf, defineTool, z, paramError } from '@llmspell/core';
 import { readAllowedFile } from './policy-files.js';
 
 const NAME = 'hash_calculator';
@@ -18,7 +17,7 @@ const parameters = z.object({
   file: z.string().optional().describe("Path of the file to hash when input_type is 'file' (must be inside the allowed paths)"),
   format: z.enum(['hex', 'base64']).default('hex').describe("Encoding of the returned hash: 'hex' or 'base64'"),
   expected_hash: z.string().optional().describe("verify: the hash to compare against"),
-  hash: z.string().optional().describe("Alias of 'expected_hash' (DOC)"),
+  hash: aliasOf('expected_hash'),
   expected_format: z.enum(['hex', 'base64']).default('hex').describe("verify: encoding of expected_hash"),
 });
 

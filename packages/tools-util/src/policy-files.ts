@@ -1,5 +1,4 @@
-import { LlmspellError, type ExecutionContext } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { LlmspellError, type ExecutionContext, paramError } from '@llmspell/core';
 
 /** Names the tool and parameter in a file error; refusals (PATH_NOT_ALLOWED, sizes) keep their code. */
 function fileError(error: unknown, tool: string, parameter: string, file: string, verb: string): never {

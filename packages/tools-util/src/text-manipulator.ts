@@ -1,5 +1,4 @@
-import { compileScriptRegex, defineTool, escapeScriptRegex, z } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { compileScriptRegex, defineTool, escapeScriptRegex, z, paramError } from '@llmspell/core';
 
 const NAME = 'text_manipulator';
 /** Longest text an operation may produce: replace, indent and join can multiply their input. */

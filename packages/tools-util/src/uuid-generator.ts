@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { defineTool, z } from '@llmspell/core';
-import { paramError } from './errors.js';
+import { defineTool, z, paramError } from '@llmspell/core';
 
 const NAME = 'uuid_generator';
 

@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, guardedRequest, redactUrl, z } from '@llmspell/core';
+import { LlmspellError, defineTool, guardedRequest, redactUrl, z, urlParameters } from '@llmspell/core';
 import { decodeBody, displayHeaders, redactStrings, rememberHeaderSecrets, stringHeaders, timeoutMs, urlParam } from './support.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
@@ -24,8 +24,7 @@ export const apiTester = defineTool({
   securityLevel: 'restricted',
   tags: ['api', 'http', 'testing', 'rest'],
   parameters: z.object({
-    input: z.string().optional().describe('URL to test'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('URL to test'),
     method: z.string().default('GET'),
     headers: z.record(z.string(), z.unknown()).optional(),
     body: z.unknown().optional().describe('Object (sent as JSON) or string'),

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { XMLParser } from 'fast-xml-parser';
-import { LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z } from '@llmspell/core';
+import { LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, urlParameters } from '@llmspell/core';
 import { timeoutMs, urlParam } from './support.js';
 
 const MAX_SITEMAPS = 50;
@@ -103,8 +103,7 @@ export const sitemapCrawler = defineTool({
   securityLevel: 'restricted',
   tags: ['sitemap', 'crawler', 'seo', 'web'],
   parameters: z.object({
-    input: z.string().optional().describe('Sitemap URL'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('Sitemap URL'),
     follow_sitemaps: z.boolean().default(true).describe('Follow child sitemaps of a sitemap index'),
     max_urls: z.number().int().min(1).max(100_000).default(1000),
     timeout: z.number().optional().describe('Seconds per request (default 30)'),

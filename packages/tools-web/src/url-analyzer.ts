@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { domainToUnicode } from 'node:url';
 import type { parse as TldtsParse } from 'tldts';
-import { REDACTED, classifyPrivateAddress, defineTool, looksLikeSecretName, guardedRequest, redactUrl, z } from '@llmspell/core';
+import { REDACTED, classifyPrivateAddress, defineTool, looksLikeSecretName, guardedRequest, redactUrl, z, urlParameters } from '@llmspell/core';
 import { decodeText } from './fetch-page.js';
 import { parseHtml, title } from './html.js';
 import { HTML_ACCEPT, timeoutMs, urlParam } from './support.js';
@@ -91,8 +91,7 @@ export const urlAnalyzer = defineTool({
   parameterLevels: { fetch_metadata: 'restricted' },
   tags: ['url', 'parse', 'validate', 'web'],
   parameters: z.object({
-    input: z.string().optional().describe('The URL'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('The URL'),
     fetch_metadata: z.boolean().default(false).describe('Also request the URL for status, headers and title'),
     decode_params: z.boolean().default(true).describe('Percent-decode query parameters'),
     timeout: z.number().optional().describe('Seconds for fetch_metadata (default 30)'),

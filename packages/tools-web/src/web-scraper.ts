@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, redactUrl, z } from '@llmspell/core';
+import { LlmspellError, defineTool, redactUrl, z, urlParameters } from '@llmspell/core';
 import { fetchPage } from './fetch-page.js';
 import { attribute, baseUrl, boundedText, elementText, images, links, meta, MAX_TEXT_VISITS, outerHtml, parseHtml, select, TextBudget, title } from './html.js';
 import { timeoutMs, urlParam } from './support.js';
@@ -39,8 +39,7 @@ export const webScraper = defineTool({
   securityLevel: 'restricted',
   tags: ['web', 'scraping', 'html', 'css', 'selectors'],
   parameters: z.object({
-    input: z.string().optional().describe('URL of the page'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('URL of the page'),
     selectors: z.record(z.string(), SelectorSpec).optional().describe('name → CSS selector (or {selector, attribute, html, first})'),
     selector: z.string().optional().describe('A single CSS selector'),
     extract_links: z.boolean().default(false),

@@ -1,4 +1,4 @@
-import { LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, type GuardedResponse } from '@llmspell/core';
+import { aliasOf, LlmspellError, defineTool, guardedRequest, isLlmspellError, redactUrl, z, type GuardedResponse, urlParameters } from '@llmspell/core';
 import { decodeBody, delay, redactStrings, rememberHeaderSecrets, stringHeaders, timeoutMs, urlParam } from './support.js';
 
 export const webhookCaller = defineTool({
@@ -18,13 +18,12 @@ export const webhookCaller = defineTool({
   securityLevel: 'restricted',
   tags: ['webhook', 'http', 'notification', 'retry'],
   parameters: z.object({
-    input: z.string().optional().describe('Webhook URL'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('Webhook URL'),
     payload: z.unknown().default({}).describe('JSON payload (object, array or string)'),
     headers: z.record(z.string(), z.unknown()).optional(),
     method: z.enum(['POST', 'PUT', 'PATCH', 'GET', 'DELETE', 'post', 'put', 'patch', 'get', 'delete']).default('POST'),
     max_retries: z.number().int().min(0).max(10).optional().describe('Retries after the first attempt (default 3)'),
-    retry_count: z.number().int().min(0).max(10).optional().describe('DOC alias of max_retries'),
+    retry_count: aliasOf('max_retries', z.number().int().min(0).max(10)),
     retry_delay: z.number().min(0).max(60_000).optional().describe('DOC: first back-off delay in ms (default 1000), doubling each retry'),
     timeout: z.number().optional().describe('Seconds per attempt (default 30; values over 600 are read as ms)'),
     operation: z.string().optional().describe('DOC only (call/call_with_retry); ignored'),

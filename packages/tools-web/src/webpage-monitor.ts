@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { diffArrays as DiffArrays } from 'diff';
-import { defineTool, redactUrl, z } from '@llmspell/core';
+import { defineTool, redactUrl, z, urlParameters } from '@llmspell/core';
 import { fetchPage } from './fetch-page.js';
 import { boundedText, parseHtml, select, TextBudget } from './html.js';
 import { timeoutMs, urlParam } from './support.js';
@@ -103,8 +103,7 @@ export const webpageMonitor = defineTool({
   securityLevel: 'restricted',
   tags: ['web', 'monitor', 'diff', 'changes'],
   parameters: z.object({
-    input: z.string().optional().describe('URL to check'),
-    url: z.string().optional().describe('DOC alias of input'),
+    ...urlParameters('URL to check'),
     previous_content: z.string().optional().describe('Content from an earlier check to diff against'),
     previous_hash: z.string().optional().describe('DOC: sha256 of earlier content (detects change, no line diff)'),
     selector: z.string().optional().describe('CSS selector restricting what is watched'),

@@ -56,7 +56,7 @@ function scriptDescription(source: string, file: string): string {
 }
 
 function scriptTools(args: ParsedArgs, io: CliIo, toolNames: Set<string>): ScriptTool[] {
-  const files = [...args.positionals.slice(2), ...(typeof args.options.script === 'string' ? [args.options.script] : [])];
+  const files = [...args.positionals.slice(2), ...(args.optionLists.script ?? [])];
   const seen = new Set<string>();
   return files.map((file): ScriptTool => {
     const absolute = path.resolve(io.cwd, file);

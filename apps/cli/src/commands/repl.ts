@@ -19,7 +19,8 @@ const HELP = `.help     this help
 Globals and functions you define stay between inputs. Ctrl-C cancels a running call.
 Each input has the script time limit (--timeout); an input that overruns it, or ignores
 Ctrl-C, ends the session's script host: a new one starts and earlier globals are gone.
-Lua: an expression prints its value ("1 + 1", "Tool.list()"). JavaScript: the same; use await for host calls.`;
+Lua: an expression prints its value ("1 + 1", "Tool.list()"). JavaScript: the same; use await for host calls
+(const r = await Tool.invoke(…) keeps r for later inputs, as in Node's REPL).`;
 
 /** Whether a syntax error only means "more input to come". */
 function isIncomplete(message: string): boolean {
@@ -91,13 +92,15 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     running = true;
     try {
       let value: ScriptValue;
-      // Lua prints an expression's value when the input is one ("1 + 1").
-      // JavaScript: an expression using await runs as a module whose default export is its value.
-      const asExpression = engine.name === 'lua' ? `return ${source}` : /\bawait\b/.test(source) ? `export default (${source.replace(/;\s*$/, '')});` : undefined;
+      // Lua prints an expression's value when the input is one ("1 + 1"). JavaScript: an input
+      // awaiting at its top level runs in an async wrapper that keeps its declarations.
+      const asExpression = engine.name === 'lua' ? `return ${source}` : undefined;
+      // the parser loads only when a JavaScript REPL is used, not with every command
+      const awaited = engine.name === 'lua' ? undefined : (await import('./repl-await.js')).rewriteTopLevelAwait(source);
       if (asExpression && (await session.checkSyntax(asExpression, file)) === null) {
         value = await session.run(asExpression, { filename: file, signal: current.signal }) as ScriptValue;
       } else {
-        value = await session.run(source, { filename: file, signal: current.signal }) as ScriptValue;
+        value = await session.run(awaited ?? source, { filename: file, signal: current.signal }) as ScriptValue;
       }
       const text = formatResult(value, args.flags.output, { engine: engine.name, elapsedMs: 0 });
       if (text !== null) io.stdout(text + '\n');

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core/errors';
 import { chooseEngine } from '../engines.js';
-import { formatResult } from '../format-output.js';
+import { formatResult, jsonEnvelope } from '../format-output.js';
+import { errorJson } from '../report-error.js';
 import type { CliIo } from '../io.js';
 import { runScriptJob } from '../script-job.js';
 import { splitScriptArgs, UsageError, type ParsedArgs } from '../parse-args.js';
@@ -22,17 +23,30 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onTerminate);
   process.once('SIGHUP', onTerminate);
+  // --output json: stdout is one JSON document, so print lines go inside it (or, with
+  // --stream, to stderr as they happen); --output pretty: a Console Output block unless streamed.
+  const collect = args.flags.output !== 'text' && !args.flags.stream;
+  const printed: string[] = [];
+  const live = args.flags.output === 'json' ? io.stderr : io.stdout;
+  const started = performance.now();
   try {
-    const started = performance.now();
     const result = await runScriptJob(
       { source, filename, engine: engineName, args: splitScriptArgs(args.scriptArgs), ...origin },
       args.flags,
-      io,
-      { output: { stdout: (t) => io.stdout(t + '\n'), stderr: (t) => io.stderr(t + '\n') }, signal: controller.signal, progress: true },
+      args.flags.output === 'json' ? { ...io, stdout: io.stderr } : io,
+      { output: { stdout: (t) => (collect ? printed.push(t) : live(t + '\n')), stderr: (t) => io.stderr(t + '\n') }, signal: controller.signal, progress: true },
     );
-    const text = formatResult(result, args.flags.output, { engine: engineName, elapsedMs: performance.now() - started });
+    const info = { engine: engineName, elapsedMs: performance.now() - started };
+    const text = args.flags.output === 'json' ? jsonEnvelope({ ok: true, result }, printed, args.flags.stream === true) : formatResult(result, args.flags.output, info, collect ? printed : undefined);
     if (text !== null) io.stdout(text + '\n');
     return 0;
+  } catch (error) {
+    if (args.flags.output !== 'json') {
+      if (collect && printed.length) io.stdout(printed.map((l) => l + '\n').join(''));
+      throw error;
+    }
+    io.stdout(jsonEnvelope({ ok: false, error: errorJson(error) }, printed, args.flags.stream === true) + '\n');
+    return error instanceof UsageError ? 2 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onTerminate);

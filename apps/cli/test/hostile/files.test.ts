@@ -347,8 +347,8 @@ for i, c in ipairs(calls) do out[i] = c[1] .. " " .. try(c[1], c[2]) end
 out[#out + 1] = "base64_encoder text " .. try("base64_encoder", { operation = "encode", input = "hi" })
 return { out = out }
 `);
-    // .data is the CLI's own state directory (XDG_DATA_HOME), not a tool's doing.
-    const names = () => fs.readdirSync(b.root).filter((n) => n !== '.data').sort();
+    // .data (XDG_DATA_HOME) and .llmspell (a project's state) are the CLI's own, not a tool's doing.
+    const names = () => fs.readdirSync(b.root).filter((n) => n !== '.data' && n !== '.llmspell').sort();
     const listing = names();
     const run = await cli(['run', 'files.lua'], { cwd: b.root, ...TIMER });
     expect(run.code).toBe(0);

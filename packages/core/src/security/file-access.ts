@@ -10,7 +10,8 @@ import {
 export function isInside(child: string, root: string): boolean {
   if (child === root) return true;
   const rel = path.relative(root, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  // `..notes` (a dotfile's temp name, say) is inside; only `..` itself and `../…` lead out
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
@@ -54,6 +55,8 @@ export interface FileAccessOptions {
   enabled: boolean;
   /** Files no tool may read or write: the configs the runtime loaded (and would load). */
   protectedFiles: string[];
+  /** Directories no tool may read or write anything in: the state store and its backups. */
+  protectedDirs?: string[];
 }
 
 export interface LocateOptions {
@@ -81,9 +84,12 @@ const MAX_LINK_HOPS = 40;
  */
 export class FileAccess implements DescriptorGate {
   private readonly protectedSet: Set<string>;
+  private readonly protectedDirs: string[];
 
   constructor(private readonly options: FileAccessOptions) {
-    this.protectedSet = new Set(options.protectedFiles.map((f) => realpathOfLongestExistingPrefix(path.resolve(options.cwd, f))));
+    const real = (f: string) => realpathOfLongestExistingPrefix(path.resolve(options.cwd, f));
+    this.protectedSet = new Set(options.protectedFiles.map(real));
+    this.protectedDirs = [...new Set((options.protectedDirs ?? []).map(real))];
   }
 
   get protectedFiles(): readonly string[] {
@@ -124,6 +130,9 @@ export class FileAccess implements DescriptorGate {
     // A directory named .env (a virtualenv, say) holds nothing secret by its name.
     if (isEnvFileName(path.basename(real)) && !stat?.isDirectory()) return 'a .env file';
     if (this.protectedSet.has(real)) return 'a configuration file of this runtime';
+    // The state database (with its -wal and -shm files) and backups: a script reaches state only through State.
+    const dir = this.protectedDirs.find((d) => isInside(real, d));
+    if (dir) return `part of this runtime's state store (${dir})`;
     if (stat?.isFile() && stat.nlink > 1) {
       for (const p of this.protectedSet) {
         try {

@@ -437,7 +437,10 @@ export function stringHeaders(headers: Record<string, unknown> | undefined, para
   return out;
 }
 
-/** Applies `redact` to every string inside a JSON-like value (buffers left alone). */
+/**
+ * Applies `redact` to every string inside a JSON-like value (buffers left alone). Keys are left
+ * alone: `max_tokens` is a usage number, not a credential.
+ */
 export function redactStrings<T>(value: T, redact: (text: string) => string): T {
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;

@@ -19,6 +19,8 @@ export interface SecurityPolicyOptions {
    * (or would load). `.env*` files are always protected.
    */
   protectedFiles?: string[];
+  /** Directories no tool may touch anything in (the state store, its backups). */
+  protectedDirs?: string[];
   /** Allow loopback/private/link-local targets for network tools. Default false. */
   allowPrivateNetwork?: boolean;
   /** Allow network tools at all. Default true. */
@@ -100,7 +102,7 @@ export class SecurityPolicy {
     this.cwd = path.resolve(options.cwd ?? process.cwd());
     const roots = options.allowedPaths ?? [this.cwd, os.tmpdir()];
     this.roots = roots.map((r) => realpathOfLongestExistingPrefix(path.resolve(this.cwd, r)));
-    this.files = new FileAccess({ cwd: this.cwd, roots: this.roots, enabled: options.allowFileAccess ?? true, protectedFiles: options.protectedFiles ?? [] });
+    this.files = new FileAccess({ cwd: this.cwd, roots: this.roots, enabled: options.allowFileAccess ?? true, protectedFiles: options.protectedFiles ?? [], protectedDirs: options.protectedDirs ?? [] });
     this.allowPrivateNetwork = options.allowPrivateNetwork ?? false;
     this.allowNetwork = options.allowNetwork ?? true;
     this.allowProcessSpawn = options.allowProcessSpawn ?? false;

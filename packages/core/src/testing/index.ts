@@ -6,3 +6,6 @@ export { findPgBin, postgresSkipReason, startPostgres } from './postgres-cluster
 export type { PgCluster, StartPostgresOptions } from './postgres-cluster.js';
 export { redisSkipReason, startRedis } from './redis-server.js';
 export type { RedisServer, StartRedisOptions } from './redis-server.js';
+export { makeReadOnly } from './read-only.js';
+export { callTool, expectRejection, expectToolFailure, toolResult, toolSandbox } from './tool-calls.js';
+export type { ToolSandbox } from './tool-calls.js';

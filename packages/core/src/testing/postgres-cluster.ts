@@ -61,19 +61,26 @@ export async function startPostgres(options: string | StartPostgresOptions = {})
     const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8' }) : spawnSync(full, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
-  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
   const data = path.join(dir, 'data');
-  const auth = ['-A', 'trust'];
-  if (opts.password !== undefined) {
-    const pwfile = path.join(dir, 'pwfile');
-    fs.writeFileSync(pwfile, opts.password + '\n', { mode: 0o644 });
-    auth.splice(0, 2, '--auth=scram-sha-256', `--pwfile=${pwfile}`);
+  let port: number;
+  try {
+    if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
+    const auth = ['-A', 'trust'];
+    if (opts.password !== undefined) {
+      const pwfile = path.join(dir, 'pwfile');
+      fs.writeFileSync(pwfile, opts.password + '\n', { mode: 0o644 });
+      auth.splice(0, 2, '--auth=scram-sha-256', `--pwfile=${pwfile}`);
+    }
+    run('initdb', ['-D', data, ...auth, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    fs.rmSync(path.join(dir, 'pwfile'), { force: true });
+    port = await freePort();
+    const settings = Object.entries(opts.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+    run('pg_ctl', ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ${settings}`, 'start']);
+  } catch (error) {
+    // a cluster that did not start leaves nothing behind
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
-  run('initdb', ['-D', data, ...auth, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  fs.rmSync(path.join(dir, 'pwfile'), { force: true });
-  const port = await freePort();
-  const settings = Object.entries(opts.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`).join(' ');
-  run('pg_ctl', ['-D', data, '-w', '-l', path.join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ${settings}`, 'start']);
   const credentials = opts.password !== undefined ? `postgres:${encodeURIComponent(opts.password)}` : 'postgres';
   let stopped = false;
   return {

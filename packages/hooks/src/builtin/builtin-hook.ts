@@ -30,6 +30,12 @@ export interface BuiltinHook {
   reset(): void;
 }
 
+/** A built-in hook that runs one handler at each of `points`. */
+export function hookAtPoints(spec: Omit<BuiltinHook, 'registrations'> & { points: HookPoint[]; handler: HookHandler }): BuiltinHook {
+  const { points, handler, ...hook } = spec;
+  return { ...hook, registrations: points.map((point) => ({ point, handler })) };
+}
+
 export type BuiltinFactory = (config: Record<string, unknown>, deps: BuiltinDeps) => BuiltinHook;
 
 export const TOOL_POINTS: HookPoint[] = ['BeforeToolExecution', 'AfterToolExecution', 'ToolError'];

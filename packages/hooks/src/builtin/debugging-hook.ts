@@ -1,5 +1,5 @@
 import { HookPoints, type HookContext } from '@llmspell/core';
-import { cfgBool, cfgNumber, cfgPoints, preview, type BuiltinFactory } from './builtin-hook.js';
+import { cfgBool, cfgNumber, cfgPoints, preview, type BuiltinFactory, hookAtPoints } from './builtin-hook.js';
 
 export interface DebugTrace {
   point: string;
@@ -44,15 +44,16 @@ export const createDebuggingHook: BuiltinFactory = (cfg, deps) => {
     if (logToConsole) deps.logger.debug(`[debug hook] ${ctx.point} ${ctx.component_id.id}`, { ...trace });
     return undefined;
   };
-  return {
+  return hookAtPoints({
     name,
     description: 'Records recent hook contexts (and optionally stacks) for debugging.',
     priority: 'lowest',
-    registrations: points.map((point) => ({ point, handler })),
+    points,
+    handler,
     stats: () => ({ traced: seen, kept: traces.length, traces: traces.map((t) => ({ ...t })) }),
     reset: () => {
       traces.length = 0;
       seen = 0;
     },
-  };
+  });
 };

@@ -1,6 +1,6 @@
 import { HookPoints, type HookContext, type LogLevel } from '@llmspell/core';
 import {
-  EXECUTION_POINTS, cfgBool, cfgNumber, cfgPoints, cfgString, preview, type BuiltinFactory,
+  EXECUTION_POINTS, cfgBool, cfgNumber, cfgPoints, cfgString, hookAtPoints, preview, type BuiltinFactory,
 } from './builtin-hook.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -32,15 +32,16 @@ export const createLoggingHook: BuiltinFactory = (cfg, deps) => {
     deps.logger[level](`[hook] ${ctx.point} ${ctx.component_id.id}`, fields);
     return undefined;
   };
-  return {
+  return hookAtPoints({
     name,
     description: 'Logs every operation at the chosen points through the runtime logger (secrets masked).',
     priority: 'low',
-    registrations: points.map((point) => ({ point, handler })),
+    points,
+    handler,
     stats: () => ({ logged, by_point: { ...counts } }),
     reset: () => {
       logged = 0;
       for (const k of Object.keys(counts)) delete counts[k];
     },
-  };
+  });
 };

@@ -1,5 +1,5 @@
 import { HookPoints, isErrorHookPoint, type HookContext } from '@llmspell/core';
-import { EXECUTION_POINTS, cfgNumber, cfgPoints, type BuiltinFactory } from './builtin-hook.js';
+import { EXECUTION_POINTS, cfgNumber, cfgPoints, type BuiltinFactory, hookAtPoints } from './builtin-hook.js';
 
 /** Histogram bucket upper bounds in ms (CODE MetricsHook), then +Inf. */
 export const DURATION_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -61,11 +61,12 @@ export const createMetricsHook: BuiltinFactory = (cfg) => {
     }
     return undefined;
   };
-  return {
+  return hookAtPoints({
     name,
     description: 'Execution counts, success rates and duration histograms per point and component.',
     priority: 'low',
-    registrations: points.map((point) => ({ point, handler })),
+    points,
+    handler,
     stats: () => {
       const components: Record<string, unknown> = {};
       for (const [id, m] of byComponent) {
@@ -93,5 +94,5 @@ export const createMetricsHook: BuiltinFactory = (cfg) => {
       byComponent.clear();
       buckets.fill(0);
     },
-  };
+  });
 };

@@ -1,5 +1,5 @@
 import { compileScriptRegex, LlmspellError, type HookContext, type HookResult } from '@llmspell/core';
-import { cfgNumber, cfgPoints, cfgString, cfgStrings, type BuiltinFactory } from './builtin-hook.js';
+import { cfgNumber, cfgPoints, cfgString, cfgStrings, type BuiltinFactory, hookAtPoints } from './builtin-hook.js';
 
 const BACKOFFS = ['exponential', 'fixed', 'linear', 'fibonacci'] as const;
 const JITTERS = ['none', 'full', 'equal', 'decorrelated'] as const;
@@ -97,14 +97,15 @@ export const createRetryHook: BuiltinFactory = (cfg, deps) => {
     deps.logger.info(`[retry] ${ctx.component_id.id} attempt ${attempt} failed (${code}); retrying in ${delay} ms`);
     return { type: 'retry', delay_ms: delay, max_attempts: maxAttempts };
   };
-  return {
+  return hookAtPoints({
     name,
     description: 'Retries transient tool/agent/workflow failures with backoff.',
     priority: 'high',
-    registrations: points.map((point) => ({ point, handler })),
+    points,
+    handler,
     stats: () => ({ retried, gave_up: gaveUp, not_retryable: notRetryable, max_attempts: maxAttempts, backoff, jitter }),
     reset: () => {
       retried = gaveUp = notRetryable = 0;
     },
-  };
+  });
 };

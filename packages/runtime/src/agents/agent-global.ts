@@ -1,6 +1,6 @@
 import { LlmAgent, agentAsTool, agentChunkIterator, streamAgent, type AgentOutput } from '@llmspell/agents';
 import {
-  HANDLE_KEY, LlmspellError, executeComponent, hostMethod, isPlainObject, isScriptCallback,
+  ASYNC_ITERATOR_KEY, HANDLE_KEY, LlmspellError, executeComponent, hostMethod, isPlainObject, isScriptCallback,
   type Component, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
@@ -138,13 +138,12 @@ function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgen
       }
     }),
     /**
-     * A pull stream: `stream:next()` → `{done, value={text}}`. `__async_iterator` tells the JS
-     * bridge to make it `for await`-able.
+     * A pull stream (core's `ScriptAsyncIterator`): `stream:next()` → `{done, value={text}}`.
      */
     stream: hostMethod((input?: Sv) => {
       const it = agentChunkIterator(agent, input ?? null, scope.context());
       return {
-        __async_iterator: true,
+        [ASYNC_ITERATOR_KEY]: true,
         next: hostMethod(async () => {
           const r = await it.next();
           return r.done ? { done: true } : { done: false, value: r.value as unknown as Sv };

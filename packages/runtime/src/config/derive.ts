@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_SCRIPT_LIMITS, SecurityPolicy, type ScriptLimits } from '@llmspell/core';
 import type { LlmspellConfig } from './config-schema.js';
 import { configSearchPaths } from './load-config.js';
+import { stateLocation } from './state-location.js';
 
 export interface PolicyFromConfigOptions {
   /** Config files the runtime read (`LoadedConfig.source`); no tool may read or write them. */
@@ -24,6 +25,16 @@ export function protectedConfigFiles(cwd: string, options: PolicyFromConfigOptio
   return [...new Set(files)];
 }
 
+/**
+ * What no tool may touch because the runtime keeps its state there: the state file with its
+ * SQLite companions (-wal, -shm, -journal), the state directory and the backups.
+ */
+export function protectedStatePaths(config: LlmspellConfig, cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const location = stateLocation(config, cwd, env);
+  const file = location.file ? [location.file, ...['-wal', '-shm', '-journal'].map((s) => location.file + s)] : [];
+  return [...location.privateDirs, ...file];
+}
+
 /** The security policy a config describes. */
 export function policyFromConfig(config: LlmspellConfig, cwd: string, options: PolicyFromConfigOptions = {}): SecurityPolicy {
   const s = config.runtime.security;
@@ -31,6 +42,7 @@ export function policyFromConfig(config: LlmspellConfig, cwd: string, options: P
     cwd,
     allowFileAccess: s.allow_file_access,
     protectedFiles: protectedConfigFiles(cwd, options),
+    protectedDirs: protectedStatePaths(config, cwd, options.env),
     allowedPaths: s.allowed_paths,
     allowPrivateNetwork: s.allow_private_network,
     allowNetwork: s.allow_network_access,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { LlmspellError } from '@llmspell/core';
 import { LlmspellConfigSchema, type LlmspellConfig } from './config-schema.js';
+import { findProjectDir } from './state-location.js';
 
 export interface LoadConfigOptions {
   /** `--config` / `LLMSPELL_CONFIG`: must exist when given. */
@@ -21,15 +22,21 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** The reference's search order (api.md 9.3). */
+/**
+ * The reference's search order (api.md 9.3), plus the `llmspell.toml` of the project the
+ * working directory is in (the nearest one above it), so a script run from a subfolder gets
+ * its project's config (and state).
+ */
 export function configSearchPaths(cwd: string, home: string, env: NodeJS.ProcessEnv): string[] {
   const configDir = env.XDG_CONFIG_HOME || path.join(home, '.config');
+  const project = findProjectDir(cwd);
   return [
     path.join(home, '.llmspell', 'config.toml'),
     path.join(cwd, 'llmspell.toml'),
     path.join(cwd, '.llmspell.toml'),
     path.join(cwd, 'config', 'llmspell.toml'),
     path.join(cwd, '.config', 'llmspell.toml'),
+    ...(project ? [path.join(project, 'llmspell.toml')] : []),
     path.join(home, '.llmspell.toml'),
     path.join(home, '.config', 'llmspell.toml'),
     path.join(configDir, 'llmspell', 'config.toml'),

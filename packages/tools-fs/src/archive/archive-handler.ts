@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import {
-  type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, linkStaysInside, tempName, z,
-} from '@llmspell/core';
+import { aliasOf, type ExecutionContext, LlmspellError, type VerifiedDirectory, type VerifiedFile, defineTool, linkStaysInside, tempName, z } from '@llmspell/core';
 import {
   emptyTableAsList, errnoCode, fsError, io, isInside, maxFileBytes, missing, normaliseOperation, stringList, throwIfAborted,
 } from '../fs-helpers.js';
@@ -26,12 +24,12 @@ const FORMATS: Record<string, Format> = { zip: 'zip', tar: 'tar', 'tar.gz': 'tar
 const parameters = z.object({
   operation: z.string().describe('extract | create | list'),
   path: z.string().optional().describe('The archive file; its extension (.zip, .tar, .tar.gz, .tgz) sets the format'),
-  archive_path: z.string().optional().describe('Alias of path (DOC spelling)'),
+  archive_path: aliasOf('path'),
   target_path: z.string().optional().describe('extract: destination directory (default: a directory named after the archive, beside it)'),
   output_path: z.string().optional().describe('Alias: extract destination, or the archive to write for create (DOC spelling)'),
   input: z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()])).optional().describe('create: files and directories to add'),
-  source_path: z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()])).optional().describe('Alias of input (DOC spelling)'),
-  files: z.preprocess(emptyTableAsList, z.array(z.string())).optional().describe('Alias of input'),
+  source_path: aliasOf('input', z.preprocess(emptyTableAsList, z.union([z.array(z.string()), z.string()]))),
+  files: aliasOf('input', z.preprocess(emptyTableAsList, z.array(z.string()))),
   base_dir: z.string().optional().describe('create: names in the archive are relative to this directory (default: the common parent of the inputs)'),
   format: z.string().optional().describe('Overrides the format from the extension: zip | tar | tar.gz | tgz'),
 });

@@ -1,5 +1,4 @@
-import { defineTool, z } from '@llmspell/core';
-import { paramError } from '../errors.js';
+import { defineTool, z, paramError } from '@llmspell/core';
 import {
   CONSTANTS, ExpressionError, FUNCTIONS, MAX_EXPRESSION_LENGTH, MAX_NESTING_DEPTH, OPERATORS, checkNames, evaluate, parseExpression,
   type Value,

@@ -1,5 +1,4 @@
-import { defineTool, z, type ToolOutput } from '@llmspell/core';
-import { paramError } from '../errors.js';
+import { aliasOf, defineTool, z, type ToolOutput, paramError } from '@llmspell/core';
 import { WEEKDAY_NAMES, MONTH_NAMES, dayOfYear, daysInMonth, isLeapYear, isoWeek } from './calendar.js';
 import { DateParseError, SUPPORTED_FORMATS, parseDate, type ParsedDate } from './parse-date.js';
 import { FORMAT_DIRECTIVES, FormatError, strftime } from './strftime.js';
@@ -28,17 +27,17 @@ const parameters = z.object({
     .default('parse')
     .describe("parse | now | convert_timezone | add | subtract | difference | info | formats. DOC aliases: 'format' (= parse, returning the formatted value), 'diff' (= difference), 'convert' (= convert_timezone)"),
   input: dateInput.optional().describe('The date/time (parse, convert_timezone, add, subtract, info, format): any supported format, or a Unix timestamp number'),
-  timestamp: dateInput.optional().describe("Alias of 'input' (DOC)"),
+  timestamp: aliasOf('input', dateInput),
   timezone: z.string().optional()
     .describe("IANA zone (e.g. 'Europe/Paris') or offset ('+05:30'): the zone for 'now', the zone inputs without an offset are read in, and the zone of the 'local' and 'info' fields. Default UTC"),
   target_timezone: z.string().optional().describe("convert_timezone: the IANA zone or offset to convert to"),
-  to_timezone: z.string().optional().describe("Alias of 'target_timezone'"),
+  to_timezone: aliasOf('target_timezone'),
   amount: z.number().optional().describe('add/subtract: how many units'),
   unit: z.string().default('days').describe("add/subtract: milliseconds, seconds, minutes, hours, days, weeks, months or years (singular forms accepted). Days and longer follow the calendar of 'timezone'"),
   start: dateInput.optional().describe('difference: the start date/time'),
   end: dateInput.optional().describe('difference: the end date/time'),
-  from: dateInput.optional().describe("Alias of 'start' (DOC)"),
-  to: dateInput.optional().describe("Alias of 'end' (DOC)"),
+  from: aliasOf('start', dateInput),
+  to: aliasOf('end', dateInput),
   format: z.string().optional()
     .describe(`strftime-style output format, default '${DEFAULT_FORMAT}' in UTC ('${ZONED_FORMAT}' for zoned output); directives %Y %m %d %H %M %S %f %.f %z %:z %Z %a %A %b %B %j %p %I %y %e %s %% and more (see operation 'formats'); 'timestamp' (or 'unix') gives Unix seconds; the names 'ISO8601', 'RFC3339' and 'RFC2822' mean those formats`),
 });

@@ -1,5 +1,4 @@
-import { defineTool, z, type ExecutionContext } from '@llmspell/core';
-import { paramError } from '../errors.js';
+import { defineTool, z, type ExecutionContext, paramError } from '@llmspell/core';
 import { readAllowedFile } from '../policy-files.js';
 import { jsonDiff } from './json-diff.js';
 import { textDiff } from './text-diff.js';

@@ -1,5 +1,4 @@
-import { defineTool, LlmspellError, z } from '@llmspell/core';
-import { paramError } from '../errors.js';
+import { defineTool, LlmspellError, z, paramError } from '@llmspell/core';
 import { renderHandlebars } from './handlebars.js';
 import { RenderBudget, TemplateError, type RenderLimits } from './runtime.js';
 import { renderTera } from './tera.js';

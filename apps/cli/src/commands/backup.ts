@@ -1,0 +1,61 @@
+import { composeRuntime } from '../compose-runtime.js';
+import type { CliIo } from '../io.js';
+import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { backups, print } from './state-common.js';
+
+/** `llmspell backup create|list|restore|validate|info|cleanup` (rs-llmspell's subcommands). */
+export async function backupCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const [, sub = 'list', id] = args.positionals;
+  const { runtime } = await composeRuntime(args.flags, io, { tools: false });
+  try {
+    const b = backups(runtime);
+    switch (sub) {
+      case 'create': {
+        const r = await b.create({ incremental: args.options.incremental === true, description: typeof args.options.description === 'string' ? args.options.description : undefined });
+        print(io, args, r, () => `created ${r.backup_type} backup ${r.id}: ${r.entries} entries, ${r.size_bytes} bytes\n  ${r.path}\n`);
+        return 0;
+      }
+      case 'list': {
+        const all = await b.list();
+        const limit = typeof args.options.limit === 'string' ? Number(args.options.limit) : 20;
+        const shown = all.slice(-limit);
+        print(io, args, shown, () => (shown.length
+          ? shown.map((m) => `${m.id}  ${m.backup_type.padEnd(11)} ${m.created_at}${args.flags.verbose ? `  ${JSON.stringify(m.stats ?? {})}` : ''}`).join('\n') + '\n'
+          : '(no backups)\n'));
+        return 0;
+      }
+      case 'info': {
+        if (!id) throw new UsageError('llmspell backup info <id>');
+        const meta = await b.info(id);
+        print(io, args, meta, () => JSON.stringify(meta, null, 2) + '\n');
+        return 0;
+      }
+      case 'validate': {
+        if (!id) throw new UsageError('llmspell backup validate <id>');
+        const r = await b.validate(id);
+        print(io, args, r, () => `${r.valid ? 'valid' : 'INVALID'}: ${r.backup_id} (chain ${r.chain.join(' → ')})${r.errors.length ? `\n  ${r.errors.join('\n  ')}` : ''}\n`);
+        return r.valid ? 0 : 1;
+      }
+      case 'restore': {
+        if (!id) throw new UsageError('llmspell backup restore <id> [--dry-run] [--no-backup]');
+        const r = await b.restore(id, { dry_run: args.options['dry-run'] === true, backup_current: args.options['no-backup'] !== true });
+        print(io, args, r, () => `${r.dry_run ? 'would restore' : 'restored'} ${r.backup_id}: ${r.restored_keys} written, ${r.removed_keys} removed, ${r.total_keys} total${r.pre_restore_backup_id ? `\n  previous state saved as ${r.pre_restore_backup_id}` : ''}\n`);
+        return 0;
+      }
+      case 'cleanup': {
+        const r = await b.cleanup({ dry_run: args.options['dry-run'] === true });
+        print(io, args, r, () => `${r.dry_run ? 'would delete' : 'deleted'} ${r.deleted.length} of ${r.evaluated} backup(s)${r.deleted.length ? ': ' + r.deleted.join(', ') : ''}\n`);
+        return 0;
+      }
+      case 'usage': {
+        const u = await b.usage();
+        print(io, args, u, () => `${u.total_backups} backup(s), ${u.total_size_bytes} bytes in ${u.backup_dir}; live state ${u.state_keys} key(s)\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown backup subcommand '${sub}' (create, list, info, validate, restore, cleanup, usage)`);
+    }
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,22 @@
+import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
+import type { CliIo } from '../io.js';
+import type { ParsedArgs } from '../parse-args.js';
+
+export async function configCommand(args: ParsedArgs, io: CliIo): Promise<number> {
+  const sub = args.positionals[1] ?? 'show';
+  const loaded = loadCliConfig(args.flags, io);
+  if (sub === 'path') {
+    io.stdout(`${loaded.source ?? '(built-in defaults)'}\n`);
+    return 0;
+  }
+  const { runtime } = await composeRuntime(args.flags, io, { state: false, tools: false });
+  try {
+    const masked = runtime.policy.redactValue(loaded.config);
+    if (args.flags.output === 'text') io.stdout(`# source: ${loaded.source ?? 'built-in defaults'}\n`);
+    io.stdout(JSON.stringify(masked, null, 2) + '\n');
+    for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,124 @@
+import { SecretRedactor, looksLikeSecretName, looksLikeSecretValue } from '../index.js';
+
+describe('secret detection', () => {
+  test('names', () => {
+    for (const n of ['OPENAI_API_KEY', 'api_key', 'apiKey', 'GITHUB_TOKEN', 'db_password', 'AWS_SECRET_ACCESS_KEY', 'clientSecret', 'Authorization']) {
+      expect([n, looksLikeSecretName(n)]).toEqual([n, true]);
+    }
+    for (const n of ['max_tokens', 'author', 'HOME', 'PATH', 'tokens_used', 'LANG']) {
+      expect([n, looksLikeSecretName(n)]).toEqual([n, false]);
+    }
+  });
+
+  test('values', () => {
+    expect(looksLikeSecretValue('sk-proj-abcdefghijklmnopqrstuvwxyz123456')).toBe(true);
+    expect(looksLikeSecretValue('password=hunter2hunter2')).toBe(true);
+    expect(looksLikeSecretValue('hello world')).toBe(false);
+  });
+
+  test('redactor removes registered secrets and patterns from text and values', () => {
+    const r = new SecretRedactor();
+    r.add('my-very-private-key-123');
+    r.add('abc'); // too short: ignored
+    expect(r.redact('key is my-very-private-key-123!')).toBe('key is [REDACTED]!');
+    expect(r.redact('Authorization: Bearer abcdefghijklmnop1234')).toContain('[REDACTED]');
+    expect(r.redact('abc is fine')).toBe('abc is fine');
+    expect(r.redactValue({ api_key: 'visible?', nested: { note: 'my-very-private-key-123' }, max_tokens: 5 })).toEqual({
+      api_key: '[REDACTED]',
+      nested: { note: '[REDACTED]' },
+      max_tokens: 5,
+    });
+  });
+});
+
+import {
+  looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, urlCredentials,
+} from '../index.js';
+import { SECRET_BEARING_ENV } from '../testing/index.js';
+
+const HOSTILE_ENV = SECRET_BEARING_ENV;
+
+describe('environment secrets', () => {
+  test('every hostile variable is a secret by name (REDIS_URL by its value), and the typed ones by value too', () => {
+    for (const [name, value] of Object.entries(HOSTILE_ENV)) {
+      expect([name, looksLikeSecretEnvName(name)]).toEqual([name, name !== 'REDIS_URL']);
+      expect([name, looksLikeSecretEnvVar(name, value)]).toEqual([name, true]);
+    }
+    // Renamed to something innocent, the value alone still gives them away.
+    for (const name of ['GH_PAT', 'STRIPE_SK', 'SLACK_WEBHOOK_URL', 'SENTRY_DSN', 'REDIS_URL', 'OPENAI_KEY']) {
+      expect([name, looksLikeSecretEnvVar('INNOCENT', HOSTILE_ENV[name])]).toEqual([name, true]);
+    }
+    for (const value of [
+      'AKIAABCDEFGHIJKLMNOP', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', 'gho_abcdefghijklmnopqrstuvwxyz0123456789',
+      'xoxb-1234567890-abcdefghij', 'glpat-abcdefghij0123456789', 'rk_live_abcdefghijklmnop1234',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
+      'postgres://app:hunter22@db.internal/app', 'Zx8Qm2Lr9Tv4Kp7Wn3Yb6Hc1Df5Gs0Ja',
+      'd41d8cd98f00b204e9800998ecf8427e',
+    ]) {
+      expect([value, looksLikeSecretEnvVar('X', value)]).toEqual([value, true]);
+    }
+  });
+
+  test('harmless variables stay harmless', () => {
+    for (const [name, value] of Object.entries({
+      PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/home/ann', LANG: 'en_US.UTF-8', TERM: 'xterm-256color', SHELL: '/bin/bash',
+      TZ: 'Europe/Berlin', NODE_ENV: 'production', LC_ALL: 'C.UTF-8', PWD: '/home/ann/projects/llmspell-2024',
+      npm_config_registry: 'https://registry.npmjs.org/', EDITOR: 'vim', HOSTNAME: 'build-agent-07', COLORTERM: 'truecolor',
+      VERSION: '1.2.3-beta.4+build.5678', MAX_TOKENS_X: undefined,
+    })) {
+      if (value === undefined) continue;
+      expect([name, looksLikeSecretEnvVar(name, value)]).toEqual([name, false]);
+    }
+    expect(looksLikeHighEntropySecret('node_modules/.bin/some-tool-name-here')).toBe(false);
+    expect(looksLikeHighEntropySecret('/usr/lib/x86_64-linux-gnu/libfoo.so.1')).toBe(false);
+  });
+
+  test('the credential part of a URL', () => {
+    expect(urlCredentials('redis://:pw%40x@h:1/0')).toContain('pw@x');
+    expect(urlCredentials('https://0123456789abcdef@o1.ingest.sentry.io/2')).toContain('0123456789abcdef');
+    expect(urlCredentials('postgres://app:hunter22@db/app')).toContain('hunter22');
+    expect(urlCredentials('https://example.com/a@b')).toEqual([]);
+  });
+
+  test('secrets found in the environment join the redaction set, paths and words under secret names do not', () => {
+    const r = new SecretRedactor();
+    const taken = r.addFromEnvironment({
+      ...HOSTILE_ENV,
+      XAUTHORITY: '/run/user/1000/gdm/Xauthority',
+      AUTH_MODE: 'oauth',
+      HOME: '/home/ann',
+      BUILD_ID: 'Zx8Qm2Lr9Tv4Kp7Wn3Yb6Hc1Df5Gs0Ja',
+    });
+    expect(taken.sort()).toEqual([...Object.keys(HOSTILE_ENV), 'BUILD_ID'].sort());
+    for (const [name, value] of Object.entries(HOSTILE_ENV)) {
+      expect([name, r.redact(`value: ${value}.`)]).not.toEqual([name, expect.stringContaining(value)]);
+    }
+    expect(r.redact('REDIS_URL leaks fixture-redis-pw-0123')).toBe('REDIS_URL leaks [REDACTED]');
+    expect(r.redact('files in /run/user/1000/gdm/Xauthority, mode oauth')).toBe('files in /run/user/1000/gdm/Xauthority, mode oauth');
+  });
+});
+
+describe('encoded forms of a known secret', () => {
+  const key = 'sk-test-0123456789abcdefghijklmn';
+  const r = new SecretRedactor();
+  r.add(key);
+  const forms: Record<string, string> = {
+    base64: Buffer.from(key).toString('base64'),
+    'base64 inside text (offset 1)': Buffer.from(`x${key}y`).toString('base64'),
+    'base64 inside text (offset 2)': Buffer.from(`xy${key}`).toString('base64'),
+    base64url: Buffer.from(`??${key}`).toString('base64url'),
+    hex: Buffer.from(key).toString('hex'),
+    HEX: Buffer.from(key).toString('hex').toUpperCase(),
+    reversed: [...key].reverse().join(''),
+    'url-encoded': encodeURIComponent(`${key}/`),
+  };
+  for (const [name, text] of Object.entries(forms)) {
+    test(`${name} is scrubbed`, () => {
+      const out = r.redact(`got: ${text} end`);
+      expect(out).toContain('[REDACTED]');
+      // What is left holds at most a few characters shared with the edges of the encoding.
+      expect(out.length).toBeLessThan(`got: ${text} end`.length - 8);
+    });
+  }
+});

@@ -1,0 +1,2 @@
+export { runStateStoreConformance } from './conformance.js';
+export type { ConformanceOptions, StateStoreFactory } from './conformance.js';

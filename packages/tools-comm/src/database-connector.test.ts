@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SecurityPolicy, createExecutionContext, executeComponent } from '@llmspell/core';
+import { classifySql, databaseConnector } from './index.js';
+import { findPgBin, postgresSkipReason, startPostgres, type PgCluster } from '@llmspell/core/testing';
+
+describe('classifySql', () => {
+  const all = { write: true, ddl: true };
+  test.each([
+    ['SELECT 1', 'read'],
+    ["select ';' as semi -- DELETE in a comment", 'read'],
+    ['WITH x AS (SELECT 1) SELECT * FROM x', 'read'],
+    ['WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', 'write'],
+    ['SELECT * INTO backup_t FROM t', 'write'],
+    ['INSERT INTO t VALUES (1)', 'write'],
+    ['DROP TABLE t', 'ddl'],
+    ['ATTACH DATABASE "/etc/x" AS x', 'ddl'],
+    ['PRAGMA writable_schema = 1', 'ddl'],
+  ])('%s → %s', (sql, kind) => expect(classifySql(sql, all)).toBe(kind));
+
+  test('refuses stacked statements and disallowed kinds', () => {
+    expect(() => classifySql('SELECT 1; DROP TABLE t', all)).toThrow(/single statement/);
+    expect(() => classifySql('DELETE FROM t', { write: false, ddl: false })).toThrow(/OPERATION_NOT_ALLOWED/);
+    expect(() => classifySql('CREATE TABLE t(x)', { write: true, ddl: false })).toThrow(/OPERATION_NOT_ALLOWED/);
+    expect(() => classifySql('FROBNICATE', all)).toThrow(/unsupported statement/);
+  });
+});
+
+describe('database_connector on a real SQLite file', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-db-'));
+    file = path.join(dir, 'notes.db');
+    const db = new Database(file);
+    db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, author TEXT NOT NULL, body TEXT); INSERT INTO notes (author, body) VALUES ('ada', 'one'), ('ada', 'two'), ('bob', 'three');");
+    db.close();
+  });
+  const ctx = (cfg: Record<string, unknown> = {}) => createExecutionContext({
+    policy: new SecurityPolicy({ allowedPaths: [dir] }),
+    settings: { databases: { main: { type: 'sqlite', path: file, ...cfg } } },
+  });
+
+  test('queries with bound parameters, row caps and schema', async () => {
+    const r = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT author, count(*) AS n FROM notes WHERE author = ? GROUP BY author', params: ['ada'] }, ctx());
+    expect(r.result).toEqual({ rows: [{ author: 'ada', n: 2 }], columns: ['author', 'n'], row_count: 1, truncated: false });
+    const capped = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT * FROM notes ORDER BY id', max_rows: 2 }, ctx());
+    expect(capped.result).toMatchObject({ row_count: 2, truncated: true });
+    const schema = await executeComponent(databaseConnector, { operation: 'schema' }, ctx());
+    expect((schema.result as any).tables.notes.map((c: any) => c.name)).toEqual(['id', 'author', 'body']);
+    const dbs = await executeComponent(databaseConnector, { operation: 'list_databases' }, ctx());
+    expect(dbs.result).toEqual([{ name: 'main', type: 'sqlite', allow_write: false, allow_ddl: false }]);
+  });
+
+  test('writes only when allowed, and the read-only connection backs that up', async () => {
+    await expect(executeComponent(databaseConnector, { operation: 'query', query: "INSERT INTO notes (author) VALUES ('eve')" }, ctx())).rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED' });
+    const w = await executeComponent(databaseConnector, { operation: 'execute', sql: "INSERT INTO notes (author, body) VALUES (?, ?)", params: ['eve', 'four'], query_type: 'INSERT' }, ctx({ allow_write: true }));
+    expect(w.result).toMatchObject({ changes: 1, last_insert_id: 4 });
+    await expect(executeComponent(databaseConnector, { operation: 'query', query: 'DELETE FROM notes', query_type: 'SELECT' }, ctx({ allow_write: true }))).rejects.toThrow(/query_type/);
+  });
+
+  test('allow_ddl cannot open files by name: ATTACH, VACUUM INTO, load_extension, directory pragmas', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-db-outside-'));
+    try {
+      const ddl = ctx({ allow_write: true, allow_ddl: true });
+      const target = path.join(outside, 'stolen.db');
+      for (const query of [
+        `ATTACH DATABASE '${target}' AS x`,
+        `ATTACH '${target}' AS x`,
+        `ATTACH "${target}" AS x`,
+        `ATTACH 'file:${target}?mode=rwc' AS x`,
+        `ATTACH '' || '${target}' AS x`,
+        `VACUUM INTO '${target}'`,
+        `VACUUM main INTO '${target}'`,
+        `SELECT load_extension('${path.join(outside, 'evil.so')}')`,
+        `PRAGMA temp_store_directory = '${outside}'`,
+      ]) {
+        await expect(executeComponent(databaseConnector, { operation: 'query', query }, ddl)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+      }
+      expect(fs.readdirSync(outside)).toEqual([]);
+      // An in-memory attachment touches no file and still works.
+      const mem = await executeComponent(databaseConnector, { operation: 'query', query: "ATTACH ':memory:' AS scratch" }, ddl);
+      expect(mem.success).toBe(true);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('a database outside the allowed roots is refused, and bad input is clear', async () => {
+    const outside = createExecutionContext({ policy: new SecurityPolicy({ allowedPaths: [os.homedir() + '/nowhere'] }), settings: { databases: { main: { type: 'sqlite', path: file } } } });
+    await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1' }, outside)).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    await expect(executeComponent(databaseConnector, { operation: 'query' }, ctx())).rejects.toThrow(/parameter 'query' is required/);
+    await expect(executeComponent(databaseConnector, { operation: 'query', query: 'SELECT nope FROM notes' }, ctx())).rejects.toThrow(/no such column/);
+    // Configuration failures are data, as in the reference ({success = false, error}); parameter errors still raise.
+    const other = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1', database: 'other' }, ctx());
+    expect(other).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    expect(other.error?.message).toMatch(/'other' is not configured/);
+    const none = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT 1' }, createExecutionContext());
+    expect(none).toMatchObject({ success: false, error: { code: 'PROVIDER_NOT_CONFIGURED' }, message: expect.stringMatching(/^Database query failed: /) });
+    expect(JSON.parse(none.text)).toMatchObject({ operation: 'query', success: false, error: { code: 'PROVIDER_NOT_CONFIGURED' } });
+    await expect(executeComponent(databaseConnector, { operation: 'query' }, createExecutionContext())).rejects.toThrow(/parameter 'query' is required/);
+  });
+});
+
+const pgBin = findPgBin();
+(pgBin ? describe : describe.skip)(`database_connector on a real PostgreSQL server${pgBin ? '' : ` (skipped: ${postgresSkipReason()})`}`, () => {
+  let pg: PgCluster;
+  beforeAll(async () => {
+    pg = await startPostgres(pgBin!);
+    const setup = createExecutionContext({ settings: { databases: { pg: { type: 'postgresql', url: pg.url, allow_write: true, allow_ddl: true } } } });
+    await executeComponent(databaseConnector, { operation: 'query', query: 'CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, price numeric)' }, setup);
+    await executeComponent(databaseConnector, { operation: 'query', query: "INSERT INTO items (name, price) VALUES ('pen', 1.5), ('book', 12)" }, setup);
+  }, 60_000);
+  afterAll(() => pg?.stop());
+  const ctx = (extra: Record<string, unknown> = {}) => createExecutionContext({ settings: { databases: { pg: { type: 'postgresql', url: pg.url, ...extra } } } });
+
+  test('selects with $1 parameters and lists the schema', async () => {
+    const r = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT name FROM items WHERE price > $1 ORDER BY name', params: [1] }, ctx());
+    expect(r.result).toMatchObject({ rows: [{ name: 'book' }, { name: 'pen' }], columns: ['name'], row_count: 2 });
+    const schema = await executeComponent(databaseConnector, { operation: 'schema' }, ctx());
+    expect((schema.result as any).tables.items.map((c: any) => c.name)).toEqual(['id', 'name', 'price']);
+  });
+
+  test('the server itself keeps reads read-only', async () => {
+    // Even a write that slipped past the classifier fails inside BEGIN READ ONLY.
+    await expect(executeComponent(databaseConnector, { operation: 'query', query: "SELECT nextval('items_id_seq')" }, ctx())).rejects.toThrow(/read-only transaction/);
+    await expect(executeComponent(databaseConnector, { operation: 'query', query: 'DELETE FROM items' }, ctx())).rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED' });
+    const w = await executeComponent(databaseConnector, { operation: 'query', query: "UPDATE items SET price = price + 1 WHERE name = 'pen'" }, ctx({ allow_write: true }));
+    expect(w.result).toMatchObject({ changes: 1 });
+  });
+});
