@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/__fixtures__/**', '**/*.d.ts'] },
   {
-    files: ['**/*.ts', '**/*.mts', '**/*.cts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
     extends: [tseslint.configs.base],
     languageOptions: {
       parserOptions: {
@@ -37,6 +37,18 @@ export default tseslint.config(
           ignoreRestSiblings: true,
         },
       ],
+    },
+  },
+  {
+    // The trace viewer's browser app is typed by its own tsconfig (DOM, JSX), which no
+    // tsconfig.json names: point the type-aware rules at it.
+    files: ['packages/trace-viewer/src/app/**'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './packages/trace-viewer/tsconfig.app.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
   },
 );

@@ -95,7 +95,7 @@ export function installHint(pkg: string): string {
 
 /** What an ERR_MODULE_NOT_FOUND names as missing: a package name or a file path. */
 function missingSpecifier(error: unknown): string | undefined {
-  const code = (error as NodeJS.ErrnoException)?.code;
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
   if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
   return /Cannot find (?:package|module) '([^']+)'/.exec(String((error as Error).message))?.[1];
 }
@@ -115,7 +115,7 @@ export function packageLoadError(error: unknown, name: string, why: string): Llm
   // Our own refusals (a path that is not there) and a plugin's own errors keep their code.
   if (isLlmspellError(error)) return new LlmspellError(error.code, `${why}: ${error.detail ?? error.message}`, { cause: error, details: { ...error.details, package: name } });
   const missing = missingSpecifier(error);
-  const importer = /imported from (\S+)/.exec(String((error as Error)?.message))?.[1];
+  const importer = /imported from (\S+)/.exec(String((error as Partial<Error> | null | undefined)?.message))?.[1];
   const from = importer ? ` (imported from ${importer})` : '';
   if (missing && (isPathLike(missing) || missing.startsWith('file:'))) {
     // The package was found but a file of it is not there: most often a plugin not built yet.
@@ -134,7 +134,7 @@ export function packageLoadError(error: unknown, name: string, why: string): Llm
       details: { package: name, dependency },
     });
   }
-  return new LlmspellError('PACKAGE_NOT_INSTALLED', `${why}: loading '${name}' failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, details: { package: name } });
+  return new LlmspellError('PACKAGE_NOT_INSTALLED', `${why}: loading '${name}' failed: ${(error as Partial<Error> | null | undefined)?.message ?? String(error)}`, { cause: error, details: { package: name } });
 }
 
 async function importPackage(name: string, why: string, cwd: string): Promise<Record<string, unknown>> {

@@ -67,6 +67,8 @@ describe('ProviderRegistry.resolve', () => {
   it('rejects unknown providers, missing models and bad base URLs clearly', () => {
     const r = new ProviderRegistry({ env: noEnv });
     expect(() => r.resolve({ model: 'nosuch/model' })).toThrow(/^PROVIDER_NOT_CONFIGURED: Unknown provider 'nosuch'/);
+    // Names Object.prototype carries are unknown providers too, not its members.
+    for (const name of ['constructor', 'toString']) expect(() => r.resolve({ model: `${name}/model` })).toThrow(`PROVIDER_NOT_CONFIGURED: Unknown provider '${name}'`);
     expect(() => r.resolve({})).toThrow("INVALID_ARGUMENT: Model specification required (use 'model' field)");
     expect(() => r.resolve({ provider: 'ollama' })).toThrow(/Model not specified for provider 'ollama'/);
     expect(() => r.resolve({ model: 'ollama/x', base_url: 'ftp://host' })).toThrow(/base_url 'ftp:\/\/host' must be http or https/);

@@ -1,4 +1,4 @@
-import { LlmspellError, SecurityPolicy, guardedFetch } from '@llmspell/core';
+import { LlmspellError, SecurityPolicy, guardedFetch, ownEntry } from '@llmspell/core';
 import type { LanguageModel } from 'ai';
 import { BUILTIN_PROVIDERS as BUILTIN, KNOWN_PROVIDERS, type ProviderProtocol } from './providers.js';
 
@@ -171,7 +171,7 @@ export class ProviderRegistry {
     }
     const settings = this.config.providers?.[provider];
     const providerType = (settings?.provider_type ?? provider).toLowerCase();
-    const builtin = BUILTIN[providerType] ?? BUILTIN[provider.toLowerCase()];
+    const builtin = ownEntry(BUILTIN, providerType) ?? ownEntry(BUILTIN, provider.toLowerCase());
     if (!builtin) {
       throw new LlmspellError(
         'PROVIDER_NOT_CONFIGURED',
@@ -192,7 +192,7 @@ export class ProviderRegistry {
       }
       return undefined;
     };
-    const baseUrlVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_BASE_URL`, ...(BUILTIN[n]?.baseUrlEnv ?? [])]);
+    const baseUrlVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_BASE_URL`, ...(ownEntry(BUILTIN, n)?.baseUrlEnv ?? [])]);
     const withScheme = (raw: string) => normaliseBaseURL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
     const configuredRaw = settings?.base_url ?? fromEnv(baseUrlVars);
     const configured = configuredRaw ? withScheme(configuredRaw) : builtin.baseURL;
@@ -218,7 +218,7 @@ export class ProviderRegistry {
     }
 
     let apiKey = request.api_key;
-    const keyVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_API_KEY`, ...(BUILTIN[n]?.keyEnv ?? [])]);
+    const keyVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_API_KEY`, ...(ownEntry(BUILTIN, n)?.keyEnv ?? [])]);
     if (!apiKey && configuredEndpoint) {
       apiKey = settings?.api_key;
       if (!apiKey && settings?.api_key_env) {

@@ -263,7 +263,6 @@ export class JsVm {
     // functions the runtime offers; print and console too (their helpers load lazily).
     const globals: Array<[string, () => QuickJSHandle]> = [];
     for (const [name, value] of Object.entries(this.options.globals)) {
-      if (name === 'JSON') continue; // QuickJS's own JSON stays (the runtime gives JSON to Lua only)
       globals.push([name, () => this.toHandle(value)]);
     }
     globals.push(['print', () => this.consoleMember('print')], ['console', () => this.consoleMember('console')]);

@@ -237,6 +237,8 @@ export const PRELUDE_CHUNKS = {
     },
     /** Defines a global whose value is converted from the host on first use. */
     lazyGlobal(name, load) {
+      // A language built-in (JSON) stays: the runtime declares globals for every engine.
+      if (P.apply(P.ObjectProto.hasOwnProperty, P.globalObject, [name])) return;
       const define = (value) => P.defineProperty(P.globalObject, name, { value, writable: true, configurable: true, enumerable: true });
       P.defineProperty(P.globalObject, name, {
         configurable: true,

@@ -30,10 +30,13 @@ describe('sandbox', () => {
   test('globalThis has only ECMAScript built-ins, the injected globals, print and console', async () => {
     const names = await h.run('export default Object.getOwnPropertyNames(globalThis)') as string[];
     const extra = names.filter((n) => !ECMASCRIPT_GLOBALS.has(n)).sort();
-    const injected = Object.keys(h.runtime.buildGlobals({ language: 'javascript' })).filter((n) => n !== 'JSON');
+    const injected = Object.keys(h.runtime.buildGlobals({ language: 'javascript' })).filter((n) => !ECMASCRIPT_GLOBALS.has(n));
+    expect(Object.keys(h.runtime.buildGlobals({ language: 'javascript' }))).toContain('JSON');
     // __llmspellFloating: what dropped calls are wrapped in (floating-promises.ts)
     expect(extra).toEqual([...injected, 'print', 'console', '__llmspellFloating'].sort());
     expect(await h.run('JSON.stringify(JSON.parse(\'{"a":[1]}\'))')).toBe('{"a":[1]}');
+    // The language's JSON, not the runtime's: only it takes a reviver and a replacer.
+    expect(await h.run('JSON.stringify(JSON.parse(\'{"a":1}\', (k, v) => (k === "a" ? v + 1 : v)), ["a"], 1)')).toBe('{\n "a": 2\n}');
   });
 
   test('importing modules fails with a clear error', async () => {

@@ -51,6 +51,7 @@ export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/mayb
 export { RUN_NOW } from './component.js';
 export { abortableDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
+export { ownEntry } from './own-entry.js';
 export type { ExecuteOptions } from './execution/execute-component.js';
 export { checkStoreKey, checkStoreValue } from './state-store.js';
 export type { StateBatchOperation, StateStore } from './state-store.js';

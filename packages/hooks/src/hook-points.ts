@@ -1,4 +1,4 @@
-import { HookPoints, LlmspellError, type BuiltinHookPoint, type HookPoint } from '@llmspell/core';
+import { HookPoints, LlmspellError, ownEntry, type BuiltinHookPoint, type HookPoint } from '@llmspell/core';
 
 const BY_KEY = new Map<string, BuiltinHookPoint>();
 for (const p of HookPoints) {
@@ -28,7 +28,7 @@ export function parseHookPoint(value: unknown, param = 'point'): HookPoint {
   }
   const exact = BY_KEY.get(value) ?? BY_KEY.get(value.replace(/_/g, '').toLowerCase());
   if (exact) return exact;
-  const alias = ALIASES[value.replace(/_/g, '').toLowerCase()];
+  const alias = ownEntry(ALIASES, value.replace(/_/g, '').toLowerCase());
   if (alias) return alias;
   const m = /^custom:(.+)$/i.exec(value);
   if (m) {

@@ -1,4 +1,4 @@
-import { CONTINUE, LlmspellError, stableJson, type HookContext, type HookResult } from '@llmspell/core';
+import { CONTINUE, LlmspellError, ownEntry, stableJson, type HookContext, type HookResult } from '@llmspell/core';
 
 type Kind = HookResult['type'];
 
@@ -81,7 +81,7 @@ export function normalizeHookResult(raw: unknown, ctx?: HookContext): HookResult
   if (raw === undefined || raw === null || raw === true) return CONTINUE;
   if (raw === false) return { type: 'cancel', reason: 'hook returned false' };
   if (typeof raw === 'string') {
-    const kind = KINDS[raw.trim().toLowerCase()];
+    const kind = ownEntry(KINDS, raw.trim().toLowerCase());
     if (kind === 'continue' || raw.trim() === '') return CONTINUE;
     if (kind === 'skipped') return { type: 'skipped', reason: 'skipped by hook' };
     if (kind === 'cancel') return { type: 'cancel', reason: 'cancelled by hook' };
@@ -93,7 +93,7 @@ export function normalizeHookResult(raw: unknown, ctx?: HookContext): HookResult
   if (tag === undefined) {
     // Rust's externally tagged form: {"Cancel": "reason"}, {"Modified": {...}}.
     const keys = Object.keys(obj);
-    const k = keys.length === 1 ? KINDS[keys[0].toLowerCase()] : undefined;
+    const k = keys.length === 1 ? ownEntry(KINDS, keys[0].toLowerCase()) : undefined;
     if (!k) return CONTINUE;
     const payload = obj[keys[0]];
     tag = k;
@@ -102,7 +102,7 @@ export function normalizeHookResult(raw: unknown, ctx?: HookContext): HookResult
       : { data: payload, reason: payload, target: payload };
   }
   if (typeof tag !== 'string') throw bad('`type`/`action` must be a string');
-  const kind = KINDS[tag.trim().toLowerCase()];
+  const kind = ownEntry(KINDS, tag.trim().toLowerCase());
   if (!kind) throw bad(`unknown type '${tag}' (continue, modified, cancel, redirect, replace, retry, fork, cache, skipped)`);
   switch (kind) {
     case 'continue':

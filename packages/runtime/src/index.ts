@@ -19,7 +19,7 @@ export type { JsonSchema } from './api/schema-types.js';
 export type { GeneratedTypes } from './api/generate-types.js';
 export { describeGlobals, parameterNames } from './api/describe-globals.js';
 export { API_DOCS, API_TYPES } from './api/api-docs.js';
-export { SCRIPT_PRELUDES } from './preludes/streaming.js';
+export { SCRIPT_PRELUDES } from './preludes/index.js';
 export { builtinFeatures } from './features/index.js';
 export { createMcpGlobal } from './mcp/mcp-global.js';
 export { createMcpSampler } from './mcp/mcp-sampling.js';

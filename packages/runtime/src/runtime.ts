@@ -9,7 +9,7 @@ import { builtinFeatures } from './features/index.js';
 import type { GlobalScope, RunningScript, RuntimeFeature, RuntimeHost, ScriptArgs } from './global-scope.js';
 import { coreGlobals } from './globals/index.js';
 import { HandleTable } from './handles.js';
-import { SCRIPT_PRELUDES } from './preludes/streaming.js';
+import { SCRIPT_PRELUDES } from './preludes/index.js';
 import { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 
 

@@ -54,12 +54,12 @@ describe('core globals (host level)', () => {
     expect(() => Tool.invoke('echo_tool', 'str')).toThrow(/INVALID_ARGUMENT/);
   });
 
-  test('JSON for Lua; JS keeps its own', () => {
+  test('JSON is declared for every engine (the JS bridge keeps the language\'s own)', () => {
     const J = g.JSON as Obj;
     expect(J.parse('{"a":[1,2,{"b":null}]}')).toEqual({ a: [1, 2, { b: null }] });
     expect(J.stringify({ a: 1 })).toBe('{"a":1}');
     expect(() => J.parse('{bad')).toThrow(/^INVALID_ARGUMENT: JSON parse error/);
-    expect(rt.buildGlobals({ language: 'javascript' }).JSON).toBeUndefined();
+    expect(Object.keys(rt.buildGlobals({ language: 'javascript' }).JSON as Obj).sort()).toEqual(['parse', 'stringify']);
   });
 
   test('Config masks secrets and reads dotted paths', () => {

@@ -125,7 +125,7 @@ export async function runUnitRemotely(
   try {
     outcome = await dispatcher.run(unit, signal);
   } catch (error) {
-    const e = isLlmspellError(error) ? error : new LlmspellError('WORKFLOW_ERROR', String((error as Error)?.message ?? error));
+    const e = isLlmspellError(error) ? error : new LlmspellError('WORKFLOW_ERROR', String((error as Partial<Error> | null | undefined)?.message ?? error));
     const failed: StepResult = { step_name: branch ?? `iteration ${loop?.current_index}`, success: false, duration_ms: 0, output: null, error: e.message, attempts: 0 };
     rs.stepsExecuted++;
     rs.stepsFailed++;

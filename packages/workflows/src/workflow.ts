@@ -151,7 +151,7 @@ export abstract class BaseWorkflow implements WorkflowComponent {
     try {
       outcome = await this.execute(rs);
     } catch (error) {
-      const e = error instanceof LlmspellError ? error : new LlmspellError('WORKFLOW_ERROR', String((error as Error)?.message ?? error));
+      const e = error instanceof LlmspellError ? error : new LlmspellError('WORKFLOW_ERROR', String((error as Partial<Error> | null | undefined)?.message ?? error));
       outcome = { success: false, data: {}, output: null, error: { error_type: `${pascal(this.type)}ExecutionError`, message: e.message, code: e.code }, extra: {} };
     }
     const duration = performance.now() - started;

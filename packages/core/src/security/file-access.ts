@@ -417,7 +417,7 @@ export class FileAccess implements DescriptorGate {
       case 'EPERM':
         return new LlmspellError('IO_ERROR', `${input}: permission denied`, { details, cause: error });
       default:
-        return new LlmspellError('IO_ERROR', `${input}: ${(error as Error)?.message ?? String(error)}`, { details, cause: error });
+        return new LlmspellError('IO_ERROR', `${input}: ${(error as Partial<Error> | null | undefined)?.message ?? String(error)}`, { details, cause: error });
     }
   }
 }

@@ -6,10 +6,12 @@ import { Readable, Writable } from 'node:stream';
 import { LlmspellError } from '../errors.js';
 
 const C = fs.constants;
+// Node types every flag as present, but Windows lacks these three.
+const optionalFlags: Partial<Pick<typeof C, 'O_NOFOLLOW' | 'O_DIRECTORY' | 'O_NONBLOCK'>> = C;
 /** Open flags; 0 where the platform lacks them (Windows), which only weakens the fallback path. */
-export const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
-export const O_DIRECTORY = C.O_DIRECTORY ?? 0;
-export const O_NONBLOCK = C.O_NONBLOCK ?? 0;
+export const O_NOFOLLOW = optionalFlags.O_NOFOLLOW ?? 0;
+export const O_DIRECTORY = optionalFlags.O_DIRECTORY ?? 0;
+export const O_NONBLOCK = optionalFlags.O_NONBLOCK ?? 0;
 
 let descriptorPaths: boolean | undefined;
 

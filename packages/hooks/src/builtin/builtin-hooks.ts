@@ -1,4 +1,4 @@
-import { LlmspellError, type HookContext, type HookPoint, type HookResult } from '@llmspell/core';
+import { LlmspellError, ownEntry, type HookContext, type HookPoint, type HookResult } from '@llmspell/core';
 import type { HookExecutor } from '../hook-executor.js';
 import type { HookRegistry } from '../hook-registry.js';
 import type { BuiltinDeps, BuiltinFactory, BuiltinHook } from './builtin-hook.js';
@@ -38,9 +38,9 @@ const ALIASES: Record<string, string> = {
 export function builtinHookName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw new LlmspellError('INVALID_ARGUMENT', 'built-in hook name must be a non-empty string');
   const key = name.trim().toLowerCase();
-  if (BUILTIN_FACTORIES[key]) return key;
+  if (ownEntry(BUILTIN_FACTORIES, key)) return key;
   const squashed = key.replace(/[^a-z0-9]/g, '');
-  const found = ALIASES[squashed] ?? Object.keys(BUILTIN_FACTORIES).find((k) => k.replace(/_/g, '') === squashed);
+  const found = ownEntry(ALIASES, squashed) ?? Object.keys(BUILTIN_FACTORIES).find((k) => k.replace(/_/g, '') === squashed);
   if (!found) {
     throw new LlmspellError('UNSUPPORTED', `unknown built-in hook '${name}'; available: ${Object.keys(BUILTIN_FACTORIES).join(', ')}`, { details: { name } });
   }

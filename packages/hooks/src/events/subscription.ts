@@ -1,4 +1,4 @@
-import { LlmspellError } from '@llmspell/core';
+import { LlmspellError, ownEntry } from '@llmspell/core';
 import { BoundedQueue } from './bounded-queue.js';
 import type { EventMatcher } from './event-pattern.js';
 import { isExpired, type UniversalEvent } from './universal-event.js';
@@ -15,7 +15,7 @@ const STRATEGY_ALIASES: Record<string, OverflowStrategy> = {
 
 export function parseOverflowStrategy(value: unknown, param = 'backpressure'): OverflowStrategy {
   if (typeof value === 'string') {
-    const s = STRATEGY_ALIASES[value.toLowerCase().replace(/-/g, '_')] ?? STRATEGY_ALIASES[value.toLowerCase().replace(/[-_]/g, '')];
+    const s = ownEntry(STRATEGY_ALIASES, value.toLowerCase().replace(/-/g, '_')) ?? ownEntry(STRATEGY_ALIASES, value.toLowerCase().replace(/[-_]/g, ''));
     if (s) return s;
   }
   throw new LlmspellError('INVALID_ARGUMENT', `${param}: unknown overflow strategy '${String(value)}' (drop_oldest, drop_newest, reject, block)`);

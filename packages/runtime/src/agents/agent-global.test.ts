@@ -75,6 +75,8 @@ describe('Agent global', () => {
     // rs-llmspell's examples ask for an agent type's information by its name.
     expect(Agent.getInfo('llm')).toMatchObject({ name: 'llm', type: 'llm', required_parameters: ['model'] });
     expect(() => Agent.getInfo('nope')).toThrow("AGENT_NOT_FOUND: Agent.getInfo: agent 'nope' not found");
+    // A name Object.prototype carries is no agent type either.
+    expect(() => Agent.getInfo('constructor')).toThrow("AGENT_NOT_FOUND: Agent.getInfo: agent 'constructor' not found");
     expect(Agent.get('helper').__handle).toBe(agent.__handle);
     expect(Agent.get('nope')).toBeNull();
     expect(agent.getConfig()).toMatchObject({ name: 'helper', prompt: 'Be brief.', max_conversation_length: 50 });

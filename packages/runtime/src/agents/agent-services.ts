@@ -25,7 +25,7 @@ export class AgentServices {
   readonly deps: AgentDeps;
 
   constructor(private readonly runtime: RuntimeHost, options: AgentServicesOptions = {}) {
-    const parsed = AgentsConfigSchema.safeParse(runtime.config.agents ?? {});
+    const parsed = AgentsConfigSchema.safeParse(runtime.config.agents);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new LlmspellError('CONFIG_INVALID', `agents.${issue.path.map(String).join('.')}: ${issue.message}`);

@@ -20,8 +20,8 @@ const AGENT_TYPES: Record<string, ScriptObject> = {
 
 /** Information about an agent type, or undefined when there is no type of that name. */
 export function agentTypeInfo(name: string): ScriptObject | undefined {
-  const t = AGENT_TYPES[name];
-  return t ? structuredClone(t) : undefined;
+  // Own keys only: `constructor` or `toString` name no agent type.
+  return Object.hasOwn(AGENT_TYPES, name) ? structuredClone(AGENT_TYPES[name]) : undefined;
 }
 
 /** `Agent.discover()`: every agent type with its description. */

@@ -47,7 +47,7 @@ export const API_TYPES: Record<string, ApiTypeDoc> = {
   LlmspellEvent: { fields: { id: 'string', event_type: 'string', data: 'any', timestamp: 'string', sequence: 'number', correlation_id: 'string', language: 'string' } },
 };
 
-export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
+export const API_DOCS: Readonly<Record<string, ApiFunctionDoc | ApiValueDoc | undefined>> = {
   ARGS: { doc: 'Script arguments after `--`: positional ones by index (Lua 1-based, JS 0-based) and `--name value` pairs as fields.', type: 'string[] & Record<string, string>' },
 
   Tool: { doc: 'The built-in and plugin tools.', type: 'any' },
@@ -60,7 +60,7 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   'Tool.discover': fn('Tools filtered by `category`, `security_level` or `tag` (matched in the description).', [p('filter', '{ category?: string; tag?: string; security_level?: string }', true)], 'ToolInfo[]'),
   'Tool.get_schema': fn('A tool\'s parameter schema, or nil.', [p('name', 'string')], 'ToolSchema | null'),
 
-  JSON: { doc: 'JSON for Lua (JavaScript scripts have the language\'s own JSON).', type: 'any' },
+  JSON: { doc: 'JSON text to values and back (JavaScript scripts get the language\'s own JSON, which also takes a reviver and a replacer).', type: 'any' },
   'JSON.parse': fn('Parses JSON text; arrays become 1-based tables, null becomes nil.', [p('text', 'string')], 'any'),
   'JSON.stringify': fn('Serialises a value; an empty table becomes {}.', [p('value', 'any'), p('pretty', 'boolean', true)], 'string'),
 
@@ -187,7 +187,7 @@ export const API_DOCS: Record<string, ApiFunctionDoc | ApiValueDoc> = {
   'MCP.servers': fn('The configured server names.', [], 'string[]'),
   'MCP.connect': fn('Opens a configured server by name, or an HTTP server `{url=…, headers=…}` under the network policy; returns a client with listTools, callTool(name, args), listResources, readResource(uri), listPrompts, getPrompt(name, args), close.', [p('target', 'string | { url: string; headers?: Record<string, string> }')], 'McpClient', true),
 
-  Streaming: { doc: 'Pull streams over a Lua coroutine or a JS generator (defined in script code, see preludes/streaming.ts).', type: 'any' },
+  Streaming: { doc: 'Pull streams over a Lua coroutine or a JS generator (defined in script code, see runtime/src/preludes/streaming.ts).', type: 'any' },
   'Streaming.create': fn('Wraps a generator function as a stream with next(), isDone() and collect().', [p('fn', '() => any')], '{ next(): any; isDone(): boolean; collect(): any[] }'),
   'Streaming.yield': fn('Lua: yields a value from inside the stream\'s function (coroutine.yield works too).', [p('value', 'any')], 'any'),
 };

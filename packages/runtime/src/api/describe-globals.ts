@@ -18,7 +18,7 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
   const src = Function.prototype.toString.call(fn);
   let head: string | undefined;
   const arrow = src.match(/^(?:async\s*)?(?:\(([^)]*)\)|([A-Za-z_$][\w$]*))\s*=>/);
-  if (arrow) head = arrow[1] ?? arrow[2];
+  if (arrow) head = (arrow[1] as string | undefined) ?? arrow[2]; // the group that did not match is undefined
   else {
     const m = src.match(/^[^(]*\(([^)]*)\)/);
     head = m?.[1];

@@ -86,6 +86,8 @@ export function generateTypes(luaGlobals: Record<string, ScriptValue>, jsGlobals
   }
 
   const emitGlobal = (shape: MemberShape, language: 'lua' | 'js') => {
+    // JavaScript's own globals (JSON) are typed by TypeScript's lib; the bridge keeps them.
+    if (language === 'js' && shape.name in globalThis) return;
     const gdoc = API_DOCS[shape.name];
     if (shape.kind !== 'object') {
       if (language === 'lua') lua.push(`---${gdoc?.doc ?? shape.name}`, `---@type ${luaType(valueType(shape.name))}`, `${shape.name} = nil`, '');

@@ -46,7 +46,7 @@ export class LazyAgentServices {
 
   constructor(private readonly runtime: RuntimeHost, private readonly options: AgentServicesOptions = {}) {
     // Checked at start-up, as before, so a bad [agents] section fails before the script runs.
-    const parsed = AgentsConfigSchema.safeParse(runtime.config.agents ?? {});
+    const parsed = AgentsConfigSchema.safeParse(runtime.config.agents);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new LlmspellError('CONFIG_INVALID', `agents.${issue.path.map(String).join('.')}: ${issue.message}`);
@@ -158,7 +158,7 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
     },
     getBudget: () => (loaded() ? fn(loaded()!, 'getBudget')() : summary()),
     getUsage: () => (loaded() ? fn(loaded()!, 'getUsage')() : summary()),
-    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDERS, ...Object.keys(runtime.config.providers.providers ?? {})])]),
+    providers: () => (loaded() ? fn(loaded()!, 'providers')() : [...new Set([...KNOWN_PROVIDERS, ...Object.keys(runtime.config.providers.providers)])]),
   };
   for (const fn of UNSUPPORTED) {
     Agent[fn] = () => {

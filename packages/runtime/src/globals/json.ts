@@ -2,11 +2,11 @@ import { LlmspellError, type ScriptValue } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
 /**
- * `JSON.parse` / `JSON.stringify` for Lua. JavaScript scripts keep the engine's own JSON,
- * which has the same two functions.
+ * `JSON.parse` / `JSON.stringify`, declared for every engine. Where the language has its own
+ * JSON (JavaScript) the bridge keeps that one, which has the same two functions and more: a
+ * bridge never lets a host global replace a language built-in.
  */
-export function createJsonGlobal(scope: GlobalScope): Record<string, ScriptValue> {
-  if (scope.language === 'javascript') return {};
+export function createJsonGlobal(_scope: GlobalScope): Record<string, ScriptValue> {
   return {
     JSON: {
       parse: (text: ScriptValue) => {
@@ -19,7 +19,8 @@ export function createJsonGlobal(scope: GlobalScope): Record<string, ScriptValue
       },
       stringify: (value: ScriptValue, pretty?: ScriptValue) => {
         try {
-          const text = JSON.stringify(value ?? null, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), pretty ? 2 : undefined);
+          // undefined for a value JSON cannot hold (a function), whatever lib's type says
+          const text = JSON.stringify(value ?? null, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), pretty ? 2 : undefined) as string | undefined;
           return text ?? 'null';
         } catch (error) {
           throw new LlmspellError('INVALID_ARGUMENT', `JSON stringify error: ${(error as Error).message}`);
