@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { defineTool, z } from '@llmspell/core';
-import { API_DOCS, LlmspellRuntime, describeGlobals, generateTypes } from '../src/index.js';
+import { API_DOCS, LlmspellRuntime, describeGlobals, generateTypes } from './index.js';
 
 const calc = defineTool({
   name: 'calc', aliases: ['calc-tool'], description: 'adds', category: 'utility', securityLevel: 'safe',

@@ -1,5 +1,5 @@
 import { SCRIPT_CALLBACK, defineTool, z, type ScriptCallback, type ScriptValue } from '@llmspell/core';
-import { LlmspellRuntime } from '../src/index.js';
+import { LlmspellRuntime } from './index.js';
 
 /** The ScriptCallback contract the bridges implement, around a JS function. */
 function callback(fn: (...args: any[]) => unknown): ScriptCallback {

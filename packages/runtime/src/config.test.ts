@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation } from '../src/index.js';
+import { applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation } from './index.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-config-'));

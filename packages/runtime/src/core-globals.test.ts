@@ -1,5 +1,5 @@
 import { defineTool, HOST_METHOD, getIndexFallback, isHostAsync, z, type ScriptValue } from '@llmspell/core';
-import { LlmspellRuntime } from '../src/index.js';
+import { LlmspellRuntime } from './index.js';
 
 const echo = defineTool({
   name: 'echo_tool',

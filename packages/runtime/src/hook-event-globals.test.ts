@@ -1,6 +1,6 @@
 import { SCRIPT_CALLBACK, defineTool, z, type ScriptCallback, type ScriptValue } from '@llmspell/core';
 import type { HookRegistry } from '@llmspell/hooks';
-import { LlmspellRuntime } from '../src/index.js';
+import { LlmspellRuntime } from './index.js';
 
 type Obj = Record<string, any>;
 
