@@ -3,7 +3,8 @@ import {
   type ScriptContext, type ScriptContextOptions, type ScriptEngine, type ScriptLimits, type ScriptOutput,
   type ScriptRunOptions, type ScriptSyntaxProblem, type ScriptValue,
 } from '@llmspell/core';
-import { JsVm, evaluateSource, syntaxText } from './js-vm.js';
+import { evaluateSource, syntaxText } from './js-evaluate.js';
+import { JsVm } from './js-vm.js';
 import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { newQuickJSInstance } from './quickjs-module.js';
 

@@ -1,0 +1,362 @@
+// The JsVm layer that marshals values between the host and QuickJS, both ways (split from js-vm.ts, as bridge-lua's lua-values.ts).
+import {
+  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isHostAsync, isPlainObject, isScriptCallback,
+  type ScriptCallback, type ScriptValue,
+} from '@llmspell/core';
+import type { QuickJSHandle } from 'quickjs-emscripten-core';
+import { isErrorCode, stripCodePrefix } from './js-errors.js';
+import { WireKind } from './prelude.js';
+import { JsVmScheduling } from './js-vm-scheduling.js';
+
+/** Cap on nesting when converting values, so a deep structure fails cleanly instead of overflowing the host stack. */
+const MAX_DEPTH = 200;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function isIndexKey(key: string): boolean {
+  return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/** True when JSON.stringify/parse reproduces the value exactly (the fast path). */
+function isPureJson(value: unknown, depth: number): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (depth > 32) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    let count = 0;
+    for (const key in value) {
+      if (!isIndexKey(key)) return false;
+      count++;
+    }
+    if (count !== value.length) return false;
+    for (const item of value) if (!isPureJson(item, depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value) || getIndexFallback(value)) return false;
+  for (const key of Object.keys(value)) {
+    if (!isPureJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+/** A script function held by the host. */
+export class JsCallback implements ScriptCallback {
+  readonly [SCRIPT_CALLBACK] = true as const;
+  readonly language = 'javascript';
+
+  /** `file` is the script that created the function, for error messages. */
+  constructor(readonly vm: JsVmValues, readonly handle: QuickJSHandle, readonly file: string) {}
+
+  call(...args: ScriptValue[]): Promise<ScriptValue> {
+    return this.vm.invokeCallback(this, args);
+  }
+
+  release(): void {
+    this.vm.releaseCallback(this);
+  }
+}
+
+export abstract class JsVmValues extends JsVmScheduling {
+  /** Converts a host value to a new handle the caller owns (disposing static ones is a no-op). */
+  toHandle(value: unknown, stack: object[] = []): QuickJSHandle {
+    switch (typeof value) {
+      case 'undefined':
+      case 'symbol':
+        return this.ctx.undefined;
+      case 'boolean':
+        return value ? this.ctx.true : this.ctx.false;
+      case 'number':
+        return this.ctx.newNumber(value);
+      case 'string':
+        // The FFI passes C strings: a NUL would cut the text short, so such strings go as JSON.
+        return value.includes('\0') ? this.fromJson(JSON.stringify(value)) : this.ctx.newString(value);
+      case 'bigint':
+        return this.ctx.newBigInt(value);
+      case 'function':
+        return this.hostFunction(value as (...args: ScriptValue[]) => unknown);
+      case 'object':
+        break; // null, callbacks, promises, arrays and records: below
+    }
+    if (value === null) return this.ctx.null;
+    const object = value as object;
+    if (isScriptCallback(object)) return this.callbackHandle(object);
+    if (isThenable(object)) return this.promiseHandle(object);
+    if (object instanceof Date) return Number.isNaN(object.getTime()) ? this.ctx.null : this.ctx.newString(object.toISOString());
+    if (object instanceof Error) return this.errorHandle(object);
+    if (object instanceof Map) return this.toHandle(Object.fromEntries(object), stack);
+    if (object instanceof Set) return this.toHandle([...object], stack);
+    if (ArrayBuffer.isView(object)) return this.toHandle(Array.from(object as Uint8Array), stack);
+    if (stack.includes(object)) {
+      throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the script');
+    }
+    if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
+    if (isPureJson(object, 0)) return this.fromJson(JSON.stringify(object));
+    stack.push(object);
+    const array = Array.isArray(object);
+    let container = array ? this.ctx.newArray() : this.ctx.newObject();
+    try {
+      const set = (key: string | number, item: unknown) => {
+        const child = this.toHandle(item, stack);
+        try {
+          this.ctx.setProp(container, key, child);
+        } finally {
+          child.dispose();
+        }
+      };
+      if (array) {
+        const list = object as unknown[];
+        for (let i = 0; i < list.length; i++) set(i, list[i]);
+        for (const key of Object.keys(list)) if (!isIndexKey(key)) set(key, (list as unknown as Record<string, unknown>)[key]);
+      } else {
+        for (const [key, item] of Object.entries(object)) set(key, item);
+      }
+      if (!array && (object as Record<string, unknown>).__async_iterator === true && typeof (object as Record<string, unknown>).next === 'function') {
+        const iterable = this.callHelper('asyncIterable', container);
+        container.dispose();
+        container = iterable;
+      }
+      const fallback = getIndexFallback(object);
+      if (fallback) {
+        const lookup = this.hostFunction((key: ScriptValue) => fallback(String(key)));
+        try {
+          const proxy = this.callHelper('proxy', container, lookup);
+          container.dispose();
+          container = proxy;
+        } finally {
+          lookup.dispose();
+        }
+      }
+      return container;
+    } catch (error) {
+      if (container.alive) container.dispose();
+      throw error;
+    } finally {
+      stack.pop();
+    }
+  }
+
+  protected fromJson(text: string): QuickJSHandle {
+    const json = this.ctx.newString(text);
+    try {
+      return this.callHelper('parse', json);
+    } finally {
+      json.dispose();
+    }
+  }
+
+  protected hostFunction(fn: (...args: ScriptValue[]) => unknown): QuickJSHandle {
+    // a function the script API calls asynchronous stays a promise here even when it answered at once
+    const promised = isHostAsync(fn);
+    return this.ctx.newFunction(fn.name || 'hostFunction', (...argHandles) => {
+      // past the time limit (a finally block, a late job) the script reaches nothing of the host
+      if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
+      let result: unknown;
+      let args: ScriptValue[];
+      try {
+        args = this.readArguments(argHandles);
+      } catch (error) {
+        return { error: this.errorHandle(error) };
+      }
+      try {
+        result = fn(...args);
+      } catch (error) {
+        if (promised) return this.trackedPromise(Promise.reject(error));
+        return { error: this.errorHandle(error) };
+      }
+      if (isThenable(result)) return this.trackedPromise(result);
+      if (promised) return this.settledPromise(result);
+      try {
+        return this.toHandle(result);
+      } catch (error) {
+        return { error: this.errorHandle(error) };
+      }
+    });
+  }
+
+  /** A host call's arguments: plain data crosses as one JSON text (one engine call for all of them). */
+  protected readArguments(handles: QuickJSHandle[]): ScriptValue[] {
+    if (handles.length === 0) return [];
+    const wired = this.callHelper('wireArgs', ...handles);
+    try {
+      if (this.ctx.typeof(wired) === 'string') return JSON.parse(this.ctx.getString(wired)) as ScriptValue[];
+    } finally {
+      wired.dispose();
+    }
+    return handles.map((h) => this.fromHandle(h));
+  }
+
+  /**
+   * A promise already fulfilled with `value`: the script's await continues in the same run of
+   * pending jobs, without a trip through the host's event loop.
+   */
+  protected settledPromise(value: unknown): QuickJSHandle {
+    let handle: QuickJSHandle;
+    try {
+      if (typeof value === 'object' && value !== null && isPureJson(value, 0)) {
+        const json = this.ctx.newString(JSON.stringify(value));
+        try {
+          return this.callHelper('resolvedJson', json);
+        } finally {
+          json.dispose();
+        }
+      }
+      handle = this.toHandle(value);
+    } catch (error) {
+      return this.trackedPromise(Promise.reject(error));
+    }
+    try {
+      return this.callHelper('resolved', handle);
+    } finally {
+      handle.dispose();
+    }
+  }
+
+  protected callbackHandle(callback: ScriptCallback): QuickJSHandle {
+    if (callback instanceof JsCallback && callback.vm === this && callback.handle.alive) return callback.handle.dup();
+    return this.hostFunction((...args: ScriptValue[]) => callback.call(...args));
+  }
+
+  /** Converts a borrowed handle to plain host data (the caller keeps ownership). */
+  fromHandle(handle: QuickJSHandle, stack: QuickJSHandle[] = []): ScriptValue {
+    switch (this.ctx.typeof(handle)) {
+      case 'undefined':
+        return undefined;
+      case 'number':
+        return this.ctx.getNumber(handle);
+      case 'string':
+        return this.readString(handle);
+      case 'boolean':
+        return this.ctx.eq(handle, this.ctx.true);
+      case 'bigint':
+        return Number(this.ctx.getBigInt(handle));
+      case 'function':
+        return this.callbackFor(handle);
+      case 'symbol':
+        return undefined;
+    }
+    const wired = this.callHelper('wire', handle);
+    let kind: number;
+    try {
+      if (this.ctx.typeof(wired) === 'string') return JSON.parse(this.ctx.getString(wired)) as ScriptValue; // JSON text has no raw NUL
+      kind = this.ctx.getNumber(wired);
+    } finally {
+      wired.dispose();
+    }
+    switch (kind) {
+      case WireKind.Null:
+        return null;
+      case WireKind.Date: {
+        const text = this.callHelper('dateString', handle);
+        try {
+          return this.ctx.typeof(text) === 'string' ? this.ctx.getString(text) : null;
+        } finally {
+          text.dispose();
+        }
+      }
+      case WireKind.Error: {
+        const info = this.describe(handle.dup());
+        const out: Record<string, ScriptValue> = { name: info.name, message: info.message };
+        if (info.code) out.code = info.code;
+        if (info.stack) out.stack = info.stack;
+        return out;
+      }
+      case WireKind.Promise:
+        return this.hostPromise(handle) as unknown as ScriptValue;
+    }
+    if (stack.some((ancestor) => this.ctx.eq(ancestor, handle))) {
+      throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the host');
+    }
+    if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
+    const flat = this.callHelper('entries', handle);
+    stack.push(handle);
+    try {
+      const length = this.ctx.getLength(flat) ?? 0;
+      const item = (i: number): ScriptValue => {
+        const h = this.ctx.getProp(flat, i);
+        try {
+          return this.fromHandle(h, stack);
+        } finally {
+          h.dispose();
+        }
+      };
+      if (kind === WireKind.Array) {
+        const out: ScriptValue[] = new Array(length);
+        for (let i = 0; i < length; i++) out[i] = item(i);
+        return out;
+      }
+      const out: Record<string, ScriptValue> = {};
+      for (let i = 0; i + 1 < length; i += 2) {
+        const key = item(i);
+        Object.defineProperty(out, String(key), { value: item(i + 1), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    } finally {
+      stack.pop();
+      flat.dispose();
+    }
+  }
+
+  protected readString(handle: QuickJSHandle): string {
+    const text = this.ctx.getString(handle);
+    // (getLength answers only for objects: a string's own length is read as a property)
+    const length = this.ctx.getProp(handle, 'length');
+    const full = this.ctx.typeof(length) === 'number' ? this.ctx.getNumber(length) : -1;
+    length.dispose();
+    if (text.length === full) return text;
+    // Cut short at a NUL by the C-string FFI: read it through JSON instead.
+    const json = this.callHelper('wire', handle);
+    try {
+      return JSON.parse(this.ctx.getString(json)) as string;
+    } finally {
+      json.dispose();
+    }
+  }
+
+  protected callbackFor(handle: QuickJSHandle): ScriptCallback {
+    const owned = handle.dup();
+    this.owned.add(owned);
+    this.liveCallbacks.add(owned);
+    const callback = new JsCallback(this, owned, [...this.ops][0]?.file ?? this.lastFile);
+    this.finalizer.register(callback, owned, callback);
+    return callback;
+  }
+
+  releaseCallback(callback: JsCallback): void {
+    this.finalizer.unregister(callback);
+    this.releaseHandle(callback.handle);
+  }
+
+  /** A script promise handed to the host: settles as the script's jobs run. */
+  protected hostPromise(handle: QuickJSHandle): Promise<ScriptValue> {
+    const owned = handle.dup();
+    this.owned.add(owned);
+    return this.ctx.resolvePromise(owned).then((result) => {
+      this.releaseHandle(owned);
+      if (result.error) {
+        const info = this.describe(result.error);
+        throw new LlmspellError(isErrorCode(info.code) ? info.code : 'SCRIPT_ERROR', stripCodePrefix(info.message, info.code ?? ''));
+      }
+      try {
+        return this.fromHandle(result.value);
+      } finally {
+        result.value.dispose();
+      }
+    });
+  }
+
+  /** Calls a script function the host holds, as one operation with its own budget (see JsVm). */
+  abstract invokeCallback(callback: JsCallback, args: ScriptValue[]): Promise<ScriptValue>;
+}
