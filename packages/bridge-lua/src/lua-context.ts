@@ -5,11 +5,15 @@ import {
 } from '@llmspell/core';
 import {
   LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_YIELD,
-  allocUtf8, discardSharedModule, newLuaState, upvalueIndex, type LuaModule, type LuaState,
+  allocUtf8, discardSharedModule, newLuaState, type LuaModule, type LuaState,
 } from './lua-module.js';
 import {
-  MEMORY_MESSAGE, limitError, scriptError, splitPosition, syntaxError, type HostErrorRecord, type ScriptFailure,
+  MEMORY_MESSAGE, hostErrorOf, isLongjmp, limitError, scriptError, splitPosition, syntaxError, type ScriptFailure,
 } from './lua-errors.js';
+import { LuaHostCalls } from './lua-host-calls.js';
+import { loadChunk } from './lua-chunk.js';
+import { RunGuards, timeoutError, type Control } from './lua-run-guards.js';
+import { LuaThreadPool } from './lua-thread-pool.js';
 import { ContextOptionsSchema, RunOptionsSchema, validate } from './options-schema.js';
 import { PRELUDE_CHUNKNAME, PRELUDE_SOURCE } from './prelude.js';
 import { LuaStringPatterns } from './lua-string-patterns.js';
@@ -18,44 +22,6 @@ import { LuaValues, TYPE_NAMES } from './lua-values.js';
 export interface LuaContextTuning {
   /** Lua VM instructions between two checks of the deadline (the count hook). */
   instructionsPerCheck?: number;
-}
-
-/** A host promise a Lua thread is waiting for. */
-interface Pending {
-  settled?: { ok: true; value: ScriptValue } | { ok: false; error: unknown };
-  /** Resumes the waiting thread once the promise settled (unset when nobody waits any more). */
-  wake?: () => void;
-}
-
-/**
- * The time limit and cancel signal of one run, shared by the callbacks it calls. One timer
- * and one abort listener per run (armed when a thread first waits for the host), not one per
- * host call: a host call that waits then costs a single promise reaction.
- */
-interface Guard {
-  deadline: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Threads under this guard waiting for a host promise now. */
-  waiting: Set<Control>;
-  armed: boolean;
-  /** Its run (or callback) returned; the guard goes once no thread under it waits any more. */
-  ended: boolean;
-  timer?: NodeJS.Timeout;
-  onAbort?: () => void;
-}
-
-/** The limits one driven thread runs under (a script run, or a callback call). */
-interface Control {
-  guard: Guard;
-  deadline: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  filename: string;
-  /** Set when the run must stop (time limit, cancel); the count hook raises FATAL. */
-  fatal?: LlmspellError;
-  /** Ends the thread's current wait for the host early (time limit, cancel, disposal). */
-  interrupt?: (error: LlmspellError) => void;
 }
 
 interface Finished {
@@ -69,22 +35,6 @@ interface Refs {
   run: bigint;
 }
 
-/** Finished threads kept for reuse. */
-const IDLE_THREADS = 8;
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/** Emscripten implements Lua's longjmp (errors, yields) as a thrown number: never swallow it. */
-function isLongjmp(error: unknown): boolean {
-  return typeof error === 'number';
-}
-
-function hostErrorOf(error: unknown): LlmspellError {
-  return isLlmspellError(error) ? error : toLlmspellError(error, 'INTERNAL');
-}
-
 /**
  * One Lua state with the llmspell globals installed. Scripts and callbacks run on
  * threads (coroutines) driven from here: a host function returning a promise yields its
@@ -95,15 +45,13 @@ export class LuaContext implements ScriptContext {
   private readonly m: LuaModule;
   private readonly G: number;
   private readonly values: LuaValues;
-  private readonly pending = new Map<number, Pending>();
-  private nextPendingId = 1;
+  private readonly hostCalls: LuaHostCalls;
   private readonly ownCallbacks = new WeakMap<ScriptCallback, { ref: number; released: boolean }>();
   private readonly callbackFinalizer = new FinalizationRegistry<number>((ref) => {
     if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
   });
   private readonly refs: Refs = { await: 0n, fatal: 0n, run: 0n };
   private readonly fnPointers: number[] = [];
-  private continuationPtr = 0;
   private hookPtr = 0;
   private gcPtr = 0;
   private protectedPtr = 0;
@@ -117,14 +65,11 @@ export class LuaContext implements ScriptContext {
   /** Runs in flight; a callback called meanwhile inherits the latest one's deadline and signal. */
   private readonly runs: Control[] = [];
   private lastFilename = 'script.lua';
-  private lastHostError?: HostErrorRecord;
   private disposed = false;
   private closed = false;
   private broken?: LlmspellError;
-  /** Threads that finished normally, kept for the next run or callback (creating one costs a protected call). */
-  private readonly idleThreads: Array<{ thread: number; ref: number }> = [];
-  /** Guards of runs and callbacks in flight (disposal interrupts their waits). */
-  private readonly guards = new Set<Guard>();
+  private readonly guards = new RunGuards();
+  private readonly threads: LuaThreadPool;
   private patterns?: LuaStringPatterns;
 
   private constructor(
@@ -142,6 +87,15 @@ export class LuaContext implements ScriptContext {
         const own = this.ownCallbacks.get(callback);
         return own && !own.released ? own.ref : undefined;
       },
+    });
+    this.hostCalls = new LuaHostCalls(this.m, this.values, {
+      mustStop: () => this.mustStop(),
+      raiseFatal: (L) => this.raiseFatal(L),
+      awaitRef: () => this.refs.await,
+    });
+    this.threads = new LuaThreadPool(this.m, this.G, {
+      protect: (L, task) => this.protect(L, task),
+      isClosed: () => this.closed,
     });
   }
 
@@ -162,8 +116,8 @@ export class LuaContext implements ScriptContext {
 
   private setup(globals: Record<string, ScriptValue>): void {
     const { m, G } = this;
-    this.values.trampolinePtr = this.addFunction((L) => this.callHost(L), 'ii');
-    this.continuationPtr = this.addFunction((L, _status, id) => this.continueHost(L, id), 'iiii');
+    this.values.trampolinePtr = this.addFunction((L) => this.hostCalls.callHost(L), 'ii');
+    this.hostCalls.continuationPtr = this.addFunction((L, _status, id) => this.hostCalls.continueHost(L, id), 'iiii');
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
     this.gcPtr = this.addFunction((L) => this.values.forget(L), 'ii');
     this.protectedPtr = this.addFunction((L) => this.protectedTask?.(L) ?? 0, 'ii');
@@ -310,93 +264,6 @@ export class LuaContext implements ScriptContext {
     return callback;
   }
 
-  // ---------------------------------------------------------------- host calls (inside Lua)
-
-  /** Raises a Lua error carrying `message` (never returns: lua_error longjmps). */
-  private raise(L: number, message: string): number {
-    this.values.pushString(L, message);
-    return this.m._lua_error(L);
-  }
-
-  private hostFailure(error: unknown): string {
-    const failure = hostErrorOf(error);
-    this.lastHostError = { message: failure.message, error: failure };
-    return failure.message;
-  }
-
-  /** The C function behind every host function. */
-  private callHost(L: number): number {
-    // past the time limit (or outside any run: a __close or __gc handler of an abandoned
-    // run) the script reaches nothing of the host any more
-    if (this.mustStop()) return this.raiseFatal(L);
-    const { m } = this;
-    const entry = this.values.entryOf(L, upvalueIndex(1));
-    const top = m._lua_gettop(L);
-    let result: unknown;
-    let failure: string | undefined;
-    try {
-      if (!entry) throw new LlmspellError('INTERNAL', 'host function is no longer available');
-      const first = entry.method && top >= 1 && m._lua_rawequal(L, 1, upvalueIndex(2)) ? 2 : 1;
-      const args: ScriptValue[] = [];
-      for (let i = first; i <= top; i++) args.push(this.values.read(L, i, new Set(), 0));
-      result = entry.fn(...args);
-    } catch (error) {
-      if (isLongjmp(error)) throw error;
-      failure = this.hostFailure(error);
-    }
-    if (failure !== undefined) return this.raise(L, failure);
-    if (isPromiseLike(result)) return this.awaitHost(L, result);
-    return this.pushResult(L, top, result);
-  }
-
-  private pushResult(L: number, top: number, value: unknown): number {
-    let failure: string | undefined;
-    try {
-      this.values.push(L, value, new Set(), 0);
-    } catch (error) {
-      if (isLongjmp(error)) throw error;
-      this.m._lua_settop(L, top);
-      failure = this.hostFailure(error);
-    }
-    if (failure !== undefined) return this.raise(L, failure);
-    return 1;
-  }
-
-  /** Yields the calling thread with (AWAIT, id); the driver resumes it when the promise settles. */
-  private awaitHost(L: number, promise: PromiseLike<unknown>): number {
-    const { m } = this;
-    const pending: Pending = {};
-    // one reaction per host call: it records the outcome and resumes the waiting thread
-    Promise.resolve(promise).then(
-      (value) => {
-        pending.settled = { ok: true, value: value as ScriptValue };
-        pending.wake?.();
-      },
-      (error: unknown) => {
-        pending.settled = { ok: false, error };
-        pending.wake?.();
-      },
-    );
-    if (!m._lua_isyieldable(L)) {
-      return this.raise(L, this.hostFailure(new LlmspellError('SCRIPT_ERROR',
-        'cannot wait for a host call here (inside a metamethod or a callback of a C function such as table.sort or string.gsub)')));
-    }
-    const id = this.nextPendingId++;
-    this.pending.set(id, pending);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs.await);
-    m._lua_pushinteger(L, BigInt(id));
-    return m._lua_yieldk(L, 2, id, this.continuationPtr);
-  }
-
-  /** Continuation of a host call after its promise settled: its result or its error. */
-  private continueHost(L: number, id: number): number {
-    const pending = this.pending.get(id);
-    this.pending.delete(id);
-    const settled = pending?.settled;
-    if (!settled) return this.raise(L, 'INTERNAL: a host call was resumed before it finished');
-    if (!settled.ok) return this.raise(L, this.hostFailure(settled.error));
-    return this.pushResult(L, this.m._lua_gettop(L), settled.value);
-  }
 
   private onHook(L: number): void {
     if (this.mustStop()) this.raiseFatal(L);
@@ -412,7 +279,7 @@ export class LuaContext implements ScriptContext {
     if (!control) return true;
     if (!control.fatal) {
       if (control.signal?.aborted) control.fatal = limitError('CANCELLED', control.filename, 'script cancelled');
-      else if (Date.now() > control.deadline) control.fatal = this.timeoutError(control);
+      else if (Date.now() > control.deadline) control.fatal = timeoutError(control);
     }
     return control.fatal !== undefined;
   }
@@ -423,40 +290,7 @@ export class LuaContext implements ScriptContext {
     return this.m._lua_error(L);
   }
 
-  private timeoutError(control: Control): LlmspellError {
-    return limitError('SCRIPT_TIMEOUT', control.filename, `script exceeded its time limit of ${control.timeoutMs} ms`);
-  }
-
   // ---------------------------------------------------------------- driving threads
-
-  private newThread(): { thread: number; ref: number } {
-    const idle = this.idleThreads.pop();
-    if (idle) return idle;
-    return this.protect(this.G, (L) => {
-      const thread = this.m._lua_newthread(L);
-      const ref = this.m._luaL_ref(L, LUA_REGISTRYINDEX);
-      return { count: 0, value: { thread, ref } };
-    });
-  }
-
-  private releaseThread(thread: number, ref: number): void {
-    if (this.closed) return;
-    const { m } = this;
-    const status = m._lua_status(thread);
-    if (status === LUA_OK && this.idleThreads.length < IDLE_THREADS) {
-      // a thread that returned normally starts the next callback as a fresh one would
-      m._lua_settop(thread, 0);
-      this.idleThreads.push({ thread, ref });
-      return;
-    }
-    if (status === LUA_YIELD) {
-      // an abandoned run (time limit, cancel): close its pending to-be-closed variables;
-      // with no run active the count hook stops a __close handler that does not return
-      m._lua_resetthread(thread);
-    }
-    m._lua_settop(thread, 0);
-    m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
-  }
 
   private resume(thread: number, nargs: number, control: Control): number {
     if (this.broken) throw this.broken;
@@ -501,14 +335,14 @@ export class LuaContext implements ScriptContext {
         const yielded = m.HEAP32[this.scratch >> 2];
         const id = yielded === 2 && this.isSentinel(thread, -2, this.awaitPointer) ? Number(m._lua_tointegerx(thread, -1, 0)) : undefined;
         m._lua_settop(thread, -yielded - 1);
-        const pending = id === undefined ? undefined : this.pending.get(id);
+        const pending = id === undefined ? undefined : this.hostCalls.pending.get(id);
         if (!pending) {
           reject(new LlmspellError('SCRIPT_ERROR', `${control.filename}: attempt to yield from outside a coroutine`));
           return;
         }
         const stop = this.stopBeforeWait(control);
         if (stop) {
-          this.pending.delete(id!);
+          this.hostCalls.pending.delete(id!);
           reject(stop);
           return;
         }
@@ -517,7 +351,7 @@ export class LuaContext implements ScriptContext {
           pending.wake = undefined;
           control.interrupt = undefined;
           guard.waiting.delete(control);
-          if (guard.ended && guard.waiting.size === 0) this.disarm(guard);
+          if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
         };
         pending.wake = () => {
           done();
@@ -525,11 +359,11 @@ export class LuaContext implements ScriptContext {
         };
         control.interrupt = (error) => {
           done();
-          this.pending.delete(id!);
+          this.hostCalls.pending.delete(id!);
           reject(error);
         };
         guard.waiting.add(control);
-        this.arm(guard);
+        this.guards.arm(guard);
       };
       step(nargs);
     });
@@ -540,49 +374,9 @@ export class LuaContext implements ScriptContext {
     if (!control.fatal) {
       if (control.signal?.aborted) control.fatal = limitError('CANCELLED', control.filename, 'script cancelled');
       else if (this.disposed) control.fatal = limitError('CANCELLED', control.filename, 'the Lua context was disposed');
-      else if (Date.now() >= control.deadline) control.fatal = this.timeoutError(control);
+      else if (Date.now() >= control.deadline) control.fatal = timeoutError(control);
     }
     return control.fatal;
-  }
-
-  /** Starts the guard's timer and abort listener (once per run, at its first wait). */
-  private arm(guard: Guard): void {
-    if (guard.armed) return;
-    guard.armed = true;
-    const remaining = Math.max(0, guard.deadline - Date.now());
-    guard.timer = setTimeout(() => this.interruptAll(guard, (control) => this.timeoutError(control)), Math.min(remaining, 2 ** 31 - 1));
-    if (guard.signal) {
-      guard.onAbort = () => this.interruptAll(guard, (control) => limitError('CANCELLED', control.filename, 'script cancelled'));
-      guard.signal.addEventListener('abort', guard.onAbort, { once: true });
-    }
-  }
-
-  /** The run or callback of `guard` returned: its timer goes now, or when its last waiting callback does. */
-  private release(guard: Guard): void {
-    guard.ended = true;
-    if (guard.waiting.size === 0) this.disarm(guard);
-  }
-
-  private disarm(guard: Guard): void {
-    this.guards.delete(guard);
-    if (!guard.armed) return;
-    guard.armed = false;
-    clearTimeout(guard.timer);
-    if (guard.onAbort) guard.signal?.removeEventListener('abort', guard.onAbort);
-  }
-
-  /** Ends every wait under `guard` with the error `why` gives (the first error of a control stays). */
-  private interruptAll(guard: Guard, why: (control: Control) => LlmspellError): void {
-    for (const control of [...guard.waiting]) {
-      control.fatal ??= why(control);
-      control.interrupt?.(control.fatal);
-    }
-  }
-
-  private newGuard(deadline: number, timeoutMs: number, signal: AbortSignal | undefined): Guard {
-    const guard: Guard = { deadline, timeoutMs, signal, waiting: new Set(), armed: false, ended: false };
-    this.guards.add(guard);
-    return guard;
   }
 
   /**
@@ -594,7 +388,7 @@ export class LuaContext implements ScriptContext {
     if (control.fatal) throw control.fatal;
     if (status === LUA_ERRMEM) throw this.memoryError(control);
     if (status !== LUA_OK) {
-      throw scriptError({ message: this.describeTop(thread) }, control.filename, this.lastHostError);
+      throw scriptError({ message: this.describeTop(thread) }, control.filename, this.hostCalls.lastHostError);
     }
     const base = m._lua_gettop(thread) - count + 1;
     if (m._lua_toboolean(thread, base)) {
@@ -609,11 +403,11 @@ export class LuaContext implements ScriptContext {
       }
     }
     const failureIndex = base + 1;
-    if (this.isSentinel(thread, failureIndex, this.fatalPointer)) throw control.fatal ?? this.timeoutError(control);
+    if (this.isSentinel(thread, failureIndex, this.fatalPointer)) throw control.fatal ?? timeoutError(control);
     if (m._lua_type(thread, failureIndex) === LUA_TSTRING) {
       const message = this.values.readString(thread, failureIndex);
       if (message === MEMORY_MESSAGE) throw this.memoryError(control);
-      throw scriptError({ message }, control.filename, this.lastHostError);
+      throw scriptError({ message }, control.filename, this.hostCalls.lastHostError);
     }
     const failure = this.protect(thread, (L) => ({ count: 0, value: this.values.read(L, 1, new Set(), 0) }), [failureIndex]);
     const parts = Array.isArray(failure) ? failure : [];
@@ -624,7 +418,7 @@ export class LuaContext implements ScriptContext {
       traceback: typeof parts[3] === 'string' ? parts[3] : undefined,
     };
     if (info.message === MEMORY_MESSAGE) throw this.memoryError(control);
-    throw scriptError(info, control.filename, this.lastHostError);
+    throw scriptError(info, control.filename, this.hostCalls.lastHostError);
   }
 
   /** AWAIT and FATAL are tables that never move: compare by address, without pushing anything. */
@@ -653,16 +447,16 @@ export class LuaContext implements ScriptContext {
     const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
     if (options.signal?.aborted) throw limitError('CANCELLED', filename, 'script cancelled');
     const deadline = Date.now() + timeoutMs;
-    const guard = this.newGuard(deadline, timeoutMs, options.signal);
+    const guard = this.guards.newGuard(deadline, timeoutMs, options.signal);
     const control: Control = { guard, deadline, timeoutMs, signal: options.signal, filename };
     this.lastFilename = filename;
-    this.lastHostError = undefined;
+    this.hostCalls.lastHostError = undefined;
     const { m } = this;
-    const { thread, ref } = this.newThread();
+    const { thread, ref } = this.threads.newThread();
     this.runs.push(control);
     try {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
-      const status = this.load(thread, source, filename);
+      const status = loadChunk(m, thread, source, filename);
       if (status !== LUA_OK) {
         const message = this.values.readString(thread, -1);
         throw status === LUA_ERRMEM ? this.memoryError(control) : syntaxError(message, filename);
@@ -671,25 +465,8 @@ export class LuaContext implements ScriptContext {
       return this.outcome(thread, finished, control);
     } finally {
       this.runs.splice(this.runs.indexOf(control), 1);
-      this.release(guard);
-      this.releaseThread(thread, ref);
-    }
-  }
-
-  private load(L: number, source: string, filename: string): number {
-    // a shebang line is skipped (kept as a comment so line numbers stay right)
-    let text = source.startsWith('\uFEFF') ? source.slice(1) : source;
-    if (text.startsWith('#')) text = '--' + text;
-    const { m } = this;
-    const [buffer, length] = allocUtf8(m, text);
-    const [name] = allocUtf8(m, '@' + filename, true);
-    const [mode] = allocUtf8(m, 't', true);
-    try {
-      return m._luaL_loadbufferx(L, buffer, length, name, mode);
-    } finally {
-      m._free(buffer);
-      m._free(name);
-      m._free(mode);
+      this.guards.release(guard);
+      this.threads.releaseThread(thread, ref);
     }
   }
 
@@ -700,7 +477,7 @@ export class LuaContext implements ScriptContext {
     const { m, G } = this;
     const top = m._lua_gettop(G);
     try {
-      const status = this.load(G, source, filename);
+      const status = loadChunk(m, G, source, filename);
       if (status === LUA_OK) return null;
       const message = this.values.readString(G, -1);
       const { line, text } = splitPosition(message, filename);
@@ -723,10 +500,10 @@ export class LuaContext implements ScriptContext {
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
     // a callback called while a run is in flight lives under that run's limits
-    const guard = current ? current.guard : this.newGuard(Date.now() + this.limits.timeoutMs, this.limits.timeoutMs, undefined);
+    const guard = current ? current.guard : this.guards.newGuard(Date.now() + this.limits.timeoutMs, this.limits.timeoutMs, undefined);
     const control: Control = { guard, deadline: guard.deadline, timeoutMs: guard.timeoutMs, signal: guard.signal, filename };
     const { m } = this;
-    const { thread, ref } = this.newThread();
+    const { thread, ref } = this.threads.newThread();
     try {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
@@ -740,8 +517,8 @@ export class LuaContext implements ScriptContext {
       const finished = await this.drive(thread, 1 + args.length, control);
       return this.outcome(thread, finished, control);
     } finally {
-      if (!current) this.release(guard);
-      this.releaseThread(thread, ref);
+      if (!current) this.guards.release(guard);
+      this.threads.releaseThread(thread, ref);
     }
   }
 
@@ -753,7 +530,7 @@ export class LuaContext implements ScriptContext {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const guard of [...this.guards]) this.interruptAll(guard, (control) => limitError('CANCELLED', control.filename, 'the Lua context was disposed'));
+    this.guards.interruptEvery((control) => limitError('CANCELLED', control.filename, 'the Lua context was disposed'));
     // a host function may dispose from inside a resume: close once it returns
     if (!this.active) this.close();
   }
@@ -776,7 +553,7 @@ export class LuaContext implements ScriptContext {
       }
     }
     this.values.dispose();
-    this.pending.clear();
+    this.hostCalls.pending.clear();
     if (!this.broken) this.patterns?.dispose();
   }
 }

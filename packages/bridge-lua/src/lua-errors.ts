@@ -1,4 +1,4 @@
-import { LlmspellError, type ErrorCode } from '@llmspell/core';
+import { LlmspellError, isLlmspellError, toLlmspellError, type ErrorCode } from '@llmspell/core';
 
 const LUA_IDSIZE = 60;
 export const MEMORY_MESSAGE = 'not enough memory';
@@ -39,6 +39,15 @@ export interface ScriptFailure {
   source?: string | null;
   line?: number | null;
   traceback?: string;
+}
+
+/** Emscripten implements Lua's longjmp (errors, yields) as a thrown number: never swallow it. */
+export function isLongjmp(error: unknown): boolean {
+  return typeof error === 'number';
+}
+
+export function hostErrorOf(error: unknown): LlmspellError {
+  return isLlmspellError(error) ? error : toLlmspellError(error, 'INTERNAL');
 }
 
 export interface HostErrorRecord {
