@@ -2,8 +2,18 @@ import { isLlmspellError, type SecurityPolicy } from '@llmspell/core';
 import { safeText } from './content.js';
 import type { SpanRecorder } from './span-recorder.js';
 
-/** State manager methods that are one state operation each (scope first, then key). */
-const OPERATIONS = new Set(['get', 'exists', 'set', 'delete', 'keys', 'entries', 'clear', 'deletePrefix', 'increment', 'update']);
+/**
+ * State manager methods that are one state operation each (scope first, then key), by the
+ * operation's name: `setNow`/`getNow` are `set`/`get` answering within the call when the store
+ * can (a script's State.save/State.load), traced the same way and kept synchronous.
+ */
+const OPERATIONS = new Map<string, string>([
+  ['get', 'get'], ['getNow', 'get'], ['exists', 'exists'], ['set', 'set'], ['setNow', 'set'], ['delete', 'delete'], ['keys', 'keys'],
+  ['entries', 'entries'], ['clear', 'clear'], ['deletePrefix', 'deletePrefix'], ['increment', 'increment'], ['update', 'update'],
+]);
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /**
  * The state manager seen through a span per operation (`state.set custom:notes`): scope,
@@ -15,30 +25,33 @@ export function traceStateManager<T extends object>(manager: T, recorder: SpanRe
   return new Proxy(manager, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof prop !== 'string' || !OPERATIONS.has(prop) || typeof value !== 'function') return value;
+      const op = typeof prop === 'string' ? OPERATIONS.get(prop) : undefined;
+      if (op === undefined || typeof value !== 'function') return value;
       let fn = wrapped.get(prop);
       if (!fn) {
-        const method = value as (...args: unknown[]) => Promise<unknown>;
-        fn = function traced(...args: unknown[]): Promise<unknown> {
+        const method = value as (...args: unknown[]) => unknown;
+        fn = function traced(...args: unknown[]): unknown {
           const parent = active() ? recorder.current() : undefined;
           if (!parent) return method.apply(target, args);
           const scope = typeof args[0] === 'string' ? args[0] : 'global';
-          const attributes: Record<string, string> = { 'llmspell.state.operation': prop, 'llmspell.state.scope': safeText(scope, policy) };
-          if (typeof args[1] === 'string' && prop !== 'deletePrefix') attributes['llmspell.state.key'] = safeText(args[1], policy);
-          const span = recorder.start('state', `state.${prop} ${attributes['llmspell.state.scope']}`, attributes, parent);
-          let result: Promise<unknown>;
+          const attributes: Record<string, string> = { 'llmspell.state.operation': op, 'llmspell.state.scope': safeText(scope, policy) };
+          if (typeof args[1] === 'string' && op !== 'deletePrefix') attributes['llmspell.state.key'] = safeText(args[1], policy);
+          const span = recorder.start('state', `state.${op} ${attributes['llmspell.state.scope']}`, attributes, parent);
+          let result: unknown;
           try {
             result = recorder.runWith(span, () => method.apply(target, args));
           } catch (error) {
             recorder.end(span, { code: isLlmspellError(error) ? error.code : 'STATE_ERROR', message: safeText(error instanceof Error ? error.message : error, policy) });
             throw error;
           }
+          const done = (v: unknown) => {
+            if (op === 'get') span.data.attributes['llmspell.state.found'] = v !== undefined;
+            recorder.end(span);
+            return v;
+          };
+          if (!isPromiseLike(result)) return done(result);
           return Promise.resolve(result).then(
-            (v) => {
-              if (prop === 'get') span.data.attributes['llmspell.state.found'] = v !== undefined;
-              recorder.end(span);
-              return v;
-            },
+            done,
             (error: unknown) => {
               recorder.end(span, { code: isLlmspellError(error) ? error.code : 'STATE_ERROR', message: safeText(error instanceof Error ? error.message : error, policy) });
               throw error;
