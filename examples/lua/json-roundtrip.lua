@@ -1,4 +1,4 @@
--- json-roundtrip.lua: JSON.parse and JSON.stringify in Lua (JavaScript has its own JSON).
+-- json-roundtrip.lua: JSON.parse and JSON.stringify in Lua (examples/js/json-roundtrip.js for JavaScript).
 --   llmspell run examples/lua/json-roundtrip.lua
 
 -- Parse text into Lua tables: objects become tables with keys, arrays 1-based lists.

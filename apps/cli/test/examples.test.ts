@@ -165,6 +165,9 @@ const EXAMPLES: Record<string, ExampleSpec> = {
     result: { first: [1, 4, 9, 16], pages_left: 2, last: [81, 100], done: true, all: [1, 4, 9, 16, 25, 36] },
     stdout: [/^first page has 4 squares$/m],
   },
+  'js/json-roundtrip.js': {
+    result: { stars: 43, tags: ['lua', 'js', 'wasm'], year: 2026, public_fields: '{"user":"ada"}', parse_error: 'SyntaxError', text_result: 42 },
+  },
   'lua/json-roundtrip.lua': {
     result: { stars: 43, tags: ['lua', 'js', 'wasm'], meta_ok: true, list_json: '[1,2,3]', parse_error: 'INVALID_ARGUMENT' },
   },
