@@ -75,6 +75,8 @@ if not r.success then error("nightly failed") end`);
       // The status filter narrows the list to failed runs.
       await page.selectOption('select[aria-label="status filter"]', 'error');
       await page.locator('tr.run-row', { hasText: 'fine.lua' }).waitFor({ state: 'detached' });
+      // the filtered list is fetched anew: the old rows can be gone before the new ones are drawn
+      await row.waitFor();
       expect(await page.locator('tr.run-row').count()).toBe(1);
       await row.click();
       await page.locator('.waterfall').waitFor();
