@@ -21,8 +21,10 @@ interface Disposable {
 export interface HostPromiseRecord {
   /** The run it was made in (its first operation). */
   run: Operation | undefined;
+  /** The script handled the promise (known at its rejection, else asked when the run ends). */
   observed: boolean;
   settled: boolean;
+  rejected: boolean;
   rejection?: unknown;
 }
 
@@ -68,7 +70,6 @@ export abstract class JsVmCore {
   protected inflight = 0;
   protected readonly hostPromises = new Map<number, HostPromiseRecord>();
   protected nextHostPromise = 1;
-  protected observer: QuickJSHandle | undefined;
   /** Rejections of promises the script dropped (`main();`), with the line of the statement. */
   protected floatingFailures: Array<{ error: QuickJSHandle; line: number }> = [];
   protected disposeRequested = false;
@@ -247,8 +248,18 @@ export abstract class JsVmCore {
   protected engineFailure(error: QuickJSHandle): LlmspellError {
     let message: string;
     try {
-      const dumped = this.ctx.dump(error) as { name?: string; message?: string } | string;
-      message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+      // name and message read as plain properties: dump() runs JSON.stringify in the engine,
+      // which fails again when the engine's own stack is what overflowed
+      const read = (key: string): string | undefined => {
+        const value = this.ctx.getProp(error, key);
+        try {
+          return this.ctx.typeof(value) === 'string' ? this.ctx.getString(value) : undefined;
+        } finally {
+          value.dispose();
+        }
+      };
+      const text = this.ctx.typeof(error) === 'object' ? read('message') : undefined;
+      message = text !== undefined ? `${read('name') ?? 'Error'}: ${text}` : String(this.ctx.dump(error));
     } catch {
       message = 'unreadable engine error';
     } finally {
