@@ -5,6 +5,7 @@ import {
 } from '@llmspell/core';
 import type { QuickJSHandle } from 'quickjs-emscripten-core';
 import { isErrorCode, stripCodePrefix } from './js-errors.js';
+import { FAST_CALL, type FastHostFunction } from './fast-host-calls.js';
 import { WireKind } from './prelude.js';
 import { JsVmScheduling } from './js-vm-scheduling.js';
 
@@ -167,9 +168,11 @@ export abstract class JsVmValues extends JsVmScheduling {
     const promised = isHostAsync(fn);
     const name = fn.name || 'hostFunction';
     const vm = this; // the engine passes the host function's `this` (the JSON text) as its own
-    const raw = this.ctx.newFunction(name, function (this: QuickJSHandle, ...argHandles: QuickJSHandle[]) {
+    const impl: FastHostFunction = function (this: QuickJSHandle, ...argHandles: QuickJSHandle[]) {
       return vm.callHost(fn, promised, this, argHandles);
-    });
+    };
+    impl[FAST_CALL] = true;
+    const raw = this.ctx.newFunction(name, impl);
     try {
       const nameHandle = this.ctx.newString(name);
       try {

@@ -1,6 +1,7 @@
 // The QuickJS runtime and context a JsVm owns: its state, limits, engine entry and teardown (split from js-vm.ts).
 import { LlmspellError, toLlmspellError, type ScriptLimits, type ScriptOutput, type ScriptValue } from '@llmspell/core';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { installFastHostCalls } from './fast-host-calls.js';
 import { formatBytes, scriptError } from './js-errors.js';
 import { HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, type Helper, type PreludeChunk } from './prelude.js';
 import { onMallocFailure } from './quickjs-module.js';
@@ -76,6 +77,8 @@ export abstract class JsVmCore {
   protected freed = false;
   /** A timeout, cancel or memory failure: the context must not run anything more. */
   fatal: LlmspellError | undefined;
+  /** Whether the engine calls the bridge's host functions on the lean path (see fast-host-calls.ts). */
+  fastHostCalls = false;
   /** The WASM instance itself is in an unknown state (native stack overflow): never call into it again. */
   poisoned = false;
 
@@ -91,6 +94,7 @@ export abstract class JsVmCore {
         error: new Error(`import of '${name}' is not allowed: scripts run sandboxed and cannot load modules; use the injected globals (Tool, Agent, State, ...)`),
       }));
       this.ctx = this.rt.newContext();
+      this.fastHostCalls = installFastHostCalls(this.ctx);
     } catch (error) {
       this.rt.dispose();
       throw error;
