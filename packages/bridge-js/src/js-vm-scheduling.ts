@@ -15,6 +15,8 @@ export abstract class JsVmScheduling extends JsVmErrors {
     let current = handle;
     // Owned while pending so that disposing the context mid-await still frees it first.
     this.owned.add(current);
+    // A drain runs jobs until none is left: right after one that ran some, another would find none.
+    let drained = false;
     try {
       for (;;) {
         if (this.fatal) throw this.fatal;
@@ -29,8 +31,11 @@ export abstract class JsVmScheduling extends JsVmErrors {
           continue;
         }
         if (state.type === 'rejected') throw this.toError(state.error, op);
-        const executed = this.drain(op);
-        if (executed > 0) continue;
+        if (!drained && this.drain(op) > 0) {
+          drained = true;
+          continue;
+        }
+        drained = false;
         if (this.inflight === 0 && this.ops.size <= 1 && this.liveCallbacks.size === 0) {
           // Nothing on the host side could ever resolve it (no host call in flight, no
           // script function the host could call): waiting for the timeout would only waste it.
