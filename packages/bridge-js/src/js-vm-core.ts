@@ -1,6 +1,7 @@
 // The QuickJS runtime and context a JsVm owns: its state, limits, engine entry and teardown (split from js-vm.ts).
 import { LlmspellError, toLlmspellError, type ScriptLimits, type ScriptOutput, type ScriptValue } from '@llmspell/core';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { directEngineCalls, type EngineCalls } from './direct-engine-calls.js';
 import { installFastHostCalls } from './fast-host-calls.js';
 import { formatBytes, scriptError } from './js-errors.js';
 import { HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, type Helper, type PreludeChunk } from './prelude.js';
@@ -52,6 +53,8 @@ export const engineStats = { uncleanDisposals: 0 };
 export abstract class JsVmCore {
   protected readonly rt: QuickJSRuntime;
   protected readonly ctx: QuickJSContext;
+  /** Calls into the engine that the bridge makes per host call (see direct-engine-calls.ts). */
+  protected readonly engine: EngineCalls;
   protected readonly helpers = new Map<Helper, QuickJSHandle>();
   protected primordials: QuickJSHandle | undefined;
   protected consoleObject: QuickJSHandle | undefined;
@@ -95,6 +98,7 @@ export abstract class JsVmCore {
       }));
       this.ctx = this.rt.newContext();
       this.fastHostCalls = installFastHostCalls(this.ctx);
+      this.engine = directEngineCalls(this.rt, this.ctx);
     } catch (error) {
       this.rt.dispose();
       throw error;
@@ -243,7 +247,7 @@ export abstract class JsVmCore {
   protected callHelper(name: Helper, ...args: QuickJSHandle[]): QuickJSHandle {
     if (!this.helpers.has(name)) this.loadChunk(HELPER_CHUNKS[name]);
     const fn = this.helpers.get(name)!;
-    const result = this.enter(() => this.ctx.callFunction(fn, this.ctx.undefined, args));
+    const result = this.enter(() => this.engine.call(fn, this.ctx.undefined, args));
     if (result.error) throw this.engineFailure(result.error);
     return result.value;
   }
@@ -300,6 +304,7 @@ export abstract class JsVmCore {
       this.helpers.clear();
       this.primordials = undefined;
       this.consoleObject = undefined;
+      this.engine.dispose();
       this.ctx.dispose();
       this.rt.dispose();
     } catch {

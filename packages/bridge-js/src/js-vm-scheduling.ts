@@ -51,7 +51,7 @@ export abstract class JsVmScheduling extends JsVmErrors {
   }
 
   protected drain(op: Operation): number {
-    const result = this.enter(() => this.rt.executePendingJobs());
+    const result = this.enter(() => this.engine.executePendingJobs());
     if (result.error) throw this.toError(result.error, op);
     const executed = result.value;
     if (executed > 0) this.wake();
