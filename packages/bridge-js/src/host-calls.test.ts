@@ -52,6 +52,19 @@ describe('host calls', () => {
     `)).resolves.toBe('PATH_NOT_ALLOWED');
   });
 
+  test('awaiting in try/catch or Promise.all handles a host rejection', async () => {
+    await expect(h.run(`
+      let caught = [];
+      try { await failLater(); } catch (e) { caught.push(e.code); }
+      const p = failLater();
+      await later(1);
+      try { await Promise.all([later(2), p]); } catch (e) { caught.push(e.code); }
+      const q = failLater();
+      await Promise.allSettled([q]);
+      export default caught;
+    `)).resolves.toEqual(['PATH_NOT_ALLOWED', 'PATH_NOT_ALLOWED']);
+  });
+
   test('a host rejection nobody handles fails the run with its code', async () => {
     await expect(h.run(`const p = failLater(); await later(1); export default 1;`)).rejects.toMatchObject({
       code: 'PATH_NOT_ALLOWED', message: expect.stringContaining('unhandled promise rejection'),

@@ -22,7 +22,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
-    create: Object.create, freeze: Object.freeze, setProto: Object.setPrototypeOf, SymbolCtor: Symbol,
+    create: Object.create,
   });
 })()`;
 
@@ -253,8 +253,7 @@ export const PRELUDE_CHUNKS = {
 
   call: String.raw`(function (P) {
   'use strict';
-  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, PromiseThen } = P;
-  const { create, setProto, defineProperty } = P;
+  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty } = P;
 
   // Plain JSON data (what JSON.stringify then JSON.parse gives back unchanged). No cycle check:
   // a cycle passes the depth cap and is refused, and the host's slow path names it.
@@ -284,29 +283,20 @@ export const PRELUDE_CHUNKS = {
 
   // Host calls still waiting, by id: settled by the host through settle().
   const waiting = create(null);
-  // a host promise's record, on the promise itself (a WeakMap from promise to record would be
-  // a key its own value keeps alive, which QuickJS frees only with the runtime, if at all)
-  const RECORD = P.SymbolCtor('llmspell.hostCall');
-  // what await and Promise.resolve see instead of %Promise%: they then call .then (below)
-  const NOT_PROMISE = P.freeze({});
-  const Tracked = create(PromiseCtor.prototype, {
-    then: {
-      value: function then(onFulfilled, onRejected) {
-        // the script handles this host promise (await, then, catch, finally, Promise.all)
-        const record = this !== null && typeof this === 'object' ? this[RECORD] : undefined;
-        if (record !== undefined) record.observed = true;
-        return apply(PromiseThen, this, [onFulfilled, onRejected]);
-      },
-      writable: true, configurable: true,
-    },
-    constructor: { value: NOT_PROMISE, writable: true, configurable: true },
-  });
 
+  /**
+   * A promise for host call id that notes when the script first handles it. Whatever handles
+   * a promise reads its constructor first (await, then, catch, finally, Promise.all/race/
+   * resolve, as the spec's PromiseResolve and SpeciesConstructor do): an own getter on the
+   * promise sees that and answers %Promise%, so await still takes its one-job path.
+   */
   function pending(id) {
     let record;
     const promise = new PromiseCtor((resolve, reject) => { record = { resolve, reject, observed: false }; });
-    setProto(promise, Tracked);
-    defineProperty(promise, RECORD, { value: record });
+    defineProperty(promise, 'constructor', {
+      get() { record.observed = true; return PromiseCtor; },
+      configurable: true,
+    });
     waiting[id] = record;
     return promise;
   }
