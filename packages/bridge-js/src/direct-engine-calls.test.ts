@@ -69,6 +69,14 @@ describe('direct engine calls', () => {
     for (const h of [inner, outer, ...args]) h.dispose();
   });
 
+  test('new strings arrive intact, short or longer than the kept buffer', () => {
+    for (const text of ['', '{"a":"é 😀 \\u0000"}', 'x'.repeat(5000), '€'.repeat(40_000), 'y'.repeat(10)]) {
+      const handle = engine.newString(text);
+      expect(ctx.getString(handle)).toBe(text);
+      handle.dispose();
+    }
+  });
+
   test('runs pending jobs and counts them, or gives the exception of one', () => {
     code('globalThis.log = []; Promise.resolve().then(() => log.push(1)).then(() => log.push(2));').dispose();
     expect(engine.executePendingJobs()).toEqual({ value: 2 });

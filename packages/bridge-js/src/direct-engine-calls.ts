@@ -9,6 +9,8 @@ export type EngineResult<T> = { value: T; error?: undefined } | { error: QuickJS
 export interface EngineCalls {
   /** `fn.apply(thisArg, args)` inside the engine (does not run pending jobs). */
   call(fn: QuickJSHandle, thisArg: QuickJSHandle, args: QuickJSHandle[]): EngineResult<QuickJSHandle>;
+  /** A new string from text without NUL characters (JSON text), e.g. a host call's answer. */
+  newString(text: string): QuickJSHandle;
   /** Runs pending jobs until none is left; answers how many ran. */
   executePendingJobs(): EngineResult<number>;
   /** Frees the buffers (before the runtime is freed). */
@@ -27,10 +29,14 @@ interface ContextInternals {
     QTS_FreeValuePointer?: (ctx: Pointer, value: Pointer) => void;
     QTS_ExecutePendingJob?: (rt: Pointer, maxJobs: number, lastJobContext: Pointer) => Pointer;
     QTS_FreeValuePointerRuntime?: (rt: Pointer, value: Pointer) => void;
+    QTS_NewString?: (ctx: Pointer, text: Pointer) => Pointer;
   };
 }
 
 const MAX_ARGS = 8;
+/** Texts up to this many UTF-8 bytes are written into a buffer kept for the context; longer ones get their own. */
+const SCRATCH_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
 
 /**
  * quickjs-emscripten allocates per call what a bridge making many small calls can allocate
@@ -47,6 +53,7 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
       const result = runtime.executePendingJobs();
       return result.error ? { error: result.error } : { value: result.value };
     },
+    newString: (text) => context.newString(text),
     dispose: () => undefined,
   };
   const internals = context as unknown as ContextInternals;
@@ -61,12 +68,15 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
   const freeValue = ffi?.QTS_FreeValuePointer;
   const executeJobs = ffi?.QTS_ExecutePendingJob;
   const freeValueRuntime = ffi?.QTS_FreeValuePointerRuntime;
+  const qtsNewString = ffi?.QTS_NewString;
   if (typeof ctx !== 'number' || typeof rt !== 'number' || !module?.HEAPU8 || !malloc || !free || !internals.memory?.heapValueHandle
-    || !qtsCall || !resolveException || !freeValue || !executeJobs || !freeValueRuntime) return fallback;
+    || !qtsCall || !resolveException || !freeValue || !executeJobs || !freeValueRuntime || !qtsNewString) return fallback;
   const heap = internals.memory as { heapValueHandle: (ptr: Pointer) => QuickJSHandle };
   const buffers: Pointer[] = [];
   let depth = 0;
   const jobContextOut = malloc(4);
+  let scratch = 0;
+  let scratchBytes = 0;
   let view = new Int32Array(module.HEAPU8.buffer);
   // the WASM memory may have grown (and its old buffer gone) since the last call
   const words = (): Int32Array => {
@@ -93,6 +103,25 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
       }
       return { value: heap.heapValueHandle(result) };
     },
+    newString(text) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; encodeInto writes straight into the WASM heap
+      const most = text.length * 3 + 1;
+      const own = most > SCRATCH_BYTES;
+      if (!own && most > scratchBytes) {
+        if (scratch) free(scratch);
+        scratchBytes = Math.max(1024, 2 ** Math.ceil(Math.log2(most)));
+        scratch = malloc(scratchBytes);
+      }
+      const at = own ? malloc(most) : scratch;
+      try {
+        const bytes = module.HEAPU8!; // read after malloc: the heap may have grown
+        const { written } = encoder.encodeInto(text, bytes.subarray(at, at + most - 1));
+        bytes[at + written] = 0;
+        return heap.heapValueHandle(qtsNewString(ctx, at));
+      } finally {
+        if (own) free(at);
+      }
+    },
     executePendingJobs() {
       words()[jobContextOut >> 2] = 0;
       const result = executeJobs(rt, -1, jobContextOut);
@@ -113,6 +142,7 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
     },
     dispose() {
       for (const buffer of buffers.splice(0)) free(buffer);
+      if (scratch) free(scratch);
       free(jobContextOut);
     },
   };

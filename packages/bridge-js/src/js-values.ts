@@ -231,10 +231,10 @@ export abstract class JsVmValues extends JsVmScheduling {
 
   /** A synchronous host function's answer: strings and plain data as JSON text, the rest as handles. */
   protected plainHandle(value: unknown): QuickJSHandle {
-    if (typeof value === 'string') return this.ctx.newString(JSON.stringify(value));
+    if (typeof value === 'string') return this.engine.newString(JSON.stringify(value));
     if (typeof value === 'object' && value !== null) {
-      if (value instanceof Date) return this.ctx.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
-      if (isPureJson(value, 0)) return this.ctx.newString(JSON.stringify(value));
+      if (value instanceof Date) return this.engine.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
+      if (isPureJson(value, 0)) return this.engine.newString(JSON.stringify(value));
     }
     return this.toHandle(value);
   }
@@ -244,13 +244,13 @@ export abstract class JsVmValues extends JsVmScheduling {
     switch (typeof value) {
       case 'string':
       case 'boolean':
-        return [1, this.ctx.newString(JSON.stringify(value))];
+        return [1, this.engine.newString(JSON.stringify(value))];
       case 'number':
-        if (Number.isFinite(value)) return [1, this.ctx.newString(JSON.stringify(value))];
+        if (Number.isFinite(value)) return [1, this.engine.newString(JSON.stringify(value))];
         break;
       case 'object':
-        if (value === null || (!(value instanceof Date) && isPureJson(value, 0))) return [1, this.ctx.newString(JSON.stringify(value))];
-        if (value instanceof Date) return [1, this.ctx.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()))];
+        if (value === null || (!(value instanceof Date) && isPureJson(value, 0))) return [1, this.engine.newString(JSON.stringify(value))];
+        if (value instanceof Date) return [1, this.engine.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()))];
         break;
       default:
         break; // undefined, functions, bigints, symbols: as handles
