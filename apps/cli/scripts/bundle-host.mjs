@@ -18,19 +18,18 @@ const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lib = path.join(cli, 'lib');
 const out = path.join(cli, 'dist');
 
-/** Resolves a package file the way the package that uses it does. */
-function resolveFrom(pkg, request) {
-  const fromCli = createRequire(path.join(cli, 'package.json'));
-  return createRequire(fromCli.resolve(`${pkg}/package.json`)).resolve(request);
-}
-
 /** A package's folder, as the CLI resolves it. */
 function packageDir(pkg) {
   return path.dirname(createRequire(path.join(cli, 'package.json')).resolve(`${pkg}/package.json`));
 }
 
+/** Resolves a package file the way the package that uses it does. */
+function resolveFrom(pkg, request) {
+  return createRequire(path.join(packageDir(pkg), 'package.json')).resolve(request);
+}
+
 // Files the bundled code reads at run time, copied beside it. `replace` points a package's
-// own lookup of the file at the copy (the lookup would search node_modules from dist/host).
+// own lookup of the file at the copy (the lookup would search node_modules from dist/).
 const assets = [
   { file: resolveFrom('@llmspell/bridge-lua', 'wasmoon/dist/glue.wasm'), name: 'glue.wasm' },
   {
@@ -41,8 +40,9 @@ const assets = [
 ];
 
 // Never bundled. better-sqlite3 is a native addon (the CLI's dependency); the add-ons load from
-// the user's install or project when the config or a command asks for them; mysql2 and
-// pg-native are optional packages their users install (PACKAGE_NOT_INSTALLED says how).
+// the user's install or project when the config or a command asks for them; mysql2 is an
+// optional package its users install (PACKAGE_NOT_INSTALLED says how), and pg asks for
+// pg-native only when its caller wants the native binding (the database tool never does).
 const external = [
   'better-sqlite3',
   '@llmspell/mcp', '@llmspell/queue', '@llmspell/state-postgres', '@llmspell/state-rocksdb', '@llmspell/tools-media',
