@@ -1,10 +1,11 @@
 import {
   LlmspellError, MCP_CONNECTOR_SERVICE, hostMethod, isPlainObject,
-  type McpConnector, type McpSession, type ScriptObject, type ScriptValue,
+  type McpConnector, type McpElicitation, type McpSession, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
 const FN = 'MCP';
+const ELICITATION: McpElicitation[] = ['auto', 'defaults', 'decline'];
 
 function connectorOf(scope: GlobalScope): McpConnector | undefined {
   return scope.runtime.service<McpConnector>(MCP_CONNECTOR_SERVICE);
@@ -25,7 +26,7 @@ function text(value: ScriptValue | undefined, fn: string, parameter: string): st
   return value;
 }
 
-/** `MCP.connect(name)`, `MCP.connect{url=…, headers=…}` (or `{server=name}`). */
+/** `MCP.connect(name)`, `MCP.connect{url=…, headers=…, elicitation=…}` (or `{server=name}`). */
 function targetOf(value: ScriptValue) {
   if (typeof value === 'string') return { server: text(value, 'connect', 'name') };
   const o = table(value, 'connect', 'target');
@@ -39,7 +40,9 @@ function targetOf(value: ScriptValue) {
     if (typeof v !== 'string' && typeof v !== 'number') bad('connect', `headers.${k}`, 'must be a string');
     headers[k] = String(v);
   }
-  return { url, headers };
+  const { elicitation } = o;
+  if (elicitation !== undefined && !ELICITATION.includes(elicitation as McpElicitation)) bad('connect', 'elicitation', `must be one of ${ELICITATION.join(', ')}`);
+  return { url, headers, ...(elicitation === undefined ? {} : { elicitation: elicitation as McpElicitation }) };
 }
 
 /**
