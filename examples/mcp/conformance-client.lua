@@ -3,7 +3,8 @@
 --   llmspell run examples/mcp/conformance-client.lua -- http://localhost:3001/mcp
 -- It opens the server at the URL, lists its tools, resources and prompts, and calls every
 -- tool once with arguments made from the tool's input schema. It fails (exit 1) when a call
--- fails. Loopback URLs need runtime.security.allow_private_network (see README.md).
+-- fails. A server's elicitation form is accepted with the form's defaults. Loopback URLs need
+-- runtime.security.allow_private_network (see README.md). conformance-client.js is its twin.
 
 local url = ARGS[1]
 if not url then error("usage: llmspell run conformance-client.lua -- <server-url>") end
@@ -29,6 +30,8 @@ local function arguments_for(tool)
   return args
 end
 
+-- elicitation = "defaults": accept a form the server sends with its defaults (the default
+-- with no one at a terminal is to decline it).
 local client = MCP.connect{ url = url, elicitation = "defaults" }
 local report = { tools = {}, failures = {} }
 

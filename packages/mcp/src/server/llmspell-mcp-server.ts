@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema, ListToolsRequestSchema,
+  CallToolRequestSchema, ContentBlockSchema, ListToolsRequestSchema,
   type CallToolResult, type LoggingLevel, type Tool as McpToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isLlmspellError, parametersJsonSchema, type Tool, type ToolResult } from '@llmspell/core';
@@ -47,6 +47,23 @@ function textOf(value: unknown): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A script that returns `{content = {...}}` whose every item is an MCP content block (text,
+ * image, audio, resource, resource_link) answers with those blocks as they are, with its
+ * `isError` and `structuredContent`: a script can send images, or pass on what an MCP tool it
+ * called returned. Anything else is a plain value.
+ */
+function scriptCallResult(value: unknown, redact: (text: string) => string): CallToolResult | undefined {
+  if (!isRecord(value) || !Array.isArray(value.content) || value.content.length === 0) return undefined;
+  if (!value.content.every((block) => ContentBlockSchema.safeParse(block).success)) return undefined;
+  const structured = isRecord(value.structuredContent) ? value.structuredContent : undefined;
+  return JSON.parse(redact(JSON.stringify({
+    content: value.content,
+    ...(structured ? { structuredContent: structured } : {}),
+    isError: value.isError === true,
+  }))) as CallToolResult;
 }
 
 /**
@@ -108,10 +125,14 @@ export function createLlmspellMcpServer(options: LlmspellMcpServerOptions): Serv
       const { value, stdout } = await script.run(args, {
         signal: extra.signal,
         onOutput: (line, stream) => {
-          if (stream === 'stderr') log('warning', line);
+          // What a script prints is what it tells the user as it works: a log message (the
+          // client's logging/setLevel filters it) and, when the caller asked, progress.
+          log(stream === 'stderr' ? 'warning' : 'info', line);
           progress(line);
         },
       });
+      const blocks = scriptCallResult(value, redact);
+      if (blocks) return blocks;
       const text = value === null || value === undefined ? stdout.join('\n') : textOf(value);
       return {
         content: [{ type: 'text', text: redact(text) }],
