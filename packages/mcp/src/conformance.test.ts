@@ -85,7 +85,7 @@ function conformance(args: string[]): Promise<RunnerResult> {
 function passed(result: RunnerResult): boolean {
   if (result.code === 0) return true;
   const bad = result.checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
-  return bad.length > 0 && bad.every((c) => c.id === 'client-sse-retry-timing' && c.details?.tooEarly === false && c.details?.actualDelayMs !== undefined)
+  return bad.length > 0 && bad.every((c) => c.id === 'client-sse-retry-timing' && c.details?.tooEarly === false && c.details.actualDelayMs !== undefined)
     && !/Client exited with code|timed out/.test(result.output);
 }
 
@@ -123,7 +123,7 @@ describeWithNode22('official MCP conformance scenarios (@modelcontextprotocol/co
       });
     }, 60_000);
     afterAll(() => {
-      server?.kill();
+      server.kill();
     });
 
     test('every scenario passes but those of the baseline, which still fail', async () => {
