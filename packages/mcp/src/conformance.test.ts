@@ -47,6 +47,7 @@ interface RunnerResult { code: number | null; output: string; checks: Check[] }
 
 let scratch: string;
 beforeAll(() => {
+  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build the CLI first (pnpm --filter @llmspell/cli... build)`);
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-mcp-conformance-'));
   // The scenarios' servers listen on localhost: the client's MCP.connect must be allowed there.
   fs.writeFileSync(path.join(scratch, 'llmspell.toml'), '[runtime.security]\nallow_private_network = true\n\n[runtime.state_persistence]\nenabled = false\n');
