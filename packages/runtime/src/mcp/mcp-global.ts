@@ -33,7 +33,10 @@ function targetOf(value: ScriptValue) {
   if ('command' in o || 'args' in o || 'env' in o) {
     throw new LlmspellError('OPERATION_NOT_ALLOWED', `${FN}.connect: scripts cannot start server processes; configure one under [mcp.servers.NAME] in llmspell.toml and connect by name`);
   }
-  if (typeof o.server === 'string') return { server: text(o.server, 'connect', 'server') };
+  if (typeof o.server === 'string') {
+    if (o.elicitation !== undefined) bad('connect', 'elicitation', "is for a URL; a configured server's is [mcp.servers.NAME] elicitation in llmspell.toml");
+    return { server: text(o.server, 'connect', 'server') };
+  }
   const url = text(o.url as ScriptValue, 'connect', 'url');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(table(o.headers as ScriptValue, 'connect', 'headers'))) {
