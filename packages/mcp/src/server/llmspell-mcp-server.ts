@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema, ContentBlockSchema, ListToolsRequestSchema,
+  CallToolRequestSchema, ContentBlockSchema, ListToolsRequestSchema, SetLevelRequestSchema,
   type CallToolResult, type LoggingLevel, type Tool as McpToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isLlmspellError, parametersJsonSchema, type Tool, type ToolResult } from '@llmspell/core';
@@ -26,6 +26,8 @@ export interface LlmspellMcpServerOptions {
   redact(text: string): string;
   version?: string;
 }
+
+const LOG_LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 const SCRIPT_INPUT_SCHEMA = {
   type: 'object' as const,
@@ -83,6 +85,14 @@ export function createLlmspellMcpServer(options: LlmspellMcpServerOptions): Serv
   const tools = new Map(options.tools.map((t) => [t.name, t]));
   const scripts = new Map((options.scripts ?? []).map((s) => [s.name, s]));
   const { redact } = options;
+  // One server per session: the level the client set is this session's. Kept here rather than
+  // by the SDK so a call's log messages can go with the call (its own response stream over
+  // HTTP) instead of the session's optional standalone stream.
+  let minimumLevel: LoggingLevel | undefined;
+  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    minimumLevel = request.params.level;
+    return {};
+  });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [
@@ -105,7 +115,8 @@ export function createLlmspellMcpServer(options: LlmspellMcpServerOptions): Serv
       }).catch(() => {});
     };
     const log = (level: LoggingLevel, data: string) => {
-      void server.sendLoggingMessage({ level, logger: name, data: redact(data) }, extra.sessionId).catch(() => {});
+      if (minimumLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(minimumLevel)) return;
+      void extra.sendNotification({ method: 'notifications/message', params: { level, logger: name, data: redact(data) } }).catch(() => {});
     };
     try {
       const tool = tools.get(name);
