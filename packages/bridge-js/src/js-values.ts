@@ -5,6 +5,7 @@ import {
 } from '@llmspell/core';
 import type { QuickJSHandle } from 'quickjs-emscripten-core';
 import { isErrorCode, stripCodePrefix } from './js-errors.js';
+import { FAST_CALL, type FastHostFunction } from './fast-host-calls.js';
 import { WireKind } from './prelude.js';
 import { JsVmScheduling } from './js-vm-scheduling.js';
 
@@ -157,71 +158,104 @@ export abstract class JsVmValues extends JsVmScheduling {
     }
   }
 
+  /**
+   * A host function as the script sees it: a script-side function (`wrapSync`/`wrapAsync` in
+   * prelude.ts) over the engine's host function, so that plain data crosses as one JSON text
+   * each way and one engine call carries a whole host call.
+   */
   protected hostFunction(fn: (...args: ScriptValue[]) => unknown): QuickJSHandle {
     // a function the script API calls asynchronous stays a promise here even when it answered at once
     const promised = isHostAsync(fn);
-    return this.ctx.newFunction(fn.name || 'hostFunction', (...argHandles) => {
-      // past the time limit (a finally block, a late job) the script reaches nothing of the host
-      if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
-      let result: unknown;
-      let args: ScriptValue[];
-      try {
-        args = this.readArguments(argHandles);
-      } catch (error) {
-        return { error: this.errorHandle(error) };
-      }
-      try {
-        result = fn(...args);
-      } catch (error) {
-        if (promised) return this.trackedPromise(Promise.reject(error));
-        return { error: this.errorHandle(error) };
-      }
-      if (isThenable(result)) return this.trackedPromise(result);
-      if (promised) return this.settledPromise(result);
-      try {
-        return this.toHandle(result);
-      } catch (error) {
-        return { error: this.errorHandle(error) };
-      }
-    });
-  }
-
-  /** A host call's arguments: plain data crosses as one JSON text (one engine call for all of them). */
-  protected readArguments(handles: QuickJSHandle[]): ScriptValue[] {
-    if (handles.length === 0) return [];
-    const wired = this.callHelper('wireArgs', ...handles);
+    const name = fn.name || 'hostFunction';
+    const vm = this; // the engine passes the host function's `this` (the JSON text) as its own
+    const impl: FastHostFunction = function (this: QuickJSHandle, ...argHandles: QuickJSHandle[]) {
+      return vm.callHost(fn, promised, this, argHandles);
+    };
+    impl[FAST_CALL] = true;
+    const raw = this.ctx.newFunction(name, impl);
     try {
-      if (this.ctx.typeof(wired) === 'string') return JSON.parse(this.ctx.getString(wired)) as ScriptValue[];
+      const nameHandle = this.ctx.newString(name);
+      try {
+        return this.callHelper(promised ? 'wrapAsync' : 'wrapSync', raw, nameHandle);
+      } finally {
+        nameHandle.dispose();
+      }
     } finally {
-      wired.dispose();
+      raw.dispose();
     }
-    return handles.map((h) => this.fromHandle(h));
   }
 
-  /**
-   * A promise already fulfilled with `value`: the script's await continues in the same run of
-   * pending jobs, without a trip through the host's event loop.
-   */
-  protected settledPromise(value: unknown): QuickJSHandle {
-    let handle: QuickJSHandle;
+  /** One host call: `self` holds the arguments as JSON text when none come as handles. */
+  protected callHost(fn: (...args: ScriptValue[]) => unknown, promised: boolean, self: QuickJSHandle, argHandles: QuickJSHandle[]): QuickJSHandle | { error: QuickJSHandle } {
+    // past the time limit (a finally block, a late job) the script reaches nothing of the host
+    if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
+    let args: ScriptValue[];
     try {
-      if (typeof value === 'object' && value !== null && isPureJson(value, 0)) {
-        const json = this.ctx.newString(JSON.stringify(value));
+      args = argHandles.length === 0 ? JSON.parse(this.ctx.getString(self)) as ScriptValue[] : argHandles.map((h) => this.fromHandle(h));
+    } catch (error) {
+      return { error: this.errorHandle(error) };
+    }
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      if (promised) return this.ctx.newNumber(this.hostCall(Promise.reject(error)));
+      return { error: this.errorHandle(error) };
+    }
+    if (isThenable(result)) {
+      const id = this.ctx.newNumber(this.hostCall(result));
+      if (promised) return id;
+      try {
+        return this.callHelper('pending', id);
+      } finally {
+        id.dispose();
+      }
+    }
+    try {
+      if (!promised) return this.plainHandle(result);
+      // a value that answered at once: JSON text, or a handle that is not a number (a number is a call id)
+      if (typeof result === 'number' && !Number.isFinite(result)) {
+        const n = this.ctx.newNumber(result);
         try {
-          return this.callHelper('resolvedJson', json);
+          return this.callHelper('resolved', n);
         } finally {
-          json.dispose();
+          n.dispose();
         }
       }
-      handle = this.toHandle(value);
+      return this.settledPayload(result)[1];
     } catch (error) {
-      return this.trackedPromise(Promise.reject(error));
+      if (promised) return this.ctx.newNumber(this.hostCall(Promise.reject(error)));
+      return { error: this.errorHandle(error) };
     }
-    try {
-      return this.callHelper('resolved', handle);
-    } finally {
-      handle.dispose();
+  }
+
+  /** A synchronous host function's answer: strings and plain data as JSON text, the rest as handles. */
+  protected plainHandle(value: unknown): QuickJSHandle {
+    if (typeof value === 'string') return this.engine.newString(JSON.stringify(value));
+    if (typeof value === 'object' && value !== null) {
+      if (value instanceof Date) return this.engine.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
+      if (isPureJson(value, 0)) return this.engine.newString(JSON.stringify(value));
     }
+    return this.toHandle(value);
+  }
+
+  /** How a host value crosses as a call's answer: [1, JSON text] for plain data, else [2, the value]. */
+  protected settledPayload(value: unknown): [number, QuickJSHandle] {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return [1, this.engine.newString(JSON.stringify(value))];
+      case 'number':
+        if (Number.isFinite(value)) return [1, this.engine.newString(JSON.stringify(value))];
+        break;
+      case 'object':
+        if (value === null || (!(value instanceof Date) && isPureJson(value, 0))) return [1, this.engine.newString(JSON.stringify(value))];
+        if (value instanceof Date) return [1, this.engine.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()))];
+        break;
+      default:
+        break; // undefined, functions, bigints, symbols: as handles
+    }
+    return [2, this.toHandle(value)];
   }
 
   protected callbackHandle(callback: ScriptCallback): QuickJSHandle {

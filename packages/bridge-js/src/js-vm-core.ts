@@ -1,6 +1,8 @@
 // The QuickJS runtime and context a JsVm owns: its state, limits, engine entry and teardown (split from js-vm.ts).
 import { LlmspellError, toLlmspellError, type ScriptLimits, type ScriptOutput, type ScriptValue } from '@llmspell/core';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { directEngineCalls, type EngineCalls } from './direct-engine-calls.js';
+import { installFastHostCalls } from './fast-host-calls.js';
 import { formatBytes, scriptError } from './js-errors.js';
 import { HELPER_CHUNKS, PRELUDE_CHUNKS, PRELUDE_FILENAME, type Helper, type PreludeChunk } from './prelude.js';
 import { onMallocFailure } from './quickjs-module.js';
@@ -21,8 +23,10 @@ interface Disposable {
 export interface HostPromiseRecord {
   /** The run it was made in (its first operation). */
   run: Operation | undefined;
+  /** The script handled the promise (known at its rejection, else asked when the run ends). */
   observed: boolean;
   settled: boolean;
+  rejected: boolean;
   rejection?: unknown;
 }
 
@@ -49,6 +53,8 @@ export const engineStats = { uncleanDisposals: 0 };
 export abstract class JsVmCore {
   protected readonly rt: QuickJSRuntime;
   protected readonly ctx: QuickJSContext;
+  /** Calls into the engine that the bridge makes per host call (see direct-engine-calls.ts). */
+  protected readonly engine: EngineCalls;
   protected readonly helpers = new Map<Helper, QuickJSHandle>();
   protected primordials: QuickJSHandle | undefined;
   protected consoleObject: QuickJSHandle | undefined;
@@ -68,13 +74,14 @@ export abstract class JsVmCore {
   protected inflight = 0;
   protected readonly hostPromises = new Map<number, HostPromiseRecord>();
   protected nextHostPromise = 1;
-  protected observer: QuickJSHandle | undefined;
   /** Rejections of promises the script dropped (`main();`), with the line of the statement. */
   protected floatingFailures: Array<{ error: QuickJSHandle; line: number }> = [];
   protected disposeRequested = false;
   protected freed = false;
   /** A timeout, cancel or memory failure: the context must not run anything more. */
   fatal: LlmspellError | undefined;
+  /** Whether the engine calls the bridge's host functions on the lean path (see fast-host-calls.ts). */
+  fastHostCalls = false;
   /** The WASM instance itself is in an unknown state (native stack overflow): never call into it again. */
   poisoned = false;
 
@@ -90,6 +97,8 @@ export abstract class JsVmCore {
         error: new Error(`import of '${name}' is not allowed: scripts run sandboxed and cannot load modules; use the injected globals (Tool, Agent, State, ...)`),
       }));
       this.ctx = this.rt.newContext();
+      this.fastHostCalls = installFastHostCalls(this.ctx);
+      this.engine = directEngineCalls(this.rt, this.ctx);
     } catch (error) {
       this.rt.dispose();
       throw error;
@@ -238,7 +247,7 @@ export abstract class JsVmCore {
   protected callHelper(name: Helper, ...args: QuickJSHandle[]): QuickJSHandle {
     if (!this.helpers.has(name)) this.loadChunk(HELPER_CHUNKS[name]);
     const fn = this.helpers.get(name)!;
-    const result = this.enter(() => this.ctx.callFunction(fn, this.ctx.undefined, args));
+    const result = this.enter(() => this.engine.call(fn, this.ctx.undefined, args));
     if (result.error) throw this.engineFailure(result.error);
     return result.value;
   }
@@ -247,8 +256,18 @@ export abstract class JsVmCore {
   protected engineFailure(error: QuickJSHandle): LlmspellError {
     let message: string;
     try {
-      const dumped = this.ctx.dump(error) as { name?: string; message?: string } | string;
-      message = typeof dumped === 'object' && dumped ? `${dumped.name ?? 'Error'}: ${dumped.message ?? ''}` : String(dumped);
+      // name and message read as plain properties: dump() runs JSON.stringify in the engine,
+      // which fails again when the engine's own stack is what overflowed
+      const read = (key: string): string | undefined => {
+        const value = this.ctx.getProp(error, key);
+        try {
+          return this.ctx.typeof(value) === 'string' ? this.ctx.getString(value) : undefined;
+        } finally {
+          value.dispose();
+        }
+      };
+      const text = this.ctx.typeof(error) === 'object' ? read('message') : undefined;
+      message = text !== undefined ? `${read('name') ?? 'Error'}: ${text}` : String(this.ctx.dump(error));
     } catch {
       message = 'unreadable engine error';
     } finally {
@@ -285,6 +304,7 @@ export abstract class JsVmCore {
       this.helpers.clear();
       this.primordials = undefined;
       this.consoleObject = undefined;
+      this.engine.dispose();
       this.ctx.dispose();
       this.rt.dispose();
     } catch {

@@ -15,6 +15,8 @@ export abstract class JsVmScheduling extends JsVmErrors {
     let current = handle;
     // Owned while pending so that disposing the context mid-await still frees it first.
     this.owned.add(current);
+    // A drain runs jobs until none is left: right after one that ran some, another would find none.
+    let drained = false;
     try {
       for (;;) {
         if (this.fatal) throw this.fatal;
@@ -29,8 +31,11 @@ export abstract class JsVmScheduling extends JsVmErrors {
           continue;
         }
         if (state.type === 'rejected') throw this.toError(state.error, op);
-        const executed = this.drain(op);
-        if (executed > 0) continue;
+        if (!drained && this.drain(op) > 0) {
+          drained = true;
+          continue;
+        }
+        drained = false;
         if (this.inflight === 0 && this.ops.size <= 1 && this.liveCallbacks.size === 0) {
           // Nothing on the host side could ever resolve it (no host call in flight, no
           // script function the host could call): waiting for the timeout would only waste it.
@@ -46,7 +51,7 @@ export abstract class JsVmScheduling extends JsVmErrors {
   }
 
   protected drain(op: Operation): number {
-    const result = this.enter(() => this.rt.executePendingJobs());
+    const result = this.enter(() => this.engine.executePendingJobs());
     if (result.error) throw this.toError(result.error, op);
     const executed = result.value;
     if (executed > 0) this.wake();
@@ -73,31 +78,90 @@ export abstract class JsVmScheduling extends JsVmErrors {
   }
 
   /**
-   * The promise of a host call, marked so that the host learns when the script handles it:
-   * a rejection the script never handles fails the run (see finishFloating).
+   * Registers a host call still running and returns its id, a number the script-side
+   * function turns into a promise (see `call` in prelude.ts). The host marks when the script
+   * handles it: a rejection the script never handles fails the run (see finishFloating).
    */
-  protected trackedPromise(promise: PromiseLike<unknown>): QuickJSHandle {
+  protected hostCall(promise: PromiseLike<unknown>): number {
     const id = this.nextHostPromise++;
-    const record: HostPromiseRecord = { run: [...this.ops][0], observed: false, settled: false };
+    const record: HostPromiseRecord = { run: this.ops.values().next().value, observed: false, settled: false, rejected: false };
     this.hostPromises.set(id, record);
-    const handle = this.promiseHandle(promise, record);
-    if (!this.observer) {
-      this.observer = this.ctx.newFunction('observed', (idHandle) => {
-        const seen = this.hostPromises.get(this.ctx.getNumber(idHandle));
-        if (seen) seen.observed = true;
-      });
-      this.owned.add(this.observer);
-    }
-    const idHandle = this.ctx.newNumber(id);
+    this.inflight++;
+    Promise.resolve(promise).then((v) => this.deliver(id, record, true, v), (e: unknown) => this.deliver(id, record, false, e));
+    return id;
+  }
+
+  /** Settles the script's promise of host call `id` in one engine call (jobs run on the next pump). */
+  private deliver(id: number, record: HostPromiseRecord, ok: boolean, value: unknown): void {
+    this.inflight--;
+    record.settled = true;
+    if (this.freed || this.disposeRequested || this.poisoned) return this.wake();
+    let payload: QuickJSHandle | undefined;
+    let how = 0;
     try {
-      return this.callHelper('track', handle, idHandle, this.observer);
-    } catch (error) {
-      this.hostPromises.delete(id);
-      return handle; // an untracked promise still works
+      if (ok) {
+        try {
+          [how, payload] = this.settledPayload(value);
+        } catch (error) {
+          ok = false;
+          value = error;
+        }
+      }
+      if (!ok) {
+        record.rejected = true;
+        record.rejection = value;
+        payload = this.errorHandle(value);
+      }
+      const code = this.ctx.newNumber(id * 4 + how);
+      try {
+        const observed = this.callHelper('settle', code, payload!);
+        record.observed = this.ctx.eq(observed, this.ctx.true);
+        observed.dispose();
+        // a call whose run already ended: nobody asks about it later
+        if (!record.observed && !this.hostPromises.has(id)) this.observedLate(id);
+      } finally {
+        code.dispose();
+      }
+    } catch {
+      // The engine could not take the value (out of memory); the pump reports the state.
     } finally {
-      idHandle.dispose();
+      if (payload?.alive) payload.dispose();
+      this.wake();
     }
   }
+
+  /** Whether the script handled rejected host call `id` by now (asked once, when its run ends). */
+  protected observedLate(id: number): boolean {
+    const key = this.ctx.newNumber(id);
+    try {
+      const answer = this.callHelper('observed', key);
+      try {
+        return this.ctx.eq(answer, this.ctx.true);
+      } finally {
+        answer.dispose();
+      }
+    } finally {
+      key.dispose();
+    }
+  }
+
+  /** Drops the host calls of an ended operation (a pending one still settles its promise). */
+  protected forgetHostCalls(op: Operation): void {
+    for (const [id, record] of this.hostPromises) {
+      if (record.run !== op) continue;
+      this.hostPromises.delete(id);
+      if (record.rejected && !record.observed && !this.freed && !this.poisoned) {
+        try {
+          this.observedLate(id); // frees the script-side record
+        } catch {
+          // a context past a limit is thrown away with its records
+        }
+      }
+    }
+  }
+
+  /** How a host call's value crosses: [1, JSON text] for plain data, else [2, the value]. */
+  protected abstract settledPayload(value: unknown): [number, QuickJSHandle];
 
   /**
    * After the script's own result: host calls still running are waited for (their `.then`
@@ -115,7 +179,7 @@ export abstract class JsVmScheduling extends JsVmErrors {
           continue;
         }
         this.hostPromises.delete(id);
-        if (record.rejection !== undefined && !record.observed) {
+        if (record.rejected && !record.observed && !this.observedLate(id)) {
           const failure = toLlmspellError(record.rejection, 'SCRIPT_ERROR');
           throw new LlmspellError(failure.code, `${op.file}: unhandled promise rejection: ${failure.detail}`, { details: { file: op.file, line: null }, cause: failure });
         }
@@ -147,16 +211,12 @@ export abstract class JsVmScheduling extends JsVmErrors {
   }
 
   /** A QuickJS promise settled when the host promise settles (jobs run on the next pump). */
-  protected promiseHandle(promise: PromiseLike<unknown>, record?: HostPromiseRecord): QuickJSHandle {
+  protected promiseHandle(promise: PromiseLike<unknown>): QuickJSHandle {
     const deferred: QuickJSDeferredPromise = this.ctx.newPromise();
     this.owned.add(deferred);
     this.inflight++;
     const settle = (ok: boolean, value: unknown) => {
       this.inflight--;
-      if (record) {
-        record.settled = true;
-        if (!ok) record.rejection = value;
-      }
       if (this.freed || this.disposeRequested || this.poisoned || !deferred.alive) return this.wake();
       this.owned.delete(deferred);
       try {

@@ -148,7 +148,7 @@ export class JsVm extends JsVmValues {
         if (settled.alive && !this.freed) settled.dispose();
       }
     } finally {
-      for (const [id, record] of this.hostPromises) if (record.run === op) this.hostPromises.delete(id);
+      this.forgetHostCalls(op);
       this.endOp(op);
     }
   }
@@ -182,6 +182,7 @@ export class JsVm extends JsVmValues {
       }
     } finally {
       this.inflight--;
+      this.forgetHostCalls(op);
       this.endOp(op);
       this.wake();
     }

@@ -22,6 +22,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
+    create: Object.create,
   });
 })()`;
 
@@ -250,30 +251,118 @@ export const PRELUDE_CHUNKS = {
   };
 })`,
 
-  track: String.raw`(function (P) {
+  call: String.raw`(function (P) {
   'use strict';
-  const { defineProperty, PromiseThen, apply } = P;
-  // what await and Promise.resolve see instead of %Promise%: they then call .then (below)
-  const NOT_PROMISE = Object.freeze({});
+  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty } = P;
+
+  // Plain JSON data (what JSON.stringify then JSON.parse gives back unchanged). No cycle check:
+  // a cycle passes the depth cap and is refused, and the host's slow path names it.
+  function pure(v, depth) {
+    if (depth > 64) return false;
+    if (isArray(v)) {
+      if (getProto(v) !== ArrayProto) return false;
+      const n = v.length;
+      if (keys(v).length !== n) return false;
+      for (let i = 0; i < n; i++) if (!pureItem(v[i], depth)) return false;
+      return true;
+    }
+    const p = getProto(v);
+    if (p !== ObjectProto && p !== null) return false;
+    const ks = keys(v);
+    for (let i = 0; i < ks.length; i++) if (!pureItem(v[ks[i]], depth)) return false;
+    return true;
+  }
+  function pureItem(x, depth) {
+    switch (typeof x) {
+      case 'string': case 'boolean': return true;
+      case 'number': return isFinite(x);
+      case 'object': return x === null || pure(x, depth + 1);
+      default: return false;
+    }
+  }
+
+  // Host calls still waiting, by id: settled by the host through settle().
+  const waiting = create(null);
+
+  /**
+   * A promise for host call id that notes when the script first handles it. Whatever handles
+   * a promise reads its constructor first (await, then, catch, finally, Promise.all/race/
+   * resolve, as the spec's PromiseResolve and SpeciesConstructor do): an own getter on the
+   * promise sees that and answers %Promise%, so await still takes its one-job path.
+   */
+  function pending(id) {
+    let record;
+    const promise = new PromiseCtor((resolve, reject) => { record = { resolve, reject, observed: false }; });
+    defineProperty(promise, 'constructor', {
+      get() { record.observed = true; return PromiseCtor; },
+      configurable: true,
+    });
+    waiting[id] = record;
+    return promise;
+  }
+
+  /**
+   * The script-side face of a host function. Plain-data arguments cross as one JSON text
+   * passed as the host function's this (with no arguments); anything else as they are (then
+   * there is at least one). The host answers a JSON text for plain data (a string always
+   * comes as JSON), a value as it is, or (asynchronous functions) a number: the id of a
+   * host call still running.
+   */
+  function call(raw, args) {
+    return pure(args, 0) ? apply(raw, stringify(args), []) : apply(raw, undefined, args);
+  }
+
   return {
-    /** Tells the host when the script first handles a host promise (await, then, catch, finally, Promise.all). */
-    track(promise, id, observed) {
-      defineProperty(promise, 'then', {
-        value: function then(onFulfilled, onRejected) {
-          observed(id);
-          return apply(PromiseThen, this, [onFulfilled, onRejected]);
-        },
-        writable: true, configurable: true, enumerable: false,
-      });
-      defineProperty(promise, 'constructor', { value: NOT_PROMISE, writable: true, configurable: true, enumerable: false });
-      return promise;
+    wrapSync(raw, name) {
+      const fn = { [name](...args) {
+        const r = call(raw, args);
+        return typeof r === 'string' ? parse(r) : r;
+      } }[name];
+      return fn;
+    },
+    wrapAsync(raw, name) {
+      const fn = { [name](...args) {
+        const r = call(raw, args);
+        switch (typeof r) {
+          case 'string': return apply(PromiseResolve, PromiseCtor, [parse(r)]);
+          case 'number': return pending(r);
+          default: return apply(PromiseResolve, PromiseCtor, [r]);
+        }
+      } }[name];
+      return fn;
+    },
+    /** A promise for the host call with this id (a synchronous host function that returned a promise). */
+    pending,
+    /**
+     * Settles host call id (code = id * 4 + how): how 0 rejects with payload, 1 fulfils with
+     * the data in JSON text payload, 2 with payload itself. A rejection answers whether the
+     * script already handled the promise; otherwise the record stays for observed(id).
+     */
+    settle(code, payload) {
+      const how = code % 4, id = (code - how) / 4;
+      const record = waiting[id];
+      if (record === undefined) return true;
+      if (how === 0) {
+        record.reject(payload);
+        if (!record.observed) return false;
+      } else {
+        record.resolve(how === 1 ? parse(payload) : payload);
+      }
+      delete waiting[id];
+      return true;
+    },
+    /** Whether the script handled rejected host call id by now; forgets it. */
+    observed(id) {
+      const record = waiting[id];
+      delete waiting[id];
+      return record === undefined || record.observed;
     },
   };
 })`,
 
   data: String.raw`(function (P) {
   'use strict';
-  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor, apply, PromiseResolve } = P;
+  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor } = P;
   // Kinds returned by wire() when the value is not plain JSON data.
   const KIND_NULL = 0, KIND_ARRAY = 1, KIND_OBJECT = 2, KIND_ERROR = 3, KIND_PROMISE = 4, KIND_DATE = 5;
 
@@ -320,16 +409,6 @@ export const PRELUDE_CHUNKS = {
     wire(v) {
       if (pure(v, 0, [])) return stringify(v);
       return kindOf(v);
-    },
-    /** A host call's arguments as one JSON array text when all are plain data, else 0. */
-    wireArgs() {
-      const args = [];
-      for (let i = 0; i < arguments.length; i++) args.push(arguments[i]);
-      return pure(args, 0, []) ? stringify(args) : 0;
-    },
-    /** A promise fulfilled with the data in JSON text (a host call's immediate answer). */
-    resolvedJson(text) {
-      return apply(PromiseResolve, PromiseCtor, [P.parse(text)]);
     },
     parse: P.parse,
     /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
@@ -478,10 +557,12 @@ export type PreludeChunk = keyof typeof PRELUDE_CHUNKS;
 export const HELPER_CHUNKS = {
   lazyGlobal: 'base',
   resolved: 'base',
-  track: 'track',
+  wrapSync: 'call',
+  wrapAsync: 'call',
+  pending: 'call',
+  settle: 'call',
+  observed: 'call',
   wire: 'data',
-  wireArgs: 'data',
-  resolvedJson: 'data',
   parse: 'data',
   entries: 'data',
   dateString: 'data',

@@ -96,8 +96,8 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
       // Lua prints an expression's value when the input is one ("1 + 1"). JavaScript: an input
       // awaiting at its top level runs in an async wrapper that keeps its declarations.
       const asExpression = engine.name === 'lua' ? `return ${source}` : undefined;
-      // the parser loads only when a JavaScript REPL is used, not with every command
-      const awaited = engine.name === 'lua' ? undefined : (await import('./repl-await.js')).rewriteTopLevelAwait(source);
+      // the engine's package (with its parser) is loaded already when a JavaScript REPL runs
+      const awaited = engine.name === 'lua' ? undefined : (await import('@llmspell/bridge-js')).rewriteTopLevelAwait(source);
       if (asExpression && (await session.checkSyntax(asExpression, file)) === null) {
         value = await session.run(asExpression, { filename: file, signal: current.signal }) as ScriptValue;
       } else {
