@@ -8,6 +8,7 @@ import { chooseEngine, loadEngine, preloadEngine } from './engines.js';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 import { PROGRESS_EVENTS, progressData } from './progress.js';
+import { startMark } from './start-marks.js';
 
 /** Whether this code runs from the build's bundle of the host (its file sits in dist/host/). */
 const BUNDLED = /[\\/]host[\\/][^\\/]+\.mjs$/.test(fileURLToPath(import.meta.url));
@@ -39,6 +40,7 @@ interface EventBusLike {
  * and loads the engine. The engine name is empty when the config's default decides (REPL).
  */
 export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetup> {
+  startMark('host: setup');
   const data = context.data as ScriptHostData;
   if (context.engine) preloadEngine(chooseEngine(context.engine, undefined, 'lua'));
   const io: CliIo = { stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd };
@@ -61,7 +63,9 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     });
     if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${BUNDLED ? 'bundled entry' : 'module graph'}
 `);
-    return { runtime, engine: await loadEngine(engineName), beforeRun: (job) => describeJob(job as ScriptHostJob) };
+    const engine = await loadEngine(engineName);
+    startMark('host: engine ready');
+    return { runtime, engine, beforeRun: (job) => describeJob(job as ScriptHostJob) };
   } catch (error) {
     await runtime.close();
     throw error;

@@ -1,0 +1,19 @@
+/**
+ * Wall-clock marks of a cold start, for finding where it goes (`LLMSPELL_START_MARKS=1`):
+ * each process writes `[start] <epoch ms> <pid> <mark>` lines to stderr, so the CLI's and its
+ * script host's marks line up on one clock. Off, a mark costs one property read.
+ */
+const enabled = process.env.LLMSPELL_START_MARKS === '1';
+
+export function startMark(name: string): void {
+  if (!enabled) return;
+  process.stderr.write(`[start] ${(performance.timeOrigin + performance.now()).toFixed(1)} ${process.pid} ${name}\n`);
+}
+
+/** Marks the moment this process started (Node's own time origin), once. */
+let originMarked = false;
+export function markProcessStart(): void {
+  if (!enabled || originMarked) return;
+  originMarked = true;
+  process.stderr.write(`[start] ${performance.timeOrigin.toFixed(1)} ${process.pid} process start\n`);
+}
