@@ -69,10 +69,9 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
   const level: LogLevel = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
   // Loading the tool packages and opening the store overlap (file reads, the SQLite open).
   const [toolsResult, storeResult] = await Promise.allSettled([
-    options.tools === false ? [] : loadTools(loaded.config, io.cwd),
-    options.state === false ? undefined : openConfiguredStore(loaded, io),
+    options.tools === false ? [] : loadTools(loaded.config, io.cwd).finally(() => startMark('host: tools loaded')),
+    options.state === false ? undefined : openConfiguredStore(loaded, io).finally(() => startMark('host: store open')),
   ]);
-  startMark('host: tools loaded, store open');
   if (toolsResult.status === 'rejected') {
     if (storeResult.status === 'fulfilled') await storeResult.value?.close();
     throw toolsResult.reason;

@@ -8,4 +8,5 @@ import { markProcessStart, startMark } from './start-marks.js';
  */
 markProcessStart();
 startMark('host: entry loaded');
+process.on('exit', () => startMark('host: exit'));
 serveIsolatedHost({ setup });

@@ -43,6 +43,7 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
   startMark('host: setup');
   const data = context.data as ScriptHostData;
   if (context.engine) preloadEngine(chooseEngine(context.engine, undefined, 'lua'));
+  void loadEngine(chooseEngine(context.engine || undefined, undefined, 'lua')).then(() => startMark('host: engine loaded'), () => undefined);
   const io: CliIo = { stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd };
   const { runtime, loaded } = await composeRuntime(data.flags, io);
   try {

@@ -1,13 +1,15 @@
 /**
  * Wall-clock marks of a cold start, for finding where it goes (`LLMSPELL_START_MARKS=1`):
- * each process writes `[start] <epoch ms> <pid> <mark>` lines to stderr, so the CLI's and its
- * script host's marks line up on one clock. Off, a mark costs one property read.
+ * each process writes `[start] <epoch ms> <pid> <cpu ms> <mark>` lines to stderr (the CPU time
+ * this process has used so far), so the CLI's and its script host's marks line up on one
+ * clock. Off, a mark costs one property read.
  */
 const enabled = process.env.LLMSPELL_START_MARKS === '1';
 
 export function startMark(name: string): void {
   if (!enabled) return;
-  process.stderr.write(`[start] ${(performance.timeOrigin + performance.now()).toFixed(1)} ${process.pid} ${name}\n`);
+  const cpu = process.cpuUsage();
+  process.stderr.write(`[start] ${(performance.timeOrigin + performance.now()).toFixed(1)} ${process.pid} ${((cpu.user + cpu.system) / 1000).toFixed(1)} ${name}\n`);
 }
 
 /** Marks the moment this process started (Node's own time origin), once. */
@@ -15,5 +17,5 @@ let originMarked = false;
 export function markProcessStart(): void {
   if (!enabled || originMarked) return;
   originMarked = true;
-  process.stderr.write(`[start] ${performance.timeOrigin.toFixed(1)} ${process.pid} process start\n`);
+  process.stderr.write(`[start] ${performance.timeOrigin.toFixed(1)} ${process.pid} 0 process start\n`);
 }

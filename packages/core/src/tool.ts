@@ -5,7 +5,8 @@ import { isPromiseLike } from './execution/maybe-sync.js';
 import { checkParameterKeys } from './parameter-keys.js';
 import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
-const TOOL_MARK = Symbol.for('llmspell.tool');
+/** What `isTool` looks for (shared with lazy tools, across copies of this package). */
+export const TOOL_MARK = Symbol.for('llmspell.tool');
 
 function describeIssue(toolName: string, issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? issue.path.map(String).join('.') : '(arguments)';
