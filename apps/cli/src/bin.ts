@@ -42,7 +42,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-markProcessStart();
+markProcessStart('main');
 startMark('main: bin loaded');
 process.on('exit', () => startMark('main: exit'));
 const argv = process.argv.slice(2);

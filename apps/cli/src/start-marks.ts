@@ -12,10 +12,8 @@ export function startMark(name: string): void {
   process.stderr.write(`[start] ${(performance.timeOrigin + performance.now()).toFixed(1)} ${process.pid} ${((cpu.user + cpu.system) / 1000).toFixed(1)} ${name}\n`);
 }
 
-/** Marks the moment this process started (Node's own time origin), once. */
-let originMarked = false;
-export function markProcessStart(): void {
-  if (!enabled || originMarked) return;
-  originMarked = true;
-  process.stderr.write(`[start] ${performance.timeOrigin.toFixed(1)} ${process.pid} 0 process start\n`);
+/** Marks the moment this process (`main` or `host`) started: Node's own time origin. */
+export function markProcessStart(role: 'main' | 'host'): void {
+  if (!enabled) return;
+  process.stderr.write(`[start] ${performance.timeOrigin.toFixed(1)} ${process.pid} 0 ${role}: process start\n`);
 }
