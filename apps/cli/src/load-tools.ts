@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LlmspellError, defineLazyTool, isLlmspellError, isTool, type Tool } from '@llmspell/core';
+import { LlmspellError, defineLazyTool, isLlmspellError, isTool, type Tool, type ToolManifestEntry } from '@llmspell/core';
 import { BUNDLED_TOOLS_MANIFEST } from './bundled-tools-manifest.js';
 
 /**
@@ -151,7 +151,7 @@ async function importPackage(name: string, why: string, cwd: string): Promise<Re
  * imported when one of its tools is first called (most runs use a few tools of one or two
  * packages, and importing all seven is a tenth of a cold start).
  */
-function lazyPackageTools(name: string): Tool[] {
+function lazyPackageTools(name: string, entries: ToolManifestEntry[]): Tool[] {
   let loading: Promise<Map<string, Tool>> | undefined;
   const loadPackage = () => {
     loading ??= BUNDLED_TOOL_LOADERS[name]().then(
@@ -163,7 +163,7 @@ function lazyPackageTools(name: string): Tool[] {
     );
     return loading;
   };
-  return BUNDLED_TOOLS_MANIFEST[name].map((entry) => defineLazyTool(entry, async () => {
+  return entries.map((entry) => defineLazyTool(entry, async () => {
     const tool = (await loadPackage()).get(entry.name);
     if (!tool) throw new LlmspellError('INTERNAL', `${name} no longer has the tool '${entry.name}' the CLI's tool manifest lists (rebuild the CLI)`, { details: { tool: entry.name, package: name } });
     return tool;
@@ -178,8 +178,12 @@ function lazyPackageTools(name: string): Tool[] {
  */
 export async function loadTools(config: { tools: { packages: string[]; plugins: string[] } }, cwd = process.cwd()): Promise<Tool[]> {
   const tools: Tool[] = [];
-  const eager = BUNDLED_TOOL_PACKAGES.filter((name) => !BUNDLED_TOOLS_MANIFEST[name]);
-  for (const name of BUNDLED_TOOL_PACKAGES) if (BUNDLED_TOOLS_MANIFEST[name]) tools.push(...lazyPackageTools(name));
+  const eager: string[] = [];
+  for (const name of BUNDLED_TOOL_PACKAGES) {
+    const entries = BUNDLED_TOOLS_MANIFEST[name];
+    if (entries) tools.push(...lazyPackageTools(name, entries));
+    else eager.push(name); // a package added to the CLI before the manifest was written again
+  }
   const loaded = await Promise.all(eager.map((name) => BUNDLED_TOOL_LOADERS[name]().then((m) => m as Record<string, unknown>, () => undefined)));
   for (const mod of loaded) if (mod) tools.push(...collectTools(mod));
   for (const name of config.tools.packages) {

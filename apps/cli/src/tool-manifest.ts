@@ -24,7 +24,7 @@ export function manifestSource(manifest: Record<string, ToolManifestEntry[]>): s
     '// test/tool-manifest.test.ts fails when it no longer matches the tools.',
     "import type { ToolManifestEntry } from '@llmspell/core';",
     '',
-    `export const BUNDLED_TOOLS_MANIFEST: Record<string, ToolManifestEntry[]> = JSON.parse(${JSON.stringify(JSON.stringify(manifest))});`,
+    `export const BUNDLED_TOOLS_MANIFEST: Partial<Record<string, ToolManifestEntry[]>> = JSON.parse(${JSON.stringify(JSON.stringify(manifest))});`,
     '',
   ].join('\n');
 }

@@ -39,7 +39,7 @@ describe('the bundled tools manifest', () => {
     const listed = await cli(['tools', 'list', '--output', 'json'], { cwd: dir });
     expect(listed.code).toBe(0);
     const names = (JSON.parse(listed.stdout) as Array<{ name: string }>).map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(Object.values(BUNDLED_TOOLS_MANIFEST).flat().map((e) => e.name)));
+    expect(names).toEqual(expect.arrayContaining(Object.values(BUNDLED_TOOLS_MANIFEST).flat().map((e) => e!.name)));
     write(dir, 'calls.lua', `
       local n = 0
       for _, t in ipairs(Tool.list()) do if #Tool.get(t.name).getSchema().parameters > 0 then n = n + 1 end end

@@ -4,7 +4,7 @@ import {
   SecurityPolicy, toolManifestEntry, type Tool,
 } from './index.js';
 
-const encoder = defineTool({
+const encoderDefinition = {
   name: 'encoder',
   aliases: ['encoder-tool'],
   description: 'Encodes text, or a file',
@@ -18,8 +18,9 @@ const encoder = defineTool({
   }),
   outputSchema: z.object({ output: z.string() }),
   examples: [{ description: 'Encode text', params: { input: 'hi' } }],
-  execute: ({ input, times }) => ({ result: { output: `<${input ?? 'file'}>`.repeat(times) } }),
-});
+  execute: ({ input, times }: { input?: string; times: number }) => ({ result: { output: `<${input ?? 'file'}>`.repeat(times) } }),
+} satisfies Parameters<typeof defineTool>[0];
+const encoder = defineTool(encoderDefinition);
 
 /** A lazy copy of `tool`, counting the loads of its "package". */
 function lazy(tool: Tool, entry = toolManifestEntry(tool)) {
@@ -60,7 +61,7 @@ describe('a tool from its manifest entry (loaded on first call)', () => {
 
   test('security levels hold before and after the load: the tool level, and a parameter that raises it', async () => {
     const safeOnly = createExecutionContext({ policy: new SecurityPolicy({ maxSecurityLevel: 'safe' }) });
-    const privileged = defineTool({ ...encoder, name: 'privileged_encoder', securityLevel: 'privileged', parameterLevels: {}, execute: () => ({ result: 'ran' }) });
+    const privileged = defineTool({ ...encoderDefinition, name: 'privileged_encoder', securityLevel: 'privileged', parameterLevels: {}, execute: () => ({ result: 'ran' }) });
     const first = lazy(privileged);
     await expect(executeComponent(first.stand, { input: 'x' }, safeOnly)).rejects.toMatchObject({ code: 'SECURITY_LEVEL_NOT_ALLOWED' });
     expect(first.loads.count).toBe(0); // refused before any code of it loaded
@@ -72,7 +73,7 @@ describe('a tool from its manifest entry (loaded on first call)', () => {
 
   test('a manifest entry that does not match the loaded code (a lower level) is refused, not run', async () => {
     let ran = false;
-    const real = defineTool({ ...encoder, name: 'raw_exec', securityLevel: 'privileged', parameterLevels: {}, execute: () => { ran = true; return {}; } });
+    const real = defineTool({ ...encoderDefinition, name: 'raw_exec', securityLevel: 'privileged', parameterLevels: {}, execute: () => { ran = true; return {}; } });
     const stale = { ...toolManifestEntry(real), securityLevel: 'safe' as const };
     const { stand } = lazy(real, stale);
     await expect(executeComponent(stand, { input: 'x' }, createExecutionContext())).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('manifest') });
