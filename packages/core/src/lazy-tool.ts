@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { RUN_NOW, type ExecutionContext, type Tool, type ToolCategory, type ToolExample, type ToolResult } from './component.js';
 import { outputJsonSchema, parametersJsonSchema, seedSchemaDescriptions, type JsonSchema } from './describe-parameters.js';
 import { LlmspellError } from './errors.js';
-import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
-import { TOOL_MARK } from './tool.js';
+import type { SecurityLevel } from './security/security-levels.js';
+import { TOOL_MARK, securityLevelOfCall } from './tool.js';
 
 /**
  * What a tool shows without its code: everything `Tool.list()`, `llmspell tools show`, agents'
@@ -83,7 +83,7 @@ export function defineLazyTool(entry: ToolManifestEntry, load: () => Promise<Too
     return loading;
   };
   const parameterLevels = Object.freeze({ ...entry.parameterLevels });
-  const leveled = Object.entries(parameterLevels);
+  const levelOfCall = securityLevelOfCall(entry.securityLevel, parameterLevels);
   const tool: Tool & { [TOOL_MARK]: true; [LOAD_TOOL](): Promise<Tool> | undefined } = {
     [TOOL_MARK]: true,
     kind: 'tool',
@@ -94,14 +94,7 @@ export function defineLazyTool(entry: ToolManifestEntry, load: () => Promise<Too
     securityLevel: entry.securityLevel,
     parameterLevels,
     callSecurityLevel(params: Record<string, unknown>) {
-      if (real?.callSecurityLevel) return real.callSecurityLevel(params);
-      let need: { level: SecurityLevel; parameter?: string } = { level: entry.securityLevel };
-      for (const [parameter, level] of leveled) {
-        const value = params[parameter];
-        if (value === undefined || value === null || value === false) continue;
-        if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
-      }
-      return need;
+      return real?.callSecurityLevel ? real.callSecurityLevel(params) : levelOfCall(params);
     },
     version: entry.version,
     tags: Object.freeze([...entry.tags]),

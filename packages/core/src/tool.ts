@@ -39,6 +39,20 @@ export function toToolResult(output: ToolOutput, operation: string | undefined, 
   return result;
 }
 
+/** The level a call needs: the tool's, raised by each leveled parameter given (not undefined, null or false). */
+export function securityLevelOfCall(toolLevel: SecurityLevel, parameterLevels: Readonly<Record<string, SecurityLevel>>): (params: Record<string, unknown>) => { level: SecurityLevel; parameter?: string } {
+  const leveled = Object.entries(parameterLevels);
+  return (params) => {
+    let need: { level: SecurityLevel; parameter?: string } = { level: toolLevel };
+    for (const [parameter, level] of leveled) {
+      const value = params[parameter];
+      if (value === undefined || value === null || value === false) continue;
+      if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
+    }
+    return need;
+  };
+}
+
 /**
  * Defines a tool. This is all a third-party plugin needs:
  *
@@ -57,15 +71,7 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
   const name = definition.name;
   const parameterLevels = Object.freeze({ ...(definition.parameterLevels ?? {}) });
   const leveledParameters = Object.entries(parameterLevels);
-  const callSecurityLevel = (params: Record<string, unknown>): { level: SecurityLevel; parameter?: string } => {
-    let need: { level: SecurityLevel; parameter?: string } = { level: definition.securityLevel };
-    for (const [parameter, level] of leveledParameters) {
-      const value = params[parameter];
-      if (value === undefined || value === null || value === false) continue;
-      if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
-    }
-    return need;
-  };
+  const callSecurityLevel = securityLevelOfCall(definition.securityLevel, parameterLevels);
   // The tool's answer as soon as it has one: a synchronous `execute` is not made to wait a turn.
   const runNow = (input: Record<string, unknown>, ctx: ExecutionContext): ToolResult | Promise<ToolResult> => {
     // Checked here, on the arguments the tool really gets (after hooks changed them).
