@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const cli = new URL('../apps/cli/dist/', import.meta.url);
+// the CLI's modules as tsc builds them (lib/; dist/ is the bundle, which exports no internals)
+const cli = new URL('../apps/cli/lib/', import.meta.url);
 const file = process.argv[2];
 const { composeRuntime } = await import(new URL('compose-runtime.js', cli).href);
 const { chooseEngine, loadEngine, preloadEngine } = await import(new URL('engines.js', cli).href);

@@ -89,7 +89,7 @@ async function runBatch(queue, kind, count, tag) {
 }
 
 async function inProcess(kind, count, env) {
-  const { runScriptJob } = await import(path.join(root, 'apps/cli/dist/script-job.js'));
+  const { runScriptJob } = await import(path.join(root, 'apps/cli/lib/script-job.js'));
   const io = { stdout() {}, stderr() {}, isTTY: false, env, cwd: os.tmpdir() };
   const flags = { output: 'text', verbose: false, quiet: true, help: false, version: false };
   const run = (n) => runScriptJob({ source: JOBS[kind].source, filename: `${kind}.lua`, engine: 'lua', args: { positional: [], named: { n: String(n) } } }, flags, io, { output: { stdout() {}, stderr() {} } });

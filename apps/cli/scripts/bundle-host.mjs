@@ -1,9 +1,13 @@
-// Bundles the CLI's script host (dist/script-host-entry.js, after tsc) into dist/host/: one
-// ES module for the start path plus chunks that load on first use (agents and the ai SDK,
-// MCP, tool libraries), and the engines' WASM files beside them. A host then starts by
-// loading one file instead of ~300; nothing is left to resolve from other packages' folders
-// but better-sqlite3 (a native addon, a dependency of the CLI) and packages the user's
-// config names (backends, plugins), which load from the project or the CLI's install as before.
+// Bundles the whole CLI (tsc's output in lib/) into dist/, which is what the package ships:
+// the main process (bin.js and every command, the REPL, `ui` with the trace viewer's prebuilt
+// app, `mcp`, `worker`), the programmatic API (index.js) and the script host
+// (host/script-host.mjs), as ES modules sharing chunks that load on first use (agents and the ai
+// SDK, MCP glue, tool libraries, OpenTelemetry). Files read at run time (the engines' WASM, the
+// viewer's app) are copied beside the chunks. Nothing is left to resolve from other packages'
+// folders but what cannot be bundled: better-sqlite3 (a native addon, the CLI's one dependency)
+// and the add-ons a user installs and the config names (backends, MCP, queue, media tools,
+// plugins), which load from the project or beside the CLI and bring their own @llmspell/core.
+// Licence notices of the bundled packages go to dist/THIRD_PARTY_NOTICES.md.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,17 +15,21 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(cli, 'dist/host');
-const entry = path.join(cli, 'dist/script-host-entry.js');
+const lib = path.join(cli, 'lib');
+const out = path.join(cli, 'dist');
+
+/** A package's folder, as the CLI resolves it. */
+function packageDir(pkg) {
+  return path.dirname(createRequire(path.join(cli, 'package.json')).resolve(`${pkg}/package.json`));
+}
 
 /** Resolves a package file the way the package that uses it does. */
 function resolveFrom(pkg, request) {
-  const fromCli = createRequire(path.join(cli, 'package.json'));
-  return createRequire(fromCli.resolve(`${pkg}/package.json`)).resolve(request);
+  return createRequire(path.join(packageDir(pkg), 'package.json')).resolve(request);
 }
 
 // Files the bundled code reads at run time, copied beside it. `replace` points a package's
-// own lookup of the file at the copy (the lookup would search node_modules from dist/host).
+// own lookup of the file at the copy (the lookup would search node_modules from dist/).
 const assets = [
   { file: resolveFrom('@llmspell/bridge-lua', 'wasmoon/dist/glue.wasm'), name: 'glue.wasm' },
   {
@@ -31,11 +39,18 @@ const assets = [
   },
 ];
 
-// Packages loaded through the user's config or only where installed: never bundled.
+// Never bundled. better-sqlite3 is a native addon (the CLI's dependency); the add-ons load from
+// the user's install or project when the config or a command asks for them; mysql2 is an
+// optional package its users install (PACKAGE_NOT_INSTALLED says how), and pg asks for
+// pg-native only when its caller wants the native binding (the database tool never does).
 const external = [
-  'better-sqlite3', 'rocksdb', '@llmspell/state-rocksdb', '@llmspell/state-postgres', 'pg', 'mysql2', 'nodemailer',
-  '@llmspell/tools-media', 'sharp', 'music-metadata', '@ffmpeg-installer/ffmpeg', 'fluent-ffmpeg',
+  'better-sqlite3',
+  '@llmspell/mcp', '@llmspell/queue', '@llmspell/state-postgres', '@llmspell/state-rocksdb', '@llmspell/tools-media',
+  '@modelcontextprotocol/sdk', 'rocksdb', 'mysql2', 'pg-native', 'sharp', 'music-metadata', '@ffmpeg-installer/ffmpeg', 'fluent-ffmpeg',
 ];
+
+// Code only tests load: a bundle that picks any of it up is refused.
+const devOnly = [/\/packages\/[^/]+\/dist\/testing\//, /\/node_modules\/(jest|@jest|ts-jest|@swc\/jest)\//, /\.test\.js$/];
 
 /** Whether a resolved file is CommonJS, as Node decides it (extension, then the package's type). */
 function isCommonJs(file) {
@@ -101,16 +116,25 @@ const rewrites = {
 };
 
 fs.rmSync(out, { recursive: true, force: true });
-await esbuild.build({
-  entryPoints: { 'script-host': entry },
+const result = await esbuild.build({
+  entryPoints: {
+    bin: path.join(lib, 'bin.js'),
+    index: path.join(lib, 'index.js'),
+    // the host with its setup built in (renamed .mjs below: the name script-job looks for)
+    'host/script-host': path.join(lib, 'script-host-entry.js'),
+    // LLMSPELL_HOST_BUNDLE=0: the runtime's generic host entry, loading the setup module
+    'script-host': path.join(lib, 'script-host.js'),
+    'isolated-host': path.join(packageDir('@llmspell/runtime'), 'dist/isolation/isolated-host.js'),
+  },
   outdir: out,
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
+  // chunks sit beside the entries: code that finds files from import.meta.url (the CLI's
+  // package.json, the viewer's app, the WASM) sees the same folder wherever esbuild puts it
+  chunkNames: '[name]-[hash]',
   external,
   // resolve as Node does (it ignores "module"; an import gets the "import" condition, a require
   // the "require" one): a CommonJS require of a package's ESM build breaks its callers (yazl's
@@ -127,18 +151,55 @@ await esbuild.build({
     ].join('\n'),
   },
   plugins: [commonJsImports, rewrites],
-  // smaller to install and to parse; identifiers are not minified, so stack traces still read
+  // smaller to install and to parse; identifiers are not minified, so stack traces still read.
+  // No source maps: the code is tsc's output, unminified names, one line per statement lost only.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  // notices are collected per package into THIRD_PARTY_NOTICES.md (below)
   legalComments: 'none',
+  metafile: true,
 });
+
+const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(cli, f.replace(/^[a-z-]+:/, '')));
+const devInput = inputs.find((f) => devOnly.some((re) => re.test(f.split(path.sep).join('/'))));
+if (devInput) throw new Error(`bundle-host: dev-only code in the bundle: ${devInput}`);
+
 for (const asset of assets) {
   if (asset.replace && !asset.replaced) throw new Error(`bundle-host: no module matched ${asset.replace.module}`);
   fs.copyFileSync(asset.file, path.join(out, asset.name));
-  // chunks live one folder down; CommonJS code there looks beside its own file
-  fs.mkdirSync(path.join(out, 'chunks'), { recursive: true });
-  fs.copyFileSync(asset.file, path.join(out, 'chunks', asset.name));
 }
-const size = fs.readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.mjs')).reduce((n, f) => n + fs.statSync(path.join(out, String(f))).size, 0);
-process.stderr.write(`bundle-host: dist/host (${(size / 1024).toFixed(0)} KB of JavaScript)\n`);
+fs.renameSync(path.join(out, 'host/script-host.js'), path.join(out, 'host/script-host.mjs'));
+// `llmspell ui` serves the trace viewer's prebuilt app from beside the code (viewerAssetsDir)
+fs.cpSync(path.join(packageDir('@llmspell/trace-viewer'), 'dist/app'), path.join(out, 'app'), { recursive: true });
+
+/** The package folder a bundled file came from (the last node_modules/<name> in its path). */
+function packageDirOf(file) {
+  const parts = file.split(path.sep);
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0) return undefined;
+  const take = parts[i + 1]?.startsWith('@') ? 3 : 2;
+  return parts.slice(0, i + take).join(path.sep);
+}
+
+const notices = new Map();
+for (const file of inputs) {
+  const dir = packageDirOf(file);
+  if (!dir || notices.has(dir)) continue;
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  if (manifest.name?.startsWith('@llmspell/')) continue;
+  const licenceFile = fs.readdirSync(dir).find((f) => /^(licen[cs]e|copying|notice)(\.|$)/i.test(f));
+  notices.set(dir, { name: manifest.name, version: manifest.version, license: manifest.license ?? 'see the text', text: licenceFile ? fs.readFileSync(path.join(dir, licenceFile), 'utf8').trim() : undefined, homepage: manifest.homepage ?? manifest.repository?.url ?? manifest.repository });
+}
+const sorted = [...notices.values()].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+const missing = sorted.filter((n) => !n.text);
+fs.writeFileSync(path.join(out, 'THIRD_PARTY_NOTICES.md'), [
+  '# Third-party notices',
+  '',
+  `@llmspell/cli ships these packages bundled in its JavaScript files (dist/*.js), under their own licences.`,
+  '',
+  ...sorted.flatMap((n) => [`## ${n.name} ${n.version} (${n.license})`, '', ...(n.homepage ? [`${n.homepage}`, ''] : []), ...(n.text ? ['```', n.text, '```'] : [`Licence: ${n.license} (the package has no licence file).`]), '']),
+].join('\n'));
+
+const size = fs.readdirSync(out, { recursive: true }).filter((f) => /\.m?js$/.test(String(f))).reduce((n, f) => n + fs.statSync(path.join(out, String(f))).size, 0);
+process.stderr.write(`bundle-host: dist/ (${(size / 1024).toFixed(0)} KB of JavaScript, ${sorted.length} third-party packages${missing.length ? `, ${missing.length} without a licence file` : ''})\n`);

@@ -36,6 +36,19 @@ export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
   return loaded;
 }
 
+/**
+ * Where @llmspell/state is: the CLI's own folder once it is bundled in (the published
+ * package), else the state package's folder (a source checkout running lib/).
+ */
+function stateModuleDir(): string {
+  try {
+    if (typeof import.meta.resolve === 'function') return path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')));
+  } catch {
+    // bundled: the package is not installed beside the CLI
+  }
+  return path.dirname(fileURLToPath(import.meta.url));
+}
+
 async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<StateStore | undefined> {
   const persistence = loaded.config.runtime.state_persistence;
   if (!persistence.enabled) return undefined;
@@ -49,9 +62,7 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
   // A backend package is looked for where the state package sees it (the backends installed
   // with the CLI, and any installed globally next to it), then in the project (rocksdb added
   // with `npm i` there). SQLite, the CLI's own dependency, is a literal import (bundled).
-  const stateDir = typeof import.meta.resolve === 'function'
-    ? path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')))
-    : path.dirname(fileURLToPath(import.meta.url));
+  const stateDir = stateModuleDir();
   const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateDir]));
   try {
     return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer });

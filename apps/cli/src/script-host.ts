@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
@@ -10,8 +9,9 @@ import type { GlobalFlags } from './parse-args.js';
 import { PROGRESS_EVENTS, progressData } from './progress.js';
 import { startMark } from './start-marks.js';
 
-/** Whether this code runs from the build's bundle of the host (its file sits in dist/host/). */
-const BUNDLED = /[\\/]host[\\/][^\\/]+\.mjs$/.test(fileURLToPath(import.meta.url));
+/** Set by the host entry with this setup built in (dist/host/script-host.mjs). */
+export const BUNDLED_HOST_ENTRY = Symbol.for('llmspell.cli.bundledHostEntry');
+const isBundledEntry = () => (globalThis as Record<symbol, unknown>)[BUNDLED_HOST_ENTRY] === true;
 
 /** What a host learns of its job: at setup, or before the run when it was started ahead. */
 export interface ScriptHostJob {
@@ -62,7 +62,7 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     runtime.service<Telemetry>(TELEMETRY_SERVICE)?.onRunStarted((run) => {
       if (run.history) context.emit('run.started', { run_id: run.run_id });
     });
-    if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${BUNDLED ? 'bundled entry' : 'module graph'}
+    if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${isBundledEntry() ? 'bundled entry' : 'module graph'}
 `);
     const engine = await loadEngine(engineName);
     startMark('host: engine ready');

@@ -2,17 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bin, cli, scratch, write } from './helpers.js';
 
-// The build bundles the script host (scripts/bundle-host.mjs → dist/host/): the CLI starts
-// that, and the module graph only when the bundle is missing or LLMSPELL_HOST_BUNDLE=0.
+// The build bundles the CLI (scripts/bundle-host.mjs → dist/): the CLI starts the host entry
+// with its setup built in (dist/host/script-host.mjs), and with LLMSPELL_HOST_BUNDLE=0 the
+// runtime's own entry, which imports the setup module (dist/script-host.js).
 // Every other CLI test runs through the bundle; this one checks it is the one in use and
 // that both entries give the same run, lazily loaded parts (state, an agent's provider, the JS engine) included.
 describe('the bundled script host', () => {
-  const dist = path.join(path.dirname(bin), 'host');
+  const dist = path.dirname(bin);
 
-  test('the build made it: one entry module, chunks, and the engines\' WASM beside them', () => {
-    expect(fs.existsSync(path.join(dist, 'script-host.mjs'))).toBe(true);
+  test('the build made it: the host entry, shared chunks, and the engines\' WASM beside them', () => {
+    expect(fs.existsSync(path.join(dist, 'host/script-host.mjs'))).toBe(true);
     for (const wasm of ['glue.wasm', 'emscripten-module.wasm']) expect(fs.existsSync(path.join(dist, wasm))).toBe(true);
-    expect(fs.readdirSync(path.join(dist, 'chunks')).some((f) => f.endsWith('.mjs'))).toBe(true);
+    expect(fs.readdirSync(dist).some((f) => /^chunk-.*\.js$/.test(f))).toBe(true);
   });
 
   test.each(['lua', 'js'])('a %s run gives the same result from the bundle and from the module graph', async (ext) => {

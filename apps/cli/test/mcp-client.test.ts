@@ -112,6 +112,19 @@ test('`mcp list` shows each server, whether it starts, and its tools', async () 
   expect(servers.map((s) => [s.name, s.started])).toEqual([['fixture', true], ['slow', false]]);
 });
 
+test('[mcp] elicitation: declined with no one at a terminal, the defaults when the config says so', async () => {
+  const dir = scratch();
+  write(dir, 'ask.lua', 'return Tool.invoke("fixture.elicit", {}).text');
+  config(dir);
+  expect(JSON.parse((await cli(['run', 'ask.lua', '--output', 'json'], { cwd: dir })).stdout).result).toBe('{"action":"decline"}');
+  config(dir, 'elicitation = "defaults"');
+  expect(JSON.parse(JSON.parse((await cli(['run', 'ask.lua', '--output', 'json'], { cwd: dir })).stdout).result as string)).toEqual({ action: 'accept', content: { city: 'Paris', days: 3 } });
+  write(dir, 'llmspell.toml', '[mcp]\nelicitation = "always"\n');
+  const bad = await cli(['exec', 'print(1)'], { cwd: dir });
+  expect(bad.stderr).toContain('CONFIG_INVALID');
+  expect(bad.stderr).toContain('mcp.elicitation');
+});
+
 test('a bad [mcp] section is a config error naming the key', async () => {
   const dir = scratch();
   write(dir, 'llmspell.toml', '[mcp.servers.both]\ncommand = "node"\nurl = "http://127.0.0.1:1/mcp"\n');

@@ -19,6 +19,8 @@ function project(): string {
   write(dir, 'count.js', '// Counts to n.\nconst n = Number(ARGS.n);\nexport default { numbers: Array.from({ length: n }, (_, i) => i + 1) };\n');
   write(dir, 'snoop.lua', '-- Tries to read outside the sandbox.\nreturn Tool.invoke("file_operations", {operation = "read", path = "/etc/passwd"}).text\n');
   write(dir, 'spin.lua', 'while true do end\n');
+  write(dir, 'pixel.lua', '-- Sends an image.\nreturn { content = { { type = "image", data = "AAAA", mimeType = "image/png" } }, structuredContent = { size = 1 } }\n');
+  write(dir, 'notblocks.lua', '-- A table with a content field that is not MCP content.\nreturn { content = { "just", "words" } }\n');
   return dir;
 }
 
@@ -35,7 +37,7 @@ describe('over stdio', () => {
     });
     await client.connect(new StdioClientTransport({
       command: process.execPath,
-      args: [bin, 'mcp', 'serve', '--timeout', '3', '--script', 'shout.lua', '--script', 'count.js', '--script', 'snoop.lua', '--script', 'spin.lua'],
+      args: [bin, 'mcp', 'serve', '--timeout', '3', '--script', 'shout.lua', '--script', 'count.js', '--script', 'snoop.lua', '--script', 'spin.lua', '--script', 'pixel.lua', '--script', 'notblocks.lua'],
       cwd: dir,
       env: env(dir),
       stderr: 'pipe',
@@ -63,13 +65,23 @@ describe('over stdio', () => {
     expect(JSON.stringify(bad.content)).toContain("INVALID_ARGUMENT: calculator: parameter 'input'");
   });
 
-  test('scripts get the arguments as ARGS; what they return is the result; prints are progress', async () => {
+  test('scripts get the arguments as ARGS; what they return is the result; prints are progress and info logs', async () => {
     const progress: string[] = [];
+    logs.length = 0;
     const shouted = await client.callTool({ name: 'shout', arguments: { text: 'hi' } }, undefined, { onprogress: (p) => progress.push(p.message ?? '') });
     expect(shouted).toMatchObject({ isError: false, content: [{ type: 'text', text: 'HI!' }] });
     expect(progress).toContain('working on hi');
+    expect(logs).toContainEqual({ level: 'info', logger: 'shout', data: 'working on hi' });
     const counted = await client.callTool({ name: 'count', arguments: { n: 3 } });
     expect(counted.structuredContent).toEqual({ numbers: [1, 2, 3] });
+  });
+
+  test('a script that returns MCP content blocks answers with them; other tables are values', async () => {
+    const pixel = await client.callTool({ name: 'pixel', arguments: {} });
+    expect(pixel).toEqual({ content: [{ type: 'image', data: 'AAAA', mimeType: 'image/png' }], structuredContent: { size: 1 }, isError: false });
+    const words = await client.callTool({ name: 'notblocks', arguments: {} });
+    expect(words.structuredContent).toEqual({ content: ['just', 'words'] });
+    expect(words.content).toEqual([{ type: 'text', text: JSON.stringify({ content: ['just', 'words'] }, null, 2) }]);
   });
 
   test('a script stays in the sandbox of llmspell run: refusals and --timeout are isError results, and the server goes on', async () => {

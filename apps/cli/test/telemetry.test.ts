@@ -230,14 +230,14 @@ export async function resolve(specifier, context, next) {
   const off = await cli(['run', 'hello.lua'], { cwd: dir, env });
   expect([off.code, off.stdout]).toEqual([0, 'hello\n']);
   const loadedOff = fs.readFileSync(log, 'utf8');
-  // the host runs from the build's bundle (dist/host/script-host.mjs, telemetry inside it; its
-  // OpenTelemetry side is the otlp-sink chunk) or, with LLMSPELL_HOST_BUNDLE=0, the module graph
+  // the host runs from the build's bundle (dist/host/script-host.mjs, telemetry in its chunks;
+  // the OpenTelemetry side is the dist/otlp-sink-*.js chunk) or a module graph (telemetry/dist)
   expect(loadedOff).toMatch(/telemetry\/dist\/index\.js|dist\/host\/script-host\.mjs/);
   expect(loadedOff).not.toMatch(/@opentelemetry|otlp-sink/);
   fs.rmSync(log);
   const on = await cli(['run', 'hello.lua'], { cwd: dir, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url } });
   expect(on.code).toBe(0);
-  expect(fs.readFileSync(log, 'utf8')).toMatch(/@opentelemetry\/exporter-trace-otlp-http|dist\/host\/chunks\/otlp-sink-/);
+  expect(fs.readFileSync(log, 'utf8')).toMatch(/@opentelemetry\/exporter-trace-otlp-http|dist\/otlp-sink-\w+\.js/);
 });
 
 test('progress: a one-line summary on stderr for runs with workflows or agents, none for plain scripts', async () => {

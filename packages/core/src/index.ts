@@ -66,5 +66,5 @@ export { decodeHttpBody, guardedFetch, guardedRequest, isCredentialHeader, redac
 export type { GuardedFetchOptions, GuardedRequestOptions, GuardedResponse } from './security/guarded-http.js';
 export { MCP_CONNECTOR_SERVICE } from './mcp-connector.js';
 export type {
-  McpCallResult, McpConnector, McpRequestOptions, McpSamplingRequest, McpSamplingResult, McpSession, McpTarget,
+  McpCallResult, McpConnector, McpElicitation, McpRequestOptions, McpSamplingRequest, McpSamplingResult, McpSession, McpTarget,
 } from './mcp-connector.js';

@@ -18,8 +18,15 @@ export interface McpCallResult {
   structuredContent?: Record<string, unknown>;
 }
 
+/**
+ * How a server's elicitation requests are answered: `defaults` accepts a form whose every
+ * required field has a default with the defaults, `decline` declines, `auto` is `defaults`
+ * with someone at a terminal and `decline` otherwise.
+ */
+export type McpElicitation = 'auto' | 'defaults' | 'decline';
+
 /** A configured server by name, or an HTTP server at a URL (scripts may not start processes). */
-export type McpTarget = { server: string } | { url: string; headers?: Record<string, string> };
+export type McpTarget = { server: string } | { url: string; headers?: Record<string, string>; elicitation?: McpElicitation };
 
 export interface McpRequestOptions {
   /** Cancels the request (the script's run ended). */

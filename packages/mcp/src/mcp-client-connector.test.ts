@@ -137,6 +137,32 @@ describe('sampling and elicitation when the host answers', () => {
   });
 });
 
+describe('the elicitation setting', () => {
+  const elicit = async (mcp: McpClientConnector, server: string) => {
+    try {
+      const session = await mcp.connect({ server });
+      return JSON.parse((await session.callTool('elicit', {})).text) as { action: string };
+    } finally {
+      await mcp.close();
+    }
+  };
+
+  test('[mcp] elicitation = "defaults" answers with the defaults where no one is asked; a server\'s own setting wins', async () => {
+    const host = { policy: new SecurityPolicy(), elicitation: 'decline' as const };
+    const answered = new McpClientConnector({ elicitation: 'defaults', servers: { fixture: nodeServer(FIXTURE) } }, host);
+    expect(await elicit(answered, 'fixture')).toEqual({ action: 'accept', content: { city: 'Paris', days: 3 } });
+    const declined = new McpClientConnector({ elicitation: 'defaults', servers: { fixture: { ...nodeServer(FIXTURE), elicitation: 'decline' } } }, host);
+    expect(await elicit(declined, 'fixture')).toEqual({ action: 'decline' });
+  });
+
+  test('"auto" follows the host: the defaults with someone at a terminal', async () => {
+    const atTerminal = new McpClientConnector({ elicitation: 'auto', servers: { fixture: nodeServer(FIXTURE) } }, { policy: new SecurityPolicy(), elicitation: 'defaults' });
+    expect((await elicit(atTerminal, 'fixture')).action).toBe('accept');
+    const unattended = new McpClientConnector({ servers: { fixture: { ...nodeServer(FIXTURE), elicitation: 'auto' } } }, { policy: new SecurityPolicy() });
+    expect((await elicit(unattended, 'fixture')).action).toBe('decline');
+  });
+});
+
 describe('faults end in coded errors and the connector goes on', () => {
   test('a server that exits at start: MCP_CONNECT_FAILED with its stderr, secrets masked', async () => {
     const mcp = connector({ broken: { ...nodeServer(HOSTILE, 'exit'), env: { DB_TOKEN: 'db-token-value-123456' } } });

@@ -4,7 +4,7 @@ import {
   type McpConnector, type McpRequestOptions, type McpSession, type McpTarget, type Tool,
 } from '@llmspell/core';
 import {
-  DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_SECS, checkServerOptions, type McpHost, type McpOptions, type McpServerOptions,
+  DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_SECS, checkServerOptions, elicitationMode, type McpElicitation, type McpHost, type McpOptions, type McpServerOptions,
 } from './mcp-options.js';
 import { serverEnvironment } from './stdio/server-environment.js';
 
@@ -42,11 +42,13 @@ export class McpClientConnector implements McpConnector {
   private readonly adhoc = new Set<McpConnection>();
   private readonly timeoutSecs: number;
   private readonly maxResponseBytes: number;
+  private readonly elicitation: McpElicitation | undefined;
   private closed = false;
 
   constructor(options: McpOptions, private readonly host: McpHost) {
     this.timeoutSecs = options.timeout_secs ?? DEFAULT_TIMEOUT_SECS;
     this.maxResponseBytes = options.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.elicitation = options.elicitation;
     for (const [name, server] of Object.entries(options.servers ?? {})) {
       checkServerOptions(name, server);
       if (server.enabled === false) continue;
@@ -62,7 +64,9 @@ export class McpClientConnector implements McpConnector {
 
   private spec(name: string, server: McpServerOptions): McpServerSpec {
     const timeoutMs = (server.timeout_secs ?? this.timeoutSecs) * 1000;
-    const common = { name, sampling: server.sampling, timeoutMs, maxMessageBytes: this.maxResponseBytes };
+    const common = {
+      name, sampling: server.sampling, timeoutMs, maxMessageBytes: this.maxResponseBytes, elicitation: elicitationMode(this.host, server.elicitation, this.elicitation),
+    };
     if (server.url) return { kind: 'http', url: server.url, headers: { ...server.headers }, ...common };
     const cwd = server.cwd ? path.resolve(this.host.cwd ?? process.cwd(), server.cwd) : this.host.cwd;
     return { kind: 'stdio', command: server.command!, args: server.args ?? [], env: serverEnvironment(server.env ?? {}, this.host.env), cwd, ...common };
@@ -111,6 +115,7 @@ export class McpClientConnector implements McpConnector {
     const { McpConnection } = await loadConnectionModule();
     const connection = await McpConnection.open({
       kind: 'http', name, url: target.url, headers: { ...target.headers }, timeoutMs: this.timeoutSecs * 1000, maxMessageBytes: this.maxResponseBytes, policy: this.host.policy,
+      elicitation: elicitationMode(this.host, target.elicitation, this.elicitation),
     }, this.host, options.signal);
     this.adhoc.add(connection);
     return sessionOver(name, async () => connection, async () => {

@@ -1,8 +1,8 @@
 import {
-  LlmspellError, type EventSink, type Logger, type McpSamplingRequest, type McpSamplingResult, type SecurityPolicy,
+  LlmspellError, type EventSink, type Logger, type McpElicitation, type McpSamplingRequest, type McpSamplingResult, type SecurityPolicy,
 } from '@llmspell/core';
 
-export type { McpSamplingRequest, McpSamplingResult };
+export type { McpElicitation, McpSamplingRequest, McpSamplingResult };
 
 /** `[mcp.servers.NAME]` of llmspell.toml. */
 export interface McpServerOptions {
@@ -19,6 +19,8 @@ export interface McpServerOptions {
   sampling?: string;
   /** Overrides `[mcp] timeout_secs` for this server. */
   timeout_secs?: number;
+  /** Overrides `[mcp] elicitation` for this server. */
+  elicitation?: McpElicitation;
   /** `false` leaves the server out. Default true. */
   enabled?: boolean;
 }
@@ -29,6 +31,12 @@ export interface McpOptions {
   timeout_secs?: number;
   /** Largest single message a server may send. Default 4 MiB. */
   max_response_bytes?: number;
+  /**
+   * How servers' elicitation requests are answered: `defaults` accepts a form whose every
+   * required field has a default with the defaults (and declines the others), `decline`
+   * declines every request, `auto` (the default) does what the host's `elicitation` says.
+   */
+  elicitation?: McpElicitation;
   servers?: Record<string, McpServerOptions>;
 }
 
@@ -47,13 +55,18 @@ export interface McpHost {
   /** Answers sampling requests of servers whose config names a model. */
   sample?: (request: McpSamplingRequest) => Promise<McpSamplingResult>;
   /**
-   * How elicitation requests are answered: `defaults` accepts with the defaults of the
-   * requested schema when every required field has one (and declines otherwise); `decline`
-   * (the default, for runs with no one at a terminal) declines every request.
+   * What `auto` elicitation means here: `defaults` (someone is at a terminal) or `decline`
+   * (the default: no one to ask).
    */
   elicitation?: 'defaults' | 'decline';
   /** Environment the PATH, HOME and LANG of server processes come from. Default process.env. */
   env?: NodeJS.ProcessEnv;
+}
+
+/** The answer mode in force: a server's own setting, else `[mcp]`'s, `auto` resolved by the host. */
+export function elicitationMode(host: McpHost, ...settings: Array<McpElicitation | undefined>): 'defaults' | 'decline' {
+  const setting = settings.find((s) => s !== undefined && s !== 'auto');
+  return (setting as 'defaults' | 'decline' | undefined) ?? host.elicitation ?? 'decline';
 }
 
 const SERVER_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

@@ -13,10 +13,19 @@ import { StdioProcessTransport } from '../stdio/stdio-process-transport.js';
 import { elicitationAnswer } from './elicitation.js';
 import { toMcpError } from './mcp-errors.js';
 
+interface SpecCommon {
+  name: string;
+  sampling?: string;
+  timeoutMs: number;
+  maxMessageBytes: number;
+  /** How this server's elicitation requests are answered. Default `decline`. */
+  elicitation?: 'defaults' | 'decline';
+}
+
 export type McpServerSpec =
-  | { kind: 'stdio'; name: string; command: string; args: string[]; env: Record<string, string>; cwd?: string; sampling?: string; timeoutMs: number; maxMessageBytes: number }
-  | {
-    kind: 'http'; name: string; url: string; headers: Record<string, string>; sampling?: string; timeoutMs: number; maxMessageBytes: number;
+  | SpecCommon & { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | SpecCommon & {
+    kind: 'http'; url: string; headers: Record<string, string>;
     /** Set for URLs a script passed: they go through the network policy. */
     policy?: SecurityPolicy;
   };
@@ -113,7 +122,7 @@ export class McpConnection {
       this.publish('mcp.log', { level: n.params.level, logger: n.params.logger ?? null, data: n.params.data ?? null });
     });
     client.setRequestHandler(ElicitRequestSchema, (request) => {
-      const answer = elicitationAnswer(request.params as Record<string, unknown>, host.elicitation ?? 'decline');
+      const answer = elicitationAnswer(request.params as Record<string, unknown>, spec.elicitation ?? 'decline');
       this.publish('mcp.elicitation', { message: (request.params as { message?: string }).message ?? '', action: answer.action });
       return answer;
     });

@@ -43,6 +43,18 @@ describe('HTTP servers', () => {
     }
   });
 
+  test('a script URL chooses how elicitation is answered: declined by default, the defaults when it says so', async () => {
+    const mcp = new McpClientConnector({}, { policy: new SecurityPolicy({ allowPrivateNetwork: true }) });
+    try {
+      const plain = await mcp.connect({ url });
+      expect(JSON.parse((await plain.callTool('elicit', {})).text)).toEqual({ action: 'decline' });
+      const answering = await mcp.connect({ url, elicitation: 'defaults' });
+      expect(JSON.parse((await answering.callTool('elicit', {})).text)).toEqual({ action: 'accept', content: { city: 'Paris', days: 3 } });
+    } finally {
+      await mcp.close();
+    }
+  });
+
   test('a script URL goes through the network policy: loopback refused unless allowed', async () => {
     const strict = new McpClientConnector({}, { policy: new SecurityPolicy() });
     const error = await failure(strict.connect({ url }));

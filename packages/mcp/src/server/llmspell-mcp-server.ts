@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema, ListToolsRequestSchema,
+  CallToolRequestSchema, ContentBlockSchema, ListToolsRequestSchema, SetLevelRequestSchema,
   type CallToolResult, type LoggingLevel, type Tool as McpToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isLlmspellError, parametersJsonSchema, type Tool, type ToolResult } from '@llmspell/core';
@@ -27,6 +27,8 @@ export interface LlmspellMcpServerOptions {
   version?: string;
 }
 
+const LOG_LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
 const SCRIPT_INPUT_SCHEMA = {
   type: 'object' as const,
   description: 'Arguments arrive in the script as ARGS.<name> (strings; other values as JSON text).',
@@ -50,6 +52,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * A script that returns `{content = {...}}` whose every item is an MCP content block (text,
+ * image, audio, resource, resource_link) answers with those blocks as they are, with its
+ * `isError` and `structuredContent`: a script can send images, or pass on what an MCP tool it
+ * called returned. Anything else is a plain value.
+ */
+function scriptCallResult(value: unknown, redact: (text: string) => string): CallToolResult | undefined {
+  if (!isRecord(value) || !Array.isArray(value.content) || value.content.length === 0) return undefined;
+  if (!value.content.every((block) => ContentBlockSchema.safeParse(block).success)) return undefined;
+  const structured = isRecord(value.structuredContent) ? value.structuredContent : undefined;
+  return JSON.parse(redact(JSON.stringify({
+    content: value.content,
+    ...(structured ? { structuredContent: structured } : {}),
+    isError: value.isError === true,
+  }))) as CallToolResult;
+}
+
+/**
  * An MCP server (the SDK's low-level `Server`, so tools keep the exact JSON Schemas llmspell
  * derives from their zod parameters) over llmspell's tools and scripts. A call that fails is
  * an `isError` result carrying the error's code and message, never a protocol failure; ping,
@@ -66,6 +85,14 @@ export function createLlmspellMcpServer(options: LlmspellMcpServerOptions): Serv
   const tools = new Map(options.tools.map((t) => [t.name, t]));
   const scripts = new Map((options.scripts ?? []).map((s) => [s.name, s]));
   const { redact } = options;
+  // One server per session: the level the client set is this session's. Kept here rather than
+  // by the SDK so a call's log messages can go with the call (its own response stream over
+  // HTTP) instead of the session's optional standalone stream.
+  let minimumLevel: LoggingLevel | undefined;
+  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    minimumLevel = request.params.level;
+    return {};
+  });
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [
@@ -88,7 +115,8 @@ export function createLlmspellMcpServer(options: LlmspellMcpServerOptions): Serv
       }).catch(() => {});
     };
     const log = (level: LoggingLevel, data: string) => {
-      void server.sendLoggingMessage({ level, logger: name, data: redact(data) }, extra.sessionId).catch(() => {});
+      if (minimumLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(minimumLevel)) return;
+      void extra.sendNotification({ method: 'notifications/message', params: { level, logger: name, data: redact(data) } }).catch(() => {});
     };
     try {
       const tool = tools.get(name);
@@ -108,10 +136,14 @@ export function createLlmspellMcpServer(options: LlmspellMcpServerOptions): Serv
       const { value, stdout } = await script.run(args, {
         signal: extra.signal,
         onOutput: (line, stream) => {
-          if (stream === 'stderr') log('warning', line);
+          // What a script prints is what it tells the user as it works: a log message (the
+          // client's logging/setLevel filters it) and, when the caller asked, progress.
+          log(stream === 'stderr' ? 'warning' : 'info', line);
           progress(line);
         },
       });
+      const blocks = scriptCallResult(value, redact);
+      if (blocks) return blocks;
       const text = value === null || value === undefined ? stdout.join('\n') : textOf(value);
       return {
         content: [{ type: 'text', text: redact(text) }],

@@ -105,6 +105,9 @@ export const ToolsSectionSchema = z.looseObject({
   packages: z.array(z.string()).default([]),
 });
 
+/** How servers' elicitation requests are answered (`auto`: with the defaults at a terminal, declined otherwise). */
+const McpElicitationSchema = z.enum(['auto', 'defaults', 'decline']);
+
 /** `[mcp.servers.NAME]`: a process llmspell starts (`command`) or an HTTP server (`url`). */
 export const McpServerConfigSchema = z.looseObject({
   command: z.string().min(1).optional(),
@@ -117,6 +120,8 @@ export const McpServerConfigSchema = z.looseObject({
   /** `provider/model` that answers the server's sampling requests; without it they are refused. */
   sampling: z.string().regex(/^[^/\s]+\/\S+$/, 'use "provider/model"').optional(),
   timeout_secs: z.number().positive().optional(),
+  /** Overrides `[mcp] elicitation` for this server. */
+  elicitation: McpElicitationSchema.optional(),
   enabled: boolish.default(true),
 }).refine((s) => (s.command === undefined) !== (s.url === undefined), 'set either command (a process) or url (an HTTP server)');
 
@@ -125,6 +130,7 @@ export const McpSectionSchema = z.looseObject({
   timeout_secs: z.number().positive().default(30),
   /** Largest single message a server may send. */
   max_response_bytes: positiveInt.default(4 * 1024 * 1024),
+  elicitation: McpElicitationSchema.default('auto'),
   servers: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a server name starts with a letter and uses letters, digits, _ or -'), McpServerConfigSchema).default({}),
 });
 

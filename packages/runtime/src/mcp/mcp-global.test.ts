@@ -85,6 +85,13 @@ test('faults and refusals are coded errors a script can pcall, and the run goes 
   expect(result).toEqual(['NOT_FOUND', 'OPERATION_NOT_ALLOWED', 'NETWORK_NOT_ALLOWED', true, 'echo: after']);
 });
 
+test('MCP.connect{elicitation=...} is auto, defaults or decline', async () => {
+  const result = await lua('local ok, e = pcall(MCP.connect, {url = "http://127.0.0.1:9/mcp", elicitation = "always"}) return tostring(e)');
+  expect(result).toMatch(/^INVALID_ARGUMENT: MCP\.connect: parameter 'elicitation' must be one of auto, defaults, decline/);
+  const configured = await lua('local ok, e = pcall(MCP.connect, {server = "fixture", elicitation = "defaults"}) return tostring(e)');
+  expect(configured).toMatch(/^INVALID_ARGUMENT: MCP\.connect: parameter 'elicitation' is for a URL; .*\[mcp\.servers\.NAME\] elicitation/);
+});
+
 test('a sampling request is answered by the configured model through the agents package', async () => {
   const result = await lua('return MCP.connect("fixture"):callTool("sample", {prompt = "ping"}).text');
   expect(result).toBe('model mock/mock-model said: Echo: ping');

@@ -1,10 +1,11 @@
 import {
   LlmspellError, MCP_CONNECTOR_SERVICE, hostMethod, isPlainObject,
-  type McpConnector, type McpSession, type ScriptObject, type ScriptValue,
+  type McpConnector, type McpElicitation, type McpSession, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
 const FN = 'MCP';
+const ELICITATION: McpElicitation[] = ['auto', 'defaults', 'decline'];
 
 function connectorOf(scope: GlobalScope): McpConnector | undefined {
   return scope.runtime.service<McpConnector>(MCP_CONNECTOR_SERVICE);
@@ -25,21 +26,26 @@ function text(value: ScriptValue | undefined, fn: string, parameter: string): st
   return value;
 }
 
-/** `MCP.connect(name)`, `MCP.connect{url=…, headers=…}` (or `{server=name}`). */
+/** `MCP.connect(name)`, `MCP.connect{url=…, headers=…, elicitation=…}` (or `{server=name}`). */
 function targetOf(value: ScriptValue) {
   if (typeof value === 'string') return { server: text(value, 'connect', 'name') };
   const o = table(value, 'connect', 'target');
   if ('command' in o || 'args' in o || 'env' in o) {
     throw new LlmspellError('OPERATION_NOT_ALLOWED', `${FN}.connect: scripts cannot start server processes; configure one under [mcp.servers.NAME] in llmspell.toml and connect by name`);
   }
-  if (typeof o.server === 'string') return { server: text(o.server, 'connect', 'server') };
+  if (typeof o.server === 'string') {
+    if (o.elicitation !== undefined) bad('connect', 'elicitation', "is for a URL; a configured server's is [mcp.servers.NAME] elicitation in llmspell.toml");
+    return { server: text(o.server, 'connect', 'server') };
+  }
   const url = text(o.url as ScriptValue, 'connect', 'url');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(table(o.headers as ScriptValue, 'connect', 'headers'))) {
     if (typeof v !== 'string' && typeof v !== 'number') bad('connect', `headers.${k}`, 'must be a string');
     headers[k] = String(v);
   }
-  return { url, headers };
+  const { elicitation } = o;
+  if (elicitation !== undefined && !ELICITATION.includes(elicitation as McpElicitation)) bad('connect', 'elicitation', `must be one of ${ELICITATION.join(', ')}`);
+  return { url, headers, ...(elicitation === undefined ? {} : { elicitation: elicitation as McpElicitation }) };
 }
 
 /**

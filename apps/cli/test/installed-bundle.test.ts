@@ -1,0 +1,126 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { bin, repoRoot, scratch, write, type CliRun } from './helpers.js';
+
+// The package ships dist/ (the bundle) with better-sqlite3 as its one dependency. These tests
+// install it that way, without the workspace's node_modules, and use it as a user would: a
+// missing piece of the bundle fails here. The e2e publish test does the same from a registry.
+const cliDir = path.dirname(path.dirname(bin));
+const manifest = JSON.parse(fs.readFileSync(path.join(cliDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; files: string[] };
+
+/** A prefix holding node_modules/@llmspell/cli (its published files) and its dependencies only. */
+function installBundle(): { prefix: string; bin: string } {
+  const prefix = scratch();
+  const pkg = path.join(prefix, 'node_modules/@llmspell/cli');
+  fs.mkdirSync(pkg, { recursive: true });
+  fs.cpSync(path.join(cliDir, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(cliDir, 'package.json'), path.join(pkg, 'package.json'));
+  const fromCli = createRequire(path.join(cliDir, 'package.json'));
+  for (const dep of Object.keys(manifest.dependencies)) {
+    fs.symlinkSync(path.dirname(fromCli.resolve(`${dep}/package.json`)), path.join(prefix, 'node_modules', dep), 'dir');
+  }
+  return { prefix, bin: path.join(pkg, 'dist/bin.js') };
+}
+
+function run(binFile: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binFile, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: cwd, XDG_DATA_HOME: path.join(cwd, '.data'), XDG_CONFIG_HOME: path.join(cwd, '.config'), NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the CLI as its package installs it (the bundle and better-sqlite3, nothing else)', () => {
+  const installed = installBundle();
+
+  test('the manifest depends on the native addon only, and ships the bundle with its notices', () => {
+    expect(Object.keys(manifest.dependencies)).toEqual(['better-sqlite3']);
+    expect(manifest.files).toContain('dist');
+    const dist = path.join(cliDir, 'dist');
+    const notices = fs.readFileSync(path.join(dist, 'THIRD_PARTY_NOTICES.md'), 'utf8');
+    for (const pkg of ['zod', 'ai', 'wasmoon', 'quickjs-emscripten-core', 'smol-toml']) expect(notices).toMatch(new RegExp(`^## ${pkg} \\d`, 'm'));
+    expect(notices).toContain('Permission is hereby granted');
+    // no source maps, no test helpers
+    const files = fs.readdirSync(dist, { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    const code = files.filter((f) => f.endsWith('.js') || f.endsWith('.mjs')).map((f) => fs.readFileSync(path.join(dist, f), 'utf8')).join('\n');
+    expect(code).not.toMatch(/startOpenAiCompatibleServer|startLoopbackServer|@jest\/|from ?"jest"/);
+  });
+
+  test('runs Lua and JavaScript with tools and SQLite state, and a script error names the file and line', async () => {
+    const dir = scratch();
+    write(dir, 's.lua', 'State.save("custom:t", "k", { n = 2 })\nreturn { tool = Tool.invoke("calculator", { input = "6*7" }).result.result, state = State.load("custom:t", "k").n }');
+    write(dir, 'bad.js', 'const a = 1;\nundefinedThing.call();\n');
+    const version = await run(installed.bin, ['--version'], dir);
+    expect(version.stdout.trim()).toMatch(/^llmspell \d+\.\d+\.\d+/);
+    const lua = await run(installed.bin, ['run', 's.lua'], dir);
+    expect(lua.stderr).toBe('');
+    expect(JSON.parse(lua.stdout.trim().split('\n').pop()!)).toEqual({ tool: 42, state: 2 });
+    // the state went through better-sqlite3 into a file
+    expect(fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(db|sqlite3?)$/.test(f))).not.toEqual([]);
+    const bad = await run(installed.bin, ['run', 'bad.js'], dir);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/bad\.js:2/);
+    const tools = await run(installed.bin, ['tools', 'list'], dir);
+    expect(tools.code).toBe(0);
+    expect(tools.stdout).toContain('web_scraper');
+  });
+
+  test('a tool plugin with its own @llmspell/core: its errors keep their code, its zod schemas validate and describe', async () => {
+    const dir = scratch();
+    // the example plugin resolves @llmspell/core from its own node_modules: another copy than the bundle's
+    const plugin = path.join(repoRoot, 'examples/tool-plugin');
+    expect(fs.realpathSync(path.join(plugin, 'node_modules/@llmspell/core'))).toBe(path.join(repoRoot, 'packages/core'));
+    write(dir, 'llmspell.toml', `[tools]\nplugins = [${JSON.stringify(plugin)}]\n`);
+    write(dir, 'p.lua', [
+      'local ok = Tool.invoke("word_stats", { input = "a b a" })',
+      'local ok2, refused = pcall(Tool.invoke, "slugify", { input = "!!!" })',
+      'local ok3, bad = pcall(Tool.invoke, "word_stats", { input = 5 })',
+      'return { words = ok.result.words, top = #ok.result.frequent, refused = refused, bad = bad }',
+    ].join('\n'));
+    const r = await run(installed.bin, ['run', 'p.lua'], dir);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    // the plugin's LlmspellError (its own class) keeps its code: not wrapped as another error
+    expect(out).toEqual({
+      words: 3,
+      top: 2,
+      refused: "INVALID_ARGUMENT: slugify: parameter 'input' has no letters or digits",
+      bad: expect.stringMatching(/^INVALID_ARGUMENT: word_stats: parameter 'input': .*expected string/),
+    });
+    const show = await run(installed.bin, ['tools', 'show', 'word_stats', '--output', 'json'], dir);
+    expect(show.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(show.stdout))).toContain('How many frequent words to list');
+  });
+
+  test('an add-on that is not installed gets its install hint', async () => {
+    const dir = scratch();
+    const mcp = await run(installed.bin, ['mcp', 'list'], dir);
+    expect(mcp.code).not.toBe(0);
+    expect(mcp.stderr).toContain('PACKAGE_NOT_INSTALLED');
+    expect(mcp.stderr).toContain('npm i -g @llmspell/mcp');
+  });
+
+  test('the programmatic API loads from the install', () => {
+    const entry = path.join(installed.prefix, 'node_modules/@llmspell/cli/dist/index.js');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+      const m = await import(${JSON.stringify(entry)});
+      const parsed = m.parseArgs(['run', 'x.lua']);
+      console.log(JSON.stringify({ exports: Object.keys(m).sort(), command: parsed.command ?? parsed.positionals?.[0], tools: m.BUNDLED_TOOL_PACKAGES.length }));
+    `], { encoding: 'utf8', cwd: installed.prefix });
+    const result = JSON.parse(out);
+    expect(result.exports).toEqual(['BUNDLED_TOOL_PACKAGES', 'loadTools', 'main', 'parseArgs', 'splitScriptArgs']);
+    expect(result.command).toBe('run');
+    expect(result.tools).toBeGreaterThan(5);
+  });
+});
