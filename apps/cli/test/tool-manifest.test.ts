@@ -7,10 +7,10 @@ import { cli, scratch, write } from './helpers.js';
 /**
  * The bundled tools are listed from a manifest built with the CLI and their packages load on
  * a tool's first call. The manifest must say exactly what the tools say: when a tool changes,
- * `node apps/cli/dist/tool-manifest.js` (after a build) writes it again.
+ * `node apps/cli/lib/tool-manifest.js` (after a build) writes it again.
  */
 describe('the bundled tools manifest', () => {
-  test('matches the tools of the bundled packages (regenerate: node apps/cli/dist/tool-manifest.js, then rebuild)', async () => {
+  test('matches the tools of the bundled packages (regenerate: node apps/cli/lib/tool-manifest.js, then rebuild)', async () => {
     expect(BUNDLED_TOOLS_MANIFEST).toEqual(await buildToolManifest());
   });
 
