@@ -30,6 +30,18 @@ function missingConnector(error: LlmspellError): McpConnector {
   };
 }
 
+/** A connector that makes the real one (`attach`, which replaces it in the runtime) on first connect. */
+function lazyConnector(attach: () => Promise<McpConnector>): McpConnector {
+  let real: Promise<McpConnector> | undefined;
+  return {
+    servers: () => [],
+    connect: (target, requestOptions) => (real ??= attach()).then((connector) => connector.connect(target, requestOptions)),
+    close: async () => {
+      await (await real?.catch(() => undefined))?.close();
+    },
+  };
+}
+
 /**
  * Puts an MCP connector in the runtime (the `MCP` global) and registers the tools of the
  * configured servers. Servers start with the run, all at once, as desktop MCP clients start
@@ -41,8 +53,14 @@ function missingConnector(error: LlmspellError): McpConnector {
 export async function attachMcp(
   runtime: LlmspellRuntime,
   io: CliIo,
-  options: { tools?: boolean; load?: (cwd: string) => Promise<McpModule> } = {},
+  options: { tools?: boolean; load?: (cwd: string) => Promise<McpModule>; lazy?: boolean } = {},
 ): Promise<McpConnector> {
+  if (options.lazy && Object.keys(runtime.config.mcp.servers).length === 0) {
+    // No server to start: the MCP SDK (a tenth of a second to load) waits for a script's MCP.connect.
+    const connector = lazyConnector(() => attachMcp(runtime, io, { ...options, lazy: false }));
+    runtime.services.set(MCP_CONNECTOR_SERVICE, connector);
+    return connector;
+  }
   let mcp: McpModule;
   try {
     mcp = await (options.load ?? loadMcp)(io.cwd);

@@ -3,6 +3,7 @@ import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { COMMANDS, commandHelp, mainHelp } from './help.js';
+import { markProcessStart, startMark } from './start-marks.js';
 import { cliVersion } from './version.js';
 
 // Node 22+ keeps V8's compiled code of what loads next between runs, in the user's own cache
@@ -41,6 +42,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+markProcessStart('main');
+startMark('main: bin loaded');
+process.on('exit', () => startMark('main: exit'));
 const argv = process.argv.slice(2);
 const quick = quickAnswer(argv);
 if (quick) {
@@ -57,7 +61,10 @@ if (quick) {
   // `run` and `exec` start the script host first and load nothing heavy here: the runtime,
   // engines and tools load once, in the host.
   import('./script-main.js')
-    .then(({ scriptMain }) => scriptMain(argv))
+    .then(({ scriptMain }) => {
+      startMark('main: script-main loaded');
+      return scriptMain(argv);
+    })
     .then((code) => code ?? import('./main.js').then(({ main }) => main(argv)))
     .then(
       async (code) => {

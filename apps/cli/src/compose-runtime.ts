@@ -6,6 +6,7 @@ import { telemetryFeature } from '@llmspell/telemetry';
 import type { CliIo } from './io.js';
 import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
 import type { GlobalFlags } from './parse-args.js';
+import { startMark } from './start-marks.js';
 import { cliVersion } from './version.js';
 
 export interface ComposeOptions {
@@ -75,11 +76,12 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
 
 export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {
   const loaded = loadCliConfig(flags, io);
+  startMark('host: config loaded');
   const level: LogLevel = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
   // Loading the tool packages and opening the store overlap (file reads, the SQLite open).
   const [toolsResult, storeResult] = await Promise.allSettled([
-    options.tools === false ? [] : loadTools(loaded.config, io.cwd),
-    options.state === false ? undefined : openConfiguredStore(loaded, io),
+    options.tools === false ? [] : loadTools(loaded.config, io.cwd).finally(() => startMark('host: tools loaded')),
+    options.state === false ? undefined : openConfiguredStore(loaded, io).finally(() => startMark('host: store open')),
   ]);
   if (toolsResult.status === 'rejected') {
     if (storeResult.status === 'fulfilled') await storeResult.value?.close();
@@ -103,10 +105,11 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
     await stateStore?.close();
     throw error;
   }
+  startMark('host: runtime created');
   if (options.tools !== false) {
     // The MCP global's connector, and the tools of the configured MCP servers.
     const { attachMcp } = await import('./attach-mcp.js');
-    await attachMcp(runtime, io).catch(async (error: unknown) => {
+    await attachMcp(runtime, io, { lazy: true }).catch(async (error: unknown) => {
       await runtime!.close();
       throw error;
     });

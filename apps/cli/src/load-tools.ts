@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LlmspellError, isLlmspellError, isTool, type Tool } from '@llmspell/core';
+import { LlmspellError, defineLazyTool, isLlmspellError, isTool, type Tool, type ToolManifestEntry } from '@llmspell/core';
+import { BUNDLED_TOOLS_MANIFEST } from './bundled-tools-manifest.js';
 
 /**
  * Tool packages the CLI installs with it, loaded on start. Written as literal imports so the
  * build's bundle of the script host (scripts/bundle-host.mjs) takes them in.
  */
-const BUNDLED_TOOL_LOADERS: Record<string, () => Promise<unknown>> = {
+export const BUNDLED_TOOL_LOADERS: Record<string, () => Promise<unknown>> = {
   '@llmspell/tools-util': () => import('@llmspell/tools-util'),
   '@llmspell/tools-fs': () => import('@llmspell/tools-fs'),
   '@llmspell/tools-data': () => import('@llmspell/tools-data'),
@@ -22,7 +23,7 @@ export const BUNDLED_TOOL_PACKAGES = Object.keys(BUNDLED_TOOL_LOADERS);
 /** Optional packages: loaded only when the config names them, since they are heavy. */
 export const OPTIONAL_TOOL_PACKAGES = ['@llmspell/tools-media'];
 
-function collectTools(mod: Record<string, unknown>): Tool[] {
+export function collectTools(mod: Record<string, unknown>): Tool[] {
   const found = new Map<string, Tool>();
   const visit = (value: unknown) => {
     if (isTool(value)) found.set(value.name, value);
@@ -146,6 +147,30 @@ async function importPackage(name: string, why: string, cwd: string): Promise<Re
 }
 
 /**
+ * The tools of a bundled package from the manifest built with the CLI: the package is
+ * imported when one of its tools is first called (most runs use a few tools of one or two
+ * packages, and importing all seven is a tenth of a cold start).
+ */
+function lazyPackageTools(name: string, entries: ToolManifestEntry[]): Tool[] {
+  let loading: Promise<Map<string, Tool>> | undefined;
+  const loadPackage = () => {
+    loading ??= BUNDLED_TOOL_LOADERS[name]().then(
+      (mod) => new Map(collectTools(mod as Record<string, unknown>).map((tool) => [tool.name, tool])),
+      (error: unknown) => {
+        loading = undefined;
+        throw packageLoadError(error, name, 'a built-in tool');
+      },
+    );
+    return loading;
+  };
+  return entries.map((entry) => defineLazyTool(entry, async () => {
+    const tool = (await loadPackage()).get(entry.name);
+    if (!tool) throw new LlmspellError('INTERNAL', `${name} no longer has the tool '${entry.name}' the CLI's tool manifest lists (rebuild the CLI)`, { details: { tool: entry.name, package: name } });
+    return tool;
+  }));
+}
+
+/**
  * The tools for a run: every bundled package that is installed, the optional ones the
  * config lists under `[tools] packages`, and third-party plugins under `[tools] plugins`
  * (an npm package exporting `defineTool(...)` results, as default export, named exports
@@ -153,9 +178,13 @@ async function importPackage(name: string, why: string, cwd: string): Promise<Re
  */
 export async function loadTools(config: { tools: { packages: string[]; plugins: string[] } }, cwd = process.cwd()): Promise<Tool[]> {
   const tools: Tool[] = [];
-  const loaded = await Promise.all(
-    BUNDLED_TOOL_PACKAGES.map((name) => BUNDLED_TOOL_LOADERS[name]().then((m) => m as Record<string, unknown>, () => undefined)),
-  );
+  const eager: string[] = [];
+  for (const name of BUNDLED_TOOL_PACKAGES) {
+    const entries = BUNDLED_TOOLS_MANIFEST[name];
+    if (entries) tools.push(...lazyPackageTools(name, entries));
+    else eager.push(name); // a package added to the CLI before the manifest was written again
+  }
+  const loaded = await Promise.all(eager.map((name) => BUNDLED_TOOL_LOADERS[name]().then((m) => m as Record<string, unknown>, () => undefined)));
   for (const mod of loaded) if (mod) tools.push(...collectTools(mod));
   for (const name of config.tools.packages) {
     tools.push(...collectTools(await importPackage(name, `[tools] packages`, cwd)));

@@ -7,6 +7,7 @@ import { chooseEngine, loadEngine, preloadEngine } from './engines.js';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 import { PROGRESS_EVENTS, progressData } from './progress.js';
+import { startMark } from './start-marks.js';
 
 /** Set by the host entry with this setup built in (dist/host/script-host.mjs). */
 export const BUNDLED_HOST_ENTRY = Symbol.for('llmspell.cli.bundledHostEntry');
@@ -39,8 +40,10 @@ interface EventBusLike {
  * and loads the engine. The engine name is empty when the config's default decides (REPL).
  */
 export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetup> {
+  startMark('host: setup');
   const data = context.data as ScriptHostData;
   if (context.engine) preloadEngine(chooseEngine(context.engine, undefined, 'lua'));
+  void loadEngine(chooseEngine(context.engine || undefined, undefined, 'lua')).then(() => startMark('host: engine loaded'), () => undefined);
   const io: CliIo = { stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd };
   const { runtime, loaded } = await composeRuntime(data.flags, io);
   try {
@@ -61,7 +64,9 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     });
     if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${isBundledEntry() ? 'bundled entry' : 'module graph'}
 `);
-    return { runtime, engine: await loadEngine(engineName), beforeRun: (job) => describeJob(job as ScriptHostJob) };
+    const engine = await loadEngine(engineName);
+    startMark('host: engine ready');
+    return { runtime, engine, beforeRun: (job) => describeJob(job as ScriptHostJob) };
   } catch (error) {
     await runtime.close();
     throw error;

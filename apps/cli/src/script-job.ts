@@ -7,6 +7,7 @@ import { IsolatedHostPool, runIsolatedScript, type IsolationKind } from '@llmspe
 import { UsageError, type GlobalFlags } from './parse-args.js';
 import type { CliIo } from './io.js';
 import { startProgress } from './progress.js';
+import { startMark } from './start-marks.js';
 import type { ScriptHostData, ScriptHostJob } from './script-host.js';
 
 /** One script to run: what `run`, `exec`, `resume`, queue workers and `mcp serve` hand over. */
@@ -87,6 +88,7 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
   /** The history record of this run, announced by the host before the script starts. */
   let runId: string | undefined;
   try {
+    startMark('main: starting host');
     return await runIsolatedScript({
       setupModule: SCRIPT_HOST_MODULE,
       hostEntry: scriptHostEntry(io.env),
@@ -109,12 +111,14 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
       },
     }) as ScriptValue;
   } catch (error) {
+    startMark('main: host done (error)');
     if (runId && hostWasEnded(error)) {
       const { recordStoppedRun } = await import('./commands/runs-stopped.js');
       await recordStoppedRun(flags, io, runId, error as LlmspellError);
     }
     throw error;
   } finally {
+    startMark('main: host done');
     progress?.stop();
   }
 }

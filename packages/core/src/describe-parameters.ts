@@ -66,6 +66,15 @@ function describeFromJson(json: JsonSchema): ParameterDescription[] {
 const outputCache = new WeakMap<object, JsonSchema>();
 
 /**
+ * Gives a stand-in schema the JSON Schemas of the real one, computed ahead (a tool manifest):
+ * describing the stand-in then never needs the real zod schema.
+ */
+export function seedSchemaDescriptions(standIn: object, parameters: JsonSchema | undefined, output: JsonSchema | undefined): void {
+  if (parameters) cache.set(standIn, { json: parameters, params: describeFromJson(parameters) });
+  if (output) outputCache.set(standIn, output);
+}
+
+/**
  * The JSON Schema of a tool's `outputSchema` (output side: what `result` holds). Objects list
  * every field they have (`additionalProperties: false`), so the schema says the whole shape.
  */

@@ -37,6 +37,7 @@ export type {
   ToolParameters, ToolResult,
 } from './component.js';
 export { defineTool, isTool, toToolResult } from './tool.js';
+export { defineLazyTool, loadToolCode, toolManifestEntry, type ToolManifestEntry } from './lazy-tool.js';
 export { describeParameters, outputJsonSchema, parametersJsonSchema } from './describe-parameters.js';
 export { aliasOf, emptyTableAsList, missingParameter, normaliseOperation, paramError, urlParameters } from './operation-parameters.js';
 export type { JsonSchema, ParameterDescription } from './describe-parameters.js';

@@ -5,7 +5,8 @@ import { isPromiseLike } from './execution/maybe-sync.js';
 import { checkParameterKeys } from './parameter-keys.js';
 import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
-const TOOL_MARK = Symbol.for('llmspell.tool');
+/** What `isTool` looks for (shared with lazy tools, across copies of this package). */
+export const TOOL_MARK = Symbol.for('llmspell.tool');
 
 function describeIssue(toolName: string, issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? issue.path.map(String).join('.') : '(arguments)';
@@ -38,6 +39,20 @@ export function toToolResult(output: ToolOutput, operation: string | undefined, 
   return result;
 }
 
+/** The level a call needs: the tool's, raised by each leveled parameter given (not undefined, null or false). */
+export function securityLevelOfCall(toolLevel: SecurityLevel, parameterLevels: Readonly<Record<string, SecurityLevel>>): (params: Record<string, unknown>) => { level: SecurityLevel; parameter?: string } {
+  const leveled = Object.entries(parameterLevels);
+  return (params) => {
+    let need: { level: SecurityLevel; parameter?: string } = { level: toolLevel };
+    for (const [parameter, level] of leveled) {
+      const value = params[parameter];
+      if (value === undefined || value === null || value === false) continue;
+      if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
+    }
+    return need;
+  };
+}
+
 /**
  * Defines a tool. This is all a third-party plugin needs:
  *
@@ -56,15 +71,7 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
   const name = definition.name;
   const parameterLevels = Object.freeze({ ...(definition.parameterLevels ?? {}) });
   const leveledParameters = Object.entries(parameterLevels);
-  const callSecurityLevel = (params: Record<string, unknown>): { level: SecurityLevel; parameter?: string } => {
-    let need: { level: SecurityLevel; parameter?: string } = { level: definition.securityLevel };
-    for (const [parameter, level] of leveledParameters) {
-      const value = params[parameter];
-      if (value === undefined || value === null || value === false) continue;
-      if (securityLevelRank(level) > securityLevelRank(need.level)) need = { level, parameter };
-    }
-    return need;
-  };
+  const callSecurityLevel = securityLevelOfCall(definition.securityLevel, parameterLevels);
   // The tool's answer as soon as it has one: a synchronous `execute` is not made to wait a turn.
   const runNow = (input: Record<string, unknown>, ctx: ExecutionContext): ToolResult | Promise<ToolResult> => {
     // Checked here, on the arguments the tool really gets (after hooks changed them).

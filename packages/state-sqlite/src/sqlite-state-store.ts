@@ -1,8 +1,13 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore, checkStoreKey, checkStoreValue } from '@llmspell/core';
 import { toStateError } from './sqlite-errors.js';
+
+// required, not imported: an ES import of a CommonJS package makes Node parse its source for
+// export names on every start (better-sqlite3 is CommonJS)
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 export interface SqliteStateStoreOptions {
   /** Database file; `:memory:` for a private in-memory database. */
@@ -18,7 +23,7 @@ export interface SqliteStateStoreOptions {
   synchronous?: 'off' | 'normal' | 'full';
 }
 
-type Statement = Database.Statement;
+type Statement = BetterSqlite3.Statement;
 
 /** Rows per multi-row statement in a batch (2 parameters each; SQLite allows 32,766). */
 const BATCH_ROWS = 32;
@@ -55,7 +60,7 @@ export class SqliteStateStore implements StateStore {
   readonly persistent: boolean;
   readonly path: string;
   readonly readonly: boolean;
-  private readonly db: Database.Database;
+  private readonly db: BetterSqlite3.Database;
   private readonly stmt: {
     get: Statement; put: Statement; del: Statement;
     keysAll: Statement; keysFrom: Statement; keysRange: Statement;

@@ -3,6 +3,7 @@ import { abortableDelay } from '../abortable-delay.js';
 import { RUN_NOW, type Component, type ExecutionContext, type Tool } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
 import { modifiedField, type HookContext, type HookPoint, type HookResult } from '../hooks-contract.js';
+import { loadToolCode } from '../lazy-tool.js';
 import { isTool } from '../tool.js';
 import { runMaybeSync, type MaybePromise } from './maybe-sync.js';
 
@@ -239,6 +240,9 @@ function* executeSteps<I, O>(
       if (v.result.type === 'cancel') throw cancelled('ToolValidation', v.result.reason);
       current = changedField(v, 'input', current);
     }
+    // a tool known from a manifest loads its code now, before its arguments are checked
+    const loading = loadToolCode(tool);
+    if (loading) yield loading;
     current = tool.validate(current);
   }
 

@@ -18,16 +18,22 @@ export interface SecurityEvent {
 const DEFAULT_SENSITIVE = ['password', 'passwd', 'token', 'key', 'secret', 'api_key', 'apikey', 'auth', 'authorization', 'credential'];
 
 /** Input checks of the DOC SecurityValidator: what each catches, as patterns over string values. */
-const CHECKS: Array<{ rule: string; flag: string; severity: Severity; re: { test(text: string): boolean } }> = ([
+type Check = { rule: string; flag: string; severity: Severity; re: { test(text: string): boolean } };
+
+const CHECK_SOURCES = [
   { rule: 'sql_injection', flag: 'check_sql_injection', severity: 'high', re: /('|;|--)\s*(drop|delete|truncate|insert|update|alter)\s+\w|\bunion\s+(all\s+)?select\b|'\s*or\s+'?\d+'?\s*=\s*'?\d+/i },
   { rule: 'command_injection', flag: 'check_command_injection', severity: 'high', re: /(^|[;&|`]\s*|\$\()\s*(rm\s+-|curl\s|wget\s|nc\s|bash\s|sh\s+-c|chmod\s|mkfifo|python\s+-c)|`[^`]+`|\$\([^)]+\)/ },
   { rule: 'path_traversal', flag: 'check_path_traversal', severity: 'medium', re: /(^|[\\/])\.\.([\\/]|$)|%2e%2e[\\/%]/i },
   { rule: 'xss', flag: 'check_xss', severity: 'medium', re: /<script\b|javascript:|\bon(error|load|click)\s*=/i },
-] as Array<{ rule: string; flag: string; severity: Severity; re: RegExp }>).map((c) => {
+] as Array<{ rule: string; flag: string; severity: Severity; re: RegExp }>;
+
+let compiledChecks: Check[] | undefined;
+/** Compiled when a security hook is first made, not when the package loads (every run loads it). */
+function linearChecks(): Check[] {
   // They scan script-supplied values: on the linear-time engine (`\s*\s*` runs would backtrack on V8's).
-  const linear = compileScriptRegex(c.re.source, { parameter: `security.${c.flag}`, flags: c.re.flags });
-  return { ...c, re: linear };
-});
+  compiledChecks ??= CHECK_SOURCES.map((c) => ({ ...c, re: compileScriptRegex(c.re.source, { parameter: `security.${c.flag}`, flags: c.re.flags }) }));
+  return compiledChecks;
+}
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -73,7 +79,7 @@ export const createSecurityHook: BuiltinFactory = (cfg, deps) => {
       throw new LlmspellError('CONFIG_INVALID', `${name}.blocked_patterns[${i + 1}] is not a valid regular expression: ${(e as LlmspellError).detail}`);
     }
   });
-  const checks = CHECKS.filter((c) => cfgBool(cfg, name, [c.flag], true));
+  const checks = linearChecks().filter((c) => cfgBool(cfg, name, [c.flag], true));
   const points = cfgPoints(cfg, name, ['BeforeToolExecution', 'BeforeAgentExecution', 'BeforeStateWrite'], ['BeforeToolExecution', 'BeforeAgentExecution', 'BeforeWorkflowStart', 'BeforeWorkflowStage', 'BeforeStateWrite']);
   const audit: SecurityEvent[] = [];
   const byRule: Record<string, number> = {};

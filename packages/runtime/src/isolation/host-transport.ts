@@ -103,18 +103,28 @@ export function hostCompileCacheDir(env: NodeJS.ProcessEnv): string | undefined 
   return base ? path.join(base, 'llmspell', 'compile-cache') : undefined;
 }
 
+/**
+ * `LLMSPELL_HOST_CPU_PROF=<dir>`: the host writes a V8 CPU profile there (Node refuses
+ * `--cpu-prof` in NODE_OPTIONS, and the host is where a run spends its time).
+ */
+export function profileFlags(env: NodeJS.ProcessEnv): string[] {
+  const dir = env.LLMSPELL_HOST_CPU_PROF?.trim();
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, '--cpu-prof-interval=250'] : [];
+}
+
 function startProcess(options: HostStartOptions, events: HostEvents): HostTransport {
   const setpriv = findSetpriv();
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), LLMSPELL_SUPERVISOR_PID: String(process.pid) };
   const compileCache = hostCompileCacheDir(env);
   if (compileCache) env.NODE_COMPILE_CACHE = compileCache;
-  const heapFlag = `--max-old-space-size=${options.heapMb}`;
+  const profiling = profileFlags(env);
+  const nodeFlags = [`--max-old-space-size=${options.heapMb}`, ...profiling];
   if (setpriv) env.LLMSPELL_PARENT_DEATH_SIGNAL = '1';
   else delete env.LLMSPELL_PARENT_DEATH_SIGNAL;
   // fork runs execPath with execArgv before the module: `setpriv --pdeathsig KILL <node> <flags> <entry>`
   const child: ChildProcess = fork(entryPath(options.entry), [], {
     execPath: setpriv ?? process.execPath,
-    execArgv: setpriv ? ['--pdeathsig', 'KILL', process.execPath, heapFlag] : [heapFlag],
+    execArgv: setpriv ? ['--pdeathsig', 'KILL', process.execPath, ...nodeFlags] : nodeFlags,
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env,
@@ -177,7 +187,9 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
     },
     kill(waitMs) {
       if (exited) return Promise.resolve(true);
-      child.kill('SIGKILL');
+      // a profiled host writes its profile as it exits: it gets a moment to do so
+      if (profiling.length > 0) setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      else child.kill('SIGKILL');
       return new Promise((resolve) => {
         const timer = setTimeout(() => resolve(exited), waitMs);
         timer.unref();
