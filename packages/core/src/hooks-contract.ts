@@ -87,6 +87,18 @@ export interface HookExecutor {
   /** Cheap check so the hot path builds no context when nothing listens. */
   hasHooks(point: HookPoint): boolean;
   execute(point: HookPoint, context: HookContext): Promise<HookResult>;
+  /**
+   * `execute` answering within the call when nothing at the point waits (an observer with no
+   * hook registered behind it), else a promise; `executeComponent` prefers it, so a
+   * synchronous tool stays synchronous under an executor that watches every call.
+   */
+  executeNow?(point: HookPoint, context: HookContext): HookResult | Promise<HookResult>;
+  /**
+   * True when the executor keeps per-call async context (AsyncLocalStorage) and may make a
+   * call's own value current from inside it: each component call then runs in an async scope
+   * of its own, so what a call sets never leaks into its caller's, synchronous or not.
+   */
+  readonly scopesCalls?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStateStore, createStateStore } from './index.js';
+import Database from 'better-sqlite3';
 import { makeReadOnly } from '@llmspell/core/testing';
 
 const made: string[] = [];
@@ -134,5 +135,63 @@ describe('SqliteStateStore batches', () => {
     await expect(store.batch([{ type: 'put', key: 'keep', value: 'new' }, ...ops])).rejects.toThrow(/operations\[451\]/);
     expect(await store.entries('')).toEqual([['keep', 'old']]);
     await store.close();
+  });
+});
+
+describe('SqliteStateStore table layout', () => {
+  const tableSql = (path: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'llmspell_state'").pluck().get() as string;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('creates a rowid table: the key index holds keys, not values', async () => {
+    const path = join(tmp(), 'state.db');
+    const store = new SqliteStateStore({ path });
+    await store.close();
+    expect(tableSql(path)).not.toMatch(/WITHOUT\s+ROWID/i);
+  });
+
+  it('rebuilds a WITHOUT ROWID table of an earlier version, keeping every key and value', async () => {
+    const path = join(tmp(), 'state.db');
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE llmspell_state (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID');
+    const big = JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ i, text: `span ${i}` })));
+    const insert = old.prepare('INSERT INTO llmspell_state (key, value) VALUES (?, ?)');
+    insert.run('__llmspell:runs:t:a', big);
+    for (let i = 0; i < 50; i++) insert.run(`state:global:k${String(i).padStart(2, '0')}`, String(i));
+    // a connection of an older process, its statement prepared against the old table
+    const read = old.prepare('SELECT value FROM llmspell_state WHERE key = ?').pluck();
+
+    const store = new SqliteStateStore({ path });
+    expect(tableSql(path)).not.toMatch(/WITHOUT\s+ROWID/i);
+    await expect(store.get('__llmspell:runs:t:a')).resolves.toBe(big);
+    await expect(store.keys('state:global:')).resolves.toEqual(Array.from({ length: 50 }, (_, i) => `state:global:k${String(i).padStart(2, '0')}`));
+    await store.put('state:global:k07', '"seven"');
+    // the older connection goes on working against the rebuilt table
+    expect(read.get('state:global:k07')).toBe('"seven"');
+    expect(read.get('__llmspell:runs:t:a')).toBe(big);
+    old.close();
+    await store.close();
+
+    // reopening finds the new layout and does not rebuild again
+    const again = new SqliteStateStore({ path });
+    await expect(again.get('state:global:k49')).resolves.toBe('49');
+    await again.close();
+  });
+
+  it('a read-only open of an old file reads it as it is', async () => {
+    const path = join(tmp(), 'state.db');
+    const old = new Database(path);
+    old.exec("CREATE TABLE llmspell_state (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID; INSERT INTO llmspell_state VALUES ('k', 'v')");
+    old.close();
+    const ro = new SqliteStateStore({ path, readonly: true });
+    await expect(ro.get('k')).resolves.toBe('v');
+    await ro.close();
+    expect(tableSql(path)).toMatch(/WITHOUT\s+ROWID/i);
   });
 });

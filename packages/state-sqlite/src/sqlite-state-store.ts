@@ -50,6 +50,34 @@ function checkWritableLocation(path: string): void {
   }
 }
 
+const CREATE_TABLE = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`;
+
+/**
+ * Creates the table, or rebuilds one made by an earlier version as WITHOUT ROWID. In such a
+ * table each row is a cell of the key's B-tree, and SQLite compares a sought key against a
+ * cell that spills to overflow pages by reading the whole cell: one large value (a run's span
+ * tree, a big JSON document) made every lookup of every other key read its megabytes, so a
+ * State.save+load pair cost milliseconds. In a rowid table the key index holds keys only and
+ * a value is read when its own row is. The rebuild is one IMMEDIATE transaction: another
+ * process sees the old table or the new one, never a half-copied one.
+ */
+function createOrMigrateTable(db: Database.Database): void {
+  const tableSql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+  const withoutRowid = () => /\bWITHOUT\s+ROWID\b/i.test((tableSql.get('llmspell_state') as string | undefined) ?? '');
+  if (!withoutRowid()) {
+    db.exec(CREATE_TABLE('llmspell_state'));
+    return;
+  }
+  db.transaction(() => {
+    if (!withoutRowid()) return; // another process rebuilt it while this one waited for the lock
+    db.exec('DROP TABLE IF EXISTS llmspell_state_rebuild');
+    db.exec(CREATE_TABLE('llmspell_state_rebuild'));
+    db.exec('INSERT INTO llmspell_state_rebuild (key, value) SELECT key, value FROM llmspell_state ORDER BY key');
+    db.exec('DROP TABLE llmspell_state');
+    db.exec('ALTER TABLE llmspell_state_rebuild RENAME TO llmspell_state');
+  }).immediate();
+}
+
 /**
  * A StateStore in one SQLite table (WAL mode, prepared statements). Several processes may
  * share the file: writes take SQLite's write lock (BEGIN IMMEDIATE) and wait up to the busy
@@ -98,7 +126,7 @@ export class SqliteStateStore implements StateStore {
       if (!this.readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma(`synchronous = ${sync.toUpperCase()}`);
-        this.db.exec('CREATE TABLE IF NOT EXISTS llmspell_state (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID');
+        createOrMigrateTable(this.db);
       }
       const cols = 'key, value';
       this.stmt = {

@@ -3,7 +3,7 @@
  * state, agents against the local OpenAI-compatible server. Asserts the span tree the
  * history records.
  */
-import { type ScriptEngine, type ScriptValue } from '@llmspell/core';
+import { defineTool, z, type ScriptEngine, type ScriptValue } from '@llmspell/core';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
 import { LlmspellRuntime, builtinFeatures } from '@llmspell/runtime';
 import { MemoryStateStore } from '@llmspell/state-memory';
@@ -137,6 +137,35 @@ describe('span tree of a run', () => {
       // No tool ever nests under another tool or a step of another branch.
       expect(e.filter((x) => x.endsWith('> execute_tool calculator'))).toHaveLength(3);
       expect(e.filter((x) => x.startsWith('execute_tool'))).toEqual([]);
+    } finally {
+      await m.rt.close();
+    }
+  });
+
+  test('a tool whose work waits, started within a caller\'s synchronous step, does not become its sibling\'s parent', async () => {
+    const store = new MemoryStateStore();
+    const slow = defineTool({
+      name: 'slow_echo', description: 'Echoes after a turn of the event loop', category: 'utility', securityLevel: 'safe',
+      parameters: z.object({ input: z.string() }),
+      execute: async ({ input }) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { result: input };
+      },
+    });
+    const m: Made = {
+      rt: await LlmspellRuntime.create({ tools: [...utilTools, slow], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] }),
+      store,
+      out: [],
+    };
+    try {
+      // Both calls start before either settles: the slow one is still running when the
+      // calculator's span opens, and the calculator answers within its call.
+      await run(m, js, `
+        const [a, b] = await Promise.all([Tool.invoke('slow_echo', { input: 'x' }), Tool.invoke('calculator', { input: '1+1' })]);
+        export default a.success && b.success;`);
+      const r = await lastRun(m);
+      expect(edges(r.span_tree).sort()).toEqual(['run test.js > execute_tool calculator', 'run test.js > execute_tool slow_echo']);
+      expect(r.span_tree.every((s) => s.status === 'ok')).toBe(true);
     } finally {
       await m.rt.close();
     }

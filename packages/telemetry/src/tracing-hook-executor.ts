@@ -28,6 +28,9 @@ export interface TracingHookExecutorOptions {
  * Results are the inner executor's, unchanged.
  */
 export class TracingHookExecutor implements HookExecutor {
+  /** A call's span is made current inside the call (see ComponentSpans): each gets its own scope. */
+  readonly scopesCalls = true;
+
   constructor(private readonly inner: HookExecutor | undefined, private readonly o: TracingHookExecutorOptions) {}
 
   hasHooks(point: HookPoint): boolean {
@@ -35,8 +38,13 @@ export class TracingHookExecutor implements HookExecutor {
   }
 
   execute(point: HookPoint, context: HookContext): Promise<HookResult> {
+    return Promise.resolve(this.executeNow(point, context));
+  }
+
+  /** Observing a call is synchronous: only hooks registered behind it make the answer wait. */
+  executeNow(point: HookPoint, context: HookContext): HookResult | Promise<HookResult> {
     const inner = this.inner;
-    if (!this.o.active()) return inner ? inner.execute(point, context) : Promise.resolve(CONTINUE);
+    if (!this.o.active()) return inner ? (inner.executeNow ? inner.executeNow(point, context) : inner.execute(point, context)) : CONTINUE;
     let opened: LiveSpan | undefined;
     if (OBSERVED.has(point)) {
       try {
@@ -47,7 +55,7 @@ export class TracingHookExecutor implements HookExecutor {
     }
     if (!inner || !inner.hasHooks(point)) {
       if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
-      return Promise.resolve(CONTINUE);
+      return CONTINUE;
     }
     return this.runHooks(inner, point, context, opened);
   }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '../abortable-delay.js';
 import { RUN_NOW, type Component, type ExecutionContext, type Tool } from '../component.js';
@@ -5,7 +6,7 @@ import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
 import { modifiedField, type HookContext, type HookPoint, type HookResult } from '../hooks-contract.js';
 import { loadToolCode } from '../lazy-tool.js';
 import { isTool } from '../tool.js';
-import { runMaybeSync, type MaybePromise } from './maybe-sync.js';
+import { isPromiseLike, runMaybeSync, type MaybePromise } from './maybe-sync.js';
 
 interface KindPoints {
   before: HookPoint;
@@ -170,7 +171,7 @@ export function executeComponent<I, O>(
   options: ExecuteOptions = {},
 ): Promise<O> {
   try {
-    return Promise.resolve(runMaybeSync(executeSteps(component, input, ctx, options)));
+    return Promise.resolve(executeComponentNow(component, input, ctx, options));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -187,6 +188,11 @@ export function executeComponentNow<I, O>(
   ctx: ExecutionContext,
   options: ExecuteOptions = {},
 ): MaybePromise<O> {
+  if (ctx.hooks?.scopesCalls) {
+    // The call's steps, and the promises they create, run in a scope of their own (see
+    // HookExecutor.scopesCalls); the caller's async context is as it was when this returns.
+    return new AsyncResource('llmspell.component').runInAsyncScope(runMaybeSync<O>, undefined, executeSteps(component, input, ctx, options));
+  }
   return runMaybeSync(executeSteps(component, input, ctx, options));
 }
 
@@ -204,11 +210,11 @@ function* executeSteps<I, O>(
   const componentId = { id: `${component.kind}:${component.name}`, type: component.kind, name: component.name };
   const metadata = options.metadata ?? {};
   // Returns undefined (not a promise) when nothing listens, so callers skip the await: `p && await p`.
-  const fire = (point: HookPoint, data: Record<string, unknown>): Promise<Fired> | undefined => {
+  const fire = (point: HookPoint, data: Record<string, unknown>): MaybePromise<Fired> | undefined => {
     if (!hooks || !hooks.hasHooks(point)) return undefined;
     return fireHooks(point, data);
   };
-  const fireHooks = async (point: HookPoint, data: Record<string, unknown>): Promise<Fired> => {
+  const fireHooks = (point: HookPoint, data: Record<string, unknown>): MaybePromise<Fired> => {
     const h = hooks!;
     const hc: HookContext = {
       point,
@@ -219,8 +225,9 @@ function* executeSteps<I, O>(
       language: ctx.language,
       timestamp: isoNow(),
     };
-    const result = await h.execute(point, hc);
-    return { result, data: hc.data ?? data, original: data };
+    const fired = (result: HookResult): Fired => ({ result, data: hc.data ?? data, original: data });
+    const result = h.executeNow ? h.executeNow(point, hc) : h.execute(point, hc);
+    return isPromiseLike(result) ? Promise.resolve(result).then(fired) : fired(result);
   };
   const publish = (suffix: string, data: Record<string, unknown>) => {
     if (!events) return;

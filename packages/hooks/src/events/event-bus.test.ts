@@ -184,6 +184,26 @@ describe('EventBus', () => {
     expect(bus.stats().handler_errors).toBe(1);
   });
 
+  test('a handler\'s except list: those types are neither delivered to it nor count as subscribed', () => {
+    const bus = new EventBus();
+    const seen: string[] = [];
+    bus.on('**', (e) => { seen.push(e.event_type); }, { except: (t) => t === 'state.changed' || t.startsWith('run.') });
+    expect(bus.hasSubscribers('state.changed')).toBe(false);
+    expect(bus.hasSubscribers('run.summary')).toBe(false);
+    expect(bus.hasSubscribers('bench.tick')).toBe(true);
+    bus.publish('state.changed', 1);
+    bus.publish('run.summary', 2);
+    bus.publish('bench.tick', 3);
+    expect(seen).toEqual(['bench.tick']);
+    // another handler that wants the type makes it subscribed again, for that handler only
+    const other: string[] = [];
+    bus.on('state.*', (e) => { other.push(e.event_type); });
+    expect(bus.hasSubscribers('state.changed')).toBe(true);
+    bus.publish('state.changed', 4);
+    expect(other).toEqual(['state.changed']);
+    expect(seen).toEqual(['bench.tick']);
+  });
+
   test('BeforeEventEmit can modify or cancel; AfterEventEmit sees the result; order is kept', async () => {
     const registry = new HookRegistry();
     const bus = new EventBus({ hooks: new HookExecutor(registry) });

@@ -370,9 +370,15 @@ export class EventBus implements EventSink {
     return sub;
   }
 
-  /** Calls `fn` for each matching event as it is published (errors are logged, never thrown). */
-  on(pattern: string, fn: Handler): () => void {
-    const entry = { pattern, matches: compileEventPattern(pattern), fn };
+  /**
+   * Calls `fn` for each matching event as it is published (errors are logged, never thrown).
+   * `except` names types the handler never wants although the pattern matches them: for those
+   * `hasSubscribers` stays false on its account, so a publisher can skip building the event.
+   */
+  on(pattern: string, fn: Handler, options: { except?: (type: string) => boolean } = {}): () => void {
+    const glob = compileEventPattern(pattern);
+    const except = options.except;
+    const entry = { pattern, matches: except ? (type: string) => glob(type) && !except(type) : glob, fn };
     this.handlers.push(entry);
     this.handlerRoutes.clear();
     return () => {
