@@ -61,7 +61,7 @@ const CREATE_TABLE = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (key 
  * a value is read when its own row is. The rebuild is one IMMEDIATE transaction: another
  * process sees the old table or the new one, never a half-copied one.
  */
-function createOrMigrateTable(db: Database.Database): void {
+function createOrMigrateTable(db: BetterSqlite3.Database): void {
   const tableSql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
   const withoutRowid = () => /\bWITHOUT\s+ROWID\b/i.test((tableSql.get('llmspell_state') as string | undefined) ?? '');
   if (!withoutRowid()) {
