@@ -36,10 +36,11 @@ test('pnpm --filter @llmspell/cli deploy --prod <dir> works with the workspace s
   ok(await run('pnpm', ['--filter', '@llmspell/cli', 'deploy', '--prod', target], { cwd: repoRoot, env: shellEnv(), timeoutMs: 300_000 }), 'pnpm deploy');
   const manifest = fs.readFileSync(path.join(target, 'package.json'), 'utf8');
   expect(manifest).not.toContain('workspace:');
-  // Production dependencies only, as files of their own (not links back into the checkout).
-  const core = fs.realpathSync(path.join(target, 'node_modules/@llmspell/core'));
-  expect(core.startsWith(target)).toBe(true);
-  for (const name of ['@llmspell/tools-media', '@llmspell/state-rocksdb', 'jest']) expect(fs.existsSync(path.join(target, 'node_modules', name))).toBe(false);
+  // The CLI is one bundle: its only production dependency is the native SQLite addon, as files
+  // of their own (not links back into the checkout); no workspace package comes with it.
+  const sqlite = fs.realpathSync(path.join(target, 'node_modules/better-sqlite3'));
+  expect(sqlite.startsWith(target)).toBe(true);
+  for (const name of ['@llmspell', 'zod', 'jest']) expect(fs.existsSync(path.join(target, 'node_modules', name))).toBe(false);
   const hello = ok(await run(process.execPath, [path.join(target, 'dist/bin.js'), 'run', 'hello.lua'], { cwd: helloProject(), env: userEnv(), timeoutMs: 120_000 }), 'deployed llmspell run hello.lua');
   expect(hello.stdout).toContain('Hello, world!');
 }, 360_000);

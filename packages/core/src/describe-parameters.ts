@@ -25,6 +25,12 @@ export type JsonSchema = {
 
 const cache = new WeakMap<object, { json: JsonSchema; params: ParameterDescription[] }>();
 
+// Seeded schemas also ride on the stand-in itself under a registry symbol: an add-on (the MCP
+// server, a plugin) describes tools through its own copy of this module, whose caches are
+// not the ones the CLI's bundled copy seeded.
+const SEEDED_JSON = Symbol.for('llmspell.schema.seededJson');
+type Seeded = { [SEEDED_JSON]?: { parameters?: JsonSchema; output?: JsonSchema } };
+
 function typeOf(s: JsonSchema): string {
   if (typeof s.type === 'string') return s.type === 'integer' ? 'number' : s.type;
   if (Array.isArray(s.type)) return s.type.filter((t) => t !== 'null').map((t) => (t === 'integer' ? 'number' : t)).join('|') || 'null';
@@ -42,7 +48,7 @@ function typeOf(s: JsonSchema): string {
 export function parametersJsonSchema(schema: z.ZodType): JsonSchema {
   const hit = cache.get(schema);
   if (hit) return hit.json;
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const json = (schema as Seeded)[SEEDED_JSON]?.parameters ?? (z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
   cache.set(schema, { json, params: describeFromJson(json) });
   return json;
 }
@@ -72,6 +78,7 @@ const outputCache = new WeakMap<object, JsonSchema>();
 export function seedSchemaDescriptions(standIn: object, parameters: JsonSchema | undefined, output: JsonSchema | undefined): void {
   if (parameters) cache.set(standIn, { json: parameters, params: describeFromJson(parameters) });
   if (output) outputCache.set(standIn, output);
+  Object.defineProperty(standIn, SEEDED_JSON, { value: { parameters, output } });
 }
 
 /**
@@ -81,7 +88,7 @@ export function seedSchemaDescriptions(standIn: object, parameters: JsonSchema |
 export function outputJsonSchema(schema: z.ZodType): JsonSchema {
   const hit = outputCache.get(schema);
   if (hit) return hit;
-  const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  const json = (schema as Seeded)[SEEDED_JSON]?.output ?? (z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema);
   outputCache.set(schema, json);
   return json;
 }

@@ -48,6 +48,16 @@ describe('a tool from its manifest entry (loaded on first call)', () => {
     expect(() => stand.validate({ input: 'hi' })).toThrow(/not loaded yet/);
   });
 
+  test('another copy of core (an add-on\'s own) reads the same schemas off the stand-in', () => {
+    const { stand, loads } = lazy(encoder);
+    // what a second copy of describe-parameters sees: no shared cache, only the registry symbol
+    const seeded = (stand.parameters as unknown as Record<symbol, { parameters?: unknown; output?: unknown }>)[Symbol.for('llmspell.schema.seededJson')];
+    expect(seeded?.parameters).toEqual(parametersJsonSchema(encoder.parameters));
+    const seededOutput = (stand.outputSchema as unknown as Record<symbol, { output?: unknown }>)[Symbol.for('llmspell.schema.seededJson')];
+    expect(seededOutput?.output).toEqual(outputJsonSchema(encoder.outputSchema!));
+    expect(loads.count).toBe(0);
+  });
+
   test('its first call loads it once; arguments are checked by the real schema, naming the parameter', async () => {
     const { stand, loads } = lazy(encoder);
     const ctx = createExecutionContext();
