@@ -11,6 +11,7 @@
 // watchdog thread), so the effect of each is visible in the same run.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { childrenCpuMs } from './process-cpu.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,16 +36,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-/** CPU time (ms) of this process's waited-for children so far; NaN where /proc is missing. */
-function childrenCpuMs() {
-  try {
-    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * (1000 / 100); // cutime, cstime (fields 16, 17)
-  } catch {
-    return NaN;
-  }
-}
 
 function cli(args, env) {
   const cpu0 = childrenCpuMs();

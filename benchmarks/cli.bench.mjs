@@ -22,6 +22,7 @@
 // scratch directory, so the default state backend (SQLite) opens a fresh file there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { childrenCpuMs } from './process-cpu.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -183,16 +184,6 @@ async function registryInstallSize(notes) {
   } finally {
     await registry.stop();
     keepOrRemove(dir, 'npm install prefix', notes);
-  }
-}
-
-/** CPU time (ms) of this process's waited-for children so far; NaN where /proc is missing. */
-function childrenCpuMs() {
-  try {
-    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * (1000 / 100); // cutime, cstime (fields 16, 17)
-  } catch {
-    return NaN;
   }
 }
 
