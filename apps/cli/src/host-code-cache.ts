@@ -16,7 +16,8 @@ import { startMark } from './start-marks.js';
  * code for the bundle and for every function that ran in the run that wrote it.
  *
  * The cache lives in the user's own cache folder (never a shared /tmp one that another user
- * could plant code in), one file per bundle content, Node, V8 and flags. It is written once,
+ * could plant code in; a folder or file that is not the user's alone is not used), one file
+ * per bundle file, Node, V8 and flags. It is written once,
  * when missing or refused by V8 (a corrupt or stale file), atomically (a temporary file
  * renamed over it); anything that goes wrong with it (an unwritable folder, a short read) only
  * means no cache. `LLMSPELL_CODE_CACHE=0` turns it off.
@@ -64,8 +65,33 @@ function readBundle(bundle: string): { source: string; stat: fs.Stats } {
   }
 }
 
+/**
+ * Whether a path is the user's own and no one else can write it: compiled code read from a
+ * folder another user can write (a cache home under a shared /tmp) would run as theirs.
+ */
+function ownedPrivately(file: string): boolean {
+  if (typeof process.getuid !== 'function') return true;
+  try {
+    const stat = fs.lstatSync(file);
+    return stat.uid === process.getuid() && (stat.mode & 0o022) === 0 && !stat.isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The cache folder as it may be used: made (private) if missing; undefined when it is not the user's alone. */
+function usableCacheDir(dir: string | undefined): string | undefined {
+  if (!dir) return undefined;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return undefined;
+  }
+  return ownedPrivately(dir) ? dir : undefined;
+}
+
 function readCache(file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
+  if (!file || !fs.existsSync(file) || !ownedPrivately(file)) return undefined;
   try {
     return fs.readFileSync(file);
   } catch {
@@ -77,7 +103,6 @@ function readCache(file: string | undefined): Buffer | undefined {
 function writeCache(file: string, data: Buffer): void {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(temp, data, { mode: 0o600 });
     fs.renameSync(temp, file);
   } catch {
@@ -94,7 +119,8 @@ const WRAPPER_START = '(function (exports, require, module, __filename, __dirnam
 /** Loads a CommonJS bundle as Node would, through the code cache in `cacheDir` when there is one. */
 export function loadWithCodeCache(bundle: string, cacheDir: string | undefined): unknown {
   const { source, stat } = readBundle(bundle);
-  const cacheFile = cacheDir ? codeCacheFile(cacheDir, bundle, stat) : undefined;
+  const dir = usableCacheDir(cacheDir);
+  const cacheFile = dir ? codeCacheFile(dir, bundle, stat) : undefined;
   const cachedData = readCache(cacheFile);
   const script = new vm.Script(`${WRAPPER_START}${source}\n})`, { filename: bundle, cachedData });
   startMark(`host: bundle compiled (code cache ${cachedData ? (script.cachedDataRejected ? 'refused' : 'used') : 'absent'})`);

@@ -78,6 +78,24 @@ const result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
     expect(fs.readFileSync(notADir, 'utf8')).toBe('x');
   });
 
+  test('a cache folder others can write is not used: neither read nor written', async () => {
+    const { run, cache, cacheFiles } = setup();
+    expect((await run()).code).toBe(0);
+    const folder = path.join(cache, 'llmspell/code-cache');
+    const [file] = cacheFiles();
+    const planted = Buffer.alloc(fs.statSync(file).size, 0x41);
+    fs.writeFileSync(file, planted);
+    fs.chmodSync(folder, 0o777);
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(cacheState(r.stderr)).toBe('absent');
+    expect(fs.readFileSync(file).equals(planted)).toBe(true);
+    // a file others can write, in a private folder, is not read either
+    fs.chmodSync(folder, 0o700);
+    fs.chmodSync(file, 0o666);
+    expect(cacheState((await run()).stderr)).toBe('absent');
+  });
+
   test('LLMSPELL_CODE_CACHE=0 turns it off: the host starts from its ES module entry and writes nothing', async () => {
     const { run, cacheFiles } = setup();
     const off = await run({ LLMSPELL_CODE_CACHE: '0' });
