@@ -167,11 +167,7 @@ const result = await esbuild.build({
 // file with vm.Script and V8's code cache, which only a classic script can have. Dynamic imports
 // of bundled code are inlined (and still run on first use); add-ons stay external imports.
 const cjsHost = await esbuild.build({
-  entryPoints: {
-    'script-host.bundle': path.join(lib, 'script-host-entry.js'),
-    // the entry the CLI starts on Node 20: loads the bundle above through the code cache
-    'host/script-host-cached': path.join(lib, 'host-code-cache.js'),
-  },
+  entryPoints: { 'script-host.bundle': path.join(lib, 'script-host-entry.js') },
   outdir: out,
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -180,7 +176,8 @@ const cjsHost = await esbuild.build({
   target: 'node20',
   external,
   mainFields: ['main'],
-  define: { 'import.meta.url': '__llmspellImportMetaUrl' },
+  // import.meta.resolve is the loader's (an ES module's, with the "import" conditions)
+  define: { 'import.meta.url': '__llmspellImportMetaUrl', 'import.meta.resolve': '__llmspellImportMetaResolve' },
   // ASCII only (non-ASCII escaped): the loader then reads it as Latin-1, much faster than UTF-8
   charset: 'ascii',
   banner: { js: "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -192,6 +189,19 @@ const cjsHost = await esbuild.build({
   metafile: true,
 });
 Object.assign(result.metafile.inputs, cjsHost.metafile.inputs);
+// the entry the CLI starts on Node 20: loads the bundle above through the code cache
+await esbuild.build({
+  entryPoints: { 'host/script-host-cached': path.join(lib, 'host-code-cache.js') },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
 routeDynamicImports(path.join(out, 'script-host.bundle.cjs'));
 // text esbuild keeps as written (template literals: the engines' preludes) can bring non-ASCII
 // in, and the loader then decodes as UTF-8, about 15 ms slower per start

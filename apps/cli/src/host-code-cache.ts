@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { startMark } from './start-marks.js';
 
 /**
- * The script host's entry on Node 20 (dist/host/script-host-cached.cjs): runs the host bundle
+ * The script host's entry on Node 20 (dist/host/script-host-cached.mjs): runs the host bundle
  * (dist/script-host.bundle.cjs, one CommonJS file) through V8's code cache. Node 20 keeps no
  * compiled code between runs (22 has module.enableCompileCache, which the CLI uses there), so
  * without this every run parses and compiles the host's modules again. The cache holds V8's
@@ -114,7 +114,7 @@ function writeCache(file: string, data: Buffer): void {
 export const WRITE_CODE_CACHE = Symbol.for('llmspell.cli.writeCodeCache');
 
 /** Node's CommonJS wrapper, with the bundle's import function (all on the first line: line numbers hold). */
-const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __llmspellImport) { ';
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __llmspellImport, __llmspellImportMetaResolve) { ';
 
 /** Loads a CommonJS bundle as Node would, through the code cache in `cacheDir` when there is one. */
 export function loadWithCodeCache(bundle: string, cacheDir: string | undefined): unknown {
@@ -136,16 +136,19 @@ export function loadWithCodeCache(bundle: string, cacheDir: string | undefined):
   const module = { exports: {} as unknown, filename: bundle, id: bundle, loaded: false };
   const bundleUrl = pathToFileURL(bundle);
   // the bundle's import() calls (see routeDynamicImports in scripts/bundle-host.mjs), resolved as from the bundle
-  const importFromBundle = (specifier: string) => import(/^\.\.?\//.test(specifier) ? new URL(specifier, bundleUrl).href : specifier);
-  wrapper.call(module.exports, module.exports, nodeModule.createRequire(bundle), module, bundle, path.dirname(bundle), importFromBundle);
+  const fromBundle = (specifier: string) => (/^\.\.?\//.test(specifier) ? new URL(specifier, bundleUrl).href : specifier);
+  const importFromBundle = (specifier: string) => import(fromBundle(specifier));
+  // import.meta.resolve of the bundle's modules: ES module resolution ("import" conditions)
+  const resolveFromBundle = (specifier: string) => import.meta.resolve(fromBundle(specifier));
+  wrapper.call(module.exports, module.exports, nodeModule.createRequire(bundle), module, bundle, path.dirname(bundle), importFromBundle, resolveFromBundle);
   module.loaded = true;
   return module.exports;
 }
 
-/** The host bundle, beside the chunks (this file is dist/host/script-host-cached.cjs). */
+/** The host bundle, beside the chunks (this file is dist/host/script-host-cached.mjs). */
 export const HOST_BUNDLE = fileURLToPath(new URL('../script-host.bundle.cjs', import.meta.url));
 
 // Run as the entry only (the tests import the functions above).
-if (fileURLToPath(import.meta.url).endsWith('script-host-cached.cjs')) {
+if (fileURLToPath(import.meta.url).endsWith('script-host-cached.mjs')) {
   loadWithCodeCache(HOST_BUNDLE, codeCacheDir(process.env));
 }
