@@ -163,17 +163,16 @@ const result = await esbuild.build({
 
 // The script host once more as one CommonJS file (dist/script-host.bundle.cjs, beside the chunks
 // so that files found from import.meta.url are the same): Node 20 keeps no compiled code between
-// runs, so the host's loader (src/host-code-cache.ts, dist/host/script-host.cjs) compiles this
+// runs, so the host's loader (src/host-code-cache.ts, dist/host/script-host-cached.mjs) compiles this
 // file with vm.Script and V8's code cache, which only a classic script can have. Dynamic imports
 // of bundled code are inlined (and still run on first use); add-ons stay external imports.
+/** What the two one-file builds below share. */
+const oneFile = { outdir: out, bundle: true, platform: 'node', target: 'node20', minifyWhitespace: true, logLevel: 'warning', legalComments: 'none' };
 const cjsHost = await esbuild.build({
+  ...oneFile,
   entryPoints: { 'script-host.bundle': path.join(lib, 'script-host-entry.js') },
-  outdir: out,
   outExtension: { '.js': '.cjs' },
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   external,
   mainFields: ['main'],
   // import.meta.resolve is the loader's (an ES module's, with the "import" conditions)
@@ -182,25 +181,16 @@ const cjsHost = await esbuild.build({
   charset: 'ascii',
   banner: { js: "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [commonJsImports, rewrites],
-  minifyWhitespace: true,
   minifySyntax: true,
-  logLevel: 'warning',
-  legalComments: 'none',
   metafile: true,
 });
 Object.assign(result.metafile.inputs, cjsHost.metafile.inputs);
 // the entry the CLI starts on Node 20: loads the bundle above through the code cache
 await esbuild.build({
+  ...oneFile,
   entryPoints: { 'host/script-host-cached': path.join(lib, 'host-code-cache.js') },
-  outdir: out,
   outExtension: { '.js': '.mjs' },
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minifyWhitespace: true,
-  logLevel: 'warning',
-  legalComments: 'none',
 });
 routeDynamicImports(path.join(out, 'script-host.bundle.cjs'));
 // text esbuild keeps as written (template literals: the engines' preludes) can bring non-ASCII
