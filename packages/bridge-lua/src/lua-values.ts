@@ -15,6 +15,10 @@ const SCRATCH_LIMIT = 64 * 1024;
 /** Strings up to this long are tried as plain ASCII first. */
 const ASCII_SCAN_LIMIT = 64;
 const encoder = new TextEncoder();
+/** Table keys up to this long are kept as Lua strings in the registry once seen (see keyRefs). */
+const KEY_INTERN_LIMIT = 32;
+/** How many distinct keys are kept that way per Lua state (the same few recur in every result). */
+const KEY_INTERN_MAX = 512;
 
 /** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
 export interface HostEntry {
@@ -51,6 +55,12 @@ export class LuaValues {
   /** WASM memory strings are copied through on their way into Lua (grown on demand, kept). */
   private scratch = 0;
   private scratchSize = 0;
+  /**
+   * Registry refs of the Lua strings of table keys pushed so far: a key that recurs (`text`,
+   * `success`, `metadata` in every tool result) is pushed by one registry read instead of
+   * being copied into WASM memory and hashed by Lua again.
+   */
+  private readonly keyRefs = new Map<string, bigint>();
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
@@ -84,6 +94,7 @@ export class LuaValues {
 
   dispose(): void {
     this.hostFns.clear();
+    this.keyRefs.clear();
     try {
       this.m._free(this.lengthPointer);
       if (this.scratch) this.m._free(this.scratch);
@@ -220,9 +231,24 @@ export class LuaValues {
     }
   }
 
+  /** Pushes a table key, from the registry when it was seen before (see keyRefs). */
+  pushKey(L: number, key: string): void {
+    const { m } = this;
+    const ref = this.keyRefs.get(key);
+    if (ref !== undefined) {
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+      return;
+    }
+    this.pushString(L, key);
+    if (key.length > KEY_INTERN_LIMIT || this.keyRefs.size >= KEY_INTERN_MAX) return;
+    m._lua_pushvalue(L, -1);
+    const created = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    if (created > 0) this.keyRefs.set(key, BigInt(created));
+  }
+
   setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
     if (value === null || value === undefined) return;
-    this.pushString(L, key);
+    this.pushKey(L, key);
     if (typeof value === 'function' && isHostMethod(value)) this.pushHostFunction(L, value as HostFunction, table);
     else this.push(L, value, path, depth + 1);
     this.m._lua_rawset(L, table);

@@ -70,6 +70,8 @@ export interface LiveSpan {
   readonly run: TraceRun;
   readonly parentSpan?: LiveSpan;
   ended: boolean;
+  /** Not kept in its run (over `max_spans`): only counted, so its text need not be redacted for the run. */
+  dropped?: true;
   /** Content attributes for the exported span only (GenAI messages), with capture_content. */
   contentAttributes?: Attributes;
 }
@@ -148,6 +150,8 @@ export class SpanRecorder {
   private readonly als = new AsyncLocalStorage<LiveSpan>();
   private readonly listeners: SpanListener[] = [];
   private session?: LiveSpan;
+  /** Listeners that see each span as it ends (the OTLP exporter): they see dropped spans too. */
+  private endListeners = 0;
 
   constructor(private readonly options: {
     maxSpans: number;
@@ -158,6 +162,7 @@ export class SpanRecorder {
 
   listen(listener: SpanListener): void {
     this.listeners.push(listener);
+    if (listener.onEnd) this.endListeners += 1;
   }
 
   /** The innermost open span of the calling code, if any. */
@@ -201,7 +206,10 @@ export class SpanRecorder {
     const p = parent ?? this.sessionRoot();
     const span: LiveSpan = { data: this.newData(name, kind, attributes, p.data.id), run: p.run, parentSpan: p, ended: false };
     if (p.run.spans.length < this.options.maxSpans) p.run.spans.push(span);
-    else p.run.dropped += 1;
+    else {
+      p.run.dropped += 1;
+      span.dropped = true;
+    }
     return span;
   }
 
@@ -210,7 +218,8 @@ export class SpanRecorder {
     span.ended = true;
     const d = span.data;
     d.end = end;
-    if (this.options.redact) redactSpan(d, this.options.redact);
+    // A dropped span goes nowhere but to listeners of ending spans; with none, masking it is wasted.
+    if (this.options.redact && (!span.dropped || this.endListeners > 0)) redactSpan(d, this.options.redact);
     if (error) {
       d.status = 'error';
       d.error = error;

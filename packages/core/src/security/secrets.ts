@@ -220,15 +220,31 @@ export class SecretRedactor {
   }
 
   /** Redacts strings inside a JSON-like value, and every value stored under a secret-looking key. */
-  redactValue<T>(value: T, seen = new WeakSet<object>()): T {
+  redactValue<T>(value: T, seen?: WeakSet<object>): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (typeof value !== 'object' || value === null) return value;
-    if (seen.has(value as object)) return value;
-    seen.add(value as object);
-    if (Array.isArray(value)) return value.map((v) => this.redactValue(v, seen)) as T;
+    // Every tool result passes here: the set of objects already seen is made only for values
+    // with objects inside (a flat record, the common case, cannot hold itself twice).
+    if (seen) {
+      if (seen.has(value as object)) return value;
+      seen.add(value as object);
+    }
+    if (Array.isArray(value)) {
+      const list = value as unknown[];
+      const out = new Array<unknown>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i];
+        out[i] = typeof v === 'object' && v !== null ? this.redactValue(v, (seen ??= new WeakSet<object>([list]))) : typeof v === 'string' ? this.redact(v) : v;
+      }
+      return out as T;
+    }
+    const record = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = this.isSecretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : this.redactValue(v, seen);
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (typeof v === 'object' && v !== null) out[k] = this.redactValue(v, (seen ??= new WeakSet<object>([record])));
+      else if (typeof v === 'string' || typeof v === 'number') out[k] = v !== '' && this.isSecretName(k) ? REDACTED : typeof v === 'string' ? this.redact(v) : v;
+      else out[k] = v;
     }
     return out as T;
   }
