@@ -219,30 +219,37 @@ export class SecretRedactor {
     return out;
   }
 
-  /** Redacts strings inside a JSON-like value, and every value stored under a secret-looking key. */
-  redactValue<T>(value: T, seen?: WeakSet<object>): T {
+  /**
+   * Redacts strings inside a JSON-like value, and every value stored under a secret-looking
+   * key. An object reached twice (a tool result's `result` and `output` are one object) is
+   * redacted once and its copy used at both places; a cycle gets the copy being built.
+   */
+  redactValue<T>(value: T): T {
+    return this.redactIn(value, undefined);
+  }
+
+  /** `copies` maps each object met to its redacted copy; made only for values with objects inside. */
+  private redactIn<T>(value: T, copies: Map<object, unknown> | undefined): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (typeof value !== 'object' || value === null) return value;
-    // Every tool result passes here: the set of objects already seen is made only for values
-    // with objects inside (a flat record, the common case, cannot hold itself twice).
-    if (seen) {
-      if (seen.has(value as object)) return value;
-      seen.add(value as object);
-    }
+    const copied = copies?.get(value);
+    if (copied !== undefined) return copied as T;
     if (Array.isArray(value)) {
       const list = value as unknown[];
       const out = new Array<unknown>(list.length);
+      copies?.set(list, out);
       for (let i = 0; i < list.length; i++) {
         const v = list[i];
-        out[i] = typeof v === 'object' && v !== null ? this.redactValue(v, (seen ??= new WeakSet<object>([list]))) : typeof v === 'string' ? this.redact(v) : v;
+        out[i] = typeof v === 'object' && v !== null ? this.redactIn(v, (copies ??= new Map<object, unknown>([[list, out]]))) : typeof v === 'string' ? this.redact(v) : v;
       }
       return out as T;
     }
     const record = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
+    copies?.set(record, out);
     for (const k of Object.keys(record)) {
       const v = record[k];
-      if (typeof v === 'object' && v !== null) out[k] = this.redactValue(v, (seen ??= new WeakSet<object>([record])));
+      if (typeof v === 'object' && v !== null) out[k] = this.redactIn(v, (copies ??= new Map<object, unknown>([[record, out]])));
       else if (typeof v === 'string' || typeof v === 'number') out[k] = v !== '' && this.isSecretName(k) ? REDACTED : typeof v === 'string' ? this.redact(v) : v;
       else out[k] = v;
     }
