@@ -84,12 +84,15 @@ export interface SpanListener {
 /** Random bytes drawn in blocks: one crypto call per 512 span ids instead of one each. */
 const pool = Buffer.allocUnsafe(4096);
 let poolAt = pool.length;
+/** Two hex digits per byte value: a span id is 8 lookups, not a Buffer-to-string conversion. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 function hex(bytes: number): string {
   if (poolAt + bytes > pool.length) {
     randomFillSync(pool);
     poolAt = 0;
   }
-  const out = pool.toString('hex', poolAt, poolAt + bytes);
+  let out = '';
+  for (let i = poolAt; i < poolAt + bytes; i++) out += HEX_BYTE[pool[i]];
   poolAt += bytes;
   return out;
 }
