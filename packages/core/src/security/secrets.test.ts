@@ -41,6 +41,14 @@ describe('secret detection', () => {
     expect(shared.token).toBe('abc');
   });
 
+  test('secret-named fields of a JSON text lose their value (a tool result\'s text)', () => {
+    const r = new SecretRedactor();
+    const text = JSON.stringify({ result: { password: 'hunter2hunter2', api_key: 'abcdefgh12', 'client-secret': 'zzzzzzzz', note: 'fine' } }, null, 2);
+    const out = r.redact(text);
+    expect(out).not.toMatch(/hunter2hunter2|abcdefgh12|zzzzzzzz/);
+    expect(JSON.parse(out)).toEqual({ result: { password: '[REDACTED]', api_key: '[REDACTED]', 'client-secret': '[REDACTED]', note: 'fine' } });
+  });
+
   test('a value that holds itself comes back masked, holding its masked copy', () => {
     const r = new SecretRedactor();
     const cyclic: Record<string, unknown> = { secret: 'hunter2hunter2', items: [] };

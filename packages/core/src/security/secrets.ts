@@ -45,7 +45,8 @@ const SECRET_VALUE_PATTERNS: RegExp[] = [
  */
 const MAY_HOLD_PATTERN = /sk-|akia|asia|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|xapp-|_live_|_test_|whsec_|aiza|npm_|hf_|sg\.|eyj|bearer|-----begin|api|key|token|passw|pwd|secret/i;
 
-const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?token|auth[_-]?token|password|passwd|pwd|secret|private[_-]?key|client[_-]?secret)(\s*[:=]\s*)(["']?)([^\s"',;&]{6,})\3/gi;
+// The name may be quoted (`"password": "…"`, a JSON text such as a tool result's `text`).
+const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?token|auth[_-]?token|password|passwd|pwd|secret|private[_-]?key|client[_-]?secret)(["']?\s*[:=]\s*)(["']?)([^\s"',;&]{6,})\3/gi;
 
 export const REDACTED = '[REDACTED]';
 const SECRET_NAME_CACHE_SIZE = 4096;
