@@ -108,3 +108,94 @@ describe('Lua callbacks called from inside a host call', () => {
     await expect(pending).resolves.toBe('w');
   });
 });
+
+describe('Lua hooks and workflow steps answer within the call', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness({ extraGlobals: { later: (v) => later(v) } });
+  });
+  afterEach(() => h.close());
+
+  it('a Lua hook modifies and cancels a tool call that stays synchronous (usable where Lua cannot wait)', async () => {
+    const result = await h.run(`
+      local seen = 0
+      local id = Hook.register("BeforeToolExecution", function(ctx)
+        seen = seen + 1
+        if ctx.data.input.a == 13 then return { type = "cancel", reason = "unlucky" } end
+        return { type = "modified", data = { input = { a = ctx.data.input.a * 10, b = ctx.data.input.b } } }
+      end)
+      -- a host call inside a table.sort comparator must answer at once
+      local t = { 2, 1 }
+      local sum
+      table.sort(t, function(x, y) sum = Tool.invoke("add_numbers", { a = 1, b = 2 }).result return x < y end)
+      local ok, err = pcall(Tool.invoke, "add_numbers", { a = 13, b = 0 })
+      Hook.unregister(id)
+      return { sum = sum, seen = seen, ok = ok, err = tostring(err), plain = Tool.invoke("add_numbers", { a = 1, b = 2 }).result }
+    `);
+    expect(result).toMatchObject({ sum: 12, ok: false, plain: 3 });
+    expect((result as { err: string }).err).toMatch(/HOOK_CANCELLED.*unlucky/);
+    expect((result as { seen: number }).seen).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a Lua hook that waits for the host (an async tool) still takes effect', async () => {
+    await expect(h.run(`
+      Hook.register("BeforeToolExecution", function(ctx)
+        if ctx.component_id.name ~= "add_numbers" then return nil end
+        local e = Tool.invoke("echo_tool", { input = "7" }).result.echoed
+        return { type = "modified", data = { input = { a = tonumber(e), b = ctx.data.input.b } } }
+      end)
+      return Tool.invoke("add_numbers", { a = 1, b = 1 }).result
+    `)).resolves.toBe(8);
+  });
+
+  it('a hook that never returns is stopped by the run\'s time limit, and the host survives', async () => {
+    await expect(h.run(`
+      Hook.register("BeforeToolExecution", function() while true do end end)
+      Tool.invoke("add_numbers", { a = 1, b = 1 })
+      return "not reached"`, 'hook.lua', 200)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT', details: { file: 'hook.lua' } });
+    await expect(h.run('return 40 + 2')).resolves.toBe(42);
+  });
+
+  it('a hook that calls the tool it watches runs once, not forever', async () => {
+    await expect(h.run(`
+      local calls = 0
+      Hook.register("BeforeToolExecution", function(ctx)
+        calls = calls + 1
+        Tool.invoke("add_numbers", { a = 0, b = 0 })
+      end)
+      Tool.invoke("add_numbers", { a = 1, b = 1 })
+      return calls`)).resolves.toBe(1);
+  });
+
+  it('a workflow of Lua steps gives the step outputs, waits where a step waits, and keeps errors', async () => {
+    const result = await h.run(`
+      local r = Workflow.sequential({ name = "w", steps = {
+        { name = "one", type = "custom", execute = function(ctx) return 1 end },
+        { name = "two", type = "custom", execute = function(ctx) return ctx.outputs.one + later(10) end },
+        { name = "three", type = "custom", execute = function(ctx) return ctx.outputs.two * 2 end },
+      } }):execute({})
+      return { success = r.success, output = r.output, steps = r.metadata.steps_executed }
+    `) as { success: boolean; output: unknown; steps: number };
+    expect(result).toMatchObject({ success: true, output: 22, steps: 3 });
+    const failed = await h.run(`
+      local r = Workflow.sequential({ name = "f", steps = {
+        { name = "ok", type = "custom", execute = function() return 1 end },
+        { name = "bad", type = "custom", execute = function()
+          error("step broke")
+        end },
+      } }):execute({})
+      return { success = r.success, error = r.error }
+    `, 'wf.lua') as { success: boolean; error: unknown };
+    expect(failed.success).toBe(false);
+    expect(JSON.stringify(failed.error)).toMatch(/wf\.lua:5: step broke/);
+  });
+
+  it('a workflow step that never returns is stopped by the run\'s time limit', async () => {
+    await expect(h.run(`
+      Workflow.sequential({ name = "spin", steps = {
+        { name = "loop", type = "custom", execute = function() while true do end end },
+      } }):execute({})
+      return "not reached"`, 'spin.lua', 200)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    await expect(h.run('return 1')).resolves.toBe(1);
+  });
+});

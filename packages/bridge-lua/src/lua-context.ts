@@ -368,6 +368,14 @@ export class LuaContext implements ScriptContext {
         };
         pending.wake = () => {
           done();
+          // the wait may have outlasted the run (a callback spinning to the deadline inside
+          // the host's work): the thread then ends here, not at its next check
+          const late = this.stopBeforeWait(control);
+          if (late) {
+            this.hostCalls.pending.delete(id!);
+            reject(late);
+            return;
+          }
           step(0);
         };
         control.interrupt = (error) => {
