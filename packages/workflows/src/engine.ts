@@ -104,13 +104,21 @@ function lazyRecord(source: () => Record<string, unknown>): Record<string, unkno
   });
 }
 
+/** One index fallback per run's members, so a bridge can reuse what it made for it (a Lua metatable) step after step. */
+const memberFallbacks = new WeakMap<Record<string, unknown>, (key: string) => ScriptValue>();
+function memberFallback(members: Record<string, unknown>): (key: string) => ScriptValue {
+  let fallback = memberFallbacks.get(members);
+  if (!fallback) memberFallbacks.set(members, (fallback = (key: string) => (Object.hasOwn(members, key) ? members[key] : null) as ScriptValue));
+  return fallback;
+}
+
 /**
  * A custom step's context: its own fields (input, step, loop position, params) plus the run's
  * members (see RunState.members), which a script bridge converts only when the script reads
  * them (through the index fallback) and host code reads like any property.
  */
 function stepFunctionContext(own: Record<string, unknown>, members: Record<string, unknown>): StepFunctionContext {
-  const fallback = (key: string) => (Object.hasOwn(members, key) ? members[key] : null) as ScriptValue;
+  const fallback = memberFallback(members);
   return new Proxy(own, {
     get: (target, key) => {
       if (key === INDEX_FALLBACK) return fallback;
