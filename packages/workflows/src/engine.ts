@@ -259,32 +259,10 @@ function runCustom(rs: RunState, step: StepSpec, params: unknown, loop: { curren
 /**
  * Runs a step with its error strategy (retry with backoff, fallback step), resuming from a
  * checkpoint when the run already completed it. Never throws: failures are in the result.
+ * Answers within the call when the step's work did not wait (see runMaybeSync).
  */
-export function runStep(
-  rs: RunState,
-  step: StepSpec,
-  path: string,
-  defaultStrategy: ErrorStrategy,
-  loop?: { current_item: unknown; current_index: number },
-  branch?: string,
-): Promise<StepResult> {
-  try {
-    return Promise.resolve(runStepNow(rs, step, path, defaultStrategy, loop, branch));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/** `runStep` answering within the call when the step's work did not wait (see runMaybeSync). */
-export function runStepNow(
-  rs: RunState,
-  step: StepSpec,
-  path: string,
-  defaultStrategy: ErrorStrategy,
-  loop?: { current_item: unknown; current_index: number },
-  branch?: string,
-): MaybePromise<StepResult> {
-  return runMaybeSync(runStepSteps(rs, step, path, defaultStrategy, loop, branch));
+export function runStepNow(...args: Parameters<typeof runStepSteps>): MaybePromise<StepResult> {
+  return runMaybeSync(runStepSteps(...args));
 }
 
 function* runStepSteps(
