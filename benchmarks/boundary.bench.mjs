@@ -28,8 +28,13 @@ export const title = 'Script boundary and cold start through the CLI (issue 15)'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'apps/cli/dist/bin.js');
 const ROUNDS = Number(process.env.BOUNDARY_BENCH_ROUNDS ?? 3);
-// BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note
+// BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note;
+// BOUNDARY_BENCH_ONLY=lua: only the Lua Tool.invoke, State and Event rows, their floors and
+// the Lua call's profile note. BOUNDARY_BENCH_AB=<another checkout, built>: with =lua, the
+// same rows of that checkout's CLI too, each round run right after this one's (an A/B).
 const JS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'js';
+const LUA_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'lua';
+const AB_ROOT = process.env.BOUNDARY_BENCH_AB;
 // BOUNDARY_BENCH_ONLY=callbacks: only the host → script rows (workflow step, Lua hook), their floor and profile note
 const CALLBACKS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'callbacks';
 const START_ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
@@ -39,26 +44,30 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function cli(args, env) {
+function cli(args, env, cliBin = bin) {
   const cpu0 = childrenCpuMs();
   const t = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: root, env, encoding: 'utf8' });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`llmspell ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { ms, cpu: childrenCpuMs() - cpu0, stdout: r.stdout };
 }
 
 /** Per-operation µs of `script` (wall and CPU): (big − tiny) / (count − 1), median of rounds. */
-function perOperation(script, count, env, extra = []) {
-  const wall = [];
-  const cpu = [];
+function perOperation(script, count, env, extra = [], bins = [bin]) {
+  const runs = bins.map(() => ({ wall: [], cpu: [] }));
   for (let r = 0; r < ROUNDS; r++) {
-    const tiny = cli(['run', script, '--', '1', ...extra], env);
-    const big = cli(['run', script, '--', String(count), ...extra], env);
-    wall.push(((big.ms - tiny.ms) / (count - 1)) * 1000);
-    cpu.push(((big.cpu - tiny.cpu) / (count - 1)) * 1000);
+    for (let k = 0; k < bins.length; k++) {
+      // interleaved, and each build first in turn
+      const i = (k + r) % bins.length;
+      const tiny = cli(['run', script, '--', '1', ...extra], env, bins[i]);
+      const big = cli(['run', script, '--', String(count), ...extra], env, bins[i]);
+      runs[i].wall.push(((big.ms - tiny.ms) / (count - 1)) * 1000);
+      runs[i].cpu.push(((big.cpu - tiny.cpu) / (count - 1)) * 1000);
+    }
   }
-  return { wall: median(wall), cpu: median(cpu) };
+  const out = runs.map((m) => ({ wall: median(m.wall), cpu: median(m.cpu) }));
+  return bins.length === 1 ? out[0] : out;
 }
 
 /** µs per call of `fn` (awaited), median of 5 batches after a warm-up. */
@@ -207,6 +216,26 @@ function jsProfileNote(profile, calls) {
   ].join(', ') + '.';
 }
 
+/** Where a Lua Tool.invoke's time goes, from a --cpu-prof of the host (µs per call, inclusive). */
+function luaProfileNote(profile, calls) {
+  const per = (name) => (profile.inclusive.get(name) ?? 0) / calls;
+  const hostSide = per('callHost');
+  const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / hostSide) * 100).toFixed(0)} %)`;
+  return `Where a Lua Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): ` +
+    `the host side of a call (callHost) ${hostSide.toFixed(1)} µs, of which ` +
+    [
+      part('reading the Lua arguments (readTable)', per('readTable')),
+      part('executeComponentNow', per('executeComponentNow')),
+      part('– argument checks (validate: unknown keys, zod)', per('validate')),
+      part('– the tool itself with its result record (runNow, toToolResult with its JSON text)', per('runNow')),
+      part('– telemetry: the call\'s span opened at the Before point (executeNow)', per('executeNow')),
+      part('– telemetry: the started/completed events that start and end the span (publish)', per('publish')),
+      part('redacting the result (redactValue)', per('redactValue')),
+      part('building the Lua result table (pushResult)', per('pushResult')),
+    ].join(', ') +
+    '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.';
+}
+
 export async function run() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-boundary-'));
   const env = { PATH: process.env.PATH ?? '', HOME: home, XDG_DATA_HOME: path.join(home, '.data'), XDG_CONFIG_HOME: path.join(home, '.config'), NO_COLOR: '1' };
@@ -255,6 +284,31 @@ export async function run() {
     const bus = new EventBus();
     const eventFloor = await floor((i) => bus.publish('bench.tick', { i }), 100_000);
     await runtime.close();
+
+    if (LUA_ONLY) {
+      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const measured = (name, count) => {
+        const m = perOperation(script(name), count, env, [], bins);
+        return AB_ROOT ? m : [m];
+      };
+      const [tool, toolB] = measured('tool.lua', 20_000);
+      const [state, stateB] = measured('state.lua', 20_000);
+      const [event, eventB] = measured('event.lua', 100_000);
+      const ab = (m, other) => (other ? `; A/B: ${path.resolve(AB_ROOT)} in the same rounds ${other.wall.toFixed(1)} µs wall / ${other.cpu.toFixed(1)} µs CPU (this build ${(other.cpu / m.cpu).toFixed(2)}× less CPU)` : '');
+      const row = (name, m, base, goal, note, other) => rows.push({
+        name, value: m.wall, unit: 'µs', baseline: base, ratio: m.wall / base, goal,
+        note: `CPU ${m.cpu.toFixed(1)} µs (${(m.cpu / base).toFixed(2)}× the floor); ${note}${ab(m, other)}`,
+      });
+      rows.push({ name: 'floor: executeComponent(text_manipulator) + redaction, in-process', value: toolFloor, unit: 'µs' });
+      row('Lua Tool.invoke(text_manipulator) through the CLI', tool, toolFloor, '≤ 20 µs', '20,000 calls', toolB);
+      rows.push({ name: 'floor: StateManager set+get on SQLite, in-process', value: stateFloor, unit: 'µs' });
+      row('Lua State.save+State.load on SQLite through the CLI', state, stateFloor, '≤ 50 µs', '20,000 pairs, the CLI default backend', stateB);
+      rows.push({ name: 'floor: EventBus.publish, in-process', value: eventFloor, unit: 'µs' });
+      row('Lua Event.publish through the CLI', event, eventFloor, '≤ 5 µs', '100,000 publishes', eventB);
+      notes.push(luaProfileNote(profileRun(['run', script('tool.lua'), '--', '20000'], env).host, 20_000));
+      notes.push(`Load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, on ${os.cpus().length} CPUs; median of ${ROUNDS} rounds.`);
+      return { rows, notes };
+    }
 
     // ---- through the CLI
     const luaTool = perOperation(script('tool.lua'), 20_000, env);
@@ -319,25 +373,7 @@ export async function run() {
     });
     // ---- where the time goes (--cpu-prof)
     const calls = 20_000;
-    const toolProfile = profileRun(['run', script('tool.lua'), '--', String(calls)], env).host;
-    const per = (name) => (toolProfile.inclusive.get(name) ?? 0) / calls;
-    const hostSide = per('callHost');
-    const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / hostSide) * 100).toFixed(0)} %)`;
-    const execute = per('executeComponentNow');
-    const validate = per('validate');
-    notes.push(
-      `Where a Lua Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): ` +
-      `the host side of a call (callHost) ${hostSide.toFixed(1)} µs, of which ` +
-      [
-        part('reading the Lua arguments (readTable)', per('readTable')),
-        part('executeComponentNow', execute),
-        part('– argument checks (validate: unknown keys, zod)', validate),
-        part('– the tool itself with its result record (runNow, toToolResult with its JSON text)', per('runNow')),
-        part('redacting the result (redactValue)', per('redactValue')),
-        part('building the Lua result table (pushResult)', per('pushResult')),
-      ].join(', ') +
-      '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.',
-    );
+    notes.push(luaProfileNote(profileRun(['run', script('tool.lua'), '--', String(calls)], env).host, calls));
     notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
     const start = profileRun(['run', 'examples/hello.lua'], env);
     notes.push(

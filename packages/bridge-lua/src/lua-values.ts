@@ -336,21 +336,33 @@ export class LuaValues {
       }
       // Lua's hash order changes between states (seeded per state); sorting the keys makes
       // a script's output the same on every run.
-      const entries: Array<[string, ScriptValue]> = [];
+      // Keys and values side by side (no pair per entry); most argument tables are small.
+      const keys: string[] = [];
+      const items: ScriptValue[] = [];
+      let sorted = true;
       m._lua_pushnil(L);
       while (m._lua_next(L, index)) {
         const keyType = m._lua_type(L, -2);
         let key: string | undefined;
         if (keyType === LUA_TSTRING) key = this.readString(L, -2);
         else if (keyType === LUA_TNUMBER) key = String(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0));
-        if (key !== undefined) entries.push([key, this.read(L, -1, path, depth + 1)]);
+        if (key !== undefined) {
+          if (sorted && keys.length > 0 && keys[keys.length - 1] > key) sorted = false;
+          keys.push(key);
+          items.push(this.read(L, -1, path, depth + 1));
+        }
         m._lua_settop(L, -2);
       }
-      if (entries.length > 1) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       const record: Record<string, ScriptValue> = {};
-      for (const [key, item] of entries) {
+      const set = (key: string, item: ScriptValue) => {
         if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
         else record[key] = item;
+      };
+      if (sorted) {
+        for (let i = 0; i < keys.length; i++) set(keys[i], items[i]);
+      } else {
+        const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+        for (const i of order) set(keys[i], items[i]);
       }
       return record;
     } finally {
