@@ -10,7 +10,7 @@ import {
 import {
   MEMORY_MESSAGE, hostErrorOf, isLongjmp, limitError, scriptError, splitPosition, syntaxError, type ScriptFailure,
 } from './lua-errors.js';
-import { LuaHostCalls } from './lua-host-calls.js';
+import { LuaHostCalls, type Pending } from './lua-host-calls.js';
 import { loadChunk } from './lua-chunk.js';
 import { RunGuards, timeoutError, type Control } from './lua-run-guards.js';
 import { LuaThreadPool } from './lua-thread-pool.js';
@@ -116,7 +116,7 @@ export class LuaContext implements ScriptContext {
 
   private setup(globals: Record<string, ScriptValue>): void {
     const { m, G } = this;
-    this.values.trampolinePtr = this.addFunction((L) => this.hostCalls.callHost(L), 'ii');
+    this.values.trampolinePtr = this.addFunction(this.hostCalls.hostFunction(), 'ii');
     this.hostCalls.continuationPtr = this.addFunction((L, _status, id) => this.hostCalls.continueHost(L, id), 'iiii');
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
     this.gcPtr = this.addFunction((L) => this.values.forget(L), 'ii');
@@ -319,6 +319,26 @@ export class LuaContext implements ScriptContext {
    */
   private drive(thread: number, nargs: number, control: Control): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
+      const { guard } = control;
+      // made once per drive, not per wait: a thread waits for one host promise at a time
+      let waitingOn: Pending | undefined;
+      let waitingId = 0;
+      const stopWaiting = (): void => {
+        if (waitingOn) waitingOn.wake = undefined;
+        waitingOn = undefined;
+        control.interrupt = undefined;
+        guard.waiting.delete(control);
+        if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
+      };
+      const wake = (): void => {
+        stopWaiting();
+        step(0);
+      };
+      const interrupt = (error: LlmspellError): void => {
+        stopWaiting();
+        this.hostCalls.pending.delete(waitingId);
+        reject(error);
+      };
       const step = (count: number): void => {
         let status: number;
         try {
@@ -346,22 +366,10 @@ export class LuaContext implements ScriptContext {
           reject(stop);
           return;
         }
-        const guard = control.guard;
-        const done = () => {
-          pending.wake = undefined;
-          control.interrupt = undefined;
-          guard.waiting.delete(control);
-          if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
-        };
-        pending.wake = () => {
-          done();
-          step(0);
-        };
-        control.interrupt = (error) => {
-          done();
-          this.hostCalls.pending.delete(id!);
-          reject(error);
-        };
+        waitingOn = pending;
+        waitingId = id!;
+        pending.wake = wake;
+        control.interrupt = interrupt;
         guard.waiting.add(control);
         this.guards.arm(guard);
       };
