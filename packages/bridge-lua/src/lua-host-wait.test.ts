@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { LlmspellError, type ScriptCallback, type ScriptValue } from '@llmspell/core';
+import type { LuaContext } from './lua-context.js';
 import { harness } from '../test/harness.js';
 
 /** A loopback echo server and a client whose `send` resolves with the echoed text (real I/O). */
@@ -116,7 +117,7 @@ describe('a Lua thread waiting on host promises', () => {
     // counted when the script calls, not when the answer comes: no call may start after the cancel
     const tick = () => {
       calls++;
-      return new Promise((resolve) => setImmediate(() => resolve(calls)));
+      return new Promise<number>((resolve) => setImmediate(() => resolve(calls)));
     };
     const h = await harness({ extraGlobals: { tick } });
     try {
@@ -167,9 +168,10 @@ describe('a Lua thread waiting on host promises', () => {
   it('counts Lua memory against the cap as it waits, and refuses allocations past it', async () => {
     const h = await harness({ limits: { memoryBytes: 8 * 1024 * 1024 }, extraGlobals: { later: (v: ScriptValue) => Promise.resolve(v) } });
     try {
-      const before = h.context.memoryUsed!();
+      const context = h.context as LuaContext;
+      const before = context.memoryUsed();
       await h.run('keep = {} for i = 1, 2000 do keep[i] = later({ i = i, s = "value " .. i }) end');
-      expect(h.context.memoryUsed!()).toBeGreaterThan(before);
+      expect(context.memoryUsed()).toBeGreaterThan(before);
       await expect(h.run('local t = {} while true do t[#t + 1] = later(string.rep("x", 1e5)) end')).rejects.toMatchObject({ code: 'SCRIPT_MEMORY_LIMIT' });
       await expect(h.run('keep = nil collectgarbage() return later(7)')).resolves.toBe(7);
     } finally {
