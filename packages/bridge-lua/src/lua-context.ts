@@ -10,7 +10,7 @@ import {
 import {
   MEMORY_MESSAGE, hostErrorOf, isLongjmp, limitError, scriptError, splitPosition, syntaxError, type ScriptFailure,
 } from './lua-errors.js';
-import { LuaHostCalls } from './lua-host-calls.js';
+import { LuaHostCalls, type Pending } from './lua-host-calls.js';
 import { loadChunk } from './lua-chunk.js';
 import { RunGuards, timeoutError, type Control } from './lua-run-guards.js';
 import { LuaThreadPool } from './lua-thread-pool.js';
@@ -125,7 +125,7 @@ export class LuaContext implements ScriptContext {
 
   private setup(globals: Record<string, ScriptValue>): void {
     const { m, G } = this;
-    this.values.trampolinePtr = this.addFunction((L) => this.hostCalls.callHost(L), 'ii');
+    this.values.trampolinePtr = this.addFunction(this.hostCalls.hostFunction(), 'ii');
     this.hostCalls.continuationPtr = this.addFunction((L, _status, id) => this.hostCalls.continueHost(L, id), 'iiii');
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
     this.gcPtr = this.addFunction((L) => this.values.forget(L), 'ii');
@@ -330,6 +330,34 @@ export class LuaContext implements ScriptContext {
    */
   private drive(thread: number, nargs: number, control: Control, resumed?: number): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
+      const { guard } = control;
+      // made once per drive, not per wait: a thread waits for one host promise at a time
+      let waitingOn: Pending | undefined;
+      let waitingId = 0;
+      const stopWaiting = (): void => {
+        if (waitingOn) waitingOn.wake = undefined;
+        waitingOn = undefined;
+        control.interrupt = undefined;
+        guard.waiting.delete(control);
+        if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
+      };
+      const wake = (): void => {
+        stopWaiting();
+        // the wait may have outlasted the run (a callback spinning to the deadline inside
+        // the host's work): the thread then ends here, not at its next check
+        const late = this.stopBeforeWait(control);
+        if (late) {
+          this.hostCalls.pending.delete(waitingId);
+          reject(late);
+          return;
+        }
+        step(0);
+      };
+      const interrupt = (error: LlmspellError): void => {
+        stopWaiting();
+        this.hostCalls.pending.delete(waitingId);
+        reject(error);
+      };
       const step = (count: number, status = resumed): void => {
         resumed = undefined;
         if (status === undefined) {
@@ -359,30 +387,10 @@ export class LuaContext implements ScriptContext {
           reject(stop);
           return;
         }
-        const guard = control.guard;
-        const done = () => {
-          pending.wake = undefined;
-          control.interrupt = undefined;
-          guard.waiting.delete(control);
-          if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
-        };
-        pending.wake = () => {
-          done();
-          // the wait may have outlasted the run (a callback spinning to the deadline inside
-          // the host's work): the thread then ends here, not at its next check
-          const late = this.stopBeforeWait(control);
-          if (late) {
-            this.hostCalls.pending.delete(id!);
-            reject(late);
-            return;
-          }
-          step(0);
-        };
-        control.interrupt = (error) => {
-          done();
-          this.hostCalls.pending.delete(id!);
-          reject(error);
-        };
+        waitingOn = pending;
+        waitingId = id!;
+        pending.wake = wake;
+        control.interrupt = interrupt;
         guard.waiting.add(control);
         this.guards.arm(guard);
       };

@@ -55,8 +55,21 @@ export class LuaHostCalls {
     return failure.message;
   }
 
-  /** The C function behind every host function. */
-  callHost(L: number): number {
+  /**
+   * The C function behind every host function. A yield is a longjmp, which this WASM build
+   * makes a thrown exception, and V8 never optimizes a function that only ever ends by a
+   * throw: the yield is made here, so that `callHost` and what it calls return normally
+   * and get optimized even when every host call waits (an MCP tool in a loop).
+   */
+  hostFunction(): (L: number) => number {
+    return (L) => {
+      const count = this.callHost(L);
+      return count >= 0 ? count : this.m._lua_yieldk(L, 2, -count, this.continuationPtr);
+    };
+  }
+
+  /** A host function's results pushed (their count), or −id with (AWAIT, id) pushed for the thread to yield. */
+  private callHost(L: number): number {
     // past the time limit (or outside any run: a __close or __gc handler of an abandoned
     // run) the script reaches nothing of the host any more
     if (this.deps.mustStop()) return this.deps.raiseFatal(L);
@@ -104,7 +117,7 @@ export class LuaHostCalls {
     return 1;
   }
 
-  /** Yields the calling thread with (AWAIT, id); the driver resumes it when the promise settles. */
+  /** Pushes (AWAIT, id) for the calling thread to yield; the driver resumes it when the promise settles. */
   private awaitHost(L: number, promise: PromiseLike<unknown>): number {
     const { m } = this;
     const pending: Pending = {};
@@ -127,7 +140,7 @@ export class LuaHostCalls {
     this.pending.set(id, pending);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.deps.awaitRef());
     m._lua_pushinteger(L, BigInt(id));
-    return m._lua_yieldk(L, 2, id, this.continuationPtr);
+    return -id;
   }
 
   /** Continuation of a host call after its promise settled: its result or its error. */
