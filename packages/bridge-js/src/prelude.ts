@@ -251,7 +251,7 @@ export const PRELUDE_CHUNKS = {
   };
 })`,
 
-  call: String.raw`(function (P) {
+  call: String.raw`(function (P, binary) {
   'use strict';
   const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty } = P;
 
@@ -302,14 +302,16 @@ export const PRELUDE_CHUNKS = {
   }
 
   /**
-   * The script-side face of a host function. Plain-data arguments cross as one JSON text
-   * passed as the host function's this (with no arguments); anything else as they are (then
+   * The script-side face of a host function. Plain-data arguments cross as one value passed
+   * as the host function's this (with no arguments): the arguments array itself when the
+   * host reads it in binary (binary), else one JSON text; anything else as they are (then
    * there is at least one). The host answers a JSON text for plain data (a string always
    * comes as JSON), a value as it is, or (asynchronous functions) a number: the id of a
    * host call still running.
    */
   function call(raw, args) {
-    return pure(args, 0) ? apply(raw, stringify(args), []) : apply(raw, undefined, args);
+    if (!pure(args, 0)) return apply(raw, undefined, args);
+    return apply(raw, binary ? args : stringify(args), []);
   }
 
   return {
