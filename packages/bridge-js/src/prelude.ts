@@ -22,7 +22,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
-    create: Object.create,
+    create: Object.create, setProto: Object.setPrototypeOf,
   });
 })()`;
 
@@ -451,8 +451,13 @@ export const PRELUDE_CHUNKS = {
       });
       return target;
     },
+    /**
+     * target with unknown keys asked of the host. The Proxy sits behind target as its
+     * prototype, so target's own keys (Tool.invoke, Tool.list) are plain property reads and
+     * only a key target lacks reaches the traps.
+     */
     proxy(target, fallback) {
-      return new ProxyCtor(target, {
+      const lookup = new ProxyCtor(P.create(P.ObjectProto), {
         get(t, k, r) {
           if (typeof k === 'symbol' || k in t) return ReflectGet(t, k, r);
           // Awaiting or serialising the object must not look up tools named "then"/"toJSON".
@@ -466,6 +471,8 @@ export const PRELUDE_CHUNKS = {
           return v !== null && v !== undefined;
         },
       });
+      P.setProto(target, lookup);
+      return target;
     },
   };
 })`,
