@@ -30,6 +30,8 @@ const bin = path.join(root, 'apps/cli/dist/bin.js');
 const ROUNDS = Number(process.env.BOUNDARY_BENCH_ROUNDS ?? 3);
 // BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note
 const JS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'js';
+// BOUNDARY_BENCH_ONLY=callbacks: only the host → script rows (workflow step, Lua hook), their floor and profile note
+const CALLBACKS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'callbacks';
 const START_ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 
 const median = (xs) => {
@@ -161,6 +163,33 @@ function startBreakdown(profile) {
   return [...kinds].sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${(us / 1000).toFixed(0)} ms (${((us / busy) * 100).toFixed(0)} %)`).join(', ');
 }
 
+/** µs per step of a sequential workflow of 5,000 TypeScript custom steps, in this process (median of 5 runs). */
+async function workflowStepFloor() {
+  const steps = 5000;
+  const per = [];
+  for (let r = 0; r < 5; r++) {
+    const wf = createWorkflowFromConfig('sequential', { name: 'floor', steps: Array.from({ length: steps }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => i })) });
+    const t = performance.now();
+    await executeWorkflow(wf, { input: {} }, createExecutionContext());
+    per.push(((performance.now() - t) / steps) * 1000);
+  }
+  return median(per);
+}
+
+/** Where a Lua hook's time goes, from a --cpu-prof of the host (µs per hook call, inclusive). */
+function hookProfileNote(profile, toolCalls, hooksPerCall) {
+  const hooks = toolCalls * hooksPerCall;
+  const per = (name) => (profile.inclusive.get(name) ?? 0) / hooks;
+  const call = per('callCallbackNow');
+  const push = per('protect') - per('outcome');
+  const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / call) * 100).toFixed(0)} %)`;
+  return `Where a Lua hook's time goes (--cpu-prof of ${toolCalls.toLocaleString('en')} tool calls with ${hooksPerCall} no-op BeforeToolExecution hooks, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): the bridge's call of one hook (callCallbackNow, a nested resume within the tool call) ${call.toFixed(1)} µs, of which ` + [
+    part('pushing the hook context into Lua (its tables and strings, in a protected call)', push),
+    part('running the Lua function (the resume)', per('driveNow')),
+    part('reading its result', per('outcome')),
+  ].join(', ') + `; beside it, per hook, the context as plain data (toScriptContext) ${per('toScriptContext').toFixed(1)} µs and telemetry's hook span (runHooks without the hook executor's runFrom) ${(per('runHooks') - per('runFrom')).toFixed(1)} µs.`;
+}
+
 /** Where a JS `await Tool.invoke`'s time goes, from a --cpu-prof of the host (µs per call, inclusive). */
 function jsProfileNote(profile, calls) {
   const per = (name) => (profile.inclusive.get(name) ?? 0) / calls;
@@ -201,6 +230,20 @@ export async function run() {
       notes.push(jsProfileNote(profileRun(['run', script('tool.js'), '--', '20000'], env).host, 20_000));
       return { rows, notes };
     }
+    if (CALLBACKS_ONLY) {
+      await runtime.close();
+      const workflowFloor = await workflowStepFloor();
+      const workflow = perOperation(script('workflow.lua'), 5_000, env);
+      const hooks5 = perOperation(script('hooks.lua'), 5_000, env, ['5']);
+      const hooks0 = perOperation(script('hooks.lua'), 5_000, env, ['0']);
+      const perHook = { wall: (hooks5.wall - hooks0.wall) / 5, cpu: (hooks5.cpu - hooks0.cpu) / 5 };
+      rows.push({ name: 'floor: workflow step (TypeScript custom step), in-process', value: workflowFloor, unit: 'µs' });
+      rows.push({ name: 'workflow step of a Lua function through the CLI', value: workflow.wall, unit: 'µs', baseline: workflowFloor, ratio: workflow.wall / workflowFloor, goal: '≤ 20 µs', note: `CPU ${workflow.cpu.toFixed(1)} µs (${(workflow.cpu / workflowFloor).toFixed(2)}× the floor); 5,000 steps, building the workflow included` });
+      rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls` });
+      rows.push({ name: '5 Lua hooks as a share of a 1 ms step', value: (perHook.wall * 5) / 10, unit: '%', goal: '< 1 %', note: `CPU ${((perHook.cpu * 5) / 10).toFixed(1)} %` });
+      notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
+      return { rows, notes };
+    }
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-boundary-state-'));
     const store = new SqliteStateStore({ path: path.join(stateDir, 'state.db') });
     const manager = createStateManager(store, { backup_enabled: false });
@@ -210,15 +253,7 @@ export async function run() {
     }, 20_000);
     await store.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    const steps = 5000;
-    const wfPer = [];
-    for (let r = 0; r < 5; r++) {
-      const wf = createWorkflowFromConfig('sequential', { name: 'floor', steps: Array.from({ length: steps }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => i })) });
-      const t = performance.now();
-      await executeWorkflow(wf, { input: {} }, createExecutionContext());
-      wfPer.push(((performance.now() - t) / steps) * 1000);
-    }
-    const workflowFloor = median(wfPer);
+    const workflowFloor = await workflowStepFloor();
     const bus = new EventBus();
     const eventFloor = await floor((i) => bus.publish('bench.tick', { i }), 100_000);
     await runtime.close();
@@ -305,6 +340,7 @@ export async function run() {
       ].join(', ') +
       '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.',
     );
+    notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
     const start = profileRun(['run', 'examples/hello.lua'], env);
     notes.push(
       `Where a cold start's time goes (--cpu-prof of \`llmspell run examples/hello.lua\`, host in a worker thread): the script host ${(start.host.busyUs / 1000).toFixed(0)} ms busy: ${startBreakdown(start.host)}; the CLI's own thread ${(start.cli.busyUs / 1000).toFixed(0)} ms: ${startBreakdown(start.cli)}. A child-process host (the default) adds a second Node start (about \`node -e 0\`'s CPU).`,
@@ -312,8 +348,8 @@ export async function run() {
 
     notes.push(
       'Changed on the call branch (issue 15): the SQLite state table is a rowid table (a file of an earlier version is rebuilt on open). In the old WITHOUT ROWID table every key lookup read through each large row it passed, and the run history (a span tree of about 1.5 MB per long run, kept in the same file) made a State.save+State.load pair cost milliseconds from the second run on. Telemetry no longer makes calls asynchronous: its hook executor answers within the call (HookExecutor.executeNow) and each component call runs in an async scope of its own (scopesCalls), so a synchronous tool answers within Tool.invoke again; and its event recorder excepts the events it ignores, so state.changed is not built (nor the old value read) for it.',
-      'What the rest of a call is (--cpu-prof, same scripts): of a Lua Tool.invoke, telemetry\'s span for the call (opening at the Before point, the started/completed events, redaction of its attributes) is about a quarter of the host side, redacting the result and building the Lua result table another third, the tool with its JSON text and argument checks the rest; of a State pair, the SQLite write (a WAL commit) about 40 %; of a workflow step of a Lua function, pushing the step context into Lua and running the callback on a fresh Lua thread (the host → script path, with a promise per step) dominates. A Lua hook (and an MCP call, any tool that waits) still makes the calling Lua thread yield and resume: a Lua yield is a longjmp, which the Emscripten WASM build runs as a thrown JS exception (one of the larger items of such a call in the profile, next to pushing the hook context into Lua and the thread the callback runs on); running Lua callbacks within a host call (a nested resume on their own thread) is what would remove it.',
-      'Reading the hook row: the call with no hook answers within Tool.invoke now, while a call with Lua hooks still waits for them (the Lua bridge runs a callback only outside a resume), so the difference divided by 5 carries that wait; the same 5-hook call measured with the build before this change costs the same CPU (≈ 375 µs a call on a loaded machine, both builds in the same minutes), the call with none a quarter less.',
+      'What the rest of a call is (--cpu-prof, same scripts): of a Lua Tool.invoke, telemetry\'s span for the call (opening at the Before point, the started/completed events, redaction of its attributes) is about a quarter of the host side, redacting the result and building the Lua result table another third, the tool with its JSON text and argument checks the rest; of a State pair, the SQLite write (a WAL commit) about 40 %; of a workflow step of a Lua function through the CLI (luacb branch), the Lua callback with its step context about a third, telemetry\'s events and spans for the step (workflow.step.started/completed, the stage hooks) about a third, garbage collection a quarter, and building the 5,000-step workflow from its Lua table and handing back its result (5,000 step results) the rest; a Lua hook no longer makes the calling thread yield: its cost is mostly building the hook context table in Lua (see the hook note).',
+      'Changed on the luacb branch (issue 15): a Lua function the host calls back from inside a host call (a hook fired by Tool.invoke, a step of a workflow the script runs) runs as a nested lua_resume on a thread of its own and answers within the call, so the calling Lua thread no longer yields (a longjmp, a thrown JS exception in this WASM build) nor waits for a promise; only a callback that itself waits for the host falls back to a promise. The hook executor (HookExecutor.executeNow), telemetry\'s hook span and the workflow step runner (runStepNow, a step component with RUN_NOW) answer at once when every callback did, so a tool call with Lua hooks and a sequence of Lua steps stay synchronous end to end. Object keys cross into Lua as kept C strings (lua_setfield, found by address in Lua\'s string cache) and a run\'s step contexts share one __index metatable instead of a new host function each. Limits hold for nested callbacks: the count hook and the memory cap stop them, a time limit or cancel inside one ends the calling run even when a hook executor swallows the error, and nesting through the host stops at MAX_NESTED_CALLBACKS (32) with SCRIPT_STACK_OVERFLOW.',
       `Per-operation rows: (a run of N operations − a run of 1) / (N − 1), each an \`llmspell run\` of a script written to a scratch HOME (default config, SQLite state there); median of ${ROUNDS} rounds. Floors are measured in this process in the same run: the same host work without a script engine (µs per call, median of 5 batches).`,
       'The Lua hook row is the extra cost per hook of a tool call with 5 Lua BeforeToolExecution hooks (each a no-op function) over the same call with none; the share row is 5 such calls against a 1 ms step.',
       `Cold starts: medians of ${START_ROUNDS} interleaved rounds after 2 warm-ups; CPU is the children's user + system time (10 ms ticks of /proc/self/stat), the parent CLI and its script host together.`,

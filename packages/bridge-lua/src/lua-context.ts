@@ -24,6 +24,13 @@ export interface LuaContextTuning {
   instructionsPerCheck?: number;
 }
 
+/**
+ * How deep Lua callbacks may run inside one another's host calls. Each level nests a
+ * lua_resume on the WASM module's C stack, which has no guard of its own: a hook or a step
+ * that calls itself back through the host stops here with a clear error instead.
+ */
+export const MAX_NESTED_CALLBACKS = 32;
+
 interface Finished {
   status: number;
   count: number;
@@ -71,6 +78,8 @@ export class LuaContext implements ScriptContext {
   private readonly guards = new RunGuards();
   private readonly threads: LuaThreadPool;
   private patterns?: LuaStringPatterns;
+  /** Callbacks running now inside host calls (nested resumes on the C stack). */
+  private nestedCallbacks = 0;
 
   private constructor(
     private readonly state: LuaState,
@@ -252,6 +261,7 @@ export class LuaContext implements ScriptContext {
       [SCRIPT_CALLBACK]: true,
       language: 'lua',
       call: (...args: ScriptValue[]) => this.callCallback(record, args),
+      callNow: (...args: ScriptValue[]) => this.callCallbackNow(record, args),
       release: () => {
         if (record.released) return;
         record.released = true;
@@ -292,14 +302,15 @@ export class LuaContext implements ScriptContext {
 
   // ---------------------------------------------------------------- driving threads
 
-  private resume(thread: number, nargs: number, control: Control): number {
+  /** `from`: the thread whose host call resumes this one (0 from the event loop); Lua counts C calls on from it. */
+  private resume(thread: number, nargs: number, control: Control, from = 0): number {
     if (this.broken) throw this.broken;
     if (this.closed) throw new LlmspellError('CANCELLED', `${control.filename}: the Lua context was disposed`);
     // a host function may start another run synchronously: restore the outer one after
     const outer = this.active;
     this.active = control;
     try {
-      return this.m._lua_resume(thread, 0, nargs, this.scratch);
+      return this.m._lua_resume(thread, from, nargs, this.scratch);
     } catch (error) {
       // only a broken VM gets here (Lua errors and yields stay inside lua_resume)
       if (error instanceof Error && error.name === 'RuntimeError') discardSharedModule(this.m);
@@ -317,15 +328,17 @@ export class LuaContext implements ScriptContext {
    * reaction (the host promise's), and the time limit, a cancel or disposal end it early
    * through the run's guard.
    */
-  private drive(thread: number, nargs: number, control: Control): Promise<Finished> {
+  private drive(thread: number, nargs: number, control: Control, resumed?: number): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
-      const step = (count: number): void => {
-        let status: number;
-        try {
-          status = this.resume(thread, count, control);
-        } catch (error) {
-          reject(error);
-          return;
+      const step = (count: number, status = resumed): void => {
+        resumed = undefined;
+        if (status === undefined) {
+          try {
+            status = this.resume(thread, count, control);
+          } catch (error) {
+            reject(error);
+            return;
+          }
         }
         if (status !== LUA_YIELD) {
           resolve({ status, count: this.m.HEAP32[this.scratch >> 2] });
@@ -355,6 +368,14 @@ export class LuaContext implements ScriptContext {
         };
         pending.wake = () => {
           done();
+          // the wait may have outlasted the run (a callback spinning to the deadline inside
+          // the host's work): the thread then ends here, not at its next check
+          const late = this.stopBeforeWait(control);
+          if (late) {
+            this.hostCalls.pending.delete(id!);
+            reject(late);
+            return;
+          }
           step(0);
         };
         control.interrupt = (error) => {
@@ -367,6 +388,16 @@ export class LuaContext implements ScriptContext {
       };
       step(nargs);
     });
+  }
+
+  /**
+   * `drive` answering within the call: a thread that finishes without waiting for the host
+   * costs no promise; one that yields is driven on (from its yield) by `drive`.
+   */
+  private driveNow(thread: number, nargs: number, control: Control, from: number): Finished | Promise<Finished> {
+    const status = this.resume(thread, nargs, control, from);
+    if (status !== LUA_YIELD) return { status, count: this.m.HEAP32[this.scratch >> 2] };
+    return this.drive(thread, 0, control, status);
   }
 
   /** Why `control` must not start waiting for the host (already stopped, cancelled, past the deadline, disposed). */
@@ -488,22 +519,46 @@ export class LuaContext implements ScriptContext {
   }
 
   private callCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
-    // never resume a thread from inside another resume: called from one, start on a fresh microtask
-    if (this.active) return Promise.resolve().then(() => this.startCallback(record, args));
-    return this.startCallback(record, args);
+    try {
+      return Promise.resolve(this.callCallbackNow(record, args));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private async startCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
+  /**
+   * Runs a Lua function for the host, answering within the call when it finishes without
+   * waiting. Called from inside a host call (a hook fired by Tool.invoke, a step of a
+   * workflow) it runs as a nested resume on a thread of its own, which Lua 5.4 allows from C,
+   * counting C calls on from the calling thread; the caller does not yield. A callback that
+   * waits for a host promise suspends only its own thread and answers with a promise, which
+   * the calling host call then waits for as for any other.
+   */
+  private callCallbackNow(record: { ref: number; released: boolean }, args: ScriptValue[]): ScriptValue | Promise<ScriptValue> {
     const current = this.runs[this.runs.length - 1];
     const filename = current?.filename ?? this.lastFilename;
     if (record.released) throw new LlmspellError('INVALID_ARGUMENT', `${filename}: the Lua function was released`);
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
+    const caller = this.active;
+    const nested = caller !== undefined;
+    if (nested && this.nestedCallbacks >= MAX_NESTED_CALLBACKS) {
+      throw new LlmspellError('SCRIPT_STACK_OVERFLOW',
+        `${filename}: Lua callbacks nested more than ${MAX_NESTED_CALLBACKS} deep (a hook or a workflow step that calls itself back through the host?)`,
+        { details: { file: filename, line: null } });
+    }
     // a callback called while a run is in flight lives under that run's limits
     const guard = current ? current.guard : this.guards.newGuard(Date.now() + this.limits.timeoutMs, this.limits.timeoutMs, undefined);
     const control: Control = { guard, deadline: guard.deadline, timeoutMs: guard.timeoutMs, signal: guard.signal, filename };
+    const stop = current ? this.stopBeforeWait(control) : undefined;
+    if (stop) throw stop;
     const { m } = this;
     const { thread, ref } = this.threads.newThread();
+    const done = () => {
+      if (!current) this.guards.release(guard);
+      this.threads.releaseThread(thread, ref);
+    };
+    let finished: Finished | Promise<Finished>;
     try {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
@@ -514,11 +569,25 @@ export class LuaContext implements ScriptContext {
           return { count: args.length, value: null };
         });
       }
-      const finished = await this.drive(thread, 1 + args.length, control);
+      if (nested) this.nestedCallbacks += 1;
+      try {
+        finished = this.driveNow(thread, 1 + args.length, control, nested ? this.hostCalls.callingThread : 0);
+      } finally {
+        if (nested) this.nestedCallbacks -= 1;
+      }
+    } catch (error) {
+      done();
+      throw error;
+    }
+    if (finished instanceof Promise) return finished.then((f) => this.outcome(thread, f, control)).finally(done);
+    try {
       return this.outcome(thread, finished, control);
+    } catch (error) {
+      // the time limit or a cancel ends the calling run too, even if its host call swallows the error (a hook's failure)
+      if (caller && control.fatal) caller.fatal ??= control.fatal;
+      throw error;
     } finally {
-      if (!current) this.guards.release(guard);
-      this.threads.releaseThread(thread, ref);
+      done();
     }
   }
 

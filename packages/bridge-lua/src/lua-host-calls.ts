@@ -34,6 +34,8 @@ export class LuaHostCalls {
   continuationPtr = 0;
   /** The last host failure raised in Lua: an uncaught error carrying its message keeps its code. */
   lastHostError?: HostErrorRecord;
+  /** The Lua thread whose host call is running now (a callback resumed within it counts its C calls from there). */
+  callingThread = 0;
 
   constructor(
     private readonly m: LuaModule,
@@ -68,12 +70,23 @@ export class LuaHostCalls {
       const first = entry.method && top >= 1 && m._lua_rawequal(L, 1, upvalueIndex(2)) ? 2 : 1;
       const args: ScriptValue[] = [];
       for (let i = first; i <= top; i++) args.push(this.values.read(L, i, new Set(), 0));
-      result = entry.fn(...args);
+      const caller = this.callingThread;
+      this.callingThread = L;
+      try {
+        result = entry.fn(...args);
+      } finally {
+        this.callingThread = caller;
+      }
     } catch (error) {
       if (isLongjmp(error)) throw error;
       failure = this.hostFailure(error);
     }
-    if (failure !== undefined) return this.raise(L, failure);
+    if (failure !== undefined) {
+      // a callback this call ran may have hit the run's time limit or cancel: the run ends
+      // here, not at the caller's next check (a pcall around the call must not catch it)
+      if (this.deps.mustStop()) return this.deps.raiseFatal(L);
+      return this.raise(L, failure);
+    }
     if (isPromiseLike(result)) return this.awaitHost(L, result);
     return this.pushResult(L, top, result);
   }
