@@ -208,10 +208,12 @@ function jsProfileNote(profile, calls) {
   const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / busy) * 100).toFixed(0)} %)`;
   return `Where a JS await Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): the host thread ${busy.toFixed(1)} µs busy per call, of which ` + [
     part('the engine running the script and its promise jobs, host calls excluded', jobs - host),
-    part('the host function (callHost: JSON arguments, the tool, the answer)', host),
+    part('the host function (callHost: the arguments, the tool, the answer)', host),
+    part('– reading the arguments (readPlain: the engine writes them in its binary format, the host reads that)', per('readPlain')),
     part('– executeComponentNow (validation, hooks and telemetry spans, the tool)', per('executeComponentNow')),
-    part('– the async rest of the tool call after its first await (finishAsync)', per('finishAsync')),
-    part('settling the script\'s promise when the host promise settles (deliver)', per('deliver')),
+    part('– redacting the result (redactValue)', per('redactValue')),
+    part('– the answer into the engine (newPlain: written in the engine\'s binary format, read in one engine call)', per('newPlain')),
+    part('settling the script\'s promise when a host promise settles later (deliver; 0 when the tool answered at once)', per('deliver')),
     part('garbage collection', per('(garbage collector)')),
   ].join(', ') + '.';
 }
