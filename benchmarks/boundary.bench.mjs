@@ -28,8 +28,15 @@ export const title = 'Script boundary and cold start through the CLI (issue 15)'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'apps/cli/dist/bin.js');
 const ROUNDS = Number(process.env.BOUNDARY_BENCH_ROUNDS ?? 3);
-// BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note
+// BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note;
+// BOUNDARY_BENCH_ONLY=lua: only the Lua Tool.invoke, State and Event rows, their floors and
+// the Lua call's profile note. BOUNDARY_BENCH_AB=<another checkout, built>: with =lua, the
+// same rows of that checkout's CLI too, each round run right after this one's (an A/B).
 const JS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'js';
+const LUA_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'lua';
+const AB_ROOT = process.env.BOUNDARY_BENCH_AB;
+// BOUNDARY_BENCH_ONLY=callbacks: only the host → script rows (workflow step, Lua hook), their floor and profile note
+const CALLBACKS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'callbacks';
 const START_ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 
 const median = (xs) => {
@@ -37,26 +44,30 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function cli(args, env) {
+function cli(args, env, cliBin = bin) {
   const cpu0 = childrenCpuMs();
   const t = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cliBin, ...args], { cwd: root, env, encoding: 'utf8' });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`llmspell ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { ms, cpu: childrenCpuMs() - cpu0, stdout: r.stdout };
 }
 
 /** Per-operation µs of `script` (wall and CPU): (big − tiny) / (count − 1), median of rounds. */
-function perOperation(script, count, env, extra = []) {
-  const wall = [];
-  const cpu = [];
+function perOperation(script, count, env, extra = [], bins = [bin]) {
+  const runs = bins.map(() => ({ wall: [], cpu: [] }));
   for (let r = 0; r < ROUNDS; r++) {
-    const tiny = cli(['run', script, '--', '1', ...extra], env);
-    const big = cli(['run', script, '--', String(count), ...extra], env);
-    wall.push(((big.ms - tiny.ms) / (count - 1)) * 1000);
-    cpu.push(((big.cpu - tiny.cpu) / (count - 1)) * 1000);
+    for (let k = 0; k < bins.length; k++) {
+      // interleaved, and each build first in turn
+      const i = (k + r) % bins.length;
+      const tiny = cli(['run', script, '--', '1', ...extra], env, bins[i]);
+      const big = cli(['run', script, '--', String(count), ...extra], env, bins[i]);
+      runs[i].wall.push(((big.ms - tiny.ms) / (count - 1)) * 1000);
+      runs[i].cpu.push(((big.cpu - tiny.cpu) / (count - 1)) * 1000);
+    }
   }
-  return { wall: median(wall), cpu: median(cpu) };
+  const out = runs.map((m) => ({ wall: median(m.wall), cpu: median(m.cpu) }));
+  return bins.length === 1 ? out[0] : out;
 }
 
 /** µs per call of `fn` (awaited), median of 5 batches after a warm-up. */
@@ -161,6 +172,33 @@ function startBreakdown(profile) {
   return [...kinds].sort((a, b) => b[1] - a[1]).map(([k, us]) => `${k} ${(us / 1000).toFixed(0)} ms (${((us / busy) * 100).toFixed(0)} %)`).join(', ');
 }
 
+/** µs per step of a sequential workflow of 5,000 TypeScript custom steps, in this process (median of 5 runs). */
+async function workflowStepFloor() {
+  const steps = 5000;
+  const per = [];
+  for (let r = 0; r < 5; r++) {
+    const wf = createWorkflowFromConfig('sequential', { name: 'floor', steps: Array.from({ length: steps }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => i })) });
+    const t = performance.now();
+    await executeWorkflow(wf, { input: {} }, createExecutionContext());
+    per.push(((performance.now() - t) / steps) * 1000);
+  }
+  return median(per);
+}
+
+/** Where a Lua hook's time goes, from a --cpu-prof of the host (µs per hook call, inclusive). */
+function hookProfileNote(profile, toolCalls, hooksPerCall) {
+  const hooks = toolCalls * hooksPerCall;
+  const per = (name) => (profile.inclusive.get(name) ?? 0) / hooks;
+  const call = per('callCallbackNow');
+  const push = per('protect') - per('outcome');
+  const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / call) * 100).toFixed(0)} %)`;
+  return `Where a Lua hook's time goes (--cpu-prof of ${toolCalls.toLocaleString('en')} tool calls with ${hooksPerCall} no-op BeforeToolExecution hooks, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): the bridge's call of one hook (callCallbackNow, a nested resume within the tool call) ${call.toFixed(1)} µs, of which ` + [
+    part('pushing the hook context into Lua (its tables and strings, in a protected call)', push),
+    part('running the Lua function (the resume)', per('driveNow')),
+    part('reading its result', per('outcome')),
+  ].join(', ') + `; beside it, per hook, the context as plain data (toScriptContext) ${per('toScriptContext').toFixed(1)} µs and telemetry's hook span (runHooks without the hook executor's runFrom) ${(per('runHooks') - per('runFrom')).toFixed(1)} µs.`;
+}
+
 /** Where a JS `await Tool.invoke`'s time goes, from a --cpu-prof of the host (µs per call, inclusive). */
 function jsProfileNote(profile, calls) {
   const per = (name) => (profile.inclusive.get(name) ?? 0) / calls;
@@ -170,12 +208,34 @@ function jsProfileNote(profile, calls) {
   const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / busy) * 100).toFixed(0)} %)`;
   return `Where a JS await Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): the host thread ${busy.toFixed(1)} µs busy per call, of which ` + [
     part('the engine running the script and its promise jobs, host calls excluded', jobs - host),
-    part('the host function (callHost: JSON arguments, the tool, the answer)', host),
+    part('the host function (callHost: the arguments, the tool, the answer)', host),
+    part('– reading the arguments (readPlain: the engine writes them in its binary format, the host reads that)', per('readPlain')),
     part('– executeComponentNow (validation, hooks and telemetry spans, the tool)', per('executeComponentNow')),
-    part('– the async rest of the tool call after its first await (finishAsync)', per('finishAsync')),
-    part('settling the script\'s promise when the host promise settles (deliver)', per('deliver')),
+    part('– redacting the result (redactValue)', per('redactValue')),
+    part('– the answer into the engine (newPlain: written in the engine\'s binary format, read in one engine call)', per('newPlain')),
+    part('settling the script\'s promise when a host promise settles later (deliver; 0 when the tool answered at once)', per('deliver')),
     part('garbage collection', per('(garbage collector)')),
   ].join(', ') + '.';
+}
+
+/** Where a Lua Tool.invoke's time goes, from a --cpu-prof of the host (µs per call, inclusive). */
+function luaProfileNote(profile, calls) {
+  const per = (name) => (profile.inclusive.get(name) ?? 0) / calls;
+  const hostSide = per('callHost');
+  const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / hostSide) * 100).toFixed(0)} %)`;
+  return `Where a Lua Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): ` +
+    `the host side of a call (callHost) ${hostSide.toFixed(1)} µs, of which ` +
+    [
+      part('reading the Lua arguments (readTable)', per('readTable')),
+      part('executeComponentNow', per('executeComponentNow')),
+      part('– argument checks (validate: unknown keys, zod)', per('validate')),
+      part('– the tool itself with its result record (runNow, toToolResult with its JSON text)', per('runNow')),
+      part('– telemetry: the call\'s span opened at the Before point (executeNow)', per('executeNow')),
+      part('– telemetry: the started/completed events that start and end the span (publish)', per('publish')),
+      part('redacting the result (redactValue)', per('redactValue')),
+      part('building the Lua result table (pushResult)', per('pushResult')),
+    ].join(', ') +
+    '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.';
 }
 
 export async function run() {
@@ -199,6 +259,20 @@ export async function run() {
       notes.push(jsProfileNote(profileRun(['run', script('tool.js'), '--', '20000'], env).host, 20_000));
       return { rows, notes };
     }
+    if (CALLBACKS_ONLY) {
+      await runtime.close();
+      const workflowFloor = await workflowStepFloor();
+      const workflow = perOperation(script('workflow.lua'), 5_000, env);
+      const hooks5 = perOperation(script('hooks.lua'), 5_000, env, ['5']);
+      const hooks0 = perOperation(script('hooks.lua'), 5_000, env, ['0']);
+      const perHook = { wall: (hooks5.wall - hooks0.wall) / 5, cpu: (hooks5.cpu - hooks0.cpu) / 5 };
+      rows.push({ name: 'floor: workflow step (TypeScript custom step), in-process', value: workflowFloor, unit: 'µs' });
+      rows.push({ name: 'workflow step of a Lua function through the CLI', value: workflow.wall, unit: 'µs', baseline: workflowFloor, ratio: workflow.wall / workflowFloor, goal: '≤ 20 µs', note: `CPU ${workflow.cpu.toFixed(1)} µs (${(workflow.cpu / workflowFloor).toFixed(2)}× the floor); 5,000 steps, building the workflow included` });
+      rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls` });
+      rows.push({ name: '5 Lua hooks as a share of a 1 ms step', value: (perHook.wall * 5) / 10, unit: '%', goal: '< 1 %', note: `CPU ${((perHook.cpu * 5) / 10).toFixed(1)} %` });
+      notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
+      return { rows, notes };
+    }
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-boundary-state-'));
     const store = new SqliteStateStore({ path: path.join(stateDir, 'state.db') });
     const manager = createStateManager(store, { backup_enabled: false });
@@ -208,18 +282,35 @@ export async function run() {
     }, 20_000);
     await store.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    const steps = 5000;
-    const wfPer = [];
-    for (let r = 0; r < 5; r++) {
-      const wf = createWorkflowFromConfig('sequential', { name: 'floor', steps: Array.from({ length: steps }, (_, i) => ({ name: `s${i}`, type: 'custom', execute: async () => i })) });
-      const t = performance.now();
-      await executeWorkflow(wf, { input: {} }, createExecutionContext());
-      wfPer.push(((performance.now() - t) / steps) * 1000);
-    }
-    const workflowFloor = median(wfPer);
+    const workflowFloor = await workflowStepFloor();
     const bus = new EventBus();
     const eventFloor = await floor((i) => bus.publish('bench.tick', { i }), 100_000);
     await runtime.close();
+
+    if (LUA_ONLY) {
+      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const measured = (name, count) => {
+        const m = perOperation(script(name), count, env, [], bins);
+        return AB_ROOT ? m : [m];
+      };
+      const [tool, toolB] = measured('tool.lua', 20_000);
+      const [state, stateB] = measured('state.lua', 20_000);
+      const [event, eventB] = measured('event.lua', 100_000);
+      const ab = (m, other) => (other ? `; A/B: ${path.resolve(AB_ROOT)} in the same rounds ${other.wall.toFixed(1)} µs wall / ${other.cpu.toFixed(1)} µs CPU (this build ${(other.cpu / m.cpu).toFixed(2)}× less CPU)` : '');
+      const row = (name, m, base, goal, note, other) => rows.push({
+        name, value: m.wall, unit: 'µs', baseline: base, ratio: m.wall / base, goal,
+        note: `CPU ${m.cpu.toFixed(1)} µs (${(m.cpu / base).toFixed(2)}× the floor); ${note}${ab(m, other)}`,
+      });
+      rows.push({ name: 'floor: executeComponent(text_manipulator) + redaction, in-process', value: toolFloor, unit: 'µs' });
+      row('Lua Tool.invoke(text_manipulator) through the CLI', tool, toolFloor, '≤ 20 µs', '20,000 calls', toolB);
+      rows.push({ name: 'floor: StateManager set+get on SQLite, in-process', value: stateFloor, unit: 'µs' });
+      row('Lua State.save+State.load on SQLite through the CLI', state, stateFloor, '≤ 50 µs', '20,000 pairs, the CLI default backend', stateB);
+      rows.push({ name: 'floor: EventBus.publish, in-process', value: eventFloor, unit: 'µs' });
+      row('Lua Event.publish through the CLI', event, eventFloor, '≤ 5 µs', '100,000 publishes', eventB);
+      notes.push(luaProfileNote(profileRun(['run', script('tool.lua'), '--', '20000'], env).host, 20_000));
+      notes.push(`Load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, on ${os.cpus().length} CPUs; median of ${ROUNDS} rounds.`);
+      return { rows, notes };
+    }
 
     // ---- through the CLI
     const luaTool = perOperation(script('tool.lua'), 20_000, env);
@@ -284,25 +375,8 @@ export async function run() {
     });
     // ---- where the time goes (--cpu-prof)
     const calls = 20_000;
-    const toolProfile = profileRun(['run', script('tool.lua'), '--', String(calls)], env).host;
-    const per = (name) => (toolProfile.inclusive.get(name) ?? 0) / calls;
-    const hostSide = per('callHost');
-    const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / hostSide) * 100).toFixed(0)} %)`;
-    const execute = per('executeComponentNow');
-    const validate = per('validate');
-    notes.push(
-      `Where a Lua Tool.invoke's time goes (--cpu-prof of ${calls.toLocaleString('en')} calls, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): ` +
-      `the host side of a call (callHost) ${hostSide.toFixed(1)} µs, of which ` +
-      [
-        part('reading the Lua arguments (readTable)', per('readTable')),
-        part('executeComponentNow', execute),
-        part('– argument checks (validate: unknown keys, zod)', validate),
-        part('– the tool itself with its result record (runNow, toToolResult with its JSON text)', per('runNow')),
-        part('redacting the result (redactValue)', per('redactValue')),
-        part('building the Lua result table (pushResult)', per('pushResult')),
-      ].join(', ') +
-      '; what a call costs beyond callHost is the Lua VM running the loop and the WASM crossings into the host.',
-    );
+    notes.push(luaProfileNote(profileRun(['run', script('tool.lua'), '--', String(calls)], env).host, calls));
+    notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
     const start = profileRun(['run', 'examples/hello.lua'], env);
     notes.push(
       `Where a cold start's time goes (--cpu-prof of \`llmspell run examples/hello.lua\`, host in a worker thread): the script host ${(start.host.busyUs / 1000).toFixed(0)} ms busy: ${startBreakdown(start.host)}; the CLI's own thread ${(start.cli.busyUs / 1000).toFixed(0)} ms: ${startBreakdown(start.cli)}. A child-process host (the default) adds a second Node start (about \`node -e 0\`'s CPU).`,
@@ -310,8 +384,8 @@ export async function run() {
 
     notes.push(
       'Changed on the call branch (issue 15): the SQLite state table is a rowid table (a file of an earlier version is rebuilt on open). In the old WITHOUT ROWID table every key lookup read through each large row it passed, and the run history (a span tree of about 1.5 MB per long run, kept in the same file) made a State.save+State.load pair cost milliseconds from the second run on. Telemetry no longer makes calls asynchronous: its hook executor answers within the call (HookExecutor.executeNow) and each component call runs in an async scope of its own (scopesCalls), so a synchronous tool answers within Tool.invoke again; and its event recorder excepts the events it ignores, so state.changed is not built (nor the old value read) for it.',
-      'What the rest of a call is (--cpu-prof, same scripts): of a Lua Tool.invoke, telemetry\'s span for the call (opening at the Before point, the started/completed events, redaction of its attributes) is about a quarter of the host side, redacting the result and building the Lua result table another third, the tool with its JSON text and argument checks the rest; of a State pair, the SQLite write (a WAL commit) about 40 %; of a workflow step of a Lua function, pushing the step context into Lua and running the callback on a fresh Lua thread (the host → script path, with a promise per step) dominates. A Lua hook (and an MCP call, any tool that waits) still makes the calling Lua thread yield and resume: a Lua yield is a longjmp, which the Emscripten WASM build runs as a thrown JS exception (one of the larger items of such a call in the profile, next to pushing the hook context into Lua and the thread the callback runs on); running Lua callbacks within a host call (a nested resume on their own thread) is what would remove it.',
-      'Reading the hook row: the call with no hook answers within Tool.invoke now, while a call with Lua hooks still waits for them (the Lua bridge runs a callback only outside a resume), so the difference divided by 5 carries that wait; the same 5-hook call measured with the build before this change costs the same CPU (≈ 375 µs a call on a loaded machine, both builds in the same minutes), the call with none a quarter less.',
+      'What the rest of a call is (--cpu-prof, same scripts): of a Lua Tool.invoke, telemetry\'s span for the call (opening at the Before point, the started/completed events, redaction of its attributes) is about a quarter of the host side, redacting the result and building the Lua result table another third, the tool with its JSON text and argument checks the rest; of a State pair, the SQLite write (a WAL commit) about 40 %; of a workflow step of a Lua function through the CLI (luacb branch), the Lua callback with its step context about a third, telemetry\'s events and spans for the step (workflow.step.started/completed, the stage hooks) about a third, garbage collection a quarter, and building the 5,000-step workflow from its Lua table and handing back its result (5,000 step results) the rest; a Lua hook no longer makes the calling thread yield: its cost is mostly building the hook context table in Lua (see the hook note).',
+      'Changed on the luacb branch (issue 15): a Lua function the host calls back from inside a host call (a hook fired by Tool.invoke, a step of a workflow the script runs) runs as a nested lua_resume on a thread of its own and answers within the call, so the calling Lua thread no longer yields (a longjmp, a thrown JS exception in this WASM build) nor waits for a promise; only a callback that itself waits for the host falls back to a promise. The hook executor (HookExecutor.executeNow), telemetry\'s hook span and the workflow step runner (runStepNow, a step component with RUN_NOW) answer at once when every callback did, so a tool call with Lua hooks and a sequence of Lua steps stay synchronous end to end. Object keys cross into Lua as kept C strings (lua_setfield, found by address in Lua\'s string cache) and a run\'s step contexts share one __index metatable instead of a new host function each. Limits hold for nested callbacks: the count hook and the memory cap stop them, a time limit or cancel inside one ends the calling run even when a hook executor swallows the error, and nesting through the host stops at MAX_NESTED_CALLBACKS (32) with SCRIPT_STACK_OVERFLOW.',
       `Per-operation rows: (a run of N operations − a run of 1) / (N − 1), each an \`llmspell run\` of a script written to a scratch HOME (default config, SQLite state there); median of ${ROUNDS} rounds. Floors are measured in this process in the same run: the same host work without a script engine (µs per call, median of 5 batches).`,
       'The Lua hook row is the extra cost per hook of a tool call with 5 Lua BeforeToolExecution hooks (each a no-op function) over the same call with none; the share row is 5 such calls against a 1 ms step.',
       `Cold starts: medians of ${START_ROUNDS} interleaved rounds after 2 warm-ups; CPU is the children's user + system time (10 ms ticks of /proc/self/stat), the parent CLI and its script host together.`,

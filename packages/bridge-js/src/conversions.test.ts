@@ -4,6 +4,7 @@ import { harness, type Harness } from './__fixtures__/harness.js';
 describe('values between QuickJS and the host', () => {
   let h: Harness;
   const received: ScriptValue[] = [];
+  const asked: string[] = [];
 
   beforeAll(async () => {
     h = await harness({
@@ -41,7 +42,10 @@ describe('values between QuickJS and the host', () => {
           return { left: leaf, right: leaf, fn: () => 1 };
         },
         counter: { count: 0, bump: hostMethod(function bump(this: unknown, by: ScriptValue) { return (Number(by) || 1) + 1; }) },
-        lazy: withIndexFallback({ known: 1 }, (key) => (key.startsWith('dyn_') ? { name: key } : null)),
+        lazy: withIndexFallback({ known: 1 }, (key) => {
+          asked.push(key);
+          return key.startsWith('dyn_') ? { name: key } : null;
+        }),
       },
       args: { positional: ['first', 'second'], named: { name: 'Ada', mode: 'fast' } },
     });
@@ -151,6 +155,20 @@ describe('values between QuickJS and the host', () => {
       keys: Object.keys(lazy), thenIsUndefined: lazy.then === undefined,
     }`);
     expect(result).toEqual({ known: 1, dynamic: 'dyn_x', missing: null, has: true, hasNot: false, keys: ['known'], thenIsUndefined: true });
+  });
+
+  test('an index-fallback object reads its own keys without asking the host, and stays an ordinary object', async () => {
+    asked.length = 0;
+    const result = await h.run(`
+      let n = 0;
+      for (let i = 0; i < 5; i++) n += lazy.known;
+      lazy.added = 'mine';
+      export default {
+        n, added: lazy.added, own: Object.keys(lazy), hasOwn: lazy.hasOwnProperty('known'), text: String(lazy),
+        json: JSON.stringify(lazy), isObject: lazy instanceof Object, dynamic: lazy.dyn_z.name,
+      }`);
+    expect(result).toEqual({ n: 5, added: 'mine', own: ['known', 'added'], hasOwn: true, text: '[object Object]', json: '{"known":1,"added":"mine"}', isObject: true, dynamic: 'dyn_z' });
+    expect(asked).toEqual(['dyn_z']); // the built-ins it used came from Object.prototype, not the host
   });
 
   test('several arguments arrive in order, missing ones are undefined', async () => {

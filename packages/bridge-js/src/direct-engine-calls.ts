@@ -1,5 +1,7 @@
 // Host → engine calls without quickjs-emscripten's per-call allocations (see directEngineCalls).
+import type { ScriptValue } from '@llmspell/core';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { BinaryWriter, NOT_PLAIN, readBinaryValue } from './binary-values.js';
 
 type Pointer = number;
 
@@ -11,6 +13,18 @@ export interface EngineCalls {
   call(fn: QuickJSHandle, thisArg: QuickJSHandle, args: QuickJSHandle[]): EngineResult<QuickJSHandle>;
   /** A new string from text without NUL characters (JSON text), e.g. a host call's answer. */
   newString(text: string): QuickJSHandle;
+  /**
+   * Whether readPlain can answer: then a script passes plain-data arguments as the array
+   * itself, else as JSON text.
+   */
+  binary: boolean;
+  /** A value as plain host data, written by the engine in one call (see binary-values.ts); NOT_PLAIN when it is more than that. */
+  readPlain(value: QuickJSHandle): ScriptValue | typeof NOT_PLAIN;
+  /**
+   * Plain host data as a new engine value, read by the engine in one call (see
+   * binary-values.ts); undefined when the value is more than plain data.
+   */
+  newPlain(value: unknown): QuickJSHandle | undefined;
   /** Runs pending jobs until none is left; answers how many ran. */
   executePendingJobs(): EngineResult<number>;
   /** Frees the buffers (before the runtime is freed). */
@@ -30,6 +44,11 @@ interface ContextInternals {
     QTS_ExecutePendingJob?: (rt: Pointer, maxJobs: number, lastJobContext: Pointer) => Pointer;
     QTS_FreeValuePointerRuntime?: (rt: Pointer, value: Pointer) => void;
     QTS_NewString?: (ctx: Pointer, text: Pointer) => Pointer;
+    QTS_bjson_encode?: (ctx: Pointer, value: Pointer) => Pointer;
+    QTS_GetArrayBuffer?: (ctx: Pointer, value: Pointer) => Pointer;
+    QTS_GetArrayBufferLength?: (ctx: Pointer, value: Pointer) => number;
+    QTS_bjson_decode?: (ctx: Pointer, value: Pointer) => Pointer;
+    QTS_NewArrayBuffer?: (ctx: Pointer, buffer: Pointer, length: number) => Pointer;
   };
 }
 
@@ -54,6 +73,9 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
       return result.error ? { error: result.error } : { value: result.value };
     },
     newString: (text) => context.newString(text),
+    binary: false,
+    readPlain: () => NOT_PLAIN,
+    newPlain: () => undefined,
     dispose: () => undefined,
   };
   const internals = context as unknown as ContextInternals;
@@ -69,9 +91,17 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
   const executeJobs = ffi?.QTS_ExecutePendingJob;
   const freeValueRuntime = ffi?.QTS_FreeValuePointerRuntime;
   const qtsNewString = ffi?.QTS_NewString;
+  const encode = ffi?.QTS_bjson_encode;
+  const bufferOf = ffi?.QTS_GetArrayBuffer;
+  const lengthOf = ffi?.QTS_GetArrayBufferLength;
+  const decode = ffi?.QTS_bjson_decode;
+  const newArrayBuffer = ffi?.QTS_NewArrayBuffer;
   if (typeof ctx !== 'number' || typeof rt !== 'number' || !module?.HEAPU8 || !malloc || !free || !internals.memory?.heapValueHandle
     || !qtsCall || !resolveException || !freeValue || !executeJobs || !freeValueRuntime || !qtsNewString) return fallback;
   const heap = internals.memory as { heapValueHandle: (ptr: Pointer) => QuickJSHandle };
+  let binary = !!encode && !!bufferOf && !!lengthOf;
+  let writes = !!decode && !!newArrayBuffer;
+  const writer = new BinaryWriter();
   const buffers: Pointer[] = [];
   let depth = 0;
   const jobContextOut = malloc(4);
@@ -83,7 +113,7 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
     if (view.buffer !== module.HEAPU8!.buffer) view = new Int32Array(module.HEAPU8!.buffer);
     return view;
   };
-  return {
+  const calls: EngineCalls = {
     call(fn, thisArg, args) {
       if (args.length > MAX_ARGS) return fallback.call(fn, thisArg, args);
       const argv = buffers[depth] ??= malloc(MAX_ARGS * 4);
@@ -122,6 +152,54 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
         if (own) free(at);
       }
     },
+    get binary() {
+      return binary;
+    },
+    readPlain(value) {
+      if (!binary) return NOT_PLAIN;
+      const written = encode!(ctx, value.value as unknown as Pointer);
+      const error = resolveException(ctx, written);
+      if (error) {
+        // not data it can write (a function, a getter, a Proxy, …): read the slow way
+        freeValue(ctx, error);
+        freeValue(ctx, written);
+        return NOT_PLAIN;
+      }
+      try {
+        const length = lengthOf!(ctx, written);
+        const copy = bufferOf!(ctx, written);
+        if (!copy) return NOT_PLAIN;
+        try {
+          return readBinaryValue(module.HEAPU8!, copy, copy + length);
+        } finally {
+          free(copy);
+        }
+      } finally {
+        freeValue(ctx, written);
+      }
+    },
+    newPlain(value) {
+      if (!writes) return undefined;
+      const bytes = writer.write(value);
+      if (!bytes) return undefined;
+      const at = malloc(Math.max(bytes.length, 1));
+      if (!at) return undefined;
+      module.HEAPU8!.set(bytes, at); // read after malloc: the heap may have grown
+      // the ArrayBuffer owns (and frees) the bytes from here on
+      const buffer = newArrayBuffer!(ctx, at, bytes.length);
+      try {
+        const result = decode!(ctx, buffer);
+        const error = resolveException(ctx, result);
+        if (error) {
+          freeValue(ctx, error);
+          freeValue(ctx, result);
+          return undefined;
+        }
+        return heap.heapValueHandle(result);
+      } finally {
+        freeValue(ctx, buffer);
+      }
+    },
     executePendingJobs() {
       words()[jobContextOut >> 2] = 0;
       const result = executeJobs(rt, -1, jobContextOut);
@@ -146,4 +224,13 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
       free(jobContextOut);
     },
   };
+  // Both halves are checked once against the engine (a QuickJS of another format version
+  // refuses the bytes or writes others): what does not pass stays on JSON text, as before.
+  const sample = { probe: [1, -2, 2 ** 31, 0.5, '', 'é', '\u20ac', null, true, false, { 7: 'x' }], __proto__x: 'y' };
+  const expected = JSON.stringify(sample);
+  const probe = calls.newPlain(sample);
+  const same = probe !== undefined && binary && JSON.stringify(calls.readPlain(probe)) === expected;
+  probe?.dispose();
+  binary = writes = same;
+  return calls;
 }

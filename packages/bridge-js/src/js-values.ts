@@ -104,6 +104,8 @@ export abstract class JsVmValues extends JsVmScheduling {
       throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the script');
     }
     if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
+    const plain = this.engine.newPlain(object);
+    if (plain) return plain;
     if (isPureJson(object, 0)) return this.fromJson(JSON.stringify(object));
     stack.push(object);
     const array = Array.isArray(object);
@@ -191,7 +193,7 @@ export abstract class JsVmValues extends JsVmScheduling {
     if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
     let args: ScriptValue[];
     try {
-      args = argHandles.length === 0 ? JSON.parse(this.ctx.getString(self)) as ScriptValue[] : argHandles.map((h) => this.fromHandle(h));
+      args = argHandles.length === 0 ? this.plainArguments(self) : argHandles.map((h) => this.fromHandle(h));
     } catch (error) {
       return { error: this.errorHandle(error) };
     }
@@ -229,11 +231,21 @@ export abstract class JsVmValues extends JsVmScheduling {
     }
   }
 
+  /** Arguments the script checked to be plain data, as one value: the array itself (binary) or its JSON text. */
+  protected plainArguments(self: QuickJSHandle): ScriptValue[] {
+    if (!this.engine.binary) return JSON.parse(this.ctx.getString(self)) as ScriptValue[];
+    const read = this.engine.readPlain(self);
+    // more than plain data after all (an object met twice, a getter): the slow way, as for any value
+    return Array.isArray(read) ? read : this.fromHandle(self) as ScriptValue[];
+  }
+
   /** A synchronous host function's answer: strings and plain data as JSON text, the rest as handles. */
   protected plainHandle(value: unknown): QuickJSHandle {
     if (typeof value === 'string') return this.engine.newString(JSON.stringify(value));
     if (typeof value === 'object' && value !== null) {
       if (value instanceof Date) return this.engine.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
+      const plain = this.engine.newPlain(value);
+      if (plain) return plain;
       if (isPureJson(value, 0)) return this.engine.newString(JSON.stringify(value));
     }
     return this.toHandle(value);
@@ -248,10 +260,15 @@ export abstract class JsVmValues extends JsVmScheduling {
       case 'number':
         if (Number.isFinite(value)) return [1, this.engine.newString(JSON.stringify(value))];
         break;
-      case 'object':
-        if (value === null || (!(value instanceof Date) && isPureJson(value, 0))) return [1, this.engine.newString(JSON.stringify(value))];
+      case 'object': {
+        if (value === null) return [1, this.engine.newString('null')];
+        // plain data read by the engine in one call (binary), else as JSON text
+        const plain = value instanceof Date ? undefined : this.engine.newPlain(value);
+        if (plain) return [2, plain];
+        if (!(value instanceof Date) && isPureJson(value, 0)) return [1, this.engine.newString(JSON.stringify(value))];
         if (value instanceof Date) return [1, this.engine.newString(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()))];
         break;
+      }
       default:
         break; // undefined, functions, bigints, symbols: as handles
     }

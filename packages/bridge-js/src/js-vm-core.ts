@@ -122,7 +122,9 @@ export abstract class JsVmCore {
     if (evaluated.error) throw this.engineFailure(evaluated.error);
     let helpers: QuickJSHandle;
     try {
-      const called = this.enter(() => this.ctx.callFunction(evaluated.value, this.ctx.undefined, this.primordials!));
+      // the call chunk learns whether plain-data arguments go as the array itself (see prelude.ts)
+      const extra = chunk === 'call' ? [this.engine.binary ? this.ctx.true : this.ctx.false] : [];
+      const called = this.enter(() => this.ctx.callFunction(evaluated.value, this.ctx.undefined, this.primordials!, ...extra));
       if (called.error) throw this.engineFailure(called.error);
       helpers = called.value;
     } finally {

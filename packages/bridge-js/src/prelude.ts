@@ -22,7 +22,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
-    create: Object.create,
+    create: Object.create, setProto: Object.setPrototypeOf,
   });
 })()`;
 
@@ -251,7 +251,7 @@ export const PRELUDE_CHUNKS = {
   };
 })`,
 
-  call: String.raw`(function (P) {
+  call: String.raw`(function (P, binary) {
   'use strict';
   const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty } = P;
 
@@ -302,14 +302,16 @@ export const PRELUDE_CHUNKS = {
   }
 
   /**
-   * The script-side face of a host function. Plain-data arguments cross as one JSON text
-   * passed as the host function's this (with no arguments); anything else as they are (then
+   * The script-side face of a host function. Plain-data arguments cross as one value passed
+   * as the host function's this (with no arguments): the arguments array itself when the
+   * host reads it in binary (binary), else one JSON text; anything else as they are (then
    * there is at least one). The host answers a JSON text for plain data (a string always
    * comes as JSON), a value as it is, or (asynchronous functions) a number: the id of a
    * host call still running.
    */
   function call(raw, args) {
-    return pure(args, 0) ? apply(raw, stringify(args), []) : apply(raw, undefined, args);
+    if (!pure(args, 0)) return apply(raw, undefined, args);
+    return apply(raw, binary ? args : stringify(args), []);
   }
 
   return {
@@ -449,8 +451,13 @@ export const PRELUDE_CHUNKS = {
       });
       return target;
     },
+    /**
+     * target with unknown keys asked of the host. The Proxy sits behind target as its
+     * prototype, so target's own keys (Tool.invoke, Tool.list) are plain property reads and
+     * only a key target lacks reaches the traps.
+     */
     proxy(target, fallback) {
-      return new ProxyCtor(target, {
+      const lookup = new ProxyCtor(P.create(P.ObjectProto), {
         get(t, k, r) {
           if (typeof k === 'symbol' || k in t) return ReflectGet(t, k, r);
           // Awaiting or serialising the object must not look up tools named "then"/"toJSON".
@@ -464,6 +471,8 @@ export const PRELUDE_CHUNKS = {
           return v !== null && v !== undefined;
         },
       });
+      P.setProto(target, lookup);
+      return target;
     },
   };
 })`,

@@ -10,7 +10,7 @@ import {
 import {
   MEMORY_MESSAGE, hostErrorOf, isLongjmp, limitError, scriptError, splitPosition, syntaxError, type ScriptFailure,
 } from './lua-errors.js';
-import { LuaHostCalls } from './lua-host-calls.js';
+import { LuaHostCalls, type Pending } from './lua-host-calls.js';
 import { loadChunk } from './lua-chunk.js';
 import { RunGuards, timeoutError, type Control } from './lua-run-guards.js';
 import { LuaThreadPool } from './lua-thread-pool.js';
@@ -23,6 +23,13 @@ export interface LuaContextTuning {
   /** Lua VM instructions between two checks of the deadline (the count hook). */
   instructionsPerCheck?: number;
 }
+
+/**
+ * How deep Lua callbacks may run inside one another's host calls. Each level nests a
+ * lua_resume on the WASM module's C stack, which has no guard of its own: a hook or a step
+ * that calls itself back through the host stops here with a clear error instead.
+ */
+export const MAX_NESTED_CALLBACKS = 32;
 
 interface Finished {
   status: number;
@@ -71,6 +78,8 @@ export class LuaContext implements ScriptContext {
   private readonly guards = new RunGuards();
   private readonly threads: LuaThreadPool;
   private patterns?: LuaStringPatterns;
+  /** Callbacks running now inside host calls (nested resumes on the C stack). */
+  private nestedCallbacks = 0;
 
   private constructor(
     private readonly state: LuaState,
@@ -116,7 +125,7 @@ export class LuaContext implements ScriptContext {
 
   private setup(globals: Record<string, ScriptValue>): void {
     const { m, G } = this;
-    this.values.trampolinePtr = this.addFunction((L) => this.hostCalls.callHost(L), 'ii');
+    this.values.trampolinePtr = this.addFunction(this.hostCalls.hostFunction(), 'ii');
     this.hostCalls.continuationPtr = this.addFunction((L, _status, id) => this.hostCalls.continueHost(L, id), 'iiii');
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
     this.gcPtr = this.addFunction((L) => this.values.forget(L), 'ii');
@@ -252,6 +261,7 @@ export class LuaContext implements ScriptContext {
       [SCRIPT_CALLBACK]: true,
       language: 'lua',
       call: (...args: ScriptValue[]) => this.callCallback(record, args),
+      callNow: (...args: ScriptValue[]) => this.callCallbackNow(record, args),
       release: () => {
         if (record.released) return;
         record.released = true;
@@ -292,14 +302,15 @@ export class LuaContext implements ScriptContext {
 
   // ---------------------------------------------------------------- driving threads
 
-  private resume(thread: number, nargs: number, control: Control): number {
+  /** `from`: the thread whose host call resumes this one (0 from the event loop); Lua counts C calls on from it. */
+  private resume(thread: number, nargs: number, control: Control, from = 0): number {
     if (this.broken) throw this.broken;
     if (this.closed) throw new LlmspellError('CANCELLED', `${control.filename}: the Lua context was disposed`);
     // a host function may start another run synchronously: restore the outer one after
     const outer = this.active;
     this.active = control;
     try {
-      return this.m._lua_resume(thread, 0, nargs, this.scratch);
+      return this.m._lua_resume(thread, from, nargs, this.scratch);
     } catch (error) {
       // only a broken VM gets here (Lua errors and yields stay inside lua_resume)
       if (error instanceof Error && error.name === 'RuntimeError') discardSharedModule(this.m);
@@ -317,15 +328,45 @@ export class LuaContext implements ScriptContext {
    * reaction (the host promise's), and the time limit, a cancel or disposal end it early
    * through the run's guard.
    */
-  private drive(thread: number, nargs: number, control: Control): Promise<Finished> {
+  private drive(thread: number, nargs: number, control: Control, resumed?: number): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
-      const step = (count: number): void => {
-        let status: number;
-        try {
-          status = this.resume(thread, count, control);
-        } catch (error) {
-          reject(error);
+      const { guard } = control;
+      // made once per drive, not per wait: a thread waits for one host promise at a time
+      let waitingOn: Pending | undefined;
+      let waitingId = 0;
+      const stopWaiting = (): void => {
+        if (waitingOn) waitingOn.wake = undefined;
+        waitingOn = undefined;
+        control.interrupt = undefined;
+        guard.waiting.delete(control);
+        if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
+      };
+      const wake = (): void => {
+        stopWaiting();
+        // the wait may have outlasted the run (a callback spinning to the deadline inside
+        // the host's work): the thread then ends here, not at its next check
+        const late = this.stopBeforeWait(control);
+        if (late) {
+          this.hostCalls.pending.delete(waitingId);
+          reject(late);
           return;
+        }
+        step(0);
+      };
+      const interrupt = (error: LlmspellError): void => {
+        stopWaiting();
+        this.hostCalls.pending.delete(waitingId);
+        reject(error);
+      };
+      const step = (count: number, status = resumed): void => {
+        resumed = undefined;
+        if (status === undefined) {
+          try {
+            status = this.resume(thread, count, control);
+          } catch (error) {
+            reject(error);
+            return;
+          }
         }
         if (status !== LUA_YIELD) {
           resolve({ status, count: this.m.HEAP32[this.scratch >> 2] });
@@ -346,27 +387,25 @@ export class LuaContext implements ScriptContext {
           reject(stop);
           return;
         }
-        const guard = control.guard;
-        const done = () => {
-          pending.wake = undefined;
-          control.interrupt = undefined;
-          guard.waiting.delete(control);
-          if (guard.ended && guard.waiting.size === 0) this.guards.disarm(guard);
-        };
-        pending.wake = () => {
-          done();
-          step(0);
-        };
-        control.interrupt = (error) => {
-          done();
-          this.hostCalls.pending.delete(id!);
-          reject(error);
-        };
+        waitingOn = pending;
+        waitingId = id!;
+        pending.wake = wake;
+        control.interrupt = interrupt;
         guard.waiting.add(control);
         this.guards.arm(guard);
       };
       step(nargs);
     });
+  }
+
+  /**
+   * `drive` answering within the call: a thread that finishes without waiting for the host
+   * costs no promise; one that yields is driven on (from its yield) by `drive`.
+   */
+  private driveNow(thread: number, nargs: number, control: Control, from: number): Finished | Promise<Finished> {
+    const status = this.resume(thread, nargs, control, from);
+    if (status !== LUA_YIELD) return { status, count: this.m.HEAP32[this.scratch >> 2] };
+    return this.drive(thread, 0, control, status);
   }
 
   /** Why `control` must not start waiting for the host (already stopped, cancelled, past the deadline, disposed). */
@@ -488,22 +527,46 @@ export class LuaContext implements ScriptContext {
   }
 
   private callCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
-    // never resume a thread from inside another resume: called from one, start on a fresh microtask
-    if (this.active) return Promise.resolve().then(() => this.startCallback(record, args));
-    return this.startCallback(record, args);
+    try {
+      return Promise.resolve(this.callCallbackNow(record, args));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private async startCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
+  /**
+   * Runs a Lua function for the host, answering within the call when it finishes without
+   * waiting. Called from inside a host call (a hook fired by Tool.invoke, a step of a
+   * workflow) it runs as a nested resume on a thread of its own, which Lua 5.4 allows from C,
+   * counting C calls on from the calling thread; the caller does not yield. A callback that
+   * waits for a host promise suspends only its own thread and answers with a promise, which
+   * the calling host call then waits for as for any other.
+   */
+  private callCallbackNow(record: { ref: number; released: boolean }, args: ScriptValue[]): ScriptValue | Promise<ScriptValue> {
     const current = this.runs[this.runs.length - 1];
     const filename = current?.filename ?? this.lastFilename;
     if (record.released) throw new LlmspellError('INVALID_ARGUMENT', `${filename}: the Lua function was released`);
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
+    const caller = this.active;
+    const nested = caller !== undefined;
+    if (nested && this.nestedCallbacks >= MAX_NESTED_CALLBACKS) {
+      throw new LlmspellError('SCRIPT_STACK_OVERFLOW',
+        `${filename}: Lua callbacks nested more than ${MAX_NESTED_CALLBACKS} deep (a hook or a workflow step that calls itself back through the host?)`,
+        { details: { file: filename, line: null } });
+    }
     // a callback called while a run is in flight lives under that run's limits
     const guard = current ? current.guard : this.guards.newGuard(Date.now() + this.limits.timeoutMs, this.limits.timeoutMs, undefined);
     const control: Control = { guard, deadline: guard.deadline, timeoutMs: guard.timeoutMs, signal: guard.signal, filename };
+    const stop = current ? this.stopBeforeWait(control) : undefined;
+    if (stop) throw stop;
     const { m } = this;
     const { thread, ref } = this.threads.newThread();
+    const done = () => {
+      if (!current) this.guards.release(guard);
+      this.threads.releaseThread(thread, ref);
+    };
+    let finished: Finished | Promise<Finished>;
     try {
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, this.refs.run);
       m._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(record.ref));
@@ -514,11 +577,25 @@ export class LuaContext implements ScriptContext {
           return { count: args.length, value: null };
         });
       }
-      const finished = await this.drive(thread, 1 + args.length, control);
+      if (nested) this.nestedCallbacks += 1;
+      try {
+        finished = this.driveNow(thread, 1 + args.length, control, nested ? this.hostCalls.callingThread : 0);
+      } finally {
+        if (nested) this.nestedCallbacks -= 1;
+      }
+    } catch (error) {
+      done();
+      throw error;
+    }
+    if (finished instanceof Promise) return finished.then((f) => this.outcome(thread, f, control)).finally(done);
+    try {
       return this.outcome(thread, finished, control);
+    } catch (error) {
+      // the time limit or a cancel ends the calling run too, even if its host call swallows the error (a hook's failure)
+      if (caller && control.fatal) caller.fatal ??= control.fatal;
+      throw error;
     } finally {
-      if (!current) this.guards.release(guard);
-      this.threads.releaseThread(thread, ref);
+      done();
     }
   }
 

@@ -34,6 +34,8 @@ export class LuaHostCalls {
   continuationPtr = 0;
   /** The last host failure raised in Lua: an uncaught error carrying its message keeps its code. */
   lastHostError?: HostErrorRecord;
+  /** The Lua thread whose host call is running now (a callback resumed within it counts its C calls from there). */
+  callingThread = 0;
 
   constructor(
     private readonly m: LuaModule,
@@ -53,8 +55,21 @@ export class LuaHostCalls {
     return failure.message;
   }
 
-  /** The C function behind every host function. */
-  callHost(L: number): number {
+  /**
+   * The C function behind every host function. A yield is a longjmp, which this WASM build
+   * makes a thrown exception, and V8 never optimizes a function that only ever ends by a
+   * throw: the yield is made here, so that `callHost` and what it calls return normally
+   * and get optimized even when every host call waits (an MCP tool in a loop).
+   */
+  hostFunction(): (L: number) => number {
+    return (L) => {
+      const count = this.callHost(L);
+      return count >= 0 ? count : this.m._lua_yieldk(L, 2, -count, this.continuationPtr);
+    };
+  }
+
+  /** A host function's results pushed (their count), or −id with (AWAIT, id) pushed for the thread to yield. */
+  private callHost(L: number): number {
     // past the time limit (or outside any run: a __close or __gc handler of an abandoned
     // run) the script reaches nothing of the host any more
     if (this.deps.mustStop()) return this.deps.raiseFatal(L);
@@ -68,12 +83,23 @@ export class LuaHostCalls {
       const first = entry.method && top >= 1 && m._lua_rawequal(L, 1, upvalueIndex(2)) ? 2 : 1;
       const args: ScriptValue[] = [];
       for (let i = first; i <= top; i++) args.push(this.values.read(L, i, new Set(), 0));
-      result = entry.fn(...args);
+      const caller = this.callingThread;
+      this.callingThread = L;
+      try {
+        result = entry.fn(...args);
+      } finally {
+        this.callingThread = caller;
+      }
     } catch (error) {
       if (isLongjmp(error)) throw error;
       failure = this.hostFailure(error);
     }
-    if (failure !== undefined) return this.raise(L, failure);
+    if (failure !== undefined) {
+      // a callback this call ran may have hit the run's time limit or cancel: the run ends
+      // here, not at the caller's next check (a pcall around the call must not catch it)
+      if (this.deps.mustStop()) return this.deps.raiseFatal(L);
+      return this.raise(L, failure);
+    }
     if (isPromiseLike(result)) return this.awaitHost(L, result);
     return this.pushResult(L, top, result);
   }
@@ -91,7 +117,7 @@ export class LuaHostCalls {
     return 1;
   }
 
-  /** Yields the calling thread with (AWAIT, id); the driver resumes it when the promise settles. */
+  /** Pushes (AWAIT, id) for the calling thread to yield; the driver resumes it when the promise settles. */
   private awaitHost(L: number, promise: PromiseLike<unknown>): number {
     const { m } = this;
     const pending: Pending = {};
@@ -114,7 +140,7 @@ export class LuaHostCalls {
     this.pending.set(id, pending);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.deps.awaitRef());
     m._lua_pushinteger(L, BigInt(id));
-    return m._lua_yieldk(L, 2, id, this.continuationPtr);
+    return -id;
   }
 
   /** Continuation of a host call after its promise settled: its result or its error. */

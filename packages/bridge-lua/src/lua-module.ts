@@ -20,6 +20,7 @@ export interface LuaModule {
   HEAPU32: Uint32Array;
   _malloc(size: number): number;
   _free(pointer: number): void;
+  _realloc(pointer: number, size: number): number;
   addFunction(fn: (...args: number[]) => number | void, signature: string): number;
   removeFunction(pointer: number): void;
 
@@ -51,6 +52,8 @@ export interface LuaModule {
   _lua_newuserdatauv(L: number, size: number, userValues: number): number;
   _lua_setmetatable(L: number, index: number): number;
   _lua_newthread(L: number): number;
+  _lua_newstate(allocator: number, userData: number): number;
+  _lua_close(L: number): void;
   _lua_resume(L: number, from: number, nargs: number, nresultsPointer: number): number;
   _lua_resetthread(L: number): number;
   _lua_yieldk(L: number, nresults: number, ctx: number, k: number): number;
@@ -122,7 +125,7 @@ export interface LuaState {
   close(): void;
 }
 
-let cached: Promise<{ module: LuaModule; wasm: unknown }> | undefined;
+let cached: Promise<{ module: LuaModule }> | undefined;
 
 type WasmApi = { instantiate(...args: unknown[]): Promise<unknown> };
 
@@ -133,7 +136,7 @@ type WasmApi = { instantiate(...args: unknown[]): Promise<unknown> };
  * `WebAssembly.instantiate` watched for the instance that exports the Lua API, and the
  * bridge calls that instance's exports directly (same functions, same memory).
  */
-async function loadModule(): Promise<{ module: LuaModule; wasm: unknown }> {
+async function loadModule(): Promise<{ module: LuaModule }> {
   const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   const original = api.instantiate;
   let exports: Record<string, unknown> | undefined;
@@ -151,16 +154,16 @@ async function loadModule(): Promise<{ module: LuaModule; wasm: unknown }> {
   } finally {
     api.instantiate = original;
   }
-  return { wasm, module: directExports(wasm.module as unknown as LuaModule, exports) };
+  return { module: directExports(wasm.module as unknown as LuaModule, exports) };
 }
 
-/** The module with its `_lua*`/`_luaL*`/`_luaopen*`/`_malloc`/`_free` taken from the raw exports, when they were found. */
+/** The module with its `_lua*`/`_luaL*`/`_luaopen*`/`_malloc`/`_free`/`_realloc` taken from the raw exports, when they were found. */
 function directExports(module: LuaModule, exports: Record<string, unknown> | undefined): LuaModule {
   if (!exports) return module;
   // everything else (HEAPU8 after memory growth, addFunction) is read through the original
   const direct = Object.create(module) as Record<string, unknown>;
   for (const key of Object.keys(module)) {
-    if (!/^_(lua|luaL|luaopen|malloc$|free$)/.test(key)) continue;
+    if (!/^_(lua|luaL|luaopen|malloc$|free$|realloc$)/.test(key)) continue;
     const raw = exports[key.slice(1)];
     if (typeof raw === 'function') direct[key] = raw;
   }
@@ -173,7 +176,7 @@ function directExports(module: LuaModule, exports: Record<string, unknown> | und
  * own memory cap, so no script state is shared. If the module ever aborts (an Emscripten
  * RuntimeError) it is dropped and the next context gets a new one.
  */
-async function sharedModule(): Promise<{ module: LuaModule; wasm: unknown }> {
+async function sharedModule(): Promise<{ module: LuaModule }> {
   if (!cached) {
     cached = loadModule();
     cached.catch(() => {
@@ -198,15 +201,51 @@ export function discardSharedModule(module: LuaModule): void {
   });
 }
 
+/**
+ * A new Lua state whose allocations are counted against a cap. Lua allocates through this
+ * function for every table, string and closure, so it calls the module's `realloc`/`free`
+ * exports directly: wasmoon's own traced allocator reaches them through checking wrappers
+ * (`apply(null, arguments)`), which cost more than the allocation itself. Past the cap it
+ * refuses (returns NULL), which Lua raises as "not enough memory": the script cannot stop it.
+ */
 export async function newLuaState(): Promise<LuaState> {
-  const { module, wasm } = await sharedModule();
-  const global = new (wasmoon().LuaGlobal)(wasm as ConstructorParameters<typeof Wasmoon.LuaGlobal>[0], true);
+  const { module } = await sharedModule();
+  let used = 0;
+  let max: number | undefined;
+  const allocator = module.addFunction((_userData: number, pointer: number, oldSize: number, newSize: number): number => {
+    if (newSize === 0) {
+      if (pointer) {
+        used -= oldSize;
+        module._free(pointer);
+      }
+      return 0;
+    }
+    // with no block, oldSize is the kind of object Lua allocates, not a size
+    const after = used + (pointer ? newSize - oldSize : newSize);
+    if (max !== undefined && newSize > oldSize && after > max) return 0;
+    const block = module._realloc(pointer, newSize);
+    if (block) used = after;
+    return block;
+  }, 'iiiii');
+  const L = module._lua_newstate(allocator, 0);
+  if (!L) {
+    module.removeFunction(allocator);
+    throw new Error('lua_newstate returned a null pointer');
+  }
+  let closed = false;
   return {
     module,
-    L: global.address,
-    memoryUsed: () => global.getMemoryUsed(),
-    setMemoryMax: (bytes) => global.setMemoryMax(bytes),
-    close: () => global.close(),
+    L,
+    memoryUsed: () => used,
+    setMemoryMax: (bytes) => {
+      max = bytes;
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      module._lua_close(L);
+      module.removeFunction(allocator);
+    },
   };
 }
 

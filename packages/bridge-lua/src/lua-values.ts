@@ -15,6 +15,10 @@ const SCRATCH_LIMIT = 64 * 1024;
 /** Strings up to this long are tried as plain ASCII first. */
 const ASCII_SCAN_LIMIT = 64;
 const encoder = new TextEncoder();
+/** Object keys kept as C strings in WASM memory (see keyPointer); past this many, keys cross as before. */
+const MAX_KEY_POINTERS = 1024;
+/** Longer keys are rare enough not to keep. */
+const MAX_KEPT_KEY_LENGTH = 64;
 
 /** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
 export interface HostEntry {
@@ -51,6 +55,10 @@ export class LuaValues {
   /** WASM memory strings are copied through on their way into Lua (grown on demand, kept). */
   private scratch = 0;
   private scratchSize = 0;
+  /** The metatable of the latest index fallback pushed (see pushFallbackMeta). */
+  private fallbackMeta?: { fallback: (key: string) => ScriptValue; ref: bigint };
+  /** NUL-terminated copies of object keys in WASM memory, by key (see keyPointer). */
+  private readonly keyPointers = new Map<string, number>();
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
@@ -85,6 +93,8 @@ export class LuaValues {
   dispose(): void {
     this.hostFns.clear();
     try {
+      for (const pointer of this.keyPointers.values()) this.m._free(pointer);
+      this.keyPointers.clear();
       this.m._free(this.lengthPointer);
       if (this.scratch) this.m._free(this.scratch);
       this.scratch = 0;
@@ -209,10 +219,7 @@ export class LuaValues {
       for (const key of keys) this.setField(L, table, key, record[key], path, depth);
       const fallback = getIndexFallback(object);
       if (fallback) {
-        m._lua_createtable(L, 0, 1);
-        this.pushString(L, '__index');
-        this.pushHostFunction(L, (_self, key) => (typeof key === 'string' ? fallback(key) : null));
-        m._lua_rawset(L, -3);
+        this.pushFallbackMeta(L, fallback);
         m._lua_setmetatable(L, table);
       }
     } finally {
@@ -220,12 +227,50 @@ export class LuaValues {
     }
   }
 
+  /**
+   * The metatable whose __index asks `fallback`, made once for the latest fallback pushed: a
+   * workflow's step contexts share one for the whole run, so a step costs no new host function.
+   */
+  private pushFallbackMeta(L: number, fallback: (key: string) => ScriptValue): void {
+    const { m } = this;
+    const cached = this.fallbackMeta;
+    if (cached?.fallback === fallback) {
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, cached.ref);
+      return;
+    }
+    m._lua_createtable(L, 0, 1);
+    this.pushString(L, '__index');
+    this.pushHostFunction(L, (_self, key) => (typeof key === 'string' ? fallback(key) : null));
+    m._lua_rawset(L, -3);
+    m._lua_pushvalue(L, -1);
+    const ref = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
+    if (cached) m._luaL_unref(L, LUA_REGISTRYINDEX, Number(cached.ref));
+    this.fallbackMeta = { fallback, ref };
+  }
+
+  /**
+   * A key's NUL-terminated copy in WASM memory, made once: the same keys cross on every hook
+   * context, step context and result table, and lua_setfield with the same address hits Lua's
+   * string cache without hashing. 0 for a key not kept (long, with a NUL, or the table full).
+   */
+  private keyPointer(key: string): number {
+    const kept = this.keyPointers.get(key);
+    if (kept !== undefined) return kept;
+    if (key.length > MAX_KEPT_KEY_LENGTH || this.keyPointers.size >= MAX_KEY_POINTERS || key.includes('\0')) return 0;
+    const [pointer] = allocUtf8(this.m, key, true);
+    this.keyPointers.set(key, pointer);
+    return pointer;
+  }
+
   setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
     if (value === null || value === undefined) return;
-    this.pushString(L, key);
+    const pointer = this.keyPointer(key);
+    if (!pointer) this.pushString(L, key);
     if (typeof value === 'function' && isHostMethod(value)) this.pushHostFunction(L, value as HostFunction, table);
     else this.push(L, value, path, depth + 1);
-    this.m._lua_rawset(L, table);
+    // a fresh table has no metatable: lua_setfield sets it raw, as lua_rawset would
+    if (pointer) this.m._lua_setfield(L, table, pointer);
+    else this.m._lua_rawset(L, table);
   }
 
   readString(L: number, index: number): string {
@@ -291,21 +336,33 @@ export class LuaValues {
       }
       // Lua's hash order changes between states (seeded per state); sorting the keys makes
       // a script's output the same on every run.
-      const entries: Array<[string, ScriptValue]> = [];
+      // Keys and values side by side (no pair per entry); most argument tables are small.
+      const keys: string[] = [];
+      const items: ScriptValue[] = [];
+      let sorted = true;
       m._lua_pushnil(L);
       while (m._lua_next(L, index)) {
         const keyType = m._lua_type(L, -2);
         let key: string | undefined;
         if (keyType === LUA_TSTRING) key = this.readString(L, -2);
         else if (keyType === LUA_TNUMBER) key = String(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0));
-        if (key !== undefined) entries.push([key, this.read(L, -1, path, depth + 1)]);
+        if (key !== undefined) {
+          if (sorted && keys.length > 0 && keys[keys.length - 1] > key) sorted = false;
+          keys.push(key);
+          items.push(this.read(L, -1, path, depth + 1));
+        }
         m._lua_settop(L, -2);
       }
-      if (entries.length > 1) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       const record: Record<string, ScriptValue> = {};
-      for (const [key, item] of entries) {
+      const set = (key: string, item: ScriptValue) => {
         if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
         else record[key] = item;
+      };
+      if (sorted) {
+        for (let i = 0; i < keys.length; i++) set(keys[i], items[i]);
+      } else {
+        const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+        for (const i of order) set(keys[i], items[i]);
       }
       return record;
     } finally {

@@ -147,5 +147,11 @@ export interface PublishOptions {
 export interface EventSink {
   /** Cheap check so the hot path builds no payload when nobody subscribes. */
   hasSubscribers?(type: string): boolean;
+  /**
+   * True when what subscribes to `type` reads only which call an event is about (component,
+   * kind, attempt), not its content: the publisher may then leave content out (the masked
+   * input of `<kind>.started`, whose masking costs more than the rest of the event).
+   */
+  readsOnlyIdentity?(type: string): boolean;
   publish(type: string, data: unknown, options?: PublishOptions): void;
 }

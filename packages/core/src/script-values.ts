@@ -37,6 +37,13 @@ export interface ScriptCallback {
   /** Which engine the function lives in ("lua", "javascript"). */
   readonly language: string;
   call(...args: ScriptValue[]): Promise<ScriptValue>;
+  /**
+   * `call` answering within the call when the function finishes without waiting for the host:
+   * its value, or a thrown error; a promise only when it waits (it called a host function
+   * whose work had to wait). Hook executors and workflow steps prefer it, so a tool call or a
+   * step whose script callbacks all answer at once stays synchronous.
+   */
+  callNow?(...args: ScriptValue[]): ScriptValue | Promise<ScriptValue>;
   /** Frees the engine-side reference; calling afterwards fails. */
   release(): void;
 }

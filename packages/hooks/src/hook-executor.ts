@@ -157,37 +157,71 @@ export class HookExecutor implements CoreHookExecutor {
     return this.registry.hasHooks(point);
   }
 
-  async execute(point: HookPoint, context: HookContext): Promise<HookResult> {
+  execute(point: HookPoint, context: HookContext): Promise<HookResult> {
+    try {
+      return Promise.resolve(this.executeNow(point, context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `execute` answering within the call when every hook at the point answered at once (a
+   * native hook, a script hook whose function did not wait for the host): the folded result,
+   * no promise. From the first hook that returns a promise on, the rest runs after it.
+   */
+  executeNow(point: HookPoint, context: HookContext): HookResult | Promise<HookResult> {
     const hooks = this.registry.hooksFor(point);
     if (hooks.length === 0) return CONTINUE;
     const started = performance.now();
-    let modified = false;
+    let folded: HookResult | Promise<HookResult>;
     try {
-      for (let i = 0; i < hooks.length; i++) {
-        const hook = hooks[i];
-        if (!hook.enabled) continue;
-        let result = this.runOne(hook, context);
-        if (result !== undefined && isThenable(result)) result = await result;
-        if (result === undefined) continue;
-        switch (result.type) {
-          case 'continue':
-          case 'skipped':
-            continue;
-          case 'modified':
-            context.data = applyModification(point, context.data, result.data);
-            modified = true;
-            continue;
-          default:
-            return result;
-        }
-      }
-      return modified ? { type: 'modified', data: context.data } : CONTINUE;
-    } finally {
-      let s = this.pointStats.get(point);
-      if (!s) this.pointStats.set(point, (s = { executions: 0, total_ms: 0 }));
-      s.executions += 1;
-      s.total_ms += performance.now() - started;
+      folded = this.runFrom(point, context, hooks, 0, { modified: false });
+    } catch (error) {
+      this.record(point, started);
+      throw error;
     }
+    if (isThenable(folded)) return Promise.resolve(folded).finally(() => this.record(point, started));
+    this.record(point, started);
+    return folded;
+  }
+
+  /** Runs the hooks from `start` on, folding their results (see core's HookExecutor). */
+  private runFrom(point: HookPoint, context: HookContext, hooks: readonly RegisteredHook[], start: number, run: { modified: boolean }): HookResult | Promise<HookResult> {
+    for (let i = start; i < hooks.length; i++) {
+      const hook = hooks[i];
+      if (!hook.enabled) continue;
+      const result = this.runOne(hook, context);
+      if (result !== undefined && isThenable(result)) {
+        return result.then((settled) => this.fold(point, context, settled, run) ?? this.runFrom(point, context, hooks, i + 1, run));
+      }
+      const end = this.fold(point, context, result, run);
+      if (end) return end;
+    }
+    return run.modified ? { type: 'modified', data: context.data } : CONTINUE;
+  }
+
+  /** Takes one hook's result: the result that ends the chain, or undefined to go on. */
+  private fold(point: HookPoint, context: HookContext, result: HookResult | undefined, run: { modified: boolean }): HookResult | undefined {
+    if (result === undefined) return undefined;
+    switch (result.type) {
+      case 'continue':
+      case 'skipped':
+        return undefined;
+      case 'modified':
+        context.data = applyModification(point, context.data, result.data);
+        run.modified = true;
+        return undefined;
+      default:
+        return result;
+    }
+  }
+
+  private record(point: HookPoint, started: number): void {
+    let s = this.pointStats.get(point);
+    if (!s) this.pointStats.set(point, (s = { executions: 0, total_ms: 0 }));
+    s.executions += 1;
+    s.total_ms += performance.now() - started;
   }
 
   /**

@@ -59,8 +59,13 @@ export function toScriptContext(ctx: HookContext): ScriptValue {
 
 /**
  * A hook handler that calls a script function (Lua or JS, through its bridge) with the
- * context as plain data; what it returns is read by `normalizeHookResult`.
+ * context as plain data; what it returns is read by `normalizeHookResult`. A bridge that can
+ * answer within the call (`callNow`) does, so the hook costs its caller no promise.
  */
 export function scriptHookHandler(callback: ScriptCallback): HookHandler {
+  if (callback.callNow) {
+    const callNow = callback.callNow.bind(callback);
+    return (ctx) => callNow(toScriptContext(ctx));
+  }
   return (ctx) => callback.call(toScriptContext(ctx));
 }

@@ -114,6 +114,31 @@ describe('configured stdio servers as llmspell tools', () => {
     // The shared server keeps running for the tools.
     expect((await run('fixture.echo', { message: 'still here' })).text).toBe('echo: still here');
   });
+
+  test('aborting the caller\'s signal cancels the call on the server, and later calls on the same signal work', async () => {
+    const tool = tools.get('fixture.hang')!;
+    const controller = new AbortController();
+    const started = new Promise<void>((resolve) => {
+      const publish = events.publish;
+      events.publish = (type, data, options) => {
+        if (type === 'mcp.progress' && (data as { tool?: string }).tool === 'fixture.hang') resolve();
+        return publish(type, data, options);
+      };
+    });
+    const call = executeComponent(tool, {}, createExecutionContext({ policy, events, signal: controller.signal }));
+    await started;
+    controller.abort();
+    expect((await failure(call)).code).toBe('CANCELLED');
+    // the server got notifications/cancelled: its handler saw the abort
+    expect(Number((await run('fixture.cancellations')).text)).toBeGreaterThanOrEqual(1);
+    // a signal that stays alive across many calls is not aborted by them, and carries no listeners after
+    const long = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const r = await executeComponent(tools.get('fixture.echo')!, { message: `n${i}` }, createExecutionContext({ policy, events, signal: long.signal }));
+      expect((r as ToolResult & { text: string }).text).toBe(`echo: n${i}`);
+    }
+    expect(long.signal.aborted).toBe(false);
+  });
 });
 
 describe('sampling and elicitation when the host answers', () => {

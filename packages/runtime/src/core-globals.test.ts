@@ -96,6 +96,20 @@ describe('core globals (host level)', () => {
     const r = await Tool.invoke('leak', {});
     expect(JSON.stringify(r)).not.toContain('sk-secret-config-key-123456');
   });
+
+  test('a tool result that is a table is masked in result and in output alike (one object behind both)', async () => {
+    const leak = defineTool({
+      name: 'leak_table', description: 'd', category: 'utility', securityLevel: 'safe', parameters: z.object({}),
+      execute: () => ({ result: { note: 'key=sk-secret-config-key-123456', password: 'hunter2hunter2' } }),
+    });
+    rt.registerTool(leak);
+    const Tool = rt.buildGlobals({ language: 'lua' }).Tool as Obj;
+    const r = await Tool.invoke('leak_table', {});
+    expect(r.output).toEqual(r.result);
+    expect(r.output.password).toBe('[REDACTED]');
+    expect(JSON.stringify(r)).not.toContain('sk-secret-config-key-123456');
+    expect(JSON.stringify(r)).not.toContain('hunter2hunter2');
+  });
 });
 
 describe('tool discovery hook points', () => {

@@ -44,7 +44,22 @@ function escapeId(id: string): string {
  * name of a custom scope (`"user"` ≡ `"custom:user"`), as in the reference.
  */
 export function parseScope(input: unknown): StateScope {
-  if (input === undefined || input === null) return parseScope('global');
+  if (typeof input !== 'string') return parseScopeText(input);
+  // Every state call parses its scope, and a script uses a few: each is parsed once.
+  let parsed = parsedScopes.get(input);
+  if (parsed === undefined) {
+    parsed = Object.freeze(parseScopeText(input));
+    if (parsedScopes.size >= PARSED_SCOPES_MAX) parsedScopes.clear();
+    parsedScopes.set(input, parsed);
+  }
+  return parsed;
+}
+
+const PARSED_SCOPES_MAX = 256;
+const parsedScopes = new Map<string, StateScope>();
+
+function parseScopeText(input: unknown): StateScope {
+  if (input === undefined || input === null) return parseScopeText('global');
   if (typeof input !== 'string') throw new LlmspellError('INVALID_ARGUMENT', `scope must be a string, got ${typeof input}`);
   const text = input.normalize('NFC');
   if (text === '' || text === 'global') return { kind: 'global', name: 'global', prefix: `${STATE_NAMESPACE}global:` };

@@ -167,8 +167,10 @@ export class StateManager implements StateAccess {
     const before = hooks?.hasHooks('BeforeStateWrite') ?? false;
     const after = hooks?.hasHooks('AfterStateWrite') ?? false;
     const publish = this.wantsEvent(events);
-    const old = before || after || publish ? decodeValue((yield this.read(loc.physical)) as string | undefined) : undefined;
-    const correlation = options.correlationId ?? randomUUID();
+    const observed = before || after || publish;
+    const old = observed ? decodeValue((yield this.read(loc.physical)) as string | undefined) : undefined;
+    // Only hooks and the event carry the correlation id: a write nobody watches draws no UUID.
+    const correlation = options.correlationId ?? (observed ? randomUUID() : '');
     if (before) {
       const replaced = (yield this.runHook(hooks!, 'BeforeStateWrite', 'set', loc, old, JSON.parse(text), correlation, options)) as { found: boolean; value?: unknown };
       if (replaced.found) text = this.prepare(replaced.value, loc.key);

@@ -17,12 +17,13 @@ export function validateKey(key: unknown, prefix = ''): string {
   if (key === '') throw bad('must not be empty');
   if (!isWellFormed(key)) throw bad('contains an unpaired surrogate');
   const k = key.normalize('NFC');
-  if (Buffer.byteLength(k) > MAX_KEY_BYTES) throw bad(`longer than ${MAX_KEY_BYTES} bytes`);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short keys (nearly all) skip counting bytes.
+  if (k.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(k) > MAX_KEY_BYTES) throw bad(`longer than ${MAX_KEY_BYTES} bytes`);
   if (k.includes('..')) throw bad("must not contain '..'");
   if (k.includes('\\')) throw bad("must not contain '\\'");
   if (k.includes('//')) throw bad("must not contain '//'");
   if (/[\0\n\r]/.test(k)) throw bad('must not contain NUL, \\n or \\r');
   if (k.startsWith('__') || k.startsWith('$$')) throw bad("keys starting with '__' or '$$' are reserved");
-  if (Buffer.byteLength(prefix) + Buffer.byteLength(k) > MAX_PHYSICAL_KEY_BYTES) throw bad(`the scoped key is longer than ${MAX_PHYSICAL_KEY_BYTES} bytes`);
+  if ((prefix.length + k.length) * 3 > MAX_PHYSICAL_KEY_BYTES && Buffer.byteLength(prefix) + Buffer.byteLength(k) > MAX_PHYSICAL_KEY_BYTES) throw bad(`the scoped key is longer than ${MAX_PHYSICAL_KEY_BYTES} bytes`);
   return k;
 }

@@ -92,7 +92,11 @@ function inputMessages(input: unknown): unknown[] {
  * parent and name; the completed/failed event ends them, whichever path the call took.
  */
 export class ComponentSpans {
-  private readonly pending = new Map<string, Pending[]>();
+  /**
+   * Calls opened and not yet started, by parent span (undefined: none), kind and name: maps
+   * of the strings the calls already hold, so no key text is built per call.
+   */
+  private readonly pending = new Map<LiveSpan | undefined, Map<SpanKind, Map<string, Pending[]>>>();
   private readonly failures = new WeakMap<LiveSpan, { code: string; message: string }>();
   /** The prompt of an agent call, kept until its answer (capture_content only). */
   private readonly agentInputs = new WeakMap<LiveSpan, unknown>();
@@ -107,10 +111,13 @@ export class ComponentSpans {
     const parent = this.o.recorder.current();
     const span = this.o.recorder.start(kind, this.spanName(kind, name, hc), this.openingAttributes(kind, name, hc), parent);
     if (this.o.captureContent && hc.data.input !== undefined) this.captureInput(span, hc.data.input);
-    const key = this.key(parent, kind, name);
-    const list = this.pending.get(key);
+    let byKind = this.pending.get(parent);
+    if (!byKind) this.pending.set(parent, (byKind = new Map()));
+    let byName = byKind.get(kind);
+    if (!byName) byKind.set(kind, (byName = new Map()));
+    const list = byName.get(name);
     if (list) list.push({ span });
-    else this.pending.set(key, [{ span }]);
+    else byName.set(name, [{ span }]);
     return span;
   }
 
@@ -192,10 +199,16 @@ export class ComponentSpans {
 
   /** Drops calls of a finished run that never started (their input failed validation). */
   forgetRun(run: TraceRun): void {
-    for (const [key, list] of this.pending) {
-      const left = list.filter((p) => p.span.run !== run);
-      if (left.length === 0) this.pending.delete(key);
-      else if (left.length !== list.length) this.pending.set(key, left);
+    for (const [parent, byKind] of this.pending) {
+      for (const [kind, byName] of byKind) {
+        for (const [name, list] of byName) {
+          const left = list.filter((p) => p.span.run !== run);
+          if (left.length === 0) byName.delete(name);
+          else if (left.length !== list.length) byName.set(name, left);
+        }
+        if (byName.size === 0) byKind.delete(kind);
+      }
+      if (byKind.size === 0) this.pending.delete(parent);
     }
   }
 
@@ -204,15 +217,20 @@ export class ComponentSpans {
     if (span.data.kind === 'agent') this.agentInputs.set(span, input);
   }
 
-  private key(parent: LiveSpan | undefined, kind: SpanKind, name: string): string {
-    return `${parent?.data.id ?? '-'}\u0000${kind}\u0000${name}`;
-  }
-
   private takePending(kind: SpanKind, name: string): Pending | undefined {
-    const key = this.key(this.o.recorder.current(), kind, name);
-    const list = this.pending.get(key);
-    const p = list?.shift();
-    if (list && list.length === 0) this.pending.delete(key);
+    const parent = this.o.recorder.current();
+    const byKind = this.pending.get(parent);
+    const byName = byKind?.get(kind);
+    const list = byName?.get(name);
+    if (!list) return undefined;
+    const p = list.shift();
+    if (list.length === 0) {
+      byName!.delete(name);
+      if (byName!.size === 0) {
+        byKind!.delete(kind);
+        if (byKind!.size === 0) this.pending.delete(parent);
+      }
+    }
     return p;
   }
 

@@ -70,6 +70,8 @@ export interface LiveSpan {
   readonly run: TraceRun;
   readonly parentSpan?: LiveSpan;
   ended: boolean;
+  /** Not kept in its run (over `max_spans`): only counted, so its text need not be redacted for the run. */
+  dropped?: true;
   /** Content attributes for the exported span only (GenAI messages), with capture_content. */
   contentAttributes?: Attributes;
 }
@@ -82,12 +84,15 @@ export interface SpanListener {
 /** Random bytes drawn in blocks: one crypto call per 512 span ids instead of one each. */
 const pool = Buffer.allocUnsafe(4096);
 let poolAt = pool.length;
+/** Two hex digits per byte value: a span id is 8 lookups, not a Buffer-to-string conversion. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 function hex(bytes: number): string {
   if (poolAt + bytes > pool.length) {
     randomFillSync(pool);
     poolAt = 0;
   }
-  const out = pool.toString('hex', poolAt, poolAt + bytes);
+  let out = '';
+  for (let i = poolAt; i < poolAt + bytes; i++) out += HEX_BYTE[pool[i]];
   poolAt += bytes;
   return out;
 }
@@ -148,6 +153,8 @@ export class SpanRecorder {
   private readonly als = new AsyncLocalStorage<LiveSpan>();
   private readonly listeners: SpanListener[] = [];
   private session?: LiveSpan;
+  /** Listeners that see each span as it ends (the OTLP exporter): they see dropped spans too. */
+  private endListeners = 0;
 
   constructor(private readonly options: {
     maxSpans: number;
@@ -158,6 +165,7 @@ export class SpanRecorder {
 
   listen(listener: SpanListener): void {
     this.listeners.push(listener);
+    if (listener.onEnd) this.endListeners += 1;
   }
 
   /** The innermost open span of the calling code, if any. */
@@ -201,7 +209,10 @@ export class SpanRecorder {
     const p = parent ?? this.sessionRoot();
     const span: LiveSpan = { data: this.newData(name, kind, attributes, p.data.id), run: p.run, parentSpan: p, ended: false };
     if (p.run.spans.length < this.options.maxSpans) p.run.spans.push(span);
-    else p.run.dropped += 1;
+    else {
+      p.run.dropped += 1;
+      span.dropped = true;
+    }
     return span;
   }
 
@@ -210,7 +221,8 @@ export class SpanRecorder {
     span.ended = true;
     const d = span.data;
     d.end = end;
-    if (this.options.redact) redactSpan(d, this.options.redact);
+    // A dropped span goes nowhere but to listeners of ending spans; with none, masking it is wasted.
+    if (this.options.redact && (!span.dropped || this.endListeners > 0)) redactSpan(d, this.options.redact);
     if (error) {
       d.status = 'error';
       d.error = error;

@@ -308,6 +308,33 @@ describe('span tree of a run', () => {
     }
   });
 
+  test('a tool call\'s input still reaches script subscribers of tool.started, masked, and the span with capture_content', async () => {
+    for (const capture of [false, true]) {
+      const m = await makeRuntime({ capture_content: capture });
+      try {
+        const got = await run(m, lua, `
+          local sub = Event.subscribe("tool.started")
+          Tool.invoke("text_manipulator", { operation = "uppercase", input = "key sk-test-secret-key-0123456789 here" })
+          local e = Event.receive(sub, 1000)
+          return e.data.input.input`);
+        expect(got).toBe('key [REDACTED] here');
+        const r = await lastRun(m);
+        const tool = find(r.span_tree, 'execute_tool text_manipulator');
+        if (capture) expect(tool.input).toContain('[REDACTED]');
+        else expect(tool.input).toBeUndefined();
+        expect(JSON.stringify(r)).not.toContain('sk-test-secret-key-0123456789');
+        // No subscriber: telemetry alone still gets the call's span, and with capture_content its input.
+        await run(m, lua, 'return Tool.invoke("text_manipulator", { operation = "uppercase", input = "plain words" }).result');
+        const alone = find((await lastRun(m)).span_tree, 'execute_tool text_manipulator');
+        expect(alone.attributes['llmspell.tool.outcome']).toBe('success');
+        if (capture) expect(alone.input).toContain('plain words');
+        else expect(alone.input).toBeUndefined();
+      } finally {
+        await m.rt.close();
+      }
+    }
+  });
+
   test('calls outside a script run (a REPL) are kept under a session root when the runtime closes', async () => {
     const m = await makeRuntime();
     const telemetry = m.rt.service<Telemetry>(TELEMETRY_SERVICE)!;

@@ -147,7 +147,7 @@ export class Telemetry {
       registry: host.services.get('hookRegistry') as HookRegistry | undefined,
       active: isActive,
     });
-    host.events = new TracingEventSink(host.events, this.components, isActive);
+    host.events = new TracingEventSink(host.events, this.components, isActive, this.settings.captureContent);
     const manager = host.services.get('stateManager');
     if (manager && typeof manager === 'object') {
       const traced = traceStateManager(manager, this.recorder, host.policy, isActive);

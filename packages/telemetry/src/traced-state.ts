@@ -22,6 +22,22 @@ const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
  */
 export function traceStateManager<T extends object>(manager: T, recorder: SpanRecorder, policy: SecurityPolicy, active: () => boolean): T {
   const wrapped = new Map<PropertyKey, unknown>();
+  // Scopes and keys recur (a loop saving one key): each is masked once, until a secret is added.
+  const masked = new Map<string, string>();
+  let secretsKnown = -1;
+  const safe = (text: string): string => {
+    if (policy.secrets.size !== secretsKnown) {
+      masked.clear();
+      secretsKnown = policy.secrets.size;
+    }
+    let out = masked.get(text);
+    if (out === undefined) {
+      out = safeText(text, policy);
+      if (masked.size >= 1024) masked.clear();
+      masked.set(text, out);
+    }
+    return out;
+  };
   return new Proxy(manager, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -34,8 +50,8 @@ export function traceStateManager<T extends object>(manager: T, recorder: SpanRe
           const parent = active() ? recorder.current() : undefined;
           if (!parent) return method.apply(target, args);
           const scope = typeof args[0] === 'string' ? args[0] : 'global';
-          const attributes: Record<string, string> = { 'llmspell.state.operation': op, 'llmspell.state.scope': safeText(scope, policy) };
-          if (typeof args[1] === 'string' && op !== 'deletePrefix') attributes['llmspell.state.key'] = safeText(args[1], policy);
+          const attributes: Record<string, string> = { 'llmspell.state.operation': op, 'llmspell.state.scope': safe(scope) };
+          if (typeof args[1] === 'string' && op !== 'deletePrefix') attributes['llmspell.state.key'] = safe(args[1]);
           const span = recorder.start('state', `state.${op} ${attributes['llmspell.state.scope']}`, attributes, parent);
           let result: unknown;
           try {

@@ -14,7 +14,17 @@ export class TracingEventSink implements EventSink {
     private readonly inner: EventSink | undefined,
     private readonly components: ComponentSpans,
     private readonly active: () => boolean,
+    /** capture_content: spans keep a call's input, so events carry it. */
+    private readonly readsContent = false,
   ) {}
+
+  readsOnlyIdentity(type: string): boolean {
+    if (this.readsContent || !this.active() || !isComponentEvent(type)) return false;
+    const inner = this.inner;
+    if (!inner) return true;
+    if (inner.readsOnlyIdentity) return inner.readsOnlyIdentity(type);
+    return inner.hasSubscribers ? !inner.hasSubscribers(type) : false;
+  }
 
   hasSubscribers(type: string): boolean {
     if (this.active() && isComponentEvent(type)) return true;

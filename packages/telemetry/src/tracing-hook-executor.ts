@@ -1,4 +1,4 @@
-import { CONTINUE, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
+import { CONTINUE, isPromiseLike, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
 import type { HookRegistry, RegisteredHook } from '@llmspell/hooks';
 import { OPENING_POINTS, type ComponentSpans } from './component-spans.js';
 import { safeText } from './content.js';
@@ -68,7 +68,7 @@ export class TracingHookExecutor implements HookExecutor {
     }
   }
 
-  private async runHooks(inner: HookExecutor, point: HookPoint, context: HookContext, opened: LiveSpan | undefined): Promise<HookResult> {
+  private runHooks(inner: HookExecutor, point: HookPoint, context: HookContext, opened: LiveSpan | undefined): HookResult | Promise<HookResult> {
     const { recorder } = this.o;
     const hooks = this.o.registry?.hooksFor(point) ?? [];
     const before = hooks.map((h) => ({ hook: h, calls: h.stats.calls, failures: h.stats.failures, ms: h.stats.total_ms, last: h.stats.last_result }));
@@ -77,20 +77,31 @@ export class TracingHookExecutor implements HookExecutor {
       'llmspell.hook.count': hooks.length,
       'llmspell.hook.names': hooks.map((h) => safeText(h.name, this.o.policy)),
     }, opened ?? recorder.current());
-    let result: HookResult | undefined;
-    let failure: unknown;
-    try {
-      result = await inner.execute(point, context);
-      return result;
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
+    const end = (result: HookResult | undefined, failure: unknown) => {
       this.recordHookRuns(span, before);
       span.data.attributes['llmspell.hook.result'] = result?.type ?? 'error';
       recorder.end(span, failure ? { code: 'HOOK_ERROR', message: safeText(failure instanceof Error ? failure.message : failure, this.o.policy) } : undefined);
       if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
+    };
+    let result: HookResult | Promise<HookResult>;
+    try {
+      // hooks that all answer at once keep the call synchronous
+      result = inner.executeNow ? inner.executeNow(point, context) : inner.execute(point, context);
+    } catch (error) {
+      end(undefined, error ?? new Error('hook failed'));
+      throw error;
     }
+    if (!isPromiseLike(result)) {
+      end(result, undefined);
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (settled) => (end(settled, undefined), settled),
+      (error: unknown) => {
+        end(undefined, error ?? new Error('hook failed'));
+        throw error;
+      },
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import {
-  INDEX_FALLBACK, LlmspellError, abortableDelay, didYouMean, executeComponent, isLlmspellError, stableJson, toLlmspellError,
-  type Component, type ExecutionContext, type ScriptValue, type ToolResult,
+  INDEX_FALLBACK, LlmspellError, RUN_NOW, abortableDelay, didYouMean, executeComponent, executeComponentNow, isLlmspellError, isPromiseLike, runMaybeSync, stableJson, toLlmspellError,
+  type Component, type MaybePromise, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
 import { evaluateExpression, isTruthy } from './expression.js';
@@ -104,13 +104,21 @@ function lazyRecord(source: () => Record<string, unknown>): Record<string, unkno
   });
 }
 
+/** One index fallback per run's members, so a bridge can reuse what it made for it (a Lua metatable) step after step. */
+const memberFallbacks = new WeakMap<Record<string, unknown>, (key: string) => ScriptValue>();
+function memberFallback(members: Record<string, unknown>): (key: string) => ScriptValue {
+  let fallback = memberFallbacks.get(members);
+  if (!fallback) memberFallbacks.set(members, (fallback = (key: string) => (Object.hasOwn(members, key) ? members[key] : null) as ScriptValue));
+  return fallback;
+}
+
 /**
  * A custom step's context: its own fields (input, step, loop position, params) plus the run's
  * members (see RunState.members), which a script bridge converts only when the script reads
  * them (through the index fallback) and host code reads like any property.
  */
 function stepFunctionContext(own: Record<string, unknown>, members: Record<string, unknown>): StepFunctionContext {
-  const fallback = (key: string) => (Object.hasOwn(members, key) ? members[key] : null) as ScriptValue;
+  const fallback = memberFallback(members);
   return new Proxy(own, {
     get: (target, key) => {
       if (key === INDEX_FALLBACK) return fallback;
@@ -127,8 +135,13 @@ function toolSuggestion(rs: RunState, name: string | undefined): string {
   return didYouMean(name ?? '', tools.flatMap((t) => [t.name, ...t.aliases]));
 }
 
-function stepComponent(rs: RunState, step: StepSpec, run: (ctx: ExecutionContext) => Promise<unknown>): Component<unknown, unknown> {
-  return { kind: 'workflow', name: `${rs.workflowName}.${step.name}`, description: `step ${step.name}`, run: (_input, ctx) => run(ctx) };
+function stepComponent(rs: RunState, step: StepSpec, run: (ctx: ExecutionContext) => unknown): Component<unknown, unknown> {
+  // RUN_NOW: a step whose work answers at once (a script function that did not wait) goes through executeComponentNow without a promise
+  return {
+    kind: 'workflow', name: `${rs.workflowName}.${step.name}`, description: `step ${step.name}`,
+    run: async (_input, ctx) => run(ctx),
+    [RUN_NOW]: (_input, ctx) => run(ctx),
+  };
 }
 
 function resolveAgent(rs: RunState, agent: StepSpec['agent'], stepName: string): Component {
@@ -177,11 +190,18 @@ function stepPrimary(rs: RunState, step: StepSpec, output: unknown): { value: un
   return toolPrimary(rs.ctx.components?.tool(step.tool ?? '')?.name ?? step.tool ?? '', output);
 }
 
-/** Runs the body of one step once (no retries) and returns its output value. */
-async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { current_item: unknown; current_index: number } | undefined): Promise<unknown> {
-  const state = await loadStateRefs(step.params, rs);
+const NO_STATE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * Runs the body of one step once (no retries) and gives its output value; each `yield` is an
+ * `await` (see runMaybeSync), so a step whose work answers at once (a script function that
+ * did not wait) finishes within the call.
+ */
+function* runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { current_item: unknown; current_index: number } | undefined): Generator<unknown, unknown, unknown> {
+  const state = step.params !== undefined && stateKeysIn(step.params).size > 0 ? (yield loadStateRefs(step.params, rs)) as Record<string, unknown> : NO_STATE;
   const params = resolveReferences(step.params, rs.scope(loop, state));
-  const component = stepComponent(rs, step, async (ctx) => {
+  const component = stepComponent(rs, step, (ctx) => step.kind === 'custom' ? runCustom(rs, step, params, loop) : runOther(ctx));
+  const runOther = async (ctx: ExecutionContext): Promise<unknown> => {
     switch (step.kind) {
       case 'tool': {
         const tool = rs.ctx.components?.tool(step.tool ?? '');
@@ -209,42 +229,50 @@ async function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { c
         if (!result.success) throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
         return result.output;
       }
-      case 'custom': {
-        if (!step.fn) throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': custom step needs a function (execute = function(ctx) … end)`);
-        const own: Record<string, unknown> = {
-          input: rs.input,
-          workflow: rs.workflowName,
-          step: step.name,
-          run_id: rs.runId,
-          current_item: loop?.current_item,
-          current_index: loop?.current_index,
-        };
-        if (params !== undefined) own.params = params;
-        return (await step.fn(stepFunctionContext(own, rs.members()))) ?? null;
-      }
       default:
         throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': unknown step kind`);
     }
-  });
-  return executeComponent(component, params, rs.ctx, {
+  };
+  return yield executeComponentNow(component, params, rs.ctx, {
     timeoutMs: step.timeoutMs,
     points: { before: 'BeforeWorkflowStage', after: 'AfterWorkflowStage', error: 'WorkflowError', event: 'workflow.step' },
     metadata: { workflow: rs.workflowName, step: step.name, path, ...(rs.runId ? { run_id: rs.runId } : {}) },
   });
 }
 
+/** A custom step's function with its context: its value within the call when the function answers at once. */
+function runCustom(rs: RunState, step: StepSpec, params: unknown, loop: { current_item: unknown; current_index: number } | undefined): unknown {
+  if (!step.fn) throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': custom step needs a function (execute = function(ctx) … end)`);
+  const own: Record<string, unknown> = {
+    input: rs.input,
+    workflow: rs.workflowName,
+    step: step.name,
+    run_id: rs.runId,
+    current_item: loop?.current_item,
+    current_index: loop?.current_index,
+  };
+  if (params !== undefined) own.params = params;
+  const out = step.fn(stepFunctionContext(own, rs.members()));
+  return isPromiseLike(out) ? Promise.resolve(out).then((value) => value ?? null) : out ?? null;
+}
+
 /**
  * Runs a step with its error strategy (retry with backoff, fallback step), resuming from a
  * checkpoint when the run already completed it. Never throws: failures are in the result.
+ * Answers within the call when the step's work did not wait (see runMaybeSync).
  */
-export async function runStep(
+export function runStepNow(...args: Parameters<typeof runStepSteps>): MaybePromise<StepResult> {
+  return runMaybeSync(runStepSteps(...args));
+}
+
+function* runStepSteps(
   rs: RunState,
   step: StepSpec,
   path: string,
   defaultStrategy: ErrorStrategy,
   loop?: { current_item: unknown; current_index: number },
   branch?: string,
-): Promise<StepResult> {
+): Generator<unknown, StepResult, unknown> {
   const restored = rs.restored.get(path);
   if (restored) {
     rs.outputs[step.name] = restored.o;
@@ -265,25 +293,25 @@ export async function runStep(
   for (let delay = retry.backoffMs; attempts < Math.max(1, retry.maxAttempts); delay *= retry.backoffMultiplier) {
     attempts++;
     try {
-      const output = await runStepOnce(rs, step, path, loop);
-      return await completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step, output));
+      const output = yield* runStepOnce(rs, step, path, loop);
+      return yield* completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step, output));
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `step '${step.name}'`);
       if (lastError.code === 'CANCELLED' || rs.ctx.signal.aborted) break;
-      if (attempts < retry.maxAttempts && delay > 0) await abortableDelay(delay, rs.ctx.signal, 'workflow cancelled').catch(() => undefined);
+      if (attempts < retry.maxAttempts && delay > 0) yield abortableDelay(delay, rs.ctx.signal, 'workflow cancelled').catch(() => undefined);
     }
   }
   if (step.fallback && !rs.ctx.signal.aborted) {
     if (rs.ctx.hooks?.hasHooks('WorkflowRollback')) {
-      await rs.ctx.hooks.execute('WorkflowRollback', {
+      yield rs.ctx.hooks.execute('WorkflowRollback', {
         point: 'WorkflowRollback', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
         data: { step: step.name, error: lastError?.message, fallback: step.fallback.name }, metadata: {}, correlation_id: rs.ctx.correlationId,
         language: rs.ctx.language, timestamp: new Date().toISOString(),
       });
     }
     try {
-      const output = await runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
-      const r = await completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step.fallback, output));
+      const output = yield* runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
+      const r = yield* completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step.fallback, output));
       return { ...r, error: `recovered by fallback '${step.fallback.name}': ${lastError?.message}` };
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `fallback of step '${step.name}'`);
@@ -292,7 +320,7 @@ export async function runStep(
   rs.stepsFailed++;
   if (strategy.kind === 'continue' && strategy.onError) {
     try {
-      await strategy.onError({ message: lastError?.message ?? 'failed', code: lastError?.code ?? 'WORKFLOW_ERROR', step: step.name }, step.name);
+      yield strategy.onError({ message: lastError?.message ?? 'failed', code: lastError?.code ?? 'WORKFLOW_ERROR', step: step.name }, step.name);
     } catch (error) {
       rs.ctx.logger.warn(`on_error handler of step '${step.name}' failed`, { error: String(error) });
     }
@@ -300,7 +328,7 @@ export async function runStep(
   return { step_name: step.name, success: false, duration_ms: performance.now() - started, output: null, error: lastError?.message ?? 'failed', attempts };
 }
 
-async function completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string, primary?: { value: unknown; text: string }): Promise<StepResult> {
+function* completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string, primary?: { value: unknown; text: string }): Generator<unknown, StepResult, unknown> {
   const duration = performance.now() - started;
   rs.outputs[step.name] = output;
   if (primary) rs.primaries[step.name] = primary;
@@ -313,9 +341,9 @@ async function completeStep(rs: RunState, step: StepSpec, path: string, output: 
       cp.s = rs.shared;
       rs.sharedDirty = false;
     }
-    await rs.checkpoints.saveStep(rs.runId, path, cp);
+    yield rs.checkpoints.saveStep(rs.runId, path, cp);
     if (rs.ctx.hooks?.hasHooks('WorkflowCheckpoint')) {
-      await rs.ctx.hooks.execute('WorkflowCheckpoint', {
+      yield rs.ctx.hooks.execute('WorkflowCheckpoint', {
         point: 'WorkflowCheckpoint', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
         data: { run_id: rs.runId, step: step.name, path }, metadata: {}, correlation_id: rs.ctx.correlationId, language: rs.ctx.language,
         timestamp: new Date().toISOString(),
@@ -358,7 +386,9 @@ export async function runSequence(
         timestamp: new Date().toISOString(),
       });
     }
-    const r = await runStep(rs, step, `${prefix}${i}`, strategy, loop, branch);
+    // a step that answered at once costs the sequence no promise
+    const now = runStepNow(rs, step, `${prefix}${i}`, strategy, loop, branch);
+    const r = isPromiseLike(now) ? await now : now;
     results.push(r);
     if (r.success) {
       lastOutput = r.output;

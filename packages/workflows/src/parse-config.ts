@@ -11,8 +11,11 @@ import {
 export interface ConfigResolver {
   agent?(value: unknown): Component | undefined;
   workflow?(value: unknown): Component | undefined;
-  /** A script function → an async host function, or undefined when `value` is not one. */
-  fn?(value: unknown): ((...args: unknown[]) => Promise<unknown>) | undefined;
+  /**
+   * A script function → a host function, or undefined when `value` is not one. It may answer
+   * within the call (a script function that did not wait) or with a promise.
+   */
+  fn?(value: unknown): ((...args: unknown[]) => unknown) | undefined;
 }
 
 type Raw = Record<string, unknown>;

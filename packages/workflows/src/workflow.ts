@@ -315,7 +315,7 @@ export class ConditionalWorkflow extends BaseWorkflow {
 
 export type LoopIterator =
   | { kind: 'range'; start: number; end: number; step: number }
-  | { kind: 'collection'; items: unknown[] | ((...args: unknown[]) => Promise<unknown>) }
+  | { kind: 'collection'; items: unknown[] | ((...args: unknown[]) => unknown) }
   | { kind: 'while'; condition: ConditionSpec };
 
 export type Aggregation = 'collect_all' | 'last' | 'summary' | 'concat' | 'none';

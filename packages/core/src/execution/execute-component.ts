@@ -235,6 +235,16 @@ function* executeSteps<I, O>(
     if (events.hasSubscribers && !events.hasSubscribers(type)) return;
     events.publish(type, { component: component.name, kind: component.kind, ...data }, { correlation_id: ctx.correlationId, source: componentId.id });
   };
+  // Events reach other scripts and may be persisted: known secrets and secret-named fields of
+  // the input are masked, unless no subscriber reads the input (telemetry alone, without
+  // capture_content, sees every call and reads only which call it is).
+  const publishStarted = (attempt: number, input: unknown) => {
+    if (!events) return;
+    const type = `${points.event}.started`;
+    if (events.hasSubscribers && !events.hasSubscribers(type)) return;
+    const content = events.readsOnlyIdentity?.(type) ? undefined : ctx.policy.redactValue(input);
+    events.publish(type, { component: component.name, kind: component.kind, attempt, input: content }, { correlation_id: ctx.correlationId, source: componentId.id });
+  };
   const cancelled = (point: HookPoint, reason: string, cause?: unknown) =>
     new LlmspellError('HOOK_CANCELLED', `${component.name}: ${reason}`, { details: { point, reason }, cause });
 
@@ -308,8 +318,7 @@ function* executeSteps<I, O>(
     for (;;) {
       attempt += 1;
       const started = performance.now();
-      // Events reach other scripts and may be persisted: known secrets and secret-named fields are masked.
-      publish('started', { attempt, input: events ? ctx.policy.redactValue(current) : undefined });
+      publishStarted(attempt, current);
       try {
         const runNow = component[RUN_NOW];
         let output = (yield runLimited<O>(component.name, ctx, options.timeoutMs, (c) => (runNow ? runNow.call(component, current as I, c) : component.run(current as I, c)))) as O;

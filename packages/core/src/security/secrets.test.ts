@@ -29,6 +29,36 @@ describe('secret detection', () => {
       max_tokens: 5,
     });
   });
+
+  test('an object reached twice is masked at both places (a tool result shares result and output)', () => {
+    const r = new SecretRedactor();
+    r.add('my-very-private-key-123');
+    const shared = { token: 'abc', note: 'key my-very-private-key-123', list: [{ password: 'p4ssword' }] };
+    const out = r.redactValue({ result: shared, output: shared, again: [shared, shared] });
+    const masked = { token: '[REDACTED]', note: 'key [REDACTED]', list: [{ password: '[REDACTED]' }] };
+    expect(out).toEqual({ result: masked, output: masked, again: [masked, masked] });
+    expect(JSON.stringify(out)).not.toContain('my-very-private-key-123');
+    expect(shared.token).toBe('abc');
+  });
+
+  test('secret-named fields of a JSON text lose their value (a tool result\'s text)', () => {
+    const r = new SecretRedactor();
+    const text = JSON.stringify({ result: { password: 'hunter2hunter2', api_key: 'abcdefgh12', 'client-secret': 'zzzzzzzz', note: 'fine' } }, null, 2);
+    const out = r.redact(text);
+    expect(out).not.toMatch(/hunter2hunter2|abcdefgh12|zzzzzzzz/);
+    expect(JSON.parse(out)).toEqual({ result: { password: '[REDACTED]', api_key: '[REDACTED]', 'client-secret': '[REDACTED]', note: 'fine' } });
+  });
+
+  test('a value that holds itself comes back masked, holding its masked copy', () => {
+    const r = new SecretRedactor();
+    const cyclic: Record<string, unknown> = { secret: 'hunter2hunter2', items: [] };
+    (cyclic.items as unknown[]).push(cyclic);
+    cyclic.self = cyclic;
+    const out = r.redactValue(cyclic);
+    expect(out.secret).toBe('[REDACTED]');
+    expect(out.self).toBe(out);
+    expect((out.items as unknown[])[0]).toBe(out);
+  });
 });
 
 import {

@@ -45,7 +45,8 @@ const SECRET_VALUE_PATTERNS: RegExp[] = [
  */
 const MAY_HOLD_PATTERN = /sk-|akia|asia|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|xapp-|_live_|_test_|whsec_|aiza|npm_|hf_|sg\.|eyj|bearer|-----begin|api|key|token|passw|pwd|secret/i;
 
-const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?token|auth[_-]?token|password|passwd|pwd|secret|private[_-]?key|client[_-]?secret)(\s*[:=]\s*)(["']?)([^\s"',;&]{6,})\3/gi;
+// The name may be quoted (`"password": "…"`, a JSON text such as a tool result's `text`).
+const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?token|auth[_-]?token|password|passwd|pwd|secret|private[_-]?key|client[_-]?secret)(["']?\s*[:=]\s*)(["']?)([^\s"',;&]{6,})\3/gi;
 
 export const REDACTED = '[REDACTED]';
 const SECRET_NAME_CACHE_SIZE = 4096;
@@ -219,16 +220,39 @@ export class SecretRedactor {
     return out;
   }
 
-  /** Redacts strings inside a JSON-like value, and every value stored under a secret-looking key. */
-  redactValue<T>(value: T, seen = new WeakSet<object>()): T {
+  /**
+   * Redacts strings inside a JSON-like value, and every value stored under a secret-looking
+   * key. An object reached twice (a tool result's `result` and `output` are one object) is
+   * redacted once and its copy used at both places; a cycle gets the copy being built.
+   */
+  redactValue<T>(value: T): T {
+    return this.redactIn(value, undefined);
+  }
+
+  /** `copies` maps each object met to its redacted copy; made only for values with objects inside. */
+  private redactIn<T>(value: T, copies: Map<object, unknown> | undefined): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (typeof value !== 'object' || value === null) return value;
-    if (seen.has(value as object)) return value;
-    seen.add(value as object);
-    if (Array.isArray(value)) return value.map((v) => this.redactValue(v, seen)) as T;
+    const copied = copies?.get(value);
+    if (copied !== undefined) return copied as T;
+    if (Array.isArray(value)) {
+      const list = value as unknown[];
+      const out = new Array<unknown>(list.length);
+      copies?.set(list, out);
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i];
+        out[i] = typeof v === 'object' && v !== null ? this.redactIn(v, (copies ??= new Map<object, unknown>([[list, out]]))) : typeof v === 'string' ? this.redact(v) : v;
+      }
+      return out as T;
+    }
+    const record = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = this.isSecretName(k) && (typeof v === 'string' || typeof v === 'number') && v !== '' ? REDACTED : this.redactValue(v, seen);
+    copies?.set(record, out);
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (typeof v === 'object' && v !== null) out[k] = this.redactIn(v, (copies ??= new Map<object, unknown>([[record, out]])));
+      else if (typeof v === 'string' || typeof v === 'number') out[k] = v !== '' && this.isSecretName(k) ? REDACTED : typeof v === 'string' ? this.redact(v) : v;
+      else out[k] = v;
     }
     return out as T;
   }

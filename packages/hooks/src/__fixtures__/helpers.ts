@@ -28,6 +28,31 @@ export function scriptCallback(fn: (...args: ScriptValue[]) => unknown, language
   return cb;
 }
 
+/**
+ * A ScriptCallback with `callNow`, as the Lua bridge implements it: a function that answers at
+ * once answers within the call (its value, or a thrown error); one that waits gives a promise.
+ */
+export function scriptCallbackNow(fn: (...args: ScriptValue[]) => unknown, language = 'lua'): ScriptCallback & { calls: ScriptValue[][] } {
+  const cb = {
+    [SCRIPT_CALLBACK]: true as const,
+    language,
+    calls: [] as ScriptValue[][],
+    callNow(...args: ScriptValue[]): ScriptValue | Promise<ScriptValue> {
+      cb.calls.push(args);
+      return fn(...args) as ScriptValue | Promise<ScriptValue>;
+    },
+    call(...args: ScriptValue[]): Promise<ScriptValue> {
+      try {
+        return Promise.resolve(cb.callNow(...args));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    release() {},
+  };
+  return cb;
+}
+
 export function setup(): { registry: HookRegistry; executor: HookExecutor; bus: EventBus } {
   const registry = new HookRegistry();
   const bus = new EventBus();

@@ -18,6 +18,8 @@ import { z } from 'zod';
 const text = (t) => ({ content: [{ type: 'text', text: t }] });
 const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
+let cancellations = 0;
+
 export function createFixtureServer() {
   const server = new McpServer({ name: 'fixture', version: '1.2.3' }, { capabilities: { logging: {} } });
   server.registerTool('echo', { description: 'Echoes the message back', inputSchema: { message: z.string().describe('What to echo') } },
@@ -63,6 +65,19 @@ export function createFixtureServer() {
     });
     return text(JSON.stringify(r));
   });
+  // 'hang' reports progress, then answers only when the client cancels it; 'cancellations' counts those
+  server.registerTool('hang', { description: 'Waits until the client cancels the call' }, async (extra) => {
+    const token = extra._meta?.progressToken;
+    await new Promise((resolve) => {
+      extra.signal.addEventListener('abort', () => {
+        cancellations++;
+        resolve();
+      }, { once: true });
+      if (token !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 0, message: 'waiting' } });
+    });
+    return text('cancelled');
+  });
+  server.registerTool('cancellations', { description: 'How many calls of hang were cancelled' }, async () => text(String(cancellations)));
   server.registerTool('fail', { description: 'Reports an error as its result' }, async () => ({ content: [{ type: 'text', text: 'it went wrong' }], isError: true }));
   server.registerTool('get weather', { description: 'A tool whose name has a space' }, async () => text('sunny'));
   server.registerTool('get_weather', { description: 'Clashes with the previous one once sanitized' }, async () => text('rainy'));

@@ -12,6 +12,7 @@ import type { McpHost } from '../mcp-options.js';
 import { StdioProcessTransport } from '../stdio/stdio-process-transport.js';
 import { elicitationAnswer } from './elicitation.js';
 import { toMcpError } from './mcp-errors.js';
+import { RequestSignal } from './request-signal.js';
 
 interface SpecCommon {
   name: string;
@@ -187,15 +188,15 @@ export class McpConnection {
    * signal lives for thousands of calls.
    */
   private async request<T>(method: string, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    let own: AbortController | undefined;
+    let own: RequestSignal | undefined;
     const relay = () => own?.abort(signal?.reason);
     if (signal) {
-      own = new AbortController();
+      own = new RequestSignal();
       if (signal.aborted) own.abort(signal.reason);
       else signal.addEventListener('abort', relay, { once: true });
     }
     try {
-      return await run(own?.signal);
+      return await run(own?.asAbortSignal);
     } catch (error) {
       throw this.failure(error, method, signal);
     } finally {

@@ -48,7 +48,8 @@ function resolverFor(scope: GlobalScope): ConfigResolver {
   return {
     agent: (v) => byHandleOrName(v, 'agent'),
     workflow: (v) => byHandleOrName(v, 'workflow'),
-    fn: (v) => (isScriptCallback(v) ? (...args: unknown[]) => v.call(...(args as ScriptValue[])) : undefined),
+    // a step function that answers at once (callNow) costs the workflow no promise
+    fn: (v) => (isScriptCallback(v) ? (...args: unknown[]) => (v.callNow ? v.callNow(...(args as ScriptValue[])) : v.call(...(args as ScriptValue[]))) : undefined),
   };
 }
 

@@ -1,0 +1,174 @@
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { hostAsync } from '@llmspell/core';
+import { BinaryWriter, NOT_PLAIN, readBinaryValue } from './binary-values.js';
+import { directEngineCalls, type EngineCalls } from './direct-engine-calls.js';
+import { createJsEngine } from './js-engine.js';
+import { newQuickJSInstance } from './quickjs-module.js';
+
+const SAMPLES: Array<[string, unknown]> = [
+  ['latin-1 and wide strings', { a: 'plain', b: 'café', c: '€ 😀', d: '', e: 'x'.repeat(5000), f: '€'.repeat(3000) }],
+  ['NUL, C1 controls and lone surrogates', ['a\u0000b', '\u0080\u0085\u009f', '\u0080'.repeat(40), '\ud800', 'z\udc00', '€\udc00'.repeat(30)]],
+  ['integers at the int32 edges, floats and the non-finite', [0, 1, -1, 63, 64, -64, -65, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 0.5, -1e300, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity]],
+  ['null, booleans, undefined items and values', { n: null, t: true, f: false, u: undefined, list: [undefined, null] }],
+  ['keys: repeated, integer-like, __proto__', [{ k: 1, '0': 'zero', '12': 'twelve', __proto__x: 1 }, { k: 2 }, JSON.parse('{"__proto__": {"polluted": true}}')]],
+  ['nesting', { a: { b: { c: [[[{ d: 'deep' }]]] } }, empty: {}, none: [] }],
+];
+
+describe('plain data in QuickJS binary form', () => {
+  let rt: QuickJSRuntime;
+  let ctx: QuickJSContext;
+  let engine: EngineCalls;
+  let stringify: QuickJSHandle;
+  beforeAll(async () => {
+    const module = await newQuickJSInstance(16 * 1024 * 1024);
+    rt = module.newRuntime();
+    ctx = rt.newContext();
+    engine = directEngineCalls(rt, ctx);
+    const made = ctx.evalCode('(v) => JSON.stringify(v, (k, x) => typeof x === "number" && !Number.isFinite(x) ? String(x) : x === undefined ? "<undefined>" : x)');
+    if (made.error) throw new Error('cannot make the checker');
+    stringify = made.value;
+  });
+  afterAll(() => {
+    stringify.dispose();
+    engine.dispose();
+    ctx.dispose();
+    rt.dispose();
+  });
+
+  /** The engine's own view of a value, with NaN, infinities and undefined spelled out. */
+  const engineJson = (handle: QuickJSHandle): string => {
+    const result = engine.call(stringify, ctx.undefined, [handle]);
+    if (result.error) throw new Error('checker failed');
+    try {
+      return ctx.getString(result.value);
+    } finally {
+      result.value.dispose();
+    }
+  };
+  const hostJson = (value: unknown): string =>
+    JSON.stringify(value, (k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x === undefined ? '<undefined>' : x));
+
+  test('this QuickJS build takes both halves (else every value crosses as JSON text)', () => {
+    expect(engine.binary).toBe(true);
+  });
+
+  test.each(SAMPLES)('%s: host → engine → host gives the same data', (_name, value) => {
+    const handle = engine.newPlain(value);
+    expect(handle).toBeDefined();
+    try {
+      expect(engineJson(handle!)).toBe(hostJson(value));
+      const back = engine.readPlain(handle!);
+      expect(back).toEqual(value);
+      expect(hostJson(back)).toBe(hostJson(value));
+    } finally {
+      handle!.dispose();
+    }
+  });
+
+  test('an own __proto__ key stays a key on both sides', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const handle = engine.newPlain(value)!;
+    try {
+      const fn = ctx.unwrapResult(ctx.evalCode('(v) => [Object.getPrototypeOf(v) === Object.prototype, Object.keys(v).join(","), v.polluted === undefined]'));
+      const result = engine.call(fn, ctx.undefined, [handle]);
+      if (result.error) throw new Error('check failed');
+      expect(ctx.dump(result.value)).toEqual([true, '__proto__,a', true]);
+      result.value.dispose();
+      fn.dispose();
+      const back = engine.readPlain(handle) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+      expect(Object.keys(back)).toEqual(['__proto__', 'a']);
+      expect((back as { polluted?: unknown }).polluted).toBeUndefined();
+    } finally {
+      handle.dispose();
+    }
+  });
+
+  test('negative zero keeps its sign both ways', () => {
+    const handle = engine.newPlain([-0])!;
+    expect(Object.is((engine.readPlain(handle) as number[])[0], -0)).toBe(true);
+    handle.dispose();
+  });
+
+  test('the writer refuses what is more than plain data', () => {
+    const writer = new BinaryWriter();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 250; i++) deep = [deep];
+    const extra = Object.assign([1, 2], { name: 'x' });
+    class Point { x = 1; }
+    for (const value of [() => 1, Symbol('s'), 10n, new Date(0), new Point(), [1, , 3], extra, cyclic, deep, { nested: new Map() }]) {
+      expect(writer.write(value)).toBeUndefined();
+    }
+    expect(writer.write({ ok: [1, 'two'] })).toBeInstanceOf(Uint8Array);
+  });
+
+  test('the reader refuses what is not plain data or not whole', () => {
+    const read = (source: string): unknown => {
+      const handle = ctx.unwrapResult(ctx.evalCode(source));
+      try {
+        return engine.readPlain(handle);
+      } finally {
+        handle.dispose();
+      }
+    };
+    expect(read('(() => { const o = { a: 1 }; return [o, o]; })()')).toBe(NOT_PLAIN); // written as a reference
+    expect(read('new Date(0)')).toBe(NOT_PLAIN);
+    expect(read('[() => 1]')).toBe(NOT_PLAIN); // the engine refuses to write a function
+    expect(read('({ get x() { return 1; } })')).toBe(NOT_PLAIN);
+    expect(read('new Proxy({}, {})')).toBe(NOT_PLAIN);
+    const bytes = new BinaryWriter().write({ list: [1, 2, 3], text: 'abc' })!;
+    const copy = Uint8Array.from(bytes);
+    expect(readBinaryValue(copy, 0, copy.length)).toEqual({ list: [1, 2, 3], text: 'abc' });
+    for (let end = 0; end < copy.length; end++) expect(readBinaryValue(copy, 0, end)).toBe(NOT_PLAIN);
+    const otherVersion = Uint8Array.from(copy);
+    otherVersion[0] = 6;
+    expect(readBinaryValue(otherVersion, 0, otherVersion.length)).toBe(NOT_PLAIN);
+    // an array claiming more items than there are bytes
+    expect(readBinaryValue(Uint8Array.from([5, 0, 9, 0xff, 0xff, 0xff, 0x0f]), 0, 7)).toBe(NOT_PLAIN);
+  });
+});
+
+describe('host calls with binary arguments and answers', () => {
+  const run = async (source: string, globals: Record<string, unknown>) => {
+    const engine = createJsEngine();
+    const ctx = await engine.createContext({ globals: globals as never, limits: { memoryBytes: 32 * 1024 * 1024, timeoutMs: 10_000 }, output: { stdout: () => undefined, stderr: () => undefined } });
+    try {
+      return await ctx.run(source, { filename: 'binary.js' });
+    } finally {
+      ctx.dispose();
+    }
+  };
+
+  test('arguments a script passes arrive as the script wrote them, plain or not', async () => {
+    const seen: unknown[][] = [];
+    const echo = (...args: unknown[]) => {
+      seen.push(args);
+      return args.length;
+    };
+    await run(`
+      const shared = { s: 1 };
+      echo('a', { n: -2, f: 0.25, u: undefined, list: ['é', '€'] });
+      echo([shared, shared]);
+      echo({ get g() { return 'got'; } });
+      echo();
+      1`, { echo });
+    expect(seen[0]).toEqual(['a', { n: -2, f: 0.25, u: undefined, list: ['é', '€'] }]);
+    expect(seen[1]).toEqual([[{ s: 1 }, { s: 1 }]]);
+    expect(seen[2]).toEqual([{ g: 'got' }]);
+    expect(seen[3]).toEqual([]);
+  });
+
+  test('answers arrive as the host gave them, at once or awaited', async () => {
+    const answer = { text: '{\n  "a": 1\n}', n: 3, f: 1.5, list: [null, true, 'x'], nested: { deep: ['€'] } };
+    const result = await run(`
+      const now = give();
+      const later = await giveAsync();
+      export default { now, later, same: JSON.stringify(now) === JSON.stringify(later), isArray: Array.isArray(now.list) };`, {
+      give: () => answer,
+      giveAsync: hostAsync(() => answer),
+    });
+    expect(result).toEqual({ now: answer, later: answer, same: true, isArray: true });
+  });
+});
