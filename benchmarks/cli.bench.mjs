@@ -16,6 +16,9 @@
 // are in its npm package (node-gyp's obj/gen copies are hard links of them).
 // LLMSPELL_BENCH_KEEP_INSTALLS=1 keeps both installs and prints where, for a count by hand.
 // CLI_BENCH_ONLY=size measures the sizes only (no cold starts), CLI_BENCH_ONLY=start the starts only.
+// CLI_BENCH_BASELINE_BIN=<other build's dist/bin.js> adds that build's hello.lua run to the rounds.
+// On Node 20 the script host's code cache is written by the first run in the scratch HOME (a
+// warm-up round) and used after; the "first run" row gives each run an empty cache folder.
 //
 // Start: every round runs each command once, in a rotating order, so machine load falls
 // on all of them alike; medians after two warm-up rounds. HOME and the XDG dirs point to a
@@ -34,6 +37,8 @@ const ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 const MB = 1024 * 1024;
 const KEEP = process.env.LLMSPELL_BENCH_KEEP_INSTALLS === '1';
 const ONLY = process.env.CLI_BENCH_ONLY ?? '';
+// Another build's bin.js (main's, say) timed in the same rounds: an A/B on a busy machine.
+const BASELINE_BIN = process.env.CLI_BENCH_BASELINE_BIN ? path.resolve(process.env.CLI_BENCH_BASELINE_BIN) : undefined;
 
 /** Packages the CLI must not bring: the RocksDB backend, the media libraries, the MCP SDK and its HTTP servers. */
 const MUST_BE_ABSENT = ['rocksdb', '@llmspell/state-rocksdb', '@llmspell/tools-media', 'sharp', 'music-metadata', '@img/sharp-linux-x64', '@img/sharp-libvips-linux-x64', '@llmspell/mcp', '@modelcontextprotocol/sdk', 'express'];
@@ -206,10 +211,14 @@ function coldStarts(commands) {
     for (let round = 0; round < ROUNDS + 2; round++) {
       for (let k = 0; k < commands.length; k++) {
         const i = (k + round) % commands.length;
+        // a command may bring its own variables, and an empty cache folder each time (a first run)
+        const cache = commands[i].freshCache ? fs.mkdtempSync(path.join(home, 'cache-')) : undefined;
+        const runEnv = { ...env, ...commands[i].env, ...(cache ? { XDG_CACHE_HOME: cache } : {}) };
         const cpu0 = childrenCpuMs();
         const t = performance.now();
-        const r = spawnSync(process.execPath, commands[i].args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const r = spawnSync(process.execPath, commands[i].args, { cwd: root, env: runEnv, stdio: ['ignore', 'ignore', 'pipe'] });
         const ms = performance.now() - t;
+        if (cache) fs.rmSync(cache, { recursive: true, force: true });
         if (r.status !== 0) throw new Error(`${commands[i].name} exited ${r.status}: ${r.stderr}`);
         if (round >= 2) {
           samples[i].push(ms);
@@ -232,6 +241,8 @@ function startPhases(args, runs) {
   const { home, env } = scratchHome();
   const all = [];
   try {
+    // a first run writes the host's code cache (Node 20): the phases are those of the runs after it
+    spawnSync(process.execPath, args, { cwd: root, env, stdio: 'ignore' });
     for (let i = 0; i < runs; i++) {
       const r = spawnSync(process.execPath, args, { cwd: root, env: { ...env, LLMSPELL_START_MARKS: '1' }, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`start marks: ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
@@ -311,11 +322,14 @@ async function startRows(rows, notes, percentile) {
       { name: 'llmspell run examples/hello.lua', args: [bin, 'run', 'examples/hello.lua'] },
       { name: 'llmspell run examples/hello.js', args: [bin, 'run', 'examples/hello.js'] },
       { name: 'node forking a child with IPC', args: floor.args },
+      { name: 'llmspell run examples/hello.lua, first run', args: [bin, 'run', 'examples/hello.lua'], freshCache: true },
+      { name: 'llmspell run examples/hello.lua, LLMSPELL_CODE_CACHE=0', args: [bin, 'run', 'examples/hello.lua'], env: { LLMSPELL_CODE_CACHE: '0' } },
+      ...(BASELINE_BIN ? [{ name: 'baseline build: run examples/hello.lua', args: [BASELINE_BIN, 'run', 'examples/hello.lua'] }] : []),
     ]);
   } finally {
     floor.cleanup();
   }
-  const [node, version, lua, js, fork] = starts.wall;
+  const [node, version, lua, js, fork, firstRun, noCache, baseline] = starts.wall;
   const cpu = starts.cpu.map((s) => percentile(s, 50));
   const loadAfter = os.loadavg()[0];
   const n50 = percentile(node, 50);
@@ -324,6 +338,9 @@ async function startRows(rows, notes, percentile) {
   rows.push({ name: 'process: llmspell --version', value: percentile(version, 50), unit: 'ms', baseline: n50, ratio: percentile(version, 50) / n50, goal: '≤ 2×', note: cpuNote(1) });
   rows.push({ name: 'process: llmspell run examples/hello.lua', value: percentile(lua, 50), unit: 'ms', baseline: n50, ratio: percentile(lua, 50) / n50, goal: '≤ 3×', note: cpuNote(2) });
   rows.push({ name: 'process: llmspell run examples/hello.js', value: percentile(js, 50), unit: 'ms', baseline: n50, ratio: percentile(js, 50) / n50, note: cpuNote(3) });
+  rows.push({ name: 'process: llmspell run examples/hello.lua, first run (an empty cache folder: the host\'s code cache is written)', value: percentile(firstRun, 50), unit: 'ms', baseline: n50, ratio: percentile(firstRun, 50) / n50, note: cpuNote(5) });
+  rows.push({ name: 'process: llmspell run examples/hello.lua, LLMSPELL_CODE_CACHE=0 (the host from its ES module chunks, as before the code cache)', value: percentile(noCache, 50), unit: 'ms', baseline: n50, ratio: percentile(noCache, 50) / n50, note: cpuNote(6) });
+  if (baseline) rows.push({ name: `process: baseline build (CLI_BENCH_BASELINE_BIN) run examples/hello.lua`, value: percentile(baseline, 50), unit: 'ms', baseline: n50, ratio: percentile(baseline, 50) / n50, note: `${cpuNote(7)}; this build's run is ${(percentile(lua, 50) / percentile(baseline, 50)).toFixed(2)}× its wall time and ${(cpu[2] / cpu[7]).toFixed(2)}× its CPU` });
   rows.push({ name: 'process: floor of a supervised host: node forking a child that answers over IPC and exits', value: percentile(fork, 50), unit: 'ms', baseline: n50, ratio: percentile(fork, 50) / n50, note: cpuNote(4) });
   notes.push(`Cold starts: medians of ${ROUNDS} interleaved rounds after 2 warm-up rounds; default state backend (SQLite) in a scratch HOME; CPU is the children's user + system time (10 ms ticks of /proc/self/stat), the CLI and its script host together. Load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${os.cpus().length} CPUs.`);
   const phases = startPhases([bin, 'run', 'examples/hello.lua'], 7);

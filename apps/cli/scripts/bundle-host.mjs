@@ -161,6 +161,70 @@ const result = await esbuild.build({
   metafile: true,
 });
 
+// The script host once more as one CommonJS file (dist/script-host.bundle.cjs, beside the chunks
+// so that files found from import.meta.url are the same): Node 20 keeps no compiled code between
+// runs, so the host's loader (src/host-code-cache.ts, dist/host/script-host-cached.mjs) compiles this
+// file with vm.Script and V8's code cache, which only a classic script can have. Dynamic imports
+// of bundled code are inlined (and still run on first use); add-ons stay external imports.
+/** What the two one-file builds below share. */
+const oneFile = { outdir: out, bundle: true, platform: 'node', target: 'node20', minifyWhitespace: true, logLevel: 'warning', legalComments: 'none' };
+const cjsHost = await esbuild.build({
+  ...oneFile,
+  entryPoints: { 'script-host.bundle': path.join(lib, 'script-host-entry.js') },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  external,
+  mainFields: ['main'],
+  // import.meta.resolve is the loader's (an ES module's, with the "import" conditions)
+  define: { 'import.meta.url': '__llmspellImportMetaUrl', 'import.meta.resolve': '__llmspellImportMetaResolve' },
+  // ASCII only (non-ASCII escaped): the loader then reads it as Latin-1, much faster than UTF-8
+  charset: 'ascii',
+  banner: { js: "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [commonJsImports, rewrites],
+  minifySyntax: true,
+  metafile: true,
+});
+Object.assign(result.metafile.inputs, cjsHost.metafile.inputs);
+// the entry the CLI starts on Node 20: loads the bundle above through the code cache
+await esbuild.build({
+  ...oneFile,
+  entryPoints: { 'host/script-host-cached': path.join(lib, 'host-code-cache.js') },
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+});
+routeDynamicImports(path.join(out, 'script-host.bundle.cjs'));
+// text esbuild keeps as written (template literals: the engines' preludes) can bring non-ASCII
+// in, and the loader then decodes as UTF-8, about 15 ms slower per start
+const nonAscii = fs.readFileSync(path.join(out, 'script-host.bundle.cjs'), 'latin1').match(/.{0,60}[^\x00-\x7f]+/);
+if (nonAscii) process.stderr.write(`bundle-host: warning: script-host.bundle.cjs is not ASCII (slower to load): ${nonAscii[0]}\n`);
+
+/**
+ * Node 20's V8 drops a script's dynamic-import callback from functions it takes from a code
+ * cache ("A dynamic import callback was not specified"), so the bundle's own `import()`s (of
+ * add-ons, optional packages, plugins) call `__llmspellImport` instead, a parameter the loader
+ * passes: a real import from a module Node compiled itself.
+ */
+function routeDynamicImports(file) {
+  const acorn = createRequire(path.join(packageDir('@llmspell/bridge-js'), 'package.json'))('acorn');
+  const text = fs.readFileSync(file, 'latin1');
+  const starts = [];
+  const walk = (node) => {
+    if (!node || typeof node.type !== 'string') return;
+    if (node.type === 'ImportExpression') starts.push(node.start);
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value && typeof value === 'object' && typeof value.type === 'string') walk(value);
+    }
+  };
+  walk(acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true }));
+  let routed = text;
+  for (const start of starts.sort((a, b) => b - a)) {
+    if (routed.slice(start, start + 6) !== 'import') throw new Error(`bundle-host: no import() at ${start} of ${file}`);
+    routed = `${routed.slice(0, start)}__llmspellImport${routed.slice(start + 6)}`;
+  }
+  fs.writeFileSync(file, routed, 'latin1');
+}
+
 const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(cli, f.replace(/^[a-z-]+:/, '')));
 const devInput = inputs.find((f) => devOnly.some((re) => re.test(f.split(path.sep).join('/'))));
 if (devInput) throw new Error(`bundle-host: dev-only code in the bundle: ${devInput}`);

@@ -13,6 +13,11 @@ import { startMark } from './start-marks.js';
 export const BUNDLED_HOST_ENTRY = Symbol.for('llmspell.cli.bundledHostEntry');
 const isBundledEntry = () => (globalThis as Record<symbol, unknown>)[BUNDLED_HOST_ENTRY] === true;
 
+/** Writes the host bundle's code cache when its loader asked for it (see host-code-cache.ts). */
+function writeCodeCache(): void {
+  (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('llmspell.cli.writeCodeCache')]?.();
+}
+
 /** What a host learns of its job: at setup, or before the run when it was started ahead. */
 export interface ScriptHostJob {
   /** Absolute path of a script file (recorded with durable workflow runs). */
@@ -66,7 +71,7 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
 `);
     const engine = await loadEngine(engineName);
     startMark('host: engine ready');
-    return { runtime, engine, beforeRun: (job) => describeJob(job as ScriptHostJob) };
+    return { runtime, engine, beforeRun: (job) => describeJob(job as ScriptHostJob), close: writeCodeCache };
   } catch (error) {
     await runtime.close();
     throw error;

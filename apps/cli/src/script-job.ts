@@ -2,6 +2,7 @@ import type { ScriptValue } from '@llmspell/core';
 import { isLlmspellError, type LlmspellError } from '@llmspell/core/errors';
 import type { ScriptArgs } from '@llmspell/runtime';
 import { existsSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { IsolatedHostPool, runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
 import { UsageError, type GlobalFlags } from './parse-args.js';
@@ -48,9 +49,18 @@ export const SCRIPT_HOST_MODULE = new URL('./script-host.js', import.meta.url);
  */
 export function scriptHostEntry(env: NodeJS.ProcessEnv): string | undefined {
   if (env.LLMSPELL_HOST_BUNDLE === '0') return undefined;
+  // Node 20 has no compile cache of its own: the host bundle as one CommonJS file, run
+  // through V8's code cache (src/host-code-cache.ts), starts faster from the second run on
+  if (!hasNodeCompileCache && env.LLMSPELL_CODE_CACHE !== '0') {
+    const cached = fileURLToPath(new URL('./host/script-host-cached.mjs', import.meta.url));
+    if (existsSync(cached)) return cached;
+  }
   const bundled = fileURLToPath(new URL('./host/script-host.mjs', import.meta.url));
   return existsSync(bundled) ? bundled : undefined;
 }
+
+/** Node 22+: module.enableCompileCache, which the host's ES modules use (see host-transport). */
+const hasNodeCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 /** `LLMSPELL_ISOLATION`: `process` (default) or `worker` (cheaper, weaker: see the runtime README). */
 export function isolationKind(env: NodeJS.ProcessEnv): IsolationKind {

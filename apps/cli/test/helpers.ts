@@ -38,6 +38,12 @@ export function scratch(): string {
 
 removeScratchAfterAll();
 
+let cacheHome: string | undefined;
+function codeCacheHome(): string {
+  cacheHome ??= scratch();
+  return cacheHome;
+}
+
 export function write(dir: string, name: string, text: string): string {
   const file = path.join(dir, name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -56,6 +62,8 @@ export function cli(args: string[], options: { cwd?: string; env?: Record<string
         HOME: cwd,
         XDG_DATA_HOME: path.join(cwd, '.data'),
         XDG_CONFIG_HOME: path.join(cwd, '.config'),
+        // the script host's code cache (Node 20): one per test file, outside the folder a test looks at
+        XDG_CACHE_HOME: codeCacheHome(),
         NO_COLOR: '1',
         ...options.env,
       },

@@ -226,7 +226,9 @@ export async function resolve(specifier, context, next) {
   return r;
 }`);
   const register = write(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  const env = envFor(dir, { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` });
+  // the ES module host (not Node 20's code-cached CommonJS bundle, where the same lazily loaded
+  // parts are inlined functions, not files a hook can see)
+  const env = envFor(dir, { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, LLMSPELL_CODE_CACHE: '0' });
   const off = await cli(['run', 'hello.lua'], { cwd: dir, env });
   expect([off.code, off.stdout]).toEqual([0, 'hello\n']);
   const loadedOff = fs.readFileSync(log, 'utf8');

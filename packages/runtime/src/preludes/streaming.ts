@@ -34,11 +34,11 @@ function Streaming.yield(value) return co_yield(value) end
 
 export const JS_STREAMING = String.raw`
 globalThis.Streaming = Object.freeze({
-  /** Wraps a generator function (function* () { yield … }) as a stream. */
+  /** Wraps a generator function (function* () { yield ... }) as a stream. */
   create(fn) {
     if (typeof fn !== 'function') throw new TypeError('INVALID_ARGUMENT: Streaming.create needs a generator function');
     const it = fn();
-    if (!it || typeof it.next !== 'function') throw new TypeError('INVALID_ARGUMENT: Streaming.create needs a generator function (function* …)');
+    if (!it || typeof it.next !== 'function') throw new TypeError('INVALID_ARGUMENT: Streaming.create needs a generator function (function* ...)');
     let done = false;
     const stream = {
       next() {

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import nodeModule from 'node:module';
+import path from 'node:path';
+import { cli, scratch, write } from './helpers.js';
+
+// On Node 20 (no module.enableCompileCache) the CLI starts its script host from one CommonJS
+// bundle compiled through V8's code cache (src/host-code-cache.ts), kept in
+// $XDG_CACHE_HOME/llmspell/code-cache. LLMSPELL_START_MARKS=1 has the host say whether it used it.
+const nodeHasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+/** A script that reaches the bundle's lazily imported parts: a tool, SQLite state (an import() of better-sqlite3). */
+const SCRIPT = 'State.save("custom:c", "k", { n = 7 })\nreturn { tool = Tool.invoke("calculator", { input = "6*7" }).result.result, n = State.load("custom:c", "k").n }';
+
+function setup(cacheHome?: string) {
+  const dir = scratch();
+  write(dir, 's.lua', SCRIPT);
+  const cache = cacheHome ?? path.join(dir, '.cache');
+  const run = (env: Record<string, string> = {}) => cli(['run', 's.lua'], { cwd: dir, env: { XDG_CACHE_HOME: cache, LLMSPELL_START_MARKS: '1', ...env } });
+  const cacheFiles = () => (fs.existsSync(path.join(cache, 'llmspell/code-cache')) ? fs.readdirSync(path.join(cache, 'llmspell/code-cache')).map((f) => path.join(cache, 'llmspell/code-cache', f)) : []);
+  return { dir, cache, run, cacheFiles };
+}
+
+const cacheState = (stderr: string) => /host: bundle compiled \(code cache (\w+)\)/.exec(stderr)?.[1];
+const result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
+
+(nodeHasCompileCache ? describe.skip : describe)('the script host\'s code cache (Node 20)', () => {
+  test('the first run writes it, the next ones use it, with the same result (lazy imports included)', async () => {
+    const { run, cacheFiles } = setup();
+    const first = await run();
+    expect(first.code).toBe(0);
+    expect(cacheState(first.stderr)).toBe('absent');
+    expect(cacheFiles()).toHaveLength(1);
+    const written = fs.readFileSync(cacheFiles()[0]);
+    for (let i = 0; i < 2; i++) {
+      const next = await run();
+      expect(next.stderr).not.toMatch(/dynamic import callback|ExperimentalWarning/);
+      expect(next.code).toBe(0);
+      expect(cacheState(next.stderr)).toBe('used');
+      expect(result(next.stdout)).toEqual(result(first.stdout));
+    }
+    expect(result(first.stdout)).toEqual({ tool: 42, n: 7 });
+    // used, not rewritten
+    expect(cacheFiles()).toHaveLength(1);
+    expect(fs.readFileSync(cacheFiles()[0]).equals(written)).toBe(true);
+  });
+
+  test('a corrupt cache is refused, the run is unharmed, and the cache is written anew', async () => {
+    const { run, cacheFiles } = setup();
+    expect((await run()).code).toBe(0);
+    const [file] = cacheFiles();
+    const garbage = Buffer.alloc(fs.statSync(file).size, 0x5a);
+    fs.writeFileSync(file, garbage);
+    const refused = await run();
+    expect(refused.code).toBe(0);
+    expect(cacheState(refused.stderr)).toBe('refused');
+    expect(result(refused.stdout)).toEqual({ tool: 42, n: 7 });
+    expect(fs.readFileSync(file).equals(garbage)).toBe(false);
+    expect(cacheState((await run()).stderr)).toBe('used');
+    // a truncated one too
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100));
+    const truncated = await run();
+    expect(truncated.code).toBe(0);
+    expect(cacheState(truncated.stderr)).toBe('refused');
+  });
+
+  test('a cache folder that cannot be made means no cache, never a failed run', async () => {
+    const base = scratch();
+    const notADir = write(base, 'cache-is-a-file', 'x');
+    const { run, cacheFiles } = setup(notADir);
+    for (let i = 0; i < 2; i++) {
+      const r = await run();
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toMatch(/EEXIST|ENOTDIR|llmspell:/);
+      expect(cacheState(r.stderr)).toBe('absent');
+      expect(result(r.stdout)).toEqual({ tool: 42, n: 7 });
+    }
+    expect(cacheFiles()).toEqual([]);
+    expect(fs.readFileSync(notADir, 'utf8')).toBe('x');
+  });
+
+  test('a cache folder others can write is not used: neither read nor written', async () => {
+    const { run, cache, cacheFiles } = setup();
+    expect((await run()).code).toBe(0);
+    const folder = path.join(cache, 'llmspell/code-cache');
+    const [file] = cacheFiles();
+    const planted = Buffer.alloc(fs.statSync(file).size, 0x41);
+    fs.writeFileSync(file, planted);
+    fs.chmodSync(folder, 0o777);
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(cacheState(r.stderr)).toBe('absent');
+    expect(fs.readFileSync(file).equals(planted)).toBe(true);
+    // a file others can write, in a private folder, is not read either
+    fs.chmodSync(folder, 0o700);
+    fs.chmodSync(file, 0o666);
+    expect(cacheState((await run()).stderr)).toBe('absent');
+  });
+
+  test('LLMSPELL_CODE_CACHE=0 turns it off: the host starts from its ES module entry and writes nothing', async () => {
+    const { run, cacheFiles } = setup();
+    const off = await run({ LLMSPELL_CODE_CACHE: '0' });
+    expect(off.code).toBe(0);
+    expect(off.stderr).toMatch(/host: entry loaded/);
+    expect(cacheState(off.stderr)).toBeUndefined();
+    expect(result(off.stdout)).toEqual({ tool: 42, n: 7 });
+    expect(cacheFiles()).toEqual([]);
+  });
+
+  test('the cache lives in the user\'s own folder, readable by the user alone', async () => {
+    const { run, cache, cacheFiles } = setup();
+    expect((await run()).code).toBe(0);
+    expect(fs.statSync(path.join(cache, 'llmspell/code-cache')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(cacheFiles()[0]).mode & 0o777).toBe(0o600);
+  });
+});
+
+(nodeHasCompileCache ? describe : describe.skip)('the script host on Node 22+', () => {
+  test('uses Node\'s own compile cache, not the bundle\'s code cache', async () => {
+    const { run, cacheFiles } = setup();
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(cacheState(r.stderr)).toBeUndefined();
+    expect(cacheFiles()).toEqual([]);
+  });
+});
