@@ -26,7 +26,10 @@ import { startMark } from './start-marks.js';
 /** The folder of the cache, or undefined when it is turned off or no home can be found. */
 export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   if (env.LLMSPELL_CODE_CACHE === '0') return undefined;
-  const base = env.XDG_CACHE_HOME || (env.HOME ? path.join(env.HOME, '.cache') : undefined) || safeHomedir();
+  // the same folder as runtime's userCacheDir, which the policy keeps every tool out of (this
+  // small entry does not load the runtime): a relative XDG_CACHE_HOME is ignored, as XDG says
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : env.HOME ? path.join(env.HOME, '.cache') : safeHomedir();
   return base ? path.join(base, 'llmspell', 'code-cache') : undefined;
 }
 

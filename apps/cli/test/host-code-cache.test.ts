@@ -123,3 +123,40 @@ const result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
     expect(cacheFiles()).toEqual([]);
   });
 });
+
+describe('the user\'s llmspell cache folder is off limits to tools', () => {
+  // Compiled code there runs in the next run's script host, outside the engines' sandbox: a
+  // script that could write it would escape. The policy keeps every tool out of it, even when
+  // it lies inside the allowed paths (here HOME is the working directory, the default root).
+  test('a script cannot write, replace, delete or read the code cache, and the next run still uses it', async () => {
+    const { dir, cache, run, cacheFiles } = setup();
+    expect((await run()).code).toBe(0);
+    const files = cacheFiles();
+    const target = path.relative(dir, files[0] ?? path.join(cache, 'llmspell/code-cache/planted.bin'));
+    const before = files.map((f) => fs.readFileSync(f));
+    write(dir, 'planted.bin', 'not V8 code');
+    write(dir, 'plant.lua', `
+local function try(tool, params)
+  local ok, err = pcall(function() return Tool.invoke(tool, params) end)
+  if ok then return "ok" end
+  return tostring(type(err) == "table" and (err.code or err.message) or err):match("([A-Z][A-Z_]+[A-Z])") or tostring(err)
+end
+local out = {}
+out.write = try("file_operations", { operation = "write", path = "${target}", input = "planted" })
+out.write_new = try("file_operations", { operation = "write", path = ".cache/llmspell/other.bin", input = "planted" })
+out.copy = try("file_operations", { operation = "copy", source_path = "planted.bin", target_path = "${target}" })
+out.move = try("file_operations", { operation = "move", source_path = "planted.bin", target_path = "${target}" })
+out.delete = try("file_operations", { operation = "delete", path = "${target}" })
+out.read = try("file_operations", { operation = "read", path = "${target}" })
+return out
+`);
+    const planted = await cli(['run', 'plant.lua'], { cwd: dir, env: { XDG_CACHE_HOME: cache } });
+    expect(planted.code).toBe(0);
+    expect(result(planted.stdout)).toEqual({ write: 'PATH_NOT_ALLOWED', write_new: 'PATH_NOT_ALLOWED', copy: 'PATH_NOT_ALLOWED', move: 'PATH_NOT_ALLOWED', delete: 'PATH_NOT_ALLOWED', read: 'PATH_NOT_ALLOWED' });
+    expect(cacheFiles().map((f) => fs.readFileSync(f))).toEqual(before);
+    expect(fs.existsSync(path.join(cache, 'llmspell/other.bin'))).toBe(false);
+    const again = await run();
+    expect(result(again.stdout)).toEqual({ tool: 42, n: 7 });
+    if (!nodeHasCompileCache) expect(cacheState(again.stderr)).toBe('used');
+  });
+});

@@ -68,6 +68,9 @@ max_memory_bytes = 50000000
     expect(loaded.config.runtime.state_persistence.path).toBe(path.join(project, '.llmspell', 'state.db'));
     expect(loaded.config.runtime.state_persistence.backup.backup_dir).toBe(path.join(project, '.llmspell', 'backups'));
     expect(protectedStatePaths(loaded.config, sub, env)).toEqual(expect.arrayContaining([path.join(project, '.llmspell'), path.join(project, '.llmspell', 'state.db-wal')]));
+    // the user's cache folder (the CLI's code cache) too; a relative XDG_CACHE_HOME is ignored
+    expect(protectedStatePaths(loaded.config, sub, { ...env, XDG_CACHE_HOME: path.join(home, 'cache') })).toContain(path.join(home, 'cache', 'llmspell'));
+    expect(protectedStatePaths(loaded.config, sub, { ...env, HOME: home, XDG_CACHE_HOME: 'rel' })).toContain(path.join(home, '.cache', 'llmspell'));
     // outside any project: the user data dir; LLMSPELL_STATE_PATH and a configured path win
     const loose = tmp();
     const defaults = loadConfig({ cwd: loose, home, env: {} }).config;

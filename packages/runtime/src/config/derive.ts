@@ -26,13 +26,26 @@ export function protectedConfigFiles(cwd: string, options: PolicyFromConfigOptio
 }
 
 /**
- * What no tool may touch because the runtime keeps its state there: the state file with its
- * SQLite companions (-wal, -shm, -journal), the state directory and the backups.
+ * What no tool may touch because the runtime keeps its state or code there: the state file with
+ * its SQLite companions (-wal, -shm, -journal), the state directory, the backups and the user's
+ * llmspell cache folder (see userCacheDir).
  */
 export function protectedStatePaths(config: LlmspellConfig, cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const location = stateLocation(config, cwd, env);
   const file = location.file ? [location.file, ...['-wal', '-shm', '-journal'].map((s) => location.file + s)] : [];
-  return [...location.privateDirs, ...file];
+  return [...location.privateDirs, ...file, userCacheDir(env)];
+}
+
+/**
+ * The user's llmspell cache folder (`$XDG_CACHE_HOME/llmspell`, else `~/.cache/llmspell`;
+ * a relative XDG_CACHE_HOME is ignored, as the XDG spec says). The CLI keeps the script
+ * host's compiled code there (V8's code cache, run by the next `llmspell run` outside any
+ * sandbox), so no tool may write it, whatever the allowed paths.
+ */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'llmspell');
 }
 
 /** The security policy a config describes. */
