@@ -93,12 +93,23 @@ function usableCacheDir(dir: string | undefined): string | undefined {
   return ownedPrivately(dir) ? dir : undefined;
 }
 
+/** The cache file's bytes, when it is the user's alone: checked on the open file itself (no link followed), so what is checked is what is read. */
 function readCache(file: string | undefined): Buffer | undefined {
-  if (!file || !fs.existsSync(file) || !ownedPrivately(file)) return undefined;
+  if (!file) return undefined;
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch {
     return undefined;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || (typeof process.getuid === 'function' && (stat.uid !== process.getuid() || (stat.mode & 0o022) !== 0))) return undefined;
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
