@@ -39,6 +39,7 @@ export interface LuaModule {
   _lua_rawgeti(L: number, index: number, n: bigint): number;
   _lua_rawseti(L: number, index: number, n: bigint): void;
   _lua_rawset(L: number, index: number): void;
+  _lua_rawget(L: number, index: number): number;
   _lua_next(L: number, index: number): number;
   _lua_topointer(L: number, index: number): number;
   _lua_touserdata(L: number, index: number): number;

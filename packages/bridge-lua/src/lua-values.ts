@@ -59,6 +59,8 @@ export class LuaValues {
   private fallbackMeta?: { fallback: (key: string) => ScriptValue; ref: bigint };
   /** NUL-terminated copies of object keys in WASM memory, by key (see keyPointer). */
   private readonly keyPointers = new Map<string, number>();
+  /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
+  lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void };
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
@@ -322,6 +324,7 @@ export class LuaValues {
     if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
       throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
     }
+    if (this.lazyTables && this.lazyTables.size > 0) this.lazyTables.realize(L, index, pointer);
     path.add(pointer);
     try {
       const length = m._lua_rawlen(L, index);

@@ -1,7 +1,8 @@
 /**
  * Lua run once per context, before any script, as chunk "=llmspell". It receives the
  * host's print/warn functions, builds the sandbox (what the standard libraries keep) and
- * returns the private pieces the bridge needs: the two sentinels and the runner.
+ * returns the private pieces the bridge needs: the two sentinels, the runner and the
+ * metatable of tables the host fills on first use.
  *
  * AWAIT is yielded (with a pending-call id) by a host function whose result is a promise;
  * the runner's thread hands it to the bridge, which resumes the thread once the promise
@@ -109,10 +110,40 @@ end
 -- Lua runs finalizers with debug hooks off, so a __gc handler could never be stopped by
 -- the time limit: tables get no finalizers here.
 local raw_setmetatable, rawget = setmetatable, rawget
+
+-- LAZY: the metatable of a table the host fills on first use (a hook's context; the bridge
+-- adds __index, __newindex and __gc). Any read or write of a key fills it (t[LAZY] is such a
+-- read) and drops LAZY, so from then on it is a plain table; pairs, next, rawget, rawset and
+-- setmetatable fill it first, and getmetatable does not show LAZY: a script sees a plain table.
+local LAZY = {}
+local raw_next, raw_rawset = next, rawset
+LAZY.__pairs = function(t)
+  local _ = t[LAZY]
+  return raw_next, t, nil
+end
+next = function(t, k)
+  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
+  return raw_next(t, k)
+end
+_ENV.rawget = function(t, k)
+  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
+  return rawget(t, k)
+end
+rawset = function(t, k, v)
+  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
+  return raw_rawset(t, k, v)
+end
+_ENV.getmetatable = function(v)
+  local mt = getmetatable(v)
+  if rawequal(mt, LAZY) then return nil end
+  return mt
+end
+
 _ENV.setmetatable = function(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("__gc metamethods are not available in the llmspell sandbox", 2)
   end
+  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
   return raw_setmetatable(t, mt)
 end
 
@@ -295,5 +326,5 @@ local function run(f, ...)
   return raw_xpcall(f, handler, ...)
 end
 
-return AWAIT, FATAL, run
+return AWAIT, FATAL, run, LAZY
 `;

@@ -70,6 +70,21 @@ export function hostAsync<F extends (...args: any[]) => any>(fn: F): F & HostFun
   return fn as F & HostFunction;
 }
 
+const snapshots = new WeakSet<object>();
+
+/**
+ * Marks plain data the host made for one script call and never changes afterwards (a hook's
+ * context): a bridge may then convert it when the script first reads it instead of up front.
+ */
+export function markScriptSnapshot<T extends object>(value: T): T {
+  snapshots.add(value);
+  return value;
+}
+
+export function isScriptSnapshot(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && snapshots.has(value);
+}
+
 export function isHostAsync(value: unknown): boolean {
   return typeof value === 'function' && (value as HostFunction)[HOST_ASYNC] === true;
 }

@@ -1,4 +1,4 @@
-import type { HookContext, ScriptCallback, ScriptValue } from '@llmspell/core';
+import { markScriptSnapshot, type HookContext, type ScriptCallback, type ScriptValue } from '@llmspell/core';
 import type { HookHandler } from './hook-registry.js';
 
 /**
@@ -43,9 +43,13 @@ export function toScriptData(value: unknown, seen: WeakSet<object> = new WeakSet
   }
 }
 
-/** The context as a script hook sees it: plain data, a copy it may change freely. */
+/**
+ * The context as a script hook sees it: plain data, a copy it may change freely. It is a
+ * snapshot (made for this call, never changed by the host), so a bridge may hand it over
+ * lazily: a hook that reads none of it costs no conversion.
+ */
 export function toScriptContext(ctx: HookContext): ScriptValue {
-  return {
+  return markScriptSnapshot({
     point: ctx.point,
     hook_point: ctx.point,
     component_id: { id: ctx.component_id.id, type: ctx.component_id.type, name: ctx.component_id.name },
@@ -54,7 +58,7 @@ export function toScriptContext(ctx: HookContext): ScriptValue {
     correlation_id: ctx.correlation_id,
     language: ctx.language,
     timestamp: ctx.timestamp,
-  };
+  });
 }
 
 /**

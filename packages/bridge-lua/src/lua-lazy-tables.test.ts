@@ -1,0 +1,111 @@
+import { markScriptSnapshot, type ScriptCallback, type ScriptValue } from '@llmspell/core';
+import { harness, type Harness } from '../test/harness.js';
+
+/** A hook context as `toScriptContext` makes it (five tables, strings, a number). */
+const hookContext = (): Record<string, ScriptValue> => ({
+  point: 'BeforeToolExecution',
+  hook_point: 'BeforeToolExecution',
+  component_id: { id: 'tool:add_numbers', type: 'tool', name: 'add_numbers' },
+  data: { input: { a: 1, b: 2, list: [1, 2, 3] } },
+  metadata: { step: 's1', path: 0 },
+  correlation_id: '56e04c88-8862-4c3b-b177-624a587e4745',
+  language: 'lua',
+  timestamp: '2026-12-04T17:14:07.451Z',
+});
+
+// Lua that describes a table the way a script can see it: every key and value through pairs, sorted.
+const DUMP = `
+local function dump(v)
+  if type(v) ~= "table" then return type(v) .. ":" .. tostring(v) end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  local parts = {}
+  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. dump(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+`;
+
+describe('hook contexts pushed into Lua lazily (a snapshot fills its table on first use)', () => {
+  let h: Harness;
+  let kept: ScriptValue[] = [];
+  const pending = () => (h.context as unknown as { lazyTables: { size: number } }).lazyTables.size;
+
+  beforeAll(async () => {
+    h = await harness({
+      extraGlobals: {
+        // calls `cb` with the context as a snapshot (lazy) and as plain data (as before), and gives both answers
+        both: (cb: ScriptValue) => {
+          const callNow = (cb as ScriptCallback).callNow!;
+          const lazy = callNow(markScriptSnapshot(hookContext()));
+          const eager = callNow(hookContext());
+          return [lazy, eager] as ScriptValue;
+        },
+        keep: (value: ScriptValue) => {
+          kept.push(value);
+          return null;
+        },
+        big: (cb: ScriptValue) => (cb as ScriptCallback).callNow!(markScriptSnapshot({ ...hookContext(), data: { text: 'x'.repeat(20_000) } })),
+      },
+    });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => {
+    kept = [];
+  });
+
+  const same = async (body: string) => {
+    const [lazy, eager] = (await h.run(`${DUMP}\nreturn both(function(ctx)\n${body}\nend)`)) as ScriptValue[];
+    expect(lazy).toEqual(eager);
+    return lazy;
+  };
+
+  it('shows the same fields through pairs, indexing, next, rawget, # and type', async () => {
+    expect(await same('return dump(ctx)')).toBe(
+      '{component_id={id=string:tool:add_numbers,name=string:add_numbers,type=string:tool},correlation_id=string:56e04c88-8862-4c3b-b177-624a587e4745,'
+      + 'data={input={a=number:1,b=number:2,list={1=number:1,2=number:2,3=number:3}}},hook_point=string:BeforeToolExecution,language=string:lua,'
+      + 'metadata={path=number:0,step=string:s1},point=string:BeforeToolExecution,timestamp=string:2026-12-04T17:14:07.451Z}',
+    );
+    expect(await same('return { ctx.data.input.b, ctx.point, ctx.missing == nil }')).toEqual([2, 'BeforeToolExecution', true]);
+    expect(await same('local n = 0 for k in next, ctx do n = n + 1 end return { n, next(ctx) ~= nil }')).toEqual([8, true]);
+    expect(await same('return { rawget(ctx, "language"), #ctx, type(ctx), getmetatable(ctx) == nil, rawlen(ctx) }')).toEqual(['lua', 0, 'table', true, 0]);
+  });
+
+  it('keeps what the hook writes: new keys, changed keys, rawset and its own metatable', async () => {
+    expect(await same('ctx.extra = 1; ctx.point = "changed"; return dump(ctx)')).toMatch(/^\{component_id=\{.*extra=number:1,.*point=string:changed,timestamp=/);
+    expect(await same('rawset(ctx, "language", "x"); return { ctx.language, ctx.point }')).toEqual(['x', 'BeforeToolExecution']);
+    expect(await same('ctx.data.input.a = 5; return dump(ctx.data)')).toBe('{input={a=number:5,b=number:2,list={1=number:1,2=number:2,3=number:3}}}');
+    expect(await same(`
+      setmetatable(ctx, { __index = function(_, k) return "default " .. k end })
+      return { ctx.point, ctx.other, getmetatable(ctx) ~= nil }`)).toEqual(['BeforeToolExecution', 'default other', true]);
+  });
+
+  it('hands the whole context to the host when the hook returns it or passes it on, read or not', async () => {
+    const untouched = await same('return ctx');
+    expect(untouched).toEqual(hookContext());
+    expect(await same('ctx.point = "p"; return { changed = ctx }')).toEqual({ changed: { ...hookContext(), point: 'p' } });
+    await h.run('both(function(ctx) keep(ctx) end)');
+    expect(kept).toEqual([hookContext(), hookContext()]);
+  });
+
+  it('keeps a context the script holds on to after the hook, and forgets the ones it dropped', async () => {
+    await h.run('collectgarbage("collect")');
+    const before = pending();
+    const result = await h.run(`${DUMP}
+      held = nil
+      both(function(ctx) if not held then held = ctx end end)
+      for i = 1, 50 do both(function(ctx) end) end
+      collectgarbage("collect")
+      collectgarbage("collect")
+      return dump(held)`);
+    expect(result).toBe((await same('return dump(ctx)')) as string);
+    await h.run('collectgarbage("collect"); collectgarbage("collect")');
+    expect(pending()).toBeLessThanOrEqual(before);
+  });
+
+  it('pushes a large context as before (the host keeps no large data for Lua)', async () => {
+    const before = pending();
+    await expect(h.run('return big(function(ctx) return { #ctx.data.text, ctx.point } end)')).resolves.toEqual([20_000, 'BeforeToolExecution']);
+    expect(pending()).toBe(before);
+  });
+});

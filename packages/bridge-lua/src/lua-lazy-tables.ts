@@ -1,0 +1,124 @@
+import { isScriptSnapshot, type ScriptValue } from '@llmspell/core';
+import { LUA_REGISTRYINDEX, type LuaModule } from './lua-module.js';
+import type { LuaValues } from './lua-values.js';
+
+/** Snapshots waiting in the host at once; past this many, arguments are pushed as before. */
+const MAX_PENDING = 1024;
+/** A snapshot weighing more than this (about its bytes) is pushed as before: the host keeps it until Lua collects its table. */
+const MAX_WEIGHT = 4096;
+/** Nesting a lazily pushed snapshot may have (deeper, or a cycle, is pushed as before). */
+const MAX_DEPTH = 8;
+
+/**
+ * About the bytes `value` holds, or Infinity when it is more than plain data (a function, a
+ * Date, binary, a class instance) or weighs more than `budget`: only plain data small enough
+ * is worth keeping in the host until the script reads it.
+ */
+function weigh(value: unknown, budget: number, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return 16 + value.length;
+    case 'number':
+    case 'boolean':
+      return 16;
+    case 'undefined':
+      return 0;
+    case 'object':
+      break;
+    default:
+      return Infinity;
+  }
+  if (value === null) return 0;
+  if (depth >= MAX_DEPTH) return Infinity;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) return Infinity;
+  let total = 32;
+  for (const key of Object.keys(value)) {
+    total += key.length + weigh((value as Record<string, unknown>)[key], budget - total, depth + 1);
+    if (total > budget) return Infinity;
+  }
+  return total;
+}
+
+/**
+ * Callback arguments pushed into Lua as empty tables that fill themselves on first use (a
+ * hook's context: most hooks read none or few of its fields, and building its five tables
+ * was most of a hook call). Only a record the host marked as a snapshot (plain data made for
+ * this call and never changed afterwards, `markScriptSnapshot`) is pushed so; the script
+ * cannot tell: any read or write of a key, pairs, next, rawget, rawset and setmetatable fill
+ * the table first (the prelude's LAZY metatable and wrappers), getmetatable hides LAZY, and a
+ * table the host reads back (a hook returning its context) is filled before it is read.
+ * Until then the host keeps the record, found by the table's address; the table's __gc
+ * forgets it when Lua collects an unread table.
+ */
+export class LuaLazyTables {
+  /** Records not yet in their table, by the table's address. */
+  private readonly pending = new Map<number, Record<string, ScriptValue>>();
+  private metaRef = 0n;
+
+  constructor(private readonly m: LuaModule, private readonly values: LuaValues) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Completes the prelude's LAZY metatable (at the top of `L`'s stack, left there) with the
+   * host's __index, __newindex and __gc, and keeps it; `addFunction` makes C functions.
+   */
+  install(L: number, addFunction: (fn: (L: number) => number, signature: string) => number): void {
+    const { m } = this;
+    const set = (name: string, fn: (L: number) => number) => {
+      this.values.pushString(L, name);
+      m._lua_pushcclosure(L, addFunction(fn, 'ii'), 0);
+      m._lua_rawset(L, -3);
+    };
+    set('__index', (T) => {
+      this.realize(T, 1);
+      m._lua_pushvalue(T, 2);
+      m._lua_rawget(T, 1);
+      return 1;
+    });
+    set('__newindex', (T) => {
+      this.realize(T, 1);
+      m._lua_settop(T, 3);
+      m._lua_rawset(T, 1);
+      return 0;
+    });
+    set('__gc', (T) => {
+      this.pending.delete(m._lua_topointer(T, 1));
+      return 0;
+    });
+    m._lua_pushvalue(L, -1);
+    this.metaRef = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
+  }
+
+  /** Pushes `value` as a table filled on first use, if it is a snapshot worth it; false (nothing pushed) otherwise. */
+  push(L: number, value: ScriptValue): boolean {
+    if (this.pending.size >= MAX_PENDING || typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    if (!isScriptSnapshot(value) || weigh(value, MAX_WEIGHT, 0) > MAX_WEIGHT) return false;
+    const { m } = this;
+    m._lua_createtable(L, 0, 0);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.metaRef);
+    m._lua_setmetatable(L, -2);
+    this.pending.set(m._lua_topointer(L, -1), value as Record<string, ScriptValue>);
+    return true;
+  }
+
+  /** Fills the table at `index` with its record, if it still waits for it, and makes it a plain table. */
+  realize(L: number, index: number, pointer = this.m._lua_topointer(L, index)): void {
+    const record = this.pending.get(pointer);
+    if (record === undefined) return;
+    const { m } = this;
+    this.pending.delete(pointer);
+    const table = m._lua_absindex(L, index);
+    m._lua_pushnil(L);
+    m._lua_setmetatable(L, table);
+    // no metatable now: lua_setfield sets each field raw
+    for (const key of Object.keys(record)) this.values.setField(L, table, key, record[key], new Set(), 0);
+  }
+
+  dispose(): void {
+    this.pending.clear();
+  }
+}
