@@ -71,6 +71,18 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
     expect(await same('return { rawget(ctx, "language"), #ctx, type(ctx), getmetatable(ctx) == nil, rawlen(ctx) }')).toEqual(['lua', 0, 'table', true, 0]);
   });
 
+  it('leaves next, rawget, rawset and getmetatable as they were for other values, errors included', async () => {
+    await expect(h.run(`
+      local t = setmetatable({}, { __metatable = "locked" })
+      rawset(t, "k", "v")
+      return { getmetatable(t), getmetatable("").__index == string, rawget(t, "k"), next({ 7 }), getmetatable(1) == nil }`))
+      .resolves.toEqual(['locked', true, 'v', 1, true]);
+    await expect(h.run('next(nil)', 'n.lua')).rejects.toThrow("n.lua:1: bad argument #1 to 'next' (table expected, got nil)");
+    await expect(h.run('\nrawget({})', 'r.lua')).rejects.toThrow("r.lua:2: bad argument #2 to 'rawget' (value expected)");
+    await expect(h.run('rawset({}, 1)', 's.lua')).rejects.toThrow("s.lua:1: bad argument #3 to 'rawset' (value expected)");
+    await expect(h.run('getmetatable()', 'g.lua')).rejects.toThrow("g.lua:1: bad argument #1 to 'getmetatable' (value expected)");
+  });
+
   it('keeps what the hook writes: new keys, changed keys, rawset and its own metatable', async () => {
     expect(await same('ctx.extra = 1; ctx.point = "changed"; return dump(ctx)')).toMatch(/^\{component_id=\{.*extra=number:1,.*point=string:changed,timestamp=/);
     expect(await same('rawset(ctx, "language", "x"); return { ctx.language, ctx.point }')).toEqual(['x', 'BeforeToolExecution']);

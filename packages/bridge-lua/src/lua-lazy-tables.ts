@@ -1,5 +1,5 @@
 import { isScriptSnapshot, type ScriptValue } from '@llmspell/core';
-import { LUA_REGISTRYINDEX, type LuaModule } from './lua-module.js';
+import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-module.js';
 import type { LuaValues } from './lua-values.js';
 
 /** Snapshots waiting in the host at once; past this many, arguments are pushed as before. */
@@ -46,7 +46,7 @@ function weigh(value: unknown, budget: number, depth: number): number {
  * was most of a hook call). Only a record the host marked as a snapshot (plain data made for
  * this call and never changed afterwards, `markScriptSnapshot`) is pushed so; the script
  * cannot tell: any read or write of a key, pairs, next, rawget, rawset and setmetatable fill
- * the table first (the prelude's LAZY metatable and wrappers), getmetatable hides LAZY, and a
+ * the table first (the prelude's LAZY metatable, the functions set in `install`), getmetatable hides LAZY, and a
  * table the host reads back (a hook returning its context) is filled before it is read.
  * Until then the host keeps the record, found by the table's address; the table's __gc
  * forgets it when Lua collects an unread table.
@@ -55,6 +55,8 @@ export class LuaLazyTables {
   /** Records not yet in their table, by the table's address. */
   private readonly pending = new Map<number, Record<string, ScriptValue>>();
   private metaRef = 0n;
+  /** "__metatable" as a C string (kept for the context's life). */
+  private metatableKey = 0;
 
   constructor(private readonly m: LuaModule, private readonly values: LuaValues) {}
 
@@ -64,7 +66,8 @@ export class LuaLazyTables {
 
   /**
    * Completes the prelude's LAZY metatable (at the top of `L`'s stack, left there) with the
-   * host's __index, __newindex and __gc, and keeps it; `addFunction` makes C functions.
+   * host's __index, __newindex and __gc, keeps it, and sets the globals next, rawget, rawset
+   * and getmetatable that see a waiting table as filled; `addFunction` makes C functions.
    */
   install(L: number, addFunction: (fn: (L: number) => number, signature: string) => number): void {
     const { m } = this;
@@ -91,6 +94,66 @@ export class LuaLazyTables {
     });
     m._lua_pushvalue(L, -1);
     this.metaRef = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
+
+    // The base library's raw functions, as in lbaselib.c, filling a waiting table first; as
+    // C functions their argument errors read as before ("bad argument #1 to 'next'", the
+    // script's line).
+    const global = (name: string, fn: (L: number) => number) => {
+      m._lua_pushcclosure(L, addFunction(fn, 'ii'), 0);
+      const [pointer] = allocUtf8(m, name, true);
+      try {
+        m._lua_setglobal(L, pointer);
+      } finally {
+        m._free(pointer);
+      }
+    };
+    global('next', (T) => {
+      m._luaL_checktype(T, 1, LUA_TTABLE);
+      this.realizeAny(T, 1);
+      m._lua_settop(T, 2);
+      if (m._lua_next(T, 1)) return 2;
+      m._lua_pushnil(T);
+      return 1;
+    });
+    global('rawget', (T) => {
+      m._luaL_checktype(T, 1, LUA_TTABLE);
+      m._luaL_checkany(T, 2);
+      this.realizeAny(T, 1);
+      m._lua_settop(T, 2);
+      m._lua_rawget(T, 1);
+      return 1;
+    });
+    global('rawset', (T) => {
+      m._luaL_checktype(T, 1, LUA_TTABLE);
+      m._luaL_checkany(T, 2);
+      m._luaL_checkany(T, 3);
+      this.realizeAny(T, 1);
+      m._lua_settop(T, 3);
+      m._lua_rawset(T, 1);
+      return 1;
+    });
+    this.metatableKey = allocUtf8(m, '__metatable', true)[0];
+    global('getmetatable', (T) => {
+      m._luaL_checkany(T, 1);
+      if (!m._lua_getmetatable(T, 1)) {
+        m._lua_pushnil(T);
+        return 1;
+      }
+      m._lua_rawgeti(T, LUA_REGISTRYINDEX, this.metaRef);
+      const lazy = m._lua_rawequal(T, -1, -2);
+      m._lua_settop(T, -2);
+      if (lazy) {
+        m._lua_pushnil(T);
+        return 1;
+      }
+      m._luaL_getmetafield(T, 1, this.metatableKey);
+      return 1;
+    });
+  }
+
+  /** realize, for a table that may or may not wait (no address lookup when none waits). */
+  private realizeAny(L: number, index: number): void {
+    if (this.pending.size > 0) this.realize(L, index);
   }
 
   /** Pushes `value` as a table filled on first use, if it is a snapshot worth it; false (nothing pushed) otherwise. */
@@ -120,5 +183,11 @@ export class LuaLazyTables {
 
   dispose(): void {
     this.pending.clear();
+    try {
+      if (this.metatableKey) this.m._free(this.metatableKey);
+    } catch {
+      // a module that aborted keeps its memory
+    }
+    this.metatableKey = 0;
   }
 }

@@ -62,6 +62,10 @@ export interface LuaModule {
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
   _lua_pcallk(L: number, nargs: number, nresults: number, errfunc: number, ctx: number, k: number): number;
   _lua_setglobal(L: number, name: number): void;
+  _lua_getmetatable(L: number, index: number): number;
+  _luaL_checktype(L: number, arg: number, type: number): void;
+  _luaL_checkany(L: number, arg: number): void;
+  _luaL_getmetafield(L: number, index: number, name: number): number;
   _lua_checkstack(L: number, n: number): number;
   _lua_isyieldable(L: number): number;
   _lua_tocfunction(L: number, index: number): number;

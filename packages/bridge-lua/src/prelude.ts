@@ -112,31 +112,14 @@ end
 local raw_setmetatable, rawget = setmetatable, rawget
 
 -- LAZY: the metatable of a table the host fills on first use (a hook's context; the bridge
--- adds __index, __newindex and __gc). Any read or write of a key fills it (t[LAZY] is such a
--- read) and drops LAZY, so from then on it is a plain table; pairs, next, rawget, rawset and
--- setmetatable fill it first, and getmetatable does not show LAZY: a script sees a plain table.
+-- adds __index, __newindex and __gc, and its own next, rawget, rawset and getmetatable, which
+-- fill such a table first or hide LAZY). Any read or write of a key fills it (t[LAZY] is such
+-- a read) and drops LAZY, so from then on it is a plain table: a script sees a plain table.
 local LAZY = {}
-local raw_next, raw_rawset = next, rawset
+local raw_next = next
 LAZY.__pairs = function(t)
   local _ = t[LAZY]
   return raw_next, t, nil
-end
-next = function(t, k)
-  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
-  return raw_next(t, k)
-end
-_ENV.rawget = function(t, k)
-  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
-  return rawget(t, k)
-end
-rawset = function(t, k, v)
-  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
-  return raw_rawset(t, k, v)
-end
-_ENV.getmetatable = function(v)
-  local mt = getmetatable(v)
-  if rawequal(mt, LAZY) then return nil end
-  return mt
 end
 
 _ENV.setmetatable = function(t, mt)
