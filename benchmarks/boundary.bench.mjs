@@ -36,6 +36,7 @@ const JS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'js';
 const LUA_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'lua';
 const AB_ROOT = process.env.BOUNDARY_BENCH_AB;
 // BOUNDARY_BENCH_ONLY=callbacks: only the host → script rows (workflow step, Lua hook), their floor and profile note
+// (with BOUNDARY_BENCH_AB, each row against the other build, interleaved)
 const CALLBACKS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'callbacks';
 const START_ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 
@@ -262,13 +263,20 @@ export async function run() {
     if (CALLBACKS_ONLY) {
       await runtime.close();
       const workflowFloor = await workflowStepFloor();
-      const workflow = perOperation(script('workflow.lua'), 5_000, env);
-      const hooks5 = perOperation(script('hooks.lua'), 5_000, env, ['5']);
-      const hooks0 = perOperation(script('hooks.lua'), 5_000, env, ['0']);
-      const perHook = { wall: (hooks5.wall - hooks0.wall) / 5, cpu: (hooks5.cpu - hooks0.cpu) / 5 };
+      // with BOUNDARY_BENCH_AB, each row also runs the other build in the same rounds, interleaved
+      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const measured = (name, count, extra) => {
+        const m = perOperation(script(name), count, env, extra, bins);
+        return AB_ROOT ? m : [m];
+      };
+      const ab = (m, other) => (other ? `; A/B: ${path.resolve(AB_ROOT)} in the same rounds ${other.wall.toFixed(1)} µs wall / ${other.cpu.toFixed(1)} µs CPU (this build ${(other.cpu / m.cpu).toFixed(2)}× less CPU)` : '');
+      const [workflow, workflowB] = measured('workflow.lua', 5_000, []);
+      const hooks5 = measured('hooks.lua', 5_000, ['5']);
+      const hooks0 = measured('hooks.lua', 5_000, ['0']);
+      const [perHook, perHookB] = hooks5.map((h5, i) => ({ wall: (h5.wall - hooks0[i].wall) / 5, cpu: (h5.cpu - hooks0[i].cpu) / 5 }));
       rows.push({ name: 'floor: workflow step (TypeScript custom step), in-process', value: workflowFloor, unit: 'µs' });
-      rows.push({ name: 'workflow step of a Lua function through the CLI', value: workflow.wall, unit: 'µs', baseline: workflowFloor, ratio: workflow.wall / workflowFloor, goal: '≤ 20 µs', note: `CPU ${workflow.cpu.toFixed(1)} µs (${(workflow.cpu / workflowFloor).toFixed(2)}× the floor); 5,000 steps, building the workflow included` });
-      rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls` });
+      rows.push({ name: 'workflow step of a Lua function through the CLI', value: workflow.wall, unit: 'µs', baseline: workflowFloor, ratio: workflow.wall / workflowFloor, goal: '≤ 20 µs', note: `CPU ${workflow.cpu.toFixed(1)} µs (${(workflow.cpu / workflowFloor).toFixed(2)}× the floor); 5,000 steps, building the workflow included${ab(workflow, workflowB)}` });
+      rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls${ab(perHook, perHookB)}` });
       rows.push({ name: '5 Lua hooks as a share of a 1 ms step', value: (perHook.wall * 5) / 10, unit: '%', goal: '< 1 %', note: `CPU ${((perHook.cpu * 5) / 10).toFixed(1)} %` });
       notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
       return { rows, notes };

@@ -115,6 +115,33 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
     expect(pending()).toBeLessThanOrEqual(before);
   });
 
+  it('gives a workflow step the same context: its own fields, the run\'s members through its metatable', async () => {
+    const result = await h.run(`${DUMP}
+      local seen, held = {}, nil
+      local r = Workflow.sequential({ name = "w", steps = {
+        { name = "one", type = "custom", execute = function(ctx) held = ctx return 1 end },
+        { name = "two", type = "custom", execute = function(ctx)
+          seen.mt = getmetatable(ctx) ~= nil
+          seen.outputs = ctx.outputs.one
+          seen.step = rawget(ctx, "step")
+          seen.first = next(ctx) ~= nil
+          return 2 end },
+        { name = "three", type = "custom", execute = function(ctx)
+          ctx.run_id = nil
+          seen.dump = dump(ctx)
+          seen.later = ctx.outputs.two
+          return 3 end },
+      } }):execute({ q = "x" })
+      held.run_id = nil
+      return { success = r.success, seen = seen, held = dump(held), held_outputs = held.outputs.three }`);
+    expect(result).toEqual({
+      success: true,
+      seen: { mt: true, outputs: 1, step: 'two', first: true, dump: '{input={q=string:x},step=string:three,workflow=string:w}', later: 2 },
+      held: '{input={q=string:x},step=string:one,workflow=string:w}',
+      held_outputs: 3,
+    });
+  });
+
   it('pushes a large context as before (the host keeps no large data for Lua)', async () => {
     const before = pending();
     await expect(h.run('return big(function(ctx) return { #ctx.data.text, ctx.point } end)')).resolves.toEqual([20_000, 'BeforeToolExecution']);

@@ -1,4 +1,4 @@
-import { isScriptSnapshot, type ScriptValue } from '@llmspell/core';
+import { getIndexFallback, isScriptSnapshot, type ScriptValue } from '@llmspell/core';
 import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-module.js';
 import type { LuaValues } from './lua-values.js';
 
@@ -45,9 +45,11 @@ function weigh(value: unknown, budget: number, depth: number): number {
  * hook's context: most hooks read none or few of its fields, and building its five tables
  * was most of a hook call). Only a record the host marked as a snapshot (plain data made for
  * this call and never changed afterwards, `markScriptSnapshot`) is pushed so; the script
- * cannot tell: any read or write of a key, pairs, next, rawget, rawset and setmetatable fill
- * the table first (the prelude's LAZY metatable, the functions set in `install`), getmetatable hides LAZY, and a
- * table the host reads back (a hook returning its context) is filled before it is read.
+ * cannot tell: any read or write of a key, pairs, next, rawget, rawset, getmetatable and
+ * setmetatable fill the table first (the prelude's LAZY metatable, the functions set in
+ * `install`), which then gets the metatable it would have had (a workflow step context's index
+ * fallback, or none); a table the host reads back (a hook returning its context) is filled
+ * before it is read.
  * Until then the host keeps the record, found by the table's address; the table's __gc
  * forgets it when Lua collects an unread table.
  */
@@ -67,7 +69,7 @@ export class LuaLazyTables {
   /**
    * Completes the prelude's LAZY metatable (at the top of `L`'s stack, left there) with the
    * host's __index, __newindex and __gc, keeps it, and sets the globals next, rawget, rawset
-   * and getmetatable that see a waiting table as filled; `addFunction` makes C functions.
+   * and getmetatable, which fill a waiting table first; `addFunction` makes C functions.
    */
   install(L: number, addFunction: (fn: (L: number) => number, signature: string) => number): void {
     const { m } = this;
@@ -77,9 +79,11 @@ export class LuaLazyTables {
       m._lua_rawset(L, -3);
     };
     set('__index', (T) => {
-      this.realize(T, 1);
+      const filled = this.realize(T, 1);
       m._lua_pushvalue(T, 2);
-      m._lua_rawget(T, 1);
+      // filled, the table has its own metatable or none: an index fallback (a step's members) answers as it would have
+      if (filled) m._lua_gettable(T, 1);
+      else m._lua_rawget(T, 1);
       return 1;
     });
     set('__newindex', (T) => {
@@ -135,14 +139,8 @@ export class LuaLazyTables {
     this.metatableKey = allocUtf8(m, '__metatable', true)[0];
     global('getmetatable', (T) => {
       m._luaL_checkany(T, 1);
+      this.realizeAny(T, 1);
       if (!m._lua_getmetatable(T, 1)) {
-        m._lua_pushnil(T);
-        return 1;
-      }
-      m._lua_rawgeti(T, LUA_REGISTRYINDEX, this.metaRef);
-      const lazy = m._lua_rawequal(T, -1, -2);
-      m._lua_settop(T, -2);
-      if (lazy) {
         m._lua_pushnil(T);
         return 1;
       }
@@ -168,17 +166,23 @@ export class LuaLazyTables {
     return true;
   }
 
-  /** Fills the table at `index` with its record, if it still waits for it, and makes it a plain table. */
-  realize(L: number, index: number, pointer = this.m._lua_topointer(L, index)): void {
+  /**
+   * Fills the table at `index` with its record, if it still waits for it, and gives it the
+   * metatable it would have had (its index fallback's, or none). True if it filled it.
+   */
+  realize(L: number, index: number, pointer = this.m._lua_topointer(L, index)): boolean {
     const record = this.pending.get(pointer);
-    if (record === undefined) return;
+    if (record === undefined) return false;
     const { m } = this;
     this.pending.delete(pointer);
     const table = m._lua_absindex(L, index);
-    m._lua_pushnil(L);
+    const fallback = getIndexFallback(record);
+    if (fallback) this.values.pushFallbackMeta(L, fallback);
+    else m._lua_pushnil(L);
     m._lua_setmetatable(L, table);
-    // no metatable now: lua_setfield sets each field raw
+    // the metatable now has no __newindex: lua_setfield sets each field raw
     for (const key of Object.keys(record)) this.values.setField(L, table, key, record[key], new Set(), 0);
+    return true;
   }
 
   dispose(): void {

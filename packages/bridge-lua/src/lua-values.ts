@@ -233,7 +233,7 @@ export class LuaValues {
    * The metatable whose __index asks `fallback`, made once for the latest fallback pushed: a
    * workflow's step contexts share one for the whole run, so a step costs no new host function.
    */
-  private pushFallbackMeta(L: number, fallback: (key: string) => ScriptValue): void {
+  pushFallbackMeta(L: number, fallback: (key: string) => ScriptValue): void {
     const { m } = this;
     const cached = this.fallbackMeta;
     if (cached?.fallback === fallback) {

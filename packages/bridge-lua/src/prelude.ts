@@ -111,10 +111,11 @@ end
 -- the time limit: tables get no finalizers here.
 local raw_setmetatable, rawget = setmetatable, rawget
 
--- LAZY: the metatable of a table the host fills on first use (a hook's context; the bridge
--- adds __index, __newindex and __gc, and its own next, rawget, rawset and getmetatable, which
--- fill such a table first or hide LAZY). Any read or write of a key fills it (t[LAZY] is such
--- a read) and drops LAZY, so from then on it is a plain table: a script sees a plain table.
+-- LAZY: the metatable of a table the host fills on first use (a hook's or a step's context;
+-- the bridge adds __index, __newindex and __gc, and its own next, rawget, rawset and
+-- getmetatable, which fill such a table first). Any read or write of a key fills it (t[LAZY]
+-- is such a read) and replaces LAZY by the table's own metatable (or none): a script sees the
+-- table it would have had.
 local LAZY = {}
 local raw_next = next
 LAZY.__pairs = function(t)
