@@ -174,9 +174,9 @@ export class LuaContext implements ScriptContext {
     this.values.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
     this.values.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
     m._lua_pushinteger(G, BigInt(this.limits.memoryBytes));
-    if (m._lua_pcallk(G, 3, 4, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
+    if (m._lua_pcallk(G, 3, 5, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
     this.lazyTables.install(G, (fn, signature) => this.addFunction(fn, signature));
-    m._lua_settop(G, -2);
+    m._lua_settop(G, -3);
     this.awaitPointer = m._lua_topointer(G, -3);
     this.fatalPointer = m._lua_topointer(G, -2);
     this.refs.run = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));

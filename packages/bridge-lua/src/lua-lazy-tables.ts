@@ -3,9 +3,13 @@ import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-
 import type { LuaValues } from './lua-values.js';
 
 /** Snapshots waiting in the host at once; past this many, arguments are pushed as before. */
-const MAX_PENDING = 1024;
+const MAX_PENDING = 8192;
 /** A snapshot weighing more than this (about its bytes) is pushed as before: the host keeps it until Lua collects its table. */
 const MAX_WEIGHT = 4096;
+/** About the bytes of Lua tables and strings per byte `weigh` counts. */
+const ALLOCATION_FACTOR = 2;
+/** Lazily pushed bytes (as allocated) between two steps of Lua's collector. */
+const GC_STEP_BYTES = 32 * 1024;
 /** Nesting a lazily pushed snapshot may have (deeper, or a cycle, is pushed as before). */
 const MAX_DEPTH = 8;
 
@@ -57,6 +61,9 @@ export class LuaLazyTables {
   /** Records not yet in their table, by the table's address. */
   private readonly pending = new Map<number, Record<string, ScriptValue>>();
   private metaRef = 0n;
+  private gcStepRef = 0n;
+  /** Bytes pushed lazily (as the eager tables would have allocated) since the collector's last step. */
+  private unpaced = 0;
   /** "__metatable" as a C string (kept for the context's life). */
   private metatableKey = 0;
 
@@ -67,12 +74,15 @@ export class LuaLazyTables {
   }
 
   /**
-   * Completes the prelude's LAZY metatable (at the top of `L`'s stack, left there) with the
+   * Completes the prelude's LAZY metatable (under its gc_step function at the top of `L`'s stack; both left there) with the
    * host's __index, __newindex and __gc, keeps it, and sets the globals next, rawget, rawset
    * and getmetatable, which fill a waiting table first; `addFunction` makes C functions.
    */
   install(L: number, addFunction: (fn: (L: number) => number, signature: string) => number): void {
     const { m } = this;
+    m._lua_pushvalue(L, -1);
+    this.gcStepRef = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
+    m._lua_pushvalue(L, -2);
     const set = (name: string, fn: (L: number) => number) => {
       this.values.pushString(L, name);
       m._lua_pushcclosure(L, addFunction(fn, 'ii'), 0);
@@ -96,7 +106,6 @@ export class LuaLazyTables {
       this.pending.delete(m._lua_topointer(T, 1));
       return 0;
     });
-    m._lua_pushvalue(L, -1);
     this.metaRef = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
 
     // The base library's raw functions, as in lbaselib.c, filling a waiting table first; as
@@ -157,13 +166,29 @@ export class LuaLazyTables {
   /** Pushes `value` as a table filled on first use, if it is a snapshot worth it; false (nothing pushed) otherwise. */
   push(L: number, value: ScriptValue): boolean {
     if (this.pending.size >= MAX_PENDING || typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-    if (!isScriptSnapshot(value) || weigh(value, MAX_WEIGHT, 0) > MAX_WEIGHT) return false;
+    if (!isScriptSnapshot(value)) return false;
+    const weight = weigh(value, MAX_WEIGHT, 0);
+    if (weight > MAX_WEIGHT) return false;
     const { m } = this;
     m._lua_createtable(L, 0, 0);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.metaRef);
     m._lua_setmetatable(L, -2);
     this.pending.set(m._lua_topointer(L, -1), value as Record<string, ScriptValue>);
+    // Lua counts none of it: give its collector the work the eager tables' allocations would have, so unread tables go at the same pace
+    this.unpaced += weight * ALLOCATION_FACTOR;
+    if (this.unpaced >= GC_STEP_BYTES) this.paceCollector(L);
     return true;
+  }
+
+  /** One incremental GC step for the memory pushed lazily since the last (collectgarbage("step", kb)); its errors are Lua's to report later. */
+  private paceCollector(L: number): void {
+    const { m } = this;
+    const kb = Math.ceil(this.unpaced / 1024);
+    this.unpaced = 0;
+    if (!m._lua_checkstack(L, 2)) return;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.gcStepRef);
+    m._lua_pushinteger(L, BigInt(kb));
+    if (m._lua_pcallk(L, 1, 0, 0, 0, 0) !== 0) m._lua_settop(L, -2);
   }
 
   /**

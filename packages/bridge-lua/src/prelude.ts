@@ -310,5 +310,10 @@ local function run(f, ...)
   return raw_xpcall(f, handler, ...)
 end
 
-return AWAIT, FATAL, run, LAZY
+-- GC work for memory the host holds for LAZY tables (as if Lua had allocated it), so unread ones are collected at the pace eager ones were
+local function gc_step(kb)
+  raw_collectgarbage("step", kb)
+end
+
+return AWAIT, FATAL, run, LAZY, gc_step
 `;
