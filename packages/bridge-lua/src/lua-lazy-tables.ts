@@ -7,7 +7,7 @@ const MAX_PENDING = 8192;
 /** A snapshot weighing more than this (about its bytes) is pushed as before: the host keeps it until Lua collects its table. */
 const MAX_WEIGHT = 4096;
 /** About the bytes of Lua tables and strings per byte `weigh` counts. */
-const ALLOCATION_FACTOR = 2;
+const ALLOCATION_FACTOR = 1;
 /** Lazily pushed bytes (as allocated) between two steps of Lua's collector. */
 const GC_STEP_BYTES = 32 * 1024;
 /** Nesting a lazily pushed snapshot may have (deeper, or a cycle, is pushed as before). */

@@ -70,19 +70,21 @@ export function hostAsync<F extends (...args: any[]) => any>(fn: F): F & HostFun
   return fn as F & HostFunction;
 }
 
-const snapshots = new WeakSet<object>();
+/** Not enumerable: copies, JSON and equality checks do not see it (a WeakSet cost every hook call garbage-collector work). */
+const SCRIPT_SNAPSHOT: unique symbol = Symbol.for('llmspell.scriptSnapshot');
+const SNAPSHOT_BRAND: PropertyDescriptor = { value: true };
 
 /**
  * Marks plain data the host made for one script call and never changes afterwards (a hook's
  * context): a bridge may then convert it when the script first reads it instead of up front.
  */
 export function markScriptSnapshot<T extends object>(value: T): T {
-  snapshots.add(value);
+  Object.defineProperty(value, SCRIPT_SNAPSHOT, SNAPSHOT_BRAND);
   return value;
 }
 
 export function isScriptSnapshot(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && snapshots.has(value);
+  return typeof value === 'object' && value !== null && (value as { [SCRIPT_SNAPSHOT]?: true })[SCRIPT_SNAPSHOT] === true;
 }
 
 export function isHostAsync(value: unknown): boolean {
