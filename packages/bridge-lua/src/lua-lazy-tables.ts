@@ -1,4 +1,4 @@
-import { getIndexFallback, isScriptSnapshot, type ScriptValue } from '@llmspell/core';
+import { getIndexFallback, scriptSnapshotFields, type ScriptValue } from '@llmspell/core';
 import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-module.js';
 import type { LuaValues } from './lua-values.js';
 
@@ -58,8 +58,8 @@ function weigh(value: unknown, budget: number, depth: number): number {
  * forgets it when Lua collects an unread table.
  */
 export class LuaLazyTables {
-  /** Records not yet in their table, by the table's address. */
-  private readonly pending = new Map<number, Record<string, ScriptValue>>();
+  /** Records not yet in their table (their plain fields, and the index fallback of the value pushed), by the table's address. */
+  private readonly pending = new Map<number, { fields: Record<string, unknown>; fallback: ((key: string) => ScriptValue) | undefined }>();
   private metaRef = 0n;
   private gcStepRef = 0n;
   /** Bytes pushed lazily (as the eager tables would have allocated) since the collector's last step. */
@@ -166,14 +166,15 @@ export class LuaLazyTables {
   /** Pushes `value` as a table filled on first use, if it is a snapshot worth it; false (nothing pushed) otherwise. */
   push(L: number, value: ScriptValue): boolean {
     if (this.pending.size >= MAX_PENDING || typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-    if (!isScriptSnapshot(value)) return false;
-    const weight = weigh(value, MAX_WEIGHT, 0);
+    const fields = scriptSnapshotFields(value);
+    if (!fields) return false;
+    const weight = weigh(fields, MAX_WEIGHT, 0);
     if (weight > MAX_WEIGHT) return false;
     const { m } = this;
     m._lua_createtable(L, 0, 0);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.metaRef);
     m._lua_setmetatable(L, -2);
-    this.pending.set(m._lua_topointer(L, -1), value as Record<string, ScriptValue>);
+    this.pending.set(m._lua_topointer(L, -1), { fields, fallback: getIndexFallback(value) });
     // Lua counts none of it: give its collector the work the eager tables' allocations would have, so unread tables go at the same pace
     this.unpaced += weight * ALLOCATION_FACTOR;
     if (this.unpaced >= GC_STEP_BYTES) this.paceCollector(L);
@@ -201,12 +202,12 @@ export class LuaLazyTables {
     const { m } = this;
     this.pending.delete(pointer);
     const table = m._lua_absindex(L, index);
-    const fallback = getIndexFallback(record);
-    if (fallback) this.values.pushFallbackMeta(L, fallback);
+    if (record.fallback) this.values.pushFallbackMeta(L, record.fallback);
     else m._lua_pushnil(L);
     m._lua_setmetatable(L, table);
     // the metatable now has no __newindex: lua_setfield sets each field raw
-    for (const key of Object.keys(record)) this.values.setField(L, table, key, record[key], new Set(), 0);
+    const { fields } = record;
+    for (const key of Object.keys(fields)) this.values.setField(L, table, key, fields[key], new Set(), 0);
     return true;
   }
 

@@ -119,15 +119,17 @@ function memberFallback(members: Record<string, unknown>): (key: string) => Scri
  */
 function stepFunctionContext(own: Record<string, unknown>, members: Record<string, unknown>): StepFunctionContext {
   const fallback = memberFallback(members);
-  // a snapshot: `own` is made for this step and never changed, so a bridge may convert it when the script first reads it
-  return markScriptSnapshot(new Proxy(own, {
+  // a snapshot: `own` is made for this step and never changed, so a bridge may convert it (from `own`, not through the
+  // view) when the script first reads it
+  const view = new Proxy(own, {
     get: (target, key) => {
       if (key === INDEX_FALLBACK) return fallback;
       if (typeof key === 'string' && !Object.hasOwn(target, key) && Object.hasOwn(members, key)) return members[key];
       return Reflect.get(target, key);
     },
     has: (target, key) => Reflect.has(target, key) || (typeof key === 'string' && Object.hasOwn(members, key)),
-  })) as unknown as StepFunctionContext;
+  });
+  return markScriptSnapshot(view, own) as unknown as StepFunctionContext;
 }
 
 /** ` (did you mean 'x'?)` for a tool name no tool or alias answers to. */
