@@ -128,23 +128,17 @@ export class LuaLazyTables {
       m._lua_pushnil(T);
       return 1;
     });
-    global('rawget', (T) => {
+    // rawget(t, k) and rawset(t, k, v): the table and `count` - 1 values, then the raw access (its answer at the top)
+    const rawAccess = (count: number, access: (T: number) => void) => (T: number) => {
       m._luaL_checktype(T, 1, LUA_TTABLE);
-      m._luaL_checkany(T, 2);
+      for (let arg = 2; arg <= count; arg++) m._luaL_checkany(T, arg);
       this.realizeAny(T, 1);
-      m._lua_settop(T, 2);
-      m._lua_rawget(T, 1);
+      m._lua_settop(T, count);
+      access(T);
       return 1;
-    });
-    global('rawset', (T) => {
-      m._luaL_checktype(T, 1, LUA_TTABLE);
-      m._luaL_checkany(T, 2);
-      m._luaL_checkany(T, 3);
-      this.realizeAny(T, 1);
-      m._lua_settop(T, 3);
-      m._lua_rawset(T, 1);
-      return 1;
-    });
+    };
+    global('rawget', rawAccess(2, (T) => m._lua_rawget(T, 1)));
+    global('rawset', rawAccess(3, (T) => m._lua_rawset(T, 1)));
     this.metatableKey = allocUtf8(m, '__metatable', true)[0];
     global('getmetatable', (T) => {
       m._luaL_checkany(T, 1);
