@@ -194,7 +194,7 @@ function hookProfileNote(profile, toolCalls, hooksPerCall) {
   const push = per('protect') - per('outcome');
   const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / call) * 100).toFixed(0)} %)`;
   return `Where a Lua hook's time goes (--cpu-prof of ${toolCalls.toLocaleString('en')} tool calls with ${hooksPerCall} no-op BeforeToolExecution hooks, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): the bridge's call of one hook (callCallbackNow, a nested resume within the tool call) ${call.toFixed(1)} µs, of which ` + [
-    part('pushing the hook context into Lua (its tables and strings, in a protected call)', push),
+    part('pushing the hook context into Lua (a table that fills itself on first use, in a protected call)', push),
     part('running the Lua function (the resume)', per('driveNow')),
     part('reading its result', per('outcome')),
   ].join(', ') + `; beside it, per hook, the context as plain data (toScriptContext) ${per('toScriptContext').toFixed(1)} µs and telemetry's hook span (runHooks without the hook executor's runFrom) ${(per('runHooks') - per('runFrom')).toFixed(1)} µs.`;
