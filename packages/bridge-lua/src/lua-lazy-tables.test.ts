@@ -45,6 +45,11 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
           kept.push(value);
           return null;
         },
+        waiting_now: () => pending(),
+        many: (cb: ScriptValue, n: ScriptValue) => {
+          for (let i = 1; i <= (n as number); i++) (cb as ScriptCallback).callNow!(markScriptSnapshot({ ...hookContext(), data: { i } }));
+          return null;
+        },
         big: (cb: ScriptValue) => (cb as ScriptCallback).callNow!(markScriptSnapshot({ ...hookContext(), data: { text: 'x'.repeat(20_000) } })),
       },
     });
@@ -140,6 +145,20 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
       held: '{input={q=string:x},step=string:one,workflow=string:w}',
       held_outputs: 3,
     });
+  });
+
+  it('keeps at most 8,192 contexts waiting in the host: a script holding more gets the rest as plain tables, all readable', async () => {
+    const result = await h.run(`
+      local held = {}
+      many(function(ctx) held[#held + 1] = ctx end, 10000)
+      local waiting = waiting_now()
+      local ok = 0
+      for i, ctx in ipairs(held) do if ctx.data.i == i and ctx.point == "BeforeToolExecution" then ok = ok + 1 end end
+      return { ok, waiting }`);
+    const [ok, waiting] = result as number[];
+    expect(ok).toBe(10_000);
+    expect(waiting).toBeGreaterThan(0);
+    expect(waiting).toBeLessThanOrEqual(8192);
   });
 
   it('pushes a large context as before (the host keeps no large data for Lua)', async () => {

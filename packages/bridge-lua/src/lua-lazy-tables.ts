@@ -2,8 +2,9 @@ import { getIndexFallback, scriptSnapshotFields, type ScriptValue } from '@llmsp
 import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-module.js';
 import type { LuaValues } from './lua-values.js';
 
-/** Snapshots waiting in the host at once; past this many, arguments are pushed as before. */
+/** Snapshots waiting in the host at once, and their bytes (as `weigh` counts them); past either, arguments are pushed as before. */
 const MAX_PENDING = 8192;
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** A snapshot weighing more than this (about its bytes) is pushed as before: the host keeps it until Lua collects its table. */
 const MAX_WEIGHT = 4096;
 /** About the bytes of Lua tables and strings per byte `weigh` counts. */
@@ -59,7 +60,8 @@ function weigh(value: unknown, budget: number, depth: number): number {
  */
 export class LuaLazyTables {
   /** Records not yet in their table (their plain fields, and the index fallback of the value pushed), by the table's address. */
-  private readonly pending = new Map<number, { fields: Record<string, unknown>; fallback: ((key: string) => ScriptValue) | undefined }>();
+  private readonly pending = new Map<number, { fields: Record<string, unknown>; fallback: ((key: string) => ScriptValue) | undefined; weight: number }>();
+  private pendingBytes = 0;
   private metaRef = 0n;
   private gcStepRef = 0n;
   /** Bytes pushed lazily (as the eager tables would have allocated) since the collector's last step. */
@@ -103,7 +105,7 @@ export class LuaLazyTables {
       return 0;
     });
     set('__gc', (T) => {
-      this.pending.delete(m._lua_topointer(T, 1));
+      this.forget(m._lua_topointer(T, 1));
       return 0;
     });
     this.metaRef = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
@@ -163,12 +165,13 @@ export class LuaLazyTables {
     const fields = scriptSnapshotFields(value);
     if (!fields) return false;
     const weight = weigh(fields, MAX_WEIGHT, 0);
-    if (weight > MAX_WEIGHT) return false;
+    if (weight > MAX_WEIGHT || this.pendingBytes + weight > MAX_PENDING_BYTES) return false;
     const { m } = this;
     m._lua_createtable(L, 0, 0);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.metaRef);
     m._lua_setmetatable(L, -2);
-    this.pending.set(m._lua_topointer(L, -1), { fields, fallback: getIndexFallback(value) });
+    this.pending.set(m._lua_topointer(L, -1), { fields, fallback: getIndexFallback(value), weight });
+    this.pendingBytes += weight;
     // Lua counts none of it: give its collector the work the eager tables' allocations would have, so unread tables go at the same pace
     this.unpaced += weight * ALLOCATION_FACTOR;
     if (this.unpaced >= GC_STEP_BYTES) this.paceCollector(L);
@@ -191,10 +194,9 @@ export class LuaLazyTables {
    * metatable it would have had (its index fallback's, or none). True if it filled it.
    */
   realize(L: number, index: number, pointer = this.m._lua_topointer(L, index)): boolean {
-    const record = this.pending.get(pointer);
+    const record = this.forget(pointer);
     if (record === undefined) return false;
     const { m } = this;
-    this.pending.delete(pointer);
     const table = m._lua_absindex(L, index);
     if (record.fallback) this.values.pushFallbackMeta(L, record.fallback);
     else m._lua_pushnil(L);
@@ -205,8 +207,18 @@ export class LuaLazyTables {
     return true;
   }
 
+  /** Drops the record waiting for the table at `pointer` (filled, or collected unread) and gives it. */
+  private forget(pointer: number) {
+    const record = this.pending.get(pointer);
+    if (record === undefined) return undefined;
+    this.pending.delete(pointer);
+    this.pendingBytes -= record.weight;
+    return record;
+  }
+
   dispose(): void {
     this.pending.clear();
+    this.pendingBytes = 0;
     try {
       if (this.metatableKey) this.m._free(this.metatableKey);
     } catch {
