@@ -47,7 +47,7 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
         },
         waiting_now: () => pending(),
         many: (cb: ScriptValue, n: ScriptValue) => {
-          for (let i = 1; i <= (n as number); i++) (cb as ScriptCallback).callNow!(markScriptSnapshot({ ...hookContext(), data: { i } }));
+          for (let i = 1; i <= (n as number); i++) void (cb as ScriptCallback).callNow!(markScriptSnapshot({ ...hookContext(), data: { i } }));
           return null;
         },
         big: (cb: ScriptValue) => (cb as ScriptCallback).callNow!(markScriptSnapshot({ ...hookContext(), data: { text: 'x'.repeat(20_000) } })),
