@@ -185,4 +185,27 @@ describe('redaction of token shapes inside longer text', () => {
       });
     }
   });
+
+  test('a short text found clean is masked once a secret it holds is registered (the clean-text cache forgets)', () => {
+    const r = new SecretRedactor();
+    expect(r.redact('id=abcdefgh42')).toBe('id=abcdefgh42');
+    expect(r.redact('id=abcdefgh42')).toBe('id=abcdefgh42');
+    r.add('abcdefgh42');
+    expect(r.redact('id=abcdefgh42')).toBe('id=[REDACTED]');
+    // a text holding a secret is masked on every call, short or long
+    const long = `${'x'.repeat(80)} abcdefgh42`;
+    for (let i = 0; i < 3; i++) {
+      expect(r.redact('id=abcdefgh42')).toBe('id=[REDACTED]');
+      expect(r.redact('token=sk-proj-abcdefghijklmnopqrstuvwxyz')).not.toContain('abcdefghijklmnopqrstuvwxyz');
+      expect(r.redact(long)).toBe(`${'x'.repeat(80)} [REDACTED]`);
+    }
+  });
+
+  test('many different short texts: the cache stays bounded and answers stay right', () => {
+    const r = new SecretRedactor();
+    for (let i = 0; i < 5000; i++) expect(r.redact(`name-${i}`)).toBe(`name-${i}`);
+    r.add('name-4999-secret');
+    expect(r.redact('name-4999-secret')).toBe('[REDACTED]');
+    expect(r.redact('name-4999')).toBe('name-4999');
+  });
 });

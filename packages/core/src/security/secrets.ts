@@ -50,6 +50,9 @@ const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?toke
 
 export const REDACTED = '[REDACTED]';
 const SECRET_NAME_CACHE_SIZE = 4096;
+/** Short texts recur (tool and span names, operation names, small results): their redacted form is kept. */
+const SHORT_TEXT_LENGTH = 64;
+const SHORT_TEXT_CACHE_SIZE = 2048;
 
 export function looksLikeSecretValue(value: string): boolean {
   for (const p of SECRET_VALUE_PATTERNS) {
@@ -178,6 +181,8 @@ export class SecretRedactor {
   private forms: string[] = [];
   /** Verdicts of `looksLikeSecretName` for the keys seen so far (the same few keys recur in every value). */
   private readonly secretNames = new Map<string, boolean>();
+  /** Short texts `redact` found clean since the last secret was added (a new secret may be in any of them). */
+  private readonly shortTexts = new Set<string>();
 
   /** Registers a secret value; values shorter than 6 characters are ignored (too many false hits). */
   add(value: string | undefined | null): void {
@@ -187,6 +192,7 @@ export class SecretRedactor {
     all.add(value);
     for (const f of encodedForms(value)) all.add(f);
     this.forms = [...all].sort((a, b) => b.length - a.length);
+    this.shortTexts.clear();
   }
 
   /**
@@ -210,6 +216,18 @@ export class SecretRedactor {
   }
 
   redact(text: string): string {
+    if (text.length > SHORT_TEXT_LENGTH) return this.redactText(text);
+    if (this.shortTexts.has(text)) return text;
+    const out = this.redactText(text);
+    // only clean texts are kept: a text holding a secret is not remembered anywhere
+    if (out === text) {
+      if (this.shortTexts.size >= SHORT_TEXT_CACHE_SIZE) this.shortTexts.clear();
+      this.shortTexts.add(text);
+    }
+    return out;
+  }
+
+  private redactText(text: string): string {
     let out = text;
     for (const secret of this.forms) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
