@@ -208,4 +208,23 @@ describe('redaction of token shapes inside longer text', () => {
     expect(r.redact('name-4999-secret')).toBe('[REDACTED]');
     expect(r.redact('name-4999')).toBe('name-4999');
   });
+
+  test('many objects, shared ones and a cycle: each copy masked, shared ones copied once, the cycle kept as a cycle', () => {
+    const r = new SecretRedactor();
+    r.add('my-very-private-key-123');
+    const shared = { password: 'p4ssword', note: 'my-very-private-key-123' };
+    const items = Array.from({ length: 40 }, (_, i) => ({ i, shared, inner: { token: `t${i}` } }));
+    const root: Record<string, unknown> = { items, shared };
+    root.self = root;
+    const out = r.redactValue(root) as typeof root & { items: typeof items };
+    expect(out).not.toBe(root);
+    expect(out.self).toBe(out);
+    expect(out.shared).toEqual({ password: '[REDACTED]', note: '[REDACTED]' });
+    for (const [i, item] of out.items.entries()) {
+      expect(item.shared).toBe(out.shared);
+      expect(item).toEqual({ i, shared: out.shared, inner: { token: '[REDACTED]' } });
+    }
+    // the input is left as it was
+    expect(shared.password).toBe('p4ssword');
+  });
 });

@@ -170,6 +170,39 @@ function encodedForms(secret: string): string[] {
   return [...forms].filter((f) => f.length >= 8);
 }
 
+/** Objects met while redacting one value and their copies: a short list (most values hold a few objects), a map past that. */
+class Copies {
+  private static readonly LIST_MAX = 16;
+  private readonly from: object[];
+  private readonly to: unknown[];
+  private map?: Map<object, unknown>;
+
+  constructor(first: object, copy: unknown) {
+    this.from = [first];
+    this.to = [copy];
+  }
+
+  get(value: object): unknown {
+    if (this.map) return this.map.get(value);
+    const from = this.from;
+    for (let i = 0; i < from.length; i++) if (from[i] === value) return this.to[i];
+    return undefined;
+  }
+
+  set(value: object, copy: unknown): void {
+    if (!this.map && this.from.length < Copies.LIST_MAX) {
+      this.from.push(value);
+      this.to.push(copy);
+      return;
+    }
+    if (!this.map) {
+      this.map = new Map<object, unknown>();
+      for (let i = 0; i < this.from.length; i++) this.map.set(this.from[i], this.to[i]);
+    }
+    this.map.set(value, copy);
+  }
+}
+
 /**
  * Holds the exact secret values this process knows (API keys from config and the
  * environment) plus the generic patterns, and scrubs them (and their common encodings)
@@ -248,7 +281,7 @@ export class SecretRedactor {
   }
 
   /** `copies` maps each object met to its redacted copy; made only for values with objects inside. */
-  private redactIn<T>(value: T, copies: Map<object, unknown> | undefined): T {
+  private redactIn<T>(value: T, copies: Copies | undefined): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (typeof value !== 'object' || value === null) return value;
     const copied = copies?.get(value);
@@ -259,7 +292,7 @@ export class SecretRedactor {
       copies?.set(list, out);
       for (let i = 0; i < list.length; i++) {
         const v = list[i];
-        out[i] = typeof v === 'object' && v !== null ? this.redactIn(v, (copies ??= new Map<object, unknown>([[list, out]]))) : typeof v === 'string' ? this.redact(v) : v;
+        out[i] = typeof v === 'object' && v !== null ? this.redactIn(v, (copies ??= new Copies(list, out))) : typeof v === 'string' ? this.redact(v) : v;
       }
       return out as T;
     }
@@ -268,7 +301,7 @@ export class SecretRedactor {
     copies?.set(record, out);
     for (const k of Object.keys(record)) {
       const v = record[k];
-      if (typeof v === 'object' && v !== null) out[k] = this.redactIn(v, (copies ??= new Map<object, unknown>([[record, out]])));
+      if (typeof v === 'object' && v !== null) out[k] = this.redactIn(v, (copies ??= new Copies(record, out)));
       else if (typeof v === 'string' || typeof v === 'number') out[k] = v !== '' && this.isSecretName(k) ? REDACTED : typeof v === 'string' ? this.redact(v) : v;
       else out[k] = v;
     }
