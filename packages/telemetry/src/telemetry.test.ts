@@ -57,6 +57,22 @@ async function lastRun(m: Made): Promise<RunRecord> {
   return r;
 }
 
+/** A runtime with the util tools and `slow_echo`, which answers after a turn of the event loop (`bad` is a soft failure). */
+async function makeSlowEchoRuntime(): Promise<Made> {
+  const store = new MemoryStateStore();
+  const slow = defineTool({
+    name: 'slow_echo', description: 'Echoes after a turn of the event loop', category: 'utility', securityLevel: 'safe',
+    parameters: z.object({ input: z.string() }),
+    execute: async ({ input }) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (input === 'bad') return { success: false, error: { message: 'bad input', code: 'BAD' } };
+      return { result: input };
+    },
+  });
+  const rt = await LlmspellRuntime.create({ tools: [...utilTools, slow], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] });
+  return { rt, store, out: [] };
+}
+
 /** Each span as "parent-name > name", so a tree reads as a list of edges. */
 function edges(spans: SpanData[]): string[] {
   const byId = new Map(spans.map((s) => [s.id, s]));
@@ -143,20 +159,7 @@ describe('span tree of a run', () => {
   });
 
   test('a tool whose work waits, started within a caller\'s synchronous step, does not become its sibling\'s parent', async () => {
-    const store = new MemoryStateStore();
-    const slow = defineTool({
-      name: 'slow_echo', description: 'Echoes after a turn of the event loop', category: 'utility', securityLevel: 'safe',
-      parameters: z.object({ input: z.string() }),
-      execute: async ({ input }) => {
-        await new Promise((resolve) => setImmediate(resolve));
-        return { result: input };
-      },
-    });
-    const m: Made = {
-      rt: await LlmspellRuntime.create({ tools: [...utilTools, slow], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] }),
-      store,
-      out: [],
-    };
+    const m = await makeSlowEchoRuntime();
     try {
       // Both calls start before either settles: the slow one is still running when the
       // calculator's span opens, and the calculator answers within its call.
@@ -364,21 +367,7 @@ describe('span tree of a run', () => {
   });
 
   test('calls of one tool opened together each get their own span, in order, whichever way they finish', async () => {
-    const store = new MemoryStateStore();
-    const slow = defineTool({
-      name: 'slow_echo', description: 'Echoes after a turn of the event loop', category: 'utility', securityLevel: 'safe',
-      parameters: z.object({ input: z.string() }),
-      execute: async ({ input }) => {
-        await new Promise((resolve) => setImmediate(resolve));
-        if (input === 'bad') return { success: false, error: { message: 'bad input', code: 'BAD' } };
-        return { result: input };
-      },
-    });
-    const m: Made = {
-      rt: await LlmspellRuntime.create({ tools: [...utilTools, slow], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] }),
-      store,
-      out: [],
-    };
+    const m = await makeSlowEchoRuntime();
     try {
       await run(m, js, `
         for (let i = 0; i < 3; i++) await Tool.invoke('calculator', { input: '1+' + i });
