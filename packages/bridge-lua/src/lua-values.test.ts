@@ -110,6 +110,18 @@ describe('Lua ⇄ host value conversion', () => {
     delete GIFTS.sharedDeep;
   });
 
+  it('gives equal texts of neighbouring fields (a result and its output) the same value, and leaves the others alone', async () => {
+    const long = `${'ab'.repeat(40_000)}é✓`;
+    GIFTS.twins = { text: 'x', result: long, output: long, other: long.slice(0, 10), again: long, empty1: '', empty2: '', n: 1, after: '' } as ScriptValue;
+    const result = await h.run(`
+      local t = give("twins")
+      inspect(t)
+      return { t.result == t.output, #t.output, t.again == t.result, t.other, t.empty1 == "" and t.empty2 == "", t.after, t.n }`);
+    expect(result).toEqual([true, Buffer.byteLength(long), true, 'abababababab'.slice(0, 10), true, '', 1]);
+    expect(seen[0]).toEqual(GIFTS.twins);
+    delete GIFTS.twins;
+  });
+
   it('shares a table twice without calling it a cycle', async () => {
     await h.run('local s = {1} inspect({s, s})');
     expect(seen[0]).toEqual([[1], [1]]);

@@ -226,7 +226,19 @@ export class LuaValues {
       const keys = Object.keys(record);
       m._lua_createtable(L, 0, keys.length);
       const table = m._lua_gettop(L);
-      for (const key of keys) this.setField(L, table, key, record[key], path, depth);
+      // A text equal to the field before's (a tool result's `output` after its `result`) is
+      // that field's Lua string again, not a second conversion and copy of the same text.
+      let lastText: string | undefined;
+      let lastTextKey = '';
+      for (const key of keys) {
+        const value = record[key];
+        if (typeof value === 'string') {
+          if (value === lastText && this.copyField(L, table, lastTextKey, key)) continue;
+          lastText = value;
+          lastTextKey = key;
+        } else lastText = undefined;
+        this.setField(L, table, key, value, path, depth);
+      }
       const fallback = getIndexFallback(object);
       if (fallback) {
         this.pushFallbackMeta(L, fallback);
@@ -270,6 +282,16 @@ export class LuaValues {
     const [pointer] = allocUtf8(this.m, key, true);
     this.keyPointers.set(key, pointer);
     return pointer;
+  }
+
+  /** Sets `table[to]` to `table[from]` (a fresh table: raw) when both keys are kept C strings; false otherwise. */
+  private copyField(L: number, table: number, from: string, to: string): boolean {
+    const fromPointer = this.keyPointer(from);
+    const toPointer = fromPointer ? this.keyPointer(to) : 0;
+    if (!toPointer) return false;
+    this.m._lua_getfield(L, table, fromPointer);
+    this.m._lua_setfield(L, table, toPointer);
+    return true;
   }
 
   setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
