@@ -44,6 +44,10 @@ const GUARD_SCRIPT = [
 
 const STDERR_TAIL_CHARS = 2000;
 
+/** Lines that are not JSON-RPC tolerated on stdout (a stray banner) before the server is cut off. */
+const GARBAGE_LINES = 20;
+const GARBAGE_BYTES = 64 * 1024;
+
 /**
  * A JSON-RPC result response with nothing the SDK's schema would need to check further:
  * exactly `jsonrpc`, `id` and an object `result` without `_meta`. For such a value
@@ -65,9 +69,6 @@ export function isPlainResult(value: unknown): value is JSONRPCMessage {
   const result = message.result;
   return typeof result === 'object' && result !== null && !Array.isArray(result) && (result as Record<string, unknown>)._meta === undefined;
 }
-/** Lines that are not JSON-RPC tolerated on stdout (a stray banner) before the server is cut off. */
-const GARBAGE_LINES = 20;
-const GARBAGE_BYTES = 64 * 1024;
 
 /**
  * An MCP stdio client transport (the SDK's `Transport`) that owns its server process:
@@ -244,7 +245,8 @@ export class StdioProcessTransport implements Transport {
   private onLine(raw: Buffer): void {
     let text = raw.toString('utf8');
     if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
+    // a JSON-RPC line starts with `{`; only another one can be blank
+    if (text.charCodeAt(0) !== 123 && text.trim() === '') return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
