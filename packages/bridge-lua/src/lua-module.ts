@@ -68,6 +68,7 @@ export interface LuaModule {
   _lua_getupvalue(L: number, funcIndex: number, n: number): number;
   _lua_status(L: number): number;
   _lua_setfield(L: number, index: number, key: number): void;
+  _lua_getfield(L: number, index: number, key: number): number;
   _lua_getglobal(L: number, name: number): number;
   _lua_gettable(L: number, index: number): number;
   _lua_callk(L: number, nargs: number, nresults: number, ctx: number, k: number): void;
