@@ -30,8 +30,8 @@ const bin = path.join(root, 'apps/cli/dist/bin.js');
 const ROUNDS = Number(process.env.BOUNDARY_BENCH_ROUNDS ?? 3);
 // BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note;
 // BOUNDARY_BENCH_ONLY=lua: only the Lua Tool.invoke, State and Event rows, their floors and
-// the Lua call's profile note. BOUNDARY_BENCH_AB=<another checkout, built>: with =lua, the
-// same rows of that checkout's CLI too, each round run right after this one's (an A/B).
+// the Lua call's profile note. BOUNDARY_BENCH_AB=<another checkout, built>: with =lua or
+// =js, the same rows of that checkout's CLI too, each round run right after this one's (an A/B).
 const JS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'js';
 const LUA_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'lua';
 const AB_ROOT = process.env.BOUNDARY_BENCH_AB;
@@ -254,9 +254,12 @@ export async function run() {
     const toolFloor = await floor(async () => runtime.policy.redactValue(await executeComponent(tool, { operation: 'uppercase', input: 'x' }, runtime.createContext({ language: 'lua' }))), 20_000);
     if (JS_ONLY) {
       await runtime.close();
-      const js = perOperation(script('tool.js'), 20_000, env);
+      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const measured = perOperation(script('tool.js'), 20_000, env, [], bins);
+      const [js, jsB] = AB_ROOT ? measured : [measured];
+      const ab = jsB ? `; A/B: ${path.resolve(AB_ROOT)} in the same rounds ${jsB.wall.toFixed(1)} µs wall / ${jsB.cpu.toFixed(1)} µs CPU (this build ${(jsB.cpu / js.cpu).toFixed(2)}× less CPU)` : '';
       rows.push({ name: 'floor: executeComponent(text_manipulator) + redaction, in-process', value: toolFloor, unit: 'µs' });
-      rows.push({ name: 'JS await Tool.invoke(text_manipulator) through the CLI', value: js.wall, unit: 'µs', baseline: toolFloor, ratio: js.wall / toolFloor, goal: '≤ 40 µs', note: `CPU ${js.cpu.toFixed(1)} µs (${(js.cpu / toolFloor).toFixed(2)}× the floor); 20,000 calls` });
+      rows.push({ name: 'JS await Tool.invoke(text_manipulator) through the CLI', value: js.wall, unit: 'µs', baseline: toolFloor, ratio: js.wall / toolFloor, goal: '≤ 40 µs', note: `CPU ${js.cpu.toFixed(1)} µs (${(js.cpu / toolFloor).toFixed(2)}× the floor); 20,000 calls${ab}` });
       notes.push(jsProfileNote(profileRun(['run', script('tool.js'), '--', '20000'], env).host, 20_000));
       return { rows, notes };
     }

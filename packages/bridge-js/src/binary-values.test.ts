@@ -65,6 +65,31 @@ describe('plain data in QuickJS binary form', () => {
     }
   });
 
+  test('values one after another: the same shape (its head reused), another shape with as many keys, strings either side of the short-text length', () => {
+    const texts = ['', 'a', 'x'.repeat(32), 'y'.repeat(33), `${'z'.repeat(40)}é`, `${'w'.repeat(40)}€`, `${'v'.repeat(20)}€`, 'ÿ'.repeat(33)];
+    const values: unknown[] = [];
+    for (const text of texts) {
+      values.push({ text, metadata: { n: text.length, t: 0.5 }, success: true, result: text, output: text });
+      values.push({ text, metadata: { n: text.length, t: 1.5 }, success: false, result: null, output: [text] });
+      // as many keys, other names: the head must not be the previous one's
+      values.push({ txt: text, meta: { m: text.length, u: 2 }, ok: true, res: text, out: text });
+      values.push(text);
+      values.push({ big: 'b'.repeat(600), text });
+    }
+    for (const value of values) {
+      const handle = engine.newPlain(value)!;
+      try {
+        expect(engineJson(handle)).toBe(hostJson(value));
+        expect(engine.readPlain(handle)).toEqual(value);
+      } finally {
+        handle.dispose();
+      }
+      // the writer on its own gives the bytes the reader takes back
+      const bytes = new BinaryWriter().write(value)!;
+      expect(readBinaryValue(bytes, 0, bytes.length)).toEqual(value);
+    }
+  });
+
   test('an own __proto__ key stays a key on both sides', () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
     const handle = engine.newPlain(value)!;

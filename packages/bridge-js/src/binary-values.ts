@@ -165,24 +165,26 @@ class Bytes {
 
   string(text: string): void {
     const length = text.length;
-    if (length <= 256) {
-      // short texts (keys, most values) byte by byte: cheaper than a regex and a native write
-      let wide = false;
-      for (let i = 0; i < length; i++) {
-        if (text.charCodeAt(i) > 0xff) {
-          wide = true;
-          break;
-        }
+    if (length <= SHORT_TEXT) {
+      // Short texts (keys, most values) byte by byte, in one pass: the header of a Latin-1
+      // text (2n) and of a wide one (2n + 1) take as many bytes, so it is written first and
+      // the pass starts over the slow way only if a wide character turns up.
+      const start = this.length;
+      this.leb(length * 2);
+      this.reserve(length);
+      const buffer = this.buffer;
+      const at = this.length;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0xff) break;
+        buffer[at + i] = code;
       }
-      if (!wide) {
-        this.leb(length * 2);
-        this.reserve(length);
-        const buffer = this.buffer;
-        let at = this.length;
-        for (let i = 0; i < length; i++) buffer[at++] = text.charCodeAt(i);
-        this.length = at;
+      if (i === length) {
+        this.length = at + length;
         return;
       }
+      this.length = start;
     }
     const wide = NOT_LATIN1.test(text);
     this.leb(length * 2 + (wide ? 1 : 0));
@@ -199,12 +201,26 @@ class Bytes {
 }
 
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
+/** Up to this length a text is copied in a loop; past it a native write (and a regex for wide characters) is cheaper. */
+const SHORT_TEXT = 32;
+
+/** Copies `length` bytes: a few in a loop (no view made), more in one native copy. */
+function copyBytes(from: Uint8Array, length: number, to: Uint8Array, at: number): void {
+  if (length <= 32) {
+    for (let i = 0; i < length; i++) to[at + i] = from[i]!;
+  } else {
+    to.set(from.subarray(0, length), at);
+  }
+}
 
 /** Writes plain host data in the format QuickJS reads (see writeBinaryValue). */
 export class BinaryWriter {
   private readonly body = new Bytes();
   private readonly head = new Bytes();
   private readonly atoms = new Map<string, number>();
+  /** The atom names the head holds now: the next value with the same names (the same shape, most calls) reuses it. */
+  private headAtoms: string[] = [];
+  private headValid = false;
 
   /**
    * The bytes of `value` (valid until the next call), or undefined when it is more than
@@ -213,20 +229,51 @@ export class BinaryWriter {
    * reads them in one call (JS_ReadObject), much cheaper than parsing JSON text there.
    */
   write(value: unknown): Uint8Array | undefined {
+    const size = this.encode(value);
+    if (size < 0) return undefined;
+    const out = new Uint8Array(size);
+    this.copyInto(out, 0);
+    return out;
+  }
+
+  /** Encodes `value` and returns its size in bytes (−1 when it is more than plain data); copyInto then writes it. */
+  encode(value: unknown): number {
     this.body.shrink();
-    this.head.shrink();
     this.body.length = 0;
     this.atoms.clear();
-    if (!this.value(value, 0)) return undefined;
+    if (!this.value(value, 0)) return -1;
+    this.writeHead();
+    return this.head.length + this.body.length;
+  }
+
+  /** Writes the value `encode` took to `target` at `at` (head, then body). */
+  copyInto(target: Uint8Array, at: number): void {
+    copyBytes(this.head.buffer, this.head.length, target, at);
+    copyBytes(this.body.buffer, this.body.length, target, at + this.head.length);
+  }
+
+  private writeHead(): void {
+    const atoms = this.atoms;
+    const known = this.headAtoms;
+    if (this.headValid && known.length === atoms.size) {
+      let same = true;
+      let i = 0;
+      for (const name of atoms.keys()) {
+        if (known[i++] !== name) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return;
+    }
     const head = this.head;
+    head.shrink();
     head.length = 0;
     head.byte(VERSION);
-    head.leb(this.atoms.size);
-    for (const name of this.atoms.keys()) head.string(name);
-    head.reserve(this.body.length);
-    this.body.buffer.copy(head.buffer, head.length, 0, this.body.length);
-    head.length += this.body.length;
-    return head.buffer.subarray(0, head.length);
+    head.leb(atoms.size);
+    for (const name of atoms.keys()) head.string(name);
+    this.headAtoms = [...atoms.keys()];
+    this.headValid = true;
   }
 
   private value(value: unknown, depth: number): boolean {

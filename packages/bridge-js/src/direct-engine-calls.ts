@@ -180,13 +180,13 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
     },
     newPlain(value) {
       if (!writes) return undefined;
-      const bytes = writer.write(value);
-      if (!bytes) return undefined;
-      const at = malloc(Math.max(bytes.length, 1));
+      const size = writer.encode(value);
+      if (size < 0) return undefined;
+      const at = malloc(Math.max(size, 1));
       if (!at) return undefined;
-      module.HEAPU8!.set(bytes, at); // read after malloc: the heap may have grown
+      writer.copyInto(module.HEAPU8!, at); // read after malloc: the heap may have grown
       // the ArrayBuffer owns (and frees) the bytes from here on
-      const buffer = newArrayBuffer!(ctx, at, bytes.length);
+      const buffer = newArrayBuffer!(ctx, at, size);
       try {
         const result = decode!(ctx, buffer);
         const error = resolveException(ctx, result);

@@ -1,4 +1,4 @@
-import { getIndexFallback, scriptSnapshotFields, type ScriptValue } from '@llmspell/core';
+import { LlmspellError, getIndexFallback, scriptSnapshotFields, type ScriptValue } from '@llmspell/core';
 import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-module.js';
 import type { LuaValues } from './lua-values.js';
 
@@ -197,6 +197,8 @@ export class LuaLazyTables {
     const record = this.forget(pointer);
     if (record === undefined) return false;
     const { m } = this;
+    // a metatable or a key and its value at a time (a table's push checks its own room)
+    if (!m._lua_checkstack(L, 3)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot fill a Lua table this deep in the stack');
     const table = m._lua_absindex(L, index);
     if (record.fallback) this.values.pushFallbackMeta(L, record.fallback);
     else m._lua_pushnil(L);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Wasmoon from 'wasmoon';
+import { countingAllocator } from './lua-allocator.js';
 
 // wasmoon ships one CommonJS file; loading it with require skips Node's ESM export scan of
 // its 150 KB, which cost more start-up time than the rest of this package.
@@ -72,6 +73,7 @@ export interface LuaModule {
   _lua_getupvalue(L: number, funcIndex: number, n: number): number;
   _lua_status(L: number): number;
   _lua_setfield(L: number, index: number, key: number): void;
+  _lua_getfield(L: number, index: number, key: number): number;
   _lua_getglobal(L: number, name: number): number;
   _lua_gettable(L: number, index: number): number;
   _lua_callk(L: number, nargs: number, nresults: number, ctx: number, k: number): void;
@@ -208,48 +210,30 @@ export function discardSharedModule(module: LuaModule): void {
 
 /**
  * A new Lua state whose allocations are counted against a cap. Lua allocates through this
- * function for every table, string and closure, so it calls the module's `realloc`/`free`
- * exports directly: wasmoon's own traced allocator reaches them through checking wrappers
- * (`apply(null, arguments)`), which cost more than the allocation itself. Past the cap it
- * refuses (returns NULL), which Lua raises as "not enough memory": the script cannot stop it.
+ * function for every table, string and closure, so the allocator is itself WebAssembly
+ * calling the module's `realloc`/`free` (lua-allocator.ts): no call into JavaScript per
+ * block. Past the cap it refuses (returns NULL), which Lua raises as "not enough memory":
+ * the script cannot stop it.
  */
 export async function newLuaState(): Promise<LuaState> {
   const { module } = await sharedModule();
-  let used = 0;
-  let max: number | undefined;
-  const allocator = module.addFunction((_userData: number, pointer: number, oldSize: number, newSize: number): number => {
-    if (newSize === 0) {
-      if (pointer) {
-        used -= oldSize;
-        module._free(pointer);
-      }
-      return 0;
-    }
-    // with no block, oldSize is the kind of object Lua allocates, not a size
-    const after = used + (pointer ? newSize - oldSize : newSize);
-    if (max !== undefined && newSize > oldSize && after > max) return 0;
-    const block = module._realloc(pointer, newSize);
-    if (block) used = after;
-    return block;
-  }, 'iiiii');
-  const L = module._lua_newstate(allocator, 0);
+  const allocator = countingAllocator(module);
+  const L = module._lua_newstate(allocator.pointer, 0);
   if (!L) {
-    module.removeFunction(allocator);
+    allocator.release();
     throw new Error('lua_newstate returned a null pointer');
   }
   let closed = false;
   return {
     module,
     L,
-    memoryUsed: () => used,
-    setMemoryMax: (bytes) => {
-      max = bytes;
-    },
+    memoryUsed: allocator.used,
+    setMemoryMax: allocator.setMax,
     close: () => {
       if (closed) return;
       closed = true;
       module._lua_close(L);
-      module.removeFunction(allocator);
+      allocator.release();
     },
   };
 }

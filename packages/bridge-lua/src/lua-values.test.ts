@@ -67,6 +67,61 @@ describe('Lua ⇄ host value conversion', () => {
     expect(result).toEqual([false, expect.stringMatching(/^INVALID_ARGUMENT: .*cycle/)]);
   });
 
+  it('refuses a cycle however deep it starts and however long it is, both ways', async () => {
+    const deep = (levels: number, tail: unknown): Record<string, unknown> => {
+      let v: Record<string, unknown> = { tail };
+      for (let i = 0; i < levels; i++) v = { next: v };
+      return v;
+    };
+    const ring = (length: number): Record<string, unknown> => {
+      const first: Record<string, unknown> = {};
+      let at = first;
+      for (let i = 1; i < length; i++) at = (at.next = {}) as Record<string, unknown>;
+      at.next = first;
+      return first;
+    };
+    for (const [levels, length] of [[0, 1], [3, 2], [12, 1], [20, 7], [5, 40]]) {
+      GIFTS.cyclic = deep(levels, ring(length)) as ScriptValue;
+      const result = await h.run('local ok, err = pcall(give, "cyclic") return {ok, err}');
+      expect([levels, length, result]).toEqual([levels, length, [false, expect.stringMatching(/^INVALID_ARGUMENT: .*contains itself/)]]);
+      const back = await h.run(`
+        local t = {}
+        local at = t
+        for i = 1, ${levels} do at.next = {} at = at.next end
+        local first = {}
+        local r = first
+        for i = 2, ${length} do r.next = {} r = r.next end
+        r.next = first
+        at.tail = first
+        local ok, err = pcall(inspect, t)
+        return {ok, err}
+      `);
+      expect([levels, length, back]).toEqual([levels, length, [false, expect.stringMatching(/^INVALID_ARGUMENT: .*contains itself/)]]);
+    }
+    delete GIFTS.cyclic;
+  });
+
+  it('passes deep data that shares a table below the tracked depth, both ways', async () => {
+    const shared = { leaf: [1, 2] };
+    GIFTS.sharedDeep = { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: [shared, shared] } } } } } } } } } } as unknown as ScriptValue;
+    const result = await h.run('local v = give("sharedDeep") local j = v.a.b.c.d.e.f.g.h.i.j inspect(v) return {j[1].leaf[2], j[2].leaf[1]}');
+    expect(result).toEqual([2, 1]);
+    expect(seen[0]).toEqual(GIFTS.sharedDeep);
+    delete GIFTS.sharedDeep;
+  });
+
+  it('gives equal texts of neighbouring fields (a result and its output) the same value, and leaves the others alone', async () => {
+    const long = `${'ab'.repeat(40_000)}é✓`;
+    GIFTS.twins = { text: 'x', result: long, output: long, other: long.slice(0, 10), again: long, empty1: '', empty2: '', n: 1, after: '' } as ScriptValue;
+    const result = await h.run(`
+      local t = give("twins")
+      inspect(t)
+      return { t.result == t.output, #t.output, t.again == t.result, t.other, t.empty1 == "" and t.empty2 == "", t.after, t.n }`);
+    expect(result).toEqual([true, Buffer.byteLength(long), true, 'abababababab'.slice(0, 10), true, '', 1]);
+    expect(seen[0]).toEqual(GIFTS.twins);
+    delete GIFTS.twins;
+  });
+
   it('shares a table twice without calling it a cycle', async () => {
     await h.run('local s = {1} inspect({s, s})');
     expect(seen[0]).toEqual([[1], [1]]);

@@ -19,6 +19,15 @@ const encoder = new TextEncoder();
 const MAX_KEY_POINTERS = 1024;
 /** Longer keys are rare enough not to keep. */
 const MAX_KEPT_KEY_LENGTH = 64;
+/**
+ * Tables are tracked for cycles from this depth on: a cycle recurses without end, so it still
+ * reaches it and is caught one turn later, and the shallow tables of most values (a tool
+ * result, an argument table) cost no Set entry (for a fresh host object, a hash made for it).
+ */
+const TRACK_FROM_DEPTH = 8;
+/** Stack slots made sure of once every STACK_CHECK_LEVELS levels (a level takes at most a table, a key and a value, or a metatable's 5). */
+const STACK_CHECK_LEVELS = 4;
+const STACK_SLOTS_PER_CHECK = 24;
 
 /** One host function pushed into Lua: a C closure whose first upvalue holds this entry's id. */
 export interface HostEntry {
@@ -195,11 +204,12 @@ export class LuaValues {
     if (object instanceof Uint8Array) return this.pushBytes(L, object);
     if (object instanceof Date) return this.pushString(L, Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString());
     if (object instanceof Error) return this.pushString(L, object.message);
-    if (path.has(object)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to Lua');
-    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
+    const tracked = depth >= TRACK_FROM_DEPTH;
+    if (tracked && path.has(object)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to Lua');
+    if (depth >= MAX_DEPTH || (depth % STACK_CHECK_LEVELS === 0 && !m._lua_checkstack(L, STACK_SLOTS_PER_CHECK))) {
       throw new LlmspellError('INVALID_ARGUMENT', `cannot pass data nested deeper than ${MAX_DEPTH} levels to Lua`);
     }
-    path.add(object);
+    if (tracked) path.add(object);
     try {
       if (Array.isArray(object)) {
         const extra = Object.keys(object).length === object.length ? [] : Object.keys(object).filter((k) => !isArrayIndex(k));
@@ -218,14 +228,26 @@ export class LuaValues {
       const keys = Object.keys(record);
       m._lua_createtable(L, 0, keys.length);
       const table = m._lua_gettop(L);
-      for (const key of keys) this.setField(L, table, key, record[key], path, depth);
+      // A text equal to the field before's (a tool result's `output` after its `result`) is
+      // that field's Lua string again, not a second conversion and copy of the same text.
+      let lastText: string | undefined;
+      let lastTextKey = '';
+      for (const key of keys) {
+        const value = record[key];
+        if (typeof value === 'string') {
+          if (value === lastText && this.copyField(L, table, lastTextKey, key)) continue;
+          lastText = value;
+          lastTextKey = key;
+        } else lastText = undefined;
+        this.setField(L, table, key, value, path, depth);
+      }
       const fallback = getIndexFallback(object);
       if (fallback) {
         this.pushFallbackMeta(L, fallback);
         m._lua_setmetatable(L, table);
       }
     } finally {
-      path.delete(object);
+      if (tracked) path.delete(object);
     }
   }
 
@@ -262,6 +284,16 @@ export class LuaValues {
     const [pointer] = allocUtf8(this.m, key, true);
     this.keyPointers.set(key, pointer);
     return pointer;
+  }
+
+  /** Sets `table[to]` to `table[from]` (a fresh table: raw) when both keys are kept C strings; false otherwise. */
+  private copyField(L: number, table: number, from: string, to: string): boolean {
+    const fromPointer = this.keyPointer(from);
+    const toPointer = fromPointer ? this.keyPointer(to) : 0;
+    if (!toPointer) return false;
+    this.m._lua_getfield(L, table, fromPointer);
+    this.m._lua_setfield(L, table, toPointer);
+    return true;
   }
 
   setField(L: number, table: number, key: string, value: unknown, path: Set<object>, depth: number): void {
@@ -319,13 +351,14 @@ export class LuaValues {
 
   readTable(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
     const { m } = this;
-    const pointer = m._lua_topointer(L, index);
-    if (path.has(pointer)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot convert a Lua table that contains itself (a cycle)');
-    if (depth >= MAX_DEPTH || !m._lua_checkstack(L, 4)) {
+    const tracked = depth >= TRACK_FROM_DEPTH;
+    const pointer = tracked ? m._lua_topointer(L, index) : 0;
+    if (tracked && path.has(pointer)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot convert a Lua table that contains itself (a cycle)');
+    if (depth >= MAX_DEPTH || (depth % STACK_CHECK_LEVELS === 0 && !m._lua_checkstack(L, STACK_SLOTS_PER_CHECK))) {
       throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
     }
-    if (this.lazyTables && this.lazyTables.size > 0) this.lazyTables.realize(L, index, pointer);
-    path.add(pointer);
+    if (this.lazyTables && this.lazyTables.size > 0) this.lazyTables.realize(L, index, tracked ? pointer : m._lua_topointer(L, index));
+    if (tracked) path.add(pointer);
     try {
       const length = m._lua_rawlen(L, index);
       if (length > 0) {
@@ -369,7 +402,7 @@ export class LuaValues {
       }
       return record;
     } finally {
-      path.delete(pointer);
+      if (tracked) path.delete(pointer);
     }
   }
 

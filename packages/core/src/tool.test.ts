@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ComponentRegistry, createExecutionContext, defineTool, describeParameters, executeComponent, isLlmspellError, SecurityPolicy,
+  ComponentRegistry, createExecutionContext, defineTool, describeParameters, executeComponent, isLlmspellError, SecurityPolicy, toToolResult,
   type HookExecutor, type HookResult, type HookPoint,
 } from './index.js';
 
@@ -180,5 +180,29 @@ describe('ComponentRegistry', () => {
     expect(() => reg.require('zzz')).toThrow(/TOOL_NOT_FOUND/);
     expect(reg.unregister('a-1')).toBe(true);
     expect(reg.has('a')).toBe(false);
+  });
+});
+
+describe('toToolResult', () => {
+  test('text is the pretty JSON of the fields given, in the reference order, without the ones not given', () => {
+    expect(toToolResult({ result: 'X' }, 'uppercase').text).toBe('{\n  "operation": "uppercase",\n  "success": true,\n  "result": "X"\n}');
+    expect(toToolResult({}, undefined).text).toBe('{\n  "success": true\n}');
+    const full = toToolResult({
+      operation: 'read', success: false, message: 'm', result: [1, { a: null }], error: { message: 'e', code: 'C' }, metadata: { n: 1 },
+    }, 'other', 2.5);
+    expect(full.text).toBe(JSON.stringify({ operation: 'read', success: false, message: 'm', result: [1, { a: null }], error: { message: 'e', code: 'C' }, metadata: { n: 1 } }, null, 2));
+    expect(full).toMatchObject({ success: false, result: [1, { a: null }], output: [1, { a: null }], message: 'm', error: { message: 'e', code: 'C' } });
+    expect(full.metadata).toEqual({ n: 1, execution_time_ms: 2.5 });
+    expect(toToolResult({ result: undefined }, 'x')).toMatchObject({ result: null, output: null });
+  });
+
+  test('metadata is a copy: the tool\'s own object is not changed, and a __proto__ key stays data', () => {
+    const given = JSON.parse('{"__proto__": {"polluted": true}, "n": 1}') as Record<string, unknown>;
+    const r = toToolResult({ result: 1, metadata: given }, undefined, 3);
+    expect(given).not.toHaveProperty('execution_time_ms');
+    expect(Object.getPrototypeOf(r.metadata)).toBe(Object.prototype);
+    expect(Object.keys(r.metadata)).toEqual(['__proto__', 'n', 'execution_time_ms']);
+    expect((r.metadata as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.parse(r.text).metadata).toEqual(given);
   });
 });

@@ -16,15 +16,25 @@ function describeIssue(toolName: string, issue: z.core.$ZodIssue): string {
 /** Turns a ToolOutput into the script-facing ToolResult. */
 export function toToolResult(output: ToolOutput, operation: string | undefined, executionTimeMs?: number): ToolResult {
   const success = output.success ?? true;
-  const op = output.operation ?? operation;
-  const doc: Record<string, unknown> = {};
-  if (op !== undefined) doc.operation = op;
-  doc.success = success;
-  if (output.message !== undefined) doc.message = output.message;
-  if (output.result !== undefined) doc.result = output.result;
-  if (output.error !== undefined) doc.error = output.error;
-  if (output.metadata !== undefined) doc.metadata = output.metadata;
-  const metadata: Record<string, unknown> = { ...(output.metadata ?? {}) };
+  // One shape for every call (JSON.stringify leaves out the fields that are undefined): the
+  // text is what the fields given make, in this order, as before.
+  const doc = {
+    operation: output.operation ?? operation,
+    success,
+    message: output.message,
+    result: output.result,
+    error: output.error,
+    metadata: output.metadata,
+  };
+  const metadata: Record<string, unknown> = {};
+  const given = output.metadata;
+  // copied key by key (a spread costs several times more); `__proto__` as data, as a spread would
+  if (given !== undefined) {
+    for (const key of Object.keys(given)) {
+      if (key === '__proto__') Object.defineProperty(metadata, key, { value: given[key], enumerable: true, writable: true, configurable: true });
+      else metadata[key] = given[key];
+    }
+  }
   if (executionTimeMs !== undefined) metadata.execution_time_ms = executionTimeMs;
   const result: ToolResult = {
     text: JSON.stringify(doc, null, 2),

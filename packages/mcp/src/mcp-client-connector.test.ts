@@ -258,6 +258,27 @@ describe('faults end in coded errors and the connector goes on', () => {
     }
   });
 
+  test('a tool of a server that died starts it again on its next call; after close a call is refused, not sent', async () => {
+    const mcp = connector({ fragile: nodeServer(HOSTILE, 'die') });
+    try {
+      const { tools } = await mcp.loadTools();
+      const tool = (name: string) => tools.find((t) => t.name === `fragile.${name}`)!;
+      const call = (name: string) => executeComponent(tool(name), {}, createExecutionContext({ policy: new SecurityPolicy() })) as Promise<ToolResult>;
+      expect((await call('ok')).text).toBe('fine');
+      const died = await failure(call('crash'));
+      expect(died.code).toBe('MCP_CONNECT_FAILED');
+      expect(died.message).toContain('out of cheese');
+      expect((await call('ok')).text).toBe('fine');
+      expect((await call('ok')).text).toBe('fine');
+      await mcp.close();
+      const refused = await failure(call('ok'));
+      expect(refused.code).toBe('MCP_CONNECT_FAILED');
+      expect(refused.message).toContain('closed');
+    } finally {
+      await mcp.close();
+    }
+  });
+
   test('a page of 150,000 tools or resources is listed whole (no spread into push: the stack)', async () => {
     const mcp = new McpClientConnector(
       { timeout_secs: 60, max_response_bytes: 64 * 1024 * 1024, servers: { many: nodeServer(HOSTILE, 'many', '150000') } },

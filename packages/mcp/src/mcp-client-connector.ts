@@ -39,6 +39,8 @@ export interface McpServerStatus {
 export class McpClientConnector implements McpConnector {
   private readonly configured = new Map<string, McpServerOptions>();
   private readonly shared = new Map<string, Promise<McpConnection>>();
+  /** The shared connections that have finished opening, for requests that need no wait. */
+  private readonly opened = new Map<string, McpConnection>();
   private readonly adhoc = new Set<McpConnection>();
   private readonly timeoutSecs: number;
   private readonly maxResponseBytes: number;
@@ -95,11 +97,18 @@ export class McpClientConnector implements McpConnector {
       const connection = await opening;
       // Closed while it was starting: do not leave the server running.
       if (this.closed) await connection.close();
+      else if (this.shared.get(name) === opening) this.opened.set(name, connection);
       return connection;
     } catch (error) {
       if (this.shared.get(name) === opening) this.shared.delete(name);
       throw error;
     }
+  }
+
+  /** The shared connection of a configured server when it is open and alive, without waiting. */
+  private openConnection(name: string): McpConnection | undefined {
+    const connection = this.opened.get(name);
+    return connection?.alive && !this.closed ? connection : undefined;
   }
 
   async connect(target: McpTarget, options: McpRequestOptions = {}): Promise<McpSession> {
@@ -144,9 +153,13 @@ export class McpClientConnector implements McpConnector {
       const taken = new Set<string>();
       for (const definition of r.value.definitions) {
         const name = mcpToolName(r.value.name, definition.name, taken);
-        tools.push(mcpTool(r.value.name, definition, name, async (mcpName, args, options) => {
-          const connection = await this.connection(r.value.name, options.signal);
-          return connection.callTool(mcpName, args, options);
+        const server = r.value.name;
+        tools.push(mcpTool(server, definition, name, (mcpName, args, options) => {
+          // On an open connection the request is written before this returns: a caller that
+          // then unwinds (a Lua script's wait) does so while the server works, not before.
+          const open = this.openConnection(server);
+          if (open) return open.callTool(mcpName, args, options);
+          return this.connection(server, options.signal).then((connection) => connection.callTool(mcpName, args, options));
         }));
       }
     });
@@ -180,6 +193,7 @@ export class McpClientConnector implements McpConnector {
     this.closed = true;
     const shared = [...this.shared.values()];
     this.shared.clear();
+    this.opened.clear();
     const adhoc = [...this.adhoc];
     this.adhoc.clear();
     await Promise.all([

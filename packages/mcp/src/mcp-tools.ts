@@ -92,10 +92,10 @@ export function mcpTool(server: string, definition: McpToolDefinition, name: str
       // The server gets what the caller sent; it applies its own defaults.
       return raw as Record<string, unknown>;
     },
-    async run(input, ctx) {
+    run(input, ctx) {
       const started = performance.now();
-      const raw = await call(definition.name, input, { signal: ctx.signal, label: name });
-      return mcpToolResult(raw, server, definition.name, Math.round((performance.now() - started) * 1000) / 1000);
+      return call(definition.name, input, { signal: ctx.signal, label: name })
+        .then((raw) => mcpToolResult(raw, server, definition.name, Math.round((performance.now() - started) * 1000) / 1000));
     },
   };
   return tool;

@@ -97,6 +97,12 @@ export class ComponentSpans {
    * of the strings the calls already hold, so no key text is built per call.
    */
   private readonly pending = new Map<LiveSpan | undefined, Map<SpanKind, Map<string, Pending[]>>>();
+  /**
+   * The call opened while no other was pending, kept outside the maps: most calls start right
+   * after they open (a tool call from a script), and then cost no map. Set only when the maps
+   * are empty, so it is always older than any call of its key in them (first in, first out).
+   */
+  private lone?: { parent: LiveSpan | undefined; kind: SpanKind; name: string; pending: Pending };
   private readonly failures = new WeakMap<LiveSpan, { code: string; message: string }>();
   /** The prompt of an agent call, kept until its answer (capture_content only). */
   private readonly agentInputs = new WeakMap<LiveSpan, unknown>();
@@ -111,6 +117,10 @@ export class ComponentSpans {
     const parent = this.o.recorder.current();
     const span = this.o.recorder.start(kind, this.spanName(kind, name, hc), this.openingAttributes(kind, name, hc), parent);
     if (this.o.captureContent && hc.data.input !== undefined) this.captureInput(span, hc.data.input);
+    if (!this.lone && this.pending.size === 0) {
+      this.lone = { parent, kind, name, pending: { span } };
+      return span;
+    }
     let byKind = this.pending.get(parent);
     if (!byKind) this.pending.set(parent, (byKind = new Map()));
     let byName = byKind.get(kind);
@@ -199,6 +209,7 @@ export class ComponentSpans {
 
   /** Drops calls of a finished run that never started (their input failed validation). */
   forgetRun(run: TraceRun): void {
+    if (this.lone?.pending.span.run === run) this.lone = undefined;
     for (const [parent, byKind] of this.pending) {
       for (const [kind, byName] of byKind) {
         for (const [name, list] of byName) {
@@ -219,6 +230,11 @@ export class ComponentSpans {
 
   private takePending(kind: SpanKind, name: string): Pending | undefined {
     const parent = this.o.recorder.current();
+    const lone = this.lone;
+    if (lone && lone.parent === parent && lone.kind === kind && lone.name === name) {
+      this.lone = undefined;
+      return lone.pending;
+    }
     const byKind = this.pending.get(parent);
     const byName = byKind?.get(kind);
     const list = byName?.get(name);

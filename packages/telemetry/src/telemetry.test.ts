@@ -57,6 +57,22 @@ async function lastRun(m: Made): Promise<RunRecord> {
   return r;
 }
 
+/** A runtime with the util tools and `slow_echo`, which answers after a turn of the event loop (`bad` is a soft failure). */
+async function makeSlowEchoRuntime(): Promise<Made> {
+  const store = new MemoryStateStore();
+  const slow = defineTool({
+    name: 'slow_echo', description: 'Echoes after a turn of the event loop', category: 'utility', securityLevel: 'safe',
+    parameters: z.object({ input: z.string() }),
+    execute: async ({ input }) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (input === 'bad') return { success: false, error: { message: 'bad input', code: 'BAD' } };
+      return { result: input };
+    },
+  });
+  const rt = await LlmspellRuntime.create({ tools: [...utilTools, slow], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] });
+  return { rt, store, out: [] };
+}
+
 /** Each span as "parent-name > name", so a tree reads as a list of edges. */
 function edges(spans: SpanData[]): string[] {
   const byId = new Map(spans.map((s) => [s.id, s]));
@@ -143,20 +159,7 @@ describe('span tree of a run', () => {
   });
 
   test('a tool whose work waits, started within a caller\'s synchronous step, does not become its sibling\'s parent', async () => {
-    const store = new MemoryStateStore();
-    const slow = defineTool({
-      name: 'slow_echo', description: 'Echoes after a turn of the event loop', category: 'utility', securityLevel: 'safe',
-      parameters: z.object({ input: z.string() }),
-      execute: async ({ input }) => {
-        await new Promise((resolve) => setImmediate(resolve));
-        return { result: input };
-      },
-    });
-    const m: Made = {
-      rt: await LlmspellRuntime.create({ tools: [...utilTools, slow], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] }),
-      store,
-      out: [],
-    };
+    const m = await makeSlowEchoRuntime();
     try {
       // Both calls start before either settles: the slow one is still running when the
       // calculator's span opens, and the calculator answers within its call.
@@ -332,6 +335,56 @@ describe('span tree of a run', () => {
       } finally {
         await m.rt.close();
       }
+    }
+  });
+
+  test('a secret in a tool result is masked in result, output, text, in the script and in the run history', async () => {
+    const secret = 'sk-test-secret-key-0123456789';
+    for (const capture of [false, true]) {
+      const m = await makeRuntime({ capture_content: capture });
+      try {
+        // the same short text twice: the second is masked too (the redactor's clean-text cache never holds it)
+        for (const engine of [lua, js, lua]) {
+          const got = await run(m, engine, engine === lua
+            ? `local r = Tool.invoke("text_manipulator", { operation = "lowercase", input = "${secret}" })
+               return { r.result, r.output, r.text }`
+            : `const r = await Tool.invoke('text_manipulator', { operation: 'lowercase', input: '${secret}' });
+               export default [r.result, r.output, r.text];`);
+          const [result, output, text] = got as string[];
+          expect(result).toBe('[REDACTED]');
+          expect(output).toBe('[REDACTED]');
+          expect(JSON.parse(text).result).toBe('[REDACTED]');
+          const r = await lastRun(m);
+          expect(find(r.span_tree, 'execute_tool text_manipulator').attributes['llmspell.tool.outcome']).toBe('success');
+          if (capture) expect(find(r.span_tree, 'execute_tool text_manipulator').output).toContain('[REDACTED]');
+          expect(JSON.stringify(r)).not.toContain(secret);
+        }
+        expect(m.out.join('\n')).not.toContain(secret);
+      } finally {
+        await m.rt.close();
+      }
+    }
+  });
+
+  test('calls of one tool opened together each get their own span, in order, whichever way they finish', async () => {
+    const m = await makeSlowEchoRuntime();
+    try {
+      await run(m, js, `
+        for (let i = 0; i < 3; i++) await Tool.invoke('calculator', { input: '1+' + i });
+        const rs = await Promise.all(['a', 'bad', 'c'].map((input) => Tool.invoke('slow_echo', { input })));
+        await Tool.invoke('calculator', { input: '2+2' });
+        export default rs.map((r) => r.success);`);
+      const r = await lastRun(m);
+      expect(r.tool_calls).toBe(7);
+      const tools = r.span_tree.filter((s) => s.name.startsWith('execute_tool'));
+      expect(tools.map((s) => s.name)).toEqual([
+        ...Array(3).fill('execute_tool calculator'), ...Array(3).fill('execute_tool slow_echo'), 'execute_tool calculator',
+      ]);
+      expect(edges(r.span_tree).every((e) => e.startsWith('run test.js > '))).toBe(true);
+      expect(tools.every((s) => s.end !== undefined && s.end >= s.start)).toBe(true);
+      expect(tools.map((s) => s.attributes['llmspell.tool.outcome'])).toEqual(['success', 'success', 'success', 'success', 'failure', 'success', 'success']);
+    } finally {
+      await m.rt.close();
     }
   });
 

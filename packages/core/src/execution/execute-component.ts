@@ -135,6 +135,22 @@ function findRedirectTarget(ctx: ExecutionContext, kind: Component['kind'], targ
   return k === 'tool' ? lookup.tool(name) : k === 'agent' ? lookup.agent(name) : lookup.workflow(name);
 }
 
+/** The lifecycle event types of one event prefix (`tool.started`…), made once: the same strings every call. */
+type EventTypes = Readonly<Record<string, string>>;
+const LIFECYCLE = ['started', 'completed', 'failed', 'retrying', 'redirected', 'fork.completed', 'fork.failed'] as const;
+const eventTypesByPrefix = new Map<string, EventTypes>();
+const MAX_EVENT_PREFIXES = 256;
+function eventTypesOf(prefix: string): EventTypes {
+  let types = eventTypesByPrefix.get(prefix);
+  if (!types) {
+    const made: Record<string, string> = {};
+    for (const suffix of LIFECYCLE) made[suffix] = `${prefix}.${suffix}`;
+    types = made;
+    if (eventTypesByPrefix.size < MAX_EVENT_PREFIXES) eventTypesByPrefix.set(prefix, types);
+  }
+  return types;
+}
+
 const NOT_FOUND: Record<Component['kind'], ErrorCode> = { tool: 'TOOL_NOT_FOUND', agent: 'AGENT_NOT_FOUND', workflow: 'WORKFLOW_NOT_FOUND' };
 
 interface Fired {
@@ -229,9 +245,10 @@ function* executeSteps<I, O>(
     const result = h.executeNow ? h.executeNow(point, hc) : h.execute(point, hc);
     return isPromiseLike(result) ? Promise.resolve(result).then(fired) : fired(result);
   };
+  const eventTypes = events ? eventTypesOf(points.event) : undefined;
   const publish = (suffix: string, data: Record<string, unknown>) => {
     if (!events) return;
-    const type = `${points.event}.${suffix}`;
+    const type = eventTypes![suffix] ?? `${points.event}.${suffix}`;
     if (events.hasSubscribers && !events.hasSubscribers(type)) return;
     events.publish(type, { component: component.name, kind: component.kind, ...data }, { correlation_id: ctx.correlationId, source: componentId.id });
   };
@@ -240,7 +257,7 @@ function* executeSteps<I, O>(
   // capture_content, sees every call and reads only which call it is).
   const publishStarted = (attempt: number, input: unknown) => {
     if (!events) return;
-    const type = `${points.event}.started`;
+    const type = eventTypes!.started;
     if (events.hasSubscribers && !events.hasSubscribers(type)) return;
     const content = events.readsOnlyIdentity?.(type) ? undefined : ctx.policy.redactValue(input);
     events.publish(type, { component: component.name, kind: component.kind, attempt, input: content }, { correlation_id: ctx.correlationId, source: componentId.id });

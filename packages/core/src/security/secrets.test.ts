@@ -185,4 +185,80 @@ describe('redaction of token shapes inside longer text', () => {
       });
     }
   });
+
+  test('a short text found clean is masked once a secret it holds is registered (the clean-text cache forgets)', () => {
+    const r = new SecretRedactor();
+    expect(r.redact('id=abcdefgh42')).toBe('id=abcdefgh42');
+    expect(r.redact('id=abcdefgh42')).toBe('id=abcdefgh42');
+    r.add('abcdefgh42');
+    expect(r.redact('id=abcdefgh42')).toBe('id=[REDACTED]');
+    // a text holding a secret is masked on every call, short or long
+    const long = `${'x'.repeat(80)} abcdefgh42`;
+    for (let i = 0; i < 3; i++) {
+      expect(r.redact('id=abcdefgh42')).toBe('id=[REDACTED]');
+      expect(r.redact('token=sk-proj-abcdefghijklmnopqrstuvwxyz')).not.toContain('abcdefghijklmnopqrstuvwxyz');
+      expect(r.redact(long)).toBe(`${'x'.repeat(80)} [REDACTED]`);
+    }
+  });
+
+  test('many different short texts: the cache stays bounded and answers stay right', () => {
+    const r = new SecretRedactor();
+    for (let i = 0; i < 5000; i++) expect(r.redact(`name-${i}`)).toBe(`name-${i}`);
+    r.add('name-4999-secret');
+    expect(r.redact('name-4999-secret')).toBe('[REDACTED]');
+    expect(r.redact('name-4999')).toBe('name-4999');
+  });
+
+  test('many objects, shared ones and a cycle: each copy masked, shared ones copied once, the cycle kept as a cycle', () => {
+    const r = new SecretRedactor();
+    r.add('my-very-private-key-123');
+    const shared = { password: 'p4ssword', note: 'my-very-private-key-123' };
+    const items = Array.from({ length: 40 }, (_, i) => ({ i, shared, inner: { token: `t${i}` } }));
+    const root: Record<string, unknown> = { items, shared };
+    root.self = root;
+    const out = r.redactValue(root) as typeof root & { items: typeof items };
+    expect(out).not.toBe(root);
+    expect(out.self).toBe(out);
+    expect(out.shared).toEqual({ password: '[REDACTED]', note: '[REDACTED]' });
+    for (const [i, item] of out.items.entries()) {
+      expect(item.shared).toBe(out.shared);
+      expect(item).toEqual({ i, shared: out.shared, inner: { token: '[REDACTED]' } });
+    }
+    // the input is left as it was
+    expect(shared.password).toBe('p4ssword');
+  });
+
+  test('every token shape and assignment is masked, in any case, alone or inside longer text (the cheap first look misses none)', () => {
+    const r = new SecretRedactor();
+    const secrets = [
+      'sk-ant-abcdefghijklmnopqrstuvwxyz0123', 'sk-proj-abcdefghijklmnopqrstuvwxyz0123', 'AKIAABCDEFGHIJKLMNOP', 'ASIAABCDEFGHIJKLMNOP',
+      'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'gho_abcdefghijklmnopqrstuvwxyz0123456789', 'github_pat_abcdefghijklmnopqrstuvwxyz0123',
+      'glpat-abcdefghijklmnopqrstu', 'xoxb-1234567890-abcdef', 'xapp-1234567890-abcdef', 'sk_live_abcdefghijklmnop12', 'rk_test_abcdefghijklmnop12',
+      'whsec_abcdefghijklmnop12', 'AIzaabcdefghijklmnopqrstuvwxyz012345678', 'npm_abcdefghijklmnopqrstuvwxyz0123456789', 'hf_abcdefghijklmnopqrstuvwxyz01234',
+      'SG.abcdefghijklmnop.qrstuvwxyz012345', 'eyJabcdefghij.eyJklmnopqrst.uvwxyz012345', 'Bearer abcdefghijklmnopqrstuvwxyz',
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----',
+    ];
+    const assignments = ['api_key=abcdef123456', 'API-KEY: abcdef123456', 'apikey="abcdef123456"', 'access_token=abcdef123456', 'Auth-Token: abcdef123456',
+      'password=abcdef123456', 'PASSWD=abcdef123456', 'pwd=abcdef123456', 'secret: abcdef123456', 'private_key=abcdef123456', 'client_secret=abcdef123456',
+      '"password": "abcdef123456"'];
+    for (const secret of secrets) {
+      for (const text of [secret, `before ${secret} after`, `${'x'.repeat(100)} ${secret}`]) {
+        expect([text, r.redact(text).includes(secret)]).toEqual([text, false]);
+      }
+    }
+    for (const text of assignments) {
+      expect([text, r.redact(text)]).toEqual([text, expect.stringContaining('[REDACTED]')]);
+      expect(r.redact(`${'y'.repeat(100)} ${text}`)).not.toContain('abcdef123456');
+    }
+  });
+
+  test('a text next to the same text is masked at both places, and a secret-named key still wins', () => {
+    const r = new SecretRedactor();
+    r.add('my-very-private-key-123');
+    const text = 'key my-very-private-key-123';
+    expect(r.redactValue({ result: text, output: text, password: 'plain-looking', note: 'plain-looking' })).toEqual({
+      result: 'key [REDACTED]', output: 'key [REDACTED]', password: '[REDACTED]', note: 'plain-looking',
+    });
+    expect(r.redactValue({ note: 'plain-looking', password: 'plain-looking' })).toEqual({ note: 'plain-looking', password: '[REDACTED]' });
+  });
 });

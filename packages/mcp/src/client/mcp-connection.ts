@@ -185,23 +185,41 @@ export class McpConnection {
   /**
    * Runs one request with a signal of its own, tied to the caller's for the request's
    * lifetime only: the SDK leaves its abort listener on the signal it is given, and a script's
-   * signal lives for thousands of calls.
+   * signal lives for thousands of calls. Promise reactions rather than `async` layers: a tool
+   * call goes through this once per call, and each awaiting layer costs its own microtasks.
    */
-  private async request<T>(method: string, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    let own: RequestSignal | undefined;
-    const relay = () => own?.abort(signal?.reason);
-    if (signal) {
-      own = new RequestSignal();
-      if (signal.aborted) own.abort(signal.reason);
-      else signal.addEventListener('abort', relay, { once: true });
-    }
-    try {
-      return await run(own?.asAbortSignal);
-    } catch (error) {
+  private request<T>(method: string, signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    const fail = (error: unknown): never => {
       throw this.failure(error, method, signal);
-    } finally {
-      signal?.removeEventListener('abort', relay);
+    };
+    if (!signal) {
+      let pending: Promise<T>;
+      try {
+        pending = run(undefined);
+      } catch (error) {
+        return Promise.reject(this.failure(error, method, signal));
+      }
+      return pending.then(undefined, fail);
     }
+    const own = new RequestSignal();
+    const relay = () => own.abort(signal.reason);
+    if (signal.aborted) own.abort(signal.reason);
+    else signal.addEventListener('abort', relay, { once: true });
+    const done = () => signal.removeEventListener('abort', relay);
+    let pending: Promise<T>;
+    try {
+      pending = run(own.asAbortSignal);
+    } catch (error) {
+      done();
+      return Promise.reject(this.failure(error, method, signal));
+    }
+    return pending.then((value) => {
+      done();
+      return value;
+    }, (error: unknown) => {
+      done();
+      return fail(error);
+    });
   }
 
   private options(signal?: AbortSignal) {
@@ -223,14 +241,11 @@ export class McpConnection {
     });
   }
 
-  async callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    return this.request('tools/call', options.signal, async (scoped) => {
-      const r = await this.client.callTool({ name, arguments: args }, undefined, {
-        ...this.options(scoped),
-        onprogress: (p) => this.publish('mcp.progress', { tool: options.label ?? name, progress: p.progress, total: p.total ?? null, message: p.message ?? null }),
-      });
-      return r as CallToolResult;
-    });
+  callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
+    return this.request('tools/call', options.signal, (scoped) => this.client.callTool({ name, arguments: args }, undefined, {
+      ...this.options(scoped),
+      onprogress: (p) => this.publish('mcp.progress', { tool: options.label ?? name, progress: p.progress, total: p.total ?? null, message: p.message ?? null }),
+    }) as Promise<CallToolResult>);
   }
 
   private async listAll<T>(

@@ -43,9 +43,32 @@ const GUARD_SCRIPT = [
 ].join('\n');
 
 const STDERR_TAIL_CHARS = 2000;
+
 /** Lines that are not JSON-RPC tolerated on stdout (a stray banner) before the server is cut off. */
 const GARBAGE_LINES = 20;
 const GARBAGE_BYTES = 64 * 1024;
+
+/**
+ * A JSON-RPC result response with nothing the SDK's schema would need to check further:
+ * exactly `jsonrpc`, `id` and an object `result` without `_meta`. For such a value
+ * `JSONRPCMessageSchema` accepts it unchanged (its result response is a strict object of
+ * those three keys, the result a loose object), so it skips the zod union, which costs more
+ * than the JSON parse on every answer; anything else takes the schema.
+ */
+export function isPlainResult(value: unknown): value is JSONRPCMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as Record<string, unknown>;
+  let keys = 0;
+  for (const key in message) {
+    if (key !== 'jsonrpc' && key !== 'id' && key !== 'result') return false;
+    keys++;
+  }
+  if (keys !== 3 || message.jsonrpc !== '2.0') return false;
+  const id = message.id;
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  const result = message.result;
+  return typeof result === 'object' && result !== null && !Array.isArray(result) && (result as Record<string, unknown>)._meta === undefined;
+}
 
 /**
  * An MCP stdio client transport (the SDK's `Transport`) that owns its server process:
@@ -220,13 +243,19 @@ export class StdioProcessTransport implements Transport {
   }
 
   private onLine(raw: Buffer): void {
-    const text = raw.toString('utf8').replace(/\r$/, '');
-    if (text.trim() === '') return;
+    let text = raw.toString('utf8');
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    // a JSON-RPC line starts with `{`; only another one can be blank
+    if (text.charCodeAt(0) !== 123 && text.trim() === '') return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
       return this.stray(text);
+    }
+    if (isPlainResult(parsed)) {
+      queueMicrotask(() => this.onmessage?.(parsed));
+      return;
     }
     const message = JSONRPCMessageSchema.safeParse(parsed);
     if (!message.success) {
