@@ -36,6 +36,7 @@ const JS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'js';
 const LUA_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'lua';
 const AB_ROOT = process.env.BOUNDARY_BENCH_AB;
 // BOUNDARY_BENCH_ONLY=callbacks: only the host → script rows (workflow step, Lua hook), their floor and profile note
+// (with BOUNDARY_BENCH_AB, each row against the other build, interleaved)
 const CALLBACKS_ONLY = process.env.BOUNDARY_BENCH_ONLY === 'callbacks';
 const START_ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 
@@ -193,7 +194,7 @@ function hookProfileNote(profile, toolCalls, hooksPerCall) {
   const push = per('protect') - per('outcome');
   const part = (label, us) => `${label} ${us.toFixed(1)} µs (${((us / call) * 100).toFixed(0)} %)`;
   return `Where a Lua hook's time goes (--cpu-prof of ${toolCalls.toLocaleString('en')} tool calls with ${hooksPerCall} no-op BeforeToolExecution hooks, host in a worker thread; profiled µs run ~2× the unprofiled ones, the shares hold): the bridge's call of one hook (callCallbackNow, a nested resume within the tool call) ${call.toFixed(1)} µs, of which ` + [
-    part('pushing the hook context into Lua (its tables and strings, in a protected call)', push),
+    part('pushing the hook context into Lua (a table that fills itself on first use, in a protected call)', push),
     part('running the Lua function (the resume)', per('driveNow')),
     part('reading its result', per('outcome')),
   ].join(', ') + `; beside it, per hook, the context as plain data (toScriptContext) ${per('toScriptContext').toFixed(1)} µs and telemetry's hook span (runHooks without the hook executor's runFrom) ${(per('runHooks') - per('runFrom')).toFixed(1)} µs.`;
@@ -265,13 +266,20 @@ export async function run() {
     if (CALLBACKS_ONLY) {
       await runtime.close();
       const workflowFloor = await workflowStepFloor();
-      const workflow = perOperation(script('workflow.lua'), 5_000, env);
-      const hooks5 = perOperation(script('hooks.lua'), 5_000, env, ['5']);
-      const hooks0 = perOperation(script('hooks.lua'), 5_000, env, ['0']);
-      const perHook = { wall: (hooks5.wall - hooks0.wall) / 5, cpu: (hooks5.cpu - hooks0.cpu) / 5 };
+      // with BOUNDARY_BENCH_AB, each row also runs the other build in the same rounds, interleaved
+      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const measured = (name, count, extra) => {
+        const m = perOperation(script(name), count, env, extra, bins);
+        return AB_ROOT ? m : [m];
+      };
+      const ab = (m, other) => (other ? `; A/B: ${path.resolve(AB_ROOT)} in the same rounds ${other.wall.toFixed(1)} µs wall / ${other.cpu.toFixed(1)} µs CPU (this build ${(other.cpu / m.cpu).toFixed(2)}× less CPU)` : '');
+      const [workflow, workflowB] = measured('workflow.lua', 5_000, []);
+      const hooks5 = measured('hooks.lua', 5_000, ['5']);
+      const hooks0 = measured('hooks.lua', 5_000, ['0']);
+      const [perHook, perHookB] = hooks5.map((h5, i) => ({ wall: (h5.wall - hooks0[i].wall) / 5, cpu: (h5.cpu - hooks0[i].cpu) / 5 }));
       rows.push({ name: 'floor: workflow step (TypeScript custom step), in-process', value: workflowFloor, unit: 'µs' });
-      rows.push({ name: 'workflow step of a Lua function through the CLI', value: workflow.wall, unit: 'µs', baseline: workflowFloor, ratio: workflow.wall / workflowFloor, goal: '≤ 20 µs', note: `CPU ${workflow.cpu.toFixed(1)} µs (${(workflow.cpu / workflowFloor).toFixed(2)}× the floor); 5,000 steps, building the workflow included` });
-      rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls` });
+      rows.push({ name: 'workflow step of a Lua function through the CLI', value: workflow.wall, unit: 'µs', baseline: workflowFloor, ratio: workflow.wall / workflowFloor, goal: '≤ 20 µs', note: `CPU ${workflow.cpu.toFixed(1)} µs (${(workflow.cpu / workflowFloor).toFixed(2)}× the floor); 5,000 steps, building the workflow included${ab(workflow, workflowB)}` });
+      rows.push({ name: 'Lua hook call (host → script callback) through the CLI', value: perHook.wall, unit: 'µs', goal: '≤ 10 µs', note: `CPU ${perHook.cpu.toFixed(1)} µs; (5 BeforeToolExecution hooks − none) / 5 per tool call, 5,000 calls${ab(perHook, perHookB)}` });
       rows.push({ name: '5 Lua hooks as a share of a 1 ms step', value: (perHook.wall * 5) / 10, unit: '%', goal: '< 1 %', note: `CPU ${((perHook.cpu * 5) / 10).toFixed(1)} %` });
       notes.push(hookProfileNote(profileRun(['run', script('hooks.lua'), '--', '5000', '5'], env).host, 5_000, 5));
       return { rows, notes };

@@ -11,6 +11,7 @@ import {
   MEMORY_MESSAGE, hostErrorOf, isLongjmp, limitError, scriptError, splitPosition, syntaxError, type ScriptFailure,
 } from './lua-errors.js';
 import { LuaHostCalls, type Pending } from './lua-host-calls.js';
+import { LuaLazyTables } from './lua-lazy-tables.js';
 import { loadChunk } from './lua-chunk.js';
 import { RunGuards, timeoutError, type Control } from './lua-run-guards.js';
 import { LuaThreadPool } from './lua-thread-pool.js';
@@ -52,6 +53,7 @@ export class LuaContext implements ScriptContext {
   private readonly m: LuaModule;
   private readonly G: number;
   private readonly values: LuaValues;
+  private readonly lazyTables: LuaLazyTables;
   private readonly hostCalls: LuaHostCalls;
   private readonly ownCallbacks = new WeakMap<ScriptCallback, { ref: number; released: boolean }>();
   private readonly callbackFinalizer = new FinalizationRegistry<number>((ref) => {
@@ -97,6 +99,8 @@ export class LuaContext implements ScriptContext {
         return own && !own.released ? own.ref : undefined;
       },
     });
+    this.lazyTables = new LuaLazyTables(this.m, this.values);
+    this.values.lazyTables = this.lazyTables;
     this.hostCalls = new LuaHostCalls(this.m, this.values, {
       mustStop: () => this.mustStop(),
       raiseFatal: (L) => this.raiseFatal(L),
@@ -170,7 +174,9 @@ export class LuaContext implements ScriptContext {
     this.values.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
     this.values.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
     m._lua_pushinteger(G, BigInt(this.limits.memoryBytes));
-    if (m._lua_pcallk(G, 3, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
+    if (m._lua_pcallk(G, 3, 5, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
+    this.lazyTables.install(G, (fn, signature) => this.addFunction(fn, signature));
+    m._lua_settop(G, -3);
     this.awaitPointer = m._lua_topointer(G, -3);
     this.fatalPointer = m._lua_topointer(G, -2);
     this.refs.run = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
@@ -573,7 +579,9 @@ export class LuaContext implements ScriptContext {
       if (args.length > 0) {
         this.protect(thread, (L) => {
           if (!m._lua_checkstack(L, args.length + 8)) throw new LlmspellError('INVALID_ARGUMENT', 'too many arguments for a Lua function');
-          for (const arg of args) this.values.push(L, arg, new Set(), 0);
+          for (const arg of args) {
+            if (!this.lazyTables.push(L, arg)) this.values.push(L, arg, new Set(), 0);
+          }
           return { count: args.length, value: null };
         });
       }
@@ -630,6 +638,7 @@ export class LuaContext implements ScriptContext {
       }
     }
     this.values.dispose();
+    this.lazyTables.dispose();
     this.hostCalls.pending.clear();
     if (!this.broken) this.patterns?.dispose();
   }

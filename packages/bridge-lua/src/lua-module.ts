@@ -40,6 +40,7 @@ export interface LuaModule {
   _lua_rawgeti(L: number, index: number, n: bigint): number;
   _lua_rawseti(L: number, index: number, n: bigint): void;
   _lua_rawset(L: number, index: number): void;
+  _lua_rawget(L: number, index: number): number;
   _lua_next(L: number, index: number): number;
   _lua_topointer(L: number, index: number): number;
   _lua_touserdata(L: number, index: number): number;
@@ -62,6 +63,10 @@ export interface LuaModule {
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
   _lua_pcallk(L: number, nargs: number, nresults: number, errfunc: number, ctx: number, k: number): number;
   _lua_setglobal(L: number, name: number): void;
+  _lua_getmetatable(L: number, index: number): number;
+  _luaL_checktype(L: number, arg: number, type: number): void;
+  _luaL_checkany(L: number, arg: number): void;
+  _luaL_getmetafield(L: number, index: number, name: number): number;
   _lua_checkstack(L: number, n: number): number;
   _lua_isyieldable(L: number): number;
   _lua_tocfunction(L: number, index: number): number;

@@ -68,6 +68,8 @@ export class LuaValues {
   private fallbackMeta?: { fallback: (key: string) => ScriptValue; ref: bigint };
   /** NUL-terminated copies of object keys in WASM memory, by key (see keyPointer). */
   private readonly keyPointers = new Map<string, number>();
+  /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
+  lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void };
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
@@ -253,7 +255,7 @@ export class LuaValues {
    * The metatable whose __index asks `fallback`, made once for the latest fallback pushed: a
    * workflow's step contexts share one for the whole run, so a step costs no new host function.
    */
-  private pushFallbackMeta(L: number, fallback: (key: string) => ScriptValue): void {
+  pushFallbackMeta(L: number, fallback: (key: string) => ScriptValue): void {
     const { m } = this;
     const cached = this.fallbackMeta;
     if (cached?.fallback === fallback) {
@@ -355,6 +357,7 @@ export class LuaValues {
     if (depth >= MAX_DEPTH || (depth % STACK_CHECK_LEVELS === 0 && !m._lua_checkstack(L, STACK_SLOTS_PER_CHECK))) {
       throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
     }
+    if (this.lazyTables && this.lazyTables.size > 0) this.lazyTables.realize(L, index, tracked ? pointer : m._lua_topointer(L, index));
     if (tracked) path.add(pointer);
     try {
       const length = m._lua_rawlen(L, index);

@@ -1,7 +1,8 @@
 /**
  * Lua run once per context, before any script, as chunk "=llmspell". It receives the
  * host's print/warn functions, builds the sandbox (what the standard libraries keep) and
- * returns the private pieces the bridge needs: the two sentinels and the runner.
+ * returns the private pieces the bridge needs: the two sentinels, the runner and the
+ * metatable of tables the host fills on first use.
  *
  * AWAIT is yielded (with a pending-call id) by a host function whose result is a promise;
  * the runner's thread hands it to the bridge, which resumes the thread once the promise
@@ -109,10 +110,24 @@ end
 -- Lua runs finalizers with debug hooks off, so a __gc handler could never be stopped by
 -- the time limit: tables get no finalizers here.
 local raw_setmetatable, rawget = setmetatable, rawget
+
+-- LAZY: the metatable of a table the host fills on first use (a hook's or a step's context;
+-- the bridge adds __index, __newindex and __gc, and its own next, rawget, rawset and
+-- getmetatable, which fill such a table first). Any read or write of a key fills it (t[LAZY]
+-- is such a read) and replaces LAZY by the table's own metatable (or none): a script sees the
+-- table it would have had.
+local LAZY = {}
+local raw_next = next
+LAZY.__pairs = function(t)
+  local _ = t[LAZY]
+  return raw_next, t, nil
+end
+
 _ENV.setmetatable = function(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("__gc metamethods are not available in the llmspell sandbox", 2)
   end
+  if rawequal(getmetatable(t), LAZY) then local _ = t[LAZY] end
   return raw_setmetatable(t, mt)
 end
 
@@ -295,5 +310,10 @@ local function run(f, ...)
   return raw_xpcall(f, handler, ...)
 end
 
-return AWAIT, FATAL, run
+-- GC work for memory the host holds for LAZY tables (as if Lua had allocated it), so unread ones are collected at the pace eager ones were
+local function gc_step(kb)
+  raw_collectgarbage("step", kb)
+end
+
+return AWAIT, FATAL, run, LAZY, gc_step
 `;

@@ -2,7 +2,7 @@ export { ErrorCodes, LlmspellError, MAX_ERROR_DETAIL_LENGTH, isLlmspellError, to
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
   ASYNC_ITERATOR_KEY, HANDLE_KEY, HOST_ASYNC, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostAsync, hostMethod, isHostAsync, isHostMethod, isPlainObject,
-  isScriptAsyncIterator, isScriptCallback, withIndexFallback,
+  isScriptAsyncIterator, isScriptCallback, isScriptSnapshot, markScriptSnapshot, scriptSnapshotFields, withIndexFallback,
 } from './script-values.js';
 export type { HostFunction, ScriptAsyncIterator, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
 export { createLogger, shouldLog, silentLogger } from './logger.js';

@@ -70,6 +70,31 @@ export function hostAsync<F extends (...args: any[]) => any>(fn: F): F & HostFun
   return fn as F & HostFunction;
 }
 
+/** Not enumerable: copies, JSON and equality checks do not see it (a WeakSet cost every hook call garbage-collector work). */
+const SCRIPT_SNAPSHOT: unique symbol = Symbol.for('llmspell.scriptSnapshot');
+
+/**
+ * Marks plain data the host made for one script call and never changes afterwards (a hook's
+ * context): a bridge may then convert it when the script first reads it instead of up front.
+ * `fields`: for a view (a Proxy whose own keys and values are those of a plain object, with an
+ * index fallback for the rest), that plain object, which a bridge reads instead of the view.
+ */
+export function markScriptSnapshot<T extends object>(value: T, fields: object = value): T {
+  Object.defineProperty(value, SCRIPT_SNAPSHOT, { value: fields });
+  return value;
+}
+
+/** The plain fields of a value marked with markScriptSnapshot, or undefined. */
+export function scriptSnapshotFields(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const fields = (value as { [SCRIPT_SNAPSHOT]?: Record<string, unknown> })[SCRIPT_SNAPSHOT];
+  return typeof fields === 'object' && fields !== null ? fields : undefined;
+}
+
+export function isScriptSnapshot(value: unknown): boolean {
+  return scriptSnapshotFields(value) !== undefined;
+}
+
 export function isHostAsync(value: unknown): boolean {
   return typeof value === 'function' && (value as HostFunction)[HOST_ASYNC] === true;
 }

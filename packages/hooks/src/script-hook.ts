@@ -1,11 +1,16 @@
-import type { HookContext, ScriptCallback, ScriptValue } from '@llmspell/core';
+import { markScriptSnapshot, type HookContext, type ScriptCallback, type ScriptValue } from '@llmspell/core';
 import type { HookHandler } from './hook-registry.js';
 
 /**
  * Plain data for a script: JSON-like values only. Dates become ISO strings, errors
  * `{name, message, code}`, binary data base64, cycles and functions are dropped.
  */
-export function toScriptData(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): ScriptValue {
+export function toScriptData(value: unknown): ScriptValue {
+  return plainData(value, [], 0);
+}
+
+/** `path`: the objects being converted around this one (a cycle is one met again on it; data is shallow, a list is cheaper than a WeakSet per call). */
+function plainData(value: unknown, path: object[], depth: number): ScriptValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
@@ -23,29 +28,33 @@ export function toScriptData(value: unknown, seen: WeakSet<object> = new WeakSet
   }
   if (depth > 64) return null;
   const obj = value as object;
-  if (seen.has(obj)) return null;
+  if (path.includes(obj)) return null;
   if (obj instanceof Date) return obj.toISOString();
   if (obj instanceof Error) {
     return { name: obj.name, message: obj.message, ...((obj as { code?: unknown }).code ? { code: String((obj as { code?: unknown }).code) } : {}) };
   }
   if (ArrayBuffer.isView(obj)) return Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64');
-  seen.add(obj);
+  path.push(obj);
   try {
-    if (Array.isArray(obj)) return obj.map((v) => toScriptData(v, seen, depth + 1));
-    if (obj instanceof Map) return Object.fromEntries([...obj].map(([k, v]) => [String(k), toScriptData(v, seen, depth + 1)]));
+    if (Array.isArray(obj)) return obj.map((v) => plainData(v, path, depth + 1));
+    if (obj instanceof Map) return Object.fromEntries([...obj].map(([k, v]) => [String(k), plainData(v, path, depth + 1)]));
     const out: Record<string, ScriptValue> = {};
     for (const [k, v] of Object.entries(obj)) {
-      if (v !== undefined && typeof v !== 'function') out[k] = toScriptData(v, seen, depth + 1);
+      if (v !== undefined && typeof v !== 'function') out[k] = plainData(v, path, depth + 1);
     }
     return out;
   } finally {
-    seen.delete(obj);
+    path.pop();
   }
 }
 
-/** The context as a script hook sees it: plain data, a copy it may change freely. */
+/**
+ * The context as a script hook sees it: plain data, a copy it may change freely. It is a
+ * snapshot (made for this call, never changed by the host), so a bridge may hand it over
+ * lazily: a hook that reads none of it costs no conversion.
+ */
 export function toScriptContext(ctx: HookContext): ScriptValue {
-  return {
+  return markScriptSnapshot({
     point: ctx.point,
     hook_point: ctx.point,
     component_id: { id: ctx.component_id.id, type: ctx.component_id.type, name: ctx.component_id.name },
@@ -54,7 +63,7 @@ export function toScriptContext(ctx: HookContext): ScriptValue {
     correlation_id: ctx.correlation_id,
     language: ctx.language,
     timestamp: ctx.timestamp,
-  };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  INDEX_FALLBACK, LlmspellError, RUN_NOW, abortableDelay, didYouMean, executeComponent, executeComponentNow, isLlmspellError, isPromiseLike, runMaybeSync, stableJson, toLlmspellError,
+  INDEX_FALLBACK, LlmspellError, RUN_NOW, markScriptSnapshot, abortableDelay, didYouMean, executeComponent, executeComponentNow, isLlmspellError, isPromiseLike, runMaybeSync, stableJson, toLlmspellError,
   type Component, type MaybePromise, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
@@ -119,14 +119,17 @@ function memberFallback(members: Record<string, unknown>): (key: string) => Scri
  */
 function stepFunctionContext(own: Record<string, unknown>, members: Record<string, unknown>): StepFunctionContext {
   const fallback = memberFallback(members);
-  return new Proxy(own, {
+  // a snapshot: `own` is made for this step and never changed, so a bridge may convert it (from `own`, not through the
+  // view) when the script first reads it
+  const view = new Proxy(own, {
     get: (target, key) => {
       if (key === INDEX_FALLBACK) return fallback;
       if (typeof key === 'string' && !Object.hasOwn(target, key) && Object.hasOwn(members, key)) return members[key];
       return Reflect.get(target, key);
     },
     has: (target, key) => Reflect.has(target, key) || (typeof key === 'string' && Object.hasOwn(members, key)),
-  }) as unknown as StepFunctionContext;
+  });
+  return markScriptSnapshot(view, own) as unknown as StepFunctionContext;
 }
 
 /** ` (did you mean 'x'?)` for a tool name no tool or alias answers to. */
