@@ -160,3 +160,27 @@ return out
     if (!nodeHasCompileCache) expect(cacheState(again.stderr)).toBe('used');
   });
 });
+
+describe('the code cache folder and the folder the policy protects', () => {
+  // host-code-cache.ts computes its folder itself (its small entry does not load the runtime):
+  // it must stay inside runtime's protected cache folder for every way the environment names it
+  test('the code cache lies inside a folder protectedStatePaths refuses to tools', async () => {
+    const { codeCacheDir } = await import('../src/host-code-cache.js');
+    const { protectedStatePaths, validateConfig } = await import('@llmspell/runtime');
+    const home = scratch();
+    const config = validateConfig({}, null).config;
+    const envs: NodeJS.ProcessEnv[] = [
+      { HOME: home },
+      { HOME: home, XDG_CACHE_HOME: path.join(home, 'xdg') },
+      { HOME: home, XDG_CACHE_HOME: 'relative/cache' },
+      { HOME: home, XDG_CACHE_HOME: '' },
+    ];
+    for (const env of envs) {
+      const dir = codeCacheDir(env);
+      expect(dir).toBeDefined();
+      const protectedPaths = protectedStatePaths(config, home, env);
+      expect(protectedPaths.some((p) => dir!.startsWith(p + path.sep))).toBe(true);
+    }
+    expect(codeCacheDir({ HOME: home, LLMSPELL_CODE_CACHE: '0' })).toBeUndefined();
+  });
+});
