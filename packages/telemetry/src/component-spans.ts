@@ -37,6 +37,17 @@ function parseEvent(type: string): ParsedEvent {
   return parsed;
 }
 
+/** A tool's span name, made once per tool (every call names its span; one string is hashed once). */
+const toolSpanNames = new Map<string, string>();
+function toolSpanName(name: string): string {
+  let spanName = toolSpanNames.get(name);
+  if (spanName === undefined) {
+    spanName = `execute_tool ${name}`;
+    if (toolSpanNames.size < 1024) toolSpanNames.set(name, spanName);
+  }
+  return spanName;
+}
+
 export function isComponentEvent(type: string): boolean {
   return parseEvent(type) !== null;
 }
@@ -258,7 +269,7 @@ export class ComponentSpans {
 
   private spanName(kind: SpanKind, name: string, hc: HookContext): string {
     switch (kind) {
-      case 'tool': return `execute_tool ${name}`;
+      case 'tool': return toolSpanName(name);
       case 'agent': return `invoke_agent ${name}`;
       case 'workflow': return `workflow ${name}`;
       case 'step': return `step ${hc.metadata.step ?? name}`;
