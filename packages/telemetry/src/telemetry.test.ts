@@ -109,6 +109,8 @@ describe('span tree of a run', () => {
       ]));
       const tool = find(r.span_tree, 'execute_tool calculator');
       expect(tool.attributes).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'calculator', 'llmspell.tool.outcome': 'success' });
+      // the order the run history shows them in
+      expect(Object.keys(tool.attributes)).toEqual(['llmspell.component', 'llmspell.component.kind', 'gen_ai.operation.name', 'gen_ai.tool.name', 'gen_ai.tool.type', 'llmspell.tool.outcome']);
       expect(tool.status).toBe('ok');
       // Every span ends inside its parent.
       const byId = new Map(r.span_tree.map((s) => [s.id, s]));
