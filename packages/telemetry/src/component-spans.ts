@@ -1,5 +1,5 @@
 import type { HookContext, HookPoint, SecurityPolicy } from '@llmspell/core';
-import { contentText, errorMessage, safeText } from './content.js';
+import { contentText, errorMessage, safeText, spanNameMemo } from './content.js';
 import type { Attributes, LiveSpan, SpanKind, SpanRecorder, TraceRun } from './span-recorder.js';
 
 /** Before-points that open a component's span, by the kind of span they open. */
@@ -37,16 +37,7 @@ function parseEvent(type: string): ParsedEvent {
   return parsed;
 }
 
-/** A tool's span name, made once per tool (every call names its span; one string is hashed once). */
-const toolSpanNames = new Map<string, string>();
-function toolSpanName(name: string): string {
-  let spanName = toolSpanNames.get(name);
-  if (spanName === undefined) {
-    spanName = `execute_tool ${name}`;
-    if (toolSpanNames.size < 1024) toolSpanNames.set(name, spanName);
-  }
-  return spanName;
-}
+const toolSpanName = spanNameMemo('execute_tool ', 1024);
 
 export function isComponentEvent(type: string): boolean {
   return parseEvent(type) !== null;

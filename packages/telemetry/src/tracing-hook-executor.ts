@@ -1,7 +1,7 @@
 import { CONTINUE, isPromiseLike, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
 import type { HookRegistry, RegisteredHook } from '@llmspell/hooks';
 import { OPENING_POINTS, type ComponentSpans } from './component-spans.js';
-import { safeText } from './content.js';
+import { safeText, spanNameMemo } from './content.js';
 import type { LiveSpan, SpanRecorder } from './span-recorder.js';
 
 /** Points whose firing tells telemetry about a component call (see ComponentSpans). */
@@ -17,18 +17,9 @@ const OBSERVED = new Set<HookPoint>([
  * change), their masked names. The names are masked again whenever the policy learns a
  * secret; the recorder masks every text of a span when it ends in any case.
  */
-const pointSpanNames = new Map<HookPoint, string>();
+const pointSpanName = spanNameMemo('hook ', 256);
 const hookSpanNames = new WeakMap<RegisteredHook, string>();
 const maskedNames = new WeakMap<readonly RegisteredHook[], { secrets: number; names: readonly string[] }>();
-
-function pointSpanName(point: HookPoint): string {
-  let name = pointSpanNames.get(point);
-  if (name === undefined) {
-    name = `hook ${point}`;
-    if (pointSpanNames.size < 256) pointSpanNames.set(point, name);
-  }
-  return name;
-}
 
 function hookSpanName(hook: RegisteredHook): string {
   let name = hookSpanNames.get(hook);
