@@ -243,16 +243,20 @@ const NO_STATE: Record<string, unknown> = Object.freeze({}) as Record<string, un
 const STEP_POINTS = { before: 'BeforeWorkflowStage', after: 'AfterWorkflowStage', error: 'WorkflowError', event: 'workflow.step' } as const;
 
 /**
- * Runs the body of one step once (no retries) and gives its output value; each `yield` is an
- * `await` (see runMaybeSync), so a step whose work answers at once (a script function that
- * did not wait) finishes within the call.
+ * Runs the body of one step once (no retries) and gives its output value: within the call when
+ * the step's work answers at once (a script function that did not wait), else a promise. A plain
+ * function, not a generator: the step runner yields what it gives (see runMaybeSync).
  */
-function* runStepOnce(rs: RunState, step: StepSpec, path: string, loop: LoopPosition | undefined): Generator<unknown, unknown, unknown> {
+function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: LoopPosition | undefined): MaybePromise<unknown> {
+  if (step.params !== undefined && stateKeysIn(step.params).size > 0) return loadStateRefs(step.params, rs).then((state) => startStep(rs, step, path, loop, state));
+  return startStep(rs, step, path, loop, NO_STATE);
+}
+
+function startStep(rs: RunState, step: StepSpec, path: string, loop: LoopPosition | undefined, state: Record<string, unknown>): MaybePromise<unknown> {
   // a step without params (most custom steps) has nothing to resolve
-  const state = step.params !== undefined && stateKeysIn(step.params).size > 0 ? (yield loadStateRefs(step.params, rs)) as Record<string, unknown> : NO_STATE;
   const params = step.params === undefined ? undefined : resolveReferences(step.params, rs.scope(loop, state));
   const metadata: Record<string, string> = rs.runId ? { workflow: rs.workflowName, step: step.name, path, run_id: rs.runId } : { workflow: rs.workflowName, step: step.name, path };
-  return yield executeComponentNow(new StepComponent(rs, step, params, loop, state, path), params, rs.ctx, { timeoutMs: step.timeoutMs, points: STEP_POINTS, metadata });
+  return executeComponentNow(new StepComponent(rs, step, params, loop, state, path), params, rs.ctx, { timeoutMs: step.timeoutMs, points: STEP_POINTS, metadata });
 }
 
 /** The work of a tool, agent or workflow step. */
@@ -344,7 +348,7 @@ function* runStepSteps(
   for (let delay = retry.backoffMs; attempts < Math.max(1, retry.maxAttempts); delay *= retry.backoffMultiplier) {
     attempts++;
     try {
-      const output = yield* runStepOnce(rs, step, path, loop);
+      const output = yield runStepOnce(rs, step, path, loop);
       const done = completeStep(rs, step, output, started, attempts, branch, stepPrimary(rs, step, output));
       if (rs.checkpoints) yield* checkpointStep(rs, step, path, output, done.duration_ms);
       return done;
@@ -363,7 +367,7 @@ function* runStepSteps(
       });
     }
     try {
-      const output = yield* runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
+      const output = yield runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
       const r = completeStep(rs, step, output, started, attempts, branch, stepPrimary(rs, step.fallback, output));
       if (rs.checkpoints) yield* checkpointStep(rs, step, path, output, r.duration_ms);
       return { ...r, error: `recovered by fallback '${step.fallback.name}': ${lastError?.message}` };
