@@ -46,6 +46,8 @@ export interface HostTransport {
   kill(waitMs: number): Promise<boolean>;
   /** Lets the caller's event loop end while the host is still there. */
   unref(): void;
+  /** Undoes `unref`: the caller's event loop waits for the host again. */
+  ref(): void;
 }
 
 export interface HostEvents {
@@ -214,6 +216,11 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
       child.channel?.unref();
       for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
     },
+    ref() {
+      child.ref();
+      child.channel?.ref();
+      for (const stream of [child.stdout, child.stderr]) (stream as unknown as { ref?: () => void } | null)?.ref?.();
+    },
   };
 }
 
@@ -260,6 +267,9 @@ function startWorker(options: HostStartOptions, events: HostEvents): HostTranspo
     },
     unref() {
       worker.unref();
+    },
+    ref() {
+      worker.ref();
     },
   };
 }

@@ -12,5 +12,7 @@ export type { HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions } from 
 export type { IsolationKind } from './host-transport.js';
 export type { IsolationLimits } from './protocol.js';
 export type { IsolatedSetup, IsolatedSetupContext, IsolatedSetupFunction } from './isolated-setup.js';
-export { HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, hostHeapMb } from './heap-limit.js';
+export { DEFAULT_SCRIPT_MEMORY_BYTES, HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, hostHeapMb } from './heap-limit.js';
 export { exitProcessNow } from './exit-process-now.js';
+export { PrestartedHost, prestartHost } from './prestarted-host.js';
+export type { PrestartHostOptions } from './prestarted-host.js';
