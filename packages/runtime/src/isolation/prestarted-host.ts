@@ -62,14 +62,17 @@ export class PrestartedHost {
     const entry = options.entry === undefined ? undefined : String(options.entry);
     if (kind !== this.kind || options.heapMb !== this.heapMb || entry !== this.entry || options.env !== this.env || options.cwd !== this.cwd) return undefined;
     this.done = true;
+    // one that already ended (a broken install, killed from outside) is no host to hand over:
+    // the session starts its own, which fails, if it does, with the session's own error
+    if (this.early.exit) return undefined;
     this.events = events;
     this.stderr = options.stderr;
     this.transport.ref();
     const early = this.early;
     this.early = { messages: [], text: '' };
     if (early.text) options.stderr(early.text);
-    for (const message of early.messages) events.message(message);
-    if (early.exit) events.exit(early.exit);
+    // after the session has finished starting it (this call is part of that)
+    if (early.messages.length > 0) queueMicrotask(() => early.messages.forEach((message) => events.message(message)));
     return this.transport;
   }
 
