@@ -185,6 +185,54 @@ describe('host calls with binary arguments and answers', () => {
     expect(seen[3]).toEqual([]);
   });
 
+  test('what the engine checks less before its writer still arrives as the slow way reads it', async () => {
+    // The script side no longer checks each leaf: these reach the engine's writer, which refuses
+    // (a Proxy, a getter, a function) or writes them, and the host's reader refuses what is not
+    // plain data. Each must arrive as the slow way (a value at a time) reads it.
+    const seen: unknown[][] = [];
+    const echo = (...args: unknown[]) => {
+      seen.push(args);
+      return args.length;
+    };
+    const result = await run(`
+      const indexGetter = [1, 2];
+      Object.defineProperty(indexGetter, 0, { get() { return 'got'; }, enumerable: true });
+      class Point { constructor() { this.x = 1; } get y() { return 2; } }
+      const short = []; short.length = 5; short[3] = 'three';
+      const long = []; long[300] = 'end';
+      echo(new Proxy({ a: 1 }, {}), new Proxy(['p'], {}));
+      echo(indexGetter, { d: new Date(0), n: NaN, i: -Infinity, z: -0 });
+      echo(new Point(), Object.assign(Object.create(null), { bare: true }));
+      echo(short, { long });
+      echo({ f() { return 1; } }.f, [Symbol('s')], 10n);
+      echo([{ a: 1 }], [[], [{}]], { u: undefined });
+      1`, { echo });
+    expect(result).toBe(1);
+    expect(seen[0]).toEqual([{ a: 1 }, ['p']]);
+    expect(seen[1]).toEqual([['got', 2], { d: '1970-01-01T00:00:00.000Z', n: NaN, i: -Infinity, z: -0 }]);
+    expect(Object.is((seen[1]![1] as { z: number }).z, -0)).toBe(true);
+    expect(seen[2]).toEqual([{ x: 1 }, { bare: true }]);
+    expect(seen[3]![0]).toEqual([undefined, undefined, undefined, 'three', undefined]);
+    expect((seen[3]![1] as { long: unknown[] }).long).toHaveLength(301);
+    expect((seen[3]![1] as { long: unknown[] }).long[300]).toBe('end');
+    expect(typeof seen[4]![0]).toBe('object'); // a script function crosses as a callback
+    expect(seen[4]!.slice(1)).toEqual([[undefined], 10]);
+    expect(seen[5]).toEqual([[{ a: 1 }], [[], [{}]], { u: undefined }]);
+  });
+
+  test.each([
+    ['an argument', 'echo(a)'],
+    ['an object\'s value', 'echo({ list: a })'],
+    ['an item of a nested array', 'echo([[1, a]])'],
+    ['an argument of an asynchronous host function', 'await later(a)'],
+  ])('an array far longer than its items never reaches the engine\'s writer: as %s it ends with a limit', async (_name, call) => {
+    // QuickJS's writer loops over an array's length in C, where the time limit cannot stop it;
+    // the host's slow path walks it in bytecode and the memory limit ends the run.
+    const echo = () => 0;
+    const error = await run(`const a = []; a.length = 2 ** 32 - 1; a[7] = 'x'; ${call}; 1`, { echo, later: hostAsync(echo) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SCRIPT_MEMORY_LIMIT', message: expect.stringMatching(/script exceeded its memory limit of 32 MiB/) });
+  });
+
   test('answers arrive as the host gave them, at once or awaited', async () => {
     const answer = { text: '{\n  "a": 1\n}', n: 3, f: 1.5, list: [null, true, 'x'], nested: { deep: ['€'] } };
     const result = await run(`
