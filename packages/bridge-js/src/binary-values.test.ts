@@ -129,6 +129,16 @@ describe('plain data in QuickJS binary form', () => {
     expect(writer.write({ ok: [1, 'two'] })).toBeInstanceOf(Uint8Array);
   });
 
+  test('short texts read again come from the reader\'s cache only when every byte matches', () => {
+    // thousands of short texts share the cache's 512 slots: same lengths, one character apart, keys and values
+    const texts = Array.from({ length: 3000 }, (_, i) => `k${i}`.padEnd(i % 33, String.fromCharCode(97 + (i % 26))));
+    const value = { list: texts, ...Object.fromEntries(texts.slice(0, 200).map((t, i) => [t, texts[2999 - i]])) };
+    const bytes = new BinaryWriter().write(value)!;
+    for (let round = 0; round < 2; round++) expect(readBinaryValue(bytes, 0, bytes.length)).toEqual(value);
+    const swapped = new BinaryWriter().write({ list: [...texts].reverse() })!;
+    expect(readBinaryValue(swapped, 0, swapped.length)).toEqual({ list: [...texts].reverse() });
+  });
+
   test('the reader refuses what is not plain data or not whole', () => {
     const read = (source: string): unknown => {
       const handle = ctx.unwrapResult(ctx.evalCode(source));
