@@ -23,6 +23,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
     create: Object.create, setProto: Object.setPrototypeOf, values: Object.values,
+    bind: Function.prototype.bind, FunctionCall: Function.prototype.call,
   });
 })()`;
 
@@ -253,7 +254,9 @@ export const PRELUDE_CHUNKS = {
 
   call: String.raw`(function (P, binary) {
   'use strict';
-  const { isArray, getProto, keys, values, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty } = P;
+  const { isArray, getProto, keys, values, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty, bind, FunctionCall } = P;
+  // Promise.resolve bound to %Promise%: a call without Reflect.apply and its argument array (per async host call)
+  const resolved = apply(bind, PromiseResolve, [PromiseCtor]);
 
   // Plain JSON data (what JSON.stringify then JSON.parse gives back unchanged). No cycle check:
   // a cycle passes the depth cap and is refused, and the host's slow path names it.
@@ -351,26 +354,31 @@ export const PRELUDE_CHUNKS = {
    * comes as JSON), a value as it is, or (asynchronous functions) a number: the id of a
    * host call still running.
    */
-  function call(raw, args) {
-    if (binary) return writableArgs(args) ? apply(raw, args, []) : apply(raw, undefined, args);
-    return pure(args, 0) ? apply(raw, stringify(args), []) : apply(raw, undefined, args);
+  function call(raw, withThis, args) {
+    if (binary) return writableArgs(args) ? withThis(args) : apply(raw, undefined, args);
+    return pure(args, 0) ? withThis(stringify(args)) : apply(raw, undefined, args);
   }
+
+  /** raw called with its one value as this and no arguments (Function.prototype.call bound to raw: no argument array made). */
+  const callWithThis = (raw) => apply(bind, FunctionCall, [raw]);
 
   return {
     wrapSync(raw, name) {
+      const withThis = callWithThis(raw);
       const fn = { [name](...args) {
-        const r = call(raw, args);
+        const r = call(raw, withThis, args);
         return typeof r === 'string' ? parse(r) : r;
       } }[name];
       return fn;
     },
     wrapAsync(raw, name) {
+      const withThis = callWithThis(raw);
       const fn = { [name](...args) {
-        const r = call(raw, args);
+        const r = call(raw, withThis, args);
         switch (typeof r) {
-          case 'string': return apply(PromiseResolve, PromiseCtor, [parse(r)]);
+          case 'string': return resolved(parse(r));
           case 'number': return pending(r);
-          default: return apply(PromiseResolve, PromiseCtor, [r]);
+          default: return resolved(r);
         }
       } }[name];
       return fn;
