@@ -195,11 +195,12 @@ class Bytes {
   }
 
   byte(value: number): void {
-    this.reserve(1);
+    if (this.length >= this.buffer.length) this.reserve(1);
     this.buffer[this.length++] = value;
   }
 
   leb(value: number): void {
+    if (value < 0x80) return this.byte(value); // one byte: most headers, counts and small integers
     this.reserve(5);
     while (value >= 0x80) {
       this.buffer[this.length++] = (value & 0x7f) | 0x80;
@@ -246,8 +247,11 @@ class Bytes {
 }
 
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
-/** Up to this length a text is copied in a loop; past it a native write (and a regex for wide characters) is cheaper. */
-const SHORT_TEXT = 32;
+/**
+ * Up to this length a text is copied in a loop; past it a native write (and a regex for wide
+ * characters) is cheaper. A tool result's `text` (a hundred characters or so) is under it.
+ */
+const SHORT_TEXT = 256;
 
 /** Copies `length` bytes: a few in a loop (no view made), more in one native copy. */
 function copyBytes(from: Uint8Array, length: number, to: Uint8Array, at: number): void {
