@@ -68,7 +68,9 @@ describe('plain data in QuickJS binary form', () => {
   test('values one after another: the same shape (its head reused), another shape with as many keys, strings either side of the short-text length', () => {
     const texts = ['', 'a', 'x'.repeat(32), 'y'.repeat(33), `${'z'.repeat(40)}é`, `${'w'.repeat(40)}€`, `${'v'.repeat(20)}€`, 'ÿ'.repeat(33),
       // a one-byte and a two-byte length header (63 / 64 characters), either side of the loop's 256, wide late in a long one
-      'h'.repeat(63), 'i'.repeat(64), 'j'.repeat(256), 'k'.repeat(257), `${'l'.repeat(250)}€`, `${'m'.repeat(255)}\ud800`, 'ÿ'.repeat(256)];
+      'h'.repeat(63), 'i'.repeat(64), 'j'.repeat(256), 'k'.repeat(257), `${'l'.repeat(250)}€`, `${'m'.repeat(255)}\ud800`, 'ÿ'.repeat(256),
+      // past the buffer kept for answers (8 KiB), then shorter ones read over its stale bytes again
+      'n'.repeat(9000), '€'.repeat(4100), 'o'];
     const values: unknown[] = [];
     for (const text of texts) {
       values.push({ text, metadata: { n: text.length, t: 0.5 }, success: true, result: text, output: text });
