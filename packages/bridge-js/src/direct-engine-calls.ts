@@ -126,6 +126,17 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
     if (view.buffer !== module.HEAPU8!.buffer) view = new Int32Array(module.HEAPU8!.buffer);
     return view;
   };
+  /** The value the engine reads from the bytes in `buffer` (an ArrayBuffer), or undefined when it cannot. */
+  const readAnswer = (buffer: Pointer): QuickJSHandle | undefined => {
+    const result = decode!(ctx, buffer);
+    const error = resolveException(ctx, result);
+    if (error) {
+      freeValue(ctx, error);
+      freeValue(ctx, result);
+      return undefined;
+    }
+    return heap.heapValueHandle(result);
+  };
   const calls: EngineCalls = {
     call(fn, thisArg, args) {
       if (args.length > MAX_ARGS) return fallback.call(fn, thisArg, args);
@@ -198,14 +209,7 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
       if (size <= ANSWER_BYTES && answerBuffer) {
         // into the buffer kept for answers: the reader stops at the value's end (the format is self-delimiting)
         writer.copyInto(module.HEAPU8!, answerData);
-        const result = decode!(ctx, answerBuffer);
-        const error = resolveException(ctx, result);
-        if (error) {
-          freeValue(ctx, error);
-          freeValue(ctx, result);
-          return undefined;
-        }
-        return heap.heapValueHandle(result);
+        return readAnswer(answerBuffer);
       }
       const at = malloc(Math.max(size, 1));
       if (!at) return undefined;
@@ -213,14 +217,7 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
       // the ArrayBuffer owns (and frees) the bytes from here on
       const buffer = newArrayBuffer!(ctx, at, size);
       try {
-        const result = decode!(ctx, buffer);
-        const error = resolveException(ctx, result);
-        if (error) {
-          freeValue(ctx, error);
-          freeValue(ctx, result);
-          return undefined;
-        }
-        return heap.heapValueHandle(result);
+        return readAnswer(buffer);
       } finally {
         freeValue(ctx, buffer);
       }
