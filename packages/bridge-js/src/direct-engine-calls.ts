@@ -182,19 +182,19 @@ export function directEngineCalls(runtime: QuickJSRuntime, context: QuickJSConte
     readPlain(value) {
       if (!binary) return NOT_PLAIN;
       const written = encode!(ctx, value.value as unknown as Pointer);
-      const error = resolveException(ctx, written);
-      if (error) {
-        // not data it can write (a function, a getter, a Proxy, …): read the slow way
-        freeValue(ctx, error);
-        freeValue(ctx, written);
-        return NOT_PLAIN;
-      }
       try {
-        const length = lengthOf!(ctx, written);
+        // the copy first: a failed write (an exception, not a buffer) gives none, and only then
+        // is the exception looked for (one engine call fewer on the usual path)
         const copy = bufferOf!(ctx, written);
-        if (!copy) return NOT_PLAIN;
+        if (!copy) {
+          // not data it can write (a function, a getter, a Proxy, …): read the slow way
+          const error = resolveException(ctx, written);
+          if (error) freeValue(ctx, error);
+          return NOT_PLAIN;
+        }
         try {
-          return readBinaryValue(module.HEAPU8!, copy, copy + length);
+          const length = lengthOf!(ctx, written);
+          return readBinaryValue(module.HEAPU8!, copy, copy + length); // the heap read after the copy's malloc
         } finally {
           free(copy);
         }
