@@ -223,6 +223,31 @@ describe('re-entrant script hooks', () => {
     expect(max).toBe(1);
     expect(registry.list()[0].stats.skipped).toBe(1);
   });
+
+  test('a hook fired again two operations down (through another hook) is skipped too', async () => {
+    const { registry, executor } = setup();
+    const runs: string[] = [];
+    const outer = scriptCallback(async () => {
+      runs.push('outer');
+      await executor.execute('BeforeAgentExecution', hookContext('BeforeAgentExecution', { input: {} }));
+      return 'continue';
+    });
+    const inner = scriptCallback(async () => {
+      runs.push('inner');
+      // fires the outer hook's point again, from inside the outer hook's own operation
+      await executor.execute('BeforeToolExecution', hookContext('BeforeToolExecution', { input: {} }));
+      return 'continue';
+    });
+    registry.register({ point: 'BeforeToolExecution', name: 'outer', handler: scriptHookHandler(outer), language: 'lua' });
+    registry.register({ point: 'BeforeAgentExecution', name: 'inner', handler: scriptHookHandler(inner), language: 'lua' });
+    await executor.execute('BeforeToolExecution', hookContext('BeforeToolExecution', { input: {} }));
+    expect(runs).toEqual(['outer', 'inner']);
+    expect(registry.list().find((h) => h.name === 'outer')!.stats.skipped).toBe(1);
+    expect(registry.list().find((h) => h.name === 'inner')!.stats.skipped).toBe(0);
+    // once both have returned, neither counts as running: the next call runs both again
+    await executor.execute('BeforeToolExecution', hookContext('BeforeToolExecution', { input: {} }));
+    expect(runs).toEqual(['outer', 'inner', 'outer', 'inner']);
+  });
 });
 
 describe('performance points', () => {

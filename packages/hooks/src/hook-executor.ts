@@ -49,7 +49,18 @@ class HookTimeout extends Error {}
  * operation which fires the same hook again (a BeforeToolExecution hook calling a tool)
  * would recurse forever; the nested call is skipped instead.
  */
-const activeScriptHooks = new AsyncLocalStorage<ReadonlySet<string>>();
+const activeScriptHooks = new AsyncLocalStorage<ActiveHook>();
+
+/** A link of that chain: the hook running and the one whose operation it runs in (a list, not a Set copied per call). */
+interface ActiveHook {
+  readonly id: string;
+  readonly outer: ActiveHook | undefined;
+}
+
+function isActive(chain: ActiveHook | undefined, id: string): boolean {
+  for (let link = chain; link; link = link.outer) if (link.id === id) return true;
+  return false;
+}
 
 /**
  * Deadlines of the hook calls in flight, watched by one timer set for the earliest of them:
@@ -248,11 +259,11 @@ export class HookExecutor implements CoreHookExecutor {
       stats.last_result = `skipped: circuit breaker open`;
       return undefined;
     }
-    let active: ReadonlySet<string> | undefined;
+    let active: ActiveHook | undefined;
     const guarded = hook.language !== 'native';
     if (guarded) {
       active = activeScriptHooks.getStore();
-      if (active?.has(hook.id)) {
+      if (isActive(active, hook.id)) {
         stats.skipped += 1;
         stats.last_result = 'skipped: re-entered from its own operation';
         return undefined;
@@ -262,7 +273,7 @@ export class HookExecutor implements CoreHookExecutor {
     let raw: unknown;
     try {
       raw = guarded
-        ? activeScriptHooks.run(new Set([...(active ?? []), hook.id]), () => hook.handler(context))
+        ? activeScriptHooks.run({ id: hook.id, outer: active }, () => hook.handler(context))
         : hook.handler(context);
     } catch (error) {
       this.failed(hook, performance.now() - t0, error, breaker);

@@ -33,6 +33,15 @@ describe('toScriptContext', () => {
 });
 
 describe('toScriptData', () => {
+  it('keeps own enumerable fields in their order, without undefined values or functions', () => {
+    const proto = { inherited: 1 };
+    const value = Object.assign(Object.create(proto) as Record<string, unknown>, { b: 1, a: undefined, c: () => 1, d: 'x', nested: { z: 2, y: [undefined, 3] } });
+    Object.defineProperty(value, 'hidden', { value: 'h', enumerable: false });
+    const plain = toScriptData(value) as Record<string, unknown>;
+    expect(Object.keys(plain)).toEqual(['b', 'd', 'nested']);
+    expect(plain).toEqual({ b: 1, d: 'x', nested: { z: 2, y: [null, 3] } });
+  });
+
   it('drops a cycle but keeps an object met twice side by side', () => {
     const shared = { v: 1 };
     const loop: Record<string, unknown> = { name: 'loop' };

@@ -39,7 +39,12 @@ function plainData(value: unknown, path: object[], depth: number): ScriptValue {
     if (Array.isArray(obj)) return obj.map((v) => plainData(v, path, depth + 1));
     if (obj instanceof Map) return Object.fromEntries([...obj].map(([k, v]) => [String(k), plainData(v, path, depth + 1)]));
     const out: Record<string, ScriptValue> = {};
-    for (const [k, v] of Object.entries(obj)) {
+    // Object.keys with a read per key: the same own enumerable keys in the same order as
+    // Object.entries, without a [key, value] array per field (this runs for every hook call).
+    const keys = Object.keys(obj);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const v = (obj as Record<string, unknown>)[k];
       if (v !== undefined && typeof v !== 'function') out[k] = plainData(v, path, depth + 1);
     }
     return out;

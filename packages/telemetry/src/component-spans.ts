@@ -1,5 +1,5 @@
 import type { HookContext, HookPoint, SecurityPolicy } from '@llmspell/core';
-import { contentText, errorMessage, safeText } from './content.js';
+import { contentText, errorMessage, safeText, spanNameMemo } from './content.js';
 import type { Attributes, LiveSpan, SpanKind, SpanRecorder, TraceRun } from './span-recorder.js';
 
 /** Before-points that open a component's span, by the kind of span they open. */
@@ -45,6 +45,8 @@ function parseEvent(type: string): ParsedEvent {
   }
   return parsed;
 }
+
+const toolSpanName = spanNameMemo('execute_tool ', 1024);
 
 export function isComponentEvent(type: string): boolean {
   return parseEvent(type) !== null;
@@ -275,7 +277,7 @@ export class ComponentSpans {
 
   private spanName(kind: SpanKind, name: string, hc: HookContext): string {
     switch (kind) {
-      case 'tool': return `execute_tool ${name}`;
+      case 'tool': return toolSpanName(name);
       case 'agent': return `invoke_agent ${name}`;
       case 'workflow': return `workflow ${name}`;
       case 'step': return `step ${hc.metadata.step ?? name}`;
@@ -284,13 +286,10 @@ export class ComponentSpans {
   }
 
   private openingAttributes(kind: SpanKind, name: string, hc: HookContext): Attributes {
+    // a tool call's, the most frequent, in one literal (one object shape, no key added one by one)
+    if (kind === 'tool') return { 'llmspell.component': name, 'llmspell.component.kind': kind, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.type': 'function' };
     const a: Attributes = { 'llmspell.component': name, 'llmspell.component.kind': kind };
     switch (kind) {
-      case 'tool':
-        a['gen_ai.operation.name'] = 'execute_tool';
-        a['gen_ai.tool.name'] = name;
-        a['gen_ai.tool.type'] = 'function';
-        break;
       case 'agent': {
         a['gen_ai.operation.name'] = 'invoke_agent';
         a['gen_ai.agent.name'] = name;

@@ -53,3 +53,19 @@ export function errorMessage(code: string, message: unknown, policy: SecurityPol
   while (text.startsWith(`${code}: `)) text = text.slice(code.length + 2);
   return safeText(text, policy);
 }
+
+/**
+ * A span name made once per key (a tool's, a hook point's): every call names its span, and
+ * one string is hashed once where the recorder masks it. At most `max` kept.
+ */
+export function spanNameMemo(prefix: string, max: number): (key: string) => string {
+  const names = new Map<string, string>();
+  return (key) => {
+    let name = names.get(key);
+    if (name === undefined) {
+      name = prefix + key;
+      if (names.size < max) names.set(key, name);
+    }
+    return name;
+  };
+}

@@ -109,6 +109,8 @@ describe('span tree of a run', () => {
       ]));
       const tool = find(r.span_tree, 'execute_tool calculator');
       expect(tool.attributes).toMatchObject({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'calculator', 'llmspell.tool.outcome': 'success' });
+      // the order the run history shows them in
+      expect(Object.keys(tool.attributes)).toEqual(['llmspell.component', 'llmspell.component.kind', 'gen_ai.operation.name', 'gen_ai.tool.name', 'gen_ai.tool.type', 'llmspell.tool.outcome']);
       expect(tool.status).toBe('ok');
       // Every span ends inside its parent.
       const byId = new Map(r.span_tree.map((s) => [s.id, s]));
@@ -259,6 +261,44 @@ describe('span tree of a run', () => {
       expect(find(r.span_tree, 'hook times').attributes['llmspell.hook.result']).toMatch(/modified/);
       expect(find(r.span_tree, 'hook audit').attributes['llmspell.hook.result']).toBe('continue');
       expect(r.span_tree.filter((x) => x.kind === 'hook')).toHaveLength(3);
+    } finally {
+      await m.rt.close();
+    }
+  });
+
+  test('hook spans mask a secret learned after the hook first ran (names made once are masked again)', async () => {
+    const learn = defineTool({
+      name: 'learn_secret', description: 'Registers a secret with the policy', category: 'utility', securityLevel: 'safe',
+      parameters: z.object({ value: z.string() }),
+      execute: ({ value }, ctx) => {
+        ctx.policy.secrets.add(value);
+        return { result: 'ok' };
+      },
+    });
+    const store = new MemoryStateStore();
+    const rt = await LlmspellRuntime.create({ tools: [...utilTools, learn], stateStore: store, features: [...builtinFeatures, telemetryFeature({ env: {}, version: '9.9.9' })] });
+    const m: Made = { rt, store, out: [] };
+    try {
+      await run(m, lua, `
+        Hook.register("BeforeToolExecution", function(ctx) end, { name = "audit-plainword4242" })
+        Tool.invoke("calculator", { input = "1 + 1" })
+        Tool.invoke("learn_secret", { value = "plainword4242" })
+        Tool.invoke("calculator", { input = "2 + 2" })`);
+      const r = await lastRun(m);
+      const byId = new Map(r.span_tree.map((x) => [x.id, x]));
+      const calls = r.span_tree.filter((x) => x.name === 'execute_tool calculator');
+      expect(calls).toHaveLength(2);
+      const under = (parent: SpanData) => r.span_tree.filter((x) => x.parent === parent.id);
+      // the first call's hook spans ended before the secret was known; the second call's are masked
+      const first = under(calls[0]).find((x) => x.name === 'hook BeforeToolExecution')!;
+      expect(first.attributes['llmspell.hook.names']).toEqual(['audit-plainword4242']);
+      const point = under(calls[1]).find((x) => x.name === 'hook BeforeToolExecution')!;
+      expect(point.attributes['llmspell.hook.names']).toEqual(['audit-[REDACTED]']);
+      const hook = under(point);
+      expect(hook).toHaveLength(1);
+      expect(hook[0].name).toBe('hook audit-[REDACTED]');
+      expect(hook[0].attributes['llmspell.hook.name']).toBe('audit-[REDACTED]');
+      expect(byId.get(hook[0].parent!)).toBe(point);
     } finally {
       await m.rt.close();
     }

@@ -1,7 +1,7 @@
 import { CONTINUE, isPromiseLike, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
 import type { HookRegistry, RegisteredHook } from '@llmspell/hooks';
 import { OPENING_POINTS, type ComponentSpans } from './component-spans.js';
-import { safeText } from './content.js';
+import { safeText, spanNameMemo } from './content.js';
 import type { LiveSpan, SpanRecorder } from './span-recorder.js';
 
 /** Points whose firing tells telemetry about a component call (see ComponentSpans). */
@@ -10,6 +10,22 @@ const OBSERVED = new Set<HookPoint>([
   'AfterToolExecution', 'AfterAgentExecution', 'AfterWorkflowComplete', 'AfterWorkflowStage',
   'ToolError', 'AgentError', 'WorkflowError',
 ]);
+
+/**
+ * Texts a hook span repeats on every call, made once: span names (`hook <point>`, `hook
+ * <name>`) and, per list of hooks at a point (the registry replaces a frozen list on any
+ * change), their masked names. The names are masked again whenever the policy learns a
+ * secret; the recorder masks every text of a span when it ends in any case.
+ */
+const pointSpanName = spanNameMemo('hook ', 256);
+const hookSpanNames = new WeakMap<RegisteredHook, string>();
+const maskedNames = new WeakMap<readonly RegisteredHook[], { secrets: number; names: readonly string[] }>();
+
+function hookSpanName(hook: RegisteredHook): string {
+  let name = hookSpanNames.get(hook);
+  if (name === undefined) hookSpanNames.set(hook, (name = `hook ${hook.name}`));
+  return name;
+}
 
 export interface TracingHookExecutorOptions {
   recorder: SpanRecorder;
@@ -72,14 +88,23 @@ export class TracingHookExecutor implements HookExecutor {
   private runHooks(inner: HookExecutor, point: HookPoint, context: HookContext, opened: LiveSpan | undefined): HookResult | Promise<HookResult> {
     const { recorder } = this.o;
     const hooks = this.o.registry?.hooksFor(point) ?? [];
-    const before = hooks.map((h) => ({ hook: h, calls: h.stats.calls, failures: h.stats.failures, ms: h.stats.total_ms, last: h.stats.last_result }));
-    const span = recorder.start('hook', `hook ${point}`, {
+    // each hook's statistics before the point ran, four entries a hook (no object per hook)
+    const before: Array<number | string | undefined> = new Array(hooks.length * 4);
+    for (let i = 0; i < hooks.length; i++) {
+      const s = hooks[i].stats;
+      before[i * 4] = s.calls;
+      before[i * 4 + 1] = s.failures;
+      before[i * 4 + 2] = s.total_ms;
+      before[i * 4 + 3] = s.last_result;
+    }
+    const span = recorder.start('hook', pointSpanName(point), {
       'llmspell.hook.point': point,
       'llmspell.hook.count': hooks.length,
-      'llmspell.hook.names': hooks.map((h) => safeText(h.name, this.o.policy)),
+      // a copy per span: the span's attributes are its own
+      'llmspell.hook.names': this.maskedNames(hooks).slice(),
     }, opened ?? recorder.current());
     const end = (result: HookResult | undefined, failure: unknown) => {
-      this.recordHookRuns(span, before);
+      this.recordHookRuns(span, hooks, before);
       span.data.attributes['llmspell.hook.result'] = result?.type ?? 'error';
       recorder.end(span, failure ? { code: 'HOOK_ERROR', message: safeText(failure instanceof Error ? failure.message : failure, this.o.policy) } : undefined);
       if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
@@ -105,26 +130,37 @@ export class TracingHookExecutor implements HookExecutor {
     );
   }
 
+  /** The masked names of the hooks at a point, remade when the list or the known secrets change. */
+  private maskedNames(hooks: readonly RegisteredHook[]): readonly string[] {
+    const secrets = this.o.policy.secrets.size;
+    const kept = maskedNames.get(hooks);
+    if (kept && kept.secrets === secrets) return kept.names;
+    const names = hooks.map((h) => safeText(h.name, this.o.policy));
+    maskedNames.set(hooks, { secrets, names });
+    return names;
+  }
+
   /**
    * One child span per hook that ran, from its statistics: hooks at a point run one after
    * the other, so each starts where the previous ended.
    */
-  private recordHookRuns(span: LiveSpan, before: Array<{ hook: RegisteredHook; calls: number; failures: number; ms: number; last?: string }>): void {
+  private recordHookRuns(span: LiveSpan, hooks: readonly RegisteredHook[], before: ReadonlyArray<number | string | undefined>): void {
     const { recorder } = this.o;
     let t = span.data.start;
-    for (const b of before) {
-      const s = b.hook.stats;
-      if (s.calls === b.calls) continue;
-      const ms = s.total_ms - b.ms;
-      const child = recorder.start('hook', `hook ${b.hook.name}`, {
-        'llmspell.hook.name': safeText(b.hook.name, this.o.policy),
-        'llmspell.hook.language': b.hook.language,
-        'llmspell.hook.priority': b.hook.priority,
+    for (let i = 0; i < hooks.length; i++) {
+      const hook = hooks[i];
+      const s = hook.stats;
+      if (s.calls === before[i * 4]) continue;
+      const ms = s.total_ms - (before[i * 4 + 2] as number);
+      const child = recorder.start('hook', hookSpanName(hook), {
+        'llmspell.hook.name': safeText(hook.name, this.o.policy),
+        'llmspell.hook.language': hook.language,
+        'llmspell.hook.priority': hook.priority,
       }, span);
       child.data.start = t;
-      const failed = s.failures > b.failures;
+      const failed = s.failures > (before[i * 4 + 1] as number);
       // The registry notes only results other than `continue`.
-      if (!failed) child.data.attributes['llmspell.hook.result'] = s.last_result !== b.last && s.last_result ? safeText(s.last_result, this.o.policy) : 'continue';
+      if (!failed) child.data.attributes['llmspell.hook.result'] = s.last_result !== before[i * 4 + 3] && s.last_result ? safeText(s.last_result, this.o.policy) : 'continue';
       recorder.end(child, failed ? { code: 'HOOK_ERROR', message: safeText(s.last_error ?? 'hook failed', this.o.policy) } : undefined, t + ms);
       t += ms;
     }
