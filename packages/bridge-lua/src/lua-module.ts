@@ -24,6 +24,8 @@ export interface LuaModule {
   _realloc(pointer: number, size: number): number;
   addFunction(fn: (...args: number[]) => number | void, signature: string): number;
   removeFunction(pointer: number): void;
+  /** The WebAssembly instance's own exports (the C API and `memory`), when they were found. */
+  rawExports?: Record<string, unknown>;
 
   _lua_gettop(L: number): number;
   _lua_settop(L: number, index: number): void;
@@ -174,6 +176,7 @@ function directExports(module: LuaModule, exports: Record<string, unknown> | und
     const raw = exports[key.slice(1)];
     if (typeof raw === 'function') direct[key] = raw;
   }
+  direct.rawExports = exports;
   return direct as unknown as LuaModule;
 }
 

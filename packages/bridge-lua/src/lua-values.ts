@@ -5,6 +5,7 @@ import {
   LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
   decodeUtf8, readBytes, type LuaModule,
 } from './lua-module.js';
+import { LuaTableWriter } from './lua-table-writer.js';
 
 /** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
 const MAX_DEPTH = 200;
@@ -70,9 +71,12 @@ export class LuaValues {
   private readonly keyPointers = new Map<string, number>();
   /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
   lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void };
+  /** Plain tables written into Lua by one call into WebAssembly (lua-table-writer.ts). */
+  private readonly tableWriter: LuaTableWriter;
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
+    this.tableWriter = new LuaTableWriter(m, (key) => this.keyPointer(key));
   }
 
   /** A buffer of at least `size` bytes in WASM memory, reused by every string push. */
@@ -106,6 +110,7 @@ export class LuaValues {
     try {
       for (const pointer of this.keyPointers.values()) this.m._free(pointer);
       this.keyPointers.clear();
+      this.tableWriter.dispose();
       this.m._free(this.lengthPointer);
       if (this.scratch) this.m._free(this.scratch);
       this.scratch = 0;
@@ -196,6 +201,8 @@ export class LuaValues {
         break;
     }
     const object = value as object;
+    // a value's top table: plain data is written whole by the table writer, the rest below
+    if (depth === 0 && this.tableWriter.push(L, object)) return;
     if (isScriptCallback(object)) {
       const ref = this.callbacks.refOf(object);
       if (ref !== undefined) return void m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
