@@ -18,6 +18,9 @@ const ASCII_SCAN_LIMIT = 64;
 const encoder = new TextEncoder();
 /** Object keys kept as C strings in WASM memory (see keyPointer); past this many, keys cross as before. */
 const MAX_KEY_POINTERS = 1024;
+/** Lua's short strings (LUAI_MAXSHORTLEN): one copy each, so an address stands for its text while that lives. */
+const MAX_SHORT_STRING = 40;
+const MAX_SHORT_STRINGS = 1024;
 /** Longer keys are rare enough not to keep. */
 const MAX_KEPT_KEY_LENGTH = 64;
 /**
@@ -43,6 +46,12 @@ export interface CallbackBridge {
   make(ref: number): ScriptCallback;
   /** The registry ref of a live callback of this context, if `callback` is one. */
   refOf(callback: ScriptCallback): number | undefined;
+}
+
+/** Sets a key read from Lua (`__proto__` as an own key, not the prototype). */
+function setKey(record: Record<string, ScriptValue>, key: string, item: ScriptValue): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
+  else record[key] = item;
 }
 
 function isArrayIndex(key: string): boolean {
@@ -71,6 +80,10 @@ export class LuaValues {
   private readonly keyPointers = new Map<string, number>();
   /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
   lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void };
+  /** Short strings read lately, by the address of their bytes (see readString). */
+  private readonly shortStrings = new Map<number, string>();
+  /** The tables being read from depth TRACK_FROM_DEPTH on (emptied again as each read ends). */
+  readonly readPath = new Set<number>();
   /** Plain tables written into Lua by one call into WebAssembly (lua-table-writer.ts). */
   private readonly tableWriter: LuaTableWriter;
 
@@ -320,8 +333,17 @@ export class LuaValues {
     if (!pointer) return '';
     const length = m.HEAP32[this.lengthPointer >> 2] >>> 0;
     if (length <= ASCII_SCAN_LIMIT) {
-      // short ASCII text is read without TextDecoder (whose call costs more than the copy)
       const heap = m.HEAPU8;
+      // Lua keeps one copy of each short string (keys, names), so the same key is read from
+      // the same address call after call: the text read there before, if its bytes still
+      // match (the address may hold another string since), is the answer
+      const known = length <= MAX_SHORT_STRING ? this.shortStrings.get(pointer) : undefined;
+      if (known !== undefined && known.length === length) {
+        let same = 0;
+        while (same < length && heap[pointer + same] === known.charCodeAt(same)) same++;
+        if (same === length) return known;
+      }
+      // short ASCII text is read without TextDecoder (whose call costs more than the copy)
       let text = '';
       let i = 0;
       for (; i < length; i++) {
@@ -329,7 +351,13 @@ export class LuaValues {
         if (byte > 0x7f) break;
         text += String.fromCharCode(byte);
       }
-      if (i === length) return text;
+      if (i === length) {
+        if (length <= MAX_SHORT_STRING) {
+          if (this.shortStrings.size >= MAX_SHORT_STRINGS) this.shortStrings.clear();
+          this.shortStrings.set(pointer, text);
+        }
+        return text;
+      }
     }
     return decodeUtf8(readBytes(m, pointer, length));
   }
@@ -397,15 +425,11 @@ export class LuaValues {
         m._lua_settop(L, -2);
       }
       const record: Record<string, ScriptValue> = {};
-      const set = (key: string, item: ScriptValue) => {
-        if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
-        else record[key] = item;
-      };
       if (sorted) {
-        for (let i = 0; i < keys.length; i++) set(keys[i], items[i]);
+        for (let i = 0; i < keys.length; i++) setKey(record, keys[i], items[i]);
       } else {
         const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-        for (const i of order) set(keys[i], items[i]);
+        for (const i of order) setKey(record, keys[i], items[i]);
       }
       return record;
     } finally {
