@@ -254,6 +254,24 @@ export function allocUtf8(module: LuaModule, text: string, nulTerminated = false
   return [pointer, bytes.length];
 }
 
+/**
+ * Writes `text` as UTF-8 into `heap` at `at` (room for 3 bytes per UTF-16 unit); returns the
+ * bytes written. Text up to `asciiLimit` units is copied byte by byte while it is ASCII (most
+ * strings crossing are short ASCII: keys, names, numbers as text), skipping TextEncoder's call.
+ */
+export function writeUtf8(heap: Uint8Array, at: number, text: string, asciiLimit: number): number {
+  const length = text.length;
+  let i = 0;
+  if (length <= asciiLimit) {
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) break;
+      heap[at + i] = code;
+    }
+  }
+  return i === length ? length : encoder.encodeInto(text, heap.subarray(at, at + length * 3)).written;
+}
+
 export function readBytes(module: LuaModule, pointer: number, length: number): Uint8Array {
   return module.HEAPU8.subarray(pointer, pointer + length);
 }

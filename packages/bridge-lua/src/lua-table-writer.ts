@@ -1,6 +1,6 @@
 // A host value written as one table into Lua by a single call into WebAssembly.
 import { getIndexFallback, isScriptCallback } from '@llmspell/core';
-import type { LuaModule } from './lua-module.js';
+import { writeUtf8, type LuaModule } from './lua-module.js';
 
 /*
  * Building a table through the C API from JavaScript costs a crossing per table, value and
@@ -162,7 +162,6 @@ const MAX_STRING = 16 * 1024;
 /** The operation buffer's size; a value that does not fit takes the JavaScript path. */
 const BUFFER_SIZE = 64 * 1024;
 const ASCII_COPY_LIMIT = 128;
-const encoder = new TextEncoder();
 
 /** Thrown inside `write` when the value is not one the builder writes; caught by `push`. */
 const NOT_WRITTEN = Symbol('not written');
@@ -257,17 +256,8 @@ export class LuaTableWriter {
     if (length > MAX_STRING) throw NOT_WRITTEN;
     this.room(5 + length * 3);
     const view = this.views();
-    const heap = this.heap!;
     const start = this.at + 5;
-    let i = 0;
-    if (length <= ASCII_COPY_LIMIT) {
-      for (; i < length; i++) {
-        const code = text.charCodeAt(i);
-        if (code > 0x7f) break;
-        heap[start + i] = code;
-      }
-    }
-    const bytes = i === length ? length : encoder.encodeInto(text, heap.subarray(start, start + length * 3)).written;
+    const bytes = writeUtf8(this.heap!, start, text, ASCII_COPY_LIMIT);
     view.setUint8(this.at, OP_STR);
     view.setUint32(this.at + 1, bytes, true);
     this.at = start + bytes;

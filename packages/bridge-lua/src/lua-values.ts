@@ -3,7 +3,7 @@ import {
 } from '@llmspell/core';
 import {
   LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
-  decodeUtf8, readBytes, type LuaModule,
+  decodeUtf8, readBytes, writeUtf8, type LuaModule,
 } from './lua-module.js';
 import { LuaTableWriter } from './lua-table-writer.js';
 
@@ -15,7 +15,6 @@ const INT64_LIMIT = 2 ** 63;
 const SCRATCH_LIMIT = 64 * 1024;
 /** Strings up to this long are tried as plain ASCII first. */
 const ASCII_SCAN_LIMIT = 64;
-const encoder = new TextEncoder();
 /** Object keys kept as C strings in WASM memory (see keyPointer); past this many, keys cross as before. */
 const MAX_KEY_POINTERS = 1024;
 /** Lua's short strings (LUAI_MAXSHORTLEN): one copy each, so an address stands for its text while that lives. */
@@ -144,20 +143,9 @@ export class LuaValues {
       }
       return;
     }
-    // Most strings crossing are short ASCII (keys, names, numbers as text): copied byte by
-    // byte, they skip TextEncoder's allocation and a malloc/free pair per string.
+    // through the scratch buffer: no malloc/free pair per string
     const pointer = this.scratchOf(length * 3 + 1);
-    const heap = m.HEAPU8;
-    let i = 0;
-    if (length <= ASCII_SCAN_LIMIT) {
-      for (; i < length; i++) {
-        const code = text.charCodeAt(i);
-        if (code > 0x7f) break;
-        heap[pointer + i] = code;
-      }
-    }
-    const bytes = i === length ? length : encoder.encodeInto(text, heap.subarray(pointer, pointer + length * 3)).written;
-    m._lua_pushlstring(L, pointer, bytes);
+    m._lua_pushlstring(L, pointer, writeUtf8(m.HEAPU8, pointer, text, ASCII_SCAN_LIMIT));
   }
 
   pushBytes(L: number, bytes: Uint8Array): void {
