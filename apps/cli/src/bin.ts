@@ -59,12 +59,15 @@ if (quick) {
   });
 
   // `run` and `exec` start the script host first and load nothing heavy here: the runtime,
-  // engines and tools load once, in the host.
-  import('./script-main.js')
+  // engines and tools load once, in the host, which starts before the run command loads.
+  const prestart = argv[0] === 'run' || argv[0] === 'exec' ? import('./host-prestart.js') : undefined;
+  (prestart ? prestart.then((m) => m.prestartScriptHost(argv), () => undefined) : Promise.resolve())
+    .then(() => import('./script-main.js'))
     .then(({ scriptMain }) => {
       startMark('main: script-main loaded');
       return scriptMain(argv);
     })
+    .finally(() => prestart?.then((m) => m.discardPrestartedHost(), () => undefined))
     .then((code) => code ?? import('./main.js').then(({ main }) => main(argv)))
     .then(
       async (code) => {

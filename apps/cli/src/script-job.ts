@@ -1,12 +1,11 @@
 import type { ScriptValue } from '@llmspell/core';
 import { isLlmspellError, type LlmspellError } from '@llmspell/core/errors';
 import type { ScriptArgs } from '@llmspell/runtime';
-import { existsSync } from 'node:fs';
-import nodeModule from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { IsolatedHostPool, runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
 import { UsageError, type GlobalFlags } from './parse-args.js';
+import { scriptHostEntry } from './script-host-path.js';
 import type { CliIo } from './io.js';
+import { takePrestartedHost } from './host-prestart.js';
 import { startProgress } from './progress.js';
 import { startMark } from './start-marks.js';
 import type { ScriptHostData, ScriptHostJob } from './script-host.js';
@@ -41,26 +40,7 @@ function hostWasEnded(error: unknown): boolean {
 /** The script host's module, beside this one in the build. */
 export const SCRIPT_HOST_MODULE = new URL('./script-host.js', import.meta.url);
 
-/**
- * The script host's entry as the build bundles it (dist/host/script-host.mjs, see
- * scripts/bundle-host.mjs): it starts several times faster than the module graph. Undefined
- * (the host imports SCRIPT_HOST_MODULE) when the bundle was not built, or with
- * LLMSPELL_HOST_BUNDLE=0.
- */
-export function scriptHostEntry(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.LLMSPELL_HOST_BUNDLE === '0') return undefined;
-  // Node 20 has no compile cache of its own: the host bundle as one CommonJS file, run
-  // through V8's code cache (src/host-code-cache.ts), starts faster from the second run on
-  if (!hasNodeCompileCache && env.LLMSPELL_CODE_CACHE !== '0') {
-    const cached = fileURLToPath(new URL('./host/script-host-cached.mjs', import.meta.url));
-    if (existsSync(cached)) return cached;
-  }
-  const bundled = fileURLToPath(new URL('./host/script-host.mjs', import.meta.url));
-  return existsSync(bundled) ? bundled : undefined;
-}
-
-/** Node 22+: module.enableCompileCache, which the host's ES modules use (see host-transport). */
-const hasNodeCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+export { scriptHostEntry } from './script-host-path.js';
 
 /** `LLMSPELL_ISOLATION`: `process` (default) or `worker` (cheaper, weaker: see the runtime README). */
 export function isolationKind(env: NodeJS.ProcessEnv): IsolationKind {
@@ -102,6 +82,8 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
     return await runIsolatedScript({
       setupModule: SCRIPT_HOST_MODULE,
       hostEntry: scriptHostEntry(io.env),
+      // started by bin.ts for `run` and `exec`; used only when started with these very settings
+      prestarted: takePrestartedHost(),
       setupData: data,
       engine: job.engine,
       source: job.source,

@@ -28,6 +28,25 @@ describe('cold-start diagnostics', () => {
     expect(at('host: engine ready')).toBeLessThanOrEqual(at('main: host done'));
   });
 
+  test('run and exec start their script host before loading the run command, unless a flag changes how it starts', async () => {
+    const dir = scratch();
+    write(dir, 'hi.lua', 'return 6 * 7');
+    const names = (stderr: string) => stderr.trim().split('\n').map((line) => line.split(' ').slice(4).join(' '));
+    const early = await cli(['run', 'hi.lua'], { cwd: dir, env: { LLMSPELL_START_MARKS: '1' } });
+    expect([early.code, early.stdout.trim()]).toEqual([0, '42']);
+    const marks = names(early.stderr);
+    expect(marks.indexOf('main: host prestarted')).toBeGreaterThan(marks.indexOf('main: bin loaded'));
+    expect(marks.indexOf('main: host prestarted')).toBeLessThan(marks.indexOf('main: script-main loaded'));
+    const exec = await cli(['exec', 'return 1 + 1'], { cwd: dir, env: { LLMSPELL_START_MARKS: '1' } });
+    expect([exec.code, exec.stdout.trim(), names(exec.stderr).includes('main: host prestarted')]).toEqual([0, '2', true]);
+    // the heap follows --max-memory: that run starts its own host, with the same result
+    const sized = await cli(['run', '--max-memory', '200', 'hi.lua'], { cwd: dir, env: { LLMSPELL_START_MARKS: '1' } });
+    expect([sized.code, sized.stdout.trim(), names(sized.stderr).includes('main: host prestarted'), names(sized.stderr).includes('host: engine ready')]).toEqual([0, '42', false, true]);
+    // an early host no run takes (the script is missing) is ended, and the CLI exits as before
+    const missing = await cli(['run', 'nope.lua'], { cwd: dir });
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('Script file not found: nope.lua')]);
+  });
+
   test('LLMSPELL_HOST_CPU_PROF=<dir>: the script host writes a V8 CPU profile there', async () => {
     const dir = scratch();
     write(dir, 'hi.lua', 'return 1');

@@ -66,7 +66,11 @@ describe('plain data in QuickJS binary form', () => {
   });
 
   test('values one after another: the same shape (its head reused), another shape with as many keys, strings either side of the short-text length', () => {
-    const texts = ['', 'a', 'x'.repeat(32), 'y'.repeat(33), `${'z'.repeat(40)}é`, `${'w'.repeat(40)}€`, `${'v'.repeat(20)}€`, 'ÿ'.repeat(33)];
+    const texts = ['', 'a', 'x'.repeat(32), 'y'.repeat(33), `${'z'.repeat(40)}é`, `${'w'.repeat(40)}€`, `${'v'.repeat(20)}€`, 'ÿ'.repeat(33),
+      // a one-byte and a two-byte length header (63 / 64 characters), either side of the loop's 256, wide late in a long one
+      'h'.repeat(63), 'i'.repeat(64), 'j'.repeat(256), 'k'.repeat(257), `${'l'.repeat(250)}€`, `${'m'.repeat(255)}\ud800`, 'ÿ'.repeat(256),
+      // past the buffer kept for answers (8 KiB), then shorter ones read over its stale bytes again
+      'n'.repeat(9000), '€'.repeat(4100), 'o'];
     const values: unknown[] = [];
     for (const text of texts) {
       values.push({ text, metadata: { n: text.length, t: 0.5 }, success: true, result: text, output: text });
@@ -129,6 +133,16 @@ describe('plain data in QuickJS binary form', () => {
     expect(writer.write({ ok: [1, 'two'] })).toBeInstanceOf(Uint8Array);
   });
 
+  test('short texts read again come from the reader\'s cache only when every byte matches', () => {
+    // thousands of short texts share the cache's 512 slots: same lengths, one character apart, keys and values
+    const texts = Array.from({ length: 3000 }, (_, i) => `k${i}`.padEnd(i % 33, String.fromCharCode(97 + (i % 26))));
+    const value = { list: texts, ...Object.fromEntries(texts.slice(0, 200).map((t, i) => [t, texts[2999 - i]])) };
+    const bytes = new BinaryWriter().write(value)!;
+    for (let round = 0; round < 2; round++) expect(readBinaryValue(bytes, 0, bytes.length)).toEqual(value);
+    const swapped = new BinaryWriter().write({ list: [...texts].reverse() })!;
+    expect(readBinaryValue(swapped, 0, swapped.length)).toEqual({ list: [...texts].reverse() });
+  });
+
   test('the reader refuses what is not plain data or not whole', () => {
     const read = (source: string): unknown => {
       const handle = ctx.unwrapResult(ctx.evalCode(source));
@@ -183,6 +197,54 @@ describe('host calls with binary arguments and answers', () => {
     expect(seen[1]).toEqual([[{ s: 1 }, { s: 1 }]]);
     expect(seen[2]).toEqual([{ g: 'got' }]);
     expect(seen[3]).toEqual([]);
+  });
+
+  test('what the engine checks less before its writer still arrives as the slow way reads it', async () => {
+    // The script side no longer checks each leaf: these reach the engine's writer, which refuses
+    // (a Proxy, a getter, a function) or writes them, and the host's reader refuses what is not
+    // plain data. Each must arrive as the slow way (a value at a time) reads it.
+    const seen: unknown[][] = [];
+    const echo = (...args: unknown[]) => {
+      seen.push(args);
+      return args.length;
+    };
+    const result = await run(`
+      const indexGetter = [1, 2];
+      Object.defineProperty(indexGetter, 0, { get() { return 'got'; }, enumerable: true });
+      class Point { constructor() { this.x = 1; } get y() { return 2; } }
+      const short = []; short.length = 5; short[3] = 'three';
+      const long = []; long[300] = 'end';
+      echo(new Proxy({ a: 1 }, {}), new Proxy(['p'], {}));
+      echo(indexGetter, { d: new Date(0), n: NaN, i: -Infinity, z: -0 });
+      echo(new Point(), Object.assign(Object.create(null), { bare: true }));
+      echo(short, { long });
+      echo({ f() { return 1; } }.f, [Symbol('s')], 10n);
+      echo([{ a: 1 }], [[], [{}]], { u: undefined });
+      1`, { echo });
+    expect(result).toBe(1);
+    expect(seen[0]).toEqual([{ a: 1 }, ['p']]);
+    expect(seen[1]).toEqual([['got', 2], { d: '1970-01-01T00:00:00.000Z', n: NaN, i: -Infinity, z: -0 }]);
+    expect(Object.is((seen[1]![1] as { z: number }).z, -0)).toBe(true);
+    expect(seen[2]).toEqual([{ x: 1 }, { bare: true }]);
+    expect(seen[3]![0]).toEqual([undefined, undefined, undefined, 'three', undefined]);
+    expect((seen[3]![1] as { long: unknown[] }).long).toHaveLength(301);
+    expect((seen[3]![1] as { long: unknown[] }).long[300]).toBe('end');
+    expect(typeof seen[4]![0]).toBe('object'); // a script function crosses as a callback
+    expect(seen[4]!.slice(1)).toEqual([[undefined], 10]);
+    expect(seen[5]).toEqual([[{ a: 1 }], [[], [{}]], { u: undefined }]);
+  });
+
+  test.each([
+    ['an argument', 'echo(a)'],
+    ['an object\'s value', 'echo({ list: a })'],
+    ['an item of a nested array', 'echo([[1, a]])'],
+    ['an argument of an asynchronous host function', 'await later(a)'],
+  ])('an array far longer than its items never reaches the engine\'s writer: as %s it ends with a limit', async (_name, call) => {
+    // QuickJS's writer loops over an array's length in C, where the time limit cannot stop it;
+    // the host's slow path walks it in bytecode and the memory limit ends the run.
+    const echo = () => 0;
+    const error = await run(`const a = []; a.length = 2 ** 32 - 1; a[7] = 'x'; ${call}; 1`, { echo, later: hostAsync(echo) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SCRIPT_MEMORY_LIMIT', message: expect.stringMatching(/script exceeded its memory limit of 32 MiB/) });
   });
 
   test('answers arrive as the host gave them, at once or awaited', async () => {

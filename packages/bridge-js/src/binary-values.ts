@@ -21,6 +21,129 @@ const float = new Float64Array(1);
 const floatBytes = new Uint8Array(float.buffer);
 
 class Refused extends Error {}
+const REFUSED = new Refused();
+
+/** Up to this length a Latin-1 text is looked up in (and kept by) the cache below instead of decoded. */
+const CACHED_TEXT = 32;
+/**
+ * The short texts read lately (keys, tool names, small values), by a hash of their bytes:
+ * a script sends the same ones call after call, and comparing a kept string with the bytes
+ * costs less than building it again (and gives V8 the same string, not a new one per call).
+ */
+const textCache = new Array<string | undefined>(512).fill(undefined);
+
+// The value being read. readBinaryValue calls nothing that could read another value meanwhile.
+let bytes: Uint8Array = new Uint8Array(0);
+let at = 0;
+let end = 0;
+let atoms: string[] = [];
+let atomCount = 0;
+
+function leb(): number {
+  if (at < end && bytes[at]! < 0x80) return bytes[at++]!; // one byte: most headers and counts
+  let value = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (at >= end) throw REFUSED;
+    const byte = bytes[at++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return value;
+  }
+  throw REFUSED;
+}
+
+function latin1(from: number, length: number): string {
+  if (length > CACHED_TEXT) {
+    // Node's decoders, not TextDecoder: its 'latin1' is windows-1252
+    return Buffer.from(bytes.buffer, bytes.byteOffset + from, length).toString('latin1');
+  }
+  let hash = length;
+  for (let i = from; i < from + length; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0;
+  const slot = (hash ^ (hash >>> 9)) & 511;
+  const kept = textCache[slot];
+  if (kept !== undefined && kept.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (kept.charCodeAt(i) !== bytes[from + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return kept;
+  }
+  let text = '';
+  for (let i = from; i < from + length; i++) text += String.fromCharCode(bytes[i]!);
+  textCache[slot] = text;
+  return text;
+}
+
+function string(): string {
+  const header = leb();
+  const wide = header % 2 === 1;
+  const length = Math.floor(header / 2);
+  const size = wide ? length * 2 : length;
+  if (end - at < size) throw REFUSED;
+  const from = at;
+  at += size;
+  if (length === 0) return '';
+  if (!wide) return latin1(from, length);
+  // Node's UTF-16 decoder keeps lone surrogates (TextDecoder replaces them)
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, size).toString('utf16le');
+}
+
+function key(): string {
+  const v = leb();
+  if (v % 2 === 1) return String(Math.floor(v / 2)); // an integer key
+  const index = v / 2 - 1; // atoms are numbered from 1 when no bytecode is written
+  if (index < 0 || index >= atomCount) throw REFUSED;
+  return atoms[index]!;
+}
+
+function value(depth: number): ScriptValue {
+  if (depth > MAX_DEPTH || at >= end) throw REFUSED;
+  switch (bytes[at++]) {
+    case TAG_NULL:
+      return null;
+    case TAG_UNDEFINED:
+      return undefined;
+    case TAG_FALSE:
+      return false;
+    case TAG_TRUE:
+      return true;
+    case TAG_INT32: {
+      const zigzag = leb();
+      return zigzag % 2 === 1 ? -(zigzag + 1) / 2 : zigzag / 2;
+    }
+    case TAG_FLOAT64: {
+      if (end - at < 8) throw REFUSED;
+      for (let i = 0; i < 8; i++) floatBytes[i] = bytes[at++]!; // little-endian, as WASM and every Node host
+      return float[0]!;
+    }
+    case TAG_STRING:
+      return string();
+    case TAG_OBJECT: {
+      const count = leb();
+      if (count > end - at) throw REFUSED;
+      const out: Record<string, ScriptValue> = {};
+      for (let i = 0; i < count; i++) {
+        const name = key();
+        const item = value(depth + 1);
+        // an own "__proto__" key stays a key (as JSON.parse makes it), never the prototype
+        if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
+        else out[name] = item;
+      }
+      return out;
+    }
+    case TAG_ARRAY: {
+      const length = leb();
+      if (length > end - at) throw REFUSED; // every item takes at least one byte
+      const out = new Array<ScriptValue>(length);
+      for (let i = 0; i < length; i++) out[i] = value(depth + 1);
+      return out;
+    }
+    default:
+      throw REFUSED;
+  }
+}
 
 /**
  * Reads `bytes[start, end)` as QuickJS wrote them with JS_WriteObject (what
@@ -32,105 +155,27 @@ class Refused extends Error {}
  * Why: the engine writes a value in one C call, much cheaper than JSON.stringify there and
  * reading the text back (the per-call cost of a script's arguments).
  */
-export function readBinaryValue(bytes: Uint8Array, start: number, end: number): ScriptValue | typeof NOT_PLAIN {
-  let at = start;
-  const leb = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (at >= end) throw new Refused();
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-    throw new Refused();
-  };
-  const string = (): string => {
-    const header = leb();
-    const wide = header % 2 === 1;
-    const length = Math.floor(header / 2);
-    const size = wide ? length * 2 : length;
-    if (end - at < size) throw new Refused();
-    const from = at;
-    at += size;
-    if (length === 0) return '';
-    if (!wide) {
-      // short keys and values: building the string here beats a decoder call
-      if (length <= 16) {
-        let text = '';
-        for (let i = from; i < at; i++) text += String.fromCharCode(bytes[i]!);
-        return text;
-      }
-      // Node's decoders, not TextDecoder: its 'latin1' is windows-1252 and its UTF-16 replaces lone surrogates
-      return Buffer.from(bytes.buffer, bytes.byteOffset + from, size).toString('latin1');
-    }
-    return Buffer.from(bytes.buffer, bytes.byteOffset + from, size).toString('utf16le');
-  };
+export function readBinaryValue(source: Uint8Array, start: number, stop: number): ScriptValue | typeof NOT_PLAIN {
+  bytes = source;
+  at = start;
+  end = stop;
   try {
     if (at >= end || bytes[at++] !== VERSION) return NOT_PLAIN;
-    const atomCount = leb();
-    if (atomCount > end - at) throw new Refused();
-    const atoms = new Array<string>(atomCount);
+    atomCount = leb();
+    if (atomCount > end - at) throw REFUSED;
+    if (atoms.length < atomCount) atoms = new Array<string>(atomCount);
     for (let i = 0; i < atomCount; i++) atoms[i] = string();
-    const key = (): string => {
-      const v = leb();
-      if (v % 2 === 1) return String(Math.floor(v / 2)); // an integer key
-      const index = v / 2 - 1; // atoms are numbered from 1 when no bytecode is written
-      if (index < 0 || index >= atomCount) throw new Refused();
-      return atoms[index]!;
-    };
-    const value = (depth: number): ScriptValue => {
-      if (depth > MAX_DEPTH || at >= end) throw new Refused();
-      switch (bytes[at++]) {
-        case TAG_NULL:
-          return null;
-        case TAG_UNDEFINED:
-          return undefined;
-        case TAG_FALSE:
-          return false;
-        case TAG_TRUE:
-          return true;
-        case TAG_INT32: {
-          const zigzag = leb();
-          return zigzag % 2 === 1 ? -(zigzag + 1) / 2 : zigzag / 2;
-        }
-        case TAG_FLOAT64: {
-          if (end - at < 8) throw new Refused();
-          for (let i = 0; i < 8; i++) floatBytes[i] = bytes[at++]!; // little-endian, as WASM and every Node host
-          return float[0]!;
-        }
-        case TAG_STRING:
-          return string();
-        case TAG_OBJECT: {
-          const count = leb();
-          if (count > end - at) throw new Refused();
-          const out: Record<string, ScriptValue> = {};
-          for (let i = 0; i < count; i++) {
-            const name = key();
-            const item = value(depth + 1);
-            // an own "__proto__" key stays a key (as JSON.parse makes it), never the prototype
-            if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
-            else out[name] = item;
-          }
-          return out;
-        }
-        case TAG_ARRAY: {
-          const length = leb();
-          if (length > end - at) throw new Refused(); // every item takes at least one byte
-          const out = new Array<ScriptValue>(length);
-          for (let i = 0; i < length; i++) out[i] = value(depth + 1);
-          return out;
-        }
-        default:
-          throw new Refused();
-      }
-    };
     const result = value(0);
     return at === end ? result : NOT_PLAIN;
   } catch (error) {
     if (error instanceof Refused) return NOT_PLAIN;
     throw error;
+  } finally {
+    bytes = EMPTY; // the engine's heap is not kept alive from here
+    for (let i = 0; i < atomCount; i++) atoms[i] = '';
   }
 }
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 /** A growable byte buffer kept between calls. */
 class Bytes {
@@ -150,11 +195,12 @@ class Bytes {
   }
 
   byte(value: number): void {
-    this.reserve(1);
+    if (this.length >= this.buffer.length) this.reserve(1);
     this.buffer[this.length++] = value;
   }
 
   leb(value: number): void {
+    if (value < 0x80) return this.byte(value); // one byte: most headers, counts and small integers
     this.reserve(5);
     while (value >= 0x80) {
       this.buffer[this.length++] = (value & 0x7f) | 0x80;
@@ -201,8 +247,11 @@ class Bytes {
 }
 
 const NOT_LATIN1 = /[^\u0000-\u00ff]/;
-/** Up to this length a text is copied in a loop; past it a native write (and a regex for wide characters) is cheaper. */
-const SHORT_TEXT = 32;
+/**
+ * Up to this length a text is copied in a loop; past it a native write (and a regex for wide
+ * characters) is cheaper. A tool result's `text` (a hundred characters or so) is under it.
+ */
+const SHORT_TEXT = 256;
 
 /** Copies `length` bytes: a few in a loop (no view made), more in one native copy. */
 function copyBytes(from: Uint8Array, length: number, to: Uint8Array, at: number): void {

@@ -63,6 +63,37 @@ describe('the lean host-call path', () => {
     expect(evaluate('try { boom(); } catch (e) { e.message }')).toBe('host bug');
   });
 
+  test('an answer handle made for the call goes to the engine as it is (no leak, no double free); static ones stay', () => {
+    let made: QuickJSHandle | undefined;
+    const give: FastHostFunction = () => (made = ctx.newObject());
+    give[FAST_CALL] = true;
+    const yes: FastHostFunction = () => ctx.true;
+    yes[FAST_CALL] = true;
+    const kept = ctx.newString('kept');
+    const again: FastHostFunction = () => kept.dup(); // the answer is owned by the call: a kept handle goes as a duplicate
+    again[FAST_CALL] = true;
+    define('give', give);
+    define('yes', yes);
+    define('again', again);
+    expect(evaluate('typeof give()')).toBe('object');
+    expect(made?.alive).toBe(false); // handed over: disposed, as after the duplicate it replaces
+    expect(evaluate('yes() && yes()')).toBe(true);
+    expect(ctx.true.alive).toBe(true);
+    expect(evaluate('again() + again()')).toBe('keptkept');
+    kept.dispose();
+    const objects = () => {
+      const usage = rt.computeMemoryUsage();
+      try {
+        return (ctx.dump(usage) as { obj_count: number }).obj_count;
+      } finally {
+        usage.dispose();
+      }
+    };
+    const before = objects();
+    expect(evaluate('let n = 0; for (let i = 0; i < 10000; i++) if (typeof give() === "object") n++; n')).toBe(10000);
+    expect(objects() - before).toBeLessThan(100); // each answer freed with the script's last reference
+  });
+
   test('unmarked functions keep the library path', () => {
     define('plain', (a) => ctx.newNumber(ctx.getNumber(a) * 2));
     expect(evaluate('plain(21)')).toBe(42);

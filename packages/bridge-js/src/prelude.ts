@@ -22,7 +22,8 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
     DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
-    create: Object.create, setProto: Object.setPrototypeOf,
+    create: Object.create, setProto: Object.setPrototypeOf, values: Object.values,
+    bind: Function.prototype.bind, FunctionCall: Function.prototype.call,
   });
 })()`;
 
@@ -253,7 +254,9 @@ export const PRELUDE_CHUNKS = {
 
   call: String.raw`(function (P, binary) {
   'use strict';
-  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty } = P;
+  const { isArray, getProto, keys, values, ObjectProto, ArrayProto, stringify, parse, isFinite, apply, PromiseCtor, PromiseResolve, create, defineProperty, bind, FunctionCall } = P;
+  // Promise.resolve bound to %Promise%: a call without Reflect.apply and its argument array (per async host call)
+  const resolved = apply(bind, PromiseResolve, [PromiseCtor]);
 
   // Plain JSON data (what JSON.stringify then JSON.parse gives back unchanged). No cycle check:
   // a cycle passes the depth cap and is refused, and the host's slow path names it.
@@ -281,6 +284,48 @@ export const PRELUDE_CHUNKS = {
     }
   }
 
+  /**
+   * Whether the engine's binary writer (JS_WriteObject) may be given v: plain objects and
+   * arrays all the way down, none of them an array longer than its items. The writer loops
+   * over an array's length in C without consulting the interrupt handler (a.length = 2 ** 32 - 1
+   * would hold the engine for minutes), so such an array takes the host's slow path, which
+   * the time and memory limits stop. The leaves are not checked here: the writer refuses what
+   * it cannot write (a getter, a Proxy, a function) and the host's reader what is not plain
+   * data (a Date, a shared object), and either way the host reads the value the slow way;
+   * the rest (NaN, undefined) reads as the slow way reads it. Cheaper than pure(): one call
+   * per object, none per leaf.
+   */
+  function writable(v, depth) {
+    if (depth > 64) return false;
+    if (isArray(v)) {
+      if (getProto(v) !== ArrayProto) return false;
+      const n = v.length;
+      if (n > 256 && keys(v).length !== n) return false;
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (typeof x === 'object' && x !== null && !writable(x, depth + 1)) return false;
+      }
+      return true;
+    }
+    const p = getProto(v);
+    if (p !== ObjectProto && p !== null) return false;
+    const xs = values(v);
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      if (typeof x === 'object' && x !== null && !writable(x, depth + 1)) return false;
+    }
+    return true;
+  }
+
+  /** writable() of a call's own arguments array (made by the call: a short, ordinary array). */
+  function writableArgs(args) {
+    for (let i = 0; i < args.length; i++) {
+      const x = args[i];
+      if (typeof x === 'object' && x !== null && !writable(x, 1)) return false;
+    }
+    return true;
+  }
+
   // Host calls still waiting, by id: settled by the host through settle().
   const waiting = create(null);
 
@@ -302,33 +347,38 @@ export const PRELUDE_CHUNKS = {
   }
 
   /**
-   * The script-side face of a host function. Plain-data arguments cross as one value passed
-   * as the host function's this (with no arguments): the arguments array itself when the
-   * host reads it in binary (binary), else one JSON text; anything else as they are (then
-   * there is at least one). The host answers a JSON text for plain data (a string always
+   * The script-side face of a host function. Arguments cross as one value passed as the
+   * host function's this (with no arguments): the arguments array itself when the host reads
+   * it in binary (binary; when the writer may be given it, see writable()), else one JSON
+   * text of plain data; anything else as they are (then there is at least one). The host answers a JSON text for plain data (a string always
    * comes as JSON), a value as it is, or (asynchronous functions) a number: the id of a
    * host call still running.
    */
-  function call(raw, args) {
-    if (!pure(args, 0)) return apply(raw, undefined, args);
-    return apply(raw, binary ? args : stringify(args), []);
+  function call(raw, withThis, args) {
+    if (binary) return writableArgs(args) ? withThis(args) : apply(raw, undefined, args);
+    return pure(args, 0) ? withThis(stringify(args)) : apply(raw, undefined, args);
   }
+
+  /** raw called with its one value as this and no arguments (Function.prototype.call bound to raw: no argument array made). */
+  const callWithThis = (raw) => apply(bind, FunctionCall, [raw]);
 
   return {
     wrapSync(raw, name) {
+      const withThis = callWithThis(raw);
       const fn = { [name](...args) {
-        const r = call(raw, args);
+        const r = call(raw, withThis, args);
         return typeof r === 'string' ? parse(r) : r;
       } }[name];
       return fn;
     },
     wrapAsync(raw, name) {
+      const withThis = callWithThis(raw);
       const fn = { [name](...args) {
-        const r = call(raw, args);
+        const r = call(raw, withThis, args);
         switch (typeof r) {
-          case 'string': return apply(PromiseResolve, PromiseCtor, [parse(r)]);
+          case 'string': return resolved(parse(r));
           case 'number': return pending(r);
-          default: return apply(PromiseResolve, PromiseCtor, [r]);
+          default: return resolved(r);
         }
       } }[name];
       return fn;

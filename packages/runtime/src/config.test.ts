@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation } from './index.js';
+import { LlmspellConfigSchema, applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation, validateConfig } from './index.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-config-'));
@@ -41,6 +41,20 @@ max_memory_bytes = 50000000
     expect(config.providers.providers.openai.model).toBe('gpt-4o-mini');
     expect(scriptLimitsFromConfig(config)).toEqual({ memoryBytes: 50_000_000, timeoutMs: 30_000 });
     expect(warnings.join()).toContain('stdlib_level');
+  });
+
+  test('validation (jitless, parsed once) gives what zod\'s compiled path gives: data, defaults, unknown keys, the first error', () => {
+    const raw = {
+      default_engine: 'javascript', extra_top: { kept: 1 },
+      providers: { default_provider: 'local', providers: { local: { provider_type: 'openai', base_url: 'http://127.0.0.1:1/v1', model: 'm', unknown_key: true } } },
+      runtime: { script_timeout_seconds: 12, security: { allow_file_access: true, max_memory_bytes: 12345678 } },
+      tools: { allowed_paths: ['/tmp'] },
+    };
+    expect(validateConfig(raw, null).config).toEqual(LlmspellConfigSchema.parse(raw));
+    const bad = { ...raw, runtime: { ...raw.runtime, script_timeout_seconds: 'soon' } };
+    const compiled = LlmspellConfigSchema.safeParse(bad);
+    expect(compiled.success).toBe(false);
+    expect(() => validateConfig(bad, 'x.toml')).toThrow(`x.toml: invalid value for 'runtime.script_timeout_seconds': ${compiled.error!.issues[0].message}`);
   });
 
   test('search order: cwd file before home file', () => {

@@ -19,6 +19,15 @@ const CLOSING_POINTS: ReadonlyMap<HookPoint, SpanKind> = new Map<HookPoint, Span
 
 const ERROR_POINTS = new Set<HookPoint>(['ToolError', 'AgentError', 'WorkflowError']);
 
+/**
+ * Closing points of calls whose After data telemetry reads only for captured content (a step's
+ * or a workflow's output): without capture_content their spans end on the completed event alone.
+ */
+const CONTENT_ONLY_POINTS: ReadonlySet<HookPoint> = new Set<HookPoint>(['AfterWorkflowStage', 'AfterWorkflowComplete']);
+
+/** Points whose firing tells telemetry about a component call. */
+const OBSERVED_POINTS: ReadonlySet<HookPoint> = new Set<HookPoint>([...OPENING_POINTS.keys(), ...CLOSING_POINTS.keys(), ...ERROR_POINTS]);
+
 /** Event prefixes executeComponent publishes under (`tool.started`, `workflow.step.failed`…). */
 const EVENT_KINDS: Record<string, SpanKind> = { tool: 'tool', agent: 'agent', workflow: 'workflow', 'workflow.step': 'step' };
 const COMPONENT_EVENT = /^(tool|agent|workflow|workflow\.step)\.(started|completed|failed|retrying|redirected)$/;
@@ -107,7 +116,15 @@ export class ComponentSpans {
   /** The prompt of an agent call, kept until its answer (capture_content only). */
   private readonly agentInputs = new WeakMap<LiveSpan, unknown>();
 
-  constructor(private readonly o: ComponentSpanOptions) {}
+  /**
+   * The hook points whose firing this instance reads (see OBSERVED_POINTS): a point outside it
+   * with no hook registered is not fired at all, so its hook context is never built.
+   */
+  readonly observedPoints: ReadonlySet<HookPoint>;
+
+  constructor(private readonly o: ComponentSpanOptions) {
+    this.observedPoints = o.captureContent ? OBSERVED_POINTS : new Set([...OBSERVED_POINTS].filter((p) => !CONTENT_ONLY_POINTS.has(p)));
+  }
 
   /** Opens the span of a component call at its Before point; returns it (hooks nest under it). */
   before(point: HookPoint, hc: HookContext): LiveSpan | undefined {

@@ -26,15 +26,21 @@ export interface TelemetryHost {
   readonly agents: { get(name: string): unknown };
 }
 
+/** Texts up to this long the policy's redactor remembers itself when clean (core's SecretRedactor). */
+const POLICY_REMEMBERS = 64;
+
 /**
  * The policy's redaction for span names and attributes, which repeat (tool names, scopes):
- * short texts are remembered until the policy learns a new secret.
+ * texts longer than the redactor remembers (up to 200 characters) are remembered here until
+ * the policy learns a new secret. Shorter ones go straight to the policy, which remembers the
+ * clean ones: a second map of them only cost a lookup and an entry per new text (a span name
+ * per workflow step).
  */
 function memoizedRedact(policy: SecurityPolicy): (text: string) => string {
   const memo = new Map<string, string>();
   let known = -1;
   return (text) => {
-    if (text.length > 200) return policy.redact(text);
+    if (text.length > 200 || text.length <= POLICY_REMEMBERS) return policy.redact(text);
     if (policy.secrets.size !== known) {
       memo.clear();
       known = policy.secrets.size;

@@ -34,7 +34,8 @@ export class TracingHookExecutor implements HookExecutor {
   constructor(private readonly inner: HookExecutor | undefined, private readonly o: TracingHookExecutorOptions) {}
 
   hasHooks(point: HookPoint): boolean {
-    return (OBSERVED.has(point) && this.o.active()) || (this.inner?.hasHooks(point) ?? false);
+    // a closing point whose data telemetry does not read (a step's output without capture_content) is observed only when hooks run there
+    return (this.o.components.observedPoints.has(point) && this.o.active()) || (this.inner?.hasHooks(point) ?? false);
   }
 
   execute(point: HookPoint, context: HookContext): Promise<HookResult> {

@@ -10,6 +10,9 @@ import type {
   ConditionData, ConditionSpec, ErrorStrategy, StepFunctionContext, StepResult, StepSpec, WorkflowResult,
 } from './types.js';
 
+/** A loop step's position, for its body's references and custom steps. */
+type LoopPosition = { current_item: unknown; current_index: number };
+
 /** Everything one run of one workflow shares between its steps. */
 export class RunState {
   readonly outputs: Record<string, unknown> = {};
@@ -36,7 +39,7 @@ export class RunState {
     this.shared = shared;
   }
 
-  scope(loop?: { current_item: unknown; current_index: number }, state: Record<string, unknown> = {}): ReferenceScope {
+  scope(loop?: LoopPosition, state: Record<string, unknown> = {}): ReferenceScope {
     return { input: this.input, outputs: this.outputs, shared: this.shared, loop, branches: this.branches, state, primaries: this.primaries };
   }
 
@@ -64,7 +67,7 @@ export class RunState {
     return this.stepMembers;
   }
 
-  conditionData(loop?: { current_item: unknown; current_index: number }, iteration?: number): ConditionData {
+  conditionData(loop?: LoopPosition, iteration?: number): ConditionData {
     return { input: this.input, shared: this.shared, outputs: this.outputs, current_item: loop?.current_item, current_index: loop?.current_index, iteration };
   }
 }
@@ -118,18 +121,30 @@ function memberFallback(members: Record<string, unknown>): (key: string) => Scri
  * them (through the index fallback) and host code reads like any property.
  */
 function stepFunctionContext(own: Record<string, unknown>, members: Record<string, unknown>): StepFunctionContext {
-  const fallback = memberFallback(members);
   // a snapshot: `own` is made for this step and never changed, so a bridge may convert it (from `own`, not through the
-  // view) when the script first reads it
-  const view = new Proxy(own, {
-    get: (target, key) => {
-      if (key === INDEX_FALLBACK) return fallback;
-      if (typeof key === 'string' && !Object.hasOwn(target, key) && Object.hasOwn(members, key)) return members[key];
-      return Reflect.get(target, key);
-    },
-    has: (target, key) => Reflect.has(target, key) || (typeof key === 'string' && Object.hasOwn(members, key)),
-  });
-  return markScriptSnapshot(view, own) as unknown as StepFunctionContext;
+  // view) when the script first reads it. Marked on `own` itself (what marking the view did, through the proxy's
+  // default defineProperty), so the mark costs no proxy trap; the view reads it from its target.
+  markScriptSnapshot(own);
+  return new Proxy(own, memberView(members)) as unknown as StepFunctionContext;
+}
+
+/** One proxy handler per run's members (see stepFunctionContext), like its index fallback. */
+const memberViews = new WeakMap<Record<string, unknown>, ProxyHandler<Record<string, unknown>>>();
+function memberView(members: Record<string, unknown>): ProxyHandler<Record<string, unknown>> {
+  let handler = memberViews.get(members);
+  if (!handler) {
+    const fallback = memberFallback(members);
+    handler = {
+      get: (target, key) => {
+        if (key === INDEX_FALLBACK) return fallback;
+        if (typeof key === 'string' && !Object.hasOwn(target, key) && Object.hasOwn(members, key)) return members[key];
+        return Reflect.get(target, key);
+      },
+      has: (target, key) => Reflect.has(target, key) || (typeof key === 'string' && Object.hasOwn(members, key)),
+    };
+    memberViews.set(members, handler);
+  }
+  return handler;
 }
 
 /** ` (did you mean 'x'?)` for a tool name no tool or alias answers to. */
@@ -138,13 +153,42 @@ function toolSuggestion(rs: RunState, name: string | undefined): string {
   return didYouMean(name ?? '', tools.flatMap((t) => [t.name, ...t.aliases]));
 }
 
-function stepComponent(rs: RunState, step: StepSpec, run: (ctx: ExecutionContext) => unknown): Component<unknown, unknown> {
-  // RUN_NOW: a step whose work answers at once (a script function that did not wait) goes through executeComponentNow without a promise
-  return {
-    kind: 'workflow', name: `${rs.workflowName}.${step.name}`, description: `step ${step.name}`,
-    run: async (_input, ctx) => run(ctx),
-    [RUN_NOW]: (_input, ctx) => run(ctx),
-  };
+/**
+ * One run of one step as the component executeComponent runs: its work is a method, not a
+ * closure made per step. RUN_NOW: a step whose work answers at once (a script function that
+ * did not wait) goes through executeComponentNow without a promise.
+ */
+class StepComponent implements Component<unknown, unknown> {
+  readonly kind = 'workflow' as const;
+  readonly name: string;
+
+  constructor(
+    private readonly rs: RunState,
+    private readonly step: StepSpec,
+    private readonly params: unknown,
+    private readonly loop: LoopPosition | undefined,
+    private readonly state: Record<string, unknown>,
+    private readonly path: string,
+  ) {
+    this.name = `${rs.workflowName}.${step.name}`;
+  }
+
+  get description(): string {
+    return `step ${this.step.name}`;
+  }
+
+  async run(_input: unknown, ctx: ExecutionContext): Promise<unknown> {
+    return this.work(ctx);
+  }
+
+  [RUN_NOW](_input: unknown, ctx: ExecutionContext): unknown {
+    return this.work(ctx);
+  }
+
+  private work(ctx: ExecutionContext): unknown {
+    const { rs, step, params, loop } = this;
+    return step.kind === 'custom' ? runCustom(rs, step, params, loop) : runOther(rs, step, this.path, params, loop, this.state, ctx);
+  }
 }
 
 function resolveAgent(rs: RunState, agent: StepSpec['agent'], stepName: string): Component {
@@ -195,56 +239,62 @@ function stepPrimary(rs: RunState, step: StepSpec, output: unknown): { value: un
 
 const NO_STATE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
+/** What executeComponent fires and publishes for a step (the same for every step). */
+const STEP_POINTS = { before: 'BeforeWorkflowStage', after: 'AfterWorkflowStage', error: 'WorkflowError', event: 'workflow.step' } as const;
+
 /**
- * Runs the body of one step once (no retries) and gives its output value; each `yield` is an
- * `await` (see runMaybeSync), so a step whose work answers at once (a script function that
- * did not wait) finishes within the call.
+ * Runs the body of one step once (no retries) and gives its output value: within the call when
+ * the step's work answers at once (a script function that did not wait), else a promise. A plain
+ * function, not a generator: the step runner yields what it gives (see runMaybeSync).
  */
-function* runStepOnce(rs: RunState, step: StepSpec, path: string, loop: { current_item: unknown; current_index: number } | undefined): Generator<unknown, unknown, unknown> {
-  const state = step.params !== undefined && stateKeysIn(step.params).size > 0 ? (yield loadStateRefs(step.params, rs)) as Record<string, unknown> : NO_STATE;
-  const params = resolveReferences(step.params, rs.scope(loop, state));
-  const component = stepComponent(rs, step, (ctx) => step.kind === 'custom' ? runCustom(rs, step, params, loop) : runOther(ctx));
-  const runOther = async (ctx: ExecutionContext): Promise<unknown> => {
-    switch (step.kind) {
-      case 'tool': {
-        const tool = rs.ctx.components?.tool(step.tool ?? '');
-        if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `step '${step.name}': Tool '${step.tool}' not found${toolSuggestion(rs, step.tool)}`, { details: { step: step.name, tool: step.tool } });
-        const args = textForStringParameters(tool, step.params, (params ?? {}) as Record<string, unknown>, rs.scope(loop, state));
-        const result = (await executeComponent(tool, args, ctx)) as ToolResult;
-        if (result && result.success === false) {
-          throw new LlmspellError('TOOL_EXECUTION_FAILED', `step '${step.name}': ${result.error?.message ?? 'tool reported failure'}`);
-        }
-        return result && typeof result === 'object' && 'result' in result ? result.result : result;
+function runStepOnce(rs: RunState, step: StepSpec, path: string, loop: LoopPosition | undefined): MaybePromise<unknown> {
+  if (step.params !== undefined && stateKeysIn(step.params).size > 0) return loadStateRefs(step.params, rs).then((state) => startStep(rs, step, path, loop, state));
+  return startStep(rs, step, path, loop, NO_STATE);
+}
+
+function startStep(rs: RunState, step: StepSpec, path: string, loop: LoopPosition | undefined, state: Record<string, unknown>): MaybePromise<unknown> {
+  // a step without params (most custom steps) has nothing to resolve
+  const params = step.params === undefined ? undefined : resolveReferences(step.params, rs.scope(loop, state));
+  const metadata: Record<string, string> = rs.runId ? { workflow: rs.workflowName, step: step.name, path, run_id: rs.runId } : { workflow: rs.workflowName, step: step.name, path };
+  return executeComponentNow(new StepComponent(rs, step, params, loop, state, path), params, rs.ctx, { timeoutMs: step.timeoutMs, points: STEP_POINTS, metadata });
+}
+
+/** The work of a tool, agent or workflow step. */
+async function runOther(rs: RunState, step: StepSpec, path: string, params: unknown, loop: LoopPosition | undefined, state: Record<string, unknown>, ctx: ExecutionContext): Promise<unknown> {
+  switch (step.kind) {
+    case 'tool': {
+      const tool = rs.ctx.components?.tool(step.tool ?? '');
+      if (!tool) throw new LlmspellError('TOOL_NOT_FOUND', `step '${step.name}': Tool '${step.tool}' not found${toolSuggestion(rs, step.tool)}`, { details: { step: step.name, tool: step.tool } });
+      const args = textForStringParameters(tool, step.params, (params ?? {}) as Record<string, unknown>, rs.scope(loop, state));
+      const result = (await executeComponent(tool, args, ctx)) as ToolResult;
+      if (result && result.success === false) {
+        throw new LlmspellError('TOOL_EXECUTION_FAILED', `step '${step.name}': ${result.error?.message ?? 'tool reported failure'}`);
       }
-      case 'agent': {
-        const agent = resolveAgent(rs, step.agent, step.name);
-        const out = (await executeComponent(agent, agentInput(params), ctx)) as { text?: unknown };
-        return out && typeof out === 'object' && 'text' in out ? out.text : out;
-      }
-      case 'workflow': {
-        const wf = resolveWorkflow(rs, step.workflow, step.name);
-        const childRun = rs.runId ? `${rs.runId}/${path}` : undefined;
-        const result = (await executeComponent(wf, { input: params ?? rs.input, run_id: childRun }, ctx).catch((e) => {
-          const r = isLlmspellError(e) ? (e.details.result as WorkflowResult | undefined) : undefined;
-          if (r) return r;
-          throw e;
-        })) as WorkflowResult;
-        if (!result.success) throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
-        return result.output;
-      }
-      default:
-        throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': unknown step kind`);
+      return result && typeof result === 'object' && 'result' in result ? result.result : result;
     }
-  };
-  return yield executeComponentNow(component, params, rs.ctx, {
-    timeoutMs: step.timeoutMs,
-    points: { before: 'BeforeWorkflowStage', after: 'AfterWorkflowStage', error: 'WorkflowError', event: 'workflow.step' },
-    metadata: { workflow: rs.workflowName, step: step.name, path, ...(rs.runId ? { run_id: rs.runId } : {}) },
-  });
+    case 'agent': {
+      const agent = resolveAgent(rs, step.agent, step.name);
+      const out = (await executeComponent(agent, agentInput(params), ctx)) as { text?: unknown };
+      return out && typeof out === 'object' && 'text' in out ? out.text : out;
+    }
+    case 'workflow': {
+      const wf = resolveWorkflow(rs, step.workflow, step.name);
+      const childRun = rs.runId ? `${rs.runId}/${path}` : undefined;
+      const result = (await executeComponent(wf, { input: params ?? rs.input, run_id: childRun }, ctx).catch((e) => {
+        const r = isLlmspellError(e) ? (e.details.result as WorkflowResult | undefined) : undefined;
+        if (r) return r;
+        throw e;
+      })) as WorkflowResult;
+      if (!result.success) throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
+      return result.output;
+    }
+    default:
+      throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': unknown step kind`);
+  }
 }
 
 /** A custom step's function with its context: its value within the call when the function answers at once. */
-function runCustom(rs: RunState, step: StepSpec, params: unknown, loop: { current_item: unknown; current_index: number } | undefined): unknown {
+function runCustom(rs: RunState, step: StepSpec, params: unknown, loop: LoopPosition | undefined): unknown {
   if (!step.fn) throw new LlmspellError('INVALID_ARGUMENT', `step '${step.name}': custom step needs a function (execute = function(ctx) … end)`);
   const own: Record<string, unknown> = {
     input: rs.input,
@@ -258,6 +308,8 @@ function runCustom(rs: RunState, step: StepSpec, params: unknown, loop: { curren
   const out = step.fn(stepFunctionContext(own, rs.members()));
   return isPromiseLike(out) ? Promise.resolve(out).then((value) => value ?? null) : out ?? null;
 }
+
+const ONE_ATTEMPT = Object.freeze({ maxAttempts: 1, backoffMs: 0, backoffMultiplier: 1 });
 
 /**
  * Runs a step with its error strategy (retry with backoff, fallback step), resuming from a
@@ -273,7 +325,7 @@ function* runStepSteps(
   step: StepSpec,
   path: string,
   defaultStrategy: ErrorStrategy,
-  loop?: { current_item: unknown; current_index: number },
+  loop?: LoopPosition,
   branch?: string,
 ): Generator<unknown, StepResult, unknown> {
   const restored = rs.restored.get(path);
@@ -288,7 +340,7 @@ function* runStepSteps(
     return { step_name: step.name, success: true, duration_ms: restored.d ?? 0, output: restored.o, error: null, attempts: 0, from_checkpoint: true };
   }
   const strategy = step.errorStrategy ?? defaultStrategy;
-  const retry = strategy.kind === 'retry' ? strategy.retry : { maxAttempts: 1, backoffMs: 0, backoffMultiplier: 1 };
+  const retry = strategy.kind === 'retry' ? strategy.retry : ONE_ATTEMPT;
   const started = performance.now();
   let attempts = 0;
   let lastError: LlmspellError | undefined;
@@ -296,8 +348,10 @@ function* runStepSteps(
   for (let delay = retry.backoffMs; attempts < Math.max(1, retry.maxAttempts); delay *= retry.backoffMultiplier) {
     attempts++;
     try {
-      const output = yield* runStepOnce(rs, step, path, loop);
-      return yield* completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step, output));
+      const output = yield runStepOnce(rs, step, path, loop);
+      const done = completeStep(rs, step, output, started, attempts, branch, stepPrimary(rs, step, output));
+      if (rs.checkpoints) yield* checkpointStep(rs, step, path, output, done.duration_ms);
+      return done;
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `step '${step.name}'`);
       if (lastError.code === 'CANCELLED' || rs.ctx.signal.aborted) break;
@@ -313,8 +367,9 @@ function* runStepSteps(
       });
     }
     try {
-      const output = yield* runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
-      const r = yield* completeStep(rs, step, path, output, started, attempts, branch, stepPrimary(rs, step.fallback, output));
+      const output = yield runStepOnce(rs, step.fallback, `${path}~fallback`, loop);
+      const r = completeStep(rs, step, output, started, attempts, branch, stepPrimary(rs, step.fallback, output));
+      if (rs.checkpoints) yield* checkpointStep(rs, step, path, output, r.duration_ms);
       return { ...r, error: `recovered by fallback '${step.fallback.name}': ${lastError?.message}` };
     } catch (error) {
       lastError = toLlmspellError(error, 'WORKFLOW_ERROR', `fallback of step '${step.name}'`);
@@ -331,29 +386,32 @@ function* runStepSteps(
   return { step_name: step.name, success: false, duration_ms: performance.now() - started, output: null, error: lastError?.message ?? 'failed', attempts };
 }
 
-function* completeStep(rs: RunState, step: StepSpec, path: string, output: unknown, started: number, attempts: number, branch?: string, primary?: { value: unknown; text: string }): Generator<unknown, StepResult, unknown> {
+/** Notes a step's success in its run and gives its result; a durable run then checkpoints it (checkpointStep). */
+function completeStep(rs: RunState, step: StepSpec, output: unknown, started: number, attempts: number, branch?: string, primary?: { value: unknown; text: string }): StepResult {
   const duration = performance.now() - started;
   rs.outputs[step.name] = output;
   if (primary) rs.primaries[step.name] = primary;
-  else delete rs.primaries[step.name];
+  else if (Object.hasOwn(rs.primaries, step.name)) delete rs.primaries[step.name];
   if (branch) (rs.branches[branch] ??= {})[step.name] = output;
   rs.stepsSucceeded++;
-  if (rs.checkpoints && rs.runId) {
-    const cp: StepCheckpoint = { o: output ?? null, d: Math.round(duration * 1000) / 1000 };
-    if (rs.sharedDirty) {
-      cp.s = rs.shared;
-      rs.sharedDirty = false;
-    }
-    yield rs.checkpoints.saveStep(rs.runId, path, cp);
-    if (rs.ctx.hooks?.hasHooks('WorkflowCheckpoint')) {
-      yield rs.ctx.hooks.execute('WorkflowCheckpoint', {
-        point: 'WorkflowCheckpoint', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
-        data: { run_id: rs.runId, step: step.name, path }, metadata: {}, correlation_id: rs.ctx.correlationId, language: rs.ctx.language,
-        timestamp: new Date().toISOString(),
-      });
-    }
-  }
   return { step_name: step.name, success: true, duration_ms: duration, output, error: null, attempts };
+}
+
+function* checkpointStep(rs: RunState, step: StepSpec, path: string, output: unknown, duration: number): Generator<unknown, void, unknown> {
+  if (!rs.checkpoints || !rs.runId) return;
+  const cp: StepCheckpoint = { o: output ?? null, d: Math.round(duration * 1000) / 1000 };
+  if (rs.sharedDirty) {
+    cp.s = rs.shared;
+    rs.sharedDirty = false;
+  }
+  yield rs.checkpoints.saveStep(rs.runId, path, cp);
+  if (rs.ctx.hooks?.hasHooks('WorkflowCheckpoint')) {
+    yield rs.ctx.hooks.execute('WorkflowCheckpoint', {
+      point: 'WorkflowCheckpoint', component_id: { id: `workflow:${rs.workflowName}`, type: 'workflow', name: rs.workflowName },
+      data: { run_id: rs.runId, step: step.name, path }, metadata: {}, correlation_id: rs.ctx.correlationId, language: rs.ctx.language,
+      timestamp: new Date().toISOString(),
+    });
+  }
 }
 
 export interface SequenceOutcome {
@@ -370,14 +428,15 @@ export async function runSequence(
   steps: StepSpec[],
   prefix: string,
   strategy: ErrorStrategy,
-  loop?: { current_item: unknown; current_index: number },
+  loop?: LoopPosition,
   branch?: string,
 ): Promise<SequenceOutcome> {
   const results: StepResult[] = [];
   let lastOutput: unknown = null;
   let lastText: string | undefined;
   let failed: StepResult | undefined;
-  for (const [i, step] of steps.entries()) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
     if (rs.ctx.signal.aborted) {
       failed ??= { step_name: step.name, success: false, duration_ms: 0, output: null, error: 'CANCELLED: workflow cancelled', attempts: 0 };
       break;

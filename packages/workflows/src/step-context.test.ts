@@ -1,4 +1,4 @@
-import { getIndexFallback } from '@llmspell/core';
+import { getIndexFallback, scriptSnapshotFields } from '@llmspell/core';
 import { createWorkflowFromConfig, executeWorkflow, type StepFunctionContext } from './index.js';
 import { context } from './__fixtures__/helpers.js';
 
@@ -47,5 +47,23 @@ describe('a custom step\'s context', () => {
     expect(typeof fallback('get_shared')).toBe('function');
     expect(fallback('outputs')).toBe(ctx!.outputs);
     expect(fallback('nothing')).toBeNull();
+  });
+
+  test('is a snapshot of its own fields for a bridge (the mark is not among its keys), and a fresh one per step', async () => {
+    const seen: StepFunctionContext[] = [];
+    const wf = createWorkflowFromConfig('sequential', {
+      name: 'snap',
+      steps: ['a', 'b'].map((name) => ({ name, type: 'custom', input: name === 'b' ? { n: 2 } : undefined, execute: (c: StepFunctionContext) => (seen.push(c), name) })),
+    });
+    await executeWorkflow(wf, { input: 'in' }, context());
+    const [a, b] = seen;
+    const fields = scriptSnapshotFields(a)!;
+    expect(fields).toEqual({ input: 'in', workflow: 'snap', step: 'a', run_id: null, current_item: undefined, current_index: undefined });
+    expect(Object.keys(a)).toEqual(Object.keys(fields));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(fields));
+    expect(scriptSnapshotFields(b)).toMatchObject({ step: 'b', params: { n: 2 } });
+    expect(scriptSnapshotFields(b)).not.toBe(fields);
+    expect(getIndexFallback(a)).toBe(getIndexFallback(b));
+    expect(b.outputs.a).toBe('a');
   });
 });

@@ -223,10 +223,16 @@ function pascal(s: string): string {
 }
 
 function stepRecords(results: StepResult[]): Array<Record<string, unknown>> {
-  return results.map((r) => ({
-    step_name: r.step_name, success: r.success, duration_ms: Math.round(r.duration_ms * 1000) / 1000, output: r.output ?? null, error: r.error,
-    attempts: r.attempts, ...(r.from_checkpoint ? { from_checkpoint: true } : {}),
-  }));
+  const records = new Array<Record<string, unknown>>(results.length);
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    const record: Record<string, unknown> = {
+      step_name: r.step_name, success: r.success, duration_ms: Math.round(r.duration_ms * 1000) / 1000, output: r.output ?? null, error: r.error, attempts: r.attempts,
+    };
+    if (r.from_checkpoint) record.from_checkpoint = true;
+    records[i] = record;
+  }
+  return records;
 }
 
 export class SequentialWorkflow extends BaseWorkflow {
@@ -241,13 +247,15 @@ export class SequentialWorkflow extends BaseWorkflow {
 
   protected async execute(rs: RunState): Promise<PatternOutcome> {
     const o = await runSequence(rs, this.stepList, '', this.errorStrategy);
+    let succeeded = 0;
+    for (const r of o.results) if (r.success) succeeded++;
     const ok = o.failed === undefined || this.errorStrategy.kind === 'continue' && !o.failed.error?.startsWith('CANCELLED');
     return {
       success: ok,
       data: {
         steps_executed: o.results.length,
-        successful_steps: o.results.filter((r) => r.success).length,
-        failed_steps: o.results.filter((r) => !r.success).length,
+        successful_steps: succeeded,
+        failed_steps: o.results.length - succeeded,
         // rs-llmspell's final_output is a string that scripts concatenate: a tool step's output
         // is given as its text here; `output` keeps the structured value.
         final_output: o.lastText ?? o.lastOutput ?? null,

@@ -1,10 +1,18 @@
-import http from 'node:http';
-import https from 'node:https';
-import zlib from 'node:zlib';
+import type http from 'node:http';
+import type https from 'node:https';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+import type zlib from 'node:zlib';
 import { LlmspellError, isLlmspellError } from '../errors.js';
 import { looksLikeSecretName } from './secrets.js';
 import type { SecurityPolicy } from './security-policy.js';
+
+// node:http, node:https (with tls) and node:zlib load on the first request: every run imports
+// this module, and most never make one (compiling them was a tenth of a cold start's work).
+let httpModules: { http: typeof http; https: typeof https } | undefined;
+let zlibModule: typeof zlib | undefined;
+const loadHttp = () => (httpModules ??= { http: createRequire(import.meta.url)('node:http') as typeof http, https: createRequire(import.meta.url)('node:https') as typeof https });
+const loadZlib = () => (zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof zlib);
 
 export interface GuardedRequestOptions {
   url: string;
@@ -309,7 +317,7 @@ export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOption
         stream = null;
       } else {
         const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-        const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? zlib.createGunzip() : encoding === 'deflate' ? zlib.createInflate() : encoding === 'br' ? zlib.createBrotliDecompress() : undefined;
+        const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? loadZlib().createGunzip() : encoding === 'deflate' ? loadZlib().createInflate() : encoding === 'br' ? loadZlib().createBrotliDecompress() : undefined;
         if (decoder) {
           res.on('error', (e) => decoder.destroy(e));
           stream = res.pipe(decoder);
@@ -337,7 +345,7 @@ function sendOnce(
   failure: () => LlmspellError | undefined,
 ): Promise<HopResult> {
   return new Promise<HopResult>((resolve, reject) => {
-    const lib = target.protocol === 'https:' ? https : http;
+    const lib = target.protocol === 'https:' ? loadHttp().https : loadHttp().http;
     const hdrs: Record<string, string> = { ...headers };
     if (body !== undefined) hdrs['content-length'] = String(body.length);
     // agent:false: a pooled keep-alive socket was checked under some earlier policy/DNS
@@ -377,9 +385,9 @@ function readBody(res: http.IncomingMessage, maxBytes: number, url: string, meth
       return;
     }
     let stream: Readable = res;
-    if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.pipe(zlib.createGunzip());
-    else if (encoding === 'deflate') stream = res.pipe(zlib.createInflate());
-    else if (encoding === 'br') stream = res.pipe(zlib.createBrotliDecompress());
+    if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.pipe(loadZlib().createGunzip());
+    else if (encoding === 'deflate') stream = res.pipe(loadZlib().createInflate());
+    else if (encoding === 'br') stream = res.pipe(loadZlib().createBrotliDecompress());
     const chunks: Buffer[] = [];
     let total = 0;
     let done = false;

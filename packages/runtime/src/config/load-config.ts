@@ -123,7 +123,9 @@ const KNOWN_TOP = new Set(Object.keys(LlmspellConfigSchema.shape));
 
 /** Validates raw config data; errors name the file, the key and the line. */
 export function validateConfig(raw: unknown, file: string | null, text?: string): LoadedConfig {
-  const parsed = LlmspellConfigSchema.safeParse(raw);
+  // jitless: parsed once per process, where zod's compiled fast path for a schema this large
+  // costs several times the parse itself (a tenth of a script host's setup)
+  const parsed = LlmspellConfigSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path.map(String).join('.');

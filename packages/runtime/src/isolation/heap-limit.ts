@@ -2,6 +2,9 @@ import os from 'node:os';
 
 const MIB = 1024 * 1024;
 
+/** A script's memory limit when neither the caller nor the config names one (64 MiB). */
+export const DEFAULT_SCRIPT_MEMORY_BYTES = 64 * MIB;
+
 /** What the host side needs before any script value exists: runtime, tools, SDKs, a margin. */
 export const HOST_BASE_HEAP_MB = 256;
 /**

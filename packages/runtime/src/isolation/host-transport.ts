@@ -46,6 +46,8 @@ export interface HostTransport {
   kill(waitMs: number): Promise<boolean>;
   /** Lets the caller's event loop end while the host is still there. */
   unref(): void;
+  /** Undoes `unref`: the caller's event loop waits for the host again. */
+  ref(): void;
 }
 
 export interface HostEvents {
@@ -112,13 +114,23 @@ export function profileFlags(env: NodeJS.ProcessEnv): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, '--cpu-prof-interval=250'] : [];
 }
 
+/**
+ * A host is mostly WebAssembly (the Lua and QuickJS engines). By default V8 hands a WASM
+ * function to its optimizing compiler after a little use (a budget of about 1.8 MB of code
+ * run), so a short script pays for optimizing the whole interpreter loop: two fifths of a
+ * `run hello.lua`'s CPU. Ten times that budget leaves short runs on the baseline compiler's
+ * code while a long one still gets optimized code for what is really hot (measured: a 20M
+ * iteration Lua loop runs no slower; benchmarks/RESULTS.md, CLI section).
+ */
+export const WASM_TIERING_FLAGS: readonly string[] = ['--wasm-tiering-budget=18000000'];
+
 function startProcess(options: HostStartOptions, events: HostEvents): HostTransport {
   const setpriv = findSetpriv();
   const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), LLMSPELL_SUPERVISOR_PID: String(process.pid) };
   const compileCache = hostCompileCacheDir(env);
   if (compileCache) env.NODE_COMPILE_CACHE = compileCache;
   const profiling = profileFlags(env);
-  const nodeFlags = [`--max-old-space-size=${options.heapMb}`, ...profiling];
+  const nodeFlags = [`--max-old-space-size=${options.heapMb}`, ...WASM_TIERING_FLAGS, ...profiling];
   if (setpriv) env.LLMSPELL_PARENT_DEATH_SIGNAL = '1';
   else delete env.LLMSPELL_PARENT_DEATH_SIGNAL;
   // fork runs execPath with execArgv before the module: `setpriv --pdeathsig KILL <node> <flags> <entry>`
@@ -204,6 +216,11 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
       child.channel?.unref();
       for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
     },
+    ref() {
+      child.ref();
+      child.channel?.ref();
+      for (const stream of [child.stdout, child.stderr]) (stream as unknown as { ref?: () => void } | null)?.ref?.();
+    },
   };
 }
 
@@ -250,6 +267,9 @@ function startWorker(options: HostStartOptions, events: HostEvents): HostTranspo
     },
     unref() {
       worker.unref();
+    },
+    ref() {
+      worker.ref();
     },
   };
 }

@@ -1,11 +1,12 @@
 import { LlmspellError } from '@llmspell/core/errors';
-import { hostHeapMb } from './heap-limit.js';
+import { DEFAULT_SCRIPT_MEMORY_BYTES, hostHeapMb } from './heap-limit.js';
 import { startHost, type HostExit, type HostTransport, type IsolationKind } from './host-transport.js';
+import type { PrestartedHost } from './prestarted-host.js';
 import { fromWireError, type FromHost, type IsolationLimits, type OutputItem, type ScriptArgsMessage, type ToHost } from './protocol.js';
 
 /** Time a host gets beyond the script's own limit before it is killed (cooperative stops come first). */
 export const DEFAULT_GRACE_MS = 1000;
-const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MEMORY_BYTES = DEFAULT_SCRIPT_MEMORY_BYTES;
 const DEFAULT_SETUP_TIMEOUT_MS = 60_000;
 /** After the last result: closing the runtime (state, tools) gets this long before the host is killed. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -43,6 +44,12 @@ export interface IsolatedSessionOptions {
   write?: { stdout(text: string): void; stderr(text: string): void };
   /** Events the setup emits (e.g. progress of agents and workflows). */
   onEvent?: (type: string, data: unknown) => void;
+  /**
+   * A host started ahead of this session (see `prestartHost`): its first host, when it was
+   * started exactly as this session would start one (isolation, entry, heap, env, cwd);
+   * otherwise it is ended and a host started as usual. Ended with the session if unused.
+   */
+  prestarted?: PrestartedHost;
 }
 
 export interface IsolatedRunOptions {
@@ -156,16 +163,20 @@ export class IsolatedSession {
       live.rejectReady = reject;
     });
     live.ready.catch(() => undefined);
-    live.transport = startHost(this.isolation, {
+    const hostOptions = {
       heapMb: this.heapMb,
       entry: this.options.hostEntry,
       env: this.options.env,
       cwd: this.options.cwd,
-      stderr: (text) => (this.options.write?.stderr ?? ((t: string) => process.stderr.write(t)))(text),
-    }, {
-      message: (message) => this.receive(live, message),
-      exit: (exit) => this.ended(live, exit),
-    });
+      stderr: (text: string) => (this.options.write?.stderr ?? ((t: string) => process.stderr.write(t)))(text),
+    };
+    const events = {
+      message: (message: FromHost) => this.receive(live, message),
+      exit: (exit: HostExit) => this.ended(live, exit),
+    };
+    const prestarted = this.options.prestarted;
+    live.transport = prestarted?.take(this.isolation, hostOptions, events) ?? startHost(this.isolation, hostOptions, events);
+    prestarted?.discard();
     live.setupTimer = setTimeout(() => {
       void this.endHost(live, () => new LlmspellError('INTERNAL', `the script host did not start within ${setupTimeoutMs} ms`));
     }, setupTimeoutMs);
@@ -365,6 +376,7 @@ export class IsolatedSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.options.prestarted?.discard();
     const live = this.live;
     if (!live) return;
     await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqliteStateStore } from '@llmspell/state-sqlite';
 import { LlmspellRuntime } from '../runtime.js';
 import { hostHeapMb } from './heap-limit.js';
+import { WASM_TIERING_FLAGS } from './host-transport.js';
 import { IsolatedSession, runIsolatedScript, type IsolationKind, type RunIsolatedScriptOptions } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -119,8 +120,8 @@ describe('process isolation', () => {
     const flags = (memoryBytes?: number) => run('process', 'return process.execArgv', {
       setupData: memoryBytes ? { config: { runtime: { security: { max_memory_bytes: memoryBytes } } } } : undefined,
     }).done;
-    expect(await flags()).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`]);
-    expect(await flags(512 * 1024 * 1024)).toEqual([`--max-old-space-size=${hostHeapMb(512 * 1024 * 1024)}`]);
+    expect(await flags()).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
+    expect(await flags(512 * 1024 * 1024)).toEqual([`--max-old-space-size=${hostHeapMb(512 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
   });
 
   test('a kill in the middle of state writes leaves the previous value readable', async () => {
