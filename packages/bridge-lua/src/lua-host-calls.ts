@@ -82,7 +82,7 @@ export class LuaHostCalls {
       if (!entry) throw new LlmspellError('INTERNAL', 'host function is no longer available');
       const first = entry.method && top >= 1 && m._lua_rawequal(L, 1, upvalueIndex(2)) ? 2 : 1;
       const args: ScriptValue[] = [];
-      for (let i = first; i <= top; i++) args.push(this.values.read(L, i, new Set(), 0));
+      for (let i = first; i <= top; i++) args.push(this.values.read(L, i, this.values.readPath, 0));
       const caller = this.callingThread;
       this.callingThread = L;
       try {

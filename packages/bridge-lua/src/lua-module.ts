@@ -24,6 +24,8 @@ export interface LuaModule {
   _realloc(pointer: number, size: number): number;
   addFunction(fn: (...args: number[]) => number | void, signature: string): number;
   removeFunction(pointer: number): void;
+  /** The WebAssembly instance's own exports (the C API and `memory`), when they were found. */
+  rawExports?: Record<string, unknown>;
 
   _lua_gettop(L: number): number;
   _lua_settop(L: number, index: number): void;
@@ -174,6 +176,7 @@ function directExports(module: LuaModule, exports: Record<string, unknown> | und
     const raw = exports[key.slice(1)];
     if (typeof raw === 'function') direct[key] = raw;
   }
+  direct.rawExports = exports;
   return direct as unknown as LuaModule;
 }
 
@@ -249,6 +252,24 @@ export function allocUtf8(module: LuaModule, text: string, nulTerminated = false
   module.HEAPU8.set(bytes, pointer);
   if (nulTerminated) module.HEAPU8[pointer + bytes.length] = 0;
   return [pointer, bytes.length];
+}
+
+/**
+ * Writes `text` as UTF-8 into `heap` at `at` (room for 3 bytes per UTF-16 unit); returns the
+ * bytes written. Text up to `asciiLimit` units is copied byte by byte while it is ASCII (most
+ * strings crossing are short ASCII: keys, names, numbers as text), skipping TextEncoder's call.
+ */
+export function writeUtf8(heap: Uint8Array, at: number, text: string, asciiLimit: number): number {
+  const length = text.length;
+  let i = 0;
+  if (length <= asciiLimit) {
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) break;
+      heap[at + i] = code;
+    }
+  }
+  return i === length ? length : encoder.encodeInto(text, heap.subarray(at, at + length * 3)).written;
 }
 
 export function readBytes(module: LuaModule, pointer: number, length: number): Uint8Array {

@@ -212,4 +212,19 @@ describe('Lua ⇄ host value conversion', () => {
     expect(JSON.parse(text)).toEqual({ a: {}, b: [1, 2], c: 'é' });
     expect(rest).toEqual(['integer', 'float', true, 2]);
   });
+
+  it('reads short strings right when Lua reuses their memory for others (the host remembers texts by address)', async () => {
+    // thousands of short keys and values made, read by the host and collected, so that new strings land where old ones were
+    const result = await h.run(`
+      local wrong = 0
+      for i = 1, 6000 do
+        local key, value = "k" .. (i * 7919 % 100003), "v" .. i
+        local back = echo({ [key] = value })
+        if back[key] ~= value then wrong = wrong + 1 end
+        if i % 50 == 0 then collectgarbage() end
+      end
+      return wrong
+    `);
+    expect(result).toBe(0);
+  });
 });

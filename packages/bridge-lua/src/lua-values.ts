@@ -3,8 +3,9 @@ import {
 } from '@llmspell/core';
 import {
   LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
-  decodeUtf8, readBytes, type LuaModule,
+  decodeUtf8, readBytes, writeUtf8, type LuaModule,
 } from './lua-module.js';
+import { LuaTableWriter } from './lua-table-writer.js';
 
 /** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
 const MAX_DEPTH = 200;
@@ -14,9 +15,11 @@ const INT64_LIMIT = 2 ** 63;
 const SCRATCH_LIMIT = 64 * 1024;
 /** Strings up to this long are tried as plain ASCII first. */
 const ASCII_SCAN_LIMIT = 64;
-const encoder = new TextEncoder();
 /** Object keys kept as C strings in WASM memory (see keyPointer); past this many, keys cross as before. */
 const MAX_KEY_POINTERS = 1024;
+/** Lua's short strings (LUAI_MAXSHORTLEN): one copy each, so an address stands for its text while that lives. */
+const MAX_SHORT_STRING = 40;
+const MAX_SHORT_STRINGS = 1024;
 /** Longer keys are rare enough not to keep. */
 const MAX_KEPT_KEY_LENGTH = 64;
 /**
@@ -42,6 +45,12 @@ export interface CallbackBridge {
   make(ref: number): ScriptCallback;
   /** The registry ref of a live callback of this context, if `callback` is one. */
   refOf(callback: ScriptCallback): number | undefined;
+}
+
+/** Sets a key read from Lua (`__proto__` as an own key, not the prototype). */
+function setKey(record: Record<string, ScriptValue>, key: string, item: ScriptValue): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
+  else record[key] = item;
 }
 
 function isArrayIndex(key: string): boolean {
@@ -70,9 +79,16 @@ export class LuaValues {
   private readonly keyPointers = new Map<string, number>();
   /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
   lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void };
+  /** Short strings read lately, by the address of their bytes (see readString). */
+  private readonly shortStrings = new Map<number, string>();
+  /** The tables being read from depth TRACK_FROM_DEPTH on (emptied again as each read ends). */
+  readonly readPath = new Set<number>();
+  /** Plain tables written into Lua by one call into WebAssembly (lua-table-writer.ts). */
+  private readonly tableWriter: LuaTableWriter;
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
+    this.tableWriter = new LuaTableWriter(m, (key) => this.keyPointer(key));
   }
 
   /** A buffer of at least `size` bytes in WASM memory, reused by every string push. */
@@ -106,6 +122,7 @@ export class LuaValues {
     try {
       for (const pointer of this.keyPointers.values()) this.m._free(pointer);
       this.keyPointers.clear();
+      this.tableWriter.dispose();
       this.m._free(this.lengthPointer);
       if (this.scratch) this.m._free(this.scratch);
       this.scratch = 0;
@@ -126,20 +143,9 @@ export class LuaValues {
       }
       return;
     }
-    // Most strings crossing are short ASCII (keys, names, numbers as text): copied byte by
-    // byte, they skip TextEncoder's allocation and a malloc/free pair per string.
+    // through the scratch buffer: no malloc/free pair per string
     const pointer = this.scratchOf(length * 3 + 1);
-    const heap = m.HEAPU8;
-    let i = 0;
-    if (length <= ASCII_SCAN_LIMIT) {
-      for (; i < length; i++) {
-        const code = text.charCodeAt(i);
-        if (code > 0x7f) break;
-        heap[pointer + i] = code;
-      }
-    }
-    const bytes = i === length ? length : encoder.encodeInto(text, heap.subarray(pointer, pointer + length * 3)).written;
-    m._lua_pushlstring(L, pointer, bytes);
+    m._lua_pushlstring(L, pointer, writeUtf8(m.HEAPU8, pointer, text, ASCII_SCAN_LIMIT));
   }
 
   pushBytes(L: number, bytes: Uint8Array): void {
@@ -196,6 +202,8 @@ export class LuaValues {
         break;
     }
     const object = value as object;
+    // a value's top table: plain data is written whole by the table writer, the rest below
+    if (depth === 0 && this.tableWriter.push(L, object)) return;
     if (isScriptCallback(object)) {
       const ref = this.callbacks.refOf(object);
       if (ref !== undefined) return void m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
@@ -313,8 +321,17 @@ export class LuaValues {
     if (!pointer) return '';
     const length = m.HEAP32[this.lengthPointer >> 2] >>> 0;
     if (length <= ASCII_SCAN_LIMIT) {
-      // short ASCII text is read without TextDecoder (whose call costs more than the copy)
       const heap = m.HEAPU8;
+      // Lua keeps one copy of each short string (keys, names), so the same key is read from
+      // the same address call after call: the text read there before, if its bytes still
+      // match (the address may hold another string since), is the answer
+      const known = length <= MAX_SHORT_STRING ? this.shortStrings.get(pointer) : undefined;
+      if (known !== undefined && known.length === length) {
+        let same = 0;
+        while (same < length && heap[pointer + same] === known.charCodeAt(same)) same++;
+        if (same === length) return known;
+      }
+      // short ASCII text is read without TextDecoder (whose call costs more than the copy)
       let text = '';
       let i = 0;
       for (; i < length; i++) {
@@ -322,7 +339,13 @@ export class LuaValues {
         if (byte > 0x7f) break;
         text += String.fromCharCode(byte);
       }
-      if (i === length) return text;
+      if (i === length) {
+        if (length <= MAX_SHORT_STRING) {
+          if (this.shortStrings.size >= MAX_SHORT_STRINGS) this.shortStrings.clear();
+          this.shortStrings.set(pointer, text);
+        }
+        return text;
+      }
     }
     return decodeUtf8(readBytes(m, pointer, length));
   }
@@ -390,15 +413,11 @@ export class LuaValues {
         m._lua_settop(L, -2);
       }
       const record: Record<string, ScriptValue> = {};
-      const set = (key: string, item: ScriptValue) => {
-        if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
-        else record[key] = item;
-      };
       if (sorted) {
-        for (let i = 0; i < keys.length; i++) set(keys[i], items[i]);
+        for (let i = 0; i < keys.length; i++) setKey(record, keys[i], items[i]);
       } else {
         const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-        for (const i of order) set(keys[i], items[i]);
+        for (const i of order) setKey(record, keys[i], items[i]);
       }
       return record;
     } finally {
