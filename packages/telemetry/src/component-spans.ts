@@ -267,13 +267,10 @@ export class ComponentSpans {
   }
 
   private openingAttributes(kind: SpanKind, name: string, hc: HookContext): Attributes {
+    // a tool's (most calls) in one literal: no property added one by one
+    if (kind === 'tool') return { 'llmspell.component': name, 'llmspell.component.kind': kind, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.type': 'function' };
     const a: Attributes = { 'llmspell.component': name, 'llmspell.component.kind': kind };
     switch (kind) {
-      case 'tool':
-        a['gen_ai.operation.name'] = 'execute_tool';
-        a['gen_ai.tool.name'] = name;
-        a['gen_ai.tool.type'] = 'function';
-        break;
       case 'agent': {
         a['gen_ai.operation.name'] = 'invoke_agent';
         a['gen_ai.agent.name'] = name;
