@@ -216,7 +216,7 @@ export class SpanRecorder {
     // A dropped span's id is seen only by listeners of ending spans; with none, none is drawn.
     const data: SpanData = {
       id: dropped && this.endListeners === 0 ? UNSEEN_SPAN_ID : hex(8),
-      parent: p.data.id, name, kind, start: nowMs(), status: 'unset', attributes, events: [],
+      parent: p.data.id, name, kind, start: nowMs(), end: undefined, status: 'unset', attributes, events: [],
     };
     const span: LiveSpan = { data, run, parentSpan: p, ended: false, dropped };
     if (dropped) run.dropped += 1;
@@ -276,6 +276,6 @@ export class SpanRecorder {
   }
 
   private newData(name: string, kind: SpanKind, attributes: Attributes): SpanData {
-    return { id: hex(8), name, kind, start: nowMs(), status: 'unset', attributes, events: [] };
+    return { id: hex(8), name, kind, start: nowMs(), end: undefined, status: 'unset', attributes, events: [] };
   }
 }
