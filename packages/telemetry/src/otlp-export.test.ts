@@ -218,6 +218,9 @@ test('a secret in a name, an event type, a scope or an error message is masked i
   const { rec } = await runScript(`
     Event.publish("note.${SECRET}", {})
     State.save("custom:${SECRET}", "k", 1)
+    Hook.register("BeforeToolExecution", function(ctx) end, { name = "audit-${SECRET}" })
+    Tool.invoke("calculator", { input = "1+1" })
+    Tool.invoke("calculator", { input = "2+2" })
     local wf = Workflow.sequential({ name = "wf-${SECRET}", steps = {
       { name = "step-${SECRET}", type = "custom", execute = function() return 1 end },
     }})
@@ -232,4 +235,6 @@ test('a secret in a name, an event type, a scope or an error message is masked i
   }
   expect(rec).toMatchObject({ status: 'error', error_code: 'SCRIPT_ERROR' });
   expect(rec!.span_tree.map((s) => s.name)).toEqual(expect.arrayContaining(['workflow wf-[REDACTED]', 'step step-[REDACTED]', 'state.set custom:[REDACTED]']));
+  // the hook's span, once per call, under its masked name
+  expect(rec!.span_tree.filter((s) => s.name === 'hook audit-[REDACTED]')).toHaveLength(2);
 });

@@ -30,6 +30,7 @@ export interface TracingHookExecutorOptions {
 export class TracingHookExecutor implements HookExecutor {
   /** A call's span is made current inside the call (see ComponentSpans): each gets its own scope. */
   readonly scopesCalls = true;
+  private readonly hookNames = new WeakMap<RegisteredHook, { raw: string; known: number; span: string; safe: string }>();
 
   constructor(private readonly inner: HookExecutor | undefined, private readonly o: TracingHookExecutorOptions) {}
 
@@ -104,6 +105,16 @@ export class TracingHookExecutor implements HookExecutor {
     );
   }
 
+  /** A hook's span name and masked name, made once per hook while the policy knows the same secrets. */
+  private hookSpanName(hook: RegisteredHook): { span: string; safe: string } {
+    const known = this.o.policy.secrets.size;
+    const kept = this.hookNames.get(hook);
+    if (kept && kept.known === known && kept.raw === hook.name) return kept;
+    const made = { raw: hook.name, known, span: `hook ${hook.name}`, safe: safeText(hook.name, this.o.policy) };
+    this.hookNames.set(hook, made);
+    return made;
+  }
+
   /**
    * One child span per hook that ran, from its statistics: hooks at a point run one after
    * the other, so each starts where the previous ended.
@@ -115,15 +126,18 @@ export class TracingHookExecutor implements HookExecutor {
       const s = b.hook.stats;
       if (s.calls === b.calls) continue;
       const ms = s.total_ms - b.ms;
-      const child = recorder.start('hook', `hook ${b.hook.name}`, {
-        'llmspell.hook.name': safeText(b.hook.name, this.o.policy),
-        'llmspell.hook.language': b.hook.language,
-        'llmspell.hook.priority': b.hook.priority,
-      }, span);
-      child.data.start = t;
       const failed = s.failures > b.failures;
+      const hook = b.hook;
+      const name = this.hookSpanName(hook);
+      // Attributes in one literal (no property added after): the result unless it failed.
       // The registry notes only results other than `continue`.
-      if (!failed) child.data.attributes['llmspell.hook.result'] = s.last_result !== b.last && s.last_result ? safeText(s.last_result, this.o.policy) : 'continue';
+      const child = recorder.start('hook', name.span, failed
+        ? { 'llmspell.hook.name': name.safe, 'llmspell.hook.language': hook.language, 'llmspell.hook.priority': hook.priority }
+        : {
+          'llmspell.hook.name': name.safe, 'llmspell.hook.language': hook.language, 'llmspell.hook.priority': hook.priority,
+          'llmspell.hook.result': s.last_result !== b.last && s.last_result ? safeText(s.last_result, this.o.policy) : 'continue',
+        }, span);
+      child.data.start = t;
       recorder.end(child, failed ? { code: 'HOOK_ERROR', message: safeText(s.last_error ?? 'hook failed', this.o.policy) } : undefined, t + ms);
       t += ms;
     }
