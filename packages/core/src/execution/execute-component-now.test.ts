@@ -127,7 +127,7 @@ describe('lifecycle events of a call', () => {
     const seen: Array<{ type: string; data: unknown; options: unknown }> = [];
     const events: EventSink = { publish: (type, data, options) => void seen.push({ type, data, options: { ...options } }) };
     const ctx = createExecutionContext({ events, correlationId: 'corr-1' });
-    executeComponentNow(upper, { text: 'a' }, ctx);
+    expect(isPromiseLike(executeComponentNow(upper, { text: 'a' }, ctx))).toBe(false);
     expect(seen.map((e) => e.type)).toEqual(['tool.started', 'tool.completed']);
     expect(Object.keys(seen[1].data as object)).toEqual(['component', 'kind', 'attempt', 'duration_ms']);
     expect(seen[1].data).toMatchObject({ component: 'upper', kind: 'tool', attempt: 1 });
