@@ -179,7 +179,8 @@ export class ComponentSpans {
     const d = record(data) ?? {};
     const name = String(d.component ?? '');
     const recorder = this.o.recorder;
-    const own = this.ownSpan(kind, name);
+    const current = recorder.current();
+    const own = this.ownSpan(kind, name, current);
     switch (what) {
       case 'started': {
         const attempt = num(d.attempt) ?? 1;
@@ -189,7 +190,7 @@ export class ComponentSpans {
           own.data.attributes['llmspell.attempts'] = attempt;
           return;
         }
-        const p = this.takePending(kind, name);
+        const p = this.takePending(kind, name, current);
         if (!p) return;
         if (this.o.captureContent && d.input !== undefined) this.captureInput(p.span, d.input);
         recorder.enter(p.span);
@@ -199,7 +200,7 @@ export class ComponentSpans {
         if (own) recorder.event(own, 'retrying', { 'llmspell.attempt': num(d.attempt) ?? 1, ...(d.code ? { 'error.type': String(d.code) } : {}) });
         return;
       case 'redirected': {
-        const p = this.takePending(kind, name);
+        const p = this.takePending(kind, name, current);
         if (p) {
           p.span.data.attributes['llmspell.redirected_to'] = safeText(d.target, this.o.policy);
           recorder.end(p.span);
@@ -208,7 +209,7 @@ export class ComponentSpans {
       }
       case 'completed':
       case 'failed': {
-        const span = own ?? this.takePending(kind, name)?.span;
+        const span = own ?? this.takePending(kind, name, current)?.span;
         if (!span) return;
         if (d.cached === true) span.data.attributes['llmspell.cached'] = true;
         if (d.replaced === true) span.data.attributes['llmspell.replaced_by_hook'] = true;
@@ -247,8 +248,8 @@ export class ComponentSpans {
     if (span.data.kind === 'agent') this.agentInputs.set(span, input);
   }
 
-  private takePending(kind: SpanKind, name: string): Pending | undefined {
-    const parent = this.o.recorder.current();
+  /** The oldest call of this kind and name opened under `parent` (the current span) and not yet started. */
+  private takePending(kind: SpanKind, name: string, parent: LiveSpan | undefined): Pending | undefined {
     const lone = this.lone;
     if (lone && lone.parent === parent && lone.kind === kind && lone.name === name) {
       this.lone = undefined;
@@ -270,8 +271,7 @@ export class ComponentSpans {
   }
 
   /** The current span when it is this call's own (after `started`), else undefined. */
-  private ownSpan(kind: SpanKind, name: string): LiveSpan | undefined {
-    const s = this.o.recorder.current();
+  private ownSpan(kind: SpanKind, name: string, s: LiveSpan | undefined = this.o.recorder.current()): LiveSpan | undefined {
     return s && s.data.kind === kind && s.data.attributes['llmspell.component'] === name ? s : undefined;
   }
 

@@ -163,6 +163,25 @@ test('[observability] max_spans bounds the spans a run keeps; the rest are count
   expect(all).toMatchObject({ tool_calls: 12, spans: 13, dropped_spans: 0 });
 });
 
+test('spans over max_spans still reach the exporter, each with its own valid id and its parent, secrets masked', async () => {
+  // The history keeps 5; the collector sees all 13. Without an exporter a dropped span draws no id (nothing sees it).
+  const loop = `for i = 1, 12 do Tool.invoke("calculator", { input = "1+" .. i }) end Tool.invoke("calculator", { input = "${SECRET}" }) return 1`;
+  const { rec } = await runScript(loop, { max_spans: 5 }, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+  expect(rec).toMatchObject({ spans: 5, dropped_spans: 9 });
+  const spans = await collector.waitForSpans((s) => s.some((x) => x.name === 'run flow.lua'));
+  const tools = spans.filter((s) => s.name === 'execute_tool calculator');
+  expect(tools).toHaveLength(13);
+  const run = byName(spans, 'run flow.lua');
+  for (const t of tools) {
+    expect(t.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(t.spanId).not.toBe('0000000000000000');
+    expect(t.parentSpanId).toBe(run.spanId);
+  }
+  expect(new Set(tools.map((t) => t.spanId)).size).toBe(13);
+  // the last call failed on its secret input: its error message leaves masked
+  expect(JSON.stringify(spans)).not.toContain(SECRET);
+});
+
 test('a bad endpoint is a clear configuration error naming the setting', async () => {
   await expect(runScript('return 1', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://example' })).rejects.toThrow(/CONFIG_INVALID.*OTEL_EXPORTER_OTLP_ENDPOINT.*http/);
   await expect(runScript('return 1', { otlp_endpoint: 'not a url' }, {})).rejects.toThrow(/observability\.otlp_endpoint/);
@@ -199,6 +218,9 @@ test('a secret in a name, an event type, a scope or an error message is masked i
   const { rec } = await runScript(`
     Event.publish("note.${SECRET}", {})
     State.save("custom:${SECRET}", "k", 1)
+    Hook.register("BeforeToolExecution", function(ctx) end, { name = "audit-${SECRET}" })
+    Tool.invoke("calculator", { input = "1+1" })
+    Tool.invoke("calculator", { input = "2+2" })
     local wf = Workflow.sequential({ name = "wf-${SECRET}", steps = {
       { name = "step-${SECRET}", type = "custom", execute = function() return 1 end },
     }})
@@ -213,4 +235,6 @@ test('a secret in a name, an event type, a scope or an error message is masked i
   }
   expect(rec).toMatchObject({ status: 'error', error_code: 'SCRIPT_ERROR' });
   expect(rec!.span_tree.map((s) => s.name)).toEqual(expect.arrayContaining(['workflow wf-[REDACTED]', 'step step-[REDACTED]', 'state.set custom:[REDACTED]']));
+  // the hook's span, once per call, under its masked name
+  expect(rec!.span_tree.filter((s) => s.name === 'hook audit-[REDACTED]')).toHaveLength(2);
 });

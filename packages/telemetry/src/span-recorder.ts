@@ -71,7 +71,7 @@ export interface LiveSpan {
   readonly parentSpan?: LiveSpan;
   ended: boolean;
   /** Not kept in its run (over `max_spans`): only counted, so its text need not be redacted for the run. */
-  dropped?: true;
+  dropped?: boolean;
   /** Content attributes for the exported span only (GenAI messages), with capture_content. */
   contentAttributes?: Attributes;
 }
@@ -96,6 +96,9 @@ function hex(bytes: number): string {
   poolAt += bytes;
   return out;
 }
+
+/** The id of a span over `max_spans` when nothing will see it (all zeros: not a valid W3C id). */
+const UNSEEN_SPAN_ID = '0000000000000000';
 
 /** The `performance.timeOrigin` getter costs more than the clock read; it never changes. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -185,7 +188,7 @@ export class SpanRecorder {
       dropped: 0,
       totals: emptyTotals(),
     };
-    const root: LiveSpan = { data: this.newData(name, 'run', attributes), run, ended: false };
+    const root: LiveSpan = { data: this.newData(name, 'run', attributes), run, parentSpan: undefined, ended: false, dropped: false };
     (run as { root: LiveSpan }).root = root;
     run.spans.push(root);
     return root;
@@ -207,12 +210,17 @@ export class SpanRecorder {
   /** Starts a child of `parent` (default: the current span, or the session root outside runs). */
   start(kind: SpanKind, name: string, attributes: Attributes, parent: LiveSpan | undefined = this.current()): LiveSpan {
     const p = parent ?? this.sessionRoot();
-    const span: LiveSpan = { data: this.newData(name, kind, attributes, p.data.id), run: p.run, parentSpan: p, ended: false };
-    if (p.run.spans.length < this.options.maxSpans) p.run.spans.push(span);
-    else {
-      p.run.dropped += 1;
-      span.dropped = true;
-    }
+    const run = p.run;
+    const dropped = run.spans.length >= this.options.maxSpans;
+    // Each object made in one literal, always with the same fields: one shape for every span.
+    // A dropped span's id is seen only by listeners of ending spans; with none, none is drawn.
+    const data: SpanData = {
+      id: dropped && this.endListeners === 0 ? UNSEEN_SPAN_ID : hex(8),
+      parent: p.data.id, name, kind, start: nowMs(), end: undefined, status: 'unset', attributes, events: [],
+    };
+    const span: LiveSpan = { data, run, parentSpan: p, ended: false, dropped };
+    if (dropped) run.dropped += 1;
+    else run.spans.push(span);
     return span;
   }
 
@@ -267,9 +275,7 @@ export class SpanRecorder {
     return this.session;
   }
 
-  private newData(name: string, kind: SpanKind, attributes: Attributes, parent?: string): SpanData {
-    const d: SpanData = { id: hex(8), name, kind, start: nowMs(), status: 'unset', attributes, events: [] };
-    if (parent) d.parent = parent;
-    return d;
+  private newData(name: string, kind: SpanKind, attributes: Attributes): SpanData {
+    return { id: hex(8), name, kind, start: nowMs(), end: undefined, status: 'unset', attributes, events: [] };
   }
 }

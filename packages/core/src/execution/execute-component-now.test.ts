@@ -121,3 +121,17 @@ describe('executeComponentNow', () => {
     expect(points).toEqual(['BeforeToolExecution']);
   });
 });
+
+describe('lifecycle events of a call', () => {
+  test('started and completed carry the component, kind, attempt and duration, with the call\'s correlation id and source', () => {
+    const seen: Array<{ type: string; data: unknown; options: unknown }> = [];
+    const events: EventSink = { publish: (type, data, options) => void seen.push({ type, data, options: { ...options } }) };
+    const ctx = createExecutionContext({ events, correlationId: 'corr-1' });
+    expect(isPromiseLike(executeComponentNow(upper, { text: 'a' }, ctx))).toBe(false);
+    expect(seen.map((e) => e.type)).toEqual(['tool.started', 'tool.completed']);
+    expect(Object.keys(seen[1].data as object)).toEqual(['component', 'kind', 'attempt', 'duration_ms']);
+    expect(seen[1].data).toMatchObject({ component: 'upper', kind: 'tool', attempt: 1 });
+    expect(typeof (seen[1].data as { duration_ms: unknown }).duration_ms).toBe('number');
+    for (const e of seen) expect(e.options).toEqual({ correlation_id: 'corr-1', source: 'tool:upper' });
+  });
+});

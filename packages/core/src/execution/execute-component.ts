@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '../abortable-delay.js';
 import { RUN_NOW, type Component, type ExecutionContext, type Tool } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
-import { modifiedField, type HookContext, type HookPoint, type HookResult } from '../hooks-contract.js';
+import { modifiedField, type HookContext, type HookPoint, type HookResult, type PublishOptions } from '../hooks-contract.js';
 import { loadToolCode } from '../lazy-tool.js';
 import { isTool } from '../tool.js';
 import { isPromiseLike, runMaybeSync, type MaybePromise } from './maybe-sync.js';
@@ -246,11 +246,21 @@ function* executeSteps<I, O>(
     return isPromiseLike(result) ? Promise.resolve(result).then(fired) : fired(result);
   };
   const eventTypes = events ? eventTypesOf(points.event) : undefined;
+  // One options object for the call's events: publishers only read it.
+  let publishOptions: PublishOptions | undefined;
+  const optionsOfEvents = () => (publishOptions ??= { correlation_id: ctx.correlationId, source: componentId.id });
   const publish = (suffix: string, data: Record<string, unknown>) => {
     if (!events) return;
     const type = eventTypes![suffix] ?? `${points.event}.${suffix}`;
     if (events.hasSubscribers && !events.hasSubscribers(type)) return;
-    events.publish(type, { component: component.name, kind: component.kind, ...data }, { correlation_id: ctx.correlationId, source: componentId.id });
+    events.publish(type, { component: component.name, kind: component.kind, ...data }, optionsOfEvents());
+  };
+  // The end of every call that ran to completion, as publish('completed', …) made it, without the spread.
+  const publishCompleted = (attempt: number, duration: number) => {
+    if (!events) return;
+    const type = eventTypes!.completed;
+    if (events.hasSubscribers && !events.hasSubscribers(type)) return;
+    events.publish(type, { component: component.name, kind: component.kind, attempt, duration_ms: Math.round(duration * 1000) / 1000 }, optionsOfEvents());
   };
   // Events reach other scripts and may be persisted: known secrets and secret-named fields of
   // the input are masked, unless no subscriber reads the input (telemetry alone, without
@@ -260,7 +270,7 @@ function* executeSteps<I, O>(
     const type = eventTypes!.started;
     if (events.hasSubscribers && !events.hasSubscribers(type)) return;
     const content = events.readsOnlyIdentity?.(type) ? undefined : ctx.policy.redactValue(input);
-    events.publish(type, { component: component.name, kind: component.kind, attempt, input: content }, { correlation_id: ctx.correlationId, source: componentId.id });
+    events.publish(type, { component: component.name, kind: component.kind, attempt, input: content }, optionsOfEvents());
   };
   const cancelled = (point: HookPoint, reason: string, cause?: unknown) =>
     new LlmspellError('HOOK_CANCELLED', `${component.name}: ${reason}`, { details: { point, reason }, cause });
@@ -357,7 +367,7 @@ function* executeSteps<I, O>(
           } else if (r.type === 'cache' && hooks) cachePut(hooks, r.key, output, r.ttl_ms);
         }
         if (cacheKey && hooks) cachePut(hooks, cacheKey.key, output, cacheKey.ttl);
-        publish('completed', { attempt, duration_ms: Math.round(duration * 1000) / 1000 });
+        publishCompleted(attempt, duration);
         return output;
       } catch (raw) {
         const error = toLlmspellError(raw, points.failCode, component.name);
