@@ -11,7 +11,7 @@ export { SecurityLevels, securityLevelRank } from './security/security-levels.js
 export type { SecurityLevel } from './security/security-levels.js';
 export { classifyPrivateAddress, isLocalHostname, isPrivateAddress } from './security/network.js';
 export {
-  REDACTED, SecretRedactor, looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue,
+  REDACTED, REDACTOR_REMEMBERED_TEXT_LENGTH, SecretRedactor, looksLikeHighEntropySecret, looksLikeSecretEnvName, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue,
   urlCredentials,
 } from './security/secrets.js';
 export {

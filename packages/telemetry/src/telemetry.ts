@@ -1,6 +1,6 @@
 import os from 'node:os';
 import {
-  isLlmspellError, type EventSink, type HookExecutor, type Logger, type ScriptValue, type SecurityPolicy, type StateAccess, type StateStore,
+  REDACTOR_REMEMBERED_TEXT_LENGTH, isLlmspellError, type EventSink, type HookExecutor, type Logger, type ScriptValue, type SecurityPolicy, type StateAccess, type StateStore,
 } from '@llmspell/core';
 import type { HookRegistry } from '@llmspell/hooks';
 import { ComponentSpans, type AgentInfo } from './component-spans.js';
@@ -26,9 +26,6 @@ export interface TelemetryHost {
   readonly agents: { get(name: string): unknown };
 }
 
-/** Texts up to this long the policy's redactor remembers itself when clean (core's SecretRedactor). */
-const POLICY_REMEMBERS = 64;
-
 /**
  * The policy's redaction for span names and attributes, which repeat (tool names, scopes):
  * texts longer than the redactor remembers (up to 200 characters) are remembered here until
@@ -40,7 +37,7 @@ function memoizedRedact(policy: SecurityPolicy): (text: string) => string {
   const memo = new Map<string, string>();
   let known = -1;
   return (text) => {
-    if (text.length > 200 || text.length <= POLICY_REMEMBERS) return policy.redact(text);
+    if (text.length > 200 || text.length <= REDACTOR_REMEMBERED_TEXT_LENGTH) return policy.redact(text);
     if (policy.secrets.size !== known) {
       memo.clear();
       known = policy.secrets.size;

@@ -52,8 +52,11 @@ const ASSIGNMENT_PATTERN = /\b(api[_-]?key|apikey|api[_-]?secret|access[_-]?toke
 
 export const REDACTED = '[REDACTED]';
 const SECRET_NAME_CACHE_SIZE = 4096;
-/** Short texts recur (tool and span names, operation names, small results): their redacted form is kept. */
-const SHORT_TEXT_LENGTH = 64;
+/**
+ * Short texts recur (tool and span names, operation names, small results): SecretRedactor keeps
+ * the redacted form of texts up to this long, so a caller need not keep its own.
+ */
+export const REDACTOR_REMEMBERED_TEXT_LENGTH = 64;
 const SHORT_TEXT_CACHE_SIZE = 2048;
 
 export function looksLikeSecretValue(value: string): boolean {
@@ -251,7 +254,7 @@ export class SecretRedactor {
   }
 
   redact(text: string): string {
-    if (text.length > SHORT_TEXT_LENGTH) return this.redactText(text);
+    if (text.length > REDACTOR_REMEMBERED_TEXT_LENGTH) return this.redactText(text);
     if (this.shortTexts.has(text)) return text;
     const out = this.redactText(text);
     // only clean texts are kept: a text holding a secret is not remembered anywhere

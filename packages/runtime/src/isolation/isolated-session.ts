@@ -6,7 +6,6 @@ import { fromWireError, type FromHost, type IsolationLimits, type OutputItem, ty
 
 /** Time a host gets beyond the script's own limit before it is killed (cooperative stops come first). */
 export const DEFAULT_GRACE_MS = 1000;
-const DEFAULT_MEMORY_BYTES = DEFAULT_SCRIPT_MEMORY_BYTES;
 const DEFAULT_SETUP_TIMEOUT_MS = 60_000;
 /** After the last result: closing the runtime (state, tools) gets this long before the host is killed. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -126,7 +125,7 @@ export class IsolatedSession {
   generation = 0;
 
   constructor(private readonly options: IsolatedSessionOptions) {
-    this.heapMb = hostHeapMb(options.limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+    this.heapMb = hostHeapMb(options.limits?.memoryBytes ?? DEFAULT_SCRIPT_MEMORY_BYTES);
   }
 
   get isolation(): IsolationKind {
@@ -360,7 +359,7 @@ export class IsolatedSession {
     const reason = live.endReason ?? (exit.signal === 'SIGINT'
       ? (file: string | null, stopped: boolean) => hostEnded('CANCELLED', file ?? 'script', 'interrupted (Ctrl-C)', stopped)
       : undefined);
-    const limits = live.limits ?? { memoryBytes: this.options.limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES, timeoutMs: 0 };
+    const limits = live.limits ?? { memoryBytes: this.options.limits?.memoryBytes ?? DEFAULT_SCRIPT_MEMORY_BYTES, timeoutMs: 0 };
     this.failAll(live, reason ? (file) => reason(file, true) : crashError(exit, limits));
   }
 
