@@ -20,7 +20,8 @@ import { validateCommand } from './commands/validate.js';
 import { workerCommand } from './commands/worker.js';
 import { commandHelp, mainHelp } from './help.js';
 import { processIo, type CliIo } from './io.js';
-import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
+import { parseArgs, type ParsedArgs } from './parse-args.js';
+import { UsageError } from './usage-error.js';
 import { reportError } from './report-error.js';
 import { cliVersion } from './version.js';
 

@@ -1,6 +1,6 @@
 import { parseArgs as parseArgv, type ParseArgsConfig } from 'node:util';
-import { LlmspellError } from '@llmspell/core/errors';
 import { closestMatch } from '@llmspell/core/suggest';
+import { UsageError } from './usage-error.js';
 import { COMMAND_FLAGS, GLOBAL_FLAGS, SCRIPT_COMMANDS, flagsFor, type FlagSpec } from './flags.js';
 
 export type OutputFormat = 'text' | 'json' | 'pretty';
@@ -31,12 +31,6 @@ export interface ParsedArgs {
   scriptArgs: string[];
 }
 
-export class UsageError extends LlmspellError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
-    this.name = 'UsageError';
-  }
-}
 
 function num(flag: string, value: string): number {
   const n = Number(value);

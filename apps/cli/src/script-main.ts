@@ -1,7 +1,8 @@
 import { execCommand, runCommand } from './commands/run-script.js';
 import { jsonEnvelope } from './format-output.js';
 import { processIo, type CliIo } from './io.js';
-import { parseArgs, UsageError, type ParsedArgs } from './parse-args.js';
+import { parseArgs, type ParsedArgs } from './parse-args.js';
+import { UsageError } from './usage-error.js';
 import { errorJson, reportError } from './report-error.js';
 
 /** `--output json` asked for, read without the parser (for when the parser is what failed). */

@@ -15,8 +15,10 @@ function installBundle(): { prefix: string; bin: string } {
   const prefix = scratch();
   const pkg = path.join(prefix, 'node_modules/@llmspell/cli');
   fs.mkdirSync(pkg, { recursive: true });
-  fs.cpSync(path.join(cliDir, 'dist'), path.join(pkg, 'dist'), { recursive: true });
-  fs.copyFileSync(path.join(cliDir, 'package.json'), path.join(pkg, 'package.json'));
+  // What npm packs: the manifest's `files` (plain paths, no globs) and package.json.
+  for (const entry of [...manifest.files, 'package.json']) {
+    fs.cpSync(path.join(cliDir, entry), path.join(pkg, entry), { recursive: true });
+  }
   const fromCli = createRequire(path.join(cliDir, 'package.json'));
   for (const dep of Object.keys(manifest.dependencies)) {
     fs.symlinkSync(path.dirname(fromCli.resolve(`${dep}/package.json`)), path.join(prefix, 'node_modules', dep), 'dir');
@@ -122,5 +124,39 @@ describe('the CLI as its package installs it (the bundle and better-sqlite3, not
     expect(result.exports).toEqual(['BUNDLED_TOOL_PACKAGES', 'loadTools', 'main', 'parseArgs', 'splitScriptArgs']);
     expect(result.command).toBe('run');
     expect(result.tools).toBeGreaterThan(5);
+  });
+
+  test('the published types compile in a TypeScript program without @llmspell/core installed', () => {
+    const consumer = path.join(installed.prefix, 'consumer.ts');
+    fs.writeFileSync(path.join(installed.prefix, 'package.json'), JSON.stringify({ type: 'module' }));
+    fs.writeFileSync(consumer, [
+      "import { main, parseArgs, splitScriptArgs, loadTools, BUNDLED_TOOL_PACKAGES, type CliIo, type LoadedTool, type ParsedArgs } from '@llmspell/cli';",
+      "const io: CliIo = { stdout: () => {}, stderr: () => {}, isTTY: false, env: {}, cwd: '.' };",
+      "const code: Promise<number> = main(['--version'], io);",
+      "const parsed: ParsedArgs = parseArgs(['run', 'x.lua']);",
+      "const named: Record<string, string> = splitScriptArgs(['--a', 'b']).named;",
+      "const tools: Promise<LoadedTool[]> = loadTools({ tools: { packages: [], plugins: [] } });",
+      "const names: readonly string[] = BUNDLED_TOOL_PACKAGES;",
+      "void tools.then((list) => list.map((t) => `${t.name}: ${t.description} (${t.category})`));",
+      'export { code, parsed, named, names };',
+    ].join('\n'));
+    // The repository's TypeScript and @types/node, so the program sees the package as a user's would.
+    const ts = createRequire(path.join(repoRoot, 'package.json'))('typescript') as typeof import('typescript');
+    const program = ts.createProgram([consumer], {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      types: ['node'],
+      typeRoots: [path.join(repoRoot, 'node_modules/@types')],
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(diagnostics).toEqual([]);
+    // The declarations the program read are the installed package's own.
+    const read = program.getSourceFiles().map((f) => f.fileName).filter((f) => f.includes('@llmspell/'));
+    expect(read.some((f) => f.endsWith('node_modules/@llmspell/cli/lib/index.d.ts'))).toBe(true);
+    expect(read.filter((f) => !f.includes('node_modules/@llmspell/cli/'))).toEqual([]);
   });
 });

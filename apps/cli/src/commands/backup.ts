@@ -1,6 +1,7 @@
 import { composeRuntime } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { backups, print } from './state-common.js';
 
 /** `llmspell backup create|list|restore|validate|info|cleanup` (rs-llmspell's subcommands). */

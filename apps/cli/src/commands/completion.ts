@@ -1,5 +1,6 @@
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { COMMANDS } from '../help.js';
 import { COMMAND_FLAGS, GLOBAL_FLAGS, type FlagSpec } from '../flags.js';
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { LlmspellError } from '@llmspell/core';
 import { PROJECT_STATE_DIR } from '@llmspell/runtime';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { pluginNames, toolPluginFiles } from './tool-plugin-template.js';
 
 const INIT_CONFIG = `# llmspell configuration (rs-llmspell compatible). Every key is optional.

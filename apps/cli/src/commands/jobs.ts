@@ -1,7 +1,8 @@
 import { LlmspellError } from '@llmspell/core';
 import type { JobInfo, JobStatus } from '@llmspell/queue';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { age, loadQueue, positiveIntFlag, queueSettingsFor } from './queue-common.js';
 
 const USAGE = 'llmspell jobs list [--status S] [--limit N] | show ID | retry ID | cancel ID   [--queue URL]';

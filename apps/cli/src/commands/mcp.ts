@@ -8,7 +8,8 @@ import { attachMcp, loadMcp } from '../attach-mcp.js';
 import { composeRuntime } from '../compose-runtime.js';
 import { chooseEngine } from '../engines.js';
 import { paint, useColor, type CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { runScriptJob } from '../script-job.js';
 import { cliVersion } from '../version.js';
 

@@ -3,7 +3,8 @@ import type { LoadedConfig } from '@llmspell/runtime';
 import { loadCliConfig } from '../compose-runtime.js';
 import { importFromProjectOrCli, packageLoadError } from '../load-tools.js';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * `@llmspell/queue` (BullMQ and ioredis): an add-on, not a dependency of the CLI (the embedded

@@ -4,7 +4,8 @@ import { LlmspellError } from '@llmspell/core';
 import type { StateManager } from '@llmspell/state';
 import { composeRuntime } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { manager } from './state-common.js';
 
 interface RunRecordLike {

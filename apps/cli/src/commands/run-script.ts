@@ -6,7 +6,8 @@ import { formatResult, jsonEnvelope } from '../format-output.js';
 import { errorJson } from '../report-error.js';
 import type { CliIo } from '../io.js';
 import { runScriptJob } from '../script-job.js';
-import { splitScriptArgs, UsageError, type ParsedArgs } from '../parse-args.js';
+import { splitScriptArgs, type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 
 interface ScriptOrigin {
   /** Absolute path of a script file (recorded with durable workflow runs). */

@@ -5,7 +5,8 @@ import {
 } from '@llmspell/telemetry';
 import { loadCliConfig } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
-import { UsageError, type GlobalFlags, type ParsedArgs } from '../parse-args.js';
+import { type GlobalFlags, type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 
 const STATUSES: RunStatus[] = ['running', 'ok', 'error', 'interrupted'];
 

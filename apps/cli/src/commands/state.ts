@@ -1,7 +1,8 @@
 import { LlmspellError } from '@llmspell/core';
 import { composeRuntime } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { manager, print } from './state-common.js';
 
 /** Parses a value given on the command line: JSON when it parses, else the plain string. */

@@ -4,7 +4,8 @@ import { LlmspellError } from '@llmspell/core';
 import type { JobPayload, JobProgress } from '@llmspell/queue';
 import { chooseEngine } from '../engines.js';
 import type { CliIo } from '../io.js';
-import { splitScriptArgs, UsageError, type ParsedArgs } from '../parse-args.js';
+import { splitScriptArgs, type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { loadQueue, outcomeLine, positiveIntFlag, queueSettingsFor } from './queue-common.js';
 
 const USAGE = 'llmspell submit SCRIPT [--queue URL] [--each FILE.jsonl] [--wait] [--attempts N] [--run-id ID] [--timeout S] [-- ARGS…]';

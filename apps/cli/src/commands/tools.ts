@@ -3,7 +3,8 @@ import { formatSchemaType, type JsonSchema } from '@llmspell/runtime';
 import { composeRuntime } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
 import { paint, useColor } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LUA_KEYWORDS = new Set([

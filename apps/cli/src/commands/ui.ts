@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { LlmspellError, isLlmspellError } from '@llmspell/core';
 import { viewerFiles, type ViewerFile } from '@llmspell/trace-viewer';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { openHistory, rejectUnknownFlags, runFilter, type CommandFlags, type HistoryAccess } from './runs.js';
 
 export const DEFAULT_UI_PORT = 8717;

@@ -1,7 +1,8 @@
 import { ErrorCodes, LlmspellError, type ErrorCode, type ScriptValue } from '@llmspell/core';
 import { scriptLimitsFromConfig } from '@llmspell/runtime';
 import type { CliIo } from '../io.js';
-import { UsageError, type ParsedArgs } from '../parse-args.js';
+import { type ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 import { startScriptJobPool } from '../script-job.js';
 import { chooseEngine } from '../engines.js';
 import { loadQueue, positiveIntFlag, queueSettingsFor } from './queue-common.js';
