@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
@@ -42,7 +43,9 @@ export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
  */
 function stateModuleDir(): string {
   try {
-    if (typeof import.meta.resolve === 'function') return path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')));
+    // its package folder (backends are looked for from there up), found as require finds it:
+    // the script host's CommonJS entry has no import.meta.resolve
+    return path.dirname(createRequire(import.meta.url).resolve('@llmspell/state/package.json'));
   } catch {
     // bundled: the package is not installed beside the CLI
   }
