@@ -65,8 +65,8 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
   // A backend package is looked for where the state package sees it (the backends installed
   // with the CLI, and any installed globally next to it), then in the project (rocksdb added
   // with `npm i` there). SQLite, the CLI's own dependency, is a literal import (bundled).
-  const stateDir = stateModuleDir();
-  const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateDir]));
+  // (found only for such a backend: the search costs a default run's start a few ms)
+  const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateModuleDir()]));
   try {
     return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer });
   } catch (error) {
