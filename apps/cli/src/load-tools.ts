@@ -25,7 +25,7 @@ export const BUNDLED_TOOL_PACKAGES = Object.keys(BUNDLED_TOOL_LOADERS);
  * only for the tools it calls, not for every schema of the package. A tool missing here loads
  * with its whole package.
  */
-export const BUNDLED_TOOL_MODULE_LOADERS: Record<string, () => Promise<Readonly<Record<string, () => Promise<unknown>>>>> = {
+export const BUNDLED_TOOL_MODULE_LOADERS: Partial<Record<string, () => Promise<Readonly<Record<string, () => Promise<unknown>>>>>> = {
   '@llmspell/tools-util': () => import('@llmspell/tools-util/tool-loaders').then((m) => m.UTIL_TOOL_LOADERS),
 };
 

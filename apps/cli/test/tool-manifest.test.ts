@@ -36,7 +36,7 @@ describe('the bundled tools manifest', () => {
 
   test('a tool with its own module loader loads the very tool its package exports, and only names the manifest lists', async () => {
     for (const [pkg, loadLoaders] of Object.entries(BUNDLED_TOOL_MODULE_LOADERS)) {
-      const loaders = await loadLoaders();
+      const loaders = await loadLoaders!();
       const packageTools = collectTools((await BUNDLED_TOOL_LOADERS[pkg]()) as Record<string, unknown>);
       expect(Object.keys(loaders).sort()).toEqual(BUNDLED_TOOLS_MANIFEST[pkg]!.map((e) => e.name).sort());
       for (const [name, load] of Object.entries(loaders)) expect(packageTools.find((t) => t.name === name)).toBe(await load());
