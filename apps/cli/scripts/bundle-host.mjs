@@ -163,7 +163,7 @@ const result = await esbuild.build({
 
 // The script host once more as one CommonJS file (dist/script-host.bundle.cjs, beside the chunks
 // so that files found from import.meta.url are the same): Node 20 keeps no compiled code between
-// runs, so the host's loader (src/host-code-cache.ts, dist/host/script-host-cached.mjs) compiles this
+// runs, so the host's loader (src/host-code-cache.ts, dist/host/script-host-cached.cjs) compiles this
 // file with vm.Script and V8's code cache, which only a classic script can have. Dynamic imports
 // of bundled code are inlined (and still run on first use); add-ons stay external imports.
 /** What the two one-file builds below share. */
@@ -185,12 +185,17 @@ const cjsHost = await esbuild.build({
   metafile: true,
 });
 Object.assign(result.metafile.inputs, cjsHost.metafile.inputs);
-// the entry the CLI starts on Node 20: loads the bundle above through the code cache
+// the entry the CLI starts on Node 20: loads the bundle above through the code cache. CommonJS,
+// so a host's start does not set up Node's ES module loader (nor build the ES namespaces of the
+// builtins it uses, which read every lazy export: crypto's webcrypto, fs's streams…): the
+// loader comes up only when the bundle first imports an add-on.
 await esbuild.build({
   ...oneFile,
   entryPoints: { 'host/script-host-cached': path.join(lib, 'host-code-cache.js') },
-  outExtension: { '.js': '.mjs' },
-  format: 'esm',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { 'import.meta.url': '__llmspellImportMetaUrl' },
+  banner: { js: "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 routeDynamicImports(path.join(out, 'script-host.bundle.cjs'));
 // text esbuild keeps as written (template literals: the engines' preludes) can bring non-ASCII

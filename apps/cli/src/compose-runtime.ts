@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
@@ -42,7 +43,9 @@ export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
  */
 function stateModuleDir(): string {
   try {
-    if (typeof import.meta.resolve === 'function') return path.dirname(fileURLToPath(import.meta.resolve('@llmspell/state')));
+    // its package folder (backends are looked for from there up), found as require finds it:
+    // the script host's CommonJS entry has no import.meta.resolve
+    return path.dirname(createRequire(import.meta.url).resolve('@llmspell/state/package.json'));
   } catch {
     // bundled: the package is not installed beside the CLI
   }
@@ -62,8 +65,8 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
   // A backend package is looked for where the state package sees it (the backends installed
   // with the CLI, and any installed globally next to it), then in the project (rocksdb added
   // with `npm i` there). SQLite, the CLI's own dependency, is a literal import (bundled).
-  const stateDir = stateModuleDir();
-  const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateDir]));
+  // (found only for such a backend: the search costs a default run's start a few ms)
+  const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateModuleDir()]));
   try {
     return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer });
   } catch (error) {

@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { startMark } from './start-marks.js';
 
 /**
- * The script host's entry on Node 20 (dist/host/script-host-cached.mjs): runs the host bundle
+ * The script host's entry on Node 20 (dist/host/script-host-cached.cjs): runs the host bundle
  * (dist/script-host.bundle.cjs, one CommonJS file) through V8's code cache. Node 20 keeps no
  * compiled code between runs (22 has module.enableCompileCache, which the CLI uses there), so
  * without this every run parses and compiles the host's modules again. The cache holds V8's
@@ -152,17 +152,19 @@ export function loadWithCodeCache(bundle: string, cacheDir: string | undefined):
   // the bundle's import() calls (see routeDynamicImports in scripts/bundle-host.mjs), resolved as from the bundle
   const fromBundle = (specifier: string) => (/^\.\.?\//.test(specifier) ? new URL(specifier, bundleUrl).href : specifier);
   const importFromBundle = (specifier: string) => import(fromBundle(specifier));
-  // import.meta.resolve of the bundle's modules: ES module resolution ("import" conditions)
-  const resolveFromBundle = (specifier: string) => import.meta.resolve(fromBundle(specifier));
+  // import.meta.resolve of the bundle's modules: ES module resolution ("import" conditions);
+  // the built entry is CommonJS, which has none (the bundle's one user falls back without it)
+  const metaResolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  const resolveFromBundle = metaResolve ? (specifier: string) => metaResolve(fromBundle(specifier)) : undefined;
   wrapper.call(module.exports, module.exports, nodeModule.createRequire(bundle), module, bundle, path.dirname(bundle), importFromBundle, resolveFromBundle);
   module.loaded = true;
   return module.exports;
 }
 
-/** The host bundle, beside the chunks (this file is dist/host/script-host-cached.mjs). */
+/** The host bundle, beside the chunks (this file is dist/host/script-host-cached.cjs). */
 export const HOST_BUNDLE = fileURLToPath(new URL('../script-host.bundle.cjs', import.meta.url));
 
 // Run as the entry only (the tests import the functions above).
-if (fileURLToPath(import.meta.url).endsWith('script-host-cached.mjs')) {
+if (/script-host-cached\.c?js$/.test(fileURLToPath(import.meta.url))) {
   loadWithCodeCache(HOST_BUNDLE, codeCacheDir(process.env));
 }

@@ -20,6 +20,15 @@ export const BUNDLED_TOOL_LOADERS: Record<string, () => Promise<unknown>> = {
 
 export const BUNDLED_TOOL_PACKAGES = Object.keys(BUNDLED_TOOL_LOADERS);
 
+/**
+ * Bundled packages that can load one tool's module alone (tool name → its loader): a run pays
+ * only for the tools it calls, not for every schema of the package. A tool missing here loads
+ * with its whole package.
+ */
+export const BUNDLED_TOOL_MODULE_LOADERS: Partial<Record<string, () => Promise<Readonly<Record<string, () => Promise<unknown>>>>>> = {
+  '@llmspell/tools-util': () => import('@llmspell/tools-util/tool-loaders').then((m) => m.UTIL_TOOL_LOADERS),
+};
+
 /** Optional packages: loaded only when the config names them, since they are heavy. */
 export const OPTIONAL_TOOL_PACKAGES = ['@llmspell/tools-media'];
 
@@ -163,8 +172,18 @@ function lazyPackageTools(name: string, entries: ToolManifestEntry[]): Tool[] {
     );
     return loading;
   };
+  const loadOne = async (toolName: string): Promise<Tool | undefined> => {
+    const perTool = BUNDLED_TOOL_MODULE_LOADERS[name];
+    const loaders = perTool ? await perTool().catch(() => undefined) : undefined;
+    const loadTool = loaders && Object.hasOwn(loaders, toolName) ? loaders[toolName] : undefined;
+    if (!loadTool) return (await loadPackage()).get(toolName);
+    const tool = await loadTool().catch((error: unknown) => {
+      throw packageLoadError(error, name, 'a built-in tool');
+    });
+    return isTool(tool) && tool.name === toolName ? tool : undefined;
+  };
   return entries.map((entry) => defineLazyTool(entry, async () => {
-    const tool = (await loadPackage()).get(entry.name);
+    const tool = await loadOne(entry.name);
     if (!tool) throw new LlmspellError('INTERNAL', `${name} no longer has the tool '${entry.name}' the CLI's tool manifest lists (rebuild the CLI)`, { details: { tool: entry.name, package: name } });
     return tool;
   }));

@@ -13,7 +13,7 @@ export function scriptHostEntry(env: NodeJS.ProcessEnv): string | undefined {
   // Node 20 has no compile cache of its own: the host bundle as one CommonJS file, run
   // through V8's code cache (src/host-code-cache.ts), starts faster from the second run on
   if (!hasNodeCompileCache && env.LLMSPELL_CODE_CACHE !== '0') {
-    const cached = fileURLToPath(new URL('./host/script-host-cached.mjs', import.meta.url));
+    const cached = fileURLToPath(new URL('./host/script-host-cached.cjs', import.meta.url));
     if (existsSync(cached)) return cached;
   }
   const bundled = fileURLToPath(new URL('./host/script-host.mjs', import.meta.url));

@@ -13,7 +13,7 @@ describe('the bundled script host', () => {
   test('the build made it: the host entry, shared chunks, and the engines\' WASM beside them', () => {
     expect(fs.existsSync(path.join(dist, 'host/script-host.mjs'))).toBe(true);
     // Node 20's entry: the loader and the one-file CommonJS bundle it compiles through the code cache
-    expect(fs.existsSync(path.join(dist, 'host/script-host-cached.mjs'))).toBe(true);
+    expect(fs.existsSync(path.join(dist, 'host/script-host-cached.cjs'))).toBe(true);
     expect(fs.readFileSync(path.join(dist, 'script-host.bundle.cjs'), 'latin1')).toMatch(/^[\x00-\x7f]*$/);
     for (const wasm of ['glue.wasm', 'emscripten-module.wasm']) expect(fs.existsSync(path.join(dist, wasm))).toBe(true);
     expect(fs.readdirSync(dist).some((f) => /^chunk-.*\.js$/.test(f))).toBe(true);

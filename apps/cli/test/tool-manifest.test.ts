@@ -1,6 +1,6 @@
 import { describeParameters, executeComponent, createExecutionContext, outputJsonSchema, parametersJsonSchema, type Tool } from '@llmspell/core';
 import { BUNDLED_TOOLS_MANIFEST } from '../src/bundled-tools-manifest.js';
-import { BUNDLED_TOOL_LOADERS, collectTools, loadTools } from '../src/load-tools.js';
+import { BUNDLED_TOOL_LOADERS, BUNDLED_TOOL_MODULE_LOADERS, collectTools, loadTools } from '../src/load-tools.js';
 import { buildToolManifest } from '../src/tool-manifest.js';
 import { cli, scratch, write } from './helpers.js';
 
@@ -32,6 +32,15 @@ describe('the bundled tools manifest', () => {
     const calculator = registered.find((t) => t.name === 'calculator')!;
     await expect(executeComponent(calculator, { input: '6*7' }, createExecutionContext())).resolves.toMatchObject({ result: { result: 42 } });
     await expect(executeComponent(calculator, { inptu: '6*7' }, createExecutionContext())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  test('a tool with its own module loader loads the very tool its package exports, and only names the manifest lists', async () => {
+    for (const [pkg, loadLoaders] of Object.entries(BUNDLED_TOOL_MODULE_LOADERS)) {
+      const loaders = await loadLoaders!();
+      const packageTools = collectTools((await BUNDLED_TOOL_LOADERS[pkg]()) as Record<string, unknown>);
+      expect(Object.keys(loaders).sort()).toEqual(BUNDLED_TOOLS_MANIFEST[pkg]!.map((e) => e.name).sort());
+      for (const [name, load] of Object.entries(loaders)) expect(packageTools.find((t) => t.name === name)).toBe(await load());
+    }
   });
 
   test('through the CLI: every tool listed with its schema, and one of each package callable', async () => {

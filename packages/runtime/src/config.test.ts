@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LlmspellConfigSchema, applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation, validateConfig } from './index.js';
+import { LlmspellConfigSchema, LlmspellRuntime, applyStateLocation, findProjectDir, loadConfig, protectedStatePaths, scriptLimitsFromConfig, stateLocation, validateConfig } from './index.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-config-'));
@@ -55,6 +55,19 @@ max_memory_bytes = 50000000
     const compiled = LlmspellConfigSchema.safeParse(bad);
     expect(compiled.success).toBe(false);
     expect(() => validateConfig(bad, 'x.toml')).toThrow(`x.toml: invalid value for 'runtime.script_timeout_seconds': ${compiled.error!.issues[0].message}`);
+  });
+
+  test('the runtime parses the config it is given (jitless) to what the compiled path gives, and refuses what it refuses', async () => {
+    const raw = { default_engine: 'javascript', runtime: { script_timeout_seconds: 12, security: { max_memory_bytes: 12345678 } }, extra_top: { kept: 1 } };
+    const runtime = await LlmspellRuntime.create({ config: raw, tools: [] });
+    try {
+      expect(runtime.config).toEqual(LlmspellConfigSchema.parse(raw));
+    } finally {
+      await runtime.close();
+    }
+    const bad = { runtime: { script_timeout_seconds: 'soon' } };
+    const compiled = LlmspellConfigSchema.safeParse(bad);
+    await expect(LlmspellRuntime.create({ config: bad, tools: [] })).rejects.toMatchObject({ issues: compiled.error!.issues });
   });
 
   test('search order: cwd file before home file', () => {

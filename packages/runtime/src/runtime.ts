@@ -93,7 +93,9 @@ export class LlmspellRuntime implements RuntimeHost {
   private closed = false;
 
   private constructor(options: RuntimeOptions) {
-    this.config = LlmspellConfigSchema.parse(options.config ?? {});
+    // jitless, as loadConfig parses it: once per runtime, where building zod's compiled fast
+    // path for this schema cost more than the parse (about 5 ms of a cold start)
+    this.config = LlmspellConfigSchema.parse(options.config ?? {}, { jitless: true });
     this.cwd = options.cwd ?? process.cwd();
     this.policy = options.policy ?? policyFromConfig(this.config, this.cwd, { configFiles: options.configFiles });
     this.logger = options.logger ?? createLogger({ level: 'warn', redact: (t) => this.policy.redact(t) });

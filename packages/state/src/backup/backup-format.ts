@@ -3,10 +3,17 @@ import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { createGzip, gunzip } from 'node:zlib';
 import { LlmspellError, stableJson } from '@llmspell/core';
 
-const gunzipAsync = promisify(gunzip);
+/**
+ * node:zlib is loaded on the first backup or restore, not at import: every run that opens
+ * the state store imports this module, and zlib's compile was a measurable part of a cold start.
+ */
+let zlib: Promise<{ createGzip: typeof import('node:zlib').createGzip; gunzipAsync: (data: Buffer) => Promise<Buffer> }> | undefined;
+function loadZlib() {
+  zlib ??= import('node:zlib').then((m) => ({ createGzip: m.createGzip, gunzipAsync: promisify(m.gunzip) }));
+  return zlib;
+}
 
 export type BackupType = 'full' | 'incremental';
 
@@ -103,15 +110,16 @@ export async function writePayload(path: string, payload: BackupPayload, compres
     },
   });
   const source = Readable.from(json(), { objectMode: false });
-  if (compress) await pipeline(source, createGzip({ level }), measure, createWriteStream(path));
+  if (compress) await pipeline(source, (await loadZlib()).createGzip({ level }), measure, createWriteStream(path));
   else await pipeline(source, measure, createWriteStream(path));
   return { sha256: hash.digest('hex'), size, originalSize };
 }
 
 export async function decodePayload(data: Buffer, meta: BackupMetadata): Promise<BackupPayload> {
   let raw: Buffer;
+  const gunzipAsync = meta.compression.algorithm === 'gzip' ? (await loadZlib()).gunzipAsync : undefined;
   try {
-    raw = meta.compression.algorithm === 'gzip' ? await gunzipAsync(data) : data;
+    raw = gunzipAsync ? await gunzipAsync(data) : data;
   } catch (error) {
     throw new LlmspellError('BACKUP_INVALID', `backup ${meta.id} does not decompress: ${(error as Error).message}`, { cause: error });
   }
