@@ -93,6 +93,26 @@ function inputMessages(input: unknown): unknown[] {
 }
 
 /**
+ * A step span's opening attributes: the workflow engine always names workflow, step and path, so
+ * those come in one literal (one object shape per run kind, no key added one by one); any other
+ * metadata gets the same keys in the same order, each only when present.
+ */
+function stepAttributes(name: string, md: Record<string, string>): Attributes {
+  const { workflow, step, path, run_id: runId } = md;
+  if (workflow && step && path) {
+    return runId
+      ? { 'llmspell.component': name, 'llmspell.component.kind': 'step', 'llmspell.workflow.name': workflow, 'llmspell.workflow.step': step, 'llmspell.workflow.step.path': path, 'llmspell.workflow.run_id': runId }
+      : { 'llmspell.component': name, 'llmspell.component.kind': 'step', 'llmspell.workflow.name': workflow, 'llmspell.workflow.step': step, 'llmspell.workflow.step.path': path };
+  }
+  const a: Attributes = { 'llmspell.component': name, 'llmspell.component.kind': 'step' };
+  if (workflow) a['llmspell.workflow.name'] = workflow;
+  if (step) a['llmspell.workflow.step'] = step;
+  if (path) a['llmspell.workflow.step.path'] = path;
+  if (runId) a['llmspell.workflow.run_id'] = runId;
+  return a;
+}
+
+/**
  * Turns what the hook executor and the event sink see of a component call into its span.
  *
  * A call's Before hook runs in its caller's async context: the span starts there, as a child
@@ -288,6 +308,7 @@ export class ComponentSpans {
   private openingAttributes(kind: SpanKind, name: string, hc: HookContext): Attributes {
     // a tool call's, the most frequent, in one literal (one object shape, no key added one by one)
     if (kind === 'tool') return { 'llmspell.component': name, 'llmspell.component.kind': kind, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.type': 'function' };
+    if (kind === 'step') return stepAttributes(name, hc.metadata);
     const a: Attributes = { 'llmspell.component': name, 'llmspell.component.kind': kind };
     switch (kind) {
       case 'agent': {
@@ -304,14 +325,6 @@ export class ComponentSpans {
       case 'workflow':
         a['llmspell.workflow.name'] = name;
         break;
-      case 'step': {
-        const md = hc.metadata;
-        if (md.workflow) a['llmspell.workflow.name'] = md.workflow;
-        if (md.step) a['llmspell.workflow.step'] = md.step;
-        if (md.path) a['llmspell.workflow.step.path'] = md.path;
-        if (md.run_id) a['llmspell.workflow.run_id'] = md.run_id;
-        break;
-      }
       default:
         break;
     }

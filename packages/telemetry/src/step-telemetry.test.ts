@@ -101,6 +101,21 @@ describe('workflow steps under telemetry', () => {
     expect(JSON.stringify(record.span_tree)).not.toContain(SECRET);
   });
 
+  test('a step span\'s attributes keep their order in the history, a durable run\'s run id last', async () => {
+    const keys = ['llmspell.component', 'llmspell.component.kind', 'llmspell.workflow.name', 'llmspell.workflow.step', 'llmspell.workflow.step.path'];
+    const plain = stepSpans((await runLua(`${WORKFLOW}\nreturn r.success`)).record).filter((s) => s.kind === 'step');
+    expect(plain.map((s) => Object.keys(s.attributes))).toEqual([keys, keys, [...keys, 'error.type']]);
+    const { value, record } = await runLua(`
+      local wf = Workflow.sequential({ name = "durable", steps = { { name = "one", type = "custom", execute = function(ctx) return ctx.run_id end } } })
+      return wf:execute({ run_id = "run-7" }).success`);
+    expect(value).toBe(true);
+    const [one] = stepSpans(record).filter((s) => s.kind === 'step');
+    expect(Object.entries(one.attributes)).toEqual([
+      ['llmspell.component', 'durable.one'], ['llmspell.component.kind', 'step'], ['llmspell.workflow.name', 'durable'],
+      ['llmspell.workflow.step', 'one'], ['llmspell.workflow.step.path', '0'], ['llmspell.workflow.run_id', 'run-7'],
+    ]);
+  });
+
   test('with capture_content each step span keeps its output (the After point is read), secrets masked', async () => {
     const { record } = await runLua(`${WORKFLOW}\nreturn r.success`, { capture_content: true });
     const byName = new Map(stepSpans(record).map((s) => [s.name, s]));
