@@ -21,7 +21,8 @@ export interface DirectCallOptions {
 interface Waiting {
   resolve(result: CallToolResult): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout;
+  /** performance.now() past which the call times out (moved on by progress). */
+  deadline: number;
   onprogress?: (progress: Progress) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -31,6 +32,12 @@ interface Waiting {
 interface RequestCounter {
   _requestMessageId: number;
 }
+
+/** A transport that writes a message at once (StdioProcessTransport): false asks for 'drain', the line is queued anyway. */
+export type WritingTransport = Transport & { write(message: JSONRPCMessage): boolean };
+
+/** A timer may fire this much before its time (libuv's millisecond clock): a call is due that close to its deadline. */
+const TIMER_SLACK_MS = 1;
 
 /**
  * `tools/call` requests sent beside the SDK's `Protocol.request`, on the same transport and
@@ -47,15 +54,22 @@ interface RequestCounter {
 export class DirectToolCalls {
   private readonly waiting = new Map<number, Waiting>();
   private readonly counter: RequestCounter;
+  /**
+   * One timer for every call's timeout, due at the earliest deadline: a call in a loop then
+   * costs no timer of its own. Unreferenced: while a call waits the server's pipes keep the
+   * process alive, and when none waits the timer must not.
+   */
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
 
   /** Undefined when this SDK's client has no request counter to share (the SDK path is then used). */
-  static attach(client: Client, transport: Transport, timeoutMs: number): DirectToolCalls | undefined {
+  static attach(client: Client, transport: WritingTransport, timeoutMs: number): DirectToolCalls | undefined {
     const counter = client as unknown as Partial<RequestCounter>;
     if (typeof counter._requestMessageId !== 'number' || !transport.onmessage) return undefined;
     return new DirectToolCalls(counter as RequestCounter, transport, timeoutMs);
   }
 
-  private constructor(counter: RequestCounter, private readonly transport: Transport, private readonly timeoutMs: number) {
+  private constructor(counter: RequestCounter, private readonly transport: WritingTransport, private readonly timeoutMs: number) {
     this.counter = counter;
     const sdkMessage = transport.onmessage!;
     const sdkClose = transport.onclose;
@@ -81,11 +95,9 @@ export class DirectToolCalls {
         return;
       }
       const id = this.counter._requestMessageId++;
-      const timeout = this.timeoutMs;
-      const w: Waiting = {
-        resolve, reject, onprogress: options.onprogress,
-        timer: setTimeout(() => this.cancel(id, McpError.fromError(ErrorCode.RequestTimeout, 'Request timed out', { timeout })), timeout),
-      };
+      const deadline = performance.now() + this.timeoutMs;
+      const w: Waiting = { resolve, reject, deadline, onprogress: options.onprogress };
+      if (deadline < this.timerAt) this.armAt(deadline);
       if (signal) {
         w.signal = signal;
         w.onAbort = () => this.cancel(id, signal.reason);
@@ -94,10 +106,32 @@ export class DirectToolCalls {
       this.waiting.set(id, w);
       // the SDK's shape of a request, key for key
       const request = { method: 'tools/call', params: { name, arguments: args, _meta: { progressToken: id } }, jsonrpc: '2.0' as const, id };
-      this.transport.send(request).catch((error: unknown) => {
+      try {
+        this.transport.write(request);
+      } catch (error) {
         if (this.settle(id)) reject(error);
-      });
+      }
     });
+  }
+
+  private armAt(at: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    // past setTimeout's 32-bit range it would fire at once: it fires early instead, and expire() sets it again
+    this.timer = setTimeout(() => this.expire(), Math.min(Math.max(0, at - performance.now()), 2 ** 31 - 1)).unref();
+  }
+
+  /** Times out every call past its deadline (as the SDK's request does) and sets the timer for the next. */
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const due = performance.now() + TIMER_SLACK_MS;
+    let next = Infinity;
+    for (const [id, w] of this.waiting) {
+      if (w.deadline <= due) this.cancel(id, McpError.fromError(ErrorCode.RequestTimeout, 'Request timed out', { timeout: this.timeoutMs }));
+      else if (w.deadline < next) next = w.deadline;
+    }
+    if (next !== Infinity) this.armAt(next);
   }
 
   /** Takes a message that answers, or reports progress of, a call made here. */
@@ -130,7 +164,7 @@ export class DirectToolCalls {
   private progress(id: number, params: Progress & { progressToken?: unknown }): void {
     const w = this.waiting.get(id);
     if (!w) return;
-    w.timer.refresh();
+    w.deadline = performance.now() + this.timeoutMs;
     const { progressToken: _token, ...progress } = params;
     w.onprogress?.(progress);
   }
@@ -140,7 +174,6 @@ export class DirectToolCalls {
     const w = this.waiting.get(id);
     if (!w) return undefined;
     this.waiting.delete(id);
-    clearTimeout(w.timer);
     if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
     return w;
   }
@@ -149,11 +182,18 @@ export class DirectToolCalls {
   private cancel(id: number, reason: unknown): void {
     const w = this.settle(id);
     if (!w) return;
-    this.transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(reason) } }).catch(() => {});
+    try {
+      this.transport.write({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(reason) } });
+    } catch {
+      // the server is gone: there is no one to tell
+    }
     w.reject(reason instanceof McpError ? reason : new McpError(ErrorCode.RequestTimeout, String(reason)));
   }
 
   private failAll(error: McpError): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
     for (const id of [...this.waiting.keys()]) this.settle(id)!.reject(error);
   }
 }
