@@ -1,6 +1,7 @@
 import type { CallToolResult, Tool as McpToolDefinition } from '@modelcontextprotocol/sdk/types.js';
 import { LlmspellError, z, type MediaItem, type Tool, type ToolParameters, type ToolResult } from '@llmspell/core';
 import { splitContent, toCallResult } from './client/call-result.js';
+import { isPlainTool } from './client/direct-tool-calls.js';
 
 const TOOL_MARK = Symbol.for('llmspell.tool');
 
@@ -28,7 +29,7 @@ function parametersOf(inputSchema: unknown): ToolParameters {
   }
 }
 
-export type McpToolCall = (mcpName: string, args: Record<string, unknown>, options: { signal: AbortSignal; label: string }) => Promise<CallToolResult>;
+export type McpToolCall = (mcpName: string, args: Record<string, unknown>, options: { signal: AbortSignal; label: string; plain: boolean }) => Promise<CallToolResult>;
 
 function mediaOf(images: Array<Record<string, unknown>>): MediaItem[] {
   return images.map((i) => ({ type: 'image', base64: String(i.data ?? ''), format: String(i.mimeType ?? '').replace(/^image\//, '') || undefined }));
@@ -66,6 +67,7 @@ export function mcpToolResult(raw: CallToolResult, server: string, mcpName: stri
  */
 export function mcpTool(server: string, definition: McpToolDefinition, name: string, call: McpToolCall): Tool {
   const parameters = parametersOf(definition.inputSchema);
+  const plain = isPlainTool(definition);
   const tool: Tool & { [TOOL_MARK]: true; mcp: { server: string; tool: string; inputSchema: unknown } } = {
     [TOOL_MARK]: true,
     kind: 'tool',
@@ -94,7 +96,7 @@ export function mcpTool(server: string, definition: McpToolDefinition, name: str
     },
     run(input, ctx) {
       const started = performance.now();
-      return call(definition.name, input, { signal: ctx.signal, label: name })
+      return call(definition.name, input, { signal: ctx.signal, label: name, plain })
         .then((raw) => mcpToolResult(raw, server, definition.name, Math.round((performance.now() - started) * 1000) / 1000));
     },
   };

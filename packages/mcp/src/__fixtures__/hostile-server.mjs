@@ -8,6 +8,9 @@
  *   die      works until a tool is called, then dies
  *   flood    its tool returns 10 MB
  *   many N   lists N tools and N resources in one page each (default 150000)
+ *   raw      a hand-written JSON-RPC server whose tools answer what the SDK's server never
+ *            sends: an error reply, a result off the schema, its id as a string, structured
+ *            content off the tool's output schema, progress slower in total than the timeout
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -31,6 +34,50 @@ if (mode === 'exit') {
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } })) }));
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: Array.from({ length: n }, (_, i) => ({ uri: `memo://${i}`, name: `r${i}` })) }));
   await server.connect(new StdioServerTransport());
+} else if (mode === 'raw') {
+  const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
+  const tools = [
+    { name: 'rpc_error', inputSchema: { type: 'object' } },
+    { name: 'bad_result', inputSchema: { type: 'object' } },
+    { name: 'string_id', inputSchema: { type: 'object' } },
+    { name: 'slow', inputSchema: { type: 'object', properties: { steps: { type: 'number' }, ms: { type: 'number' } } } },
+    { name: 'bad_structured', inputSchema: { type: 'object' }, outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] } },
+  ];
+  const answer = (m) => {
+    if (m.id === undefined) return;
+    const reply = (result) => send({ jsonrpc: '2.0', id: m.id, result });
+    if (m.method === 'initialize') return reply({ protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'raw', version: '0.0.1' } });
+    if (m.method === 'tools/list') return reply({ tools });
+    if (m.method !== 'tools/call') return send({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: `no method ${m.method}` } });
+    const { name, arguments: args = {} } = m.params;
+    if (name === 'rpc_error') return send({ jsonrpc: '2.0', id: m.id, error: { code: -32603, message: 'the backend is down', data: { retry: false } } });
+    if (name === 'bad_result') return reply({ content: 'not a list' });
+    if (name === 'string_id') return send({ jsonrpc: '2.0', id: String(m.id), result: { content: [{ type: 'text', text: 'answered under a string id' }] } });
+    if (name === 'bad_structured') return reply({ content: [{ type: 'text', text: '{"sum":"two"}' }], structuredContent: { sum: 'two' } });
+    if (name === 'slow') {
+      const token = m.params._meta?.progressToken;
+      let step = 0;
+      const timer = setInterval(() => {
+        step++;
+        if (token !== undefined) send({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: step, total: args.steps } });
+        if (step < args.steps) return;
+        clearInterval(timer);
+        reply({ content: [{ type: 'text', text: `slow done after ${step} steps` }] });
+      }, args.ms);
+      return;
+    }
+    return send({ jsonrpc: '2.0', id: m.id, error: { code: -32602, message: `unknown tool ${name}` } });
+  };
+  let pending = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim()) answer(JSON.parse(line));
+    }
+  });
 } else {
   if (mode === 'banner') process.stdout.write('Hostile server v1 starting (a stray banner)\n');
   const server = new McpServer({ name: 'hostile', version: '0.0.1' });

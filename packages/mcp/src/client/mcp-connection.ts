@@ -4,12 +4,14 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CreateMessageRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema,
-  type CallToolResult, type Tool as McpToolDefinition,
+  type CallToolResult, type Progress, type Tool as McpToolDefinition,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { LlmspellError, SecurityPolicy } from '@llmspell/core';
 import { createMcpFetch } from '../http/mcp-fetch.js';
 import type { McpHost } from '../mcp-options.js';
 import { StdioProcessTransport } from '../stdio/stdio-process-transport.js';
+import { CallToolResultFastSchema } from './call-result-schema.js';
+import { DirectToolCalls, isPlainTool } from './direct-tool-calls.js';
 import { elicitationAnswer } from './elicitation.js';
 import { toMcpError } from './mcp-errors.js';
 import { RequestSignal } from './request-signal.js';
@@ -35,6 +37,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Name shown in `mcp.progress` events (the llmspell tool name, or the MCP one). */
   label?: string;
+  /** The caller knows the tool's definition: `isPlainTool` of it (else this connection's own listing decides). */
+  plain?: boolean;
 }
 
 const CLIENT_INFO = { name: 'llmspell', version: '0.1.0' };
@@ -47,6 +51,10 @@ const MAX_PAGES = 100;
 export class McpConnection {
   private closed = false;
   private lost = false;
+  /** tools/call beside the SDK's request machinery (stdio servers), for plain tools (`isPlainTool`). */
+  private direct?: DirectToolCalls;
+  /** Tools listed without an output schema or a required task: the client checks nothing of theirs beyond the result schema. */
+  private readonly directTools = new Set<string>();
 
   private constructor(
     readonly spec: McpServerSpec,
@@ -110,6 +118,7 @@ export class McpConnection {
       await connection.close();
       throw failure;
     }
+    if (transport instanceof StdioProcessTransport) connection.direct = DirectToolCalls.attach(client, transport, spec.timeoutMs);
     return connection;
   }
 
@@ -237,14 +246,24 @@ export class McpConnection {
         cursor = r.nextCursor;
         if (!cursor) break;
       }
+      this.directTools.clear();
+      for (const tool of tools) if (isPlainTool(tool)) this.directTools.add(tool.name);
       return tools;
     });
   }
 
   callTool(name: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
-    return this.request('tools/call', options.signal, (scoped) => this.client.callTool({ name, arguments: args }, undefined, {
+    const onprogress = (p: Progress) => this.publish('mcp.progress', { tool: options.label ?? name, progress: p.progress, total: p.total ?? null, message: p.message ?? null });
+    const { direct } = this;
+    if (direct && (options.plain ?? this.directTools.has(name))) {
+      const { signal } = options;
+      return direct.call(name, args, { signal, onprogress }).then(undefined, (error: unknown) => {
+        throw this.failure(error, 'tools/call', signal);
+      });
+    }
+    return this.request('tools/call', options.signal, (scoped) => this.client.callTool({ name, arguments: args }, CallToolResultFastSchema, {
       ...this.options(scoped),
-      onprogress: (p) => this.publish('mcp.progress', { tool: options.label ?? name, progress: p.progress, total: p.total ?? null, message: p.message ?? null }),
+      onprogress,
     }) as Promise<CallToolResult>);
   }
 

@@ -149,10 +149,17 @@ export class StdioProcessTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
+    if (!this.write(message)) {
+      const stdin = this.child!.stdin!;
+      await new Promise<void>((resolve) => stdin.once('drain', resolve));
+    }
+  }
+
+  /** Writes one message now; false when the pipe asks the writer to wait for 'drain' (the line is queued all the same). */
+  write(message: JSONRPCMessage): boolean {
     const stdin = this.child?.stdin as Writable | undefined;
     if (!stdin || this.closed || stdin.destroyed) throw new Error('Not connected');
-    const line = JSON.stringify(message) + '\n';
-    if (!stdin.write(line)) await new Promise<void>((resolve) => stdin.once('drain', resolve));
+    return stdin.write(JSON.stringify(message) + '\n');
   }
 
   /**

@@ -9,7 +9,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`../../src/__fixtures__/
 
 /** A well-behaved MCP server built with the SDK: stdio, or `--http [port]`, `--sse [port]`. */
 export const FIXTURE_SERVER = fixture('fixture-server.mjs');
-/** MCP servers that misbehave: `exit`, `hang`, `garbage`, `banner`, `die`, `flood`. */
+/** MCP servers that misbehave: `exit`, `hang`, `garbage`, `banner`, `die`, `flood`, `many N`, `raw` (see the file). */
 export const HOSTILE_SERVER = fixture('hostile-server.mjs');
 
 export function processAlive(pid: number): boolean {
