@@ -1,15 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { builtinModulesAfter as builtinsAfter } from '../testing/index.js';
 
 // Every script host imports core; node:http, https (with tls) and zlib are compiled only when
 // a request is made. Checked on the build (turbo builds before testing) in a fresh process.
 const entry = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/index.js')).href;
-
-function builtinsAfter(code: string): string[] {
-  const script = `${code}\nprocess.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13))));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as string[];
-}
 
 describe('guardedFetch loads node:http lazily', () => {
   test('importing core loads none of http, https, tls, zlib', () => {

@@ -9,3 +9,4 @@ export type { RedisServer, StartRedisOptions } from './redis-server.js';
 export { makeReadOnly } from './read-only.js';
 export { callTool, expectRejection, expectToolFailure, toolResult, toolSandbox } from './tool-calls.js';
 export type { ToolSandbox } from './tool-calls.js';
+export { builtinModulesAfter } from './builtin-modules.js';
