@@ -123,7 +123,7 @@ test('progress keeps a call alive past the timeout; silence beyond it is MCP_TIM
   }
 });
 
-test('a server that dies during a direct call fails it with MCP_CONNECT_FAILED and its stderr; the next call starts it again', async () => {
+test('a server that dies during a direct call, or floods it, fails it with a coded error; the next call starts it again', async () => {
   const mcp = connector({ fragile: nodeServer(HOSTILE, 'die') });
   try {
     const tools = await toolsOf(mcp);
@@ -132,7 +132,12 @@ test('a server that dies during a direct call fails it with MCP_CONNECT_FAILED a
     expect(died.message).toContain('during tools/call');
     expect(died.message).toContain('out of cheese');
     expect((await invoke(tools.get('fragile.ok'))).text).toBe('fine');
-    expect(direct).toEqual(['crash', 'ok']);
+    // 10 MB for a 1 MiB cap: the transport ends the connection, the call fails with its fault
+    const flooded = await failure(invoke(tools.get('fragile.flood')));
+    expect(flooded.code).toBe('MCP_PROTOCOL_ERROR');
+    expect(flooded.message).toContain('more than 1048576 bytes');
+    expect((await invoke(tools.get('fragile.ok'))).text).toBe('fine');
+    expect(direct).toEqual(['crash', 'ok', 'flood', 'ok']);
   } finally {
     await mcp.close();
   }
