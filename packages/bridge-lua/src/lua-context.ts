@@ -129,8 +129,8 @@ export class LuaContext implements ScriptContext {
 
   private setup(globals: Record<string, ScriptValue>): void {
     const { m, G } = this;
-    this.values.trampolinePtr = this.addFunction(this.hostCalls.hostFunction(), 'ii');
     this.hostCalls.continuationPtr = this.addFunction((L, _status, id) => this.hostCalls.continueHost(L, id), 'iiii');
+    this.values.trampolinePtr = this.hostCalls.hostFunction((fn, signature) => this.addFunction(fn, signature));
     this.hookPtr = this.addFunction((L) => this.onHook(L), 'vii');
     this.gcPtr = this.addFunction((L) => this.values.forget(L), 'ii');
     this.protectedPtr = this.addFunction((L) => this.protectedTask?.(L) ?? 0, 'ii');

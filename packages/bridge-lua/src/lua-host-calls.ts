@@ -2,6 +2,7 @@
 import { LlmspellError, type ScriptValue } from '@llmspell/core';
 import { LUA_REGISTRYINDEX, upvalueIndex, type LuaModule } from './lua-module.js';
 import { hostErrorOf, isLongjmp, type HostErrorRecord } from './lua-errors.js';
+import { yieldingTrampoline } from './lua-yield-trampoline.js';
 import type { LuaValues } from './lua-values.js';
 
 /** A host promise a Lua thread is waiting for. */
@@ -56,16 +57,22 @@ export class LuaHostCalls {
   }
 
   /**
-   * The C function behind every host function. A yield is a longjmp, which this WASM build
-   * makes a thrown exception, and V8 never optimizes a function that only ever ends by a
-   * throw: the yield is made here, so that `callHost` and what it calls return normally
-   * and get optimized even when every host call waits (an MCP tool in a loop).
+   * The C function behind every host function (a pointer in the module's function table; set
+   * `continuationPtr` first). A yield is a longjmp, which this WASM build makes a thrown
+   * exception, and V8 never optimizes a function that only ever ends by a throw: the yield is
+   * made after `callHost` returned, so that it and what it calls return normally and get
+   * optimized even when every host call waits (an MCP tool in a loop). It is made from a small
+   * WebAssembly function (lua-yield-trampoline.ts): the throw then unwinds no JavaScript frame
+   * on its way to lua_resume, each of which V8 must look up.
    */
-  hostFunction(): (L: number) => number {
-    return (L) => {
-      const count = this.callHost(L);
+  hostFunction(addFunction: (fn: (L: number) => number, signature: string) => number): number {
+    const callHost = (L: number) => this.callHost(L);
+    const trampoline = yieldingTrampoline(this.m, callHost, this.continuationPtr);
+    if (trampoline) return addFunction(trampoline, 'ii');
+    return addFunction((L) => {
+      const count = callHost(L);
       return count >= 0 ? count : this.m._lua_yieldk(L, 2, -count, this.continuationPtr);
-    };
+    }, 'ii');
   }
 
   /** A host function's results pushed (their count), or −id with (AWAIT, id) pushed for the thread to yield. */
