@@ -92,13 +92,44 @@ export interface HookExecutor {
    * hook registered behind it), else a promise; `executeComponent` prefers it, so a
    * synchronous tool stays synchronous under an executor that watches every call.
    */
-  executeNow?(point: HookPoint, context: HookContext): HookResult | Promise<HookResult>;
+  executeNow?(point: HookPoint, context: HookContext, call?: ComponentCallTrace): HookResult | Promise<HookResult>;
+  /**
+   * Opens the trace of one component call (telemetry's span), at its Before point and before any
+   * hook there runs; `executeComponent` then reports the call's course to it directly, and passes
+   * it with the hook points it fires for that call (`executeNow`'s `call`). An observer that
+   * traces calls this way needs no hook points nor `<kind>.*` events to see them, so a call with
+   * no hook and no subscriber builds neither. Undefined: this call is not traced.
+   */
+  traceCall?(point: HookPoint, component: HookComponentId, metadata: Readonly<Record<string, string>>, input: unknown): ComponentCallTrace | undefined;
   /**
    * True when the executor keeps per-call async context (AsyncLocalStorage) and may make a
    * call's own value current from inside it: each component call then runs in an async scope
    * of its own, so what a call sets never leaks into its caller's, synchronous or not.
    */
   readonly scopesCalls?: boolean;
+}
+
+/**
+ * What `executeComponent` tells the observer of one call (see `HookExecutor.traceCall`), in the
+ * order it happens: the same course its `<kind>.*` events describe. Each call ends with exactly
+ * one of `completed`, `failed` or `redirected` (an error that escapes the call otherwise ends it
+ * with `failed`). Methods must not throw; what they get is unmasked (the observer masks).
+ */
+export interface ComponentCallTrace {
+  /** An attempt starts running; the first one's call is current from here on (see `scopesCalls`). */
+  started(attempt: number, input: unknown): void;
+  /** An attempt's output, as the component returned it (before the After hooks). */
+  returned(output: unknown): void;
+  /** An attempt failed: the error point, before its hooks run. */
+  errored(code: string, message: string, attempt: number): void;
+  /** Another attempt follows (a retry result of an After or error hook). */
+  retrying(attempt: number, code?: string): void;
+  /** A Before hook sent the call to another component, which runs as a call of its own. */
+  redirected(target: string): void;
+  /** The call ends with an output: its own, or one a hook stood in with. */
+  completed(how?: { cached?: boolean; replaced?: boolean; recovered?: boolean }): void;
+  /** The call ends with an error. */
+  failed(code: string, message: string): void;
 }
 
 /**

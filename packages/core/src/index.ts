@@ -29,7 +29,7 @@ export type { FileOpenMode, VerifiedFile } from './security/verified-directory.j
 export { linkStaysInside } from './security/link-target.js';
 export { CONTINUE, ErrorHookPoints, HookPoints, isErrorHookPoint, isWholeRecord, modifiedField } from './hooks-contract.js';
 export type {
-  BuiltinHookPoint, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
+  BuiltinHookPoint, ComponentCallTrace, ComponentKind, EventSink, HookComponentId, HookContext, HookExecutor, HookPoint, HookResult, PublishOptions,
 } from './hooks-contract.js';
 export { ToolCategories } from './component.js';
 export type {

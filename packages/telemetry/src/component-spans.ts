@@ -1,6 +1,6 @@
-import type { HookContext, HookPoint, SecurityPolicy } from '@llmspell/core';
+import type { ComponentCallTrace, HookPoint, SecurityPolicy } from '@llmspell/core';
 import { contentText, errorMessage, safeText, spanNameMemo } from './content.js';
-import type { Attributes, LiveSpan, SpanKind, SpanRecorder, TraceRun } from './span-recorder.js';
+import type { Attributes, LiveSpan, SpanError, SpanKind, SpanRecorder } from './span-recorder.js';
 
 /** Before-points that open a component's span, by the kind of span they open. */
 export const OPENING_POINTS: ReadonlyMap<HookPoint, SpanKind> = new Map<HookPoint, SpanKind>([
@@ -10,47 +10,24 @@ export const OPENING_POINTS: ReadonlyMap<HookPoint, SpanKind> = new Map<HookPoin
   ['BeforeWorkflowStage', 'step'],
 ]);
 
-const CLOSING_POINTS: ReadonlyMap<HookPoint, SpanKind> = new Map<HookPoint, SpanKind>([
-  ['AfterToolExecution', 'tool'],
-  ['AfterAgentExecution', 'agent'],
-  ['AfterWorkflowComplete', 'workflow'],
-  ['AfterWorkflowStage', 'step'],
-]);
-
-const ERROR_POINTS = new Set<HookPoint>(['ToolError', 'AgentError', 'WorkflowError']);
+/** Event prefixes executeComponent publishes under (`tool.started`, `workflow.step.failed`…). */
+const COMPONENT_EVENT = /^(tool|agent|workflow|workflow\.step)\.(started|completed|failed|retrying|redirected)$/;
+const componentEvents = new Map<string, boolean>();
 
 /**
- * Closing points of calls whose After data telemetry reads only for captured content (a step's
- * or a workflow's output): without capture_content their spans end on the completed event alone.
+ * Whether an event type is a component call's lifecycle event: telemetry gets those calls
+ * from executeComponent directly (HookExecutor.traceCall), so it records no span event for them.
  */
-const CONTENT_ONLY_POINTS: ReadonlySet<HookPoint> = new Set<HookPoint>(['AfterWorkflowStage', 'AfterWorkflowComplete']);
-
-/** Points whose firing tells telemetry about a component call. */
-const OBSERVED_POINTS: ReadonlySet<HookPoint> = new Set<HookPoint>([...OPENING_POINTS.keys(), ...CLOSING_POINTS.keys(), ...ERROR_POINTS]);
-
-/** Event prefixes executeComponent publishes under (`tool.started`, `workflow.step.failed`…). */
-const EVENT_KINDS: Record<string, SpanKind> = { tool: 'tool', agent: 'agent', workflow: 'workflow', 'workflow.step': 'step' };
-const COMPONENT_EVENT = /^(tool|agent|workflow|workflow\.step)\.(started|completed|failed|retrying|redirected)$/;
-
-type ParsedEvent = { kind: SpanKind; what: string } | null;
-const parsedEvents = new Map<string, ParsedEvent>();
-
-/** The span kind and lifecycle step of an event type (asked for every publish, so remembered). */
-function parseEvent(type: string): ParsedEvent {
-  let parsed = parsedEvents.get(type);
-  if (parsed === undefined) {
-    const m = COMPONENT_EVENT.exec(type);
-    parsed = m ? { kind: EVENT_KINDS[m[1]], what: m[2] } : null;
-    if (parsedEvents.size < 1024) parsedEvents.set(type, parsed);
+export function isComponentEvent(type: string): boolean {
+  let is = componentEvents.get(type);
+  if (is === undefined) {
+    is = COMPONENT_EVENT.test(type);
+    if (componentEvents.size < 1024) componentEvents.set(type, is);
   }
-  return parsed;
+  return is;
 }
 
 const toolSpanName = spanNameMemo('execute_tool ', 1024);
-
-export function isComponentEvent(type: string): boolean {
-  return parseEvent(type) !== null;
-}
 
 export interface AgentInfo {
   model?: string;
@@ -63,12 +40,6 @@ export interface ComponentSpanOptions {
   captureContent: boolean;
   /** The model of a registered agent, known before it runs. */
   agentInfo(name: string): AgentInfo | undefined;
-}
-
-interface Pending {
-  span: LiveSpan;
-  /** A tool that returned `success = false`: the span fails with this when it ends. */
-  failure?: { code: string; message: string };
 }
 
 function record(v: unknown): Record<string, unknown> | undefined {
@@ -97,7 +68,7 @@ function inputMessages(input: unknown): unknown[] {
  * those come in one literal (one object shape per run kind, no key added one by one); any other
  * metadata gets the same keys in the same order, each only when present.
  */
-function stepAttributes(name: string, md: Record<string, string>): Attributes {
+function stepAttributes(name: string, md: Readonly<Record<string, string>>): Attributes {
   const { workflow, step, path, run_id: runId } = md;
   if (workflow && step && path) {
     return runId
@@ -113,202 +84,153 @@ function stepAttributes(name: string, md: Record<string, string>): Attributes {
 }
 
 /**
- * Turns what the hook executor and the event sink see of a component call into its span.
- *
- * A call's Before hook runs in its caller's async context: the span starts there, as a child
- * of the caller's current span. Its `<kind>.started` event is published after the first await
- * of that call, in an async step that belongs to it alone: the span becomes current there, so
- * everything the component does (a step's tool, an agent's tool calls) nests under it, also
- * when parallel branches interleave. Between the two, spans wait in `pending` under their
- * parent and name; the completed/failed event ends them, whichever path the call took.
+ * One component call's span, told the call's course by executeComponent (see core's
+ * ComponentCallTrace). It opens at the call's Before point in the caller's async context, as a
+ * child of the caller's current span; the first attempt's start makes it current for the rest
+ * of the call (the call runs in an async scope of its own: TracingHookExecutor.scopesCalls), so
+ * what the component does (a step's tool, an agent's tool calls) nests under it, also when
+ * parallel branches interleave. Telemetry never fails the call it watches: nothing here throws.
  */
-export class ComponentSpans {
-  /**
-   * Calls opened and not yet started, by parent span (undefined: none), kind and name: maps
-   * of the strings the calls already hold, so no key text is built per call.
-   */
-  private readonly pending = new Map<LiveSpan | undefined, Map<SpanKind, Map<string, Pending[]>>>();
-  /**
-   * The call opened while no other was pending, kept outside the maps: most calls start right
-   * after they open (a tool call from a script), and then cost no map. Set only when the maps
-   * are empty, so it is always older than any call of its key in them (first in, first out).
-   */
-  private lone?: { parent: LiveSpan | undefined; kind: SpanKind; name: string; pending: Pending };
-  private readonly failures = new WeakMap<LiveSpan, { code: string; message: string }>();
+export class ComponentCall implements ComponentCallTrace {
+  private entered = false;
+  /** A tool that returned `success = false`: the span fails with this when it ends. */
+  private failure?: SpanError;
   /** The prompt of an agent call, kept until its answer (capture_content only). */
-  private readonly agentInputs = new WeakMap<LiveSpan, unknown>();
+  agentInput?: unknown;
 
-  /**
-   * The hook points whose firing this instance reads (see OBSERVED_POINTS): a point outside it
-   * with no hook registered is not fired at all, so its hook context is never built.
-   */
-  readonly observedPoints: ReadonlySet<HookPoint>;
+  constructor(private readonly spans: ComponentSpans, readonly span: LiveSpan) {}
+
+  started(attempt: number, input: unknown): void {
+    const span = this.span;
+    if (span.ended) return;
+    try {
+      const recorder = this.spans.recorder;
+      if (this.entered) {
+        // A retry: the span is already current in this call's async context.
+        recorder.event(span, 'retry', { 'llmspell.attempt': attempt });
+        span.data.attributes['llmspell.attempts'] = attempt;
+        return;
+      }
+      this.entered = true;
+      if (this.spans.captureContent && input !== undefined) this.spans.captureInput(this, input);
+      recorder.enter(span);
+    } catch {
+      // see the class comment
+    }
+  }
+
+  returned(output: unknown): void {
+    if (this.span.ended) return;
+    try {
+      this.failure = this.spans.completeWith(this, output);
+    } catch {
+      // see the class comment
+    }
+  }
+
+  errored(code: string, message: string, attempt: number): void {
+    if (this.span.ended) return;
+    try {
+      this.spans.recorder.event(this.span, 'exception', {
+        'exception.type': code,
+        'exception.message': errorMessage(code, message, this.spans.policy),
+        'llmspell.attempt': attempt,
+      });
+    } catch {
+      // see the class comment
+    }
+  }
+
+  retrying(attempt: number, code?: string): void {
+    if (this.span.ended) return;
+    try {
+      this.spans.recorder.event(this.span, 'retrying', code ? { 'llmspell.attempt': attempt, 'error.type': code } : { 'llmspell.attempt': attempt });
+    } catch {
+      // see the class comment
+    }
+  }
+
+  redirected(target: string): void {
+    if (this.span.ended) return;
+    try {
+      this.span.data.attributes['llmspell.redirected_to'] = safeText(target, this.spans.policy);
+      this.spans.recorder.end(this.span);
+    } catch {
+      // see the class comment
+    }
+  }
+
+  completed(how?: { cached?: boolean; replaced?: boolean; recovered?: boolean }): void {
+    const span = this.span;
+    if (span.ended) return;
+    try {
+      if (how) {
+        const a = span.data.attributes;
+        if (how.cached === true) a['llmspell.cached'] = true;
+        if (how.replaced === true) a['llmspell.replaced_by_hook'] = true;
+        if (how.recovered === true) a['llmspell.recovered_by_hook'] = true;
+      }
+      this.spans.recorder.end(span, this.failure);
+    } catch {
+      // see the class comment
+    }
+  }
+
+  failed(code: string, message: string): void {
+    const span = this.span;
+    if (span.ended) return;
+    try {
+      const a = span.data.attributes;
+      a['error.type'] = code;
+      if (span.data.kind === 'tool') a['llmspell.tool.outcome'] = 'error';
+      this.spans.recorder.end(span, { code, message: errorMessage(code, message || code, this.spans.policy) });
+    } catch {
+      // see the class comment
+    }
+  }
+}
+
+/** Opens the span of each component call (see ComponentCall) and reads what its output says. */
+export class ComponentSpans {
+  readonly recorder: SpanRecorder;
+  readonly policy: SecurityPolicy;
+  readonly captureContent: boolean;
 
   constructor(private readonly o: ComponentSpanOptions) {
-    this.observedPoints = o.captureContent ? OBSERVED_POINTS : new Set([...OBSERVED_POINTS].filter((p) => !CONTENT_ONLY_POINTS.has(p)));
+    this.recorder = o.recorder;
+    this.policy = o.policy;
+    this.captureContent = o.captureContent;
   }
 
-  /** Opens the span of a component call at its Before point; returns it (hooks nest under it). */
-  before(point: HookPoint, hc: HookContext): LiveSpan | undefined {
+  /** Opens the span of a component call at its Before point (its kind from the point). */
+  open(point: HookPoint, name: string, metadata: Readonly<Record<string, string>>, input: unknown): ComponentCall | undefined {
     const kind = OPENING_POINTS.get(point);
     if (!kind) return undefined;
-    const name = hc.component_id.name;
-    const parent = this.o.recorder.current();
-    const span = this.o.recorder.start(kind, this.spanName(kind, name, hc), this.openingAttributes(kind, name, hc), parent);
-    if (this.o.captureContent && hc.data.input !== undefined) this.captureInput(span, hc.data.input);
-    if (!this.lone && this.pending.size === 0) {
-      this.lone = { parent, kind, name, pending: { span } };
-      return span;
-    }
-    let byKind = this.pending.get(parent);
-    if (!byKind) this.pending.set(parent, (byKind = new Map()));
-    let byName = byKind.get(kind);
-    if (!byName) byKind.set(kind, (byName = new Map()));
-    const list = byName.get(name);
-    if (list) list.push({ span });
-    else byName.set(name, [{ span }]);
-    return span;
+    const span = this.recorder.start(kind, this.spanName(kind, name, metadata), this.openingAttributes(kind, name, metadata));
+    const call = new ComponentCall(this, span);
+    if (this.captureContent && input !== undefined) this.captureInput(call, input);
+    return call;
   }
 
-  /** After and error points: the call's span is the current one. */
-  afterOrError(point: HookPoint, hc: HookContext): void {
-    const kind = CLOSING_POINTS.get(point);
-    if (kind) {
-      const span = this.ownSpan(kind, hc.component_id.name);
-      if (span) this.completeWith(span, hc.data.output);
-      return;
-    }
-    if (ERROR_POINTS.has(point)) {
-      const span = this.o.recorder.current();
-      const err = record(hc.data.error);
-      if (span && err) {
-        this.o.recorder.event(span, 'exception', {
-          'exception.type': String(err.code ?? 'ERROR'),
-          'exception.message': errorMessage(String(err.code ?? 'ERROR'), err.message, this.o.policy),
-          'llmspell.attempt': num(hc.data.attempt) ?? 1,
-        });
-      }
-    }
+  captureInput(call: ComponentCall, input: unknown): void {
+    call.span.data.input = contentText(input, this.o.policy);
+    if (call.span.data.kind === 'agent') call.agentInput = input;
   }
 
-  /** A component lifecycle event (see isComponentEvent). */
-  event(type: string, data: unknown): void {
-    const parsed = parseEvent(type);
-    if (!parsed) return;
-    const { kind, what } = parsed;
-    const d = record(data) ?? {};
-    const name = String(d.component ?? '');
-    const recorder = this.o.recorder;
-    const current = recorder.current();
-    const own = this.ownSpan(kind, name, current);
-    switch (what) {
-      case 'started': {
-        const attempt = num(d.attempt) ?? 1;
-        if (own) {
-          // A retry: the span is already current in this call's async context.
-          recorder.event(own, 'retry', { 'llmspell.attempt': attempt });
-          own.data.attributes['llmspell.attempts'] = attempt;
-          return;
-        }
-        const p = this.takePending(kind, name, current);
-        if (!p) return;
-        if (this.o.captureContent && d.input !== undefined) this.captureInput(p.span, d.input);
-        recorder.enter(p.span);
-        return;
-      }
-      case 'retrying':
-        if (own) recorder.event(own, 'retrying', { 'llmspell.attempt': num(d.attempt) ?? 1, ...(d.code ? { 'error.type': String(d.code) } : {}) });
-        return;
-      case 'redirected': {
-        const p = this.takePending(kind, name, current);
-        if (p) {
-          p.span.data.attributes['llmspell.redirected_to'] = safeText(d.target, this.o.policy);
-          recorder.end(p.span);
-        }
-        return;
-      }
-      case 'completed':
-      case 'failed': {
-        const span = own ?? this.takePending(kind, name, current)?.span;
-        if (!span) return;
-        if (d.cached === true) span.data.attributes['llmspell.cached'] = true;
-        if (d.replaced === true) span.data.attributes['llmspell.replaced_by_hook'] = true;
-        if (d.recovered === true) span.data.attributes['llmspell.recovered_by_hook'] = true;
-        if (what === 'failed') {
-          const code = String(d.code ?? 'ERROR');
-          span.data.attributes['error.type'] = code;
-          if (kind === 'tool') span.data.attributes['llmspell.tool.outcome'] = 'error';
-          recorder.end(span, { code, message: errorMessage(code, d.error ?? code, this.o.policy) });
-        } else {
-          recorder.end(span, this.failures.get(span));
-        }
-        return;
-      }
-    }
-  }
-
-  /** Drops calls of a finished run that never started (their input failed validation). */
-  forgetRun(run: TraceRun): void {
-    if (this.lone?.pending.span.run === run) this.lone = undefined;
-    for (const [parent, byKind] of this.pending) {
-      for (const [kind, byName] of byKind) {
-        for (const [name, list] of byName) {
-          const left = list.filter((p) => p.span.run !== run);
-          if (left.length === 0) byName.delete(name);
-          else if (left.length !== list.length) byName.set(name, left);
-        }
-        if (byName.size === 0) byKind.delete(kind);
-      }
-      if (byKind.size === 0) this.pending.delete(parent);
-    }
-  }
-
-  private captureInput(span: LiveSpan, input: unknown): void {
-    span.data.input = contentText(input, this.o.policy);
-    if (span.data.kind === 'agent') this.agentInputs.set(span, input);
-  }
-
-  /** The oldest call of this kind and name opened under `parent` (the current span) and not yet started. */
-  private takePending(kind: SpanKind, name: string, parent: LiveSpan | undefined): Pending | undefined {
-    const lone = this.lone;
-    if (lone && lone.parent === parent && lone.kind === kind && lone.name === name) {
-      this.lone = undefined;
-      return lone.pending;
-    }
-    const byKind = this.pending.get(parent);
-    const byName = byKind?.get(kind);
-    const list = byName?.get(name);
-    if (!list) return undefined;
-    const p = list.shift();
-    if (list.length === 0) {
-      byName!.delete(name);
-      if (byName!.size === 0) {
-        byKind!.delete(kind);
-        if (byKind!.size === 0) this.pending.delete(parent);
-      }
-    }
-    return p;
-  }
-
-  /** The current span when it is this call's own (after `started`), else undefined. */
-  private ownSpan(kind: SpanKind, name: string, s: LiveSpan | undefined = this.o.recorder.current()): LiveSpan | undefined {
-    return s && s.data.kind === kind && s.data.attributes['llmspell.component'] === name ? s : undefined;
-  }
-
-  private spanName(kind: SpanKind, name: string, hc: HookContext): string {
+  private spanName(kind: SpanKind, name: string, metadata: Readonly<Record<string, string>>): string {
     switch (kind) {
       case 'tool': return toolSpanName(name);
       case 'agent': return `invoke_agent ${name}`;
       case 'workflow': return `workflow ${name}`;
-      case 'step': return `step ${hc.metadata.step ?? name}`;
+      case 'step': return `step ${metadata.step ?? name}`;
       default: return name;
     }
   }
 
-  private openingAttributes(kind: SpanKind, name: string, hc: HookContext): Attributes {
+  private openingAttributes(kind: SpanKind, name: string, metadata: Readonly<Record<string, string>>): Attributes {
     // a tool call's, the most frequent, in one literal (one object shape, no key added one by one)
     if (kind === 'tool') return { 'llmspell.component': name, 'llmspell.component.kind': kind, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.type': 'function' };
-    if (kind === 'step') return stepAttributes(name, hc.metadata);
+    if (kind === 'step') return stepAttributes(name, metadata);
     const a: Attributes = { 'llmspell.component': name, 'llmspell.component.kind': kind };
     switch (kind) {
       case 'agent': {
@@ -331,20 +253,27 @@ export class ComponentSpans {
     return a;
   }
 
-  /** What the output of a finished call says: tool outcome, agent usage and model. */
-  private completeWith(span: LiveSpan, output: unknown): void {
+  /**
+   * What the output of a call's attempt says: tool outcome, agent usage and model. Returns the
+   * error the span ends with when a tool reported a failure.
+   */
+  completeWith(call: ComponentCall, output: unknown): SpanError | undefined {
+    const span = call.span;
     const a = span.data.attributes;
+    let failure: SpanError | undefined;
     const out = record(output);
     const capture = this.o.captureContent;
     switch (span.data.kind) {
       case 'tool': {
         const ok = out?.success !== false;
         a['llmspell.tool.outcome'] = ok ? 'success' : 'failure';
+        // a later attempt that succeeds clears an earlier one's failure
+        if (ok && a['error.type'] !== undefined) delete a['error.type'];
         if (!ok) {
           const err = record(out?.error);
           const code = String(err?.code ?? 'TOOL_EXECUTION_FAILED');
           a['error.type'] = code;
-          this.failures.set(span, { code, message: errorMessage(code, err?.message ?? 'the tool reported a failure', this.o.policy) });
+          failure = { code, message: errorMessage(code, err?.message ?? 'the tool reported a failure', this.o.policy) };
         }
         if (capture) span.data.output = contentText(out && 'result' in out ? out.result : output, this.o.policy);
         break;
@@ -382,7 +311,7 @@ export class ComponentSpans {
           span.contentAttributes = {
             'gen_ai.output.messages': contentText([{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: md?.finish_reason ?? null }], this.o.policy),
           };
-          if (this.agentInputs.has(span)) span.contentAttributes['gen_ai.input.messages'] = contentText(inputMessages(this.agentInputs.get(span)), this.o.policy);
+          if (call.agentInput !== undefined) span.contentAttributes['gen_ai.input.messages'] = contentText(inputMessages(call.agentInput), this.o.policy);
         }
         break;
       }
@@ -390,5 +319,6 @@ export class ComponentSpans {
         if (capture && output !== undefined) span.data.output = contentText(output, this.o.policy);
         break;
     }
+    return failure;
   }
 }

@@ -428,6 +428,71 @@ describe('span tree of a run', () => {
     }
   });
 
+  test('a call a Before hook cancels ends its span with the error, and its hook span stays under it', async () => {
+    const m = await makeRuntime();
+    try {
+      const result = await run(m, js, `
+        Hook.register('BeforeToolExecution', (ctx) => { if (ctx.data.input.input === 'boom') return { type: 'cancel', reason: 'no booms' }; }, { name: 'gate' });
+        const outcomes = [];
+        for (const input of ['1+1', 'boom']) {
+          try { outcomes.push((await Tool.invoke('calculator', { input })).success); } catch (e) { outcomes.push(String(e.code ?? e.message)); }
+        }
+        export default outcomes;`);
+      expect(result).toEqual([true, 'HOOK_CANCELLED']);
+      const r = await lastRun(m);
+      const tools = r.span_tree.filter((s) => s.name === 'execute_tool calculator');
+      expect(tools.map((s) => s.status)).toEqual(['ok', 'error']);
+      expect(tools[1].error?.code).toBe('HOOK_CANCELLED');
+      expect(tools[1].attributes['llmspell.tool.outcome']).toBe('error');
+      expect(tools.every((s) => s.end !== undefined && !('llmspell.incomplete' in s.attributes))).toBe(true);
+      expect(edges(r.span_tree).filter((e) => e.endsWith('> hook BeforeToolExecution'))).toEqual(['execute_tool calculator > hook BeforeToolExecution', 'execute_tool calculator > hook BeforeToolExecution']);
+      expect(r.tool_calls).toBe(2);
+    } finally {
+      await m.rt.close();
+    }
+  });
+
+  test('a tool that reports a failure and succeeds when an After hook retries it ends its span ok, with both attempts', async () => {
+    let calls = 0;
+    const moody = defineTool({
+      name: 'moody', description: 'Fails softly the first time', category: 'utility', securityLevel: 'safe',
+      parameters: z.object({}),
+      execute: () => (++calls === 1 ? { success: false, error: { code: 'NOT_YET', message: 'try again' } } : { result: 'fine' }),
+    });
+    const rt = await LlmspellRuntime.create({ tools: [moody], stateStore: new MemoryStateStore(), features: [...builtinFeatures, telemetryFeature({ env: {} })] });
+    const m: Made = { rt, store: new MemoryStateStore(), out: [] };
+    try {
+      const result = await run(m, js, `
+        Hook.register('AfterToolExecution', (ctx) => (ctx.data.output.success === false ? { type: 'retry', delay_ms: 0, max_attempts: 2 } : undefined), { name: 'again' });
+        export default (await Tool.invoke('moody', {})).result;`);
+      expect(result).toBe('fine');
+      const r = await lastRun(m);
+      const span = find(r.span_tree, 'execute_tool moody');
+      expect(span.status).toBe('ok');
+      expect(span.attributes).toMatchObject({ 'llmspell.tool.outcome': 'success', 'llmspell.attempts': 2 });
+      expect(span.attributes['error.type']).toBeUndefined();
+    } finally {
+      await m.rt.close();
+    }
+  });
+
+  test('a hook that throws before a call ends the call\'s span (not left open until the run ends)', async () => {
+    const m = await makeRuntime();
+    try {
+      await run(m, js, `
+        Hook.register('BeforeToolExecution', () => { throw new Error('hook broke'); }, { name: 'breaker' });
+        try { await Tool.invoke('calculator', { input: '1+1' }); } catch (e) {}
+        await Tool.invoke('uuid_generator', {}).catch(() => {});
+        export default 1;`);
+      const r = await lastRun(m);
+      const tools = r.span_tree.filter((s) => s.kind === 'tool');
+      expect(tools).toHaveLength(2);
+      expect(tools.every((s) => s.end !== undefined && !('llmspell.incomplete' in s.attributes))).toBe(true);
+    } finally {
+      await m.rt.close();
+    }
+  });
+
   test('calls outside a script run (a REPL) are kept under a session root when the runtime closes', async () => {
     const m = await makeRuntime();
     const telemetry = m.rt.service<Telemetry>(TELEMETRY_SERVICE)!;

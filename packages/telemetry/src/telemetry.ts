@@ -10,7 +10,7 @@ import { RunHistory, rootCauses, type RunStatus, type RunSummary } from './run-h
 import type { TelemetrySettings } from './settings.js';
 import { SpanRecorder, nowMs, type LiveSpan, type SpanError, type TraceRun } from './span-recorder.js';
 import { traceStateManager } from './traced-state.js';
-import { TracingEventSink, recordBusEvents, type EventSource } from './tracing-event-sink.js';
+import { recordBusEvents, type EventSource } from './tracing-event-sink.js';
 import { TracingHookExecutor } from './tracing-hook-executor.js';
 
 /** What telemetry needs of an `LlmspellRuntime` (structurally; it does not import the runtime). */
@@ -150,7 +150,6 @@ export class Telemetry {
       registry: host.services.get('hookRegistry') as HookRegistry | undefined,
       active: isActive,
     });
-    host.events = new TracingEventSink(host.events, this.components, isActive, this.settings.captureContent);
     const manager = host.services.get('stateManager');
     if (manager && typeof manager === 'object') {
       const traced = traceStateManager(manager, this.recorder, host.policy, isActive);
@@ -220,7 +219,6 @@ export class Telemetry {
   private runEnded(run: TraceRun): void {
     const active = this.runs.get(run) ?? { root: run.root, script: this.options.sessionName ?? 'session', lastWriteAt: 0 };
     this.runs.delete(run);
-    this.components.forgetRun(run);
     if (active.timer) clearTimeout(active.timer);
     const summary = this.summarize(active);
     this.publishSummary(summary);

@@ -1,15 +1,8 @@
-import { CONTINUE, isPromiseLike, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
+import { CONTINUE, isPromiseLike, type ComponentCallTrace, type HookComponentId, type HookContext, type HookExecutor, type HookPoint, type HookResult, type SecurityPolicy } from '@llmspell/core';
 import type { HookRegistry, RegisteredHook } from '@llmspell/hooks';
-import { OPENING_POINTS, type ComponentSpans } from './component-spans.js';
+import { ComponentCall, type ComponentSpans } from './component-spans.js';
 import { safeText, spanNameMemo } from './content.js';
 import type { LiveSpan, SpanRecorder } from './span-recorder.js';
-
-/** Points whose firing tells telemetry about a component call (see ComponentSpans). */
-const OBSERVED = new Set<HookPoint>([
-  ...OPENING_POINTS.keys(),
-  'AfterToolExecution', 'AfterAgentExecution', 'AfterWorkflowComplete', 'AfterWorkflowStage',
-  'ToolError', 'AgentError', 'WorkflowError',
-]);
 
 /**
  * Texts a hook span repeats on every call, made once: span names (`hook <point>`, `hook
@@ -38,54 +31,45 @@ export interface TracingHookExecutorOptions {
 }
 
 /**
- * Stands in for the runtime's hook executor (core's HookExecutor contract): it sees every
- * component's before/after/error point, which gives each call's span, and wraps the hooks
- * that are registered at a point in a `hook <point>` span with one child per hook that ran.
- * Results are the inner executor's, unchanged.
+ * Stands in for the runtime's hook executor (core's HookExecutor contract): it opens the span of
+ * every component call (traceCall; executeComponent tells the span the call's course), and wraps
+ * the hooks that are registered at a point in a `hook <point>` span with one child per hook
+ * that ran. Results are the inner executor's, unchanged.
  */
 export class TracingHookExecutor implements HookExecutor {
-  /** A call's span is made current inside the call (see ComponentSpans): each gets its own scope. */
+  /** A call's span is made current inside the call (see ComponentCall): each gets its own scope. */
   readonly scopesCalls = true;
 
   constructor(private readonly inner: HookExecutor | undefined, private readonly o: TracingHookExecutorOptions) {}
 
   hasHooks(point: HookPoint): boolean {
-    // a closing point whose data telemetry does not read (a step's output without capture_content) is observed only when hooks run there
-    return (this.o.components.observedPoints.has(point) && this.o.active()) || (this.inner?.hasHooks(point) ?? false);
+    return this.inner?.hasHooks(point) ?? false;
+  }
+
+  traceCall(point: HookPoint, component: HookComponentId, metadata: Readonly<Record<string, string>>, input: unknown): ComponentCallTrace | undefined {
+    if (!this.o.active()) return this.inner?.traceCall?.(point, component, metadata, input);
+    try {
+      return this.o.components.open(point, component.name, metadata, input);
+    } catch {
+      // Telemetry never fails the operation it watches.
+      return undefined;
+    }
   }
 
   execute(point: HookPoint, context: HookContext): Promise<HookResult> {
     return Promise.resolve(this.executeNow(point, context));
   }
 
-  /** Observing a call is synchronous: only hooks registered behind it make the answer wait. */
-  executeNow(point: HookPoint, context: HookContext): HookResult | Promise<HookResult> {
+  /** Tracing a point is synchronous: only the hooks registered behind it make the answer wait. */
+  executeNow(point: HookPoint, context: HookContext, call?: ComponentCallTrace): HookResult | Promise<HookResult> {
     const inner = this.inner;
-    if (!this.o.active()) return inner ? (inner.executeNow ? inner.executeNow(point, context) : inner.execute(point, context)) : CONTINUE;
-    let opened: LiveSpan | undefined;
-    if (OBSERVED.has(point)) {
-      try {
-        opened = this.o.components.before(point, context);
-      } catch {
-        // Telemetry never fails the operation it watches.
-      }
-    }
-    if (!inner || !inner.hasHooks(point)) {
-      if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
-      return CONTINUE;
-    }
-    return this.runHooks(inner, point, context, opened);
+    if (!this.o.active()) return inner ? (inner.executeNow ? inner.executeNow(point, context, call) : inner.execute(point, context)) : CONTINUE;
+    if (!inner || !inner.hasHooks(point)) return CONTINUE;
+    // A call's Before hooks run before its span is current: they nest under it all the same.
+    return this.runHooks(inner, point, context, call instanceof ComponentCall ? call : undefined);
   }
 
-  private observeAfter(point: HookPoint, context: HookContext): void {
-    try {
-      this.o.components.afterOrError(point, context);
-    } catch {
-      // as above
-    }
-  }
-
-  private runHooks(inner: HookExecutor, point: HookPoint, context: HookContext, opened: LiveSpan | undefined): HookResult | Promise<HookResult> {
+  private runHooks(inner: HookExecutor, point: HookPoint, context: HookContext, call: ComponentCall | undefined): HookResult | Promise<HookResult> {
     const { recorder } = this.o;
     const hooks = this.o.registry?.hooksFor(point) ?? [];
     // each hook's statistics before the point ran, four entries a hook (no object per hook)
@@ -102,17 +86,16 @@ export class TracingHookExecutor implements HookExecutor {
       'llmspell.hook.count': hooks.length,
       // a copy per span: the span's attributes are its own
       'llmspell.hook.names': this.maskedNames(hooks).slice(),
-    }, opened ?? recorder.current());
+    }, call && !call.span.ended ? call.span : recorder.current());
     const end = (result: HookResult | undefined, failure: unknown) => {
       this.recordHookRuns(span, hooks, before);
       span.data.attributes['llmspell.hook.result'] = result?.type ?? 'error';
       recorder.end(span, failure ? { code: 'HOOK_ERROR', message: safeText(failure instanceof Error ? failure.message : failure, this.o.policy) } : undefined);
-      if (!opened && OBSERVED.has(point)) this.observeAfter(point, context);
     };
     let result: HookResult | Promise<HookResult>;
     try {
       // hooks that all answer at once keep the call synchronous
-      result = inner.executeNow ? inner.executeNow(point, context) : inner.execute(point, context);
+      result = inner.executeNow ? inner.executeNow(point, context, call) : inner.execute(point, context);
     } catch (error) {
       end(undefined, error ?? new Error('hook failed'));
       throw error;

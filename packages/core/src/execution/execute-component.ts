@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { abortableDelay } from '../abortable-delay.js';
 import { RUN_NOW, type Component, type ExecutionContext, type Tool } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
-import { modifiedField, type HookContext, type HookPoint, type HookResult, type PublishOptions } from '../hooks-contract.js';
+import { modifiedField, type ComponentCallTrace, type HookContext, type HookPoint, type HookResult, type PublishOptions } from '../hooks-contract.js';
 import { loadToolCode } from '../lazy-tool.js';
 import { isTool } from '../tool.js';
 import { isPromiseLike, runMaybeSync, type MaybePromise } from './maybe-sync.js';
@@ -225,6 +225,14 @@ function* executeSteps<I, O>(
   const tool: Tool | undefined = isTool(component) ? component : undefined;
   const componentId = { id: `${component.kind}:${component.name}`, type: component.kind, name: component.name };
   const metadata = options.metadata ?? {};
+  // The observer's record of this call (telemetry's span), opened at the Before point; taken
+  // by the call's one ending report (completed, failed or redirected).
+  let trace: ComponentCallTrace | undefined;
+  const endTrace = () => {
+    const t = trace;
+    trace = undefined;
+    return t;
+  };
   // Returns undefined (not a promise) when nothing listens, so callers skip the await: `p && await p`.
   const fire = (point: HookPoint, data: Record<string, unknown>): MaybePromise<Fired> | undefined => {
     if (!hooks || !hooks.hasHooks(point)) return undefined;
@@ -242,7 +250,7 @@ function* executeSteps<I, O>(
       timestamp: isoNow(),
     };
     const fired = (result: HookResult): Fired => ({ result, data: hc.data ?? data, original: data });
-    const result = h.executeNow ? h.executeNow(point, hc) : h.execute(point, hc);
+    const result = h.executeNow ? h.executeNow(point, hc, trace) : h.execute(point, hc);
     return isPromiseLike(result) ? Promise.resolve(result).then(fired) : fired(result);
   };
   const eventTypes = events ? eventTypesOf(points.event) : undefined;
@@ -290,117 +298,143 @@ function* executeSteps<I, O>(
     current = tool.validate(current);
   }
 
-  // Before hooks: may change the input, cancel, stand in for the result, or serve a cache.
-  let cacheKey: { key: string; ttl: number } | undefined;
-  let forked: Promise<unknown> | undefined;
-  const pb = fire(points.before, { input: current });
-  const before = (pb && (yield pb)) as Fired | undefined;
-  if (before) {
-    const r = before.result;
-    const next = changedField(before, 'input', current);
-    if (next !== current) current = tool ? tool.validate(next) : next;
-    switch (r.type) {
-      case 'cancel':
-        publish('failed', { error: r.reason, code: 'HOOK_CANCELLED', cancelled: true });
-        throw cancelled(points.before, r.reason);
-      case 'replace':
-        publish('completed', { replaced: true, duration_ms: 0 });
-        return modifiedField(r.data, 'output', before.original) as O;
-      case 'cache': {
-        const hit = hooks ? cacheGet(hooks, r.key) : undefined;
-        if (hit) {
-          publish('completed', { cached: true, duration_ms: 0 });
-          return hit.value as O;
-        }
-        cacheKey = { key: r.key, ttl: r.ttl_ms };
-        break;
-      }
-      case 'redirect': {
-        const target = findRedirectTarget(ctx, component.kind, r.target);
-        if (!target) {
-          const kind = /^(tool|agent|workflow):/.exec(r.target)?.[1] as Component['kind'] | undefined;
-          throw new LlmspellError(NOT_FOUND[kind ?? component.kind], `${component.name}: hook redirected to unknown ${kind ?? component.kind} '${r.target}'`, { details: { point: points.before, target: r.target } });
-        }
-        if ((target as unknown) !== component) {
-          const depth = (redirectDepth.get(options) ?? 0) + 1;
-          if (depth > MAX_REDIRECTS) throw new LlmspellError('HOOK_ERROR', `${component.name}: more than ${MAX_REDIRECTS} hook redirects in a row`);
-          const nextOptions: ExecuteOptions = { timeoutMs: options.timeoutMs, metadata: options.metadata, points: target.kind === component.kind ? options.points : undefined };
-          redirectDepth.set(nextOptions, depth);
-          publish('redirected', { target: r.target });
-          return (yield executeComponentNow(target as unknown as Component<I, O>, current as I, ctx, nextOptions)) as O;
-        }
-        break;
-      }
-      case 'fork':
-        forked = runForked(r.operations, ctx, component, publish);
-        break;
-      default:
-        break;
-    }
-  }
-
-  let attempt = 0;
-  let maxAttempts = 1;
+  // The call's trace opens where its Before hooks would first see it; whatever way the call
+  // ends, the trace ends with it (an error escaping below ends it as failed).
+  trace = hooks?.traceCall?.(points.before, componentId, metadata, current);
   try {
-    for (;;) {
-      attempt += 1;
-      const started = performance.now();
-      publishStarted(attempt, current);
-      try {
-        const runNow = component[RUN_NOW];
-        let output = (yield runLimited<O>(component.name, ctx, options.timeoutMs, (c) => (runNow ? runNow.call(component, current as I, c) : component.run(current as I, c)))) as O;
-        const duration = performance.now() - started;
-        const pa = fire(points.after, { input: current, output, duration_ms: duration });
-        const after = (pa && (yield pa)) as Fired | undefined;
-        if (after) {
-          const r = after.result;
-          output = changedField(after, 'output', output) as O;
-          if (r.type === 'replace') output = modifiedField(r.data, 'output', after.original) as O;
-          else if (r.type === 'cancel') throw cancelled(points.after, r.reason);
-          else if (r.type === 'retry') {
-            maxAttempts = Math.max(maxAttempts, r.max_attempts);
-            if (attempt < maxAttempts) {
-              publish('retrying', { attempt, reason: 'after hook asked for a retry' });
-              yield abortableDelay(r.delay_ms, ctx.signal);
-              continue;
-            }
-          } else if (r.type === 'cache' && hooks) cachePut(hooks, r.key, output, r.ttl_ms);
-        }
-        if (cacheKey && hooks) cachePut(hooks, cacheKey.key, output, cacheKey.ttl);
-        publishCompleted(attempt, duration);
-        return output;
-      } catch (raw) {
-        const error = toLlmspellError(raw, points.failCode, component.name);
-        const pe = error.code === 'HOOK_CANCELLED' || error.code === 'CANCELLED' ? undefined : fire(points.error, {
-          input: current,
-          error: { code: error.code, message: error.message },
-          attempt,
-        });
-        const onError = (pe && (yield pe)) as Fired | undefined;
-        if (onError) {
-          const r = onError.result;
-          if (r.type === 'retry') {
-            maxAttempts = Math.max(maxAttempts, r.max_attempts);
-            if (attempt < maxAttempts) {
-              publish('retrying', { attempt, error: error.message, code: error.code });
-              yield abortableDelay(r.delay_ms, ctx.signal);
-              continue;
-            }
-          } else if (r.type === 'replace' || r.type === 'modified') {
-            const output = modifiedField(r.data, 'output', onError.original) as O;
-            publish('completed', { attempt, recovered: true });
-            return output;
-          } else if (r.type === 'cancel') {
-            publish('failed', { attempt, error: r.reason, code: 'HOOK_CANCELLED' });
-            throw cancelled(points.error, r.reason, error);
+    // Before hooks: may change the input, cancel, stand in for the result, or serve a cache.
+    let cacheKey: { key: string; ttl: number } | undefined;
+    let forked: Promise<unknown> | undefined;
+    const pb = fire(points.before, { input: current });
+    const before = (pb && (yield pb)) as Fired | undefined;
+    if (before) {
+      const r = before.result;
+      const next = changedField(before, 'input', current);
+      if (next !== current) current = tool ? tool.validate(next) : next;
+      switch (r.type) {
+        case 'cancel':
+          publish('failed', { error: r.reason, code: 'HOOK_CANCELLED', cancelled: true });
+          endTrace()?.failed('HOOK_CANCELLED', r.reason);
+          throw cancelled(points.before, r.reason);
+        case 'replace':
+          publish('completed', { replaced: true, duration_ms: 0 });
+          endTrace()?.completed({ replaced: true });
+          return modifiedField(r.data, 'output', before.original) as O;
+        case 'cache': {
+          const hit = hooks ? cacheGet(hooks, r.key) : undefined;
+          if (hit) {
+            publish('completed', { cached: true, duration_ms: 0 });
+            endTrace()?.completed({ cached: true });
+            return hit.value as O;
           }
+          cacheKey = { key: r.key, ttl: r.ttl_ms };
+          break;
         }
-        publish('failed', { attempt, error: error.message, code: error.code });
-        throw error;
+        case 'redirect': {
+          const target = findRedirectTarget(ctx, component.kind, r.target);
+          if (!target) {
+            const kind = /^(tool|agent|workflow):/.exec(r.target)?.[1] as Component['kind'] | undefined;
+            throw new LlmspellError(NOT_FOUND[kind ?? component.kind], `${component.name}: hook redirected to unknown ${kind ?? component.kind} '${r.target}'`, { details: { point: points.before, target: r.target } });
+          }
+          if ((target as unknown) !== component) {
+            const depth = (redirectDepth.get(options) ?? 0) + 1;
+            if (depth > MAX_REDIRECTS) throw new LlmspellError('HOOK_ERROR', `${component.name}: more than ${MAX_REDIRECTS} hook redirects in a row`);
+            const nextOptions: ExecuteOptions = { timeoutMs: options.timeoutMs, metadata: options.metadata, points: target.kind === component.kind ? options.points : undefined };
+            redirectDepth.set(nextOptions, depth);
+            publish('redirected', { target: r.target });
+            endTrace()?.redirected(r.target);
+            return (yield executeComponentNow(target as unknown as Component<I, O>, current as I, ctx, nextOptions)) as O;
+          }
+          break;
+        }
+        case 'fork':
+          forked = runForked(r.operations, ctx, component, publish);
+          break;
+        default:
+          break;
       }
     }
-  } finally {
-    if (forked) yield forked;
+
+    let attempt = 0;
+    let maxAttempts = 1;
+    try {
+      for (;;) {
+        attempt += 1;
+        const started = performance.now();
+        publishStarted(attempt, current);
+        trace?.started(attempt, current);
+        try {
+          const runNow = component[RUN_NOW];
+          let output = (yield runLimited<O>(component.name, ctx, options.timeoutMs, (c) => (runNow ? runNow.call(component, current as I, c) : component.run(current as I, c)))) as O;
+          const duration = performance.now() - started;
+          trace?.returned(output);
+          const pa = fire(points.after, { input: current, output, duration_ms: duration });
+          const after = (pa && (yield pa)) as Fired | undefined;
+          if (after) {
+            const r = after.result;
+            output = changedField(after, 'output', output) as O;
+            if (r.type === 'replace') output = modifiedField(r.data, 'output', after.original) as O;
+            else if (r.type === 'cancel') throw cancelled(points.after, r.reason);
+            else if (r.type === 'retry') {
+              maxAttempts = Math.max(maxAttempts, r.max_attempts);
+              if (attempt < maxAttempts) {
+                publish('retrying', { attempt, reason: 'after hook asked for a retry' });
+                trace?.retrying(attempt);
+                yield abortableDelay(r.delay_ms, ctx.signal);
+                continue;
+              }
+            } else if (r.type === 'cache' && hooks) cachePut(hooks, r.key, output, r.ttl_ms);
+          }
+          if (cacheKey && hooks) cachePut(hooks, cacheKey.key, output, cacheKey.ttl);
+          publishCompleted(attempt, duration);
+          endTrace()?.completed();
+          return output;
+        } catch (raw) {
+          const error = toLlmspellError(raw, points.failCode, component.name);
+          const atErrorPoint = error.code !== 'HOOK_CANCELLED' && error.code !== 'CANCELLED';
+          if (atErrorPoint) trace?.errored(error.code, error.message, attempt);
+          const pe = atErrorPoint ? fire(points.error, {
+              input: current,
+              error: { code: error.code, message: error.message },
+              attempt,
+            }) : undefined;
+          const onError = (pe && (yield pe)) as Fired | undefined;
+          if (onError) {
+            const r = onError.result;
+            if (r.type === 'retry') {
+              maxAttempts = Math.max(maxAttempts, r.max_attempts);
+              if (attempt < maxAttempts) {
+                publish('retrying', { attempt, error: error.message, code: error.code });
+                trace?.retrying(attempt, error.code);
+                yield abortableDelay(r.delay_ms, ctx.signal);
+                continue;
+              }
+            } else if (r.type === 'replace' || r.type === 'modified') {
+              const output = modifiedField(r.data, 'output', onError.original) as O;
+              publish('completed', { attempt, recovered: true });
+              endTrace()?.completed({ recovered: true });
+              return output;
+            } else if (r.type === 'cancel') {
+              publish('failed', { attempt, error: r.reason, code: 'HOOK_CANCELLED' });
+              endTrace()?.failed('HOOK_CANCELLED', r.reason);
+              throw cancelled(points.error, r.reason, error);
+            }
+          }
+          publish('failed', { attempt, error: error.message, code: error.code });
+          endTrace()?.failed(error.code, error.message);
+            throw error;
+        }
+      }
+    } finally {
+      if (forked) yield forked;
+    }
+
+  } catch (raw) {
+    if (trace) {
+      const error = toLlmspellError(raw, points.failCode, component.name);
+      endTrace()!.failed(error.code, error.message);
+    }
+    throw raw;
   }
 }
 
