@@ -231,8 +231,8 @@ function luaProfileNote(profile, calls) {
       part('executeComponentNow', per('executeComponentNow')),
       part('– argument checks (validate: unknown keys, zod)', per('validate')),
       part('– the tool itself with its result record (runNow, toToolResult with its JSON text)', per('runNow')),
-      part('– telemetry: the call\'s span opened at the Before point (executeNow)', per('executeNow')),
-      part('– telemetry: the started/completed events that start and end the span (publish)', per('publish')),
+      part('– telemetry: the call\'s span opened at the Before point (traceCall)', per('traceCall')),
+      part('– telemetry: the span made current, given the outcome and ended (its ComponentCall\'s started, returned, completed)', per('started') + per('returned') + per('completed')),
       part('redacting the result (redactValue)', per('redactValue')),
       part('building the Lua result table (pushResult)', per('pushResult')),
     ].join(', ') +
