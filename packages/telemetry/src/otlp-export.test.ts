@@ -182,6 +182,23 @@ test('spans over max_spans still reach the exporter, each with its own valid id 
   expect(JSON.stringify(spans)).not.toContain(SECRET);
 });
 
+test('hook spans past max_spans are counted as dropped, and still each reach an exporter', async () => {
+  // per call: the tool's span, its hook point's span and one span per hook that ran (2): 4
+  const loop = `Hook.register("BeforeToolExecution", function(ctx) end, { name = "first" })
+    Hook.register("BeforeToolExecution", function(ctx) end, { name = "second" })
+    for i = 1, 5 do Tool.invoke("calculator", { input = "1+" .. i }) end return 1`;
+  const { rec } = await runScript(loop, { max_spans: 6 }, {});
+  expect(rec).toMatchObject({ status: 'ok', tool_calls: 5, spans: 6, dropped_spans: 15 });
+  expect(rec!.span_tree.filter((s) => s.name === 'hook first' || s.name === 'hook second')).toHaveLength(2);
+  const { rec: all } = await runScript(loop, {}, {});
+  expect(all).toMatchObject({ tool_calls: 5, spans: 21, dropped_spans: 0 });
+  const { rec: exported } = await runScript(loop, { max_spans: 6 }, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+  expect(exported).toMatchObject({ spans: 6, dropped_spans: 15 });
+  const spans = await collector.waitForSpans((s) => s.some((x) => x.name === 'run flow.lua'));
+  expect(spans.filter((s) => s.name === 'hook first')).toHaveLength(5);
+  expect(spans.filter((s) => s.name === 'hook second')).toHaveLength(5);
+});
+
 test('a bad endpoint is a clear configuration error naming the setting', async () => {
   await expect(runScript('return 1', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://example' })).rejects.toThrow(/CONFIG_INVALID.*OTEL_EXPORTER_OTLP_ENDPOINT.*http/);
   await expect(runScript('return 1', { otlp_endpoint: 'not a url' }, {})).rejects.toThrow(/observability\.otlp_endpoint/);

@@ -142,6 +142,14 @@ function redactSpan(d: SpanData, redact: (text: string) => string): void {
   if (d.error) d.error = { code: d.error.code, message: redact(d.error.message) };
 }
 
+function countIn(totals: RunTotals, kind: SpanKind): void {
+  if (kind === 'step') totals.steps += 1;
+  else if (kind === 'tool') totals.tool_calls += 1;
+  else if (kind === 'agent') totals.agent_calls += 1;
+  else if (kind === 'state') totals.state_ops += 1;
+  else if (kind === 'hook') totals.hooks += 1;
+}
+
 function emptyTotals(): RunTotals {
   return { steps: 0, tool_calls: 0, agent_calls: 0, state_ops: 0, hooks: 0, input_tokens: 0, output_tokens: 0, cost_usd: null, cost_partial: false };
 }
@@ -235,17 +243,27 @@ export class SpanRecorder {
       d.status = 'error';
       d.error = error;
     } else if (d.status === 'unset') d.status = 'ok';
-    const totals = span.run.totals;
-    if (d.kind === 'step') totals.steps += 1;
-    else if (d.kind === 'tool') totals.tool_calls += 1;
-    else if (d.kind === 'agent') totals.agent_calls += 1;
-    else if (d.kind === 'state') totals.state_ops += 1;
-    else if (d.kind === 'hook') totals.hooks += 1;
+    countIn(span.run.totals, d.kind);
     for (const l of this.listeners) l.onEnd?.(span);
     if (d.kind === 'run') {
       if (span === this.session) this.session = undefined;
       for (const l of this.listeners) l.onRunEnd?.(span.run);
     }
+  }
+
+  /**
+   * Whether a span started now in `run` would be seen by anyone: kept in the run (under
+   * `max_spans`) or sent to a listener of ending spans. When not, a caller may count the span
+   * (`countUnseen`) instead of making it.
+   */
+  wouldSee(run: TraceRun): boolean {
+    return run.spans.length < this.options.maxSpans || this.endListeners > 0;
+  }
+
+  /** A span nobody would see (see `wouldSee`), counted in its run as a dropped span of its kind. */
+  countUnseen(run: TraceRun, kind: SpanKind): void {
+    run.dropped += 1;
+    countIn(run.totals, kind);
   }
 
   event(span: LiveSpan, name: string, attributes?: Attributes): void {

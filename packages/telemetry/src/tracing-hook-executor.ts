@@ -129,11 +129,17 @@ export class TracingHookExecutor implements HookExecutor {
    */
   private recordHookRuns(span: LiveSpan, hooks: readonly RegisteredHook[], before: ReadonlyArray<number | string | undefined>): void {
     const { recorder } = this.o;
+    // past the run's max_spans, with no exporter, the children are only counted
+    const seen = recorder.wouldSee(span.run);
     let t = span.data.start;
     for (let i = 0; i < hooks.length; i++) {
       const hook = hooks[i];
       const s = hook.stats;
       if (s.calls === before[i * 4]) continue;
+      if (!seen) {
+        recorder.countUnseen(span.run, 'hook');
+        continue;
+      }
       const ms = s.total_ms - (before[i * 4 + 2] as number);
       const child = recorder.start('hook', hookSpanName(hook), {
         'llmspell.hook.name': safeText(hook.name, this.o.policy),
