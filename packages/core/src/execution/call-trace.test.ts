@@ -19,7 +19,7 @@ const flaky = defineTool({
   parameters: z.object({}),
   execute: () => {
     flakyCalls += 1;
-    if (flakyCalls === 1) throw new LlmspellError('NETWORK_ERROR', 'first try fails');
+    if (flakyCalls === 1) throw new LlmspellError('TIMEOUT', 'first try fails');
     return { result: 'ok' };
   },
 });
@@ -87,8 +87,8 @@ describe('HookExecutor.traceCall: executeComponent reports each call to its trac
     expect(log.map((l) => l.split(' {')[0])).toEqual([
       'open BeforeToolExecution flaky',
       'started 1',
-      expect.stringMatching(/^errored NETWORK_ERROR .*first try fails 1$/),
-      'retrying 1 NETWORK_ERROR',
+      expect.stringMatching(/^errored TIMEOUT .*first try fails 1$/),
+      'retrying 1 TIMEOUT',
       'started 2',
       'returned',
       'completed',
@@ -97,8 +97,8 @@ describe('HookExecutor.traceCall: executeComponent reports each call to its trac
 
   test('an error no hook recovers ends the trace failed with the error code and message', async () => {
     const { hooks, log } = tracingHooks();
-    await expect(executeComponent(flaky, {}, createExecutionContext({ hooks }))).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
-    expect(log.slice(-2)).toEqual([expect.stringMatching(/^errored NETWORK_ERROR .*first try fails 1$/), expect.stringMatching(/^failed NETWORK_ERROR .*first try fails$/)]);
+    await expect(executeComponent(flaky, {}, createExecutionContext({ hooks }))).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(log.slice(-2)).toEqual([expect.stringMatching(/^errored TIMEOUT .*first try fails 1$/), expect.stringMatching(/^failed TIMEOUT .*first try fails$/)]);
   });
 
   test('Before hooks that cancel, stand in, or redirect end the trace before the call runs', async () => {
@@ -110,7 +110,7 @@ describe('HookExecutor.traceCall: executeComponent reports each call to its trac
     await expect(executeComponent(upper, { text: 'a' }, createExecutionContext({ hooks: replace.hooks }))).resolves.toBe('stood in');
     expect(replace.log.slice(1)).toEqual(['completed {"replaced":true}']);
 
-    const components = { tool: (name: string) => (name === 'lower' ? lower : undefined), agent: () => undefined, workflow: () => undefined };
+    const components = { tool: (name: string) => (name === 'lower' ? lower : undefined), agent: () => undefined, workflow: () => undefined, tools: () => [lower] };
     const redirect = tracingHooks({ BeforeToolExecution: (ctx) => (ctx.component_id.name === 'upper' ? { type: 'redirect', target: 'lower' } : CONTINUE) });
     await expect(executeComponent(upper, { text: 'A' }, createExecutionContext({ hooks: redirect.hooks, components }))).resolves.toMatchObject({ result: 'a' });
     expect(redirect.log.map((l) => l.split(' {')[0])).toEqual([
