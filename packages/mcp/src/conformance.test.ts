@@ -53,7 +53,8 @@ beforeAll(() => {
   fs.writeFileSync(path.join(scratch, 'llmspell.toml'), '[runtime.security]\nallow_private_network = true\n\n[runtime.state_persistence]\nenabled = false\n');
 });
 afterAll(() => {
-  fs.rmSync(scratch, { recursive: true, force: true });
+  // retries: a Node process that just exited may still be flushing its compile cache there
+  fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 const environment = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? '', HOME: scratch, NO_COLOR: '1' });
@@ -123,8 +124,11 @@ describeWithNode22('official MCP conformance scenarios (@modelcontextprotocol/co
         server.on('exit', (code) => reject(new Error(`llmspell mcp serve exited (${code}):\n${stderr}`)));
       });
     }, 60_000);
-    afterAll(() => {
+    afterAll(async () => {
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill();
+      await exited;
     });
 
     test('every scenario passes but those of the baseline, which still fail', async () => {

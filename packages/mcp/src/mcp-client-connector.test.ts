@@ -216,11 +216,13 @@ describe('faults end in coded errors and the connector goes on', () => {
   });
 
   test('a server that never answers initialize: MCP_TIMEOUT with its stderr', async () => {
-    const mcp = connector({ slow: nodeServer(HOSTILE, 'hang') }, {}, 1);
+    // 3 s: the server writes its stderr line as soon as Node has started, which a loaded CI
+    // machine can delay by a second or more
+    const mcp = connector({ slow: nodeServer(HOSTILE, 'hang') }, {}, 3);
     try {
       const error = await failure(mcp.connect({ server: 'slow' }));
       expect(error.code).toBe('MCP_TIMEOUT');
-      expect(error.message).toContain("server 'slow' did not answer initialize within 1 s");
+      expect(error.message).toContain("server 'slow' did not answer initialize within 3 s");
       expect(error.message).toContain('starting up slowly');
     } finally {
       await mcp.close();

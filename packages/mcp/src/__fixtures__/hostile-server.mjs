@@ -12,10 +12,14 @@
  *            sends: an error reply, a result off the schema, its id as a string, structured
  *            content off the tool's output schema, progress slower in total than the timeout
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ListResourcesRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+// The SDK is imported only by the modes that use it: the others start in a bare Node's time,
+// so tests with short timeouts measure the fault, not a loaded machine's module loading.
+const sdk = async () => ({
+  ...(await import('@modelcontextprotocol/sdk/server/mcp.js')),
+  ...(await import('@modelcontextprotocol/sdk/server/stdio.js')),
+  ...(await import('@modelcontextprotocol/sdk/server/index.js')),
+  ...(await import('@modelcontextprotocol/sdk/types.js')),
+});
 
 const mode = process.argv[2];
 if (mode === 'exit') {
@@ -30,6 +34,7 @@ if (mode === 'exit') {
   });
 } else if (mode === 'many') {
   const n = Number(process.argv[3] ?? 150000);
+  const { Server, StdioServerTransport, ListToolsRequestSchema, ListResourcesRequestSchema } = await sdk();
   const server = new Server({ name: 'many', version: '0.0.1' }, { capabilities: { tools: {}, resources: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } })) }));
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: Array.from({ length: n }, (_, i) => ({ uri: `memo://${i}`, name: `r${i}` })) }));
@@ -80,6 +85,7 @@ if (mode === 'exit') {
   });
 } else {
   if (mode === 'banner') process.stdout.write('Hostile server v1 starting (a stray banner)\n');
+  const { McpServer, StdioServerTransport } = await sdk();
   const server = new McpServer({ name: 'hostile', version: '0.0.1' });
   server.registerTool('crash', { description: 'Dies mid-call' }, async () => {
     process.stderr.write('panic: out of cheese\n');

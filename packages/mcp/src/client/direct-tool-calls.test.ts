@@ -100,21 +100,22 @@ test('an error reply, a result off the schema and an id sent back as a string en
 });
 
 test('progress keeps a call alive past the timeout; silence beyond it is MCP_TIMEOUT, call by call', async () => {
-  // 2 s: the same timeout covers the server's start and initialize, which a loaded CI machine can slow
-  const mcp = connector({ raw: nodeServer(HOSTILE, 'raw') }, 2);
+  // 3 s: the same timeout covers the server's start and initialize, which a loaded CI machine
+  // can slow; progress comes every 300 ms, ten times within the timeout
+  const mcp = connector({ raw: nodeServer(HOSTILE, 'raw') }, 3);
   try {
     const tools = await toolsOf(mcp);
     const slow = tools.get('raw.slow');
-    // at once: 20 progress notifications 200 ms apart (twice the timeout in all), a call that
+    // at once: 20 progress notifications 300 ms apart (twice the timeout in all), a call that
     // never answers, and quick calls coming and going
     const [progressing, silent, quick] = await Promise.all([
-      invoke(slow, { steps: 20, ms: 200 }),
+      invoke(slow, { steps: 20, ms: 300 }),
       failure(invoke(slow, { steps: 1, ms: 60_000 })),
       Promise.all(Array.from({ length: 5 }, () => invoke(tools.get('raw.string_id')))),
     ]);
     expect(progressing.text).toBe('slow done after 20 steps');
     expect(silent.code).toBe('MCP_TIMEOUT');
-    expect(silent.message).toContain("server 'raw' did not answer tools/call within 2 s");
+    expect(silent.message).toContain("server 'raw' did not answer tools/call within 3 s");
     expect(quick.map((r) => r.text)).toEqual(Array(5).fill('answered under a string id'));
     // a call made after a timeout has its own
     expect((await failure(invoke(slow, { steps: 1, ms: 60_000 }))).code).toBe('MCP_TIMEOUT');
