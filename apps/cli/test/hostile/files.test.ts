@@ -152,8 +152,10 @@ export default { codes, moves };
     const r = result(run.stdout) as { codes: Record<string, number>; moves: string[] };
     // INVALID_ARGUMENT: the swapped-in link met where a directory was opened (O_NOFOLLOW).
     for (const code of Object.keys(r.codes)) expect(code).toMatch(/^(ok|PATH_NOT_ALLOWED|NOT_FOUND|INVALID_ARGUMENT)$/);
-    // The planted link points outside: moving it anywhere is refused.
-    expect(r.moves[2]).toBe('PATH_NOT_ALLOWED');
+    // The planted link points outside: moving it anywhere is refused. NOT_FOUND is the race
+    // where the target directory `d` was away at that moment (parked by the swapper, or moved
+    // by the script's other move): then nothing moved, and the snapshot above holds either way.
+    expect(r.moves[2]).toMatch(/^(PATH_NOT_ALLOWED|NOT_FOUND)$/);
   });
 
   test('archive_handler create racing swaps of its inputs never archives an outside file', async () => {
