@@ -24,6 +24,18 @@ const PLAIN: Record<string, ScriptValue> = {
   deep: { a: { b: { c: { d: { e: { f: { g: 'seven' } } } } } } },
 };
 
+/** A workflow's result of `n` steps: far more than one buffer (64 KB) of operations. */
+function stepsResult(n: number): Record<string, ScriptValue> {
+  const outputs: Record<string, ScriptValue> = {};
+  const records: ScriptValue[] = [];
+  for (let i = 1; i <= n; i++) {
+    outputs[`s${i}`] = i % 3 === 0 ? { text: `output ${i} ✓`, n: i / 2 } : i;
+    records.push({ attempts: 1, duration_ms: i / 7, output: outputs[`s${i}`], step_name: `s${i}`, success: i % 11 !== 0 });
+  }
+  return { success: true, data: { step_outputs: outputs, steps_executed: n }, metadata: { extra: { step_results: records } } };
+}
+const LARGE = stepsResult(2000);
+
 /** What the writer leaves to the JavaScript path: the table must still be the same. */
 const OTHER: Record<string, ScriptValue> = {
   tooDeep: { a: { b: { c: { d: { e: { f: { g: { h: { i: 'nine' } } } } } } } } },
@@ -57,6 +69,11 @@ describe('the table writer (a plain host table built in Lua by one WebAssembly c
           return a as ScriptValue;
         },
         big: (size) => ({ text: 'z'.repeat(Number(size)) }),
+        large: () => LARGE,
+        largeViaJs: () => [{ v: LARGE }, () => 0] as unknown as ScriptValue,
+        // the same, with a value the builder does not write at its very end: found after parts were built
+        largeThenBytes: () => ({ ...LARGE, zz: { data: new Uint8Array([1, 2, 3]) } }) as unknown as ScriptValue,
+        records: (n) => stepsResult(Number(n)),
       },
       limits: { memoryBytes: 8 * 1024 * 1024 },
     });
@@ -118,5 +135,33 @@ describe('the table writer (a plain host table built in Lua by one WebAssembly c
     // a pcall does not catch it, and the context goes on afterwards
     await expect(h.run('local keep = {} pcall(function() for i = 1, 2000 do keep[i] = big(15000) end end) return "caught?"')).rejects.toMatchObject({ code: 'SCRIPT_MEMORY_LIMIT' });
     await expect(h.run('return #big(1000).text')).resolves.toBe(1000);
+  });
+
+  it('builds a value of many buffers through the builder in parts, as the same table', async () => {
+    written = 0;
+    declined = 0;
+    const result = await h.run(`${DUMP}
+      local before, direct, after = "kept", large(), 42
+      local viaJs = largeViaJs()[1].v
+      return { dump(direct), dump(viaJs), before, after, #direct.metadata.extra.step_results }`);
+    const [direct, viaJs, before, after, count] = result as [string, string, string, number, number];
+    expect(direct).toBe(viaJs);
+    expect([before, after, count]).toEqual(['kept', 42, 2000]);
+    expect(written).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leaves a value to the JavaScript path after parts were built, with the stack as it was', async () => {
+    declined = 0;
+    const result = await h.run(`
+      local function count(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end
+      local a, v, c = "first", largeThenBytes(), "third"
+      return { a, c, #v.metadata.extra.step_results, count(v.data.step_outputs), type(v.zz.data), select("#", largeThenBytes()) }`);
+    expect(result).toEqual(['first', 'third', 2000, 2000, 'string', 1]);
+    expect(declined).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stops a value built in parts past the memory cap with SCRIPT_MEMORY_LIMIT; the context goes on', async () => {
+    await expect(h.run('local r = records(200000)', 'parts.lua')).rejects.toMatchObject({ code: 'SCRIPT_MEMORY_LIMIT', details: { file: 'parts.lua' } });
+    await expect(h.run('return #records(10).metadata.extra.step_results')).resolves.toBe(10);
   });
 });

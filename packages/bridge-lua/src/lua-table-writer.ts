@@ -159,7 +159,11 @@ const INT64_LIMIT = 2 ** 63;
 const MAX_WRITE_DEPTH = 8;
 /** Strings longer than this (UTF-16 units) take the JavaScript path, which copies them on their own. */
 const MAX_STRING = 16 * 1024;
-/** The operation buffer's size; a value that does not fit takes the JavaScript path. */
+/**
+ * The operation buffer's size. A value whose operations do not fit is built in several calls:
+ * the tables under construction wait on Lua's stack between them (the stack is the builder's
+ * only state), so a large result still crosses once per 64 KB instead of once per field.
+ */
 const BUFFER_SIZE = 64 * 1024;
 const ASCII_COPY_LIMIT = 128;
 
@@ -169,7 +173,7 @@ const NOT_WRITTEN = Symbol('not written');
 /**
  * Writes plain host data (objects, arrays, strings, numbers, booleans) into Lua as one table
  * through the builder. `push` answers false, having touched nothing in Lua, for anything else
- * (functions, callbacks, bytes, dates, errors, index fallbacks, bigints, deep or large data),
+ * (functions, callbacks, bytes, dates, errors, index fallbacks, bigints, deep data, long texts),
  * which the caller then pushes the usual way.
  */
 export class LuaTableWriter {
@@ -181,6 +185,9 @@ export class LuaTableWriter {
   private end = 0;
   /** A build is running: a push from inside it (a __gc run by Lua's collector calling the host) takes the other path. */
   private busy = false;
+  /** The push in progress: its Lua state, and its stack's top before it once a part was built. */
+  private L = 0;
+  private base = -1;
 
   constructor(private readonly m: LuaModule, private readonly keyPointer: (key: string) => number) {
     this.build = builderOf(m);
@@ -194,20 +201,34 @@ export class LuaTableWriter {
       if (!this.buffer) return false;
     }
     this.at = this.buffer;
-    this.end = this.buffer + BUFFER_SIZE;
+    // one byte kept for the END of a part built early (flush)
+    this.end = this.buffer + BUFFER_SIZE - 1;
+    this.L = L;
+    this.base = -1;
     this.busy = true;
     try {
       try {
         this.writeObject(value, 0);
         this.op(OP_END);
+        if (this.build(L, this.buffer) !== 1) throw NOT_WRITTEN;
+        return true;
       } catch (error) {
-        if (error === NOT_WRITTEN) return false;
-        throw error;
+        if (error !== NOT_WRITTEN) throw error;
+        // parts already built are dropped: Lua is as it was, and the JavaScript path starts over
+        if (this.base >= 0) this.m._lua_settop(L, this.base);
+        return false;
       }
-      return this.build(L, this.buffer) === 1;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Builds the operations written so far, leaving the unfinished tables on L's stack, and empties the buffer. */
+  private flush(): void {
+    if (this.base < 0) this.base = this.m._lua_gettop(this.L);
+    this.views().setUint8(this.at, OP_END);
+    if (this.build!(this.L, this.buffer) !== 1) throw NOT_WRITTEN;
+    this.at = this.buffer;
   }
 
   dispose(): void {
@@ -226,7 +247,9 @@ export class LuaTableWriter {
   }
 
   private room(bytes: number): void {
-    if (this.at + bytes > this.end) throw NOT_WRITTEN;
+    if (this.at + bytes <= this.end) return;
+    if (bytes > BUFFER_SIZE - 1) throw NOT_WRITTEN;
+    this.flush();
   }
 
   private op(code: number): void {
