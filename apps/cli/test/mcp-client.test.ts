@@ -4,6 +4,8 @@
  * also when the run is stopped by --timeout.
  */
 import { FIXTURE_SERVER, HOSTILE_SERVER, processesGone as gone } from '@llmspell/mcp/testing';
+import fs from 'node:fs';
+import path from 'node:path';
 import { cli, scratch, write } from './helpers.js';
 
 function config(dir: string, extra = ''): void {
@@ -133,4 +135,37 @@ test('a bad [mcp] section is a config error naming the key', async () => {
   expect(run.stderr).toContain("CONFIG_INVALID");
   expect(run.stderr).toContain('mcp.servers.both');
   expect(run.stderr).toContain('set either command');
+});
+
+test('[mcp] max_response_bytes and [mcp.servers.X] cwd from llmspell.toml change what a run does', async () => {
+  const dir = scratch();
+  const fixture = (mcp: string, server: string) => write(dir, 'llmspell.toml', `
+[runtime.state_persistence]
+enabled = false
+[mcp]
+timeout_secs = 20
+${mcp}
+[mcp.servers.fixture]
+command = ${JSON.stringify(process.execPath)}
+args = [${JSON.stringify(FIXTURE_SERVER)}]
+${server}
+`);
+  write(dir, 'sub/.keep', '');
+  write(dir, 'size.lua', `
+    print(#Tool.invoke("fixture.big", {bytes = 1000}).text)
+    local ok, err = pcall(Tool.invoke, "fixture.big", {bytes = 100000})
+    print(ok, ok and #err.text or err:match("^[A-Z_]+"), ok or err:find("more than 65536 bytes", 1, true) ~= nil)
+    print(Tool.invoke("fixture.cwd", {}).text)
+  `);
+  // the defaults: 4 MiB messages, the server in the project's directory
+  fixture('', '');
+  const before = await cli(['run', 'size.lua'], { cwd: dir });
+  expect(before.code).toBe(0);
+  expect(before.stdout.trim().split('\n')).toEqual(['1000', 'true\t100000\ttrue', fs.realpathSync(dir)]);
+  // set: a 64 KiB cap fails the larger answer with a coded error (the run goes on), and the
+  // server starts in sub/ (relative to the project)
+  fixture('max_response_bytes = 65536', 'cwd = "sub"');
+  const after = await cli(['run', 'size.lua'], { cwd: dir });
+  expect(after.code).toBe(0);
+  expect(after.stdout.trim().split('\n')).toEqual(['1000', 'false\tMCP_PROTOCOL_ERROR\ttrue', fs.realpathSync(path.join(dir, 'sub'))]);
 });

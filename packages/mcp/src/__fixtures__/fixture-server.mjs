@@ -83,6 +83,8 @@ export function createFixtureServer() {
   server.registerTool('get_weather', { description: 'Clashes with the previous one once sanitized' }, async () => text('rainy'));
   server.registerTool('headers', { description: 'Returns the HTTP request headers it was called with' },
     async (extra) => text(JSON.stringify(extra.requestInfo?.headers ?? {})));
+  server.registerTool('cwd', { description: 'Returns the working directory of this server process' },
+    async () => text(process.cwd()));
   server.registerTool('big', { description: 'Returns this many bytes of text', inputSchema: { bytes: z.number().int() } },
     async ({ bytes }) => text('x'.repeat(bytes)));
   server.registerResource('greeting', 'memo://greeting', { mimeType: 'text/plain', description: 'A greeting' },
