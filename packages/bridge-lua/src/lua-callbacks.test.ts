@@ -1,4 +1,6 @@
 import { LlmspellError, isPromiseLike, type ScriptCallback, type ScriptValue } from '@llmspell/core';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { harness, type Harness } from '../test/harness.js';
 import { MAX_NESTED_CALLBACKS } from './lua-context.js';
 
@@ -197,5 +199,71 @@ describe('Lua hooks and workflow steps answer within the call', () => {
       } }):execute({})
       return "not reached"`, 'spin.lua', 200)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
     await expect(h.run('return 1')).resolves.toBe(1);
+  });
+});
+
+describe('Lua functions the host holds', () => {
+  let h: Harness;
+  let kept: ScriptCallback[] = [];
+  beforeAll(async () => {
+    h = await harness({
+      extraGlobals: {
+        keep: (cb: ScriptValue) => void kept.push(cb as ScriptCallback),
+        callKept: (i: ScriptValue, x: ScriptValue) => kept[(i as number) - 1].callNow!(x),
+        giveBack: (i: ScriptValue) => kept[(i as number) - 1] as unknown as ScriptValue,
+        releaseKept: (i: ScriptValue) => kept[(i as number) - 1].release(),
+      },
+      limits: { memoryBytes: 64 * 1024 * 1024 },
+    });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => {
+    kept = [];
+  });
+  const memoryAfterLuaGc = async () => {
+    await h.run('collectgarbage("collect")');
+    return (h.context as unknown as { memoryUsed(): number }).memoryUsed();
+  };
+
+  it('are callbacks with call, callNow and release, and cross back into Lua as the same function', async () => {
+    const result = await h.run(`
+      local f = function(x) return x * 2 end
+      keep(f)
+      return { callKept(1, 21), giveBack(1) == f }
+    `);
+    expect(result).toEqual([42, true]);
+    expect(kept[0]).toMatchObject({ language: 'lua' });
+    await expect(kept[0].call(5)).resolves.toBe(10);
+    // plain data of the callback: nothing of the context behind it shows
+    expect(JSON.parse(JSON.stringify(kept[0]))).toEqual({ language: 'lua' });
+  });
+
+  it('fails clearly once released, frees the function then, and tolerates a second release', async () => {
+    const base = await memoryAfterLuaGc();
+    await h.run('local big = {} for i = 1, 100000 do big[i] = i end keep(function() return #big end)');
+    expect(await memoryAfterLuaGc()).toBeGreaterThan(base + 1_000_000);
+    await expect(h.run('return callKept(1)')).resolves.toBe(100_000);
+    await h.run('releaseKept(1)');
+    expect(() => kept[0].release()).not.toThrow();
+    await expect(h.run('return callKept(1)', 'released.lua')).rejects.toThrow(/released\.lua: the Lua function was released/);
+    expect(await memoryAfterLuaGc()).toBeLessThan(base + 200_000);
+  });
+
+  it('frees the Lua function of a callback the host dropped without releasing it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const base = await memoryAfterLuaGc();
+    await h.run('for n = 1, 20 do local big = {} for i = 1, 10000 do big[i] = i end keep(function() return #big end) end');
+    expect(kept).toHaveLength(20);
+    expect(await memoryAfterLuaGc()).toBeGreaterThan(base + 2_000_000);
+    kept = [];
+    // the host's collector finds the dropped callbacks, and their finalizers run in a later task
+    let used = Infinity;
+    for (let attempt = 0; attempt < 50 && used > base + 200_000; attempt++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      used = await memoryAfterLuaGc();
+    }
+    expect(used).toBeLessThan(base + 200_000);
   });
 });

@@ -37,6 +37,48 @@ interface Finished {
   count: number;
 }
 
+/** A Lua function's registry reference, shared by its callback and the finalizer that frees it. */
+interface CallbackRef {
+  readonly ref: number;
+  released: boolean;
+}
+
+/**
+ * A Lua function the host holds. A class (methods on its prototype, the context and the
+ * reference in private fields) rather than an object of closures: a workflow of thousands
+ * of Lua steps makes one per step, and closures plus a WeakMap entry each cost the read
+ * of its configuration about as much as all the rest.
+ */
+class LuaCallback implements ScriptCallback {
+  declare readonly [SCRIPT_CALLBACK]: true;
+  readonly language = 'lua';
+  readonly #context: LuaContext;
+  readonly #ref: CallbackRef;
+
+  constructor(context: LuaContext, ref: CallbackRef) {
+    this.#context = context;
+    this.#ref = ref;
+  }
+
+  call(...args: ScriptValue[]): Promise<ScriptValue> {
+    return this.#context.callCallback(this.#ref, args);
+  }
+
+  callNow(...args: ScriptValue[]): ScriptValue | Promise<ScriptValue> {
+    return this.#context.callCallbackNow(this.#ref, args);
+  }
+
+  release(): void {
+    this.#context.releaseCallback(this.#ref);
+  }
+
+  /** The registry reference when `context` made this callback and it is not released. */
+  refIn(context: LuaContext): number | undefined {
+    return this.#context === context && !this.#ref.released ? this.#ref.ref : undefined;
+  }
+}
+Object.defineProperty(LuaCallback.prototype, SCRIPT_CALLBACK, { value: true });
+
 interface Refs {
   await: bigint;
   fatal: bigint;
@@ -55,9 +97,9 @@ export class LuaContext implements ScriptContext {
   private readonly values: LuaValues;
   private readonly lazyTables: LuaLazyTables;
   private readonly hostCalls: LuaHostCalls;
-  private readonly ownCallbacks = new WeakMap<ScriptCallback, { ref: number; released: boolean }>();
-  private readonly callbackFinalizer = new FinalizationRegistry<number>((ref) => {
-    if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
+  /** Frees the reference of a callback the host dropped without releasing it. */
+  private readonly callbackFinalizer = new FinalizationRegistry<CallbackRef>((ref) => {
+    if (!ref.released && !this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref.ref);
   });
   private readonly refs: Refs = { await: 0n, fatal: 0n, run: 0n };
   private readonly fnPointers: number[] = [];
@@ -94,10 +136,7 @@ export class LuaContext implements ScriptContext {
     this.scratch = this.m._malloc(8);
     this.values = new LuaValues(this.m, {
       make: (ref) => this.makeCallback(ref),
-      refOf: (callback) => {
-        const own = this.ownCallbacks.get(callback);
-        return own && !own.released ? own.ref : undefined;
-      },
+      refOf: (callback) => (callback instanceof LuaCallback ? callback.refIn(this) : undefined),
     });
     this.lazyTables = new LuaLazyTables(this.m, this.values);
     this.values.lazyTables = this.lazyTables;
@@ -262,22 +301,18 @@ export class LuaContext implements ScriptContext {
   }
 
   private makeCallback(ref: number): ScriptCallback {
-    const record = { ref, released: false };
-    const callback: ScriptCallback = {
-      [SCRIPT_CALLBACK]: true,
-      language: 'lua',
-      call: (...args: ScriptValue[]) => this.callCallback(record, args),
-      callNow: (...args: ScriptValue[]) => this.callCallbackNow(record, args),
-      release: () => {
-        if (record.released) return;
-        record.released = true;
-        this.callbackFinalizer.unregister(callback);
-        if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, ref);
-      },
-    };
-    this.ownCallbacks.set(callback, record);
-    this.callbackFinalizer.register(callback, ref, callback);
+    const record: CallbackRef = { ref, released: false };
+    const callback = new LuaCallback(this, record);
+    // no unregister token (registering with one costs more): a released reference is marked instead
+    this.callbackFinalizer.register(callback, record);
     return callback;
+  }
+
+  /** @internal (LuaCallback) */
+  releaseCallback(record: CallbackRef): void {
+    if (record.released) return;
+    record.released = true;
+    if (!this.closed) this.m._luaL_unref(this.G, LUA_REGISTRYINDEX, record.ref);
   }
 
 
@@ -532,7 +567,8 @@ export class LuaContext implements ScriptContext {
     }
   }
 
-  private callCallback(record: { ref: number; released: boolean }, args: ScriptValue[]): Promise<ScriptValue> {
+  /** @internal (LuaCallback) */
+  callCallback(record: CallbackRef, args: ScriptValue[]): Promise<ScriptValue> {
     try {
       return Promise.resolve(this.callCallbackNow(record, args));
     } catch (error) {
@@ -548,7 +584,8 @@ export class LuaContext implements ScriptContext {
    * waits for a host promise suspends only its own thread and answers with a promise, which
    * the calling host call then waits for as for any other.
    */
-  private callCallbackNow(record: { ref: number; released: boolean }, args: ScriptValue[]): ScriptValue | Promise<ScriptValue> {
+  /** @internal (LuaCallback) */
+  callCallbackNow(record: CallbackRef, args: ScriptValue[]): ScriptValue | Promise<ScriptValue> {
     const current = this.runs[this.runs.length - 1];
     const filename = current?.filename ?? this.lastFilename;
     if (record.released) throw new LlmspellError('INVALID_ARGUMENT', `${filename}: the Lua function was released`);

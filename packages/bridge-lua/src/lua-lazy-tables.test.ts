@@ -36,7 +36,7 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
       extraGlobals: {
         // calls `cb` with the context as a snapshot (lazy) and as plain data (as before), and gives both answers
         both: (cb: ScriptValue) => {
-          const callNow = (cb as ScriptCallback).callNow!;
+          const callNow = (arg: ScriptValue) => (cb as ScriptCallback).callNow!(arg);
           const lazy = callNow(markScriptSnapshot(hookContext()));
           const eager = callNow(hookContext());
           return [lazy, eager] as ScriptValue;
