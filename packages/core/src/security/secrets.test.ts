@@ -262,3 +262,18 @@ describe('redaction of token shapes inside longer text', () => {
     expect(r.redactValue({ note: 'plain-looking', password: 'plain-looking' })).toEqual({ note: 'plain-looking', password: '[REDACTED]' });
   });
 });
+
+describe('short texts', () => {
+  // redact() answers a short text shorter than every known secret form with one pattern test; the
+  // secret's shortest form and every pattern must still be found, before and after texts were cached
+  test('a short secret is scrubbed from texts just longer than it, and texts shorter than it pass', () => {
+    const r = new SecretRedactor();
+    const texts = ['s1', 'bench.s1', 'x-Zq7w9Rv2-y', 'Zq7w9Rv2', 'password=hunter22', 'sk-proj-abcdefghijklmnopqrstuvwx'];
+    const before = texts.map((t) => r.redact(t));
+    expect(before).toEqual(['s1', 'bench.s1', 'x-Zq7w9Rv2-y', 'Zq7w9Rv2', 'password=[REDACTED]', '[REDACTED]']);
+    r.add('Zq7w9Rv2');
+    expect(texts.map((t) => r.redact(t))).toEqual(['s1', 'bench.s1', 'x-[REDACTED]-y', '[REDACTED]', 'password=[REDACTED]', '[REDACTED]']);
+    // an encoded form (reversed) shorter than the texts it hides in
+    expect(r.redact('<2vR9w7qZ>')).toBe('<[REDACTED]>');
+  });
+});

@@ -217,6 +217,8 @@ export class SecretRedactor {
   private readonly known = new Set<string>();
   /** Every string to scrub (secrets and their encodings), longest first. */
   private forms: string[] = [];
+  /** The length of the shortest of `forms` (Infinity with none): a shorter text cannot hold any. */
+  private shortestForm = Infinity;
   /** Verdicts of `looksLikeSecretName` for the keys seen so far (the same few keys recur in every value). */
   private readonly secretNames = new Map<string, boolean>();
   /** Short texts `redact` found clean since the last secret was added (a new secret may be in any of them). */
@@ -230,6 +232,7 @@ export class SecretRedactor {
     all.add(value);
     for (const f of encodedForms(value)) all.add(f);
     this.forms = [...all].sort((a, b) => b.length - a.length);
+    this.shortestForm = this.forms[this.forms.length - 1].length;
     this.shortTexts.clear();
   }
 
@@ -255,6 +258,9 @@ export class SecretRedactor {
 
   redact(text: string): string {
     if (text.length > REDACTOR_REMEMBERED_TEXT_LENGTH) return this.redactText(text);
+    // A text shorter than every secret form, with no pattern's marker, is clean: one regex test
+    // costs less than the cache's lookup and entry (a span name per workflow step is new each time).
+    if (text.length < this.shortestForm && !MAY_HOLD_PATTERN.test(text)) return text;
     if (this.shortTexts.has(text)) return text;
     const out = this.redactText(text);
     // only clean texts are kept: a text holding a secret is not remembered anywhere
