@@ -53,6 +53,35 @@ function setKey(record: Record<string, ScriptValue>, key: string, item: ScriptVa
   else record[key] = item;
 }
 
+/** Most tables have a few keys: sorted in place (no index array, no comparator), larger ones by Array.sort. */
+const INSERTION_SORT_MAX = 12;
+
+/** Sorts `keys` and moves `items` with them; stable (a key 2 and a key "2" keep their order). */
+function sortSideBySide(keys: string[], items: ScriptValue[]): void {
+  const n = keys.length;
+  if (n > INSERTION_SORT_MAX) {
+    const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    const k = order.map((i) => keys[i]);
+    const v = order.map((i) => items[i]);
+    for (let i = 0; i < n; i++) {
+      keys[i] = k[i];
+      items[i] = v[i];
+    }
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const key = keys[i];
+    const item = items[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > key; j--) {
+      keys[j + 1] = keys[j];
+      items[j + 1] = items[j];
+    }
+    keys[j + 1] = key;
+    items[j + 1] = item;
+  }
+}
+
 function isArrayIndex(key: string): boolean {
   return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }
@@ -412,13 +441,9 @@ export class LuaValues {
         }
         m._lua_settop(L, -2);
       }
+      if (!sorted) sortSideBySide(keys, items);
       const record: Record<string, ScriptValue> = {};
-      if (sorted) {
-        for (let i = 0; i < keys.length; i++) setKey(record, keys[i], items[i]);
-      } else {
-        const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-        for (const i of order) setKey(record, keys[i], items[i]);
-      }
+      for (let i = 0; i < keys.length; i++) setKey(record, keys[i], items[i]);
       return record;
     } finally {
       if (tracked) path.delete(pointer);
