@@ -208,10 +208,16 @@ describe('Lua functions the host holds', () => {
   beforeAll(async () => {
     h = await harness({
       extraGlobals: {
-        keep: (cb: ScriptValue) => void kept.push(cb as ScriptCallback),
+        keep: (cb: ScriptValue) => {
+          kept.push(cb as ScriptCallback);
+          return null;
+        },
         callKept: (i: ScriptValue, x: ScriptValue) => kept[(i as number) - 1].callNow!(x),
         giveBack: (i: ScriptValue) => kept[(i as number) - 1] as unknown as ScriptValue,
-        releaseKept: (i: ScriptValue) => kept[(i as number) - 1].release(),
+        releaseKept: (i: ScriptValue) => {
+          kept[(i as number) - 1].release();
+          return null;
+        },
       },
       limits: { memoryBytes: 64 * 1024 * 1024 },
     });
@@ -236,6 +242,12 @@ describe('Lua functions the host holds', () => {
     await expect(kept[0].call(5)).resolves.toBe(10);
     // plain data of the callback: nothing of the context behind it shows
     expect(JSON.parse(JSON.stringify(kept[0]))).toEqual({ language: 'lua' });
+  });
+
+  it('gives back each kind of single plain result as the same value', async () => {
+    await h.run(`for _, v in ipairs({ 3.5, 9007199254740991, -0.0, 1e308 * 10, true, false, "héllo\\0x" }) do keep(function() return v end) end keep(function() return nil end)`);
+    const got = kept.map((cb) => cb.callNow!());
+    expect(got).toEqual([3.5, 9007199254740991, -0, Infinity, true, false, 'héllo\0x', null]);
   });
 
   it('fails clearly once released, frees the function then, and tolerates a second release', async () => {

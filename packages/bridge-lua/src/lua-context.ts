@@ -4,7 +4,7 @@ import {
   type ScriptValue,
 } from '@llmspell/core';
 import {
-  LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_YIELD,
+  LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TNIL, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_YIELD,
   allocUtf8, discardSharedModule, newLuaState, type LuaModule, type LuaState,
 } from './lua-module.js';
 import {
@@ -24,6 +24,9 @@ export interface LuaContextTuning {
   /** Lua VM instructions between two checks of the deadline (the count hook). */
   instructionsPerCheck?: number;
 }
+
+/** The tables being read, for a value that holds none (never added to). */
+const NO_TABLES = new Set<number>();
 
 /**
  * How deep Lua callbacks may run inside one another's host calls. Each level nests a
@@ -473,6 +476,11 @@ export class LuaContext implements ScriptContext {
     const base = m._lua_gettop(thread) - count + 1;
     if (m._lua_toboolean(thread, base)) {
       if (count < 2) return null;
+      // one plain result (a step's number, a hook's text) is read without allocating in Lua: no protected call needed
+      if (count === 2) {
+        const type = m._lua_type(thread, base + 1);
+        if (type === LUA_TNIL || type === LUA_TBOOLEAN || type === LUA_TNUMBER || type === LUA_TSTRING) return this.values.read(thread, base + 1, NO_TABLES, 0);
+      }
       try {
         return this.protect(thread, (L) => ({ count: 0, value: this.values.read(L, 1, new Set(), 0) }), [base + 1]);
       } catch (error) {
