@@ -130,6 +130,15 @@ max_memory_bytes = 50000000
     expect(() => loadConfig({ configPath: 'nope.toml', cwd: dir, home: dir, env: {} })).toThrow(/CONFIG_NOT_FOUND: Configuration file not found/);
   });
 
+  test('each engine gets its own memory setting; runtime.security.max_memory_bytes overrides both', () => {
+    const engines = { lua: { max_memory: 20_000_000 }, javascript: { max_heap_size: 30_000_000 } };
+    const config = validateConfig({ engines }, null).config;
+    expect([scriptLimitsFromConfig(config).memoryBytes, scriptLimitsFromConfig(config, 'lua').memoryBytes, scriptLimitsFromConfig(config, 'javascript').memoryBytes])
+      .toEqual([20_000_000, 20_000_000, 30_000_000]);
+    const capped = validateConfig({ engines, runtime: { security: { max_memory_bytes: 10_000_000 } } }, null).config;
+    expect(scriptLimitsFromConfig(capped, 'javascript').memoryBytes).toBe(10_000_000);
+  });
+
   test('environment overrides apply, also with an explicit file', () => {
     const dir = tmp();
     const file = path.join(dir, 'c.toml');
