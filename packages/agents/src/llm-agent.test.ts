@@ -263,3 +263,20 @@ describe('LlmAgent', () => {
     await expect(agent.run({ text: 'x', temperature: 'hot' }, ctxWith())).rejects.toThrow(/parameter 'temperature'/);
   });
 });
+
+describe('provider defaults from [providers.providers.NAME]', () => {
+  const providers = (settings: Record<string, unknown>) => new ProviderRegistry({
+    config: { providers: { local: { provider_type: 'openai', base_url: 'http://127.0.0.1:1/v1', model: 'm', ...settings } } },
+    modelFactory: () => mockTextModel('hi'),
+  });
+
+  test('timeout_seconds and max_retries apply to agents that set neither; an agent\'s own settings win', async () => {
+    const deps = { providers: providers({ timeout_seconds: 7, max_retries: 4 }), prices: new PriceTable() };
+    const inherited = await createAgent({ provider: 'local' }, deps);
+    expect([inherited.config.timeoutMs, inherited.config.maxRetries]).toEqual([7000, 4]);
+    const own = await createAgent({ provider: 'local', timeout: 300, max_retries: 1 }, deps);
+    expect([own.config.timeoutMs, own.config.maxRetries]).toEqual([300, 1]);
+    const plain = await createAgent({ provider: 'local' }, { providers: providers({}), prices: new PriceTable() });
+    expect([plain.config.timeoutMs, plain.config.maxRetries]).toEqual([300_000, 2]);
+  });
+});

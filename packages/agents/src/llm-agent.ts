@@ -526,5 +526,18 @@ export async function createAgent(input: unknown, deps: AgentDeps): Promise<LlmA
       }
     }
   }
-  return new LlmAgent(config, model, resolved, deps);
+  return new LlmAgent(withProviderDefaults(config, resolved), model, resolved, deps);
+}
+
+/**
+ * The provider's `timeout_seconds` and `max_retries` from `[providers.providers.<name>]`
+ * for what the agent's own config does not set (`timeout_ms`/`timeout`, `max_retries`).
+ */
+function withProviderDefaults(config: AgentConfig, resolved: ResolvedModel): AgentConfig {
+  const given = (...keys: string[]) => keys.some((k) => config.raw[k] !== undefined);
+  return {
+    ...config,
+    timeoutMs: given('timeout_ms', 'timeout') ? config.timeoutMs : resolved.timeoutMs ?? config.timeoutMs,
+    maxRetries: given('max_retries') ? config.maxRetries : resolved.maxRetries ?? config.maxRetries,
+  };
 }

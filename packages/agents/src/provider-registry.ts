@@ -10,6 +10,10 @@ export interface ProviderSettings {
   base_url?: string;
   model?: string;
   max_tokens?: number;
+  /** Default time limit of one agent call on this provider (seconds); an agent's `timeout_ms` wins. */
+  timeout_seconds?: number;
+  /** Default retries of a failed request on this provider; an agent's `max_retries` wins. */
+  max_retries?: number;
   [key: string]: unknown;
 }
 
@@ -41,6 +45,10 @@ export interface ResolvedModel {
   apiKey?: string;
   /** Default output token cap from config. */
   maxTokens?: number;
+  /** Default time limit of an agent call from config (`timeout_seconds`, in ms). */
+  timeoutMs?: number;
+  /** Default retries of a failed request from config (`max_retries`). */
+  maxRetries?: number;
   /**
    * True when the model is served where configuration sends it (the provider's default URL,
    * `base_url` in config, or a base-URL environment variable): only then does a configured
@@ -241,7 +249,11 @@ export class ProviderRegistry {
     // OpenAI's own endpoint gets the ai SDK's default (Responses) model; any other server
     // speaks chat-completions, which every OpenAI-compatible server has.
     const protocol: ProviderProtocol = builtin.protocol === 'openai' && customBase ? 'openai-chat' : builtin.protocol;
-    const resolved: ResolvedModel = { provider, providerType, model, protocol, baseURL, apiKey, maxTokens: settings?.max_tokens, configuredEndpoint };
+    const resolved: ResolvedModel = {
+      provider, providerType, model, protocol, baseURL, apiKey, maxTokens: settings?.max_tokens, configuredEndpoint,
+      timeoutMs: settings?.timeout_seconds !== undefined ? settings.timeout_seconds * 1000 : undefined,
+      maxRetries: settings?.max_retries,
+    };
     if (!configuredEndpoint) resolved.fetch = this.guardedFetch ??= guardedFetch(this.policy, { parameter: 'base_url' });
     return resolved;
   }

@@ -130,6 +130,31 @@ max_memory_bytes = 50000000
     expect(() => loadConfig({ configPath: 'nope.toml', cwd: dir, home: dir, env: {} })).toThrow(/CONFIG_NOT_FOUND: Configuration file not found/);
   });
 
+  test('each engine gets its own memory setting; runtime.security.max_memory_bytes overrides both', () => {
+    const engines = { lua: { max_memory: 20_000_000 }, javascript: { max_heap_size: 30_000_000 } };
+    const config = validateConfig({ engines }, null).config;
+    expect([scriptLimitsFromConfig(config).memoryBytes, scriptLimitsFromConfig(config, 'lua').memoryBytes, scriptLimitsFromConfig(config, 'javascript').memoryBytes])
+      .toEqual([20_000_000, 20_000_000, 30_000_000]);
+    const capped = validateConfig({ engines, runtime: { security: { max_memory_bytes: 10_000_000 } } }, null).config;
+    expect(scriptLimitsFromConfig(capped, 'javascript').memoryBytes).toBe(10_000_000);
+  });
+
+  test('keys kept for rs-llmspell configs warn only when set to what llmspell does not do', () => {
+    const quiet = validateConfig({ engines: { lua: { stdlib: 'safe' }, javascript: { strict_mode: true } }, runtime: { enable_streaming: true } }, null);
+    expect(quiet.warnings).toEqual([]);
+    const told = validateConfig({
+      engines: { lua: { stdlib: 'none', package_paths: ['./lib'] } },
+      runtime: { enable_streaming: false, state_persistence: { schema_directory: 'schemas', backup: { compression_type: 'lz4' } } },
+    }, null);
+    expect(told.warnings).toEqual([
+      expect.stringMatching(/^runtime\.enable_streaming = false has no effect in llmspell: /),
+      expect.stringMatching(/^runtime\.state_persistence\.schema_directory = "schemas" has no effect in llmspell: /),
+      expect.stringMatching(/^engines\.lua\.stdlib = "none" has no effect in llmspell: /),
+      expect.stringMatching(/^engines\.lua\.package_paths = \["\.\/lib"\] has no effect in llmspell: /),
+      'runtime.state_persistence.backup.compression_type = "lz4" is not available: backups use gzip ("gzip" or "none")',
+    ]);
+  });
+
   test('environment overrides apply, also with an explicit file', () => {
     const dir = tmp();
     const file = path.join(dir, 'c.toml');

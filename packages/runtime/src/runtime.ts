@@ -152,9 +152,14 @@ export class LlmspellRuntime implements RuntimeHost {
     });
   }
 
-  /** Script limits from config (memory, wall time). */
+  /** Script limits from config (memory, wall time); the memory limit of Lua's engine settings. */
   get scriptLimits(): ScriptLimits {
     return scriptLimitsFromConfig(this.config);
+  }
+
+  /** Script limits from config for one engine (`lua`, `javascript`): its own memory setting. */
+  scriptLimitsFor(engine: string): ScriptLimits {
+    return scriptLimitsFromConfig(this.config, engine);
   }
 
   /** Builds the globals for one script context. */
@@ -212,7 +217,7 @@ export class LlmspellRuntime implements RuntimeHost {
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     const output = options.output ?? consoleOutput;
-    const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimits, ...options.limits };
+    const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimitsFor(engine.name), ...options.limits };
     const args = options.args ?? { positional: [], named: {} };
     let finished: { value: ScriptValue } | undefined;
     const finish = (value: ScriptValue) => {

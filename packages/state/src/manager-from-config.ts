@@ -13,6 +13,8 @@ export interface StatePersistenceSettings {
   backup?: {
     backup_dir?: string;
     compression_enabled?: boolean;
+    /** `none` stores backups uncompressed; any other value is gzip (the only algorithm). */
+    compression_type?: string;
     compression_level?: number;
     incremental_enabled?: boolean;
     max_backups?: number;
@@ -65,7 +67,7 @@ export function createStateManager(store: StateStore, settings: StatePersistence
     backupOnMigration: settings.backup_on_migration ?? true,
     backup: settings.backup_enabled === false ? undefined : {
       dir: resolveBackupDir(settings, options.env, options.cwd),
-      compression: backup.compression_enabled ?? true,
+      compression: (backup.compression_enabled ?? true) && backup.compression_type?.toLowerCase() !== 'none',
       compressionLevel: backup.compression_level ?? 3,
       incrementalEnabled: backup.incremental_enabled ?? true,
       maxBackups: backup.max_backups ?? 10,

@@ -29,6 +29,7 @@ export const SecurityConfigSchema = z.looseObject({
 export const BackupConfigSchema = z.looseObject({
   backup_dir: z.string().optional(),
   compression_enabled: boolish.default(true),
+  /** "gzip" or "none" (no compression); the reference's "zstd"/"lz4" load, with a warning, as gzip. */
   compression_type: z.string().default('gzip'),
   compression_level: z.number().int().min(1).max(9).default(3),
   incremental_enabled: boolish.default(true),
@@ -50,6 +51,7 @@ export const StatePersistenceConfigSchema = z.looseObject({
   /** The server cancels a statement running longer (postgres; default 30000, 0 = never). */
   statement_timeout_ms: z.number().int().nonnegative().optional(),
   migration_enabled: boolish.default(true),
+  /** Accepted for rs-llmspell configs, no effect: scripts register schemas and migrations. */
   schema_directory: z.string().optional(),
   backup_on_migration: boolish.default(true),
   max_state_size_bytes: positiveInt.default(10_000_000),
@@ -60,8 +62,10 @@ export const StatePersistenceConfigSchema = z.looseObject({
 });
 
 export const RuntimeSectionSchema = z.looseObject({
+  /** Accepted for rs-llmspell configs, no effect: a run is one script in its own process. */
   max_concurrent_scripts: positiveInt.default(10),
   script_timeout_seconds: positiveInt.default(300),
+  /** Accepted for rs-llmspell configs, no effect: streaming is always available. */
   enable_streaming: boolish.default(true),
   security: SecurityConfigSchema.prefault({}),
   state_persistence: StatePersistenceConfigSchema.prefault({}),
@@ -84,6 +88,11 @@ export const ProvidersSectionSchema = z.looseObject({
 });
 
 export const EnginesSectionSchema = z.looseObject({
+  /**
+   * Of the engine settings only the memory limits act (`max_memory`, `max_heap_size`; under
+   * `runtime.security.max_memory_bytes`); the others are accepted for rs-llmspell configs and
+   * reported when set to what the fixed sandbox does not do (load-config.ts, NO_EFFECT).
+   */
   lua: z.looseObject({
     stdlib: z.enum(['none', 'safe', 'full']).default('safe'),
     max_memory: positiveInt.optional(),

@@ -70,13 +70,18 @@ export function policyFromConfig(config: LlmspellConfig, cwd: string, options: P
   });
 }
 
-/** Memory and time limits for scripts: the tightest of the settings given. */
-export function scriptLimitsFromConfig(config: LlmspellConfig): ScriptLimits {
+/**
+ * Memory and time limits for scripts: the tightest of the settings given. The memory limit is
+ * `runtime.security.max_memory_bytes`, else the engine's own (`engines.lua.max_memory`,
+ * `engines.javascript.max_heap_size`; Lua's when no engine is named).
+ */
+export function scriptLimitsFromConfig(config: LlmspellConfig, engine = 'lua'): ScriptLimits {
   const s = config.runtime.security;
   const timeouts = [config.runtime.script_timeout_seconds * 1000];
   if (s.max_execution_time_ms !== undefined) timeouts.push(s.max_execution_time_ms);
+  const engineMemory = engine === 'javascript' ? config.engines.javascript.max_heap_size : config.engines.lua.max_memory;
   return {
-    memoryBytes: s.max_memory_bytes ?? config.engines.lua.max_memory ?? DEFAULT_SCRIPT_LIMITS.memoryBytes,
+    memoryBytes: s.max_memory_bytes ?? engineMemory ?? DEFAULT_SCRIPT_LIMITS.memoryBytes,
     timeoutMs: Math.min(...timeouts),
   };
 }

@@ -121,6 +121,50 @@ export function findKeyLine(text: string, keyPath: Array<string | number>): numb
 
 const KNOWN_TOP = new Set(Object.keys(LlmspellConfigSchema.shape));
 
+/**
+ * Keys of rs-llmspell's RuntimeConfig that llmspell accepts (so the reference's configs load)
+ * but does not act on, each with the value llmspell behaves as (`undefined`: no value is acted
+ * on). Set to anything else, they are reported as warnings (`llmspell validate`, `--verbose`).
+ */
+const NO_EFFECT: Array<[key: string, behavesAs: unknown, why: string]> = [
+  ['runtime.max_concurrent_scripts', undefined, 'a run is one script in its own process; queue workers take [queue] concurrency'],
+  ['runtime.enable_streaming', true, 'streaming is always available (--stream, agent streams)'],
+  ['runtime.state_persistence.schema_directory', undefined, 'schemas and migrations are registered by scripts (State.register_schema, register_migration)'],
+  ['engines.lua.stdlib', 'safe', 'Lua scripts always get the sandboxed library set (no io, os.execute, require, debug)'],
+  ['engines.lua.debug', false, 'the Lua debug library is never available to scripts'],
+  ['engines.lua.package_paths', [], 'Lua scripts cannot require modules'],
+  ['engines.javascript.strict_mode', true, 'JavaScript scripts run as ES modules, always strict'],
+  ['engines.javascript.enable_console', true, 'console is always available to JavaScript scripts'],
+  ['engines.javascript.module_resolution', 'node', 'JavaScript scripts cannot import modules'],
+];
+
+/** Backup compression llmspell has: gzip, or none. */
+const BACKUP_COMPRESSION = ['gzip', 'none'];
+
+function valueAt(root: unknown, dotted: string): unknown {
+  let node = root;
+  for (const part of dotted.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** Warnings for keys set to what llmspell does not do (see NO_EFFECT), and an unavailable compression. */
+function behaviourWarnings(raw: unknown, config: LlmspellConfig): string[] {
+  const warnings: string[] = [];
+  for (const [key, behavesAs, why] of NO_EFFECT) {
+    const value = valueAt(raw, key);
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(behavesAs)) continue;
+    warnings.push(`${key} = ${JSON.stringify(value)} has no effect in llmspell: ${why}`);
+  }
+  const compression = config.runtime.state_persistence.backup.compression_type;
+  if (!BACKUP_COMPRESSION.includes(compression.toLowerCase())) {
+    warnings.push(`runtime.state_persistence.backup.compression_type = ${JSON.stringify(compression)} is not available: backups use gzip ("gzip" or "none")`);
+  }
+  return warnings;
+}
+
 /** Validates raw config data; errors name the file, the key and the line. */
 export function validateConfig(raw: unknown, file: string | null, text?: string): LoadedConfig {
   // jitless: parsed once per process, where zod's compiled fast path for a schema this large
@@ -139,6 +183,7 @@ export function validateConfig(raw: unknown, file: string | null, text?: string)
   if (raw && typeof raw === 'object') {
     for (const k of Object.keys(raw)) if (!KNOWN_TOP.has(k)) warnings.push(`unknown top-level key '${k}' is ignored`);
   }
+  warnings.push(...behaviourWarnings(raw, parsed.data));
   return { config: parsed.data, source: file, warnings };
 }
 

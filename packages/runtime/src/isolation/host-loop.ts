@@ -111,7 +111,7 @@ async function setUp(message: Extract<ToHost, { t: 'setup' }>): Promise<void> {
         if (message.events) send({ t: 'event', type, data: cloneable(data) });
       },
     });
-    limits = { ...made.runtime.scriptLimits, ...message.limits };
+    limits = { ...made.runtime.scriptLimitsFor(made.engine.name), ...message.limits };
     const needed = hostHeapMb(limits.memoryBytes);
     if (needed > message.heapMb) {
       send({ t: 'respawn', heapMb: needed });

@@ -1,0 +1,211 @@
+/**
+ * Keys of llmspell.toml (packages/runtime/src/config/config-schema.ts) that no other test sets
+ * from a config file: each is set to a value other than its default and the run is compared
+ * with one without it, through the built CLI. Keys other tests already drive from a config file
+ * (allow_file_access, allowed_paths, max_security_level, [mcp], [observability]…) are not
+ * repeated; the keys accepted only for rs-llmspell's configs are reported by `llmspell validate`
+ * when set to what llmspell does not do.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
+import { cli, scratch, write, type CliRun } from './helpers.js';
+
+/** A project folder with this llmspell.toml (none when empty). */
+function project(toml: string): string {
+  const dir = scratch();
+  if (toml) write(dir, 'llmspell.toml', toml);
+  return dir;
+}
+
+async function exec(dir: string, code: string, args: string[] = []): Promise<CliRun> {
+  return cli([...args, 'exec', code], { cwd: dir });
+}
+
+/** The Lua value returned by a call that may fail: its result, or its error message. */
+const TRY = (call: string) => `local ok, r = pcall(${call}) if ok then return "ok" end return tostring(r)`;
+
+describe('[runtime.security]', () => {
+  let server: http.Server;
+  let url: string;
+  let hits = 0;
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      hits += 1;
+      res.end('pong');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('allow_network_access, allowed_domains and blocked_domains refuse a request the same config otherwise sends', async () => {
+    const base = '[runtime.security]\nallow_private_network = true\n';
+    const request = TRY(`Tool.invoke, "http_request", { input = "${url}" }`);
+    const sent = await exec(project(base), request);
+    expect([sent.stdout, hits]).toEqual(['ok\n', 1]);
+    const refused = async (extra: string) => (await exec(project(base + extra), request)).stdout;
+    expect(await refused('allow_network_access = false\n')).toMatch(/^NETWORK_NOT_ALLOWED: .*allow_network_access = false/);
+    expect(await refused('allowed_domains = ["example.org"]\n')).toMatch(/^NETWORK_NOT_ALLOWED: .*127\.0\.0\.1 is not in the allowed domains/);
+    expect(await refused('blocked_domains = ["127.0.0.1"]\n')).toMatch(/^NETWORK_NOT_ALLOWED: .*127\.0\.0\.1 is in the blocked domains/);
+    expect(hits).toBe(1);
+  });
+
+  test('max_file_bytes caps what file tools write and read', async () => {
+    const code = TRY('Tool.invoke, "file_operations", { operation = "write", path = "big.txt", input = string.rep("x", 200) }');
+    expect((await exec(project(''), code)).stdout).toBe('ok\n');
+    const dir = project('[runtime.security]\nmax_file_bytes = 100\n');
+    expect((await exec(dir, code)).stdout).toMatch(/^SIZE_LIMIT_EXCEEDED: .*over the limit of 100 bytes/);
+    fs.writeFileSync(path.join(dir, 'big.txt'), 'y'.repeat(200));
+    expect((await exec(dir, TRY('Tool.invoke, "file_operations", { operation = "read", path = "big.txt" }'))).stdout).toMatch(/^SIZE_LIMIT_EXCEEDED: /);
+  });
+
+  test('max_extract_bytes caps the total a directory copy writes', async () => {
+    const code = TRY('Tool.invoke, "file_operations", { operation = "copy", path = "d", target_path = "e", recursive = true }');
+    const filled = (dir: string) => {
+      write(dir, 'd/a.txt', 'a'.repeat(100));
+      write(dir, 'd/b.txt', 'b'.repeat(100));
+      return dir;
+    };
+    expect((await exec(filled(project('')), code)).stdout).toBe('ok\n');
+    expect((await exec(filled(project('[runtime.security]\nmax_extract_bytes = 150\n')), code)).stdout)
+      .toMatch(/^SIZE_LIMIT_EXCEEDED: .*total size of the copied directory is 200 bytes, over the limit of 150 bytes/);
+  });
+
+  test('script_timeout_seconds and max_execution_time_ms stop a looping script at the tighter of the two', async () => {
+    const loop = 'while true do end';
+    const bySeconds = await exec(project('[runtime]\nscript_timeout_seconds = 1\n'), loop);
+    expect([bySeconds.code, bySeconds.stderr]).toEqual([1, expect.stringContaining('SCRIPT_TIMEOUT: <exec>.lua: script exceeded its time limit of 1000 ms')]);
+    const byMs = await exec(project('[runtime]\nscript_timeout_seconds = 30\n[runtime.security]\nmax_execution_time_ms = 400\n'), loop);
+    expect([byMs.code, byMs.stderr]).toEqual([1, expect.stringContaining('script exceeded its time limit of 400 ms')]);
+  });
+
+  test('max_memory_bytes, engines.lua.max_memory and engines.javascript.max_heap_size bound the engine each applies to', async () => {
+    // about 30 MB: within the default limit (64 MiB), over 16 MiB
+    const lua = 'local t = {} for i = 1, 300000 do t[i] = string.rep("x", 64) .. i end return #t';
+    const js = 'const a = []; for (let i = 0; i < 300000; i++) a.push("x".repeat(64) + i); export default a.length;';
+    const limit = 16 * 1024 * 1024;
+    const overLimit = `SCRIPT_MEMORY_LIMIT: <exec>.lua: script exceeded its memory limit of ${limit} bytes`;
+    expect((await exec(project(''), lua)).stdout).toBe('300000\n');
+    expect((await exec(project(`[runtime.security]\nmax_memory_bytes = ${limit}\n`), lua)).stderr).toContain(overLimit);
+    const engineLimits = project(`[engines.lua]\nmax_memory = ${limit}\n[engines.javascript]\nmax_heap_size = ${limit * 4}\n`);
+    expect((await exec(engineLimits, lua)).stderr).toContain(overLimit);
+    // Lua's setting is not JavaScript's: the same work fits in the JavaScript heap given
+    expect((await exec(engineLimits, js, ['--engine', 'js'])).stdout).toBe('300000\n');
+    const jsLimited = await exec(project(`[engines.javascript]\nmax_heap_size = ${limit}\n`), js, ['--engine', 'js']);
+    expect(jsLimited.stderr).toMatch(/SCRIPT_MEMORY_LIMIT: <exec>.js:1: script exceeded its memory limit of 16 MiB/);
+  });
+});
+
+describe('[runtime.state_persistence]', () => {
+  test('enabled = false keeps state in memory: the next run does not see it', async () => {
+    const save = 'State.save("global", "k", (State.load("global", "k") or 0) + 1) return State.load("global", "k")';
+    const kept = project('[runtime]\n');
+    await exec(kept, save);
+    expect((await exec(kept, save)).stdout).toBe('2\n');
+    const off = project('[runtime.state_persistence]\nenabled = false\n');
+    await exec(off, save);
+    expect((await exec(off, save)).stdout).toBe('1\n');
+  });
+
+  test('max_state_size_bytes refuses a larger value', async () => {
+    const code = TRY('State.save, "global", "big", string.rep("x", 2000)');
+    expect((await exec(project('[runtime]\n'), code)).stdout).toBe('ok\n');
+    expect((await exec(project('[runtime.state_persistence]\nmax_state_size_bytes = 1000\n'), code)).stdout).toMatch(/^[A-Z_]+: .*1000/);
+  });
+
+  /** Creates a backup in `dir` (after one state write) and returns its metadata. */
+  async function backup(dir: string, args: string[] = []): Promise<{ id: string; path: string; backup_type: string; compression: { algorithm: string; level: number } }> {
+    expect((await exec(dir, 'State.save("global", "k", string.rep("abc", 100))')).code).toBe(0);
+    const created = await cli(['backup', 'create', ...args, '--output', 'json'], { cwd: dir });
+    expect(created.stderr).toBe('');
+    const { id, path: file, backup_type } = JSON.parse(created.stdout);
+    const info = JSON.parse((await cli(['backup', 'info', id, '--output', 'json'], { cwd: dir })).stdout);
+    return { id, path: file, backup_type, compression: info.compression };
+  }
+
+  test('[backup] backup_dir, compression_enabled, compression_type and compression_level decide where and how a backup is written', async () => {
+    const plain = await backup(project('[runtime]\n'));
+    expect(plain.compression).toMatchObject({ algorithm: 'gzip', level: 3 });
+    const section = '[runtime.state_persistence.backup]\n';
+    const placed = project(`${section}backup_dir = "kept-backups"\ncompression_level = 9\n`);
+    const nine = await backup(placed);
+    expect(nine.compression).toMatchObject({ algorithm: 'gzip', level: 9 });
+    expect(path.relative(path.join(placed, 'kept-backups'), nine.path)).not.toMatch(/^\.\./);
+    expect((await backup(project(`${section}compression_enabled = false\n`))).compression).toMatchObject({ algorithm: 'none' });
+    expect((await backup(project(`${section}compression_type = "none"\n`))).compression).toMatchObject({ algorithm: 'none' });
+  });
+
+  test('[backup] incremental_enabled = false makes every backup full; max_backups keeps only the newest', async () => {
+    const chained = project('[runtime]\n');
+    await backup(chained);
+    expect((await backup(chained, ['--incremental'])).backup_type).toBe('incremental');
+    const full = project('[runtime.state_persistence.backup]\nincremental_enabled = false\n');
+    await backup(full);
+    expect((await backup(full, ['--incremental'])).backup_type).toBe('full');
+
+    const listed = async (dir: string) => (JSON.parse((await cli(['backup', 'list', '--output', 'json'], { cwd: dir })).stdout) as Array<{ id: string }>).map((b) => b.id);
+    expect(await listed(chained)).toHaveLength(2);
+    const one = project('[runtime.state_persistence.backup]\nmax_backups = 1\nincremental_enabled = false\n');
+    await backup(one);
+    const newest = await backup(one);
+    expect(await listed(one)).toEqual([newest.id]);
+  });
+});
+
+describe('[providers.providers.NAME]', () => {
+  let server: MockLlmServer;
+  beforeAll(async () => {
+    server = await startMockLlmServer();
+  });
+  afterAll(() => server.close());
+
+  const provider = (extra: string) => project(`[providers]\ndefault_provider = "local"\n[providers.providers.local]\nprovider_type = "openai"\nbase_url = "${server.openaiBaseUrl}"\nmodel = "m"\n${extra}`);
+  const ask = TRY('function() return Agent.create({}):invoke({ text = "hi" }).text end');
+
+  test('max_tokens is sent as the output cap of every request', async () => {
+    server.reply({ text: 'capped' });
+    expect((await exec(provider('max_tokens = 77\n'), ask)).stdout).toBe('ok\n');
+    expect(JSON.stringify(server.requests.at(-1)!.body)).toMatch(/"max_(completion_)?tokens":77/);
+  });
+
+  test('max_retries decides how often a refused request is sent again; an agent\'s own max_retries wins', async () => {
+    /** Requests one call sends while the server refuses every one (429, retry at once). */
+    const sends = async (dir: string, code = ask) => {
+      const before = server.requests.length;
+      server.setDefault({ status: 429, headers: { 'retry-after-ms': '1' } });
+      try {
+        expect((await exec(dir, code)).stdout).toMatch(/^RATE_LIMITED: /);
+      } finally {
+        server.setDefault({ text: 'answer' });
+      }
+      return server.requests.length - before;
+    };
+    expect(await sends(provider('max_retries = 0\n'))).toBe(1);
+    const three = provider('max_retries = 3\n');
+    expect(await sends(three)).toBe(4);
+    expect(await sends(three, TRY('function() return Agent.create({ max_retries = 1 }):invoke({ text = "hi" }).text end'))).toBe(2);
+  });
+
+  test('timeout_seconds bounds an agent call that gets no answer; an agent\'s own timeout_ms wins', async () => {
+    const dir = provider('timeout_seconds = 1\n');
+    server.reply({ hang: true });
+    expect((await exec(dir, ask)).stdout).toMatch(/^TIMEOUT: .*timed out after 1000 ms\n$/);
+    server.reply({ hang: true });
+    expect((await exec(dir, TRY('function() return Agent.create({ timeout_ms = 300 }):invoke({ text = "hi" }).text end'))).stdout).toMatch(/^TIMEOUT: .*timed out after 300 ms\n$/);
+  });
+});
+
+describe('keys kept for rs-llmspell configs', () => {
+  test('`validate` reports those set to what llmspell does not do, and no others', async () => {
+    const quiet = await cli(['validate'], { cwd: project('[engines.lua]\nstdlib = "safe"\n[runtime]\nenable_streaming = true\n') });
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+    const told = await cli(['validate'], { cwd: project('[engines.lua]\nstdlib = "full"\n[runtime]\nmax_concurrent_scripts = 4\n[runtime.state_persistence.backup]\ncompression_type = "zstd"\n') });
+    expect(told.code).toBe(0);
+    expect(told.stderr).toContain('warning: engines.lua.stdlib = "full" has no effect in llmspell');
+    expect(told.stderr).toContain('warning: runtime.max_concurrent_scripts = 4 has no effect in llmspell');
+    expect(told.stderr).toContain('warning: runtime.state_persistence.backup.compression_type = "zstd" is not available: backups use gzip');
+  });
+});
