@@ -27,6 +27,55 @@ async function exec(dir: string, code: string, args: string[] = []): Promise<Cli
 /** The Lua value returned by a call that may fail: its result, or its error message. */
 const TRY = (call: string) => `local ok, r = pcall(${call}) if ok then return "ok" end return tostring(r)`;
 
+describe('default_engine', () => {
+  const lua = 'return "lua"';
+  const js = 'export default "javascript " + (6 * 7);';
+  const outcome = (run: CliRun) => [run.code, run.stdout, run.stderr];
+
+  test('"javascript" runs `exec` code and a file without a known extension as JavaScript; --engine and a .lua extension still win', async () => {
+    const dir = project('default_engine = "javascript"\n');
+    write(dir, 'script', js);
+    write(dir, 'script.lua', 'return "lua " .. _VERSION');
+    expect(outcome(await exec(dir, js))).toEqual([0, 'javascript 42\n', '']);
+    expect(outcome(await cli(['run', 'script'], { cwd: dir }))).toEqual([0, 'javascript 42\n', '']);
+    expect(outcome(await cli(['run', 'script.lua'], { cwd: dir }))).toEqual([0, 'lua Lua 5.4\n', '']);
+    expect((await exec(dir, lua, ['--engine', 'lua'])).stdout).toBe('lua\n');
+    expect((await cli(['run', '--engine', 'lua', 'script'], { cwd: dir })).stderr).toMatch(/^SCRIPT_SYNTAX_ERROR: script:1: /);
+    // errors name the inline script by the engine that ran it; `--output pretty` says which
+    expect((await exec(dir, 'throw new Error("boom")')).stderr).toContain('SCRIPT_ERROR: <exec>.js:1: boom');
+    expect((await exec(dir, 'error("boom")', ['--engine', 'lua'])).stderr).toContain('SCRIPT_ERROR: <exec>.lua:1: boom');
+    expect((await exec(dir, js, ['--output', 'pretty'])).stdout).toContain('Engine: javascript');
+    // the REPL too
+    expect((await cli(['repl'], { cwd: dir, input: 'typeof globalThis\n' })).stdout).toBe('object\n');
+    expect((await cli(['repl', '--engine', 'lua'], { cwd: dir, input: 'typeof globalThis\n' })).stderr).toMatch(/^SCRIPT_SYNTAX_ERROR: repl:1/);
+  });
+
+  test('the config in effect decides: a --config file, or one found in the user\'s config folder', async () => {
+    const dir = project('');
+    write(dir, 'js.toml', 'default_engine = "js"\n');
+    expect((await exec(dir, js, ['--config', 'js.toml'])).stdout).toBe('javascript 42\n');
+    write(dir, '.config/llmspell/config.toml', 'default_engine = "javascript"\n');
+    expect((await exec(dir, js)).stdout).toBe('javascript 42\n');
+  });
+
+  test('unset or "lua": exec and a file without an extension run Lua, as before (.js/.mjs/.cjs files JavaScript)', async () => {
+    for (const toml of ['', 'default_engine = "lua"\n']) {
+      const dir = project(toml);
+      write(dir, 'script', lua);
+      expect(outcome(await exec(dir, lua))).toEqual([0, 'lua\n', '']);
+      expect(outcome(await cli(['run', 'script'], { cwd: dir }))).toEqual([0, 'lua\n', '']);
+      expect((await exec(dir, js)).stderr).toMatch(/^SCRIPT_SYNTAX_ERROR: <exec>\.lua:1: /);
+      write(dir, 'script.cjs', js);
+      expect((await cli(['run', 'script.cjs'], { cwd: dir })).stdout).toBe('javascript 42\n');
+    }
+  });
+
+  test('an engine llmspell does not have is refused, naming the config that asked for it', async () => {
+    const run = await exec(project('default_engine = "python"\n'), 'return 1');
+    expect([run.code, run.stderr]).toEqual([1, expect.stringMatching(/^ENGINE_NOT_AVAILABLE: Script engine 'python' \(default_engine of .*llmspell\.toml\) is not available/)]);
+  });
+});
+
 describe('[runtime.security]', () => {
   let server: http.Server;
   let url: string;
