@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
 import { LlmspellRuntime, applyStateLocation, builtinFeatures, loadConfig, type LoadedConfig, type StateLocation } from '@llmspell/runtime';
 import { telemetryFeature } from '@llmspell/telemetry';
+import { defaultEngineOf, type EngineName } from './engines.js';
 import type { CliIo } from './io.js';
 import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
 import type { GlobalFlags } from './parse-args.js';
@@ -17,6 +18,8 @@ export interface ComposeOptions {
   tools?: boolean;
   /** Record runs in the history and export spans ([observability]); off for `runs` and `ui`. */
   telemetry?: boolean;
+  /** Called with the config as soon as it is read (the script host starts loading its engine then). */
+  onConfig?: (loaded: LoadedConfig) => void;
 }
 
 export interface CliConfig extends LoadedConfig {
@@ -35,6 +38,11 @@ export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
   }
   if (flags.maxMemoryMb !== undefined) runtime.security.max_memory_bytes = Math.round(flags.maxMemoryMb * 1024 * 1024);
   return loaded;
+}
+
+/** The config's `default_engine`, for a script neither --engine nor its extension gave one. */
+export function configuredEngine(flags: GlobalFlags, io: CliIo): EngineName {
+  return defaultEngineOf(loadCliConfig(flags, io));
 }
 
 /**
@@ -80,6 +88,7 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
 export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: ComposeOptions = {}): Promise<{ runtime: LlmspellRuntime; loaded: LoadedConfig }> {
   const loaded = loadCliConfig(flags, io);
   startMark('host: config loaded');
+  options.onConfig?.(loaded);
   const level: LogLevel = flags.verbose ? 'debug' : flags.quiet ? 'error' : 'info';
   // Loading the tool packages and opening the store overlap (file reads, the SQLite open).
   const [toolsResult, storeResult] = await Promise.allSettled([

@@ -3,24 +3,36 @@ import type { ScriptEngine } from '@llmspell/core';
 import { LlmspellError } from '@llmspell/core/errors';
 
 const ENGINE_ALIASES: Record<string, 'lua' | 'javascript'> = { lua: 'lua', javascript: 'javascript', js: 'javascript' };
-const EXTENSIONS: Record<string, 'lua' | 'javascript'> = { '.lua': 'lua', '.js': 'javascript', '.mjs': 'javascript' };
+export type EngineName = 'lua' | 'javascript';
 
-export function normalizeEngineName(name: string): 'lua' | 'javascript' {
+const EXTENSIONS: Record<string, EngineName> = { '.lua': 'lua', '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript' };
+
+/** `origin`: where the name came from, when not from --engine (a config's default_engine). */
+export function normalizeEngineName(name: string, origin?: string): EngineName {
   const engine = ENGINE_ALIASES[name.toLowerCase()];
   if (!engine) {
-    throw new LlmspellError('ENGINE_NOT_AVAILABLE', `Script engine '${name}' is not available (choose lua or javascript)`);
+    throw new LlmspellError('ENGINE_NOT_AVAILABLE', `Script engine '${name}'${origin ? ` (${origin})` : ''} is not available (choose lua or javascript)`);
   }
   return engine;
 }
 
-/** The engine for a script: `--engine` wins, then the file extension, then the default. */
-export function chooseEngine(flag: string | undefined, file: string | undefined, fallback: string): 'lua' | 'javascript' {
+/** The `default_engine` of a loaded config, for a script neither --engine nor its extension gave one. */
+export function defaultEngineOf(loaded: { config: { default_engine: string }; source?: string | null }): EngineName {
+  return normalizeEngineName(loaded.config.default_engine, `default_engine of ${loaded.source ?? 'the built-in config'}`);
+}
+
+/**
+ * The engine `--engine` (or LLMSPELL_ENGINE) or else the file extension picks; undefined when
+ * neither does, and the config's `default_engine` decides (see defaultEngineOf).
+ */
+export function engineFor(flag: string | undefined, file: string | undefined): EngineName | undefined {
   if (flag) return normalizeEngineName(flag);
-  if (file) {
-    const byExt = EXTENSIONS[path.extname(file).toLowerCase()];
-    if (byExt) return byExt;
-  }
-  return normalizeEngineName(fallback);
+  return file ? EXTENSIONS[path.extname(file).toLowerCase()] : undefined;
+}
+
+/** The name errors give inline code (`llmspell exec`): `<exec>.lua` or `<exec>.js`. */
+export function inlineScriptName(engine: string): string {
+  return engine === 'javascript' ? '<exec>.js' : '<exec>.lua';
 }
 
 const cache = new Map<string, Promise<ScriptEngine>>();

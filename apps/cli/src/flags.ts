@@ -24,7 +24,7 @@ export interface FlagSpec {
 /** Flags every command takes, before or after the command word. */
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'config', short: 'c', type: 'string', value: '<file>', file: true, description: 'config file (default: search llmspell.toml, ~/.llmspell/config.toml…)' },
-  { name: 'engine', short: 'e', type: 'string', value: '<name>', choices: ['lua', 'javascript', 'js'], description: 'lua | javascript | js (default: from the file extension)' },
+  { name: 'engine', short: 'e', type: 'string', value: '<name>', choices: ['lua', 'javascript', 'js'], description: 'lua | javascript | js (default: the file extension, else default_engine of the config, else lua)' },
   { name: 'output', type: 'string', value: '<format>', choices: ['text', 'json', 'pretty'], description: 'text | json | pretty' },
   { name: 'timeout', type: 'string', value: '<s>', description: 'script wall-time limit in seconds (default 300)' },
   { name: 'max-memory', type: 'string', value: '<MB>', description: 'script memory limit (default 64)' },

@@ -1,9 +1,9 @@
 import { isMainThread } from 'node:worker_threads';
-import type { ScriptArgs } from '@llmspell/runtime';
+import type { LoadedConfig, ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
 import { TELEMETRY_SERVICE, type Telemetry } from '@llmspell/telemetry';
 import { composeRuntime } from './compose-runtime.js';
-import { chooseEngine, loadEngine, preloadEngine } from './engines.js';
+import { defaultEngineOf, loadEngine, normalizeEngineName, preloadEngine, type EngineName } from './engines.js';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
 import { PROGRESS_EVENTS, progressData } from './progress.js';
@@ -42,20 +42,28 @@ interface EventBusLike {
 /**
  * The setup module of the CLI's script host (a child process the CLI supervises): composes
  * the runtime from config, flags and the environment exactly as an in-process run would,
- * and loads the engine. The engine name is empty when the config's default decides (REPL).
+ * and loads the engine. The engine name is empty when the config's `default_engine` decides
+ * (`exec` and the REPL without --engine, a script file whose extension names none).
  */
 export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetup> {
   startMark('host: setup');
   const data = context.data as ScriptHostData;
-  if (context.engine) preloadEngine(chooseEngine(context.engine, undefined, 'lua'));
-  void loadEngine(chooseEngine(context.engine || undefined, undefined, 'lua')).then(() => startMark('host: engine loaded'), () => undefined);
+  // the engine asked for, else the config's default_engine, loading while the tools and state do
+  let engineName: EngineName | undefined;
+  const preload = (name: EngineName) => {
+    engineName = name;
+    preloadEngine(name);
+    void loadEngine(name).then(() => startMark('host: engine loaded'), () => undefined);
+  };
+  if (context.engine) preload(normalizeEngineName(context.engine));
   const io: CliIo = { stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd };
-  const { runtime, loaded } = await composeRuntime(data.flags, io);
+  const onConfig = (loaded: LoadedConfig) => engineName ?? preload(defaultEngineOf(loaded));
+  const { runtime, loaded } = await composeRuntime(data.flags, io, { onConfig });
   try {
-    const engineName = chooseEngine(context.engine || undefined, undefined, loaded.config.default_engine);
+    const name = engineName ?? defaultEngineOf(loaded);
     // a host started ahead of its job (a queue worker's pool) learns of the job in beforeRun
     const describeJob = (job: ScriptHostJob) => {
-      if (job.file) runtime.services.set('scriptInfo', { file: job.file, engine: engineName, args: job.args ?? { positional: [], named: {} } });
+      if (job.file) runtime.services.set('scriptInfo', { file: job.file, engine: name, args: job.args ?? { positional: [], named: {} } });
       if (job.resumeRunId) runtime.services.set('resumeRunId', job.resumeRunId);
     };
     describeJob(data);
@@ -69,7 +77,7 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     });
     if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${isBundledEntry() ? 'bundled entry' : 'module graph'}
 `);
-    const engine = await loadEngine(engineName);
+    const engine = await loadEngine(name);
     startMark('host: engine ready');
     return { runtime, engine, beforeRun: (job) => describeJob(job as ScriptHostJob), close: writeCodeCache };
   } catch (error) {

@@ -2,6 +2,7 @@ import type { ScriptValue } from '@llmspell/core';
 import { isLlmspellError, type LlmspellError } from '@llmspell/core/errors';
 import type { ScriptArgs } from '@llmspell/runtime';
 import { IsolatedHostPool, runIsolatedScript, type IsolationKind } from '@llmspell/runtime/isolation';
+import type { EngineName } from './engines.js';
 import { type GlobalFlags } from './parse-args.js';
 import { UsageError } from './usage-error.js';
 import { scriptHostEntry } from './script-host-path.js';
@@ -14,9 +15,10 @@ import type { ScriptHostData, ScriptHostJob } from './script-host.js';
 /** One script to run: what `run`, `exec`, `resume`, queue workers and `mcp serve` hand over. */
 export interface ScriptJob {
   source: string;
-  /** Shown in errors: `hello.lua:3: message`. */
-  filename: string;
-  engine: 'lua' | 'javascript';
+  /** Shown in errors: `hello.lua:3: message`; a function names it from the engine in use (`<exec>.js`). */
+  filename: string | ((engine: string) => string);
+  /** Unset: the config's `default_engine` decides, in the host (which reads the config anyway). */
+  engine?: EngineName;
   args: ScriptArgs;
   /** Absolute path of a script file (recorded with durable workflow runs). */
   file?: string;
@@ -31,6 +33,8 @@ export interface ScriptJobOptions {
   signal?: AbortSignal;
   /** Show the stderr progress line (only the interactive CLI commands do). */
   progress?: boolean;
+  /** Told the engine the script runs on, once its host is ready. */
+  onEngine?: (engine: EngineName) => void;
 }
 
 /** A failure the supervisor made by ending the host (killed at its limit, Ctrl-C, crashed). */
@@ -86,7 +90,8 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
       // started by bin.ts for `run` and `exec`; used only when started with these very settings
       prestarted: takePrestartedHost(),
       setupData: data,
-      engine: job.engine,
+      engine: job.engine ?? '',
+      onEngine: options.onEngine as ((engine: string) => void) | undefined,
       source: job.source,
       filename: job.filename,
       args: job.args,
@@ -121,7 +126,7 @@ export interface ScriptJobPool {
   /** Like runScriptJob, with the job's own (shorter) time limit. */
   run(job: ScriptJob, options: ScriptJobOptions & { timeoutMs?: number }): Promise<ScriptValue>;
   /** Starts hosts for an engine before its first job. */
-  warm(engine: ScriptJob['engine']): void;
+  warm(engine: EngineName): void;
   close(): Promise<void>;
 }
 
@@ -148,7 +153,7 @@ export function startScriptJobPool(flags: GlobalFlags, io: CliIo, spares: number
     async run(job, options) {
       const prepare: ScriptHostJob = { file: job.file, args: job.args, resumeRunId: job.resumeRunId };
       return (await pool.run(job.source, {
-        engine: job.engine, filename: job.filename, args: job.args, signal: options.signal, output: options.output, prepare, timeoutMs: options.timeoutMs,
+        engine: job.engine ?? '', filename: job.filename, args: job.args, signal: options.signal, output: options.output, prepare, timeoutMs: options.timeoutMs,
       })) as ScriptValue;
     },
     warm: (engine) => pool.warm(engine),

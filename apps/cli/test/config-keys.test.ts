@@ -11,6 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing';
+import { QUEUE_DEFAULTS, queueSettings } from '@llmspell/queue';
+import { loadConfig } from '@llmspell/runtime';
 import { cli, scratch, write, type CliRun } from './helpers.js';
 
 /** A project folder with this llmspell.toml (none when empty). */
@@ -26,6 +28,55 @@ async function exec(dir: string, code: string, args: string[] = []): Promise<Cli
 
 /** The Lua value returned by a call that may fail: its result, or its error message. */
 const TRY = (call: string) => `local ok, r = pcall(${call}) if ok then return "ok" end return tostring(r)`;
+
+describe('default_engine', () => {
+  const lua = 'return "lua"';
+  const js = 'export default "javascript " + (6 * 7);';
+  const outcome = (run: CliRun) => [run.code, run.stdout, run.stderr];
+
+  test('"javascript" runs `exec` code and a file without a known extension as JavaScript; --engine and a .lua extension still win', async () => {
+    const dir = project('default_engine = "javascript"\n');
+    write(dir, 'script', js);
+    write(dir, 'script.lua', 'return "lua " .. _VERSION');
+    expect(outcome(await exec(dir, js))).toEqual([0, 'javascript 42\n', '']);
+    expect(outcome(await cli(['run', 'script'], { cwd: dir }))).toEqual([0, 'javascript 42\n', '']);
+    expect(outcome(await cli(['run', 'script.lua'], { cwd: dir }))).toEqual([0, 'lua Lua 5.4\n', '']);
+    expect((await exec(dir, lua, ['--engine', 'lua'])).stdout).toBe('lua\n');
+    expect((await cli(['run', '--engine', 'lua', 'script'], { cwd: dir })).stderr).toMatch(/^SCRIPT_SYNTAX_ERROR: script:1: /);
+    // errors name the inline script by the engine that ran it; `--output pretty` says which
+    expect((await exec(dir, 'throw new Error("boom")')).stderr).toContain('SCRIPT_ERROR: <exec>.js:1: boom');
+    expect((await exec(dir, 'error("boom")', ['--engine', 'lua'])).stderr).toContain('SCRIPT_ERROR: <exec>.lua:1: boom');
+    expect((await exec(dir, js, ['--output', 'pretty'])).stdout).toContain('Engine: javascript');
+    // the REPL too
+    expect((await cli(['repl'], { cwd: dir, input: 'typeof globalThis\n' })).stdout).toBe('object\n');
+    expect((await cli(['repl', '--engine', 'lua'], { cwd: dir, input: 'typeof globalThis\n' })).stderr).toMatch(/^SCRIPT_SYNTAX_ERROR: repl:1/);
+  });
+
+  test('the config in effect decides: a --config file, or one found in the user\'s config folder', async () => {
+    const dir = project('');
+    write(dir, 'js.toml', 'default_engine = "js"\n');
+    expect((await exec(dir, js, ['--config', 'js.toml'])).stdout).toBe('javascript 42\n');
+    write(dir, '.config/llmspell/config.toml', 'default_engine = "javascript"\n');
+    expect((await exec(dir, js)).stdout).toBe('javascript 42\n');
+  });
+
+  test('unset or "lua": exec and a file without an extension run Lua, as before (.js/.mjs/.cjs files JavaScript)', async () => {
+    for (const toml of ['', 'default_engine = "lua"\n']) {
+      const dir = project(toml);
+      write(dir, 'script', lua);
+      expect(outcome(await exec(dir, lua))).toEqual([0, 'lua\n', '']);
+      expect(outcome(await cli(['run', 'script'], { cwd: dir }))).toEqual([0, 'lua\n', '']);
+      expect((await exec(dir, js)).stderr).toMatch(/^SCRIPT_SYNTAX_ERROR: <exec>\.lua:1: /);
+      write(dir, 'script.cjs', js);
+      expect((await cli(['run', 'script.cjs'], { cwd: dir })).stdout).toBe('javascript 42\n');
+    }
+  });
+
+  test('an engine llmspell does not have is refused, naming the config that asked for it', async () => {
+    const run = await exec(project('default_engine = "python"\n'), 'return 1');
+    expect([run.code, run.stderr]).toEqual([1, expect.stringMatching(/^ENGINE_NOT_AVAILABLE: Script engine 'python' \(default_engine of .*llmspell\.toml\) is not available/)]);
+  });
+});
 
 describe('[runtime.security]', () => {
   let server: http.Server;
@@ -153,6 +204,62 @@ describe('[runtime.state_persistence]', () => {
     const newest = await backup(one);
     expect(await listed(one)).toEqual([newest.id]);
   });
+
+  test('[backup] max_backup_age: backups older than it are removed (the newest full one always stays)', async () => {
+    const dir = project('[runtime.state_persistence.backup]\nincremental_enabled = false\n');
+    const old = await backup(dir);
+    const recent = await backup(dir);
+    // the first one made two days ago (its metadata is unsigned JSON)
+    const meta = path.join(path.dirname(old.path), `${old.id}.meta`);
+    fs.writeFileSync(meta, JSON.stringify({ ...JSON.parse(fs.readFileSync(meta, 'utf8')), created_at: new Date(Date.now() - 2 * 86_400_000).toISOString() }));
+    const cleanup = async () => JSON.parse((await cli(['backup', 'cleanup', '--output', 'json'], { cwd: dir })).stdout) as { deleted: string[] };
+    expect((await cleanup()).deleted).toEqual([]); // the default keeps 30 days
+    write(dir, 'llmspell.toml', '[runtime.state_persistence.backup]\nincremental_enabled = false\nmax_backup_age = 86400\n');
+    expect((await cleanup()).deleted).toEqual([old.id]);
+    expect(fs.existsSync(old.path)).toBe(false);
+    expect(fs.existsSync(recent.path)).toBe(true);
+  });
+
+  test('backup_on_migration = false: a migration takes no backup first', async () => {
+    const migrate = `
+      State.save("custom:users", "ann", { name = "Ann" })
+      State.register_schema({ version = "1.0.0", fields = { name = "string" } })
+      State.register_schema({ version = "2.0.0", fields = { full_name = "string" } })
+      State.register_migration({ from = "1.0.0", to = "2.0.0", scopes = { "custom:users" }, steps = { { type = "rename", from = "name", to = "full_name" } } })
+      local r = State.migrate("2.0.0")
+      return r.status .. " " .. State.load("custom:users", "ann").full_name .. " " .. #State.list_backups() .. (r.backup_id and " backup" or "")`;
+    expect((await exec(project('[runtime]\n'), migrate)).stdout).toBe('completed Ann 1 backup\n');
+    expect((await exec(project('[runtime.state_persistence]\nbackup_on_migration = false\n'), migrate)).stdout).toBe('completed Ann 0\n');
+  });
+});
+
+describe('[events]', () => {
+  test('max_subscriptions caps the subscriptions a script holds', async () => {
+    const count = 'for n = 0, 19 do local ok, e = pcall(Event.subscribe, "topic." .. n) if not ok then return n .. " " .. tostring(e) end end return 20';
+    expect((await exec(project('[events]\n'), count)).stdout).toBe('20\n');
+    expect((await exec(project('[events]\nmax_subscriptions = 3\n'), count)).stdout).toBe('3 RATE_LIMITED: too many event subscriptions (max 3); unsubscribe some first\n');
+  });
+});
+
+describe('[workflows]', () => {
+  test('checkpoint_retention_runs and checkpoint_retention_days decide which durable runs a new run prunes', async () => {
+    // three earlier runs of workflow "wf" (an hour, two hours and three days old), then a new one
+    const runs = `
+      local function ago(s) return os.date("!%Y-%m-%dT%H:%M:%S.000Z", os.time() - s) end
+      for id, age in pairs({ hour = 3600, two_hours = 7200, three_days = 3 * 86400 }) do
+        State.save("workflow:wf", "run:" .. id, { run_id = id, workflow = "wf", type = "sequential", status = "failed", started_at = ago(age), updated_at = ago(age), steps_completed = 0 })
+      end
+      Workflow.sequential({ name = "wf", steps = { { name = "s", type = "function", fn = function() return 1 end } } }):execute({ run_id = "new", input = {} })
+      local ids = {}
+      for _, k in ipairs(State.list("workflow:wf")) do if not k:find(":step:") then ids[#ids + 1] = k:sub(5) end end
+      table.sort(ids)
+      return table.concat(ids, " ")`;
+    expect((await exec(project('[workflows]\n'), runs)).stdout).toBe('hour new three_days two_hours\n');
+    expect((await exec(project('[workflows]\ncheckpoint_retention_days = 1\n'), runs)).stdout).toBe('hour new two_hours\n');
+    expect((await exec(project('[workflows]\ncheckpoint_retention_runs = 1\n'), runs)).stdout).toBe('hour new\n');
+    // a value that cannot be a retention is refused, not read as the default
+    expect((await exec(project('[workflows]\ncheckpoint_retention_runs = 0\n'), runs)).stderr).toMatch(/^CONFIG_INVALID: .*workflows\.checkpoint_retention_runs must be a positive number, got 0/);
+  });
 });
 
 describe('[providers.providers.NAME]', () => {
@@ -195,6 +302,37 @@ describe('[providers.providers.NAME]', () => {
     expect((await exec(dir, ask)).stdout).toMatch(/^TIMEOUT: .*timed out after 1000 ms\n$/);
     server.reply({ hang: true });
     expect((await exec(dir, TRY('function() return Agent.create({ timeout_ms = 300 }):invoke({ text = "hi" }).text end'))).stdout).toMatch(/^TIMEOUT: .*timed out after 300 ms\n$/);
+  });
+});
+
+describe('[queue]', () => {
+  /** What `worker`, `submit` and `jobs` do with the config they load (queueSettingsFor). */
+  const settingsOf = (toml: string, url?: string) => {
+    const dir = project(toml);
+    return queueSettings(loadConfig({ cwd: dir, env: { HOME: dir } }).config.queue as Record<string, unknown>, url);
+  };
+
+  test('every key reaches the queue settings (keep_completed and keep_failed bound the finished jobs kept); unset, the queue\'s defaults', () => {
+    const toml = `[queue]
+url = "redis://127.0.0.1:1"
+name = "jobs"
+attempts = 5
+backoff_ms = 7
+concurrency = 3
+lock_duration_ms = 11
+stalled_interval_ms = 13
+max_stalled_count = 2
+rate_limit_delay_ms = 17
+max_rate_limit_delays = 4
+keep_completed = 19
+keep_failed = 23
+`;
+    expect(settingsOf(toml)).toEqual({
+      url: 'redis://127.0.0.1:1', name: 'jobs', attempts: 5, backoffMs: 7, concurrency: 3, lockDurationMs: 11, stalledIntervalMs: 13,
+      maxStalledCount: 2, rateLimitDelayMs: 17, maxRateLimitDelays: 4, keepCompleted: 19, keepFailed: 23,
+    });
+    expect(settingsOf(toml, 'redis://127.0.0.1:2').url).toBe('redis://127.0.0.1:2');
+    expect(settingsOf('', 'redis://127.0.0.1:2')).toEqual({ ...QUEUE_DEFAULTS, url: 'redis://127.0.0.1:2' });
   });
 });
 

@@ -118,6 +118,22 @@ suite(`@llmspell/queue on a real Redis${skipped}`, () => {
     expect(events.filter((e) => e === 'retrying')).toHaveLength(2);
   });
 
+  it('keepCompleted and keepFailed ([queue] keep_completed / keep_failed) bound the finished jobs the queue keeps', async () => {
+    const finished = async (keep: Partial<QueueSettings>) => {
+      const s = settings(keep);
+      const q = await queueOf(s);
+      await workerOf(s, async (j) => {
+        if (Number(j.payload.args.named.n) % 2 === 0) throw new LlmspellError('SCRIPT_ERROR', 'job.lua:1: even');
+        return 'odd';
+      });
+      await q.listen();
+      await collect(q, await q.submitMany([1, 2, 3, 4, 5, 6].map((n) => job(n)), { attempts: 1 }));
+      return [(await q.list({ statuses: ['completed'] })).length, (await q.list({ statuses: ['failed'] })).length];
+    };
+    expect(await finished({})).toEqual([3, 3]);
+    expect(await finished({ keepCompleted: 1, keepFailed: 2 })).toEqual([1, 2]);
+  });
+
   it('a syntax error is not retried', async () => {
     const s = settings();
     const q = await queueOf(s);

@@ -4,9 +4,10 @@ import {
   LlmspellError, executeComponent, securityLevelRank, type Tool, type ToolResult,
 } from '@llmspell/core';
 import type { McpClientConnector, ScriptTool } from '@llmspell/mcp';
+import type { LoadedConfig } from '@llmspell/runtime';
 import { attachMcp, loadMcp } from '../attach-mcp.js';
 import { composeRuntime } from '../compose-runtime.js';
-import { chooseEngine } from '../engines.js';
+import { defaultEngineOf, engineFor } from '../engines.js';
 import { paint, useColor, type CliIo } from '../io.js';
 import { type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
@@ -57,7 +58,7 @@ function scriptDescription(source: string, file: string): string {
   return lines.join(' ').trim() || `Runs the llmspell script ${path.basename(file)}`;
 }
 
-function scriptTools(args: ParsedArgs, io: CliIo, toolNames: Set<string>): ScriptTool[] {
+function scriptTools(args: ParsedArgs, io: CliIo, toolNames: Set<string>, loaded: LoadedConfig): ScriptTool[] {
   const files = [...args.positionals.slice(2), ...(args.optionLists.script ?? [])];
   const seen = new Set<string>();
   return files.map((file): ScriptTool => {
@@ -68,7 +69,7 @@ function scriptTools(args: ParsedArgs, io: CliIo, toolNames: Set<string>): Scrip
     } catch (error) {
       throw new LlmspellError('NOT_FOUND', `--script ${file}: cannot read it: ${(error as Error).message}`);
     }
-    const engine = chooseEngine(args.flags.engine, absolute, 'lua');
+    const engine = engineFor(args.flags.engine, absolute) ?? defaultEngineOf(loaded);
     const name = path.basename(file).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '_');
     if (toolNames.has(name) || seen.has(name)) throw new UsageError(`--script ${file}: the name '${name}' is already taken by a tool or another script`);
     seen.add(name);
@@ -115,11 +116,11 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
   const mcp = await loadMcp(io.cwd);
   // composeRuntime attaches the MCP connector and the configured servers' tools (once: a
   // second connector would start every server twice and leave the first ones running).
-  const { runtime } = await composeRuntime(args.flags, io);
+  const { runtime, loaded } = await composeRuntime(args.flags, io);
   try {
     if (token) runtime.policy.secrets.add(token);
     const allowed = runtime.tools.list().filter((t) => securityLevelRank(t.securityLevel) <= securityLevelRank(runtime.policy.maxSecurityLevel));
-    const scripts = scriptTools(args, io, new Set(allowed.map((t) => t.name)));
+    const scripts = scriptTools(args, io, new Set(allowed.map((t) => t.name)), loaded);
     const executeTool = async (tool: Tool, toolArgs: Record<string, unknown>, signal: AbortSignal): Promise<ToolResult> => {
       const settings = (runtime.config.tools as Record<string, unknown>)[tool.name];
       const ctx = runtime.createContext({ signal, settings: typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>) : undefined });

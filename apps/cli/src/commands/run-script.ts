@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core/errors';
-import { chooseEngine } from '../engines.js';
+import { engineFor, inlineScriptName, type EngineName } from '../engines.js';
 import { formatResult, jsonEnvelope } from '../format-output.js';
 import { errorJson } from '../report-error.js';
 import type { CliIo } from '../io.js';
-import { runScriptJob } from '../script-job.js';
+import { runScriptJob, type ScriptJob } from '../script-job.js';
 import { splitScriptArgs, type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 
@@ -16,7 +16,11 @@ interface ScriptOrigin {
   resumeRunId?: string;
 }
 
-async function execute(args: ParsedArgs, io: CliIo, source: string, filename: string, engineName: 'lua' | 'javascript', origin: ScriptOrigin = {}): Promise<number> {
+/**
+ * Runs a script on `engine`, or, when unset, on the config's `default_engine` (decided in the
+ * script host, which reads the config: this process does not).
+ */
+async function execute(args: ParsedArgs, io: CliIo, source: string, filename: ScriptJob['filename'], engine: EngineName | undefined, origin: ScriptOrigin = {}): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new LlmspellError('CANCELLED', 'interrupted (Ctrl-C)'));
   // the script host goes with this process: asked to stop, it is stopped (killed past the grace)
@@ -30,14 +34,20 @@ async function execute(args: ParsedArgs, io: CliIo, source: string, filename: st
   const printed: string[] = [];
   const live = args.flags.output === 'json' ? io.stderr : io.stdout;
   const started = performance.now();
+  let used = engine;
   try {
     const result = await runScriptJob(
-      { source, filename, engine: engineName, args: splitScriptArgs(args.scriptArgs), ...origin },
+      { source, filename, engine, args: splitScriptArgs(args.scriptArgs), ...origin },
       args.flags,
       args.flags.output === 'json' ? { ...io, stdout: io.stderr } : io,
-      { output: { stdout: (t) => (collect ? printed.push(t) : live(t + '\n')), stderr: (t) => io.stderr(t + '\n') }, signal: controller.signal, progress: true },
+      {
+        output: { stdout: (t) => (collect ? printed.push(t) : live(t + '\n')), stderr: (t) => io.stderr(t + '\n') },
+        signal: controller.signal,
+        progress: true,
+        onEngine: (name) => (used = name),
+      },
     );
-    const info = { engine: engineName, elapsedMs: performance.now() - started };
+    const info = { engine: used ?? 'lua', elapsedMs: performance.now() - started };
     const text = args.flags.output === 'json' ? jsonEnvelope({ ok: true, result }, printed, args.flags.stream === true) : formatResult(result, args.flags.output, info, collect ? printed : undefined);
     if (text !== null) io.stdout(text + '\n');
     return 0;
@@ -68,19 +78,19 @@ export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   } catch {
     throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`, { details: { file } });
   }
-  const engine = chooseEngine(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file, 'lua');
-  return execute(args, io, source, path.basename(file), engine, { file: full });
+  return execute(args, io, source, path.basename(file), engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file), { file: full });
 }
 
 /** Runs a script file again for `llmspell resume`, with its recorded engine and arguments. */
 export async function rerunScript(args: ParsedArgs, io: CliIo, file: string, engine: string, scriptArgs: string[], runId: string): Promise<number> {
   const source = fs.readFileSync(file, 'utf8');
-  return execute({ ...args, scriptArgs }, io, source, path.basename(file), chooseEngine(engine, file, 'lua'), { file, resumeRunId: runId });
+  return execute({ ...args, scriptArgs }, io, source, path.basename(file), engineFor(engine, file), { file, resumeRunId: runId });
 }
 
 export async function execCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const code = args.positionals.slice(1).join(' ');
   if (!code) throw new UsageError('llmspell exec needs code: llmspell exec "print(1 + 1)"');
-  const engine = chooseEngine(args.flags.engine ?? io.env.LLMSPELL_ENGINE, undefined, 'lua');
-  return execute(args, io, code, engine === 'lua' ? '<exec>.lua' : '<exec>.js', engine);
+  const engine = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, undefined);
+  // without --engine the name waits for the engine the config's default_engine gives
+  return execute(args, io, code, engine ? inlineScriptName(engine) : inlineScriptName, engine);
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core';
 import type { JobPayload, JobProgress } from '@llmspell/queue';
-import { chooseEngine } from '../engines.js';
+import { configuredEngine } from '../compose-runtime.js';
+import { engineFor } from '../engines.js';
 import type { CliIo } from '../io.js';
 import { splitScriptArgs, type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
@@ -64,7 +65,7 @@ export async function submitCommand(args: ParsedArgs, io: CliIo): Promise<number
   } catch {
     throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`, { details: { file } });
   }
-  const engine = chooseEngine(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file, 'lua');
+  const engine = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file) ?? configuredEngine(args.flags, io);
   const each = args.options.each;
   if (each === true) throw new UsageError('--each needs a file: --each batch.jsonl');
   const runId = args.options['run-id'];

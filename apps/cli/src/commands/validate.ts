@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core';
-import { loadCliConfig } from '../compose-runtime.js';
-import { chooseEngine, loadEngine } from '../engines.js';
+import { configuredEngine, loadCliConfig } from '../compose-runtime.js';
+import { engineFor, loadEngine } from '../engines.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
 
@@ -20,7 +20,7 @@ export async function validateCommand(args: ParsedArgs, io: CliIo): Promise<numb
   }
   const full = path.resolve(io.cwd, file);
   if (!fs.existsSync(full)) throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`);
-  const engineName = chooseEngine(args.flags.engine, file, 'lua');
+  const engineName = engineFor(args.flags.engine, file) ?? configuredEngine(args.flags, io);
   const engine = await loadEngine(engineName);
   const context = await engine.createContext({ globals: {}, limits: { memoryBytes: 64 * 1024 * 1024, timeoutMs: 10_000 }, output: { stdout() {}, stderr() {} } });
   try {

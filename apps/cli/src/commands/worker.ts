@@ -4,7 +4,7 @@ import type { CliIo } from '../io.js';
 import { type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 import { startScriptJobPool } from '../script-job.js';
-import { chooseEngine } from '../engines.js';
+import { defaultEngineOf } from '../engines.js';
 import { loadQueue, positiveIntFlag, queueSettingsFor } from './queue-common.js';
 
 function isFailedUnit(value: unknown): value is { success: false; error?: string | null } {
@@ -65,7 +65,7 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
   // slot, for each engine in use): a job's own distributed workflows run in place, since a
   // job waiting on units that need this worker's slots could wait for ever.
   const hosts = startScriptJobPool(flags, { ...io, env: { ...io.env, LLMSPELL_DISTRIBUTE_WORKFLOWS: 'false' } }, settings.concurrency);
-  hosts.warm(chooseEngine(undefined, undefined, loaded.config.default_engine));
+  hosts.warm(defaultEngineOf(loaded));
   try {
     worker = await startQueueWorker({
       settings,

@@ -17,8 +17,10 @@ export interface IsolatedSessionOptions {
   setupModule: string | URL;
   /** Structured-clonable data for `setup` (config path, flags, ...). */
   setupData?: unknown;
-  /** Engine name handed to `setup`. */
+  /** Engine name handed to `setup`; empty leaves the choice to the setup (a configured default). */
   engine: string;
+  /** Told the engine the setup chose, when a host is ready (before a run queued on it starts). */
+  onEngine?: (engine: string) => void;
   /** Forced limits; what is not given comes from the setup's runtime (`runtime.scriptLimits`). */
   limits?: Partial<IsolationLimits>;
   /** `process` (default): a child process; `worker`: a worker thread (see `IsolationKind`). */
@@ -52,7 +54,12 @@ export interface IsolatedSessionOptions {
 }
 
 export interface IsolatedRunOptions {
-  filename: string;
+  /**
+   * Shown in errors: `hello.lua:3: message`. A function names it from the engine the setup
+   * chose (an inline script's extension when the session left the engine to the setup); the
+   * run then waits for the host to be ready before it is sent.
+   */
+  filename: string | ((engine: string) => string);
   args?: ScriptArgsMessage;
   signal?: AbortSignal;
   /** true: a fresh script context for this run; false (default): the session's shared one. */
@@ -222,16 +229,21 @@ export class IsolatedSession {
   /** Runs a script in the host; rejects with the script's LlmspellError. */
   async run(source: string, options: IsolatedRunOptions): Promise<unknown> {
     if (this.closed) throw new LlmspellError('INTERNAL', 'the isolated session is closed');
-    if (options.signal?.aborted) throw cancelled(options.filename, options.signal.reason);
+    let filename = options.filename;
+    if (typeof filename === 'function') {
+      if (this.engineValue === undefined) await this.start();
+      filename = filename(this.engineValue ?? this.options.engine);
+    }
+    if (options.signal?.aborted) throw cancelled(filename, options.signal.reason);
     const request: Request = {
       message: {
-        t: 'run', id: 0, source, filename: options.filename, args: options.args, fresh: options.fresh ?? false,
+        t: 'run', id: 0, source, filename, args: options.args, fresh: options.fresh ?? false,
         ...(options.prepare !== undefined ? { prepare: options.prepare } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       },
       resolve: () => undefined,
       reject: () => undefined,
-      run: { filename: options.filename, timeoutMs: options.timeoutMs },
+      run: { filename, timeoutMs: options.timeoutMs },
     };
     const onAbort = () => this.cancel(request, options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -285,6 +297,7 @@ export class IsolatedSession {
         live.limits = message.limits;
         this.limitsValue = message.limits;
         this.engineValue = message.engine;
+        this.options.onEngine?.(message.engine);
         live.resolveReady(message.limits);
         for (const request of this.requests.values()) if (request.run && request.host === live) this.arm(live, request);
         return;

@@ -64,6 +64,16 @@ describe.each(['process', 'worker'] as const)('isolated script host (%s)', (isol
     });
   });
 
+  test('an engine left to the setup: onEngine hears its choice and a filename function names the run from it', async () => {
+    const heard: string[] = [];
+    const left = { engine: '', setupData: { defaultEngine: 'hostjs' }, onEngine: (engine: string) => heard.push(engine), filename: (engine: string) => `<inline>.${engine}` };
+    await expect(run(isolation, 'for (;;) {}', { ...left, limits: { timeoutMs: 300 } }).done).rejects.toMatchObject({
+      code: 'SCRIPT_TIMEOUT', message: 'SCRIPT_TIMEOUT: <inline>.hostjs: script exceeded its time limit of 300 ms',
+    });
+    expect(heard).toEqual(['hostjs']);
+    await expect(run(isolation, '1', { ...left, setupData: {} }).done).rejects.toMatchObject({ code: 'ENGINE_NOT_AVAILABLE' });
+  });
+
   test('a tool that loops forever in JavaScript is stopped the same way', async () => {
     await expect(run(isolation, 'await Tool.invoke("spin", {})', { limits: { timeoutMs: 300 } }).done).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
   });

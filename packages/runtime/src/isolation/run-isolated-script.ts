@@ -1,10 +1,10 @@
-import { IsolatedSession, type IsolatedSessionOptions } from './isolated-session.js';
+import { IsolatedSession, type IsolatedRunOptions, type IsolatedSessionOptions } from './isolated-session.js';
 import type { ScriptArgsMessage } from './protocol.js';
 
 export interface RunIsolatedScriptOptions extends IsolatedSessionOptions {
   source: string;
-  /** Shown in errors: `hello.lua:3: message`. */
-  filename: string;
+  /** Shown in errors: `hello.lua:3: message`; a function names it from the engine (see IsolatedRunOptions). */
+  filename: IsolatedRunOptions['filename'];
   args?: ScriptArgsMessage;
   /** Cancels the run (CANCELLED); a host that does not stop within the grace is killed. */
   signal?: AbortSignal;

@@ -18,13 +18,20 @@ interface InstanceHooks {
   error: Array<(...a: ScriptValue[]) => Promise<ScriptValue>>;
 }
 
+/** `[workflows] checkpoint_retention_runs / _days`; a value that is not a positive number is CONFIG_INVALID (it used to mean the default). */
 function retentionFrom(runtime: RuntimeHost): RetentionSettings {
   const w = runtime.config.workflows as Record<string, unknown>;
-  const maxRuns = Number(w.checkpoint_retention_runs ?? DEFAULT_RETENTION.maxRuns);
-  const days = Number(w.checkpoint_retention_days ?? DEFAULT_RETENTION.maxAgeMs / 86_400_000);
+  const setting = (key: string, fallback: number): number => {
+    const value = w[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new LlmspellError('CONFIG_INVALID', `workflows.${key} must be a positive number, got ${JSON.stringify(value)}`, { details: { key: `workflows.${key}` } });
+    }
+    return value;
+  };
   return {
-    maxRuns: Number.isFinite(maxRuns) && maxRuns > 0 ? maxRuns : DEFAULT_RETENTION.maxRuns,
-    maxAgeMs: Number.isFinite(days) && days > 0 ? days * 86_400_000 : DEFAULT_RETENTION.maxAgeMs,
+    maxRuns: setting('checkpoint_retention_runs', DEFAULT_RETENTION.maxRuns),
+    maxAgeMs: setting('checkpoint_retention_days', DEFAULT_RETENTION.maxAgeMs / 86_400_000) * 86_400_000,
   };
 }
 
@@ -70,7 +77,9 @@ function toWorkflowInput(value: ScriptValue): WorkflowInput {
 export function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptValue> {
   const { runtime, handles } = scope;
   const resolver = resolverFor(scope);
-  const retention = retentionFrom(runtime);
+  // read when a workflow is made: a bad setting fails the scripts that use workflows, not every script
+  let retention: RetentionSettings | undefined;
+  const retentionOf = () => (retention ??= retentionFrom(runtime));
   const instanceHooks = new WeakMap<BaseWorkflow, InstanceHooks>();
   let defaultErrorHandler: ((...a: ScriptValue[]) => Promise<ScriptValue>) | undefined;
   let debug = false;
@@ -182,7 +191,7 @@ export function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptV
   };
 
   const create = (type: (typeof TYPES)[number]) => (config: ScriptValue) => {
-    const wf = createWorkflowFromConfig(type, config, resolver, retention);
+    const wf = createWorkflowFromConfig(type, config, resolver, retentionOf());
     const script = runtime.service<RunRecord['script']>('scriptInfo');
     if (script) wf.scriptInfo = script;
     runtime.workflows.register(wf, { replace: true });
@@ -220,7 +229,7 @@ export function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptV
       if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) {
         throw new LlmspellError('INVALID_ARGUMENT', `Unknown workflow type: ${String(type)}`);
       }
-      const wf = createWorkflowFromConfig(type, params, resolver, retention);
+      const wf = createWorkflowFromConfig(type, params, resolver, retentionOf());
       runtime.workflows.register(wf, { replace: true });
       return wf.id;
     },

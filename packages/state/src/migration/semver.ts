@@ -8,8 +8,12 @@ import { LlmspellError } from '@llmspell/core';
 let semver: { parse: typeof parse; compare: typeof compare } | undefined;
 function lib(): { parse: typeof parse; compare: typeof compare } {
   if (!semver) {
-    const load = createRequire(import.meta.url);
-    semver = { parse: load('semver/functions/parse.js') as typeof parse, compare: load('semver/functions/compare.js') as typeof compare };
+    // written out as `createRequire(import.meta.url)(…)`, the form the CLI's host bundle turns into
+    // a bundled require: a loader kept in a variable would look for semver beside the bundle
+    semver = {
+      parse: createRequire(import.meta.url)('semver/functions/parse.js') as typeof parse,
+      compare: createRequire(import.meta.url)('semver/functions/compare.js') as typeof compare,
+    };
   }
   return semver;
 }

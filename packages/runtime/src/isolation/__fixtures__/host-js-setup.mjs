@@ -54,7 +54,8 @@ const spinTool = defineTool({
 
 export async function setup({ data, engine, write, emit }) {
   if (data?.fail) throw new LlmspellError(data.fail, 'the setup was told to fail');
-  if (engine !== 'hostjs') throw new LlmspellError('ENGINE_NOT_AVAILABLE', `no engine ${engine}`);
+  // an empty engine leaves the choice to the setup, as a configured default would
+  if ((engine || data?.defaultEngine) !== 'hostjs') throw new LlmspellError('ENGINE_NOT_AVAILABLE', `no engine ${engine}`);
   const stateStore = data?.statePath ? openSqliteStateStore({ path: data.statePath }) : undefined;
   const runtime = await LlmspellRuntime.create({
     config: data?.config ?? {},
