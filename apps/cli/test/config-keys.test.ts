@@ -75,6 +75,10 @@ describe('default_engine', () => {
   test('an engine llmspell does not have is refused, naming the config that asked for it', async () => {
     const run = await exec(project('default_engine = "python"\n'), 'return 1');
     expect([run.code, run.stderr]).toEqual([1, expect.stringMatching(/^ENGINE_NOT_AVAILABLE: Script engine 'python' \(default_engine of .*llmspell\.toml\) is not available/)]);
+    // `llmspell validate` finds it before any script runs; a known engine validates
+    const validated = await cli(['validate'], { cwd: project('default_engine = "python"\n') });
+    expect([validated.code, validated.stderr]).toEqual([1, expect.stringMatching(/^ENGINE_NOT_AVAILABLE: Script engine 'python' \(default_engine of .*llmspell\.toml\)/)]);
+    expect((await cli(['validate'], { cwd: project('default_engine = "js"\n') })).code).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core';
 import { configuredEngine, loadCliConfig } from '../compose-runtime.js';
-import { engineFor, loadEngine } from '../engines.js';
+import { defaultEngineOf, engineFor, loadEngine } from '../engines.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
 
@@ -11,6 +11,8 @@ export async function validateCommand(args: ParsedArgs, io: CliIo): Promise<numb
   if (!file) {
     // Without a script, validate the configuration (what rs-llmspell's `validate` did).
     const loaded = loadCliConfig(args.flags, io);
+    // an engine llmspell does not have is refused here, not at the first script that would need it
+    defaultEngineOf(loaded);
     if (args.flags.output === 'json') io.stdout(JSON.stringify({ valid: true, config_file: loaded.source, warnings: loaded.warnings }, null, 2) + '\n');
     else {
       io.stdout(`${loaded.source ?? 'built-in defaults'}: configuration is valid\n`);
