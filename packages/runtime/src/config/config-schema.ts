@@ -89,8 +89,8 @@ export const ProvidersSectionSchema = z.looseObject({
 
 export const EnginesSectionSchema = z.looseObject({
   /**
-   * Of the engine settings only the memory limits act (`max_memory`, `max_heap_size`; under
-   * `runtime.security.max_memory_bytes`); the others are accepted for rs-llmspell configs and
+   * Of the engine settings only the memory limits act (`max_memory`, `max_heap_size`;
+   * `runtime.security.max_memory_bytes`, when set, replaces both); the others are accepted for rs-llmspell configs and
    * reported when set to what the fixed sandbox does not do (load-config.ts, NO_EFFECT).
    */
   lua: z.looseObject({

@@ -71,7 +71,7 @@ export function policyFromConfig(config: LlmspellConfig, cwd: string, options: P
 }
 
 /**
- * Memory and time limits for scripts: the tightest of the settings given. The memory limit is
+ * Memory and time limits for scripts: the time limit is the tightest of the settings given; the memory limit is
  * `runtime.security.max_memory_bytes`, else the engine's own (`engines.lua.max_memory`,
  * `engines.javascript.max_heap_size`; Lua's when no engine is named).
  */
