@@ -26,7 +26,12 @@ import { createWorkflowFromConfig, executeWorkflow } from '@llmspell/workflows';
 export const title = 'Script boundary and cold start through the CLI (issue 15)';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'apps/cli/dist/bin.js');
+const bin = path.join(root, 'apps/cli/dist/bin.cjs');
+/** The A/B build's CLI: its launcher, or bin.js for a build from before there was one. */
+function abBin() {
+  const launcher = path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.cjs');
+  return fs.existsSync(launcher) ? launcher : path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js');
+}
 const ROUNDS = Number(process.env.BOUNDARY_BENCH_ROUNDS ?? 3);
 // BOUNDARY_BENCH_ONLY=js: only the JS Tool.invoke row, its floor and its profile note;
 // BOUNDARY_BENCH_ONLY=lua: only the Lua Tool.invoke, State and Event rows, their floors and
@@ -254,7 +259,7 @@ export async function run() {
     const toolFloor = await floor(async () => runtime.policy.redactValue(await executeComponent(tool, { operation: 'uppercase', input: 'x' }, runtime.createContext({ language: 'lua' }))), 20_000);
     if (JS_ONLY) {
       await runtime.close();
-      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const bins = AB_ROOT ? [bin, abBin()] : [bin];
       const measured = perOperation(script('tool.js'), 20_000, env, [], bins);
       const [js, jsB] = AB_ROOT ? measured : [measured];
       const ab = jsB ? `; A/B: ${path.resolve(AB_ROOT)} in the same rounds ${jsB.wall.toFixed(1)} µs wall / ${jsB.cpu.toFixed(1)} µs CPU (this build ${(jsB.cpu / js.cpu).toFixed(2)}× less CPU)` : '';
@@ -267,7 +272,7 @@ export async function run() {
       await runtime.close();
       const workflowFloor = await workflowStepFloor();
       // with BOUNDARY_BENCH_AB, each row also runs the other build in the same rounds, interleaved
-      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const bins = AB_ROOT ? [bin, abBin()] : [bin];
       const measured = (name, count, extra) => {
         const m = perOperation(script(name), count, env, extra, bins);
         return AB_ROOT ? m : [m];
@@ -299,7 +304,7 @@ export async function run() {
     await runtime.close();
 
     if (LUA_ONLY) {
-      const bins = AB_ROOT ? [bin, path.join(path.resolve(AB_ROOT), 'apps/cli/dist/bin.js')] : [bin];
+      const bins = AB_ROOT ? [bin, abBin()] : [bin];
       const measured = (name, count) => {
         const m = perOperation(script(name), count, env, [], bins);
         return AB_ROOT ? m : [m];

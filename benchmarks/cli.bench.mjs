@@ -32,7 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const title = 'CLI: installed size and cold start';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'apps/cli/dist/bin.js');
+const bin = path.join(root, 'apps/cli/dist/bin.cjs');
 const ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 const MB = 1024 * 1024;
 const KEEP = process.env.LLMSPELL_BENCH_KEEP_INSTALLS === '1';

@@ -63,7 +63,7 @@ export async function run({ measure, percentile }) {
     rows.push({ name: `${label}: script → Tool.invoke(noop) → script (full tool path, async)`, value: (asyncTotal / 2000) * 1000, unit: 'µs', note: 'validation, hooks/events checks, result shaping, promise await' });
   }
   await runtime.close();
-  const bin = path.join(root, 'apps/cli/dist/bin.js');
+  const bin = path.join(root, 'apps/cli/dist/bin.cjs');
   const node = timeProcess(process.execPath, ['-e', '0']);
   const version = timeProcess(process.execPath, [bin, '--version']);
   const hello = timeProcess(process.execPath, [bin, 'run', 'examples/hello.lua']);

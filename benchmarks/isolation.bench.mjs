@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export const title = 'Isolation: the script host\'s start-up and per-call cost';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'apps/cli/dist/bin.js');
+const bin = path.join(root, 'apps/cli/dist/bin.cjs');
 const inProcess = path.join(root, 'benchmarks/isolation-inprocess.mjs');
 const ROUNDS = Number(process.env.CLI_BENCH_ROUNDS ?? 15);
 

@@ -21,7 +21,7 @@ import { StateManager, openStateStore } from '@llmspell/state';
 export const title = 'Queue: workers on Redis vs one process, state on PostgreSQL vs SQLite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'apps/cli/dist/bin.js');
+const bin = path.join(root, 'apps/cli/dist/bin.cjs');
 const WORKER_COUNTS = [1, 2, 4];
 const ROUNDS = Number(process.env.QUEUE_BENCH_ROUNDS ?? 3);
 

@@ -16,7 +16,7 @@ import { RunHistory } from '@llmspell/telemetry';
 
 export const title = 'Telemetry: run history and OTLP export overhead';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'apps/cli/dist/bin.js');
+const bin = path.join(root, 'apps/cli/dist/bin.cjs');
 const ROUNDS = Number(process.env.TELEMETRY_BENCH_ROUNDS ?? 20);
 const CALLS = Number(process.env.TELEMETRY_BENCH_CALLS ?? 2000);
 

@@ -9,7 +9,7 @@
 // plugins), which load from the project or beside the CLI and bring their own @llmspell/core.
 // Licence notices of the bundled packages go to dist/THIRD_PARTY_NOTICES.md.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -118,7 +118,7 @@ const rewrites = {
 fs.rmSync(out, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: {
-    bin: path.join(lib, 'bin.js'),
+    'bin-main': path.join(lib, 'bin-main.js'),
     index: path.join(lib, 'index.js'),
     // the host with its setup built in (renamed .mjs below: the name script-job looks for)
     'host/script-host': path.join(lib, 'script-host-entry.js'),
@@ -161,6 +161,34 @@ const result = await esbuild.build({
   metafile: true,
 });
 
+// The launcher (src/bin.ts) alone as one CommonJS file, dist/bin.cjs (the package's bin): `run`
+// and `exec` fork their script host from it before the rest of the CLI loads, so it must load
+// in the time of one small file, without setting up Node's ES module loader (about 10 ms of a
+// start). What it uses of runtime/isolation is bundled into it a second time; the rest of the
+// CLI takes the host it started through a global (host-prestart.ts). dist/bin.js, for
+// `node dist/bin.js`, loads it.
+const launcher = await esbuild.build({
+  entryPoints: { bin: path.join(lib, 'bin.js') },
+  outdir: out,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: [...external, './bin-main.js'],
+  mainFields: ['main'],
+  define: { 'import.meta.url': '__llmspellImportMetaUrl' },
+  banner: { js: "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+  metafile: true,
+});
+fs.writeFileSync(path.join(out, 'bin.js'), "#!/usr/bin/env node\n// `node dist/bin.js`: the CLI's launcher is dist/bin.cjs (see scripts/bundle-host.mjs)\nimport './bin.cjs';\n", { mode: 0o755 });
+const launcherBytes = Object.values(launcher.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+if (launcherBytes > 64 * 1024) throw new Error(`bundle-host: the launcher (dist/bin.cjs) grew to ${launcherBytes} bytes: it should hold only what forks the host`);
+
 // The script host once more as one CommonJS file (dist/script-host.bundle.cjs, beside the chunks
 // so that files found from import.meta.url are the same): Node 20 keeps no compiled code between
 // runs, so the host's loader (src/host-code-cache.ts, dist/host/script-host-cached.cjs) compiles this
@@ -179,7 +207,12 @@ const cjsHost = await esbuild.build({
   define: { 'import.meta.url': '__llmspellImportMetaUrl', 'import.meta.resolve': '__llmspellImportMetaResolve' },
   // ASCII only (non-ASCII escaped): the loader then reads it as Latin-1, much faster than UTF-8
   charset: 'ascii',
-  banner: { js: "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: [
+      "const __llmspellImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      'const __llmspellImportBuiltin = (id) => Promise.resolve().then(() => { const m = require(id); return { __proto__: m, default: m }; });',
+    ].join('\n'),
+  },
   plugins: [commonJsImports, rewrites],
   minifySyntax: true,
   metafile: true,
@@ -207,15 +240,22 @@ if (nonAscii) process.stderr.write(`bundle-host: warning: script-host.bundle.cjs
  * Node 20's V8 drops a script's dynamic-import callback from functions it takes from a code
  * cache ("A dynamic import callback was not specified"), so the bundle's own `import()`s (of
  * add-ons, optional packages, plugins) call `__llmspellImport` instead, a parameter the loader
- * passes: a real import from a module Node compiled itself.
+ * passes: a real import from a module Node compiled itself. An import of a Node builtin
+ * (wasmoon's `await import('module')`, on every Lua start) calls `__llmspellImportBuiltin`
+ * (the banner): the builtin through require, as a namespace (its exports, and `default`), so
+ * the host does not set up Node's ES module loader for it (a few ms of each start).
  */
 function routeDynamicImports(file) {
   const acorn = createRequire(path.join(packageDir('@llmspell/bridge-js'), 'package.json'))('acorn');
   const text = fs.readFileSync(file, 'latin1');
   const starts = [];
+  const builtins = [];
   const walk = (node) => {
     if (!node || typeof node.type !== 'string') return;
-    if (node.type === 'ImportExpression') starts.push(node.start);
+    if (node.type === 'ImportExpression') {
+      const named = node.source.type === 'Literal' && typeof node.source.value === 'string' ? node.source.value : undefined;
+      (named !== undefined && isBuiltin(named) ? builtins : starts).push(node.start);
+    }
     for (const value of Object.values(node)) {
       if (Array.isArray(value)) value.forEach(walk);
       else if (value && typeof value === 'object' && typeof value.type === 'string') walk(value);
@@ -223,9 +263,10 @@ function routeDynamicImports(file) {
   };
   walk(acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true }));
   let routed = text;
-  for (const start of starts.sort((a, b) => b - a)) {
+  const routes = [...starts.map((at) => [at, '__llmspellImport']), ...builtins.map((at) => [at, '__llmspellImportBuiltin'])];
+  for (const [start, to] of routes.sort((a, b) => b[0] - a[0])) {
     if (routed.slice(start, start + 6) !== 'import') throw new Error(`bundle-host: no import() at ${start} of ${file}`);
-    routed = `${routed.slice(0, start)}__llmspellImport${routed.slice(start + 6)}`;
+    routed = `${routed.slice(0, start)}${to}${routed.slice(start + 6)}`;
   }
   fs.writeFileSync(file, routed, 'latin1');
 }

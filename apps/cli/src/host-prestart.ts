@@ -1,9 +1,16 @@
 import { prestartHost, type PrestartedHost } from '@llmspell/runtime/isolation';
-import { callerCwd } from './io.js';
+import { callerCwd } from './caller-cwd.js';
 import { scriptHostEntry } from './script-host-path.js';
 import { startMark } from './start-marks.js';
 
 let waiting: PrestartedHost | undefined;
+
+/**
+ * Where the CLI's launcher (bin.ts, its own small bundle) leaves the host it started for the
+ * rest of the CLI, which loads after it as other modules (with their own copy of this one).
+ */
+const HANDOVER = Symbol.for('llmspell.cli.prestartedHost');
+type HandOver = { [HANDOVER]?: PrestartedHost };
 
 /**
  * `llmspell run …` and `llmspell exec …`: starts the script host now, from the top of bin.ts,
@@ -16,6 +23,12 @@ let waiting: PrestartedHost | undefined;
  */
 export function prestartScriptHost(argv: string[], env: NodeJS.ProcessEnv = process.env): void {
   if (waiting || (argv[0] !== 'run' && argv[0] !== 'exec')) return;
+  const launched = (globalThis as HandOver)[HANDOVER];
+  if (launched) {
+    delete (globalThis as HandOver)[HANDOVER];
+    waiting = launched;
+    return;
+  }
   const end = argv.indexOf('--');
   const flags = end < 0 ? argv : argv.slice(0, end);
   if (flags.some((a) => a === '--max-memory' || a.startsWith('--max-memory=') || a === '--help' || a === '-h')) return;
@@ -27,6 +40,12 @@ export function prestartScriptHost(argv: string[], env: NodeJS.ProcessEnv = proc
   } catch {
     // an early start is an optimisation: the run starts its host itself
   }
+}
+
+/** Leaves the host started here to the CLI modules that load next (their prestartScriptHost takes it). */
+export function handOverPrestartedHost(): void {
+  const host = takePrestartedHost();
+  if (host) (globalThis as HandOver)[HANDOVER] = host;
 }
 
 /** The host prestartScriptHost started, for the run that uses it (once). */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
-export const bin = path.resolve(here, '../dist/bin.js');
+export const bin = path.resolve(here, '../dist/bin.cjs');
 
 export interface CliRun {
   code: number | null;

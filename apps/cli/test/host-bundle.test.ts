@@ -19,6 +19,25 @@ describe('the bundled script host', () => {
     expect(fs.readdirSync(dist).some((f) => /^chunk-.*\.js$/.test(f))).toBe(true);
   });
 
+  test('the one-file bundle imports Node builtins through require (no ES module loader in the host for them), other modules through the loader', () => {
+    const code = fs.readFileSync(path.join(dist, 'script-host.bundle.cjs'), 'latin1');
+    const builtins = [...code.matchAll(/__llmspellImportBuiltin\("([^"]+)"\)/g)].map((m) => m[1]);
+    // wasmoon's glue imports 'module' on every Lua start
+    expect(builtins).toContain('module');
+    const routed = [...code.matchAll(/__llmspellImport\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(routed.filter((id) => builtins.includes(id) || id.startsWith('node:'))).toEqual([]);
+  });
+
+  test('the launcher (the package\'s bin) is one small CommonJS file that loads the rest of the CLI after it', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dist, '../package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(manifest.bin.llmspell).toBe('./dist/bin.cjs');
+    const launcher = fs.readFileSync(path.join(dist, 'bin.cjs'), 'utf8');
+    expect(launcher.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(launcher.length).toBeLessThan(64 * 1024);
+    expect(launcher).not.toMatch(/require\("\.\/chunk-/);
+    expect(launcher).toContain('import("./bin-main.js")');
+  });
+
   test.each(['lua', 'js'])('a %s run gives the same result from the bundle and from the module graph', async (ext) => {
     const dir = scratch();
     const source = ext === 'lua'

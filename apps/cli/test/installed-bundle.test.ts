@@ -8,7 +8,7 @@ import { bin, repoRoot, scratch, write, type CliRun } from './helpers.js';
 // install it that way, without the workspace's node_modules, and use it as a user would: a
 // missing piece of the bundle fails here. The e2e publish test does the same from a registry.
 const cliDir = path.dirname(path.dirname(bin));
-const manifest = JSON.parse(fs.readFileSync(path.join(cliDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; files: string[] };
+const manifest = JSON.parse(fs.readFileSync(path.join(cliDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; files: string[]; bin: Record<string, string> };
 
 /** A prefix holding node_modules/@llmspell/cli (its published files) and its dependencies only. */
 function installBundle(): { prefix: string; bin: string } {
@@ -23,7 +23,8 @@ function installBundle(): { prefix: string; bin: string } {
   for (const dep of Object.keys(manifest.dependencies)) {
     fs.symlinkSync(path.dirname(fromCli.resolve(`${dep}/package.json`)), path.join(prefix, 'node_modules', dep), 'dir');
   }
-  return { prefix, bin: path.join(pkg, 'dist/bin.js') };
+  // the file npm links as `llmspell`
+  return { prefix, bin: path.join(pkg, manifest.bin.llmspell) };
 }
 
 function run(binFile: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> {
@@ -55,7 +56,7 @@ describe('the CLI as its package installs it (the bundle and better-sqlite3, not
     // no source maps, no test helpers
     const files = fs.readdirSync(dist, { recursive: true }).map(String);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    const code = files.filter((f) => f.endsWith('.js') || f.endsWith('.mjs')).map((f) => fs.readFileSync(path.join(dist, f), 'utf8')).join('\n');
+    const code = files.filter((f) => /\.[cm]?js$/.test(f)).map((f) => fs.readFileSync(path.join(dist, f), 'utf8')).join('\n');
     expect(code).not.toMatch(/startOpenAiCompatibleServer|startLoopbackServer|@jest\/|from ?"jest"/);
   });
 
@@ -65,6 +66,9 @@ describe('the CLI as its package installs it (the bundle and better-sqlite3, not
     write(dir, 'bad.js', 'const a = 1;\nundefinedThing.call();\n');
     const version = await run(installed.bin, ['--version'], dir);
     expect(version.stdout.trim()).toMatch(/^llmspell \d+\.\d+\.\d+/);
+    // `node dist/bin.js`, as older instructions say, is the same CLI
+    const viaBinJs = await run(path.join(path.dirname(installed.bin), 'bin.js'), ['run', 's.lua'], dir);
+    expect([viaBinJs.code, JSON.parse(viaBinJs.stdout.trim().split('\n').pop()!)]).toEqual([0, { tool: 42, state: 2 }]);
     const lua = await run(installed.bin, ['run', 's.lua'], dir);
     expect(lua.stderr).toBe('');
     expect(JSON.parse(lua.stdout.trim().split('\n').pop()!)).toEqual({ tool: 42, state: 2 });

@@ -28,15 +28,19 @@ describe('cold-start diagnostics', () => {
     expect(at('host: engine ready')).toBeLessThanOrEqual(at('main: host done'));
   });
 
-  test('run and exec start their script host before loading the run command, unless a flag changes how it starts', async () => {
+  test('run and exec start their script host from the launcher, before the rest of the CLI loads, unless a flag changes how it starts', async () => {
     const dir = scratch();
     write(dir, 'hi.lua', 'return 6 * 7');
     const names = (stderr: string) => stderr.trim().split('\n').map((line) => line.split(' ').slice(4).join(' '));
     const early = await cli(['run', 'hi.lua'], { cwd: dir, env: { LLMSPELL_START_MARKS: '1' } });
     expect([early.code, early.stdout.trim()]).toEqual([0, '42']);
     const marks = names(early.stderr);
-    expect(marks.indexOf('main: host prestarted')).toBeGreaterThan(marks.indexOf('main: bin loaded'));
-    expect(marks.indexOf('main: host prestarted')).toBeLessThan(marks.indexOf('main: script-main loaded'));
+    expect(marks.indexOf('main: host prestarted')).toBeGreaterThan(marks.indexOf('main: process start'));
+    expect(marks.indexOf('main: host prestarted')).toBeLessThan(marks.indexOf('main: bin loaded'));
+    // the rest of the CLI took the launcher's host: no second early start, and one host ran the script
+    expect(marks.filter((m) => m === 'main: host prestarted')).toHaveLength(1);
+    const hostPids = new Set(early.stderr.trim().split('\n').filter((line) => line.split(' ')[4] === 'host:').map((line) => line.split(' ')[2]));
+    expect(hostPids.size).toBe(1);
     const exec = await cli(['exec', 'return 1 + 1'], { cwd: dir, env: { LLMSPELL_START_MARKS: '1' } });
     expect([exec.code, exec.stdout.trim(), names(exec.stderr).includes('main: host prestarted')]).toEqual([0, '2', true]);
     // the heap follows --max-memory: that run starts its own host, with the same result
