@@ -233,8 +233,13 @@ await esbuild.build({
 routeDynamicImports(path.join(out, 'script-host.bundle.cjs'));
 // text esbuild keeps as written (template literals: the engines' preludes) can bring non-ASCII
 // in, and the loader then decodes as UTF-8, about 15 ms slower per start
-const nonAscii = fs.readFileSync(path.join(out, 'script-host.bundle.cjs'), 'latin1').match(/.{0,60}[^\x00-\x7f]+/);
+const hostBundle = path.join(out, 'script-host.bundle.cjs');
+const hostText = fs.readFileSync(hostBundle, 'latin1');
+const nonAscii = hostText.match(/.{0,60}[^\x00-\x7f]+/);
 if (nonAscii) process.stderr.write(`bundle-host: warning: script-host.bundle.cjs is not ASCII (slower to load): ${nonAscii[0]}\n`);
+// checked here once, so the loader need not scan 5 MB on every start (ASCII_MARK in src/host-code-cache.ts;
+// on the first line, before the code: the bundle's line numbers stay)
+else fs.writeFileSync(hostBundle, `/*llmspell:ascii*/${hostText}`, 'latin1');
 
 /**
  * Node 20's V8 drops a script's dynamic-import callback from functions it takes from a code

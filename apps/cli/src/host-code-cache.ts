@@ -55,14 +55,19 @@ export function codeCacheFile(dir: string, bundle: string, stat: fs.Stats): stri
   return path.join(dir, `${path.basename(bundle, '.cjs')}-${key}.bin`);
 }
 
+/** What scripts/bundle-host.mjs puts first in a bundle it checked to be all ASCII. */
+const ASCII_MARK = Buffer.from('/*llmspell:ascii*/', 'latin1');
+
 /** The bundle's text and what it is on disk, from one open file (so they match). */
 function readBundle(bundle: string): { source: string; stat: fs.Stats } {
   const fd = fs.openSync(bundle, 'r');
   try {
     const stat = fs.fstatSync(fd);
     const bytes = fs.readFileSync(fd);
-    // esbuild writes ASCII: as Latin-1 it decodes several times faster than as UTF-8
-    return { source: isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), stat };
+    // esbuild writes ASCII: as Latin-1 it decodes several times faster than as UTF-8. The build
+    // marks a bundle it found all ASCII; an unmarked one is scanned.
+    const ascii = bytes.subarray(0, ASCII_MARK.length).equals(ASCII_MARK) || isAscii(bytes);
+    return { source: ascii ? bytes.toString('latin1') : bytes.toString('utf8'), stat };
   } finally {
     fs.closeSync(fd);
   }

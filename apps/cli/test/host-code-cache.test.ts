@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import nodeModule from 'node:module';
 import path from 'node:path';
-import { cli, scratch, write } from './helpers.js';
+import { bin, cli, scratch, write } from './helpers.js';
 
 // On Node 20 (no module.enableCompileCache) the CLI starts its script host from one CommonJS
 // bundle compiled through V8's code cache (src/host-code-cache.ts), kept in
@@ -182,5 +182,23 @@ describe('the code cache folder and the folder the policy protects', () => {
       expect(protectedPaths.some((p) => dir!.startsWith(p + path.sep))).toBe(true);
     }
     expect(codeCacheDir({ HOME: home, LLMSPELL_CODE_CACHE: '0' })).toBeUndefined();
+  });
+});
+
+describe('reading the bundle (loadWithCodeCache)', () => {
+  // The build marks a bundle it checked to be all ASCII, and the loader then reads it as
+  // Latin-1 without scanning it; any other bundle is scanned, and UTF-8 text stays intact.
+  test('a marked bundle and an unmarked UTF-8 one both load with their text as written', async () => {
+    const { loadWithCodeCache } = await import('../src/host-code-cache.js');
+    const dir = scratch();
+    const marked = write(dir, 'marked.cjs', '/*llmspell:ascii*/module.exports = { text: "plain", line: new Error().stack.split("\\n")[1] };');
+    const utf8 = write(dir, 'utf8.cjs', 'module.exports = { text: "café ✓" };');
+    expect(loadWithCodeCache(marked, undefined)).toEqual({ text: 'plain', line: expect.stringContaining('marked.cjs:1:') });
+    expect(loadWithCodeCache(utf8, undefined)).toEqual({ text: 'café ✓' });
+  });
+
+  test('the built host bundle carries the mark', () => {
+    const bundle = path.join(path.dirname(path.dirname(bin)), 'dist/script-host.bundle.cjs');
+    expect(fs.readFileSync(bundle, 'latin1').startsWith('/*llmspell:ascii*/')).toBe(true);
   });
 });
