@@ -41,7 +41,7 @@ test('pnpm --filter @llmspell/cli deploy --prod <dir> works with the workspace s
   const sqlite = fs.realpathSync(path.join(target, 'node_modules/better-sqlite3'));
   expect(sqlite.startsWith(target)).toBe(true);
   for (const name of ['@llmspell', 'zod', 'jest']) expect(fs.existsSync(path.join(target, 'node_modules', name))).toBe(false);
-  const hello = ok(await run(process.execPath, [path.join(target, 'dist/bin.js'), 'run', 'hello.lua'], { cwd: helloProject(), env: userEnv(), timeoutMs: 120_000 }), 'deployed llmspell run hello.lua');
+  const hello = ok(await run(process.execPath, [path.join(target, 'dist/bin.cjs'), 'run', 'hello.lua'], { cwd: helloProject(), env: userEnv(), timeoutMs: 120_000 }), 'deployed llmspell run hello.lua');
   expect(hello.stdout).toContain('Hello, world!');
 }, 360_000);
 

@@ -125,7 +125,7 @@ describe('every public package, published and installed as a user would', () => 
   test('npm i -g @llmspell/cli in an empty HOME gives a working llmspell: hello.lua and hello.js', async () => {
     if (!live()) return;
     await user('npm i -g @llmspell/cli', 'npm', ['install', '--global', '--prefix', prefix, '@llmspell/cli'], { cwd: work });
-    expect(fs.realpathSync(path.join(prefix, 'bin/llmspell'))).toBe(path.join(globalModules, '@llmspell/cli/dist/bin.js'));
+    expect(fs.realpathSync(path.join(prefix, 'bin/llmspell'))).toBe(path.join(globalModules, '@llmspell/cli/dist/bin.cjs'));
     expect((await user('llmspell --version', 'llmspell', ['--version'])).stdout).toBe(`llmspell ${versionOf('@llmspell/cli')}\n`);
 
     fs.copyFileSync(path.join(repoRoot, 'examples/hello.lua'), path.join(project, 'hello.lua'));
