@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -234,12 +234,14 @@ routeDynamicImports(path.join(out, 'script-host.bundle.cjs'));
 // text esbuild keeps as written (template literals: the engines' preludes) can bring non-ASCII
 // in, and the loader then decodes as UTF-8, about 15 ms slower per start
 const hostBundle = path.join(out, 'script-host.bundle.cjs');
+const { wrapBundle } = await import(pathToFileURL(path.join(lib, 'host-code-cache.js')).href);
 const hostText = fs.readFileSync(hostBundle, 'latin1');
 const nonAscii = hostText.match(/.{0,60}[^\x00-\x7f]+/);
 if (nonAscii) process.stderr.write(`bundle-host: warning: script-host.bundle.cjs is not ASCII (slower to load): ${nonAscii[0]}\n`);
-// checked here once, so the loader need not scan 5 MB on every start (ASCII_MARK in src/host-code-cache.ts;
-// on the first line, before the code: the bundle's line numbers stay)
-else fs.writeFileSync(hostBundle, `/*llmspell:ascii*/${hostText}`, 'latin1');
+// checked here once, so the loader need not scan 5 MB on every start, and wrapped here once, so
+// it compiles the file's text as read (wrapBundle in src/host-code-cache.ts; mark and wrapper on
+// the first line, before the code: the bundle's line numbers stay)
+else fs.writeFileSync(hostBundle, wrapBundle(hostText), 'latin1');
 
 /**
  * Node 20's V8 drops a script's dynamic-import callback from functions it takes from a code

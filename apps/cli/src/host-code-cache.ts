@@ -57,20 +57,42 @@ export function codeCacheFile(dir: string, bundle: string, stat: fs.Stats): stri
 
 /** What scripts/bundle-host.mjs puts first in a bundle it checked to be all ASCII. */
 const ASCII_MARK = Buffer.from('/*llmspell:ascii*/', 'latin1');
+/** …and in one it also wrapped in WRAPPER_START…WRAPPER_END (wrapBundle): the file is the script V8 compiles. */
+const WRAPPED_MARK = Buffer.from('/*llmspell:ascii,wrapped*/', 'latin1');
 
-/** The bundle's text and what it is on disk, from one open file (so they match). */
+/** Node's CommonJS wrapper, with the bundle's import functions (all on the first line: line numbers hold). */
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __llmspellImport, __llmspellImportMetaResolve) { ';
+const WRAPPER_END = '\n})';
+
+/**
+ * The host bundle as the build writes it: marked, and already wrapped as the loader runs it.
+ * The loader then compiles the file's text as it was read, one flat string. Wrapping it on each
+ * start made V8 flatten the joined text into a second 5 MB copy before its code-cache lookup,
+ * and each new page that copy touched costs a page fault (about 14 µs each on a VM measured in
+ * benchmarks/RESULTS.md: 17 ms of every start).
+ */
+export function wrapBundle(asciiCode: string): string {
+  return `${WRAPPED_MARK.toString('latin1')}${WRAPPER_START}${asciiCode}${WRAPPER_END}`;
+}
+
+/** The bundle's script text and what it is on disk, from one open file (so they match). */
 function readBundle(bundle: string): { source: string; stat: fs.Stats } {
   const fd = fs.openSync(bundle, 'r');
   try {
     const stat = fs.fstatSync(fd);
     const bytes = fs.readFileSync(fd);
+    if (startsWith(bytes, WRAPPED_MARK)) return { source: bytes.toString('latin1'), stat };
     // esbuild writes ASCII: as Latin-1 it decodes several times faster than as UTF-8. The build
     // marks a bundle it found all ASCII; an unmarked one is scanned.
-    const ascii = bytes.subarray(0, ASCII_MARK.length).equals(ASCII_MARK) || isAscii(bytes);
-    return { source: ascii ? bytes.toString('latin1') : bytes.toString('utf8'), stat };
+    const ascii = startsWith(bytes, ASCII_MARK) || isAscii(bytes);
+    return { source: `${WRAPPER_START}${ascii ? bytes.toString('latin1') : bytes.toString('utf8')}${WRAPPER_END}`, stat };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function startsWith(bytes: Buffer, mark: Buffer): boolean {
+  return bytes.length >= mark.length && bytes.subarray(0, mark.length).equals(mark);
 }
 
 /**
@@ -132,16 +154,13 @@ function writeCache(file: string, data: Buffer): void {
 /** Set while a code cache is to be written: the script host calls it as it closes. */
 export const WRITE_CODE_CACHE = Symbol.for('llmspell.cli.writeCodeCache');
 
-/** Node's CommonJS wrapper, with the bundle's import function (all on the first line: line numbers hold). */
-const WRAPPER_START = '(function (exports, require, module, __filename, __dirname, __llmspellImport, __llmspellImportMetaResolve) { ';
-
 /** Loads a CommonJS bundle as Node would, through the code cache in `cacheDir` when there is one. */
 export function loadWithCodeCache(bundle: string, cacheDir: string | undefined): unknown {
   const { source, stat } = readBundle(bundle);
   const dir = usableCacheDir(cacheDir);
   const cacheFile = dir ? codeCacheFile(dir, bundle, stat) : undefined;
   const cachedData = readCache(cacheFile);
-  const script = new vm.Script(`${WRAPPER_START}${source}\n})`, { filename: bundle, cachedData });
+  const script = new vm.Script(source, { filename: bundle, cachedData });
   startMark(`host: bundle compiled (code cache ${cachedData ? (script.cachedDataRejected ? 'refused' : 'used') : 'absent'})`);
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     // called by the host's setup as it closes (the supervisor kills the host once it has

@@ -197,8 +197,27 @@ describe('reading the bundle (loadWithCodeCache)', () => {
     expect(loadWithCodeCache(utf8, undefined)).toEqual({ text: 'café ✓' });
   });
 
-  test('the built host bundle carries the mark', () => {
+  // The build also wraps it, so the loader compiles the file's text as read: wrapping it at each
+  // start made V8 flatten the joined 5 MB text into a copy of its own (page faults: RESULTS.md).
+  test('a wrapped bundle loads as written, with its line numbers', async () => {
+    const { loadWithCodeCache, wrapBundle } = await import('../src/host-code-cache.js');
+    const dir = scratch();
+    const wrapped = write(dir, 'wrapped.cjs', wrapBundle('const path = require("node:path");\nmodule.exports = { file: path.basename(__filename), line: new Error().stack.split("\\n")[1] };'));
+    expect(fs.readFileSync(wrapped, 'latin1')).toMatch(/^\/\*llmspell:ascii,wrapped\*\/\(function \(exports, require, module, __filename, __dirname, __llmspellImport, __llmspellImportMetaResolve\) \{ const path = /);
+    expect(loadWithCodeCache(wrapped, undefined)).toEqual({ file: 'wrapped.cjs', line: expect.stringContaining('wrapped.cjs:2:') });
+    // and through a code cache, written by the first load and taken by the second
+    const cacheDir = path.join(dir, 'cache');
+    fs.mkdirSync(cacheDir, { mode: 0o700 });
+    expect(loadWithCodeCache(wrapped, cacheDir)).toMatchObject({ file: 'wrapped.cjs' });
+    (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('llmspell.cli.writeCodeCache')]?.();
+    expect(fs.readdirSync(cacheDir)).toHaveLength(1);
+    expect(loadWithCodeCache(wrapped, cacheDir)).toMatchObject({ file: 'wrapped.cjs' });
+  });
+
+  test('the built host bundle is marked and wrapped', () => {
     const bundle = path.join(path.dirname(path.dirname(bin)), 'dist/script-host.bundle.cjs');
-    expect(fs.readFileSync(bundle, 'latin1').startsWith('/*llmspell:ascii*/')).toBe(true);
+    const text = fs.readFileSync(bundle, 'latin1');
+    expect(text.startsWith('/*llmspell:ascii,wrapped*/(function (exports, require, module, __filename, __dirname, __llmspellImport, __llmspellImportMetaResolve) { ')).toBe(true);
+    expect(text.endsWith('\n})')).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { LlmspellError } from '@llmspell/core/errors';
 import type { ScriptContext, ScriptOutput } from '@llmspell/core';
 import { hostHeapMb } from './heap-limit.js';
 import type { IsolatedSetup, IsolatedSetupFunction } from './isolated-setup.js';
-import { cloneable, toWireError, type FromHost, type IsolationLimits, type OutputItem, type ToHost } from './protocol.js';
+import { cloneable, HOST_MALLOC_TUNED_ENV, toWireError, type FromHost, type IsolationLimits, type OutputItem, type ToHost } from './protocol.js';
 
 /**
  * The script host: what runs in the child process or worker thread the supervisor starts.
@@ -269,6 +269,11 @@ export function serveIsolatedHost(options: ServeIsolatedHostOptions = {}): void 
     // process with another parent: it goes at once instead of running unwatched.
     const supervisor = Number(process.env.LLMSPELL_SUPERVISOR_PID);
     if (supervisor > 0 && process.ppid !== supervisor) process.exit(0);
+    // glibc read them at the process's start; scripts and tools see the user's environment
+    if (process.env[HOST_MALLOC_TUNED_ENV] === '1') {
+      delete process.env.GLIBC_TUNABLES;
+      delete process.env[HOST_MALLOC_TUNED_ENV];
+    }
     // No SIGINT listener: Ctrl-C in a terminal reaches the whole process group and ends this
     // host at once, wherever it is stuck; the supervisor reports CANCELLED.
     process.on('message', (message) => receive(message as ToHost));

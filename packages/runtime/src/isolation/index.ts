@@ -10,7 +10,7 @@ export { IsolatedHostPool } from './isolated-host-pool.js';
 export type { IsolatedHostPoolOptions, PooledRunOptions } from './isolated-host-pool.js';
 export type { HostEndDetails, IsolatedRunOptions, IsolatedSessionOptions } from './isolated-session.js';
 export type { IsolationKind } from './host-transport.js';
-export { WASM_TIERING_FLAGS } from './host-transport.js';
+export { HOST_MALLOC_TUNABLES, WASM_TIERING_FLAGS } from './host-transport.js';
 export type { IsolationLimits } from './protocol.js';
 export type { IsolatedSetup, IsolatedSetupContext, IsolatedSetupFunction } from './isolated-setup.js';
 export { DEFAULT_SCRIPT_MEMORY_BYTES, HOST_BASE_HEAP_MB, HOST_HEAP_PER_SCRIPT_BYTE, hostHeapMb } from './heap-limit.js';

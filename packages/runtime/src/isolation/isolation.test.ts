@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqliteStateStore } from '@llmspell/state-sqlite';
 import { LlmspellRuntime } from '../runtime.js';
 import { hostHeapMb } from './heap-limit.js';
-import { WASM_TIERING_FLAGS } from './host-transport.js';
+import { HOST_MALLOC_TUNABLES, WASM_TIERING_FLAGS } from './host-transport.js';
 import { IsolatedSession, runIsolatedScript, type IsolationKind, type RunIsolatedScriptOptions } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -132,6 +132,36 @@ describe('process isolation', () => {
     }).done;
     expect(await flags()).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
     expect(await flags(512 * 1024 * 1024)).toEqual([`--max-old-space-size=${hostHeapMb(512 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
+  });
+
+  // GLIBC_TUNABLES is read by glibc as the process starts: what the host started with is in
+  // /proc/<pid>/environ, what its scripts see is its process.env
+  (process.platform === 'linux' ? test : test.skip)('a host starts with malloc tuned for huge pages unless the user set GLIBC_TUNABLES; scripts see the user\'s environment', async () => {
+    // (glibc, parsing the variable, writes NULs over its colons in that original copy)
+    const startedWith = (pid: number, value: string) => {
+      const raw = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+      return [value, value.replaceAll(':', '\0')].some((v) => raw.startsWith(`GLIBC_TUNABLES=${v}\0`) || raw.includes(`\0GLIBC_TUNABLES=${v}\0`));
+    };
+    const probe = async (env: NodeJS.ProcessEnv, expected: string) => {
+      const sink = collect();
+      const session = new IsolatedSession({ setupModule, engine: 'hostjs', isolation: 'process', graceMs: 300, env, output: sink.output, write: sink.write });
+      try {
+        const pid = (await session.run('return process.pid', { filename: 'pid' })) as number;
+        const seen = await session.run('return [process.env.GLIBC_TUNABLES ?? null, process.env.LLMSPELL_HOST_MALLOC_TUNED ?? null, process.env.KEEP ?? null]', { filename: 'env' });
+        return { started: startedWith(pid, expected), seen };
+      } finally {
+        await session.close();
+      }
+    };
+    const { GLIBC_TUNABLES: _unset, ...userEnv } = process.env;
+    const env = { ...userEnv, KEEP: 'kept' };
+    expect(HOST_MALLOC_TUNABLES).toContain('glibc.malloc.hugetlb=1');
+    expect(await probe(env, HOST_MALLOC_TUNABLES)).toEqual({ started: true, seen: [null, null, 'kept'] });
+    // the user's own value, even an empty one (which turns the tuning off), is left as it is
+    expect(await probe({ ...env, GLIBC_TUNABLES: '' }, '')).toEqual({ started: true, seen: ['', null, 'kept'] });
+    expect(await probe({ ...env, GLIBC_TUNABLES: 'glibc.malloc.arena_max=2', LLMSPELL_HOST_MALLOC_TUNED: '1' }, 'glibc.malloc.arena_max=2')).toEqual({
+      started: true, seen: ['glibc.malloc.arena_max=2', null, 'kept'],
+    });
   });
 
   test('a kill in the middle of state writes leaves the previous value readable', async () => {

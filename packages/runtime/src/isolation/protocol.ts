@@ -109,3 +109,6 @@ export function cloneable(value: unknown, seen: object[] = []): unknown {
     seen.pop();
   }
 }
+
+/** Set beside GLIBC_TUNABLES when the supervisor chose it (HOST_MALLOC_TUNABLES): the host then drops both from its process.env, so scripts and tools see the user's environment. */
+export const HOST_MALLOC_TUNED_ENV = 'LLMSPELL_HOST_MALLOC_TUNED';
