@@ -115,6 +115,43 @@ const rewrites = {
   },
 };
 
+/*
+ * better-sqlite3's JavaScript in the Node 20 host bundle, so it is in the host's code cache: as an
+ * external package the host resolved, read and compiled its thirteen files on every start, and its
+ * `bindings` helper searched for the native addon from a stack trace (about 8 ms of a start). The
+ * native addon stays in the installed package, loaded by path. The bundled code is used only when
+ * the installed package is the very version bundled, with its addon where a build puts it;
+ * otherwise the installed package loads as before.
+ */
+const sqliteDir = packageDir('better-sqlite3');
+const sqliteVersion = JSON.parse(fs.readFileSync(path.join(sqliteDir, 'package.json'), 'utf8')).version;
+const SQLITE_REQUIRE = "createRequire(import.meta.url)('better-sqlite3')";
+const SQLITE_ADDON_REQUIRE = "require('bindings')('better_sqlite3.node')";
+const bundledSqlite = {
+  name: 'llmspell-bundled-better-sqlite3',
+  setup(build) {
+    build.onLoad({ filter: /state-sqlite[\\/]dist[\\/]sqlite-state-store\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      if (!text.includes(SQLITE_REQUIRE)) throw new Error(`bundle-host: ${args.path} no longer contains ${SQLITE_REQUIRE}`);
+      const chosen = [
+        '(() => {',
+        "  const installed = require('node:path').dirname(require.resolve('better-sqlite3/package.json'));",
+        `  const bundled = require(require('node:path').join(installed, 'package.json')).version === ${JSON.stringify(sqliteVersion)}`,
+        "    && require('node:fs').existsSync(require('node:path').join(installed, 'build', 'Release', 'better_sqlite3.node'));",
+        `  return bundled ? require(${JSON.stringify(path.join(sqliteDir, 'lib', 'index.js'))}) : require('better-sqlite3');`,
+        '})()',
+      ].join('\n');
+      return { contents: text.replace(SQLITE_REQUIRE, chosen), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+    build.onLoad({ filter: /better-sqlite3[\\/]lib[\\/]database\.js$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      if (!text.includes(SQLITE_ADDON_REQUIRE)) throw new Error(`bundle-host: ${args.path} no longer contains ${SQLITE_ADDON_REQUIRE}`);
+      const addon = "require(require('node:path').join(require('node:path').dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node'))";
+      return { contents: text.replace(SQLITE_ADDON_REQUIRE, addon), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 fs.rmSync(out, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: {
@@ -213,7 +250,7 @@ const cjsHost = await esbuild.build({
       'const __llmspellImportBuiltin = (id) => Promise.resolve().then(() => { const m = require(id); return { __proto__: m, default: m }; });',
     ].join('\n'),
   },
-  plugins: [commonJsImports, rewrites],
+  plugins: [bundledSqlite, commonJsImports, rewrites],
   minifySyntax: true,
   metafile: true,
 });

@@ -82,6 +82,36 @@ describe('the CLI as its package installs it (the bundle and better-sqlite3, not
     expect(tools.stdout).toContain('web_scraper');
   });
 
+  // better-sqlite3's JavaScript is in the host bundle (so in the host's code cache); its native
+  // addon is loaded from the installed package. Another installed version loads whole, as before.
+  test('SQLite state through the bundled better-sqlite3 JavaScript, or the installed package when its version differs', async () => {
+    const loads = async (prefixBin: string) => {
+      const dir = scratch();
+      write(dir, 's.lua', 'State.save("custom:t", "k", { n = 3 })\nreturn State.load("custom:t", "k").n');
+      const r = await run(prefixBin, ['run', 's.lua'], dir, { NODE_DEBUG: 'module' });
+      expect([r.code, r.stdout.trim().split('\n').pop()]).toEqual([0, '3']);
+      return [...r.stderr.matchAll(/load "([^"]+)"/g)].map((m) => m[1]).filter((f) => f.includes('better-sqlite3') || f.includes('better_sqlite3'));
+    };
+    const same = await loads(installed.bin);
+    expect(same.filter((f) => f.endsWith('.js'))).toEqual([]);
+    expect(same.some((f) => f.endsWith('build/Release/better_sqlite3.node'))).toBe(true);
+
+    // the same package under another version number: the bundled code is not used with it
+    const other = installBundle();
+    const real = fs.realpathSync(path.join(other.prefix, 'node_modules/better-sqlite3'));
+    const copy = path.join(other.prefix, 'node_modules/better-sqlite3');
+    fs.rmSync(copy);
+    fs.cpSync(real, copy, { recursive: true, filter: (f) => !f.includes(`${path.sep}deps${path.sep}`) && !f.includes(`${path.sep}src${path.sep}`) });
+    const pkg = JSON.parse(fs.readFileSync(path.join(copy, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+    fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.0-other' }));
+    const fromReal = createRequire(path.join(real, 'package.json'));
+    for (const dep of ['bindings', 'file-uri-to-path']) {
+      fs.symlinkSync(path.dirname(createRequire(fromReal.resolve('bindings')).resolve(`${dep}/package.json`)), path.join(copy, '..', dep), 'dir');
+    }
+    const otherLoads = await loads(other.bin);
+    expect(otherLoads).toContain(path.join(fs.realpathSync(copy), 'lib/database.js'));
+  });
+
   test('a tool plugin with its own @llmspell/core: its errors keep their code, its zod schemas validate and describe', async () => {
     const dir = scratch();
     // the example plugin resolves @llmspell/core from its own node_modules: another copy than the bundle's
