@@ -130,9 +130,9 @@ export const WASM_TIERING_FLAGS: readonly string[] = ['--wasm-tiering-budget=180
  * compilers and the WebAssembly engines allocate through malloc too: with transparent huge pages
  * for that memory (hugetlb=1: madvise, honoured when THP is `madvise` or `always`) and the heap
  * grown 32 MB at a time (top_pad, so whole huge pages fit), far fewer pages are faulted in. On a
- * VM where a page fault costs ~14 µs this took a `run hello.lua` from 14.9k to 8.9k faults and
- * 0.84× the wall time (benchmarks/RESULTS.md, CLI section); elsewhere it costs nothing but a few
- * MB of resident memory. Other glibc-free libcs ignore the variable.
+ * VM where a page fault costs ~14 µs this took a one-step workflow's `run` from 14.9k to 9.0k
+ * faults (CLI and host) and 0.83× the wall time (benchmarks/RESULTS.md, round 11); elsewhere it
+ * costs a few MB of resident memory. Other C libraries (musl) ignore the variable.
  */
 export const HOST_MALLOC_TUNABLES = 'glibc.malloc.hugetlb=1:glibc.malloc.top_pad=33554432';
 
