@@ -133,11 +133,15 @@ const bundledSqlite = {
     build.onLoad({ filter: /state-sqlite[\\/]dist[\\/]sqlite-state-store\.js$/ }, async (args) => {
       const text = await fs.promises.readFile(args.path, 'utf8');
       if (!text.includes(SQLITE_REQUIRE)) throw new Error(`bundle-host: ${args.path} no longer contains ${SQLITE_REQUIRE}`);
+      // a missing package falls through to the plain require, whose error says so as before
       const chosen = [
         '(() => {',
-        "  const installed = require('node:path').dirname(require.resolve('better-sqlite3/package.json'));",
-        `  const bundled = require(require('node:path').join(installed, 'package.json')).version === ${JSON.stringify(sqliteVersion)}`,
-        "    && require('node:fs').existsSync(require('node:path').join(installed, 'build', 'Release', 'better_sqlite3.node'));",
+        '  let bundled = false;',
+        '  try {',
+        "    const installed = require('node:path').dirname(require.resolve('better-sqlite3/package.json'));",
+        `    bundled = require(require('node:path').join(installed, 'package.json')).version === ${JSON.stringify(sqliteVersion)}`,
+        "      && require('node:fs').existsSync(require('node:path').join(installed, 'build', 'Release', 'better_sqlite3.node'));",
+        '  } catch {}',
         `  return bundled ? require(${JSON.stringify(path.join(sqliteDir, 'lib', 'index.js'))}) : require('better-sqlite3');`,
         '})()',
       ].join('\n');

@@ -67,9 +67,9 @@ const WRAPPER_END = '\n})';
 /**
  * The host bundle as the build writes it: marked, and already wrapped as the loader runs it.
  * The loader then compiles the file's text as it was read, one flat string. Wrapping it on each
- * start made V8 flatten the joined text into a second 5 MB copy before its code-cache lookup,
- * and each new page that copy touched costs a page fault (about 14 µs each on a VM measured in
- * benchmarks/RESULTS.md: 17 ms of every start).
+ * start made V8 flatten the joined text into another 5 MB copy before its code-cache lookup:
+ * 1.2k more page faults, which cost about 14 µs each on the VM of benchmarks/RESULTS.md (the
+ * host's `bundle compiled` mark came 8–10 ms sooner without them).
  */
 export function wrapBundle(asciiCode: string): string {
   return `${WRAPPED_MARK.toString('latin1')}${WRAPPER_START}${asciiCode}${WRAPPER_END}`;
