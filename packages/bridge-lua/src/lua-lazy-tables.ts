@@ -189,6 +189,11 @@ export class LuaLazyTables {
     if (m._lua_pcallk(L, 1, 0, 0, 0, 0) !== 0) m._lua_settop(L, -2);
   }
 
+  /** Whether the table at `pointer` (lua_topointer) still waits for its record. */
+  waits(pointer: number): boolean {
+    return this.pending.has(pointer);
+  }
+
   /**
    * Fills the table at `index` with its record, if it still waits for it, and gives it the
    * metatable it would have had (its index fallback's, or none). True if it filled it.

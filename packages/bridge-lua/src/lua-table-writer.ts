@@ -1,5 +1,6 @@
 // A host value written as one table into Lua by a single call into WebAssembly.
 import { getIndexFallback, isScriptCallback } from '@llmspell/core';
+import { LuaHelperModule, leb, name, section, signedLeb, vector } from './lua-helper-module.js';
 import { writeUtf8, type LuaModule } from './lua-module.js';
 
 /*
@@ -54,20 +55,6 @@ const TYPES: [number[], number[]][] = [
   [[I32, I32, I32], []], [[I32, I32, I32], [I32]], [[I32, I64], []], [[I32, F64], []], [[I32, I32], []], [[I32, I32, I64], []], [[I32, I32], [I32]],
 ];
 
-function leb(value: number): number[] {
-  const out: number[] = [];
-  let rest = value >>> 0;
-  do {
-    let byte = rest & 0x7f;
-    rest >>>= 7;
-    if (rest) byte |= 0x80;
-    out.push(byte);
-  } while (rest);
-  return out;
-}
-const name = (text: string): number[] => [...leb(text.length), ...Buffer.from(text, 'ascii')];
-const vector = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
 
 /** The builder module's bytes (see the comment above). */
 function builderBytes(): Uint8Array {
@@ -115,44 +102,9 @@ function builderBytes(): Uint8Array {
   ]);
 }
 
-function signedLeb(value: number): number[] {
-  const out: number[] = [];
-  let rest = value | 0;
-  for (;;) {
-    const byte = rest & 0x7f;
-    rest >>= 7;
-    if ((rest === 0 && !(byte & 0x40)) || (rest === -1 && byte & 0x40)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-let compiled: object | undefined;
 type Build = (L: number, pointer: number) => number;
-const builders = new WeakMap<object, Build | null>();
-
-/** The builder bound to `m`'s exports, or null when the module's raw exports are not at hand or do not fit. */
-function builderOf(m: LuaModule): Build | null {
-  const exports = m.rawExports;
-  if (!exports) return null;
-  let build = builders.get(exports);
-  if (build !== undefined) return build;
-  try {
-    compiled ??= new wasm.Module(builderBytes());
-    const imports: Record<string, unknown> = { m: exports.memory };
-    for (const [field] of IMPORTS) imports[field] = exports[field];
-    build = (new wasm.Instance(compiled, { e: imports }).exports as { build: Build }).build;
-  } catch {
-    // a build of the module whose C API differs (a LinkError): the JavaScript path stays
-    build = null;
-  }
-  builders.set(exports, build);
-  return build;
-}
+const BUILDER = new LuaHelperModule<{ build: Build }>(builderBytes, IMPORTS.map(([field]) => field));
 
 const INT64_LIMIT = 2 ** 63;
 /** Values nested deeper are written by the JavaScript path (which tracks cycles from there on). */
@@ -190,7 +142,7 @@ export class LuaTableWriter {
   private base = -1;
 
   constructor(private readonly m: LuaModule, private readonly keyPointer: (key: string) => number) {
-    this.build = builderOf(m);
+    this.build = BUILDER.exportsFor(m)?.build ?? null;
   }
 
   /** Pushes `value` (an object) onto L's stack as a table; false when it was left to the caller. */

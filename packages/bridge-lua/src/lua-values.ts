@@ -3,8 +3,9 @@ import {
 } from '@llmspell/core';
 import {
   LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
-  decodeUtf8, readBytes, writeUtf8, type LuaModule,
+  decodeUtf8, writeUtf8, type LuaModule,
 } from './lua-module.js';
+import { LuaTableReader, NOT_READ, setKey } from './lua-table-reader.js';
 import { LuaTableWriter } from './lua-table-writer.js';
 
 /** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
@@ -45,12 +46,6 @@ export interface CallbackBridge {
   make(ref: number): ScriptCallback;
   /** The registry ref of a live callback of this context, if `callback` is one. */
   refOf(callback: ScriptCallback): number | undefined;
-}
-
-/** Sets a key read from Lua (`__proto__` as an own key, not the prototype). */
-function setKey(record: Record<string, ScriptValue>, key: string, item: ScriptValue): void {
-  if (key === '__proto__') Object.defineProperty(record, key, { value: item, enumerable: true, writable: true, configurable: true });
-  else record[key] = item;
 }
 
 /** Most tables have a few keys: sorted in place (no index array, no comparator), larger ones by Array.sort. */
@@ -107,17 +102,31 @@ export class LuaValues {
   /** NUL-terminated copies of object keys in WASM memory, by key (see keyPointer). */
   private readonly keyPointers = new Map<string, number>();
   /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
-  lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void };
+  lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void; waits(pointer: number): boolean };
   /** Short strings read lately, by the address of their bytes (see readString). */
   private readonly shortStrings = new Map<number, string>();
   /** The tables being read from depth TRACK_FROM_DEPTH on (emptied again as each read ends). */
   readonly readPath = new Set<number>();
   /** Plain tables written into Lua by one call into WebAssembly (lua-table-writer.ts). */
   private readonly tableWriter: LuaTableWriter;
+  /** Plain Lua tables read into the host by one call into WebAssembly (lua-table-reader.ts). */
+  private readonly tableReader: LuaTableReader;
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
     this.tableWriter = new LuaTableWriter(m, (key) => this.keyPointer(key));
+    const values = this;
+    this.tableReader = new LuaTableReader(m, {
+      get trampolinePtr() {
+        return values.trampolinePtr;
+      },
+      get waiting() {
+        return values.lazyTables?.size ?? 0;
+      },
+      waits: (pointer) => this.lazyTables?.waits(pointer) ?? false,
+      textAt: (heap, start, length, luaPointer) => this.textAt(heap, start, length, luaPointer),
+      callback: (ref) => this.callbacks.make(ref),
+    }, sortSideBySide);
   }
 
   /** A buffer of at least `size` bytes in WASM memory, reused by every string push. */
@@ -152,6 +161,7 @@ export class LuaValues {
       for (const pointer of this.keyPointers.values()) this.m._free(pointer);
       this.keyPointers.clear();
       this.tableWriter.dispose();
+      this.tableReader.dispose();
       this.m._free(this.lengthPointer);
       if (this.scratch) this.m._free(this.scratch);
       this.scratch = 0;
@@ -348,35 +358,38 @@ export class LuaValues {
     const { m } = this;
     const pointer = m._lua_tolstring(L, index, this.lengthPointer);
     if (!pointer) return '';
-    const length = m.HEAP32[this.lengthPointer >> 2] >>> 0;
+    return this.textAt(m.HEAPU8, pointer, m.HEAP32[this.lengthPointer >> 2] >>> 0, pointer);
+  }
+
+  /** The text of `length` bytes at `start` of `heap`: a Lua string's, which Lua keeps at `luaPointer`. */
+  private textAt(heap: Uint8Array, start: number, length: number, luaPointer: number): string {
     if (length <= ASCII_SCAN_LIMIT) {
-      const heap = m.HEAPU8;
       // Lua keeps one copy of each short string (keys, names), so the same key is read from
       // the same address call after call: the text read there before, if its bytes still
       // match (the address may hold another string since), is the answer
-      const known = length <= MAX_SHORT_STRING ? this.shortStrings.get(pointer) : undefined;
+      const known = length <= MAX_SHORT_STRING ? this.shortStrings.get(luaPointer) : undefined;
       if (known !== undefined && known.length === length) {
         let same = 0;
-        while (same < length && heap[pointer + same] === known.charCodeAt(same)) same++;
+        while (same < length && heap[start + same] === known.charCodeAt(same)) same++;
         if (same === length) return known;
       }
       // short ASCII text is read without TextDecoder (whose call costs more than the copy)
       let text = '';
       let i = 0;
       for (; i < length; i++) {
-        const byte = heap[pointer + i];
+        const byte = heap[start + i];
         if (byte > 0x7f) break;
         text += String.fromCharCode(byte);
       }
       if (i === length) {
         if (length <= MAX_SHORT_STRING) {
           if (this.shortStrings.size >= MAX_SHORT_STRINGS) this.shortStrings.clear();
-          this.shortStrings.set(pointer, text);
+          this.shortStrings.set(luaPointer, text);
         }
         return text;
       }
     }
-    return decodeUtf8(readBytes(m, pointer, length));
+    return decodeUtf8(heap.subarray(start, start + length));
   }
 
   read(L: number, index: number, path: Set<number>, depth: number): ScriptValue {
@@ -392,8 +405,14 @@ export class LuaValues {
         return m._lua_isinteger(L, index) ? Number(m._lua_tointegerx(L, index, 0)) : m._lua_tonumberx(L, index, 0);
       case LUA_TSTRING:
         return this.readString(L, index);
-      case LUA_TTABLE:
-        return this.readTable(L, m._lua_absindex(L, index), path, depth);
+      case LUA_TTABLE: {
+        const table = m._lua_absindex(L, index);
+        if (depth === 0) {
+          const value = this.tableReader.read(L, table);
+          if (value !== NOT_READ) return value;
+        }
+        return this.readTable(L, table, path, depth);
+      }
       case LUA_TFUNCTION:
         return this.readFunction(L, index);
       default:
