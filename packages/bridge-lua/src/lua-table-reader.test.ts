@@ -53,6 +53,7 @@ describe('the table reader (a Lua table read into the host by one WebAssembly ca
           for (const item of list as ScriptValue[]) if (isScriptCallback(item)) item.release();
           return null;
         },
+        makeFn: () => () => 7,
         withSnapshot: (cb) => (cb as ScriptCallback).callNow!(markScriptSnapshot({ point: 'BeforeToolExecution', data: { tool: 'calc', n: 2 } })),
       },
       limits: { memoryBytes: 8 * 1024 * 1024 },
@@ -143,6 +144,25 @@ describe('the table reader (a Lua table read into the host by one WebAssembly ca
     await h.run('withSnapshot(function(ctx) keep({ ctx = ctx, n = 1 }) end)');
     expect(seen[0]).toEqual({ ctx: { point: 'BeforeToolExecution', data: { tool: 'calc', n: 2 } }, n: 1 });
     expect(declined).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reads correctly while Lua's collector runs the bridge's finalizers in the middle of a read", async () => {
+    // luaL_ref allocates, so Lua's collector runs during the read, and with it the finalizers of
+    // unreachable host functions and of unread lazy contexts, which call into the host
+    seen.length = 0;
+    const result = await h.run(`
+      for i = 1, 2000 do makeFn() end
+      for i = 1, 300 do withSnapshot(function(ctx) end) end
+      local t = {}
+      for i = 1, 3000 do t[i] = { f = function() return i end, name = "n" .. i } end
+      keep(t)
+      collectgarbage("collect")
+      return makeFn()()`);
+    expect(result).toBe(7);
+    const list = seen[0] as unknown as Array<{ name: string; f: ScriptCallback }>;
+    expect(list).toHaveLength(3000);
+    expect(list[2999].name).toBe('n3000');
+    expect(list[2999].f.callNow!()).toBe(3000);
   });
 
   it('leaves Lua and its stack as they were when it gives up', async () => {
