@@ -114,7 +114,8 @@ export class LuaHostCalls {
   private pushResult(L: number, top: number, value: unknown): number {
     let failure: string | undefined;
     try {
-      this.values.push(L, value, new Set(), 0);
+      // a result marked as a snapshot (a workflow's) may wait in the host until the script reads it
+      if (!this.values.lazyTables?.pushResult(L, value as ScriptValue)) this.values.push(L, value, new Set(), 0);
     } catch (error) {
       if (isLongjmp(error)) throw error;
       this.m._lua_settop(L, top);

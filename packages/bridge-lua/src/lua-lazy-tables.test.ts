@@ -167,3 +167,79 @@ describe('hook contexts pushed into Lua lazily (a snapshot fills its table on fi
     expect(pending()).toBe(before);
   });
 });
+
+/** A workflow's result as the engine makes it, `n` steps: far more than a context (MAX_WEIGHT). */
+function workflowResult(n: number): Record<string, ScriptValue> {
+  const outputs: Record<string, ScriptValue> = {};
+  const records: ScriptValue[] = [];
+  for (let i = 1; i <= n; i++) {
+    outputs[`s${i}`] = i % 3 === 0 ? { text: `output ${i}`, n: i } : i;
+    records.push({ attempts: 1, duration_ms: i / 7, output: outputs[`s${i}`], step_name: `s${i}`, success: true });
+  }
+  return {
+    success: true, workflow_name: 'wf', output: n,
+    data: { step_outputs: outputs, steps_executed: n, final_output: n },
+    metadata: { start_time: '2026-12-06T00:00:00.000Z', extra: { step_results: records }, steps_executed: n },
+  };
+}
+
+describe('a large host result marked as a snapshot (a workflow result) waits with its nested records', () => {
+  let h: Harness;
+  const pending = () => (h.context as unknown as { lazyTables: { size: number } }).lazyTables.size;
+  const pendingBytes = () => (h.context as unknown as { lazyTables: { pendingBytes: number } }).lazyTables.pendingBytes;
+  beforeAll(async () => {
+    h = await harness({
+      extraGlobals: {
+        lazyResult: (n) => markScriptSnapshot(workflowResult(n as number)) as ScriptValue,
+        eagerResult: (n) => workflowResult(n as number),
+        waiting_now: () => pending(),
+        echo: (value) => value,
+      },
+      limits: { memoryBytes: 64 * 1024 * 1024 },
+    });
+  });
+  afterAll(() => h.close());
+
+  it('reads as the plain result does, through every way a script looks at a table', async () => {
+    const result = await h.run(`${DUMP}
+      local lazy, eager = lazyResult(300), eagerResult(300)
+      return { dump(lazy) == dump(eager), #lazy.metadata.extra.step_results, lazy.data.step_outputs.s9.text,
+        rawget(lazy.data, "steps_executed"), getmetatable(lazy.metadata) == nil, next(lazy.data.step_outputs) ~= nil,
+        JSON.stringify(lazy) == JSON.stringify(eager), lazy.metadata.extra.step_results[300].step_name }`);
+    expect(result).toEqual([true, 300, 'output 9', 300, true, true, true, 's300']);
+  });
+
+  it('builds only what the script reads: `success` fills the top table, its records still wait', async () => {
+    const result = await h.run(`
+      local r = lazyResult(2000)
+      local before = waiting_now()
+      local ok = r.success
+      local after_success = waiting_now()
+      local n = #r.metadata.extra.step_results
+      return { before, ok, after_success, n, waiting_now() }`);
+    const [before, ok, afterSuccess, n, afterAll] = result as number[];
+    expect(ok).toBe(true);
+    expect(afterSuccess).toBe(before + 1); // the top table filled, data and metadata wait in its place
+    expect(n).toBe(2000);
+    expect(afterAll).toBe(before); // metadata and extra filled; data still waits
+  });
+
+  it('hands the host the whole result, read or not, and counts its bytes until its last table is gone', async () => {
+    expect(pendingBytes()).toBeGreaterThanOrEqual(0);
+    const back = (await h.run('local r = lazyResult(50) local _ = r.success return echo(r)')) as Record<string, unknown>;
+    expect(back).toEqual(workflowResult(50));
+    await h.run('collectgarbage("collect") collectgarbage("collect")');
+    expect(pending()).toBe(0);
+    expect(pendingBytes()).toBe(0);
+  });
+
+  it('pushes a result too large to keep waiting as before, and a small one like a context', async () => {
+    const result = await h.run(`
+      local before = waiting_now()
+      local big = lazyResult(40000)
+      local mid = waiting_now()
+      local small = lazyResult(2)
+      return { mid - before, waiting_now() - mid, #big.metadata.extra.step_results, small.data.step_outputs.s2 }`);
+    expect(result).toEqual([0, 1, 40000, 2]);
+  });
+});

@@ -7,6 +7,12 @@ const MAX_PENDING = 8192;
 const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** A snapshot weighing more than this (about its bytes) is pushed as before: the host keeps it until Lua collects its table. */
 const MAX_WEIGHT = 4096;
+/**
+ * A host call's result marked as a snapshot may weigh up to this (a workflow's result with its
+ * step records): its nested records wait too, each filled when first read, so a script that
+ * reads `result.success` builds one small table instead of thousands.
+ */
+const MAX_RESULT_WEIGHT = MAX_PENDING_BYTES;
 /** About the bytes of Lua tables and strings per byte `weigh` counts. */
 const ALLOCATION_FACTOR = 1;
 /** Lazily pushed bytes (as allocated) between two steps of Lua's collector. */
@@ -45,6 +51,28 @@ function weigh(value: unknown, budget: number, depth: number): number {
   return total;
 }
 
+/** The tables of one large result that wait, and the bytes the host keeps for them all (counted until the last is filled or collected). */
+interface LazyGroup {
+  weight: number;
+  tables: number;
+}
+
+interface PendingTable {
+  fields: Record<string, unknown>;
+  fallback: ((key: string) => ScriptValue) | undefined;
+  /** Its bytes, counted on its own; 0 in a group, which counts them. */
+  weight: number;
+  /** Set for a large result's tables: their nested records wait too. */
+  group?: LazyGroup;
+}
+
+/** A plain record (no array, no class instance, no index fallback): what a large result's tables leave waiting. */
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !getIndexFallback(value);
+}
+
 /**
  * Callback arguments pushed into Lua as empty tables that fill themselves on first use (a
  * hook's context: most hooks read none or few of its fields, and building its five tables
@@ -60,7 +88,7 @@ function weigh(value: unknown, budget: number, depth: number): number {
  */
 export class LuaLazyTables {
   /** Records not yet in their table (their plain fields, and the index fallback of the value pushed), by the table's address. */
-  private readonly pending = new Map<number, { fields: Record<string, unknown>; fallback: ((key: string) => ScriptValue) | undefined; weight: number }>();
+  private readonly pending = new Map<number, PendingTable>();
   private pendingBytes = 0;
   private metaRef = 0n;
   private gcStepRef = 0n;
@@ -105,7 +133,8 @@ export class LuaLazyTables {
       return 0;
     });
     set('__gc', (T) => {
-      this.forget(m._lua_topointer(T, 1));
+      const record = this.forget(m._lua_topointer(T, 1));
+      if (record) this.release(record);
       return 0;
     });
     this.metaRef = BigInt(m._luaL_ref(L, LUA_REGISTRYINDEX));
@@ -161,21 +190,39 @@ export class LuaLazyTables {
 
   /** Pushes `value` as a table filled on first use, if it is a snapshot worth it; false (nothing pushed) otherwise. */
   push(L: number, value: ScriptValue): boolean {
+    return this.pushSnapshot(L, value, MAX_WEIGHT);
+  }
+
+  /**
+   * push, for a host call's result: one weighing more than a context (up to MAX_RESULT_WEIGHT)
+   * waits with its nested records, each filled when first read.
+   */
+  pushResult(L: number, value: ScriptValue): boolean {
+    return this.pushSnapshot(L, value, MAX_RESULT_WEIGHT);
+  }
+
+  private pushSnapshot(L: number, value: ScriptValue, maxWeight: number): boolean {
     if (this.pending.size >= MAX_PENDING || typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const fields = scriptSnapshotFields(value);
     if (!fields) return false;
-    const weight = weigh(fields, MAX_WEIGHT, 0);
-    if (weight > MAX_WEIGHT || this.pendingBytes + weight > MAX_PENDING_BYTES) return false;
-    const { m } = this;
-    m._lua_createtable(L, 0, 0);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.metaRef);
-    m._lua_setmetatable(L, -2);
-    this.pending.set(m._lua_topointer(L, -1), { fields, fallback: getIndexFallback(value), weight });
+    const weight = weigh(fields, Math.min(maxWeight, MAX_PENDING_BYTES - this.pendingBytes), 0);
+    if (weight > maxWeight || this.pendingBytes + weight > MAX_PENDING_BYTES) return false;
+    if (weight <= MAX_WEIGHT) this.pushTable(L, { fields, fallback: getIndexFallback(value), weight });
+    else this.pushTable(L, { fields, fallback: getIndexFallback(value), weight: 0, group: { weight, tables: 1 } });
     this.pendingBytes += weight;
     // Lua counts none of it: give its collector the work the eager tables' allocations would have, so unread tables go at the same pace
     this.unpaced += weight * ALLOCATION_FACTOR;
     if (this.unpaced >= GC_STEP_BYTES) this.paceCollector(L);
     return true;
+  }
+
+  /** Pushes an empty table with the LAZY metatable, waiting for `record`. */
+  private pushTable(L: number, record: PendingTable): void {
+    const { m } = this;
+    m._lua_createtable(L, 0, 0);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.metaRef);
+    m._lua_setmetatable(L, -2);
+    this.pending.set(m._lua_topointer(L, -1), record);
   }
 
   /** One incremental GC step for the memory pushed lazily since the last (collectgarbage("step", kb)); its errors are Lua's to report later. */
@@ -201,6 +248,16 @@ export class LuaLazyTables {
   realize(L: number, index: number, pointer = this.m._lua_topointer(L, index)): boolean {
     const record = this.forget(pointer);
     if (record === undefined) return false;
+    try {
+      this.fill(L, index, record);
+    } finally {
+      // after its records that wait took their place in its group
+      this.release(record);
+    }
+    return true;
+  }
+
+  private fill(L: number, index: number, record: PendingTable): void {
     const { m } = this;
     // a metatable or a key and its value at a time (a table's push checks its own room)
     if (!m._lua_checkstack(L, 3)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot fill a Lua table this deep in the stack');
@@ -209,17 +266,31 @@ export class LuaLazyTables {
     else m._lua_pushnil(L);
     m._lua_setmetatable(L, table);
     // the metatable now has no __newindex: lua_setfield sets each field raw
-    const { fields } = record;
-    for (const key of Object.keys(fields)) this.values.setField(L, table, key, fields[key], new Set(), 0);
-    return true;
+    const { fields, group } = record;
+    for (const key of Object.keys(fields)) {
+      const value = fields[key];
+      if (group && isPlainRecord(value) && this.pending.size < MAX_PENDING) {
+        // a large result's record waits in a table of its own, its bytes still the group's
+        this.values.pushString(L, key);
+        this.pushTable(L, { fields: value, fallback: undefined, weight: 0, group });
+        group.tables += 1;
+        m._lua_rawset(L, table);
+      } else this.values.setField(L, table, key, value, new Set(), 0);
+    }
   }
 
-  /** Drops the record waiting for the table at `pointer` (filled, or collected unread) and gives it. */
+  /** The host no longer keeps `record` for Lua: its bytes, or its group's with the group's last table, stop counting. */
+  private release(record: PendingTable): void {
+    this.pendingBytes -= record.weight;
+    const { group } = record;
+    if (group && --group.tables === 0) this.pendingBytes -= group.weight;
+  }
+
+  /** Drops the record waiting for the table at `pointer` (filled, or collected unread) and gives it; the caller releases it. */
   private forget(pointer: number) {
     const record = this.pending.get(pointer);
     if (record === undefined) return undefined;
     this.pending.delete(pointer);
-    this.pendingBytes -= record.weight;
     return record;
   }
 

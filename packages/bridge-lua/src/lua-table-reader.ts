@@ -1,6 +1,6 @@
 // A Lua table read into the host by a single call into WebAssembly.
 import type { ScriptValue } from '@llmspell/core';
-import { LuaHelperModule, leb, name, section, signedLeb, vector } from './lua-helper-module.js';
+import { leb, signedLeb, vector, type HelperPart, type PartIndices } from './lua-helper-module.js';
 import { LUA_REGISTRYINDEX, type LuaModule } from './lua-module.js';
 
 /*
@@ -71,15 +71,8 @@ const IMPORTS = [
   ['lua_pushnil', 7], ['lua_gettop', 8],
 ] as const;
 const fn = Object.fromEntries(IMPORTS.map(([field], i) => [field, i])) as Record<(typeof IMPORTS)[number][0], number>;
-// the reader's own functions follow the imports
-const VALUE = IMPORTS.length;
-const TABLE = VALUE + 1;
-const SCAN = VALUE + 2;
-const AT = VALUE + 3;
-const STRING = VALUE + 4;
-const NUMBER = VALUE + 5;
-/** Their types, in that order. */
-const OWN_TYPES = [0, 3, 9, 10, 0, 0];
+/** The reader's own functions (their index in READER_PART.functions). */
+const [VALUE, TABLE, SCAN, AT, STRING, NUMBER] = [0, 1, 2, 3, 4, 5];
 /** Globals: the write position, the buffer's end, the trampoline's address. */
 const [G_AT, G_END, G_TRAMPOLINE] = [0, 1, 2];
 
@@ -96,14 +89,11 @@ const END_ = 0x0b;
 const br = (depth: number) => [0x0c, depth];
 const brIf = (depth: number) => [0x0d, depth];
 const RETURN = 0x0f;
-const call = (index: number) => [0x10, ...leb(index)];
 const DROP = 0x1a;
 const SELECT = 0x1b;
 const get = (local: number) => [0x20, local];
 const set = (local: number) => [0x21, local];
 const tee = (local: number) => [0x22, local];
-const gget = (global: number) => [0x23, global];
-const gset = (global: number) => [0x24, global];
 const i32 = (value: number) => [0x41, ...signedLeb(value)];
 const i64one = [0x42, 0x01];
 const load32 = (offset: number) => [0x28, 0, ...leb(offset)];
@@ -116,18 +106,33 @@ const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 
 /** `return status` when the status on the stack (kept in `local`) is not 1. */
 const passOn = (local: number) => [...tee(local), ...i32(1), NE, ...ifVoid, ...get(local), RETURN, END_];
-/** `return 2` (full) unless `bytes` more fit before the buffer's end. */
-const room = (bytes: number) => [...gget(G_AT), ...i32(bytes), ADD, ...gget(G_END), GT_U, ...ifVoid, ...i32(2), RETURN, END_];
-const advance = (bytes: number) => [...gget(G_AT), ...i32(bytes), ADD, ...gset(G_AT)];
-/** Stores the record's code at the write position. */
-const code = (value: number) => [...gget(G_AT), ...i32(value), ...store8];
+
+/** The instructions that depend on where the part sits in the helper module. */
+function placed(at: PartIndices) {
+  const gget = (global: number) => [0x23, ...leb(at.global(global))];
+  const gset = (global: number) => [0x24, ...leb(at.global(global))];
+  return {
+    gget,
+    gset,
+    /** `call` of a Lua export (its index in IMPORTS). */
+    lua: (i: number) => at.imported(i),
+    /** `call` of the reader's own function. */
+    own: (k: number) => at.own(k),
+    /** `return 2` (full) unless `bytes` more fit before the buffer's end. */
+    room: (bytes: number) => [...gget(G_AT), ...i32(bytes), ADD, ...gget(G_END), GT_U, ...ifVoid, ...i32(2), RETURN, END_],
+    advance: (bytes: number) => [...gget(G_AT), ...i32(bytes), ADD, ...gset(G_AT)],
+    /** Stores the record's code at the write position. */
+    code: (value: number) => [...gget(G_AT), ...i32(value), ...store8],
+  };
+}
 
 /** value(L, depth): the value on top of the stack. */
-function valueBody(): number[] {
+function valueBody(at: PartIndices): number[] {
+  const { gget, lua, own, room, advance, code } = placed(at);
   const [L, DEPTH, T] = [0, 1, 2];
   return [
     ...vector([[1, I32]]),
-    ...get(L), ...i32(-1), ...call(fn.lua_type), ...set(T),
+    ...get(L), ...i32(-1), ...lua(fn.lua_type), ...set(T),
     ...block, // bail
     ...block, // function
     ...block, // table
@@ -140,20 +145,20 @@ function valueBody(): number[] {
     END_, // nil
     ...room(1), ...code(NIL), ...advance(1), ...i32(1), RETURN,
     END_, // boolean
-    ...room(1), ...gget(G_AT), ...i32(TRUE), ...i32(FALSE), ...get(L), ...i32(-1), ...call(fn.lua_toboolean), SELECT, ...store8,
+    ...room(1), ...gget(G_AT), ...i32(TRUE), ...i32(FALSE), ...get(L), ...i32(-1), ...lua(fn.lua_toboolean), SELECT, ...store8,
     ...advance(1), ...i32(1), RETURN,
     END_, // number
-    ...get(L), ...i32(-1), ...call(NUMBER), RETURN,
+    ...get(L), ...i32(-1), ...own(NUMBER), RETURN,
     END_, // string
-    ...get(L), ...i32(-1), ...call(STRING), RETURN,
+    ...get(L), ...i32(-1), ...own(STRING), RETURN,
     END_, // table
-    ...get(L), ...get(L), ...i32(-1), ...call(fn.lua_absindex), ...get(DEPTH), ...i32(1), ADD, ...call(TABLE), RETURN,
+    ...get(L), ...get(L), ...i32(-1), ...lua(fn.lua_absindex), ...get(DEPTH), ...i32(1), ADD, ...own(TABLE), RETURN,
     END_, // function: a host function (the trampoline) is left to the JavaScript path
-    ...get(L), ...i32(-1), ...call(fn.lua_tocfunction), ...gget(G_TRAMPOLINE), EQ, ...brIf(0),
+    ...get(L), ...i32(-1), ...lua(fn.lua_tocfunction), ...gget(G_TRAMPOLINE), EQ, ...brIf(0),
     ...room(5),
-    ...get(L), ...i32(-1), ...call(fn.lua_pushvalue),
+    ...get(L), ...i32(-1), ...lua(fn.lua_pushvalue),
     ...code(FUNCTION),
-    ...gget(G_AT), ...get(L), ...i32(LUA_REGISTRYINDEX), ...call(fn.luaL_ref), ...store32(1),
+    ...gget(G_AT), ...get(L), ...i32(LUA_REGISTRYINDEX), ...lua(fn.luaL_ref), ...store32(1),
     ...advance(5), ...i32(1), RETURN,
     END_, // bail
     ...i32(0), END_,
@@ -161,13 +166,14 @@ function valueBody(): number[] {
 }
 
 /** string(L, index): the string at `index`, copied. */
-function stringBody(): number[] {
+function stringBody(at: PartIndices): number[] {
+  const { gget, gset, lua, room, code } = placed(at);
   const [L, INDEX, POINTER, LENGTH] = [0, 1, 2, 3];
   return [
     ...vector([[2, I32]]),
     ...room(9),
     // lua_tolstring writes the length straight into the record
-    ...get(L), ...get(INDEX), ...gget(G_AT), ...i32(1), ADD, ...call(fn.lua_tolstring), ...set(POINTER),
+    ...get(L), ...get(INDEX), ...gget(G_AT), ...i32(1), ADD, ...lua(fn.lua_tolstring), ...set(POINTER),
     ...gget(G_AT), ...load32(1), ...set(LENGTH),
     ...gget(G_AT), ...i32(9), ADD, ...get(LENGTH), ADD, ...gget(G_END), GT_U, ...ifVoid, ...i32(2), RETURN, END_,
     ...code(STR),
@@ -179,49 +185,51 @@ function stringBody(): number[] {
 }
 
 /** number(L, index): the number at `index`, integer or float as Lua has it. */
-function numberBody(): number[] {
+function numberBody(at: PartIndices): number[] {
+  const { gget, lua, room, advance, code } = placed(at);
   const [L, INDEX] = [0, 1];
   return [
     ...vector([]),
     ...room(9),
-    ...get(L), ...get(INDEX), ...call(fn.lua_isinteger),
+    ...get(L), ...get(INDEX), ...lua(fn.lua_isinteger),
     ...ifVoid,
-    ...code(INT), ...gget(G_AT), ...get(L), ...get(INDEX), ...i32(0), ...call(fn.lua_tointegerx), ...store64(1),
+    ...code(INT), ...gget(G_AT), ...get(L), ...get(INDEX), ...i32(0), ...lua(fn.lua_tointegerx), ...store64(1),
     ELSE,
-    ...code(NUM), ...gget(G_AT), ...get(L), ...get(INDEX), ...i32(0), ...call(fn.lua_tonumberx), ...storeF64(1),
+    ...code(NUM), ...gget(G_AT), ...get(L), ...get(INDEX), ...i32(0), ...lua(fn.lua_tonumberx), ...storeF64(1),
     END_,
     ...advance(9), ...i32(1), END_,
   ];
 }
 
 /** table(L, index, depth): the table at `index` (absolute). */
-function tableBody(): number[] {
+function tableBody(at: PartIndices): number[] {
+  const { gget, lua, own, room, advance, code } = placed(at);
   const [L, INDEX, DEPTH, N, I, KEY_TYPE, S] = [0, 1, 2, 3, 4, 5, 6];
   return [
     ...vector([[2, I64], [2, I32]]),
     ...get(DEPTH), ...i32(MAX_SCAN_DEPTH), GE_U, ...ifVoid, ...i32(0), RETURN, END_,
-    ...get(L), ...get(INDEX), ...call(fn.lua_rawlen), ...tee(N), I64_EQZ,
+    ...get(L), ...get(INDEX), ...lua(fn.lua_rawlen), ...tee(N), I64_EQZ,
     ...ifVoid,
     // no array part: the key and value pairs, as lua_next gives them
     ...room(5), ...code(MAP),
-    ...gget(G_AT), ...get(L), ...get(INDEX), ...call(fn.lua_topointer), ...store32(1), ...advance(5),
-    ...get(L), ...call(fn.lua_pushnil),
+    ...gget(G_AT), ...get(L), ...get(INDEX), ...lua(fn.lua_topointer), ...store32(1), ...advance(5),
+    ...get(L), ...lua(fn.lua_pushnil),
     ...block, // done
     ...loop,
-    ...get(L), ...get(INDEX), ...call(fn.lua_next), EQZ, ...brIf(1),
-    ...get(L), ...i32(-2), ...call(fn.lua_type), ...set(KEY_TYPE),
+    ...get(L), ...get(INDEX), ...lua(fn.lua_next), EQZ, ...brIf(1),
+    ...get(L), ...i32(-2), ...lua(fn.lua_type), ...set(KEY_TYPE),
     ...block, // skip: keys neither strings nor numbers are passed over, as readTable does
     ...get(KEY_TYPE), ...i32(4), EQ,
     ...ifI32,
-    ...get(L), ...i32(-2), ...call(STRING),
+    ...get(L), ...i32(-2), ...own(STRING),
     ELSE,
     ...get(KEY_TYPE), ...i32(3), NE, ...brIf(1),
-    ...get(L), ...i32(-2), ...call(NUMBER),
+    ...get(L), ...i32(-2), ...own(NUMBER),
     END_,
     ...passOn(S),
-    ...get(L), ...get(DEPTH), ...call(VALUE), ...passOn(S),
+    ...get(L), ...get(DEPTH), ...own(VALUE), ...passOn(S),
     END_, // skip
-    ...get(L), ...i32(-2), ...call(fn.lua_settop),
+    ...get(L), ...i32(-2), ...lua(fn.lua_settop),
     ...br(0),
     END_, // loop
     END_, // done
@@ -230,12 +238,12 @@ function tableBody(): number[] {
     // the array part, 1..rawlen
     ...room(9), ...code(ARRAY),
     ...gget(G_AT), ...get(N), WRAP, ...store32(1),
-    ...gget(G_AT), ...get(L), ...get(INDEX), ...call(fn.lua_topointer), ...store32(5), ...advance(9),
+    ...gget(G_AT), ...get(L), ...get(INDEX), ...lua(fn.lua_topointer), ...store32(5), ...advance(9),
     ...i64one, ...set(I),
     ...loop,
-    ...get(L), ...get(INDEX), ...get(I), ...call(fn.lua_rawgeti), DROP,
-    ...get(L), ...get(DEPTH), ...call(VALUE), ...set(S),
-    ...get(L), ...i32(-2), ...call(fn.lua_settop),
+    ...get(L), ...get(INDEX), ...get(I), ...lua(fn.lua_rawgeti), DROP,
+    ...get(L), ...get(DEPTH), ...own(VALUE), ...set(S),
+    ...get(L), ...i32(-2), ...lua(fn.lua_settop),
     ...get(S), ...i32(1), NE, ...ifVoid, ...get(S), RETURN, END_,
     ...get(I), ...i64one, I64_ADD, ...tee(I), ...get(N), I64_LE_U, ...brIf(0),
     END_,
@@ -244,39 +252,41 @@ function tableBody(): number[] {
 }
 
 /** scan(L, index, buffer, end, trampoline): 1 read, 0 given up, 2 out of room; the stack as it was unless 1. */
-function scanBody(): number[] {
+function scanBody(at: PartIndices): number[] {
+  const { gset, lua, own } = placed(at);
   const [L, INDEX, BUFFER, BUFFER_END, TRAMPOLINE, TOP, S] = [0, 1, 2, 3, 4, 5, 6];
   return [
     ...vector([[2, I32]]),
     ...get(BUFFER), ...gset(G_AT), ...get(BUFFER_END), ...gset(G_END), ...get(TRAMPOLINE), ...gset(G_TRAMPOLINE),
-    ...get(L), ...i32(SCAN_STACK_SLOTS), ...call(fn.lua_checkstack), EQZ, ...ifVoid, ...i32(0), RETURN, END_,
-    ...get(L), ...call(fn.lua_gettop), ...set(TOP),
-    ...get(L), ...get(INDEX), ...i32(0), ...call(TABLE), ...tee(S),
-    ...i32(1), NE, ...ifVoid, ...get(L), ...get(TOP), ...call(fn.lua_settop), END_,
+    ...get(L), ...i32(SCAN_STACK_SLOTS), ...lua(fn.lua_checkstack), EQZ, ...ifVoid, ...i32(0), RETURN, END_,
+    ...get(L), ...lua(fn.lua_gettop), ...set(TOP),
+    ...get(L), ...get(INDEX), ...i32(0), ...own(TABLE), ...tee(S),
+    ...i32(1), NE, ...ifVoid, ...get(L), ...get(TOP), ...lua(fn.lua_settop), END_,
     ...get(S), END_,
   ];
 }
 
-/** The reader module's bytes (see the comment at the top). */
-function readerBytes(): Uint8Array {
-  const bodies = [valueBody(), tableBody(), scanBody(), [...vector([]), ...gget(G_AT), END_], stringBody(), numberBody()];
-  const mutableI32 = [I32, 0x01, ...i32(0), END_];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector(TYPES.map(([params, results]) => [0x60, ...vector(params.map((t) => [t])), ...vector(results.map((t) => [t]))]))),
-    ...section(2, vector([...IMPORTS.map(([field, type]) => [...name('e'), ...name(field), 0x00, type]), [...name('e'), ...name('m'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector(OWN_TYPES.map((type) => [type]))),
-    ...section(6, vector([mutableI32, mutableI32, mutableI32])),
-    ...section(7, vector([[...name('scan'), 0x00, ...leb(SCAN)], [...name('at'), 0x00, ...leb(AT)]])),
-    ...section(10, vector(bodies.map((body) => [...leb(body.length), ...body]))),
-  ]);
-}
+/** The reader's part of the helper module (lua-helper-module.ts): `scan(L, index, buffer, end, trampoline)` and `at()`. */
+export const READER_PART: HelperPart = {
+  imports: IMPORTS,
+  types: TYPES,
+  globals: 3,
+  functions: [
+    { type: 0, body: valueBody },
+    { type: 3, body: tableBody },
+    { type: 9, body: scanBody },
+    { type: 10, body: (at) => [...vector([]), 0x23, ...leb(at.global(G_AT)), END_] },
+    { type: 0, body: stringBody },
+    { type: 0, body: numberBody },
+  ],
+  exports: [['scan', SCAN], ['at', AT]],
+};
 
-interface ReaderExports {
+/** The reader's exports, bound to one Lua module. */
+export interface ReaderExports {
   scan(L: number, index: number, buffer: number, end: number, trampoline: number): number;
   at(): number;
 }
-const READER = new LuaHelperModule<ReaderExports>(readerBytes, IMPORTS.map(([field]) => field));
 
 /** What the reader needs of LuaValues: its string decoding, its callbacks, its lazy tables. */
 export interface TableReaderHost {
@@ -316,12 +326,14 @@ export class LuaTableReader {
   private view!: DataView;
   private at = 0;
 
+  /** `reader`: the helper module's reader bound to `m` (null: every table takes the JavaScript path). */
   constructor(
     private readonly m: LuaModule,
+    reader: ReaderExports | null,
     private readonly host: TableReaderHost,
     private readonly sortKeys: (keys: string[], items: ScriptValue[]) => void,
   ) {
-    this.reader = READER.exportsFor(m);
+    this.reader = reader;
   }
 
   /** The table at `index` (absolute) as host data, or NOT_READ when it was left to the caller. */

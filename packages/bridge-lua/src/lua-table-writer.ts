@@ -1,6 +1,6 @@
 // A host value written as one table into Lua by a single call into WebAssembly.
 import { getIndexFallback, isScriptCallback } from '@llmspell/core';
-import { LuaHelperModule, leb, name, section, signedLeb, vector } from './lua-helper-module.js';
+import { leb, signedLeb, vector, type HelperPart, type PartIndices } from './lua-helper-module.js';
 import { writeUtf8, type LuaModule } from './lua-module.js';
 
 /*
@@ -56,10 +56,10 @@ const TYPES: [number[], number[]][] = [
 ];
 
 
-/** The builder module's bytes (see the comment above). */
-function builderBytes(): Uint8Array {
+/** The builder's body (see the comment above). */
+function builderBody(at: PartIndices): number[] {
   const [L, P, OP, N] = [0, 1, 2, 3];
-  const call = (fn: number) => [0x10, fn];
+  const call = (fn: number) => at.imported(fn);
   const get = (local: number) => [0x20, local];
   const set = (local: number) => [0x21, local];
   const i32 = (value: number) => [0x41, ...signedLeb(value)];
@@ -92,19 +92,18 @@ function builderBytes(): Uint8Array {
   // after block i ends, the loop is (last - i) labels out
   ops.forEach((code, i) => body.push(0x0b, ...code, ...(i === 0 ? [] : br(last - i))));
   body.push(0x0b, ...i32(0), 0x0b);
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector(TYPES.map(([params, results]) => [0x60, ...vector(params.map((t) => [t])), ...vector(results.map((t) => [t]))]))),
-    ...section(2, vector([...IMPORTS.map(([field, type]) => [...name('e'), ...name(field), 0x00, type]), [...name('e'), ...name('m'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[6]])),
-    ...section(7, vector([[...name('build'), 0x00, IMPORTS.length]])),
-    ...section(10, vector([[...leb(body.length), ...body]])),
-  ]);
+  return body;
 }
 
-
-type Build = (L: number, pointer: number) => number;
-const BUILDER = new LuaHelperModule<{ build: Build }>(builderBytes, IMPORTS.map(([field]) => field));
+/** The builder's part of the helper module (lua-helper-module.ts): `build(L, pointer)`. */
+export const WRITER_PART: HelperPart = {
+  imports: IMPORTS,
+  types: TYPES,
+  globals: 0,
+  functions: [{ type: 6, body: builderBody }],
+  exports: [['build', 0]],
+};
+export type Build = (L: number, pointer: number) => number;
 
 const INT64_LIMIT = 2 ** 63;
 /** Values nested deeper are written by the JavaScript path (which tracks cycles from there on). */
@@ -141,8 +140,9 @@ export class LuaTableWriter {
   private L = 0;
   private base = -1;
 
-  constructor(private readonly m: LuaModule, private readonly keyPointer: (key: string) => number) {
-    this.build = BUILDER.exportsFor(m)?.build ?? null;
+  /** `build`: the helper module's builder bound to `m` (null: every value takes the JavaScript path). */
+  constructor(private readonly m: LuaModule, build: Build | null, private readonly keyPointer: (key: string) => number) {
+    this.build = build;
   }
 
   /** Pushes `value` (an object) onto L's stack as a table; false when it was left to the caller. */

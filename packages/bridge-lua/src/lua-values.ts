@@ -5,8 +5,12 @@ import {
   LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
   decodeUtf8, writeUtf8, type LuaModule,
 } from './lua-module.js';
-import { LuaTableReader, NOT_READ, setKey } from './lua-table-reader.js';
-import { LuaTableWriter } from './lua-table-writer.js';
+import { LuaHelperModule } from './lua-helper-module.js';
+import { LuaTableReader, NOT_READ, READER_PART, setKey, type ReaderExports } from './lua-table-reader.js';
+import { LuaTableWriter, WRITER_PART, type Build } from './lua-table-writer.js';
+
+/** The table writer's and reader's WebAssembly, one module for both (lua-helper-module.ts). */
+const HELPERS = new LuaHelperModule<ReaderExports & { build: Build }>([WRITER_PART, READER_PART]);
 
 /** Deepest table nesting converted either way; deeper data is refused, not recursed into. */
 const MAX_DEPTH = 200;
@@ -102,7 +106,12 @@ export class LuaValues {
   /** NUL-terminated copies of object keys in WASM memory, by key (see keyPointer). */
   private readonly keyPointers = new Map<string, number>();
   /** Tables filled on first use (lua-lazy-tables.ts): one read by the host is filled first. */
-  lazyTables?: { readonly size: number; realize(L: number, index: number, pointer: number): void; waits(pointer: number): boolean };
+  lazyTables?: {
+    readonly size: number;
+    realize(L: number, index: number, pointer: number): void;
+    waits(pointer: number): boolean;
+    pushResult(L: number, value: ScriptValue): boolean;
+  };
   /** Short strings read lately, by the address of their bytes (see readString). */
   private readonly shortStrings = new Map<number, string>();
   /** The tables being read from depth TRACK_FROM_DEPTH on (emptied again as each read ends). */
@@ -114,9 +123,10 @@ export class LuaValues {
 
   constructor(private readonly m: LuaModule, private readonly callbacks: CallbackBridge) {
     this.lengthPointer = m._malloc(8);
-    this.tableWriter = new LuaTableWriter(m, (key) => this.keyPointer(key));
+    const helpers = HELPERS.exportsFor(m);
+    this.tableWriter = new LuaTableWriter(m, helpers?.build ?? null, (key) => this.keyPointer(key));
     const values = this;
-    this.tableReader = new LuaTableReader(m, {
+    this.tableReader = new LuaTableReader(m, helpers, {
       get trampolinePtr() {
         return values.trampolinePtr;
       },

@@ -1,4 +1,4 @@
-import { SCRIPT_CALLBACK, defineTool, z, type ScriptCallback, type ScriptValue } from '@llmspell/core';
+import { SCRIPT_CALLBACK, defineTool, isScriptSnapshot, scriptSnapshotFields, z, type ScriptCallback, type ScriptValue } from '@llmspell/core';
 import { LlmspellRuntime } from './index.js';
 
 /** The ScriptCallback contract the bridges implement, around a JS function. */
@@ -33,6 +33,10 @@ describe('Workflow global', () => {
     const r = await wf.execute({ name: 'ada' });
     expect(r.success).toBe(true);
     expect(r.data.final_output).toBe('hello ADA');
+    // a result made for this call: a bridge may convert it as the script reads it, its fields the result's own
+    expect(isScriptSnapshot(r)).toBe(true);
+    expect(scriptSnapshotFields(r)).toBe(r);
+    expect(Object.keys(r)).not.toContain(expect.stringMatching(/snapshot/i));
     expect(W.types()).toEqual(['sequential', 'conditional', 'loop', 'parallel']);
     expect(W.list().map((w: Obj) => w.name)).toEqual(['greet']);
     expect(W.get('greet').id).toBe(wf.id);

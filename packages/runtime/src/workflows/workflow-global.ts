@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  HANDLE_KEY, LlmspellError, hostMethod, isScriptCallback,
+  HANDLE_KEY, LlmspellError, hostMethod, isScriptCallback, markScriptSnapshot,
   type Component, type ExecutionContext, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import {
@@ -132,7 +132,9 @@ export function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptV
       const handlers = [...(hooks?.error ?? []), ...(defaultErrorHandler ? [defaultErrorHandler] : [])];
       for (const h of handlers) await h((result.error ?? null) as unknown as ScriptValue, result as unknown as ScriptValue);
     }
-    return result as unknown as ScriptValue;
+    // made for this call and not changed afterwards: a bridge may convert it as the script reads
+    // it (a 5,000-step run's result is thousands of records, and most scripts read `success`)
+    return markScriptSnapshot(result) as unknown as ScriptValue;
   };
 
   const callbackOf = (fn: ScriptValue, what: string) => {
