@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  HANDLE_KEY, LlmspellError, hostMethod, isScriptCallback, markScriptSnapshot,
+  HANDLE_KEY, LlmspellError, hostMethod, isScriptCallback, isScriptSnapshot, markScriptSnapshot,
   type Component, type ExecutionContext, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import {
@@ -134,7 +134,7 @@ export function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptV
     }
     // made for this call and not changed afterwards: a bridge may convert it as the script reads
     // it (a 5,000-step run's result is thousands of records, and most scripts read `success`)
-    return markScriptSnapshot(result) as unknown as ScriptValue;
+    return (Object.isExtensible(result) && !isScriptSnapshot(result) ? markScriptSnapshot(result) : result) as unknown as ScriptValue;
   };
 
   const callbackOf = (fn: ScriptValue, what: string) => {
