@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { LlmspellError } from '../errors.js';
 import {
@@ -310,7 +309,7 @@ export class FileAccess implements DescriptorGate {
     if (this.options.roots.includes(real)) {
       const dir = await this.openDirectory(input, { parameter });
       try {
-        return { realPath: dir.realPath, stat: await fsp.stat(dir.self()), isLink: false };
+        return { realPath: dir.realPath, stat: await fs.promises.stat(dir.self()), isLink: false };
       } finally {
         await dir.close();
       }

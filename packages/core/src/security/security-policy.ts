@@ -1,4 +1,3 @@
-import { promises as dns } from 'node:dns';
 import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
@@ -8,6 +7,9 @@ import { classifyPrivateAddress, isLocalHostname } from './network.js';
 import { SecretRedactor } from './secrets.js';
 import { type SecurityLevel, securityLevelRank } from './security-levels.js';
 import type { FileOpenMode, VerifiedDirectory, VerifiedFile } from './verified-directory.js';
+
+/** node:dns, once a host name was first looked up (most runs look none up). */
+let dnsPromises: typeof import('node:dns').promises | undefined;
 
 export interface SecurityPolicyOptions {
   /** Roots that file tools may touch. Default: the working directory and the system temp directory. */
@@ -251,7 +253,9 @@ export class SecurityPolicy {
     if (isIP(host)) return { hostname: host, addresses: [{ address: host, family: isIP(host) }] };
     let addresses: Array<{ address: string; family: number }>;
     try {
-      addresses = await dns.lookup(host, { all: true, verbatim: true });
+      // node:dns loads with the first name looked up, not with every host's start
+      dnsPromises ??= (await import('node:dns')).promises;
+      addresses = await dnsPromises.lookup(host, { all: true, verbatim: true });
     } catch (error) {
       throw new LlmspellError('NETWORK_NOT_ALLOWED', `cannot resolve ${host}: ${(error as Error).message}`, {
         details: { hostname: host },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import fsp, { type FileHandle } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: Node loads it on first use, not with every host's start
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { LlmspellError } from '../errors.js';
@@ -142,7 +143,7 @@ export class VerifiedDirectory {
 
   async lstat(name: string): Promise<fs.Stats | undefined> {
     try {
-      return await fsp.lstat(this.entry(name));
+      return await fs.promises.lstat(this.entry(name));
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return undefined;
       throw error;
@@ -150,11 +151,11 @@ export class VerifiedDirectory {
   }
 
   async readdir(): Promise<fs.Dirent[]> {
-    return fsp.readdir(this.self(), { withFileTypes: true });
+    return fs.promises.readdir(this.self(), { withFileTypes: true });
   }
 
   async readlink(name: string): Promise<string> {
-    return fsp.readlink(this.entry(name));
+    return fs.promises.readlink(this.entry(name));
   }
 
   /** Opens the child directory `name` without following a link; `create` makes it first when missing. */
@@ -163,7 +164,7 @@ export class VerifiedDirectory {
     if (options.create) {
       this.gate.checkWritableName(this.realPath, name, this.display(name));
       try {
-        await fsp.mkdir(target, options.mode ?? 0o777);
+        await fs.promises.mkdir(target, options.mode ?? 0o777);
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST') throw error;
       }
@@ -204,7 +205,7 @@ export class VerifiedDirectory {
   async openFile(name: string, mode: FileOpenMode = 'read', fileMode = 0o666): Promise<VerifiedFile> {
     const display = this.display(name);
     if (mode !== 'read') this.gate.checkWritableName(this.realPath, name, display);
-    const handle = await fsp.open(this.entry(name), OPEN_FLAGS[mode] | O_NOFOLLOW, fileMode);
+    const handle = await fs.promises.open(this.entry(name), OPEN_FLAGS[mode] | O_NOFOLLOW, fileMode);
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) {
@@ -234,7 +235,7 @@ export class VerifiedDirectory {
       }
       await this.renameTo(tmp, this, name);
     } catch (error) {
-      await fsp.unlink(this.entry(tmp)).catch(() => undefined);
+      await fs.promises.unlink(this.entry(tmp)).catch(() => undefined);
       throw error;
     }
   }
@@ -243,27 +244,27 @@ export class VerifiedDirectory {
   async renameTo(name: string, to: VerifiedDirectory, toName: string): Promise<void> {
     this.gate.checkWritableName(this.realPath, name, this.display(name));
     this.gate.checkWritableName(to.realPath, toName, to.display(toName));
-    await fsp.rename(this.entry(name), to.entry(toName));
+    await fs.promises.rename(this.entry(name), to.entry(toName));
   }
 
   async mkdir(name: string, mode = 0o777): Promise<void> {
     this.gate.checkWritableName(this.realPath, name, this.display(name));
-    await fsp.mkdir(this.entry(name), mode);
+    await fs.promises.mkdir(this.entry(name), mode);
   }
 
   async unlink(name: string): Promise<void> {
     this.gate.checkWritableName(this.realPath, name, this.display(name));
-    await fsp.unlink(this.entry(name));
+    await fs.promises.unlink(this.entry(name));
   }
 
   async rmdir(name: string): Promise<void> {
     this.gate.checkWritableName(this.realPath, name, this.display(name));
-    await fsp.rmdir(this.entry(name));
+    await fs.promises.rmdir(this.entry(name));
   }
 
   async symlink(target: string, name: string): Promise<void> {
     this.gate.checkWritableName(this.realPath, name, this.display(name));
-    await fsp.symlink(target, this.entry(name));
+    await fs.promises.symlink(target, this.entry(name));
   }
 
   /**
@@ -272,7 +273,7 @@ export class VerifiedDirectory {
    * through cannot redirect the removal outside.
    */
   async removeTree(name: string, signal?: AbortSignal): Promise<void> {
-    const st = await fsp.lstat(this.entry(name));
+    const st = await fs.promises.lstat(this.entry(name));
     if (!st.isDirectory()) {
       await this.unlink(name);
       return;
@@ -325,7 +326,7 @@ export function verifiedRealPath(fd: number, expected: string, stat: fs.Stats): 
 
 /** Opens a directory by `target` (a plain or descriptor path), verifies the descriptor, and wraps it. */
 export async function openVerifiedDirectory(target: string, display: string, gate: DescriptorGate, extraFlags: number, expectedReal = display): Promise<VerifiedDirectory> {
-  const handle = await fsp.open(target, C.O_RDONLY | O_DIRECTORY | extraFlags);
+  const handle = await fs.promises.open(target, C.O_RDONLY | O_DIRECTORY | extraFlags);
   try {
     const stat = await handle.stat();
     if (!stat.isDirectory()) {
