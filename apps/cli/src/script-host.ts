@@ -1,4 +1,3 @@
-import { isMainThread } from 'node:worker_threads';
 import type { LoadedConfig, ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
 import { TELEMETRY_SERVICE, type Telemetry } from '@llmspell/telemetry';
@@ -75,7 +74,8 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     runtime.service<Telemetry>(TELEMETRY_SERVICE)?.onRunStarted((run) => {
       if (run.history) context.emit('run.started', { run_id: run.run_id });
     });
-    if (data.flags.verbose) io.stderr(`[debug] script host: ${isMainThread ? `child process ${process.pid}` : 'worker thread'}, ${isBundledEntry() ? 'bundled entry' : 'module graph'}
+    // a process host has its supervisor's IPC channel, a worker thread none (and node:worker_threads is not loaded for this)
+    if (data.flags.verbose) io.stderr(`[debug] script host: ${typeof process.send === 'function' ? `child process ${process.pid}` : 'worker thread'}, ${isBundledEntry() ? 'bundled entry' : 'module graph'}
 `);
     const engine = await loadEngine(name);
     startMark('host: engine ready');

@@ -63,4 +63,26 @@ describe('the bundled script host', () => {
     expect(run.stderr).toMatch(/\[debug\] script host: worker thread, bundled entry/);
     expect(run.stdout.trim().split('\n').pop()).toBe('OK');
   });
+
+  test('a run loads no Node builtin at start that only some tools use (each loads on first use)', async () => {
+    const dir = scratch();
+    // each process (the CLI and its host) writes the modules Node has loaded, as it goes and as it exits
+    write(dir, 'loaded.cjs', `const fs = require('fs');
+const file = require('path').join(${JSON.stringify(dir)}, 'loaded-' + process.pid + '.txt');
+const write = () => fs.writeFileSync(file, process.moduleLoadList.join('\\n'));
+process.on('exit', write);
+setInterval(write, 5).unref();`);
+    write(dir, 'hello.lua', 'return Tool.invoke("calculator", { input = "6*7" }).result.result');
+    const run = await cli(['run', 'hello.lua'], { cwd: dir, env: { NODE_OPTIONS: `--require ${path.join(dir, 'loaded.cjs')}` } });
+    expect(run.code).toBe(0);
+    const lists = fs.readdirSync(dir).filter((f) => f.startsWith('loaded-')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'));
+    expect(lists).toHaveLength(2);
+    for (const loaded of lists) {
+      expect(loaded).toContain('NativeModule child_process'); // Node's own list: a forked host and its CLI both have child_process
+      // fs/promises (and the readline it loads), dns and worker_threads wait for the tools and hosts that use them
+      for (const lazy of ['fs/promises', 'dns', 'worker_threads']) expect(loaded).not.toContain(`NativeModule ${lazy}`);
+    }
+    const host = lists.find((loaded) => !loaded.includes('NativeModule internal/util/parse_args/parse_args'));
+    expect(host).not.toContain('NativeModule internal/fs/promises');
+  });
 });

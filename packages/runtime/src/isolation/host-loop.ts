@@ -1,4 +1,4 @@
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { LlmspellError } from '@llmspell/core/errors';
 import type { ScriptContext, ScriptOutput } from '@llmspell/core';
 import { hostHeapMb } from './heap-limit.js';
@@ -13,13 +13,20 @@ import { cloneable, HOST_MALLOC_TUNED_ENV, toWireError, type FromHost, type Isol
  * outside, so a script stuck where no check can see it is still stopped.
  */
 
+type WorkerThreads = typeof import('node:worker_threads');
+const requireBuiltin = createRequire(import.meta.url);
+/** node:worker_threads, loaded where it is used: a process host (the default) never needs it, and it cost a few ms of each start. */
+const workerThreads = (): WorkerThreads => requireBuiltin('node:worker_threads') as WorkerThreads;
+/** A process host has its supervisor's IPC channel (a worker thread never has `process.send`). */
+const isMainThread = typeof process.send === 'function' || workerThreads().isMainThread;
+
 const post: (message: FromHost, done?: () => void) => void = isMainThread
   ? (message, done) => {
       if (!process.connected) return done?.();
       process.send!(message, undefined, undefined, () => done?.());
     }
   : (message, done) => {
-      parentPort!.postMessage(message);
+      workerThreads().parentPort!.postMessage(message);
       done?.();
     };
 
@@ -178,7 +185,7 @@ async function shutDown(graceful: boolean): Promise<void> {
   } finally {
     send({ t: 'closed' }, () => {
       if (isMainThread) process.exit(0);
-      else parentPort!.close();
+      else workerThreads().parentPort!.close();
     });
   }
 }
@@ -235,7 +242,7 @@ function watchParent(): void {
   watching = true;
   // started under a kernel parent-death signal (see host-transport): the kernel does this job
   if (process.env.LLMSPELL_PARENT_DEATH_SIGNAL === '1') return;
-  const watchdog = new Worker(
+  const watchdog = new (workerThreads().Worker)(
     `const parent = ${process.ppid};
      setInterval(() => { if (process.ppid !== parent) process.kill(${process.pid}, 'SIGKILL'); }, 500);`,
     { eval: true },
@@ -279,6 +286,6 @@ export function serveIsolatedHost(options: ServeIsolatedHostOptions = {}): void 
     process.on('message', (message) => receive(message as ToHost));
     process.on('disconnect', () => process.exit(0));
   } else {
-    parentPort!.on('message', receive);
+    workerThreads().parentPort!.on('message', receive);
   }
 }

@@ -4,7 +4,6 @@ import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { HOST_MALLOC_TUNED_ENV, type FromHost, type ToHost } from './protocol.js';
 
 /**
@@ -240,7 +239,11 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
   };
 }
 
+/** node:worker_threads, loaded for a worker host only: the CLI starts process hosts, and it cost a few ms of each start. */
+const requireBuiltin = nodeModule.createRequire(import.meta.url);
+
 function startWorker(options: HostStartOptions, events: HostEvents): HostTransport {
+  const { Worker } = requireBuiltin('node:worker_threads') as typeof import('node:worker_threads');
   const entry = options.entry === undefined ? hostEntry() : options.entry instanceof URL ? options.entry : entryPath(options.entry);
   const worker = new Worker(entry, {
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: Node loads it on first use, so a host that makes no backup never does
+import fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LlmspellError, type EventSink, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
@@ -192,7 +193,7 @@ export class BackupManager {
   async list(): Promise<BackupMetadata[]> {
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = await fs.promises.readdir(this.dir);
     } catch (error) {
       if ((error as { code?: string }).code === 'ENOENT') return [];
       throw new LlmspellError('IO_ERROR', `cannot read the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
@@ -201,7 +202,7 @@ export class BackupManager {
     for (const name of names) {
       if (!name.endsWith('.meta') || !ID_PATTERN.test(name.slice(0, -5))) continue;
       try {
-        metas.push(JSON.parse(await readFile(join(this.dir, name), 'utf8')) as BackupMetadata);
+        metas.push(JSON.parse(await fs.promises.readFile(join(this.dir, name), 'utf8')) as BackupMetadata);
       } catch {
         // A torn or foreign .meta is not a backup; validate() reports it when asked by id.
       }
@@ -213,7 +214,7 @@ export class BackupManager {
     const id = checkId(idInput);
     let text: string;
     try {
-      text = await readFile(this.paths(id).meta, 'utf8');
+      text = await fs.promises.readFile(this.paths(id).meta, 'utf8');
     } catch (error) {
       if ((error as { code?: string }).code === 'ENOENT') throw new LlmspellError('BACKUP_NOT_FOUND', `no backup ${id} in ${this.dir}`, { details: { id } });
       throw new LlmspellError('IO_ERROR', `cannot read backup metadata ${id}: ${(error as Error).message}`, { cause: error });
@@ -239,7 +240,7 @@ export class BackupManager {
     }
     let data: Buffer;
     try {
-      data = await readFile(this.paths(id).data);
+      data = await fs.promises.readFile(this.paths(id).data);
     } catch (error) {
       if ((error as { code?: string }).code === 'ENOENT') throw new LlmspellError('BACKUP_INVALID', `backup ${id}: the data file ${id}.backup is missing`);
       throw new LlmspellError('IO_ERROR', `cannot read backup ${id}: ${(error as Error).message}`, { cause: error });
@@ -286,7 +287,7 @@ export class BackupManager {
     const started = performance.now();
     const warnings: string[] = [];
     try {
-      await mkdir(this.dir, { recursive: true });
+      await fs.promises.mkdir(this.dir, { recursive: true });
     } catch (error) {
       throw new LlmspellError('IO_ERROR', `cannot create the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
@@ -339,9 +340,9 @@ export class BackupManager {
     try {
       // Data first, metadata last, each via rename: a crash leaves no half backup listed.
       written = await writePayload(`${paths.data}.tmp`, payload, this.compression, this.level);
-      await rename(`${paths.data}.tmp`, paths.data);
+      await fs.promises.rename(`${paths.data}.tmp`, paths.data);
     } catch (error) {
-      await unlink(`${paths.data}.tmp`).catch(() => undefined);
+      await fs.promises.unlink(`${paths.data}.tmp`).catch(() => undefined);
       throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     const meta: BackupMetadata = {
@@ -364,11 +365,11 @@ export class BackupManager {
     try {
       meta.stats.duration_ms = Math.round(performance.now() - started);
       if (key) meta.signature = signMetadata(meta, key);
-      await writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
-      await rename(`${paths.meta}.tmp`, paths.meta);
+      await fs.promises.writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
+      await fs.promises.rename(`${paths.meta}.tmp`, paths.meta);
     } catch (error) {
-      await unlink(`${paths.meta}.tmp`).catch(() => undefined);
-      await unlink(paths.data).catch(() => undefined);
+      await fs.promises.unlink(`${paths.meta}.tmp`).catch(() => undefined);
+      await fs.promises.unlink(paths.data).catch(() => undefined);
       throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     this.events?.()?.publish('backup.completed', { backup_id: id, backup_type: type, entries: live.length }, { source: 'state' });
@@ -444,11 +445,11 @@ export class BackupManager {
     for (const d of decisions) {
       if (d.should_retain) continue;
       const paths = this.paths(d.backup_id);
-      const size = await stat(paths.data).then((s) => s.size, () => 0);
+      const size = await fs.promises.stat(paths.data).then((s) => s.size, () => 0);
       if (!options.dry_run) {
         // Metadata first: a crash in between leaves an orphan data file, never a listed backup without data.
-        await unlink(paths.meta).catch(() => undefined);
-        await unlink(paths.data).catch(() => undefined);
+        await fs.promises.unlink(paths.meta).catch(() => undefined);
+        await fs.promises.unlink(paths.data).catch(() => undefined);
       }
       deleted.push(d.backup_id);
       freed += size;
@@ -463,7 +464,7 @@ export class BackupManager {
   async usage(): Promise<StorageUsage> {
     const backups = await this.list();
     let total = 0;
-    for (const b of backups) total += await stat(this.paths(b.id).data).then((s) => s.size, () => 0);
+    for (const b of backups) total += await fs.promises.stat(this.paths(b.id).data).then((s) => s.size, () => 0);
     return {
       backup_dir: this.dir,
       total_backups: backups.length,
