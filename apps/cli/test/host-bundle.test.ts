@@ -66,16 +66,17 @@ describe('the bundled script host', () => {
 
   test('a run loads no Node builtin at start that only some tools use (each loads on first use)', async () => {
     const dir = scratch();
-    // each process (the CLI and its host) writes the modules Node has loaded, as it goes and as it exits
+    // each process (the CLI and its host) writes the modules Node has loaded, as it goes and as it
+    // exits, whole or not at all (its supervisor may kill the host in the middle of a write)
     write(dir, 'loaded.cjs', `const fs = require('fs');
 const file = require('path').join(${JSON.stringify(dir)}, 'loaded-' + process.pid + '.txt');
-const write = () => fs.writeFileSync(file, process.moduleLoadList.join('\\n'));
+const write = () => { fs.writeFileSync(file + '.tmp', process.moduleLoadList.join('\\n')); fs.renameSync(file + '.tmp', file); };
 process.on('exit', write);
 setInterval(write, 5).unref();`);
     write(dir, 'hello.lua', 'return Tool.invoke("calculator", { input = "6*7" }).result.result');
     const run = await cli(['run', 'hello.lua'], { cwd: dir, env: { NODE_OPTIONS: `--require ${path.join(dir, 'loaded.cjs')}` } });
     expect(run.code).toBe(0);
-    const lists = fs.readdirSync(dir).filter((f) => f.startsWith('loaded-')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'));
+    const lists = fs.readdirSync(dir).filter((f) => /^loaded-\d+\.txt$/.test(f)).map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'));
     expect(lists).toHaveLength(2);
     for (const loaded of lists) {
       expect(loaded).toContain('NativeModule child_process'); // Node's own list: a forked host and its CLI both have child_process
