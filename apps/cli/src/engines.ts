@@ -31,8 +31,8 @@ export function engineFor(flag: string | undefined, file: string | undefined): E
 }
 
 /** The name errors give inline code (`llmspell exec`): `<exec>.lua` or `<exec>.js`. */
-export function inlineScriptName(engine: string): string {
-  return engine === 'javascript' ? '<exec>.js' : '<exec>.lua';
+export function inlineScriptName(engine: string, origin: 'exec' | 'stdin' = 'exec'): string {
+  return `<${origin}>.${engine === 'javascript' ? 'js' : 'lua'}`;
 }
 
 const cache = new Map<string, Promise<ScriptEngine>>();

@@ -7,7 +7,7 @@ export interface CommandHelp {
 }
 
 export const COMMANDS: Record<string, CommandHelp> = {
-  run: { summary: 'Run a Lua or JavaScript script', usage: 'llmspell run <script.lua|script.js> [--engine lua|js] [--stream] [-- args…]', examples: ['llmspell run hello.lua', 'llmspell run report.js -- data.csv --limit 10', 'llmspell --output json run summarize.lua'] },
+  run: { summary: 'Run a Lua or JavaScript script', usage: 'llmspell run <script.lua|script.js|-> [--engine lua|js] [--stream] [-- args…]  (- reads the script from standard input)', examples: ['llmspell run hello.lua', 'llmspell run report.js -- data.csv --limit 10', 'llmspell --output json run summarize.lua', 'echo \'print(Tool.list()[1])\' | llmspell run -'] },
   exec: { summary: 'Run code given on the command line', usage: 'llmspell exec "<code>" [--engine lua|js] [--stream]', examples: ['llmspell exec "print(Tool.invoke(\'calculator\', {input=\'2^10\'}).result.result)"', 'llmspell exec --engine js "print(1 + 1)"'] },
   repl: { summary: 'Interactive Lua or JavaScript with every global', usage: 'llmspell repl [--engine lua|js] [--history FILE]', examples: ['llmspell repl', 'llmspell repl --engine js', 'echo "return 1 + 1" | llmspell repl'] },
   validate: { summary: 'Check a script\'s syntax without running it, or the config without one', usage: 'llmspell validate [script]', examples: ['llmspell validate hello.lua', 'llmspell -c llmspell.toml validate'] },

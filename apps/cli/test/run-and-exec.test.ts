@@ -84,6 +84,18 @@ export default r;`);
     expect((await cli(['exec', 'print(Utils.hash("a"):sub(1, 8))'])).stdout).toBe('ca978112\n');
   });
 
+  test('run - reads the script from standard input, in either engine, with its arguments', async () => {
+    const lua = await cli(['run', '-', '--', 'x'], { input: 'print("from stdin") return ARGS[1] .. #Tool.list()' });
+    expect(lua.code).toBe(0);
+    expect(lua.stdout).toMatch(/^from stdin\nx\d+\n$/);
+    const js = await cli(['run', '--engine', 'js', '-'], { input: 'export default 6 * 7;' });
+    expect(js.stdout).toBe('42\n');
+    // an error names the script as <stdin>, with its line
+    const bad = await cli(['run', '-'], { input: 'local a = 1\nerror("boom")' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/<stdin>\.lua:2: boom/);
+  });
+
   test('validate checks syntax without running', async () => {
     const dir = scratch();
     write(dir, 'ok.lua', 'print("would print")');

@@ -71,6 +71,13 @@ export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positionals.length > 2) {
     throw new UsageError(`unexpected argument '${args.positionals[2]}' (script arguments go after --)`);
   }
+  // `run -`: the script from standard input, as `exec` runs its code (no file to record or resume)
+  if (file === '-') {
+    const source = await readAll(io.stdin ?? process.stdin);
+    const engine = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, undefined);
+    const name = (chosen: string) => inlineScriptName(chosen, 'stdin');
+    return execute(args, io, source, engine ? name(engine) : name, engine);
+  }
   const full = path.resolve(io.cwd, file);
   let source: string;
   try {
@@ -79,6 +86,12 @@ export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
     throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`, { details: { file } });
   }
   return execute(args, io, source, path.basename(file), engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file), { file: full });
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Runs a script file again for `llmspell resume`, with its recorded engine and arguments. */
