@@ -76,8 +76,6 @@ const [VALUE, TABLE, SCAN, AT, STRING, NUMBER] = [0, 1, 2, 3, 4, 5];
 /** Globals: the write position, the buffer's end, the trampoline's address. */
 const [G_AT, G_END, G_TRAMPOLINE] = [0, 1, 2];
 
-
-
 // instructions
 const VOID = 0x40;
 const block = [0x02, VOID];

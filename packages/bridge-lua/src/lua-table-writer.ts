@@ -55,7 +55,6 @@ const TYPES: [number[], number[]][] = [
   [[I32, I32, I32], []], [[I32, I32, I32], [I32]], [[I32, I64], []], [[I32, F64], []], [[I32, I32], []], [[I32, I32, I64], []], [[I32, I32], [I32]],
 ];
 
-
 /** The builder's body (see the comment above). */
 function builderBody(at: PartIndices): number[] {
   const [L, P, OP, N] = [0, 1, 2, 3];
