@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import { LlmspellError } from '@llmspell/core/errors';
 import type { ScriptContext, ScriptOutput } from '@llmspell/core';
 import { hostHeapMb } from './heap-limit.js';
 import type { IsolatedSetup, IsolatedSetupFunction } from './isolated-setup.js';
+import { workerThreads } from './worker-threads.js';
 import { cloneable, HOST_MALLOC_TUNED_ENV, toWireError, type FromHost, type IsolationLimits, type OutputItem, type ToHost } from './protocol.js';
 
 /**
@@ -13,10 +13,6 @@ import { cloneable, HOST_MALLOC_TUNED_ENV, toWireError, type FromHost, type Isol
  * outside, so a script stuck where no check can see it is still stopped.
  */
 
-type WorkerThreads = typeof import('node:worker_threads');
-const requireBuiltin = createRequire(import.meta.url);
-/** node:worker_threads, loaded where it is used: a process host (the default) never needs it, and it cost a few ms of each start. */
-const workerThreads = (): WorkerThreads => requireBuiltin('node:worker_threads') as WorkerThreads;
 /** A process host has its supervisor's IPC channel (a worker thread never has `process.send`). */
 const isMainThread = typeof process.send === 'function' || workerThreads().isMainThread;
 

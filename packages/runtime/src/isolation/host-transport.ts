@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOST_MALLOC_TUNED_ENV, type FromHost, type ToHost } from './protocol.js';
+import { workerThreads } from './worker-threads.js';
 
 /**
  * Where a script host runs. `process`: a child Node process; nothing the script causes can take
@@ -239,11 +240,8 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
   };
 }
 
-/** node:worker_threads, loaded for a worker host only: the CLI starts process hosts, and it cost a few ms of each start. */
-const requireBuiltin = nodeModule.createRequire(import.meta.url);
-
 function startWorker(options: HostStartOptions, events: HostEvents): HostTransport {
-  const { Worker } = requireBuiltin('node:worker_threads') as typeof import('node:worker_threads');
+  const { Worker } = workerThreads();
   const entry = options.entry === undefined ? hostEntry() : options.entry instanceof URL ? options.entry : entryPath(options.entry);
   const worker = new Worker(entry, {
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
