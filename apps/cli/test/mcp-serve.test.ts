@@ -168,3 +168,22 @@ describe('over Streamable HTTP', () => {
     expect(await raw({ ...auth, origin: url.replace('/mcp', '') })).toBe(200);
   });
 });
+
+test('a --script without a known extension runs in the engine LLMSPELL_ENGINE names, as with llmspell run', async () => {
+  const dir = project();
+  write(dir, 'answer', '// Answers.\nexport default typeof globalThis + " " + (6 * 7);\n');
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(new StdioClientTransport({
+    command: process.execPath,
+    args: [bin, 'mcp', 'serve', '--script', 'answer'],
+    cwd: dir,
+    env: { ...env(dir), LLMSPELL_ENGINE: 'javascript' },
+    stderr: 'pipe',
+  }));
+  try {
+    // Lua (the default engine) would refuse this source as a syntax error
+    expect(await client.callTool({ name: 'answer', arguments: {} })).toMatchObject({ isError: false, content: [{ type: 'text', text: 'object 42' }] });
+  } finally {
+    await client.close();
+  }
+}, 60_000);

@@ -69,7 +69,7 @@ function scriptTools(args: ParsedArgs, io: CliIo, toolNames: Set<string>, loaded
     } catch (error) {
       throw new LlmspellError('NOT_FOUND', `--script ${file}: cannot read it: ${(error as Error).message}`);
     }
-    const engine = engineFor(args.flags.engine, absolute) ?? defaultEngineOf(loaded);
+    const engine = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, absolute) ?? defaultEngineOf(loaded);
     const name = path.basename(file).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '_');
     if (toolNames.has(name) || seen.has(name)) throw new UsageError(`--script ${file}: the name '${name}' is already taken by a tool or another script`);
     seen.add(name);
