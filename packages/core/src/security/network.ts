@@ -108,7 +108,7 @@ export function classifyPrivateAddress(ip: string): string | null {
     if (embedded) {
       for (const { v4, form } of embedded) {
         const why = classifyPrivateAddress(v4);
-        if (why !== null) return `${why} (${v4} inside a ${form} IPv6 address)`;
+        if (why !== null) return `${why} (${v4} inside this ${form} IPv6 address)`;
       }
       return null;
     }
