@@ -62,15 +62,20 @@ export abstract class JsVmErrors extends JsVmCore {
     }
   }
 
+  /** How a run the interrupt stopped ends: its time limit or its cancel, whatever the script was doing then. */
+  protected limitError(op: Operation, line: number | null = null): LlmspellError {
+    if (this.interruptReason === 'cancelled') return this.setFatal(scriptError('CANCELLED', op.file, line, 'script cancelled'));
+    if (this.fatal) return this.fatal;
+    return this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, line, `script exceeded its time limit of ${op.timeoutMs} ms`));
+  }
+
   /** Turns a QuickJS exception into the LlmspellError `run` rejects with; consumes the handle. */
   protected toError(handle: QuickJSHandle, op: Operation): LlmspellError {
     const info = this.describe(handle);
     const line = (info.fileName === op.file ? info.lineNumber : null) ?? lineFromStack(info.stack, op.file);
-    if (info.name === 'InternalError' && info.message === 'interrupted') {
-      if (this.interruptReason === 'cancelled') return this.setFatal(scriptError('CANCELLED', op.file, line, 'script cancelled'));
-      if (this.fatal) return this.fatal;
-      return this.setFatal(scriptError('SCRIPT_TIMEOUT', op.file, line, `script exceeded its time limit of ${op.timeoutMs} ms`));
-    }
+    // Once the interrupt fired, any error is the limit's: an interrupted promise job rejects its
+    // promise with what QuickJS had (null, not the 'interrupted' error), and the run must still say why it ended.
+    if (this.interruptReason || (info.name === 'InternalError' && info.message === 'interrupted')) return this.limitError(op, line);
     // out of WASM memory, QuickJS may not even manage to build its error: an empty one
     if (isOutOfMemory(info) || (!info.message && instanceMemoryFull(this.module))) {
       const why = /^out of memory: (.+)/.exec(info.message)?.[1];

@@ -53,6 +53,8 @@ export abstract class JsVmScheduling extends JsVmErrors {
   protected drain(op: Operation): number {
     const result = this.enter(() => this.engine.executePendingJobs());
     if (result.error) throw this.toError(result.error, op);
+    // a job the interrupt stopped may have ended as a rejection instead of an error: the run is over all the same
+    if (this.interruptReason) throw this.limitError(op);
     const executed = result.value;
     if (executed > 0) this.wake();
     return executed;

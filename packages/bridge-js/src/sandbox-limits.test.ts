@@ -84,6 +84,17 @@ describe('limits', () => {
     await stillWorks();
   });
 
+  test('an endless chain of promise jobs is SCRIPT_TIMEOUT, whether the script drops the chain or awaits it', async () => {
+    // the interrupt lands inside a job: the chain's promise rejects, and the run must still say why it ended
+    const chain = 'function f() { return Promise.resolve().then(f); }';
+    await expect(h.run(`${chain}\nf();\nexport default 1;`, 'jobs.js', 150)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT', details: { file: 'jobs.js' } });
+    await expect(h.run(`${chain}\nawait f();`, 'jobs.js', 150)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    await expect(h.run(`${chain}\nf();`, 'jobs.js', 150)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    await expect(h.run('Promise.resolve().then(function g() { return Promise.resolve().then(g); });\nexport default 1;', 'then.js', 150)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    await expect(h.run('async function f() { for (;;) await null; }\nf();\nexport default 1;', 'awaits.js', 150)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT' });
+    expect(await h.run('export default 6 * 7')).toBe(42);
+  });
+
   test('waiting on a host promise past the deadline is SCRIPT_TIMEOUT', async () => {
     await expect(h.run('await Tool.invoke("hang", {});', 'wait.js', 150)).rejects.toMatchObject({ code: 'SCRIPT_TIMEOUT', details: { file: 'wait.js' } });
     await stillWorks();
