@@ -211,11 +211,11 @@ export abstract class JsVmCore {
         // A native (host) stack overflow or an engine abort unwound through WASM frames.
         this.poison();
         const stack = error instanceof RangeError;
-        throw this.setFatal(new LlmspellError(
-          stack ? 'SCRIPT_STACK_OVERFLOW' : 'INTERNAL',
-          stack ? 'stack overflow in the JavaScript engine (recursion too deep)' : `JavaScript engine failure: ${error.message}`,
-          { cause: error },
-        ));
+        // the engine cannot say where it was: the script that was running is all the error can name
+        const file = [...this.ops][0]?.file ?? this.lastFile;
+        throw this.setFatal(stack
+          ? scriptError('SCRIPT_STACK_OVERFLOW', file, null, 'stack overflow in the JavaScript engine (recursion too deep)', error)
+          : scriptError('INTERNAL', file, null, `JavaScript engine failure: ${error.message}`, error));
       }
       throw error;
     } finally {

@@ -140,6 +140,10 @@ describe('limits', () => {
     // async recursion and recursion through a native (JSON.stringify replacer) as well
     await expect(h.run('async function f(n) { return await f(n + 1); }\nawait f(0);', 'adeep.js')).rejects.toMatchObject({ code: 'SCRIPT_STACK_OVERFLOW' });
     await expect(h.run('function g(v) { return JSON.stringify({ v }, (k, x) => k === "v" ? g(x) : x); }\ng(1);', 'ndeep.js')).rejects.toMatchObject({ code: 'SCRIPT_STACK_OVERFLOW' });
+    // a native recursion of the engine's own (JSON.stringify of a deep value) still names the script
+    await expect(h.run('let a = []; for (let i = 0; i < 1e5; i++) a = [a];\nJSON.stringify(a);', 'jdeep.js')).rejects.toMatchObject({
+      code: 'SCRIPT_STACK_OVERFLOW', message: expect.stringMatching(/^SCRIPT_STACK_OVERFLOW: jdeep\.js: /), details: { file: 'jdeep.js' },
+    });
     await stillWorks();
   });
 
