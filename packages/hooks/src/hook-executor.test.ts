@@ -39,6 +39,41 @@ describe('HookRegistry', () => {
     r.setGloballyEnabled(false);
     expect(r.hasHooks('AgentError')).toBe(false);
   });
+
+  test('thousands of hooks: run order, enable and disable, removal by owner and by point, as a plain sort says', () => {
+    const r = new HookRegistry();
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const made = Array.from({ length: 3000 }, (_, i) => r.register({
+      point: i % 3 === 0 ? 'ToolError' : 'BeforeToolExecution', name: `h${i}`, priority: Math.floor(random() * 7) - 3, owner: i % 2 ? 'odd' : 'even', handler: () => undefined,
+    }));
+    const expected = (point: HookPoint) => made.filter((h) => h.point === point && r.get(h.id)?.enabled).sort((a, b) => a.priority - b.priority || a.seq - b.seq).map((h) => h.name);
+    const names = (point: HookPoint) => r.hooksFor(point).map((h) => h.name);
+    expect(names('BeforeToolExecution')).toEqual(expected('BeforeToolExecution'));
+    const running = r.hooksFor('BeforeToolExecution');
+    for (const h of made.slice(0, 600)) r.setEnabled(h.id, false);
+    for (const h of made.slice(100, 200)) r.unregister(h.id);
+    expect(names('BeforeToolExecution')).toEqual(expected('BeforeToolExecution'));
+    expect(names('ToolError')).toEqual(expected('ToolError'));
+    // a chain that started before the changes keeps the list it started with
+    expect(running).toHaveLength(2000);
+    expect(r.unregisterOwner('odd')).toBe(1450);
+    expect(names('BeforeToolExecution')).toEqual(expected('BeforeToolExecution'));
+    expect(r.hooksFor('BeforeToolExecution').every((h) => h.owner === 'even' && h.enabled)).toBe(true);
+    // a freed name can be taken again, and goes to its place in the order
+    expect(() => r.register({ point: 'BeforeToolExecution', name: 'h1001', priority: 'highest', handler: () => undefined })).not.toThrow();
+    expect(names('BeforeToolExecution')[0]).toBe('h1001');
+    expect(() => r.register({ point: 'BeforeToolExecution', name: 'h1000', handler: () => undefined })).toThrow(/ALREADY_EXISTS/);
+    const left = r.list('ToolError').length;
+    expect(left).toBeGreaterThan(400);
+    expect(r.clearPoint('ToolError')).toBe(left);
+    expect(r.hasHooks('ToolError')).toBe(false);
+    expect(r.points()).toEqual(['BeforeToolExecution']);
+    for (const h of r.hooksFor('BeforeToolExecution')) r.setEnabled(h.id, false);
+    expect(r.hasHooks('BeforeToolExecution')).toBe(false);
+    r.clear();
+    expect([r.size, r.points()]).toEqual([0, []]);
+  });
 });
 
 describe('HookExecutor', () => {

@@ -91,14 +91,22 @@ export interface HookFilter {
 
 const EMPTY: readonly RegisteredHook[] = Object.freeze([]);
 
+/** One point's hooks by name, in registration order, and how many of them are enabled. */
+interface PointHooks {
+  byName: Map<string, RegisteredHook>;
+  enabled: number;
+}
+
 /**
- * Hooks per point, kept sorted by priority (stable: ties keep registration order). The
- * enabled list of a point is rebuilt on every change and replaced whole, so a chain that is
- * running keeps the list it started with even if a hook unregisters itself.
+ * Hooks per point. The enabled list a chain runs (by priority, ties in registration order) is
+ * made after a change, when it is next asked for, and replaced whole: a chain that is running
+ * keeps the list it started with even if a hook unregisters itself, and a script registering
+ * thousands of hooks in a loop pays for one sorted list, not for one per registration.
  */
 export class HookRegistry {
-  private readonly byPoint = new Map<HookPoint, RegisteredHook[]>();
-  private readonly active = new Map<HookPoint, readonly RegisteredHook[]>();
+  private readonly byPoint = new Map<HookPoint, PointHooks>();
+  /** The points with an enabled hook: their enabled list, or null until it is next asked for. */
+  private readonly active = new Map<HookPoint, readonly RegisteredHook[] | null>();
   private readonly byId = new Map<string, RegisteredHook>();
   private seq = 0;
   private globallyEnabled = true;
@@ -111,8 +119,8 @@ export class HookRegistry {
     const seq = ++this.seq;
     const name = reg.name ?? `${language}_hook_${seq}`;
     if (typeof name !== 'string' || name.trim() === '') throw new LlmspellError('INVALID_ARGUMENT', 'hook name must be a non-empty string');
-    const list = this.byPoint.get(point) ?? [];
-    if (list.some((h) => h.name === name)) {
+    let at = this.byPoint.get(point);
+    if (at?.byName.has(name)) {
       throw new LlmspellError('ALREADY_EXISTS', `a hook named '${name}' is already registered at ${point}`, { details: { point, name } });
     }
     const hook: RegisteredHook = {
@@ -134,11 +142,15 @@ export class HookRegistry {
       enabled: true,
       stats: { calls: 0, failures: 0, skipped: 0, total_ms: 0, max_ms: 0 },
     };
-    list.push(hook);
-    list.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
-    this.byPoint.set(point, list);
+    if (!at) {
+      at = { byName: new Map(), enabled: 0 };
+      this.byPoint.set(point, at);
+    }
+    // a new hook has the highest seq: appended, the map stays in registration order
+    at.byName.set(name, hook);
+    at.enabled += 1;
     this.byId.set(hook.id, hook);
-    this.rebuild(point);
+    this.changed(point, at);
     return hook;
   }
 
@@ -146,18 +158,33 @@ export class HookRegistry {
     const hook = this.byId.get(id);
     if (!hook) return false;
     this.byId.delete(id);
-    const list = this.byPoint.get(hook.point)!;
-    list.splice(list.indexOf(hook), 1);
-    if (list.length === 0) this.byPoint.delete(hook.point);
-    this.rebuild(hook.point);
+    const at = this.byPoint.get(hook.point)!;
+    at.byName.delete(hook.name);
+    if (hook.enabled) at.enabled -= 1;
+    this.changed(hook.point, at);
     return true;
   }
 
   /** Removes every hook registered by `owner` (a script run that ended, a built-in). */
   unregisterOwner(owner: string): number {
+    return this.removeWhere((h) => h.owner === owner);
+  }
+
+  /** Removes the hooks `test` picks, each point changed once (a run that registered thousands ends at once). */
+  private removeWhere(test: (hook: RegisteredHook) => boolean, points: Iterable<HookPoint> = [...this.byPoint.keys()]): number {
     let n = 0;
-    for (const hook of [...this.byId.values()]) {
-      if (hook.owner === owner && this.unregister(hook.id)) n += 1;
+    for (const point of points) {
+      const at = this.byPoint.get(point);
+      if (!at) continue;
+      const before = n;
+      for (const [name, h] of at.byName) {
+        if (!test(h)) continue;
+        at.byName.delete(name);
+        this.byId.delete(h.id);
+        if (h.enabled) at.enabled -= 1;
+        n += 1;
+      }
+      if (n > before) this.changed(point, at);
     }
     return n;
   }
@@ -169,8 +196,12 @@ export class HookRegistry {
   setEnabled(id: string, enabled: boolean): boolean {
     const hook = this.byId.get(id);
     if (!hook) return false;
-    hook.enabled = enabled;
-    this.rebuild(hook.point);
+    if (hook.enabled !== enabled) {
+      hook.enabled = enabled;
+      const at = this.byPoint.get(hook.point)!;
+      at.enabled += enabled ? 1 : -1;
+      this.changed(hook.point, at);
+    }
     return true;
   }
 
@@ -190,7 +221,12 @@ export class HookRegistry {
   /** The enabled hooks of a point in run order. */
   hooksFor(point: HookPoint): readonly RegisteredHook[] {
     if (!this.globallyEnabled) return EMPTY;
-    return this.active.get(point) ?? EMPTY;
+    const list = this.active.get(point);
+    if (list !== null) return list ?? EMPTY;
+    // a stable sort: equal priorities keep registration order
+    const enabled = Object.freeze([...this.byPoint.get(point)!.byName.values()].filter((h) => h.enabled).sort((a, b) => a.priority - b.priority));
+    this.active.set(point, enabled);
+    return enabled;
   }
 
   list(filter: HookFilter | string = {}): HookInfo[] {
@@ -233,14 +269,11 @@ export class HookRegistry {
   }
 
   clearPoint(point: HookPoint | string): number {
-    const p = parseHookPoint(point);
-    const list = this.byPoint.get(p) ?? [];
-    for (const h of [...list]) this.unregister(h.id);
-    return list.length;
+    return this.removeWhere(() => true, [parseHookPoint(point)]);
   }
 
   clear(): void {
-    for (const id of [...this.byId.keys()]) this.unregister(id);
+    this.removeWhere(() => true);
   }
 
   get size(): number {
@@ -262,9 +295,10 @@ export class HookRegistry {
     return { total: this.byId.size, enabled, by_point, by_language, by_priority };
   }
 
-  private rebuild(point: HookPoint): void {
-    const enabled = (this.byPoint.get(point) ?? []).filter((h) => h.enabled);
-    if (enabled.length === 0) this.active.delete(point);
-    else this.active.set(point, Object.freeze(enabled));
+  /** After a change at `point`: its enabled list is made again when next asked for (hooksFor). */
+  private changed(point: HookPoint, at: PointHooks): void {
+    if (at.byName.size === 0) this.byPoint.delete(point);
+    if (at.enabled === 0) this.active.delete(point);
+    else this.active.set(point, null);
   }
 }
