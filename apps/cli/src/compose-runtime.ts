@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LlmspellError, createLogger, type LogLevel, type StateStore } from '@llmspell/core';
 import { LlmspellRuntime, applyStateLocation, builtinFeatures, loadConfig, type LoadedConfig, type StateLocation } from '@llmspell/runtime';
-import { telemetryFeature } from '@llmspell/telemetry';
+import { ObservabilityConfigSchema, telemetryFeature } from '@llmspell/telemetry';
+import { sayConfigWarnings } from './config-warnings.js';
 import { defaultEngineOf, type EngineName } from './engines.js';
 import type { CliIo } from './io.js';
 import { importFromProjectOrCli, loadTools, packageLoadError } from './load-tools.js';
@@ -27,9 +28,16 @@ export interface CliConfig extends LoadedConfig {
   state: StateLocation;
 }
 
-/** Reads the config with CLI flag overrides applied, and a project's state placed in the project. */
+/** Sections the runtime does not parse itself, so their unknown keys are reported too. */
+const SECTIONS = { observability: ObservabilityConfigSchema };
+
+/**
+ * Reads the config with CLI flag overrides applied, and a project's state placed in the
+ * project; says its near misses of known keys (every warning with --verbose).
+ */
 export function loadCliConfig(flags: GlobalFlags, io: CliIo): CliConfig {
-  const base = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env });
+  const base = loadConfig({ configPath: flags.config, cwd: io.cwd, env: io.env, sections: SECTIONS });
+  sayConfigWarnings(base, flags, io);
   const loaded: CliConfig = { ...base, state: applyStateLocation(base.config, io.cwd, io.env) };
   const runtime = loaded.config.runtime;
   if (flags.timeoutSeconds !== undefined) {
@@ -126,7 +134,6 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
       throw error;
     });
   }
-  if (flags.verbose) for (const w of loaded.warnings) io.stderr(`[warn] ${loaded.source}: ${w}\n`);
   return { runtime, loaded };
 }
 

@@ -8,6 +8,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdin?: NodeJS.ReadableStream;
+  /** Set in a script host: hands a warning for the user to the CLI process, which says it (config-warnings.ts). */
+  warn?(message: string): void;
 }
 
 export const processIo: CliIo = {

@@ -2,6 +2,7 @@ import type { LoadedConfig, ScriptArgs } from '@llmspell/runtime';
 import type { IsolatedSetup, IsolatedSetupContext } from '@llmspell/runtime/isolation';
 import { TELEMETRY_SERVICE, type Telemetry } from '@llmspell/telemetry';
 import { composeRuntime } from './compose-runtime.js';
+import { CONFIG_WARNING_EVENT } from './config-warnings.js';
 import { defaultEngineOf, loadEngine, normalizeEngineName, preloadEngine, type EngineName } from './engines.js';
 import type { CliIo } from './io.js';
 import type { GlobalFlags } from './parse-args.js';
@@ -55,7 +56,11 @@ export async function setup(context: IsolatedSetupContext): Promise<IsolatedSetu
     void loadEngine(name).then(() => startMark('host: engine loaded'), () => undefined);
   };
   if (context.engine) preload(normalizeEngineName(context.engine));
-  const io: CliIo = { stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd };
+  const io: CliIo = {
+    stdout: context.write.stdout, stderr: context.write.stderr, isTTY: data.isTTY, env: process.env, cwd: data.cwd,
+    // said by the CLI process, which may have read the config (and said them) itself
+    warn: (message) => context.emit(CONFIG_WARNING_EVENT, message),
+  };
   const onConfig = (loaded: LoadedConfig) => engineName ?? preload(defaultEngineOf(loaded));
   const { runtime, loaded } = await composeRuntime(data.flags, io, { onConfig });
   try {

@@ -8,6 +8,7 @@ import { UsageError } from './usage-error.js';
 import { scriptHostEntry } from './script-host-path.js';
 import type { CliIo } from './io.js';
 import { takePrestartedHost } from './host-prestart.js';
+import { CONFIG_WARNING_EVENT, sayWarning } from './config-warnings.js';
 import { startProgress } from './progress.js';
 import { startMark } from './start-marks.js';
 import type { ScriptHostData, ScriptHostJob } from './script-host.js';
@@ -105,6 +106,7 @@ export async function runScriptJob(job: ScriptJob, flags: GlobalFlags, io: CliIo
       onEvent: (type, value) => {
         // Sent by the host's telemetry itself (never forwarded from the script's event bus).
         if (type === 'run.started') runId ??= String((value as { run_id?: unknown } | null)?.run_id ?? '') || undefined;
+        else if (type === CONFIG_WARNING_EVENT) sayWarning({ ...io, stderr: clearing(io.stderr) }, String(value));
         else if (progress?.active) progress.event(type, value);
       },
     }) as ScriptValue;

@@ -351,3 +351,30 @@ describe('keys kept for rs-llmspell configs', () => {
     expect(told.stderr).toContain('warning: runtime.state_persistence.backup.compression_type = "zstd" is not available: backups use gzip');
   });
 });
+
+describe('unknown keys', () => {
+  const at = (dir: string, line: number) => `${path.join(dir, 'llmspell.toml')}:${line}`;
+
+  test('a near miss of a known key is said once on stderr of every command that reads the config, not with --quiet; stdout is unchanged', async () => {
+    const dir = project('[runtime]\nscript_timeout_seconds = 30\n[runtime.security]\nallow_file_acess = true\n');
+    const said = `warning: ${at(dir, 4)}: unknown key 'runtime.security.allow_file_acess' is ignored (did you mean 'allow_file_access'?)\n`;
+    // exec reads the config in its script host, `config` twice in the CLI process, the REPL in its
+    // host, `resume` in the CLI process and then in the host that runs the script again
+    expect(await exec(dir, 'return 1')).toEqual({ code: 0, stdout: '1\n', stderr: said });
+    expect((await cli(['config'], { cwd: dir })).stderr).toBe(said);
+    expect((await cli(['repl'], { cwd: dir, input: '1 + 1\n' }))).toEqual({ code: 0, stdout: '2\n', stderr: said });
+    write(dir, 'wf.lua', 'return Workflow.sequential({ name = "w", steps = { { name = "s", type = "function", fn = function() return 1 end } } }):execute({ run_id = "r1", input = {} }).success');
+    expect(await cli(['run', 'wf.lua'], { cwd: dir })).toEqual({ code: 0, stdout: 'true\n', stderr: said });
+    const resumed = await cli(['resume', 'r1'], { cwd: dir });
+    expect([resumed.code, resumed.stdout, resumed.stderr.split(said).length - 1]).toEqual([0, 'true\n', 1]);
+    expect(await exec(dir, 'return 1', ['--quiet'])).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+  });
+
+  test('a key close to none runs quietly and is listed by `validate` (also in its JSON)', async () => {
+    const dir = project('[runtime.security]\ncolour = "red"\n');
+    expect(await exec(dir, 'return 1')).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+    const listed = `${at(dir, 2)}: unknown key 'runtime.security.colour' is ignored`;
+    expect((await cli(['validate'], { cwd: dir })).stderr).toBe(`warning: ${listed}\n`);
+    expect(JSON.parse((await cli(['validate', '--output', 'json'], { cwd: dir })).stdout).warnings).toEqual([listed]);
+  });
+});

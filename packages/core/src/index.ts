@@ -45,7 +45,7 @@ export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ExecutionContextInit } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
 export { closestMatch, didYouMean, editDistance } from './suggest.js';
-export { checkParameterKeys, declaredKeys } from './parameter-keys.js';
+export { checkParameterKeys, declaredKeys, unwrapSchema } from './parameter-keys.js';
 export type { DeclaredKeys } from './parameter-keys.js';
 export { executeComponent, executeComponentNow, newCorrelationId } from './execution/execute-component.js';
 export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/maybe-sync.js';

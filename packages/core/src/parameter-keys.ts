@@ -9,40 +9,61 @@ export interface DeclaredKeys {
   open: boolean;
 }
 
+interface Schema {
+  _zod: { def: Def };
+}
+
 interface Def {
   type: string;
   shape?: Record<string, unknown>;
-  catchall?: { _zod: { def: Def } };
-  in?: { _zod: { def: Def } };
-  out?: { _zod: { def: Def } };
-  innerType?: { _zod: { def: Def } };
-  options?: Array<{ _zod: { def: Def } }>;
-  left?: { _zod: { def: Def } };
-  right?: { _zod: { def: Def } };
+  catchall?: Schema;
+  in?: Schema;
+  out?: Schema;
+  innerType?: Schema;
+  options?: Schema[];
+  left?: Schema;
+  right?: Schema;
 }
 
 const cache = new WeakMap<object, DeclaredKeys | null>();
 
-function declared(def: Def, depth: number): DeclaredKeys | null {
+/** Wrappers that change how a value is defaulted or checked, not what it looks like. */
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);
+
+function unwrap(schema: Schema): Schema {
+  let current = schema;
+  for (let depth = 0; depth <= 10; depth++) {
+    const def = current._zod.def;
+    // z.preprocess(fn, object) is a pipe into the object; a transform out of it keeps the input's keys.
+    const inner = def.type === 'pipe' ? (def.in?._zod.def.type === 'transform' ? def.out : def.in) : WRAPPERS.has(def.type) ? def.innerType : undefined;
+    if (!inner) return current;
+    current = inner;
+  }
+  return current;
+}
+
+/**
+ * The schema inside zod's wrappers (`.optional()`, `.default()`, `.prefault()`, `.catch()`, a
+ * preprocess pipe): the one that says what a value looks like (an object, a record, a union…).
+ */
+export function unwrapSchema(schema: z.ZodType): z.ZodType {
+  return unwrap(schema as unknown as Schema) as unknown as z.ZodType;
+}
+
+function declared(schema: Schema, depth: number): DeclaredKeys | null {
   if (depth > 10) return null;
+  const def = unwrap(schema)._zod.def;
   switch (def.type) {
     case 'object':
       return { keys: Object.keys(def.shape ?? {}), open: def.catchall !== undefined && def.catchall._zod.def.type !== 'never' };
-    case 'pipe': {
-      // z.preprocess(fn, object) is a pipe into the object; a transform out of it keeps the input's keys.
-      const inner = def.in?._zod.def.type === 'transform' ? def.out : def.in;
-      return inner ? declared(inner._zod.def, depth + 1) : null;
-    }
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
-      return def.innerType ? declared(def.innerType._zod.def, depth + 1) : null;
     case 'union': {
-      const parts = (def.options ?? []).map((o) => declared(o._zod.def, depth + 1));
+      const parts = (def.options ?? []).map((o) => declared(o, depth + 1));
       if (parts.some((p) => p === null)) return null;
       return { keys: [...new Set(parts.flatMap((p) => p!.keys))], open: parts.some((p) => p!.open) };
     }
     case 'intersection': {
-      const l = def.left ? declared(def.left._zod.def, depth + 1) : null;
-      const r = def.right ? declared(def.right._zod.def, depth + 1) : null;
+      const l = def.left ? declared(def.left, depth + 1) : null;
+      const r = def.right ? declared(def.right, depth + 1) : null;
       if (!l || !r) return null;
       return { keys: [...new Set([...l.keys, ...r.keys])], open: l.open || r.open };
     }
@@ -57,7 +78,7 @@ function declared(def: Def, depth: number): DeclaredKeys | null {
  */
 export function declaredKeys(schema: z.ZodType): DeclaredKeys | null {
   if (cache.has(schema)) return cache.get(schema)!;
-  const result = declared((schema as unknown as { _zod: { def: Def } })._zod.def, 0);
+  const result = declared(schema as unknown as Schema, 0);
   cache.set(schema, result);
   return result;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ComponentRegistry, closestMatch, createExecutionContext, declaredKeys, defineTool, didYouMean, editDistance, executeComponent,
+  ComponentRegistry, closestMatch, createExecutionContext, declaredKeys, defineTool, didYouMean, editDistance, executeComponent, unwrapSchema,
 } from './index.js';
 
 describe('editDistance', () => {
@@ -105,5 +105,11 @@ describe('unknown parameter keys', () => {
     expect(declaredKeys(z.intersection(z.object({ a: z.string() }), z.looseObject({ c: z.string() })))).toEqual({ keys: ['a', 'c'], open: true });
     expect(declaredKeys(z.strictObject({ a: z.string() }))).toEqual({ keys: ['a'], open: false });
     expect(declaredKeys(z.record(z.string(), z.string()) as never)).toBeNull();
+  });
+  test('unwrapSchema finds the schema inside defaults, optionals and a preprocess', () => {
+    const inner = z.object({ a: z.string() });
+    expect(unwrapSchema(inner.prefault({ a: '' }).optional())).toBe(inner);
+    expect(unwrapSchema(z.preprocess((v) => v, inner))).toBe(inner);
+    expect(unwrapSchema(inner)).toBe(inner);
   });
 });

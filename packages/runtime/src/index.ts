@@ -13,6 +13,8 @@ export type { StateLocation } from './config/state-location.js';
 export type { PolicyFromConfigOptions } from './config/derive.js';
 export { applyEnvOverrides, configSearchPaths, findKeyLine, loadConfig, validateConfig } from './config/load-config.js';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.js';
+export { findUnknownKeys } from './config/unknown-keys.js';
+export type { SectionSchemas, UnknownKey } from './config/unknown-keys.js';
 export { generateTypes, luaType } from './api/generate-types.js';
 export { formatSchemaType, schemaToLua, schemaToTs } from './api/schema-types.js';
 export type { JsonSchema } from './api/schema-types.js';

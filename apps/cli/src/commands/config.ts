@@ -1,4 +1,5 @@
 import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
+import { sayConfigWarnings } from '../config-warnings.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
 
@@ -14,7 +15,7 @@ export async function configCommand(args: ParsedArgs, io: CliIo): Promise<number
     const masked = runtime.policy.redactValue(loaded.config);
     if (args.flags.output === 'text') io.stdout(`# source: ${loaded.source ?? 'built-in defaults'}\n`);
     io.stdout(JSON.stringify(masked, null, 2) + '\n');
-    for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
+    sayConfigWarnings(loaded, args.flags, io, true);
     return 0;
   } finally {
     await runtime.close();

@@ -10,6 +10,7 @@ import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
 import { SCRIPT_HOST_MODULE, flagLimits, isolationKind, scriptHostEntry } from '../script-job.js';
 import type { ScriptHostData } from '../script-host.js';
+import { CONFIG_WARNING_EVENT, sayWarning } from '../config-warnings.js';
 import { cliVersion } from '../version.js';
 
 const HELP = `.help     this help
@@ -47,6 +48,7 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     cwd: io.cwd,
     output: { stdout: (t) => io.stdout(t + '\n'), stderr: (t) => io.stderr(t + '\n') },
     write: { stdout: (t) => io.stdout(t), stderr: (t) => io.stderr(t) },
+    onEvent: (type, value) => type === CONFIG_WARNING_EVENT && sayWarning(io, String(value)),
   });
   try {
     await session.start();

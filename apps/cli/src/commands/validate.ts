@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LlmspellError } from '@llmspell/core';
 import { configuredEngine, loadCliConfig } from '../compose-runtime.js';
+import { sayConfigWarnings } from '../config-warnings.js';
 import { defaultEngineOf, engineFor, loadEngine } from '../engines.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
@@ -16,7 +17,7 @@ export async function validateCommand(args: ParsedArgs, io: CliIo): Promise<numb
     if (args.flags.output === 'json') io.stdout(JSON.stringify({ valid: true, config_file: loaded.source, warnings: loaded.warnings }, null, 2) + '\n');
     else {
       io.stdout(`${loaded.source ?? 'built-in defaults'}: configuration is valid\n`);
-      for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
+      sayConfigWarnings(loaded, args.flags, io, true);
     }
     return 0;
   }

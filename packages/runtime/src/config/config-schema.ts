@@ -50,6 +50,13 @@ export const StatePersistenceConfigSchema = z.looseObject({
   pool_size: positiveInt.optional(),
   /** The server cancels a statement running longer (postgres; default 30000, 0 = never). */
   statement_timeout_ms: z.number().int().nonnegative().optional(),
+  /** Wait for a connection, new or from the pool (postgres; default 10000). */
+  connect_timeout_ms: positiveInt.optional(),
+  /** The table of a server backend and the schema holding it (postgres: `llmspell_state`, the search path). */
+  table: z.string().min(1).optional(),
+  schema: z.string().min(1).optional(),
+  /** Shown in the server's list of connections (postgres: `pg_stat_activity`; default "llmspell"). */
+  application_name: z.string().max(63).optional(),
   migration_enabled: boolish.default(true),
   /** Accepted for rs-llmspell configs, no effect: scripts register schemas and migrations. */
   schema_directory: z.string().optional(),

@@ -5,6 +5,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { LlmspellError } from '@llmspell/core';
 import { LlmspellConfigSchema, type LlmspellConfig } from './config-schema.js';
 import { findProjectDir } from './state-location.js';
+import { findUnknownKeys, type SectionSchemas, type UnknownKey } from './unknown-keys.js';
 
 export interface LoadConfigOptions {
   /** `--config` / `LLMSPELL_CONFIG`: must exist when given. */
@@ -12,14 +13,21 @@ export interface LoadConfigOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   home?: string;
+  /**
+   * Schemas of sections other packages read (the config schema keeps them as records), so
+   * their unknown keys are reported too: the CLI gives `{ observability: ObservabilityConfigSchema }`.
+   */
+  sections?: SectionSchemas;
 }
 
 export interface LoadedConfig {
   config: LlmspellConfig;
   /** The file read, or null when built-in defaults were used. */
   source: string | null;
-  /** Keys llmspell does not read (kept, not errors) and similar notes. */
+  /** Keys llmspell does not read (kept, not errors: `file:line: unknown key 'a.b' is ignored`) and similar notes. */
   warnings: string[];
+  /** The warnings about unknown keys that are near misses of a key llmspell reads: typos, most likely. */
+  typos: string[];
 }
 
 /**
@@ -119,8 +127,6 @@ export function findKeyLine(text: string, keyPath: Array<string | number>): numb
   return null;
 }
 
-const KNOWN_TOP = new Set(Object.keys(LlmspellConfigSchema.shape));
-
 /**
  * Keys of rs-llmspell's RuntimeConfig that llmspell accepts (so the reference's configs load)
  * but does not act on, each with the value llmspell behaves as (`undefined`: no value is acted
@@ -165,8 +171,22 @@ function behaviourWarnings(raw: unknown, config: LlmspellConfig): string[] {
   return warnings;
 }
 
-/** Validates raw config data; errors name the file, the key and the line. */
-export function validateConfig(raw: unknown, file: string | null, text?: string): LoadedConfig {
+/** `file:line: ` (as much of it as is known) before a message about a key. */
+function keyLocation(file: string | null, line: number | null): string {
+  return file ? `${file}${line ? `:${line}` : ''}: ` : '';
+}
+
+function unknownKeyWarning(key: UnknownKey, file: string | null, text: string | undefined): string {
+  const line = text ? findKeyLine(text, key.path) : null;
+  const hint = key.suggestion === undefined ? '' : ` (did you mean '${key.suggestion}'?)`;
+  return `${keyLocation(file, line)}unknown key '${key.path.join('.')}' is ignored${hint}`;
+}
+
+/**
+ * Validates raw config data; errors name the file, the key and the line. Unknown keys are
+ * warnings (`sections`: see LoadConfigOptions), near misses of known ones also `typos`.
+ */
+export function validateConfig(raw: unknown, file: string | null, text?: string, sections?: SectionSchemas): LoadedConfig {
   // jitless: parsed once per process, where zod's compiled fast path for a schema this large
   // costs several times the parse itself (a tenth of a script host's setup)
   const parsed = LlmspellConfigSchema.safeParse(raw, { jitless: true });
@@ -174,17 +194,19 @@ export function validateConfig(raw: unknown, file: string | null, text?: string)
     const issue = parsed.error.issues[0];
     const key = issue.path.map(String).join('.');
     const line = text ? findKeyLine(text, issue.path as Array<string | number>) : null;
-    const where = file ? `${file}${line ? `:${line}` : ''}: ` : '';
-    throw new LlmspellError('CONFIG_INVALID', `${where}invalid value for '${key}': ${issue.message}`, {
+    throw new LlmspellError('CONFIG_INVALID', `${keyLocation(file, line)}invalid value for '${key}': ${issue.message}`, {
       details: { file, key, line },
     });
   }
   const warnings: string[] = [];
-  if (raw && typeof raw === 'object') {
-    for (const k of Object.keys(raw)) if (!KNOWN_TOP.has(k)) warnings.push(`unknown top-level key '${k}' is ignored`);
+  const typos: string[] = [];
+  for (const key of findUnknownKeys(raw, sections)) {
+    const warning = unknownKeyWarning(key, file, text);
+    warnings.push(warning);
+    if (key.suggestion !== undefined) typos.push(warning);
   }
   warnings.push(...behaviourWarnings(raw, parsed.data));
-  return { config: parsed.data, source: file, warnings };
+  return { config: parsed.data, source: file, warnings, typos };
 }
 
 /** Finds, parses, overrides from the environment and validates the configuration. */
@@ -217,5 +239,5 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
   applyEnvOverrides(raw, env);
-  return validateConfig(raw, file, text);
+  return validateConfig(raw, file, text, options.sections);
 }

@@ -9,6 +9,7 @@ import {
 } from '@llmspell/workflows';
 import type { GlobalScope, RuntimeHost } from '../global-scope.js';
 import { queueUnitDispatcher } from './workflow-dispatcher.js';
+import type { WorkflowsConfigKey } from './workflows-config.js';
 
 const TYPES = ['sequential', 'conditional', 'loop', 'parallel'] as const;
 
@@ -21,7 +22,7 @@ interface InstanceHooks {
 /** `[workflows] checkpoint_retention_runs / _days`; a value that is not a positive number is CONFIG_INVALID (it used to mean the default). */
 function retentionFrom(runtime: RuntimeHost): RetentionSettings {
   const w = runtime.config.workflows as Record<string, unknown>;
-  const setting = (key: string, fallback: number): number => {
+  const setting = (key: WorkflowsConfigKey, fallback: number): number => {
     const value = w[key];
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
