@@ -64,6 +64,9 @@ describe('llmspell run / exec', () => {
     const missing = await cli(['run', 'nope.lua'], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Script file not found: nope.lua');
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    const folder = await cli(['run', 'scripts'], { cwd: dir });
+    expect([folder.code, folder.stderr]).toEqual([1, 'INVALID_ARGUMENT: scripts is a directory, not a script file\n']);
   });
 
   test('a tool error carries its code; pcall and try/catch see it', async () => {

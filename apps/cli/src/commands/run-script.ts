@@ -6,6 +6,7 @@ import { formatResult, jsonEnvelope } from '../format-output.js';
 import { errorJson } from '../report-error.js';
 import type { CliIo } from '../io.js';
 import { runScriptJob, type ScriptJob } from '../script-job.js';
+import { readScriptFile } from '../script-file.js';
 import { splitScriptArgs, type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 
@@ -78,13 +79,7 @@ export async function runCommand(args: ParsedArgs, io: CliIo): Promise<number> {
     const name = (chosen: string) => inlineScriptName(chosen, 'stdin');
     return execute(args, io, source, engine ? name(engine) : name, engine);
   }
-  const full = path.resolve(io.cwd, file);
-  let source: string;
-  try {
-    source = fs.readFileSync(full, 'utf8');
-  } catch {
-    throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`, { details: { file } });
-  }
+  const { full, source } = readScriptFile(io.cwd, file);
   return execute(args, io, source, path.basename(file), engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file), { file: full });
 }
 

@@ -4,6 +4,7 @@ import { LlmspellError } from '@llmspell/core';
 import type { JobPayload, JobProgress } from '@llmspell/queue';
 import { configuredEngine } from '../compose-runtime.js';
 import { engineFor } from '../engines.js';
+import { readScriptFile } from '../script-file.js';
 import type { CliIo } from '../io.js';
 import { splitScriptArgs, type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
@@ -59,12 +60,7 @@ export async function submitCommand(args: ParsedArgs, io: CliIo): Promise<number
   const file = args.positionals[1];
   if (!file) throw new UsageError(`llmspell submit needs a script: ${USAGE}`);
   if (args.positionals.length > 2) throw new UsageError(`unexpected argument '${args.positionals[2]}' (script arguments go after --)`);
-  let source: string;
-  try {
-    source = fs.readFileSync(path.resolve(io.cwd, file), 'utf8');
-  } catch {
-    throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`, { details: { file } });
-  }
+  const { source } = readScriptFile(io.cwd, file);
   const engine = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file) ?? configuredEngine(args.flags, io);
   const each = args.options.each;
   if (each === true) throw new UsageError('--each needs a file: --each batch.jsonl');
