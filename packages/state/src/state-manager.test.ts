@@ -95,7 +95,8 @@ describe('keys', () => {
 
   it('refuses non-string keys and NFC-normalises keys', async () => {
     const m = manager();
-    await expect(m.set('global', 5 as unknown as string, 1)).rejects.toMatchObject({ code: 'STATE_INVALID_KEY' });
+    await expect(m.set('global', 5 as unknown as string, 1)).rejects.toMatchObject({ code: 'STATE_INVALID_KEY', message: 'STATE_INVALID_KEY: key must be a string, got number' });
+    await expect(m.set('global', undefined as unknown as string, 1)).rejects.toMatchObject({ code: 'STATE_INVALID_KEY', message: 'STATE_INVALID_KEY: key is missing: it must be a string' });
     await m.set('global', 'cafe\u0301', 'decomposed');
     await expect(m.get('global', 'caf\u00e9')).resolves.toBe('decomposed');
     await expect(m.keys('global')).resolves.toEqual(['caf\u00e9']);

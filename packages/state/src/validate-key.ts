@@ -11,7 +11,8 @@ export const MAX_PHYSICAL_KEY_BYTES = 512;
  */
 export function validateKey(key: unknown, prefix = ''): string {
   if (typeof key !== 'string') {
-    throw new LlmspellError('STATE_INVALID_KEY', `key must be a string, got ${key === null || key === undefined ? 'nil' : typeof key}`);
+    // nil in Lua, undefined in JavaScript: said in neither language's word
+    throw new LlmspellError('STATE_INVALID_KEY', key === null || key === undefined ? 'key is missing: it must be a string' : `key must be a string, got ${typeof key}`);
   }
   const bad = (why: string) => new LlmspellError('STATE_INVALID_KEY', `invalid key ${JSON.stringify(key.slice(0, 80))}: ${why}`, { details: { key: key.slice(0, 80) } });
   if (key === '') throw bad('must not be empty');
