@@ -53,6 +53,24 @@ describe('Agent global', () => {
     await server.close();
   });
 
+  test('a field that is a near miss of one Agent.create reads is said on the script\'s stderr; other unknown fields stay quiet', async () => {
+    const said: string[] = [];
+    const g = rt.buildGlobals({ language: 'lua', output: { stdout: () => undefined, stderr: (t) => void said.push(t) } });
+    const A = g.Agent as Obj;
+    const agent = await A.create({ model: 'openai/gpt-4o-mini', api_key: KEY, temprature: 0.5, max_token: 9, colour: 'red', agent_type: 'llm', custom_config: {} });
+    expect(said).toEqual([
+      "warning: Agent.create: unknown field 'temprature' is ignored (did you mean 'temperature'?)",
+      "warning: Agent.create: unknown field 'max_token' is ignored (did you mean 'max_tokens'?)",
+    ]);
+    expect(agent.model).toBe('openai/gpt-4o-mini');
+    said.length = 0;
+    await A.register('second', { model: 'openai/gpt-4o-mini', api_key: KEY, sytem_prompt: 'x' });
+    expect(said).toEqual(["warning: Agent.register: unknown field 'sytem_prompt' is ignored (did you mean 'system_prompt'?)"]);
+    said.length = 0;
+    await A.create({ model: 'openai/gpt-4o-mini', api_key: KEY, temperature: 0.5, max_tokens: 9, system_prompt: 'x', description: 'd', tools: [] });
+    expect(said).toEqual([]);
+  });
+
   test('create, invoke (DOC and CODE spellings), registry functions and destroy', async () => {
     const agent = await Agent.create({ name: 'helper', model: 'openai/gpt-4o-mini', prompt: 'Be brief.', api_key: KEY });
     expect(agent.__handle).toMatch(/^agent#/);

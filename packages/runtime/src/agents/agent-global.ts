@@ -1,6 +1,6 @@
-import { LlmAgent, agentAsTool, agentChunkIterator, streamAgent, type AgentOutput } from '@llmspell/agents';
+import { AgentConfigSchema, LlmAgent, agentAsTool, agentChunkIterator, streamAgent, type AgentOutput } from '@llmspell/agents';
 import {
-  ASYNC_ITERATOR_KEY, HANDLE_KEY, LlmspellError, executeComponent, hostAsync, hostMethod, isPlainObject, isScriptCallback,
+  ASYNC_ITERATOR_KEY, HANDLE_KEY, LlmspellError, closestMatch, declaredKeys, executeComponent, hostAsync, hostMethod, isPlainObject, isScriptCallback,
   type Component, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
@@ -43,6 +43,30 @@ export function fromReferenceConfig(config: Record<string, unknown>): Record<str
   if (typeof limits?.max_execution_time_secs === 'number' && out.timeout_ms === undefined) out.timeout_ms = limits.max_execution_time_secs * 1000;
   for (const k of ['custom_config', 'allowed_tools', 'resource_limits', 'agent_type']) delete out[k];
   return out;
+}
+
+/** The fields an agent's config may have: what Agent.create reads, and the reference's that fromReferenceConfig maps. */
+let knownFields: string[] | undefined;
+
+/**
+ * A field that is a near miss of one Agent.create reads (`temprature`) is a typo most likely:
+ * the script is told on its stderr, as a config's near miss is. Other unknown fields stay
+ * quiet, since the reference's configs carry fields llmspell does not read.
+ */
+function sayNearMisses(scope: GlobalScope, fn: string, config: Record<string, unknown>): void {
+  knownFields ??= [...(declaredKeys(AgentConfigSchema)?.keys ?? []), 'custom_config', 'allowed_tools', 'resource_limits'];
+  for (const key of Object.keys(config)) {
+    if (knownFields.includes(key)) continue;
+    const meant = closestMatch(key, knownFields);
+    if (meant !== undefined) scope.output.stderr(`warning: ${fn}: unknown field '${key}' is ignored (did you mean '${meant}'?)`);
+  }
+}
+
+/** The config of an Agent.create-like call, as the agent package takes it. */
+function agentConfig(scope: GlobalScope, fn: string, value: Sv): Record<string, unknown> {
+  const config = asTable(fn, value, 'config');
+  sayNearMisses(scope, fn, config);
+  return fromReferenceConfig(config);
 }
 
 function asTable(fn: string, value: Sv, parameter: string): Record<string, unknown> {
@@ -215,12 +239,12 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
 
   const Agent: ScriptObject = {
     create: async (config: Sv) => {
-      const agent = await services.create(fromReferenceConfig(asTable('Agent.create', config, 'config')));
+      const agent = await services.create(agentConfig(scope, 'Agent.create', config));
       return agentObject(scope, services, agent);
     },
     /** Older scripts' spelling of create. */
     createAsync: async (config: Sv) => {
-      const agent = await services.create(fromReferenceConfig(asTable('Agent.createAsync', config, 'config')));
+      const agent = await services.create(agentConfig(scope, 'Agent.createAsync', config));
       return agentObject(scope, services, agent);
     },
     get: (name: Sv) => {
@@ -239,10 +263,10 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
           if (first !== existing.name) runtime.agents.register(existing, { replace: true, aliases: [first] });
           return first;
         }
-        const agent = await services.create({ ...fromReferenceConfig(asTable('Agent.register', second ?? null, 'config')), name: first });
+        const agent = await services.create({ ...agentConfig(scope, 'Agent.register', second ?? null), name: first });
         return agent.name;
       }
-      const agent = await services.create(fromReferenceConfig(asTable('Agent.register', first, 'config')));
+      const agent = await services.create(agentConfig(scope, 'Agent.register', first));
       return agent.name;
     },
     getInfo: (name: Sv) => {
