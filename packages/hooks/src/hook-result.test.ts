@@ -79,6 +79,8 @@ describe('normalizeHookResult', () => {
 
   test('malformed results are HOOK_ERROR', () => {
     expect(() => normalizeHookResult({ type: 'explode' })).toThrow(/HOOK_ERROR: invalid hook result: unknown type 'explode'/);
+    // Lua and JavaScript hooks both return through here: the message names both languages' nothing
+    expect(() => normalizeHookResult(42)).toThrow('expected nothing (nil/undefined), a string or a table/object, got number');
     expect(() => normalizeHookResult({ type: 'redirect' })).toThrow(/redirect needs a `target`/);
     expect(() => normalizeHookResult({ type: 'retry', delay_ms: -1 })).toThrow(/delay_ms must be a non-negative number/);
     expect(() => normalizeHookResult([1, 2])).toThrow(/HOOK_ERROR/);

@@ -87,7 +87,7 @@ export function normalizeHookResult(raw: unknown, ctx?: HookContext): HookResult
     if (kind === 'cancel') return { type: 'cancel', reason: 'cancelled by hook' };
     return { type: 'cancel', reason: raw };
   }
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad(`expected nil, a string or a table, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad(`expected nothing (nil/undefined), a string or a table/object, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);
   let obj = raw as Record<string, unknown>;
   let tag = obj.type ?? obj.action;
   if (tag === undefined) {

@@ -65,7 +65,7 @@ function explainUnstorable(value: unknown): void {
       case 'object':
         break;
       default:
-        throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is a ${typeof v}; state holds JSON-like data only (tables/objects, arrays, strings, numbers, booleans, nil)`);
+        throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is a ${typeof v}; state holds JSON-like data only (tables/objects, arrays, strings, numbers, booleans, nil/null)`);
     }
     const obj = v as object;
     if (ancestors.includes(obj)) {

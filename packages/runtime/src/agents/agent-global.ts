@@ -300,7 +300,7 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
     /** Caps spending of this runtime's agents, in USD; nil removes the cap. */
     setBudget: (usd: Sv) => {
       if (usd !== null && usd !== undefined && typeof usd !== 'number') {
-        throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number or nil", { details: { parameter: 'usd' } });
+        throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number, or nil/null for no budget", { details: { parameter: 'usd' } });
       }
       services.budget.setLimit(usd ?? undefined);
       return null;

@@ -151,7 +151,7 @@ function createLazyAgentGlobal(scope: GlobalScope, lazy: LazyAgentServices): Rec
     setBudget: (usd: ScriptValue) => {
       if (loaded()) return fn(loaded()!, 'setBudget')(usd);
       if (usd !== null && usd !== undefined && typeof usd !== 'number') {
-        throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number or nil", { details: { parameter: 'usd' } });
+        throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number, or nil/null for no budget", { details: { parameter: 'usd' } });
       }
       lazy.setBudget(usd ?? undefined);
       return null;
