@@ -67,6 +67,12 @@ describe('llmspell run / exec', () => {
     fs.mkdirSync(path.join(dir, 'scripts'));
     const folder = await cli(['run', 'scripts'], { cwd: dir });
     expect([folder.code, folder.stderr]).toEqual([1, 'INVALID_ARGUMENT: scripts is a directory, not a script file\n']);
+    // every command that takes a script path says the same (validate crashed with EISDIR)
+    expect((await cli(['validate', 'scripts'], { cwd: dir })).stderr).toBe('INVALID_ARGUMENT: scripts is a directory, not a script file\n');
+    expect((await cli(['mcp', 'serve', '--script', 'scripts'], { cwd: dir, input: '' })).stderr).toBe('INVALID_ARGUMENT: --script scripts: scripts is a directory, not a script file\n');
+    // and validate picks the engine as run does: LLMSPELL_ENGINE for a file without a known extension
+    write(dir, 'answer', 'export default 6 * 7;');
+    expect((await cli(['validate', 'answer'], { cwd: dir, env: { LLMSPELL_ENGINE: 'javascript' } })).stdout).toBe('answer: ok (javascript)\n');
   });
 
   test('a tool error carries its code; pcall and try/catch see it', async () => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import {
   LlmspellError, executeComponent, securityLevelRank, type Tool, type ToolResult,
@@ -12,6 +11,7 @@ import { paint, useColor, type CliIo } from '../io.js';
 import { type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 import { runScriptJob } from '../script-job.js';
+import { readScriptFile } from '../script-file.js';
 import { cliVersion } from '../version.js';
 
 export async function mcpCommand(args: ParsedArgs, io: CliIo): Promise<number> {
@@ -62,12 +62,13 @@ function scriptTools(args: ParsedArgs, io: CliIo, toolNames: Set<string>, loaded
   const files = [...args.positionals.slice(2), ...(args.optionLists.script ?? [])];
   const seen = new Set<string>();
   return files.map((file): ScriptTool => {
-    const absolute = path.resolve(io.cwd, file);
+    let absolute: string;
     let source: string;
     try {
-      source = fs.readFileSync(absolute, 'utf8');
+      ({ full: absolute, source } = readScriptFile(io.cwd, file));
     } catch (error) {
-      throw new LlmspellError('NOT_FOUND', `--script ${file}: cannot read it: ${(error as Error).message}`);
+      const e = error as LlmspellError;
+      throw new LlmspellError(e.code, `--script ${file}: ${e.detail}`, { details: e.details });
     }
     const engine = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, absolute) ?? defaultEngineOf(loaded);
     const name = path.basename(file).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '_');

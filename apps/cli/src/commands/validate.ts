@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { LlmspellError } from '@llmspell/core';
 import { configuredEngine, loadCliConfig } from '../compose-runtime.js';
 import { sayConfigWarnings } from '../config-warnings.js';
 import { defaultEngineOf, engineFor, loadEngine } from '../engines.js';
+import { readScriptFile } from '../script-file.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
 
@@ -21,13 +20,12 @@ export async function validateCommand(args: ParsedArgs, io: CliIo): Promise<numb
     }
     return 0;
   }
-  const full = path.resolve(io.cwd, file);
-  if (!fs.existsSync(full)) throw new LlmspellError('NOT_FOUND', `Script file not found: ${file}`);
-  const engineName = engineFor(args.flags.engine, file) ?? configuredEngine(args.flags, io);
+  const { source } = readScriptFile(io.cwd, file);
+  const engineName = engineFor(args.flags.engine ?? io.env.LLMSPELL_ENGINE, file) ?? configuredEngine(args.flags, io);
   const engine = await loadEngine(engineName);
   const context = await engine.createContext({ globals: {}, limits: { memoryBytes: 64 * 1024 * 1024, timeoutMs: 10_000 }, output: { stdout() {}, stderr() {} } });
   try {
-    const problem = await context.checkSyntax(fs.readFileSync(full, 'utf8'), path.basename(file));
+    const problem = await context.checkSyntax(source, path.basename(file));
     if (args.flags.output === 'json') {
       io.stdout(JSON.stringify({ valid: problem === null, file, engine: engineName, error: problem }, null, 2) + '\n');
     } else if (problem) {

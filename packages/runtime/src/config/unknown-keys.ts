@@ -1,4 +1,4 @@
-import { closestMatch, unwrapSchema } from '@llmspell/core';
+import { closestMatch, isPlainObject, unwrapSchema } from '@llmspell/core';
 import { EventsConfigSchema, HooksConfigSchema } from '@llmspell/hooks';
 import { z } from 'zod';
 import { AgentsConfigSchema } from '../agents/agents-config.js';
@@ -16,10 +16,6 @@ export interface UnknownKey {
 /** Schemas of sections other packages parse, which the config schema keeps as plain records. */
 export type SectionSchemas = Record<string, z.ZodType>;
 
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** An object or a record: a schema a TOML table can be judged against. */
 function tableSchema(schema: z.ZodType): z.ZodObject | z.ZodRecord | undefined {
   const inner = unwrapSchema(schema);
@@ -34,7 +30,7 @@ function walk(data: Record<string, unknown>, schema: z.ZodType, path: string[], 
   const table = tableSchema(schema);
   if (table instanceof z.ZodRecord) {
     // the user names a record's entries (providers, MCP servers, agents' prices): only their contents are judged
-    for (const [name, value] of Object.entries(data)) if (isTable(value)) walk(value, table.valueType as z.ZodType, [...path, name], found);
+    for (const [name, value] of Object.entries(data)) if (isPlainObject(value)) walk(value, table.valueType as z.ZodType, [...path, name], found);
     return;
   }
   if (!table) return;
@@ -42,8 +38,8 @@ function walk(data: Record<string, unknown>, schema: z.ZodType, path: string[], 
   const catchall = table.def.catchall && tableSchema(table.def.catchall as z.ZodType);
   for (const [key, value] of Object.entries(data)) {
     if (Object.hasOwn(shape, key)) {
-      if (isTable(value)) walk(value, shape[key], [...path, key], found);
-    } else if (catchall && isTable(value)) {
+      if (isPlainObject(value)) walk(value, shape[key], [...path, key], found);
+    } else if (catchall && isPlainObject(value)) {
       walk(value, catchall, [...path, key], found);
     } else {
       found.push({ path: [...path, key], suggestion: closestMatch(key, Object.keys(shape)) });
@@ -77,7 +73,7 @@ const schemas = new WeakMap<SectionSchemas, z.ZodType>();
  * schema; a section without a schema here is not judged). Names the user chooses are never unknown.
  */
 export function findUnknownKeys(raw: unknown, sections: SectionSchemas = NO_SECTIONS): UnknownKey[] {
-  if (!isTable(raw)) return [];
+  if (!isPlainObject(raw)) return [];
   let schema = schemas.get(sections);
   if (!schema) schemas.set(sections, (schema = knownKeysSchema(sections)));
   const found: UnknownKey[] = [];
