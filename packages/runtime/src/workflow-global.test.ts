@@ -50,6 +50,39 @@ describe('Workflow global', () => {
     expect(() => W.remove('greet')).toThrow(/No active workflow/);
   });
 
+  test('a field that is a near miss of one a workflow config reads is said once on the script\'s stderr; others stay quiet', async () => {
+    const said: string[] = [];
+    const Wt = rt.buildGlobals({ language: 'lua', output: { stdout: () => undefined, stderr: (t) => void said.push(t) } }).Workflow as Obj;
+    const step = (extra: Obj) => ({ name: 's', tool: 'upper', parameters: { input: 'x' }, ...extra });
+    for (let i = 0; i < 3; i++) {
+      Wt.sequential({ name: 'seq', error_strategi: 'continue', colour: 'red', steps: [step({ paramters: {}, timout_ms: 5, retry: { max_attempt: 2 } })] });
+    }
+    Wt.conditional({ name: 'cond', branches: [{ name: 'b', conditon: 'always', steps: [step({})] }, { name: 'c', condition: { type: 'shared_data_equals', key: 'k', expectd_value: 1 }, steps: [step({})] }] });
+    Wt.loop({ name: 'lp', iterator: { range: { start: 1, ende: 2, end: 2 }, max_iteration: 2 }, body: [step({})] });
+    Wt.parallel({ name: 'par', max_concurency: 2, branches: [{ name: 'b', optinal: true, steps: [step({})] }] });
+    expect(said).toEqual([
+      "warning: Workflow.sequential 'seq': unknown field 'error_strategi' is ignored (did you mean 'error_strategy'?)",
+      "warning: Workflow.sequential 'seq': step 's': unknown field 'paramters' is ignored (did you mean 'parameters'?)",
+      "warning: Workflow.sequential 'seq': step 's': unknown field 'timout_ms' is ignored (did you mean 'timeout_ms'?)",
+      "warning: Workflow.sequential 'seq': step 's': error_strategy: unknown field 'max_attempt' is ignored (did you mean 'max_attempts'?)",
+      "warning: Workflow.conditional 'cond': branch 'b': unknown field 'conditon' is ignored (did you mean 'condition'?)",
+      "warning: Workflow.conditional 'cond': branch 'c'.condition: unknown field 'expectd_value' is ignored (did you mean 'expected_value'?)",
+      "warning: Workflow.loop 'lp': iterator: unknown field 'max_iteration' is ignored (did you mean 'max_iterations'?)",
+      "warning: Workflow.loop 'lp': iterator.range: unknown field 'ende' is ignored (did you mean 'end'?)",
+      "warning: Workflow.parallel 'par': unknown field 'max_concurency' is ignored (did you mean 'max_concurrency'?)",
+      "warning: Workflow.parallel 'par': branch 'b': unknown field 'optinal' is ignored (did you mean 'optional'?)",
+    ]);
+    said.length = 0;
+    // the keys each level reads, the aliases it takes and the reference's documented keys are no typos
+    Wt.sequential({ name: 'ok', description: 'd', on_error: 'continue', timeout: 5, on_timeout: callback(() => null), steps: [
+      step({ description: 'd', input: {}, params: {}, on_error: 'continue', timeout_seconds: 1 }),
+      { name: 'f', execute: callback(() => 1), retry: { max_attempts: 2, backoff_ms: 1 }, fallback: step({}) },
+    ] });
+    Wt.parallel({ name: 'ok2', fail_fast: false, join_strategy: 'all', post_steps: [], branches: [{ name: 'b', required: false, steps: [step({})] }] });
+    Wt.loop({ name: 'ok3', range: { start: 1, stop: 2 }, max_iterations: 2, aggregation_strategy: 'last', batch_size: 2, continue_condition: {}, body: [step({})] });
+    expect(said).toEqual([]);
+  });
+
   test('nested workflow by instance, asTool, instance callbacks and the default error handler', async () => {
     const inner = W.sequential({ name: 'inner', steps: [{ name: 'u', tool: 'upper', input: { input: '{{input}}' } }] });
     const outer = W.sequential({ name: 'outer', steps: [{ name: 'n', type: 'workflow', workflow: inner, input: 'deep' }] });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LlmspellError, type Component } from '@llmspell/core';
+import { LlmspellError, closestMatch, type Component } from '@llmspell/core';
 import { DEFAULT_RETENTION, type RetentionSettings } from './checkpoints.js';
 import type { BranchSpec, ConditionSpec, ErrorStrategy, StepSpec, WorkflowType } from './types.js';
 import {
@@ -16,9 +16,50 @@ export interface ConfigResolver {
    * within the call (a script function that did not wait) or with a promise.
    */
   fn?(value: unknown): ((...args: unknown[]) => unknown) | undefined;
+  /**
+   * Told of a key that is a near miss of one this level reads (`paramters`): it is ignored, and
+   * a typo most likely. Other unknown keys are not reported, since the reference's scripts
+   * carry keys its documentation names and llmspell does not read.
+   */
+  warn?(message: string): void;
 }
 
 type Raw = Record<string, unknown>;
+
+// The keys each level of a workflow config reads, with the reference's documented keys that
+// are accepted and ignored (`join_strategy`…), so that neither is taken for a typo.
+const TIMEOUT_KEYS = ['timeout_ms', 'timeout', 'timeout_seconds'];
+const WORKFLOW_KEYS = ['name', 'description', 'type', 'error_strategy', 'on_error', 'distributed', 'on_timeout', 'on_step_complete', ...TIMEOUT_KEYS];
+const KEYS_OF_TYPE: Record<string, string[]> = {
+  sequential: [...WORKFLOW_KEYS, 'steps'],
+  conditional: [...WORKFLOW_KEYS, 'branches', 'default_branch', 'default', 'else', 'execute_all_matching'],
+  loop: [
+    ...WORKFLOW_KEYS, 'iterator', 'range', 'collection', 'items', 'while_condition', 'condition', 'max_iterations', 'body', 'steps',
+    'break_conditions', 'break_condition', 'continue_condition', 'aggregation_strategy', 'aggregation', 'aggregate', 'max_concurrency', 'batch_size', 'on_iteration_complete',
+  ],
+  parallel: [...WORKFLOW_KEYS, 'branches', 'steps', 'max_concurrency', 'fail_fast', 'post_steps', 'join_strategy', 'on_branch_complete'],
+};
+const STEP_KEYS = [
+  'name', 'description', 'type', 'tool', 'agent', 'workflow', 'execute', 'fn', 'function', 'handler', 'error_strategy', 'on_error', 'retry', 'fallback',
+  'parameters', 'input', 'params', 'prompt', 'text', ...TIMEOUT_KEYS,
+];
+const BRANCH_KEYS = ['name', 'description', 'steps', 'workflow', 'input', 'condition', 'optional', 'required', ...TIMEOUT_KEYS];
+const ITERATOR_KEYS = ['range', 'collection', 'items', 'while_condition', 'condition', 'max_iterations'];
+const RANGE_KEYS = ['start', 'end', 'stop', 'step'];
+const CONDITION_KEYS = [
+  'type', 'description', 'key', 'expected_value', 'value', 'expected', 'step', 'step_name', 'substring', 'conditions', 'condition', 'expression',
+  'tool', 'parameters', 'input', 'agent', 'prompt', 'question', 'contains', 'fn', 'evaluate', 'check',
+];
+const STRATEGY_KEYS = ['type', 'strategy', 'max_attempts', 'max_retries', 'attempts', 'backoff_ms', 'delay_ms', 'backoff_multiplier', 'multiplier'];
+
+function sayNearMisses(o: Raw, known: readonly string[], where: string, resolver: ConfigResolver): void {
+  if (!resolver.warn) return;
+  for (const key of Object.keys(o)) {
+    if (known.includes(key)) continue;
+    const meant = closestMatch(key, known);
+    if (meant !== undefined) resolver.warn(`${where ? `${where}: ` : ''}unknown field '${key}' is ignored (did you mean '${meant}'?)`);
+  }
+}
 
 function bad(what: string): never {
   throw new LlmspellError('INVALID_ARGUMENT', what);
@@ -53,6 +94,7 @@ export function parseErrorStrategy(v: unknown, where: string, resolver: ConfigRe
   if (handler) return { kind: 'continue', onError: handler };
   const kind = typeof v === 'string' ? v : isObj(v) ? String(v.type ?? v.strategy ?? '') : '';
   const o = isObj(v) ? v : {};
+  sayNearMisses(o, STRATEGY_KEYS, `${where}: error_strategy`, resolver);
   switch (kind) {
     case 'fail_fast': case 'stop': case 'fail': return { kind: 'fail_fast' };
     case 'continue': case 'skip': case 'ignore': return { kind: 'continue' };
@@ -89,6 +131,7 @@ export function parseStep(raw: unknown, index: number, resolver: ConfigResolver,
   const o = raw;
   const name = typeof o.name === 'string' && o.name ? o.name : `step_${index + 1}`;
   const at = `step '${name}'`;
+  sayNearMisses(o, STEP_KEYS, at, resolver);
   // A `type` we do not know (e.g. "loop" next to `workflow = …`) yields to the key present,
   // as the reference code chose the kind by key.
   const KNOWN = ['tool', 'agent', 'workflow', 'custom', 'function'];
@@ -159,6 +202,7 @@ export function parseCondition(raw: unknown, resolver: ConfigResolver, where = '
   }
   if (!isObj(raw)) return bad(`${where} must be a condition table, a string expression or a function`);
   const o = raw;
+  sayNearMisses(o, CONDITION_KEYS, where, resolver);
   const value = o.expected_value ?? o.value ?? o.expected ?? null;
   const type = String(o.type ?? (o.expression !== undefined ? 'expression' : o.tool !== undefined ? 'tool' : ''));
   const sub = (v: unknown, w: string) => asArray(v, w).map((c, i) => parseCondition(c, resolver, `${w}[${i + 1}]`));
@@ -215,6 +259,7 @@ function parseBranches(raw: unknown, resolver: ConfigResolver, where: string): B
     if (!isObj(b)) bad(`${where}[${i + 1}] must be a table with 'steps'`);
     const name = typeof b.name === 'string' && b.name ? b.name : key ?? bad(`Branch requires 'name' field (${where}[${i + 1}])`);
     if (b.steps === undefined && b.workflow === undefined) bad(`Branch '${name}' requires 'steps' array`);
+    sayNearMisses(b, BRANCH_KEYS, `branch '${name}'`, resolver);
     const steps = b.steps !== undefined ? parseSteps(b.steps, resolver, `branch '${name}'.steps`) : [parseStep({ name, workflow: b.workflow, input: b.input }, 0, resolver)];
     const spec: BranchSpec = { name, steps };
     if (b.condition !== undefined) spec.condition = parseCondition(b.condition, resolver, `branch '${name}'.condition`);
@@ -229,6 +274,13 @@ function parseBranches(raw: unknown, resolver: ConfigResolver, where: string): B
 export function createWorkflowFromConfig(type: string, raw: unknown, resolver: ConfigResolver = {}, retention: RetentionSettings = DEFAULT_RETENTION): BaseWorkflow {
   if (!isObj(raw)) bad(`Workflow.${type} needs a table/object of options`);
   const o = raw;
+  if (resolver.warn && KEYS_OF_TYPE[type]) {
+    // every message names the call and the workflow, as the script wrote them
+    const say = resolver.warn;
+    const at = `Workflow.${type}${typeof o.name === 'string' ? ` '${o.name}'` : ''}`;
+    resolver = { ...resolver, warn: (message) => say(`${at}: ${message}`) };
+    sayNearMisses(o, KEYS_OF_TYPE[type], '', resolver);
+  }
   switch (type) {
     case 'sequential': {
       if (o.steps === undefined) bad("Sequential workflow requires 'steps' array");
@@ -253,8 +305,10 @@ export function createWorkflowFromConfig(type: string, raw: unknown, resolver: C
       if (!it) bad("Loop workflow requires 'iterator' (range, collection or while_condition)");
       let iterator: LoopIterator;
       let defaultMax = 10_000;
+      if (it !== o) sayNearMisses(it, ITERATOR_KEYS, 'iterator', resolver);
       if (it.range !== undefined) {
         const r = isObj(it.range) ? it.range : bad('iterator.range must be a table {start, end, step}');
+        sayNearMisses(r, RANGE_KEYS, 'iterator.range', resolver);
         const end = num(r.end ?? r.stop, 'iterator.range.end');
         if (end === undefined) bad('Failed to get range end (iterator.range.end is required)');
         iterator = { kind: 'range', start: num(r.start, 'iterator.range.start') ?? 0, end: end!, step: num(r.step, 'iterator.range.step') ?? 1 };

@@ -43,6 +43,7 @@ function isComponent(v: unknown, kind: string): v is Component {
 /** Script values → host objects for workflow configs: functions, agent and workflow handles. */
 function resolverFor(scope: GlobalScope): ConfigResolver {
   const { runtime, handles } = scope;
+  const said = new Set<string>();
   const byHandleOrName = (value: unknown, kind: 'agent' | 'workflow'): Component | undefined => {
     const entity = handles.resolve<unknown>(value, kind);
     if (isComponent(entity, kind)) return entity;
@@ -58,6 +59,12 @@ function resolverFor(scope: GlobalScope): ConfigResolver {
     workflow: (v) => byHandleOrName(v, 'workflow'),
     // a step function that answers at once (callNow) costs the workflow no promise
     fn: (v) => (isScriptCallback(v) ? (...args: unknown[]) => (v.callNow ? v.callNow(...(args as ScriptValue[])) : v.call(...(args as ScriptValue[]))) : undefined),
+    // once per run: a workflow made in a loop says its typo once
+    warn: (message) => {
+      if (said.has(message)) return;
+      said.add(message);
+      scope.output.stderr(`warning: ${message}`);
+    },
   };
 }
 
