@@ -262,4 +262,25 @@ describe('rs-llmspell script compatibility', () => {
     const r = await cli(['run', 'c.lua'], { cwd: dir });
     expect(r.stdout).toBe('x1y\n{"env":true,"ok":false}\n');
   });
+
+  test('a line io.write leaves open is printed when the script ends, also when it fails; io.flush exists', async () => {
+    const dir = scratch();
+    write(dir, 'w.lua', 'io.write("a", 2) print("b") io.write("c\\nd") io.flush() io.write("e")');
+    const r = await cli(['run', 'w.lua'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('a2b\nc\nde\n');
+    write(dir, 'f.lua', 'io.write("progress 50%") error("boom")');
+    const failed = await cli(['run', 'f.lua'], { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('progress 50%\n');
+    expect(failed.stderr).toContain('f.lua:1: boom');
+  });
+
+  test('a secret written in two io.write pieces is still redacted', async () => {
+    const dir = scratch();
+    const secret = 'sk-abcdefghij0123456789klmn';
+    write(dir, 's.lua', `io.write("key ${secret.slice(0, 9)}") io.write("${secret.slice(9)} end")`);
+    const r = await cli(['run', 's.lua'], { cwd: dir, env: { OPENAI_API_KEY: secret } });
+    expect(r.stdout).toBe('key [REDACTED] end\n');
+  });
 });

@@ -19,6 +19,11 @@ export interface ScriptOutput {
   stdout(text: string): void;
   /** `console.error` / `io.stderr`-like output. */
   stderr(text: string): void;
+  /**
+   * Text without a line end of its own (Lua's `io.write`): it joins the next line printed.
+   * Without it, such text is printed as a line of its own.
+   */
+  write?(text: string): void;
 }
 
 export interface ScriptContextOptions {

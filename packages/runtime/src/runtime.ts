@@ -9,6 +9,7 @@ import { builtinFeatures } from './features/index.js';
 import type { GlobalScope, RunningScript, RuntimeFeature, RuntimeHost, ScriptArgs } from './global-scope.js';
 import { coreGlobals } from './globals/index.js';
 import { HandleTable } from './handles.js';
+import { LineJoiningOutput } from './line-joining-output.js';
 import { SCRIPT_PRELUDES } from './preludes/index.js';
 import { policyFromConfig, scriptLimitsFromConfig } from './config/derive.js';
 
@@ -216,7 +217,7 @@ export class LlmspellRuntime implements RuntimeHost {
     // started) stops the run before it begins: an aborted signal fires no more events.
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
-    const output = options.output ?? consoleOutput;
+    const output = new LineJoiningOutput(options.output ?? consoleOutput);
     const limits = { ...DEFAULT_SCRIPT_LIMITS, ...this.scriptLimitsFor(engine.name), ...options.limits };
     const args = options.args ?? { positional: [], named: {} };
     let finished: { value: ScriptValue } | undefined;
@@ -242,6 +243,7 @@ export class LlmspellRuntime implements RuntimeHost {
       // Host calls still in flight (a timed-out script's tool call) are told to stop.
       controller.abort(new LlmspellError('CANCELLED', 'script finished'));
       options.signal?.removeEventListener('abort', onAbort);
+      output.flush();
       context.dispose();
     }
   }
@@ -251,6 +253,11 @@ export class LlmspellRuntime implements RuntimeHost {
    * that runs user code in an engine should get its context here.
    */
   async createScriptContext(engine: ScriptEngine, options: ScriptContextOptions): Promise<ScriptContext> {
+    if (engine.name === 'lua') {
+      // io.write's way out; the prelude takes it and removes the global
+      const { output } = options;
+      options.globals.__llmspell_write = (text: ScriptValue) => (output.write ? output.write(String(text)) : output.stdout(String(text)), null);
+    }
     const context = await engine.createContext(options);
     const prelude = SCRIPT_PRELUDES[engine.name];
     if (prelude) {

@@ -1,5 +1,6 @@
 import { LlmspellError } from '@llmspell/core/errors';
 import type { ScriptContext, ScriptOutput } from '@llmspell/core';
+import { LineJoiningOutput } from '../line-joining-output.js';
 import { hostHeapMb } from './heap-limit.js';
 import type { IsolatedSetup, IsolatedSetupFunction } from './isolated-setup.js';
 import { workerThreads } from './worker-threads.js';
@@ -128,9 +129,12 @@ async function setUp(message: Extract<ToHost, { t: 'setup' }>): Promise<void> {
   }
 }
 
+/** The REPL session's output: a line io.write left open is printed when its input ends. */
+let sessionOutput: LineJoiningOutput | undefined;
+
 async function sessionContext(setup: IsolatedSetup): Promise<ScriptContext> {
   if (!session) {
-    const output = scriptOutput(setup);
+    const output = (sessionOutput = new LineJoiningOutput(scriptOutput(setup)));
     session = await setup.runtime.createScriptContext(setup.engine, {
       globals: setup.runtime.buildGlobals({ language: setup.engine.name, output, signal: () => current.signal }),
       limits: limits!,
@@ -159,7 +163,11 @@ async function run(message: Extract<ToHost, { t: 'run' }>): Promise<void> {
       });
     } else {
       const context = await sessionContext(setup);
-      value = await context.run(message.source, { filename: message.filename, signal: current.signal, timeoutMs });
+      try {
+        value = await context.run(message.source, { filename: message.filename, signal: current.signal, timeoutMs });
+      } finally {
+        sessionOutput?.flush();
+      }
     }
     send({ t: 'result', id: message.id, value: cloneable(setup.runtime.policy.redactValue(value)) });
   } catch (error) {
