@@ -38,6 +38,12 @@ function num(flag: string, value: string): number {
   return n;
 }
 
+/** Limits count whole milliseconds: a shorter one would be no limit at all to the timers. */
+function seconds(n: number): number {
+  if (n < 0.001) throw new UsageError(`--timeout is in seconds and must be at least 0.001 (1 ms), got '${n}'`);
+  return n;
+}
+
 const GLOBAL_NAMES = new Set(GLOBAL_FLAGS.map((f) => f.name));
 
 /**
@@ -129,7 +135,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     config: str('config'),
     engine: str('engine'),
     output,
-    timeoutSeconds: timeout === undefined ? undefined : num('timeout', timeout),
+    timeoutSeconds: timeout === undefined ? undefined : seconds(num('timeout', timeout)),
     maxMemoryMb: maxMemory === undefined ? undefined : num('max-memory', maxMemory),
     verbose: values.verbose === true,
     quiet: values.quiet === true,
@@ -146,8 +152,14 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (value.length) options[name] = value[value.length - 1];
     } else options[name] = value;
   }
+  // `--` hands what follows to the script; a command that runs none takes it as its own
+  // words, as `--` means elsewhere (`state set global n -- -5`)
+  if (command !== undefined && !SCRIPT_ARG_COMMANDS.has(command)) return { flags, positionals: [...parsed.positionals, ...scriptArgs], options, optionLists, scriptArgs: [] };
   return { flags, positionals: parsed.positionals, options, optionLists, scriptArgs };
 }
+
+/** The commands whose script gets the words after `--` as ARGS. */
+const SCRIPT_ARG_COMMANDS = new Set(['run', 'exec', 'submit']);
 
 /** `-- a b --name value --flag` → positional [a, b], named {name: value, flag: "true"}. */
 export function splitScriptArgs(args: string[]): { positional: string[]; named: Record<string, string> } {

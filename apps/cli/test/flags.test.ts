@@ -55,6 +55,9 @@ describe('command-line flags', () => {
     const valued = await cli(['init', '--force=yes'], { cwd: dir });
     expect(valued.code).toBe(2);
     expect(valued.stderr).toContain('--force takes no value');
+    const tiny = await cli(['run', 'x.js', '--timeout', '0.0001'], { cwd: dir });
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toContain("--timeout is in seconds and must be at least 0.001 (1 ms), got '0.0001'");
     const badOutput = await cli(['--output', 'yaml', 'info'], { cwd: dir });
     expect(badOutput.code).toBe(2);
     expect(badOutput.stderr).toContain('--output must be text, json or pretty');
@@ -65,6 +68,32 @@ describe('command-line flags', () => {
     write(dir, 'conf.toml', 'old');
     expect((await cli(['init', '-f', '-o', 'conf.toml'], { cwd: dir })).code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'conf.toml'), 'utf8')).toContain('default_engine');
+  });
+
+  test('after --, a command that runs no script takes the words as its own (a value that starts with -)', async () => {
+    const dir = scratch();
+    const set = await cli(['state', 'set', 'global', 'neg', '--', '-5'], { cwd: dir });
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    const get = await cli(['state', 'get', 'global', 'neg'], { cwd: dir });
+    expect(get).toMatchObject({ code: 0, stdout: '-5\n' });
+    const key = await cli(['state', 'set', 'global', '--', '-k', '"x"'], { cwd: dir });
+    expect(key.code).toBe(0);
+    expect((await cli(['state', 'list', 'global'], { cwd: dir })).stdout).toBe('-k\nneg\n');
+  });
+
+  test('a time longer than a timer can wait is that long, not 1 ms (Node fires such a timer at once)', async () => {
+    const dir = scratch();
+    // a year's limit lets a script that takes a moment finish
+    write(dir, 'busy.lua', 'local x = 0 for i = 1, 2e6 do x = x + i end print(x)');
+    const year = await cli(['run', 'busy.lua', '--timeout', String(365 * 86400)], { cwd: dir });
+    expect(year).toMatchObject({ code: 0, stdout: '2000001000000\n' });
+    // a sleep of 35 days waits (the run's own limit ends it), where it used to return at once
+    write(dir, 'sleep.lua', 'Utils.sleep(35 * 86400) print("woke")');
+    const slept = await cli(['run', 'sleep.lua', '--timeout', '0.5'], { cwd: dir });
+    expect(slept.code).toBe(1);
+    expect(slept.stdout).toBe('');
+    expect(slept.stderr).toContain('SCRIPT_TIMEOUT');
   });
 
   test('every command help lists its flags; completions offer the same flags', async () => {

@@ -1,4 +1,4 @@
-import { LlmspellError, deriveContext, didYouMean, executeComponent, isLlmspellError, parametersJsonSchema, z, type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult, redactStrings } from '@llmspell/core';
+import { LlmspellError, deriveContext, didYouMean, executeComponent, isLlmspellError, parametersJsonSchema, timerDelay, z, type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult, redactStrings } from '@llmspell/core';
 import {
   APICallError, NoObjectGeneratedError, Output, RetryError, generateText, jsonSchema, stepCountIs, streamText, tool as aiTool,
   type JSONSchema7, type LanguageModel, type ModelMessage, type StepResult, type ToolSet,
@@ -227,7 +227,7 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     const timer = combined ? setTimeout(() => {
       timeout!.abort();
       combined.abort();
-    }, timeoutMs) : undefined;
+    }, timerDelay(timeoutMs ?? 0)) : undefined;
     const forward = combined ? () => combined.abort(ctx.signal.reason) : undefined;
     if (combined) {
       if (ctx.signal.aborted) combined.abort(ctx.signal.reason);

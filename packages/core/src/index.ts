@@ -50,7 +50,7 @@ export type { DeclaredKeys } from './parameter-keys.js';
 export { executeComponent, executeComponentNow, newCorrelationId } from './execution/execute-component.js';
 export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/maybe-sync.js';
 export { RUN_NOW } from './component.js';
-export { abortableDelay } from './abortable-delay.js';
+export { MAX_TIMER_MS, abortableDelay, timerDelay } from './abortable-delay.js';
 export { stableJson } from './stable-json.js';
 export { ownEntry } from './own-entry.js';
 export type { ExecuteOptions } from './execution/execute-component.js';

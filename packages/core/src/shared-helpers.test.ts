@@ -1,6 +1,6 @@
 import {
   ASYNC_ITERATOR_KEY, abortableDelay, checkStoreKey, checkStoreValue, emptyTableAsList, hostMethod, isLlmspellError, isScriptAsyncIterator, missingParameter,
-  normaliseOperation, paramError, prefixUpperBound,
+  MAX_TIMER_MS, normaliseOperation, paramError, prefixUpperBound, timerDelay,
 } from './index.js';
 
 describe('abortableDelay', () => {
@@ -16,6 +16,22 @@ describe('abortableDelay', () => {
     await expect(abortableDelay(1, signal)).resolves.toBeUndefined();
     expect(added).toEqual(['abort']);
     expect(removed).toEqual(['abort']);
+  });
+
+  it('waits a delay longer than a timer takes (Node fires those at once), until cancelled', async () => {
+    expect(timerDelay(1e12)).toBe(MAX_TIMER_MS);
+    expect(timerDelay(-5)).toBe(0);
+    expect(timerDelay(Number.NaN)).toBe(0);
+    expect(timerDelay(250)).toBe(250);
+    const controller = new AbortController();
+    let settled = 'no';
+    const waiting = abortableDelay(1e12, controller.signal).then(() => (settled = 'resolved'), () => (settled = 'cancelled'));
+    // a timer of 1 ms would have fired by the time one of 20 ms has
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe('no');
+    controller.abort();
+    await waiting;
+    expect(settled).toBe('cancelled');
   });
 
   it('rejects CANCELLED with the given detail when aborted before or during the wait', async () => {

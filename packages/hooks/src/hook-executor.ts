@@ -1,5 +1,5 @@
 import {
-  CONTINUE, isErrorHookPoint, isWholeRecord, silentLogger, toLlmspellError,
+  CONTINUE, isErrorHookPoint, isWholeRecord, silentLogger, timerDelay, toLlmspellError,
   type EventSink, type HookContext, type HookExecutor as CoreHookExecutor, type HookPoint, type HookResult, type Logger,
 } from '@llmspell/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -107,7 +107,7 @@ class Deadlines {
   private arm(at: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => this.expire(), Math.max(0, at - performance.now()));
+    this.timer = setTimeout(() => this.expire(), timerDelay(at - performance.now()));
   }
 
   private expire(): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LlmspellError, closestMatch, type Component } from '@llmspell/core';
+import { LlmspellError, closestMatch, timerDelay, type Component } from '@llmspell/core';
 import { DEFAULT_RETENTION, type RetentionSettings } from './checkpoints.js';
 import type { BranchSpec, ConditionSpec, ErrorStrategy, StepSpec, WorkflowType } from './types.js';
 import {
@@ -113,8 +113,8 @@ export function parseErrorStrategy(v: unknown, where: string, resolver: ConfigRe
 }
 
 const NAMED_FUNCTIONS: Record<string, (params: Raw) => Promise<unknown> | unknown> = {
-  delay: (p) => new Promise((r) => setTimeout(() => r(p.ms ?? null), Number(p.ms ?? 0))),
-  sleep: (p) => new Promise((r) => setTimeout(() => r(p.ms ?? null), Number(p.ms ?? 0))),
+  delay: (p) => new Promise((r) => setTimeout(() => r(p.ms ?? null), timerDelay(Number(p.ms ?? 0)))),
+  sleep: (p) => new Promise((r) => setTimeout(() => r(p.ms ?? null), timerDelay(Number(p.ms ?? 0)))),
   identity: (p) => p.value ?? p,
   echo: (p) => p.value ?? p,
 };

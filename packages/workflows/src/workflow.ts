@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LlmspellError, type ExecutionContext } from '@llmspell/core';
+import { LlmspellError, timerDelay, type ExecutionContext } from '@llmspell/core';
 import { CheckpointStore, DEFAULT_RETENTION, runScope, type RetentionSettings, type RunRecord, type UnitRecord } from './checkpoints.js';
 import {
   changedShared, dispatcherOf, pool, runUnitRemotely, unitKey, unitTargetOf, type UnitDispatcher, type UnitOutcome, type WorkUnit,
@@ -541,7 +541,7 @@ export class ParallelWorkflow extends BaseWorkflow {
         const branchController = new AbortController();
         const onParent = () => branchController.abort(controller.signal.reason);
         controller.signal.addEventListener('abort', onParent, { once: true });
-        const timer = b.timeoutMs ? setTimeout(() => branchController.abort(new LlmspellError('TIMEOUT', `branch '${b.name}' timed out after ${b.timeoutMs} ms`)), b.timeoutMs) : undefined;
+        const timer = b.timeoutMs ? setTimeout(() => branchController.abort(new LlmspellError('TIMEOUT', `branch '${b.name}' timed out after ${b.timeoutMs} ms`)), timerDelay(b.timeoutMs)) : undefined;
         // A view of the shared run state whose steps see this branch's signal.
         const branchCtx = { ...rs.ctx, signal: branchController.signal };
         const branchRs = new Proxy(rs, {

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { abortableDelay } from '../abortable-delay.js';
+import { abortableDelay, timerDelay } from '../abortable-delay.js';
 import { RUN_NOW, type Component, type ExecutionContext, type Tool } from '../component.js';
 import { LlmspellError, toLlmspellError, type ErrorCode } from '../errors.js';
 import { modifiedField, type ComponentCallTrace, type HookContext, type HookPoint, type HookResult, type PublishOptions } from '../hooks-contract.js';
@@ -94,7 +94,7 @@ async function runWithTimeout<T>(
       const err = new LlmspellError('TIMEOUT', `${name} timed out after ${timeoutMs} ms`, { details: { timeout_ms: timeoutMs } });
       controller.abort(err);
       reject(err);
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
   });
   const cancelled = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => {

@@ -3,6 +3,7 @@ import type https from 'node:https';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type zlib from 'node:zlib';
+import { timerDelay } from '../abortable-delay.js';
 import { LlmspellError, isLlmspellError } from '../errors.js';
 import { looksLikeSecretName } from './secrets.js';
 import type { SecurityPolicy } from './security-policy.js';
@@ -162,7 +163,7 @@ export async function guardedRequest(policy: SecurityPolicy, options: GuardedReq
   };
   const timer = setTimeout(
     () => fail(new LlmspellError('TIMEOUT', `request to ${redactUrl(options.url)} timed out after ${timeoutMs} ms`, { details: { timeout_ms: timeoutMs } })),
-    timeoutMs,
+    timerDelay(timeoutMs),
   );
   const onAbort = () => fail(new LlmspellError('CANCELLED', `request to ${redactUrl(options.url)} cancelled`));
   if (options.signal?.aborted) {

@@ -1,4 +1,4 @@
-import { LlmspellError, ownEntry } from '@llmspell/core';
+import { LlmspellError, ownEntry, timerDelay } from '@llmspell/core';
 import { BoundedQueue } from './bounded-queue.js';
 import type { EventMatcher } from './event-pattern.js';
 import { isExpired, type UniversalEvent } from './universal-event.js';
@@ -143,7 +143,7 @@ export class Subscription {
         this.stats.block_timeouts += 1;
         this.stats.dropped += 1;
         entry.settle?.(false);
-      }, this.blockTimeoutMs),
+      }, timerDelay(this.blockTimeoutMs)),
     };
     entry.timer.unref?.();
     this.parked.push(entry);
@@ -194,7 +194,7 @@ export class Subscription {
         if (waiter.timer) clearTimeout(waiter.timer);
         signal?.removeEventListener('abort', onAbort);
       };
-      if (Number.isFinite(timeoutMs)) waiter.timer = setTimeout(() => finish(null), timeoutMs);
+      if (Number.isFinite(timeoutMs)) waiter.timer = setTimeout(() => finish(null), timerDelay(timeoutMs));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });

@@ -270,9 +270,10 @@ export class IsolatedSession {
     const run = request.run!;
     if (run.timer || run.cancelled) return;
     const timeoutMs = Math.min(live.limits!.timeoutMs, run.timeoutMs ?? Infinity);
+    // a limit past Node's longest timer (about 24.8 days) would fire at once
     run.timer = setTimeout(() => {
       void this.endHost(live, (_file, stopped) => hostEnded('SCRIPT_TIMEOUT', run.filename, `script exceeded its time limit of ${timeoutMs} ms`, stopped));
-    }, timeoutMs + this.graceMs);
+    }, Math.min(timeoutMs + this.graceMs, 2 ** 31 - 1));
   }
 
   private cancel(request: Request, reason: unknown): void {
