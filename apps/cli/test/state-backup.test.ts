@@ -44,4 +44,39 @@ describe('llmspell state and backup', () => {
     expect((await cli(['state', 'get', 'global', 'greeting'], { cwd: dir, env })).stdout).toBe('hello\n');
     expect((await cli(['state', 'get', 'global', 'nope'], { cwd: dir, env })).stderr).toContain("NOT_FOUND: no key 'nope' in scope 'global'");
   });
+
+  test('restore keeps the backup it restores; create names what retention deleted; .meta files cannot steer deletion; descriptions are redacted', async () => {
+    const dir = scratch();
+    const secret = 'Zq8rT5vLm2Nw9XpK4sJd';
+    const env = { HOME: dir, XDG_DATA_HOME: path.join(dir, '.data'), PATH: process.env.PATH ?? '', NO_COLOR: '1', OPENAI_API_KEY: secret };
+    const project = path.join(dir, 'p');
+    write(project, 'llmspell.toml', '[runtime.state_persistence]\nbackend_type = "sqlite"\n\n[runtime.state_persistence.backup]\nmax_backups = 2\n');
+    const ids: string[] = [];
+    for (const v of ['1', '2']) {
+      expect((await cli(['state', 'set', 'global', 'v', v], { cwd: project, env })).code).toBe(0);
+      ids.push(JSON.parse((await cli(['backup', 'create', '--output', 'json'], { cwd: project, env })).stdout).id);
+    }
+    const backupDir = path.join(project, '.llmspell', 'backups');
+    expect(fs.existsSync(path.join(backupDir, `${ids[0]}.meta`))).toBe(true);
+
+    const restored = await cli(['backup', 'restore', ids[0]], { cwd: project, env });
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).not.toContain('retention deleted');
+    expect((await cli(['backup', 'info', ids[0]], { cwd: project, env })).code).toBe(0);
+    expect((await cli(['state', 'get', 'global', 'v'], { cwd: project, env })).stdout).toBe('1\n');
+
+    // A planted .meta naming a file outside the directory is not a backup: nothing of it is deleted.
+    fs.writeFileSync(path.join(dir, 'victim.backup'), 'precious');
+    fs.writeFileSync(path.join(backupDir, 'backup_1000000000_0000000000000000.meta'), JSON.stringify({
+      id: '../../../victim', created_at: '2001-09-09T01:46:40.000Z', sequence: 0, backup_type: 'incremental', parent_id: null, important: false,
+    }));
+    const created = await cli(['backup', 'create', '--description', `nightly ${secret}`], { cwd: project, env });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(new RegExp(`retention deleted 2 old backup\\(s\\): .*${ids[0]}`));
+    expect(fs.existsSync(path.join(dir, 'victim.backup'))).toBe(true);
+    const newest = /backup (backup_\w+):/.exec(created.stdout)?.[1] as string;
+    const meta = fs.readFileSync(path.join(backupDir, `${newest}.meta`), 'utf8');
+    expect(meta).not.toContain(secret);
+    expect(JSON.parse(meta).description).toBe('nightly [REDACTED]');
+  });
 });

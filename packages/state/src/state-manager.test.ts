@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SecretRedactor } from '@llmspell/core';
+import { SecretRedactor, type StateStore } from '@llmspell/core';
 import { MemoryStateStore } from '@llmspell/state-memory';
 import { SqliteStateStore } from '@llmspell/state-sqlite';
 import { StateManager, parseScope, splitPhysicalKey } from './index.js';
@@ -270,6 +270,20 @@ describe('clear, increment and update', () => {
     await m.set('global', 's', 'text');
     await expect(m.increment('global', 's', 1)).rejects.toThrow(/is a string, not a number/);
     await expect(m.increment('global', 'n', Number.NaN)).rejects.toThrow(/delta must be a finite number/);
+  });
+
+  it.each<[string, () => StateStore, boolean]>([
+    ['memory', () => new MemoryStateStore(), false],
+    ['sqlite', () => new SqliteStateStore({ path: join(dirs.make('overflow'), 'state.db') }), false],
+    ['memory with BeforeStateWrite hooks', () => new MemoryStateStore(), true],
+  ])('increment refuses a sum past the largest double and keeps the old value (%s)', async (_name, store, withHooks) => {
+    const hooks = withHooks ? new ListHookExecutor().on('BeforeStateWrite', () => ({ type: 'continue' })) : undefined;
+    const m = new StateManager({ store: store(), hooks });
+    await m.set('global', 'c', 1.7e308);
+    await expect(m.increment('global', 'c', 1.7e308)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/Infinity/) });
+    await expect(m.increment('global', 'c', 1e308)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(m.get('global', 'c')).resolves.toBe(1.7e308);
+    await m.close();
   });
 
   it('increment with BeforeStateWrite hooks still counts every call', async () => {

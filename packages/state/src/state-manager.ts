@@ -83,7 +83,11 @@ export class StateManager implements StateAccess {
     this.redactor = options.redactor ?? new SecretRedactor();
     this.maxValueBytes = options.maxValueBytes ?? 10_000_000;
     this.logger = options.logger;
-    if (options.backup) this.backups = new BackupManager({ ...options.backup, store: this.store, events: () => this.events() });
+    if (options.backup) {
+      this.backups = new BackupManager({
+        secretValues: this.secretValues, redactor: this.redactor, logger: this.logger, ...options.backup, store: this.store, events: () => this.events(),
+      });
+    }
     this.migrations = new MigrationEngine({
       store: this.store,
       backups: this.backups,
@@ -257,7 +261,12 @@ export class StateManager implements StateAccess {
     const add = (current: unknown): number => {
       if (current === undefined || current === null) return delta;
       if (typeof current !== 'number') throw new LlmspellError('INVALID_ARGUMENT', `increment: the value of '${loc.key}' in scope ${loc.scope.name} is a ${Array.isArray(current) ? 'array' : typeof current}, not a number`);
-      return current + delta;
+      const sum = current + delta;
+      // The fast path below writes without prepare(): JSON would store Infinity as null, losing the count.
+      if (!Number.isFinite(sum)) {
+        throw new LlmspellError('INVALID_ARGUMENT', `increment: ${current} + ${delta} overflows to ${sum}, which JSON cannot hold; '${loc.key}' in scope ${loc.scope.name} keeps its value`, { details: { scope: loc.scope.name, key: loc.key } });
+      }
+      return sum;
     };
     const hooks = this.hooks(options);
     if (hooks?.hasHooks('BeforeStateWrite')) return (await this.update(scope, key, add, options)) as number;

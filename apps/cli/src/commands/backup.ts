@@ -4,6 +4,11 @@ import { type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
 import { backups, print } from './state-common.js';
 
+/** The line naming what retention deleted, so a create or restore never removes backups silently. */
+function pruned(retention: { deleted: string[] } | undefined): string {
+  return retention?.deleted.length ? `  retention deleted ${retention.deleted.length} old backup(s): ${retention.deleted.join(', ')}\n` : '';
+}
+
 /** `llmspell backup create|list|restore|validate|info|cleanup` (rs-llmspell's subcommands). */
 export async function backupCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const [, sub = 'list', id] = args.positionals;
@@ -13,7 +18,7 @@ export async function backupCommand(args: ParsedArgs, io: CliIo): Promise<number
     switch (sub) {
       case 'create': {
         const r = await b.create({ incremental: args.options.incremental === true, description: typeof args.options.description === 'string' ? args.options.description : undefined });
-        print(io, args, r, () => `created ${r.backup_type} backup ${r.id}: ${r.entries} entries, ${r.size_bytes} bytes\n  ${r.path}\n`);
+        print(io, args, r, () => `created ${r.backup_type} backup ${r.id}: ${r.entries} entries, ${r.size_bytes} bytes\n  ${r.path}\n${pruned(r.retention)}`);
         return 0;
       }
       case 'list': {
@@ -40,7 +45,7 @@ export async function backupCommand(args: ParsedArgs, io: CliIo): Promise<number
       case 'restore': {
         if (!id) throw new UsageError('llmspell backup restore <id> [--dry-run] [--no-backup]');
         const r = await b.restore(id, { dry_run: args.options['dry-run'] === true, backup_current: args.options['no-backup'] !== true });
-        print(io, args, r, () => `${r.dry_run ? 'would restore' : 'restored'} ${r.backup_id}: ${r.restored_keys} written, ${r.removed_keys} removed, ${r.total_keys} total${r.pre_restore_backup_id ? `\n  previous state saved as ${r.pre_restore_backup_id}` : ''}\n`);
+        print(io, args, r, () => `${r.dry_run ? 'would restore' : 'restored'} ${r.backup_id}: ${r.restored_keys} written, ${r.removed_keys} removed, ${r.total_keys} total${r.pre_restore_backup_id ? `\n  previous state saved as ${r.pre_restore_backup_id}` : ''}\n${pruned(r.retention)}`);
         return 0;
       }
       case 'cleanup': {

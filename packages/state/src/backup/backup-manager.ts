@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 // fs.promises, not node:fs/promises: Node loads it on first use, so a host that makes no backup never does
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LlmspellError, type EventSink, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, SecretRedactor, type EventSink, type Logger, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
 import { createPhysicalKeySplitter } from '../scope.js';
+import { applySecretPolicy, type SecretValuePolicy } from '../value-codec.js';
 import { decodePayload, sha256, signMetadata, verifyMetadata, writePayload, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
 import { compareNewestFirst, decideRetention, type RetentionDecision } from './retention.js';
 
@@ -33,6 +34,12 @@ export interface BackupManagerOptions {
    * Without one, the SHA-256 shows a backup is whole, not who wrote it.
    */
   signingKey?: string | Buffer | (() => string | Buffer);
+  /** What a description that looks like a secret gets: "redact" (default), "refuse" or "allow" — the state values' policy. */
+  secretValues?: SecretValuePolicy;
+  /** Knows this process's secret values; default a fresh one with the generic patterns. */
+  redactor?: SecretRedactor;
+  /** Warned about `.meta` files that are not backups. */
+  logger?: Logger;
 }
 
 /** Shortest signing key accepted: an HMAC is only as strong as its key. */
@@ -91,6 +98,8 @@ export interface RestoreResult {
   /** Keys in the restored snapshot. */
   total_keys: number;
   pre_restore_backup_id?: string;
+  /** Retention run after the pre-restore backup (never deleting the backup restored or its chain). */
+  retention?: RetentionReport;
 }
 
 export interface RetentionReport {
@@ -124,6 +133,29 @@ function checkId(id: unknown): string {
   return id;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * Why the parsed `<id>.meta` is not the metadata of backup `id`, or undefined when it is. Its
+ * `id` must be the file's own: the files deleted, read and restored are named after it, so an id
+ * like `../x` would reach outside the backup directory. The other fields are the ones listing,
+ * retention and loading read.
+ */
+function metadataProblem(meta: unknown, id: string): string | undefined {
+  if (!isObject(meta)) return `it is ${meta === null ? 'null' : Array.isArray(meta) ? 'an array' : `a ${typeof meta}`}, not an object`;
+  if (meta.id !== id) return `its id ${JSON.stringify(meta.id)} is not the file's`;
+  if (typeof meta.created_at !== 'string' || !Number.isFinite(Date.parse(meta.created_at))) return 'created_at is not a date';
+  if (typeof meta.sequence !== 'number' || !Number.isFinite(meta.sequence)) return 'sequence is not a number';
+  if (meta.backup_type !== 'full' && meta.backup_type !== 'incremental') return 'backup_type is neither full nor incremental';
+  if (meta.parent_id !== null && (typeof meta.parent_id !== 'string' || !ID_PATTERN.test(meta.parent_id))) return 'parent_id is not a backup id';
+  if (meta.important !== undefined && typeof meta.important !== 'boolean') return 'important is not a boolean';
+  if (!isObject(meta.checksums) || typeof meta.checksums.sha256 !== 'string') return 'checksums.sha256 is missing';
+  if (!isObject(meta.compression) || !isCount(meta.compression.compressed_size)) return 'compression.compressed_size is missing';
+  if (!isObject(meta.stats) || !isCount(meta.stats.total_entries)) return 'stats.total_entries is missing';
+  return undefined;
+}
+
 /**
  * Backups of every state scope (and the schema version), full or incremental, each a gzip
  * file `<id>.backup` with a `<id>.meta` JSON holding its SHA-256. Incrementals store only
@@ -143,6 +175,11 @@ export class BackupManager {
   private readonly events?: () => EventSink | undefined;
   private readonly now: () => number;
   private readonly signingKeySource?: BackupManagerOptions['signingKey'];
+  private readonly secretValues: SecretValuePolicy;
+  private readonly redactor: SecretRedactor;
+  private readonly logger?: Logger;
+  /** `.meta` files already warned about, so repeated listings do not repeat the warning. */
+  private readonly skipped = new Set<string>();
   private lastSequence = 0;
 
   constructor(options: BackupManagerOptions) {
@@ -158,6 +195,21 @@ export class BackupManager {
     this.events = options.events;
     this.now = options.now ?? Date.now;
     this.signingKeySource = options.signingKey;
+    this.secretValues = options.secretValues ?? 'redact';
+    if (!['redact', 'refuse', 'allow'].includes(this.secretValues)) throw new LlmspellError('INVALID_ARGUMENT', 'BackupManager: secretValues must be "redact", "refuse" or "allow"');
+    this.redactor = options.redactor ?? new SecretRedactor();
+    this.logger = options.logger;
+  }
+
+  /** The description as stored: the .meta is a plain file beside the data, so it gets the state values' secret policy. */
+  private description(text: string | undefined): string | null {
+    if (typeof text !== 'string') return null;
+    if (this.secretValues === 'allow') return text;
+    const redacted = applySecretPolicy(text, 'description', 'redact', this.redactor) as string;
+    if (redacted !== text && this.secretValues === 'refuse') {
+      throw new LlmspellError('STATE_SECRET_REFUSED', 'the backup description looks like it holds a secret (API key, token or password); state refuses to store secrets (runtime.state_persistence.secret_values = "refuse")');
+    }
+    return redacted;
   }
 
   /** The signing key, or undefined when none is configured; a configured but unusable key is CONFIG_INVALID. */
@@ -173,6 +225,8 @@ export class BackupManager {
   }
 
   private paths(id: string): { data: string; meta: string } {
+    // Every file touched is named after an id checked here, never one taken unchecked from a file.
+    checkId(id);
     return { data: join(this.dir, `${id}.backup`), meta: join(this.dir, `${id}.meta`) };
   }
 
@@ -200,11 +254,21 @@ export class BackupManager {
     }
     const metas: BackupMetadata[] = [];
     for (const name of names) {
-      if (!name.endsWith('.meta') || !ID_PATTERN.test(name.slice(0, -5))) continue;
+      const id = name.slice(0, -5);
+      if (!name.endsWith('.meta') || !ID_PATTERN.test(id)) continue;
+      let meta: unknown;
       try {
-        metas.push(JSON.parse(await fs.promises.readFile(join(this.dir, name), 'utf8')) as BackupMetadata);
+        meta = JSON.parse(await fs.promises.readFile(join(this.dir, name), 'utf8'));
       } catch {
         // A torn or foreign .meta is not a backup; validate() reports it when asked by id.
+        continue;
+      }
+      const problem = metadataProblem(meta, id);
+      if (problem === undefined) metas.push(meta as BackupMetadata);
+      else if (!this.skipped.has(name)) {
+        // Not a backup (info/validate report why when asked by id), and never a name to delete or read by.
+        this.skipped.add(name);
+        this.logger?.warn(`ignoring ${name} in the backup directory: ${problem}`, { dir: this.dir });
       }
     }
     return metas.sort(compareNewestFirst);
@@ -219,11 +283,15 @@ export class BackupManager {
       if ((error as { code?: string }).code === 'ENOENT') throw new LlmspellError('BACKUP_NOT_FOUND', `no backup ${id} in ${this.dir}`, { details: { id } });
       throw new LlmspellError('IO_ERROR', `cannot read backup metadata ${id}: ${(error as Error).message}`, { cause: error });
     }
+    let meta: unknown;
     try {
-      return JSON.parse(text) as BackupMetadata;
+      meta = JSON.parse(text);
     } catch (error) {
       throw new LlmspellError('BACKUP_INVALID', `metadata of backup ${id} is not valid JSON`, { cause: error });
     }
+    const problem = metadataProblem(meta, id);
+    if (problem !== undefined) throw new LlmspellError('BACKUP_INVALID', `metadata of backup ${id} is not backup metadata: ${problem}`, { details: { id, check: 'metadata' } });
+    return meta as BackupMetadata;
   }
 
   /** Reads and verifies one backup file against its metadata. */
@@ -283,7 +351,12 @@ export class BackupManager {
     return { chain: loaded.map((l) => l.meta), snapshot };
   }
 
-  async create(options: CreateBackupOptions = {}): Promise<CreateBackupResult> {
+  create(options: CreateBackupOptions = {}): Promise<CreateBackupResult> {
+    return this.createKeeping(options, []);
+  }
+
+  /** `create`, whose retention run keeps `keep` (and their chains) whatever the limits say. */
+  private async createKeeping(options: CreateBackupOptions, keep: string[]): Promise<CreateBackupResult> {
     const started = performance.now();
     const warnings: string[] = [];
     try {
@@ -292,6 +365,7 @@ export class BackupManager {
       throw new LlmspellError('IO_ERROR', `cannot create the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     const key = this.signingKey();
+    const description = this.description(options.description);
     const existing = await this.list();
     const live = await this.readLive();
     let type: BackupType = 'full';
@@ -351,7 +425,7 @@ export class BackupManager {
       sequence,
       backup_type: type,
       parent_id: parent?.id ?? null,
-      description: options.description ?? null,
+      description,
       important: options.important === true,
       schema_version: schema ? (JSON.parse(schema) as string) : null,
       checksums: { sha256: written.sha256 },
@@ -377,7 +451,7 @@ export class BackupManager {
       success: true, id, backup_id: id, backup_type: type, parent_id: meta.parent_id, created_at: meta.created_at,
       entries: live.length, changed_entries: entries.length, deleted_entries: deleted.length, size_bytes: written.size, path: paths.data, warnings,
     };
-    if (this.maxBackups > 0 || this.maxAge > 0) result.retention = await this.cleanup();
+    if (this.maxBackups > 0 || this.maxAge > 0) result.retention = await this.cleanup({ keep });
     return result;
   }
 
@@ -430,16 +504,22 @@ export class BackupManager {
       success: true, backup_id: id, dry_run: options.dry_run === true, restored_keys: puts.length, removed_keys: deletes.length, total_keys: total,
     };
     if (options.dry_run) return result;
-    if (options.backup_current) result.pre_restore_backup_id = (await this.create({ description: `before restoring ${id}` })).id;
+    if (options.backup_current) {
+      // The retention this backup triggers must not delete the very backup being restored.
+      const pre = await this.createKeeping({ description: `before restoring ${id}` }, [id]);
+      result.pre_restore_backup_id = pre.id;
+      if (pre.retention) result.retention = pre.retention;
+    }
     await this.store.batch(ops);
     this.events?.()?.publish('restore.completed', { backup_id: id, restored_keys: result.restored_keys, removed_keys: result.removed_keys }, { source: 'state' });
     return result;
   }
 
-  async cleanup(options: { dry_run?: boolean } = {}): Promise<RetentionReport> {
+  /** Applies retention; `keep` names backups (with their chains) to keep whatever the limits say. */
+  async cleanup(options: { dry_run?: boolean; keep?: string[] } = {}): Promise<RetentionReport> {
     const started = performance.now();
     const backups = await this.list();
-    const decisions = decideRetention(backups, { maxBackups: this.maxBackups, maxBackupAgeSeconds: this.maxAge }, this.now());
+    const decisions = decideRetention(backups, { maxBackups: this.maxBackups, maxBackupAgeSeconds: this.maxAge }, this.now(), options.keep);
     const deleted: string[] = [];
     let freed = 0;
     for (const d of decisions) {

@@ -20,10 +20,10 @@ export interface RetentionLimits {
  * Decides which backups to keep. A backup is kept when it is within BOTH the count and the
  * age limit (the reference OR-ed them, so either limit alone never removed anything), or
  * when it is important: the newest full backup (so a restore point always exists), a backup
- * marked important, or a parent of any kept backup (an incremental is useless without its
- * chain).
+ * marked important, a backup named in `keep`, or a parent of any kept backup (an incremental is
+ * useless without its chain).
  */
-export function decideRetention(backups: BackupMetadata[], limits: RetentionLimits, now: number): RetentionDecision[] {
+export function decideRetention(backups: BackupMetadata[], limits: RetentionLimits, now: number, keep: readonly string[] = []): RetentionDecision[] {
   const newestFirst = [...backups].sort(compareNewestFirst);
   const byId = new Map(newestFirst.map((b) => [b.id, b]));
   const decisions = new Map<string, RetentionDecision>();
@@ -34,6 +34,7 @@ export function decideRetention(backups: BackupMetadata[], limits: RetentionLimi
     const withinAge = limits.maxBackupAgeSeconds === 0 || age <= limits.maxBackupAgeSeconds;
     let decision: RetentionDecision;
     if (b === newestFull) decision = { backup_id: b.id, should_retain: true, priority: 'critical', reason: 'newest full backup' };
+    else if (keep.includes(b.id)) decision = { backup_id: b.id, should_retain: true, priority: 'critical', reason: 'in use by the current operation' };
     else if (b.important) decision = { backup_id: b.id, should_retain: true, priority: 'important', reason: 'marked important' };
     else if (withinCount && withinAge) {
       const half = limits.maxBackups === 0 ? Infinity : limits.maxBackups / 2;
@@ -47,8 +48,11 @@ export function decideRetention(backups: BackupMetadata[], limits: RetentionLimi
   // Keep the chain of every kept backup.
   for (const b of newestFirst) {
     if (!decisions.get(b.id)?.should_retain) continue;
+    // A parent chain that loops back (a hand-edited or corrupt .meta) must end the walk, not spin.
+    const seen = new Set<string>([b.id]);
     let parent = b.parent_id ? byId.get(b.parent_id) : undefined;
-    while (parent) {
+    while (parent && !seen.has(parent.id)) {
+      seen.add(parent.id);
       const d = decisions.get(parent.id) as RetentionDecision;
       if (!d.should_retain) decisions.set(parent.id, { backup_id: parent.id, should_retain: true, priority: 'important', reason: `parent of kept backup ${b.id}` });
       parent = parent.parent_id ? byId.get(parent.parent_id) : undefined;
