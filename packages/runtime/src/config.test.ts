@@ -80,6 +80,32 @@ max_memory_bytes = 50000000
     expect(loadConfig({ cwd, home, env: {} }).source).toBe(path.join(cwd, 'config', 'llmspell.toml'));
   });
 
+  test('relative paths of the project llmspell.toml mean the same file from any folder of the project', () => {
+    const home = tmp();
+    const project = tmp();
+    fs.writeFileSync(path.join(project, 'llmspell.toml'), [
+      '[runtime.security]', 'allowed_paths = ["./data", "/srv/x"]',
+      '[runtime.state_persistence]', 'path = "./state.db"',
+      '[runtime.state_persistence.backup]', 'backup_dir = "bk"',
+      '[tools]', 'packages = ["./plugin", "@llmspell/tools-media"]', '',
+    ].join('\n'));
+    const sub = path.join(project, 'a', 'b');
+    fs.mkdirSync(sub, { recursive: true });
+    const fromSub = loadConfig({ cwd: sub, home, env: {} }).config;
+    expect(fromSub.runtime.security.allowed_paths).toEqual([path.join(project, 'data'), '/srv/x']);
+    expect(fromSub.runtime.state_persistence.path).toBe(path.join(project, 'state.db'));
+    expect(fromSub.runtime.state_persistence.backup.backup_dir).toBe(path.join(project, 'bk'));
+    expect(fromSub.tools.packages).toEqual([path.join(project, 'plugin'), '@llmspell/tools-media']);
+    expect(stateLocation(fromSub, sub, {}).file).toBe(path.join(project, 'state.db'));
+    // from the project folder itself the same files, as written
+    const fromRoot = loadConfig({ cwd: project, home, env: {} }).config;
+    expect(fromRoot.runtime.state_persistence.path).toBe('./state.db');
+    expect(stateLocation(fromRoot, project, {}).file).toBe(path.join(project, 'state.db'));
+    // the environment's paths and an explicit --config keep the working directory
+    expect(loadConfig({ cwd: sub, home, env: { LLMSPELL_ALLOWED_PATHS: 'rel' } }).config.runtime.security.allowed_paths).toEqual(['rel']);
+    expect(loadConfig({ cwd: sub, home, env: {}, configPath: path.join(project, 'llmspell.toml') }).config.runtime.state_persistence.path).toBe('./state.db');
+  });
+
   test('a project llmspell.toml above the working directory is found, and its state lives in the project', () => {
     const home = tmp();
     const project = tmp();

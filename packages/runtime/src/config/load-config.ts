@@ -209,6 +209,35 @@ export function validateConfig(raw: unknown, file: string | null, text?: string,
   return { config: parsed.data, source: file, warnings, typos };
 }
 
+const isRelativePath = (v: unknown): v is string => typeof v === 'string' && v !== '' && !path.isAbsolute(v);
+
+function tableAt(raw: Record<string, unknown>, keys: string[]): Record<string, unknown> | undefined {
+  let t: unknown = raw;
+  for (const k of keys) {
+    t = t && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, unknown>)[k] : undefined;
+  }
+  return t && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The project's `llmspell.toml`, found from a folder below it, means its relative paths from
+ * the project: the state file, backups, allowed roots and plugin paths stay the same wherever
+ * in the project a command runs (from the working directory, `path = "./state.db"` in a
+ * subfolder was a second, empty store). Other configs keep the working directory, as
+ * rs-llmspell read them (a `config/llmspell.toml` names paths from the project root).
+ */
+function anchorRelativePaths(raw: Record<string, unknown>, base: string): void {
+  const security = tableAt(raw, ['runtime', 'security']);
+  if (Array.isArray(security?.allowed_paths)) security.allowed_paths = security.allowed_paths.map((p) => (isRelativePath(p) ? path.resolve(base, p) : p));
+  const persistence = tableAt(raw, ['runtime', 'state_persistence']);
+  if (persistence && isRelativePath(persistence.path)) persistence.path = path.resolve(base, persistence.path);
+  const backup = tableAt(raw, ['runtime', 'state_persistence', 'backup']);
+  if (backup && isRelativePath(backup.backup_dir)) backup.backup_dir = path.resolve(base, backup.backup_dir);
+  const tools = tableAt(raw, ['tools']);
+  // a path names a plugin being written (`./my-plugin`); a bare name is a package
+  if (Array.isArray(tools?.packages)) tools.packages = tools.packages.map((p) => (typeof p === 'string' && /^\.\.?(\/|\\|$)/.test(p) ? path.resolve(base, p) : p));
+}
+
 /** Finds, parses, overrides from the environment and validates the configuration. */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
@@ -237,6 +266,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       const msg = (error as Error).message.split('\n')[0];
       throw new LlmspellError('CONFIG_INVALID', `${file}${line ? `:${line}` : ''}: TOML syntax error: ${msg}`, { details: { file, line } });
     }
+  }
+  if (file && !explicit && path.basename(file) === 'llmspell.toml' && path.dirname(file) !== path.resolve(cwd) && path.dirname(file) === findProjectDir(cwd)) {
+    anchorRelativePaths(raw, path.dirname(file));
   }
   applyEnvOverrides(raw, env);
   return validateConfig(raw, file, text, options.sections);
