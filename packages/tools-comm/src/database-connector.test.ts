@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SecurityPolicy, createExecutionContext, executeComponent } from '@llmspell/core';
-import { classifySql, databaseConnector } from './index.js';
+import { classifySql, databaseConnector, stripSql } from './index.js';
+import { postgresQuery } from './database-connector.js';
 import { findPgBin, postgresSkipReason, startPostgres, type PgCluster } from '@llmspell/core/testing';
 
 describe('classifySql', () => {
@@ -25,6 +26,59 @@ describe('classifySql', () => {
     expect(() => classifySql('DELETE FROM t', { write: false, ddl: false })).toThrow(/OPERATION_NOT_ALLOWED/);
     expect(() => classifySql('CREATE TABLE t(x)', { write: true, ddl: false })).toThrow(/OPERATION_NOT_ALLOWED/);
     expect(() => classifySql('FROBNICATE', all)).toThrow(/unsupported statement/);
+  });
+});
+
+describe('classifySql reads quoting as the server does', () => {
+  const none = { write: false, ddl: false };
+  const stacked = /single statement/;
+
+  test.each([
+    ['a $ inside an identifier is not a dollar quote', 'SELECT 1 AS foo$a$; COMMIT; DROP TABLE t; SELECT 1 AS bar$a$'],
+    ["E'…' has backslash escapes", "SELECT E'\\'' ; COMMIT; DROP TABLE t; SELECT ' '"],
+    ["e'…' too", "SELECT e'\\'' ; COMMIT; DROP TABLE t; SELECT ' '"],
+    ['comments nest', "SELECT 1 /* /* */ ' */ ; COMMIT; DROP TABLE t; --'"],
+    ['a number ends before a dollar quote', "SELECT 1$a$ ' $a$ ; COMMIT; DROP TABLE t; --'"],
+    ['standard_conforming_strings = off', "SELECT '\\' ; COMMIT; DROP TABLE t; SELECT '"],
+    ['a carriage return ends a comment', 'SELECT 1 --\r; COMMIT; DROP TABLE t;'],
+    ["bit strings do not double quotes", "SELECT B'0''\\'' ; COMMIT; DROP TABLE t; --'"],
+  ])('PostgreSQL: %s', (_why, sql) => {
+    expect(() => classifySql(sql, none, 'postgresql')).toThrow(stacked);
+    expect(() => classifySql(sql, none)).toThrow(stacked);
+  });
+
+  test.each([
+    ['backslash escapes', "SELECT '\\' ; DROP TABLE t; SELECT '"],
+    ['backslash escapes in double quotes', 'SELECT "\\" ; DROP TABLE t; SELECT "'],
+    ['NO_BACKSLASH_ESCAPES', "SELECT 'a\\'; DROP TABLE t; SELECT '\\''"],
+    ['# comments', "SELECT 1 # '\n; DROP TABLE t; -- '"],
+  ])('MySQL: %s', (_why, sql) => {
+    expect(() => classifySql(sql, none, 'mysql')).toThrow(stacked);
+    expect(() => classifySql(sql, none)).toThrow(stacked);
+  });
+
+  test('MySQL: `--x` is not a comment and `/*! … */` is code', () => {
+    expect(() => classifySql("SELECT 1 --x\n INTO OUTFILE '/tmp/x'", none, 'mysql')).toThrow(/OPERATION_NOT_ALLOWED/);
+    expect(() => classifySql("SELECT 1 /*!50000 INTO OUTFILE '/tmp/x' */", none, 'mysql')).toThrow(/OPERATION_NOT_ALLOWED/);
+    expect(() => classifySql("SELECT $$ FROM t INTO OUTFILE '/tmp/x' -- $$", none, 'mysql')).toThrow(/OPERATION_NOT_ALLOWED/);
+    // A versioned one is a comment on older servers, so a quote inside it hides nothing.
+    expect(() => classifySql("SELECT 1 /*!99999 ' */ INTO OUTFILE '/tmp/x' -- '", none, 'mysql')).toThrow(/OPERATION_NOT_ALLOWED/);
+  });
+
+  test('SQLite: [brackets] quote identifiers', () => {
+    expect(stripSql("SELECT [a'] , load_extension('x') , ['b]", 'sqlite')).toMatch(/load_extension/);
+  });
+
+  test.each([
+    ['SELECT $$a; b$$', 'postgresql'],
+    ['SELECT $tag1$ it\'s; fine $tag1$', 'postgresql'],
+    ["SELECT E'it\\'s; fine'", 'postgresql'],
+    ["SELECT 'a''b; c' AS \"x;y\"", 'postgresql'],
+    ['SELECT $1::text AS a', 'postgresql'],
+    ["SELECT 'it''s; fine' -- DROP", 'mysql'],
+    ["SELECT [x;y] FROM t", 'sqlite'],
+  ] as const)('%s is still one %s read', (sql, dialect) => {
+    expect(classifySql(sql, none, dialect)).toBe('read');
   });
 });
 
@@ -129,5 +183,23 @@ const pgBin = findPgBin();
     await expect(executeComponent(databaseConnector, { operation: 'query', query: 'DELETE FROM items' }, ctx())).rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED' });
     const w = await executeComponent(databaseConnector, { operation: 'query', query: "UPDATE items SET price = price + 1 WHERE name = 'pen'" }, ctx({ allow_write: true }));
     expect(w.result).toMatchObject({ changes: 1 });
+  });
+
+  test('stacked statements cannot end the READ ONLY transaction', async () => {
+    await executeComponent(databaseConnector, { operation: 'query', query: 'CREATE TABLE victim (x int)' }, ctx({ allow_ddl: true }));
+    for (const query of ['SELECT 1 AS foo$a$; COMMIT; DROP TABLE victim; SELECT 1 AS bar$a$', "SELECT E'\\'' ; COMMIT; DROP TABLE victim; SELECT ' '"]) {
+      await expect(executeComponent(databaseConnector, { operation: 'query', query }, ctx())).rejects.toThrow(/single statement/);
+    }
+    // Past the classifier, the server takes one statement per call: the extended protocol, even without values.
+    const cfg = { type: 'postgresql' as const, url: pg.url };
+    await expect(postgresQuery(cfg, 'pg', 'SELECT 1; COMMIT; DROP TABLE victim', 'read', [], 10, createExecutionContext())).rejects.toThrow(/multiple commands/);
+    const still = await executeComponent(databaseConnector, { operation: 'query', query: "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'victim'" }, ctx());
+    expect(still.result).toMatchObject({ rows: [{ n: 1 }] });
+  });
+
+  test('a statement timeout is a TIMEOUT failure, reported as data', async () => {
+    const r = await executeComponent(databaseConnector, { operation: 'query', query: 'SELECT pg_sleep(5)' }, ctx({ timeout_seconds: 0.3 }));
+    expect(r).toMatchObject({ success: false, error: { code: 'TIMEOUT' } });
+    expect(r.message).toMatch(/^Database query failed: .*did not finish within 0.3 s/);
   });
 });

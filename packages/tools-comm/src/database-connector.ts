@@ -1,8 +1,9 @@
+import type { QueryConfig } from 'pg';
 import { aliasOf, LlmspellError, defineTool, z, type ExecutionContext, type ToolOutput } from '@llmspell/core';
-import { classifySql, refuseSqliteFileAccess, type SqlKind } from './sql-guard.js';
+import { classifySql, refuseSqliteFileAccess, type SqlDialect, type SqlKind } from './sql-guard.js';
 import { softFailure } from './soft-failure.js';
 
-interface DatabaseConfig {
+export interface DatabaseConfig {
   type: 'sqlite' | 'postgresql' | 'postgres' | 'mysql';
   /** SQLite file (inside the allowed roots). */
   path?: string;
@@ -33,7 +34,7 @@ const parameters = z.object({
 
 type Params = z.infer<typeof parameters>;
 
-interface QueryResult {
+export interface QueryResult {
   rows: Record<string, unknown>[];
   columns: string[];
   row_count: number;
@@ -115,7 +116,8 @@ async function sqliteQuery(cfg: DatabaseConfig, name: string, sql: string, kind:
   }
 }
 
-async function postgresQuery(cfg: DatabaseConfig, name: string, sql: string, kind: SqlKind, params: unknown[], maxRows: number, ctx: ExecutionContext): Promise<QueryResult> {
+/** Exported for tests: the server-side guards without the classifier in front. */
+export async function postgresQuery(cfg: DatabaseConfig, name: string, sql: string, kind: SqlKind, params: unknown[], maxRows: number, ctx: ExecutionContext): Promise<QueryResult> {
   const pg = await import('pg');
   const Client = (pg.default ?? pg).Client;
   const timeoutMs = (cfg.timeout_seconds ?? 10) * 1000;
@@ -128,7 +130,11 @@ async function postgresQuery(cfg: DatabaseConfig, name: string, sql: string, kin
   try {
     // The database enforces read-only too, whatever the classifier thought.
     await client.query(kind === 'read' ? 'BEGIN READ ONLY' : 'BEGIN');
-    const res = await client.query({ text: sql, values: params });
+    // Always the extended protocol, even without values: it takes one statement only, so an
+    // injected `COMMIT; DROP …` cannot end the READ ONLY transaction (the simple protocol runs
+    // every statement of the text).
+    const query: QueryConfig & { queryMode: 'extended' } = { text: sql, values: params, queryMode: 'extended' };
+    const res = await client.query(query);
     await client.query('COMMIT');
     const rows = (res.rows ?? []) as Record<string, unknown>[];
     const truncated = rows.length > maxRows;
@@ -142,7 +148,12 @@ async function postgresQuery(cfg: DatabaseConfig, name: string, sql: string, kin
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw new LlmspellError('INVALID_ARGUMENT', `database_connector: ${ctx.policy.redact((error as Error).message)}`);
+    const message = ctx.policy.redact((error as Error).message);
+    // statement_timeout (query_canceled) and pg's own query_timeout: the server was slow, not the query wrong.
+    if ((error as { code?: unknown }).code === '57014' || /^Query read timeout$/.test((error as Error).message)) {
+      throw new LlmspellError('TIMEOUT', `database_connector: query on '${name}' did not finish within ${timeoutMs / 1000} s (timeout_seconds): ${message}`);
+    }
+    throw new LlmspellError('INVALID_ARGUMENT', `database_connector: ${message}`);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -156,7 +167,11 @@ async function mysqlQuery(cfg: DatabaseConfig, name: string, sql: string, kind: 
   } catch {
     throw new LlmspellError('PACKAGE_NOT_INSTALLED', "database_connector: MySQL needs the 'mysql2' package, which is not installed with llmspell: install it next to the CLI (`npm i -g mysql2`), or in the program that uses @llmspell/tools-comm (`npm i mysql2`)");
   }
-  const conn = await mysql.createConnection({ uri: serverUrl(cfg, name, ctx), connectTimeout: (cfg.timeout_seconds ?? 10) * 1000 });
+  // mysql2 lets the URL's `?multipleStatements=true` override a false option, but not `flags`:
+  // one statement per call, whatever the URL says, and no client files for LOAD DATA LOCAL.
+  const conn = await mysql.createConnection({
+    uri: serverUrl(cfg, name, ctx), connectTimeout: (cfg.timeout_seconds ?? 10) * 1000, multipleStatements: false, flags: '-MULTI_STATEMENTS,-LOCAL_FILES',
+  });
   try {
     await conn.query(kind === 'read' ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
     const [result, fields] = await conn.query(sql, params);
@@ -182,6 +197,8 @@ const SCHEMA_SQL: Record<string, string> = {
   postgresql: "SELECT table_name, column_name, data_type, is_nullable = 'YES' AS is_nullable FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY table_name, ordinal_position",
   mysql: "SELECT table_name, column_name, data_type, is_nullable = 'YES' AS is_nullable FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position",
 };
+
+const DIALECTS: Record<string, SqlDialect | undefined> = { sqlite: 'sqlite', postgresql: 'postgresql', postgres: 'postgresql', mysql: 'mysql' };
 
 function run(cfg: DatabaseConfig, name: string, sql: string, kind: SqlKind, params: unknown[], maxRows: number, ctx: ExecutionContext): Promise<QueryResult> {
   switch (cfg.type) {
@@ -250,7 +267,8 @@ async function runOperation(p: Params, settings: Settings, ctx: ExecutionContext
   }
   const sql = p.query ?? p.sql;
   if (!sql) throw new LlmspellError('INVALID_ARGUMENT', "database_connector: parameter 'query' is required for operation 'query'");
-  const kind = classifySql(sql, { write: Boolean(cfg.allow_write), ddl: Boolean(cfg.allow_ddl) });
+  // An unknown type is read as every dialect; run() refuses it anyway.
+  const kind = classifySql(sql, { write: Boolean(cfg.allow_write), ddl: Boolean(cfg.allow_ddl) }, DIALECTS[cfg.type]);
   if (p.query_type) {
     const first = sql.trim().split(/\s+/)[0].toUpperCase();
     const expected = p.query_type === 'SELECT' ? 'read' : 'write';

@@ -28,7 +28,11 @@ describe('email_sender over SMTP', () => {
         });
       },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // Both stacks where there is IPv6, so `localhost` reaches it whichever address it resolves to first.
+    await new Promise<void>((resolve) => {
+      server.server.once('error', () => server.listen(0, '127.0.0.1', resolve));
+      server.listen(0, '::', resolve);
+    });
     port = (server.server.address() as AddressInfo).port;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -72,9 +76,27 @@ describe('email_sender over SMTP', () => {
     }
   });
 
-  test('refuses a loopback SMTP host under the default policy', async () => {
-    await expect(executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: 's', body: 'b' }, ctx(new SecurityPolicy())))
+  test('the operator\'s SMTP host is trusted under the default policy, localhost included', async () => {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const r = await executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: `via ${host}`, body: 'b' }, ctx(new SecurityPolicy(), { host }));
+      expect([host, r.success]).toEqual([host, true]);
+      expect(received[received.length - 1].data).toContain(`Subject: via ${host}`);
+    }
+    // Only a network switched off refuses it.
+    await expect(executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: 's', body: 'b' }, ctx(new SecurityPolicy({ allowNetwork: false }))))
       .rejects.toMatchObject({ code: 'NETWORK_NOT_ALLOWED' });
+  });
+
+  test('a script cannot choose the SMTP host: its host parameters are ignored', async () => {
+    const before = received.length;
+    // The configured server gets the message; the script's host and port go nowhere.
+    const r = await executeComponent(emailSender, {
+      to: 'a@example.test', from: 'x@example.test', subject: 'redirect?', body: 'b', smtp_host: '10.0.0.1', smtp_port: 1,
+    }, ctx(new SecurityPolicy()));
+    expect(r.success).toBe(true);
+    expect(received.length).toBe(before + 1);
+    await expect(executeComponent(emailSender, { to: 'a@example.test', from: 'x@example.test', subject: 's', body: 'b', host: '10.0.0.1' }, ctx(new SecurityPolicy())))
+      .rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   test('validates addresses and refuses header injection', async () => {

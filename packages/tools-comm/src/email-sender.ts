@@ -49,13 +49,19 @@ async function sendSmtp(p: Params, from: string, s: Settings, ctx: ExecutionCont
   const smtp = s.smtp ?? {};
   const host = smtp.host ?? process.env.SMTP_HOST;
   if (!host) throw new LlmspellError('PROVIDER_NOT_CONFIGURED', 'email_sender: no SMTP server configured; set [tools.email_sender.smtp] host/port or SMTP_HOST/SMTP_PORT');
-  const resolved = await ctx.policy.resolveHost(host);
+  // The host comes only from the operator (llmspell.toml or SMTP_HOST): no parameter reaches it
+  // (`smtp_host` is ignored), and scripts can neither change the config nor set *_HOST variables.
+  // So it is trusted like database_connector's configured URL: a relay on localhost or the
+  // private network is what operators run. Only a network switched off still refuses it.
+  if (!ctx.policy.allowNetwork) {
+    throw new LlmspellError('NETWORK_NOT_ALLOWED', 'email_sender: network access is disabled (runtime.security.allow_network_access = false)');
+  }
   const port = Number(smtp.port ?? process.env.SMTP_PORT ?? 587);
   const user = smtp.username ?? process.env.SMTP_USERNAME;
   const pass = secret(ctx, smtp.password, smtp.password_env, 'SMTP_PASSWORD');
   const nodemailer = await import('nodemailer');
   const transport = nodemailer.createTransport({
-    host: resolved.addresses[0].address,
+    host,
     port,
     secure: smtp.secure ?? port === 465,
     auth: user ? { user, pass } : undefined,

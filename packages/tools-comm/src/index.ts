@@ -7,7 +7,7 @@ export { emailSender } from './email-sender.js';
 export { signAwsRequest } from './aws-sigv4.js';
 export type { AwsCredentials, SignInput } from './aws-sigv4.js';
 export { classifySql, stripSql } from './sql-guard.js';
-export type { SqlKind } from './sql-guard.js';
+export type { SqlDialect, SqlKind } from './sql-guard.js';
 
 /** Every communication tool. */
 export const commTools: Tool[] = [emailSender, databaseConnector];

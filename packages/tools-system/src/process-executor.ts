@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { aliasOf, type ExecutionContext, LlmspellError, defineTool, looksLikeSecretEnvVar, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
 import { cancelledError, emptyTableAsList, numberSetting } from './helpers.js';
-import { checkCommandFlags, checkPathArguments } from './process/argument-rules.js';
+import { checkCommandFlags, checkPathArguments, resolveForTool } from './process/argument-rules.js';
 import { findExecutable, spawnInGroup } from './process/spawn-group.js';
 
 const TOOL = 'process_executor';
@@ -13,7 +13,13 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const SAFE_ENV_VARS = ['PATH', 'HOME', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'TZ', 'TERM', 'USER', 'LOGNAME', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PATHEXT', 'COMSPEC'];
 
 /** Variables a caller may not hand to a child: they decide which code runs. */
-const DANGEROUS_ENV = /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|NODE_OPTIONS|NODE_PATH|BASH_ENV|ENV|IFS|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYLIB|RUBYOPT|GIT_SSH|GIT_SSH_COMMAND|GIT_EXEC_PATH|SHELLOPTS|PS4)$/i;
+const DANGEROUS_ENV = /^(PATH|LD_[A-Z_]+|DYLD_[A-Z_]+|NODE_OPTIONS|NODE_PATH|BASH_ENV|ENV|IFS|PYTHONPATH|PYTHONSTARTUP|PERL5LIB|PERL5OPT|RUBYLIB|RUBYOPT|GIT_SSH|GIT_SSH_COMMAND|GIT_EXEC_PATH|SHELLOPTS|PS4|GCONV_PATH|LOCPATH|NLSPATH)$/i;
+/**
+ * Variables a caller may not hand to a child because they name files or options the argument
+ * checks never see: sort's temporary files (TMPDIR), tar's default archive and extra options.
+ * The host's own TMPDIR still reaches the child (SAFE_ENV_VARS).
+ */
+const FILE_NAMING_ENV = /^(TMPDIR|TMP|TEMP|TAPE|TAR_OPTIONS|GREP_OPTIONS)$/i;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -57,7 +63,7 @@ class CappedBuffer {
 
 function defaultWorkingDirectory(ctx: ExecutionContext): string {
   try {
-    return ctx.policy.resolvePath(ctx.policy.cwd, 'working_directory');
+    return resolveForTool(ctx, ctx.policy.cwd, 'working_directory');
   } catch {
     const first = ctx.policy.allowedRoots[0];
     if (!first) throw new LlmspellError('PATH_NOT_ALLOWED', `${TOOL}: no allowed path to run in; set working_directory`);
@@ -79,7 +85,7 @@ function buildEnvironment(ctx: ExecutionContext, extra: Record<string, unknown>)
   }
   for (const [name, raw] of Object.entries(extra)) {
     const value = String(raw);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || DANGEROUS_ENV.test(name) || looksLikeSecretName(name) || looksLikeSecretEnvVar(name, value) || ctx.policy.redact(value) !== value) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || DANGEROUS_ENV.test(name) || FILE_NAMING_ENV.test(name) || looksLikeSecretName(name) || looksLikeSecretEnvVar(name, value) || ctx.policy.redact(value) !== value) {
       dropped.push(name);
       continue;
     }
@@ -101,7 +107,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   });
 
   const wdInput = p.working_directory ?? p.cwd;
-  const cwd = wdInput ? ctx.policy.resolvePath(wdInput, p.working_directory ? 'working_directory' : 'cwd') : defaultWorkingDirectory(ctx);
+  const cwd = wdInput ? resolveForTool(ctx, wdInput, p.working_directory ? 'working_directory' : 'cwd') : defaultWorkingDirectory(ctx);
   let st: fs.Stats;
   try {
     st = fs.statSync(cwd);
@@ -110,7 +116,7 @@ async function run(p: Params, ctx: ExecutionContext) {
   }
   if (!st.isDirectory()) throw new LlmspellError('INVALID_ARGUMENT', `${TOOL}: parameter 'working_directory': ${wdInput ?? cwd} is not a directory`);
   checkCommandFlags(executable, args);
-  if (ctx.settings.check_path_arguments !== false) checkPathArguments(ctx, args, cwd);
+  if (ctx.settings.check_path_arguments !== false) checkPathArguments(ctx, args, cwd, executable);
 
   const { env, dropped } = buildEnvironment(ctx, p.environment ?? p.env ?? {});
   const file = findExecutable(executable, env.PATH);
