@@ -3,6 +3,7 @@ export type { JobProgress, SubmitOptions, WatchOptions } from './job-queue.js';
 export { startQueueWorker } from './queue-worker.js';
 export type { JobRunner, QueueWorker, QueueWorkerOptions, RunningJob } from './queue-worker.js';
 export { JobPayloadSchema, MAX_SCRIPT_BYTES, checkPayload } from './job-payload.js';
+export { MAX_LINE_BYTES, MAX_LOG_BYTES, MAX_RESULT_BYTES, clipText, printable } from './job-text.js';
 export type { JobPayload } from './job-payload.js';
 export { CANCELLED_PREFIX, FINISHED } from './job-info.js';
 export type { JobInfo, JobStatus } from './job-info.js';

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { JobPayload } from './job-payload.js';
+import { corruptionOf } from './stored-job.js';
 
 /** Where a job stands, in words a user reads (BullMQ's states, plus `cancelled`). */
 export type JobStatus = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'cancelled' | 'unknown';
@@ -28,6 +29,11 @@ export interface JobInfo {
   result?: unknown;
   error?: string;
   worker?: string;
+  /**
+   * Why the job's data in Redis cannot be read (it is not JSON): no worker can run it (one that
+   * takes it fails it with INVALID_ARGUMENT), and `cancel` removes it whatever its status.
+   */
+  corrupt?: string;
   created_at: string;
   started_at?: string;
   finished_at?: string;
@@ -52,17 +58,19 @@ export function statusOf(state: string, failedReason?: string): JobStatus {
 export function jobInfo(job: Job<JobPayload>, state: string): JobInfo {
   const data = (job.data ?? {}) as Partial<JobPayload>;
   const status = statusOf(state, job.failedReason);
+  const corrupt = corruptionOf(job);
   const info: JobInfo = {
     id: String(job.id),
     kind: job.name,
     status,
-    script: data.script?.filename ?? '(unknown)',
+    script: corrupt ? '(corrupt)' : data.script?.filename ?? '(unknown)',
     attempts_made: job.attemptsMade ?? 0,
     attempts: job.opts?.attempts ?? 1,
     rate_limited: data.rate_limited ?? 0,
     stalled: job.stalledCounter ?? 0,
     created_at: iso(job.timestamp) ?? new Date(0).toISOString(),
   };
+  if (corrupt) info.corrupt = corrupt;
   if (data.run_id) info.run_id = data.run_id;
   if (job.progress !== undefined && job.progress !== 0) info.progress = job.progress;
   if (status === 'completed') info.result = job.returnvalue ?? null;

@@ -1,7 +1,14 @@
 import { LlmspellError, looksLikeSecretName, looksLikeSecretValue, z } from '@llmspell/core';
+import { hasControlCharacters } from './job-text.js';
 
 /** Largest script a job may carry (its text travels through Redis with every job). */
 export const MAX_SCRIPT_BYTES = 1024 * 1024;
+
+/**
+ * Text that workers and `llmspell jobs` print (a file name, a run id): a
+ * control character there could recolour an operator's terminal or forge a line of it.
+ */
+const shownText = (max: number) => z.string().min(1).max(max).refine((s) => !hasControlCharacters(s), 'must not contain control characters (newlines, escapes)');
 
 /**
  * What a job carries, and nothing more: the script's text, its arguments, a run id and the
@@ -12,7 +19,7 @@ export const JobPayloadSchema = z.object({
   script: z.object({
     source: z.string().refine((s) => Buffer.byteLength(s) <= MAX_SCRIPT_BYTES, `longer than ${MAX_SCRIPT_BYTES} bytes`),
     /** Shown in errors (`job.lua:3: …`). */
-    filename: z.string().min(1).max(255),
+    filename: shownText(255),
     engine: z.enum(['lua', 'javascript']),
   }),
   args: z.object({
@@ -23,7 +30,7 @@ export const JobPayloadSchema = z.object({
    * Durable workflows in the script continue this run (as `llmspell resume` does), so a retry
    * picks up after the last step the failed attempt completed.
    */
-  run_id: z.string().min(1).max(2048).optional(),
+  run_id: shownText(2048).optional(),
   /** Limits a submitter may tighten, never loosen: the worker keeps the lower of its own and these. */
   options: z.object({
     timeout_seconds: z.number().positive().optional(),

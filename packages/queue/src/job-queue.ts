@@ -1,11 +1,13 @@
-import { Queue, QueueEvents, type Job, type JobType } from 'bullmq';
+import { QueueEvents, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LlmspellError } from '@llmspell/core';
 import { CONTROL_TTL_SECONDS, cancelChannel, cancelFlagKey, tombstoneKey } from './control-keys.js';
 import { CANCELLED_PREFIX, FINISHED, jobInfo, statusOf, type JobInfo, type JobStatus } from './job-info.js';
 import { checkPayload, type JobPayload } from './job-payload.js';
+import { hasControlCharacters } from './job-text.js';
 import { probeRedis, redisTarget, resilientConnection, toQueueError, type RedisTarget } from './redis-connection.js';
 import { KEY_PREFIX, QUEUE_DEFAULTS, type QueueSettings } from './queue-settings.js';
+import { TolerantQueue } from './stored-job.js';
 
 export interface SubmitOptions {
   /** Runs before the job ends failed (default: the queue's `attempts`). */
@@ -41,7 +43,7 @@ export class JobQueue {
   readonly settings: QueueSettings;
   readonly target: string;
   readonly #redis: RedisTarget;
-  readonly #queue: Queue<JobPayload>;
+  readonly #queue: TolerantQueue<JobPayload>;
   readonly #control: Redis;
   /** Connections handed to BullMQ: it does not close what it did not open. */
   readonly #connections: Redis[] = [];
@@ -52,7 +54,7 @@ export class JobQueue {
     this.settings = settings;
     this.#redis = redis;
     this.target = redis.target;
-    this.#queue = new Queue<JobPayload>(settings.name, { connection: this.connection(), prefix: KEY_PREFIX });
+    this.#queue = new TolerantQueue<JobPayload>(settings.name, { connection: this.connection(), prefix: KEY_PREFIX });
     this.#queue.on('error', () => undefined);
     this.#control = resilientConnection(redis);
   }
@@ -78,6 +80,10 @@ export class JobQueue {
   private jobOptions(options: SubmitOptions) {
     const attempts = options.attempts ?? this.settings.attempts;
     if (!Number.isInteger(attempts) || attempts < 1) throw new LlmspellError('INVALID_ARGUMENT', `attempts must be a positive integer, got ${attempts}`, { details: { parameter: 'attempts' } });
+    // The kind is printed by `llmspell jobs`: no control characters, as for a script's file name.
+    if (options.kind !== undefined && (options.kind === '' || options.kind.length > 64 || hasControlCharacters(options.kind))) {
+      throw new LlmspellError('INVALID_ARGUMENT', 'kind must be 1-64 characters without control characters', { details: { parameter: 'kind' } });
+    }
     return {
       attempts,
       backoff: { type: 'exponential', delay: this.settings.backoffMs },
@@ -106,7 +112,13 @@ export class JobQueue {
 
   private async tombstone(id: string): Promise<JobInfo | undefined> {
     const text = await this.#control.get(tombstoneKey(this.settings.name, id));
-    return text ? (JSON.parse(text) as JobInfo) : undefined;
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as JobInfo;
+    } catch {
+      // Only a record of a job removed before it ran: unreadable, it is as good as expired.
+      return undefined;
+    }
   }
 
   private async fetch(id: string): Promise<{ job?: Job<JobPayload>; info?: JobInfo }> {
@@ -152,7 +164,12 @@ export class JobQueue {
       : LISTED;
     try {
       const jobs = (await this.#queue.getJobs(types, 0, Math.max(limit * 2, limit + 50), false)) as Array<Job<JobPayload>>;
-      const infos = await Promise.all(jobs.filter(Boolean).map(async (j) => (await this.fetch(String(j.id))).info ?? jobInfo(j, await j.getState())));
+      // Each job is read again for its current state; one that cannot be (whatever is wrong with
+      // it) is listed as the listing read it, rather than failing the whole list.
+      const infos = await Promise.all(jobs.filter(Boolean).map(async (j) => {
+        const again = await this.fetch(String(j.id)).catch(() => undefined);
+        return again?.info ?? jobInfo(j, await j.getState());
+      }));
       return infos
         .filter((i) => !wanted || wanted.has(i.status))
         .sort((a, b) => b.created_at.localeCompare(a.created_at) || Number(b.id) - Number(a.id))
@@ -176,6 +193,7 @@ export class JobQueue {
   async retry(id: string): Promise<JobInfo> {
     const { job, info } = await this.require(id);
     if (!job) throw new LlmspellError('INVALID_ARGUMENT', `job ${id} was cancelled before it started and is no longer in the queue: submit it again`);
+    if (info.corrupt) throw new LlmspellError('INVALID_ARGUMENT', `job ${id} cannot run again: ${info.corrupt}; remove it (\`llmspell jobs cancel ${id}\`) and submit it again`, { details: { id } });
     if (!FINISHED.has(info.status)) throw new LlmspellError('INVALID_ARGUMENT', `job ${id} is ${info.status}: only a failed, cancelled or completed job can be retried`);
     try {
       await this.#control.del(cancelFlagKey(this.settings.name, id));
@@ -189,24 +207,27 @@ export class JobQueue {
   /**
    * Cancels a job: one still waiting is removed from the queue (and remembered as cancelled);
    * one running is stopped by its worker, wherever it runs, and ends `cancelled` without
-   * further attempts. Resolves how it went.
+   * further attempts. A job whose data is corrupt (`JobInfo.corrupt`) is removed whatever its
+   * status, unless a worker holds it (it then fails it). Resolves how it went.
    */
-  async cancel(id: string): Promise<{ id: string; outcome: 'removed' | 'stopping' | 'already finished'; status: JobStatus }> {
+  async cancel(id: string): Promise<{ id: string; outcome: 'removed' | 'stopping' | 'already finished'; status: JobStatus; corrupt?: string }> {
     const { job, info } = await this.require(id);
-    if (FINISHED.has(info.status) || !job) return { id, outcome: 'already finished', status: info.status };
+    if (!job || (FINISHED.has(info.status) && !info.corrupt)) return { id, outcome: 'already finished', status: info.status };
     const name = this.settings.name;
     try {
-      await this.#control.set(cancelFlagKey(name, id), '1', 'EX', CONTROL_TTL_SECONDS);
-      if (info.status === 'waiting' || info.status === 'delayed') {
+      if (!FINISHED.has(info.status)) await this.#control.set(cancelFlagKey(name, id), '1', 'EX', CONTROL_TTL_SECONDS);
+      if (info.status === 'waiting' || info.status === 'delayed' || info.corrupt) {
         try {
           await job.remove();
-          const record: JobInfo = { ...info, status: 'cancelled', error: `${CANCELLED_PREFIX} cancelled before it started`, finished_at: new Date().toISOString() };
+          const why = info.corrupt ? `removed: ${info.corrupt}` : 'cancelled before it started';
+          const record: JobInfo = { ...info, status: 'cancelled', error: `${CANCELLED_PREFIX} ${why}`, finished_at: new Date().toISOString() };
           await this.#control.set(tombstoneKey(name, id), JSON.stringify(record), 'EX', CONTROL_TTL_SECONDS);
-          return { id, outcome: 'removed', status: 'cancelled' };
+          return { id, outcome: 'removed', status: 'cancelled', ...(info.corrupt ? { corrupt: info.corrupt } : {}) };
         } catch {
           // A worker took it meanwhile (it is locked): stop it where it runs.
         }
       }
+      if (FINISHED.has(info.status)) return { id, outcome: 'already finished', status: info.status };
       await this.#control.publish(cancelChannel(name), id);
       return { id, outcome: 'stopping', status: info.status };
     } catch (error) {

@@ -1,13 +1,16 @@
 import { hostname } from 'node:os';
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LlmspellError, isLlmspellError } from '@llmspell/core';
 import { cancelChannel, cancelFlagKey } from './control-keys.js';
 import { CANCELLED_PREFIX } from './job-info.js';
+import { openJobLog } from './job-log.js';
 import { JobPayloadSchema, type JobPayload } from './job-payload.js';
+import { MAX_LINE_BYTES, MAX_RESULT_BYTES, clipText, printable } from './job-text.js';
 import type { JobProgress } from './job-queue.js';
 import { probeRedis, redisTarget, resilientConnection, scrub } from './redis-connection.js';
 import { KEY_PREFIX, MAX_RATE_LIMIT_DELAY_MS, type QueueSettings } from './queue-settings.js';
+import { TolerantWorker, corruptionOf } from './stored-job.js';
 
 /** One job as a worker's runner sees it. */
 export interface RunningJob {
@@ -20,13 +23,19 @@ export interface RunningJob {
   attempts: number;
   /** Aborts when the job is cancelled, or returned to the queue because the worker stops. */
   signal: AbortSignal;
-  /** Reports progress to whoever watches the job (`llmspell submit --wait`). Never rejects. */
+  /** Reports progress to whoever watches the job (`llmspell submit --wait`); its `text` is cut to 8 KiB. Never rejects. */
   progress(progress: JobProgress): Promise<void>;
-  /** Adds a line to the job's log (`llmspell jobs show`). Never throws. */
+  /**
+   * Adds a line to the job's log (`llmspell jobs show`), cut to 8 KiB; the log keeps at most
+   * 1000 lines and 1 MiB over all the job's runs, then says how much it dropped. Never throws.
+   */
   log(line: string): void;
 }
 
-/** Runs one job and resolves its result (any JSON value); a rejection is the job's error. */
+/**
+ * Runs one job and resolves its result (any JSON value, at most 1 MiB as JSON: a larger one
+ * fails the job with SIZE_LIMIT_EXCEEDED); a rejection is the job's error.
+ */
 export type JobRunner = (job: RunningJob) => Promise<unknown>;
 
 export interface QueueWorkerOptions {
@@ -34,7 +43,7 @@ export interface QueueWorkerOptions {
   run: JobRunner;
   /** Shown as the job's worker (`llmspell jobs show`); default `<hostname>:<pid>`. */
   name?: string;
-  /** What the worker does, one line each (job started, finished, failed, returned). */
+  /** What the worker does, one line each (job started, finished, failed, returned), control characters escaped. */
   onActivity?: (line: string) => void;
 }
 
@@ -53,8 +62,6 @@ export interface QueueWorker {
 
 /** Errors that would fail the same way on any worker, at any time: no further attempts. */
 const UNRECOVERABLE = new Set(['SCRIPT_SYNTAX_ERROR', 'INVALID_ARGUMENT']);
-/** Lines of a job's output kept in its log; the rest is summarised. */
-const MAX_LOG_LINES = 1000;
 
 function codeOf(error: unknown): string | undefined {
   if (isLlmspellError(error)) return error.code;
@@ -64,6 +71,18 @@ function codeOf(error: unknown): string | undefined {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A result as Redis will store it, or a SIZE_LIMIT_EXCEEDED message when it is too large to. */
+function oversizedResult(id: string, result: unknown): string | undefined {
+  let size: number;
+  try {
+    size = Buffer.byteLength(JSON.stringify(result));
+  } catch {
+    return undefined; // not JSON: BullMQ says so
+  }
+  if (size <= MAX_RESULT_BYTES) return undefined;
+  return `SIZE_LIMIT_EXCEEDED: job ${id}'s result is ${size} bytes of JSON; a job's result is kept in Redis and may be at most ${MAX_RESULT_BYTES} bytes: save a large result elsewhere (State, a file) and return where it is`;
 }
 
 interface Active {
@@ -83,7 +102,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const redis = redisTarget(settings.url);
   await probeRedis(redis, `worker cannot reach queue '${settings.name}'`);
   const name = options.name ?? `${hostname()}:${process.pid}`;
-  const say = (line: string) => options.onActivity?.(scrub(line, redis.secrets));
+  // Lines carry a job's file name and error text, which its submitter chose: escaped, they
+  // cannot recolour a terminal or forge a line of the worker's own.
+  const say = (line: string) => options.onActivity?.(printable(scrub(line, redis.secrets)));
   const connections: Redis[] = [];
   const connection = () => {
     const c = resilientConnection(redis);
@@ -95,16 +116,22 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const processor = async (job: Job<JobPayload>, token?: string): Promise<unknown> => {
     const id = String(job.id);
+    const corrupt = corruptionOf(job);
     const parsed = JobPayloadSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`INVALID_ARGUMENT: job ${id} is not an llmspell job (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+    if (corrupt || !parsed.success) {
+      // Every worker would fail it alike: fail it now rather than let it come back.
+      const message = clipText(corrupt
+        ? `INVALID_ARGUMENT: job ${id} cannot run: ${corrupt}`
+        : `INVALID_ARGUMENT: job ${id} is not an llmspell job (${parsed.error!.issues[0]?.path.join('.')}: ${parsed.error!.issues[0]?.message})`, MAX_LINE_BYTES);
+      say(`job ${id} failed: ${message}`);
+      throw new UnrecoverableError(message);
     }
     if (await control.exists(cancelFlagKey(settings.name, id))) throw new UnrecoverableError(`${CANCELLED_PREFIX} cancelled by \`llmspell jobs cancel\``);
     const attempts = job.opts.attempts ?? 1;
     const attempt = job.attemptsMade + 1;
+    const log = await openJobLog(control, `${KEY_PREFIX}:${settings.name}:${id}:logs`, (line) => job.log(line));
     const entry: Active = { controller: new AbortController() };
     active.set(id, entry);
-    let logged = 0;
     const running: RunningJob = {
       id,
       kind: job.name,
@@ -112,20 +139,24 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       attempt,
       attempts,
       signal: entry.controller.signal,
-      progress: (p) => job.updateProgress({ ...p, worker: name, attempt }).catch(() => undefined),
-      log: (line) => {
-        logged++;
-        if (logged <= MAX_LOG_LINES) void job.log(line).catch(() => undefined);
-        else if (logged === MAX_LOG_LINES + 1) void job.log(`… output beyond ${MAX_LOG_LINES} lines is not kept`).catch(() => undefined);
-      },
+      // Progress goes to the job (its last report) and to the queue's event stream: bounded too.
+      progress: (p) => job.updateProgress({ ...p, ...(typeof p.text === 'string' ? { text: clipText(p.text, MAX_LINE_BYTES) } : {}), worker: name, attempt }).catch(() => undefined),
+      log: (line) => log.write(line),
     };
     say(`job ${id} (${parsed.data.script.filename}) started, attempt ${attempt}/${attempts}`);
+    let tooLarge: string | undefined;
     await running.progress({ event: 'started', text: `started on ${name} (attempt ${attempt}/${attempts})` });
     try {
-      const result = await run(running);
+      const result = await Promise.resolve().then(() => run(running)).finally(() => log.close());
+      tooLarge = oversizedResult(id, result ?? null);
+      if (tooLarge) {
+        say(`job ${id} failed: ${tooLarge}`);
+        throw new UnrecoverableError(tooLarge);
+      }
       say(`job ${id} completed`);
       return result ?? null;
     } catch (error) {
+      if (tooLarge) throw error;
       if (entry.reason === 'return') {
         await job.moveToWait(token);
         say(`job ${id} returned to the queue (worker stopping)`);
@@ -136,7 +167,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         throw new UnrecoverableError(`${CANCELLED_PREFIX} cancelled by \`llmspell jobs cancel\` while running on ${name}`);
       }
       const code = codeOf(error);
-      const message = scrub(messageOf(error), redis.secrets);
+      // The message is stored with the job (and in its progress) for as long as the job is kept.
+      const message = clipText(scrub(messageOf(error), redis.secrets), MAX_LINE_BYTES);
       if (code === 'RATE_LIMITED') {
         const count = (parsed.data.rate_limited ?? 0) + 1;
         if (count <= settings.maxRateLimitDelays) {
@@ -166,7 +198,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
   };
 
-  const worker = new Worker<JobPayload>(settings.name, processor, {
+  const worker = new TolerantWorker<JobPayload>(settings.name, processor, {
     connection: connection(),
     prefix: KEY_PREFIX,
     name,

@@ -269,6 +269,131 @@ suite(`@llmspell/queue on a real Redis${skipped}`, () => {
     }, 60_000);
   });
 
+  it('a job stores at most 8 KiB a line and 1 MiB of log over all its runs, and says what it dropped', async () => {
+    const s = settings();
+    const q = await queueOf(s);
+    const mib = 'x'.repeat(1024 * 1024);
+    await workerOf(s, async (j) => {
+      if (j.attempt === 1) {
+        for (let i = 0; i < 100; i++) j.log(mib);
+        await j.progress({ event: 'output', text: mib });
+        throw new LlmspellError('SCRIPT_ERROR', 'job.lua:1: too much');
+      }
+      for (let i = 0; i < 2000; i++) j.log(`line ${i}`);
+      return 'done';
+    });
+    const progress: JobProgress[] = [];
+    await q.listen();
+    const [id] = await q.submitMany([job(1)], { attempts: 2 });
+    const [done] = await collect(q, [id], (_id, p) => progress.push(p));
+    expect(done.status).toBe('completed');
+    const logs = await q.logs(id);
+    const bytes = logs.reduce((n, l) => n + Buffer.byteLength(l), 0);
+    expect(bytes).toBeLessThanOrEqual(1024 * 1024 + 1024);
+    expect(Math.max(...logs.map((l) => Buffer.byteLength(l)))).toBeLessThanOrEqual(8 * 1024);
+    expect(logs[0]).toMatch(/^… \d+ lines? of earlier runs' output not kept$/);
+    expect(logs).toContainEqual(expect.stringMatching(/^x{8000,}… \[1040412 more bytes cut\]$/));
+    // The latest run has room of its own: its lines follow what the first run kept.
+    expect(logs).toContainEqual('line 0');
+    expect(logs.length).toBeLessThanOrEqual(1001);
+    expect(logs[logs.length - 1]).toMatch(/^… \d+ more lines \(\d+ bytes\) of output not kept: a job's log keeps at most 1000 lines and 1 MiB$/);
+    for (const p of progress) expect(Buffer.byteLength(String(p.text ?? ''))).toBeLessThanOrEqual(8 * 1024);
+    const client = new Redis(redis.url);
+    try {
+      const stored = Number(await client.memory('USAGE', `llmspell:${s.name}:${id}:logs`));
+      expect(stored).toBeLessThan(2 * 1024 * 1024);
+      const events = Number(await client.memory('USAGE', `llmspell:${s.name}:events`));
+      expect(events).toBeLessThan(2 * 1024 * 1024);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('an error message is cut to 8 KiB, and a result over 1 MiB fails the job (SIZE_LIMIT_EXCEEDED) rather than filling Redis', async () => {
+    const s = settings();
+    const q = await queueOf(s);
+    let runs = 0;
+    await workerOf(s, async (j) => {
+      runs++;
+      // A plain Error: LlmspellError bounds its own message.
+      if (j.payload.args.named.n === '1') throw new Error(`SCRIPT_ERROR: job.lua:1: ${'e'.repeat(1024 * 1024)}`);
+      return { text: 'r'.repeat(1024 * 1024) };
+    });
+    const [erred, huge] = await collect(q, await q.submitMany([job(1), job(2)], { attempts: 2 }));
+    expect(erred).toMatchObject({ status: 'failed', error: expect.stringMatching(/^SCRIPT_ERROR: job\.lua:1: e+… \[\d+ more bytes cut\]$/) });
+    expect(Buffer.byteLength(erred.error!)).toBeLessThanOrEqual(8 * 1024);
+    expect(huge).toMatchObject({ status: 'failed', error: expect.stringMatching(/^SIZE_LIMIT_EXCEEDED: job \d+'s result is 1048587 bytes of JSON; .*at most 1048576 bytes/) });
+    // Two runs of the failing script, one of the one too large to keep: it would only fail again.
+    expect(runs).toBe(3);
+  });
+
+  it('a job whose data in Redis is not JSON is listed and shown as corrupt, fails on a worker, and cancel removes it', async () => {
+    const s = settings();
+    const q = await queueOf(s);
+    const [good, bad, other] = await q.submitMany([job(1), job(2), job(3)]);
+    const client = new Redis(redis.url);
+    try {
+      await client.hset(`llmspell:${s.name}:${bad}`, 'data', '{bad json');
+      await client.hset(`llmspell:${s.name}:${other}`, 'data', '{also bad');
+    } finally {
+      client.disconnect();
+    }
+    const listed = await q.list();
+    expect(listed.map((i) => [i.id, i.status, i.script, i.corrupt])).toEqual([
+      [other, 'waiting', '(corrupt)', expect.stringMatching(/^its data in Redis is not valid JSON \(/)],
+      [bad, 'waiting', '(corrupt)', expect.stringMatching(/^its data in Redis is not valid JSON \(/)],
+      [good, 'waiting', 'job.lua', undefined],
+    ]);
+    await expect(q.get(bad)).resolves.toMatchObject({ status: 'waiting', corrupt: expect.any(String) });
+    await expect(q.cancel(other)).resolves.toMatchObject({ outcome: 'removed', status: 'cancelled', corrupt: expect.any(String) });
+    await expect(q.get(other)).resolves.toMatchObject({ status: 'cancelled', error: expect.stringMatching(/^CANCELLED: removed: its data in Redis is not valid JSON/) });
+
+    const activity: string[] = [];
+    let runs = 0;
+    const w = await startQueueWorker({ settings: s, onActivity: (l) => activity.push(l), run: async () => ++runs });
+    open.push(w);
+    const done = await collect(q, [good, bad]);
+    expect(done.map((d) => [d.id, d.status])).toEqual([[good, 'completed'], [bad, 'failed']]);
+    expect(done[1].error).toMatch(new RegExp(`^INVALID_ARGUMENT: job ${bad} cannot run: its data in Redis is not valid JSON`));
+    expect(runs).toBe(1);
+    expect(activity).toContainEqual(expect.stringMatching(new RegExp(`^job ${bad} failed: INVALID_ARGUMENT`)));
+    expect(activity.filter((l) => /queue error/.test(l))).toEqual([]);
+    await expect(q.retry(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/cannot run again: .*not valid JSON/) });
+    await expect(q.cancel(bad)).resolves.toMatchObject({ outcome: 'removed' });
+    await expect(q.list()).resolves.toEqual([expect.objectContaining({ id: good })]);
+  });
+
+  it('refuses control characters in the fields workers and `llmspell jobs` print; the worker escapes them in what it says', async () => {
+    const s = settings();
+    const q = await queueOf(s);
+    const forged = '\u001b[31mRED\u001b[0m\n[worker wA] job 99 completed';
+    await expect(q.submit(job(1, { script: { source: 'return 1', filename: forged, engine: 'lua' } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^INVALID_ARGUMENT: job script\.filename: must not contain control characters/) });
+    await expect(q.submit(job(1, { run_id: 'a\u202eb' }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^INVALID_ARGUMENT: job run_id: must not contain control characters/) });
+    await expect(q.submit(job(1), { kind: 'x\ny' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // Argument values are the script's business, newlines and all.
+    await expect(q.submit(job(1, { args: { positional: ['two\nlines'], named: { text: 'a\tb' } } }))).resolves.toBeDefined();
+
+    const activity: string[] = [];
+    const w = await startQueueWorker({ settings: s, name: 'wA', onActivity: (l) => activity.push(l), run: async () => {
+      throw new LlmspellError('SCRIPT_SYNTAX_ERROR', `job.lua:1: ${forged}`);
+    } });
+    open.push(w);
+    const [id] = await q.submitMany([job(2)]);
+    await collect(q, [id]);
+    expect(activity.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(activity).toContainEqual(`job ${id} failed: SCRIPT_SYNTAX_ERROR: job.lua:1: \\x1b[31mRED\\x1b[0m\\n[worker wA] job 99 completed`);
+  });
+
+  it('a password that is not percent-encoded is CONFIG_INVALID saying to encode it, never showing it', async () => {
+    for (const url of ['redis://:pass/word?x@127.0.0.1:1', 'redis://:50%off@127.0.0.1:1/0']) {
+      const error = await JobQueue.open({ url }).catch((e: Error) => e);
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/percent-encode them \(\/ as %2F, % as %25/) });
+      expect((error as Error).message).toMatch(/127\.0\.0\.1:1/);
+      expect((error as Error).message).not.toMatch(/pass\/word|50%off/);
+    }
+    await expect(JobQueue.open({ url: `redis://:${encodeURIComponent('pass/word%')}@127.0.0.1:1` })).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
   it('a wrong URL or password is a clear error that never shows the password', async () => {
     const locked = await startRedis({ password: 'red1s-pass-word' });
     try {

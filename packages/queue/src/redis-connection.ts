@@ -43,10 +43,25 @@ export function redisTarget(url: unknown, where = 'queue url'): RedisTarget {
     throw new LlmspellError('CONFIG_INVALID', `${where} must be redis://[:password@]host:port[/db] or rediss://… (got ${typeof url === 'string' ? JSON.stringify(describeRedisUrl(url)) : typeof url})`, { details: { parameter: where } });
   }
   const clean = url.trim();
+  let parsed = false;
   try {
-    new URL(clean);
+    const u = new URL(clean);
+    parsed = true;
+    // The client decodes the user name and password: a lone `%` would throw there, out of sight.
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
   } catch {
-    throw new LlmspellError('CONFIG_INVALID', `${where} is not a valid URL: ${describeRedisUrl(clean)}`, { details: { parameter: where } });
+    // Most often a password with / ? # or % in it. Neither it nor anything before the last `@`
+    // may be shown: only the host the URL seems to name.
+    const at = clean.lastIndexOf('@');
+    const host = at >= 0 && /^[\w.\-[\]:]+(\/\d*)?$/.test(clean.slice(at + 1)) ? clean.slice(at + 1) : undefined;
+    const described = describeRedisUrl(clean);
+    const shown = parsed && !described.includes('(unparsable URL)') ? described
+      : host ? `${/^rediss/.test(clean) ? 'rediss' : 'redis'}://…@${host}` : described;
+    const hint = at >= 0
+      ? '; if the password (or user name) has any of / ? # % @ in it, percent-encode them (/ as %2F, % as %25, @ as %40: encodeURIComponent does it)'
+      : '';
+    throw new LlmspellError('CONFIG_INVALID', `${where} is not a valid URL: ${shown}${hint}`, { details: { parameter: where } });
   }
   return { url: clean, target: describeRedisUrl(clean), secrets: secretsOf(clean) };
 }

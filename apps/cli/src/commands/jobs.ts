@@ -13,13 +13,20 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-function oneLine(text: string | undefined, max = 60): string {
+type Printable = (text: string) => string;
+
+/**
+ * A job's fields come from whoever could write to Redis (its file name, its error, its log):
+ * every one is printed with control characters escaped, so none can recolour the terminal or
+ * forge a line of this output. `--output json` gives them as they are, JSON-escaped.
+ */
+function oneLine(printable: Printable, text: string | undefined, max = 60): string {
   if (!text) return '';
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = printable(text.replace(/\s+/g, ' '));
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function details(info: JobInfo): string {
+function details(printable: Printable, info: JobInfo): string {
   const rows: Array<[string, string | undefined]> = [
     ['id', info.id],
     ['status', info.status],
@@ -34,10 +41,14 @@ function details(info: JobInfo): string {
     ['started', info.started_at],
     ['finished', info.finished_at],
     ['error', info.error],
+    ['corrupt', info.corrupt && `${info.corrupt}: no worker can run it; \`llmspell jobs cancel ${info.id}\` removes it`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  let out = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
-  if (info.status === 'completed') out += `${'result'.padEnd(width)}  ${JSON.stringify(info.result ?? null)}\n`;
+  // An error keeps its lines (a traceback), each indented under the first so that none reads
+  // as a field of its own; any other field is one line.
+  const value = (k: string, v: string) => (k === 'error' ? v.split(/\r?\n/).map(printable).join(`\n${' '.repeat(width + 2)}`) : printable(v));
+  let out = rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(width)}  ${value(k, v!)}`).join('\n') + '\n';
+  if (info.status === 'completed') out += `${'result'.padEnd(width)}  ${printable(JSON.stringify(info.result ?? null))}\n`;
   return out;
 }
 
@@ -53,7 +64,7 @@ export async function jobsCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   }
   const limit = positiveIntFlag(args, 'limit');
   const { settings } = await queueSettingsFor(args, io);
-  const { JobQueue } = await loadQueue(io.cwd);
+  const { JobQueue, printable } = await loadQueue(io.cwd);
   const queue = await JobQueue.open(settings);
   const json = args.flags.output === 'json';
   try {
@@ -70,7 +81,10 @@ export async function jobsCommand(args: ParsedArgs, io: CliIo): Promise<number> 
         const now = Date.now();
         io.stdout(table([
           ['ID', 'STATUS', 'SCRIPT', 'ATTEMPTS', 'WORKER', 'AGE', 'ERROR'],
-          ...jobs.map((j) => [j.id, j.status, oneLine(j.script, 30), `${j.attempts_made}/${j.attempts}`, oneLine(j.worker, 24) || '-', age(j.created_at, now), oneLine(j.error)]),
+          ...jobs.map((j) => [
+            printable(j.id), j.status, oneLine(printable, j.script, 30), `${j.attempts_made}/${j.attempts}`, oneLine(printable, j.worker, 24) || '-', age(j.created_at, now),
+            oneLine(printable, j.error ?? (j.corrupt && `corrupt: ${j.corrupt}`)),
+          ]),
         ]));
         return 0;
       }
@@ -82,8 +96,8 @@ export async function jobsCommand(args: ParsedArgs, io: CliIo): Promise<number> 
           io.stdout(JSON.stringify({ ...info, logs }, null, 2) + '\n');
           return 0;
         }
-        io.stdout(details(info));
-        if (logs.length > 0) io.stdout(`\nlog:\n${logs.map((l) => `  ${l}`).join('\n')}\n`);
+        io.stdout(details(printable, info));
+        if (logs.length > 0) io.stdout(`\nlog:\n${logs.map((l) => `  ${printable(l)}`).join('\n')}\n`);
         return 0;
       }
       case 'retry': {
@@ -93,7 +107,8 @@ export async function jobsCommand(args: ParsedArgs, io: CliIo): Promise<number> 
       }
       default: {
         const r = await queue.cancel(id!);
-        const text = r.outcome === 'removed' ? `job ${id} cancelled: removed from the queue before it started`
+        const text = r.corrupt ? `job ${id} removed: ${printable(r.corrupt)}`
+          : r.outcome === 'removed' ? `job ${id} cancelled: removed from the queue before it started`
           : r.outcome === 'stopping' ? `job ${id} is being stopped by its worker; it ends cancelled`
           : `job ${id} had already finished (${r.status}): nothing to cancel`;
         io.stdout(json ? JSON.stringify(r) + '\n' : `${text}\n`);

@@ -19,8 +19,12 @@ function unitError(text: string | null | undefined): LlmspellError {
     : new LlmspellError('WORKFLOW_ERROR', message);
 }
 
-/** Output lines of one job forwarded as progress (all of them, up to its log's limit, go to its log). */
+/**
+ * Output of one job forwarded as progress, in lines and bytes (all of it, up to its log's
+ * limits, goes to its log): each report also sits in the queue's event stream in Redis.
+ */
 const MAX_PROGRESS_LINES = 200;
+const MAX_PROGRESS_BYTES = 256 * 1024;
 
 /**
  * `llmspell worker [--queue URL] [--concurrency N] [--name NAME]`: takes jobs from the queue
@@ -36,7 +40,7 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
   const name = args.options.name;
   if (name === true || (typeof name === 'string' && !/^[\w.:@-]{1,100}$/.test(name))) throw new UsageError('--name needs a name of letters, digits and _ . : @ -');
   const workerLimitMs = scriptLimitsFromConfig(loaded.config).timeoutMs;
-  const { startQueueWorker, describeRedisUrl } = await loadQueue(io.cwd);
+  const { startQueueWorker, describeRedisUrl, clipText } = await loadQueue(io.cwd);
   let worker: Awaited<ReturnType<typeof startQueueWorker>> | undefined;
   const note = (line: string) => {
     if (!args.flags.quiet) io.stderr(`[worker ${worker?.name ?? name ?? ''}] ${line}\n`);
@@ -74,11 +78,22 @@ export async function workerCommand(args: ParsedArgs, io: CliIo): Promise<number
       run: async (job) => {
         // A job may ask for less time than this worker allows, never for more.
         const asked = job.payload.options?.timeout_seconds;
-        const timeoutMs = asked === undefined ? undefined : Math.round(Math.min(asked, flags.timeoutSeconds ?? Infinity, workerLimitMs / 1000) * 1000);
+        // At least 1 ms: a job from a submitter that let a smaller value through then ends
+        // SCRIPT_TIMEOUT, as a job out of time should, not with a complaint about the limit.
+        const timeoutMs = asked === undefined ? undefined : Math.max(1, Math.round(Math.min(asked, flags.timeoutSeconds ?? Infinity, workerLimitMs / 1000) * 1000));
         let lines = 0;
+        let bytes = 0;
         const forward = (stream: 'stdout' | 'stderr') => (text: string) => {
           job.log(stream === 'stderr' ? `[stderr] ${text}` : text);
-          if (++lines <= MAX_PROGRESS_LINES) void job.progress({ event: 'output', stream, text });
+          if (lines > MAX_PROGRESS_LINES) return;
+          const shown = clipText(text);
+          bytes += Buffer.byteLength(shown);
+          if (++lines <= MAX_PROGRESS_LINES && bytes <= MAX_PROGRESS_BYTES) {
+            void job.progress({ event: 'output', stream, text: shown });
+          } else {
+            lines = MAX_PROGRESS_LINES + 1;
+            void job.progress({ event: 'output_not_forwarded', text: `further output is not forwarded (over ${MAX_PROGRESS_LINES} lines or ${MAX_PROGRESS_BYTES / 1024} KiB); \`llmspell jobs show ${job.id}\` shows the job's log` });
+          }
         };
         const { script, args: scriptArgs, run_id } = job.payload;
         const result: ScriptValue = await hosts.run(
