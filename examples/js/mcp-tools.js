@@ -2,7 +2,7 @@
 // Configure a server in llmspell.toml; for example the reference "everything" server:
 //   [mcp.servers.everything]
 //   command = "npx"
-//   args = ["-y", "@modelcontextprotocol/server-everything"]
+//   args = ["-y", "@modelcontextprotocol/server-everything@2026.8.31"]
 // then:  llmspell run examples/js/mcp-tools.js -- everything
 // Without an argument the first configured server is used.
 

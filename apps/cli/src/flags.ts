@@ -71,10 +71,12 @@ export const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
   ui: [{ name: 'port', type: 'string', value: '<n>', description: 'port on 127.0.0.1 (default 8717, 0 for any free one)' }],
   resume: [],
   mcp: [
-    { name: 'http', type: 'boolean', description: 'serve: streamable HTTP on 127.0.0.1 instead of stdio' },
+    { name: 'http', type: 'boolean', description: 'serve: streamable HTTP on 127.0.0.1 instead of stdio; requires a bearer token: LLMSPELL_MCP_TOKEN, --token-file, --token, else one made for the run and printed' },
     { name: 'port', type: 'string', value: '<n>', description: 'serve --http: the port (0 for any free one)' },
-    { name: 'token', type: 'string', value: '<token>', description: 'serve --http: require this bearer token' },
+    { name: 'token', type: 'string', value: '<token>', description: 'serve --http: require this bearer token (other local users see it in ps: prefer LLMSPELL_MCP_TOKEN or --token-file)' },
     { name: 'script', type: 'string', value: '<file>', file: true, multiple: true, description: 'serve: also offer this script as a tool (repeatable)' },
+    { name: 'token-file', type: 'string', value: '<file>', file: true, description: 'serve --http: require the bearer token this file holds' },
+    { name: 'no-auth', type: 'boolean', description: 'serve --http: require no token: lets every local user and process use the served tools' },
   ],
   worker: [
     QUEUE,

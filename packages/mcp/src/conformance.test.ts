@@ -113,7 +113,10 @@ describeWithNode22('official MCP conformance scenarios (@modelcontextprotocol/co
     beforeAll(async () => {
       const tools = path.join(examples, 'conformance-tools');
       const scripts = fs.readdirSync(tools).filter((f) => f.endsWith('.lua')).flatMap((f) => ['--script', path.join(tools, f)]);
-      server = spawn(process.execPath, [cli, 'mcp', 'serve', '--http', '--port', '0', ...scripts], { cwd: scratch, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
+      // --no-auth: the runner sends no token. A home of its own: serve refuses to start in the
+      // home directory without allowed_paths.
+      const home = fs.mkdtempSync(path.join(scratch, 'home-'));
+      server = spawn(process.execPath, [cli, 'mcp', 'serve', '--http', '--no-auth', '--port', '0', ...scripts], { cwd: scratch, env: { ...environment(), HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
       url = await new Promise<string>((resolve, reject) => {
         let stderr = '';
         server.stderr!.on('data', (d: Buffer) => {

@@ -111,12 +111,21 @@ export class McpConnection {
     });
     const connection = new McpConnection(spec, host, client, transport, httpFault);
     connection.install(sampling);
+    // The handshake gets a signal of its own, as every request does (see request()): the SDK's
+    // listener on the caller's would keep this Client alive for the script's whole run, one
+    // more with each reconnect or failed MCP.connect.
+    const own = signal ? new RequestSignal() : undefined;
+    const relay = () => own!.abort(signal!.reason);
+    if (signal?.aborted) own!.abort(signal.reason);
+    else signal?.addEventListener('abort', relay, { once: true });
     try {
-      await client.connect(transport, { timeout: spec.timeoutMs, signal });
+      await client.connect(transport, { timeout: spec.timeoutMs, signal: own?.asAbortSignal });
     } catch (error) {
       const failure = connection.failure(error, 'initialize', signal);
       await connection.close();
       throw failure;
+    } finally {
+      signal?.removeEventListener('abort', relay);
     }
     if (transport instanceof StdioProcessTransport) connection.direct = DirectToolCalls.attach(client, transport, spec.timeoutMs);
     return connection;

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecurityPolicy } from '@llmspell/core';
@@ -91,6 +92,19 @@ describe('HTTP servers', () => {
       const error = await failure(session.callTool('big', { bytes: 200 * 1024 }));
       expect(error.code).toBe('MCP_PROTOCOL_ERROR');
       expect(error.message).toContain('more than 65536 bytes');
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  test("connects, failing or not, leave no listener on the caller's signal", async () => {
+    const mcp = new McpClientConnector({}, { policy: new SecurityPolicy({ allowPrivateNetwork: true }) });
+    const script = new AbortController();
+    try {
+      for (let i = 0; i < 20; i++) expect((await failure(mcp.connect({ url: 'http://127.0.0.1:9/mcp' }, { signal: script.signal }))).code).toBe('MCP_CONNECT_FAILED');
+      const session = await mcp.connect({ url }, { signal: script.signal });
+      await session.close();
+      expect(getEventListeners(script.signal, 'abort')).toHaveLength(0);
     } finally {
       await mcp.close();
     }
