@@ -1,4 +1,4 @@
-import { compileScriptRegex, LlmspellError, defineTool, z, type ScriptRegex } from '@llmspell/core';
+import { compileScriptRegex, LlmspellError, defineTool, paramError, z, type ScriptRegex } from '@llmspell/core';
 import { ColumnProfile, FLOAT, isNull, TypeTracker, typedValue, valueType, type ColumnType } from './csv/column-profile.js';
 import { scanCsv, STOP_SCAN, type CsvShape } from './csv/csv-scan.js';
 import type { CsvSource } from './csv/csv-source.js';
@@ -462,15 +462,32 @@ export const csvAnalyzer = defineTool({
       ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(input), MAX_CSV_BYTES);
       return run(operation, input, options);
     }
-    const file = await ctx.policy.openFile(path!, { parameter: 'path' });
+    const file = await ctx.policy.openFile(path!, { parameter: 'path' }).catch((error: unknown) => fileError(error, path!));
     try {
-      ctx.policy.checkSize(`parameter 'path' (${path})`, file.stat.size, MAX_CSV_FILE_BYTES);
+      ctx.policy.checkSize(`csv_analyzer: parameter 'path': file ${path}`, file.stat.size, MAX_CSV_FILE_BYTES);
       return run(operation, { fd: file.handle.fd, size: file.stat.size, parameter: 'path' }, options);
     } finally {
       await file.close();
     }
   },
 });
+
+/**
+ * Names the tool and parameter in a refusal to open `path`, as tools-util's policy-files does:
+ * the policy's own messages name only the file.
+ */
+function fileError(error: unknown, file: string): never {
+  const tool = 'csv_analyzer';
+  const parameter = 'path';
+  if (error instanceof LlmspellError) {
+    if (error.code === 'NOT_FOUND') paramError(tool, parameter, `file not found: ${file}`, 'NOT_FOUND', { path: file });
+    if (error.code === 'INVALID_ARGUMENT') paramError(tool, parameter, `not a regular file: ${file}`, 'INVALID_ARGUMENT', { path: file });
+    if (error.code === 'IO_ERROR') throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${file}: ${error.detail}`, { cause: error });
+    const detail = error.detail.startsWith(`parameter '${parameter}'`) ? error.detail : `parameter '${parameter}': ${error.detail}`;
+    throw new LlmspellError(error.code, `${tool}: ${detail}`, { details: { ...error.details, tool, parameter }, cause: error });
+  }
+  throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${file}: ${(error as Error).message}`, { cause: error });
+}
 
 function run(operation: (typeof OPERATIONS)[number], input: CsvSource, options: Record<string, unknown>) {
   switch (operation) {

@@ -53,3 +53,40 @@ describe('json_processor against hostile queries and schemas', () => {
     expect(e.message).toMatch(/parameter 'schema'.*backreference/);
   });
 });
+
+describe('json_processor with JSON text input', () => {
+  const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+
+  it('refuses text nested deeper than 200 levels with SIZE_LIMIT_EXCEEDED on input, not a stack overflow', async () => {
+    for (const operation of ['query', 'validate', 'parse', 'stringify']) {
+      const e = await failure({ operation, input: deep, query: '.', schema: {} });
+      expect(e).toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED', details: { parameter: 'input', limit: 200 } });
+      expect(e.message).toContain("parameter 'input': JSON is nested deeper than 200 levels (at position 200)");
+    }
+    // Brackets inside strings do not count, and 200 levels are fine.
+    expect((await run({ input: `{"s":"${'['.repeat(500)}"}`, query: '.s | length' })).result).toBe(500);
+    expect((await run({ input: `${'['.repeat(200)}${']'.repeat(200)}`, query: '[paths] | length' })).result).toBe(199);
+    // stream reports such a line as a failed line, like any other bad line.
+    const lines = (await run({ operation: 'stream', input: `${deep}\n1\n`, query: '.' })).result as Array<{ success: boolean; error?: string }>;
+    expect(lines).toEqual([{ line: 1, success: false, error: 'JSON is nested deeper than 200 levels' }, { line: 2, success: true, result: 1 }]);
+  });
+
+  it('refuses deep values made inside jq (fromjson, reduce) on the query parameter', async () => {
+    const e = await failure({ input: { s: deep }, query: '.s | fromjson' });
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(e.message).toMatch(/parameter 'query': jq error: .*nested deeper than 200 levels/);
+    const built = await failure({ input: null, query: 'reduce range(100000) as $i (null; [.])' });
+    expect(built).toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
+    expect(built.message).toContain("parameter 'query': the jq output is nested deeper than 200 levels");
+  });
+
+  it('reports malformed object or array text as a bad input with the position, not a jq error on query', async () => {
+    const e = await failure({ input: '{"a":1,}', query: '.a' });
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', details: { parameter: 'input' } });
+    expect(e.message).toMatch(/parameter 'input': invalid JSON: .*position 7/);
+    await expect(run({ operation: 'validate', input: ' [1, 2', schema: {} })).rejects.toThrow(/parameter 'input': invalid JSON/);
+    // Text that does not look like an object or array stays a string.
+    expect((await run({ input: 'plain text', query: 'length' })).result).toBe(10);
+    expect((await run({ input: ' {"a": [1, 2]} ', query: '.a[1]' })).result).toBe(2);
+  });
+});

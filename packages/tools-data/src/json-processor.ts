@@ -4,6 +4,7 @@ import { compileScriptRegex, LlmspellError, defineTool, z } from '@llmspell/core
 import { DEFAULT_MAX_STEPS, DEFAULT_MAX_VALUE_BYTES } from './jq/budget.js';
 import { runJq } from './jq/evaluate.js';
 import { jsonSizeWithin } from './jq/json-size.js';
+import { jsonTooDeepAt, MAX_JSON_DEPTH } from './json-text.js';
 
 const MAX_INPUT_BYTES = 100 * 1024 * 1024;
 const MAX_TIME_MS = 30_000;
@@ -27,17 +28,30 @@ const scriptRegExp = Object.assign((pattern: string, flags: string) => {
 
 const OPERATIONS = ['query', 'validate', 'stream', 'transform', 'jq', 'parse', 'stringify', 'format'] as const;
 
-/** Scripts often hand over JSON as text; a string that holds an object or array is parsed. */
+/**
+ * Parses JSON text given as `parameter`: malformed text is INVALID_ARGUMENT with the parser's
+ * position, and text nested past MAX_JSON_DEPTH is refused before anything walks it.
+ */
+function parseJsonText(text: string, parameter: string): unknown {
+  const deepAt = jsonTooDeepAt(text);
+  if (deepAt >= 0) {
+    throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `parameter '${parameter}': JSON is nested deeper than ${MAX_JSON_DEPTH} levels (at position ${deepAt})`, { details: { parameter, limit: MAX_JSON_DEPTH, position: deepAt } });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new LlmspellError('INVALID_ARGUMENT', `parameter '${parameter}': invalid JSON: ${(e as Error).message}`, { details: { parameter } });
+  }
+}
+
+/**
+ * Scripts often hand over JSON as text; a string that holds an object or array is parsed. One
+ * that starts like one but does not parse is a mistake to report, not a string to query.
+ */
 function coerceInput(input: unknown): unknown {
   if (typeof input === 'string') {
     const t = input.trim();
-    if (t.startsWith('{') || t.startsWith('[')) {
-      try {
-        return JSON.parse(t);
-      } catch {
-        return input;
-      }
-    }
+    if (t.startsWith('{') || t.startsWith('[')) return parseJsonText(t, 'input');
   }
   return input === undefined ? null : input;
 }
@@ -142,6 +156,10 @@ export const jsonProcessor = defineTool({
       if (typeof params.input === 'string') {
         params.input.split(/\r?\n/).forEach((text, i) => {
           if (text.trim() === '') return;
+          if (jsonTooDeepAt(text) >= 0) {
+            items.push({ line: i + 1, error: `JSON is nested deeper than ${MAX_JSON_DEPTH} levels` });
+            return;
+          }
           try {
             items.push({ line: i + 1, value: JSON.parse(text) });
           } catch (e) {
@@ -175,12 +193,7 @@ export const jsonProcessor = defineTool({
         return { operation: 'parse', result: params.input, message: 'input is already a JSON value' };
       }
       ctx.policy.checkSize("parameter 'input'", Buffer.byteLength(params.input), MAX_INPUT_BYTES);
-      let value: unknown;
-      try {
-        value = JSON.parse(params.input);
-      } catch (e) {
-        throw new LlmspellError('INVALID_ARGUMENT', `parameter 'input': invalid JSON: ${(e as Error).message}`);
-      }
+      const value = parseJsonText(params.input, 'input');
       return { operation: 'parse', result: value, message: 'JSON parsed', metadata: { type: value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value } };
     }
     if (operation === 'stringify' || operation === 'format') {

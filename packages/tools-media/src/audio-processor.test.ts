@@ -6,6 +6,26 @@ import { DETECTION_BYTES } from './magic-bytes.js';
 import { type ToolSandbox, expectToolFailure, toolResult, toolSandbox } from '@llmspell/core/testing';
 import { countCrossings16, MAGIC, makeWav, repeatWav, tempLeftovers } from './__fixtures__/helpers.js';
 
+/** A PCM WAV of silence whose header says exactly what is given, consistent or not. */
+function rawWav(h: { rate: number; channels: number; bits: number; blockAlign?: number; frames: number; format?: number }): Buffer {
+  const blockAlign = h.blockAlign ?? h.channels * Math.ceil(h.bits / 8);
+  const data = Buffer.alloc(h.frames * blockAlign, h.bits === 8 ? 128 : 0);
+  const b = Buffer.alloc(44);
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(36 + data.length, 4);
+  b.write('WAVEfmt ', 8, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(h.format ?? 1, 20);
+  b.writeUInt16LE(h.channels, 22);
+  b.writeUInt32LE(h.rate, 24);
+  b.writeUInt32LE(h.rate * blockAlign, 28);
+  b.writeUInt16LE(blockAlign, 32);
+  b.writeUInt16LE(h.bits, 34);
+  b.write('data', 36, 'latin1');
+  b.writeUInt32LE(data.length, 40);
+  return Buffer.concat([b, data]);
+}
+
 describe('audio_processor', () => {
   let box: ToolSandbox;
   let opts: { policy: ToolSandbox['policy'] };
@@ -130,6 +150,73 @@ describe('audio_processor', () => {
     } finally {
       await small.cleanup();
     }
+  });
+
+  it('refuses a header whose sample rate is absurd instead of resampling for minutes', async () => {
+    // 1 KB claiming 1 Hz: converted to 384 kHz it was 3.8e8 output frames of synchronous work.
+    await fs.writeFile(box.at('slow.wav'), rawWav({ rate: 1, channels: 1, bits: 8, frames: 1000 }));
+    const err = await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'slow.wav', target_path: 'fast.wav', sample_rate: 384_000 }, 'INVALID_ARGUMENT', 'source_path', opts);
+    expect(err.message).toContain('sample rate 1 Hz');
+    await expectToolFailure(audioProcessor, { operation: 'metadata', file_path: 'slow.wav' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    await fs.writeFile(box.at('fast.wav'), rawWav({ rate: 5_000_000, channels: 1, bits: 8, frames: 10 }));
+    await expectToolFailure(audioProcessor, { operation: 'metadata', file_path: 'fast.wav' }, 'INVALID_ARGUMENT', 'file_path', opts);
+  });
+
+  it('refuses a conversion whose output would pass the size limit before doing the work', async () => {
+    // 1000 frames at 1 kHz to 384 kHz, 32-bit: 1.5 MB from 1 KB, over a 100 kB max_file_size.
+    await fs.writeFile(box.at('k.wav'), rawWav({ rate: 1000, channels: 1, bits: 8, frames: 1000 }));
+    const small = { ...opts, settings: { max_file_size: 100_000 } };
+    const err = await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'k.wav', target_path: 'k384.wav', sample_rate: 384_000, bit_depth: 32 }, 'SIZE_LIMIT_EXCEEDED', 'sample_rate', small);
+    expect(err).toMatchObject({ details: { bytes: 44 + 384_000 * 4, limit: 100_000 } });
+    await expect(fs.stat(box.at('k384.wav'))).rejects.toThrow();
+    await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'k.wav', target_path: 'k8.wav', channels: 8, bit_depth: 32, sample_rate: 8000 }, 'SIZE_LIMIT_EXCEEDED', 'sample_rate', { ...opts, settings: { max_file_size: 5000 } });
+    await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'k.wav', target_path: 'k8.wav', channels: 8 }, 'SIZE_LIMIT_EXCEEDED', 'channels', { ...opts, settings: { max_file_size: 5000 } });
+    // Within the limit the same conversion works.
+    expect(await toolResult(audioProcessor, { operation: 'convert', source_path: 'k.wav', target_path: 'k384.wav', sample_rate: 384_000 }, opts))
+      .toMatchObject({ target: { sample_rate: 384_000, sample_frames: 384_000 } });
+  });
+
+  it('resamples in slices: the event loop keeps running and a cancel stops the work', async () => {
+    // An odd ratio (44101 -> 48000 Hz) computes the kernel per sample: seconds of work for 30 s of audio.
+    await fs.writeFile(box.at('odd.wav'), makeWav({ sampleRate: 44101, channels: 1, bitDepth: 16, seconds: 30 }));
+    const controller = new AbortController();
+    const ctx = createExecutionContext({ policy: box.policy, signal: controller.signal });
+    const started = Date.now();
+    const running = audioProcessor.run(audioProcessor.validate({ operation: 'convert', source_path: 'odd.wav', target_path: 'odd48.wav', sample_rate: 48000 }), ctx);
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = Date.now();
+      controller.abort();
+    }, 200);
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    // The timer fired on time (the loop was not blocked) and the work stopped soon after it.
+    expect(abortedAt - started).toBeLessThan(3000);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    await expect(fs.stat(box.at('odd48.wav'))).rejects.toThrow();
+  });
+
+  it('refuses WAV headers that contradict themselves, naming the file parameter', async () => {
+    // block_align 1 for 2 channels x 16 bits made the decoder read past the buffer ("offset out of range").
+    await fs.writeFile(box.at('align.wav'), rawWav({ rate: 44100, channels: 2, bits: 16, blockAlign: 1, frames: 100 }));
+    const err = await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'align.wav', target_path: 'a.wav' }, 'INVALID_ARGUMENT', 'source_path', opts);
+    expect(err.message).toContain('block_align 1');
+    await expectToolFailure(audioProcessor, { operation: 'metadata', file_path: 'align.wav' }, 'INVALID_ARGUMENT', 'file_path', opts);
+    expect(() => parseWav(rawWav({ rate: 44100, channels: 0, bits: 16, blockAlign: 2, frames: 1 }))).toThrow(/zero channels/);
+    expect(() => parseWav(rawWav({ rate: 44100, channels: 1, bits: 0, blockAlign: 2, frames: 1 }))).toThrow(/0-bit/);
+    expect(() => parseWav(rawWav({ rate: 44100, channels: 1, bits: 48, frames: 1 }))).toThrow(/48-bit/);
+    expect(() => parseWav(rawWav({ rate: 44100, channels: 1, bits: 16, format: 3, frames: 1 }))).toThrow(/16-bit samples are not valid for pcm_float/);
+    // A data chunk that claims more than the file holds is read as far as the file goes.
+    const cut = rawWav({ rate: 8000, channels: 1, bits: 16, frames: 100 }).subarray(0, 44 + 50);
+    expect(parseWav(cut)).toMatchObject({ data_bytes: 50, sample_frames: 25 });
+    // Compressed formats keep their metadata: IMA ADPCM states 4 bits and a large block.
+    expect(parseWav(rawWav({ rate: 22050, channels: 1, bits: 4, blockAlign: 512, frames: 1, format: 0x11 }))).toMatchObject({ encoding: 'other', bit_depth: 4 });
+  });
+
+  it('names the tool and parameter when the policy refuses a path', async () => {
+    await fs.copyFile(box.at('tone.wav'), path.join(box.outside, 'o.wav'));
+    await expectToolFailure(audioProcessor, { operation: 'metadata', file_path: path.join(box.outside, 'o.wav') }, 'PATH_NOT_ALLOWED', /audio_processor: parameter 'file_path': /, opts);
+    await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: '../outside/x.wav' }, 'PATH_NOT_ALLOWED', /audio_processor: parameter 'target_path': /, opts);
+    await expectToolFailure(audioProcessor, { operation: 'convert', source_path: 'tone.wav', target_path: '../outside/x.mp3' }, 'PATH_NOT_ALLOWED', /audio_processor: parameter 'target_path': /, opts);
   });
 
   it('stops ffmpeg when the call is cancelled, leaving no partial output', async () => {

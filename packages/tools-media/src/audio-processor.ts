@@ -3,7 +3,7 @@ import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, opera
 import { ffmpegErrorTail, inputArgs, outputArg, requireFfmpeg, runFfmpeg } from './ffmpeg.js';
 import { DETECTION_BYTES, detectFormat, formatFromExtension, type DetectedFormat } from './magic-bytes.js';
 import { inputLimit, prepareOutput, readHead, readInput, statInput, writeOutput } from './media-files.js';
-import { decodeWav, encodeWav, parseWav, remixChannels, resample, WavError, type WavInfo } from './wav.js';
+import { decodeWav, encodeWav, parseWav, remixChannels, resample, resampledLength, WavError, type WavInfo } from './wav.js';
 
 const NAME = 'audio_processor';
 const DEFAULT_MAX_BYTES = 100 * MiB;
@@ -94,8 +94,32 @@ function targetFormat(params: Params): TargetFormat {
   return f as TargetFormat;
 }
 
-/** wav -> wav in pure JS: channel remix, windowed-sinc resampling and bit-depth change. */
-function convertWav(data: Buffer, info: WavInfo, params: Params, parameter: string, given: string): Buffer {
+/** Throws when the call has been cancelled or has run out of time. */
+function throwIfAborted(ctx: ExecutionContext): void {
+  if (!ctx.signal.aborted) return;
+  const reason: unknown = ctx.signal.reason;
+  if (reason instanceof LlmspellError) throw reason;
+  throw new LlmspellError('CANCELLED', `${NAME}: cancelled`);
+}
+
+/**
+ * wav -> wav in pure JS: channel remix, windowed-sinc resampling and bit-depth change.
+ * The output size is known from the header, so an oversize result is refused before any work.
+ */
+async function convertWav(data: Buffer, info: WavInfo, params: Params, parameter: string, given: string, limit: number, ctx: ExecutionContext): Promise<Buffer> {
+  const rate = params.sample_rate ?? info.sample_rate;
+  const channelCount = params.channels ?? info.channels;
+  const depth = params.bit_depth ?? (info.encoding === 'pcm_int' && [8, 16, 24, 32].includes(info.bit_depth) ? info.bit_depth as 8 | 16 | 24 | 32 : 16);
+  const frames = resampledLength(info.sample_frames, info.sample_rate, rate);
+  const dataBytes = frames * channelCount * (depth / 8);
+  const bytes = 44 + dataBytes + (dataBytes % 2);
+  if (bytes > limit) {
+    // Name what made the output grow, so the caller knows what to lower.
+    const cause = params.sample_rate !== undefined && rate > info.sample_rate ? 'sample_rate'
+      : params.channels !== undefined && channelCount > info.channels ? 'channels'
+        : params.bit_depth !== undefined && depth > info.bit_depth ? 'bit_depth' : 'target_path';
+    paramError(NAME, cause, `the converted audio (${frames} frames at ${rate} Hz, ${channelCount} channel(s), ${depth}-bit) would be ${bytes} bytes, over the limit of ${limit} bytes`, 'SIZE_LIMIT_EXCEEDED', { bytes, limit });
+  }
   let channels: Float32Array[];
   try {
     channels = decodeWav(data, info);
@@ -104,9 +128,12 @@ function convertWav(data: Buffer, info: WavInfo, params: Params, parameter: stri
     throw error;
   }
   if (params.channels !== undefined) channels = remixChannels(channels, params.channels);
-  const rate = params.sample_rate ?? info.sample_rate;
-  channels = resample(channels, info.sample_rate, rate);
-  const depth = params.bit_depth ?? (info.encoding === 'pcm_int' && [8, 16, 24, 32].includes(info.bit_depth) ? info.bit_depth as 8 | 16 | 24 | 32 : 16);
+  // Resampling is the long part: between slices the event loop runs (timers, the time limit) and a
+  // cancelled or timed-out call stops.
+  channels = await resample(channels, info.sample_rate, rate, async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfAborted(ctx);
+  });
   return encodeWav(channels, rate, depth);
 }
 
@@ -145,8 +172,8 @@ async function convert(params: Params, ctx: ExecutionContext) {
   const builtinOk = wavCandidate !== undefined && ((wavCandidate.info.encoding === 'pcm_int' && [8, 16, 24, 32].includes(wavCandidate.info.bit_depth)) || (wavCandidate.info.encoding === 'pcm_float' && [32, 64].includes(wavCandidate.info.bit_depth)));
   if (wavCandidate && builtinOk) {
     engine = 'builtin';
-    const out = convertWav(wavCandidate.data, wavCandidate.info, params, source.parameter, source.value);
-    if (ctx.signal.aborted) throw new LlmspellError('CANCELLED', `${NAME}: cancelled`);
+    const out = await convertWav(wavCandidate.data, wavCandidate.info, params, source.parameter, source.value, limit, ctx);
+    throwIfAborted(ctx);
     await writeOutput(ctx, NAME, 'target_path', params.target_path, out);
   } else {
     engine = 'ffmpeg';

@@ -143,6 +143,46 @@ describe('image_processor', () => {
     await expect(fs.stat(path.join(box.outside, 'w.png'))).rejects.toThrow();
   });
 
+  it('names the tool and parameter when the policy refuses a path', async () => {
+    await fs.copyFile(box.at('quad.png'), path.join(box.outside, 'out.png'));
+    await expectToolFailure(imageProcessor, { operation: 'metadata', file_path: path.join(box.outside, 'out.png') }, 'PATH_NOT_ALLOWED', /image_processor: parameter 'file_path': /, opts);
+    await expectToolFailure(imageProcessor, { operation: 'resize', source_path: 'quad.png', target_path: path.join(box.outside, 'w.png'), width: 10 }, 'PATH_NOT_ALLOWED', /image_processor: parameter 'target_path': /, opts);
+  });
+
+  it('refuses an output over the pixel limit before libvips starts', async () => {
+    // 100000 x 100000 from a tiny file ran until the script's time limit.
+    const started = Date.now();
+    const err = await expectToolFailure(imageProcessor, { operation: 'resize', source_path: 'quad.png', target_path: 'big.png', width: 100_000, height: 100_000, maintain_aspect_ratio: false }, 'SIZE_LIMIT_EXCEEDED', 'width', opts);
+    expect(err).toMatchObject({ details: { pixels: 1e10, limit: 0x3fff * 0x3fff } });
+    // Keeping the aspect ratio, the missing side follows it: 100000 wide is 50000 high.
+    await expectToolFailure(imageProcessor, { operation: 'resize', source_path: 'quad.png', target_path: 'big.png', width: 100_000 }, 'SIZE_LIMIT_EXCEEDED', 'width', opts);
+    await expectToolFailure(imageProcessor, { operation: 'resize', source_path: 'quad.png', target_path: 'big.png', height: 50_000 }, 'SIZE_LIMIT_EXCEEDED', 'height', opts);
+    // Without the aspect ratio a missing side stays the source's: 200 x 100000 is fine.
+    expect(await toolResult(imageProcessor, { operation: 'resize', source_path: 'quad.png', target_path: 'tall.png', height: 100_000, maintain_aspect_ratio: false }, opts))
+      .toMatchObject({ width: 200, height: 100_000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(fs.stat(box.at('big.png'))).rejects.toThrow();
+    // Fitting inside a box, the tighter side decides: 100000 x 10 is 20 x 10.
+    expect(await toolResult(imageProcessor, { operation: 'resize', source_path: 'quad.png', target_path: 'fit.png', width: 100_000, height: 10 }, opts))
+      .toMatchObject({ width: 20, height: 10 });
+  });
+
+  it('stops libvips at the timeout_ms setting, and returns at once when the call is cancelled', async () => {
+    // 16000 x 16000 is within the pixel limit but takes libvips many seconds.
+    const huge = { operation: 'resize', source_path: 'quad.png', target_path: 'huge.png', width: 16_000, height: 16_000, maintain_aspect_ratio: false };
+    let started = Date.now();
+    await expectToolFailure(imageProcessor, huge, 'TIMEOUT', /image_processor: resize did not finish within 1 s/, { ...opts, settings: { timeout_ms: 1000 } });
+    expect(Date.now() - started).toBeLessThan(6000);
+    const controller = new AbortController();
+    started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    await expectToolFailure(imageProcessor, huge, 'CANCELLED', undefined, { ...opts, settings: { timeout_ms: 1000 }, signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(1500);
+    await expect(fs.stat(box.at('huge.png'))).rejects.toThrow();
+    // Let libvips reach its own timeout before the next test.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }, 15_000);
+
   it('renders SVG without loading the files it references', async () => {
     await fs.copyFile(box.at('quad.png'), path.join(box.outside, 'secret.png'));
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="20">`

@@ -1,6 +1,6 @@
 import { defineTool, LlmspellError, z, type ExecutionContext, paramError } from '@llmspell/core';
 import type { Sharp, Metadata } from 'sharp';
-import { detectResultSchema, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
+import { detectResultSchema, ffmpegTimeout, filePathParam, inputPath, MiB, operationParam, pathAliasParam, unrecognisedMedia, unrecognisedResultSchema } from './common.js';
 import { DETECTION_BYTES, detectFormat, formatFromExtension } from './magic-bytes.js';
 import { loadSharp, type SharpFactory } from './load-sharp.js';
 import { inputLimit, readHead, readInput, statInput, writeOutput } from './media-files.js';
@@ -11,6 +11,13 @@ const OPERATIONS = ['detect', 'metadata', 'resize', 'convert', 'crop', 'rotate',
 /** Formats written by every sharp build. */
 const OUTPUT_FORMATS = ['png', 'jpeg', 'gif', 'webp', 'tiff', 'avif'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/**
+ * The most pixels an image may have, read or written: sharp's own default input limit
+ * (0x3FFF x 0x3FFF). The output needs the same bound, or a tiny file resized to 100000 x 100000
+ * occupies libvips for minutes.
+ */
+const MAX_PIXELS = 0x3fff * 0x3fff;
 
 const dimension = (what: string) => z.number().int().positive().max(100_000).optional().describe(what);
 
@@ -104,12 +111,43 @@ async function loadImage(params: Params, ctx: ExecutionContext, preferSource: bo
 async function openImage(sharp: SharpFactory, data: Buffer, parameter: string, given: string): Promise<{ image: Sharp; meta: Metadata }> {
   // A decode failure means the file is not an image sharp understands: a bad argument, not a crash.
   try {
-    const image = sharp(data, { failOn: 'error' });
+    const image = sharp(data, { failOn: 'error', limitInputPixels: MAX_PIXELS });
     const meta = await image.metadata();
     return { image, meta };
   } catch (error) {
     paramError(NAME, parameter, `${given} is not a readable image: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The size of what a resize produces, computed as sharp does (fit 'inside' scales by the tighter
+ * side; a missing side follows the aspect ratio), so it can be refused before libvips starts.
+ */
+function resizedSize(params: Params, width: number, height: number): { width: number; height: number } {
+  if (!params.maintain_aspect_ratio) return { width: params.width ?? width, height: params.height ?? height };
+  const scales = [params.width !== undefined ? params.width / width : Infinity, params.height !== undefined ? params.height / height : Infinity];
+  const scale = Math.min(...scales);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** Refuses an output over MAX_PIXELS, naming the parameter that set its size. */
+function checkOutputPixels(size: { width: number; height: number }, parameter: string): void {
+  const pixels = size.width * size.height;
+  if (pixels > MAX_PIXELS) {
+    paramError(NAME, parameter, `the output would be ${size.width}x${size.height} = ${pixels} pixels, over the limit of ${MAX_PIXELS}`, 'SIZE_LIMIT_EXCEEDED', { pixels, limit: MAX_PIXELS });
+  }
+}
+
+/** Rejects when the call is cancelled or times out; libvips keeps going until its own timeout, but the call returns. */
+function untilAborted(signal: AbortSignal): { promise: Promise<never>; done: () => void } {
+  let onAbort = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason instanceof LlmspellError ? signal.reason : new LlmspellError('CANCELLED', `${NAME}: cancelled`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return { promise, done: () => signal.removeEventListener('abort', onAbort) };
 }
 
 async function run(params: Params, ctx: ExecutionContext) {
@@ -157,6 +195,7 @@ async function run(params: Params, ctx: ExecutionContext) {
   switch (op) {
     case 'resize': {
       if (params.width === undefined && params.height === undefined) paramError(NAME, 'width', "'resize' needs width, height or both");
+      checkOutputPixels(resizedSize(params, width, height), params.width !== undefined ? 'width' : 'height');
       if (params.maintain_aspect_ratio) pipeline = pipeline.resize({ width: params.width, height: params.height, fit: 'inside' });
       else pipeline = pipeline.resize({ width: params.width ?? width, height: params.height ?? height, fit: 'fill' });
       break;
@@ -186,10 +225,20 @@ async function run(params: Params, ctx: ExecutionContext) {
       break;
   }
   let output: { data: Buffer; info: { width: number; height: number; size: number } };
+  // libvips works off the event loop, so the time limit can fire: the call stops then, and the
+  // timeout ends libvips' own work too.
+  const aborted = untilAborted(ctx.signal);
+  const seconds = Math.max(1, Math.ceil(ffmpegTimeout(ctx.settings) / 1000));
   try {
-    output = await encode(pipeline, format, params.quality).toBuffer({ resolveWithObject: true });
+    output = await Promise.race([encode(pipeline, format, params.quality).timeout({ seconds }).toBuffer({ resolveWithObject: true }), aborted.promise]);
   } catch (error) {
+    if (error instanceof LlmspellError) throw error;
+    if (/^timeout\b/i.test((error as Error).message)) {
+      throw new LlmspellError('TIMEOUT', `${NAME}: ${op} did not finish within ${seconds} s ([tools.${NAME}] timeout_ms)`, { details: { timeout_ms: seconds * 1000 }, cause: error });
+    }
     throw new LlmspellError('TOOL_EXECUTION_FAILED', `${NAME}: ${op} failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    aborted.done();
   }
   if (ctx.signal.aborted) throw new LlmspellError('CANCELLED', `${NAME}: cancelled`);
   const written = await writeOutput(ctx, NAME, 'target_path', params.target_path, output.data);

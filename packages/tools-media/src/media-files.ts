@@ -25,12 +25,22 @@ export interface InputFile {
   open(): Promise<VerifiedFile>;
 }
 
+/**
+ * A policy refusal (PATH_NOT_ALLOWED, a size) keeps its code but gets the `<tool>: parameter '<p>'`
+ * form of every other error of the tool, as tools-util's policy-files does.
+ */
+function named(error: LlmspellError, tool: string, parameter: string): LlmspellError {
+  if (error.message.startsWith(`${tool}: `)) return error;
+  const detail = error.detail.startsWith(`parameter '${parameter}'`) ? error.detail : `parameter '${parameter}': ${error.detail}`;
+  return new LlmspellError(error.code, `${tool}: ${detail}`, { details: { ...error.details, tool, parameter }, cause: error });
+}
+
 /** Maps a policy refusal or fs failure onto this package's `<tool>: parameter '<p>'` errors. */
 function inputError(error: unknown, tool: string, parameter: string, file: string): never {
   if (error instanceof LlmspellError) {
     if (error.code === 'NOT_FOUND') paramError(tool, parameter, `file not found: ${file}`, 'NOT_FOUND', { path: file });
     if (error.code === 'INVALID_ARGUMENT') paramError(tool, parameter, `not a regular file: ${file}`, 'INVALID_ARGUMENT', { path: file });
-    throw error;
+    throw named(error, tool, parameter);
   }
   throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${file}: ${(error as Error).message}`, { cause: error });
 }
@@ -53,7 +63,7 @@ export async function readInput(ctx: ExecutionContext, tool: string, parameter: 
   try {
     return await readCapped(handle, limit, `${tool}: parameter '${parameter}': file ${input.given}`);
   } catch (error) {
-    if (error instanceof LlmspellError) throw error;
+    if (error instanceof LlmspellError) throw named(error, tool, parameter);
     throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot read ${input.given}: ${(error as Error).message}`, { cause: error });
   } finally {
     await handle.close();
@@ -95,7 +105,7 @@ export async function prepareOutput(ctx: ExecutionContext, tool: string, paramet
   try {
     entry = await ctx.policy.locate(file, { parameter, createParents: true });
   } catch (error) {
-    if (error instanceof LlmspellError && error.code !== 'IO_ERROR') throw error;
+    if (error instanceof LlmspellError && error.code !== 'IO_ERROR') throw named(error, tool, parameter);
     throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot create the directory of ${file}: ${(error as Error).message}`, { cause: error });
   }
   const { dir, name } = entry;
@@ -141,7 +151,7 @@ export async function prepareOutput(ctx: ExecutionContext, tool: string, paramet
         return size;
       } catch (error) {
         await discard();
-        if (error instanceof LlmspellError) throw error;
+        if (error instanceof LlmspellError) throw named(error, tool, parameter);
         throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot write ${file}: ${(error as Error).message}`, { cause: error });
       }
     },
@@ -156,7 +166,7 @@ export async function writeOutput(ctx: ExecutionContext, tool: string, parameter
     return { resolved: realPath, size: data.length };
   } catch (error) {
     if (error instanceof LlmspellError && error.code === 'INVALID_ARGUMENT') paramError(tool, parameter, `is a directory: ${file}`);
-    if (error instanceof LlmspellError && error.code !== 'IO_ERROR') throw error;
+    if (error instanceof LlmspellError && error.code !== 'IO_ERROR') throw named(error, tool, parameter);
     throw new LlmspellError('IO_ERROR', `${tool}: parameter '${parameter}': cannot write ${file}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -17,6 +17,14 @@ export interface WavInfo {
 export class WavError extends Error {}
 
 /**
+ * Sample rates a header may claim. Far outside what audio uses, a rate only makes a tiny file
+ * promise hours of sound, and resampling it to a normal rate huge work (a 1 Hz header converted
+ * to 384 kHz is 384000 output frames per input byte).
+ */
+export const MIN_SAMPLE_RATE = 1000;
+export const MAX_SAMPLE_RATE = 768_000;
+
+/**
  * Parses the RIFF/WAVE header: walks the chunks for `fmt ` and `data` (skipping LIST,
  * fact and others, honouring the pad byte of odd-sized chunks).
  */
@@ -46,16 +54,38 @@ export function parseWav(b: Buffer): WavInfo {
       };
     } else if (id === 'data') {
       if (!fmt) throw new WavError('data chunk comes before the fmt chunk');
-      // A streaming writer may leave the size at 0 or 0xFFFFFFFF; the rest of the file is the data then.
+      checkFormat(fmt);
+      // A streaming writer may leave the size at 0 or 0xFFFFFFFF, and a cut-off recording claims
+      // more than is there; the rest of the file is the data then.
       const available = b.length - body;
       const dataBytes = size === 0 || size === 0xffffffff || size > available ? available : size;
-      if (fmt.channels === 0 || fmt.sample_rate === 0 || fmt.block_align === 0) throw new WavError('fmt chunk has zero channels, rate or block size');
       const frames = Math.floor(dataBytes / fmt.block_align);
       return { ...fmt, data_offset: body, data_bytes: dataBytes, sample_frames: frames, duration_seconds: frames / fmt.sample_rate };
     }
     offset = body + size + (size % 2);
   }
   throw new WavError(fmt ? 'no data chunk' : 'no fmt chunk');
+}
+
+/**
+ * Refuses headers whose fields contradict each other: the decoder trusts block_align to step
+ * over whole frames, so a block shorter than one sample per channel would read past the data.
+ */
+function checkFormat(fmt: Pick<WavInfo, 'encoding' | 'channels' | 'sample_rate' | 'block_align' | 'bit_depth'>): void {
+  if (fmt.channels === 0) throw new WavError('fmt chunk has zero channels');
+  if (fmt.sample_rate < MIN_SAMPLE_RATE || fmt.sample_rate > MAX_SAMPLE_RATE) {
+    throw new WavError(`sample rate ${fmt.sample_rate} Hz is outside ${MIN_SAMPLE_RATE}-${MAX_SAMPLE_RATE} Hz`);
+  }
+  // Integer PCM may use any width up to 32 bits (12- and 20-bit files exist); float is 32 or 64.
+  // Compressed formats (ADPCM, MP3 in WAV) state 0-16 bits or none, and only their metadata is read.
+  const bits = fmt.bit_depth;
+  const known = fmt.encoding === 'pcm_int' ? bits >= 1 && bits <= 32 : fmt.encoding === 'pcm_float' ? bits === 32 || bits === 64 : bits <= 64;
+  if (!known) throw new WavError(`${bits}-bit samples are not valid for ${fmt.encoding === 'other' ? 'this format' : fmt.encoding}`);
+  if (fmt.block_align === 0) throw new WavError('fmt chunk has a zero block size');
+  const frameBytes = fmt.channels * Math.ceil(bits / 8);
+  if (fmt.block_align < frameBytes) {
+    throw new WavError(`block_align ${fmt.block_align} is smaller than one frame (${fmt.channels} channels x ${bits} bits = ${frameBytes} bytes)`);
+  }
 }
 
 /** Decodes integer (8/16/24/32-bit) or float (32/64-bit) PCM into one Float32Array per channel, in [-1, 1]. */
@@ -138,12 +168,24 @@ function gcd(a: number, b: number): number {
 /** Largest polyphase table built (phases x taps); beyond it the kernel is computed per sample. */
 const MAX_TABLE = 1 << 20;
 
+/** How many frames a channel has after resampling from `from` to `to` Hz. */
+export function resampledLength(frames: number, from: number, to: number): number {
+  return from === to ? frames : Math.max(1, Math.round(frames * (to / from)));
+}
+
+/** Kernel evaluations between two calls of `pause`: a few milliseconds of work. */
+const WORK_PER_SLICE = 1 << 18;
+
 /**
  * Resamples by windowed-sinc interpolation (Hann window, 16 zero crossings each side),
  * low-passing at the lower of the two Nyquist frequencies so downsampling does not alias.
  * For rational ratios (all common rates) the kernel is precomputed once per phase.
+ *
+ * Even within the size limits this can take seconds (odd ratios compute the kernel per sample),
+ * so the work is done in slices with `pause` awaited between them: the caller yields to the
+ * event loop there and throws to stop when its call is cancelled or out of time.
  */
-export function resample(input: Float32Array[], from: number, to: number): Float32Array[] {
+export async function resample(input: Float32Array[], from: number, to: number, pause: () => Promise<void> = async () => {}): Promise<Float32Array[]> {
   if (from === to) return input;
   const ratio = to / from;
   const cutoff = Math.min(1, ratio);
@@ -170,27 +212,35 @@ export function resample(input: Float32Array[], from: number, to: number): Float
         sum += w;
       }
       for (let t = 0; t < taps; t += 1) table[p * taps + t] /= sum;
+      if (p % Math.max(1, Math.floor(WORK_PER_SLICE / taps)) === 0) await pause();
     }
   }
-  return input.map((ch) => {
-    const length = Math.max(1, Math.round(ch.length * ratio));
-    const out = new Float32Array(length);
-    for (let i = 0; i < length; i += 1) {
-      const pos = i * step;
-      const base = Math.floor(pos / phases);
-      const phase = pos - base * phases;
-      let acc = 0;
-      let weights = 0;
-      for (let t = 0; t < taps; t += 1) {
-        const j = base - half + t;
-        if (j < 0 || j >= ch.length) continue;
-        const w = table ? table[phase * taps + t] : kernel(t - half - phase / phases);
-        acc += ch[j] * w;
-        weights += w;
+  const slice = Math.max(1, Math.floor(WORK_PER_SLICE / taps));
+  const out: Float32Array[] = [];
+  for (const ch of input) {
+    const length = resampledLength(ch.length, from, to);
+    const samples = new Float32Array(length);
+    for (let start = 0; start < length; start += slice) {
+      await pause();
+      const end = Math.min(length, start + slice);
+      for (let i = start; i < end; i += 1) {
+        const pos = i * step;
+        const base = Math.floor(pos / phases);
+        const phase = pos - base * phases;
+        let acc = 0;
+        let weights = 0;
+        for (let t = 0; t < taps; t += 1) {
+          const j = base - half + t;
+          if (j < 0 || j >= ch.length) continue;
+          const w = table ? table[phase * taps + t] : kernel(t - half - phase / phases);
+          acc += ch[j] * w;
+          weights += w;
+        }
+        // Near the edges part of the kernel falls outside the signal; renormalise so the level holds.
+        samples[i] = weights !== 0 ? acc / weights : 0;
       }
-      // Near the edges part of the kernel falls outside the signal; renormalise so the level holds.
-      out[i] = weights !== 0 ? acc / weights : 0;
     }
-    return out;
-  });
+    out.push(samples);
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,15 @@ describe('csv_analyzer path', () => {
     expect(broken.message).toContain("parameter 'path': CSV could not be parsed: a quoted field opened on line 3 is never closed");
     expect(await refusal({ input: 'a\n1\n', path: 'big.csv' })).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('not both') });
     expect(await refusal({})).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("parameter 'input'") });
+  });
+
+  test('refusals name the tool and the path parameter', async () => {
+    const outside = await refusal({ path: '/etc/passwd' });
+    expect(outside).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    expect(outside.message).toContain("csv_analyzer: parameter 'path': /etc/passwd");
+    execFileSync('mkfifo', [path.join(root, 'fifo.csv')]);
+    expect(await refusal({ path: 'fifo.csv' })).toEqual({ code: 'INVALID_ARGUMENT', message: "INVALID_ARGUMENT: csv_analyzer: parameter 'path': not a regular file: fifo.csv" });
+    expect(await refusal({ path: 'missing.csv' })).toEqual({ code: 'NOT_FOUND', message: "NOT_FOUND: csv_analyzer: parameter 'path': file not found: missing.csv" });
   });
 
   test('the file policy applies, and a path needs the restricted level', async () => {

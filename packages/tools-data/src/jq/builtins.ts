@@ -1,5 +1,6 @@
 import { arrayBytes, type Budget, stringBytes } from './budget.js';
 import { jsonPreview } from './json-size.js';
+import { jsonTooDeepAt, MAX_JSON_DEPTH } from '../json-text.js';
 import type { Node } from './parse.js';
 import {
   type Json, type Path, Env, JqError, typeName, truthy, describe, compare, equal, add, indexValue, indices, iterate, contains, length, keysOf, tostring, toJson, getPath, setPath, deletePaths, toEntries, fromEntries, flatten, toNumber, regex, matches, captureObject, implode, addAll, toNumStrict, strOf, arrOf,
@@ -114,6 +115,7 @@ export function callBuiltin(interp: JqEvaluator, name: string, args: Node[], inp
     case 'tojson/0': return one(toJson);
     case 'fromjson/0':
       return one((v) => {
+        if (typeof v === 'string' && jsonTooDeepAt(v) >= 0) throw new JqError(`${describe(v)} cannot be parsed as JSON: nested deeper than ${MAX_JSON_DEPTH} levels`);
         try { return JSON.parse(v as string); } catch (e) { throw new JqError(`${describe(v)} cannot be parsed as JSON: ${(e as Error).message}`); }
       });
     case 'ascii_downcase/0': return one((v) => strOf(v, 'ascii_downcase').replace(/[A-Z]/g, (c) => c.toLowerCase()));

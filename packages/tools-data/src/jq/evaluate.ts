@@ -2,6 +2,7 @@ import { LlmspellError } from '@llmspell/core';
 import { parseJq } from './parse.js';
 import { Budget, type JqLimits } from './budget.js';
 import { jsonPreview, jsonSizeWithin } from './json-size.js';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../json-text.js';
 import { activateBudget, Env, JqError, type Json } from './values.js';
 import { Interpreter } from './interpreter.js';
 
@@ -26,6 +27,10 @@ export function runJq(query: string, input: Json, limits: JqLimits = {}, vars: R
         throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `parameter 'query': the jq output is over ${budget.maxValueBytes} bytes of JSON ([tools.json_processor] max_output_bytes)`);
       }
       room -= size;
+      // The script bridges refuse deeper values, and serialising one past the stack crashes.
+      if (jsonDeeperThan(o)) {
+        throw new LlmspellError('SIZE_LIMIT_EXCEEDED', `parameter 'query': the jq output is nested deeper than ${MAX_JSON_DEPTH} levels`, { details: { parameter: 'query', limit: MAX_JSON_DEPTH } });
+      }
     }
     return outputs;
   } catch (error) {

@@ -176,6 +176,16 @@ describe('diff_calculator', () => {
     await expectToolFailure(diffCalculator, { type: 'xml', old_text: 'a', new_text: 'b' }, 'INVALID_ARGUMENT', 'type');
   });
 
+  it('refuses JSON text nested deeper than 200 levels, naming the parameter, instead of overflowing the stack', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const e = await expectToolFailure(diffCalculator, { type: 'json', old_json: deep, new_json: '[]' }, 'SIZE_LIMIT_EXCEEDED', 'old_json');
+    expect(e).toMatchObject({ details: { parameter: 'old_json', limit: 200, position: 200 } });
+    await expectToolFailure(diffCalculator, { type: 'json', old_json: {}, new_json: ` {"a": ${deep}}` }, 'SIZE_LIMIT_EXCEEDED', 'new_json');
+    // 200 levels, and brackets inside strings, are fine.
+    const ok = await toolResult(diffCalculator, { type: 'json', old_json: `${'['.repeat(200)}${']'.repeat(200)}`, new_json: `{"s": "${'{'.repeat(300)}"}` });
+    expect(ok.equal).toBe(false);
+  });
+
   describe('files', () => {
     let box: ToolSandbox;
     beforeEach(async () => {
@@ -194,6 +204,8 @@ describe('diff_calculator', () => {
       expect(j.modified).toEqual({ x: { old: 1, new: 2 } });
       await fs.writeFile(path.join(box.root, 'bad.json'), 'nope');
       await expectToolFailure(diffCalculator, { type: 'json', old_file: 'bad.json', new_file: 'b.json' }, 'INVALID_ARGUMENT', 'old_file', { policy: box.policy });
+      await fs.writeFile(path.join(box.root, 'deep.json'), `${'{"a":'.repeat(1000)}1${'}'.repeat(1000)}`);
+      await expectToolFailure(diffCalculator, { type: 'json', old_file: 'a.json', new_file: 'deep.json' }, 'SIZE_LIMIT_EXCEEDED', 'new_file', { policy: box.policy });
     });
 
     it('refuses files outside the allowed roots', async () => {
