@@ -22,6 +22,7 @@ export interface StepCheckpoint {
   o: unknown;
   s?: Record<string, unknown>;
   d?: number;
+  /** The step's name, which a resume checks against the workflow's step at the same place. */
   n?: string;
 }
 

@@ -330,6 +330,16 @@ function* runStepSteps(
 ): Generator<unknown, StepResult, unknown> {
   const restored = rs.restored.get(path);
   if (restored) {
+    // A checkpoint is found by the step's place; a script edited since the run began would
+    // otherwise take one step's output for another's and skip it (records before names were
+    // kept have none)
+    if (restored.n !== undefined && restored.n !== step.name) {
+      throw new LlmspellError(
+        'WORKFLOW_ERROR',
+        `run '${rs.runId}' cannot resume: its checkpoint at step ${path} is of step '${restored.n}', but the workflow's step there is now '${step.name}' (the workflow changed since the run began); start a new run, or give the step its old name`,
+        { details: { run_id: rs.runId, path, recorded_step: restored.n, step: step.name } },
+      );
+    }
     rs.outputs[step.name] = restored.o;
     const primary = stepPrimary(rs, step, restored.o);
     if (primary) rs.primaries[step.name] = primary;
@@ -399,7 +409,7 @@ function completeStep(rs: RunState, step: StepSpec, output: unknown, started: nu
 
 function* checkpointStep(rs: RunState, step: StepSpec, path: string, output: unknown, duration: number): Generator<unknown, void, unknown> {
   if (!rs.checkpoints || !rs.runId) return;
-  const cp: StepCheckpoint = { o: output ?? null, d: Math.round(duration * 1000) / 1000 };
+  const cp: StepCheckpoint = { o: output ?? null, d: Math.round(duration * 1000) / 1000, n: step.name };
   if (rs.sharedDirty) {
     cp.s = rs.shared;
     rs.sharedDirty = false;

@@ -276,6 +276,25 @@ describe('durable runs', () => {
     expect(calls).toHaveLength(4);
   });
 
+  test('a run whose workflow changed since it began refuses to resume rather than take one step\'s output for another\'s', async () => {
+    const state = mapState();
+    const calls: string[] = [];
+    const step = (name: string, fail = false) => ({ name, execute: async () => { if (fail) throw new Error('boom'); calls.push(name); return `${name}-done`; } });
+    const before = createWorkflowFromConfig('sequential', { name: 'edited', steps: [step('a'), step('b', true)] });
+    expect((await executeWorkflow(before, { run_id: 'r1' }, context({ state }))).success).toBe(false);
+    // the script renamed its first step and fixed the second
+    const after = createWorkflowFromConfig('sequential', { name: 'edited', steps: [step('a2'), step('b')] });
+    const resumed = await executeWorkflow(after, { run_id: 'r1' }, context({ state })).catch((e: Error) => e);
+    const message = resumed instanceof Error ? resumed.message : String((resumed as any).error?.message ?? (resumed as any).error);
+    expect(message).toContain("checkpoint at step 0 is of step 'a', but the workflow's step there is now 'a2'");
+    expect(calls).toEqual(['a']);
+    // the same steps resume as before
+    const same = createWorkflowFromConfig('sequential', { name: 'edited', steps: [step('a'), step('b')] });
+    const ok = await executeWorkflow(same, { run_id: 'r1' }, context({ state }));
+    expect(ok.success).toBe(true);
+    expect(calls).toEqual(['a', 'b']);
+  });
+
   test('checkpoints stay small and old runs are pruned', async () => {
     const state = mapState();
     const wf = createWorkflowFromConfig('sequential', { name: 'small', steps: Array.from({ length: 20 }, (_, i) => ({ name: `s${i}`, execute: async () => i })) });
