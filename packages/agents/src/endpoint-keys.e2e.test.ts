@@ -114,7 +114,7 @@ describe('the configured endpoint', () => {
     const r = new ProviderRegistry({ env: {}, policy: new SecurityPolicy() });
     for (const model of ['ollama/llama3.2', 'lmstudio/qwen', 'vllm/m']) {
       const resolved = r.resolve({ model });
-      expect([model, resolved.configuredEndpoint, resolved.fetch]).toEqual([model, true, undefined]);
+      expect([model, resolved.configuredEndpoint, typeof resolved.fetch]).toEqual([model, true, 'function']);
       expect(new URL(resolved.baseURL!).hostname).toBe('localhost');
     }
   });

@@ -10,9 +10,9 @@ export { agentAsTool } from './agent-tool.js';
 export type { AgentToolOptions } from './agent-tool.js';
 export { KNOWN_PROVIDERS } from './providers.js';
 export type { ProviderProtocol } from './providers.js';
-export { ProviderRegistry, defaultModelFactory, parseModelSpec } from './provider-registry.js';
+export { PROVIDER_MAX_RESPONSE_BYTES, ProviderRegistry, defaultModelFactory, parseModelSpec } from './provider-registry.js';
 export type {
   ModelFactory, ModelRequest, ProviderRegistryOptions, ProviderSettings, ProvidersConfig, ResolvedModel,
 } from './provider-registry.js';
-export { BUILTIN_PRICES, BudgetTracker, PriceTable } from './prices.js';
+export { BUILTIN_PRICES, BudgetTracker, PriceTable, checkBudget } from './prices.js';
 export type { ModelPrice } from './prices.js';

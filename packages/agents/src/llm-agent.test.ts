@@ -128,13 +128,27 @@ describe('LlmAgent', () => {
     expect(seen).toEqual(['BeforeAgentExecution:hooked', 'ToolValidation:adder', 'BeforeToolExecution:adder', 'AfterAgentExecution:hooked']);
   });
 
-  it('stops the tool loop at max_steps', async () => {
+  it('stops the tool loop at max_steps with AGENT_ERROR, not an empty success', async () => {
     const model = mockToolCallModel([{ toolCalls: [{ name: 'adder', arguments: { a: 1, b: 1 } }] }]);
     const agent = await createAgent({ model: 'gpt-4o', tools: ['adder'], max_steps: 2 }, depsWith(model));
-    const out = await agent.run('loop forever', ctxWith([adder]));
+    const e = await agent.run('loop forever', ctxWith([adder])).catch((x: unknown) => x);
     expect(model.doGenerateCalls).toHaveLength(2);
-    expect(out.metadata.steps).toBe(2);
-    expect(out.metadata.finish_reason).toBe('tool-calls');
+    expect(e).toMatchObject({ code: 'AGENT_ERROR', details: { reason: 'max_steps', max_steps: 2, steps: 2 } });
+    expect((e as Error).message).toMatch(/still asked for tools after 2 steps \(max_steps = 2\).*raise max_steps/);
+    expect(agent.getState()).toBe('Error');
+    // Streaming ends the same way.
+    await expect(streamAgent(agent, 'again', ctxWith([adder]), () => undefined)).rejects.toMatchObject({ details: { reason: 'max_steps' } });
+  });
+
+  it('fails with BUDGET_EXCEEDED when the budget runs out in the middle of a tool loop', async () => {
+    const budget = new BudgetTracker(0.001);
+    const model = mockToolCallModel([
+      { toolCalls: [{ name: 'adder', arguments: { a: 1, b: 1 } }], inputTokens: 100_000, outputTokens: 100_000 },
+      { text: 'never reached' },
+    ]);
+    const agent = await createAgent({ model: 'gpt-4o', tools: ['adder'] }, depsWith(model, { budget }));
+    await expect(agent.run('go', ctxWith([adder]))).rejects.toThrow(/^BUDGET_EXCEEDED: agent '.*': budget of \$0.001 spent/);
+    expect(model.doGenerateCalls).toHaveLength(1);
   });
 
   it('reports a tool validation failure to the model instead of failing the run', async () => {

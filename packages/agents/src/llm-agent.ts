@@ -327,6 +327,16 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     }
 
     if (fatal) throw fatal;
+    // The loop ended while the model still asked for tools: its answer is missing, and an
+    // empty success would hide that. The budget is the likelier cause when it ran out.
+    if (result.finishReason === 'tool-calls') {
+      budget?.check(`agent '${this.name}'`);
+      if (result.steps.length >= this.config.maxSteps) {
+        throw new LlmspellError('AGENT_ERROR', `agent '${this.name}': the model still asked for tools after ${result.steps.length} steps (max_steps = ${this.config.maxSteps}) and gave no answer; raise max_steps in the agent's config (up to 100)`, {
+          details: { reason: 'max_steps', max_steps: this.config.maxSteps, steps: result.steps.length },
+        });
+      }
+    }
     for (const step of result.steps) {
       for (const part of step.content) {
         if (part.type === 'tool-call') toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: part.input });
@@ -429,6 +439,11 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     let error = raw;
     if (RetryError.isInstance(error)) error = error.lastError;
     const redact = (t: string) => ctx.policy.redact(t);
+    // llmspell's own refusals inside the provider's fetch (an oversized answer, a redirect the
+    // network policy refuses) reach here wrapped by the ai SDK; their code is the useful part.
+    for (let e = error, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
+      if (isLlmspellError(e)) return new LlmspellError(e.code, redact(`${who}: ${e.detail}`), { details: { ...e.details, provider: this.resolved.provider }, cause: error });
+    }
     if (APICallError.isInstance(error)) {
       const status = error.statusCode;
       const details = { provider: this.resolved.provider, model: this.resolved.model, status_code: status ?? null };

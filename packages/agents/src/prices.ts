@@ -91,6 +91,23 @@ export class PriceTable {
 }
 
 /**
+ * Throws unless `usd` may become the budget: a non-negative number, or none; at most
+ * `ceiling` (and not none) when the configuration sets one.
+ */
+export function checkBudget(usd: number | undefined, ceiling: number | undefined): void {
+  if (usd !== undefined && !(Number.isFinite(usd) && usd >= 0)) {
+    throw new LlmspellError('INVALID_ARGUMENT', `budget must be a non-negative number of USD, got ${usd}`, { details: { parameter: 'budget_usd' } });
+  }
+  if (ceiling !== undefined && (usd === undefined || usd > ceiling)) {
+    throw new LlmspellError(
+      'OPERATION_NOT_ALLOWED',
+      `budget ${usd === undefined ? 'removal' : `of $${usd}`} refused: [agents] budget_usd = ${ceiling} in the configuration is the most a script may set`,
+      { details: { parameter: 'budget_usd', budget_usd: usd ?? null, ceiling_usd: ceiling, setting: 'agents.budget_usd' } },
+    );
+  }
+}
+
+/**
  * A spending cap for one runtime: once the recorded cost reaches the budget, further agent
  * calls fail with BUDGET_EXCEEDED. Calls to models of unknown price are not counted.
  */
@@ -100,12 +117,14 @@ export class BudgetTracker {
   private inputTokens = 0;
   private outputTokens = 0;
 
-  constructor(private limit: number | undefined = undefined) {}
+  /**
+   * `limit` is the operator's cap (`[agents] budget_usd`), and by default also the ceiling
+   * `setLimit` may not lift: a script may spend less than the operator allows, never more.
+   */
+  constructor(private limit: number | undefined = undefined, private readonly ceiling: number | undefined = limit) {}
 
   setLimit(usd: number | undefined): void {
-    if (usd !== undefined && !(Number.isFinite(usd) && usd >= 0)) {
-      throw new LlmspellError('INVALID_ARGUMENT', `budget must be a non-negative number of USD, got ${usd}`, { details: { parameter: 'budget_usd' } });
-    }
+    checkBudget(usd, this.ceiling);
     this.limit = usd;
   }
 

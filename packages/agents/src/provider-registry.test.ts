@@ -75,6 +75,22 @@ describe('ProviderRegistry.resolve', () => {
     expect(() => r.resolve({ model: 'custom/x' })).toThrow(/needs a base URL.*CUSTOM_BASE_URL/);
   });
 
+  it('refuses a user name or password in base_url without repeating it', () => {
+    const secret = 's3cr3t-pass-0123';
+    const config = { providers: { lab: { provider_type: 'openai', base_url: `http://user:${secret}@10.0.0.5:8080/v1` } } };
+    const r = new ProviderRegistry({ config, env: { ...noEnv, LLMSPELL_OLLAMA_BASE_URL: `http://u:${secret}@gpu-box:11434` } });
+    const fromConfig = (() => { try { r.resolve({ provider: 'lab', model: 'm' }); } catch (e) { return e; } })();
+    expect(fromConfig).toMatchObject({ code: 'CONFIG_INVALID', details: { parameter: 'providers.providers.lab.base_url' } });
+    expect((fromConfig as Error).message).toMatch(/must not contain a user name or password/);
+    const fromEnv = (() => { try { r.resolve({ model: 'ollama/llama3.2' }); } catch (e) { return e; } })();
+    expect(fromEnv).toMatchObject({ code: 'CONFIG_INVALID', details: { parameter: 'LLMSPELL_OLLAMA_BASE_URL' } });
+    const fromAgent = (() => { try { r.resolve({ model: 'openai/x', base_url: `https://me:${secret}@llm.example.org/v1` }); } catch (e) { return e; } })();
+    expect(fromAgent).toMatchObject({ code: 'INVALID_ARGUMENT', details: { parameter: 'base_url' } });
+    expect(() => r.resolve({ model: 'openai/x', base_url: 'https://me@llm.example.org/v1' })).toThrow(/^INVALID_ARGUMENT: base_url 'https:\/\/llm\.example\.org\/v1' must not contain/);
+    for (const e of [fromConfig, fromEnv, fromAgent]) expect(JSON.stringify([(e as Error).message, (e as { details: unknown }).details])).not.toContain(secret);
+    expect(JSON.stringify(r.configured())).not.toContain(secret);
+  });
+
   it('reports every key it uses so the runtime can redact it', () => {
     const seen: string[] = [];
     const r = new ProviderRegistry({ env: { GROQ_API_KEY: 'gsk-secret-123' }, onSecret: (v) => seen.push(v) });
@@ -91,7 +107,9 @@ describe('ProviderRegistry.resolve', () => {
     expect(r.resolve({ model: 'anthropic/claude-3-5-haiku-latest', base_url: 'https://llm.example.org' }).apiKey).toBeUndefined();
     const repeated = r.resolve({ model: 'openai/gpt-4o', base_url: 'https://api.openai.com/v1/' });
     expect(repeated).toMatchObject({ apiKey: 'sk-config-0123456789', configuredEndpoint: true });
-    expect(repeated.fetch).toBeUndefined();
+    // A configured endpoint gets a fetch too (size cap, redirects checked), a different one.
+    expect(typeof repeated.fetch).toBe('function');
+    expect(repeated.fetch).not.toBe(named.fetch);
     expect(r.resolve({ model: 'openai/gpt-4o' })).toMatchObject({ apiKey: 'sk-config-0123456789', configuredEndpoint: true });
     // No key required for an endpoint the caller brings: no MISSING_API_KEY, no key.
     expect(new ProviderRegistry({ env: {} }).resolve({ model: 'groq/x', base_url: 'https://llm.example.org/v1' }).apiKey).toBeUndefined();

@@ -1,4 +1,4 @@
-import { LlmspellError, SecurityPolicy, guardedFetch, ownEntry } from '@llmspell/core';
+import { LlmspellError, SecurityPolicy, guardedFetch, ownEntry, redactUrl, type ErrorCode } from '@llmspell/core';
 import type { LanguageModel } from 'ai';
 import { BUILTIN_PROVIDERS as BUILTIN, KNOWN_PROVIDERS, type ProviderProtocol } from './providers.js';
 
@@ -55,7 +55,11 @@ export interface ResolvedModel {
    * or environment key go with the requests.
    */
   configuredEndpoint: boolean;
-  /** The `fetch` to use: the network-policy-guarded one for an endpoint the caller named. */
+  /**
+   * The `fetch` the provider uses: responses capped in size, redirects checked against the
+   * network policy (credential headers dropped on a hop to another origin), and, for an
+   * endpoint the caller named, every hop checked.
+   */
   fetch?: typeof globalThis.fetch;
 }
 
@@ -78,19 +82,61 @@ function envName(provider: string): string {
  * `…/v1`), so users may write either form; URLs with a path are used as given. The result is
  * the parsed, canonical form (`..` and `.` resolved), so what is compared is what is used.
  */
-function normaliseBaseURL(url: string): string {
+function normaliseBaseURL(url: string, source: BaseUrlSource): string {
+  // As written, unless it may carry a credential (user info, a key in the query).
+  const shown = /[@?]/.test(url) ? redactUrl(url) : url;
+  const fail = (problem: string) => new LlmspellError(source.code, `${source.name} '${shown}' ${problem}`, { details: { parameter: source.name } });
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new LlmspellError('INVALID_ARGUMENT', `base_url '${url}' is not a valid URL`, { details: { parameter: 'base_url' } });
+    throw fail('is not a valid URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new LlmspellError('INVALID_ARGUMENT', `base_url '${url}' must be http or https`, { details: { parameter: 'base_url' } });
-  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw fail('must be http or https');
+  // fetch refuses such URLs, with an error quoting the password; a key belongs in api_key.
+  if (parsed.username || parsed.password) throw fail('must not contain a user name or password (put a key in api_key or api_key_env)');
   const trimmed = parsed.href.replace(/\/+$/, '');
   if (parsed.pathname === '/' || parsed.pathname === '') return `${trimmed}/v1`;
   return trimmed;
+}
+
+/** Where a base URL came from: its name in messages, and the code for a bad one. */
+interface BaseUrlSource {
+  name: string;
+  code: ErrorCode;
+}
+
+/**
+ * The largest provider response llmspell reads (a JSON answer, or one event of a stream):
+ * ample for any model's answer, far from what an endless body would take.
+ * `runtime.security.max_response_bytes` raises it when set higher.
+ */
+export const PROVIDER_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** Whether a provider request body asks for a server-sent event stream (OpenAI and Anthropic: `"stream": true`). */
+function asksForStream(body: unknown): boolean {
+  if (typeof body !== 'string' || !body.includes('"stream"')) return false;
+  try {
+    return (JSON.parse(body) as { stream?: unknown }).stream === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fetch a provider gets: the policy's for every hop not to `trustedOrigin`, and a size cap on
+ * the whole answer, or on each event when the request streams (a long answer is many small events).
+ */
+function providerFetch(policy: SecurityPolicy, trustedOrigin: string | undefined): typeof globalThis.fetch {
+  const limit = Math.max(policy.maxResponseBytes, PROVIDER_MAX_RESPONSE_BYTES);
+  const common = {
+    parameter: 'base_url',
+    trustedOrigins: trustedOrigin ? [trustedOrigin] : [],
+    limitSetting: `provider responses get ${PROVIDER_MAX_RESPONSE_BYTES} bytes, or runtime.security.max_response_bytes when larger`,
+  };
+  const whole = guardedFetch(policy, { ...common, maxBytes: limit });
+  const streamed = guardedFetch(policy, { ...common, maxEventBytes: limit });
+  return (input, init) => (asksForStream(init?.body) ? streamed : whole)(input, init);
 }
 
 /** Whether `url` is the configured endpoint `base` or a path below it (same scheme, host and port). */
@@ -129,7 +175,8 @@ export class ProviderRegistry {
   private readonly factory: ModelFactory;
   private readonly onSecret?: (value: string) => void;
   private readonly policy: SecurityPolicy;
-  private guardedFetch?: typeof globalThis.fetch;
+  /** Fetches by trusted origin ('' for endpoints a caller named). */
+  private readonly fetches = new Map<string, typeof globalThis.fetch>();
 
   constructor(options: ProviderRegistryOptions = {}) {
     this.config = options.config ?? {};
@@ -149,7 +196,7 @@ export class ProviderRegistry {
   /** Config entries, without keys (for `llmspell providers`). */
   configured(): Array<{ name: string; provider_type: string; model?: string; base_url?: string }> {
     return Object.entries(this.config.providers ?? {}).map(([name, p]) => ({
-      name, provider_type: p.provider_type, model: p.model, base_url: p.base_url,
+      name, provider_type: p.provider_type, model: p.model, base_url: p.base_url === undefined ? undefined : redactUrl(p.base_url),
     }));
   }
 
@@ -201,10 +248,13 @@ export class ProviderRegistry {
       return undefined;
     };
     const baseUrlVars = names.flatMap((n) => [`LLMSPELL_${envName(n)}_BASE_URL`, ...(ownEntry(BUILTIN, n)?.baseUrlEnv ?? [])]);
-    const withScheme = (raw: string) => normaliseBaseURL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
-    const configuredRaw = settings?.base_url ?? fromEnv(baseUrlVars);
-    const configured = configuredRaw ? withScheme(configuredRaw) : builtin.baseURL;
-    const requested = request.base_url !== undefined ? withScheme(request.base_url) : undefined;
+    const withScheme = (raw: string, source: BaseUrlSource) => normaliseBaseURL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`, source);
+    const configuredVar = settings?.base_url ? undefined : baseUrlVars.find((v) => this.env[v]);
+    const configuredRaw = settings?.base_url ?? (configuredVar && this.env[configuredVar]);
+    const configured = configuredRaw
+      ? withScheme(configuredRaw, configuredVar ? { name: configuredVar, code: 'CONFIG_INVALID' } : { name: `providers.providers.${provider}.base_url`, code: 'CONFIG_INVALID' })
+      : builtin.baseURL;
+    const requested = request.base_url !== undefined ? withScheme(request.base_url, { name: 'base_url', code: 'INVALID_ARGUMENT' }) : undefined;
     const baseURL = requested ?? configured;
     if (!baseURL) {
       throw new LlmspellError('PROVIDER_NOT_CONFIGURED', `Provider '${provider}' needs a base URL: set base_url on the agent, in [providers.providers.${provider}], or ${baseUrlVars[1] ?? baseUrlVars[0]}`, { details: { provider } });
@@ -254,7 +304,10 @@ export class ProviderRegistry {
       timeoutMs: settings?.timeout_seconds !== undefined ? settings.timeout_seconds * 1000 : undefined,
       maxRetries: settings?.max_retries,
     };
-    if (!configuredEndpoint) resolved.fetch = this.guardedFetch ??= guardedFetch(this.policy, { parameter: 'base_url' });
+    const trusted = configuredEndpoint ? new URL(baseURL).origin : '';
+    let fetch = this.fetches.get(trusted);
+    if (!fetch) this.fetches.set(trusted, (fetch = providerFetch(this.policy, trusted || undefined)));
+    resolved.fetch = fetch;
     return resolved;
   }
 

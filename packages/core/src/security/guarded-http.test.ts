@@ -150,3 +150,110 @@ describe('guardedFetch', () => {
     await expect(fetch(hang.url, { signal: controller.signal })).rejects.toThrow('stop now');
   });
 });
+
+/**
+ * A server answering 200 with a body that seems never to end: `piece` again and again, as fast
+ * as the client reads. It does end after 64 MiB, so that a client without a limit fails the
+ * test instead of filling the memory.
+ */
+function endless(contentType: string, piece: string, prefix = '') {
+  return serve((_req, res) => {
+    res.writeHead(200, { 'Content-Type': contentType });
+    res.write(prefix);
+    let sent = 0;
+    const pump = () => {
+      while (!res.destroyed && !res.writableEnded) {
+        if (sent > 64 * 1024 * 1024) return res.end();
+        sent += piece.length;
+        if (!res.write(piece)) return;
+      }
+    };
+    res.on('drain', pump);
+    pump();
+  });
+}
+
+describe('guardedFetch size limits', () => {
+  it('fails an endless body with SIZE_LIMIT_EXCEEDED once maxBytes is passed', async () => {
+    const s = await endless('application/json', 'x'.repeat(64 * 1024), '{"choices":[{"message":{"content":"');
+    const fetch = guardedFetch(open, { maxBytes: 1024 * 1024, limitSetting: 'some.setting' });
+    const r = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+    expect(r.status).toBe(200);
+    const e = await r.text().catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED', details: { limit: 1024 * 1024 } });
+    expect(String((e as Error).message)).toMatch(/larger than the limit of 1048576 bytes .*some\.setting/);
+    // A gzip bomb is counted after decoding.
+    const z = zlib.gzipSync(Buffer.alloc(4 * 1024 * 1024, 'a'));
+    const gz = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': z.length });
+      res.end(z);
+    });
+    await expect((await fetch(gz.url)).arrayBuffer()).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
+    // Within the limit, the body is whole.
+    const small = await serve((_req, res) => res.end('y'.repeat(1000)));
+    expect(await (await fetch(small.url)).text()).toBe('y'.repeat(1000));
+  });
+
+  it('caps each event of a text/event-stream, not the stream, with maxEventBytes', async () => {
+    const event = `data: ${JSON.stringify({ choices: [{ delta: { content: 'tok' } }] })}\n\n`;
+    const many = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      // 200 KiB of small events, split at awkward places (a blank line across two writes).
+      const all = event.repeat(Math.ceil(200 * 1024 / event.length));
+      for (let i = 0; i < all.length; i += 1001) res.write(all.slice(i, i + 1001));
+      res.end();
+    });
+    const fetch = guardedFetch(open, { maxEventBytes: 1024 });
+    const text = await (await fetch(many.url)).text();
+    expect(text.length).toBeGreaterThan(200 * 1024);
+    const crlf = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      for (let i = 0; i < 400; i++) res.write('data: ' + 'z'.repeat(500) + '\r\n\r\n');
+      res.end();
+    });
+    expect((await (await fetch(crlf.url)).text()).length).toBeGreaterThan(200_000);
+    const one = await endless('text/event-stream', 'data: ' + 'x'.repeat(100) + '\n', '');
+    await expect((await fetch(one.url)).text()).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
+    // Without maxEventBytes, maxBytes caps a stream too.
+    const endlessJsonAsSse = await endless('text/event-stream', 'data: {}\n\n');
+    await expect((await guardedFetch(open, { maxBytes: 100_000 })(endlessJsonAsSse.url)).text()).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
+  });
+});
+
+describe('guardedFetch trusted origins', () => {
+  it('reaches a trusted loopback origin under the default policy, and checks a redirect away from it', async () => {
+    const strict = new SecurityPolicy();
+    const b = await serve((_req, res) => res.end('elsewhere'));
+    const a = await serve((req, res) => {
+      if (req.url === '/away') {
+        res.writeHead(307, { Location: `${b.url}/landing` });
+        res.end();
+      } else if (req.url === '/here') {
+        res.writeHead(307, { Location: '/ok' });
+        res.end();
+      } else res.end('ok');
+    });
+    const fetch = guardedFetch(strict, { trustedOrigins: [a.url] });
+    expect(await (await fetch(`${a.url}/here`, { headers: { 'x-api-key': 'sk-ant-same-origin' } })).text()).toBe('ok');
+    expect(a.requests[1].headers['x-api-key']).toBe('sk-ant-same-origin');
+    await expect(fetch(`${a.url}/away`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ code: 'NETWORK_NOT_ALLOWED' });
+    expect(b.requests).toHaveLength(0);
+    // Another port of the same host is another origin: checked.
+    await expect(fetch(`${b.url}/x`)).rejects.toMatchObject({ code: 'NETWORK_NOT_ALLOWED' });
+  });
+});
+
+describe('header values', () => {
+  it('refuses a control character in a header value or name as INVALID_ARGUMENT naming the header, not quoting the value', async () => {
+    const s = await serve((_req, res) => res.end('ok'));
+    for (const value of ['sk-secret\0tail', 'sk-secret\x01', 'sk-secret\x7f']) {
+      const e = await guardedRequest(open, { url: s.url, headers: { 'X-Api-Key': value } }).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', details: { parameter: 'headers', header: 'X-Api-Key' } });
+      expect((e as Error).message).toMatch(/header "X-Api-Key" contains a control character/);
+      expect((e as Error).message).not.toContain('sk-secret');
+    }
+    await expect(guardedRequest(open, { url: s.url, headers: { 'Bad Name': 'v' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await guardedRequest(open, { url: s.url, headers: { 'X-Ok': 'tab\there, latin-1 caf\u00e9' } })).toMatchObject({ status: 200 });
+    expect(s.requests).toHaveLength(1);
+  });
+});

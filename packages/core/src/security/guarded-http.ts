@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type zlib from 'node:zlib';
 import { timerDelay } from '../abortable-delay.js';
 import { LlmspellError, isLlmspellError } from '../errors.js';
@@ -111,13 +111,26 @@ function flattenHeaders(raw: http.IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
+/** What node:http accepts in a header name (an RFC 9110 token) and value (no control characters). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 function cleanHeaders(headers: GuardedRequestOptions['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     if (v === undefined) continue;
     const value = String(v);
+    // Refused here, naming the header, rather than as node:http's ERR_INVALID_CHAR (an
+    // IO_ERROR). The value stays out of the message: it may be a credential.
+    const shown = JSON.stringify(k.replace(/[^\x20-\x7e]/g, '?'));
     if (/[\r\n]/.test(k) || /[\r\n]/.test(value)) {
-      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'headers': header '${k.replace(/[\r\n]/g, ' ')}' contains a line break`);
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'headers': header '${k.replace(/[\r\n]/g, ' ')}' contains a line break`, { details: { parameter: 'headers' } });
+    }
+    if (!HEADER_NAME.test(k)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'headers': ${shown} is not a valid header name`, { details: { parameter: 'headers' } });
+    }
+    if (BAD_HEADER_VALUE.test(value)) {
+      throw new LlmspellError('INVALID_ARGUMENT', `parameter 'headers': the value of header ${shown} contains a control character or a character outside Latin-1`, { details: { parameter: 'headers', header: k } });
     }
     out[k.toLowerCase()] = value;
   }
@@ -240,6 +253,24 @@ export interface GuardedFetchOptions {
   maxRedirects?: number;
   /** Parameter name used in error messages about the URL. Default `base_url`. */
   parameter?: string;
+  /**
+   * Largest (decoded) response body, counted as it streams; past it the body fails with
+   * `SIZE_LIMIT_EXCEEDED` and the connection is closed. Default: no limit.
+   */
+  maxBytes?: number;
+  /**
+   * Largest single event of a `text/event-stream` response (bytes up to a blank line): a long
+   * stream of small events is fine, one endless event is not. Default: no limit.
+   */
+  maxEventBytes?: number;
+  /** The setting that raises the limits, named in `SIZE_LIMIT_EXCEEDED`. Default `runtime.security.max_response_bytes`. */
+  limitSetting?: string;
+  /**
+   * Origins (`http://127.0.0.1:11434`) the operator configured: hops there skip `policy.checkUrl`
+   * and the guarded DNS lookup, and reuse connections, so a configured local server works
+   * under the default policy. Every other hop, a redirect target included, is checked.
+   */
+  trustedOrigins?: readonly string[];
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -260,6 +291,7 @@ function abortReason(signal: AbortSignal): unknown {
 export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOptions = {}): typeof fetch {
   const maxRedirects = options.maxRedirects ?? 5;
   const parameter = options.parameter ?? 'base_url';
+  const trusted = new Set((options.trustedOrigins ?? []).map((o) => new URL(o).origin));
   return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : undefined;
     let url = request ? request.url : input instanceof URL ? input.href : String(input);
@@ -276,10 +308,11 @@ export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOption
     const redirects: string[] = [];
     for (;;) {
       if (signal?.aborted) throw abortReason(signal);
-      const target = await policy.checkUrl(url, parameter);
+      const isTrusted = trusted.has(new URL(url).origin);
+      const target = isTrusted ? new URL(url) : await policy.checkUrl(url, parameter);
       let res: http.IncomingMessage;
       try {
-        ({ res } = await sendOnce(policy, target, method, headers, body, signal, () => undefined));
+        ({ res } = await sendOnce(policy, target, method, headers, body, signal, () => undefined, isTrusted));
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         if (isLlmspellError(error)) throw error;
@@ -325,6 +358,15 @@ export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOption
           responseHeaders.delete('content-encoding');
           responseHeaders.delete('content-length');
         }
+        const eventStream = String(res.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
+        if (options.maxBytes !== undefined || (eventStream && options.maxEventBytes !== undefined)) {
+          const source = stream;
+          const capped = byteCap(url, eventStream ? options.maxEventBytes : undefined, options.maxBytes, options.limitSetting ?? 'runtime.security.max_response_bytes');
+          source.on('error', (e) => capped.destroy(e));
+          // Closing the socket, not just the reader, is what stops an endless body.
+          capped.on('error', () => res.destroy());
+          stream = source.pipe(capped);
+        }
       }
       const response = new Response(stream ? (Readable.toWeb(stream) as ReadableStream<Uint8Array>) : null, {
         status, statusText: res.statusMessage ?? '', headers: responseHeaders,
@@ -344,24 +386,57 @@ function sendOnce(
   body: Buffer | undefined,
   signal: AbortSignal | undefined,
   failure: () => LlmspellError | undefined,
+  trusted = false,
 ): Promise<HopResult> {
   return new Promise<HopResult>((resolve, reject) => {
     const lib = target.protocol === 'https:' ? loadHttp().https : loadHttp().http;
     const hdrs: Record<string, string> = { ...headers };
     if (body !== undefined) hdrs['content-length'] = String(body.length);
     // agent:false: a pooled keep-alive socket was checked under some earlier policy/DNS
-    // answer; each request dials (and so checks) afresh.
+    // answer; each request dials (and so checks) afresh. A trusted (configured) origin is not
+    // checked, so its connections may be pooled.
     const req = lib.request(target, {
       method,
       headers: hdrs,
-      agent: false,
-      lookup: policy.guardedLookup as unknown as http.RequestOptions['lookup'],
+      ...(trusted ? {} : { agent: false, lookup: policy.guardedLookup as unknown as http.RequestOptions['lookup'] }),
       signal,
     });
     req.on('response', (res) => resolve({ res, req }));
     req.on('error', (error) => reject(failure() ?? error));
     if (body !== undefined) req.end(body);
     else req.end();
+  });
+}
+
+/**
+ * Counts a response body as it streams and fails it with SIZE_LIMIT_EXCEEDED past `maxBytes`
+ * in all, or past `maxEventBytes` in one server-sent event (the bytes since the last blank line).
+ */
+function byteCap(url: string, maxEventBytes: number | undefined, maxBytes: number | undefined, setting: string): Transform {
+  let total = 0;
+  let event = 0;
+  let tail = Buffer.alloc(0);
+  const tooBig = (limit: number, bytes: number, what: string) => new LlmspellError(
+    'SIZE_LIMIT_EXCEEDED',
+    `${what} from ${redactUrl(url)} is larger than the limit of ${limit} bytes (${bytes}+ bytes; ${setting}); the connection was closed`,
+    { details: { limit, bytes } },
+  );
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (maxBytes !== undefined && total > maxBytes) return callback(tooBig(maxBytes, total, 'response body'));
+      if (maxEventBytes !== undefined) {
+        // The tail of the previous chunk finds a blank line split across two chunks.
+        const view = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+        const lf = view.lastIndexOf('\n\n');
+        const crlf = view.lastIndexOf('\n\r\n');
+        const end = Math.max(lf === -1 ? -1 : lf + 2, crlf === -1 ? -1 : crlf + 3);
+        event = end === -1 ? event + chunk.length : view.length - end;
+        tail = Buffer.from(view.subarray(Math.max(0, view.length - 2)));
+        if (event > maxEventBytes) return callback(tooBig(maxEventBytes, event, 'an event of the stream'));
+      }
+      callback(null, chunk);
+    },
   });
 }
 

@@ -199,15 +199,20 @@ describe('Agent global', () => {
 
   test('budget from config and Agent.setBudget, with the price table extended in config', async () => {
     await rt.close();
-    await boot({ agents: { budget_usd: 0.01, prices: { 'openai/house-model': { input_per_million: 10000, output_per_million: 0 } } } });
+    await boot({ agents: { budget_usd: 0.05, prices: { 'openai/house-model': { input_per_million: 10000, output_per_million: 0 } } } });
+    Agent.setBudget(0.01);
     const agent = await Agent.create({ name: 'spender', model: 'openai/house-model', api_key: KEY });
     server.reply({ text: 'ok', usage: { input: 2, output: 1 } });
     const r = await agent.invoke('spend');
     expect(r.cost).toBeCloseTo(0.02, 10);
     expect(Agent.getBudget()).toMatchObject({ budget_usd: 0.01, calls: 1 });
     await expect(agent.invoke('more')).rejects.toThrow(/^BUDGET_EXCEEDED/);
-    Agent.setBudget(1);
+    // Back up to the configured budget, not past it, and not off.
+    Agent.setBudget(0.05);
     expect((await agent.invoke('now ok')).text).toBe('Echo: now ok');
+    expect(() => Agent.setBudget(1)).toThrow(/^OPERATION_NOT_ALLOWED: budget of \$1 refused: \[agents\] budget_usd = 0.05/);
+    expect(() => Agent.setBudget(null)).toThrow(/^OPERATION_NOT_ALLOWED: budget removal refused/);
+    expect(Agent.getBudget()).toMatchObject({ budget_usd: 0.05 });
     expect(() => Agent.setBudget('lots')).toThrow(/parameter 'usd'/);
     await rt.close();
     await expect(boot({ agents: { prices: { 'x/y': { input_per_million: -1 } } } })).rejects.toThrow(/CONFIG_INVALID/);

@@ -297,7 +297,10 @@ export function createAgentGlobal(scope: GlobalScope, services: AgentServices): 
       agent.destroyed = true;
       return null;
     },
-    /** Caps spending of this runtime's agents, in USD; nil removes the cap. */
+    /**
+     * Caps spending of this runtime's agents, in USD; nil removes the cap. With `[agents]
+     * budget_usd` in config, that is the most a script may set (the tracker refuses more).
+     */
     setBudget: (usd: Sv) => {
       if (usd !== null && usd !== undefined && typeof usd !== 'number') {
         throw new LlmspellError('INVALID_ARGUMENT', "Agent.setBudget: parameter 'usd' must be a number, or nil/null for no budget", { details: { parameter: 'usd' } });

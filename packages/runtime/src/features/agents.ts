@@ -71,9 +71,17 @@ export class LazyAgentServices {
   setBudget(usd: number | undefined): void {
     const services = this.now();
     if (services) return services.budget.setLimit(usd);
-    // Same check and message as BudgetTracker.setLimit.
+    // Same checks and messages as checkBudget in @llmspell/agents (not imported: that would load it).
     if (usd !== undefined && !(Number.isFinite(usd) && usd >= 0)) {
       throw new LlmspellError('INVALID_ARGUMENT', `budget must be a non-negative number of USD, got ${usd}`, { details: { parameter: 'budget_usd' } });
+    }
+    const ceiling = AgentsConfigSchema.safeParse(this.runtime.config.agents).data?.budget_usd;
+    if (ceiling !== undefined && (usd === undefined || usd > ceiling)) {
+      throw new LlmspellError(
+        'OPERATION_NOT_ALLOWED',
+        `budget ${usd === undefined ? 'removal' : `of $${usd}`} refused: [agents] budget_usd = ${ceiling} in the configuration is the most a script may set`,
+        { details: { parameter: 'budget_usd', budget_usd: usd ?? null, ceiling_usd: ceiling, setting: 'agents.budget_usd' } },
+      );
     }
     this.limit = usd;
     this.limitChanged = true;
