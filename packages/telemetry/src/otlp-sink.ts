@@ -7,6 +7,7 @@ import { ROOT_CONTEXT, SpanKind as OtelSpanKind, SpanStatusCode, TraceFlags, tra
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type IdGenerator, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { redactUrl } from '@llmspell/core';
 import type { OtlpSettings } from './settings.js';
 import type { LiveSpan, SpanListener } from './span-recorder.js';
 
@@ -42,12 +43,15 @@ export const EXPORT_TIMEOUT_MS = 3000;
  */
 function reportingExporter(inner: SpanExporter, url: string, warn: (message: string) => void): SpanExporter {
   let warned = false;
+  // An endpoint may carry credentials (`http://user:pass@collector`, `?api_key=`): the warning
+  // names the collector without them, whatever the caller's own masking does.
+  const shown = redactUrl(url);
   return {
     export(spans: ReadableSpan[], done) {
       inner.export(spans, (result) => {
         if (result.code !== 0 && !warned) {
           warned = true;
-          warn(`could not export spans to ${url}: ${result.error?.message ?? 'the collector refused them'}`);
+          warn(`could not export spans to ${shown}: ${result.error?.message ?? 'the collector refused them'}`);
         }
         done(result);
       });

@@ -1,14 +1,17 @@
+import { SecretRedactor } from '@llmspell/core';
 import { loadCliConfig } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
 
 export async function providersCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = loadCliConfig(args.flags, io);
+  // a base_url may carry a password or a `?key=`: masked as `config show` masks it
+  const secrets = new SecretRedactor();
   const providers = Object.entries(loaded.config.providers.providers).map(([name, p]) => ({
     name,
     provider_type: p.provider_type,
     model: p.model ?? null,
-    base_url: p.base_url ?? null,
+    base_url: p.base_url ? secrets.redact(p.base_url) : null,
     api_key: p.api_key ? 'set in config' : p.api_key_env ? (io.env[p.api_key_env] ? `from ${p.api_key_env}` : `missing: set ${p.api_key_env}`) : 'from the provider\'s usual variable',
   }));
   const builtin = [

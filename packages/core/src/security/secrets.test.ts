@@ -277,3 +277,41 @@ describe('short texts', () => {
     expect(r.redact('<2vR9w7qZ>')).toBe('<[REDACTED]>');
   });
 });
+
+describe('credentials inside URLs', () => {
+  // a URL's password and its secret-named query values have no shape of their own: only where they stand says what they are
+  test('the password of a URL is masked in any text, the user name and host stay', () => {
+    const r = new SecretRedactor();
+    expect(r.redact('connect postgres://dbuser:dbpass777@db.internal:5432/app failed')).toBe('connect postgres://dbuser:[REDACTED]@db.internal:5432/app failed');
+    expect(r.redact('http://u:otlppass@127.0.0.1:4318')).toBe('http://u:[REDACTED]@127.0.0.1:4318');
+    expect(r.redact('redis://:s3cr3t@cache:6379')).toBe('redis://:[REDACTED]@cache:6379');
+    // an unencoded @ in the password: the authority ends at the last one, as URL parsers read it
+    expect(r.redact('"url":"mysql://root:p@ss@word@db/x"')).toBe('"url":"mysql://root:[REDACTED]@db/x"');
+    // an @ in the path is not user info
+    expect(r.redact('see https://example.org:8443/users/@me and ssh://git@github.com/x')).toBe('see https://example.org:8443/users/@me and ssh://git@github.com/x');
+  });
+
+  test('secret-named query parameters are masked, others stay', () => {
+    const r = new SecretRedactor();
+    expect(r.redact('base_url https://user:pass123@llm.example.org/v1?token=qsecret999&model=gpt')).toBe(
+      'base_url https://user:[REDACTED]@llm.example.org/v1?token=[REDACTED]&model=gpt',
+    );
+    expect(r.redact('https://maps.example.com/api?key=AbC123xyz&q=paris')).toBe('https://maps.example.com/api?key=[REDACTED]&q=paris');
+    expect(r.redact('https://b.s3.example.com/o?X-Amz-Credential=abc%2F1&X-Amz-Signature=deadbeef&x=1')).toBe(
+      'https://b.s3.example.com/o?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]&x=1',
+    );
+    expect(r.redact('https://x.test/cb#access_token=tok12345&state=s')).toBe('https://x.test/cb#access_token=[REDACTED]&state=s');
+    expect(r.redact('https://x.test/?sig=a1&max_tokens=5&author=me&page=2')).toBe('https://x.test/?sig=[REDACTED]&max_tokens=5&author=me&page=2');
+  });
+
+  test('short texts and values are masked too (config values, Config.get)', () => {
+    const r = new SecretRedactor();
+    expect(r.redact('http://u:p@h')).toBe('http://u:[REDACTED]@h');
+    expect(r.redactValue({ providers: { myp: { base_url: 'https://user:pass123@llm.example.org/v1?token=qsecret999' } }, db: ['postgres://dbuser:dbpass777@db/x'] })).toEqual({
+      providers: { myp: { base_url: 'https://user:[REDACTED]@llm.example.org/v1?token=[REDACTED]' } },
+      db: ['postgres://dbuser:[REDACTED]@db/x'],
+    });
+    // masking again changes nothing
+    expect(r.redact('postgres://dbuser:[REDACTED]@db/x?token=[REDACTED]')).toBe('postgres://dbuser:[REDACTED]@db/x?token=[REDACTED]');
+  });
+});

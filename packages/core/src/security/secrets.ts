@@ -101,6 +101,57 @@ export function urlCredentials(value: string): string[] {
   return m[2] ? [decode(m[2]), m[2]] : m[1] ? [decode(m[1]), m[1]] : [];
 }
 
+/**
+ * The user info of a URL with a password: user, `:`, then the password up to the authority's
+ * last `@` (as URL parsers read it, so an unencoded `@` in the password is masked too). A URL
+ * ends at a space, quote or angle bracket (prose, JSON, HTML). The match starts at `://`, not at
+ * the scheme: a scheme pattern would be tried at every word of the text.
+ */
+const URL_PASSWORD = /(:\/\/[^\s/?#@:"'<>`]*:)([^\s/?#"'<>`]+)@/g;
+/**
+ * A query (or fragment: OAuth's implicit flow hands `#access_token=…` back there) parameter
+ * whose name holds a word every secret name has: only these reach the exact name check, so a
+ * text full of `?page=2` links costs one scan. The name's length is bounded so that a long
+ * run of such words cannot make the scan quadratic.
+ */
+const URL_SECRET_PARAM = /([?&#])([^=&#\s"'<>`]{0,48}?(?:key|secret|pass|pwd|token|auth|credential|sig|code|bearer)[^=&#\s"'<>`]{0,48})=([^&#\s"'<>`]*)/gi;
+/**
+ * Query parameters that carry credentials besides those `looksLikeSecretName` knows: API keys
+ * (`?key=`), signed-URL signatures (`sig`, `X-Amz-Signature`) and OAuth codes, as `redactUrl`
+ * of guarded-http reads them.
+ */
+const SECRET_QUERY_NAME = /^(?:key|sig|code)$|(?:^|[_.-])signature$/i;
+
+export function looksLikeSecretQueryName(name: string): boolean {
+  return SECRET_QUERY_NAME.test(name) || looksLikeSecretName(name);
+}
+
+/**
+ * Masks the credentials of every URL in a text: the password of its user info
+ * (`postgres://app:[REDACTED]@db/x`) and the values of secret-named query parameters
+ * (`?token=[REDACTED]`). The user name stays, so the account is still recognisable.
+ */
+export function redactUrlCredentials(text: string, isSecretName: (name: string) => boolean = looksLikeSecretQueryName): string {
+  if (!text.includes('://')) return text;
+  let out = text;
+  if (out.includes('@')) out = out.replace(URL_PASSWORD, (m, head: string, password: string) => (password === REDACTED ? m : `${head}${REDACTED}@`));
+  if (out.includes('=')) {
+    out = out.replace(URL_SECRET_PARAM, (m, sep: string, name: string, value: string) => {
+      if (value === '' || value === REDACTED) return m;
+      let plain = name;
+      if (name.includes('%')) {
+        try {
+          plain = decodeURIComponent(name);
+        } catch {
+          // a malformed escape: judge the name as written
+        }
+      }
+      return isSecretName(plain) ? `${sep}${name}=${REDACTED}` : m;
+    });
+  }
+  return out;
+}
+
 function shannonBits(text: string): number {
   const counts = new Map<string, number>();
   for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
@@ -260,7 +311,7 @@ export class SecretRedactor {
     if (text.length > REDACTOR_REMEMBERED_TEXT_LENGTH) return this.redactText(text);
     // A text shorter than every secret form, with no pattern's marker, is clean: one regex test
     // costs less than the cache's lookup and entry (a span name per workflow step is new each time).
-    if (text.length < this.shortestForm && !MAY_HOLD_PATTERN.test(text)) return text;
+    if (text.length < this.shortestForm && !MAY_HOLD_PATTERN.test(text) && !text.includes('://')) return text;
     if (this.shortTexts.has(text)) return text;
     const out = this.redactText(text);
     // only clean texts are kept: a text holding a secret is not remembered anywhere
@@ -276,6 +327,8 @@ export class SecretRedactor {
     for (const secret of this.forms) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
+    // URL passwords have no shape or name of their own that the patterns below could catch
+    out = redactUrlCredentials(out, this.isSecretQueryName);
     if (!MAY_HOLD_PATTERN.test(out)) return out;
     for (const p of SECRET_VALUE_PATTERNS) out = out.replace(p, REDACTED);
     out = out.replace(ASSIGNMENT_PATTERN, (_m, name: string, sep: string, q: string) => `${name}${sep}${q}${REDACTED}${q}`);
@@ -329,6 +382,8 @@ export class SecretRedactor {
     }
     return out as T;
   }
+
+  private readonly isSecretQueryName = (name: string): boolean => SECRET_QUERY_NAME.test(name) || this.isSecretName(name);
 
   private isSecretName(key: string): boolean {
     let verdict = this.secretNames.get(key);

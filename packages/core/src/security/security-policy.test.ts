@@ -120,3 +120,42 @@ describe('SecurityPolicy processes and levels', () => {
     expect(codeOf(() => policy.checkSecurityLevel('t', 'privileged'))).toBe('SECURITY_LEVEL_NOT_ALLOWED');
   });
 });
+
+describe('SecurityPolicy host names', () => {
+  // `example.com.` is the same host as `example.com` to DNS: the lists must see it so
+  test('a trailing dot or upper case does not get around the blocked domains', () => {
+    const policy = new SecurityPolicy({ blockedDomains: ['example.com', '*.evil.com', 'BLOCKED.TEST.'] });
+    for (const host of ['example.com.', 'EXAMPLE.COM.', 'Example.Com', 'x.evil.com.', 'evil.com.', 'blocked.test', 'BLOCKED.TEST.']) {
+      expect([host, codeOf(() => policy.checkHostname(host))]).toEqual([host, 'NETWORK_NOT_ALLOWED']);
+    }
+    expect(codeOf(() => policy.checkHostname('example.org.'))).toBeUndefined();
+  });
+
+  test('an allowed domain stays allowed with a trailing dot; local names stay refused', async () => {
+    const policy = new SecurityPolicy({ allowedDomains: ['example.com', '*.docs.test'] });
+    for (const host of ['example.com.', 'EXAMPLE.COM', 'a.docs.test.']) expect([host, codeOf(() => policy.checkHostname(host))]).toEqual([host, undefined]);
+    expect(codeOf(() => policy.checkHostname('example.org.'))).toBe('NETWORK_NOT_ALLOWED');
+    const open = new SecurityPolicy();
+    for (const host of ['localhost.', 'LOCALHOST.', 'metadata.google.internal.']) expect([host, codeOf(() => open.checkHostname(host))]).toEqual([host, 'NETWORK_NOT_ALLOWED']);
+    await expect(new SecurityPolicy({ blockedDomains: ['blocked.test'] }).checkUrl('http://BLOCKED.TEST./ok')).rejects.toMatchObject({
+      code: 'NETWORK_NOT_ALLOWED', message: expect.stringContaining('blocked domains'),
+    });
+  });
+
+  test('a name that does not resolve is a network failure, not a policy refusal', async () => {
+    const policy = new SecurityPolicy();
+    const error = await policy.resolveHost('no-such-host.invalid').then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('cannot resolve no-such-host.invalid') });
+    expect(isLlmspellError(error) && (error.cause as NodeJS.ErrnoException).code).toMatch(/^E/);
+  });
+});
+
+describe('SecurityPolicy redaction of URLs', () => {
+  test('redact and redactValue mask URL passwords and secret query values', () => {
+    const policy = new SecurityPolicy();
+    expect(policy.redact('error: connect to postgres://dbuser:dbpass777@db:5432/x refused')).toBe('error: connect to postgres://dbuser:[REDACTED]@db:5432/x refused');
+    expect(policy.redactValue({ observability: { otlp_endpoint: 'http://u:otlppass@127.0.0.1:4318' }, url: 'https://h/v1?token=qsecret999' })).toEqual({
+      observability: { otlp_endpoint: 'http://u:[REDACTED]@127.0.0.1:4318' }, url: 'https://h/v1?token=[REDACTED]',
+    });
+  });
+});

@@ -70,9 +70,18 @@ function localInterfaceAddresses(): Set<string> {
   return localAddresses.set;
 }
 
-function domainMatches(host: string, pattern: string): boolean {
-  const h = host.toLowerCase();
-  const p = pattern.toLowerCase();
+/**
+ * A host name as the domain lists compare it: lower case, without brackets and without the one
+ * trailing dot of a fully qualified name (`example.com.` is `example.com` to DNS, so it must be
+ * to the lists as well).
+ */
+function normalizeHost(hostname: string): string {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h.endsWith('.') ? h.slice(0, -1) : h;
+}
+
+function domainMatches(h: string, pattern: string): boolean {
+  const p = normalizeHost(pattern);
   if (p === '*') return true;
   if (p.startsWith('*.')) return h === p.slice(2) || h.endsWith(p.slice(1));
   return h === p;
@@ -226,13 +235,14 @@ export class SecurityPolicy {
       throw new LlmspellError('NETWORK_NOT_ALLOWED', 'network access is disabled (runtime.security.allow_network_access = false)');
     }
     const host = hostname.replace(/^\[|\]$/g, '');
-    if (this.blockedDomains.some((d) => domainMatches(host, d))) {
+    const name = normalizeHost(host);
+    if (this.blockedDomains.some((d) => domainMatches(name, d))) {
       throw new LlmspellError('NETWORK_NOT_ALLOWED', `${host} is in the blocked domains`, { details: { hostname: host } });
     }
-    if (this.allowedDomains.length > 0 && !this.allowedDomains.some((d) => domainMatches(host, d))) {
+    if (this.allowedDomains.length > 0 && !this.allowedDomains.some((d) => domainMatches(name, d))) {
       throw new LlmspellError('NETWORK_NOT_ALLOWED', `${host} is not in the allowed domains`, { details: { hostname: host } });
     }
-    if (!this.allowPrivateNetwork && isLocalHostname(host)) {
+    if (!this.allowPrivateNetwork && isLocalHostname(name)) {
       throw new LlmspellError(
         'NETWORK_NOT_ALLOWED',
         `${host} is a local host name; refused unless runtime.security.allow_private_network = true`,
@@ -257,7 +267,8 @@ export class SecurityPolicy {
       dnsPromises ??= (await import('node:dns')).promises;
       addresses = await dnsPromises.lookup(host, { all: true, verbatim: true });
     } catch (error) {
-      throw new LlmspellError('NETWORK_NOT_ALLOWED', `cannot resolve ${host}: ${(error as Error).message}`, {
+      // a name that does not resolve is a network failure, not a refusal by policy
+      throw new LlmspellError('IO_ERROR', `cannot resolve ${host}: ${(error as Error).message}`, {
         details: { hostname: host },
         cause: error,
       });
