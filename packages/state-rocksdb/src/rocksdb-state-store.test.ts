@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RocksdbStateStore, createStateStore } from './index.js';
@@ -22,6 +22,20 @@ describe('RocksdbStateStore', () => {
     await expect(again.entries('s:')).resolves.toEqual([['s:a', '1'], ['s:b', '2']]);
     await expect(again.size()).resolves.toBeGreaterThanOrEqual(0);
     await again.close();
+  });
+
+  (process.platform === 'win32' ? it.skip : it)('creates the database directory owner-only, leaving its parents and an existing one alone', async () => {
+    const parent = tmp();
+    chmodSync(parent, 0o755);
+    const path = join(parent, 'state', 'db');
+    const store = await RocksdbStateStore.open({ path });
+    await store.close();
+    expect(statSync(path).mode & 0o777).toBe(0o700);
+    expect(statSync(join(parent, 'state')).mode & 0o077).not.toBe(0);
+    const existing = join(parent, 'existing');
+    mkdirSync(existing, { mode: 0o755 });
+    await (await RocksdbStateStore.open({ path: existing })).close();
+    expect(statSync(existing).mode & 0o777).toBe(0o755);
   });
 
   it('refuses a second open of the same directory with a clear IO_ERROR', async () => {

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { LlmspellError, prefixUpperBound, type StateBatchOperation, type StateStore, checkStoreKey, checkStoreValue } from '@llmspell/core';
 import { call, loadRocksdb, type RocksDatabase } from './rocksdb-binding.js';
 
@@ -65,7 +65,16 @@ export class RocksdbStateStore implements StateStore {
     const path = resolve(options.path);
     if (!options.readonly) {
       try {
-        mkdirSync(path, { recursive: true });
+        // The database directory owner-only: RocksDB makes its files world-readable, and they
+        // hold agent conversations. Its parents, and a directory that exists, keep their modes.
+        if (!existsSync(path)) {
+          mkdirSync(dirname(path), { recursive: true });
+          try {
+            mkdirSync(path, { mode: 0o700 });
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'EEXIST') throw error; // made by another process meanwhile
+          }
+        }
       } catch (error) {
         const code = (error as { code?: string }).code;
         const kind = code === 'EACCES' || code === 'EROFS' || code === 'EPERM' ? 'STATE_READ_ONLY' : 'IO_ERROR';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStateStore, createStateStore } from './index.js';
@@ -24,6 +24,30 @@ describe('SqliteStateStore', () => {
     await expect(again.get('k')).resolves.toBe('v');
     expect(again.persistent).toBe(true);
     await again.close();
+  });
+
+  // Modes mean nothing on Windows; they do for root, which reads anything but stat still reports them.
+  (process.platform === 'win32' ? it.skip : it)('creates its directory and the database, -wal and -shm files owner-only', async () => {
+    const parent = tmp();
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'data', 'llmspell');
+    const path = join(dir, 'state.db');
+    const store = new SqliteStateStore({ path });
+    await store.put('k', 'v');
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect([mode(dir), mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual([0o700, 0o600, 0o600, 0o600]);
+    // parents it made, and a directory that already existed, keep their modes
+    expect(mode(join(parent, 'data')) & 0o077).not.toBe(0);
+    expect(mode(parent)).toBe(0o755);
+    await store.close();
+  });
+
+  it('leaves the mode of an existing directory alone', async () => {
+    const dir = tmp();
+    chmodSync(dir, 0o755);
+    const store = new SqliteStateStore({ path: join(dir, 'state.db') });
+    await store.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
   });
 
   it('update is atomic between two connections to one file', async () => {

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -28,10 +28,25 @@ type Statement = BetterSqlite3.Statement;
 /** Rows per multi-row statement in a batch (2 parameters each; SQLite allows 32,766). */
 const BATCH_ROWS = 32;
 
+/**
+ * Creates the database's own directory owner-only (it holds the -wal and -shm files beside
+ * agent conversations and captured prompts); its parents, and a directory that already
+ * exists, keep the modes they have: they may be the user's own.
+ */
+function makePrivateDirectory(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dirname(dir), { recursive: true });
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error; // made by another process meanwhile
+  }
+}
+
 function checkWritableLocation(path: string): void {
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    makePrivateDirectory(dir);
   } catch (error) {
     throw toStateError(error, path, 'cannot create the directory for');
   }
@@ -47,6 +62,16 @@ function checkWritableLocation(path: string): void {
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new LlmspellError('STATE_READ_ONLY', `cannot open ${path}: its directory ${dir} is not writable (SQLite needs to create its -wal and -shm files there)`, { cause: error, details: { path } });
+  }
+  // better-sqlite3 has no mode option, and SQLite would create the file 0644. Made here
+  // first, owner-only: SQLite gives the -wal and -shm files the database file's mode.
+  // ('a' never truncates: a file another process created meanwhile is left as it is.)
+  if (!existsSync(path)) {
+    try {
+      closeSync(openSync(path, 'a', 0o600));
+    } catch (error) {
+      throw toStateError(error, path, 'cannot create');
+    }
   }
 }
 

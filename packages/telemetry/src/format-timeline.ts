@@ -1,6 +1,15 @@
 import type { RunRecord, RunSummary } from './run-history.js';
 import type { SpanData } from './span-recorder.js';
 
+/**
+ * Text with its control characters (C0 but newline and tab, DEL, C1) written as `\x1b`. Run
+ * data (event names, errors, model output) is the script's and the model's to choose: printed
+ * raw, an escape sequence in it would retitle, clear or rewrite the reader's terminal.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function formatDuration(ms: number): string {
   if (ms < 1) return `${ms.toFixed(2)}ms`;
   if (ms < 1000) return `${ms.toFixed(1)}ms`;
@@ -80,7 +89,7 @@ export function formatRunTimeline(run: RunRecord, options: TimelineOptions = {})
   lines.push(`run ${run.id}  ${run.script}  ${status}  ${run.started_at}`);
   lines.push(`  ${formatRunTotals(run)}${run.dropped_spans ? `  (${run.dropped_spans} spans not kept)` : ''}`);
   if (run.error) lines.push(`  ${run.error.split('\n')[0]}`);
-  if (!root) return lines.join('\n') + '\n';
+  if (!root) return escapeControls(lines.join('\n')) + '\n';
   const t0 = root.start;
   const total = Math.max((root.end ?? t0) - t0, 0.001);
   const bar = (s: SpanData) => {
@@ -113,5 +122,5 @@ export function formatRunTimeline(run: RunRecord, options: TimelineOptions = {})
   walk(root, '', true, 0);
   // Spans whose parent was not kept (over max_spans) are listed at the end.
   for (const orphan of (children.get(undefined) ?? []).filter((s) => s !== root)) walk(orphan, '', true, 1);
-  return lines.join('\n') + '\n';
+  return escapeControls(lines.join('\n')) + '\n';
 }

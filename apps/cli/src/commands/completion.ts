@@ -18,6 +18,12 @@ const SUBCOMMANDS: Partial<Record<string, string[]>> = {
 };
 /** Commands whose argument is a script file. */
 const SCRIPT_FILE_COMMANDS = ['run', 'validate', 'submit'];
+/**
+ * One pattern per suffix in bash: `*.@(lua|js)` needs extglob, which is off unless the
+ * bash-completion package turned it on. One call per suffix in fish: before 3.7,
+ * `__fish_complete_suffix` took a single suffix (its other arguments meant other things).
+ */
+const SCRIPT_SUFFIXES = ['.lua', '.js', '.mjs'];
 
 /** Commands that exist in this build (declared flags and a help entry). */
 function commandNames(): string[] {
@@ -38,7 +44,7 @@ function bash(): string {
   }
   const takesValue = GLOBAL_FLAGS.filter((f) => f.type === 'string').flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]).join('|');
   const commandCases = commandNames().map((n) => {
-    const words = SUBCOMMANDS[n] ? `compgen -W "${SUBCOMMANDS[n].join(' ')}" -- "$cur"` : SCRIPT_FILE_COMMANDS.includes(n) ? `compgen -f -X '!*.@(lua|js|mjs)' -- "$cur"; compgen -d -- "$cur"` : 'true';
+    const words = SUBCOMMANDS[n] ? `compgen -W "${SUBCOMMANDS[n].join(' ')}" -- "$cur"` : SCRIPT_FILE_COMMANDS.includes(n) ? `${SCRIPT_SUFFIXES.map((x) => `compgen -f -X '!*${x}' -- "$cur"; `).join('')}compgen -d -- "$cur"` : 'true';
     return `    ${n}) if [[ "$cur" == -* ]]; then COMPREPLY=( $(compgen -W "${longs(COMMAND_FLAGS[n]).join(' ')} $globals" -- "$cur") ); else COMPREPLY=( $(${words}) ); fi;;`;
   });
   return `# llmspell bash completion: eval "$(llmspell completion bash)"
@@ -113,7 +119,7 @@ function fish(): string {
     ...GLOBAL_FLAGS.map((f) => fishLine(f, '')),
     ...names.flatMap((n) => COMMAND_FLAGS[n].map((f) => fishLine(f, `__fish_seen_subcommand_from ${n}`))),
     ...Object.entries(SUBCOMMANDS).filter(([n]) => names.includes(n)).map(([n, subs]) => `complete -c llmspell -n '__fish_seen_subcommand_from ${n}' -x -a '${(subs ?? []).join(' ')}'`),
-    `complete -c llmspell -n '__fish_seen_subcommand_from ${SCRIPT_FILE_COMMANDS.join(' ')}' -F -a '(__fish_complete_suffix .lua .js .mjs)'`,
+    `complete -c llmspell -n '__fish_seen_subcommand_from ${SCRIPT_FILE_COMMANDS.join(' ')}' -k -F -a '(${SCRIPT_SUFFIXES.map((x) => `__fish_complete_suffix ${x}`).join('; ')})'`,
   ];
   return `# llmspell fish completion: llmspell completion fish > ~/.config/fish/completions/llmspell.fish
 complete -c llmspell -f

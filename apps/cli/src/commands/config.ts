@@ -2,9 +2,12 @@ import { composeRuntime, loadCliConfig } from '../compose-runtime.js';
 import { sayConfigWarnings } from '../config-warnings.js';
 import type { CliIo } from '../io.js';
 import type { ParsedArgs } from '../parse-args.js';
+import { UsageError } from '../usage-error.js';
 
 export async function configCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const sub = args.positionals[1] ?? 'show';
+  // a typo is an error, not the whole config printed as if it were asked for
+  if (sub !== 'show' && sub !== 'path') throw new UsageError(`unknown config subcommand '${sub}' (show, path)`);
   const loaded = loadCliConfig(args.flags, io);
   if (sub === 'path') {
     io.stdout(`${loaded.source ?? '(built-in defaults)'}\n`);

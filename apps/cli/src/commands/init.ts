@@ -93,7 +93,10 @@ export async function initCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   if (args.flags.output !== 'text') io.stdout(JSON.stringify({ written }, null, 2) + '\n');
   else {
     for (const f of written) io.stdout(`created ${path.relative(io.cwd, f) || f}\n`);
-    io.stdout(`\nNext: llmspell run ${path.relative(io.cwd, path.join(dir, 'main.lua')) || 'main.lua'}\nSet OPENAI_API_KEY or ANTHROPIC_API_KEY, or point [providers.providers.local] at a local server.\n`);
+    if (written.length === 0) io.stdout('nothing written: the files are there already\n');
+    // Only a config named llmspell.toml is found by itself; another needs -c to be used.
+    const config = path.basename(configFile) === 'llmspell.toml' ? '' : `-c ${path.relative(io.cwd, configFile)} `;
+    io.stdout(`\nNext: llmspell ${config}run ${path.relative(io.cwd, path.join(dir, 'main.lua')) || 'main.lua'}\nSet OPENAI_API_KEY or ANTHROPIC_API_KEY, or point [providers.providers.local] at a local server.\n`);
   }
   return 0;
 }

@@ -24,8 +24,51 @@ Lua: an expression prints its value ("1 + 1", "Tool.list()"). JavaScript: the sa
 (const r = await Tool.invoke(…) keeps r for later inputs, as in Node's REPL).`;
 
 /** Whether a syntax error only means "more input to come". */
-function isIncomplete(message: string): boolean {
-  return /<eof>|end of (input|file)|unexpected end|unterminated|expecting '.*' near <eof>|unexpected token in expression: ''$|expecting '[)}\]]'$/i.test(message);
+function isIncomplete(engine: string, message: string): boolean {
+  // Lua, as lua.c tells: the error is at the end of the input ("'end' expected near <eof>").
+  // A stray `end` gives "<eof> expected near 'end'": complete, and wrong however it goes on.
+  if (engine === 'lua') return /near '?<eof>'?$/.test(message);
+  return /end of (input|file)|unexpected end|unterminated|unexpected token in expression: ''$|expecting '[)}\]]'$/i.test(message);
+}
+
+/** Lua's and QuickJS's words for an input that ends inside a string. */
+const UNFINISHED_STRING = /^(unfinished string near|unexpected end of string)/;
+
+/**
+ * An input ending inside a string wants more only if the string can go on to the next line (a
+ * JS template literal, a line ending in a backslash); one cut by a newline is wrong however the
+ * input goes on. Both engines say the same for the two, so: closed on a next line, is it fine?
+ */
+async function stringContinues(session: IsolatedSession, source: string, problem: { line: number | null }): Promise<boolean> {
+  for (const quote of ['`', '"', "'"]) {
+    const closed = await session.checkSyntax(`${source}\n${quote}`, 'repl');
+    if (!closed || closed.line !== problem.line || !UNFINISHED_STRING.test(closed.message)) return true;
+  }
+  return false;
+}
+
+/** The history file's entries, newest first, as readline takes them. */
+export function readHistory(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 1000);
+  } catch {
+    return []; // first run: no history yet
+  }
+}
+
+/**
+ * Appends an input to the history file, owner-only: typed lines can hold keys. Each line of a
+ * multi-line input is an entry of its own, as readline keeps them while the session lasts
+ * (joined into one line, a `--` comment would swallow the lines after it).
+ */
+export function appendHistory(file: string, source: string): void {
+  const lines = source.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 0) return;
+  try {
+    fs.appendFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+  } catch {
+    // history is a convenience; an unwritable home must not break the REPL
+  }
 }
 
 /**
@@ -62,10 +105,14 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
   const historyFile = typeof args.options.history === 'string' ? path.resolve(io.cwd, args.options.history) : path.join(io.env.HOME ?? os.homedir(), '.llmspell_history');
   let history: string[] = [];
   if (interactive) {
-    try {
-      history = fs.readFileSync(historyFile, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 1000);
-    } catch {
-      // first run: no history yet
+    history = readHistory(historyFile);
+    // the default file is llmspell's own: one an earlier version left readable by all is narrowed
+    if (typeof args.options.history !== 'string') {
+      try {
+        if ((fs.statSync(historyFile).mode & 0o077) !== 0) fs.chmodSync(historyFile, 0o600);
+      } catch {
+        // none yet, or not ours to change
+      }
     }
   }
   const rl = readline.createInterface({
@@ -136,15 +183,10 @@ export async function replCommand(args: ParsedArgs, io: CliIo): Promise<number> 
     const source = buffer.join('\n');
     const problem = await session.checkSyntax(source, 'repl');
     const exprProblem = engine.name === 'lua' ? await session.checkSyntax(`return ${source}`, 'repl') : problem;
-    if (problem && exprProblem && isIncomplete(problem.message)) return true;
+    if (problem && exprProblem && isIncomplete(engine.name, problem.message)
+      && (!UNFINISHED_STRING.test(problem.message) || await stringContinues(session, source, problem))) return true;
     buffer = [];
-    if (interactive) {
-      try {
-        fs.appendFileSync(historyFile, source.replace(/\n/g, ' ') + '\n');
-      } catch {
-        // history is a convenience; an unwritable home must not break the REPL
-      }
-    }
+    if (interactive) appendHistory(historyFile, source);
     await evaluate(source);
     return true;
   };

@@ -36,7 +36,7 @@ async function findRun(m: StateManager, runId: string): Promise<RunRecordLike | 
  */
 export async function resumeCommand(args: ParsedArgs, io: CliIo, rerun: (file: string, engine: string, scriptArgs: string[]) => Promise<number>): Promise<number> {
   const runId = args.positionals[1];
-  if (!runId) throw new UsageError('llmspell resume <run_id>   (llmspell resume --list shows the runs)');
+  if (!runId) throw new UsageError('llmspell resume <run_id>   (the run_id its script gave wf:execute; llmspell state scopes lists the workflow:<name> scopes, llmspell state list workflow:<name> their run:<run_id> keys)');
   const { runtime } = await composeRuntime(args.flags, io, { tools: false });
   let record: RunRecordLike | undefined;
   try {

@@ -3,6 +3,7 @@ import { openStateStore, resolveBackend } from '@llmspell/state';
 import {
   RunHistory, formatCost, formatDuration, formatRunTimeline, type RunFilter, type RunStatus, type RunSummary,
 } from '@llmspell/telemetry';
+import { escapeControls } from '@llmspell/telemetry/format-timeline';
 import { loadCliConfig } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
 import { type GlobalFlags, type ParsedArgs } from '../parse-args.js';
@@ -96,7 +97,7 @@ function table(runs: RunSummary[]): string {
     String(r.tokens.total),
     formatCost(r.cost_usd),
     r.error_code ?? '',
-  ]);
+  ].map(escapeControls)); // escaped before the widths are measured
   const head = ['ID', 'STARTED (UTC)', 'SCRIPT', 'STATUS', 'DURATION', 'STEPS', 'TOOLS', 'TOKENS', 'COST', 'ERROR'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const right = new Set([4, 5, 6, 7, 8]);

@@ -70,7 +70,12 @@ export function createUiHandler(history: HistoryAccess, files: Map<string, Viewe
       }
       const m = /^\/api\/runs\/([^/]+)$/.exec(url.pathname);
       if (m) {
-        const id = decodeURIComponent(m[1]);
+        let id: string;
+        try {
+          id = decodeURIComponent(m[1]);
+        } catch {
+          return sendError(res, 400, 'INVALID_ARGUMENT', `the run id in ${url.pathname} is not valid percent-encoding`);
+        }
         const run = await history.use((h) => h.get(id));
         return run ? sendJson(res, 200, run) : sendError(res, 404, 'NOT_FOUND', `no run '${id}' in the history`);
       }
