@@ -255,6 +255,24 @@ describe('optional packages and plugins', () => {
   });
 });
 
+describe('values leaving a script', () => {
+  test('a function in a result is left out as JSON leaves it; an own __proto__ key stays a key; JSON.stringify of a function is an error', async () => {
+    const dir = scratch();
+    write(dir, 'r.lua', 'return { f = print, a = 1, ["__proto__"] = { x = 1 } }');
+    const lua = JSON.parse((await cli(['run', 'r.lua'], { cwd: dir })).stdout);
+    expect(Object.keys(lua).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(lua, '__proto__')?.value).toEqual({ x: 1 });
+    write(dir, 'r.js', 'export default { f() {}, b: 2, ["__proto__"]: { y: 1 } }');
+    expect(JSON.parse((await cli(['run', 'r.js', '--output', 'json'], { cwd: dir })).stdout).result).toEqual(JSON.parse('{"b":2,"__proto__":{"y":1}}'));
+    write(dir, 'j.lua', 'return JSON.stringify({ f = function() end })');
+    const j = await cli(['run', 'j.lua'], { cwd: dir });
+    expect(j.code).toBe(1);
+    expect(j.stderr).toContain("INVALID_ARGUMENT: j.lua:1: JSON stringify error: a function cannot be written as JSON (at key 'f')");
+    write(dir, 'l.lua', 'Logger.info("seen", { f = print, n = 1 })');
+    expect((await cli(['run', 'l.lua'], { cwd: dir })).stderr).toContain('{"f":"[function]","n":1}');
+  });
+});
+
 describe('rs-llmspell script compatibility', () => {
   test('io.write and os.execute("sleep N") work; other commands and files do not', async () => {
     const dir = scratch();

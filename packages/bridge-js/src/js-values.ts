@@ -58,8 +58,16 @@ export class JsCallback implements ScriptCallback {
   readonly [SCRIPT_CALLBACK] = true as const;
   readonly language = 'javascript';
 
-  /** `file` is the script that created the function, for error messages. */
-  constructor(readonly vm: JsVmValues, readonly handle: QuickJSHandle, readonly file: string) {}
+  declare readonly vm: JsVmValues;
+  declare readonly handle: QuickJSHandle;
+  /** The script that created the function, for error messages. */
+  declare readonly file: string;
+
+  constructor(vm: JsVmValues, handle: QuickJSHandle, file: string) {
+    // Not enumerable: host code that walks a value (JSON, redaction, a structured clone) must
+    // see an opaque function, not follow `vm` into the whole engine and its WASM heap
+    Object.defineProperties(this, { vm: { value: vm }, handle: { value: handle }, file: { value: file } });
+  }
 
   call(...args: ScriptValue[]): Promise<ScriptValue> {
     return this.vm.invokeCallback(this, args);

@@ -7,7 +7,13 @@ import {
 import { JsVmCore, type Operation } from './js-vm-core.js';
 import { instanceMemoryFull } from './quickjs-module.js';
 
+/** Codes only the engine gives (a limit it enforced, a cancel it saw), never one a script's own error carries. */
+const ENGINE_CODES: ReadonlySet<string> = new Set(['SCRIPT_TIMEOUT', 'SCRIPT_MEMORY_LIMIT', 'SCRIPT_STACK_OVERFLOW', 'CANCELLED']);
+
 export abstract class JsVmErrors extends JsVmCore {
+  /** Messages of the limit and cancel errors the host handed the script, the only ones whose code toError keeps. */
+  private readonly engineErrorsGiven = new Set<string>();
+
   /** Reads an exception value without trusting it; consumes the handle. */
   protected describe(handle: QuickJSHandle): ErrorInfo {
     const info: ErrorInfo = { isError: false, name: '', message: '', stack: '', code: null, lineNumber: null, fileName: null };
@@ -83,7 +89,8 @@ export abstract class JsVmErrors extends JsVmCore {
         `script exceeded its memory limit of ${formatBytes(this.options.limits.memoryBytes)}${why ? ` (${why})` : ''}`));
     }
     if (isStackOverflow(info)) return scriptError('SCRIPT_STACK_OVERFLOW', op.file, line, 'stack overflow (recursion too deep)');
-    const code = isErrorCode(info.code) ? info.code : 'SCRIPT_ERROR';
+    // a script may rethrow a host error with its code, but not claim a limit or a cancel the host did not give it
+    const code = isErrorCode(info.code) && (!ENGINE_CODES.has(info.code) || this.engineErrorsGiven.has(info.message)) ? info.code : 'SCRIPT_ERROR';
     let text = stripCodePrefix(info.message, code);
     if (code === 'SCRIPT_ERROR' && info.isError && info.name && info.name !== 'Error') text = `${info.name}: ${text}`;
     return scriptError(code, op.file, line, text, undefined, scriptTraceback(info.stack));
@@ -92,6 +99,10 @@ export abstract class JsVmErrors extends JsVmCore {
   /** A JS Error for a host failure: `.code` is the llmspell code, `.message` starts with it. */
   protected errorHandle(error: unknown): QuickJSHandle {
     const coded = toLlmspellError(error, 'INTERNAL');
+    if (ENGINE_CODES.has(coded.code)) {
+      if (this.engineErrorsGiven.size >= 64) this.engineErrorsGiven.clear();
+      this.engineErrorsGiven.add(coded.message);
+    }
     const handle = this.ctx.newError({ name: 'Error', message: coded.message });
     try {
       const code = this.ctx.newString(coded.code);

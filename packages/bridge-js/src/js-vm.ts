@@ -13,11 +13,12 @@ export { engineStats } from './js-vm-core.js';
 const FLOATING_SOURCE = String.raw`(function (failed) {
   'use strict';
   const apply = Reflect.apply;
+  // the built-in then, which throws on anything but a real promise: a thenable of the
+  // script's own is not called (dropping one must not run its then, as plain JS would not)
+  const then = Promise.prototype.then;
   return function floating(value, line) {
-    if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
-      let then;
-      try { then = value.then; } catch { return value; }
-      if (typeof then === 'function') apply(then, value, [undefined, (error) => { failed(error, line); }]);
+    if (value !== null && typeof value === 'object') {
+      try { apply(then, value, [undefined, (error) => { failed(error, line); }]); } catch { /* not a promise */ }
     }
     return value;
   };

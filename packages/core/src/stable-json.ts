@@ -1,4 +1,5 @@
 import { LlmspellError } from './errors.js';
+import { isScriptCallback } from './script-values.js';
 
 /**
  * JSON text that is the same for equal values whatever their key order: what `JSON.stringify`
@@ -22,6 +23,8 @@ function write(input: unknown, key: string, ancestors: object[]): string | undef
   if (value === null || typeof value !== 'object' || value instanceof Number || value instanceof String || value instanceof Boolean) {
     return JSON.stringify(value);
   }
+  // a script's function is a function to JSON, left out, whatever fields its host object has
+  if (isScriptCallback(value)) return undefined;
   if (ancestors.includes(value)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot write a cyclic value as JSON');
   ancestors.push(value);
   let text: string;

@@ -3,6 +3,8 @@
  * plain substrings, so `max_tokens` or `author` are not taken for secrets (a quirk of
  * the reference).
  */
+import { SCRIPT_CALLBACK } from '../script-values.js';
+
 const SECRET_NAME = /(^|[_\-.])(api[_-]?key|apikey|secret|secret[_-]?key|password|passwd|pwd|token|access[_-]?token|auth[_-]?token|bearer[_-]?token|refresh[_-]?token|private[_-]?key|privatekey|credentials?|authorization|auth|session[_-]?key|client[_-]?secret)($|[_\-.])/i;
 
 export function looksLikeSecretName(name: string): boolean {
@@ -348,6 +350,8 @@ export class SecretRedactor {
   private redactIn<T>(value: T, copies: Copies | undefined): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (typeof value !== 'object' || value === null) return value;
+    // a script's function is opaque: its host object leads into the engine, nothing to redact
+    if ((value as Record<symbol, unknown>)[SCRIPT_CALLBACK] === true) return value;
     const copied = copies?.get(value);
     if (copied !== undefined) return copied as T;
     if (Array.isArray(value)) {
@@ -368,6 +372,8 @@ export class SecretRedactor {
     let lastMasked = '';
     for (const k of Object.keys(record)) {
       const v = record[k];
+      // an own "__proto__" key stays a key: assigning it would set the copy's prototype
+      if (k === '__proto__') Object.defineProperty(out, k, { value: undefined, enumerable: true, writable: true, configurable: true });
       if (typeof v === 'object' && v !== null) out[k] = this.redactIn(v, (copies ??= new Copies(record, out)));
       else if (typeof v === 'string' || typeof v === 'number') {
         if (v !== '' && this.isSecretName(k)) out[k] = REDACTED;

@@ -1,4 +1,4 @@
-import { LlmspellError, type ScriptValue } from '@llmspell/core';
+import { LlmspellError, isScriptCallback, type ScriptValue } from '@llmspell/core';
 import type { GlobalScope } from '../global-scope.js';
 
 /**
@@ -20,7 +20,12 @@ export function createJsonGlobal(_scope: GlobalScope): Record<string, ScriptValu
       stringify: (value: ScriptValue, pretty?: ScriptValue) => {
         try {
           // undefined for a value JSON cannot hold (a function), whatever lib's type says
-          const text = JSON.stringify(value ?? null, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), pretty ? 2 : undefined) as string | undefined;
+          const text = JSON.stringify(value ?? null, (k, v) => {
+            if (typeof v === 'number' && !Number.isFinite(v)) return null;
+            // a function has no JSON form: an error, as the reference's conversion raised
+            if (isScriptCallback(v)) throw new Error(`a function cannot be written as JSON${k ? ` (at key '${k}')` : ''}`);
+            return v;
+          }, pretty ? 2 : undefined) as string | undefined;
           return text ?? 'null';
         } catch (error) {
           throw new LlmspellError('INVALID_ARGUMENT', `JSON stringify error: ${(error as Error).message}`);

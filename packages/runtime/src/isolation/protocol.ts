@@ -1,5 +1,7 @@
 import { LlmspellError, isLlmspellError, toLlmspellError, type ErrorCode } from '@llmspell/core/errors';
 
+const SCRIPT_CALLBACK = Symbol.for('llmspell.scriptCallback');
+
 /**
  * Messages between the supervising thread (the caller of `runIsolatedScript` /
  * `openIsolatedSession`) and the isolated script host (a child process or a worker thread).
@@ -93,6 +95,8 @@ export function fromWireError(wire: WireError): LlmspellError {
 export function cloneable(value: unknown, seen: object[] = []): unknown {
   if (typeof value === 'function' || typeof value === 'symbol') return undefined;
   if (typeof value !== 'object' || value === null) return value;
+  // a script's function (core's SCRIPT_CALLBACK, not imported: this module loads before core) leaves as JSON leaves a function
+  if ((value as Record<symbol, unknown>)[SCRIPT_CALLBACK] === true) return undefined;
   if (value instanceof Date) return value.toISOString();
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
   if (seen.includes(value)) return null;
@@ -102,7 +106,10 @@ export function cloneable(value: unknown, seen: object[] = []): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       const copy = cloneable(item, seen);
-      if (copy !== undefined) out[key] = copy;
+      if (copy === undefined) continue;
+      // an own "__proto__" key stays a key: assigning it would set the copy's prototype
+      if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+      else out[key] = copy;
     }
     return out;
   } finally {
