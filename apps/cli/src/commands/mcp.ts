@@ -204,10 +204,11 @@ async function serve(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     const server = await mcp.serveMcpHttp({ ...serverOptions, port, token });
     const access = token ? ' (bearer token required)' : ' (no token: every local user and process may use these tools)';
-    io.stderr(`llmspell mcp serve: ${allowed.length} tools and ${scripts.length} scripts on ${server.url}${access}\n`);
-    if (generated) {
-      io.stderr(`  a token made for this run; a client sends it with every request, as the header\n    Authorization: Bearer ${token}\n  (LLMSPELL_MCP_TOKEN or --token-file give a token that stays the same across runs)\n`);
-    }
+    // one write: a reader that waits for the address line gets the token with it
+    const made = generated
+      ? `  a token made for this run; a client sends it with every request, as the header\n    Authorization: Bearer ${token}\n  (LLMSPELL_MCP_TOKEN or --token-file give a token that stays the same across runs)\n`
+      : '';
+    io.stderr(`llmspell mcp serve: ${allowed.length} tools and ${scripts.length} scripts on ${server.url}${access}\n${made}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
