@@ -68,7 +68,10 @@ export const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
     { name: 'filter', type: 'string', value: '<script>', description: 'runs list: only runs of scripts matching this' },
     LIMIT,
   ],
-  ui: [{ name: 'port', type: 'string', value: '<n>', description: 'port on 127.0.0.1 (default 8717, 0 for any free one)' }],
+  ui: [
+    { name: 'port', type: 'string', value: '<n>', description: 'port on 127.0.0.1 (default 8717, 0 for any free one)' },
+    { name: 'no-auth', type: 'boolean', description: 'serve without the token made for the run: lets every local user and process read the runs (prompts, outputs, errors)' },
+  ],
   resume: [],
   mcp: [
     { name: 'http', type: 'boolean', description: 'serve: streamable HTTP on 127.0.0.1 instead of stdio; requires a bearer token: LLMSPELL_MCP_TOKEN, --token-file, --token, else one made for the run and printed' },

@@ -48,7 +48,7 @@ describe('command messages', () => {
     const dir = scratch();
     const ui = await startUi(dir, { PATH: process.env.PATH ?? '', HOME: dir, XDG_DATA_HOME: path.join(dir, '.data'), NO_COLOR: '1' });
     try {
-      const r = await fetch(new URL('/api/runs/%E0%A4%A', ui.url));
+      const r = await fetch(new URL('/api/runs/%E0%A4%A', ui.url), { headers: ui.auth });
       expect(r.status).toBe(400);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT');
     } finally {

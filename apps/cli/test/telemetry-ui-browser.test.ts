@@ -67,7 +67,9 @@ if not r.success then error("nightly failed") end`);
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     try {
-      await page.goto(ui.url);
+      // The printed URL, token and all: the server trades it for a cookie and drops it from the address.
+      await page.goto(ui.openUrl);
+      expect(page.url()).toBe(ui.url);
       const row = page.locator('tr.run-row', { hasText: 'nightly.lua' });
       await row.waitFor();
       await expect(row.locator('.badge').textContent()).resolves.toBe('error');
@@ -129,7 +131,7 @@ return wf:execute({}).success`);
     const page = await browser.newPage();
     let run: ReturnType<typeof cli> | undefined;
     try {
-      await page.goto(ui.url);
+      await page.goto(ui.openUrl);
       run = cli(['run', 'slow.lua'], { cwd: dir, env });
       await calling;
       const row = page.locator('tr.run-row', { hasText: 'slow.lua' });

@@ -73,7 +73,7 @@ test('the issue check: spans naming the tool and the model reach the collector; 
 
   const ui = await startUi(dir, envFor(dir));
   try {
-    const page = await fetch(ui.url);
+    const page = await fetch(ui.url, { headers: ui.auth });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await page.text();
@@ -82,21 +82,21 @@ test('the issue check: spans naming the tool and the model reach the collector; 
     for (const m of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
       if (m[1].startsWith('data:')) continue;
       expect(m[1]).toMatch(/^\.\/assets\//);
-      expect((await fetch(new URL(m[1], ui.url))).status).toBe(200);
+      expect((await fetch(new URL(m[1], ui.url), { headers: ui.auth })).status).toBe(200);
     }
-    const api = await (await fetch(new URL('api/runs', ui.url))).json() as Array<Record<string, unknown>>;
+    const api = await (await fetch(new URL('api/runs', ui.url), { headers: ui.auth })).json() as Array<Record<string, unknown>>;
     expect(api).toEqual(runs);
-    const one = await (await fetch(new URL(`api/runs/${String(runs[0].id)}`, ui.url))).json() as { span_tree: Array<{ name: string }> };
+    const one = await (await fetch(new URL(`api/runs/${String(runs[0].id)}`, ui.url), { headers: ui.auth })).json() as { span_tree: Array<{ name: string }> };
     expect(one.span_tree.map((s) => s.name)).toEqual(expect.arrayContaining(['run report.lua', 'workflow report', 'step total', 'execute_tool calculator', 'invoke_agent writer']));
-    expect((await fetch(new URL('api/runs?status=error', ui.url)).then((x) => x.json()))).toEqual([]);
-    expect((await fetch(new URL('api/runs/nope', ui.url))).status).toBe(404);
-    expect((await fetch(new URL('api/runs?status=bogus', ui.url))).status).toBe(400);
-    expect((await fetch(new URL('../../etc/passwd', ui.url))).status).toBe(404);
-    expect((await fetch(new URL('api/runs', ui.url), { method: 'POST' })).status).toBe(405);
+    expect((await fetch(new URL('api/runs?status=error', ui.url), { headers: ui.auth }).then((x) => x.json()))).toEqual([]);
+    expect((await fetch(new URL('api/runs/nope', ui.url), { headers: ui.auth })).status).toBe(404);
+    expect((await fetch(new URL('api/runs?status=bogus', ui.url), { headers: ui.auth })).status).toBe(400);
+    expect((await fetch(new URL('../../etc/passwd', ui.url), { headers: ui.auth })).status).toBe(404);
+    expect((await fetch(new URL('api/runs', ui.url), { method: 'POST', headers: ui.auth })).status).toBe(405);
     // A page on another origin that points its own name at 127.0.0.1 (DNS rebinding) is refused.
     const rebound = await new Promise<number>((resolve, reject) => {
       const u = new URL('api/runs', ui.url);
-      http.get({ host: '127.0.0.1', port: u.port, path: u.pathname, headers: { host: 'attacker.example' } }, (res) => {
+      http.get({ host: '127.0.0.1', port: u.port, path: u.pathname, headers: { ...ui.auth, host: 'attacker.example' } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       }).on('error', reject);

@@ -10,7 +10,8 @@ export class ApiError extends Error {
 }
 
 async function get<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { signal, headers: { accept: 'application/json' } });
+  // The server lets in only requests carrying its HttpOnly token cookie: spelled out so the cookie is never left behind.
+  const res = await fetch(url, { signal, credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (!res.ok) {
     let message = `HTTP ${res.status}`;
     try {
