@@ -51,6 +51,7 @@ export { executeComponent, executeComponentNow, newCorrelationId } from './execu
 export { isPromiseLike, runMaybeSync, type MaybePromise } from './execution/maybe-sync.js';
 export { RUN_NOW } from './component.js';
 export { MAX_TIMER_MS, abortableDelay, timerDelay } from './abortable-delay.js';
+export { MAX_JSON_DEPTH, jsonTooDeepAt } from './json-depth.js';
 export { stableJson } from './stable-json.js';
 export { ownEntry } from './own-entry.js';
 export type { ExecuteOptions } from './execution/execute-component.js';

@@ -1,4 +1,4 @@
-import { defineTool, z, type ExecutionContext, paramError } from '@llmspell/core';
+import { defineTool, jsonTooDeepAt, MAX_JSON_DEPTH, z, type ExecutionContext, paramError } from '@llmspell/core';
 import { readAllowedFile } from '../policy-files.js';
 import { jsonDiff } from './json-diff.js';
 import { textDiff } from './text-diff.js';
@@ -26,33 +26,9 @@ async function readSide(ctx: ExecutionContext, param: string, file: string | und
   return data.toString('utf8');
 }
 
-/**
- * The deepest JSON text taken, as the script bridges take from scripts: JSON.parse copes with
- * any depth, but the diff walk and serialising the result recurse and would overflow the stack.
- */
-const MAX_JSON_DEPTH = 200;
-
-/** Where JSON text first nests deeper than MAX_JSON_DEPTH (strings skipped), or -1. */
-function tooDeepAt(text: string): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i += 1; // backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      depth += 1;
-      if (depth > MAX_JSON_DEPTH) return i;
-    } else if (c === 0x5d || c === 0x7d) depth -= 1;
-  }
-  return -1;
-}
-
 function asJson(value: unknown, parameter: string): unknown {
   if (typeof value !== 'string') return value;
-  const deepAt = tooDeepAt(value);
+  const deepAt = jsonTooDeepAt(value);
   if (deepAt >= 0) paramError(NAME, parameter, `JSON is nested deeper than ${MAX_JSON_DEPTH} levels (at position ${deepAt})`, 'SIZE_LIMIT_EXCEEDED', { limit: MAX_JSON_DEPTH, position: deepAt });
   try {
     return JSON.parse(value);
