@@ -255,6 +255,25 @@ describe('optional packages and plugins', () => {
   });
 });
 
+describe('limits a workflow cannot swallow', () => {
+  test('the memory limit hit inside a workflow step ends the script, not just the step', async () => {
+    const dir = scratch();
+    write(dir, 'm.lua', 'local wf = Workflow.sequential({ name = "m", steps = { { name = "s", execute = function() local t = {} for i = 1, 1e8 do t[i] = string.rep("x", 100) .. i end end } } })\nlocal r = wf:execute()\nprint("continued", r.success)');
+    const r = await cli(['--max-memory', '16', 'run', 'm.lua'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('SCRIPT_MEMORY_LIMIT: m.lua: script exceeded its memory limit');
+  });
+
+  test('a workflow that is its own step ends with one clear error, not a crash of the host', async () => {
+    const dir = scratch();
+    write(dir, 'w.lua', 'local b = Workflow.sequential({ name = "b", steps = { { name = "n", workflow = "b" } } })\nlocal r = b:execute()\nreturn { ok = r.success, error = r.error }');
+    const r = await cli(['run', 'w.lua'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: "WORKFLOW_ERROR: step 'n': workflows nested more than 64 deep (does 'b' run itself?)" });
+  });
+});
+
 describe('values leaving a script', () => {
   test('a function in a result is left out as JSON leaves it; an own __proto__ key stays a key; JSON.stringify of a function is an error', async () => {
     const dir = scratch();

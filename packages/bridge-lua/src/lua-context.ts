@@ -640,13 +640,19 @@ export class LuaContext implements ScriptContext {
       done();
       throw error;
     }
-    if (finished instanceof Promise) return finished.then((f) => this.outcome(thread, f, control)).finally(done);
+    // The time limit, a cancel or the memory limit ends the calling run too, even if its host
+    // call swallows the error (a hook's failure, a workflow step's), as none of them is
+    // catchable in the script itself.
+    const endCaller = (error: unknown) => {
+      const fatal = control.fatal ?? (isLlmspellError(error) && error.code === 'SCRIPT_MEMORY_LIMIT' ? error : undefined);
+      if (caller && fatal) caller.fatal ??= fatal;
+      throw error;
+    };
+    if (finished instanceof Promise) return finished.then((f) => this.outcome(thread, f, control)).catch(endCaller).finally(done);
     try {
       return this.outcome(thread, finished, control);
     } catch (error) {
-      // the time limit or a cancel ends the calling run too, even if its host call swallows the error (a hook's failure)
-      if (caller && control.fatal) caller.fatal ??= control.fatal;
-      throw error;
+      return endCaller(error);
     } finally {
       done();
     }

@@ -259,6 +259,12 @@ function startStep(rs: RunState, step: StepSpec, path: string, loop: LoopPositio
   return executeComponentNow(new StepComponent(rs, step, params, loop, state, path), params, rs.ctx, { timeoutMs: step.timeoutMs, points: STEP_POINTS, metadata });
 }
 
+/** How deep workflow steps nest: ample for composition, far short of the host's stack. */
+const MAX_WORKFLOW_DEPTH = 64;
+/** The context service counting the workflow steps a call runs inside. */
+const WORKFLOW_DEPTH = 'llmspell.workflowDepth';
+const TOO_DEEP = `workflows nested more than ${MAX_WORKFLOW_DEPTH} deep`;
+
 /** The work of a tool, agent or workflow step. */
 async function runOther(rs: RunState, step: StepSpec, path: string, params: unknown, loop: LoopPosition | undefined, state: Record<string, unknown>, ctx: ExecutionContext): Promise<unknown> {
   switch (step.kind) {
@@ -280,12 +286,22 @@ async function runOther(rs: RunState, step: StepSpec, path: string, params: unkn
     case 'workflow': {
       const wf = resolveWorkflow(rs, step.workflow, step.name);
       const childRun = rs.runId ? `${rs.runId}/${path}` : undefined;
-      const result = (await executeComponent(wf, { input: params ?? rs.input, run_id: childRun }, ctx).catch((e) => {
+      // a workflow that is its own step (or two that are each other's) would nest until the host's stack gave out
+      const depth = ((ctx.services?.[WORKFLOW_DEPTH] as number | undefined) ?? 0) + 1;
+      if (depth > MAX_WORKFLOW_DEPTH) {
+        throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': ${TOO_DEEP} (does '${wf.name}' run itself?)`, { details: { step: step.name, workflow: wf.name, limit: MAX_WORKFLOW_DEPTH } });
+      }
+      const nestedCtx = { ...ctx, services: { ...ctx.services, [WORKFLOW_DEPTH]: depth } };
+      const result = (await executeComponent(wf, { input: params ?? rs.input, run_id: childRun }, nestedCtx).catch((e) => {
         const r = isLlmspellError(e) ? (e.details.result as WorkflowResult | undefined) : undefined;
         if (r) return r;
         throw e;
       })) as WorkflowResult;
-      if (!result.success) throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
+      if (!result.success) {
+        // the depth limit is said once, not once for each of the 64 workflows it unwinds through
+        if (result.error?.includes(TOO_DEEP)) throw new LlmspellError('WORKFLOW_ERROR', result.error.replace(/^WORKFLOW_ERROR: /, ''));
+        throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
+      }
       return result.output;
     }
     default:
