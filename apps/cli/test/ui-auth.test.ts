@@ -40,7 +40,7 @@ describe('llmspell ui token', () => {
     const r = await fetch(ui.openUrl, { redirect: 'manual' });
     expect(r.status).toBe(302);
     expect(r.headers.get('location')).toBe('/');
-    expect(r.headers.get('set-cookie')).toBe(`llmspell_ui=${ui.token}; HttpOnly; SameSite=Strict; Path=/`);
+    expect(r.headers.get('set-cookie')).toBe(`llmspell_ui_${new URL(ui.url).port}=${ui.token}; HttpOnly; SameSite=Strict; Path=/`);
     expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
     // other query parameters stay
     const kept = await fetch(new URL(`index.html?x=1&token=${ui.token}`, ui.url), { redirect: 'manual' });
@@ -48,7 +48,7 @@ describe('llmspell ui token', () => {
   });
 
   test('the cookie lets the page and the API in', async () => {
-    const cookie = `other=1; llmspell_ui=${ui.token}`;
+    const cookie = `other=1; llmspell_ui_${new URL(ui.url).port}=${ui.token}`;
     const page = await fetch(ui.url, { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
@@ -63,7 +63,7 @@ describe('llmspell ui token', () => {
 
   test('a wrong token is 401, in the cookie, the header or the query', async () => {
     const wrong = `${ui.token!.slice(0, -1)}${ui.token!.endsWith('A') ? 'B' : 'A'}`;
-    for (const headers of [{ cookie: `llmspell_ui=${wrong}` }, { authorization: `Bearer ${wrong}` }, { authorization: 'Bearer short' }, { cookie: 'llmspell_ui=' }] as Array<Record<string, string>>) {
+    for (const headers of [{ cookie: `llmspell_ui_${new URL(ui.url).port}=${wrong}` }, { cookie: `llmspell_ui_1=${ui.token}` }, { authorization: `Bearer ${wrong}` }, { authorization: 'Bearer short' }, { cookie: `llmspell_ui_${new URL(ui.url).port}=` }] as Array<Record<string, string>>) {
       expect((await fetch(new URL('api/runs', ui.url), { headers })).status).toBe(401);
     }
     const q = await fetch(`${ui.url}?token=${wrong}`, { redirect: 'manual' });

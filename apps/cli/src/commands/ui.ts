@@ -41,10 +41,18 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(header: string | undefined): string | undefined {
+/**
+ * The cookie's name on this port: browsers keep cookies by host, not port, so two `llmspell ui`
+ * runs on one machine would otherwise overwrite each other's.
+ */
+export function uiCookieName(port: number | undefined): string {
+  return port ? `${UI_COOKIE}_${port}` : UI_COOKIE;
+}
+
+function cookieToken(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === UI_COOKIE) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
@@ -91,13 +99,13 @@ export function createUiHandler(history: HistoryAccess, files: Map<string, Viewe
         res.writeHead(302, {
           ...SECURITY_HEADERS,
           // No Secure: the server is plain http on loopback, where a Secure cookie would never be sent back.
-          'Set-Cookie': `${UI_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'Set-Cookie': `${uiCookieName(req.socket.localPort)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
           Location: url.pathname + url.search,
           'Cache-Control': 'no-store',
         });
         return void res.end();
       }
-      if (!sameToken(cookieToken(req.headers.cookie), token) && !sameToken(bearerToken(req.headers.authorization), token)) {
+      if (!sameToken(cookieToken(req.headers.cookie, uiCookieName(req.socket.localPort)), token) && !sameToken(bearerToken(req.headers.authorization), token)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="llmspell"');
         return sendError(res, 401, 'UNAUTHORIZED', 'a token is required: open the URL `llmspell ui` printed (http://127.0.0.1:PORT/?token=…), or send Authorization: Bearer <token>');
       }
