@@ -80,4 +80,11 @@ const mode = (file: string) => fs.statSync(file).mode & 0o777;
     expect(mode(dir)).toBe(0o700);
     for (const name of files) expect([name, mode(path.join(dir, name))]).toEqual([name, 0o600]);
   });
+
+  test('llmspell types makes the project state folder owner-only when it is first', async () => {
+    const project = scratch();
+    write(project, 'llmspell.toml', '');
+    expect((await cli(['types'], { cwd: project })).code).toBe(0);
+    expect(mode(path.join(project, '.llmspell'))).toBe(0o700);
+  });
 });

@@ -29,6 +29,9 @@ export async function typesCommand(args: ParsedArgs, io: CliIo): Promise<number>
     const lua = runtime.buildGlobals({ language: 'lua' });
     const js = runtime.buildGlobals({ language: 'javascript' });
     const types = generateTypes(lua, js, runtime.tools.list());
+    // the default folder is inside the project's state folder, which holds the state database: owner-only, as the state store makes it
+    const stateDir = path.resolve(io.cwd, '.llmspell');
+    if (args.positionals[1] === undefined && !fs.existsSync(stateDir)) fs.mkdirSync(stateDir, { mode: 0o700 });
     fs.mkdirSync(dir, { recursive: true });
     const luaFile = path.join(dir, 'llmspell.lua');
     const tsFile = path.join(dir, 'llmspell.d.ts');
