@@ -3,7 +3,7 @@
  * that answer with endless bodies and redirects.
  */
 import { SecurityPolicy, createExecutionContext } from '@llmspell/core';
-import { startServer, type TestServer } from '@llmspell/core/testing';
+import { endlessBody, startServer, type TestServer } from '@llmspell/core/testing';
 import { createAgent, type AgentDeps } from './llm-agent.js';
 import { ProviderRegistry, type ProvidersConfig } from './provider-registry.js';
 import { startMockLlmServer, type MockLlmServer } from './testing/mock-llm-server.js';
@@ -24,26 +24,6 @@ async function serve(handler: Parameters<typeof startServer>[0]): Promise<TestSe
   return s;
 }
 
-/**
- * 200 and a body that goes on and on (ended after 256 MiB, so a client without a limit fails
- * the test rather than the machine).
- */
-function endless(contentType: string, prefix: string, piece: string) {
-  return serve((_req, res) => {
-    res.writeHead(200, { 'Content-Type': contentType });
-    res.write(prefix);
-    let sent = 0;
-    const pump = () => {
-      while (!res.destroyed && !res.writableEnded) {
-        if (sent > 256 * 1024 * 1024) return res.end();
-        sent += piece.length;
-        if (!res.write(piece)) return;
-      }
-    };
-    res.on('drain', pump);
-    pump();
-  });
-}
 
 const strict = new SecurityPolicy();
 const ctx = () => createExecutionContext({ policy: strict });
@@ -53,7 +33,7 @@ function deps(config: ProvidersConfig, policy = strict): AgentDeps {
 
 describe('provider responses are capped', () => {
   it('an endless JSON answer from a configured endpoint fails early with SIZE_LIMIT_EXCEEDED', async () => {
-    const s = await endless('application/json', '{"id":"x","choices":[{"message":{"role":"assistant","content":"', 'a'.repeat(64 * 1024));
+    const s = await serve(endlessBody('application/json', 'a'.repeat(64 * 1024), '{"id":"x","choices":[{"message":{"role":"assistant","content":"', 256 * 1024 * 1024));
     const agent = await createAgent({ provider: 'lab', model: 'm', max_retries: 0 }, deps({ providers: { lab: { provider_type: 'openai', base_url: `${s.url}/v1` } } }));
     const before = process.memoryUsage().rss;
     await expect(agent.run('hi', ctx())).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED', details: { limit: 32 * 1024 * 1024 } });
@@ -61,7 +41,7 @@ describe('provider responses are capped', () => {
   });
 
   it('an endless answer from an endpoint the script named fails the same way (Anthropic)', async () => {
-    const s = await endless('application/json', '{"content":[{"type":"text","text":"', 'b'.repeat(64 * 1024));
+    const s = await serve(endlessBody('application/json', 'b'.repeat(64 * 1024), '{"content":[{"type":"text","text":"', 256 * 1024 * 1024));
     const open = new SecurityPolicy({ allowPrivateNetwork: true });
     const agent = await createAgent({ model: 'anthropic/claude-3-5-haiku-latest', base_url: `${s.url}/v1`, max_retries: 0 }, deps({}, open));
     await expect(agent.run('hi', createExecutionContext({ policy: open }))).rejects.toThrow(/^SIZE_LIMIT_EXCEEDED: agent '.*': response body from http:\/\/127\.0\.0\.1:\d+\/v1\/messages is larger than the limit/);
@@ -75,7 +55,7 @@ describe('provider responses are capped', () => {
     const { streamAgent } = await import('./agent-stream.js');
     const out = await streamAgent(agent, 'hi', ctx(), (c) => void chunks.push(c.text));
     expect(out.text).toBe('word '.repeat(2000));
-    const s = await endless('text/event-stream', 'data: {"choices":[{"delta":{"content":"', 'c'.repeat(64 * 1024));
+    const s = await serve(endlessBody('text/event-stream', 'c'.repeat(64 * 1024), 'data: {"choices":[{"delta":{"content":"', 256 * 1024 * 1024));
     const bad = await createAgent({ provider: 'lab', model: 'm', max_retries: 0 }, deps({ providers: { lab: { provider_type: 'openai', base_url: `${s.url}/v1` } } }));
     await expect(streamAgent(bad, 'hi', ctx(), () => undefined)).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
   });

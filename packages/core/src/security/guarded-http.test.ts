@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { SecurityPolicy, guardedFetch, guardedRequest, isCredentialHeader } from '../index.js';
-import { startServer, type TestServer } from '../testing/index.js';
+import { endlessBody, startServer, type TestServer } from '../testing/index.js';
 
 const open = new SecurityPolicy({ allowPrivateNetwork: true });
 
@@ -151,31 +151,10 @@ describe('guardedFetch', () => {
   });
 });
 
-/**
- * A server answering 200 with a body that seems never to end: `piece` again and again, as fast
- * as the client reads. It does end after 64 MiB, so that a client without a limit fails the
- * test instead of filling the memory.
- */
-function endless(contentType: string, piece: string, prefix = '') {
-  return serve((_req, res) => {
-    res.writeHead(200, { 'Content-Type': contentType });
-    res.write(prefix);
-    let sent = 0;
-    const pump = () => {
-      while (!res.destroyed && !res.writableEnded) {
-        if (sent > 64 * 1024 * 1024) return res.end();
-        sent += piece.length;
-        if (!res.write(piece)) return;
-      }
-    };
-    res.on('drain', pump);
-    pump();
-  });
-}
 
 describe('guardedFetch size limits', () => {
   it('fails an endless body with SIZE_LIMIT_EXCEEDED once maxBytes is passed', async () => {
-    const s = await endless('application/json', 'x'.repeat(64 * 1024), '{"choices":[{"message":{"content":"');
+    const s = await serve(endlessBody('application/json', 'x'.repeat(64 * 1024), '{"choices":[{"message":{"content":"'));
     const fetch = guardedFetch(open, { maxBytes: 1024 * 1024, limitSetting: 'some.setting' });
     const r = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
     expect(r.status).toBe(200);
@@ -212,10 +191,10 @@ describe('guardedFetch size limits', () => {
       res.end();
     });
     expect((await (await fetch(crlf.url)).text()).length).toBeGreaterThan(200_000);
-    const one = await endless('text/event-stream', 'data: ' + 'x'.repeat(100) + '\n', '');
+    const one = await serve(endlessBody('text/event-stream', 'data: ' + 'x'.repeat(100) + '\n', ''));
     await expect((await fetch(one.url)).text()).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
     // Without maxEventBytes, maxBytes caps a stream too.
-    const endlessJsonAsSse = await endless('text/event-stream', 'data: {}\n\n');
+    const endlessJsonAsSse = await serve(endlessBody('text/event-stream', 'data: {}\n\n'));
     await expect((await guardedFetch(open, { maxBytes: 100_000 })(endlessJsonAsSse.url)).text()).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
   });
 });

@@ -57,3 +57,25 @@ export function json(res: http.ServerResponse, status: number, value: unknown, h
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
+
+/**
+ * A handler answering 200 with a body that seems never to end: `prefix`, then `piece` again and
+ * again as fast as the client reads. It does end after `capBytes` (64 MiB), so that a client
+ * without a limit fails its test instead of filling the memory.
+ */
+export function endlessBody(contentType: string, piece: string, prefix = '', capBytes = 64 * 1024 * 1024) {
+  return (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+    res.writeHead(200, { 'Content-Type': contentType });
+    res.write(prefix);
+    let sent = 0;
+    const pump = (): void => {
+      while (!res.destroyed && !res.writableEnded) {
+        if (sent > capBytes) return void res.end();
+        sent += piece.length;
+        if (!res.write(piece)) return;
+      }
+    };
+    res.on('drain', pump);
+    pump();
+  };
+}
