@@ -1,7 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { hasProgram, redisSkipReason, startRedis, waitForProcessExit, type RedisServer } from '@llmspell/core/testing';
+import { hasProgram, redisSkipReason, startRedis, type RedisServer } from '@llmspell/core/testing';
 import { JobQueue, QUEUE_DEFAULTS, type JobPayload } from '@llmspell/queue';
-import { bin, cli, scratch, write } from './helpers.js';
+import { bin, cli, killAll, scratch, write } from './helpers.js';
 
 /*
  * What a job can put into Redis and onto an operator's terminal: `llmspell worker`, `submit`
@@ -76,14 +76,7 @@ suite(`queue safety: output, control characters and corrupt jobs${skipped}`, () 
   beforeAll(async () => {
     redis = await startRedis();
   });
-  afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      if (w.exitCode === null && w.signalCode === null) {
-        w.kill('SIGKILL');
-        await waitForProcessExit(w.pid!);
-      }
-    }
-  });
+  afterEach(() => killAll(workers));
   afterAll(async () => {
     await redis?.stop();
   });

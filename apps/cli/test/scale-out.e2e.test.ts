@@ -5,7 +5,7 @@ import { startMockLlmServer, type MockLlmServer } from '@llmspell/agents/testing
 import {
   hasProgram, postgresSkipReason, redisSkipReason, startPostgres, startRedis, waitForProcessExit, type PgCluster, type RedisServer,
 } from '@llmspell/core/testing';
-import { bin, cli, scratch, write } from './helpers.js';
+import { bin, cli, killAll, scratch, write } from './helpers.js';
 
 /*
  * Scale-out as a user runs it: Redis and PostgreSQL on loopback ports, `llmspell worker`
@@ -106,14 +106,7 @@ suite(`scale-out: workers, submit and jobs on Redis with state in PostgreSQL${sk
     if (redisStart.status === 'fulfilled') redis = redisStart.value;
     for (const r of [pgStart, redisStart]) if (r.status === 'rejected') throw r.reason;
   }, 60_000);
-  afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      if (w.exitCode === null && w.signalCode === null) {
-        w.kill('SIGKILL');
-        await waitForProcessExit(w.pid!);
-      }
-    }
-  });
+  afterEach(() => killAll(workers));
   afterAll(async () => {
     pg?.stop();
     await redis?.stop();
