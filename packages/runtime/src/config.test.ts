@@ -70,6 +70,46 @@ max_memory_bytes = 50000000
     await expect(LlmspellRuntime.create({ config: bad, tools: [] })).rejects.toMatchObject({ issues: compiled.error!.issues });
   });
 
+  test('[providers.<name>] is read as [providers.providers.<name>], and provider_type defaults to the name', async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'llmspell.toml'), `
+[providers]
+default_provider = "local"
+[providers.openai]
+base_url = "http://127.0.0.1:9/v1"
+api_key = "sk-short-form"
+[providers.local]
+provider_type = "openai"
+model = "tiny"
+[providers.providers.anthropic]
+model = "claude-x"
+`);
+    const { config, warnings } = loadConfig({ cwd: dir, home: dir, env: {} });
+    expect(config.providers.default_provider).toBe('local');
+    expect(config.providers.providers.openai).toMatchObject({ provider_type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-short-form' });
+    expect(config.providers.providers.local).toMatchObject({ provider_type: 'openai', model: 'tiny' });
+    expect(config.providers.providers.anthropic).toMatchObject({ provider_type: 'anthropic', model: 'claude-x' });
+    expect(warnings.filter((w) => w.includes('providers'))).toEqual([]);
+    // the runtime given such a config (not through loadConfig) reads it the same way
+    const runtime = await LlmspellRuntime.create({ config: { providers: { openai: { base_url: 'http://127.0.0.1:9/v1' } } } as never, cwd: dir });
+    try {
+      expect(runtime.config.providers.providers.openai).toMatchObject({ provider_type: 'openai', base_url: 'http://127.0.0.1:9/v1' });
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  test('a provider set both ways is CONFIG_INVALID naming it and the line', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'llmspell.toml'), `[providers.openai]\nmodel = "a"\n[providers.providers.openai]\nmodel = "b"\n`);
+    expect(() => loadConfig({ cwd: dir, home: dir, env: {} })).toThrow(/llmspell\.toml:1: provider 'openai' is set twice/);
+    try {
+      loadConfig({ cwd: dir, home: dir, env: {} });
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('CONFIG_INVALID');
+    }
+  });
+
   test('search order: cwd file before home file', () => {
     const home = tmp();
     const cwd = tmp();

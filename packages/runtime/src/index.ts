@@ -4,7 +4,7 @@ export type { GlobalFactory, GlobalScope, RuntimeFeature, RuntimeHost, ScriptArg
 export { HandleTable } from './handles.js';
 export { invokeTool } from './globals/tool.js';
 export {
-  LlmspellConfigSchema, ProviderConfigSchema, defaultConfig,
+  LlmspellConfigSchema, ProviderConfigSchema, defaultConfig, normalizeProviders,
 } from './config/config-schema.js';
 export type { LlmspellConfig, McpSectionConfig, McpServerConfig, ProviderConfig, SecurityConfig, StatePersistenceConfig } from './config/config-schema.js';
 export { policyFromConfig, protectedConfigFiles, protectedStatePaths, scriptLimitsFromConfig } from './config/derive.js';

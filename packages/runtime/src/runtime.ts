@@ -4,7 +4,7 @@ import {
   type ScriptContext, type ScriptContextOptions, type ScriptEngine, type ScriptLimits, type ScriptOutput, type ScriptValue, type StateAccess,
   type StateStore, type Tool,
 } from '@llmspell/core';
-import { LlmspellConfigSchema, type LlmspellConfig } from './config/config-schema.js';
+import { LlmspellConfigSchema, normalizeProviders, type LlmspellConfig } from './config/config-schema.js';
 import { builtinFeatures } from './features/index.js';
 import type { GlobalScope, RunningScript, RuntimeFeature, RuntimeHost, ScriptArgs } from './global-scope.js';
 import { coreGlobals } from './globals/index.js';
@@ -96,7 +96,7 @@ export class LlmspellRuntime implements RuntimeHost {
   private constructor(options: RuntimeOptions) {
     // jitless, as loadConfig parses it: once per runtime, where building zod's compiled fast
     // path for this schema cost more than the parse (about 5 ms of a cold start)
-    this.config = LlmspellConfigSchema.parse(options.config ?? {}, { jitless: true });
+    this.config = LlmspellConfigSchema.parse(normalizeProviders(options.config ?? {}), { jitless: true });
     this.cwd = options.cwd ?? process.cwd();
     this.policy = options.policy ?? policyFromConfig(this.config, this.cwd, { configFiles: options.configFiles });
     this.logger = options.logger ?? createLogger({ level: 'warn', redact: (t) => this.policy.redact(t) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LlmspellError } from '@llmspell/core';
 
 /**
  * The `llmspell.toml` schema: rs-llmspell's RuntimeConfig, every section defaulted (the
@@ -88,6 +89,44 @@ export const ProviderConfigSchema = z.looseObject({
   timeout_seconds: positiveInt.optional(),
   max_retries: z.number().int().nonnegative().optional(),
 });
+
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `[providers.<name>]` is read as `[providers.providers.<name>]` (the reference's form, two
+ * levels deep, is easy to get wrong, and the short one was silently ignored), and a provider
+ * without `provider_type` is of the type its name says (`[providers.providers.openai]`), as the
+ * provider registry already treats it. Returns `raw` itself when nothing changes; never mutates it.
+ */
+export function normalizeProviders(raw: unknown): unknown {
+  if (!isTable(raw) || !isTable(raw.providers)) return raw;
+  const section = raw.providers;
+  let nested = isTable(section.providers) ? section.providers : undefined;
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  const moved: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(section)) {
+    if (key !== 'providers' && key !== 'default_provider' && isTable(value)) {
+      if (nested && Object.hasOwn(nested, key)) {
+        throw new LlmspellError('CONFIG_INVALID', `provider '${key}' is set twice: as [providers.${key}] and as [providers.providers.${key}]; keep one`, { details: { key: `providers.${key}` } });
+      }
+      moved[key] = value;
+      changed = true;
+    } else out[key] = value;
+  }
+  if (changed) nested = { ...nested, ...moved };
+  if (nested) {
+    for (const [name, entry] of Object.entries(nested)) {
+      if (isTable(entry) && entry.provider_type === undefined) {
+        if (!changed) nested = { ...nested };
+        changed = true;
+        nested[name] = { provider_type: name, ...entry };
+      }
+    }
+  }
+  if (!changed) return raw;
+  return { ...raw, providers: { ...out, providers: nested } };
+}
 
 export const ProvidersSectionSchema = z.looseObject({
   default_provider: z.string().optional(),

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { LlmspellError } from '@llmspell/core';
-import { LlmspellConfigSchema, type LlmspellConfig } from './config-schema.js';
+import { LlmspellError, isLlmspellError } from '@llmspell/core';
+import { LlmspellConfigSchema, normalizeProviders, type LlmspellConfig } from './config-schema.js';
 import { findProjectDir } from './state-location.js';
 import { findUnknownKeys, type SectionSchemas, type UnknownKey } from './unknown-keys.js';
 
@@ -186,7 +186,14 @@ function unknownKeyWarning(key: UnknownKey, file: string | null, text: string | 
  * Validates raw config data; errors name the file, the key and the line. Unknown keys are
  * warnings (`sections`: see LoadConfigOptions), near misses of known ones also `typos`.
  */
-export function validateConfig(raw: unknown, file: string | null, text?: string, sections?: SectionSchemas): LoadedConfig {
+export function validateConfig(given: unknown, file: string | null, text?: string, sections?: SectionSchemas): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = normalizeProviders(given);
+  } catch (error) {
+    const line = text && isLlmspellError(error) ? findKeyLine(text, String(error.details?.key ?? '').split('.')) : null;
+    throw isLlmspellError(error) ? new LlmspellError(error.code, `${keyLocation(file, line)}${error.detail}`, { details: { ...error.details, file, line } }) : error;
+  }
   // jitless: parsed once per process, where zod's compiled fast path for a schema this large
   // costs several times the parse itself (a tenth of a script host's setup)
   const parsed = LlmspellConfigSchema.safeParse(raw, { jitless: true });
