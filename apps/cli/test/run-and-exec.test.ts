@@ -265,6 +265,15 @@ describe('limits a workflow cannot swallow', () => {
     expect(r.stderr).toContain('SCRIPT_MEMORY_LIMIT: m.lua: script exceeded its memory limit');
   });
 
+  test('the memory limit hit inside a hook ends the script, also when the tool call went asynchronous (a tool loaded on first use)', async () => {
+    const dir = scratch();
+    write(dir, 'h.lua', 'Hook.register("BeforeToolExecution", function(ctx) local t = {} for i = 1, 1e8 do t[i] = string.rep("x", 100) .. i end end)\nprint(pcall(Tool.invoke, "uuid_generator", {}))\nprint("continued")');
+    const r = await cli(['--max-memory', '16', 'run', 'h.lua'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('SCRIPT_MEMORY_LIMIT: h.lua: script exceeded its memory limit');
+  });
+
   test('a workflow that is its own step ends with one clear error, not a crash of the host', async () => {
     const dir = scratch();
     write(dir, 'w.lua', 'local b = Workflow.sequential({ name = "b", steps = { { name = "n", workflow = "b" } } })\nlocal r = b:execute()\nreturn { ok = r.success, error = r.error }');

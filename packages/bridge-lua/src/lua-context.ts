@@ -216,7 +216,8 @@ export class LuaContext implements ScriptContext {
     this.values.pushHostFunction(G, (text) => (this.output.stdout(String(text ?? '')), null));
     this.values.pushHostFunction(G, (text) => (this.output.stderr(String(text ?? '')), null));
     m._lua_pushinteger(G, BigInt(this.limits.memoryBytes));
-    if (m._lua_pcallk(G, 3, 5, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
+    if (m._lua_pcallk(G, 3, 6, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude failed: ${this.values.readString(G, -1)}`);
+    this.values.errorMetaRef = BigInt(m._luaL_ref(G, LUA_REGISTRYINDEX));
     this.lazyTables.install(G, (fn, signature) => this.addFunction(fn, signature));
     m._lua_settop(G, -3);
     this.awaitPointer = m._lua_topointer(G, -3);
@@ -599,8 +600,10 @@ export class LuaContext implements ScriptContext {
     if (record.released) throw new LlmspellError('INVALID_ARGUMENT', `${filename}: the Lua function was released`);
     if (this.disposed) throw new LlmspellError('CANCELLED', `${filename}: the Lua context was disposed`);
     if (this.broken) throw this.broken;
-    const caller = this.active;
-    const nested = caller !== undefined;
+    const nested = this.active !== undefined;
+    // whose run a fatal error here ends: the thread calling the host now, or the run waiting
+    // for a host call that went asynchronous (a tool loaded on first use) and calls back
+    const caller = this.active ?? current;
     if (nested && this.nestedCallbacks >= MAX_NESTED_CALLBACKS) {
       throw new LlmspellError('SCRIPT_STACK_OVERFLOW',
         `${filename}: Lua callbacks nested more than ${MAX_NESTED_CALLBACKS} deep (a hook or a workflow step that calls itself back through the host?)`,
@@ -616,6 +619,15 @@ export class LuaContext implements ScriptContext {
     const done = () => {
       if (!current) this.guards.release(guard);
       this.threads.releaseThread(thread, ref);
+    };
+    // The time limit, a cancel or the memory limit ends the calling run too, even if its host
+    // call swallows the error (a hook's failure, a workflow step's), as none of them is
+    // catchable in the script itself. The memory limit strikes while the callback runs
+    // (driveNow throws) or after it waited for the host (outcome throws): both end the caller.
+    const endCaller = (error: unknown) => {
+      const fatal = control.fatal ?? (isLlmspellError(error) && error.code === 'SCRIPT_MEMORY_LIMIT' ? error : undefined);
+      if (caller && fatal) caller.fatal ??= fatal;
+      throw error;
     };
     let finished: Finished | Promise<Finished>;
     try {
@@ -638,16 +650,8 @@ export class LuaContext implements ScriptContext {
       }
     } catch (error) {
       done();
-      throw error;
+      return endCaller(error);
     }
-    // The time limit, a cancel or the memory limit ends the calling run too, even if its host
-    // call swallows the error (a hook's failure, a workflow step's), as none of them is
-    // catchable in the script itself.
-    const endCaller = (error: unknown) => {
-      const fatal = control.fatal ?? (isLlmspellError(error) && error.code === 'SCRIPT_MEMORY_LIMIT' ? error : undefined);
-      if (caller && fatal) caller.fatal ??= fatal;
-      throw error;
-    };
     if (finished instanceof Promise) return finished.then((f) => this.outcome(thread, f, control)).catch(endCaller).finally(done);
     try {
       return this.outcome(thread, finished, control);
