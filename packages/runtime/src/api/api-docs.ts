@@ -44,6 +44,13 @@ export const API_TYPES: Record<string, ApiTypeDoc> = {
   HookHandle: { fields: {} },
   McpClient: { fields: { server: 'string' } },
   McpCallResult: { fields: { content: 'Record<string, any>[]', isError: 'boolean', text: 'string', structuredContent: 'Record<string, any> | null' } },
+  ReplayMode: { fields: { name: '() => string' } },
+  ReplayModification: { fields: { get_path: '() => string', get_value: '() => any', is_enabled: '() => boolean', set_enabled: '(enabled: boolean) => undefined' } },
+  ReplayConfig: { fields: { get_mode: '() => ReplayMode', should_compare_results: '() => boolean', get_timeout_seconds: '() => number', should_stop_on_error: '() => boolean', get_modifications: '() => ReplayModification[]', add_modification: '(path: string | ReplayModification, value?: any, enabled?: boolean) => ReplayModification', apply: '(context: Record<string, any>) => Record<string, any>' } },
+  ReplaySchedule: { fields: { type: 'string', type_name: '() => string', delay_seconds: 'number?', initial_delay_seconds: 'number?', interval_seconds: 'number?', max_executions: 'number | null', expression: 'string?' } },
+  ReplayDifference: { fields: { path: 'string', kind: '"changed" | "type_changed" | "added" | "removed"', description: 'string', original: 'any', replayed: 'any' } },
+  ReplayComparison: { fields: { identical: 'boolean', similarity_score: 'number', summary: 'string', differences: 'ReplayDifference[]', matched: 'number', unmatched: 'number' } },
+  ReplayComparator: { fields: { compare_json: '(original: any, replayed: any) => ReplayComparison' } },
   LlmspellEvent: { fields: { id: 'string', event_type: 'string', data: 'any', timestamp: 'string', sequence: 'number', correlation_id: 'string', language: 'string' } },
 };
 
@@ -152,6 +159,11 @@ export const API_DOCS: Readonly<Record<string, ApiFunctionDoc | ApiValueDoc | un
   'Event.get_stats': fn('Bus and subscription statistics.', [], 'Record<string, any>'),
   'Event.query': fn('Persisted events matching a pattern.', [p('pattern', 'string', true), p('options', 'Record<string, any>', true)], 'LlmspellEvent[]', true),
   'Event.replay': fn('Re-publishes persisted events matching a pattern.', [p('pattern', 'string', true), p('options', 'Record<string, any>', true)], 'Record<string, any>', true),
+
+  Replay: { doc: 'rs-llmspell\'s hook-replay helpers: configs whose modifications apply to a hook context copy, and a structural JSON comparator. `Replay.modes` (exact, modified, simulate, debug; `mode:name()`) and `Replay.schedules.once(delay)` / `.interval(initial, interval, max?)` / `.cron(expression)` (`type_name()`) are values to read back. Nothing is recorded, re-run or scheduled (see the runtime README, "Replay").', type: 'any' },
+  'Replay.create_config': fn('A replay config (mode default exact, compare_results true, timeout 30 s, stop_on_error true) with add_modification, get_modifications and apply(context).', [p('mode', 'ReplayMode | "exact" | "modified" | "simulate" | "debug"', true)], 'ReplayConfig'),
+  'Replay.create_modification': fn('A modification setting `value` at `context.data.<key>` or `context.metadata.<key>` (dots for nested keys; nil removes the key).', [p('path', 'string'), p('value', 'any'), p('enabled', 'boolean', true)], 'ReplayModification'),
+  'Replay.create_comparator': fn('A comparator whose compare_json(original, replayed) is a structural diff with a similarity score (share of leaf values equal at the same place); `ignore_paths` leaves paths such as "metadata.timestamp" out.', [p('options', '{ ignore_paths?: string[] }', true)], 'ReplayComparator'),
 
   Agent: { doc: 'LLM agents on any provider ("openai/gpt-4o-mini", "anthropic/…", "ollama/llama3.2", or a base_url).', type: 'any' },
   'Agent.create': fn('Creates an agent: `{model, name?, system_prompt?, temperature?, max_tokens?, tools?, base_url?, api_key?, provider?, max_steps?, timeout_ms?}`.', [p('config', 'Record<string, any>')], 'AgentInstance', true),

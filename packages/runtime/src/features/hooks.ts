@@ -6,6 +6,7 @@ import {
 import type { RuntimeFeature, RuntimeHost } from '../global-scope.js';
 import { createEventGlobal } from '../hooks/event-global.js';
 import { createHookGlobal } from '../hooks/hook-global.js';
+import { createReplayGlobal } from '../replay/replay-global.js';
 
 async function fireSystem(runtime: RuntimeHost, point: HookPoint, data: Record<string, unknown>): Promise<void> {
   const hooks = runtime.hooks;
@@ -25,7 +26,7 @@ async function fireSystem(runtime: RuntimeHost, point: HookPoint, data: Record<s
 /**
  * Installs the hook registry and executor (`runtime.hooks`), the event bus (`runtime.events`)
  * and the built-in hooks from `[hooks]` / `[events]`, fires SystemStartup / SystemShutdown,
- * and gives scripts the `Hook` and `Event` globals.
+ * and gives scripts the `Hook`, `Event` and `Replay` globals.
  */
 export const hooksFeature: RuntimeFeature = {
   name: 'hooks',
@@ -52,7 +53,7 @@ export const hooksFeature: RuntimeFeature = {
     await fireSystem(runtime, 'SystemStartup', { builtin_hooks: Object.keys(settings.builtin), cwd: runtime.cwd });
   },
   globals(scope) {
-    return { Hook: createHookGlobal(scope), Event: createEventGlobal(scope) };
+    return { Hook: createHookGlobal(scope), Event: createEventGlobal(scope), Replay: createReplayGlobal(scope) };
   },
   async close(runtime) {
     runtime.service<ResourceMonitor>('resourceMonitor')?.stop();
