@@ -8,9 +8,12 @@ import { isErrorCode, stripCodePrefix } from './js-errors.js';
 import { FAST_CALL, type FastHostFunction } from './fast-host-calls.js';
 import { WireKind } from './prelude.js';
 import { JsVmScheduling } from './js-vm-scheduling.js';
+import { BoundaryProblem, cycleError } from './value-paths.js';
 
 /** Cap on nesting when converting values, so a deep structure fails cleanly instead of overflowing the host stack. */
 const MAX_DEPTH = 200;
+/** A BigInt in this range is a number without loss (Number.MAX_SAFE_INTEGER). */
+const MAX_SAFE_BIGINT = 2n ** 53n - 1n;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -53,6 +56,18 @@ function isPureJson(value: unknown, depth: number): boolean {
   return true;
 }
 
+/** A host Map as a record: string and number keys only (another key would turn into "[object Object]"). */
+function mapRecord(map: Map<unknown, unknown>, keys: ReadonlyArray<string | number>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of map) {
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      throw new BoundaryProblem(keys.slice(), `a Map with a key that is ${key === null ? 'null' : typeof key === 'object' ? 'an object' : `a ${typeof key}`}: only string and number keys make an object's keys`).toError();
+    }
+    Object.defineProperty(out, String(key), { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** A script function held by the host. */
 export class JsCallback implements ScriptCallback {
   readonly [SCRIPT_CALLBACK] = true as const;
@@ -80,7 +95,7 @@ export class JsCallback implements ScriptCallback {
 
 export abstract class JsVmValues extends JsVmScheduling {
   /** Converts a host value to a new handle the caller owns (disposing static ones is a no-op). */
-  toHandle(value: unknown, stack: object[] = []): QuickJSHandle {
+  toHandle(value: unknown, stack: object[] = [], keys: Array<string | number> = []): QuickJSHandle {
     switch (typeof value) {
       case 'undefined':
       case 'symbol':
@@ -105,12 +120,11 @@ export abstract class JsVmValues extends JsVmScheduling {
     if (isThenable(object)) return this.promiseHandle(object);
     if (object instanceof Date) return Number.isNaN(object.getTime()) ? this.ctx.null : this.ctx.newString(object.toISOString());
     if (object instanceof Error) return this.errorHandle(object);
-    if (object instanceof Map) return this.toHandle(Object.fromEntries(object), stack);
-    if (object instanceof Set) return this.toHandle([...object], stack);
-    if (ArrayBuffer.isView(object)) return this.toHandle(Array.from(object as Uint8Array), stack);
-    if (stack.includes(object)) {
-      throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the script');
-    }
+    if (object instanceof Map) return this.toHandle(mapRecord(object, keys), stack, keys);
+    if (object instanceof Set) return this.toHandle([...object], stack, keys);
+    if (ArrayBuffer.isView(object)) return this.toHandle(Array.from(object as Uint8Array), stack, keys);
+    const ancestor = stack.indexOf(object);
+    if (ancestor >= 0) throw cycleError(keys, keys.slice(0, ancestor));
     if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
     const plain = this.engine.newPlain(object);
     if (plain) return plain;
@@ -120,7 +134,13 @@ export abstract class JsVmValues extends JsVmScheduling {
     let container = array ? this.ctx.newArray() : this.ctx.newObject();
     try {
       const set = (key: string | number, item: unknown) => {
-        const child = this.toHandle(item, stack);
+        keys.push(key);
+        let child: QuickJSHandle;
+        try {
+          child = this.toHandle(item, stack, keys);
+        } finally {
+          keys.pop();
+        }
         try {
           this.ctx.setProp(container, key, child);
         } finally {
@@ -201,7 +221,7 @@ export abstract class JsVmValues extends JsVmScheduling {
     if (this.mustStop()) return { error: this.errorHandle(this.fatal ?? new LlmspellError('CANCELLED', 'the script was stopped')) };
     let args: ScriptValue[];
     try {
-      args = argHandles.length === 0 ? this.plainArguments(self) : argHandles.map((h) => this.fromHandle(h));
+      args = argHandles.length === 0 ? this.plainArguments(self) : argHandles.map((h, i) => this.fromHandle(h, i + 1));
     } catch (error) {
       return { error: this.errorHandle(error) };
     }
@@ -244,7 +264,22 @@ export abstract class JsVmValues extends JsVmScheduling {
     if (!this.engine.binary) return JSON.parse(this.ctx.getString(self)) as ScriptValue[];
     const read = this.engine.readPlain(self);
     // more than plain data after all (an object met twice, a getter): the slow way, as for any value
-    return Array.isArray(read) ? read : this.fromHandle(self) as ScriptValue[];
+    return Array.isArray(read) ? read : this.argumentsOf(self);
+  }
+
+  /** Each item of a call's arguments array the slow way, so that an error names the argument and a path inside it. */
+  protected argumentsOf(array: QuickJSHandle): ScriptValue[] {
+    const length = this.ctx.getLength(array) ?? 0;
+    const args: ScriptValue[] = new Array(length);
+    for (let i = 0; i < length; i++) {
+      const h = this.ctx.getProp(array, i);
+      try {
+        args[i] = this.fromHandle(h, i + 1);
+      } finally {
+        h.dispose();
+      }
+    }
+    return args;
   }
 
   /** A synchronous host function's answer: strings and plain data as JSON text, the rest as handles. */
@@ -288,8 +323,22 @@ export abstract class JsVmValues extends JsVmScheduling {
     return this.hostFunction((...args: ScriptValue[]) => callback.call(...args));
   }
 
-  /** Converts a borrowed handle to plain host data (the caller keeps ownership). */
-  fromHandle(handle: QuickJSHandle, stack: QuickJSHandle[] = []): ScriptValue {
+  /**
+   * Converts a borrowed handle to plain host data (the caller keeps ownership). A value with
+   * no faithful plain-data form fails with INVALID_ARGUMENT naming its `$` path (and
+   * `argument`, 1-based, when it is a host call's argument): see README, Values.
+   */
+  fromHandle(handle: QuickJSHandle, argument?: number): ScriptValue {
+    try {
+      return this.readHandle(handle, [], [], argument !== undefined);
+    } catch (error) {
+      if (error instanceof BoundaryProblem) throw error.toError(argument);
+      throw error;
+    }
+  }
+
+  /** fromHandle below the root: `stack` holds the containers above, `keys` the path to the value. */
+  protected readHandle(handle: QuickJSHandle, stack: QuickJSHandle[], keys: Array<string | number>, promiseAtRoot = false): ScriptValue {
     switch (this.ctx.typeof(handle)) {
       case 'undefined':
         return undefined;
@@ -299,12 +348,15 @@ export abstract class JsVmValues extends JsVmScheduling {
         return this.readString(handle);
       case 'boolean':
         return this.ctx.eq(handle, this.ctx.true);
-      case 'bigint':
-        return Number(this.ctx.getBigInt(handle));
+      case 'bigint': {
+        const value = this.ctx.getBigInt(handle);
+        if (value >= -MAX_SAFE_BIGINT && value <= MAX_SAFE_BIGINT) return Number(value);
+        throw new BoundaryProblem(keys.slice(), `a BigInt a number cannot hold exactly (${value}n): pass it as a string`);
+      }
       case 'function':
         return this.callbackFor(handle);
       case 'symbol':
-        return undefined;
+        throw new BoundaryProblem(keys.slice(), 'a Symbol, which has no value outside the script: pass a string');
     }
     const wired = this.callHelper('wire', handle);
     let kind: number;
@@ -333,38 +385,95 @@ export abstract class JsVmValues extends JsVmScheduling {
         return out;
       }
       case WireKind.Promise:
-        return this.hostPromise(handle) as unknown as ScriptValue;
+        // a host function may await a promise it is given; one inside data nothing awaits (and a
+        // run's or a callback's own result is awaited before it gets here)
+        if (promiseAtRoot && keys.length === 0) return this.hostPromise(handle) as unknown as ScriptValue;
+        throw new BoundaryProblem(keys.slice(), 'a Promise inside data, which nothing awaits: await it and pass its value');
+      case WireKind.Refused: {
+        const described = this.callHelper('describe', handle);
+        let what: string;
+        try {
+          what = this.ctx.getString(described);
+        } finally {
+          described.dispose();
+        }
+        const instead = what.startsWith('an instance of class ') ? 'copy the fields you need into an object ({ ...value })' : 'pass an object, array, string, number, boolean or null';
+        throw new BoundaryProblem(keys.slice(), `${what}, which has no plain-data form: ${instead}`);
+      }
     }
-    if (stack.some((ancestor) => this.ctx.eq(ancestor, handle))) {
-      throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to the host');
-    }
+    const ancestor = stack.findIndex((above) => this.ctx.eq(above, handle));
+    if (ancestor >= 0) throw new BoundaryProblem(keys.slice(), undefined, keys.slice(0, ancestor));
     if (stack.length >= MAX_DEPTH) throw new LlmspellError('INVALID_ARGUMENT', `value is nested deeper than ${MAX_DEPTH} levels`);
-    const flat = this.callHelper('entries', handle);
+    const kindHandle = this.ctx.newNumber(kind);
+    let flat: QuickJSHandle;
+    try {
+      flat = this.callHelper('entries', handle, kindHandle);
+    } finally {
+      kindHandle.dispose();
+    }
     stack.push(handle);
     try {
       const length = this.ctx.getLength(flat) ?? 0;
-      const item = (i: number): ScriptValue => {
+      const item = (i: number, key: string | number): ScriptValue => {
         const h = this.ctx.getProp(flat, i);
+        keys.push(key);
         try {
-          return this.fromHandle(h, stack);
+          return this.readHandle(h, stack, keys);
         } finally {
+          keys.pop();
           h.dispose();
         }
       };
-      if (kind === WireKind.Array) {
+      if (kind === WireKind.Typed) {
+        // numbers only (a BigInt64Array's items are bigints): one JSON text, not a call per item
+        const text = this.callHelper('wire', flat);
+        try {
+          if (this.ctx.typeof(text) === 'string') return JSON.parse(this.ctx.getString(text)) as ScriptValue;
+        } finally {
+          text.dispose();
+        }
+      }
+      if (kind === WireKind.Array || kind === WireKind.Set || kind === WireKind.Typed) {
         const out: ScriptValue[] = new Array(length);
-        for (let i = 0; i < length; i++) out[i] = item(i);
+        for (let i = 0; i < length; i++) out[i] = item(i, i);
         return out;
       }
       const out: Record<string, ScriptValue> = {};
       for (let i = 0; i + 1 < length; i += 2) {
-        const key = item(i);
-        Object.defineProperty(out, String(key), { value: item(i + 1), enumerable: true, writable: true, configurable: true });
+        const key = kind === WireKind.Map ? this.mapKey(flat, i, keys) : this.keyAt(flat, i);
+        if (kind === WireKind.Map && Object.prototype.hasOwnProperty.call(out, key)) {
+          throw new BoundaryProblem(keys.slice(), `a Map with two keys that read as ${JSON.stringify(key)} (a number and a string): use a plain object`);
+        }
+        Object.defineProperty(out, key, { value: item(i + 1, key), enumerable: true, writable: true, configurable: true });
       }
       return out;
     } finally {
       stack.pop();
       flat.dispose();
+    }
+  }
+
+  /** An object's key in entries(): a string. */
+  private keyAt(flat: QuickJSHandle, i: number): string {
+    const h = this.ctx.getProp(flat, i);
+    try {
+      return this.ctx.typeof(h) === 'string' ? this.readString(h) : String(this.readHandle(h, [], []));
+    } finally {
+      h.dispose();
+    }
+  }
+
+  /** A Map's key as an object key: strings and numbers have one; any other key (an object, a boolean) is refused. */
+  private mapKey(flat: QuickJSHandle, i: number, keys: Array<string | number>): string {
+    const h = this.ctx.getProp(flat, i);
+    try {
+      const type = this.ctx.typeof(h);
+      if (type === 'string') return this.readString(h);
+      if (type === 'number') return String(this.ctx.getNumber(h));
+      const what = type === 'object' && this.ctx.eq(h, this.ctx.null) ? 'null' : type === 'object' ? 'an object' : `a ${type}`;
+      throw new BoundaryProblem(keys.slice(), `a Map with a key that is ${what}: only string and number keys make an object's keys (use an array of [key, value] pairs)`);
+    } finally {
+      h.dispose();
     }
   }
 

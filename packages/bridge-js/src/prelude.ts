@@ -24,6 +24,9 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
     create: Object.create, setProto: Object.setPrototypeOf, values: Object.values,
     bind: Function.prototype.bind, FunctionCall: Function.prototype.call,
+    MapCtor: Map, MapForEach: Map.prototype.forEach, SetCtor: Set, SetForEach: Set.prototype.forEach,
+    isView: ArrayBuffer.isView, DataViewCtor: DataView, FunctionToString: Function.prototype.toString,
+    WeakSetCtor: WeakSet, WeakSetAdd: WeakSet.prototype.add, WeakSetHas: WeakSet.prototype.has,
   });
 })()`;
 
@@ -414,9 +417,15 @@ export const PRELUDE_CHUNKS = {
 
   data: String.raw`(function (P) {
   'use strict';
-  const { isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor } = P;
+  const {
+    isArray, getProto, keys, ObjectProto, ArrayProto, stringify, isFinite, ReflectGet, ErrorCtor, PromiseCtor, ProxyCtor, DateCtor,
+    apply, MapCtor, MapForEach, SetCtor, SetForEach, isView, DataViewCtor, FunctionToString, WeakSetCtor, WeakSetAdd, WeakSetHas,
+  } = P;
   // Kinds returned by wire() when the value is not plain JSON data.
   const KIND_NULL = 0, KIND_ARRAY = 1, KIND_OBJECT = 2, KIND_ERROR = 3, KIND_PROMISE = 4, KIND_DATE = 5;
+  const KIND_MAP = 6, KIND_SET = 7, KIND_TYPED = 8, KIND_REFUSED = 9;
+  // Objects the host made whose prototype is not Object.prototype (proxy() below): still plain objects to the host.
+  const hostObjects = new WeakSetCtor();
 
   function pure(v, depth, seen) {
     if (v === null) return true;
@@ -453,7 +462,27 @@ export const PRELUDE_CHUNKS = {
     if (v instanceof ErrorCtor) return KIND_ERROR;
     if (v instanceof PromiseCtor) return KIND_PROMISE;
     if (v instanceof DateCtor) return KIND_DATE;
-    return KIND_OBJECT;
+    const p = getProto(v);
+    if (p === ObjectProto || p === null || apply(WeakSetHas, hostObjects, [v])) return KIND_OBJECT;
+    if (v instanceof MapCtor) return KIND_MAP;
+    if (v instanceof SetCtor) return KIND_SET;
+    if (isView(v) && !(v instanceof DataViewCtor)) return KIND_TYPED;
+    // a class instance, a RegExp, a WeakMap, an ArrayBuffer and so on: its own fields alone would be a silent loss
+    return KIND_REFUSED;
+  }
+
+  /** What v is, for the host's refusal: "a RegExp" for a built-in, "an instance of class P" for the script's own. */
+  function describe(v) {
+    try {
+      const p = getProto(v);
+      const ctor = p === null ? undefined : p.constructor;
+      const name = typeof ctor === 'function' && typeof ctor.name === 'string' ? ctor.name : '';
+      if (name === '' || ctor === ObjectProto.constructor) return 'an object whose prototype is not Object.prototype';
+      const native = apply(FunctionToString, ctor, []).indexOf('[native code]') >= 0;
+      return native ? ('AEIOU'.indexOf(name[0]) >= 0 ? 'an ' : 'a ') + name : 'an instance of class ' + name;
+    } catch (e) {
+      return 'an object whose prototype is not Object.prototype';
+    }
   }
 
   return {
@@ -463,10 +492,18 @@ export const PRELUDE_CHUNKS = {
       return kindOf(v);
     },
     parse: P.parse,
-    /** A plain copy the host can walk with index reads only: items, or [key, value, ...]. */
-    entries(v) {
+    /** A plain copy the host can walk with index reads only: items (arrays, Sets, typed arrays), or [key, value, ...] (objects, Maps). */
+    entries(v, kind) {
       const out = [];
-      if (isArray(v)) {
+      if (kind === KIND_MAP) {
+        apply(MapForEach, v, [(item, key) => { out.push(key, item); }]);
+        return out;
+      }
+      if (kind === KIND_SET) {
+        apply(SetForEach, v, [(item) => { out.push(item); }]);
+        return out;
+      }
+      if (isArray(v) || kind === KIND_TYPED) {
         for (let i = 0; i < v.length; i++) {
           let item;
           try { item = v[i]; } catch (e) { item = undefined; }
@@ -480,6 +517,7 @@ export const PRELUDE_CHUNKS = {
       }
       return out;
     },
+    describe,
     dateString(d) {
       return isFinite(d.getTime()) ? d.toISOString() : null;
     },
@@ -522,6 +560,7 @@ export const PRELUDE_CHUNKS = {
         },
       });
       P.setProto(target, lookup);
+      apply(WeakSetAdd, hostObjects, [target]);
       return target;
     },
   };
@@ -625,6 +664,7 @@ export const HELPER_CHUNKS = {
   parse: 'data',
   entries: 'data',
   dateString: 'data',
+  describe: 'data',
   proxy: 'data',
   asyncIterable: 'data',
   describeError: 'text',
@@ -634,4 +674,4 @@ export const HELPER_CHUNKS = {
 export type Helper = keyof typeof HELPER_CHUNKS;
 
 /** What `wire()` returns for values that are not plain JSON data. */
-export const WireKind = { Null: 0, Array: 1, Object: 2, Error: 3, Promise: 4, Date: 5 } as const;
+export const WireKind = { Null: 0, Array: 1, Object: 2, Error: 3, Promise: 4, Date: 5, Map: 6, Set: 7, Typed: 8, Refused: 9 } as const;
