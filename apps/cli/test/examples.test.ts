@@ -147,6 +147,14 @@ const EXAMPLES: Record<string, ExampleSpec> = {
   'js/hook-cancel.js': {
     result: { refused: 'HOOK_CANCELLED', file_written: false, name: 'Ada Lovelace', recovered: 0 },
   },
+  'lua/replay-whatif.lua': {
+    result: { baseline: 32, whatif: 50, identical: false, changed: 2 },
+    stdout: [/^result: changed from 32 to 50$/m, /^similarity:\t0\.5$/m],
+  },
+  'js/replay-whatif.js': {
+    result: { baseline: 32, whatif: 50, identical: false, changed: ['result'] },
+    stdout: [/^summary: Found 1 difference \(1 changed\); similarity 0\.667$/m],
+  },
   'lua/event-patterns.lua': {
     result: { order_types: ['order.created', 'order.shipped'], failed: 'payment.failed', state_event: 'state.changed', batch: 3, correlated: true },
   },
