@@ -68,10 +68,31 @@ function stateModuleDir(): string {
   return path.dirname(fileURLToPath(import.meta.url));
 }
 
-async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<StateStore | undefined> {
+/**
+ * Opened read-only because the store refused writing (a read-only state file or directory):
+ * reads and scripts that only read state still work, so the run goes on, and says so once.
+ */
+function warnReadOnly(error: LlmspellError, io: CliIo, recordsRuns: boolean): void {
+  const history = recordsRuns ? ', and this run cannot be recorded in the run history' : '';
+  io.stderr(`llmspell: warning: ${error.message}\n  state is open read-only: reading works; saving state fails with STATE_READ_ONLY${history}\n`);
+}
+
+/** The configured store, and whether it had to be opened read-only. */
+async function openConfiguredStore(loaded: LoadedConfig, io: CliIo, recordsRuns: boolean): Promise<{ store?: StateStore; readOnly?: boolean }> {
+  let readOnly = false;
+  const store = await openStore(loaded, io, (refusal) => {
+    readOnly = true;
+    warnReadOnly(refusal, io, recordsRuns);
+  });
+  return { store, readOnly };
+}
+
+async function openStore(loaded: LoadedConfig, io: CliIo, onReadOnly: (error: LlmspellError) => void): Promise<StateStore | undefined> {
   const persistence = loaded.config.runtime.state_persistence;
   if (!persistence.enabled) return undefined;
-  let stateModule: { openStateStore?: (config: unknown, env: NodeJS.ProcessEnv, options?: { cwd?: string; importer?: (name: string) => Promise<unknown> }) => Promise<StateStore> };
+  let stateModule: {
+    openStateStore?: (config: unknown, env: NodeJS.ProcessEnv, options?: { cwd?: string; importer?: (name: string) => Promise<unknown>; onReadOnly?: (error: LlmspellError) => void }) => Promise<StateStore>;
+  };
   try {
     stateModule = (await import('@llmspell/state')) as typeof stateModule;
   } catch {
@@ -84,7 +105,7 @@ async function openConfiguredStore(loaded: LoadedConfig, io: CliIo): Promise<Sta
   // (found only for such a backend: the search costs a default run's start a few ms)
   const importer = (name: string) => (name === '@llmspell/state-sqlite' ? import('@llmspell/state-sqlite') : importFromProjectOrCli(name, io.cwd, [stateModuleDir()]));
   try {
-    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer });
+    return await stateModule.openStateStore(loaded.config, io.env, { cwd: io.cwd, importer, onReadOnly });
   } catch (error) {
     // The state package blames the backend package for any missing module: say what is missing.
     const pkg = (error as LlmspellError).details?.package;
@@ -101,15 +122,17 @@ export async function composeRuntime(flags: GlobalFlags, io: CliIo, options: Com
   // Loading the tool packages and opening the store overlap (file reads, the SQLite open).
   const [toolsResult, storeResult] = await Promise.allSettled([
     options.tools === false ? [] : loadTools(loaded.config, io.cwd).finally(() => startMark('host: tools loaded')),
-    options.state === false ? undefined : openConfiguredStore(loaded, io).finally(() => startMark('host: store open')),
+    options.state === false ? undefined : openConfiguredStore(loaded, io, options.telemetry !== false).finally(() => startMark('host: store open')),
   ]);
   if (toolsResult.status === 'rejected') {
-    if (storeResult.status === 'fulfilled') await storeResult.value?.close();
+    if (storeResult.status === 'fulfilled') await storeResult.value?.store?.close();
     throw toolsResult.reason;
   }
   if (storeResult.status === 'rejected') throw storeResult.reason;
   const tools = toolsResult.value;
-  const stateStore = storeResult.value;
+  const stateStore = storeResult.value?.store;
+  // The warning above said the run goes unrecorded; telemetry need not fail at each write to say it again.
+  if (storeResult.value?.readOnly) loaded.config.observability = { ...loaded.config.observability, history_runs: 0 };
   let runtime: LlmspellRuntime | undefined;
   try {
     runtime = await LlmspellRuntime.create({

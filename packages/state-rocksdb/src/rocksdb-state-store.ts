@@ -8,6 +8,8 @@ export interface RocksdbStateStoreOptions {
   path: string;
   /** Open without write access; writes then fail with STATE_READ_ONLY. */
   readonly?: boolean;
+  /** Why the store was opened read-only, added to the STATE_READ_ONLY error of every write. */
+  readonlyReason?: string;
   /**
    * fsync the write-ahead log on every write. Default false: a write is in the OS's hands
    * when acknowledged, which survives a process crash or kill but not a power loss.
@@ -46,6 +48,7 @@ export class RocksdbStateStore implements StateStore {
   readonly persistent = true;
   readonly path: string;
   readonly readonly: boolean;
+  private readonly readonlyReason?: string;
   private readonly db: RocksDatabase;
   private readonly writeOptions: Record<string, unknown>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -55,6 +58,7 @@ export class RocksdbStateStore implements StateStore {
     this.path = path;
     this.db = db;
     this.readonly = options.readonly === true;
+    this.readonlyReason = options.readonlyReason;
     this.writeOptions = { sync: options.sync === true };
   }
 
@@ -100,7 +104,10 @@ export class RocksdbStateStore implements StateStore {
 
   private ensureWritable(action: string): void {
     this.ensureOpen();
-    if (this.readonly) throw new LlmspellError('STATE_READ_ONLY', `cannot ${action}: ${this.path} was opened read-only`, { details: { path: this.path } });
+    if (this.readonly) {
+      const why = this.readonlyReason ? ` (${this.readonlyReason})` : '';
+      throw new LlmspellError('STATE_READ_ONLY', `cannot ${action}: ${this.path} was opened read-only${why}`, { details: { path: this.path } });
+    }
   }
 
   /** Runs write work strictly one after another. */

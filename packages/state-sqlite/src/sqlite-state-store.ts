@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -12,8 +12,14 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as typeof Bett
 export interface SqliteStateStoreOptions {
   /** Database file; `:memory:` for a private in-memory database. */
   path: string;
-  /** Open without write access; every write then fails with STATE_READ_ONLY. */
+  /**
+   * Open without write access; every write then fails with STATE_READ_ONLY. Nothing is
+   * written beside the file: unless another process has the database open (its -wal and -shm
+   * exist), what is read is a copy in memory as of the open.
+   */
   readonly?: boolean;
+  /** Why the store was opened read-only, added to the STATE_READ_ONLY error of every write. */
+  readonlyReason?: string;
   /** How long a write waits for another process's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
   /**
@@ -75,6 +81,33 @@ function checkWritableLocation(path: string): void {
   }
 }
 
+/**
+ * Opens an existing database without writing anything beside it. SQLite reading a WAL-mode
+ * file needs its -wal and -shm files: when another process has them (it has the database
+ * open), they are read in place, live. Otherwise SQLite would create them — impossible in a
+ * read-only directory, and in a writable one they would get the read-only file's mode and
+ * stay after close, so that a later writable open fails on the read-only -shm. Then the
+ * database is read into memory instead: a snapshot as of the open.
+ */
+function openReadOnly(path: string, timeout: number): BetterSqlite3.Database {
+  const wal = `${path}-wal`;
+  if (existsSync(wal) || existsSync(`${path}-shm`)) {
+    try {
+      return new Database(path, { readonly: true, fileMustExist: true, timeout });
+    } catch (error) {
+      // A -shm missing in a read-only directory: an empty -wal holds nothing the file lacks.
+      if (!existsSync(wal) || statSync(wal).size > 0) throw error;
+    }
+  }
+  const bytes = readFileSync(path);
+  // Bytes 18-19 say WAL (2) or rollback (1); the in-memory copy has no -wal to read.
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return new Database(bytes, { readonly: true });
+}
+
 const CREATE_TABLE = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`;
 
 /**
@@ -113,6 +146,7 @@ export class SqliteStateStore implements StateStore {
   readonly persistent: boolean;
   readonly path: string;
   readonly readonly: boolean;
+  private readonly readonlyReason?: string;
   private readonly db: BetterSqlite3.Database;
   private readonly stmt: {
     get: Statement; put: Statement; del: Statement;
@@ -131,6 +165,7 @@ export class SqliteStateStore implements StateStore {
     this.path = memory ? options.path : resolve(options.path);
     this.persistent = !memory;
     this.readonly = options.readonly === true;
+    this.readonlyReason = options.readonlyReason;
     if (!memory) {
       if (this.readonly) {
         if (!existsSync(this.path)) throw new LlmspellError('IO_ERROR', `cannot open ${this.path} read-only: the file does not exist`, { details: { path: this.path } });
@@ -143,7 +178,7 @@ export class SqliteStateStore implements StateStore {
     const sync = options.synchronous ?? 'normal';
     if (!['off', 'normal', 'full'].includes(sync)) throw new LlmspellError('INVALID_ARGUMENT', 'SqliteStateStore: options.synchronous must be "off", "normal" or "full"');
     try {
-      this.db = new Database(this.path, { readonly: this.readonly, fileMustExist: this.readonly, timeout: busy });
+      this.db = this.readonly && !memory ? openReadOnly(this.path, busy) : new Database(this.path, { readonly: this.readonly, fileMustExist: this.readonly, timeout: busy });
     } catch (error) {
       throw toStateError(error, this.path, 'cannot open');
     }
@@ -225,7 +260,10 @@ export class SqliteStateStore implements StateStore {
 
   private ensureWritable(action: string): void {
     this.ensureOpen();
-    if (this.readonly) throw new LlmspellError('STATE_READ_ONLY', `cannot ${action}: ${this.path} was opened read-only`, { details: { path: this.path } });
+    if (this.readonly) {
+      const why = this.readonlyReason ? ` (${this.readonlyReason})` : '';
+      throw new LlmspellError('STATE_READ_ONLY', `cannot ${action}: ${this.path} was opened read-only${why}`, { details: { path: this.path } });
+    }
   }
 
   private run<T>(action: string, fn: () => T): T {

@@ -52,6 +52,12 @@ export interface OpenStateStoreOptions {
   cwd?: string;
   /** Loads a backend package; default dynamic `import()`. Tests inject failures through it. */
   importer?: (name: string) => Promise<unknown>;
+  /**
+   * Told when the store refused to open for writing (STATE_READ_ONLY: a read-only file or
+   * directory) and was opened read-only instead: reads work, and only writes fail, with
+   * STATE_READ_ONLY naming the path and this reason.
+   */
+  onReadOnly?: (error: LlmspellError) => void;
 }
 
 function isModuleMissing(error: unknown, pkg: string): boolean {
@@ -94,5 +100,21 @@ export async function openStateStore(configInput: StoreConfig | { runtime?: { st
   }
   const { enabled: _e, backend_type: _b, backup: _k, ...rest } = config;
   const url = env.LLMSPELL_STATE_URL?.trim() || config.url;
-  return mod.createStateStore({ ...rest, ...(path ? { path } : {}), ...(url ? { url } : {}) });
+  const storeOptions: Record<string, unknown> = { ...rest, ...(path ? { path } : {}), ...(url ? { url } : {}) };
+  try {
+    return await mod.createStateStore(storeOptions);
+  } catch (error) {
+    // A read-only state file or directory should not stop what only reads: `state get`, a
+    // script that loads state, `runs list`. Opened read-only, the store refuses writes alone.
+    if ((error as LlmspellError)?.code !== 'STATE_READ_ONLY' || storeOptions.readonly === true) throw error;
+    let store: StateStore;
+    try {
+      store = await mod.createStateStore({ ...storeOptions, readonly: true, readonlyReason: (error as LlmspellError).detail });
+    } catch {
+      // Not readable either (no database yet, a backend with no read-only mode): the first refusal says what to fix.
+      throw error;
+    }
+    options.onReadOnly?.(error as LlmspellError);
+    return store;
+  }
 }

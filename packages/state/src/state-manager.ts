@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   LlmspellError, SecretRedactor, modifiedField, runMaybeSync,
@@ -44,6 +45,25 @@ export interface StateCallOptions {
 
 const CONFLICT = Symbol('state.conflict');
 const MAX_CAS_ATTEMPTS = 100;
+
+/** A key whose `update` function is running, and the update it runs inside (a list, not a Set copied per call). */
+interface UpdatingKey {
+  readonly manager: StateManager;
+  readonly physical: string;
+  readonly outer: UpdatingKey | undefined;
+  /**
+   * False once the function has returned: work it started and left running (a promise not
+   * awaited) keeps this async context, and may write the key by then.
+   */
+  running: boolean;
+}
+
+/**
+ * The keys whose `update` function the current async context runs in. That function writing
+ * its own key would change the value under its compare-and-set, which then fails and runs the
+ * function again, forever: every retry repeats the write (and any other side effect).
+ */
+const updatingKeys = new AsyncLocalStorage<UpdatingKey>();
 
 /** A promise of what `fn` gives, now or later; what it throws becomes a rejection. */
 function settled<T>(fn: () => MaybePromise<T>): Promise<T> {
@@ -134,9 +154,9 @@ export class StateManager implements StateAccess {
    * error; a promise otherwise. A script's `State.load` runs through here.
    */
   getNow(scope: string, key: string): MaybePromise<unknown> {
-    const { physical } = this.locate(scope, key);
-    const read = this.read(physical);
-    return typeof read === 'string' || read === undefined ? decodeValue(read) : read.then(decodeValue);
+    const loc = this.locate(scope, key);
+    const read = this.read(loc.physical);
+    return typeof read === 'string' || read === undefined ? decodeValue(read, loc.scope.name, loc.key) : read.then((text) => decodeValue(text, loc.scope.name, loc.key));
   }
 
   /** A stored value's text: within the call from a store that can, else a promise. */
@@ -165,6 +185,7 @@ export class StateManager implements StateAccess {
   /** The body of `set`; each `yield` is an `await` (see runMaybeSync). */
   private *setSteps(scope: string, key: string, value: unknown, options: StateCallOptions): Generator<unknown, void, unknown> {
     const loc = this.locate(scope, key);
+    this.refuseWriteInsideUpdate('save', loc.scope, loc.physical);
     let text = this.prepare(value, loc.key);
     const hooks = this.hooks(options);
     const events = this.events(options);
@@ -172,7 +193,7 @@ export class StateManager implements StateAccess {
     const after = hooks?.hasHooks('AfterStateWrite') ?? false;
     const publish = this.wantsEvent(events);
     const observed = before || after || publish;
-    const old = observed ? decodeValue((yield this.read(loc.physical)) as string | undefined) : undefined;
+    const old = observed ? this.decodeOld((yield this.read(loc.physical)) as string | undefined, loc) : undefined;
     // Only hooks and the event carry the correlation id: a write nobody watches draws no UUID.
     const correlation = options.correlationId ?? (observed ? randomUUID() : '');
     if (before) {
@@ -185,12 +206,13 @@ export class StateManager implements StateAccess {
 
   async delete(scope: string, key: string, options: StateCallOptions = {}): Promise<boolean> {
     const loc = this.locate(scope, key);
+    this.refuseWriteInsideUpdate('delete', loc.scope, loc.physical);
     const hooks = this.hooks(options);
     const events = this.events(options);
     const before = hooks?.hasHooks('BeforeStateWrite') ?? false;
     const after = hooks?.hasHooks('AfterStateWrite') ?? false;
     const publish = this.wantsEvent(events);
-    const old = before || after || publish ? decodeValue(await this.store.get(loc.physical)) : undefined;
+    const old = before || after || publish ? this.decodeOld(await this.store.get(loc.physical), loc) : undefined;
     const correlation = options.correlationId ?? randomUUID();
     if (before) await this.runHook(hooks!, 'BeforeStateWrite', 'delete', loc, old, undefined, correlation, options);
     const existed = await this.store.delete(loc.physical);
@@ -207,7 +229,10 @@ export class StateManager implements StateAccess {
   async entries(scope: string): Promise<Record<string, unknown>> {
     const s = parseScope(scope);
     const out: Record<string, unknown> = {};
-    for (const [k, v] of await this.store.entries(s.prefix)) out[k.slice(s.prefix.length)] = decodeValue(v);
+    for (const [k, v] of await this.store.entries(s.prefix)) {
+      const key = k.slice(s.prefix.length);
+      out[key] = decodeValue(v, s.name, key);
+    }
     return out;
   }
 
@@ -224,6 +249,7 @@ export class StateManager implements StateAccess {
   /** Removes every key of a scope in one atomic batch; resolves the number removed. */
   async clear(scope: string, options: StateCallOptions = {}): Promise<number> {
     const s = parseScope(scope);
+    this.refuseWriteInsideUpdate('clear', s, s.prefix, true);
     const keys = await this.store.keys(s.prefix);
     if (keys.length === 0) return 0;
     const hooks = this.hooks(options);
@@ -239,6 +265,7 @@ export class StateManager implements StateAccess {
   /** Removes every key of a scope that starts with `keyPrefix`, in one atomic batch. */
   async deletePrefix(scope: string, keyPrefix: string, options: StateCallOptions = {}): Promise<number> {
     const s = parseScope(scope);
+    this.refuseWriteInsideUpdate('delete', s, s.prefix + keyPrefix, true);
     const keys = await this.store.keys(s.prefix + keyPrefix);
     if (keys.length === 0) return 0;
     const hooks = this.hooks(options);
@@ -258,6 +285,7 @@ export class StateManager implements StateAccess {
   async increment(scope: string, key: string, delta: number = 1, options: StateCallOptions = {}): Promise<number> {
     if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new LlmspellError('INVALID_ARGUMENT', 'increment: delta must be a finite number');
     const loc = this.locate(scope, key);
+    this.refuseWriteInsideUpdate('increment', loc.scope, loc.physical);
     const add = (current: unknown): number => {
       if (current === undefined || current === null) return delta;
       if (typeof current !== 'number') throw new LlmspellError('INVALID_ARGUMENT', `increment: the value of '${loc.key}' in scope ${loc.scope.name} is a ${Array.isArray(current) ? 'array' : typeof current}, not a number`);
@@ -273,7 +301,7 @@ export class StateManager implements StateAccess {
     let old: unknown;
     let result = 0;
     await this.store.update(loc.physical, (text) => {
-      old = decodeValue(text);
+      old = decodeValue(text, loc.scope.name, loc.key);
       result = add(old);
       return encodeValue(result);
     });
@@ -293,13 +321,21 @@ export class StateManager implements StateAccess {
   async update(scope: string, key: string, fn: (current: unknown) => unknown, options: StateCallOptions = {}): Promise<unknown> {
     if (typeof fn !== 'function') throw new LlmspellError('INVALID_ARGUMENT', 'update: fn must be a function');
     const loc = this.locate(scope, key);
+    this.refuseWriteInsideUpdate('update', loc.scope, loc.physical);
     const hooks = this.hooks(options);
     const events = this.events(options);
     const correlation = options.correlationId ?? randomUUID();
+    const inside: UpdatingKey = { manager: this, physical: loc.physical, outer: updatingKeys.getStore(), running: false };
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const seen = await this.store.get(loc.physical);
-      const current = decodeValue(seen);
-      const next = await fn(current === undefined ? undefined : decodeValue(seen));
+      const current = decodeValue(seen, loc.scope.name, loc.key);
+      inside.running = true;
+      let next: unknown;
+      try {
+        next = await updatingKeys.run(inside, () => fn(current === undefined ? undefined : JSON.parse(seen as string)));
+      } finally {
+        inside.running = false;
+      }
       let text = next === undefined ? undefined : this.prepare(next, loc.key);
       if (hooks?.hasHooks('BeforeStateWrite')) {
         const replaced = await this.runHook(hooks, 'BeforeStateWrite', text === undefined ? 'delete' : 'set', loc, current, text === undefined ? undefined : JSON.parse(text), correlation, options);
@@ -323,6 +359,37 @@ export class StateManager implements StateAccess {
       return stored;
     }
     throw new LlmspellError('STATE_ERROR', `update of '${loc.key}' in scope ${loc.scope.name} gave up after ${MAX_CAS_ATTEMPTS} attempts: other writers kept changing it`);
+  }
+
+  /**
+   * Refuses a write, from inside an `update` function of this manager, to the key being updated
+   * (or, for `clear`/`deletePrefix`, to a range holding it): it would only make that update's
+   * compare-and-set fail.
+   */
+  private refuseWriteInsideUpdate(operation: string, scope: StateScope, physicalOrPrefix: string, isPrefix = false): void {
+    for (let link = updatingKeys.getStore(); link; link = link.outer) {
+      if (link.manager !== this || !link.running) continue;
+      if (isPrefix ? !link.physical.startsWith(physicalOrPrefix) : link.physical !== physicalOrPrefix) continue;
+      const key = link.physical.slice(scope.prefix.length);
+      throw new LlmspellError(
+        'OPERATION_NOT_ALLOWED',
+        `state ${operation} of '${key}' in scope ${scope.name} refused: it runs inside the function given to State.update for that same key, and writing the key you are updating would undo the update; return the new value from the function instead`,
+        { details: { scope: scope.name, key, operation } },
+      );
+    }
+  }
+
+  /**
+   * The value a write replaces, for its hooks and event. Text that is not JSON reads as missing
+   * (with a warning): overwriting or deleting it is how a user repairs it, so it must not fail.
+   */
+  private decodeOld(text: string | undefined, loc: { scope: StateScope; key: string }): unknown {
+    try {
+      return decodeValue(text, loc.scope.name, loc.key);
+    } catch (error) {
+      this.logger?.warn(`replacing a stored value that is not valid JSON: ${(error as Error).message}`, { scope: loc.scope.name, key: loc.key });
+      return undefined;
+    }
   }
 
   private wantsEvent(events: EventSink | undefined): boolean {

@@ -1,4 +1,4 @@
-import { LlmspellError, REDACTED, looksLikeSecretName, type SecretRedactor } from '@llmspell/core';
+import { LlmspellError, REDACTED, isScriptCallback, looksLikeSecretName, type SecretRedactor } from '@llmspell/core';
 
 export type SecretValuePolicy = 'redact' | 'refuse' | 'allow';
 
@@ -77,7 +77,7 @@ function explainUnstorable(value: unknown): void {
     // A plain object from any realm (vm contexts, structuredClone in a sandbox) has a prototype
     // whose own prototype is null.
     if (!isArray && proto !== null && Object.getPrototypeOf(proto) !== null) {
-      throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is a ${proto?.constructor?.name ?? 'non-plain'} object; state holds JSON-like data only`);
+      throw new LlmspellError('INVALID_ARGUMENT', `value at ${formatPath(path)} is ${isScriptCallback(obj) ? 'a function' : `a ${proto?.constructor?.name ?? 'non-plain'} object`}; state holds JSON-like data only (tables/objects, arrays, strings, numbers, booleans, nil/null)`);
     }
     ancestors.push(obj);
     if (isArray) {
@@ -105,12 +105,20 @@ export function encodeValue(value: unknown): string {
   return JSON.stringify(value === undefined ? null : value);
 }
 
-export function decodeValue(text: string | undefined): unknown {
+/**
+ * A stored value's JSON text, decoded. `scope` and `key` name the value in the error when the
+ * text is not JSON (a file edited by hand, a foreign writer): without them a user cannot tell
+ * which of thousands of keys to repair or delete.
+ */
+export function decodeValue(text: string | undefined, scope?: string, key?: string): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new LlmspellError('STATE_ERROR', `stored value is not valid JSON (${(error as Error).message})`, { cause: error });
+    const where = scope === undefined ? '' : ` for ${scope}/${key}`;
+    throw new LlmspellError('STATE_ERROR', `stored value${where} is not valid JSON (${(error as Error).message}); repair it or remove it with \`llmspell state delete ${scope ?? '<scope>'} ${key ?? '<key>'}\``, {
+      cause: error, details: scope === undefined ? undefined : { scope, key },
+    });
   }
 }
 

@@ -3,7 +3,9 @@ import { composeRuntime } from '../compose-runtime.js';
 import type { CliIo } from '../io.js';
 import { type ParsedArgs } from '../parse-args.js';
 import { UsageError } from '../usage-error.js';
-import { manager, print } from './state-common.js';
+import { manager, persistentManager, print } from './state-common.js';
+
+const SUBCOMMANDS = ['scopes', 'list', 'get', 'set', 'delete', 'clear'];
 
 /** Parses a value given on the command line: JSON when it parses, else the plain string. */
 function parseValue(text: string): unknown {
@@ -17,9 +19,11 @@ function parseValue(text: string): unknown {
 /** `llmspell state list|get|set|delete|clear|scopes [scope] [key] [value]` */
 export async function stateCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const [, sub = 'scopes', scopeArg, key, value] = args.positionals;
-  const { runtime } = await composeRuntime(args.flags, io, { tools: false });
+  // no script runs here, so there is no run to record (and a read-only store's warning need not mention one)
+  const { runtime } = await composeRuntime(args.flags, io, { tools: false, telemetry: false });
   try {
-    const m = manager(runtime);
+    // every subcommand: on a store that starts empty each time, `get` and `list` would only mislead
+    const m = SUBCOMMANDS.includes(sub) ? persistentManager(runtime, `state ${sub}`) : manager(runtime);
     const scope = scopeArg ?? 'global';
     switch (sub) {
       case 'scopes': {

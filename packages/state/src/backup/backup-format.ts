@@ -83,7 +83,7 @@ const CHUNK_ENTRIES = 1000;
  * the snapshot is never one giant string, compression runs off the main thread, and the
  * SHA-256 and size of the stored bytes are computed as they are written.
  */
-export async function writePayload(path: string, payload: BackupPayload, compress: boolean, level: number): Promise<{ sha256: string; size: number; originalSize: number }> {
+export async function writePayload(path: string, payload: BackupPayload, compress: boolean, level: number, signal?: AbortSignal): Promise<{ sha256: string; size: number; originalSize: number }> {
   let originalSize = 0;
   function* json(): Generator<string> {
     const { entries, deleted, ...head } = payload;
@@ -110,8 +110,9 @@ export async function writePayload(path: string, payload: BackupPayload, compres
     },
   });
   const source = Readable.from(json(), { objectMode: false });
-  if (compress) await pipeline(source, (await loadZlib()).createGzip({ level }), measure, createWriteStream(path));
-  else await pipeline(source, measure, createWriteStream(path));
+  const options = signal ? { signal } : {};
+  if (compress) await pipeline(source, (await loadZlib()).createGzip({ level }), measure, createWriteStream(path), options);
+  else await pipeline(source, measure, createWriteStream(path), options);
   return { sha256: hash.digest('hex'), size, originalSize };
 }
 

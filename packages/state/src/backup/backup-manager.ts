@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 // fs.promises, not node:fs/promises: Node loads it on first use, so a host that makes no backup never does
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LlmspellError, SecretRedactor, type EventSink, type Logger, type StateBatchOperation, type StateStore } from '@llmspell/core';
+import { LlmspellError, SecretRedactor, isLlmspellError, type EventSink, type Logger, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
 import { createPhysicalKeySplitter } from '../scope.js';
 import { applySecretPolicy, type SecretValuePolicy } from '../value-codec.js';
@@ -50,6 +50,8 @@ export interface CreateBackupOptions {
   description?: string;
   /** Important backups survive the count and age limits. */
   important?: boolean;
+  /** Stops the backup (Ctrl-C): its temporary file is removed and the promise rejects with CANCELLED. */
+  signal?: AbortSignal;
 }
 
 export interface CreateBackupResult {
@@ -65,6 +67,8 @@ export interface CreateBackupResult {
   size_bytes: number;
   path: string;
   warnings: string[];
+  /** Temporary files of interrupted backups (a killed process) removed before this one. */
+  removed_temp_files: string[];
   retention?: RetentionReport;
 }
 
@@ -110,6 +114,8 @@ export interface RetentionReport {
   decisions: RetentionDecision[];
   dry_run: boolean;
   execution_time_ms: number;
+  /** Temporary files of interrupted backups removed (with dry_run: that would be). */
+  removed_temp_files: string[];
 }
 
 export interface StorageUsage {
@@ -122,9 +128,39 @@ export interface StorageUsage {
   state_keys: number;
   oldest_backup: string | null;
   newest_backup: string | null;
+  /** `<id>.backup.tmp`/`.meta.tmp` files: a backup in progress, or left by one that was killed. */
+  temp_files: number;
+  temp_size_bytes: number;
 }
 
 const ID_PATTERN = /^backup_\d+_[0-9a-f]{16}$/;
+const TEMP_PATTERN = /^backup_\d+_[0-9a-f]{16}\.(backup|meta)\.tmp$/;
+
+/**
+ * A temporary file untouched this long is left by a backup that was killed (SIGKILL, a power
+ * loss): a backup in progress writes to its file continuously, so its time stays recent.
+ */
+const STALE_TEMP_MS = 5 * 60 * 1000;
+
+function cancelled(id: string, signal: AbortSignal): LlmspellError {
+  const why: unknown = signal.reason;
+  const reason = isLlmspellError(why) ? `: ${why.detail}` : why instanceof Error ? `: ${why.message}` : '';
+  return new LlmspellError('CANCELLED', `backup ${id} was cancelled${reason}; its temporary files were removed`, { details: { id } });
+}
+
+/**
+ * The stored schema version for a backup's metadata. Text that is not JSON is backed up as it
+ * is (the backup is how a user keeps it before repairing), with a warning naming the key.
+ */
+function schemaVersion(text: string | undefined, warnings: string[]): string | null {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as string;
+  } catch (error) {
+    warnings.push(`the stored schema version (key ${SCHEMA_VERSION_KEY}) is not valid JSON (${(error as Error).message}); the backup holds it as it is`);
+    return null;
+  }
+}
 
 function checkId(id: unknown): string {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
@@ -366,6 +402,8 @@ export class BackupManager {
     }
     const key = this.signingKey();
     const description = this.description(options.description);
+    const signal = options.signal;
+    const removedTemps = await this.removeStaleTemps();
     const existing = await this.list();
     const live = await this.readLive();
     let type: BackupType = 'full';
@@ -412,11 +450,14 @@ export class BackupManager {
     const paths = this.paths(id);
     let written: { sha256: string; size: number; originalSize: number };
     try {
+      if (signal?.aborted) throw signal.reason;
       // Data first, metadata last, each via rename: a crash leaves no half backup listed.
-      written = await writePayload(`${paths.data}.tmp`, payload, this.compression, this.level);
+      written = await writePayload(`${paths.data}.tmp`, payload, this.compression, this.level, signal);
+      if (signal?.aborted) throw signal.reason;
       await fs.promises.rename(`${paths.data}.tmp`, paths.data);
     } catch (error) {
       await fs.promises.unlink(`${paths.data}.tmp`).catch(() => undefined);
+      if (signal?.aborted) throw cancelled(id, signal);
       throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     const meta: BackupMetadata = {
@@ -427,7 +468,7 @@ export class BackupManager {
       parent_id: parent?.id ?? null,
       description,
       important: options.important === true,
-      schema_version: schema ? (JSON.parse(schema) as string) : null,
+      schema_version: schemaVersion(schema, warnings),
       checksums: { sha256: written.sha256 },
       compression: { algorithm: this.compression ? 'gzip' : 'none', level: this.compression ? this.level : 0, original_size: written.originalSize, compressed_size: written.size },
       encryption: null,
@@ -437,6 +478,7 @@ export class BackupManager {
       },
     };
     try {
+      if (signal?.aborted) throw signal.reason;
       meta.stats.duration_ms = Math.round(performance.now() - started);
       if (key) meta.signature = signMetadata(meta, key);
       await fs.promises.writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
@@ -444,12 +486,14 @@ export class BackupManager {
     } catch (error) {
       await fs.promises.unlink(`${paths.meta}.tmp`).catch(() => undefined);
       await fs.promises.unlink(paths.data).catch(() => undefined);
+      if (signal?.aborted) throw cancelled(id, signal);
       throw new LlmspellError('IO_ERROR', `cannot write backup ${id} to ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     this.events?.()?.publish('backup.completed', { backup_id: id, backup_type: type, entries: live.length }, { source: 'state' });
     const result: CreateBackupResult = {
       success: true, id, backup_id: id, backup_type: type, parent_id: meta.parent_id, created_at: meta.created_at,
       entries: live.length, changed_entries: entries.length, deleted_entries: deleted.length, size_bytes: written.size, path: paths.data, warnings,
+      removed_temp_files: removedTemps,
     };
     if (this.maxBackups > 0 || this.maxAge > 0) result.retention = await this.cleanup({ keep });
     return result;
@@ -518,6 +562,7 @@ export class BackupManager {
   /** Applies retention; `keep` names backups (with their chains) to keep whatever the limits say. */
   async cleanup(options: { dry_run?: boolean; keep?: string[] } = {}): Promise<RetentionReport> {
     const started = performance.now();
+    const removedTemps = await this.removeStaleTemps(options.dry_run === true);
     const backups = await this.list();
     const decisions = decideRetention(backups, { maxBackups: this.maxBackups, maxBackupAgeSeconds: this.maxAge }, this.now(), options.keep);
     const deleted: string[] = [];
@@ -537,12 +582,13 @@ export class BackupManager {
     if (!options.dry_run && deleted.length > 0) this.events?.()?.publish('cleanup.completed', { deleted }, { source: 'state' });
     return {
       evaluated: backups.length, retained: backups.length - deleted.length, deleted, space_freed: freed, decisions,
-      dry_run: options.dry_run === true, execution_time_ms: Math.round(performance.now() - started),
+      dry_run: options.dry_run === true, execution_time_ms: Math.round(performance.now() - started), removed_temp_files: removedTemps,
     };
   }
 
   async usage(): Promise<StorageUsage> {
     const backups = await this.list();
+    const temps = await this.tempFiles();
     let total = 0;
     for (const b of backups) total += await fs.promises.stat(this.paths(b.id).data).then((s) => s.size, () => 0);
     return {
@@ -555,6 +601,49 @@ export class BackupManager {
       state_keys: (await this.store.keys('state:')).length,
       oldest_backup: backups.length ? backups[backups.length - 1].id : null,
       newest_backup: backups.length ? backups[0].id : null,
+      temp_files: temps.length,
+      temp_size_bytes: temps.reduce((n, t) => n + t.size, 0),
     };
+  }
+
+  /** The backup temporary files in the directory, with their size and last write. */
+  private async tempFiles(): Promise<Array<{ name: string; size: number; mtimeMs: number }>> {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: Array<{ name: string; size: number; mtimeMs: number }> = [];
+    for (const name of names) {
+      if (!TEMP_PATTERN.test(name)) continue;
+      const stat = await fs.promises.stat(join(this.dir, name)).catch(() => undefined);
+      if (stat?.isFile()) out.push({ name, size: stat.size, mtimeMs: stat.mtimeMs });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * Removes the temporary files of backups that were killed before they could remove their
+   * own; resolves their names. Files written to in the last few minutes belong to a backup in
+   * progress (another process's) and are left alone.
+   */
+  private async removeStaleTemps(dryRun = false): Promise<string[]> {
+    const removed: string[] = [];
+    const cutoff = Date.now() - STALE_TEMP_MS;
+    for (const t of await this.tempFiles()) {
+      if (t.mtimeMs > cutoff) continue;
+      if (!dryRun) {
+        try {
+          await fs.promises.unlink(join(this.dir, t.name));
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'ENOENT') this.logger?.warn(`cannot remove the stale backup temporary file ${t.name}: ${(error as Error).message}`, { dir: this.dir });
+          continue;
+        }
+      }
+      removed.push(t.name);
+    }
+    if (removed.length > 0 && !dryRun) this.logger?.debug(`removed ${removed.length} temporary file(s) left by interrupted backups`, { dir: this.dir, files: removed.join(', ') });
+    return removed;
   }
 }

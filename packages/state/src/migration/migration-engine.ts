@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { LlmspellError, toLlmspellError, type EventSink, type HookExecutor, type StateBatchOperation, type StateStore } from '@llmspell/core';
 import type { BackupManager } from '../backup/backup-manager.js';
 import { SCHEMA_VERSION_KEY } from '../internal-keys.js';
+import { decodeValue } from '../value-codec.js';
 import { STATE_NAMESPACE, createPhysicalKeySplitter, parseScope, type StateScope } from '../scope.js';
 import { hasPath, isFieldObject, setPath } from './field-path.js';
 import {
-  StepFailure, applyStep, compileFieldSteps, normalizeStep, type CustomTransform, type FieldStep, type MigrationStep,
+  StepFailure, applyStep, asList, compileFieldSteps, normalizeStep, type CustomTransform, type FieldStep, type MigrationStep,
 } from './migration-steps.js';
 import { compareVersions, normalizeVersion } from './semver.js';
 import { VALUE_TYPES, compileRules, normalizeRule, type ValidationRule, type ValueType } from './validation-rules.js';
@@ -142,6 +143,15 @@ function compileSegments(steps: MigrationStep[]): Segment[] {
   return segments;
 }
 
+/** A stored item's value; text that is not JSON fails the migration naming the item. */
+function decodeStored(text: string, scope: string, key: string): unknown {
+  try {
+    return decodeValue(text, scope || '(no scope)', key);
+  } catch (error) {
+    throw new LlmspellError('MIGRATION_FAILED', (error as LlmspellError).detail, { cause: error, details: { scope, key } });
+  }
+}
+
 function stepError(m: MigrationDefinition, index: number, it: { scope: string; key: string }, error: unknown): LlmspellError {
   const e = toLlmspellError(error, 'MIGRATION_FAILED');
   return new LlmspellError('MIGRATION_FAILED', `migration ${m.from} → ${m.to}, step ${index + 1} (${m.steps[index].type}) failed on ${it.scope}/${it.key}: ${e.detail}`, { cause: error });
@@ -187,14 +197,14 @@ export class MigrationEngine {
     const from = normalizeVersion(raw.from ?? raw.from_version, 'migration.from');
     const to = normalizeVersion(raw.to ?? raw.to_version, 'migration.to');
     if (from === to) throw new LlmspellError('INVALID_ARGUMENT', 'migration.from and migration.to must differ');
-    const stepsRaw = raw.steps ?? raw.transforms ?? [];
-    if (!Array.isArray(stepsRaw)) throw new LlmspellError('INVALID_ARGUMENT', 'migration.steps must be a list');
-    const rulesRaw = raw.validation ?? raw.validation_rules ?? [];
-    if (!Array.isArray(rulesRaw)) throw new LlmspellError('INVALID_ARGUMENT', 'migration.validation must be a list');
+    const stepsRaw = asList(raw.steps ?? raw.transforms ?? []);
+    if (!stepsRaw) throw new LlmspellError('INVALID_ARGUMENT', 'migration.steps must be a list');
+    const rulesRaw = asList(raw.validation ?? raw.validation_rules ?? []);
+    if (!rulesRaw) throw new LlmspellError('INVALID_ARGUMENT', 'migration.validation must be a list');
     let scopes: string[] | undefined;
     if (raw.scopes !== undefined && raw.scopes !== null) {
-      const list = typeof raw.scopes === 'string' ? [raw.scopes] : raw.scopes;
-      if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new LlmspellError('INVALID_ARGUMENT', 'migration.scopes must be a list of scope names');
+      const list = typeof raw.scopes === 'string' ? [raw.scopes] : asList(raw.scopes);
+      if (!list || !list.every((s) => typeof s === 'string')) throw new LlmspellError('INVALID_ARGUMENT', 'migration.scopes must be a list of scope names');
       scopes = list as string[];
     }
     const def: MigrationDefinition = {
@@ -228,8 +238,12 @@ export class MigrationEngine {
   /** The stored schema version, else the oldest known one, else undefined. */
   async currentVersion(): Promise<string | undefined> {
     const stored = await this.options.store.get(SCHEMA_VERSION_KEY);
-    if (stored !== undefined) return JSON.parse(stored) as string;
-    return this.versions()[0];
+    if (stored === undefined) return this.versions()[0];
+    try {
+      return JSON.parse(stored) as string;
+    } catch (error) {
+      throw new LlmspellError('STATE_ERROR', `the stored schema version (key ${SCHEMA_VERSION_KEY}) is not valid JSON (${(error as Error).message}); set it again with State.set_schema_version`, { cause: error, details: { key: SCHEMA_VERSION_KEY } });
+    }
   }
 
   async setCurrentVersion(version: string): Promise<void> {
@@ -333,7 +347,7 @@ export class MigrationEngine {
         if (!ok) continue;
         // Parsed once, on first use: items no migration selects are never decoded.
         if (!it.parsed) {
-          it.value = JSON.parse(it.text) as unknown;
+          it.value = decodeStored(it.text, it.scope, it.key);
           it.parsed = true;
         }
         selected.push(it);
@@ -421,7 +435,7 @@ export class MigrationEngine {
         if (ok === undefined) hop.scopes.set(scope, (ok = this.scopeSelected(hop.m, scope)));
         if (!ok) continue;
         if (!touched) {
-          value = JSON.parse(text) as unknown;
+          value = decodeStored(text, scope, key);
           touched = true;
         }
         try {

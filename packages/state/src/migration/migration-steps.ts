@@ -36,6 +36,18 @@ const TYPE_TO_CONVERTER: Record<string, Converter> = {
 
 type Raw = Record<string, unknown>;
 
+/**
+ * `value` as a list: an array, or [] for an empty plain object — what an empty Lua table
+ * reaches the host as (a table with no entries is neither list nor map); undefined otherwise.
+ */
+export function asList(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) return undefined;
+  return Object.keys(value).length === 0 ? [] : undefined;
+}
+
 function str(raw: Raw, where: string, ...names: string[]): string {
   for (const n of names) if (typeof raw[n] === 'string' && raw[n] !== '') return raw[n] as string;
   throw new LlmspellError('INVALID_ARGUMENT', `${where}.${names[0]} must be a non-empty string`);
@@ -399,8 +411,9 @@ export function compileFieldSteps(steps: readonly FieldStep[]): (value: unknown)
  * (they may be async and need item context); use `MigrationEngine` for those.
  */
 export function compileMigrationSteps(steps: unknown): (value: unknown) => unknown {
-  if (!Array.isArray(steps)) throw new LlmspellError('INVALID_ARGUMENT', 'steps must be a list');
-  const normalized = steps.map((s, i) => normalizeStep(s, `steps[${i + 1}]`, () => undefined));
+  const list = asList(steps);
+  if (!list) throw new LlmspellError('INVALID_ARGUMENT', 'steps must be a list');
+  const normalized = list.map((s, i) => normalizeStep(s, `steps[${i + 1}]`, () => undefined));
   const custom = normalized.findIndex((s) => s.type === 'custom');
   if (custom >= 0) throw new LlmspellError('INVALID_ARGUMENT', `steps[${custom + 1}] is a custom step; compileMigrationSteps takes field steps only`);
   const run = compileFieldSteps(normalized as FieldStep[]);
