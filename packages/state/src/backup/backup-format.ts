@@ -5,6 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { LlmspellError, stableJson } from '@llmspell/core';
 
+/** A backup holds the whole state (agent conversations, values): readable by its owner only, as the state file is. */
+export const PRIVATE_FILE_MODE = 0o600;
+
 /**
  * node:zlib is loaded on the first backup or restore, not at import: every run that opens
  * the state store imports this module, and zlib's compile was a measurable part of a cold start.
@@ -111,8 +114,8 @@ export async function writePayload(path: string, payload: BackupPayload, compres
   });
   const source = Readable.from(json(), { objectMode: false });
   const options = signal ? { signal } : {};
-  if (compress) await pipeline(source, (await loadZlib()).createGzip({ level }), measure, createWriteStream(path), options);
-  else await pipeline(source, measure, createWriteStream(path), options);
+  if (compress) await pipeline(source, (await loadZlib()).createGzip({ level }), measure, createWriteStream(path, { mode: PRIVATE_FILE_MODE }), options);
+  else await pipeline(source, measure, createWriteStream(path, { mode: PRIVATE_FILE_MODE }), options);
   return { sha256: hash.digest('hex'), size, originalSize };
 }
 

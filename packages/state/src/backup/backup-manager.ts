@@ -6,7 +6,7 @@ import { LlmspellError, SecretRedactor, isLlmspellError, type EventSink, type Lo
 import { BACKED_UP_KEYS, BACKED_UP_PREFIXES, SCHEMA_VERSION_KEY } from '../internal-keys.js';
 import { createPhysicalKeySplitter } from '../scope.js';
 import { applySecretPolicy, type SecretValuePolicy } from '../value-codec.js';
-import { decodePayload, sha256, signMetadata, verifyMetadata, writePayload, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
+import { PRIVATE_FILE_MODE, decodePayload, sha256, signMetadata, verifyMetadata, writePayload, type BackupMetadata, type BackupPayload, type BackupType } from './backup-format.js';
 import { compareNewestFirst, decideRetention, type RetentionDecision } from './retention.js';
 
 export interface BackupManagerOptions {
@@ -396,7 +396,7 @@ export class BackupManager {
     const started = performance.now();
     const warnings: string[] = [];
     try {
-      await fs.promises.mkdir(this.dir, { recursive: true });
+      await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new LlmspellError('IO_ERROR', `cannot create the backup directory ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
@@ -481,7 +481,7 @@ export class BackupManager {
       if (signal?.aborted) throw signal.reason;
       meta.stats.duration_ms = Math.round(performance.now() - started);
       if (key) meta.signature = signMetadata(meta, key);
-      await fs.promises.writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2));
+      await fs.promises.writeFile(`${paths.meta}.tmp`, JSON.stringify(meta, null, 2), { mode: PRIVATE_FILE_MODE });
       await fs.promises.rename(`${paths.meta}.tmp`, paths.meta);
     } catch (error) {
       await fs.promises.unlink(`${paths.meta}.tmp`).catch(() => undefined);
