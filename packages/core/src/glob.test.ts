@@ -84,6 +84,26 @@ describe('compileGlob with the "/" separator (the file dialect)', () => {
   });
 });
 
+describe('compileGlob with consecutive ** segments', () => {
+  // `**/**` once produced an unbalanced regex ("(?:.*/(?:/.*)?/x"): each must mean one `**`.
+  test.each([
+    ['/', '**/**/x', ['x', 'a/x', 'a/b/c/x'], ['ax', 'x/a']],
+    ['/', '**/**/**/x', ['x', 'a/b/x'], ['xa', 'x/']],
+    ['/', 'a/**/**/b', ['a/b', 'a/x/b', 'a/x/y/b'], ['ab', 'b', 'a/bx']],
+    ['/', 'a/**/**', ['a', 'a/b', 'a/b/c'], ['ab', 'b']],
+    ['/', '**/**', ['', 'a', 'a/b/c'], []],
+    ['/', '**', ['', 'a', 'a/b'], []],
+    ['/', '**/', ['', 'a/', 'a/b/'], ['a']],
+    ['/', '**/**/*.txt', ['a.txt', 'd/a.txt', 'd/e/a.txt'], ['a.md', 'd/a.txt/x']],
+    ['/', 'a/**/b/**/**/c', ['a/b/c', 'a/x/b/y/z/c'], ['a/c', 'a/b']],
+    ['.', '**.**.x', ['x', 'a.x', 'a.b.x'], ['ax', 'x.a']],
+    ['.', 'a.**.**.**', ['a', 'a.b', 'a.b.c'], ['ab']],
+    ['.', '{a,b}.**.**.x', ['a.x', 'b.c.d.x'], ['c.x']],
+  ] as Array<[sep: '/' | '.', glob: string, yes: string[], no: string[]]>)('%s-separated %s', (sep, glob, yes, no) => {
+    check({ parameter: 'pattern', separator: sep }, [[glob, yes, no]]);
+  });
+});
+
 describe('compileGlob refusals', () => {
   function refusal(glob: string): LlmspellError {
     try {

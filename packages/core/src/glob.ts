@@ -72,11 +72,15 @@ class GlobTranslator {
       if (inBraces && (c === ',' || c === '}')) return out;
       if (this.globstarAt(this.i, inBraces)) {
         const s = escapeScriptRegex(sep!);
-        const atEnd = this.i + 2 === g.length;
+        // `**/**` means what one `**` does: consecutive globstar segments are taken as one, so
+        // the separator this one's translation relies on (before it, or the start) is still there.
+        let end = this.i + 2;
+        while (g[end] === sep && this.globstarAt(end + 1, inBraces)) end += 3;
+        const atEnd = end === g.length;
         if (this.i === 0) out += atEnd ? '.*' : `(?:.*${s})?`;
         // The separator before `**` is already out; `a/**` must match `a`, so it becomes optional.
         else out = out.slice(0, -s.length) + (atEnd ? `(?:${s}.*)?` : `(?:${s}.*)?${s}`);
-        this.i += atEnd ? 2 : 3;
+        this.i = atEnd ? end : end + 1;
         continue;
       }
       if (c === '*') {

@@ -66,8 +66,12 @@ export class CircuitBreaker {
     return false;
   }
 
-  recordSuccess(durationMs: number): void {
-    if (durationMs >= this.config.slow_call_duration_ms) {
+  /**
+   * A call that answered. `countSlow` false: its duration is not held against it (a guard's
+   * check, a `cancel`: a hook doing its job slowly is not failing).
+   */
+  recordSuccess(durationMs: number, countSlow = true): void {
+    if (countSlow && durationMs >= this.config.slow_call_duration_ms) {
       this.slow += 1;
       this.totalSlow += 1;
       if (this.state === 'half_open') return this.open(`slow call (${Math.round(durationMs)} ms) while half-open`);

@@ -74,10 +74,25 @@ describe('hook results take effect through executeComponent', () => {
     expect(r.result).toBe('after:changed');
   });
 
-  test('a modified input is validated again (bad modification is an error naming the parameter)', async () => {
+  test('a modified input is validated again: invalid input a hook made is HOOK_ERROR naming the hook, point and parameter', async () => {
     const { registry, executor } = setup();
-    registry.register({ point: 'BeforeToolExecution', handler: () => ({ type: 'modified', data: { text: 5 } }) });
-    await expect(executeComponent(echoTool, { text: 'x' }, context(executor))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("'text'") });
+    registry.register({ point: 'BeforeToolExecution', name: 'fixer', handler: () => ({ type: 'modified', data: { text: 5 } }) });
+    const error = await executeComponent(echoTool, { text: 'x' }, context(executor)).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'HOOK_ERROR',
+      message: expect.stringMatching(/^HOOK_ERROR: hook 'fixer' at BeforeToolExecution gave echo invalid input: parameter 'text'/),
+      details: expect.objectContaining({ parameter: 'text', point: 'BeforeToolExecution', hooks: ['fixer'], code: 'INVALID_ARGUMENT' }),
+    });
+    // the caller's own invalid input is still the caller's error
+    await expect(executeComponent(echoTool, { text: 5 } as never, context(executor))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  test('invalid input from a ToolValidation hook names that hook too', async () => {
+    const { registry, executor } = setup();
+    registry.register({ point: 'ToolValidation', name: 'v', handler: () => ({ type: 'modified', data: { input: { text: [] } } }) });
+    await expect(executeComponent(echoTool, { text: 'x' }, context(executor))).rejects.toMatchObject({
+      code: 'HOOK_ERROR', message: expect.stringContaining("hook 'v' at ToolValidation gave echo invalid input: parameter 'text'"),
+    });
   });
 
   test('ToolValidation can modify or cancel', async () => {

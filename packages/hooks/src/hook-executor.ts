@@ -1,5 +1,5 @@
 import {
-  CONTINUE, isErrorHookPoint, isWholeRecord, silentLogger, timerDelay, toLlmspellError,
+  CONTINUE, LlmspellError, isErrorHookPoint, isLlmspellError, isWholeRecord, silentLogger, timerDelay, toLlmspellError,
   type EventSink, type HookContext, type HookExecutor as CoreHookExecutor, type HookPoint, type HookResult, type Logger,
 } from '@llmspell/core';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -55,7 +55,43 @@ const activeScriptHooks = new AsyncLocalStorage<ActiveHook>();
 interface ActiveHook {
   readonly id: string;
   readonly outer: ActiveHook | undefined;
+  /** Set when this call ran past its timeout: what it was, for the refusal of its later host calls. */
+  expired?: string;
 }
+
+/** Hook calls abandoned at their timeout whose function is still running (0: nothing to check). */
+let expiredCalls = 0;
+
+/**
+ * Throws HOOK_ERROR when called from a script hook whose call timed out: its answer is ignored,
+ * and it must not act later either (save state, call a tool) from a continuation the host
+ * cannot stop. Costs one comparison while no abandoned hook call is running.
+ */
+export function assertHookCallLive(what: string): void {
+  if (expiredCalls === 0) return;
+  for (let link = activeScriptHooks.getStore(); link; link = link.outer) {
+    if (link.expired) {
+      throw new LlmspellError('HOOK_ERROR', `${what}: refused: called from ${link.expired}; a hook past its timeout may no longer act`, {
+        details: { operation: what },
+      });
+    }
+  }
+}
+
+/** Codes that end the whole run (time limit, Ctrl-C, memory limit): passed on, never a hook failure to skip. */
+const RUN_ENDING = new Set<string>(['SCRIPT_TIMEOUT', 'CANCELLED', 'SCRIPT_MEMORY_LIMIT']);
+
+function endsRun(error: unknown): boolean {
+  return isLlmspellError(error) && RUN_ENDING.has(error.code);
+}
+
+/** Points where a `cancel` stops the operation before it runs: a guard there fails closed. */
+function failsClosedAt(point: HookPoint): boolean {
+  return point.startsWith('Before') || point === 'ToolValidation';
+}
+
+/** Points whose firer ignores a `cancel` (it only announces something): the result is logged, not a guard's. */
+const CANCEL_IGNORED = new Set<HookPoint>(['WorkflowStageTransition']);
 
 function isActive(chain: ActiveHook | undefined, id: string): boolean {
   for (let link = chain; link; link = link.outer) if (link.id === id) return true;
@@ -139,11 +175,18 @@ export function applyModification(point: HookPoint, data: Record<string, unknown
   return isRecord ? { ...data, ...(payload as Record<string, unknown>) } : { ...data, value: payload };
 }
 
+/** The chain's state while it folds: whether (and by which hooks) the data was modified. */
+interface Run {
+  modified: boolean;
+  by?: string[];
+}
+
 /**
  * Runs a point's hooks in priority order and folds their results (core's HookExecutor).
- * A hook that throws, times out or returns garbage is logged and skipped: it never fails
- * the operation (only a `cancel` result does). Each hook has a circuit breaker that stops
- * calling it after repeated failures or slow calls and tries again after a cool-down.
+ * A hook that throws, times out or returns garbage is logged and skipped (only a `cancel`
+ * result fails the operation) — except a guard at a Before point, whose failure refuses the
+ * operation (fail closed). Each hook has a circuit breaker that stops calling it after
+ * repeated failures or slow calls and tries again after a cool-down.
  */
 export class HookExecutor implements CoreHookExecutor {
   readonly config: HookExecutorConfig;
@@ -184,6 +227,7 @@ export class HookExecutor implements CoreHookExecutor {
   executeNow(point: HookPoint, context: HookContext): HookResult | Promise<HookResult> {
     const hooks = this.registry.hooksFor(point);
     if (hooks.length === 0) return CONTINUE;
+    if (expiredCalls > 0) assertHookCallLive(point);
     const started = performance.now();
     let folded: HookResult | Promise<HookResult>;
     try {
@@ -198,22 +242,28 @@ export class HookExecutor implements CoreHookExecutor {
   }
 
   /** Runs the hooks from `start` on, folding their results (see core's HookExecutor). */
-  private runFrom(point: HookPoint, context: HookContext, hooks: readonly RegisteredHook[], start: number, run: { modified: boolean }): HookResult | Promise<HookResult> {
+  private runFrom(point: HookPoint, context: HookContext, hooks: readonly RegisteredHook[], start: number, run: Run): HookResult | Promise<HookResult> {
     for (let i = start; i < hooks.length; i++) {
       const hook = hooks[i];
+      // `enabled` is also false once unregistered: a hook removed since this chain took its
+      // list (by an earlier hook of the chain) does not run.
       if (!hook.enabled) continue;
       const result = this.runOne(hook, context);
       if (result !== undefined && isThenable(result)) {
-        return result.then((settled) => this.fold(point, context, settled, run) ?? this.runFrom(point, context, hooks, i + 1, run));
+        return result.then((settled) => this.fold(point, context, settled, run, hook) ?? this.runFrom(point, context, hooks, i + 1, run));
       }
-      const end = this.fold(point, context, result, run);
+      const end = this.fold(point, context, result, run, hook);
       if (end) return end;
     }
-    return run.modified ? { type: 'modified', data: context.data } : CONTINUE;
+    return run.modified ? this.modifiedBy({ type: 'modified', data: context.data }, run) : CONTINUE;
   }
 
-  /** Takes one hook's result: the result that ends the chain, or undefined to go on. */
-  private fold(point: HookPoint, context: HookContext, result: HookResult | undefined, run: { modified: boolean }): HookResult | undefined {
+  /**
+   * Takes one hook's result: the result that ends the chain, or undefined to go on. The names
+   * of the hooks that modified the data ride along (`modified_by`), so an operation that
+   * rejects the data they made can name them instead of blaming its caller.
+   */
+  private fold(point: HookPoint, context: HookContext, result: HookResult | undefined, run: Run, hook: RegisteredHook): HookResult | undefined {
     if (result === undefined) return undefined;
     switch (result.type) {
       case 'continue':
@@ -222,10 +272,16 @@ export class HookExecutor implements CoreHookExecutor {
       case 'modified':
         context.data = applyModification(point, context.data, result.data);
         run.modified = true;
+        (run.by ??= []).push(hook.name);
         return undefined;
       default:
-        return result;
+        return run.modified ? this.modifiedBy(result, run) : result;
     }
+  }
+
+  /** Not enumerable: scripts (Hook.fire), copies and JSON see the result as it always was. */
+  private modifiedBy(result: HookResult, run: Run): HookResult {
+    return Object.defineProperty({ ...result }, 'modified_by', { value: run.by ?? [], enumerable: false });
   }
 
   private record(point: HookPoint, started: number): void {
@@ -257,9 +313,13 @@ export class HookExecutor implements CoreHookExecutor {
     if (breaker && !breaker.canExecute()) {
       stats.skipped += 1;
       stats.last_result = `skipped: circuit breaker open`;
+      if (hook.guard === true && failsClosedAt(context.point)) {
+        throw this.refusal(hook, context.point, `its circuit breaker is open (${breaker.snapshot().last_reason ?? 'failing'})`);
+      }
       return undefined;
     }
     let active: ActiveHook | undefined;
+    let link: ActiveHook | undefined;
     const guarded = hook.language !== 'native';
     if (guarded) {
       active = activeScriptHooks.getStore();
@@ -268,46 +328,103 @@ export class HookExecutor implements CoreHookExecutor {
         stats.last_result = 'skipped: re-entered from its own operation';
         return undefined;
       }
+      link = { id: hook.id, outer: active };
     }
+    const timeout = hook.timeout_ms ?? this.config.timeout_ms;
     const t0 = performance.now();
     let raw: unknown;
     try {
-      raw = guarded
-        ? activeScriptHooks.run({ id: hook.id, outer: active }, () => hook.handler(context))
-        : hook.handler(context);
+      raw = link ? activeScriptHooks.run(link, () => hook.handler(context)) : hook.handler(context);
     } catch (error) {
-      this.failed(hook, performance.now() - t0, error, breaker);
-      return undefined;
+      return this.failed(hook, context.point, performance.now() - t0, error, breaker);
     }
     if (isThenable(raw)) {
-      return this.deadlines.race(raw, hook.timeout_ms ?? this.config.timeout_ms).then(
-        (value) => this.finish(hook, context, value, t0, breaker),
+      return this.deadlines.race(raw, timeout).then(
+        (value) => this.finish(hook, context, value, performance.now() - t0, breaker),
         (error: unknown) => {
-          this.failed(hook, performance.now() - t0, error, breaker);
-          return undefined;
+          if (error instanceof HookTimeout) this.abandon(hook, raw as PromiseLike<unknown>, link, timeout);
+          return this.failed(hook, context.point, performance.now() - t0, error, breaker);
         },
       );
     }
-    return this.finish(hook, context, raw, t0, breaker);
+    const ms = performance.now() - t0;
+    // A synchronous hook cannot be stopped at its deadline, but what it answers after it is not
+    // taken: a timeout means the same whether the hook waited or computed.
+    if (ms > timeout && timeout > 0 && Number.isFinite(timeout)) {
+      return this.failed(hook, context.point, ms, new HookTimeout(`timed out after ${timeout} ms (ran ${Math.round(ms)} ms; its answer is ignored)`), breaker);
+    }
+    return this.finish(hook, context, raw, ms, breaker);
   }
 
-  private finish(hook: RegisteredHook, context: HookContext, raw: unknown, t0: number, breaker: CircuitBreaker | undefined): HookResult | undefined {
+  /**
+   * A hook call given up at its timeout whose function still runs (a script waiting on the
+   * host): its answer, when it comes, is logged and dropped, and until then host calls made
+   * from it are refused (assertHookCallLive).
+   */
+  private abandon(hook: RegisteredHook, pending: PromiseLike<unknown>, link: ActiveHook | undefined, timeout: number): void {
+    if (link) {
+      link.expired = `hook '${hook.name}' at ${hook.point}, which timed out after ${timeout} ms`;
+      expiredCalls += 1;
+    }
+    const settled = (late: string) => {
+      if (link) expiredCalls -= 1;
+      this.logger.warn(`hook ${hook.name} at ${hook.point} ${late} after its ${timeout} ms timeout; ignored`, { hook: hook.name, point: hook.point });
+    };
+    Promise.resolve(pending).then(
+      (value) => {
+        let what: string;
+        try {
+          what = `answered ${describeHookResult(normalizeHookResult(value))}`;
+        } catch {
+          what = 'answered';
+        }
+        settled(what);
+      },
+      (error: unknown) => settled(`failed (${toLlmspellError(error, 'HOOK_ERROR').message})`),
+    );
+  }
+
+  private finish(hook: RegisteredHook, context: HookContext, raw: unknown, ms: number, breaker: CircuitBreaker | undefined): HookResult | undefined {
     const stats = hook.stats;
     let result: HookResult;
     try {
       result = normalizeHookResult(raw, context);
     } catch (error) {
-      this.failed(hook, performance.now() - t0, error, breaker);
-      return undefined;
+      return this.failed(hook, context.point, ms, error, breaker);
     }
-    const ms = performance.now() - t0;
     stats.calls += 1;
     stats.total_ms += ms;
     if (ms > stats.max_ms) stats.max_ms = ms;
-    if (result.type !== 'continue') stats.last_result = describeHookResult(result);
-    breaker?.recordSuccess(ms);
+    if (result.type !== 'continue') {
+      stats.last_result = describeHookResult(result);
+      if (result.type === 'cancel') this.cancelled(hook, context.point);
+    }
+    // A guard's check, or any `cancel`, is the hook doing its job: slow, but not failing. Were it
+    // counted, large input could open the breaker and let the next call through unchecked.
+    breaker?.recordSuccess(ms, hook.guard !== true && result.type !== 'cancel');
     if (ms > this.config.max_execution_time_ms) this.slow(hook, ms, context);
     return result;
+  }
+
+  /** A hook answered `cancel`: from now on it is a guard (unless it opted out), or the point ignores it. */
+  private cancelled(hook: RegisteredHook, point: HookPoint): void {
+    if (CANCEL_IGNORED.has(point)) {
+      if (!this.ignoredCancels.has(hook)) {
+        this.ignoredCancels.add(hook);
+        this.logger.warn(`hook ${hook.name} returned cancel at ${point}, which does not stop anything there; ignored (cancel at BeforeWorkflowStage instead)`, { hook: hook.name, point });
+      }
+      return;
+    }
+    if (hook.guard === undefined) hook.guard = true;
+  }
+
+  private readonly ignoredCancels = new WeakSet<RegisteredHook>();
+
+  private refusal(hook: RegisteredHook, point: HookPoint, why: string, cause?: unknown): LlmspellError {
+    return new LlmspellError('HOOK_ERROR', `guard hook '${hook.name}' at ${point} could not check this operation: ${why}; refused rather than run unchecked`, {
+      details: { hook: hook.name, hook_id: hook.id, point, reason: why },
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 
   /**
@@ -330,7 +447,13 @@ export class HookExecutor implements CoreHookExecutor {
     }).catch(() => undefined);
   }
 
-  private failed(hook: RegisteredHook, ms: number, error: unknown, breaker?: CircuitBreaker): void {
+  /**
+   * A hook call failed: counted, logged and skipped (undefined) — or, for a guard at a Before
+   * point, the operation is refused (throws HOOK_ERROR). An error that ends the whole run (its
+   * time limit, a cancel, the memory limit) is passed on as it is.
+   */
+  private failed(hook: RegisteredHook, point: HookPoint, ms: number, error: unknown, breaker?: CircuitBreaker): undefined {
+    if (endsRun(error)) throw error;
     const message = error instanceof HookTimeout ? error.message : toLlmspellError(error, 'HOOK_ERROR').message;
     hook.stats.calls += 1;
     hook.stats.failures += 1;
@@ -338,8 +461,11 @@ export class HookExecutor implements CoreHookExecutor {
     if (ms > hook.stats.max_ms) hook.stats.max_ms = ms;
     hook.stats.last_error = message;
     breaker?.recordFailure(message);
-    this.logger.warn(`hook ${hook.name} at ${hook.point} failed; continuing without it`, { hook: hook.name, point: hook.point, error: message });
-    this.emit('hook.failed', { hook: hook.name, hook_id: hook.id, point: hook.point, error: message });
+    const closed = hook.guard === true && failsClosedAt(point);
+    this.logger.warn(`hook ${hook.name} at ${point} failed; ${closed ? 'refusing the operation (the hook is a guard)' : 'continuing without it'}`, { hook: hook.name, point, error: message });
+    this.emit('hook.failed', { hook: hook.name, hook_id: hook.id, point, error: message });
+    if (closed) throw this.refusal(hook, point, `it failed (${message})`, error);
+    return undefined;
   }
 
   private breakerOf(hook: RegisteredHook): CircuitBreaker {

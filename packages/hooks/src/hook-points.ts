@@ -61,3 +61,14 @@ export function hookPointCategory(point: HookPoint): string {
   if (/Event/.test(point)) return 'event';
   return 'performance';
 }
+
+/**
+ * Built-in points that nothing in llmspell fires yet: a hook registered there never runs
+ * (`Hook.register` warns). Remove a point from here when a package starts firing it.
+ */
+export const UNFIRED_HOOK_POINTS: ReadonlySet<HookPoint> = new Set<HookPoint>([
+  'BeforeAgentInit', 'AfterAgentInit', 'BeforeAgentShutdown', 'AfterAgentShutdown',
+  'BeforeStateRead', 'AfterStateRead', 'StateConflict',
+  'SessionStart', 'SessionEnd', 'SessionCheckpoint', 'SessionRestore',
+  'ConfigurationChange',
+]);

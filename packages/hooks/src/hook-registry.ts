@@ -28,6 +28,13 @@ export interface HookRegistration {
   breaker?: Partial<BreakerConfig>;
   /** Who registered it (a script run, a built-in), for bulk removal. */
   owner?: string;
+  /**
+   * A guard enforces a rule (it cancels): at a Before point it fails closed — when it cannot
+   * answer (throws, times out, its breaker is open) the operation is refused instead of run
+   * unchecked — and its slow calls never open its breaker. Default: it becomes one the first
+   * time it returns `cancel`; false opts out for good.
+   */
+  guard?: boolean;
 }
 
 export interface HookStats {
@@ -57,7 +64,10 @@ export interface RegisteredHook {
   readonly owner?: string;
   /** Registration order, the tie-breaker between equal priorities. */
   readonly seq: number;
+  /** False also once unregistered, so a chain holding the old list skips it. */
   enabled: boolean;
+  /** See HookRegistration.guard; undefined: not (yet) a guard. */
+  guard?: boolean;
   breaker?: CircuitBreaker;
   readonly stats: HookStats;
 }
@@ -74,6 +84,8 @@ export interface HookInfo {
   description?: string;
   tags: string[];
   enabled: boolean;
+  /** True for a guard (see HookRegistration.guard). */
+  guard: boolean;
   circuit_breaker?: BreakerSnapshot;
   stats: HookStats;
 }
@@ -140,6 +152,7 @@ export class HookRegistry {
       owner: reg.owner,
       seq,
       enabled: true,
+      guard: reg.guard,
       stats: { calls: 0, failures: 0, skipped: 0, total_ms: 0, max_ms: 0 },
     };
     if (!at) {
@@ -161,6 +174,7 @@ export class HookRegistry {
     const at = this.byPoint.get(hook.point)!;
     at.byName.delete(hook.name);
     if (hook.enabled) at.enabled -= 1;
+    hook.enabled = false;
     this.changed(hook.point, at);
     return true;
   }
@@ -182,6 +196,7 @@ export class HookRegistry {
         at.byName.delete(name);
         this.byId.delete(h.id);
         if (h.enabled) at.enabled -= 1;
+        h.enabled = false;
         n += 1;
       }
       if (n > before) this.changed(point, at);
@@ -259,6 +274,7 @@ export class HookRegistry {
       ...(h.description ? { description: h.description } : {}),
       tags: [...h.tags],
       enabled: h.enabled,
+      guard: h.guard === true,
       ...(h.breaker ? { circuit_breaker: h.breaker.snapshot() } : {}),
       stats: { ...h.stats },
     };

@@ -1,4 +1,4 @@
-export { parseHookPoint, isHookPointName, hookPointCategory } from './hook-points.js';
+export { parseHookPoint, isHookPointName, hookPointCategory, UNFIRED_HOOK_POINTS } from './hook-points.js';
 export { Priority, parsePriority, priorityName } from './priority.js';
 export {
   normalizeHookResult, describeHookResult, defaultCacheKey,
@@ -8,10 +8,10 @@ export { CircuitBreaker, DEFAULT_BREAKER_CONFIG } from './circuit-breaker.js';
 export type { BreakerConfig, BreakerSnapshot, BreakerState } from './circuit-breaker.js';
 export { HookRegistry } from './hook-registry.js';
 export type { HookFilter, HookHandler, HookInfo, HookRegistration, HookStats, RegisteredHook } from './hook-registry.js';
-export { HookExecutor, DEFAULT_EXECUTOR_CONFIG, applyModification } from './hook-executor.js';
+export { HookExecutor, DEFAULT_EXECUTOR_CONFIG, applyModification, assertHookCallLive } from './hook-executor.js';
 export type { HookExecutorConfig, HookExecutorOptions, PointStats } from './hook-executor.js';
 export { BuiltinHooks, BUILTIN_FACTORIES, builtinHookName } from './builtin/builtin-hooks.js';
-export type { BuiltinInfo } from './builtin/builtin-hooks.js';
+export type { BuiltinInfo, EnableOptions } from './builtin/builtin-hooks.js';
 export type { BuiltinDeps, BuiltinFactory, BuiltinHook, BuiltinRegistration } from './builtin/builtin-hook.js';
 export { DURATION_BUCKETS_MS } from './builtin/metrics-hook.js';
 export { DEFAULT_PRICING_PER_1K, extractUsage } from './builtin/cost-tracking-hook.js';

@@ -113,7 +113,10 @@ describe('Hook and Event globals', () => {
     expect(g.Hook.builtin_stats('metrics').components['tool:echo_tool']).toMatchObject({ calls: 1 });
     expect(g.Hook.disable_builtin(['caching', 'DebugLogger'])).toBe(true);
     expect(g.Hook.list_builtin().filter((b: Obj) => b.enabled).map((b: Obj) => b.name).sort()).toEqual(['logging', 'metrics']);
-    expect(g.Hook.disable_all_builtin()).toBe(2);
+    // metrics comes from the config: disable_all refuses and leaves everything as it was
+    expect(() => g.Hook.disable_all_builtin()).toThrow(/OPERATION_NOT_ALLOWED: Hook.disable_all_builtin: built-in hook 'metrics' comes from llmspell.toml/);
+    expect(g.Hook.is_builtin_enabled('logging')).toBe(true);
+    expect(g.Hook.disable_builtin('logging')).toBe(true);
   });
 
   test('Event.publish/subscribe/receive in the reference shape', async () => {

@@ -5,7 +5,7 @@ import type { Attributes, SpanRecorder } from './span-recorder.js';
 
 /** What telemetry needs of the event bus: a synchronous handler for every event. */
 export interface EventSource {
-  on(pattern: string, fn: (event: { event_type: string; data: unknown; metadata?: { source?: string } }) => unknown, options?: { except?: (type: string) => boolean }): () => void;
+  on(pattern: string, fn: (event: { event_type: string; data: unknown; metadata?: { source?: string } }) => unknown, options?: { except?: (type: string) => boolean; internal?: boolean }): () => void;
 }
 
 /**
@@ -26,5 +26,6 @@ export function recordBusEvents(bus: EventSource, recorder: SpanRecorder, policy
     if (event.metadata?.source) attributes['llmspell.event.source'] = safeText(event.metadata.source, policy);
     if (captureContent || type.startsWith('hook.')) attributes['llmspell.event.data'] = contentText(event.data, policy);
     recorder.event(span, safeText(type, policy), attributes);
-  }, { except: ignored });
+  // internal: recording every event does not make an event one with subscribers (Event.get_stats).
+  }, { except: ignored, internal: true });
 }

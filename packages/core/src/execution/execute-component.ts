@@ -160,6 +160,28 @@ interface Fired {
   original: Record<string, unknown>;
 }
 
+/**
+ * Validates the input hooks at `point` made: invalid input they gave is the hooks' fault, not the
+ * caller's, so the error is HOOK_ERROR naming them (the executor lists them in `modified_by`),
+ * with the tool's own error (parameter, reason) in its details.
+ */
+function validateHookInput(tool: Tool, input: unknown, point: HookPoint, result: HookResult): unknown {
+  try {
+    return tool.validate(input);
+  } catch (raw) {
+    const error = toLlmspellError(raw, 'INVALID_ARGUMENT');
+    const by = (result as { modified_by?: unknown }).modified_by;
+    const names = Array.isArray(by) ? by.filter((n): n is string => typeof n === 'string') : [];
+    const who = names.length === 0 ? 'a hook' : `hook ${names.map((n) => `'${n}'`).join(', ')}`;
+    const prefix = `${tool.name}: `;
+    const why = error.detail.startsWith(prefix) ? error.detail.slice(prefix.length) : error.detail;
+    throw new LlmspellError('HOOK_ERROR', `${who} at ${point} gave ${tool.name} invalid input: ${why}`, {
+      details: { ...error.details, tool: tool.name, point, hooks: names, code: error.code },
+      cause: error,
+    });
+  }
+}
+
 /** The value of `field` after the hooks ran, or `fallback` when no hook changed it. */
 function changedField(f: Fired, field: string, fallback: unknown): unknown {
   if (f.result.type === 'modified') return modifiedField(f.result.data, field, f.original);
@@ -288,14 +310,17 @@ function* executeSteps<I, O>(
     ctx.policy.checkSecurityLevel(tool.name, tool.securityLevel);
     const pv = fire('ToolValidation', { input: current, tool: tool.name });
     const v = (pv && (yield pv)) as Fired | undefined;
+    let byHooks = false;
     if (v) {
       if (v.result.type === 'cancel') throw cancelled('ToolValidation', v.result.reason);
-      current = changedField(v, 'input', current);
+      const next = changedField(v, 'input', current);
+      byHooks = next !== current;
+      current = next;
     }
     // a tool known from a manifest loads its code now, before its arguments are checked
     const loading = loadToolCode(tool);
     if (loading) yield loading;
-    current = tool.validate(current);
+    current = byHooks ? validateHookInput(tool, current, 'ToolValidation', v!.result) : tool.validate(current);
   }
 
   // The call's trace opens where its Before hooks would first see it; whatever way the call
@@ -310,7 +335,7 @@ function* executeSteps<I, O>(
     if (before) {
       const r = before.result;
       const next = changedField(before, 'input', current);
-      if (next !== current) current = tool ? tool.validate(next) : next;
+      if (next !== current) current = tool ? validateHookInput(tool, next, points.before, r) : next;
       switch (r.type) {
         case 'cancel':
           publish('failed', { error: r.reason, code: 'HOOK_CANCELLED', cancelled: true });

@@ -18,6 +18,8 @@ export interface BuiltinRegistration {
   point: HookPoint;
   handler: HookHandler;
   priority?: number | string;
+  /** It enforces a rule (cancels): fails closed, slowness never opens its breaker (HookRegistration.guard). */
+  guard?: boolean;
 }
 
 /** A built-in hook: the hooks it registers and the numbers it keeps. */
@@ -26,6 +28,8 @@ export interface BuiltinHook {
   readonly description: string;
   readonly priority: number | string;
   readonly registrations: BuiltinRegistration[];
+  /** The default of `guard` for its registrations. */
+  readonly guard?: boolean;
   stats(): Record<string, unknown>;
   reset(): void;
 }

@@ -56,8 +56,16 @@ export interface BuiltinInfo {
 }
 
 /** Enables and disables the built-in hooks of one registry. */
+export interface EnableOptions {
+  /**
+   * Who enables it: a script run's owner tag. Without one it is the host's (llmspell.toml, the
+   * Node program): a script may not disable or re-configure it (see `enabledBy`).
+   */
+  by?: string;
+}
+
 export class BuiltinHooks {
-  private readonly enabled = new Map<string, { hook: BuiltinHook; ids: string[]; config: Record<string, unknown> }>();
+  private readonly enabled = new Map<string, { hook: BuiltinHook; ids: string[]; config: Record<string, unknown>; by?: string }>();
 
   constructor(private readonly registry: HookRegistry, private readonly deps: BuiltinDeps, executor?: HookExecutor) {
     if (!deps.fire && executor) {
@@ -80,7 +88,7 @@ export class BuiltinHooks {
   }
 
   /** Enables (or re-enables with a new config) a built-in hook; returns its name. */
-  enable(name: string, config: Record<string, unknown> = {}): string {
+  enable(name: string, config: Record<string, unknown> = {}, options: EnableOptions = {}): string {
     const key = builtinHookName(name);
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new LlmspellError('INVALID_ARGUMENT', `config of built-in hook '${key}' must be a table/object`);
@@ -102,14 +110,29 @@ export class BuiltinHooks {
           description: hook.description,
           tags: ['builtin', key],
           owner: `builtin:${key}`,
+          guard: r.guard ?? hook.guard,
         }).id);
       }
     } catch (error) {
       for (const id of ids) this.registry.unregister(id);
       throw error;
     }
-    this.enabled.set(key, { hook, ids, config });
+    this.enabled.set(key, { hook, ids, config, ...(options.by === undefined ? {} : { by: options.by }) });
     return key;
+  }
+
+  /**
+   * Who enabled a built-in: a script owner tag, `host` (config or Node code), or undefined when
+   * it is not enabled.
+   */
+  enabledBy(name: string): string | undefined {
+    const entry = this.enabled.get(builtinHookName(name));
+    return entry ? entry.by ?? 'host' : undefined;
+  }
+
+  /** The enabled built-ins the host (config, Node code) enabled. */
+  hostEnabled(): string[] {
+    return [...this.enabled].filter(([, e]) => e.by === undefined).map(([k]) => k);
   }
 
   disable(name: string): boolean {

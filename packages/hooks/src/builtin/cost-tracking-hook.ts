@@ -120,7 +120,7 @@ export const createCostTrackingHook: BuiltinFactory = (cfg, deps) => {
     name,
     description: 'Tracks agent token usage and cost; alerts at thresholds and can stop runs past a budget.',
     priority: 'low',
-    registrations: [{ point: 'AfterAgentExecution', handler: after }, { point: 'BeforeAgentExecution', handler: before }],
+    registrations: [{ point: 'AfterAgentExecution', handler: after }, { point: 'BeforeAgentExecution', handler: before, guard: block }],
     stats: () => ({
       total_cost_usd: total, input_tokens: inputTokens, output_tokens: outputTokens, unpriced_calls: unpriced, blocked,
       by_component: { ...byComponent }, by_model: { ...byModel }, budget_usd: budget, currency: 'USD',

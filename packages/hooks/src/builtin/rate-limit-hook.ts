@@ -89,7 +89,7 @@ export const createRateLimitHook: BuiltinFactory = (cfg, deps) => {
     name,
     description: 'Token-bucket rate limiting of tool, agent and workflow runs.',
     priority: 'highest',
-    registrations: points.map((point: HookPoint) => ({ point, handler })),
+    registrations: points.map((point: HookPoint) => ({ point, handler, guard: true })),
     stats: () => {
       const remaining: Record<string, number> = {};
       for (const [k, b] of buckets) {

@@ -1,5 +1,5 @@
-import { compileScriptRegex, LlmspellError, type HookContext, type HookPoint, type HookResult } from '@llmspell/core';
-import { cfgBool, cfgNumber, cfgPoints, cfgStrings, publishSafe, type BuiltinFactory } from './builtin-hook.js';
+import { compileScriptRegex, LlmspellError, type HookContext, type HookResult } from '@llmspell/core';
+import { cfgBool, cfgNumber, cfgPoints, cfgStrings, publishSafe, type BuiltinFactory, type BuiltinRegistration } from './builtin-hook.js';
 
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -151,7 +151,9 @@ export const createSecurityHook: BuiltinFactory = (cfg, deps) => {
     return undefined;
   };
 
-  const registrations: Array<{ point: HookPoint; handler: (ctx: HookContext) => unknown }> = points.map((point) => ({ point, handler: inspect }));
+  // Blocking, its inspections are guards: a slow scan of a large input must not open the breaker
+  // and let the next input through unchecked.
+  const registrations: BuiltinRegistration[] = points.map((point) => ({ point, handler: inspect, guard: block }));
   registrations.push({ point: 'SecurityViolation', handler: onViolation });
   return {
     name,

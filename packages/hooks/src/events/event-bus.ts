@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   LlmspellError, modifiedField, silentLogger,
   type EventSink, type HookContext, type HookExecutor, type Logger, type PublishOptions, type StateAccess,
@@ -72,6 +73,13 @@ export interface EventBusOptions {
 
 type Handler = (event: UniversalEvent) => unknown;
 
+/**
+ * Set while a bus runs its BeforeEventEmit/AfterEventEmit hooks: a publish made from inside
+ * one (a hook publishing) must not queue behind the publish that is waiting for that hook,
+ * or each would wait for the other.
+ */
+const emitHooksOf = new AsyncLocalStorage<EventBus>();
+
 const EMPTY_SUBS: readonly Subscription[] = Object.freeze([]);
 const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 const ROUTE_CACHE_MAX = 4096;
@@ -87,9 +95,11 @@ export class EventBus implements EventSink {
   /** `flow` (backpressure warning/relieved), `handler_error` notifications (eventemitter3). */
   readonly notifications = new EventEmitter<{ flow: [FlowNotification]; handler_error: [{ pattern: string; event_type: string; error: string }] }>();
   private readonly subs = new Map<string, Subscription>();
-  private readonly handlers: Array<{ pattern: string; matches: EventMatcher; fn: Handler }> = [];
+  private readonly handlers: Array<{ pattern: string; matches: EventMatcher; fn: Handler; internal: boolean }> = [];
+  /** Handlers that are not internal (telemetry's): only they make an event "delivered to someone". */
+  private externalHandlers = 0;
   private routes = new Map<string, readonly Subscription[]>();
-  private handlerRoutes = new Map<string, ReadonlyArray<{ pattern: string; fn: Handler }>>();
+  private handlerRoutes = new Map<string, ReadonlyArray<{ pattern: string; fn: Handler; internal: boolean }>>();
   private sequence = 0;
   private nextSub = 1;
   private readonly logger: Logger;
@@ -135,7 +145,7 @@ export class EventBus implements EventSink {
     const event = this.createEvent(type, data, options);
     if (this.hasEmitHooks() || this.chained > 0) {
       // Nobody awaits a plain publish: a failing emit hook is logged, not an unhandled rejection.
-      this.enqueue(() => this.publishWithHooks(event, false)).catch((error: unknown) => {
+      this.ordered(() => this.publishWithHooks(event, false)).catch((error: unknown) => {
         this.logger.warn(`publishing '${type}' failed`, { error: error instanceof Error ? error.message : String(error) });
       });
       return true;
@@ -146,7 +156,7 @@ export class EventBus implements EventSink {
   /** Publishes and, for `block` subscribers, waits until each accepted the event or timed out. */
   publishAsync(type: string, data: unknown, options: PublishOptions = {}): Promise<boolean> {
     const event = this.createEvent(type, data, options);
-    if (this.hasEmitHooks() || this.chained > 0) return this.enqueue(() => this.publishWithHooks(event, true));
+    if (this.hasEmitHooks() || this.chained > 0) return this.ordered(() => this.publishWithHooks(event, true));
     return Promise.resolve(this.dispatch(event, true));
   }
 
@@ -156,7 +166,7 @@ export class EventBus implements EventSink {
    */
   publishSettled(type: string, data: unknown, options: PublishOptions = {}): boolean | Promise<boolean> {
     const event = this.createEvent(type, data, options);
-    if (this.hasEmitHooks() || this.chained > 0) return this.enqueue(() => this.publishWithHooks(event, true));
+    if (this.hasEmitHooks() || this.chained > 0) return this.ordered(() => this.publishWithHooks(event, true));
     return this.dispatch(event, true);
   }
 
@@ -211,6 +221,16 @@ export class EventBus implements EventSink {
     return h !== undefined && (h.hasHooks('BeforeEventEmit') || h.hasHooks('AfterEventEmit'));
   }
 
+  /**
+   * In order behind earlier hooked publishes — unless published from inside this bus's emit
+   * hook: that one runs now (its hooks see it; the same script hook is skipped as re-entered),
+   * as the publish it would queue behind is the one waiting for the hook.
+   */
+  private ordered<T>(fn: () => Promise<T>): Promise<T> {
+    if (emitHooksOf.getStore() === this) return fn();
+    return this.enqueue(fn);
+  }
+
   /** Keeps publishes in order while hooks (async) run around them. */
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
     this.chained += 1;
@@ -225,7 +245,7 @@ export class EventBus implements EventSink {
     const hooks = this.hooks;
     if (hooks?.hasHooks('BeforeEventEmit')) {
       const ctx = this.hookContext('BeforeEventEmit', event, { input: event.data, event_type: event.event_type });
-      const r = await hooks.execute('BeforeEventEmit', ctx);
+      const r = await emitHooksOf.run(this, () => hooks.execute('BeforeEventEmit', ctx));
       if (r.type === 'cancel') {
         this.counters.rejected += 1;
         return false;
@@ -236,7 +256,8 @@ export class EventBus implements EventSink {
     }
     const accepted = await this.dispatch(event, wait);
     if (hooks?.hasHooks('AfterEventEmit')) {
-      await hooks.execute('AfterEventEmit', this.hookContext('AfterEventEmit', event, { input: event.data, event_type: event.event_type, accepted }));
+      const after = this.hookContext('AfterEventEmit', event, { input: event.data, event_type: event.event_type, accepted });
+      await emitHooksOf.run(this, () => hooks.execute('AfterEventEmit', after));
     }
     return accepted;
   }
@@ -291,7 +312,8 @@ export class EventBus implements EventSink {
     }
     const handlers = this.handlerRoute(event.event_type);
     for (let i = 0; i < handlers.length; i++) this.callHandler(handlers[i], event);
-    if (subs.length === 0 && handlers.length === 0) this.counters.unrouted += 1;
+    // Internal handlers (telemetry's, which sees every event) are not subscribers.
+    if (subs.length === 0 && (this.externalHandlers === 0 || !handlers.some((h) => !h.internal))) this.counters.unrouted += 1;
     if (this.store.enabled && this.store.wants(event.event_type)) this.store.persist(event);
     if (blocked) return Promise.all(blocked).then((all) => accepted && all.every(Boolean));
     return accepted;
@@ -330,7 +352,7 @@ export class EventBus implements EventSink {
     return r;
   }
 
-  private handlerRoute(type: string): ReadonlyArray<{ pattern: string; fn: Handler }> {
+  private handlerRoute(type: string): ReadonlyArray<{ pattern: string; fn: Handler; internal: boolean }> {
     if (this.handlers.length === 0) return EMPTY_SUBS as unknown as [];
     let r = this.handlerRoutes.get(type);
     if (r === undefined) {
@@ -375,16 +397,19 @@ export class EventBus implements EventSink {
    * `except` names types the handler never wants although the pattern matches them: for those
    * `hasSubscribers` stays false on its account, so a publisher can skip building the event.
    */
-  on(pattern: string, fn: Handler, options: { except?: (type: string) => boolean } = {}): () => void {
+  on(pattern: string, fn: Handler, options: { except?: (type: string) => boolean; internal?: boolean } = {}): () => void {
     const glob = compileEventPattern(pattern);
     const except = options.except;
-    const entry = { pattern, matches: except ? (type: string) => glob(type) && !except(type) : glob, fn };
+    const internal = options.internal === true;
+    const entry = { pattern, matches: except ? (type: string) => glob(type) && !except(type) : glob, fn, internal };
     this.handlers.push(entry);
+    if (!internal) this.externalHandlers += 1;
     this.handlerRoutes.clear();
     return () => {
       const i = this.handlers.indexOf(entry);
       if (i >= 0) {
         this.handlers.splice(i, 1);
+        if (!internal) this.externalHandlers -= 1;
         this.handlerRoutes.clear();
       }
     };
@@ -496,6 +521,7 @@ export class EventBus implements EventSink {
     this.closed = true;
     for (const id of [...this.subs.keys()]) this.unsubscribe(id);
     this.handlers.length = 0;
+    this.externalHandlers = 0;
     this.handlerRoutes.clear();
     this.notifications.removeAllListeners();
   }

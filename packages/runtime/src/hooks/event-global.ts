@@ -1,7 +1,7 @@
 import {
-  LlmspellError, isPlainObject, type PublishOptions, type ScriptObject, type ScriptValue,
+  LlmspellError, isPlainObject, isScriptCallback, type PublishOptions, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
-import { normalizeEventLanguage, toScriptData, type SubscribeOptions, type UniversalEvent } from '@llmspell/hooks';
+import { assertHookCallLive, normalizeEventLanguage, toScriptData, type SubscribeOptions, type UniversalEvent } from '@llmspell/hooks';
 import { randomUUID } from 'node:crypto';
 import type { GlobalScope } from '../global-scope.js';
 import { hookServices } from './hook-services.js';
@@ -18,6 +18,67 @@ function opt<T>(o: Record<string, unknown>, key: string, fn: string, check: (v: 
 
 const isStr = (v: unknown) => typeof v === 'string';
 const isNonNeg = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+function formatPath(parts: Array<string | number>): string {
+  let out = '$';
+  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`;
+  return out;
+}
+
+/** A value an event may carry as it is: not a function, symbol or object of a class other than Date and binary data. */
+function isData(v: unknown): boolean {
+  switch (typeof v) {
+    case 'function':
+    case 'symbol':
+      return false;
+    case 'object':
+      if (v === null || Array.isArray(v) || v instanceof Date || ArrayBuffer.isView(v)) return true;
+      if (isScriptCallback(v)) return false;
+      {
+        const proto = Object.getPrototypeOf(v) as object | null;
+        // a plain object of any realm: its prototype's prototype is null
+        return proto === null || Object.getPrototypeOf(proto) === null;
+      }
+    default:
+      return true;
+  }
+}
+
+/**
+ * Refuses event data that is not data (a function, a Map, a Symbol…), naming where it is, as
+ * State does: subscribers in another engine would get a stub (`{language = "lua"}`) or `{}`.
+ */
+function checkEventData(value: unknown): void {
+  const path: Array<string | number> = [];
+  const seen: object[] = [];
+  const walk = (v: unknown): void => {
+    if (!isData(v)) {
+      const what = typeof v === 'object' && v !== null && !isScriptCallback(v)
+        ? `a ${(Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'non-plain'} object`
+        : isScriptCallback(v) || typeof v === 'function' ? 'a function' : `a ${typeof v}`;
+      throw new LlmspellError('INVALID_ARGUMENT', `${FN}.publish: data at ${formatPath(path)} is ${what}; events carry data only (tables/objects, arrays, strings, numbers, booleans, nil/null)`, {
+        details: { path: formatPath(path) },
+      });
+    }
+    if (typeof v !== 'object' || v === null || v instanceof Date || ArrayBuffer.isView(v) || seen.includes(v)) return;
+    seen.push(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i]);
+        path.pop();
+      }
+    } else {
+      for (const k of Object.keys(v)) {
+        path.push(k);
+        walk((v as Record<string, unknown>)[k]);
+        path.pop();
+      }
+    }
+    seen.pop();
+  };
+  walk(value);
+}
 
 /** The event as scripts see it: the UniversalEvent plus `correlation_id` at the top. */
 function eventToScript(e: UniversalEvent | null): ScriptValue {
@@ -66,7 +127,9 @@ export function createEventGlobal(scope: GlobalScope): ScriptObject {
 
   return {
     publish: (type: ScriptValue, data?: ScriptValue, options?: ScriptValue) => {
+      assertHookCallLive(`${FN}.publish`);
       if (typeof type !== 'string' || type === '') throw new LlmspellError('INVALID_ARGUMENT', `${FN}.publish: event type must be a non-empty string`);
+      checkEventData(data);
       if (options !== undefined && options !== null && !isPlainObject(options)) throw new LlmspellError('INVALID_ARGUMENT', `${FN}.publish: options must be a table`);
       const o = (options ?? {}) as Record<string, unknown>;
       const correlation = opt<string>(o, 'correlation_id', 'publish', isStr, 'a string');

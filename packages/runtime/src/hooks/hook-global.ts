@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   HANDLE_KEY, HookPoints, LlmspellError, hostMethod, isPlainObject, isScriptCallback,
-  type HookContext, type HookResult, type ScriptCallback, type ScriptObject, type ScriptValue,
+  type HookContext, type HookPoint, type HookResult, type ScriptCallback, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import {
-  normalizeHookResult, parseHookPoint, scriptHookHandler, toScriptData,
+  UNFIRED_HOOK_POINTS, assertHookCallLive, builtinHookName, normalizeHookResult, parseHookPoint, scriptHookHandler, toScriptData,
   type HookFilter, type HookHandler, type RegisteredHook,
 } from '@llmspell/hooks';
 import type { GlobalScope } from '../global-scope.js';
@@ -22,6 +22,16 @@ interface RegisterOptions {
   description?: string;
   tags?: string[];
   timeout_ms?: number;
+  guard?: boolean;
+}
+
+/** Per runtime: the never-fired points a script was already warned about. */
+const warnedUnfired = new WeakMap<object, Set<HookPoint>>();
+
+function refused(fn: string, what: string, plural = false): LlmspellError {
+  return new LlmspellError('OPERATION_NOT_ALLOWED',
+    `${FN}.${fn}: ${what} ${plural ? 'come' : 'comes'} from llmspell.toml (or the host program) and a script may not disable, re-configure or unregister it; a script may change only the hooks it registered and the built-ins it enabled`,
+    { details: { function: `${FN}.${fn}` } });
 }
 
 function readOptions(value: ScriptValue): RegisterOptions {
@@ -36,7 +46,11 @@ function readOptions(value: ScriptValue): RegisterOptions {
   if (o.timeout_ms !== undefined && !(typeof o.timeout_ms === 'number' && o.timeout_ms > 0)) {
     throw new LlmspellError('INVALID_ARGUMENT', `${FN}.register: options.timeout_ms must be a positive number`);
   }
-  return { priority: o.priority, name: o.name as string | undefined, description: o.description as string | undefined, tags: o.tags as string[] | undefined, timeout_ms: o.timeout_ms as number | undefined };
+  if (o.guard !== undefined && typeof o.guard !== 'boolean') throw new LlmspellError('INVALID_ARGUMENT', `${FN}.register: options.guard must be true or false`);
+  return {
+    priority: o.priority, name: o.name as string | undefined, description: o.description as string | undefined,
+    tags: o.tags as string[] | undefined, timeout_ms: o.timeout_ms as number | undefined, guard: o.guard as boolean | undefined,
+  };
 }
 
 /**
@@ -63,6 +77,31 @@ export function createHookGlobal(scope: GlobalScope): ScriptObject {
   if (scope.signal.aborted) queueMicrotask(cleanup);
   else scope.signal.addEventListener('abort', cleanup, { once: true });
 
+  /**
+   * Whether this script may disable, enable or unregister `hook`: its own, or one of a
+   * built-in a script enabled. What config or the host put in place (a budget cap, a security
+   * block) must hold against the script it limits.
+   */
+  const mayChange = (hook: RegisteredHook, fn: string): void => {
+    if (hook.owner === owner) return;
+    const builtin = hook.owner?.startsWith('builtin:') ? hook.owner.slice('builtin:'.length) : undefined;
+    if (builtin !== undefined) {
+      const by = builtins.enabledBy(builtin);
+      if (by !== undefined && by !== 'host') return;
+      throw refused(fn, `hook '${hook.name}' (${hook.id}, built-in '${builtin}')`);
+    }
+    if (hook.owner?.startsWith('script:')) {
+      throw new LlmspellError('OPERATION_NOT_ALLOWED', `${FN}.${fn}: hook '${hook.name}' (${hook.id}) belongs to another script`, { details: { function: `${FN}.${fn}` } });
+    }
+    throw refused(fn, `hook '${hook.name}' (${hook.id})`);
+  };
+
+  /** Refuses when a built-in the host enabled would be disabled or re-configured. */
+  const mayChangeBuiltin = (name: string, fn: string): void => {
+    const key = builtinHookName(name);
+    if (builtins.enabledBy(key) === 'host') throw refused(fn, `built-in hook '${key}'`);
+  };
+
   /** A hook by handle object, registry id (`hook-3`) or handle id (`hook#1`). */
   const resolve = (value: ScriptValue, fn: string): RegisteredHook | undefined => {
     const viaHandle = scope.handles.resolve<RegisteredHook>(value, 'hook');
@@ -74,6 +113,7 @@ export function createHookGlobal(scope: GlobalScope): ScriptObject {
 
   const unregister = (hook: RegisteredHook | undefined): boolean => {
     if (!hook) return false;
+    mayChange(hook, 'unregister');
     const ok = registry.unregister(hook.id);
     const cb = callbacks.get(hook.id);
     if (cb) {
@@ -123,6 +163,7 @@ export function createHookGlobal(scope: GlobalScope): ScriptObject {
 
   return {
     register: (point: ScriptValue, fn: ScriptValue, priority?: ScriptValue) => {
+      assertHookCallLive(`${FN}.register`);
       const p = parseHookPoint(point, `${FN}.register: point`);
       let handler: HookHandler;
       if (isScriptCallback(fn)) handler = scriptHookHandler(fn);
@@ -137,10 +178,19 @@ export function createHookGlobal(scope: GlobalScope): ScriptObject {
         description: opts.description,
         tags: opts.tags,
         timeout_ms: opts.timeout_ms,
+        guard: opts.guard,
         language: isScriptCallback(fn) ? fn.language : scope.language,
         owner,
       });
       if (isScriptCallback(fn)) callbacks.set(hook.id, fn);
+      if (UNFIRED_HOOK_POINTS.has(p)) {
+        let warned = warnedUnfired.get(scope.runtime);
+        if (!warned) warnedUnfired.set(scope.runtime, (warned = new Set()));
+        if (!warned.has(p)) {
+          warned.add(p);
+          scope.runtime.logger.warn(`${FN}.register: nothing in llmspell fires ${p} yet, so this hook will not run (Hook.fire("${p}") runs it by hand)`);
+        }
+      }
       return makeHandle(hook);
     },
     unregister: (handle: ScriptValue) => unregister(resolve(handle, 'unregister')),
@@ -152,10 +202,12 @@ export function createHookGlobal(scope: GlobalScope): ScriptObject {
     },
     enable: (handle: ScriptValue) => {
       const h = resolve(handle, 'enable');
+      if (h) mayChange(h, 'enable');
       return h ? registry.setEnabled(h.id, true) : false;
     },
     disable: (handle: ScriptValue) => {
       const h = resolve(handle, 'disable');
+      if (h) mayChange(h, 'disable');
       return h ? registry.setEnabled(h.id, false) : false;
     },
     /** Runs the hooks of a point (a `custom:` one, typically) and returns the folded result. */
@@ -179,14 +231,23 @@ export function createHookGlobal(scope: GlobalScope): ScriptObject {
       if (config !== undefined && config !== null && !isPlainObject(config)) {
         throw new LlmspellError('INVALID_ARGUMENT', `${FN}.enable_builtin: config must be a table`);
       }
-      const enabled = builtinNames(name, 'enable_builtin').map((e) => builtins.enable(e.name, typeof name === 'string' ? (config ?? {}) as Record<string, unknown> : e.config));
+      const entries = builtinNames(name, 'enable_builtin');
+      for (const e of entries) mayChangeBuiltin(e.name, 'enable_builtin');
+      const enabled = entries.map((e) => builtins.enable(e.name, typeof name === 'string' ? (config ?? {}) as Record<string, unknown> : e.config, { by: owner }));
       return typeof name === 'string' ? enabled[0] : enabled;
     },
     disable_builtin: (name: ScriptValue) => {
-      const results = builtinNames(name, 'disable_builtin').map((e) => builtins.disable(e.name));
+      const entries = builtinNames(name, 'disable_builtin');
+      for (const e of entries) mayChangeBuiltin(e.name, 'disable_builtin');
+      const results = entries.map((e) => builtins.disable(e.name));
       return results.every(Boolean);
     },
-    disable_all_builtin: () => builtins.disableAll(),
+    /** Disables the built-ins scripts enabled; refused (nothing disabled) while config's are on. */
+    disable_all_builtin: () => {
+      const host = builtins.hostEnabled();
+      if (host.length > 0) throw refused('disable_all_builtin', `built-in hook${host.length > 1 ? 's' : ''} ${host.map((k) => `'${k}'`).join(', ')}`, host.length > 1);
+      return builtins.disableAll();
+    },
     is_builtin_enabled: (name: ScriptValue) => builtins.isEnabled(name as string),
     list_builtin: () => toScriptData(builtins.list()),
     builtin_stats: (name: ScriptValue) => toScriptData(builtins.stats(name as string) ?? null),
