@@ -132,7 +132,7 @@ describe('[runtime.security]', () => {
   test('script_timeout_seconds and max_execution_time_ms stop a looping script at the tighter of the two', async () => {
     const loop = 'while true do end';
     const bySeconds = await exec(project('[runtime]\nscript_timeout_seconds = 1\n'), loop);
-    expect([bySeconds.code, bySeconds.stderr]).toEqual([1, expect.stringContaining('SCRIPT_TIMEOUT: <exec>.lua: script exceeded its time limit of 1000 ms')]);
+    expect([bySeconds.code, bySeconds.stderr]).toEqual([1, expect.stringContaining('SCRIPT_TIMEOUT: <exec>.lua:1: script exceeded its time limit of 1000 ms')]);
     const byMs = await exec(project('[runtime]\nscript_timeout_seconds = 30\n[runtime.security]\nmax_execution_time_ms = 400\n'), loop);
     expect([byMs.code, byMs.stderr]).toEqual([1, expect.stringContaining('script exceeded its time limit of 400 ms')]);
   });

@@ -21,7 +21,7 @@ return {
   key = err(function() return Tool.invoke("calculator", { inptu = "1+1" }) end),
   far_key = err(function() return Tool.invoke("calculator", { input = "1+1", colour = "red" }) end),
   agent = err(function() return Agent.create({ name = "a", tools = { "calculater" } }) end),
-  step = failed.error,
+  step = tostring(failed.error),
   step_code = failed.error_code,
   validate = wf:validate().errors[1],
   old_name = Tool.invoke("calculator", { expression = "6*7" }).result.result,

@@ -48,10 +48,10 @@ return { success = batch_result.success, code = batch_result.error_code, details
 const wf = Workflow.sequential({ name: 'batch', steps: [{ name: 'sum', tool: 'calculator', parameters: { input: '1 +' } }] });
 const r = await wf.execute();
 print(\`failed: \${r.error}\`);
-export default { type: typeof r.error, code: r.error_code, location: r.error_details.location };`);
+export default { type: typeof r.error, message: r.error.message.startsWith('INVALID_ARGUMENT: calculator:'), matches: r.error.startsWith('INVALID_ARGUMENT'), code: r.error_code, location: r.error_details.location };`);
     const js = await cli(['run', 'batch.js'], { cwd: dir });
     expect([js.code, js.stderr]).toEqual([0, '']);
     expect(js.stdout).toMatch(/^failed: INVALID_ARGUMENT: calculator: parameter 'input': /);
-    expect(JSON.parse(js.stdout.trim().split('\n').pop()!)).toEqual({ type: 'string', code: 'INVALID_ARGUMENT', location: 'sum' });
+    expect(JSON.parse(js.stdout.trim().split('\n').pop()!)).toEqual({ type: 'object', message: true, matches: true, code: 'INVALID_ARGUMENT', location: 'sum' });
   });
 });

@@ -276,10 +276,10 @@ describe('limits a workflow cannot swallow', () => {
 
   test('a workflow that is its own step ends with one clear error, not a crash of the host', async () => {
     const dir = scratch();
-    write(dir, 'w.lua', 'local b = Workflow.sequential({ name = "b", steps = { { name = "n", workflow = "b" } } })\nlocal r = b:execute()\nreturn { ok = r.success, error = r.error }');
+    write(dir, 'w.lua', 'local b = Workflow.sequential({ name = "b", steps = { { name = "n", workflow = "b" } } })\nlocal r = b:execute()\nreturn { ok = r.success, error = tostring(r.error), location = r.error.location }');
     const r = await cli(['run', 'w.lua'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: "WORKFLOW_ERROR: step 'n': workflows nested more than 64 deep (does 'b' run itself?)" });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: "WORKFLOW_ERROR: step 'n': workflows nested more than 64 deep (does 'b' run itself?)", location: 'n' });
   });
 });
 

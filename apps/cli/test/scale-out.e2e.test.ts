@@ -265,7 +265,7 @@ local loop = Workflow.loop({ name = "squares", distributed = true, iterator = { 
   body = { { name = "sq", type = "custom", execute = function(ctx) return ctx.current_item * ctx.current_item end } } })
 local l = loop:execute({})
 State.increment("global", "after:" .. ARGS.run, 1)
-return { ok = r.success, outputs = r.data.branch_outputs, error = r.error, distributed = r.metadata.extra.distributed, squares = l.output }
+return { ok = r.success, outputs = r.data.branch_outputs, error = r.error and tostring(r.error), distributed = r.metadata.extra.distributed, squares = l.output }
 `);
     startWorker(p, 'w1', ['--concurrency', '2']);
     startWorker(p, 'w2', ['--concurrency', '2']);

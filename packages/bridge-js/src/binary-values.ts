@@ -1,5 +1,5 @@
 // Plain data in QuickJS's own binary object format (JS_WriteObject / JS_ReadObject), both ways across a host call.
-import { getIndexFallback, type ScriptValue } from '@llmspell/core';
+import { getIndexFallback, isScriptError, type ScriptValue } from '@llmspell/core';
 
 /** The format version this reader knows (QuickJS's BC_VERSION); any other is refused. */
 const VERSION = 5;
@@ -372,7 +372,8 @@ export class BinaryWriter {
       }
       return true;
     }
-    if ((proto !== Object.prototype && proto !== null) || getIndexFallback(value as object)) return false;
+    // an error record gets its prototype in toHandle (scriptError in prelude.ts)
+    if ((proto !== Object.prototype && proto !== null) || getIndexFallback(value as object) || isScriptError(value)) return false;
     const keys = Object.keys(value);
     out.byte(TAG_OBJECT);
     out.leb(keys.length);

@@ -1,6 +1,6 @@
 // The JsVm layer that marshals values between the host and QuickJS, both ways (split from js-vm.ts, as bridge-lua's lua-values.ts).
 import {
-  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isHostAsync, isPlainObject, isScriptCallback,
+  LlmspellError, SCRIPT_CALLBACK, getIndexFallback, isHostAsync, isPlainObject, isScriptCallback, isScriptError,
   type ScriptCallback, type ScriptValue,
 } from '@llmspell/core';
 import type { QuickJSHandle } from 'quickjs-emscripten-core';
@@ -49,7 +49,7 @@ function isPureJson(value: unknown, depth: number): boolean {
     for (const item of value) if (!isPureJson(item, depth + 1)) return false;
     return true;
   }
-  if (!isPlainObject(value) || getIndexFallback(value)) return false;
+  if (!isPlainObject(value) || getIndexFallback(value) || isScriptError(value)) return false;
   for (const key of Object.keys(value)) {
     if (!isPureJson((value as Record<string, unknown>)[key], depth + 1)) return false;
   }
@@ -158,6 +158,11 @@ export abstract class JsVmValues extends JsVmScheduling {
         const iterable = this.callHelper('asyncIterable', container);
         container.dispose();
         container = iterable;
+      }
+      if (isScriptError(object)) {
+        const error = this.callHelper('scriptError', container);
+        container.dispose();
+        container = error;
       }
       const fallback = getIndexFallback(object);
       if (fallback) {

@@ -20,7 +20,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
     isArray: Array.isArray, getProto: Object.getPrototypeOf, keys: Object.keys, defineProperty: Object.defineProperty,
     ObjectProto: Object.prototype, ArrayProto: Array.prototype, stringify: JSON.stringify, parse: JSON.parse,
     isFinite: Number.isFinite, ReflectGet: Reflect.get, ErrorCtor: Error, PromiseCtor: Promise, ProxyCtor: Proxy,
-    DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator,
+    DateCtor: Date, StringCtor: String, globalObject: globalThis, asyncIteratorSymbol: Symbol.asyncIterator, toPrimitiveSymbol: Symbol.toPrimitive,
     PromiseThen: Promise.prototype.then, PromiseResolve: Promise.resolve, apply: Reflect.apply,
     create: Object.create, setProto: Object.setPrototypeOf, values: Object.values,
     bind: Function.prototype.bind, FunctionCall: Function.prototype.call,
@@ -34,7 +34,7 @@ export const PRIMORDIALS_SOURCE = String.raw`(function () {
  * Evaluated before any script, with the primordials and the longest array a script's memory
  * could hold. QuickJS checks its interrupt handler (the time limit) in the bytecode loop and
  * on function calls, never inside a built-in's own C loop: `a.length = 2 ** 32 - 1;
- * a.join("")` walks four billion holes, and `s.indexOf(t)` compares up to |s|·|t| characters,
+ * a.join("")` walks four billion holes, and `s.indexOf(t)` compares up to |s|*|t| characters,
  * in one uninterruptible call. Walks longer than any real array are refused as out of memory
  * (they are longer than the memory limit could hold; SCRIPT_MEMORY_LIMIT); heavy string
  * searches (indexOf, lastIndexOf, includes, split, replace, replaceAll with a long string)
@@ -485,6 +485,31 @@ export const PRELUDE_CHUNKS = {
     }
   }
 
+  // Made on the first error only: successful runs pay nothing.
+  let errorProto;
+  function makeErrorProto() {
+    const StringCtor = P.StringCtor, SP = StringCtor.prototype;
+    const proto = P.create(ObjectProto);
+    const define = (key, fn) => P.defineProperty(proto, key, { value: fn, writable: true, configurable: true, enumerable: false });
+    function message() { return StringCtor(this.message); }
+    define('toString', message);
+    define('valueOf', message);
+    define(P.toPrimitiveSymbol, message);
+    // Looked up on String.prototype at each call, so the guarded versions (GUARDS_SOURCE) run.
+    const names = ['at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'endsWith', 'includes', 'indexOf',
+      'lastIndexOf', 'localeCompare', 'match', 'matchAll', 'normalize', 'padEnd', 'padStart', 'repeat', 'replace',
+      'replaceAll', 'search', 'slice', 'split', 'startsWith', 'substring', 'substr', 'toLowerCase', 'toUpperCase',
+      'toLocaleLowerCase', 'toLocaleUpperCase', 'trim', 'trimStart', 'trimEnd'];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (typeof SP[name] !== 'function') continue;
+      const forward = function () { return apply(SP[name], StringCtor(this.message), arguments); };
+      P.defineProperty(forward, 'name', { value: name });
+      define(name, forward);
+    }
+    return proto;
+  }
+
   return {
     /** JSON text when v is plain data, else a kind number (see KIND_*). */
     wire(v) {
@@ -560,6 +585,16 @@ export const PRELUDE_CHUNKS = {
         },
       });
       P.setProto(target, lookup);
+      apply(WeakSetAdd, hostObjects, [target]);
+      return target;
+    },
+    /**
+     * An error record the host marked (a tool's soft failure, a failed workflow's error):
+     * still its own fields (JSON, key loops, back to the host), and its message wherever it is
+     * used as text ('failed: ' + e, e.match(re), e.includes(s)), as reference scripts use it.
+     */
+    scriptError(target) {
+      P.setProto(target, errorProto || (errorProto = makeErrorProto()));
       apply(WeakSetAdd, hostObjects, [target]);
       return target;
     },
@@ -666,6 +701,7 @@ export const HELPER_CHUNKS = {
   dateString: 'data',
   describe: 'data',
   proxy: 'data',
+  scriptError: 'data',
   asyncIterable: 'data',
   describeError: 'text',
   makeConsole: 'text',

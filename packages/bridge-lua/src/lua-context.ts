@@ -13,7 +13,7 @@ import {
 import { LuaHostCalls, type Pending } from './lua-host-calls.js';
 import { LuaLazyTables } from './lua-lazy-tables.js';
 import { loadChunk } from './lua-chunk.js';
-import { RunGuards, timeoutError, type Control } from './lua-run-guards.js';
+import { RunGuards, atLine, currentLine, timeoutError, type Control } from './lua-run-guards.js';
 import { LuaThreadPool } from './lua-thread-pool.js';
 import { ContextOptionsSchema, RunOptionsSchema, validate } from './options-schema.js';
 import { PRELUDE_CHUNKNAME, PRELUDE_SOURCE } from './prelude.js';
@@ -321,7 +321,11 @@ export class LuaContext implements ScriptContext {
 
 
   private onHook(L: number): void {
-    if (this.mustStop()) this.raiseFatal(L);
+    if (!this.mustStop()) return;
+    // the time limit says where it stopped the running Lua code, as the JavaScript engine's does
+    const control = this.active;
+    if (control?.fatal?.code === 'SCRIPT_TIMEOUT') control.fatal = atLine(control.fatal, currentLine(this.m, L));
+    this.raiseFatal(L);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { LlmspellError, getIndexFallback, scriptSnapshotFields, type ScriptValue } from '@llmspell/core';
+import { LlmspellError, getIndexFallback, isScriptError, scriptSnapshotFields, type ScriptValue } from '@llmspell/core';
 import { LUA_REGISTRYINDEX, LUA_TTABLE, allocUtf8, type LuaModule } from './lua-module.js';
 import type { LuaValues } from './lua-values.js';
 
@@ -66,11 +66,14 @@ interface PendingTable {
   group?: LazyGroup;
 }
 
-/** A plain record (no array, no class instance, no index fallback): what a large result's tables leave waiting. */
+/**
+ * A plain record (no array, no class instance, no index fallback, no error value, which has a
+ * metatable of its own): what a large result's tables leave waiting.
+ */
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && !getIndexFallback(value);
+  return (proto === Object.prototype || proto === null) && !getIndexFallback(value) && !isScriptError(value);
 }
 
 /**

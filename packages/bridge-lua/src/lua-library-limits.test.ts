@@ -85,6 +85,29 @@ describe('runaway library calls', () => {
     await expect(h.run('table.move({}, 1, math.maxinteger, 2)', 'pos.lua')).rejects.toMatchObject({ message: expect.stringContaining("bad argument #4 to 'move' (destination wrap around)") });
   });
 
+  test("the wrapped library functions' own errors name the script's line, never the prelude's", async () => {
+    // uncaught, each as the real function raises it
+    await expect(h.run('local x = 1\nprint(table.concat({{}}, ", "))', 'c.lua')).rejects.toMatchObject({
+      code: 'SCRIPT_ERROR', message: "SCRIPT_ERROR: c.lua:2: invalid value (table) at index 1 in table for 'concat'", details: { line: 2 },
+    });
+    await expect(h.run('\nlocal s = table.concat({1}, {})', 'c.lua')).rejects.toMatchObject({ message: "SCRIPT_ERROR: c.lua:2: bad argument #2 to 'concat' (string expected, got table)" });
+    await expect(h.run('local s = string.rep({}, 2)', 'r.lua')).rejects.toMatchObject({ message: "SCRIPT_ERROR: r.lua:1: bad argument #1 to 'rep' (string expected, got table)" });
+    await expect(h.run('table.insert(nil, "x")', 'i.lua')).rejects.toMatchObject({ message: "SCRIPT_ERROR: i.lua:1: bad argument #1 to 'insert' (table expected, got nil)" });
+    await expect(h.run('table.move({}, 1, 2, 1, 5)', 'm.lua')).rejects.toMatchObject({ message: "SCRIPT_ERROR: m.lua:1: bad argument #5 to 'move' (table expected, got number)" });
+    await expect(h.run('print(setmetatable({}, { __tostring = function() return {} end }))', 'p.lua')).rejects.toMatchObject({ message: "SCRIPT_ERROR: p.lua:1: '__tostring' must return a string" });
+    // caught by pcall, xpcall, coroutine.resume and coroutine.wrap: the same text
+    const caught = await h.run(`
+      local function f() local s = table.concat({ true }) return s end
+      local a = select(2, pcall(f))
+      local b = select(2, xpcall(f, function(e) return e end))
+      local c = select(2, coroutine.resume(coroutine.create(f)))
+      local d = select(2, pcall(coroutine.wrap(f)))
+      return { a, b, c, d }
+    `, 'k.lua');
+    const text = "k.lua:2: invalid value (boolean) at index 1 in table for 'concat'";
+    expect(caught).toEqual([text, text, text, text]);
+  });
+
 });
 
 describe('after the time limit the script reaches no host function', () => {

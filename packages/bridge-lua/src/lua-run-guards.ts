@@ -1,6 +1,7 @@
 // The time limit and cancel signal of runs and callbacks, kept apart from the Lua state they stop.
-import type { LlmspellError } from '@llmspell/core';
+import { LlmspellError } from '@llmspell/core';
 import { limitError } from './lua-errors.js';
+import type { LuaModule } from './lua-module.js';
 
 /**
  * The time limit and cancel signal of one run, shared by the callbacks it calls. One timer
@@ -35,6 +36,37 @@ export interface Control {
 
 export function timeoutError(control: Control): LlmspellError {
   return limitError('SCRIPT_TIMEOUT', control.filename, `script exceeded its time limit of ${control.timeoutMs} ms`);
+}
+
+/**
+ * The line the Lua function running in `L` is at, read in the count hook (`luaL_where` of
+ * level 0: `chunk:line:`), or null (a C function, a chunk without line information).
+ */
+export function currentLine(m: LuaModule, L: number): number | null {
+  const top = m._lua_gettop(L);
+  try {
+    m._luaL_where(L, 0);
+    const pointer = m._lua_tolstring(L, -1, 0);
+    if (!pointer) return null;
+    let end = pointer;
+    while (m.HEAPU8[end] !== 0 && end - pointer < 4096) end++;
+    const where = Buffer.from(m.HEAPU8.subarray(pointer, end)).toString('utf8');
+    const line = /:(\d+):\s*$/.exec(where)?.[1];
+    return line === undefined ? null : Number(line);
+  } finally {
+    m._lua_settop(L, top);
+  }
+}
+
+/**
+ * A limit error (time limit, cancel) raised by the count hook, with the line the script was
+ * stopped at: `loop.lua:2: script exceeded its time limit of 2000 ms`, as the JavaScript
+ * engine reports it. Unchanged when it already names a line or none is known.
+ */
+export function atLine(error: LlmspellError, line: number | null): LlmspellError {
+  const file = error.details.file;
+  if (line === null || error.details.line !== null || typeof file !== 'string' || !error.detail.startsWith(`${file}: `)) return error;
+  return new LlmspellError(error.code, `${file}:${line}: ${error.detail.slice(file.length + 2)}`, { details: { ...error.details, line } });
 }
 
 /** Guards of runs and callbacks in flight (disposal interrupts their waits). */

@@ -1,5 +1,5 @@
 // A host value written as one table into Lua by a single call into WebAssembly.
-import { getIndexFallback, isScriptCallback } from '@llmspell/core';
+import { getIndexFallback, isScriptCallback, isScriptError } from '@llmspell/core';
 import { leb, signedLeb, vector, type HelperPart, type PartIndices } from './lua-helper-module.js';
 import { writeUtf8, type LuaModule } from './lua-module.js';
 
@@ -123,7 +123,7 @@ const NOT_WRITTEN = Symbol('not written');
 /**
  * Writes plain host data (objects, arrays, strings, numbers, booleans) into Lua as one table
  * through the builder. `push` answers false, having touched nothing in Lua, for anything else
- * (functions, callbacks, bytes, dates, errors, index fallbacks, bigints, deep data, long texts),
+ * (functions, callbacks, bytes, dates, errors, index fallbacks, error values, bigints, deep data, long texts),
  * which the caller then pushes the usual way.
  */
 export class LuaTableWriter {
@@ -284,7 +284,8 @@ export class LuaTableWriter {
       }
       return;
     }
-    if (getIndexFallback(object)) throw NOT_WRITTEN;
+    // a metatable to set: an index fallback's, or an error value's (a failed call's result, off the hot path)
+    if (getIndexFallback(object) || isScriptError(object)) throw NOT_WRITTEN;
     const record = object as Record<string, unknown>;
     const keys = Object.keys(record);
     this.opWith2(OP_TABLE, 0, keys.length);

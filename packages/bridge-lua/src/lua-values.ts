@@ -1,5 +1,5 @@
 import {
-  LlmspellError, getIndexFallback, isHostMethod, isScriptCallback, type HostFunction, type ScriptCallback, type ScriptValue,
+  LlmspellError, getIndexFallback, isHostMethod, isScriptCallback, isScriptError, type HostFunction, type ScriptCallback, type ScriptValue,
 } from '@llmspell/core';
 import {
   LUA_REGISTRYINDEX, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_TNIL, LUA_TNONE, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, allocUtf8,
@@ -85,6 +85,57 @@ function isArrayIndex(key: string): boolean {
   return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
 }
 
+type PathKey = string | number;
+
+/** `$.a.b[1]` from the keys walked from the value's root, as the Lua script indexes it (the same form as bridge-js's errors). */
+function formatPath(keys: readonly PathKey[]): string {
+  let out = '$';
+  for (const key of keys) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += /^[A-Za-z_][\w]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  }
+  return out;
+}
+
+/**
+ * A value that reaches itself. Thrown where the walk notices (it tracks tables only from
+ * TRACK_FROM_DEPTH on, so maybe a turn late); the walk's root then names where the cycle first
+ * closes (`located`), by walking again with every table tracked: that costs nothing until it fails.
+ */
+class CycleError extends LlmspellError {
+  constructor(readonly located: { at: readonly PathKey[]; to: readonly PathKey[] } | undefined) {
+    super('INVALID_ARGUMENT', located
+      ? `cannot pass a value that contains itself (a cycle): the value at ${formatPath(located.at)} refers back to ${formatPath(located.to)}`
+      : 'cannot pass a value that contains itself (a cycle)', { details: located ? { path: formatPath(located.at), refersTo: formatPath(located.to) } : {} });
+  }
+}
+
+/** Where a host value first reaches itself, walked as push() walks it (arrays become 1-based tables). */
+function hostCycle(root: unknown): CycleError['located'] {
+  const above: object[] = [];
+  const keys: PathKey[] = [];
+  const walk = (value: unknown): CycleError['located'] => {
+    if (typeof value !== 'object' || value === null || isScriptCallback(value) || value instanceof Uint8Array || value instanceof Date || value instanceof Error) return undefined;
+    const ancestor = above.indexOf(value);
+    if (ancestor >= 0) return { at: keys.slice(), to: keys.slice(0, ancestor) };
+    if (above.length >= MAX_DEPTH) return undefined;
+    above.push(value);
+    try {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        keys.push(Array.isArray(value) && isArrayIndex(key) ? Number(key) + 1 : key);
+        const found = walk(record[key]);
+        keys.pop();
+        if (found) return found;
+      }
+      return undefined;
+    } finally {
+      above.pop();
+    }
+  };
+  return walk(root);
+}
+
 /**
  * Converts values between the host and one Lua state (see the README's table), through the
  * raw C API: integers stay integers, strings are UTF-8 bytes, cycles and too deep data are
@@ -97,6 +148,8 @@ export class LuaValues {
   /** Set by the context once the trampoline and the userdata metatable exist. */
   trampolinePtr = 0;
   hostMetaRef = 0n;
+  /** The prelude's ERROR metatable (set by the context): error values (core's markScriptError) get it. */
+  errorMetaRef = 0n;
   private readonly lengthPointer: number;
   /** WASM memory strings are copied through on their way into Lua (grown on demand, kept). */
   private scratch = 0;
@@ -231,6 +284,15 @@ export class LuaValues {
 
   /** Pushes one host value (see README: value conversion). Throws on cycles and too deep data. */
   push(L: number, value: unknown, path: Set<object>, depth: number): void {
+    if (depth !== 0) return this.pushAny(L, value, path, depth);
+    try {
+      return this.pushAny(L, value, path, 0);
+    } catch (error) {
+      throw error instanceof CycleError ? new CycleError(hostCycle(value) ?? error.located) : error;
+    }
+  }
+
+  private pushAny(L: number, value: unknown, path: Set<object>, depth: number): void {
     const { m } = this;
     if (value === null || value === undefined) return m._lua_pushnil(L);
     switch (typeof value) {
@@ -262,7 +324,7 @@ export class LuaValues {
     if (object instanceof Date) return this.pushString(L, Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString());
     if (object instanceof Error) return this.pushString(L, object.message);
     const tracked = depth >= TRACK_FROM_DEPTH;
-    if (tracked && path.has(object)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot pass a value that contains itself (a cycle) to Lua');
+    if (tracked && path.has(object)) throw new CycleError(undefined);
     if (depth >= MAX_DEPTH || (depth % STACK_CHECK_LEVELS === 0 && !m._lua_checkstack(L, STACK_SLOTS_PER_CHECK))) {
       throw new LlmspellError('INVALID_ARGUMENT', `cannot pass data nested deeper than ${MAX_DEPTH} levels to Lua`);
     }
@@ -301,6 +363,9 @@ export class LuaValues {
       const fallback = getIndexFallback(object);
       if (fallback) {
         this.pushFallbackMeta(L, fallback);
+        m._lua_setmetatable(L, table);
+      } else if (this.errorMetaRef !== 0n && isScriptError(object)) {
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.errorMetaRef);
         m._lua_setmetatable(L, table);
       }
     } finally {
@@ -358,7 +423,17 @@ export class LuaValues {
     const pointer = this.keyPointer(key);
     if (!pointer) this.pushString(L, key);
     if (typeof value === 'function' && isHostMethod(value)) this.pushHostFunction(L, value as HostFunction, table);
-    else this.push(L, value, path, depth + 1);
+    else if (depth !== 0) this.push(L, value, path, depth + 1);
+    else {
+      // a field set on its own (a lazy table's): the path starts at the field; inside push() the root's own catch names it again
+      try {
+        this.push(L, value, path, 1);
+      } catch (error) {
+        if (!(error instanceof CycleError)) throw error;
+        const found = hostCycle(value);
+        throw new CycleError(found ? { at: [key, ...found.at], to: [key, ...found.to] } : error.located);
+      }
+    }
     // a fresh table has no metatable: lua_setfield sets it raw, as lua_rawset would
     if (pointer) this.m._lua_setfield(L, table, pointer);
     else this.m._lua_rawset(L, table);
@@ -417,11 +492,14 @@ export class LuaValues {
         return this.readString(L, index);
       case LUA_TTABLE: {
         const table = m._lua_absindex(L, index);
-        if (depth === 0) {
-          const value = this.tableReader.read(L, table);
-          if (value !== NOT_READ) return value;
+        if (depth !== 0) return this.readTable(L, table, path, depth);
+        const value = this.tableReader.read(L, table);
+        if (value !== NOT_READ) return value;
+        try {
+          return this.readTable(L, table, path, 0);
+        } catch (error) {
+          throw error instanceof CycleError ? new CycleError(this.luaCycle(L, table) ?? error.located) : error;
         }
-        return this.readTable(L, table, path, depth);
       }
       case LUA_TFUNCTION:
         return this.readFunction(L, index);
@@ -434,7 +512,7 @@ export class LuaValues {
     const { m } = this;
     const tracked = depth >= TRACK_FROM_DEPTH;
     const pointer = tracked ? m._lua_topointer(L, index) : 0;
-    if (tracked && path.has(pointer)) throw new LlmspellError('INVALID_ARGUMENT', 'cannot convert a Lua table that contains itself (a cycle)');
+    if (tracked && path.has(pointer)) throw new CycleError(undefined);
     if (depth >= MAX_DEPTH || (depth % STACK_CHECK_LEVELS === 0 && !m._lua_checkstack(L, STACK_SLOTS_PER_CHECK))) {
       throw new LlmspellError('INVALID_ARGUMENT', `cannot convert Lua tables nested deeper than ${MAX_DEPTH} levels`);
     }
@@ -476,6 +554,54 @@ export class LuaValues {
       return record;
     } finally {
       if (tracked) path.delete(pointer);
+    }
+  }
+
+  /** Where the table at `index` first reaches itself, walked as readTable() walks it (raw, array part or string/number keys). */
+  private luaCycle(L: number, index: number): CycleError['located'] {
+    const { m } = this;
+    const top = m._lua_gettop(L);
+    const above: number[] = [];
+    const keys: PathKey[] = [];
+    const walk = (table: number): CycleError['located'] => {
+      const pointer = m._lua_topointer(L, table);
+      const ancestor = above.indexOf(pointer);
+      if (ancestor >= 0) return { at: keys.slice(), to: keys.slice(0, ancestor) };
+      if (above.length >= MAX_DEPTH || !m._lua_checkstack(L, 4)) return undefined;
+      above.push(pointer);
+      try {
+        const length = m._lua_rawlen(L, table);
+        if (length > 0) {
+          for (let i = 1; i <= length; i++) {
+            m._lua_rawgeti(L, table, BigInt(i));
+            keys.push(i);
+            const found = m._lua_type(L, -1) === LUA_TTABLE ? walk(m._lua_gettop(L)) : undefined;
+            keys.pop();
+            m._lua_settop(L, -2);
+            if (found) return found;
+          }
+          return undefined;
+        }
+        m._lua_pushnil(L);
+        while (m._lua_next(L, table)) {
+          const keyType = m._lua_type(L, -2);
+          if (m._lua_type(L, -1) === LUA_TTABLE && (keyType === LUA_TSTRING || keyType === LUA_TNUMBER)) {
+            keys.push(keyType === LUA_TSTRING ? this.readString(L, -2) : Number(m._lua_isinteger(L, -2) ? m._lua_tointegerx(L, -2, 0) : m._lua_tonumberx(L, -2, 0)));
+            const found = walk(m._lua_gettop(L));
+            keys.pop();
+            if (found) return found;
+          }
+          m._lua_settop(L, -2);
+        }
+        return undefined;
+      } finally {
+        above.pop();
+      }
+    };
+    try {
+      return walk(m._lua_absindex(L, index));
+    } finally {
+      m._lua_settop(L, top);
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * Lua run once per context, before any script, as chunk "=llmspell". It receives the
  * host's print/warn functions, builds the sandbox (what the standard libraries keep) and
- * returns the private pieces the bridge needs: the two sentinels, the runner and the
- * metatable of tables the host fills on first use.
+ * returns the private pieces the bridge needs: the two sentinels, the runner, the
+ * metatable of tables the host fills on first use, its collector step, and the metatable of
+ * error values.
  *
  * AWAIT is yielded (with a pending-call id) by a host function whose result is a promise;
  * the runner's thread hands it to the bridge, which resumes the thread once the promise
@@ -34,6 +35,34 @@ local function fatal(e)
   return rawequal(e, FATAL) or e == MEMORY
 end
 
+-- A library function this prelude wraps (table.concat, string.rep, table.insert, print's
+-- tostring...) raises its errors at its caller's level: the wrapper's line, "llmspell:190: ...",
+-- where the real function would name the script's. Such a message is told from the script's
+-- frame nearest to the error instead, once, where it is caught (pcall, xpcall,
+-- coroutine.resume, the host's runner); errors that pass no wrapper cost one find.
+local find, gsub = string.find, string.gsub
+local AT_PRELUDE = "^llmspell:%d+: "
+
+local function script_at(info)
+  if info.currentline > 0 then return info.short_src .. ":" .. info.currentline .. ": " end
+  return ""
+end
+
+-- e, told from the first frame that is neither C nor this prelude, from 'level' up; 'level'
+-- counts from the function that calls this one (1: that function), or in thread 'co' from its top (0)
+local function located(e, level, co)
+  if type(e) ~= "string" or not find(e, AT_PRELUDE) then return e end
+  local text = gsub(e, AT_PRELUDE, "", 1)
+  if co == nil then level = level + 1 end
+  while true do
+    local info
+    if co == nil then info = getinfo(level, "Sl") else info = getinfo(co, level, "Sl") end
+    if not info then return text end
+    if info.what ~= "C" and info.source ~= PRELUDE then return script_at(info) .. text end
+    level = level + 1
+  end
+end
+
 local function unavailable(name)
   return function()
     error(name .. " is not available in the llmspell sandbox", 2)
@@ -48,13 +77,19 @@ local function pcall_pass(ok, ...)
   if not ok and fatal((...)) then error((...), 0) end
   return ok, ...
 end
+-- a message handler: level 1 is the handler, 2 the function that raised the error
+local function caught(e)
+  if fatal(e) then return e end
+  local told = located(e, 2)
+  return told
+end
 pcall = function(f, ...)
-  return pcall_pass(raw_pcall(f, ...))
+  return pcall_pass(raw_xpcall(f, caught, ...))
 end
 xpcall = function(f, handler, ...)
   return pcall_pass(raw_xpcall(f, function(e)
     if fatal(e) then return e end
-    return handler(e)
+    return handler((located(e, 2)))
   end, ...))
 end
 
@@ -63,7 +98,11 @@ local function resume_pass(c, ok, first, ...)
   if ok and rawequal(first, AWAIT) then
     return resume_pass(c, co_resume(c, co_yield(AWAIT, ...)))
   end
-  if not ok and fatal(first) then error(first, 0) end
+  if not ok then
+    if fatal(first) then error(first, 0) end
+    -- the dead coroutine keeps its stack for inspection: told from its frames
+    return ok, located(first, 0, c), ...
+  end
   return ok, first, ...
 end
 local function wrap_pass(ok, ...)
@@ -277,6 +316,46 @@ warn = function(first, ...)
   host_warn(concat(parts))
 end
 
+-- ERROR: the metatable of an error value the host hands a script (a tool's soft failure's
+-- result.error, a failed workflow's r.error; core's markScriptError): a table of fields
+-- (message, code...) that reads as its message where a script uses it as text, as the
+-- reference's scripts do: tostring(e), "x: " .. e (either side), e:match("API key") and the
+-- other string methods (on the message), #e (the message's length), e < "m".
+local ERROR = {}
+local string_library = string
+local function error_text(e)
+  if type(e) ~= "table" or not rawequal(getmetatable(e), ERROR) then return e end
+  local message = rawget(e, "message")
+  if type(message) == "string" then return message end
+  if message == nil then return "" end
+  return tostring(message)
+end
+-- one method per string function, made on first use; weak, so a replaced function is not kept
+local error_methods = setmetatable({}, { __mode = "k" })
+ERROR.__index = function(_, key)
+  local f = string_library[key]
+  if type(f) ~= "function" then return nil end
+  local method = error_methods[f]
+  if method == nil then
+    method = function(self, ...) return f(error_text(self), ...) end
+    error_methods[f] = method
+  end
+  return method
+end
+ERROR.__tostring = error_text
+ERROR.__concat = function(a, b)
+  return error_text(a) .. error_text(b)
+end
+ERROR.__len = function(e)
+  return #error_text(e)
+end
+ERROR.__lt = function(a, b)
+  return error_text(a) < error_text(b)
+end
+ERROR.__le = function(a, b)
+  return error_text(a) <= error_text(b)
+end
+
 local function describe(e)
   if type(e) == "string" then return e end
   if type(e) == "number" then return tostring(e) end
@@ -301,7 +380,12 @@ local function handler(e)
     end
     level = level + 1
   end
-  return { describe(e), src, line, traceback("", level) }
+  local message = describe(e)
+  if find(message, AT_PRELUDE) then
+    message = gsub(message, AT_PRELUDE, "", 1)
+    if src and line > 0 then message = src .. ":" .. line .. ": " .. message end
+  end
+  return { message, src, line, traceback("", level) }
 end
 
 -- Runs a script chunk or a callback on a host-driven thread.
@@ -315,5 +399,5 @@ local function gc_step(kb)
   raw_collectgarbage("step", kb)
 end
 
-return AWAIT, FATAL, run, LAZY, gc_step
+return AWAIT, FATAL, run, LAZY, gc_step, ERROR
 `;

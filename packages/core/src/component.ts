@@ -103,6 +103,7 @@ export interface ToolResult {
   result: unknown;
   /** The DOC's name for the result value (same as `result`). */
   output: unknown;
+  /** A soft failure's error, marked with `markScriptError`: scripts also use it as its message (`"failed: " .. r.error`). */
   error?: { message: string; code?: string; details?: unknown };
   message?: string;
   media?: MediaItem[];

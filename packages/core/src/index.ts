@@ -2,9 +2,9 @@ export { ErrorCodes, LlmspellError, MAX_ERROR_DETAIL_LENGTH, isLlmspellError, to
 export type { ErrorCode, LlmspellErrorOptions } from './errors.js';
 export {
   ASYNC_ITERATOR_KEY, HANDLE_KEY, HOST_ASYNC, HOST_METHOD, INDEX_FALLBACK, SCRIPT_CALLBACK, getIndexFallback, hostAsync, hostMethod, isHostAsync, isHostMethod, isPlainObject,
-  isScriptAsyncIterator, isScriptCallback, isScriptSnapshot, markScriptSnapshot, scriptSnapshotFields, withIndexFallback,
+  isScriptAsyncIterator, isScriptCallback, isScriptError, isScriptSnapshot, markScriptError, markScriptSnapshot, scriptSnapshotFields, withIndexFallback,
 } from './script-values.js';
-export type { HostFunction, ScriptAsyncIterator, ScriptCallback, ScriptObject, ScriptValue } from './script-values.js';
+export type { HostFunction, ScriptAsyncIterator, ScriptCallback, ScriptErrorFields, ScriptObject, ScriptValue } from './script-values.js';
 export { createLogger, shouldLog, silentLogger } from './logger.js';
 export type { LogLevel, Logger } from './logger.js';
 export { SecurityLevels, securityLevelRank } from './security/security-levels.js';
@@ -45,6 +45,7 @@ export { createExecutionContext, deriveContext } from './execution-context.js';
 export type { ExecutionContextInit } from './execution-context.js';
 export { ComponentRegistry } from './registry.js';
 export { closestMatch, didYouMean, editDistance } from './suggest.js';
+export { OPTIONAL_TOOL_PACKAGES, optionalToolHint, optionalToolPackage } from './optional-tools.js';
 export { checkParameterKeys, declaredKeys, unwrapSchema } from './parameter-keys.js';
 export type { DeclaredKeys } from './parameter-keys.js';
 export { executeComponent, executeComponentNow, newCorrelationId } from './execution/execute-component.js';

@@ -1,4 +1,5 @@
 import { LlmspellError, type ErrorCode } from './errors.js';
+import { optionalToolHint, optionalToolPackage } from './optional-tools.js';
 import { closestMatch } from './suggest.js';
 
 /**
@@ -48,11 +49,18 @@ export class ComponentRegistry<T extends { name: string }> {
 
   /**
    * The error for a name that is not registered, with the closest registered name when one is
-   * near: `TOOL_NOT_FOUND: tool 'calculater' not found (did you mean 'calculator'?)`.
+   * near: `TOOL_NOT_FOUND: tool 'calculater' not found (did you mean 'calculator'?)`; for a tool
+   * of one of our optional packages not loaded, the package and how to enable it instead.
    * `prefix` starts the message (`step 'x': `), `noun` replaces the kind (`Tool`), `hint`
    * follows when nothing is near.
    */
   notFoundError(name: string, options: { prefix?: string; noun?: string; hint?: string } = {}): LlmspellError {
+    const pkg = this.notFound === 'TOOL_NOT_FOUND' ? optionalToolPackage(name) : undefined;
+    if (pkg !== undefined) {
+      return new LlmspellError(this.notFound, `${options.prefix ?? ''}${options.noun ?? this.kind} '${name}' not found: ${optionalToolHint(name)}`, {
+        details: { name, package: pkg },
+      });
+    }
     const suggestion = this.suggest(name);
     const tail = suggestion !== undefined ? ` (did you mean '${suggestion}'?)` : options.hint ? ` (${options.hint})` : '';
     return new LlmspellError(this.notFound, `${options.prefix ?? ''}${options.noun ?? this.kind} '${name}' not found${tail}`, {

@@ -136,6 +136,39 @@ export function getIndexFallback(value: unknown): ((key: string) => ScriptValue)
   return (value as { [INDEX_FALLBACK]?: (key: string) => ScriptValue })[INDEX_FALLBACK];
 }
 
+/** Not enumerable, like the snapshot mark: JSON, copies and key loops see the plain fields only. */
+const SCRIPT_ERROR: unique symbol = Symbol.for('llmspell.scriptError');
+
+/** An error as scripts get it in a result: its fields, the message among them. */
+export interface ScriptErrorFields {
+  message: string;
+  code?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Marks an error record a script gets inside a result (a tool's soft failure `result.error`,
+ * a failed workflow's `r.error`) so that each bridge makes it a value that is both: its fields
+ * (`err.message`, `err.code`) and its message wherever a script uses it as text (Lua:
+ * `tostring`, `..`, `err:match(p)`; JavaScript: `String(err)`, `"x: " + err`), since the
+ * reference's scripts use it both ways. JSON of it is the plain fields. On the host,
+ * `String(err)` and template literals give the message too (a non-enumerable toString).
+ * Marks `value` itself and returns it.
+ */
+export function markScriptError<T extends ScriptErrorFields>(value: T): T {
+  Object.defineProperty(value, SCRIPT_ERROR, { value: true });
+  Object.defineProperty(value, 'toString', { value: errorText, writable: true, configurable: true });
+  return value;
+}
+
+function errorText(this: ScriptErrorFields): string {
+  return String(this.message);
+}
+
+export function isScriptError(value: unknown): value is ScriptErrorFields {
+  return typeof value === 'object' && value !== null && (value as { [SCRIPT_ERROR]?: true })[SCRIPT_ERROR] === true;
+}
+
 /**
  * The pull-stream protocol between the runtime and the bridges. An object with
  * `__async_iterator: true` and host methods `next()` → `{ done, value }` and (optional)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ComponentRegistry, createExecutionContext, defineTool, describeParameters, executeComponent, isLlmspellError, SecurityPolicy, toToolResult,
+  ComponentRegistry, createExecutionContext, defineTool, describeParameters, executeComponent, isLlmspellError, isScriptError, SecurityPolicy, toToolResult,
   type HookExecutor, type HookResult, type HookPoint,
 } from './index.js';
 
@@ -33,6 +33,17 @@ describe('defineTool', () => {
     });
     await expect(executeComponent(shout, { input: 'x', times: 0 }, createExecutionContext())).rejects.toMatchObject({
       message: expect.stringContaining("parameter 'times'"),
+    });
+  });
+
+  test('a missing required parameter reads as required, not as a wrong type', async () => {
+    const e = await executeComponent(shout, {}, createExecutionContext()).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', message: "INVALID_ARGUMENT: shout: parameter 'input' is required" });
+    // the details keep zod's issues as they were
+    expect((e as { details: unknown }).details).toMatchObject({ tool: 'shout', parameter: 'input', issues: [{ path: ['input'], message: expect.stringContaining('expected string') }] });
+    // a value of the wrong type keeps zod's wording
+    await expect(executeComponent(shout, { input: 3 }, createExecutionContext())).rejects.toMatchObject({
+      message: expect.stringMatching(/parameter 'input': Invalid input: expected string, received number$/),
     });
   });
 
@@ -184,6 +195,21 @@ describe('ComponentRegistry', () => {
 });
 
 describe('toToolResult', () => {
+  test("a soft failure's error is a marked copy: its fields in JSON, its message as text, the tool's object untouched", () => {
+    const given = Object.freeze({ code: 'MISSING_API_KEY', message: 'MISSING_API_KEY: needs an API key' });
+    const r = toToolResult({ success: false, error: given }, 'send');
+    expect(isScriptError(r.error)).toBe(true);
+    expect(r.error).not.toBe(given);
+    expect(isScriptError(given)).toBe(false);
+    expect(JSON.stringify(r.error)).toBe('{"code":"MISSING_API_KEY","message":"MISSING_API_KEY: needs an API key"}');
+    expect(`failed: ${String(r.error)}`).toBe('failed: MISSING_API_KEY: needs an API key');
+    // the redacted copy a script gets stays marked
+    const redacted = new SecurityPolicy().redactValue(r);
+    expect(redacted.error).not.toBe(r.error);
+    expect(isScriptError(redacted.error)).toBe(true);
+    expect(isScriptError(toToolResult({ result: 1 }, 'x').error)).toBe(false);
+  });
+
   test('text is the pretty JSON of the fields given, in the reference order, without the ones not given', () => {
     expect(toToolResult({ result: 'X' }, 'uppercase').text).toBe('{\n  "operation": "uppercase",\n  "success": true,\n  "result": "X"\n}');
     expect(toToolResult({}, undefined).text).toBe('{\n  "success": true\n}');

@@ -3,13 +3,29 @@ import { RUN_NOW, type ExecutionContext, type Tool, type ToolDefinition, type To
 import { LlmspellError } from './errors.js';
 import { isPromiseLike } from './execution/maybe-sync.js';
 import { checkParameterKeys } from './parameter-keys.js';
+import { markScriptError } from './script-values.js';
 import { type SecurityLevel, securityLevelRank } from './security/security-levels.js';
 
 /** What `isTool` looks for (shared with lazy tools, across copies of this package). */
 export const TOOL_MARK = Symbol.for('llmspell.tool');
 
-function describeIssue(toolName: string, issue: z.core.$ZodIssue): string {
+/** The value at `path` inside `raw` (undefined when any step is missing: own keys only). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describeIssue(toolName: string, issue: z.core.$ZodIssue, raw: unknown): string {
   const where = issue.path.length ? issue.path.map(String).join('.') : '(arguments)';
+  // zod words a missing field as a wrong type ("expected string, received undefined"): a
+  // script author left it out, and "required" says so
+  if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
+    return `${toolName}: parameter '${where}' is required`;
+  }
   return `${toolName}: parameter '${where}': ${issue.message}`;
 }
 
@@ -43,7 +59,8 @@ export function toToolResult(output: ToolOutput, operation: string | undefined, 
     result: output.result ?? null,
     output: output.result ?? null,
   };
-  if (output.error !== undefined) result.error = output.error;
+  // a copy (the tool's own object may be shared or frozen), marked so that scripts may also use it as its message
+  if (output.error !== undefined) result.error = markScriptError({ ...output.error, message: output.error.message });
   if (output.message !== undefined) result.message = output.message;
   if (output.media !== undefined && output.media.length > 0) result.media = output.media;
   return result;
@@ -117,7 +134,7 @@ export function defineTool<P extends ToolParameters>(definition: ToolDefinition<
       const parsed = definition.parameters.safeParse(raw);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
-        throw new LlmspellError('INVALID_ARGUMENT', describeIssue(name, first), {
+        throw new LlmspellError('INVALID_ARGUMENT', describeIssue(name, first, raw), {
           details: { tool: name, parameter: first.path.map(String).join('.'), issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
         });
       }

@@ -118,7 +118,7 @@ describe('distributed parallel workflows', () => {
     const first = submitter(file, dispatcherTo(file, (w) => parallelOn(w, calls, new Set(['b2']), false), seen));
     const failed = await executeWorkflow(parallelOn('submitter', calls, new Set(), false), { run_id: 'r2' }, first.ctx);
     expect(failed.success).toBe(false);
-    expect(failed.error).toMatch(/b2 broke/);
+    expect(failed.error?.message).toMatch(/b2 broke/);
     await first.close();
     // b1 was checkpointed by its worker before b2 broke; a and c completed.
     calls.length = 0;
@@ -143,7 +143,7 @@ describe('distributed parallel workflows', () => {
     });
     const r = await executeWorkflow(wf, { run_id: 'r3' }, refusing.ctx);
     expect(r.success).toBe(false);
-    expect(r.error).toMatch(/job for branch:a failed after its attempts/);
+    expect(r.error?.message).toMatch(/job for branch:a failed after its attempts/);
     expect(seen.map((u) => u.unit)).toEqual(['branch:a']);
     expect(r.metadata.extra.branch_details).toEqual(expect.arrayContaining([expect.objectContaining({ branch_name: 'b', error: 'not started: stopped early' })]));
     await refusing.close();
@@ -151,7 +151,7 @@ describe('distributed parallel workflows', () => {
     const lying = submitter(file, dispatcherTo(file, (w) => parallelOn(w, calls), [], { lie: true }));
     const l = await executeWorkflow(parallelOn('s', calls), { run_id: 'r4' }, lying.ctx);
     expect(l.success).toBe(false);
-    expect(l.error).toMatch(/script ended without running branch:\w of workflow 'fanout'.*same script, same ARGS/);
+    expect(l.error?.message).toMatch(/script ended without running branch:\w of workflow 'fanout'.*same script, same ARGS/);
     await lying.close();
   });
 

@@ -1,5 +1,5 @@
 import {
-  INDEX_FALLBACK, LlmspellError, RUN_NOW, markScriptSnapshot, abortableDelay, didYouMean, executeComponent, executeComponentNow, isLlmspellError, isPromiseLike, runMaybeSync, stableJson, toLlmspellError,
+  INDEX_FALLBACK, LlmspellError, RUN_NOW, markScriptSnapshot, abortableDelay, didYouMean, executeComponent, executeComponentNow, isLlmspellError, isPromiseLike, optionalToolHint, runMaybeSync, stableJson, toLlmspellError,
   type Component, type MaybePromise, type ExecutionContext, type ScriptValue, type ToolResult,
 } from '@llmspell/core';
 import { CheckpointStore, type StepCheckpoint } from './checkpoints.js';
@@ -149,6 +149,8 @@ function memberView(members: Record<string, unknown>): ProxyHandler<Record<strin
 
 /** ` (did you mean 'x'?)` for a tool name no tool or alias answers to. */
 function toolSuggestion(rs: RunState, name: string | undefined): string {
+  const hint = optionalToolHint(name ?? '');
+  if (hint !== undefined) return `: ${hint}`;
   const tools = rs.ctx.components?.tools() ?? [];
   return didYouMean(name ?? '', tools.flatMap((t) => [t.name, ...t.aliases]));
 }
@@ -299,8 +301,9 @@ async function runOther(rs: RunState, step: StepSpec, path: string, params: unkn
       })) as WorkflowResult;
       if (!result.success) {
         // the depth limit is said once, not once for each of the 64 workflows it unwinds through
-        if (result.error?.includes(TOO_DEEP)) throw new LlmspellError('WORKFLOW_ERROR', result.error.replace(/^WORKFLOW_ERROR: /, ''));
-        throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${result.error ?? 'unknown error'}`);
+        const message = result.error?.message;
+        if (message?.includes(TOO_DEEP)) throw new LlmspellError('WORKFLOW_ERROR', message.replace(/^WORKFLOW_ERROR: /, ''));
+        throw new LlmspellError('WORKFLOW_ERROR', `step '${step.name}': nested workflow '${result.workflow_name}' failed: ${message ?? 'unknown error'}`);
       }
       return result.output;
     }

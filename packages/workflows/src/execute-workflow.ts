@@ -33,7 +33,7 @@ export function workflowAsTool(wf: WorkflowComponent, options: { name?: string; 
         operation: 'execute',
         success: result.success,
         result: result.output,
-        ...(result.error !== undefined ? { error: { message: result.error, code: 'WORKFLOW_ERROR', details: result.error_details } } : {}),
+        ...(result.error !== undefined ? { error: { message: result.error.message, code: 'WORKFLOW_ERROR', details: result.error_details } } : {}),
         metadata: { workflow: wf.name, duration_ms: result.duration_ms, steps_executed: result.metadata.steps_executed },
       };
     },

@@ -1,7 +1,7 @@
 export { createWorkflowFromConfig, parseCondition, parseErrorStrategy, parseStep, parseSteps } from './parse-config.js';
 export type { ConfigResolver } from './parse-config.js';
 export {
-  BaseWorkflow, ConditionalWorkflow, LoopWorkflow, ParallelWorkflow, SequentialWorkflow,
+  BaseWorkflow, ConditionalWorkflow, LoopWorkflow, ParallelWorkflow, SequentialWorkflow, revivedResult,
 } from './workflow.js';
 export type { Aggregation, BaseWorkflowOptions, LoopIterator, UnitSelection, WorkflowMetrics } from './workflow.js';
 export { UNIT_DISPATCHER, UNIT_TARGET, decodeUnitRunId, encodeUnitRunId, unitKey } from './distributed.js';

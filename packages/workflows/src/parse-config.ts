@@ -29,7 +29,12 @@ type Raw = Record<string, unknown>;
 // The keys each level of a workflow config reads, with the reference's documented keys that
 // are accepted and ignored (`join_strategy`…), so that neither is taken for a typo.
 const TIMEOUT_KEYS = ['timeout_ms', 'timeout', 'timeout_seconds'];
-const WORKFLOW_KEYS = ['name', 'description', 'type', 'error_strategy', 'on_error', 'distributed', 'on_timeout', 'on_step_complete', ...TIMEOUT_KEYS];
+// `on_start` and `on_complete`: rs-llmspell's example workflows set them (called with a success
+// flag in one, a result in another), and v0.5.0 read neither, so neither runs here; known, so
+// `on_complete` is not taken for a typo of `on_step_complete`.
+const WORKFLOW_KEYS = [
+  'name', 'description', 'type', 'error_strategy', 'on_error', 'distributed', 'on_timeout', 'on_step_complete', 'on_start', 'on_complete', ...TIMEOUT_KEYS,
+];
 const KEYS_OF_TYPE: Record<string, string[]> = {
   sequential: [...WORKFLOW_KEYS, 'steps'],
   conditional: [...WORKFLOW_KEYS, 'branches', 'default_branch', 'default', 'else', 'execute_all_matching'],

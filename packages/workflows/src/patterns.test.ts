@@ -1,5 +1,5 @@
-import { createWorkflowFromConfig, executeWorkflow, workflowAsTool, type WorkflowComponent } from './index.js';
-import { executeComponent, type HookPoint } from '@llmspell/core';
+import { createWorkflowFromConfig, executeWorkflow, revivedResult, workflowAsTool, type WorkflowComponent, type WorkflowResult } from './index.js';
+import { executeComponent, isScriptError, type HookPoint } from '@llmspell/core';
 import { context, echoAgent, mapState } from './__fixtures__/helpers.js';
 
 const run = (wf: WorkflowComponent, input?: unknown, ctx = context()) => executeWorkflow(wf, { input }, ctx);
@@ -31,10 +31,25 @@ describe('sequential', () => {
     expect(ff.success).toBe(false);
     expect(ff.data.steps_executed).toBe(2);
     expect(ff.error_details).toMatchObject({ error_type: 'SequentialExecutionError', location: 'b' });
-    expect(typeof ff.error).toBe('string');
-    expect(ff.error).toContain('tool failure');
+    // the reference's error table, marked as an error value scripts also use as its message
+    expect(ff.error).toEqual({ ...ff.error_details });
+    expect(ff.error).not.toBe(ff.error_details);
+    expect(isScriptError(ff.error)).toBe(true);
+    expect(isScriptError(ff.error_details)).toBe(false);
+    expect(ff.error!.message).toContain('tool failure');
+    expect(String(ff.error)).toBe(ff.error!.message);
+    expect(JSON.parse(JSON.stringify(ff.error))).toEqual(ff.error_details);
     expect(ff.error_code).toBe('TOOL_EXECUTION_FAILED');
-    expect(ff.error_details!.message).toBe(ff.error);
+    expect(ff.error_details).toMatchObject({ code: 'TOOL_EXECUTION_FAILED', message: ff.error!.message });
+    // a result kept as JSON in a run's record (no mark), or from before `error` was a table, is an error value again
+    const kept = JSON.parse(JSON.stringify(ff)) as WorkflowResult;
+    expect(isScriptError(kept.error)).toBe(false);
+    expect(isScriptError(revivedResult(kept).error)).toBe(true);
+    expect(revivedResult(kept).error).toEqual(ff.error_details);
+    const older = revivedResult({ ...kept, error: 'old text' as unknown as WorkflowResult['error'] });
+    expect(isScriptError(older.error)).toBe(true);
+    expect(older.error).toMatchObject({ error_type: 'SequentialExecutionError', location: 'b', message: 'old text' });
+    expect(revivedResult(ff)).toBe(ff);
     const cont = await run(createWorkflowFromConfig('sequential', { name: 'cont', steps, error_strategy: 'continue' }));
     expect(cont.success).toBe(true);
     expect(cont.data).toMatchObject({ steps_executed: 3, successful_steps: 2, failed_steps: 1, final_output: 'Y' });
@@ -60,7 +75,7 @@ describe('sequential', () => {
     const slow = () => new Promise((r) => setTimeout(() => r('late'), 2000));
     const r = await run(createWorkflowFromConfig('sequential', { name: 'slow', steps: [{ name: 's', execute: slow, timeout_ms: 20 }] }));
     expect(r.success).toBe(false);
-    expect(r.error).toMatch(/TIMEOUT/);
+    expect(r.error?.message).toMatch(/TIMEOUT/);
     expect(r.error_code).toBe('TIMEOUT');
     const wf = createWorkflowFromConfig('sequential', { name: 'slowwf', timeout_ms: 20, steps: [{ name: 's', execute: slow }] });
     await expect(run(wf)).rejects.toMatchObject({ code: 'TIMEOUT' });
@@ -236,7 +251,7 @@ describe('composition, hooks and events', () => {
     const hooks = { hasHooks: (p: HookPoint) => p === 'BeforeWorkflowStage', execute: async () => ({ type: 'cancel' as const, reason: 'not today' }) };
     const r = await executeWorkflow(createWorkflowFromConfig('sequential', { name: 'cx', steps: [{ name: 'a', tool: 'upper', input: { input: 'x' } }] }), {}, context({ hooks }));
     expect(r.success).toBe(false);
-    expect(r.error).toContain('not today');
+    expect(r.error?.message).toContain('not today');
   });
 
   test('agents by instance as steps', async () => {
@@ -370,7 +385,7 @@ describe('reference example compatibility', () => {
     expect((await executeWorkflow(loop, { input: { words: ['a', 'b'] } }, context())).output).toEqual(['A', 'B']);
     expect((await executeWorkflow(loop, { input: { words: {} } }, context())).data.total_iterations).toBe(0);
     expect(calls).toBe(2);
-    const bad = await executeWorkflow(loop, { input: { words: 'abc' } }, context()).then((r) => r.error, (e: Error) => e.message);
+    const bad = await executeWorkflow(loop, { input: { words: 'abc' } }, context()).then((r) => r.error?.message, (e: Error) => e.message);
     expect(bad).toMatch(/iterator.collection function must return an array, got string/);
   });
 

@@ -116,10 +116,12 @@ export interface WorkflowResult {
   /** The workflow's final value (what a parent step or a tool call sees). */
   output: unknown;
   /**
-   * Why it failed, as text: scripts print it (`"failed: " .. tostring(r.error)`), as the
-   * reference's examples do. The structure is in `error_details`, the code in `error_code`.
+   * Why it failed: the reference's `{error_type, message, location?, details?}` (and `code`),
+   * the fields of `error_details`, as an error value (core's `markScriptError`) that scripts
+   * also use as its message, as the reference's examples do (`"failed: " .. tostring(r.error)`,
+   * `r.error.message`, `r.error:match(…)`). The code is also in `error_code`.
    */
-  error?: string;
+  error?: WorkflowError;
   error_code?: string;
   error_details?: WorkflowError;
   metadata: {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LlmspellError, timerDelay, type ExecutionContext } from '@llmspell/core';
+import { setMaxListeners } from 'node:events';
+import { LlmspellError, isScriptError, markScriptError, timerDelay, type ExecutionContext } from '@llmspell/core';
 import { CheckpointStore, DEFAULT_RETENTION, runScope, type RetentionSettings, type RunRecord, type UnitRecord } from './checkpoints.js';
 import {
   changedShared, dispatcherOf, pool, runUnitRemotely, unitKey, unitTargetOf, type UnitDispatcher, type UnitOutcome, type WorkUnit,
@@ -191,12 +192,12 @@ export abstract class BaseWorkflow implements WorkflowComponent {
         await checkpoints.saveRun(record);
         await checkpoints.dropSteps(record.run_id);
       } else {
-        record.error = result.error;
+        record.error = result.error?.message;
         await checkpoints.saveRun(record);
       }
     }
     if (!result.success) {
-      throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error ?? 'unknown error'}`, { details: { result } });
+      throw new LlmspellError('WORKFLOW_ERROR', `workflow '${this.name}' failed: ${result.error?.message ?? 'unknown error'}`, { details: { result } });
     }
     return result;
   }
@@ -211,11 +212,22 @@ export abstract class BaseWorkflow implements WorkflowComponent {
   }
 }
 
-/** `error` (the message), `error_code` and `error_details` of a failed result. */
+/** `error` (the error value), `error_code` and `error_details` (its plain fields) of a failed result. */
 function errorFields(error: WorkflowError): Pick<WorkflowResult, 'error' | 'error_code' | 'error_details'> {
   const code = error.code ?? /^([A-Z][A-Z0-9_]+): /.exec(error.message)?.[1];
-  const details: WorkflowError = code !== undefined ? { ...error, code } : error;
-  return { error: error.message, ...(code !== undefined ? { error_code: code } : {}), error_details: details };
+  const details: WorkflowError = code !== undefined ? { ...error, code } : { ...error };
+  return { error: markScriptError({ ...details }), ...(code !== undefined ? { error_code: code } : {}), error_details: details };
+}
+
+/**
+ * A result kept in a run's record (JSON: no mark) as a script gets it again: `error` an error
+ * value, also from a record written when `error` was the message alone.
+ */
+export function revivedResult(result: WorkflowResult): WorkflowResult {
+  const error: unknown = result.error;
+  if (error === undefined || error === null || isScriptError(error)) return result;
+  const fields = typeof error === 'object' ? (error as WorkflowError) : { ...result.error_details, message: String(error) } as WorkflowError;
+  return { ...result, error: markScriptError({ ...fields }) };
 }
 
 function pascal(s: string): string {
@@ -365,6 +377,8 @@ export class LoopWorkflow extends BaseWorkflow {
       items.push(item);
     }
     const controller = new AbortController();
+    // every concurrent iteration listens on it: Node's "possible leak" warning would reach the user
+    setMaxListeners(0, controller.signal);
     const onAbort = () => controller.abort(rs.ctx.signal.reason);
     rs.ctx.signal.addEventListener('abort', onAbort, { once: true });
     const perIteration: unknown[] = new Array(items.length).fill(null);
@@ -520,6 +534,8 @@ export class ParallelWorkflow extends BaseWorkflow {
   protected async execute(rs: RunState): Promise<PatternOutcome> {
     const dispatcher = this.distributed && rs.runId && rs.checkpoints ? dispatcherOf(rs.ctx) : undefined;
     const controller = new AbortController();
+    // every branch listens on it: Node's "possible leak" warning would reach the user
+    setMaxListeners(0, controller.signal);
     const parentSignal = rs.ctx.signal;
     const onAbort = () => controller.abort(parentSignal.reason);
     parentSignal.addEventListener('abort', onAbort, { once: true });

@@ -3,7 +3,7 @@
  * plain substrings, so `max_tokens` or `author` are not taken for secrets (a quirk of
  * the reference).
  */
-import { SCRIPT_CALLBACK } from '../script-values.js';
+import { SCRIPT_CALLBACK, isScriptError, markScriptError } from '../script-values.js';
 
 const SECRET_NAME = /(^|[_\-.])(api[_-]?key|apikey|secret|secret[_-]?key|password|passwd|pwd|token|access[_-]?token|auth[_-]?token|bearer[_-]?token|refresh[_-]?token|private[_-]?key|privatekey|credentials?|authorization|auth|session[_-]?key|client[_-]?secret)($|[_\-.])/i;
 
@@ -386,6 +386,8 @@ export class SecretRedactor {
         }
       } else out[k] = v;
     }
+    // the copy stays an error value scripts may use as text (a tool's soft failure)
+    if (isScriptError(record)) markScriptError(out as { message: string });
     return out as T;
   }
 

@@ -32,12 +32,13 @@ const p = (name: string, type: string, optional = false, doc?: string): ApiParam
 const fn = (doc: string, params: ApiParamDoc[], returns: string, async = false): ApiFunctionDoc => ({ doc, params, returns, ...(async ? { async } : {}) });
 
 export const API_TYPES: Record<string, ApiTypeDoc> = {
-  ToolResult: { fields: { text: 'string', metadata: 'Record<string, unknown>', success: 'boolean', result: 'any', error: '{ message: string; code?: string } | null', message: 'string | null' } },
+  ToolResult: { fields: { text: 'string', metadata: 'Record<string, unknown>', success: 'boolean', result: 'any', error: 'ScriptError | null', message: 'string | null' } },
   ToolInfo: { fields: { name: 'string', description: 'string', version: 'string', category: 'string', security_level: 'string' } },
   ToolParameter: { fields: { name: 'string', type: 'string', description: 'string', required: 'boolean', default: 'any' } },
   ToolSchema: { fields: { name: 'string', description: 'string', parameters: 'ToolParameter[]' } },
   ToolHandle: { fields: { name: 'string', description: 'string', version: 'string', category: 'string', security_level: 'string', schema: 'ToolSchema | null' } },
-  WorkflowResult: { fields: { success: 'boolean', workflow_type: 'string', workflow_name: 'string', run_id: 'string | null', duration_ms: 'number', data: 'Record<string, any>', output: 'any', error: 'string | null', error_code: 'string | null', error_details: '{ error_type: string; message: string; code?: string; location?: string; details?: any } | null', metadata: 'Record<string, any>' } },
+  ScriptError: { fields: { code: 'string', message: 'string', error_type: 'string?', location: 'string?', details: 'any' } },
+  WorkflowResult: { fields: { success: 'boolean', workflow_type: 'string', workflow_name: 'string', run_id: 'string | null', duration_ms: 'number', data: 'Record<string, any>', output: 'any', error: 'ScriptError | null', error_code: 'string | null', error_details: '{ error_type: string; message: string; code?: string; location?: string; details?: any } | null', metadata: 'Record<string, any>' } },
   WorkflowInstance: { fields: { id: 'string', name: 'string', type: 'string' } },
   AgentOutput: { fields: { text: 'string', metadata: 'Record<string, any>', usage: '{ input_tokens: number; output_tokens: number; total_tokens: number } | null', cost: 'number | null' } },
   AgentInstance: { fields: { name: 'string', description: 'string', model: 'string', provider: 'string' } },
@@ -103,7 +104,7 @@ export const API_DOCS: Readonly<Record<string, ApiFunctionDoc | ApiValueDoc | un
   'Workflow.runs': fn('The durable runs recorded for a workflow.', [p('name', 'WorkflowInstance | string')], '{ run_id: string; status: string; steps_completed: number }[]', true),
   'Workflow.asTool': fn('Registers a workflow as a tool; returns the tool name.', [p('wfValue', 'WorkflowInstance | string'), p('options', '{ tool_name?: string; description?: string }', true)], 'string'),
   'Workflow.wrapAsTool': fn('Alias of Workflow.asTool.', [p('wfValue', 'WorkflowInstance | string'), p('options', '{ tool_name?: string; description?: string }', true)], 'string'),
-  'Workflow.setDefaultErrorHandler': fn('A function called with (error, result) when any workflow fails; error is the message (result.error).', [p('fn', '(error: string, result: WorkflowResult) => any')], 'null'),
+  'Workflow.setDefaultErrorHandler': fn('A function called with (error, result) when any workflow fails; error is result.error (its fields, and its message wherever it is used as text).', [p('fn', '(error: ScriptError, result: WorkflowResult) => any')], 'null'),
   'Workflow.enableDebug': fn('Logs each workflow run.', [p('on', 'boolean')], 'null'),
   'Workflow.isDebugEnabled': fn('Whether debug logging is on.', [], 'boolean'),
 

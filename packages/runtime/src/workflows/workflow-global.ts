@@ -4,7 +4,7 @@ import {
   type Component, type ExecutionContext, type ScriptObject, type ScriptValue,
 } from '@llmspell/core';
 import {
-  createWorkflowFromConfig, decodeUnitRunId, executeWorkflow, workflowAsTool, DEFAULT_RETENTION, CheckpointStore, runScope, UNIT_DISPATCHER, UNIT_TARGET,
+  createWorkflowFromConfig, decodeUnitRunId, executeWorkflow, revivedResult, workflowAsTool, DEFAULT_RETENTION, CheckpointStore, runScope, UNIT_DISPATCHER, UNIT_TARGET,
   type BaseWorkflow, type ConfigResolver, type RetentionSettings, type RunRecord, type UnitTarget, type WorkflowInput, type WorkflowResult,
 } from '@llmspell/workflows';
 import type { GlobalScope, RuntimeHost } from '../global-scope.js';
@@ -122,7 +122,7 @@ export function createWorkflowGlobal(scope: GlobalScope): Record<string, ScriptV
       // Replaying the script on a worker to reach the unit's workflow: a workflow that already
       // ran (to success or failure) in the dispatching run gives its recorded result, not a rerun.
       const record = await new CheckpointStore(runtime.state, runScope(wf.name)).loadRun(input.run_id);
-      if (record?.result && (record.status === 'completed' || record.status === 'failed')) return record.result as ScriptValue;
+      if (record?.result && (record.status === 'completed' || record.status === 'failed')) return revivedResult(record.result as WorkflowResult) as unknown as ScriptValue;
     }
     // `llmspell resume <id>` re-runs the script; a workflow started without a run id of its
     // own continues that run when it is one of this workflow's.
