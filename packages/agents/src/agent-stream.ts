@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { deriveContext, executeComponent, type Component, type ExecuteOptions, type ExecutionContext } from '@llmspell/core';
 import { STREAM_SINK, type AgentOutput, type StreamSink } from './llm-agent.js';
 
@@ -36,6 +37,8 @@ export function agentChunkIterator(
   options?: ExecuteOptions,
 ): AgentChunkIterator {
   const controller = new AbortController();
+  // The agent's parallel tool calls all listen on it; Node would warn on stderr past 10.
+  setMaxListeners(0, controller.signal);
   const onParentAbort = () => controller.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onParentAbort, { once: true });
   const childCtx = deriveContext(ctx, { signal: controller.signal });

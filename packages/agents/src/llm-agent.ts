@@ -1,12 +1,13 @@
+import { setMaxListeners } from 'node:events';
 import { LlmspellError, deriveContext, didYouMean, executeComponent, isLlmspellError, parametersJsonSchema, timerDelay, z, type Component, type ExecutionContext, type StateAccess, type Tool, type ToolResult, redactStrings } from '@llmspell/core';
 import {
-  APICallError, NoObjectGeneratedError, Output, RetryError, generateText, jsonSchema, stepCountIs, streamText, tool as aiTool,
+  APICallError, NoObjectGeneratedError, Output, RetryError, generateText, jsonSchema, modelMessageSchema, stepCountIs, streamText, tool as aiTool,
   type JSONSchema7, type LanguageModel, type ModelMessage, type StepResult, type ToolSet,
 } from 'ai';
 import { parseAgentConfig, type AgentConfig } from './agent-config.js';
 import { normaliseAgentInput, type AgentRequest } from './agent-input.js';
 import type { BudgetTracker, PriceTable } from './prices.js';
-import type { ProviderRegistry, ResolvedModel } from './provider-registry.js';
+import { PROVIDER_MAX_RESPONSE_BYTES, type ProviderRegistry, type ResolvedModel } from './provider-registry.js';
 
 /** Key in `ctx.services` under which a caller asks for streamed text chunks. */
 export const STREAM_SINK = 'agents.streamSink';
@@ -88,6 +89,29 @@ if (g.AI_SDK_LOG_WARNINGS === undefined) g.AI_SDK_LOG_WARNINGS = false;
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+const ROLES = ['system', 'user', 'assistant', 'tool'];
+
+/** `{}` from any realm (a plain object's prototype has a null prototype). */
+function isEmptyObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return (proto === null || Object.getPrototypeOf(proto) === null) && Object.keys(v).length === 0;
+}
+
+/** Why `saved` is not a conversation the SDK accepts (naming the first bad message), or undefined. */
+function conversationProblem(saved: unknown): string | undefined {
+  if (!Array.isArray(saved)) return `it is ${typeof saved === 'object' ? 'a table/object' : `a ${typeof saved}`}`;
+  for (let i = 0; i < saved.length; i++) {
+    const m = saved[i] as unknown;
+    const where = `message at index ${i}`;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return `${where} is ${m === null ? 'null' : Array.isArray(m) ? 'a list' : `a ${typeof m}`}, not a message`;
+    const role = (m as { role?: unknown }).role;
+    if (typeof role !== 'string' || !ROLES.includes(role)) return `${where} has role ${role === undefined ? 'nil' : JSON.stringify(role)}, not one of ${ROLES.join(', ')}`;
+    if (!modelMessageSchema.safeParse(m).success) return `${where} (role ${role}) does not have the content a ${role} message holds`;
+  }
+  return undefined;
 }
 
 /**
@@ -177,10 +201,26 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     await state.set(this.stateScope, 'conversation', this.getHistory());
   }
 
-  /** True when a saved conversation was found and loaded. */
+  /**
+   * True when a saved conversation was found and loaded. A saved value that is not a list of
+   * chat messages (edited by hand, written by another tool) is refused with STATE_ERROR and
+   * the conversation kept: loaded, it would fail every later call with the SDK's schema error,
+   * which does not point at state.
+   */
   async loadState(state: StateAccess): Promise<boolean> {
     const saved = await state.get(this.stateScope, 'conversation');
-    if (!Array.isArray(saved)) return false;
+    if (saved === undefined || saved === null) return false;
+    // An empty conversation saved from Lua as `{}` (an empty table reaches the host as an object).
+    if (isEmptyObject(saved)) {
+      this.setHistory([]);
+      return true;
+    }
+    const problem = conversationProblem(saved);
+    if (problem !== undefined) {
+      throw new LlmspellError('STATE_ERROR', `agent '${this.name}': the saved conversation (scope ${this.stateScope}, key conversation) is not a list of chat messages: ${problem}; the agent keeps its current conversation (fix it, or remove it with agent:deleteState())`, {
+        details: { scope: this.stateScope, key: 'conversation' },
+      });
+    }
     this.setHistory(saved as ModelMessage[]);
     return true;
   }
@@ -223,6 +263,8 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     // removed at the end (AbortSignal.any keeps a dependent signal on the long-lived parent).
     const timeoutMs = this.config.timeoutMs;
     const combined = timeoutMs ? new AbortController() : undefined;
+    // The model's tool calls (in parallel) all listen on it; Node would warn on stderr past 10.
+    if (combined) setMaxListeners(0, combined.signal);
     const timeout = combined ? new AbortController() : undefined;
     const timer = combined ? setTimeout(() => {
       timeout!.abort();
@@ -308,18 +350,41 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     };
     if (sink) {
       let failure: unknown;
-      const streamed = streamText({ ...common, onError: ({ error }) => { failure ??= error; } });
-      for await (const part of streamed.fullStream) {
-        if (part.type === 'text-delta' && part.text.length > 0) await sink({ text: part.text });
-        else if (part.type === 'error') throw part.error;
-        else if (part.type === 'abort') throw signal.reason ?? new LlmspellError('CANCELLED', `agent '${this.name}': cancelled`);
+      // The per-event cap of the provider's fetch lets an endless run of small events through,
+      // and the SDK joins their text into one string: the answer as a whole gets the cap a
+      // whole non-streamed answer has. Past it the model call is aborted (closing the socket).
+      const maxText = Math.max(ctx.policy.maxResponseBytes, PROVIDER_MAX_RESPONSE_BYTES);
+      let textBytes = 0;
+      const stop = new AbortController();
+      setMaxListeners(0, stop.signal);
+      const forward = () => stop.abort(signal.reason);
+      if (signal.aborted) forward();
+      else signal.addEventListener('abort', forward, { once: true });
+      try {
+        const streamed = streamText({ ...common, abortSignal: stop.signal, onError: ({ error }) => { failure ??= error; } });
+        for await (const part of streamed.fullStream) {
+          if (part.type === 'text-delta' && part.text.length > 0) {
+            textBytes += Buffer.byteLength(part.text);
+            if (textBytes > maxText) {
+              const error = new LlmspellError('SIZE_LIMIT_EXCEEDED', `agent '${this.name}': the streamed answer from ${this.resolved.provider} is larger than the limit of ${maxText} bytes of text (${textBytes}+ bytes; provider answers get ${PROVIDER_MAX_RESPONSE_BYTES} bytes, or runtime.security.max_response_bytes when larger); the stream was closed`, {
+                details: { provider: this.resolved.provider, limit: maxText, bytes: textBytes },
+              });
+              stop.abort(error);
+              throw error;
+            }
+            await sink({ text: part.text });
+          } else if (part.type === 'error') throw part.error;
+          else if (part.type === 'abort') throw signal.reason ?? new LlmspellError('CANCELLED', `agent '${this.name}': cancelled`);
+        }
+        if (failure) throw failure;
+        const [text, steps, finishReason, totalUsage, response] = await Promise.all([
+          streamed.text, streamed.steps, streamed.finishReason, streamed.totalUsage, streamed.response,
+        ]);
+        result = { text, steps, finishReason, totalUsage, responseMessages: response.messages };
+        if (request.schema) result.output = await streamed.output;
+      } finally {
+        signal.removeEventListener('abort', forward);
       }
-      if (failure) throw failure;
-      const [text, steps, finishReason, totalUsage, response] = await Promise.all([
-        streamed.text, streamed.steps, streamed.finishReason, streamed.totalUsage, streamed.response,
-      ]);
-      result = { text, steps, finishReason, totalUsage, responseMessages: response.messages };
-      if (request.schema) result.output = await streamed.output;
     } else {
       const r = await generateText(common);
       result = { text: r.text, steps: r.steps, finishReason: r.finishReason, totalUsage: r.totalUsage, responseMessages: r.response.messages };
@@ -442,7 +507,11 @@ export class LlmAgent implements Component<unknown, AgentOutput> {
     // llmspell's own refusals inside the provider's fetch (an oversized answer, a redirect the
     // network policy refuses) reach here wrapped by the ai SDK; their code is the useful part.
     for (let e = error, depth = 0; isErrorLike(e) && depth < 5; e = e.cause, depth++) {
-      if (isLlmspellError(e)) return new LlmspellError(e.code, redact(`${who}: ${e.detail}`), { details: { ...e.details, provider: this.resolved.provider }, cause: error });
+      if (isLlmspellError(e)) {
+        // The fetch's message names the URL; an oversized answer names the provider too.
+        const from = e.code === 'SIZE_LIMIT_EXCEEDED' ? ` (${this.resolved.provider})` : '';
+        return new LlmspellError(e.code, redact(`${who}${from}: ${e.detail}`), { details: { ...e.details, provider: this.resolved.provider }, cause: error });
+      }
     }
     if (APICallError.isInstance(error)) {
       const status = error.statusCode;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   ComponentRegistry, DEFAULT_SCRIPT_LIMITS, LlmspellError, SecurityPolicy, createExecutionContext, createLogger, urlCredentials,
   type Component, type ComponentLookup, type EventSink, type ExecutionContext, type HookExecutor, type Logger,
@@ -174,7 +175,7 @@ export class LlmspellRuntime implements RuntimeHost {
     script?: RunningScript;
     finish?: (value: ScriptValue) => void;
   }): Record<string, ScriptValue> {
-    const fixed = options.signal ?? new AbortController().signal;
+    const fixed = options.signal ?? unlimitedListeners(new AbortController().signal);
     const current = typeof fixed === 'function' ? fixed : () => fixed;
     const handles = new HandleTable();
     const runtime = this;
@@ -212,6 +213,10 @@ export class LlmspellRuntime implements RuntimeHost {
 
   private async runScriptOnce(engine: ScriptEngine, source: string, options: RunScriptOptions): Promise<ScriptValue> {
     const controller = new AbortController();
+    // Every pending host call of the run (20 parallel sleeps, tool calls, receives) listens on
+    // this one signal: many listeners are the design, not a leak, and Node's warning about
+    // them would land on the user's stderr.
+    setMaxListeners(0, controller.signal);
     const onAbort = () => controller.abort(options.signal?.reason);
     // A signal that fired while the caller was still setting up (a job cancelled as it
     // started) stops the run before it begins: an aborted signal fires no more events.
@@ -253,6 +258,9 @@ export class LlmspellRuntime implements RuntimeHost {
    * that runs user code in an engine should get its context here.
    */
   async createScriptContext(engine: ScriptEngine, options: ScriptContextOptions): Promise<ScriptContext> {
+    // Whole-file reads are for the script: none larger than it could hold (the host's heap is
+    // sized from the same limit, and max_file_bytes may be set far above it).
+    this.policy.files.setScriptMemoryLimit(options.limits.memoryBytes);
     if (engine.name === 'lua') {
       // io.write's way out; the prelude takes it and removes the global
       const { output } = options;
@@ -283,4 +291,10 @@ export class LlmspellRuntime implements RuntimeHost {
     }
     await this.stateStore?.close();
   }
+}
+
+/** A signal every pending host call of a script may listen on (see runScriptOnce). */
+function unlimitedListeners(signal: AbortSignal): AbortSignal {
+  setMaxListeners(0, signal);
+  return signal;
 }

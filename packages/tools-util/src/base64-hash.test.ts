@@ -140,5 +140,20 @@ describe('hash_calculator', () => {
       await expectToolFailure(hashCalculator, { operation: 'hash', input_type: 'file', file: 'big' }, 'SIZE_LIMIT_EXCEEDED', /file/, { policy: small });
       await expectToolFailure(hashCalculator, { operation: 'hash', input_type: 'file', file: box.root }, 'INVALID_ARGUMENT', 'file', { policy: box.policy });
     });
+
+    it('hashes a file in pieces: larger than a whole read may be, in the order of its bytes, up to max_file_bytes', async () => {
+      // 5 MiB of varied bytes (a piece boundary in the wrong place would change the digest).
+      const data = Buffer.alloc(5 * 1024 * 1024 + 123);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 20)) & 0xff;
+      await fs.writeFile(path.join(box.root, 'big.bin'), data);
+      const policy = new SecurityPolicy({ allowedPaths: [box.root], cwd: box.root, maxFileBytes: 100 * 1024 * 1024 });
+      // A script with 1 MiB of memory could not be handed this file, but its hash needs no copy of it.
+      policy.files.setScriptMemoryLimit(1024 * 1024);
+      await expect(policy.readFile('big.bin')).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
+      const r = await toolResult(hashCalculator, { operation: 'hash', algorithm: 'sha256', input_type: 'file', file: 'big.bin' }, { policy });
+      expect(r).toMatchObject({ hash: sha('sha256', data), file: 'big.bin', file_size: data.length });
+      const tight = new SecurityPolicy({ allowedPaths: [box.root], cwd: box.root, maxFileBytes: 4 * 1024 * 1024 });
+      await expectToolFailure(hashCalculator, { operation: 'hash', input_type: 'file', file: 'big.bin' }, 'SIZE_LIMIT_EXCEEDED', /hash_calculator: parameter 'file': file big\.bin is 5243003 bytes, over the limit of 4194304 bytes \(runtime\.security\.max_file_bytes\)/, { policy: tight });
+    });
   });
 });

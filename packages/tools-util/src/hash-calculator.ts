@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { aliasOf, defineTool, z, paramError } from '@llmspell/core';
-import { readAllowedFile } from './policy-files.js';
+import { readAllowedFileInPieces } from './policy-files.js';
 
 const NAME = 'hash_calculator';
 
@@ -49,19 +49,20 @@ export const hashCalculator = defineTool({
   async execute(params, ctx) {
     const algorithm = Object.hasOwn(ALGORITHMS, params.algorithm.toLowerCase()) ? ALGORITHMS[params.algorithm.toLowerCase()] : undefined;
     if (!algorithm) paramError(NAME, 'algorithm', `unsupported algorithm '${params.algorithm}' (use md5, sha1, sha256 or sha512)`);
-    let data: Buffer;
+    const hasher = createHash(algorithm);
     const source: Record<string, unknown> = {};
     if (params.input_type === 'file') {
       if (!params.file) paramError(NAME, 'file', "is required when input_type is 'file'");
-      data = await readAllowedFile(ctx, NAME, 'file', params.file);
+      // Streamed: a file of any size allowed by max_file_bytes hashes in constant memory.
+      const size = await readAllowedFileInPieces(ctx, NAME, 'file', params.file, (piece) => hasher.update(piece));
       source.file = params.file;
-      source.file_size = data.length;
+      source.file_size = size;
     } else {
       const text = params.input ?? params.data;
       if (text === undefined) paramError(NAME, 'input', "is required when input_type is 'string'");
-      data = Buffer.from(text, 'utf8');
+      hasher.update(text, 'utf8');
     }
-    const digest = createHash(algorithm).update(data).digest();
+    const digest = hasher.digest();
     const hash = digest.toString(params.format);
 
     // The reference required 'operation'; its own demo script omits it, so infer it instead of failing.

@@ -29,6 +29,26 @@ describe('fd-verified file access', () => {
   });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
+  it('refuses a whole-file read larger than the script could hold, naming the parameter, the size and the limit', async () => {
+    const big = new SecurityPolicy({ allowedPaths: [root], cwd: root, maxFileBytes: 4_000_000_000 });
+    fs.writeFileSync(path.join(root, 'two-mib.bin'), Buffer.alloc(2 * 1024 * 1024, 1));
+    expect((await big.readFile('two-mib.bin')).data.length).toBe(2 * 1024 * 1024);
+    big.files.setScriptMemoryLimit(1024 * 1024);
+    const e = await big.readFile('two-mib.bin', { parameter: 'file' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED', details: { parameter: 'file', bytes: 2 * 1024 * 1024, limit: 1024 * 1024 } });
+    expect(String((e as Error).message)).toMatch(/^SIZE_LIMIT_EXCEEDED: parameter 'file': file two-mib\.bin is 2097152 bytes, over the limit of 1048576 bytes \(the script's memory limit, --max-memory or runtime\.security\.max_memory_bytes/);
+    // A lower max_file_bytes stays the limit, without the script's memory named.
+    const e2 = await big.readFile('two-mib.bin', { maxBytes: 1000 }).catch((x: unknown) => x);
+    expect(String((e2 as Error).message)).toMatch(/parameter 'path': file two-mib\.bin is 2097152 bytes, over the limit of 1000 bytes$/);
+    // Past V8's longest string no read is made, whatever the limits (a sparse file: no disk used).
+    big.files.setScriptMemoryLimit(8 * 1024 * 1024 * 1024);
+    fs.writeFileSync(path.join(root, 'huge.bin'), '');
+    fs.truncateSync(path.join(root, 'huge.bin'), 0x20000000);
+    const e3 = await big.readFile('huge.bin').catch((x: unknown) => x);
+    expect(e3).toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED', details: { limit: 0x1fffffe8, bytes: 0x20000000 } });
+    expect(String((e3 as Error).message)).toContain('the longest text a script can be given');
+  });
+
   it('runs on a platform where descriptors have paths (the CI platform)', () => {
     // The fallback (device/inode re-checks) is for other systems; Linux must use /proc/self/fd.
     if (process.platform === 'linux') expect(hasDescriptorPaths()).toBe(true);

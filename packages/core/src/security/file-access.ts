@@ -90,6 +90,12 @@ export interface LocatedEntry {
 const MAX_LINK_HOPS = 40;
 
 /**
+ * V8's longest string (2^29 - 24 code units): a whole-file read handed to a script as text can
+ * be no longer, whatever the other limits say (past it the decode fails with a RangeError).
+ */
+export const MAX_WHOLE_READ_BYTES = 0x1fffffe8;
+
+/**
  * Every file a tool touches goes through here: the path is checked against the allowed roots
  * and the deny list, then opened so that the object checked is the object used (see
  * `VerifiedDirectory`). Refusals are PATH_NOT_ALLOWED naming the parameter and the reason.
@@ -97,6 +103,7 @@ const MAX_LINK_HOPS = 40;
 export class FileAccess implements DescriptorGate {
   private readonly protectedSet: Set<string>;
   private readonly protectedDirs: string[];
+  private scriptMemoryBytes: number | undefined;
 
   constructor(private readonly options: FileAccessOptions) {
     const real = (f: string) => realpathOfLongestExistingPrefix(path.resolve(options.cwd, f));
@@ -342,11 +349,44 @@ export class FileAccess implements DescriptorGate {
     }
   }
 
-  /** Reads a whole file, refusing files over `maxBytes`; the read is capped too, so a growing file cannot slip past. */
+  /**
+   * The memory limit of the scripts this policy serves (the runtime sets it). A whole-file read
+   * lands in the host's heap, which is sized from this limit, and its content is meant for the
+   * script: `readFile` refuses a file larger than the script could hold, whatever
+   * `max_file_bytes` allows, instead of running the host out of memory.
+   */
+  setScriptMemoryLimit(bytes: number | undefined): void {
+    this.scriptMemoryBytes = bytes !== undefined && Number.isFinite(bytes) && bytes > 0 ? bytes : undefined;
+  }
+
+  /**
+   * The cap of a whole-file read: the smallest of `maxBytes`, the script's memory limit and V8's
+   * string limit, with what to raise when it is not `maxBytes` itself.
+   */
+  wholeReadLimit(maxBytes: number): { limit: number; setting?: string } {
+    let limit = maxBytes;
+    let setting: string | undefined;
+    if (this.scriptMemoryBytes !== undefined && this.scriptMemoryBytes < limit) {
+      limit = this.scriptMemoryBytes;
+      setting = "the script's memory limit, --max-memory or runtime.security.max_memory_bytes: the whole file would be held in the script's memory";
+    }
+    if (MAX_WHOLE_READ_BYTES < limit) {
+      limit = MAX_WHOLE_READ_BYTES;
+      setting = 'the longest text a script can be given';
+    }
+    return { limit, setting };
+  }
+
+  /**
+   * Reads a whole file, refusing files over `maxBytes` (and over what a script could hold, see
+   * `wholeReadLimit`); the read is capped too, so a growing file cannot slip past.
+   */
   async readFile(input: string, options: LocateOptions & { maxBytes: number }): Promise<{ data: Buffer; realPath: string }> {
+    const parameter = options.parameter ?? 'path';
+    const { limit, setting } = this.wholeReadLimit(options.maxBytes);
     const file = await this.openFile(input, { ...options, mode: 'read' });
     try {
-      return { data: await readCapped(file, options.maxBytes, input), realPath: file.realPath };
+      return { data: await readCapped(file, limit, input, { parameter, setting }), realPath: file.realPath };
     } finally {
       await file.close();
     }
@@ -434,10 +474,17 @@ function transitGate(base: FileAccess, target: string): DescriptorGate {
   };
 }
 
-/** Reads an open file to its end, refusing more than `limit` bytes. */
-export async function readCapped(file: VerifiedFile, limit: number, display: string): Promise<Buffer> {
+/**
+ * Reads an open file to its end, refusing more than `limit` bytes. `parameter` and `setting`
+ * (what sets the limit) are named in the refusal when given.
+ */
+export async function readCapped(file: VerifiedFile, limit: number, display: string, about: { parameter?: string; setting?: string } = {}): Promise<Buffer> {
+  const where = about.parameter ? `parameter '${about.parameter}': ` : '';
+  const why = about.setting ? ` (${about.setting})` : '';
   const tooBig = (bytes: number) =>
-    new LlmspellError('SIZE_LIMIT_EXCEEDED', `file ${display} is ${bytes} bytes, over the limit of ${limit} bytes`, { details: { bytes, limit } });
+    new LlmspellError('SIZE_LIMIT_EXCEEDED', `${where}file ${display} is ${bytes} bytes, over the limit of ${limit} bytes${why}`, {
+      details: { bytes, limit, ...(about.parameter ? { parameter: about.parameter } : {}) },
+    });
   if (file.stat.size > limit) throw tooBig(file.stat.size);
   const chunks: Buffer[] = [];
   let total = 0;

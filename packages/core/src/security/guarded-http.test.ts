@@ -197,6 +197,21 @@ describe('guardedFetch size limits', () => {
     const endlessJsonAsSse = await serve(endlessBody('text/event-stream', 'data: {}\n\n'));
     await expect((await guardedFetch(open, { maxBytes: 100_000 })(endlessJsonAsSse.url)).text()).rejects.toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED' });
   });
+
+  it('caps a body that is not an event stream as a whole with maxEventBytes (a streaming request answered with JSON)', async () => {
+    const fetch = guardedFetch(open, { maxEventBytes: 64 * 1024, limitSetting: 'some.setting' });
+    // No blank line ever comes, and none is needed: the body is not SSE, so it is counted whole.
+    const json = await serve(endlessBody('application/json', '{"a":1},\n\n', '['));
+    const e = await (await fetch(json.url)).text().catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SIZE_LIMIT_EXCEEDED', details: { limit: 64 * 1024 } });
+    expect(String((e as Error).message)).toMatch(/response body from .* larger than the limit of 65536 bytes .*some\.setting/);
+    // A small JSON answer still arrives whole.
+    const small = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ x: 'y'.repeat(1000) }));
+    });
+    expect(JSON.parse(await (await fetch(small.url)).text())).toEqual({ x: 'y'.repeat(1000) });
+  });
 });
 
 describe('guardedFetch trusted origins', () => {

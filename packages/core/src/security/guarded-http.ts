@@ -260,7 +260,8 @@ export interface GuardedFetchOptions {
   maxBytes?: number;
   /**
    * Largest single event of a `text/event-stream` response (bytes up to a blank line): a long
-   * stream of small events is fine, one endless event is not. Default: no limit.
+   * stream of small events is fine, one endless event is not. A response that is not an event
+   * stream is capped as a whole at this size when `maxBytes` is not set. Default: no limit.
    */
   maxEventBytes?: number;
   /** The setting that raises the limits, named in `SIZE_LIMIT_EXCEEDED`. Default `runtime.security.max_response_bytes`. */
@@ -359,9 +360,13 @@ export function guardedFetch(policy: SecurityPolicy, options: GuardedFetchOption
           responseHeaders.delete('content-length');
         }
         const eventStream = String(res.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
-        if (options.maxBytes !== undefined || (eventStream && options.maxEventBytes !== undefined)) {
+        // A server may answer a streaming request with a plain body (JSON, text) that has no
+        // events to count: the per-event cap then bounds the body as a whole, or an endless
+        // answer would be buffered by its reader until the host runs out of memory.
+        const maxTotal = options.maxBytes ?? (eventStream ? undefined : options.maxEventBytes);
+        if (maxTotal !== undefined || (eventStream && options.maxEventBytes !== undefined)) {
           const source = stream;
-          const capped = byteCap(url, eventStream ? options.maxEventBytes : undefined, options.maxBytes, options.limitSetting ?? 'runtime.security.max_response_bytes');
+          const capped = byteCap(url, eventStream ? options.maxEventBytes : undefined, maxTotal, options.limitSetting ?? 'runtime.security.max_response_bytes');
           source.on('error', (e) => capped.destroy(e));
           // Closing the socket, not just the reader, is what stops an endless body.
           capped.on('error', () => res.destroy());

@@ -231,13 +231,27 @@ describe('Agent global', () => {
     await expect(agent.saveState()).rejects.toThrow(/STATE_ERROR/);
     rt.state = state;
     await agent.invoke('remember me');
-    await agent.saveState();
+    await expect(agent.saveState()).resolves.toBe(true);
     expect(data.get('agent:memo/conversation')).toHaveLength(2);
     agent.clearHistory();
     expect(await agent.loadState()).toBe(true);
     expect(agent.getHistory()[0]).toMatchObject({ role: 'user', content: 'remember me' });
     expect(await agent.deleteState()).toBe(true);
     expect(await agent.loadState()).toBe(false);
+  });
+
+  test('loadState refuses a malformed saved conversation, naming it, and the agent keeps working', async () => {
+    const data = new Map<string, unknown>([['agent:helper/conversation', [{ role: 'bogus', content: 5 }, { foo: 1 }, 'str']]]);
+    rt.state = {
+      get: async (s, k) => data.get(`${s}/${k}`),
+      set: async (s, k, v) => void data.set(`${s}/${k}`, v),
+      delete: async (s, k) => data.delete(`${s}/${k}`),
+      keys: async () => [],
+    };
+    const agent = await Agent.create({ name: 'helper', model: 'gpt-4o-mini', api_key: KEY });
+    await expect(agent.loadState()).rejects.toThrow(/^STATE_ERROR: agent 'helper': the saved conversation \(scope agent:helper, key conversation\) is not a list of chat messages: message at index 0 has role "bogus"/);
+    expect(agent.getHistory()).toEqual([]);
+    expect((await agent.invoke('hi')).text).toBe('Echo: hi');
   });
 
   test('Agent.register: CODE (one table) and DOC (name, config) forms', async () => {

@@ -207,7 +207,7 @@ function agentObject(scope: GlobalScope, services: AgentServices, agent: LlmAgen
     }),
     saveState: hostMethod(async () => {
       await agent.saveState(needState('saveState'));
-      return null;
+      return true;
     }),
     loadState: hostMethod(async () => agent.loadState(needState('loadState'))),
     deleteState: hostMethod(async () => agent.deleteState(needState('deleteState'))),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { LlmspellError } from '@llmspell/core/errors';
 import type { ScriptContext, ScriptOutput } from '@llmspell/core';
 import { LineJoiningOutput } from '../line-joining-output.js';
@@ -68,10 +69,17 @@ function send(message: FromHost, done?: () => void): void {
   post(message, done);
 }
 
+/** A run's controller: every pending host call of the run listens on its signal, so no listener cap (Node would warn on stderr past 10). */
+function newRunController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 let made: IsolatedSetup | undefined;
 let limits: IsolationLimits | undefined;
 let session: ScriptContext | undefined;
-let current = new AbortController();
+let current = newRunController();
 let runningId = 0;
 /** Cancels that arrived before their run started. */
 const cancelledEarly = new Set<number>();
@@ -146,7 +154,7 @@ async function sessionContext(setup: IsolatedSetup): Promise<ScriptContext> {
 
 async function run(message: Extract<ToHost, { t: 'run' }>): Promise<void> {
   const setup = made!;
-  current = new AbortController();
+  current = newRunController();
   runningId = message.id;
   if (cancelledEarly.delete(message.id)) current.abort(new LlmspellError('CANCELLED', 'script cancelled'));
   try {
@@ -226,6 +234,8 @@ function receive(message: ToHost): void {
   if (message.t === 'cancel') {
     if (message.id === runningId) current.abort(new LlmspellError('CANCELLED', message.reason));
     else cancelledEarly.add(message.id);
+    // Tells the supervisor this host is not stuck in a busy script; one that is gets killed at once.
+    send({ t: 'cancelling', id: message.id });
     return;
   }
   chain = chain.then(() => handle(message)).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,34 @@ export function profileFlags(env: NodeJS.ProcessEnv): string[] {
  */
 export const WASM_TIERING_FLAGS: readonly string[] = ['--wasm-tiering-budget=18000000'];
 
+/** The native stack a host asks V8 for (KiB), where the process's stack limit leaves room for it. */
+export const HOST_STACK_KB = 6144;
+
+/**
+ * The host's native stack size, as `--stack-size` (KiB) or nothing. QuickJS checks its own stack
+ * (at most 320 KiB of WASM's shadow stack), but its C frames run on the host's native stack at
+ * several times that size, up to about twelve for JSON.parse and JSON.stringify of deeply
+ * nested values: with V8's default (~984 KiB) the native stack ran out first, an overflow no
+ * script can catch that ends the engine. With 6 MiB QuickJS's own check, a catchable "stack
+ * overflow", always comes first. V8 trusts the flag, so it is given only where the main
+ * thread's stack limit (RLIMIT_STACK, read from /proc on Linux; 8 MiB on macOS) holds it
+ * with 1 MiB to spare; elsewhere the host keeps V8's default.
+ */
+export function hostStackFlags(platform: NodeJS.Platform = process.platform, limits?: string): string[] {
+  let limitKb: number | undefined;
+  if (platform === 'linux') {
+    try {
+      const line = /^Max stack size\s+(\S+)/m.exec(limits ?? readFileSync('/proc/self/limits', 'utf8'))?.[1];
+      limitKb = line === 'unlimited' ? Infinity : line !== undefined && /^\d+$/.test(line) ? Number(line) / 1024 : undefined;
+    } catch {
+      limitKb = undefined;
+    }
+  } else if (platform === 'darwin') limitKb = 8192;
+  if (limitKb === undefined) return [];
+  const kb = Math.min(HOST_STACK_KB, Math.floor(limitKb - 1024));
+  return kb >= 2048 ? [`--stack-size=${kb}`] : [];
+}
+
 /**
  * glibc's malloc settings for a host, unless the user set GLIBC_TUNABLES (an empty value turns
  * this off). A host reads 7 MB of code and cache into malloc'd buffers at each start, and V8's
@@ -142,7 +170,7 @@ function startProcess(options: HostStartOptions, events: HostEvents): HostTransp
   const compileCache = hostCompileCacheDir(env);
   if (compileCache) env.NODE_COMPILE_CACHE = compileCache;
   const profiling = profileFlags(env);
-  const nodeFlags = [`--max-old-space-size=${options.heapMb}`, ...WASM_TIERING_FLAGS, ...profiling];
+  const nodeFlags = [`--max-old-space-size=${options.heapMb}`, ...WASM_TIERING_FLAGS, ...hostStackFlags(), ...profiling];
   if (env.GLIBC_TUNABLES === undefined) {
     env.GLIBC_TUNABLES = HOST_MALLOC_TUNABLES;
     env[HOST_MALLOC_TUNED_ENV] = '1';
@@ -244,7 +272,8 @@ function startWorker(options: HostStartOptions, events: HostEvents): HostTranspo
   const { Worker } = workerThreads();
   const entry = options.entry === undefined ? hostEntry() : options.entry instanceof URL ? options.entry : entryPath(options.entry);
   const worker = new Worker(entry, {
-    resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
+    // A worker's stack is its own thread's, allocated at this size: always room (see hostStackFlags).
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb, stackSizeMb: HOST_STACK_KB / 1024 },
     env: options.env ?? process.env,
     stdout: true,
     stderr: true,

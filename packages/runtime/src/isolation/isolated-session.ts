@@ -6,6 +6,12 @@ import { fromWireError, type FromHost, type IsolationLimits, type OutputItem, ty
 
 /** Time a host gets beyond the script's own limit before it is killed (cooperative stops come first). */
 export const DEFAULT_GRACE_MS = 1000;
+/**
+ * Time a host gets to answer a cancel (`cancelling`, sent from its event loop). A host that does
+ * not is running a busy script (`while true do end`) whose engine only hears of the cancel
+ * through that event loop: it is killed then, not after the whole grace, so Ctrl-C is prompt.
+ */
+export const CANCEL_ANSWER_MS = 250;
 const DEFAULT_SETUP_TIMEOUT_MS = 60_000;
 /** After the last result: closing the runtime (state, tools) gets this long before the host is killed. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -77,7 +83,7 @@ interface Request {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Runs only: what a watchdog needs. */
-  run?: { filename: string; timeoutMs?: number; timer?: NodeJS.Timeout; cancelled?: boolean };
+  run?: { filename: string; timeoutMs?: number; timer?: NodeJS.Timeout; cancelled?: boolean; stopFromOutside?: () => void };
 }
 
 /** Error details marking a failure the supervisor produced by ending the host. */
@@ -284,10 +290,12 @@ export class IsolatedSession {
     if (run.timer) clearTimeout(run.timer);
     const text = reason instanceof Error ? reason.message.replace(/^CANCELLED: /, '') : 'script cancelled';
     live.transport.send({ t: 'cancel', id: (request.message as { id: number }).id, reason: text });
-    // a script that does not stop when asked is stopped from outside
-    run.timer = setTimeout(() => {
+    // a script that does not stop when asked is stopped from outside: at once when its host does
+    // not even answer, else after the grace (see CANCEL_ANSWER_MS)
+    run.stopFromOutside = () => {
       void this.endHost(live, (_file, stopped) => hostEnded('CANCELLED', run.filename, text, stopped));
-    }, this.graceMs);
+    };
+    run.timer = setTimeout(run.stopFromOutside, Math.min(CANCEL_ANSWER_MS, this.graceMs));
   }
 
   private receive(live: LiveHost, message: FromHost): void {
@@ -338,6 +346,14 @@ export class IsolatedSession {
       case 'closed':
         live.closedWaiter?.();
         return;
+      case 'cancelling': {
+        const run = this.requests.get(message.id)?.run;
+        if (!run?.cancelled || !run.stopFromOutside) return;
+        clearTimeout(run.timer);
+        run.timer = setTimeout(run.stopFromOutside, this.graceMs);
+        run.stopFromOutside = undefined;
+        return;
+      }
     }
   }
 

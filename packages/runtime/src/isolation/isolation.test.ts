@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqliteStateStore } from '@llmspell/state-sqlite';
 import { LlmspellRuntime } from '../runtime.js';
 import { hostHeapMb } from './heap-limit.js';
-import { HOST_MALLOC_TUNABLES, WASM_TIERING_FLAGS } from './host-transport.js';
+import { HOST_MALLOC_TUNABLES, WASM_TIERING_FLAGS, hostStackFlags } from './host-transport.js';
 import { IsolatedSession, runIsolatedScript, type IsolationKind, type RunIsolatedScriptOptions } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -85,6 +85,43 @@ describe.each(['process', 'worker'] as const)('isolated script host (%s)', (isol
     await expect(done).rejects.toMatchObject({ code: 'CANCELLED', message: 'CANCELLED: test.hjs: interrupted (Ctrl-C)' });
   });
 
+  /** Runs `source` and cancels it 100 ms after it printed "started" (the run is under way). */
+  function cancelOnceStarted(source: string, graceMs: number) {
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const lines: string[] = [];
+    const done = runIsolatedScript({
+      setupModule, engine: 'hostjs', isolation, source, filename: 'test.hjs', graceMs, signal: controller.signal,
+      output: {
+        stdout: (l) => {
+          lines.push(l);
+          // A moment later: the script is past its last turn of the event loop by then.
+          if (l === 'started') {
+            setTimeout(() => {
+              abortedAt = performance.now();
+              controller.abort(new Error('CANCELLED: interrupted (Ctrl-C)'));
+            }, 100);
+          }
+        },
+        stderr: () => undefined,
+      },
+      write: { stdout: () => undefined, stderr: () => undefined },
+    });
+    return { done, took: () => performance.now() - abortedAt };
+  }
+
+  test('a cancel a busy host cannot even hear ends it at once, not after the whole grace', async () => {
+    const { done, took } = cancelOnceStarted('print("started"); await new Promise((r) => setImmediate(r)); for (;;) {}', 10_000);
+    await expect(done).rejects.toMatchObject({ code: 'CANCELLED', message: 'CANCELLED: test.hjs: interrupted (Ctrl-C)', details: { hostEnded: true } });
+    expect(took()).toBeLessThan(2000);
+  });
+
+  test('a host that answers a cancel gets the grace to stop on its own', async () => {
+    // The script ignores the cancel but keeps its event loop free: it finishes within the grace.
+    const { done } = cancelOnceStarted('print("started"); await new Promise((r) => setTimeout(r, 700)); return "finished";', 5000);
+    await expect(done).resolves.toBe('finished');
+  });
+
   test('the host side running out of heap is SCRIPT_MEMORY_LIMIT, and the caller lives on', async () => {
     const grow = 'const keep = []; for (;;) keep.push({ n: keep.length, s: "x" + keep.length });';
     await expect(run(isolation, grow, { limits: { memoryBytes: 4 * 1024 * 1024, timeoutMs: 60_000 } }).done).rejects.toMatchObject({
@@ -130,8 +167,8 @@ describe('process isolation', () => {
     const flags = (memoryBytes?: number) => run('process', 'return process.execArgv', {
       setupData: memoryBytes ? { config: { runtime: { security: { max_memory_bytes: memoryBytes } } } } : undefined,
     }).done;
-    expect(await flags()).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
-    expect(await flags(512 * 1024 * 1024)).toEqual([`--max-old-space-size=${hostHeapMb(512 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
+    expect(await flags()).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS, ...hostStackFlags()]);
+    expect(await flags(512 * 1024 * 1024)).toEqual([`--max-old-space-size=${hostHeapMb(512 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS, ...hostStackFlags()]);
   });
 
   // GLIBC_TUNABLES is read by glibc as the process starts: what the host started with is in

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hostHeapMb } from './heap-limit.js';
-import { WASM_TIERING_FLAGS } from './host-transport.js';
+import { WASM_TIERING_FLAGS, hostStackFlags } from './host-transport.js';
 import { prestartHost, runIsolatedScript, type PrestartHostOptions, type RunIsolatedScriptOptions } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,7 +34,7 @@ describe('a host started ahead of its session (prestartHost)', () => {
     const fresh = await run('return { mark: process.env.MARK, flags: process.execArgv, pdeath: process.env.LLMSPELL_PARENT_DEATH_SIGNAL ?? null, supervisor: process.env.LLMSPELL_SUPERVISOR_PID }', { env, cwd });
     expect(seen).toEqual({ ...(fresh as object), mark: 'prestarted' });
     expect((fresh as { mark: string }).mark).toBe('later');
-    expect((seen as { flags: string[] }).flags).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS]);
+    expect((seen as { flags: string[] }).flags).toEqual([`--max-old-space-size=${hostHeapMb(64 * 1024 * 1024)}`, ...WASM_TIERING_FLAGS, ...hostStackFlags()]);
   });
 
   test('the limits hold in it: a runaway script is stopped at its time limit', async () => {

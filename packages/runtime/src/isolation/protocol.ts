@@ -75,6 +75,8 @@ export type FromHost =
   | { t: 'result'; id: number; value: unknown }
   | { t: 'checked'; id: number; problem: { file: string; line: number | null; message: string } | null }
   | { t: 'globals'; id: number; names: string[] }
+  /** The host got the cancel of run `id`: its event loop runs, so the script is being stopped cooperatively. */
+  | { t: 'cancelling'; id: number }
   /** `id` 0: the setup failed. */
   | { t: 'error'; id: number; error: WireError }
   | { t: 'closed' };

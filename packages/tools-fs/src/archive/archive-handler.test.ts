@@ -324,6 +324,34 @@ describe('archive_handler', () => {
     });
   });
 
+  describe('zero blocks', () => {
+    const MIB = 1024 * 1024;
+    it('a small .tar.gz of zeros ends at once as a bad archive, listed or extracted', async () => {
+      // 16 MiB of zeros in 16 KB: node-tar alone keeps every byte after the end marker in a
+      // buffer it copies again per chunk (seconds here, minutes for a few hundred MiB).
+      fs.writeFileSync(path.join(sb.dir, 'zeros.tar.gz'), zlib.gzipSync(Buffer.alloc(16 * MIB), { level: 9 }));
+      const started = performance.now();
+      const listed = await expectCode(sb.run(tool, { operation: 'list', path: 'zeros.tar.gz' }), 'INVALID_ARGUMENT');
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(listed.message).toMatch(/zeros\.tar\.gz is not a valid tar archive: TAR_BAD_ARCHIVE/);
+      await expectCode(sb.run(tool, { operation: 'extract', path: 'zeros.tar.gz', target_path: 'out' }), 'INVALID_ARGUMENT');
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(listTree(path.join(sb.dir, 'out'))).toEqual([]);
+    });
+
+    it('stops at the end-of-archive marker: entries before it (zero-filled ones too) are read, the zeros after it are not', async () => {
+      const tar = Buffer.concat([tarBuffer([{ path: 'a.txt', body: 'hello' }, { path: 'empty-disk.img', body: Buffer.alloc(MIB) }]), Buffer.alloc(8 * MIB)]);
+      fs.writeFileSync(path.join(sb.dir, 'padded.tar.gz'), zlib.gzipSync(tar, { level: 9 }));
+      const started = performance.now();
+      const listed = await sb.run(tool, { operation: 'list', path: 'padded.tar.gz' });
+      expect((listed.result as { entries: Array<{ name: string; size: number }> }).entries.map((e) => [e.name, e.size])).toEqual([['a.txt', 5], ['empty-disk.img', MIB]]);
+      await sb.run(tool, { operation: 'extract', path: 'padded.tar.gz', target_path: 'out' }, { settings: { max_compression_ratio: 100_000 } });
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(fs.readFileSync(path.join(sb.dir, 'out/a.txt'), 'utf8')).toBe('hello');
+      expect(fs.statSync(path.join(sb.dir, 'out/empty-disk.img')).size).toBe(MIB);
+    });
+  });
+
   it('reports a corrupt archive clearly', async () => {
     sb.file('junk.zip', 'not a zip at all');
     await expectCode(sb.run(tool, { operation: 'list', path: 'junk.zip' }), 'INVALID_ARGUMENT');

@@ -100,6 +100,17 @@ async function walkTar(w: TarWalk): Promise<void> {
       }
     });
     parser.on('error', fail);
+    // Two zero blocks end a tar archive, and tar reads nothing after them. node-tar's Parser
+    // keeps reading: every later byte goes into one buffer it copies again for each chunk, so a
+    // few KB of gzipped zeros would pin a CPU for minutes. Stop the input at the marker.
+    parser.on('eof', () => {
+      if (failed) return;
+      source.unpipe();
+      gunzip?.unpipe();
+      source.destroy();
+      gunzip?.destroy();
+      parser.end();
+    });
     parser.on('end', () => {
       Promise.all(pending).then(() => {
         if (failed) return;
